@@ -1,0 +1,604 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Configuration loader. libinih does the INI syntax; this file owns the schema: one table of
+ * known keys with their type and range, so an unknown key, a duplicate, a value out of range or
+ * a bad CIDR each stop start-up with the file and line. libinih does not pass line numbers to
+ * the handler, so the stream reader below counts lines and notices section headers itself.
+ */
+#include "sbc_config.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum key_type { K_IPV4, K_IPV6, K_U16, K_U32, K_STR, K_UNLISTED, K_AUTH, K_RANGE, K_PEERS,
+		K_PEERS_FILE };
+
+enum section { S_NONE, S_SBC, S_DATAPLANE, S_REDIS, S_TRUNK };
+
+struct key {
+	enum section section;
+	const char *name;
+	enum key_type type;
+	size_t offset;		/* into struct sbc_config, or struct sbc_trunk_config for S_TRUNK */
+	size_t size;		/* K_STR buffer size; for K_IPV4/K_IPV6 the offset of the has_ flag + 1 */
+	uint32_t min, max;
+};
+
+#define CFG(f) offsetof(struct sbc_config, f)
+#define TRK(f) offsetof(struct sbc_trunk_config, f)
+#define HAS(f) (offsetof(struct sbc_config, f) + 1)	/* 0 means "no has_ flag" */
+
+static const struct key keys[] = {
+	{ S_SBC, "address", K_IPV4, CFG(address), 0, 0, 0 },
+	{ S_SBC, "address6", K_IPV6, CFG(address6), HAS(has_address6), 0, 0 },
+	{ S_SBC, "gateway", K_IPV4, CFG(gateway), HAS(has_gateway), 0, 0 },
+	{ S_SBC, "sip_port", K_U16, CFG(sip_port), 0, 1, 65535 },
+	{ S_SBC, "unlisted", K_UNLISTED, CFG(unlisted), 0, 0, 0 },
+	{ S_SBC, "reject_rate", K_U32, CFG(reject_rate), 0, 0, 1000000 },
+	{ S_SBC, "media_ports", K_RANGE, CFG(media_port_min), 0, 1024, 65535 },
+	{ S_DATAPLANE, "wire", K_STR, CFG(wire), sizeof(((struct sbc_config *)0)->wire), 0, 0 },
+	{ S_DATAPLANE, "exception", K_STR, CFG(exception),
+	  sizeof(((struct sbc_config *)0)->exception), 0, 0 },
+	{ S_DATAPLANE, "workers", K_U32, CFG(workers), 0, 1, 127 },
+	{ S_DATAPLANE, "channel", K_STR, CFG(channel), sizeof(((struct sbc_config *)0)->channel),
+	  0, 0 },
+	{ S_DATAPLANE, "mbufs", K_U32, CFG(mbufs), 0, 1023, 16777215 },
+	{ S_DATAPLANE, "acl_v4_rules", K_U32, CFG(acl_v4_rules), 0, 16, 16777216 },
+	{ S_DATAPLANE, "acl_v4_tbl8", K_U32, CFG(acl_v4_tbl8), 0, 16, 16777216 },
+	{ S_DATAPLANE, "acl_v6_rules", K_U32, CFG(acl_v6_rules), 0, 16, 2097151 },
+	{ S_DATAPLANE, "acl_v6_tbl8", K_U32, CFG(acl_v6_tbl8), 0, 16, 16777216 },
+	{ S_REDIS, "address", K_STR, CFG(redis_address),
+	  sizeof(((struct sbc_config *)0)->redis_address), 0, 0 },
+	{ S_REDIS, "password", K_STR, CFG(redis_password),
+	  sizeof(((struct sbc_config *)0)->redis_password), 0, 0 },
+	{ S_REDIS, "database", K_U32, CFG(redis_database), 0, 0, 65535 },
+	{ S_TRUNK, "peers", K_PEERS, 0, 0, 0, 0 },
+	{ S_TRUNK, "peers_file", K_PEERS_FILE, 0, 0, 0, 0 },
+	{ S_TRUNK, "auth", K_AUTH, TRK(auth), 0, 0, 0 },
+	{ S_TRUNK, "cps", K_U32, TRK(cps), 0, 0, 1000000 },
+	{ S_TRUNK, "burst", K_U32, TRK(burst), 0, 0, 1000000 },
+	{ S_TRUNK, "max_calls", K_U32, TRK(max_calls), 0, 0, 10000000 },
+};
+#define N_KEYS (sizeof(keys) / sizeof(keys[0]))
+
+struct parse {
+	struct sbc_config *cfg;
+	const char *name;	/* file name for messages */
+	char dir[4096];		/* directory of the file, for relative peers_file paths */
+	FILE *fp;
+	unsigned int line;	/* line being parsed */
+	bool mid_line;		/* last chunk did not end in '\n' */
+	enum section section;
+	char section_name[256];
+	unsigned int section_line;
+	int trunk;		/* index in cfg->trunks, or -1 */
+	uint32_t seen[5];	/* keys set per fixed section (bit = index in keys[]) */
+	char *err;
+	size_t errlen;
+	bool failed;
+};
+
+static void perr(struct parse *ps, unsigned int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void perr(struct parse *ps, unsigned int line, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (ps->failed)		/* the first error is the one to fix */
+		return;
+	ps->failed = true;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (line > 0)
+		snprintf(ps->err, ps->errlen, "%s:%u: %s", ps->name, line, msg);
+	else
+		snprintf(ps->err, ps->errlen, "%s: %s", ps->name, msg);
+}
+
+void sbc_config_defaults(struct sbc_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->sip_port = 5060;
+	cfg->unlisted = SBC_UNLISTED_DROP;
+	cfg->reject_rate = 100;
+	cfg->media_port_min = 20000;
+	cfg->media_port_max = 29999;
+	cfg->workers = 1;
+	snprintf(cfg->channel, sizeof(cfg->channel), "/sbc-channel");
+	cfg->mbufs = 16383;
+	cfg->acl_v4_rules = 65536;
+	cfg->acl_v4_tbl8 = 4096;
+	cfg->acl_v6_rules = 16384;
+	cfg->acl_v6_tbl8 = 8192;
+	snprintf(cfg->redis_address, sizeof(cfg->redis_address), "127.0.0.1:6379");
+}
+
+static bool trunk_name_ok(const char *n)
+{
+	size_t len = strlen(n);
+
+	if (len == 0 || len >= SBC_TRUNK_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)n[i]) && n[i] != '-' && n[i] != '_' && n[i] != '.')
+			return false;
+	return true;
+}
+
+int sbc_config_trunk_index(const struct sbc_config *cfg, const char *name)
+{
+	for (unsigned int i = 0; i < cfg->n_trunks; i++)
+		if (strcmp(cfg->trunks[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* A section header line, seen by the reader before libinih hands us its keys. */
+static void open_section(struct parse *ps, const char *name)
+{
+	struct sbc_config *cfg = ps->cfg;
+
+	snprintf(ps->section_name, sizeof(ps->section_name), "%s", name);
+	ps->section_line = ps->line;
+	ps->trunk = -1;
+	if (strcmp(name, "sbc") == 0)
+		ps->section = S_SBC;
+	else if (strcmp(name, "dataplane") == 0)
+		ps->section = S_DATAPLANE;
+	else if (strcmp(name, "redis") == 0)
+		ps->section = S_REDIS;
+	else if (strncmp(name, "trunk", 5) == 0 && isspace((unsigned char)name[5])) {
+		const char *tn = name + 5;
+		struct sbc_trunk_config *t;
+		int dup;
+
+		while (isspace((unsigned char)*tn))
+			tn++;
+		ps->section = S_TRUNK;
+		if (!trunk_name_ok(tn)) {
+			perr(ps, ps->line, "trunk name '%s' must be 1-%d characters of A-Z a-z 0-9 - _ .",
+			     tn, SBC_TRUNK_NAME_MAX - 1);
+			return;
+		}
+		dup = sbc_config_trunk_index(cfg, tn);
+		if (dup >= 0) {
+			perr(ps, ps->line, "trunk '%s' is already defined at line %u", tn,
+			     cfg->trunks[dup].line);
+			return;
+		}
+		if (cfg->n_trunks >= SBC_MAX_TRUNKS) {
+			perr(ps, ps->line, "too many trunks (at most %d)", SBC_MAX_TRUNKS);
+			return;
+		}
+		t = realloc(cfg->trunks, (cfg->n_trunks + 1) * sizeof(*t));
+		if (t == NULL) {
+			perr(ps, ps->line, "out of memory");
+			return;
+		}
+		cfg->trunks = t;
+		t = &cfg->trunks[cfg->n_trunks];
+		memset(t, 0, sizeof(*t));
+		snprintf(t->name, sizeof(t->name), "%s", tn);
+		t->line = ps->line;
+		t->auth = SBC_AUTH_IP;
+		ps->trunk = (int)cfg->n_trunks++;
+		return;
+	} else {
+		ps->section = S_NONE;
+		perr(ps, ps->line, "unknown section [%s] (expected sbc, dataplane, redis or trunk NAME)",
+		     name);
+		return;
+	}
+	if (ps->seen[ps->section] & 0x80000000u)
+		perr(ps, ps->line, "section [%s] appears twice", name);
+	ps->seen[ps->section] |= 0x80000000u;
+}
+
+/*
+ * libinih's reader callback: fgets plus line counting and section detection. Debian's libinih
+ * is built with a growable heap buffer (set in load_stream), so a line may arrive in chunks.
+ */
+static char *reader(char *buf, int size, void *arg)
+{
+	struct parse *ps = arg;
+	char *r = fgets(buf, size, ps->fp);
+
+	if (r == NULL)
+		return NULL;
+	if (!ps->mid_line) {
+		const char *s = buf;
+
+		ps->line++;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s == '[') {
+			const char *e = strchr(s, ']');
+			char name[256];
+
+			if (e != NULL && (size_t)(e - s - 1) < sizeof(name)) {
+				memcpy(name, s + 1, (size_t)(e - s - 1));
+				name[e - s - 1] = '\0';
+				open_section(ps, name);
+			}
+		}
+	}
+	ps->mid_line = strchr(buf, '\n') == NULL;
+	return r;
+}
+
+static int parse_u32(const char *v, uint32_t min, uint32_t max, uint32_t *out)
+{
+	char *end;
+	unsigned long long x;
+
+	if (*v == '\0' || strspn(v, "0123456789") != strlen(v) || strlen(v) > 10)
+		return -EINVAL;
+	errno = 0;
+	x = strtoull(v, &end, 10);
+	if (errno != 0 || x < min || x > max)
+		return -ERANGE;
+	*out = (uint32_t)x;
+	return 0;
+}
+
+static int add_peer(struct parse *ps, struct sbc_trunk_config *t, const char *text,
+		    const char *where, unsigned int line)
+{
+	struct sbc_prefix p;
+	char why[256];
+
+	if (sbc_prefix_parse(text, &p, why, sizeof(why)) != 0) {
+		if (where != NULL)
+			perr(ps, 0, "%s:%u: %s", where, line, why);
+		else
+			perr(ps, line, "%s", why);
+		return -EINVAL;
+	}
+	for (uint32_t i = 0; i < t->n_peers; i++) {
+		if (sbc_prefix_equal(&t->peers[i], &p)) {
+			perr(ps, where ? 0 : line, "%s%s%s is listed twice in trunk '%s'",
+			     where ? where : "", where ? ": " : "", text, t->name);
+			return -EINVAL;
+		}
+	}
+	if (t->n_peers == t->cap_peers) {
+		uint32_t cap = t->cap_peers ? t->cap_peers * 2 : 16;
+		struct sbc_prefix *np = realloc(t->peers, cap * sizeof(*np));
+		unsigned int *nl;
+
+		if (np == NULL) {
+			perr(ps, line, "out of memory");
+			return -ENOMEM;
+		}
+		t->peers = np;
+		nl = realloc(t->peer_lines, cap * sizeof(*nl));
+		if (nl == NULL) {
+			perr(ps, line, "out of memory");
+			return -ENOMEM;
+		}
+		t->peer_lines = nl;
+		t->cap_peers = cap;
+	}
+	t->peer_lines[t->n_peers] = line;
+	t->peers[t->n_peers++] = p;
+	return 0;
+}
+
+/* "203.0.113.0/24, 2001:db8::/32 198.51.100.7": commas and/or blanks between entries. */
+static int add_peer_list(struct parse *ps, struct sbc_trunk_config *t, const char *value,
+			 unsigned int line)
+{
+	char *copy = strdup(value), *save = NULL;
+	int rc = 0;
+
+	if (copy == NULL) {
+		perr(ps, line, "out of memory");
+		return -ENOMEM;
+	}
+	for (char *tok = strtok_r(copy, ", \t", &save); tok != NULL && rc == 0;
+	     tok = strtok_r(NULL, ", \t", &save))
+		rc = add_peer(ps, t, tok, NULL, line);
+	free(copy);
+	return rc;
+}
+
+static int add_peer_file(struct parse *ps, struct sbc_trunk_config *t, const char *value,
+			 unsigned int line)
+{
+	char path[8192], buf[512];
+	unsigned int fline = 0;
+	FILE *f;
+	int rc = 0;
+
+	if (value[0] == '/')
+		snprintf(path, sizeof(path), "%s", value);
+	else
+		snprintf(path, sizeof(path), "%s/%s", ps->dir, value);
+	f = fopen(path, "r");
+	if (f == NULL) {
+		perr(ps, line, "peers_file '%s': %s", path, strerror(errno));
+		return -errno;
+	}
+	while (rc == 0 && fgets(buf, sizeof(buf), f) != NULL) {
+		char *s = buf, *e;
+
+		fline++;
+		if (strchr(buf, '\n') == NULL && !feof(f)) {
+			perr(ps, 0, "%s:%u: line too long", path, fline);
+			rc = -EINVAL;
+			break;
+		}
+		e = strchr(s, '#');
+		if (e != NULL)
+			*e = '\0';
+		while (isspace((unsigned char)*s))
+			s++;
+		e = s + strlen(s);
+		while (e > s && isspace((unsigned char)e[-1]))
+			*--e = '\0';
+		if (*s != '\0')
+			rc = add_peer(ps, t, s, path, fline);
+	}
+	fclose(f);
+	return rc;
+}
+
+static int set_key(struct parse *ps, const struct key *k, void *base, const char *value)
+{
+	char *dst = (char *)base + k->offset;
+	uint32_t u;
+
+	switch (k->type) {
+	case K_IPV4:
+		if (inet_pton(AF_INET, value, dst) != 1) {
+			perr(ps, ps->line, "%s: '%s' is not an IPv4 address", k->name, value);
+			return -EINVAL;
+		}
+		break;
+	case K_IPV6:
+		if (inet_pton(AF_INET6, value, dst) != 1) {
+			perr(ps, ps->line, "%s: '%s' is not an IPv6 address", k->name, value);
+			return -EINVAL;
+		}
+		break;
+	case K_U16:
+	case K_U32:
+		if (parse_u32(value, k->min, k->max, &u) != 0) {
+			perr(ps, ps->line, "%s: '%s' is not a whole number from %u to %u", k->name,
+			     value, k->min, k->max);
+			return -EINVAL;
+		}
+		if (k->type == K_U16)
+			*(uint16_t *)dst = (uint16_t)u;
+		else
+			*(uint32_t *)dst = u;
+		break;
+	case K_STR:
+		if (strlen(value) >= k->size || value[0] == '\0') {
+			perr(ps, ps->line, "%s: value must be 1-%zu characters", k->name,
+			     k->size - 1);
+			return -EINVAL;
+		}
+		memcpy(dst, value, strlen(value) + 1);
+		break;
+	case K_UNLISTED:
+		if (strcmp(value, "drop") == 0)
+			*(enum sbc_unlisted_mode *)dst = SBC_UNLISTED_DROP;
+		else if (strcmp(value, "reject") == 0)
+			*(enum sbc_unlisted_mode *)dst = SBC_UNLISTED_REJECT;
+		else {
+			perr(ps, ps->line, "unlisted: '%s' is neither drop nor reject", value);
+			return -EINVAL;
+		}
+		break;
+	case K_AUTH:
+		if (strcmp(value, "ip") == 0)
+			*(enum sbc_auth_mode *)dst = SBC_AUTH_IP;
+		else if (strcmp(value, "digest") == 0)
+			*(enum sbc_auth_mode *)dst = SBC_AUTH_DIGEST;
+		else if (strcmp(value, "both") == 0)
+			*(enum sbc_auth_mode *)dst = SBC_AUTH_BOTH;
+		else {
+			perr(ps, ps->line, "auth: '%s' is not ip, digest or both", value);
+			return -EINVAL;
+		}
+		break;
+	case K_RANGE: {
+		char lo[16], hi[16];
+		const char *dash = strchr(value, '-');
+		uint32_t a, b;
+
+		if (dash == NULL || (size_t)(dash - value) >= sizeof(lo) ||
+		    strlen(dash + 1) >= sizeof(hi)) {
+			perr(ps, ps->line, "%s: '%s' is not a range like 20000-29999", k->name, value);
+			return -EINVAL;
+		}
+		memcpy(lo, value, (size_t)(dash - value));
+		lo[dash - value] = '\0';
+		snprintf(hi, sizeof(hi), "%s", dash + 1);
+		if (parse_u32(lo, k->min, k->max, &a) != 0 || parse_u32(hi, k->min, k->max, &b) != 0 ||
+		    a > b || ((a & 1) != 0)) {
+			perr(ps, ps->line,
+			     "%s: '%s' must be LOW-HIGH within %u-%u, LOW even (RTP) and LOW <= HIGH",
+			     k->name, value, k->min, k->max);
+			return -EINVAL;
+		}
+		((uint16_t *)dst)[0] = (uint16_t)a;
+		((uint16_t *)dst)[1] = (uint16_t)b;
+		break;
+	}
+	case K_PEERS:
+		return add_peer_list(ps, base, value, ps->line);
+	case K_PEERS_FILE:
+		return add_peer_file(ps, base, value, ps->line);
+	}
+	if (k->size > 0 && (k->type == K_IPV4 || k->type == K_IPV6))
+		*((bool *)base + k->size - 1) = true;
+	return 0;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse *ps = user;
+	void *base = ps->cfg;
+	uint32_t *seen;
+	size_t i;
+
+	(void)section;	/* the reader tracked it, with its line */
+	if (ps->failed)
+		return 1;
+	if (ps->section == S_NONE && ps->section_name[0] == '\0') {
+		perr(ps, ps->line, "'%s' is outside any section", name);
+		return 0;
+	}
+	if (ps->section == S_NONE || (ps->section == S_TRUNK && ps->trunk < 0))
+		return 0;	/* the header's error is already reported */
+
+	for (i = 0; i < N_KEYS; i++)
+		if (keys[i].section == ps->section && strcmp(keys[i].name, name) == 0)
+			break;
+	if (i == N_KEYS) {
+		perr(ps, ps->line, "unknown key '%s' in [%s]", name, ps->section_name);
+		return 0;
+	}
+	if (ps->section == S_TRUNK) {
+		base = &ps->cfg->trunks[ps->trunk];
+		seen = &ps->cfg->trunks[ps->trunk].seen;
+	} else {
+		seen = &ps->seen[ps->section];
+	}
+	/* peers may repeat and continue on indented lines; every other key is set once */
+	if ((*seen & (1u << i)) && keys[i].type != K_PEERS && keys[i].type != K_PEERS_FILE) {
+		perr(ps, ps->line, "'%s' is set twice in [%s]", name, ps->section_name);
+		return 0;
+	}
+	*seen |= 1u << i;
+	return set_key(ps, &keys[i], base, value) == 0;
+}
+
+/* Checks that need the whole file: required keys, a prefix in two trunks. */
+static void validate(struct parse *ps)
+{
+	struct sbc_config *cfg = ps->cfg;
+
+	if (!(ps->seen[S_SBC] & 1u))
+		perr(ps, 0, "[sbc] address is required");
+	else if (cfg->wire[0] == '\0')
+		perr(ps, 0, "[dataplane] wire is required (DPDK device name of the network port)");
+	else if (cfg->exception[0] == '\0')
+		perr(ps, 0, "[dataplane] exception is required (DPDK device name towards the kernel)");
+	else if (strcmp(cfg->wire, cfg->exception) == 0)
+		perr(ps, 0, "[dataplane] wire and exception are the same device '%s'", cfg->wire);
+	else if (cfg->channel[0] != '/' || strchr(cfg->channel + 1, '/') != NULL)
+		perr(ps, 0, "[dataplane] channel '%s' must be a POSIX shm name like /sbc-channel",
+		     cfg->channel);
+	if (ps->failed)
+		return;
+
+	/* Longest prefix decides the trunk, so one prefix in two trunks has no answer. O(n^2)
+	 * per pair of trunks is fine at start-up sizes; large sets come from Redis later. */
+	for (unsigned int a = 0; a < cfg->n_trunks; a++) {
+		const struct sbc_trunk_config *ta = &cfg->trunks[a];
+
+		for (unsigned int b = a + 1; b < cfg->n_trunks; b++) {
+			const struct sbc_trunk_config *tb = &cfg->trunks[b];
+
+			if ((uint64_t)ta->n_peers * tb->n_peers > 50000000ull)
+				continue;
+			for (uint32_t i = 0; i < ta->n_peers; i++)
+				for (uint32_t j = 0; j < tb->n_peers; j++)
+					if (sbc_prefix_equal(&ta->peers[i], &tb->peers[j])) {
+						char p[SBC_CIDR_STRLEN];
+
+						perr(ps, tb->peer_lines[j],
+						     "%s is in trunk '%s' and in trunk '%s' (line %u); a prefix belongs to one trunk",
+						     sbc_prefix_format(&tb->peers[j], p, sizeof(p)),
+						     tb->name, ta->name, ta->peer_lines[i]);
+						return;
+					}
+		}
+	}
+}
+
+static int load_stream(struct sbc_config *cfg, FILE *fp, const char *name, char *err,
+		       size_t errlen)
+{
+	struct parse ps = { .cfg = cfg, .name = name, .fp = fp, .trunk = -1, .err = err,
+			    .errlen = errlen };
+	char tmp[4096];
+	int rc;
+
+	snprintf(tmp, sizeof(tmp), "%s", name);
+	snprintf(ps.dir, sizeof(ps.dir), "%s", dirname(tmp));
+	snprintf(cfg->path, sizeof(cfg->path), "%s", name);
+	/* Debian's libinih makes these runtime settings: long peers lines must not be cut. */
+	ini_use_stack = false;
+	ini_allow_realloc = true;
+	ini_max_line = 1 << 20;
+	ini_allow_multiline = true;
+
+	rc = ini_parse_stream(reader, &ps, handler, &ps);
+	if (rc > 0 && !ps.failed)
+		perr(&ps, (unsigned int)rc, "not a 'key = value' line, [section] or comment");
+	else if (rc < 0 && !ps.failed)
+		perr(&ps, 0, "cannot parse (%s)", rc == -2 ? "out of memory" : "read error");
+	if (!ps.failed)
+		validate(&ps);
+	return ps.failed ? -EINVAL : 0;
+}
+
+int sbc_config_load(struct sbc_config *cfg, const char *path, char *err, size_t errlen)
+{
+	FILE *fp;
+	int rc;
+
+	sbc_config_defaults(cfg);
+	fp = fopen(path, "r");
+	if (fp == NULL) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return rc;
+	}
+	rc = load_stream(cfg, fp, path, err, errlen);
+	fclose(fp);
+	return rc;
+}
+
+int sbc_config_load_string(struct sbc_config *cfg, const char *text, const char *name,
+			   char *err, size_t errlen)
+{
+	FILE *fp;
+	int rc;
+
+	sbc_config_defaults(cfg);
+	fp = fmemopen((void *)(uintptr_t)text, strlen(text), "r");
+	if (fp == NULL) {
+		snprintf(err, errlen, "%s: %s", name, strerror(errno));
+		return -errno;
+	}
+	rc = load_stream(cfg, fp, name, err, errlen);
+	fclose(fp);
+	return rc;
+}
+
+void sbc_config_free(struct sbc_config *cfg)
+{
+	for (unsigned int i = 0; i < cfg->n_trunks; i++) {
+		free(cfg->trunks[i].peers);
+		free(cfg->trunks[i].peer_lines);
+	}
+	free(cfg->trunks);
+	cfg->trunks = NULL;
+	cfg->n_trunks = 0;
+}

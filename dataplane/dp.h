@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The data plane's shared state: ports, workers and their counters, set up by the main lcore
+ * before workers start. Workers write only their own struct dp_worker; the telemetry thread
+ * only reads.
+ */
+#ifndef DP_H
+#define DP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "dp_acl.h"
+#include "dp_drops.h"
+#include "sbc_config.h"
+
+#define DP_BURST 32
+#define DP_MAX_WORKERS 128
+
+/* Counters written by one worker only (relaxed stores), summed by readers. */
+struct dp_worker_stats {
+	uint64_t rx;		/* frames received from the wire */
+	uint64_t exc_rx;	/* frames received from the exception port */
+	uint64_t to_exception;	/* handed to the kernel side */
+	uint64_t to_wire;	/* kernel side's frames sent out of the wire */
+	uint64_t reject_sent;	/* 403 responses sent */
+	uint64_t drops[DP_DROP_MAX];
+} __rte_cache_aligned;
+
+struct dp_trunk_stats {
+	uint64_t accepted;	/* SIP packets passed to the exception port */
+	uint64_t rejected;	/* SIP packets from a listed source dropped after classification */
+};
+
+struct dp_worker {
+	unsigned int id;	/* RCU thread id, index in dp.workers */
+	unsigned int lcore;
+	uint16_t wire_queue;	/* rx and tx queue on the wire port */
+	bool active;		/* false when the wire port has fewer queues than workers */
+	bool polls_exception;	/* worker 0 reads the exception port */
+	uint16_t exc_txq;	/* exception tx queue when direct */
+	double reject_tokens;	/* 403 rate limiter, this worker's share */
+	double reject_rate;	/* tokens per TSC cycle */
+	double reject_burst;
+	uint64_t reject_last_tsc;
+	struct dp_worker_stats stats;
+	struct dp_trunk_stats *trunk_stats;	/* [SBC_MAX_TRUNKS] */
+	char scratch[2048];	/* response text being built */
+} __rte_cache_aligned;
+
+struct dp {
+	struct sbc_config cfg;
+	uint16_t wire_port, exc_port;
+	struct rte_ether_addr wire_mac;
+	uint16_t wire_queues;
+	bool rss;
+	uint16_t exc_queues;	/* rx and tx queues on the exception port */
+	bool exc_direct;	/* each worker has its own exception tx queue */
+	struct rte_ring *exc_ring;	/* otherwise workers enqueue here, worker 0 sends */
+	struct rte_mempool *pool;
+	struct rte_rcu_qsbr *qsv;
+	struct dp_acl *acl;
+	unsigned int n_workers;
+	struct dp_worker *workers[DP_MAX_WORKERS];
+	uint64_t tag_secret;
+	uint64_t start_tsc;
+	volatile bool stop;
+};
+
+extern struct dp dp;
+
+/* dp_worker.c */
+int dp_worker_main(void *arg);
+
+/* dp_port.c */
+int dp_port_setup(struct dp *d);
+void dp_port_close(struct dp *d);
+
+/* dp_stats.c */
+int dp_stats_register(void);
+uint64_t dp_stats_total_rx(void);
+
+static inline void dp_count(uint64_t *c, uint64_t n)
+{
+	__atomic_store_n(c, *c + n, __ATOMIC_RELAXED);
+}
+
+#endif

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Per-trunk allowlists: one longest-prefix-match table per family across all trunks (the next
+ * hop is the trunk id). Workers read; only the main lcore writes. Writes go through two banks
+ * ("left-right"): a change is applied to the bank no worker reads, the banks are swapped, RCU
+ * waits until every worker has left the old bank, and the change is replayed on it. So a trunk's
+ * whole set is replaced atomically (a worker sees the old set or the new one) and nothing a
+ * worker may still read is ever modified or freed.
+ */
+#ifndef DP_ACL_H
+#define DP_ACL_H
+
+#include <stdint.h>
+
+#include <rte_lpm.h>
+#include <rte_lpm6.h>
+#include <rte_rcu_qsbr.h>
+
+#include "sbc_cidr.h"
+#include "sbc_config.h"
+
+#define DP_TRUNK_NONE UINT32_MAX
+
+struct dp_acl_bank {
+	struct rte_lpm *v4;
+	struct rte_lpm6 *v6;
+};
+
+struct dp_acl;
+
+struct dp_acl *dp_acl_create(const struct sbc_config *cfg, struct rte_rcu_qsbr *qsv, int socket);
+void dp_acl_free(struct dp_acl *acl);
+
+/*
+ * Replace trunk's whole allowlist with set[0..n). Atomic for the workers. Refused whole, old set
+ * kept, when a prefix belongs to another trunk (-EEXIST) or the tables lack room (-ENOSPC); err
+ * says which. Main lcore only.
+ */
+int dp_acl_replace(struct dp_acl *acl, uint32_t trunk, const struct sbc_prefix *set, uint32_t n,
+		   char *err, size_t errlen);
+
+/* The bank workers read now; call once per burst, between two quiescent reports. */
+const struct dp_acl_bank *dp_acl_reader(const struct dp_acl *acl);
+
+/* Prefix counts of a trunk (any thread). */
+void dp_acl_counts(const struct dp_acl *acl, uint32_t trunk, uint32_t *v4, uint32_t *v6);
+
+/* Worker fast path: trunk id of the longest prefix holding the address, or DP_TRUNK_NONE. */
+static inline uint32_t dp_acl_lookup4(const struct dp_acl_bank *b, const uint8_t *addr)
+{
+	uint32_t ip = ((uint32_t)addr[0] << 24) | ((uint32_t)addr[1] << 16) |
+		      ((uint32_t)addr[2] << 8) | addr[3];
+	uint32_t hop;
+
+	return rte_lpm_lookup(b->v4, ip, &hop) == 0 ? hop : DP_TRUNK_NONE;
+}
+
+static inline uint32_t dp_acl_lookup6(const struct dp_acl_bank *b, const uint8_t *addr)
+{
+	uint32_t hop;
+
+	return rte_lpm6_lookup(b->v6, addr, &hop) == 0 ? hop : DP_TRUNK_NONE;
+}
+
+#endif

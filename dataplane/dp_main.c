@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sbc-dataplane: the DPDK primary process. The main lcore reads the configuration, sets up
+ * ports, tables and workers, launches one worker per worker lcore, then stays as the only
+ * writer of the tables (and, with the channel, the applier of control-plane commands).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_random.h>
+
+#include "dp.h"
+
+struct dp dp;
+
+static volatile sig_atomic_t quit_signal;
+
+static void on_signal(int sig)
+{
+	quit_signal = sig;
+}
+
+static void usage(const char *prog)
+{
+	fprintf(stderr,
+		"usage: %s [EAL options] -- -c sbc.conf [--test-idle-ms MS]\n"
+		"  -c, --config FILE     configuration file (see README)\n"
+		"  --test-idle-ms MS     print 'sbc-dataplane: idle' after MS ms without packets\n"
+		"                        (for tests that feed pcap files)\n",
+		prog);
+}
+
+static int setup_workers(void)
+{
+	unsigned int lcore, i = 0;
+	size_t rcu_sz;
+
+	rcu_sz = rte_rcu_qsbr_get_memsize(dp.n_workers);
+	dp.qsv = rte_zmalloc("sbc_rcu", rcu_sz, RTE_CACHE_LINE_SIZE);
+	if (dp.qsv == NULL || rte_rcu_qsbr_init(dp.qsv, dp.n_workers) != 0)
+		return -ENOMEM;
+
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		struct dp_worker *w;
+		int socket = (int)rte_lcore_to_socket_id(lcore);
+
+		if (i == dp.n_workers)
+			break;
+		w = rte_zmalloc_socket("sbc_worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
+		if (w == NULL)
+			return -ENOMEM;
+		w->trunk_stats = rte_zmalloc_socket("sbc_trunk_stats",
+						    sizeof(*w->trunk_stats) * SBC_MAX_TRUNKS,
+						    RTE_CACHE_LINE_SIZE, socket);
+		if (w->trunk_stats == NULL)
+			return -ENOMEM;
+		w->id = i;
+		w->lcore = lcore;
+		dp.workers[i++] = w;
+	}
+	return 0;
+}
+
+/* Per-worker parameters that depend on the ports' queue counts. */
+static void assign_queues(void)
+{
+	double per_worker = (double)dp.cfg.reject_rate / dp.wire_queues;
+
+	for (unsigned int i = 0; i < dp.n_workers; i++) {
+		struct dp_worker *w = dp.workers[i];
+
+		w->active = i < dp.wire_queues;
+		w->wire_queue = (uint16_t)(w->active ? i : 0);
+		w->polls_exception = i == 0;
+		w->exc_txq = (uint16_t)(dp.exc_direct ? i : 0);
+		w->reject_rate = per_worker / (double)rte_get_tsc_hz();
+		w->reject_burst = per_worker < 1.0 ? 1.0 : per_worker;
+		w->reject_tokens = dp.cfg.reject_rate == 0 ? 0 : w->reject_burst;
+		if (dp.cfg.reject_rate == 0)
+			w->reject_rate = 0;
+	}
+}
+
+static int load_allowlists(void)
+{
+	char err[512];
+
+	for (unsigned int t = 0; t < dp.cfg.n_trunks; t++) {
+		const struct sbc_trunk_config *tc = &dp.cfg.trunks[t];
+		int rc = dp_acl_replace(dp.acl, t, tc->peers, tc->n_peers, err, sizeof(err));
+
+		if (rc != 0) {
+			fprintf(stderr, "%s:%u: trunk '%s': %s\n", dp.cfg.path, tc->line, tc->name,
+				err);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* Main lcore loop: signals, the test idle report, and (later) the command channel. */
+static void main_loop(long idle_ms)
+{
+	uint64_t hz = rte_get_tsc_hz(), last_rx = UINT64_MAX, last_change = rte_rdtsc();
+	bool idle_reported = false;
+
+	while (!quit_signal) {
+		if (idle_ms >= 0) {
+			uint64_t rx = dp_stats_total_rx(), now = rte_rdtsc();
+
+			if (rx != last_rx) {
+				last_rx = rx;
+				last_change = now;
+				idle_reported = false;
+			} else if (!idle_reported && now - last_change > hz / 1000 * (uint64_t)idle_ms) {
+				printf("sbc-dataplane: idle\n");
+				fflush(stdout);
+				idle_reported = true;
+			}
+		}
+		rte_delay_us_sleep(1000);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "test-idle-ms", required_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *conf = NULL;
+	long idle_ms = -1;
+	char err[1024];
+	int rc, opt, eal_args;
+	unsigned int lcore;
+
+	eal_args = rte_eal_init(argc, argv);
+	if (eal_args < 0) {
+		fprintf(stderr, "sbc-dataplane: EAL init failed: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	argc -= eal_args;
+	argv += eal_args;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			conf = optarg;
+			break;
+		case 'i':
+			idle_ms = strtol(optarg, NULL, 10);
+			break;
+		default:
+			usage(argv[0]);
+			rte_eal_cleanup();
+			return opt == 'h' ? 0 : 1;
+		}
+	}
+	if (conf == NULL) {
+		usage(argv[0]);
+		rte_eal_cleanup();
+		return 1;
+	}
+	if (sbc_config_load(&dp.cfg, conf, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		rte_eal_cleanup();
+		return 1;
+	}
+	dp.n_workers = dp.cfg.workers;
+	if (rte_lcore_count() < dp.n_workers + 1) {
+		fprintf(stderr,
+			"%s: [dataplane] workers = %u needs %u lcores (main + workers) but EAL has %u; "
+			"pass e.g. -l 0-%u\n", conf, dp.n_workers, dp.n_workers + 1,
+			rte_lcore_count(), dp.n_workers);
+		rc = 1;
+		goto out;
+	}
+	dp.tag_secret = rte_rand();
+	dp.start_tsc = rte_rdtsc();
+	dp.pool = rte_pktmbuf_pool_create("sbc_mbufs", dp.cfg.mbufs, 256, 0,
+					  RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	if (dp.pool == NULL) {
+		fprintf(stderr, "sbc-dataplane: mbuf pool of %u: %s\n", dp.cfg.mbufs,
+			rte_strerror(rte_errno));
+		rc = 1;
+		goto out;
+	}
+	if (setup_workers() != 0) {
+		fprintf(stderr, "sbc-dataplane: out of memory for workers\n");
+		rc = 1;
+		goto out;
+	}
+	dp.acl = dp_acl_create(&dp.cfg, dp.qsv, (int)rte_socket_id());
+	if (dp.acl == NULL) {
+		fprintf(stderr, "sbc-dataplane: allowlist tables (%u IPv4 / %u IPv6 rules): %s\n",
+			dp.cfg.acl_v4_rules, dp.cfg.acl_v6_rules, rte_strerror(rte_errno));
+		rc = 1;
+		goto out;
+	}
+	/* No worker runs yet: replace's RCU wait returns at once. */
+	if (load_allowlists() != 0 || dp_port_setup(&dp) != 0) {
+		rc = 1;
+		goto out;
+	}
+	assign_queues();
+	if (dp_stats_register() != 0)
+		fprintf(stderr, "sbc-dataplane: some /sbc/ telemetry commands did not register\n");
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	for (unsigned int i = 0; i < dp.n_workers; i++)
+		rte_eal_remote_launch(dp_worker_main, dp.workers[i], dp.workers[i]->lcore);
+	printf("sbc-dataplane: ready: wire %s (%u queue%s%s), exception %s, %u worker%s, %u trunk%s\n",
+	       dp.cfg.wire, dp.wire_queues, dp.wire_queues > 1 ? "s" : "", dp.rss ? ", RSS" : "",
+	       dp.cfg.exception, dp.n_workers, dp.n_workers > 1 ? "s" : "", dp.cfg.n_trunks,
+	       dp.cfg.n_trunks == 1 ? "" : "s");
+	fflush(stdout);
+
+	main_loop(idle_ms);
+
+	__atomic_store_n(&dp.stop, true, __ATOMIC_RELAXED);
+	RTE_LCORE_FOREACH_WORKER(lcore)
+		rte_eal_wait_lcore(lcore);
+	dp_port_close(&dp);
+	printf("sbc-dataplane: stopped (signal %d)\n", (int)quit_signal);
+	rc = 0;
+out:
+	dp_acl_free(dp.acl);
+	sbc_config_free(&dp.cfg);
+	rte_eal_cleanup();
+	return rc;
+}

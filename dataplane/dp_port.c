@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Port set-up on the main lcore: the wire port (one rx/tx queue per worker with RSS over
+ * IPv4/IPv6 UDP/TCP where the PMD can, else one queue) and the exception port towards the
+ * kernel (a queue per worker, else one queue fed through a ring).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_log.h>
+#include <rte_ring.h>
+
+#include "dp.h"
+
+#define RX_DESC 1024
+#define TX_DESC 1024
+
+static int find_port(const char *name, const char *role, uint16_t *port)
+{
+	if (rte_eth_dev_get_port_by_name(name, port) != 0) {
+		uint16_t p;
+		char buf[2048] = "", n[RTE_ETH_NAME_MAX_LEN];
+
+		RTE_ETH_FOREACH_DEV(p) {
+			if (rte_eth_dev_get_name_by_port(p, n) == 0) {
+				strncat(buf, " ", sizeof(buf) - strlen(buf) - 1);
+				strncat(buf, n, sizeof(buf) - strlen(buf) - 1);
+			}
+		}
+		fprintf(stderr, "sbc-dataplane: %s port '%s' not found; DPDK has:%s\n", role, name,
+			buf[0] ? buf : " no ports (add --vdev or -a)");
+		return -ENODEV;
+	}
+	return 0;
+}
+
+static int start_port(uint16_t port, const char *role, uint16_t nq, struct rte_eth_conf *conf,
+		      struct rte_mempool *pool)
+{
+	uint16_t nrx = RX_DESC, ntx = TX_DESC;
+	int rc, socket = rte_eth_dev_socket_id(port);
+
+	if (socket < 0)
+		socket = (int)rte_socket_id();
+	if ((rc = rte_eth_dev_configure(port, nq, nq, conf)) != 0 ||
+	    (rc = rte_eth_dev_adjust_nb_rx_tx_desc(port, &nrx, &ntx)) != 0) {
+		fprintf(stderr, "sbc-dataplane: %s port: configure with %u queues: %s\n", role, nq,
+			strerror(-rc));
+		return rc;
+	}
+	for (uint16_t q = 0; q < nq; q++) {
+		if ((rc = rte_eth_rx_queue_setup(port, q, nrx, (unsigned int)socket, NULL, pool)) ||
+		    (rc = rte_eth_tx_queue_setup(port, q, ntx, (unsigned int)socket, NULL))) {
+			fprintf(stderr, "sbc-dataplane: %s port: queue %u: %s\n", role, q,
+				strerror(-rc));
+			return rc;
+		}
+	}
+	if ((rc = rte_eth_dev_start(port)) != 0) {
+		fprintf(stderr, "sbc-dataplane: %s port: start: %s\n", role, strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
+
+int dp_port_setup(struct dp *d)
+{
+	struct rte_eth_dev_info wi, ei;
+	struct rte_eth_conf wconf, econf;
+	uint64_t want = RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP | RTE_ETH_RSS_TCP;
+	unsigned int nw = d->n_workers;
+	int rc;
+
+	if ((rc = find_port(d->cfg.wire, "wire", &d->wire_port)) != 0 ||
+	    (rc = find_port(d->cfg.exception, "exception", &d->exc_port)) != 0)
+		return rc;
+	if ((rc = rte_eth_dev_info_get(d->wire_port, &wi)) != 0 ||
+	    (rc = rte_eth_dev_info_get(d->exc_port, &ei)) != 0)
+		return rc;
+
+	memset(&wconf, 0, sizeof(wconf));
+	d->wire_queues = 1;
+	d->rss = false;
+	if (nw > 1) {
+		uint64_t hf = want & wi.flow_type_rss_offloads;
+
+		if (hf != 0 && wi.max_rx_queues >= nw && wi.max_tx_queues >= nw) {
+			wconf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+			wconf.rx_adv_conf.rss_conf.rss_hf = hf;
+			d->wire_queues = (uint16_t)nw;
+			d->rss = true;
+		} else {
+			fprintf(stderr,
+				"sbc-dataplane: wire port %s (driver %s) has no RSS over IPv4/IPv6 UDP/TCP "
+				"for %u queues: using one queue; %u of %u workers stay idle\n",
+				d->cfg.wire, wi.driver_name, nw, nw - 1, nw);
+		}
+	}
+	if (wi.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM)
+		wconf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
+	if ((rc = start_port(d->wire_port, "wire", d->wire_queues, &wconf, d->pool)) != 0)
+		return rc;
+	rte_eth_macaddr_get(d->wire_port, &d->wire_mac);
+	/* IPv6 ND uses multicast; promiscuous mode is the fallback where allmulticast is missing */
+	if (rte_eth_allmulticast_enable(d->wire_port) != 0)
+		rte_eth_promiscuous_enable(d->wire_port);
+
+	memset(&econf, 0, sizeof(econf));
+	if (ei.max_rx_queues >= nw && ei.max_tx_queues >= nw) {
+		d->exc_queues = (uint16_t)nw;
+		d->exc_direct = true;
+	} else {
+		d->exc_queues = 1;
+		d->exc_direct = nw == 1;
+	}
+	if (!d->exc_direct) {
+		d->exc_ring = rte_ring_create("sbc_exc", 4096, (int)rte_socket_id(), RING_F_SC_DEQ);
+		if (d->exc_ring == NULL) {
+			fprintf(stderr, "sbc-dataplane: exception ring: %s\n", rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
+	}
+	if ((rc = start_port(d->exc_port, "exception", d->exc_queues, &econf, d->pool)) != 0)
+		return rc;
+	/* The kernel answers ARP/ND for the SBC's addresses: it must answer with the wire MAC. */
+	rc = rte_eth_dev_default_mac_addr_set(d->exc_port, &d->wire_mac);
+	if (rc != 0 && rc != -ENOTSUP)
+		fprintf(stderr, "sbc-dataplane: exception port: cannot take the wire MAC: %s\n",
+			strerror(-rc));
+	return 0;
+}
+
+void dp_port_close(struct dp *d)
+{
+	rte_eth_dev_stop(d->wire_port);
+	rte_eth_dev_stop(d->exc_port);
+	rte_eth_dev_close(d->wire_port);
+	rte_eth_dev_close(d->exc_port);
+	rte_ring_free(d->exc_ring);
+}

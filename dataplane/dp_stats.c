@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The stats socket: DPDK telemetry commands under /sbc/. Runs on DPDK's telemetry thread and
+ * only reads: per-worker counters are summed here, never locked. Telemetry 22.11 nests one
+ * level of dicts and refuses '-' in keys, so rows are keyed worker0.., trunk0.. and trunk names
+ * travel as string values.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_telemetry.h>
+
+#include "dp.h"
+
+static inline uint64_t rd(const uint64_t *c)
+{
+	return __atomic_load_n(c, __ATOMIC_RELAXED);
+}
+
+static uint64_t worker_dropped(const struct dp_worker *w)
+{
+	uint64_t s = 0;
+
+	for (int r = 1; r < DP_DROP_MAX; r++)
+		s += rd(&w->stats.drops[r]);
+	return s;
+}
+
+uint64_t dp_stats_total_rx(void)
+{
+	uint64_t s = 0;
+
+	for (unsigned int i = 0; i < dp.n_workers; i++)
+		s += rd(&dp.workers[i]->stats.rx) + rd(&dp.workers[i]->stats.exc_rx);
+	return s;
+}
+
+/* The five packet counters a worker keeps, in one place for totals and rows. */
+static void put_counters(struct rte_tel_data *d, uint64_t rx, uint64_t exc_rx, uint64_t to_exc,
+			 uint64_t to_wire, uint64_t reject, uint64_t dropped)
+{
+	rte_tel_data_add_dict_u64(d, "rx", rx);
+	rte_tel_data_add_dict_u64(d, "exc_rx", exc_rx);
+	rte_tel_data_add_dict_u64(d, "to_exception", to_exc);
+	rte_tel_data_add_dict_u64(d, "to_wire", to_wire);
+	rte_tel_data_add_dict_u64(d, "reject_sent", reject);
+	rte_tel_data_add_dict_u64(d, "dropped", dropped);
+}
+
+static int cmd_stats(const char *cmd __rte_unused, const char *params __rte_unused,
+		     struct rte_tel_data *d)
+{
+	uint64_t t[6] = { 0 };
+	char key[32];
+
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "uptime_s", (rte_rdtsc() - dp.start_tsc) / rte_get_tsc_hz());
+	rte_tel_data_add_dict_int(d, "workers", (int)dp.n_workers);
+	rte_tel_data_add_dict_int(d, "wire_queues", dp.wire_queues);
+	rte_tel_data_add_dict_int(d, "rss", dp.rss);
+	for (unsigned int i = 0; i < dp.n_workers; i++) {
+		const struct dp_worker *w = dp.workers[i];
+		uint64_t c[6] = { rd(&w->stats.rx), rd(&w->stats.exc_rx), rd(&w->stats.to_exception),
+				  rd(&w->stats.to_wire), rd(&w->stats.reject_sent),
+				  worker_dropped(w) };
+		struct rte_tel_data *row = rte_tel_data_alloc();
+
+		for (int k = 0; k < 6; k++)
+			t[k] += c[k];
+		if (row == NULL)
+			continue;
+		rte_tel_data_start_dict(row);
+		rte_tel_data_add_dict_int(row, "lcore", (int)w->lcore);
+		rte_tel_data_add_dict_int(row, "queue", w->wire_queue);
+		rte_tel_data_add_dict_int(row, "active", w->active);
+		put_counters(row, c[0], c[1], c[2], c[3], c[4], c[5]);
+		snprintf(key, sizeof(key), "worker%u", i);
+		if (rte_tel_data_add_dict_container(d, key, row, 0) != 0)
+			rte_tel_data_free(row);
+	}
+	put_counters(d, t[0], t[1], t[2], t[3], t[4], t[5]);
+	return 0;
+}
+
+static int cmd_trunks(const char *cmd __rte_unused, const char *params __rte_unused,
+		      struct rte_tel_data *d)
+{
+	char key[32];
+
+	rte_tel_data_start_dict(d);
+	for (unsigned int t = 0; t < dp.cfg.n_trunks; t++) {
+		struct rte_tel_data *row = rte_tel_data_alloc();
+		uint64_t acc = 0, rej = 0;
+		uint32_t n4, n6;
+
+		if (row == NULL)
+			return -ENOMEM;
+		for (unsigned int i = 0; i < dp.n_workers; i++) {
+			acc += rd(&dp.workers[i]->trunk_stats[t].accepted);
+			rej += rd(&dp.workers[i]->trunk_stats[t].rejected);
+		}
+		dp_acl_counts(dp.acl, t, &n4, &n6);
+		rte_tel_data_start_dict(row);
+		rte_tel_data_add_dict_int(row, "id", (int)t);
+		rte_tel_data_add_dict_string(row, "name", dp.cfg.trunks[t].name);
+		rte_tel_data_add_dict_u64(row, "prefixes_v4", n4);
+		rte_tel_data_add_dict_u64(row, "prefixes_v6", n6);
+		rte_tel_data_add_dict_u64(row, "accepted", acc);
+		rte_tel_data_add_dict_u64(row, "rejected", rej);
+		snprintf(key, sizeof(key), "trunk%u", t);
+		if (rte_tel_data_add_dict_container(d, key, row, 0) != 0)
+			rte_tel_data_free(row);
+	}
+	return 0;
+}
+
+static int cmd_drops(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	unsigned int first = 0, last = dp.n_workers;
+
+	if (params != NULL && *params != '\0') {
+		char *end;
+		unsigned long w = strtoul(params, &end, 10);
+
+		if (*end != '\0' || w >= dp.n_workers)
+			return -EINVAL;
+		first = (unsigned int)w;
+		last = first + 1;
+	}
+	rte_tel_data_start_dict(d);
+	for (int r = 1; r < DP_DROP_MAX; r++) {
+		uint64_t s = 0;
+
+		for (unsigned int i = first; i < last; i++)
+			s += rd(&dp.workers[i]->stats.drops[r]);
+		rte_tel_data_add_dict_u64(d, dp_drop_names[r], s);
+	}
+	return 0;
+}
+
+static void port_row(struct rte_tel_data *d, const char *role, uint16_t port, uint16_t queues)
+{
+	struct rte_tel_data *row = rte_tel_data_alloc();
+	struct rte_eth_stats st;
+	struct rte_ether_addr mac;
+	char name[RTE_ETH_NAME_MAX_LEN], macs[RTE_ETHER_ADDR_FMT_SIZE];
+
+	if (row == NULL)
+		return;
+	memset(&st, 0, sizeof(st));
+	rte_eth_stats_get(port, &st);
+	rte_eth_macaddr_get(port, &mac);
+	rte_ether_format_addr(macs, sizeof(macs), &mac);
+	if (rte_eth_dev_get_name_by_port(port, name) != 0)
+		snprintf(name, sizeof(name), "?");
+	rte_tel_data_start_dict(row);
+	rte_tel_data_add_dict_string(row, "name", name);
+	rte_tel_data_add_dict_int(row, "port_id", port);
+	rte_tel_data_add_dict_int(row, "rx_queues", queues);
+	rte_tel_data_add_dict_int(row, "tx_queues", queues);
+	rte_tel_data_add_dict_string(row, "mac", macs);
+	rte_tel_data_add_dict_u64(row, "ipackets", st.ipackets);
+	rte_tel_data_add_dict_u64(row, "opackets", st.opackets);
+	rte_tel_data_add_dict_u64(row, "ibytes", st.ibytes);
+	rte_tel_data_add_dict_u64(row, "obytes", st.obytes);
+	rte_tel_data_add_dict_u64(row, "imissed", st.imissed);
+	rte_tel_data_add_dict_u64(row, "ierrors", st.ierrors);
+	rte_tel_data_add_dict_u64(row, "oerrors", st.oerrors);
+	rte_tel_data_add_dict_u64(row, "rx_nombuf", st.rx_nombuf);
+	if (rte_tel_data_add_dict_container(d, role, row, 0) != 0)
+		rte_tel_data_free(row);
+}
+
+static int cmd_ports(const char *cmd __rte_unused, const char *params __rte_unused,
+		     struct rte_tel_data *d)
+{
+	rte_tel_data_start_dict(d);
+	port_row(d, "wire", dp.wire_port, dp.wire_queues);
+	port_row(d, "exception", dp.exc_port, dp.exc_queues);
+	return 0;
+}
+
+int dp_stats_register(void)
+{
+	int rc = 0;
+
+	rc |= rte_telemetry_register_cmd("/sbc/stats", cmd_stats,
+		"Packet counters, total and per worker. No parameters");
+	rc |= rte_telemetry_register_cmd("/sbc/trunks", cmd_trunks,
+		"Per trunk: prefixes, SIP packets accepted and rejected. No parameters");
+	rc |= rte_telemetry_register_cmd("/sbc/drops", cmd_drops,
+		"Drops by reason, all workers or one. Parameter: optional worker index");
+	rc |= rte_telemetry_register_cmd("/sbc/ports", cmd_ports,
+		"Wire and exception port counters. No parameters");
+	return rc;
+}
