@@ -86,24 +86,45 @@ struct parse {
 	bool failed;
 };
 
+static void vperr(struct parse *ps, const char *file, unsigned int line, const char *fmt,
+		  va_list ap)
+{
+	char msg[512];
+
+	if (ps->failed)		/* the first error is the one to fix */
+		return;
+	ps->failed = true;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (line > 0)
+		snprintf(ps->err, ps->errlen, "%s:%u: %s", file, line, msg);
+	else
+		snprintf(ps->err, ps->errlen, "%s: %s", file, msg);
+}
+
+/* An error at a line of the configuration file (0: the file as a whole). */
 static void perr(struct parse *ps, unsigned int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 static void perr(struct parse *ps, unsigned int line, const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
 
-	if (ps->failed)		/* the first error is the one to fix */
-		return;
-	ps->failed = true;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vperr(ps, ps->name, line, fmt, ap);
 	va_end(ap);
-	if (line > 0)
-		snprintf(ps->err, ps->errlen, "%s:%u: %s", ps->name, line, msg);
-	else
-		snprintf(ps->err, ps->errlen, "%s: %s", ps->name, msg);
+}
+
+/* An error at a line of another file (a peers_file). */
+static void perr_in(struct parse *ps, const char *file, unsigned int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void perr_in(struct parse *ps, const char *file, unsigned int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vperr(ps, file, line, fmt, ap);
+	va_end(ap);
 }
 
 void sbc_config_defaults(struct sbc_config *cfg)
@@ -259,16 +280,13 @@ static int add_peer(struct parse *ps, struct sbc_trunk_config *t, const char *te
 	char why[256];
 
 	if (sbc_prefix_parse(text, &p, why, sizeof(why)) != 0) {
-		if (where != NULL)
-			perr(ps, 0, "%s:%u: %s", where, line, why);
-		else
-			perr(ps, line, "%s", why);
+		perr_in(ps, where ? where : ps->name, line, "%s", why);
 		return -EINVAL;
 	}
 	for (uint32_t i = 0; i < t->n_peers; i++) {
 		if (sbc_prefix_equal(&t->peers[i], &p)) {
-			perr(ps, where ? 0 : line, "%s%s%s is listed twice in trunk '%s'",
-			     where ? where : "", where ? ": " : "", text, t->name);
+			perr_in(ps, where ? where : ps->name, line, "%s is listed twice in trunk '%s'",
+				text, t->name);
 			return -EINVAL;
 		}
 	}
@@ -335,7 +353,7 @@ static int add_peer_file(struct parse *ps, struct sbc_trunk_config *t, const cha
 
 		fline++;
 		if (strchr(buf, '\n') == NULL && !feof(f)) {
-			perr(ps, 0, "%s:%u: line too long", path, fline);
+			perr_in(ps, path, fline, "line too long");
 			rc = -EINVAL;
 			break;
 		}

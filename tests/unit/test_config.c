@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests for the configuration loader (common/sbc_config.c): a full good file, defaults,
+ * and every class of bad line, each checked for the exact "file:line: message".
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "sbc_config.h"
+
+#define BASE "[sbc]\naddress = 198.51.100.10\n[dataplane]\nwire = net_pcap0\nexception = net_pcap1\n"
+
+static void good_full(void **state)
+{
+	struct sbc_config c;
+	char err[512] = "";
+	const char *text =
+		"; comment\n"
+		"# another\n"
+		"[sbc]\n"
+		"address   = 198.51.100.10\n"
+		"address6  = 2001:db8::10   ; inline comment\n"
+		"gateway   = 198.51.100.1\n"
+		"sip_port  = 5080\n"
+		"unlisted  = reject\n"
+		"reject_rate = 7\n"
+		"media_ports = 30000-30999\n"
+		"[dataplane]\n"
+		"wire      = 0000:3b:00.0\n"
+		"exception = net_tap0\n"
+		"workers   = 2\n"
+		"channel   = /sbc-test\n"
+		"[redis]\n"
+		"address   = 127.0.0.1:6390\n"
+		"password  = s3cret\n"
+		"database  = 3\n"
+		"[trunk carrier-a]\n"
+		"peers     = 203.0.113.0/24, 2001:db8:100::/48\n"
+		"peers     = 198.51.100.7\n"
+		"  198.51.100.8/32 198.51.100.9\n"
+		"auth      = both\n"
+		"cps       = 50\n"
+		"burst     = 10\n"
+		"max_calls = 200\n"
+		"[trunk pbx_2.floor]\n"
+		"auth = digest\n";
+
+	(void)state;
+	assert_int_equal(sbc_config_load_string(&c, text, "t.conf", err, sizeof(err)), 0);
+	assert_int_equal(c.sip_port, 5080);
+	assert_int_equal(c.unlisted, SBC_UNLISTED_REJECT);
+	assert_int_equal(c.reject_rate, 7);
+	assert_int_equal(c.media_port_min, 30000);
+	assert_int_equal(c.media_port_max, 30999);
+	assert_true(c.has_address6);
+	assert_true(c.has_gateway);
+	assert_int_equal(c.address[0], 198);
+	assert_int_equal(c.address6[15], 0x10);
+	assert_string_equal(c.wire, "0000:3b:00.0");
+	assert_string_equal(c.exception, "net_tap0");
+	assert_int_equal(c.workers, 2);
+	assert_string_equal(c.channel, "/sbc-test");
+	assert_string_equal(c.redis_address, "127.0.0.1:6390");
+	assert_string_equal(c.redis_password, "s3cret");
+	assert_int_equal(c.redis_database, 3);
+	assert_int_equal(c.n_trunks, 2);
+	assert_string_equal(c.trunks[0].name, "carrier-a");
+	assert_int_equal(c.trunks[0].n_peers, 5);
+	assert_int_equal(c.trunks[0].peer_lines[4], 23);
+	assert_int_equal(c.trunks[0].auth, SBC_AUTH_BOTH);
+	assert_int_equal(c.trunks[0].cps, 50);
+	assert_int_equal(c.trunks[0].burst, 10);
+	assert_int_equal(c.trunks[0].max_calls, 200);
+	assert_string_equal(c.trunks[1].name, "pbx_2.floor");
+	assert_int_equal(c.trunks[1].auth, SBC_AUTH_DIGEST);
+	assert_int_equal(c.trunks[1].n_peers, 0);
+	assert_int_equal(sbc_config_trunk_index(&c, "pbx_2.floor"), 1);
+	assert_int_equal(sbc_config_trunk_index(&c, "nope"), -1);
+	sbc_config_free(&c);
+}
+
+static void defaults(void **state)
+{
+	struct sbc_config c;
+	char err[512] = "";
+
+	(void)state;
+	assert_int_equal(sbc_config_load_string(&c, BASE, "d.conf", err, sizeof(err)), 0);
+	assert_int_equal(c.sip_port, 5060);
+	assert_int_equal(c.unlisted, SBC_UNLISTED_DROP);
+	assert_int_equal(c.workers, 1);
+	assert_string_equal(c.channel, "/sbc-channel");
+	assert_false(c.has_address6);
+	assert_int_equal(c.n_trunks, 0);
+	sbc_config_free(&c);
+}
+
+struct bad {
+	const char *text;
+	const char *want;	/* the whole message */
+};
+
+static const struct bad bads[] = {
+	/* syntax */
+	{ BASE "this is not ini\n", "b.conf:6: not a 'key = value' line, [section] or comment" },
+	{ "address = 1.2.3.4\n", "b.conf:1: 'address' is outside any section" },
+	/* unknown section / key */
+	{ BASE "[carrier]\npeers = 1.2.3.4\n",
+	  "b.conf:6: unknown section [carrier] (expected sbc, dataplane, redis or trunk NAME)" },
+	{ BASE "[sbc]\n", "b.conf:6: section [sbc] appears twice" },
+	{ BASE "colour = blue\n", "b.conf:6: unknown key 'colour' in [dataplane]" },
+	{ BASE "[trunk a]\npeer = 1.2.3.4\n", "b.conf:7: unknown key 'peer' in [trunk a]" },
+	/* duplicates */
+	{ BASE "workers = 1\nworkers = 2\n", "b.conf:7: 'workers' is set twice in [dataplane]" },
+	{ BASE "[trunk a]\n[trunk a]\n", "b.conf:7: trunk 'a' is already defined at line 6" },
+	/* values */
+	{ "[sbc]\naddress = 198.51.100.300\n",
+	  "b.conf:2: address: '198.51.100.300' is not an IPv4 address" },
+	{ BASE "[sbc]\n", "b.conf:6: section [sbc] appears twice" },
+	{ "[sbc]\naddress6 = 2001:db8::zz\n",
+	  "b.conf:2: address6: '2001:db8::zz' is not an IPv6 address" },
+	{ "[sbc]\nsip_port = 0\n", "b.conf:2: sip_port: '0' is not a whole number from 1 to 65535" },
+	{ "[sbc]\nsip_port = 65536\n",
+	  "b.conf:2: sip_port: '65536' is not a whole number from 1 to 65535" },
+	{ "[sbc]\nsip_port = 50x\n", "b.conf:2: sip_port: '50x' is not a whole number from 1 to 65535" },
+	{ "[sbc]\nsip_port = -1\n", "b.conf:2: sip_port: '-1' is not a whole number from 1 to 65535" },
+	{ "[sbc]\nsip_port = 5060 # comment\n",
+	  "b.conf:2: sip_port: '5060 # comment' is not a whole number from 1 to 65535" },
+	{ "[sbc]\nunlisted = deny\n", "b.conf:2: unlisted: 'deny' is neither drop nor reject" },
+	{ "[sbc]\nmedia_ports = 30001-30000\n",
+	  "b.conf:2: media_ports: '30001-30000' must be LOW-HIGH within 1024-65535, LOW even (RTP) and LOW <= HIGH" },
+	{ "[sbc]\nmedia_ports = 20000\n",
+	  "b.conf:2: media_ports: '20000' is not a range like 20000-29999" },
+	{ BASE "workers = 0\n", "b.conf:6: workers: '0' is not a whole number from 1 to 127" },
+	{ BASE "channel =\n", "b.conf:6: channel: value must be 1-127 characters" },
+	{ BASE "[trunk a]\nauth = token\n", "b.conf:7: auth: 'token' is not ip, digest or both" },
+	{ BASE "[trunk a]\ncps = fast\n", "b.conf:7: cps: 'fast' is not a whole number from 0 to 1000000" },
+	/* trunk names */
+	{ BASE "[trunk bad/name]\n",
+	  "b.conf:6: trunk name 'bad/name' must be 1-31 characters of A-Z a-z 0-9 - _ ." },
+	{ BASE "[trunk abcdefghijabcdefghijabcdefghijab]\n",
+	  "b.conf:6: trunk name 'abcdefghijabcdefghijabcdefghijab' must be 1-31 characters of A-Z a-z 0-9 - _ ." },
+	/* CIDRs */
+	{ BASE "[trunk a]\npeers = 10.0.0.0/33\n", "b.conf:7: '10.0.0.0/33': prefix length is larger than 32" },
+	{ BASE "[trunk a]\npeers = 198.51.100.0/24, hello\n",
+	  "b.conf:7: 'hello' is not an IPv4 or IPv6 address" },
+	{ BASE "[trunk a]\npeers = 203.0.113.7/24\n",
+	  "b.conf:7: '203.0.113.7/24' has host bits set (did you mean 203.0.113.0/24?)" },
+	{ BASE "[trunk a]\npeers = 2001:db8::/129\n",
+	  "b.conf:7: '2001:db8::/129': prefix length is larger than 128" },
+	{ BASE "[trunk a]\npeers = 203.0.113.0/24\n 203.0.113.0/24\n",
+	  "b.conf:8: 203.0.113.0/24 is listed twice in trunk 'a'" },
+	{ BASE "[trunk a]\npeers = 203.0.113.0/24\n[trunk b]\npeers = 198.51.100.0/24 203.0.113.0/24\n",
+	  "b.conf:9: 203.0.113.0/24 is in trunk 'b' and in trunk 'a' (line 7); a prefix belongs to one trunk" },
+	{ BASE "[trunk a]\npeers_file = /nonexistent/peers.txt\n",
+	  "b.conf:7: peers_file '/nonexistent/peers.txt': No such file or directory" },
+	/* whole-file checks */
+	{ "[dataplane]\nwire = a\nexception = b\n", "b.conf: [sbc] address is required" },
+	{ "[sbc]\naddress = 198.51.100.10\n[dataplane]\nexception = b\n",
+	  "b.conf: [dataplane] wire is required (DPDK device name of the network port)" },
+	{ "[sbc]\naddress = 198.51.100.10\n[dataplane]\nwire = b\nexception = b\n",
+	  "b.conf: [dataplane] wire and exception are the same device 'b'" },
+	{ BASE "channel = sbc\n", "b.conf: [dataplane] channel 'sbc' must be a POSIX shm name like /sbc-channel" },
+};
+
+static void bad_lines(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
+		struct sbc_config c;
+		char err[512] = "";
+		int rc = sbc_config_load_string(&c, bads[i].text, "b.conf", err, sizeof(err));
+
+		if (rc != -EINVAL || strcmp(err, bads[i].want) != 0)
+			fail_msg("case %zu: rc %d\n  got:  %s\n  want: %s", i, rc, err, bads[i].want);
+		sbc_config_free(&c);
+	}
+}
+
+static void peers_file_and_long_lines(void **state)
+{
+	char dir[] = "/tmp/sbc-cfg-XXXXXX", path[256], conf[256], err[512] = "";
+	struct sbc_config c;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/peers.txt", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "# carrier ranges\n203.0.113.0/24\n\n  2001:db8:100::/48   # v6\n");
+	for (int i = 0; i < 1000; i++)
+		fprintf(f, "10.%d.%d.0/24\n", i / 256, i % 256);
+	fclose(f);
+
+	/* one peers line of ~40 KB: Debian's libinih would cut it at 200 bytes by default */
+	size_t cap = 64 * 1024, n;
+	char *text = malloc(cap);
+
+	assert_non_null(text);
+	n = (size_t)snprintf(text, cap, BASE "[trunk big]\npeers_file = peers.txt\n[trunk long]\npeers =");
+	for (int i = 0; i < 2500; i++)
+		n += (size_t)snprintf(text + n, cap - n, " 172.16.%d.%d/32", i / 250, i % 250);
+	n += (size_t)snprintf(text + n, cap - n, "\ncps = 5\n");
+	snprintf(conf, sizeof(conf), "%s/sbc.conf", dir);
+	f = fopen(conf, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	free(text);
+
+	assert_int_equal(sbc_config_load(&c, conf, err, sizeof(err)), 0);
+	assert_int_equal(c.n_trunks, 2);
+	assert_int_equal(c.trunks[0].n_peers, 1002);
+	assert_int_equal(c.trunks[1].n_peers, 2500);
+	assert_int_equal(c.trunks[1].cps, 5);
+	sbc_config_free(&c);
+
+	/* a bad line inside the peers file names that file and line */
+	f = fopen(path, "a");
+	fprintf(f, "10.0.0.1/8\n");
+	fclose(f);
+	assert_int_equal(sbc_config_load(&c, conf, err, sizeof(err)), -EINVAL);
+	char want[512];
+	snprintf(want, sizeof(want), "%s:1005: '10.0.0.1/8' has host bits set (did you mean 10.0.0.0/8?)",
+		 path);
+	assert_string_equal(err, want);
+	sbc_config_free(&c);
+
+	assert_int_equal(sbc_config_load(&c, "/nonexistent/sbc.conf", err, sizeof(err)), -ENOENT);
+	assert_string_equal(err, "/nonexistent/sbc.conf: No such file or directory");
+	sbc_config_free(&c);
+	unlink(path);
+	unlink(conf);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(good_full),
+		cmocka_unit_test(defaults),
+		cmocka_unit_test(bad_lines),
+		cmocka_unit_test(peers_file_and_long_lines),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
