@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Builds one libFuzzer target with clang (ASan + UBSan) and runs it for a bounded time, seeded
+# from the SIP corpora in ../shared/testdata/sip (a small built-in seed set when that is absent).
+# usage: run_fuzz.sh TARGET SECONDS SRCDIR BUILDDIR
+set -euo pipefail
+target=$1 secs=$2 src=$3 out=$4
+command -v clang >/dev/null || { echo "SKIP: clang not installed"; exit 77; }
+mkdir -p "$out/fuzz-$target/corpus"
+bin="$out/fuzz-$target/$target"
+clang -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-I"$src/dataplane" -I"$src/common" \
+	"$src/tests/fuzz/$target.c" "$src/dataplane/dp_parse.c" "$src/dataplane/dp_sip_reply.c" \
+	"$src/dataplane/dp_drops.c" -o "$bin"
+
+corpus="$out/fuzz-$target/corpus"
+seeds="$src/../shared/testdata/sip"
+if [ -d "$seeds" ]; then
+	if [ "$target" = fuzz_frame ]; then
+		# wrap each SIP message in Ethernet/IPv4/UDP so the frame target reaches the builder
+		/usr/bin/python3 - "$seeds" "$corpus" <<'PY'
+import os, struct, sys
+src, dst = sys.argv[1], sys.argv[2]
+def csum(b):
+    if len(b) % 2: b += b'\0'
+    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
+    while s >> 16: s = (s & 0xffff) + (s >> 16)
+    return (~s) & 0xffff
+n = 0
+for d in ('rfc4475', 'rfc5118', 'sofia-sip-tests', 'kamailio-test-sip', 'cve-pocs'):
+    files = sorted(os.path.join(r, f) for r, _, fs in os.walk(os.path.join(src, d)) for f in fs)
+    for f in files:
+        sip = open(f, 'rb').read()[:1400]
+        udp = struct.pack('!HHHH', 5062, 5060, 8 + len(sip), 0) + sip
+        ip = bytearray(struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0,
+                                   bytes([203, 0, 113, 9]), bytes([198, 51, 100, 10])))
+        ip[10:12] = struct.pack('!H', csum(bytes(ip)))
+        eth = bytes.fromhex('020000000010020000000001') + b'\x08\x00'
+        open(os.path.join(dst, 'seed-%04d' % n), 'wb').write(eth + bytes(ip) + udp)
+        n += 1
+print('fuzz: %d seeds' % n)
+PY
+	else
+		for d in rfc4475 rfc5118 sofia-sip-tests kamailio-test-sip cve-pocs; do
+			[ -d "$seeds/$d" ] || continue
+			find "$seeds/$d" -type f | while read -r f; do
+				cp -f "$f" "$corpus/$d-$(basename "$f")"
+			done
+		done
+	fi
+else
+	echo "note: ../shared/testdata/sip is absent; fuzzing from a built-in seed only"
+	printf 'INVITE sip:1@x SIP/2.0\r\nVia: SIP/2.0/UDP h;rport\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:1@x>\r\nCall-ID: a\r\nCSeq: 1 INVITE\r\n\r\n' >"$corpus/builtin"
+fi
+# -max_total_time bounds the run; crashes exit non-zero and leave crash-* files in $out
+cd "$out/fuzz-$target"
+"$bin" -max_total_time="$secs" -max_len=4096 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	"$corpus" 2>&1 | grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss|==|SUMMARY|fuzz:|INFO: seed)" || true
+exit "${PIPESTATUS[0]}"
