@@ -148,7 +148,8 @@ int main(int argc, char **argv)
 
 	eal_args = rte_eal_init(argc, argv);
 	if (eal_args < 0) {
-		fprintf(stderr, "sbc-dataplane: EAL init failed: %s\n", rte_strerror(rte_errno));
+		fprintf(stderr, "sbc-dataplane: EAL init failed (%s); see the EAL lines above\n",
+			rte_errno ? rte_strerror(rte_errno) : "no reason given");
 		return 1;
 	}
 	argc -= eal_args;

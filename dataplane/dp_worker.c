@@ -108,14 +108,15 @@ static enum verdict classify(struct dp_worker *w, const struct dp_acl_bank *acl,
 		*why = DP_DROP_IPV4_BAD_CHECKSUM;
 		return V_DROP;
 	}
-	*why = dp_parse(f, len, verify, &p);
-	if (*why != DP_DROP_NONE)
-		return V_DROP;
 	/* unicast frames must be for us; broadcast and multicast are sorted out by L3 */
-	if (!(f[0] & 1) && !rte_is_same_ether_addr((const struct rte_ether_addr *)f, &dp.wire_mac)) {
+	if (len >= RTE_ETHER_ADDR_LEN && !(f[0] & 1) &&
+	    !rte_is_same_ether_addr((const struct rte_ether_addr *)f, &dp.wire_mac)) {
 		*why = DP_DROP_L2_OTHER_HOST;
 		return V_DROP;
 	}
+	*why = dp_parse(f, len, verify, &p);
+	if (*why != DP_DROP_NONE)
+		return V_DROP;
 
 	switch (p.l3) {
 	case DP_L3_ARP:
