@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The control plane <-> data plane channel: one POSIX shared-memory region holding a header
+ * (magic, layout version, struct sizes, each side's boot id and heartbeat) and two
+ * single-producer/single-consumer rings of fixed-size, typed, versioned messages: commands
+ * (control plane -> data plane) and events (data plane -> control plane). Offsets, never
+ * pointers, so both processes may map it anywhere. No DPDK: the control plane links this too.
+ */
+#ifndef SBC_CHANNEL_H
+#define SBC_CHANNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sbc_cidr.h"
+
+#define SBC_CHAN_MAGIC   0x314e414843434253ull	/* "SBCCHAN1" little-endian */
+#define SBC_CHAN_VERSION 1u
+#define SBC_CHAN_SLOTS   65536u		/* per ring, power of two */
+#define SBC_MSG_SIZE     256u
+#define SBC_MSG_BODY     (SBC_MSG_SIZE - 24u)
+
+enum sbc_msg_type {
+	/* commands, control plane -> data plane */
+	SBC_CMD_ACL_ADD = 1,		/* body: sbc_msg_acl (prefixes to add to the trunk) */
+	SBC_CMD_ACL_DEL,		/* body: sbc_msg_acl (prefixes to remove) */
+	SBC_CMD_ACL_REPLACE_BEGIN,	/* body: sbc_msg_acl with count = prefixes to follow */
+	SBC_CMD_ACL_ENTRIES,		/* body: sbc_msg_acl (a chunk of the new set) */
+	SBC_CMD_ACL_REPLACE_COMMIT,	/* body: sbc_msg_acl header only: swap the trunk's set */
+	SBC_CMD_LIMITS_SET,		/* body: sbc_msg_limits */
+	SBC_CMD_RESYNC_REQUEST,		/* no body: data plane answers with SBC_EVT_STARTED */
+	/* events, data plane -> control plane */
+	SBC_EVT_STARTED = 64,		/* body: sbc_msg_started */
+	SBC_EVT_APPLIED,		/* body: sbc_msg_applied: a generation is in force */
+	SBC_EVT_REFUSED,		/* body: sbc_msg_applied with error text: old state kept */
+	SBC_EVT_TABLE_FULL,		/* body: sbc_msg_applied: a set did not fit */
+};
+
+/* Every message: 24-byte header + body, SBC_MSG_SIZE bytes in all. */
+struct sbc_msg {
+	uint16_t type;		/* enum sbc_msg_type */
+	uint16_t version;	/* layout version of this type's body (1) */
+	uint32_t len;		/* bytes of body used */
+	uint64_t generation;	/* control plane's counter, echoed in events */
+	uint64_t sent_ns;	/* CLOCK_REALTIME when queued, for latency figures */
+	uint8_t body[SBC_MSG_BODY];
+};
+
+/* A prefix in 18 bytes: family 4 or 6, depth, address (IPv4 in the first 4 bytes). */
+struct sbc_wire_prefix {
+	uint8_t family;
+	uint8_t depth;
+	uint8_t addr[16];
+};
+
+#define SBC_ACL_PER_MSG ((SBC_MSG_BODY - 8u) / sizeof(struct sbc_wire_prefix))
+
+struct sbc_msg_acl {
+	uint16_t trunk;
+	uint16_t n;		/* prefixes in this message */
+	uint32_t count;		/* REPLACE_BEGIN: prefixes the whole new set will have */
+	struct sbc_wire_prefix p[SBC_ACL_PER_MSG];
+};
+
+struct sbc_msg_limits {
+	uint16_t trunk;
+	uint16_t pad;
+	uint32_t cps;
+	uint32_t burst;
+	uint32_t max_calls;
+};
+
+struct sbc_msg_started {
+	uint64_t boot_id;
+	uint32_t n_trunks;
+	uint32_t pid;
+};
+
+struct sbc_msg_applied {
+	uint16_t trunk;		/* UINT16_MAX when not about a trunk */
+	uint16_t cmd;		/* the command type it answers */
+	int32_t error;		/* 0 or -errno */
+	uint64_t applied_ns;	/* CLOCK_REALTIME when every worker had the change */
+	uint32_t prefixes_v4, prefixes_v6;	/* the trunk's set in force now */
+	char text[SBC_MSG_BODY - 32];	/* what was wrong, for REFUSED / TABLE_FULL */
+};
+
+/* A ring: the producer writes head, the consumer tail; each on its own cache line. */
+struct sbc_chan_ring {
+	uint64_t head __attribute__((aligned(64)));
+	uint64_t tail __attribute__((aligned(64)));
+	uint64_t slots_offset __attribute__((aligned(64)));	/* from the region's start */
+	uint32_t slots;
+	uint32_t msg_size;
+	uint64_t full_waits;	/* times the producer found the ring full */
+};
+
+struct sbc_chan_side {
+	uint64_t boot_id;	/* random per process start; 0 = never attached */
+	uint64_t heartbeat_ns;	/* CLOCK_MONOTONIC, refreshed while alive */
+	uint32_t pid;
+	uint32_t pad;
+};
+
+struct sbc_chan_header {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t header_size;
+	uint32_t msg_size;
+	uint32_t ring_size;	/* sizeof(struct sbc_chan_ring) */
+	uint32_t slots;
+	uint32_t prefix_size;	/* sizeof(struct sbc_wire_prefix) */
+	uint64_t total_size;
+	struct sbc_chan_side dp __attribute__((aligned(64)));
+	struct sbc_chan_side cp __attribute__((aligned(64)));
+	struct sbc_chan_ring cmd;	/* control plane -> data plane */
+	struct sbc_chan_ring evt;	/* data plane -> control plane */
+};
+
+/* The layout is an ABI between two binaries: pin it. */
+_Static_assert(sizeof(struct sbc_msg) == SBC_MSG_SIZE, "message size");
+_Static_assert(sizeof(struct sbc_msg_acl) <= SBC_MSG_BODY, "acl body");
+_Static_assert(sizeof(struct sbc_msg_applied) <= SBC_MSG_BODY, "applied body");
+_Static_assert(sizeof(struct sbc_wire_prefix) == 18, "prefix size");
+_Static_assert(sizeof(struct sbc_chan_ring) == 192, "ring size");
+_Static_assert(offsetof(struct sbc_chan_header, dp) == 64, "header layout");
+_Static_assert(offsetof(struct sbc_chan_header, cmd) == 192, "header layout");
+_Static_assert((SBC_CHAN_SLOTS & (SBC_CHAN_SLOTS - 1)) == 0, "slots power of two");
+
+enum sbc_chan_role { SBC_CHAN_DP, SBC_CHAN_CP };
+
+struct sbc_channel {
+	struct sbc_chan_header *h;
+	size_t size;
+	enum sbc_chan_role role;
+	char name[128];
+	uint64_t boot_id;
+};
+
+/* Bytes the region needs for slots messages per ring. */
+size_t sbc_chan_region_size(uint32_t slots);
+
+/*
+ * Data plane: create (or take over) the region and initialise it. A region left by an earlier
+ * data plane is re-initialised (new boot id; rings emptied: the control plane replays).
+ */
+int sbc_chan_create(struct sbc_channel *c, const char *name, uint64_t boot_id, char *err,
+		    size_t errlen);
+
+/*
+ * Control plane: attach to an existing region. Refuses, with the reason in err, when it is
+ * absent (-ENOENT), too small, or has another magic, version or any struct size (-EPROTO).
+ */
+int sbc_chan_attach(struct sbc_channel *c, const char *name, uint64_t boot_id, char *err,
+		    size_t errlen);
+
+/* Check a mapped header against this build's layout (used by attach; exposed for tests). */
+int sbc_chan_check(const struct sbc_chan_header *h, size_t mapped, char *err, size_t errlen);
+
+/* Initialise a header + rings in memory of sbc_chan_region_size(slots) bytes (tests, create). */
+void sbc_chan_init(struct sbc_chan_header *h, uint32_t slots);
+
+void sbc_chan_close(struct sbc_channel *c, bool unlink_it);
+
+/* This side's heartbeat (call from the owning process's loop). */
+void sbc_chan_heartbeat(struct sbc_channel *c);
+
+/* The other side's boot id and age of its heartbeat in ms (UINT64_MAX: never seen). */
+uint64_t sbc_chan_peer_boot_id(const struct sbc_channel *c);
+uint64_t sbc_chan_peer_age_ms(const struct sbc_channel *c);
+
+/*
+ * Ring operations. The producer of cmd is the control plane, of evt the data plane.
+ * send: 0, or -EAGAIN when the ring is full (nothing is overwritten; full_waits counts it).
+ * recv: 1 with *m filled, 0 when empty, -EBADMSG when the slot held an invalid message (it is
+ * consumed and skipped).
+ */
+int sbc_ring_send(struct sbc_chan_header *h, struct sbc_chan_ring *r, const struct sbc_msg *m);
+int sbc_ring_recv(struct sbc_chan_header *h, struct sbc_chan_ring *r, struct sbc_msg *m);
+uint32_t sbc_ring_depth(const struct sbc_chan_ring *r);
+
+/* Validate a message's type, version and body length against its type. */
+int sbc_msg_validate(const struct sbc_msg *m);
+
+void sbc_prefix_to_wire(const struct sbc_prefix *p, struct sbc_wire_prefix *w);
+void sbc_prefix_from_wire(const struct sbc_wire_prefix *w, struct sbc_prefix *p);
+
+uint64_t sbc_now_ns(void);		/* CLOCK_REALTIME */
+uint64_t sbc_mono_ns(void);		/* CLOCK_MONOTONIC */
+
+#endif

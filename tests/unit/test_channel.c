@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests for the shared-memory channel (common/sbc_channel.c): layout and version refusal,
+ * ring wrap-around, a full ring (the producer is told, nothing is overwritten), message
+ * validation, and create/attach through real POSIX shared memory.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "sbc_channel.h"
+
+static struct sbc_chan_header *region(uint32_t slots)
+{
+	struct sbc_chan_header *h = aligned_alloc(64, sbc_chan_region_size(slots));
+
+	assert_non_null(h);
+	sbc_chan_init(h, slots);
+	return h;
+}
+
+static struct sbc_msg limits(uint64_t gen)
+{
+	struct sbc_msg m;
+	struct sbc_msg_limits *l = (void *)m.body;
+
+	memset(&m, 0, sizeof(m));
+	m.type = SBC_CMD_LIMITS_SET;
+	m.version = 1;
+	m.len = sizeof(*l);
+	m.generation = gen;
+	l->trunk = 3;
+	l->cps = (uint32_t)gen;
+	return m;
+}
+
+static void layout_refusal(void **state)
+{
+	struct sbc_chan_header *h = region(8);
+	size_t size = sbc_chan_region_size(8);
+	char err[256];
+
+	(void)state;
+	assert_int_equal(sbc_chan_check(h, size, err, sizeof(err)), 0);
+	h->version = 2;
+	assert_int_equal(sbc_chan_check(h, size, err, sizeof(err)), -EPROTO);
+	assert_non_null(strstr(err, "version is 1 here, 2 in the region"));
+	sbc_chan_init(h, 8);
+	h->msg_size = 128;
+	assert_int_equal(sbc_chan_check(h, size, err, sizeof(err)), -EPROTO);
+	assert_non_null(strstr(err, "msg_size"));
+	sbc_chan_init(h, 8);
+	h->ring_size += 64;
+	assert_int_equal(sbc_chan_check(h, size, err, sizeof(err)), -EPROTO);
+	sbc_chan_init(h, 8);
+	h->magic ^= 1;
+	assert_int_equal(sbc_chan_check(h, size, err, sizeof(err)), -EPROTO);
+	assert_non_null(strstr(err, "bad magic"));
+	sbc_chan_init(h, 8);
+	assert_int_equal(sbc_chan_check(h, size - 1, err, sizeof(err)), -EPROTO);
+	assert_int_equal(sbc_chan_check(h, 16, err, sizeof(err)), -EPROTO);
+	sbc_chan_init(h, 8);
+	h->evt.slots_offset += 8;
+	assert_int_equal(sbc_chan_check(h, size, err, sizeof(err)), -EPROTO);
+	free(h);
+}
+
+static void wrap_and_full(void **state)
+{
+	struct sbc_chan_header *h = region(8);
+	struct sbc_msg m, got;
+
+	(void)state;
+	/* many times around an 8-slot ring, with varying fill levels */
+	uint64_t sent = 0, recvd = 0;
+	for (int round = 0; round < 100; round++) {
+		int burst = 1 + round % 8;
+
+		for (int i = 0; i < burst; i++) {
+			m = limits(++sent);
+			assert_int_equal(sbc_ring_send(h, &h->cmd, &m), 0);
+		}
+		assert_int_equal(sbc_ring_depth(&h->cmd), burst);
+		for (int i = 0; i < burst; i++) {
+			assert_int_equal(sbc_ring_recv(h, &h->cmd, &got), 1);
+			assert_int_equal(got.generation, ++recvd);
+			assert_int_equal(((struct sbc_msg_limits *)got.body)->cps, (uint32_t)recvd);
+		}
+		assert_int_equal(sbc_ring_recv(h, &h->cmd, &got), 0);
+	}
+	assert_true(h->cmd.head > 8 * 50);	/* really wrapped */
+
+	/* full: the 9th send is refused and counted; the 8 queued are intact */
+	for (int i = 0; i < 8; i++) {
+		m = limits(1000 + (uint64_t)i);
+		assert_int_equal(sbc_ring_send(h, &h->cmd, &m), 0);
+	}
+	m = limits(9999);
+	assert_int_equal(sbc_ring_send(h, &h->cmd, &m), -EAGAIN);
+	assert_int_equal(sbc_ring_send(h, &h->cmd, &m), -EAGAIN);
+	assert_int_equal(h->cmd.full_waits, 2);
+	for (int i = 0; i < 8; i++) {
+		assert_int_equal(sbc_ring_recv(h, &h->cmd, &got), 1);
+		assert_int_equal(got.generation, 1000 + (uint64_t)i);
+	}
+	/* the event ring is independent */
+	assert_int_equal(sbc_ring_depth(&h->evt), 0);
+	free(h);
+}
+
+static void validation(void **state)
+{
+	struct sbc_chan_header *h = region(8);
+	struct sbc_msg m, got;
+	struct sbc_msg_acl *a = (void *)m.body;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	m.type = SBC_CMD_ACL_ADD;
+	m.version = 1;
+	a->trunk = 1;
+	a->n = 2;
+	m.len = (uint32_t)(offsetof(struct sbc_msg_acl, p) + 2 * sizeof(a->p[0]));
+	a->p[0] = (struct sbc_wire_prefix){ 4, 24, { 198, 51, 100, 0 } };
+	a->p[1] = (struct sbc_wire_prefix){ 6, 32, { 0x20, 0x01, 0x0d, 0xb8 } };
+	assert_int_equal(sbc_msg_validate(&m), 0);
+	a->p[1].depth = 129;
+	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
+	a->p[1].depth = 32;
+	a->p[0].family = 5;
+	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
+	a->p[0].family = 4;
+	a->n = (uint16_t)(SBC_ACL_PER_MSG + 1);
+	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
+	a->n = 3;	/* more entries than len covers */
+	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
+	a->n = 2;
+	m.version = 2;
+	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
+	m.version = 1;
+	m.type = 999;
+	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
+	m = limits(1);
+	m.len = 3;
+	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
+
+	/* an invalid message in the ring is consumed and reported, the next one still arrives */
+	assert_int_equal(sbc_ring_send(h, &h->cmd, &m), 0);
+	m = limits(2);
+	assert_int_equal(sbc_ring_send(h, &h->cmd, &m), 0);
+	assert_int_equal(sbc_ring_recv(h, &h->cmd, &got), -EBADMSG);
+	assert_int_equal(sbc_ring_recv(h, &h->cmd, &got), 1);
+	assert_int_equal(got.generation, 2);
+
+	/* a wire prefix with host bits set is masked on the way in */
+	struct sbc_wire_prefix w = { 4, 24, { 198, 51, 100, 77, 9 } };
+	struct sbc_prefix p;
+	sbc_prefix_from_wire(&w, &p);
+	assert_int_equal(p.addr[3], 0);
+	assert_int_equal(p.addr[4], 0);
+	free(h);
+}
+
+static void shm_create_attach(void **state)
+{
+	struct sbc_channel dp, cp, cp2;
+	char name[64], err[256];
+	struct sbc_msg m, got;
+
+	(void)state;
+	snprintf(name, sizeof(name), "/sbc-unit-%d", (int)getpid());
+	assert_int_equal(sbc_chan_attach(&cp, name, 7, err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "is sbc-dataplane running?"));
+
+	assert_int_equal(sbc_chan_create(&dp, name, 1111, err, sizeof(err)), 0);
+	assert_int_equal(sbc_chan_peer_age_ms(&dp), UINT64_MAX);
+	assert_int_equal(sbc_chan_attach(&cp, name, 2222, err, sizeof(err)), 0);
+	assert_int_equal(sbc_chan_peer_boot_id(&cp), 1111);
+	assert_int_equal(sbc_chan_peer_boot_id(&dp), 2222);
+	assert_true(sbc_chan_peer_age_ms(&dp) < 1000);
+
+	m = limits(42);
+	assert_int_equal(sbc_ring_send(cp.h, &cp.h->cmd, &m), 0);
+	assert_int_equal(sbc_ring_recv(dp.h, &dp.h->cmd, &got), 1);	/* another mapping */
+	assert_int_equal(got.generation, 42);
+
+	/* a restarted data plane re-creates: new boot id, empty rings, the CP's side kept */
+	m = limits(43);
+	assert_int_equal(sbc_ring_send(cp.h, &cp.h->cmd, &m), 0);
+	sbc_chan_close(&dp, false);
+	assert_int_equal(sbc_chan_create(&dp, name, 3333, err, sizeof(err)), 0);
+	assert_int_equal(sbc_chan_peer_boot_id(&cp), 3333);
+	assert_int_equal(sbc_chan_peer_boot_id(&dp), 2222);
+	assert_int_equal(sbc_ring_depth(&dp.h->cmd), 0);
+
+	/* a region from another layout version is refused by attach */
+	dp.h->version = 99;
+	assert_int_equal(sbc_chan_attach(&cp2, name, 4444, err, sizeof(err)), -EPROTO);
+	assert_non_null(strstr(err, "refusing channel"));
+	assert_non_null(strstr(err, "version"));
+
+	sbc_chan_close(&cp, false);
+	sbc_chan_close(&dp, true);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(layout_refusal),
+		cmocka_unit_test(wrap_and_full),
+		cmocka_unit_test(validation),
+		cmocka_unit_test(shm_create_attach),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
