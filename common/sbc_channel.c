@@ -5,6 +5,7 @@
  * on the other side are all the synchronisation it needs; no locks, no syscalls per message.
  */
 #include "sbc_channel.h"
+#include "sbc_config.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -326,4 +327,18 @@ void sbc_prefix_from_wire(const struct sbc_wire_prefix *w, struct sbc_prefix *p)
 		p->addr[b / 8] &= (uint8_t)~(0x80u >> (b % 8));
 	if (w->family == SBC_AF_V4)
 		memset(p->addr + 4, 0, 12);
+}
+
+uint64_t sbc_trunks_hash(const struct sbc_config *cfg)
+{
+	uint64_t h = 0xcbf29ce484222325ull;	/* FNV-1a over "name\0name\0..." */
+
+	for (unsigned int t = 0; t < cfg->n_trunks; t++)
+		for (const char *c = cfg->trunks[t].name;; c++) {
+			h ^= (uint8_t)*c;
+			h *= 0x100000001b3ull;
+			if (*c == '\0')
+				break;
+		}
+	return h;
 }

@@ -73,6 +73,7 @@ struct sbc_msg_limits {
 
 struct sbc_msg_started {
 	uint64_t boot_id;
+	uint64_t trunks_hash;	/* sbc_trunks_hash() of the data plane's configuration */
 	uint32_t n_trunks;
 	uint32_t pid;
 };
@@ -185,6 +186,13 @@ int sbc_msg_validate(const struct sbc_msg *m);
 
 void sbc_prefix_to_wire(const struct sbc_prefix *p, struct sbc_wire_prefix *w);
 void sbc_prefix_from_wire(const struct sbc_wire_prefix *w, struct sbc_prefix *p);
+
+/*
+ * Trunk ids on the channel are indexes in the configuration's [trunk] order; both processes
+ * must read the same list. This hash of the names in order lets each side check that.
+ */
+struct sbc_config;
+uint64_t sbc_trunks_hash(const struct sbc_config *cfg);
 
 uint64_t sbc_now_ns(void);		/* CLOCK_REALTIME */
 uint64_t sbc_mono_ns(void);		/* CLOCK_MONOTONIC */
