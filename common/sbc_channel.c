@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -139,6 +140,15 @@ int sbc_chan_create(struct sbc_channel *c, const char *name, uint64_t boot_id, c
 	close(fd);
 	if (rc != 0)
 		return rc;
+	/* Another live data plane on the same channel would have its commands stolen. */
+	if (c->h->magic == SBC_CHAN_MAGIC && c->h->dp.boot_id != 0 && c->h->dp.pid != 0 &&
+	    (uint32_t)getpid() != c->h->dp.pid && kill((pid_t)c->h->dp.pid, 0) == 0 &&
+	    sbc_mono_ns() - c->h->dp.heartbeat_ns < 2000000000ull) {
+		snprintf(err, errlen, "channel %s is in use by another data plane (pid %u); give each "
+			 "instance its own [dataplane] channel", name, c->h->dp.pid);
+		sbc_chan_close(c, false);
+		return -EBUSY;
+	}
 	/* The control plane may be attached already: keep its side, reset the rings. It sees
 	 * the new boot id and replays everything, so nothing queued before is needed. */
 	struct sbc_chan_side cp = c->h->magic == SBC_CHAN_MAGIC ? c->h->cp : (struct sbc_chan_side){ 0 };

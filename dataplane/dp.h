@@ -51,6 +51,7 @@ struct dp_worker {
 	uint64_t reject_last_tsc;
 	struct dp_worker_stats stats;
 	struct dp_trunk_stats *trunk_stats;	/* [SBC_MAX_TRUNKS] */
+	uint64_t *acl_hits;	/* per allowlist rule slot */
 	char scratch[2048];	/* response text being built */
 } __rte_cache_aligned;
 

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Per-trunk allowlists: one longest-prefix-match table per family across all trunks (the next
- * hop is the trunk id). Workers read; only the main lcore writes. Writes go through two banks
- * ("left-right"): a change is applied to the bank no worker reads, the banks are swapped, RCU
- * waits until every worker has left the old bank, and the change is replayed on it. So a trunk's
- * whole set is replaced atomically (a worker sees the old set or the new one) and nothing a
- * worker may still read is ever modified or freed.
+ * Per-trunk allowlists: one longest-prefix-match table per family across all trunks. The next
+ * hop is a rule slot; the slot gives the trunk (and a per-prefix hit counter). Workers read;
+ * only the main lcore writes. Writes go through two banks ("left-right"): a change is applied
+ * to the bank no worker reads, the banks are swapped, RCU waits until every worker has left
+ * the old bank, and the change is replayed on it. So a trunk's whole set is replaced
+ * atomically (a worker sees the old set or the new one) and nothing a worker may still read is
+ * ever modified or freed; a slot is reused only after that wait.
  */
 #ifndef DP_ACL_H
 #define DP_ACL_H
@@ -28,16 +29,34 @@ struct dp_acl_bank {
 
 struct dp_acl;
 
+/* Per-worker counters of the rules: one slot each, written by that worker only. */
+struct dp_acl_hits {
+	uint64_t *hits;
+};
+
 struct dp_acl *dp_acl_create(const struct sbc_config *cfg, struct rte_rcu_qsbr *qsv, int socket);
 void dp_acl_free(struct dp_acl *acl);
 
+/* Number of rule slots (size of a hit-counter array). */
+uint32_t dp_acl_slots(const struct dp_acl *acl);
+
+/* Register a worker's hit counters (before workers start). */
+void dp_acl_set_hits(struct dp_acl *acl, unsigned int worker, uint64_t *hits);
+
 /*
  * Replace trunk's whole allowlist with set[0..n). Atomic for the workers. Refused whole, old set
- * kept, when a prefix belongs to another trunk (-EEXIST) or the tables lack room (-ENOSPC); err
- * says which. Main lcore only.
+ * kept, when a prefix belongs to another trunk (-EEXIST), is listed twice (-EINVAL) or the
+ * tables lack room (-ENOSPC); err says which. Main lcore only.
  */
 int dp_acl_replace(struct dp_acl *acl, uint32_t trunk, const struct sbc_prefix *set, uint32_t n,
 		   char *err, size_t errlen);
+
+/*
+ * Add adds[0..na) to and remove dels[0..nd) from trunk's set, as one atomic change. Adds already
+ * in the set and deletes not in it are ignored. Refused whole like replace.
+ */
+int dp_acl_update(struct dp_acl *acl, uint32_t trunk, const struct sbc_prefix *adds, uint32_t na,
+		  const struct sbc_prefix *dels, uint32_t nd, char *err, size_t errlen);
 
 /* The bank workers read now; call once per burst, between two quiescent reports. */
 const struct dp_acl_bank *dp_acl_reader(const struct dp_acl *acl);
@@ -45,7 +64,18 @@ const struct dp_acl_bank *dp_acl_reader(const struct dp_acl *acl);
 /* Prefix counts of a trunk (any thread). */
 void dp_acl_counts(const struct dp_acl *acl, uint32_t trunk, uint32_t *v4, uint32_t *v6);
 
-/* Worker fast path: trunk id of the longest prefix holding the address, or DP_TRUNK_NONE. */
+/*
+ * Telemetry: call fn for the trunk's prefixes from index first on, at most max of them, with
+ * the hits summed over workers. Returns the trunk's prefix count. Any thread (takes a mutex
+ * that only the main lcore's updates share; never a worker).
+ */
+uint32_t dp_acl_list(struct dp_acl *acl, uint32_t trunk, uint32_t first, uint32_t max,
+		     void (*fn)(void *arg, const struct sbc_prefix *p, uint64_t hits), void *arg);
+
+/* Slot -> trunk, read by workers. */
+extern const uint32_t *dp_acl_slot_trunk;
+
+/* Worker fast path: rule slot of the longest prefix holding the address, or DP_TRUNK_NONE. */
 static inline uint32_t dp_acl_lookup4(const struct dp_acl_bank *b, const uint8_t *addr)
 {
 	uint32_t ip = ((uint32_t)addr[0] << 24) | ((uint32_t)addr[1] << 16) |

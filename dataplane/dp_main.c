@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -20,6 +21,7 @@
 #include <rte_random.h>
 
 #include "dp.h"
+#include "dp_channel.h"
 
 struct dp dp;
 
@@ -40,15 +42,19 @@ static void usage(const char *prog)
 		prog);
 }
 
-static int setup_workers(void)
+static int setup_rcu(void)
 {
-	unsigned int lcore, i = 0;
-	size_t rcu_sz;
+	size_t rcu_sz = rte_rcu_qsbr_get_memsize(dp.n_workers);
 
-	rcu_sz = rte_rcu_qsbr_get_memsize(dp.n_workers);
 	dp.qsv = rte_zmalloc("sbc_rcu", rcu_sz, RTE_CACHE_LINE_SIZE);
 	if (dp.qsv == NULL || rte_rcu_qsbr_init(dp.qsv, dp.n_workers) != 0)
 		return -ENOMEM;
+	return 0;
+}
+
+static int setup_workers(void)
+{
+	unsigned int lcore, i = 0;
 
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		struct dp_worker *w;
@@ -64,6 +70,11 @@ static int setup_workers(void)
 						    RTE_CACHE_LINE_SIZE, socket);
 		if (w->trunk_stats == NULL)
 			return -ENOMEM;
+		w->acl_hits = rte_zmalloc_socket("sbc_acl_hits", sizeof(uint64_t) * dp_acl_slots(dp.acl),
+						 RTE_CACHE_LINE_SIZE, socket);
+		if (w->acl_hits == NULL)
+			return -ENOMEM;
+		dp_acl_set_hits(dp.acl, i, w->acl_hits);
 		w->id = i;
 		w->lcore = lcore;
 		dp.workers[i++] = w;
@@ -108,13 +119,20 @@ static int load_allowlists(void)
 	return 0;
 }
 
-/* Main lcore loop: signals, the test idle report, and (later) the command channel. */
+/*
+ * Main lcore loop: control-plane commands, signals, the test idle report. It sleeps briefly
+ * between polls (timer slack lowered so "briefly" means tens of microseconds): a command is
+ * applied well within the 200 us budget without spinning a core the control plane may need.
+ */
 static void main_loop(long idle_ms)
 {
 	uint64_t hz = rte_get_tsc_hz(), last_rx = UINT64_MAX, last_change = rte_rdtsc();
 	bool idle_reported = false;
 
+	prctl(PR_SET_TIMERSLACK, 1000UL);	/* ns */
 	while (!quit_signal) {
+		if (dp_channel_poll() > 0)
+			continue;
 		if (idle_ms >= 0) {
 			uint64_t rx = dp_stats_total_rx(), now = rte_rdtsc();
 
@@ -128,7 +146,7 @@ static void main_loop(long idle_ms)
 				idle_reported = true;
 			}
 		}
-		rte_delay_us_sleep(1000);
+		rte_delay_us_sleep(20);
 	}
 }
 
@@ -198,8 +216,8 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	if (setup_workers() != 0) {
-		fprintf(stderr, "sbc-dataplane: out of memory for workers\n");
+	if (setup_rcu() != 0) {
+		fprintf(stderr, "sbc-dataplane: out of memory for RCU\n");
 		rc = 1;
 		goto out;
 	}
@@ -210,12 +228,21 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
+	if (setup_workers() != 0) {
+		fprintf(stderr, "sbc-dataplane: out of memory for workers\n");
+		rc = 1;
+		goto out;
+	}
 	/* No worker runs yet: replace's RCU wait returns at once. */
 	if (load_allowlists() != 0 || dp_port_setup(&dp) != 0) {
 		rc = 1;
 		goto out;
 	}
 	assign_queues();
+	if (dp_channel_open() != 0) {
+		rc = 1;
+		goto out;
+	}
 	if (dp_stats_register() != 0)
 		fprintf(stderr, "sbc-dataplane: some /sbc/ telemetry commands did not register\n");
 
@@ -235,6 +262,7 @@ int main(int argc, char **argv)
 	RTE_LCORE_FOREACH_WORKER(lcore)
 		rte_eal_wait_lcore(lcore);
 	dp_port_close(&dp);
+	dp_channel_close();
 	printf("sbc-dataplane: stopped (signal %d)\n", (int)quit_signal);
 	rc = 0;
 out:

@@ -14,6 +14,7 @@
 #include <rte_telemetry.h>
 
 #include "dp.h"
+#include "dp_channel.h"
 
 static inline uint64_t rd(const uint64_t *c)
 {
@@ -61,6 +62,7 @@ static int cmd_stats(const char *cmd __rte_unused, const char *params __rte_unus
 	rte_tel_data_add_dict_int(d, "workers", (int)dp.n_workers);
 	rte_tel_data_add_dict_int(d, "wire_queues", dp.wire_queues);
 	rte_tel_data_add_dict_int(d, "rss", dp.rss);
+	rte_tel_data_add_dict_string(d, "control_plane", dp_channel_cp_state());
 	for (unsigned int i = 0; i < dp.n_workers; i++) {
 		const struct dp_worker *w = dp.workers[i];
 		uint64_t c[6] = { rd(&w->stats.rx), rd(&w->stats.exc_rx), rd(&w->stats.to_exception),
@@ -110,6 +112,11 @@ static int cmd_trunks(const char *cmd __rte_unused, const char *params __rte_unu
 		rte_tel_data_add_dict_u64(row, "prefixes_v6", n6);
 		rte_tel_data_add_dict_u64(row, "accepted", acc);
 		rte_tel_data_add_dict_u64(row, "rejected", rej);
+		rte_tel_data_add_dict_u64(row, "cps", __atomic_load_n(&dp_limits[t].cps, __ATOMIC_RELAXED));
+		rte_tel_data_add_dict_u64(row, "burst",
+					  __atomic_load_n(&dp_limits[t].burst, __ATOMIC_RELAXED));
+		rte_tel_data_add_dict_u64(row, "max_calls",
+					  __atomic_load_n(&dp_limits[t].max_calls, __ATOMIC_RELAXED));
 		snprintf(key, sizeof(key), "trunk%u", t);
 		if (rte_tel_data_add_dict_container(d, key, row, 0) != 0)
 			rte_tel_data_free(row);
@@ -183,6 +190,81 @@ static int cmd_ports(const char *cmd __rte_unused, const char *params __rte_unus
 	return 0;
 }
 
+static int cmd_channel(const char *cmd __rte_unused, const char *params __rte_unused,
+		       struct rte_tel_data *d)
+{
+	return dp_channel_telemetry(d);
+}
+
+/* One page of a trunk's allowlist: telemetry dicts hold at most 256 entries. */
+#define ACL_PAGE 200
+
+struct acl_page {
+	struct rte_tel_data *d;
+	uint32_t i;
+};
+
+static void acl_row(void *arg, const struct sbc_prefix *p, uint64_t hits)
+{
+	struct acl_page *pg = arg;
+	struct rte_tel_data *row = rte_tel_data_alloc();
+	char key[16], txt[SBC_CIDR_STRLEN];
+
+	if (row == NULL)
+		return;
+	rte_tel_data_start_dict(row);
+	rte_tel_data_add_dict_string(row, "prefix", sbc_prefix_format(p, txt, sizeof(txt)));
+	rte_tel_data_add_dict_u64(row, "hits", hits);
+	snprintf(key, sizeof(key), "p%u", pg->i++);
+	if (rte_tel_data_add_dict_container(pg->d, key, row, 0) != 0)
+		rte_tel_data_free(row);
+}
+
+/* /sbc/acl,<trunk name or id>[,<first>] */
+static int cmd_acl(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	char name[SBC_TRUNK_NAME_MAX + 16];
+	const char *comma;
+	unsigned long first = 0;
+	int t;
+
+	if (params == NULL || *params == '\0')
+		return -EINVAL;
+	comma = strchr(params, ',');
+	snprintf(name, sizeof(name), "%.*s", comma ? (int)(comma - params) : (int)strlen(params),
+		 params);
+	if (comma != NULL) {
+		char *end;
+
+		first = strtoul(comma + 1, &end, 10);
+		if (*end != '\0')
+			return -EINVAL;
+	}
+	t = sbc_config_trunk_index(&dp.cfg, name);
+	if (t < 0) {
+		char *end;
+		unsigned long id = strtoul(name, &end, 10);
+
+		if (*end != '\0' || end == name || id >= dp.cfg.n_trunks)
+			return -EINVAL;
+		t = (int)id;
+	}
+	struct acl_page pg = { d, 0 };
+	uint32_t n4, n6, total;
+
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "trunk", dp.cfg.trunks[t].name);
+	rte_tel_data_add_dict_int(d, "id", t);
+	total = dp_acl_list(dp.acl, (uint32_t)t, (uint32_t)first, ACL_PAGE, acl_row, &pg);
+	dp_acl_counts(dp.acl, (uint32_t)t, &n4, &n6);
+	rte_tel_data_add_dict_u64(d, "prefixes_v4", n4);
+	rte_tel_data_add_dict_u64(d, "prefixes_v6", n6);
+	rte_tel_data_add_dict_u64(d, "total", total);
+	rte_tel_data_add_dict_u64(d, "first", first);
+	rte_tel_data_add_dict_u64(d, "next", first + pg.i < total ? first + pg.i : 0);
+	return 0;
+}
+
 int dp_stats_register(void)
 {
 	int rc = 0;
@@ -193,6 +275,10 @@ int dp_stats_register(void)
 		"Per trunk: prefixes, SIP packets accepted and rejected. No parameters");
 	rc |= rte_telemetry_register_cmd("/sbc/drops", cmd_drops,
 		"Drops by reason, all workers or one. Parameter: optional worker index");
+	rc |= rte_telemetry_register_cmd("/sbc/channel", cmd_channel,
+		"Control-plane channel: peer state, ring depths, generations. No parameters");
+	rc |= rte_telemetry_register_cmd("/sbc/acl", cmd_acl,
+		"A trunk's prefixes with hit counters, 200 a page. Parameters: trunk[,first]");
 	rc |= rte_telemetry_register_cmd("/sbc/ports", cmd_ports,
 		"Wire and exception port counters. No parameters");
 	return rc;

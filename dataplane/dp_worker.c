@@ -93,6 +93,15 @@ static enum dp_drop reject(struct dp_worker *w, struct rte_mbuf *m, const struct
 	return DP_DROP_NONE;
 }
 
+/* Allowlist lookup result (a rule slot) -> trunk id, counting the rule's hit. */
+static inline uint32_t slot_trunk(struct dp_worker *w, uint32_t slot)
+{
+	if (slot == DP_TRUNK_NONE)
+		return DP_TRUNK_NONE;
+	dp_count(&w->acl_hits[slot], 1);
+	return dp_acl_slot_trunk[slot];
+}
+
 /* Classify one frame from the wire. Sets *trunk for SIP passed on. */
 static enum verdict classify(struct dp_worker *w, const struct dp_acl_bank *acl,
 			     struct rte_mbuf *m, enum dp_drop *why, uint32_t *trunk)
@@ -131,12 +140,12 @@ static enum verdict classify(struct dp_worker *w, const struct dp_acl_bank *acl,
 			return V_DROP;
 		}
 		if (p.frag != DP_FRAG_NONE) {
-			t = dp_acl_lookup4(acl, p.src);
+			t = slot_trunk(w, dp_acl_lookup4(acl, p.src));
 			goto fragment;
 		}
 		if (p.proto == DP_PROTO_ICMP)
 			return V_EXCEPTION;
-		t = dp_acl_lookup4(acl, p.src);
+		t = slot_trunk(w, dp_acl_lookup4(acl, p.src));
 		break;
 	case DP_L3_IPV6:
 		if (p.proto == DP_PROTO_ICMPV6 && p.frag == DP_FRAG_NONE)
@@ -145,7 +154,7 @@ static enum verdict classify(struct dp_worker *w, const struct dp_acl_bank *acl,
 			*why = DP_DROP_NOT_FOR_US;
 			return V_DROP;
 		}
-		t = dp_acl_lookup6(acl, p.src);
+		t = slot_trunk(w, dp_acl_lookup6(acl, p.src));
 		if (p.frag != DP_FRAG_NONE)
 			goto fragment;
 		break;

@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Main lcore: the command ring from sbc-controlplane, applied in order. A trunk's replace
+ * arrives as BEGIN, ENTRIES..., COMMIT and is staged here, so the tables change once, at
+ * COMMIT, atomically for the workers. Every applied command is answered with its generation
+ * and the time the last worker could see it (after the RCU wait), which is what the latency
+ * benchmark measures. A malformed or out-of-order message is counted and skipped, never fatal.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_random.h>
+
+#include "dp.h"
+#include "dp_channel.h"
+#include "sbc_channel.h"
+
+#define CP_DEAD_MS 1000		/* heartbeats come every 100 ms */
+#define POLL_BUDGET 4096	/* commands per poll, so the main lcore stays responsive */
+
+struct dp_limits dp_limits[SBC_MAX_TRUNKS];
+
+struct staging {
+	bool active;
+	uint64_t generation;
+	uint32_t expect;	/* prefixes announced by BEGIN */
+	struct sbc_prefix *v;
+	uint32_t n, cap;
+};
+
+static struct {
+	struct sbc_channel ch;
+	bool open;
+	uint64_t boot_id;
+	struct staging stage[SBC_MAX_TRUNKS];
+	/* counters, read by the telemetry thread */
+	uint64_t commands, applied, refused, invalid, events_lost;
+	uint64_t last_generation, last_latency_ns;
+	uint64_t cp_boot_seen;
+} chan;
+
+static inline void bump(uint64_t *c)
+{
+	__atomic_store_n(c, *c + 1, __ATOMIC_RELAXED);
+}
+
+static void send_event(uint16_t type, const void *body, uint32_t len, uint64_t generation)
+{
+	struct sbc_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = type;
+	m.version = 1;
+	m.len = len;
+	m.generation = generation;
+	m.sent_ns = sbc_now_ns();
+	memcpy(m.body, body, len);
+	/* The control plane drains events every millisecond; if it is gone the ring fills and
+	 * events are counted lost: it replays everything when it comes back anyway. */
+	if (sbc_ring_send(chan.ch.h, &chan.ch.h->evt, &m) != 0)
+		bump(&chan.events_lost);
+}
+
+static void send_started(void)
+{
+	struct sbc_msg_started s = { .boot_id = chan.boot_id,
+				     .trunks_hash = sbc_trunks_hash(&dp.cfg),
+				     .n_trunks = dp.cfg.n_trunks,
+				     .pid = (uint32_t)getpid() };
+
+	send_event(SBC_EVT_STARTED, &s, sizeof(s), 0);
+}
+
+static void answer(const struct sbc_msg *m, uint16_t trunk, int rc, const char *text)
+{
+	struct sbc_msg_applied a;
+	uint16_t type = SBC_EVT_APPLIED;
+
+	memset(&a, 0, sizeof(a));
+	a.trunk = trunk;
+	a.cmd = m->type;
+	a.error = rc;
+	a.applied_ns = sbc_now_ns();
+	if (trunk < dp.cfg.n_trunks)
+		dp_acl_counts(dp.acl, trunk, &a.prefixes_v4, &a.prefixes_v6);
+	if (rc != 0) {
+		type = rc == -ENOSPC ? SBC_EVT_TABLE_FULL : SBC_EVT_REFUSED;
+		snprintf(a.text, sizeof(a.text), "%s", text);
+		bump(&chan.refused);
+	} else {
+		bump(&chan.applied);
+		__atomic_store_n(&chan.last_latency_ns,
+				 a.applied_ns > m->sent_ns ? a.applied_ns - m->sent_ns : 0,
+				 __ATOMIC_RELAXED);
+	}
+	__atomic_store_n(&chan.last_generation, m->generation, __ATOMIC_RELAXED);
+	send_event(type, &a, sizeof(a), m->generation);
+}
+
+static int stage_append(struct staging *st, const struct sbc_msg_acl *a)
+{
+	if (st->n + a->n > st->cap) {
+		uint32_t cap = st->cap ? st->cap : 1024;
+		struct sbc_prefix *v;
+
+		while (cap < st->n + a->n)
+			cap *= 2;
+		v = realloc(st->v, cap * sizeof(*v));
+		if (v == NULL)
+			return -ENOMEM;
+		st->v = v;
+		st->cap = cap;
+	}
+	for (unsigned int i = 0; i < a->n; i++)
+		sbc_prefix_from_wire(&a->p[i], &st->v[st->n++]);
+	return 0;
+}
+
+static void handle(const struct sbc_msg *m)
+{
+	const struct sbc_msg_acl *a = (const void *)m->body;
+	char err[256] = "";
+	int rc;
+
+	bump(&chan.commands);
+	switch (m->type) {
+	case SBC_CMD_ACL_ADD:
+	case SBC_CMD_ACL_DEL: {
+		struct sbc_prefix p[SBC_ACL_PER_MSG];
+
+		if (a->trunk >= dp.cfg.n_trunks)
+			goto bad_trunk;
+		for (unsigned int i = 0; i < a->n; i++)
+			sbc_prefix_from_wire(&a->p[i], &p[i]);
+		if (m->type == SBC_CMD_ACL_ADD)
+			rc = dp_acl_update(dp.acl, a->trunk, p, a->n, NULL, 0, err, sizeof(err));
+		else
+			rc = dp_acl_update(dp.acl, a->trunk, NULL, 0, p, a->n, err, sizeof(err));
+		answer(m, a->trunk, rc, err);
+		return;
+	}
+	case SBC_CMD_ACL_REPLACE_BEGIN: {
+		struct staging *st;
+
+		if (a->trunk >= dp.cfg.n_trunks)
+			goto bad_trunk;
+		st = &chan.stage[a->trunk];
+		st->active = true;	/* a BEGIN while one is open restarts it */
+		st->generation = m->generation;
+		st->expect = a->count;
+		st->n = 0;
+		if (stage_append(st, a) != 0)
+			goto nomem;
+		return;
+	}
+	case SBC_CMD_ACL_ENTRIES: {
+		struct staging *st;
+
+		if (a->trunk >= dp.cfg.n_trunks)
+			goto bad_trunk;
+		st = &chan.stage[a->trunk];
+		if (!st->active || st->generation != m->generation || st->n + a->n > st->expect) {
+			bump(&chan.invalid);
+			return;
+		}
+		if (stage_append(st, a) != 0)
+			goto nomem;
+		return;
+	}
+	case SBC_CMD_ACL_REPLACE_COMMIT: {
+		struct staging *st;
+
+		if (a->trunk >= dp.cfg.n_trunks)
+			goto bad_trunk;
+		st = &chan.stage[a->trunk];
+		if (!st->active || st->generation != m->generation || st->n != st->expect) {
+			snprintf(err, sizeof(err), "replace of generation %llu incomplete (%u of %u "
+				 "prefixes): old set kept", (unsigned long long)m->generation, st->n,
+				 st->expect);
+			st->active = false;
+			answer(m, a->trunk, -EPROTO, err);
+			return;
+		}
+		st->active = false;
+		rc = dp_acl_replace(dp.acl, a->trunk, st->v, st->n, err, sizeof(err));
+		answer(m, a->trunk, rc, err);
+		if (st->cap > 65536) {	/* do not keep a million-prefix buffer around */
+			free(st->v);
+			st->v = NULL;
+			st->cap = 0;
+		}
+		return;
+	}
+	case SBC_CMD_LIMITS_SET: {
+		const struct sbc_msg_limits *l = (const void *)m->body;
+		struct dp_limits *dl;
+
+		if (l->trunk >= dp.cfg.n_trunks)
+			goto bad_trunk;
+		dl = &dp_limits[l->trunk];
+		__atomic_store_n(&dl->cps, l->cps, __ATOMIC_RELAXED);
+		__atomic_store_n(&dl->burst, l->burst, __ATOMIC_RELAXED);
+		__atomic_store_n(&dl->max_calls, l->max_calls, __ATOMIC_RELAXED);
+		__atomic_store_n(&dl->generation, m->generation, __ATOMIC_RELEASE);
+		answer(m, l->trunk, 0, "");
+		return;
+	}
+	case SBC_CMD_RESYNC_REQUEST:
+		send_started();
+		return;
+	default:
+		bump(&chan.invalid);
+		return;
+	}
+bad_trunk:
+	snprintf(err, sizeof(err), "trunk id %u does not exist (the data plane has %u trunks)",
+		 a->trunk, dp.cfg.n_trunks);
+	answer(m, UINT16_MAX, -ENOENT, err);
+	return;
+nomem:
+	chan.stage[a->trunk].active = false;
+	answer(m, a->trunk, -ENOMEM, "out of memory staging a replace: old set kept");
+}
+
+int dp_channel_open(void)
+{
+	char err[512];
+	int rc;
+
+	for (unsigned int t = 0; t < dp.cfg.n_trunks; t++) {
+		dp_limits[t].cps = dp.cfg.trunks[t].cps;
+		dp_limits[t].burst = dp.cfg.trunks[t].burst;
+		dp_limits[t].max_calls = dp.cfg.trunks[t].max_calls;
+	}
+	do
+		chan.boot_id = rte_rand();
+	while (chan.boot_id == 0);
+	rc = sbc_chan_create(&chan.ch, dp.cfg.channel, chan.boot_id, err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "sbc-dataplane: channel: %s\n", err);
+		return rc;
+	}
+	chan.open = true;
+	send_started();
+	return 0;
+}
+
+unsigned int dp_channel_poll(void)
+{
+	struct sbc_msg m;
+	unsigned int n = 0;
+	int rc;
+
+	if (!chan.open)
+		return 0;
+	sbc_chan_heartbeat(&chan.ch);
+	while (n < POLL_BUDGET && (rc = sbc_ring_recv(chan.ch.h, &chan.ch.h->cmd, &m)) != 0) {
+		n++;
+		if (rc < 0) {
+			bump(&chan.invalid);
+			continue;
+		}
+		handle(&m);
+	}
+	return n;
+}
+
+void dp_channel_close(void)
+{
+	if (!chan.open)
+		return;
+	chan.open = false;
+	/* leave the region: a control plane still attached sees the boot id vanish... */
+	__atomic_store_n(&chan.ch.h->dp.boot_id, 0, __ATOMIC_RELEASE);
+	sbc_chan_close(&chan.ch, false);
+	for (unsigned int t = 0; t < SBC_MAX_TRUNKS; t++)
+		free(chan.stage[t].v);
+}
+
+const char *dp_channel_cp_state(void)
+{
+	uint64_t age;
+
+	if (!chan.open)
+		return "no channel";
+	age = sbc_chan_peer_age_ms(&chan.ch);
+	if (age == UINT64_MAX)
+		return "absent";
+	return age > CP_DEAD_MS ? "dead" : "alive";
+}
+
+int dp_channel_telemetry(struct rte_tel_data *d)
+{
+	const struct sbc_chan_header *h;
+	uint64_t age;
+
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "name", dp.cfg.channel);
+	rte_tel_data_add_dict_string(d, "control_plane", dp_channel_cp_state());
+	if (!chan.open)
+		return 0;
+	h = chan.ch.h;
+	age = sbc_chan_peer_age_ms(&chan.ch);
+	rte_tel_data_add_dict_string(d, "mode", strcmp(dp_channel_cp_state(), "alive") == 0 ?
+				     "live" : "fail-static (enforcing the last good state)");
+	rte_tel_data_add_dict_u64(d, "cp_pid", __atomic_load_n(&h->cp.pid, __ATOMIC_RELAXED));
+	rte_tel_data_add_dict_u64(d, "cp_heartbeat_age_ms", age == UINT64_MAX ? 0 : age);
+	rte_tel_data_add_dict_u64(d, "dp_boot_id", chan.boot_id);
+	rte_tel_data_add_dict_u64(d, "cp_boot_id", sbc_chan_peer_boot_id(&chan.ch));
+	rte_tel_data_add_dict_u64(d, "cmd_depth", sbc_ring_depth(&h->cmd));
+	rte_tel_data_add_dict_u64(d, "evt_depth", sbc_ring_depth(&h->evt));
+	rte_tel_data_add_dict_u64(d, "cmd_full_waits", h->cmd.full_waits);
+	rte_tel_data_add_dict_u64(d, "commands", __atomic_load_n(&chan.commands, __ATOMIC_RELAXED));
+	rte_tel_data_add_dict_u64(d, "applied", __atomic_load_n(&chan.applied, __ATOMIC_RELAXED));
+	rte_tel_data_add_dict_u64(d, "refused", __atomic_load_n(&chan.refused, __ATOMIC_RELAXED));
+	rte_tel_data_add_dict_u64(d, "invalid", __atomic_load_n(&chan.invalid, __ATOMIC_RELAXED));
+	rte_tel_data_add_dict_u64(d, "events_lost",
+				  __atomic_load_n(&chan.events_lost, __ATOMIC_RELAXED));
+	rte_tel_data_add_dict_u64(d, "last_generation",
+				  __atomic_load_n(&chan.last_generation, __ATOMIC_RELAXED));
+	rte_tel_data_add_dict_u64(d, "last_apply_us",
+				  __atomic_load_n(&chan.last_latency_ns, __ATOMIC_RELAXED) / 1000);
+	return 0;
+}

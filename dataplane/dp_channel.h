@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The data plane's end of the control-plane channel, run by the main lcore only: applies
+ * commands to the tables and limits, answers with events, and tracks whether the control
+ * plane is alive. When it is not, nothing changes: the last good state stays (fail static).
+ */
+#ifndef DP_CHANNEL_H
+#define DP_CHANNEL_H
+
+#include <stdint.h>
+
+#include <rte_telemetry.h>
+
+/* Live per-trunk limits from the control plane (config values until it sends any). */
+struct dp_limits {
+	uint32_t cps, burst, max_calls;
+	uint64_t generation;	/* 0 = from the configuration */
+};
+
+extern struct dp_limits dp_limits[];
+
+int dp_channel_open(void);
+/* Drain and apply pending commands; returns how many were handled. */
+unsigned int dp_channel_poll(void);
+void dp_channel_close(void);
+int dp_channel_telemetry(struct rte_tel_data *d);
+const char *dp_channel_cp_state(void);
+
+#endif
