@@ -69,6 +69,27 @@ static const struct key keys[] = {
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
+/*
+ * Every prefix of every trunk, for duplicate checks in O(1): open addressing, linear probing,
+ * grown at half load. Values are (trunk index, peer index).
+ */
+struct prefix_index {
+	struct { uint32_t trunk, peer; } *slot;	/* trunk == UINT32_MAX: empty */
+	size_t cap, n;
+};
+
+static uint64_t prefix_hash(const struct sbc_prefix *p)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	const uint8_t *b = (const uint8_t *)p;
+
+	for (size_t i = 0; i < sizeof(*p); i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
 struct parse {
 	struct sbc_config *cfg;
 	const char *name;	/* file name for messages */
@@ -84,7 +105,48 @@ struct parse {
 	char *err;
 	size_t errlen;
 	bool failed;
+	struct prefix_index idx;
 };
+
+static int index_grow(struct parse *ps)
+{
+	struct prefix_index *x = &ps->idx, old = *x;
+
+	x->cap = old.cap ? old.cap * 2 : 1024;
+	x->slot = malloc(x->cap * sizeof(*x->slot));
+	if (x->slot == NULL) {
+		*x = old;
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < x->cap; i++)
+		x->slot[i].trunk = UINT32_MAX;
+	x->n = 0;
+	for (size_t i = 0; i < old.cap; i++) {
+		if (old.slot[i].trunk == UINT32_MAX)
+			continue;
+		const struct sbc_prefix *p = &ps->cfg->trunks[old.slot[i].trunk].peers[old.slot[i].peer];
+		size_t j = prefix_hash(p) & (x->cap - 1);
+
+		while (x->slot[j].trunk != UINT32_MAX)
+			j = (j + 1) & (x->cap - 1);
+		x->slot[j] = old.slot[i];
+		x->n++;
+	}
+	free(old.slot);
+	return 0;
+}
+
+/* Find p; returns the slot index (its .trunk is UINT32_MAX when p is not there). */
+static size_t index_find(struct parse *ps, const struct sbc_prefix *p)
+{
+	struct prefix_index *x = &ps->idx;
+	size_t j = prefix_hash(p) & (x->cap - 1);
+
+	while (x->slot[j].trunk != UINT32_MAX &&
+	       !sbc_prefix_equal(&ps->cfg->trunks[x->slot[j].trunk].peers[x->slot[j].peer], p))
+		j = (j + 1) & (x->cap - 1);
+	return j;
+}
 
 static void vperr(struct parse *ps, const char *file, unsigned int line, const char *fmt,
 		  va_list ap)
@@ -283,12 +345,23 @@ static int add_peer(struct parse *ps, struct sbc_trunk_config *t, const char *te
 		perr_in(ps, where ? where : ps->name, line, "%s", why);
 		return -EINVAL;
 	}
-	for (uint32_t i = 0; i < t->n_peers; i++) {
-		if (sbc_prefix_equal(&t->peers[i], &p)) {
+	if ((ps->idx.n + 1) * 2 > ps->idx.cap && index_grow(ps) != 0) {
+		perr(ps, line, "out of memory");
+		return -ENOMEM;
+	}
+	size_t j = index_find(ps, &p);
+	if (ps->idx.slot[j].trunk != UINT32_MAX) {
+		const struct sbc_trunk_config *o = &ps->cfg->trunks[ps->idx.slot[j].trunk];
+		unsigned int oline = o->peer_lines[ps->idx.slot[j].peer];
+
+		if (o == t)
 			perr_in(ps, where ? where : ps->name, line, "%s is listed twice in trunk '%s'",
 				text, t->name);
-			return -EINVAL;
-		}
+		else
+			perr_in(ps, where ? where : ps->name, line,
+				"%s is in trunk '%s' and in trunk '%s' (line %u); a prefix belongs to one trunk",
+				sbc_prefix_format(&p, why, sizeof(why)), t->name, o->name, oline);
+		return -EINVAL;
 	}
 	if (t->n_peers == t->cap_peers) {
 		uint32_t cap = t->cap_peers ? t->cap_peers * 2 : 16;
@@ -309,7 +382,10 @@ static int add_peer(struct parse *ps, struct sbc_trunk_config *t, const char *te
 		t->cap_peers = cap;
 	}
 	t->peer_lines[t->n_peers] = line;
-	t->peers[t->n_peers++] = p;
+	t->peers[t->n_peers] = p;
+	ps->idx.slot[j].trunk = (uint32_t)(t - ps->cfg->trunks);
+	ps->idx.slot[j].peer = t->n_peers++;
+	ps->idx.n++;
 	return 0;
 }
 
@@ -521,32 +597,7 @@ static void validate(struct parse *ps)
 	else if (cfg->channel[0] != '/' || strchr(cfg->channel + 1, '/') != NULL)
 		perr(ps, 0, "[dataplane] channel '%s' must be a POSIX shm name like /sbc-channel",
 		     cfg->channel);
-	if (ps->failed)
-		return;
-
-	/* Longest prefix decides the trunk, so one prefix in two trunks has no answer. O(n^2)
-	 * per pair of trunks is fine at start-up sizes; large sets come from Redis later. */
-	for (unsigned int a = 0; a < cfg->n_trunks; a++) {
-		const struct sbc_trunk_config *ta = &cfg->trunks[a];
-
-		for (unsigned int b = a + 1; b < cfg->n_trunks; b++) {
-			const struct sbc_trunk_config *tb = &cfg->trunks[b];
-
-			if ((uint64_t)ta->n_peers * tb->n_peers > 50000000ull)
-				continue;
-			for (uint32_t i = 0; i < ta->n_peers; i++)
-				for (uint32_t j = 0; j < tb->n_peers; j++)
-					if (sbc_prefix_equal(&ta->peers[i], &tb->peers[j])) {
-						char p[SBC_CIDR_STRLEN];
-
-						perr(ps, tb->peer_lines[j],
-						     "%s is in trunk '%s' and in trunk '%s' (line %u); a prefix belongs to one trunk",
-						     sbc_prefix_format(&tb->peers[j], p, sizeof(p)),
-						     tb->name, ta->name, ta->peer_lines[i]);
-						return;
-					}
-		}
-	}
+	/* A prefix in two trunks (longest prefix would have no answer) is caught as it is read. */
 }
 
 static int load_stream(struct sbc_config *cfg, FILE *fp, const char *name, char *err,
@@ -573,6 +624,7 @@ static int load_stream(struct sbc_config *cfg, FILE *fp, const char *name, char 
 		perr(&ps, 0, "cannot parse (%s)", rc == -2 ? "out of memory" : "read error");
 	if (!ps.failed)
 		validate(&ps);
+	free(ps.idx.slot);
 	return ps.failed ? -EINVAL : 0;
 }
 

@@ -70,10 +70,9 @@ struct dp_acl *dp_acl_create(const struct sbc_config *cfg, struct rte_rcu_qsbr *
 	char name[RTE_HASH_NAMESIZE];
 	uint64_t slots = 2ull * cfg->acl_v6_rules + 2ull * cfg->acl_v4_rules;
 
-	/* next hops: 24 bits in rte_lpm, 21 in rte_lpm6 */
-	if (slots >= (1u << 24) || 2ull * cfg->acl_v6_rules >= (1u << 21)) {
-		fprintf(stderr, "%s: acl_v4_rules + acl_v6_rules too large (at most %u IPv6 and "
-			"%u in all)\n", cfg->path, (1u << 20) - 1, (1u << 23) - 1);
+	/* slots are next hops: below DP_ACL_NO_RULE, the largest the 4-byte format holds */
+	if (slots >= DP_ACL_NO_RULE) {
+		fprintf(stderr, "%s: acl_v4_rules + acl_v6_rules too large\n", cfg->path);
 		rte_errno = EINVAL;
 		return NULL;
 	}
@@ -87,15 +86,19 @@ struct dp_acl *dp_acl_create(const struct sbc_config *cfg, struct rte_rcu_qsbr *
 	acl->slots6 = 2 * cfg->acl_v6_rules;
 	acl->n_slots = (uint32_t)slots;
 	for (int b = 0; b < 2; b++) {
-		struct rte_lpm_config c4 = { .max_rules = cfg->acl_v4_rules,
-					     .number_tbl8s = cfg->acl_v4_tbl8 };
-		struct rte_lpm6_config c6 = { .max_rules = cfg->acl_v6_rules,
-					      .number_tbl8s = cfg->acl_v6_tbl8 };
+		struct rte_fib_conf c4 = { .type = RTE_FIB_DIR24_8, .default_nh = DP_ACL_NO_RULE,
+					   .max_routes = (int)cfg->acl_v4_rules,
+					   .dir24_8 = { .nh_sz = RTE_FIB_DIR24_8_4B,
+							.num_tbl8 = cfg->acl_v4_tbl8 } };
+		struct rte_fib6_conf c6 = { .type = RTE_FIB6_TRIE, .default_nh = DP_ACL_NO_RULE,
+					    .max_routes = (int)cfg->acl_v6_rules,
+					    .trie = { .nh_sz = RTE_FIB6_TRIE_4B,
+						      .num_tbl8 = cfg->acl_v6_tbl8 } };
 
 		snprintf(name, sizeof(name), "sbc_acl4_%d", b);
-		acl->bank[b].v4 = rte_lpm_create(name, socket, &c4);
+		acl->bank[b].v4 = rte_fib_create(name, socket, &c4);
 		snprintf(name, sizeof(name), "sbc_acl6_%d", b);
-		acl->bank[b].v6 = rte_lpm6_create(name, socket, &c6);
+		acl->bank[b].v6 = rte_fib6_create(name, socket, &c6);
 		if (acl->bank[b].v4 == NULL || acl->bank[b].v6 == NULL)
 			goto fail;
 	}
@@ -136,8 +139,8 @@ void dp_acl_free(struct dp_acl *acl)
 	if (acl == NULL)
 		return;
 	for (int b = 0; b < 2; b++) {
-		rte_lpm_free(acl->bank[b].v4);
-		rte_lpm6_free(acl->bank[b].v6);
+		rte_fib_free(acl->bank[b].v4);
+		rte_fib6_free(acl->bank[b].v6);
 	}
 	rte_hash_free(acl->owner);
 	rte_free(acl->slot_trunk);
@@ -180,9 +183,9 @@ static int bank_add(struct dp_acl_bank *b, const struct sbc_prefix *p, uint32_t 
 	if (p->family == SBC_AF_V4) {
 		uint32_t ip = ((uint32_t)p->addr[0] << 24) | ((uint32_t)p->addr[1] << 16) |
 			      ((uint32_t)p->addr[2] << 8) | p->addr[3];
-		return rte_lpm_add(b->v4, ip, p->depth, slot);
+		return rte_fib_add(b->v4, ip, p->depth, slot);
 	}
-	return rte_lpm6_add(b->v6, p->addr, p->depth, slot);
+	return rte_fib6_add(b->v6, p->addr, p->depth, slot);
 }
 
 static int bank_del(struct dp_acl_bank *b, const struct sbc_prefix *p)
@@ -190,9 +193,9 @@ static int bank_del(struct dp_acl_bank *b, const struct sbc_prefix *p)
 	if (p->family == SBC_AF_V4) {
 		uint32_t ip = ((uint32_t)p->addr[0] << 24) | ((uint32_t)p->addr[1] << 16) |
 			      ((uint32_t)p->addr[2] << 8) | p->addr[3];
-		return rte_lpm_delete(b->v4, ip, p->depth);
+		return rte_fib_delete(b->v4, ip, p->depth);
 	}
-	return rte_lpm6_delete(b->v6, p->addr, p->depth);
+	return rte_fib6_delete(b->v6, p->addr, p->depth);
 }
 
 /*
@@ -357,7 +360,7 @@ static int change_commit(struct dp_acl *acl, struct change *c, char *err, size_t
 	rc = bank_apply(acl, standby, c->dels, c->nd, c->adds, c->na);
 	if (rc != 0) {
 		snprintf(err, errlen,
-			 "the LPM table has no room (%s); raise [dataplane] acl_v4_tbl8 / acl_v6_tbl8; "
+			 "the FIB table has no room (%s); raise [dataplane] acl_v4_tbl8 / acl_v6_tbl8; "
 			 "the old set stays", strerror(-rc));
 		return -ENOSPC;
 	}

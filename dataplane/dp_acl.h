@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Per-trunk allowlists: one longest-prefix-match table per family across all trunks. The next
+ * Per-trunk allowlists: one longest-prefix-match table per family across all trunks (rte_fib
+ * DIR-24-8 and rte_fib6 trie: their rules live in a trie, so adding a million prefixes stays
+ * fast, where rte_lpm scans its rule table on every add). The next
  * hop is a rule slot; the slot gives the trunk (and a per-prefix hit counter). Workers read;
  * only the main lcore writes. Writes go through two banks ("left-right"): a change is applied
  * to the bank no worker reads, the banks are swapped, RCU waits until every worker has left
@@ -12,9 +14,10 @@
 #define DP_ACL_H
 
 #include <stdint.h>
+#include <string.h>
 
-#include <rte_lpm.h>
-#include <rte_lpm6.h>
+#include <rte_fib.h>
+#include <rte_fib6.h>
 #include <rte_rcu_qsbr.h>
 
 #include "sbc_cidr.h"
@@ -22,9 +25,12 @@
 
 #define DP_TRUNK_NONE UINT32_MAX
 
+/* What a lookup returns for an address in no prefix (fits the 4-byte next-hop format). */
+#define DP_ACL_NO_RULE 0x7fffffffu
+
 struct dp_acl_bank {
-	struct rte_lpm *v4;
-	struct rte_lpm6 *v6;
+	struct rte_fib *v4;
+	struct rte_fib6 *v6;
 };
 
 struct dp_acl;
@@ -80,16 +86,20 @@ static inline uint32_t dp_acl_lookup4(const struct dp_acl_bank *b, const uint8_t
 {
 	uint32_t ip = ((uint32_t)addr[0] << 24) | ((uint32_t)addr[1] << 16) |
 		      ((uint32_t)addr[2] << 8) | addr[3];
-	uint32_t hop;
+	uint64_t hop;
 
-	return rte_lpm_lookup(b->v4, ip, &hop) == 0 ? hop : DP_TRUNK_NONE;
+	rte_fib_lookup_bulk(b->v4, &ip, &hop, 1);
+	return hop == DP_ACL_NO_RULE ? DP_TRUNK_NONE : (uint32_t)hop;
 }
 
 static inline uint32_t dp_acl_lookup6(const struct dp_acl_bank *b, const uint8_t *addr)
 {
-	uint32_t hop;
+	uint8_t ip[1][RTE_FIB6_IPV6_ADDR_SIZE];
+	uint64_t hop;
 
-	return rte_lpm6_lookup(b->v6, addr, &hop) == 0 ? hop : DP_TRUNK_NONE;
+	memcpy(ip[0], addr, RTE_FIB6_IPV6_ADDR_SIZE);
+	rte_fib6_lookup_bulk(b->v6, ip, &hop, 1);
+	return hop == DP_ACL_NO_RULE ? DP_TRUNK_NONE : (uint32_t)hop;
 }
 
 #endif

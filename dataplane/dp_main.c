@@ -104,6 +104,7 @@ static void assign_queues(void)
 
 static int load_allowlists(void)
 {
+	uint64_t t0 = rte_rdtsc(), n = 0;
 	char err[512];
 
 	for (unsigned int t = 0; t < dp.cfg.n_trunks; t++) {
@@ -115,7 +116,10 @@ static int load_allowlists(void)
 				err);
 			return rc;
 		}
+		n += tc->n_peers;
 	}
+	printf("sbc-dataplane: %llu allowlist prefixes from %s in %.1f ms\n", (unsigned long long)n,
+	       dp.cfg.path, (double)(rte_rdtsc() - t0) * 1000.0 / (double)rte_get_tsc_hz());
 	return 0;
 }
 
