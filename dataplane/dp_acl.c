@@ -20,6 +20,7 @@
 #include <rte_malloc.h>
 
 #include "dp.h"
+#include "sbc_channel.h"
 
 struct prefix_key {
 	uint8_t family, depth, pad[2];
@@ -48,6 +49,7 @@ struct dp_acl {
 	uint64_t *hits[DP_MAX_WORKERS];
 	unsigned int n_hits;
 	pthread_mutex_t lock;		/* trunk lists vs. the telemetry thread */
+	uint64_t visible_ns;
 	struct trunk_set trunks[SBC_MAX_TRUNKS];
 };
 
@@ -153,6 +155,11 @@ void dp_acl_free(struct dp_acl *acl)
 		free(acl->trunks[t].slots);
 	pthread_mutex_destroy(&acl->lock);
 	rte_free(acl);
+}
+
+uint64_t dp_acl_visible_ns(const struct dp_acl *acl)
+{
+	return acl->visible_ns;
 }
 
 uint32_t dp_acl_slots(const struct dp_acl *acl)
@@ -354,8 +361,10 @@ static int change_commit(struct dp_acl *acl, struct change *c, char *err, size_t
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	if (c->na == 0 && c->nd == 0)
+	if (c->na == 0 && c->nd == 0) {
+		acl->visible_ns = sbc_now_ns();	/* nothing to change: in force already */
 		return 0;
+	}
 	standby = acl->active == &acl->bank[0] ? &acl->bank[1] : &acl->bank[0];
 	rc = bank_apply(acl, standby, c->dels, c->nd, c->adds, c->na);
 	if (rc != 0) {
@@ -367,6 +376,7 @@ static int change_commit(struct dp_acl *acl, struct change *c, char *err, size_t
 	/* Publish, wait until no worker can still be reading the old bank, then catch it up. */
 	__atomic_store_n(&acl->active, standby, __ATOMIC_RELEASE);
 	rte_rcu_qsbr_synchronize(acl->qsv, RTE_QSBR_THRID_INVALID);
+	acl->visible_ns = sbc_now_ns();
 	standby = standby == &acl->bank[0] ? &acl->bank[1] : &acl->bank[0];
 	rc = bank_apply(acl, standby, c->dels, c->nd, c->adds, c->na);
 	if (rc != 0)	/* same operations on an identical table: a divergence is a bug */

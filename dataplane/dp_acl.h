@@ -58,6 +58,12 @@ int dp_acl_replace(struct dp_acl *acl, uint32_t trunk, const struct sbc_prefix *
 		   char *err, size_t errlen);
 
 /*
+ * CLOCK_REALTIME (ns) at which the last change became visible to every worker: after the RCU
+ * wait, before the old bank is caught up (which no worker reads). 0 before any change.
+ */
+uint64_t dp_acl_visible_ns(const struct dp_acl *acl);
+
+/*
  * Add adds[0..na) to and remove dels[0..nd) from trunk's set, as one atomic change. Adds already
  * in the set and deletes not in it are ignored. Refused whole like replace.
  */

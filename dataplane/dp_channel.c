@@ -83,7 +83,8 @@ static void answer(const struct sbc_msg *m, uint16_t trunk, int rc, const char *
 	a.trunk = trunk;
 	a.cmd = m->type;
 	a.error = rc;
-	a.applied_ns = sbc_now_ns();
+	/* ACL changes: when the last worker could see it; limits: now (one atomic store) */
+	a.applied_ns = m->type == SBC_CMD_LIMITS_SET ? sbc_now_ns() : dp_acl_visible_ns(dp.acl);
 	if (trunk < dp.cfg.n_trunks)
 		dp_acl_counts(dp.acl, trunk, &a.prefixes_v4, &a.prefixes_v6);
 	if (rc != 0) {
