@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "dp_parse.h"
+#include "dp_sip.h"
 
 /* The largest response frame the builder produces (Ethernet MTU 1500 plus two VLAN tags). */
 #define DP_REPLY_MAX_FRAME (14 + 8 + 1500)
@@ -34,12 +35,17 @@ int dp_sip_answerable(const uint8_t *msg, uint32_t len);
  * Call-ID and CSeq; extra is inserted verbatim before Content-Length (e.g. "Retry-After: 5\r\n",
  * may be NULL). *reply_port gets the UDP port to answer to (RFC 3261 18.2.2 / RFC 3581 4).
  * Returns the response length, -ENOMSG for a message that gets no response (a response, an
- * ACK), -EBADMSG when a mandatory header is missing, repeated or unparsable, -ENOSPC when the
- * response does not fit in outlen.
+ * ACK), -EBADMSG when dp_sip_scan() calls it malformed, -E2BIG when it has more Via fields
+ * than a response can copy, -ENOSPC when the response does not fit in outlen.
  */
 int dp_sip_build_response(const uint8_t *msg, uint32_t len, int code, const char *reason,
 			  const char *extra, const struct dp_sip_source *src, uint64_t tag_secret,
 			  char *out, uint32_t outlen, uint16_t *reply_port);
+
+/* The same for a request already scanned (the worker scans once for admission and reply). */
+int dp_sip_response_from(const uint8_t *msg, const struct dp_sip_msg *sm, int code,
+			 const char *reason, const char *extra, const struct dp_sip_source *src,
+			 uint64_t tag_secret, char *out, uint32_t outlen, uint16_t *reply_port);
 
 /*
  * Rewrite a received UDP frame (parsed into p) into a response frame carrying sip[0..sip_len):

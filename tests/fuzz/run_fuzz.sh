@@ -11,7 +11,7 @@ bin="$out/fuzz-$target/$target"
 clang -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-I"$src/dataplane" -I"$src/common" \
 	"$src/tests/fuzz/$target.c" "$src/dataplane/dp_parse.c" "$src/dataplane/dp_sip_reply.c" \
-	"$src/dataplane/dp_drops.c" -o "$bin"
+	"$src/dataplane/dp_drops.c" "$src/dataplane/dp_sip.c" -o "$bin"
 
 corpus="$out/fuzz-$target/corpus"
 seeds="$src/../shared/testdata/sip"

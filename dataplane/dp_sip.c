@@ -1,0 +1,355 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * SIP scanner for the workers (RFC 3261 7, 18.3, 20). One pass over the header lines; every
+ * index is checked against the datagram's length before use, so a message cut anywhere is
+ * just "malformed". It does not validate what it does not read (URIs, display names, SDP):
+ * the control plane's full parser sees what passes.
+ */
+#include "dp_sip.h"
+
+#include <string.h>
+#include <strings.h>
+
+const char *const dp_sip_err_text[DP_SIP_ERR_MAX] = {
+#define DP_SIP_ERR_TEXT(e, text) [DP_SIP_ERR_##e] = text,
+	DP_SIP_ERRORS(DP_SIP_ERR_TEXT)
+#undef DP_SIP_ERR_TEXT
+};
+
+static inline bool is_ws(uint8_t c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* inside a folded value, line breaks count as whitespace (LWS, 25.1) */
+static inline bool is_lws(uint8_t c)
+{
+	return is_ws(c) || c == '\r' || c == '\n';
+}
+
+/* RFC 3261 25.1 token characters */
+static bool is_token(uint8_t c)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+		return true;
+	return c != 0 && strchr("-.!%*_+`'~", c) != NULL;
+}
+
+bool dp_span_eq(const uint8_t *msg, struct dp_span s, const char *lit)
+{
+	return s.len == strlen(lit) && memcmp(msg + s.off, lit, s.len) == 0;
+}
+
+static bool span_ieq(const uint8_t *msg, struct dp_span s, const char *lit)
+{
+	return s.len == strlen(lit) && strncasecmp((const char *)msg + s.off, lit, s.len) == 0;
+}
+
+static uint32_t line_end(const uint8_t *m, uint32_t len, uint32_t p)
+{
+	const uint8_t *cr = memchr(m + p, '\n', len - p);
+	uint32_t e = cr ? (uint32_t)(cr - m) : len;
+
+	if (e > p && m[e - 1] == '\r')
+		e--;
+	return e;
+}
+
+static uint32_t skip_eol(const uint8_t *m, uint32_t len, uint32_t p)
+{
+	if (p < len && m[p] == '\r')
+		p++;
+	if (p < len && m[p] == '\n')
+		p++;
+	return p;
+}
+
+uint32_t dp_sip_find_unquoted(const uint8_t *msg, struct dp_span v, char c, uint32_t from)
+{
+	const uint8_t *s = msg + v.off;
+	bool q = false;
+	int angle = 0;
+
+	for (uint32_t i = from; i < v.len; i++) {
+		uint8_t ch = s[i];
+
+		if (q) {
+			if (ch == '\\' && i + 1 < v.len)
+				i++;
+			else if (ch == '"')
+				q = false;
+			continue;
+		}
+		if (ch == '"')
+			q = true;
+		else if (ch == '<')
+			angle++;
+		else if (ch == '>' && angle > 0)
+			angle--;
+		else if (ch == (uint8_t)c && angle == 0)
+			return i;
+	}
+	return v.len;
+}
+
+bool dp_sip_param(const uint8_t *msg, struct dp_span v, const char *name, struct dp_span *val)
+{
+	const uint8_t *s = msg + v.off;
+	uint32_t i = dp_sip_find_unquoted(msg, v, ';', 0);
+
+	while (i < v.len) {
+		uint32_t b = i + 1, e = dp_sip_find_unquoted(msg, v, ';', b), eq, ne;
+
+		while (b < e && is_ws(s[b]))
+			b++;
+		eq = b;
+		while (eq < e && s[eq] != '=')
+			eq++;
+		ne = eq;
+		while (ne > b && is_ws(s[ne - 1]))
+			ne--;
+		if (span_ieq(msg, (struct dp_span){ v.off + b, ne - b }, name)) {
+			if (val != NULL) {
+				uint32_t vb = eq < e ? eq + 1 : e, ve = e;
+
+				while (vb < ve && is_ws(s[vb]))
+					vb++;
+				while (ve > vb && is_ws(s[ve - 1]))
+					ve--;
+				val->off = v.off + vb;
+				val->len = ve - vb;
+			}
+			return true;
+		}
+		i = e;
+	}
+	return false;
+}
+
+/* digits only, at most 10 of them, value <= max */
+static bool parse_uint(const uint8_t *m, struct dp_span s, uint64_t max, uint32_t *out)
+{
+	uint64_t v = 0;
+
+	if (s.len == 0 || s.len > 10)
+		return false;
+	for (uint32_t i = 0; i < s.len; i++) {
+		uint8_t c = m[s.off + i];
+
+		if (c < '0' || c > '9')
+			return false;
+		v = v * 10 + (uint64_t)(c - '0');
+	}
+	if (v > max)
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
+/* Request-Line = Method SP Request-URI SP SIP-Version (7.1); one SP each, nothing else. */
+static enum dp_sip_err start_line(const uint8_t *m, uint32_t e, struct dp_sip_msg *sm)
+{
+	uint32_t i = 0, sp1, sp2;
+
+	if (e >= 8 && memcmp(m, "SIP/2.0 ", 8) == 0) {
+		/* Status-Line = SIP-Version SP Status-Code SP Reason-Phrase (7.2) */
+		uint32_t code = 0;
+
+		if (e < 11 || !parse_uint(m, (struct dp_span){ 8, 3 }, 699, &code) || code < 100 ||
+		    (e > 11 && m[11] != ' '))
+			return DP_SIP_ERR_START_LINE;
+		sm->is_request = false;
+		sm->status = (uint16_t)code;
+		return DP_SIP_ERR_OK;
+	}
+	if (e >= 4 && strncasecmp((const char *)m, "SIP/", 4) == 0)
+		return DP_SIP_ERR_VERSION;
+	while (i < e && is_token(m[i]))
+		i++;
+	if (i == 0 || i >= e || m[i] != ' ')
+		return DP_SIP_ERR_START_LINE;
+	sp1 = i;
+	for (i = sp1 + 1; i < e && m[i] != ' '; i++)
+		if (m[i] < 0x21 || m[i] > 0x7e)
+			return DP_SIP_ERR_START_LINE;
+	sp2 = i;
+	if (sp2 == sp1 + 1 || sp2 >= e)
+		return DP_SIP_ERR_START_LINE;
+	if (e - sp2 - 1 != 7 || strncasecmp((const char *)m + sp2 + 1, "SIP/2.0", 7) != 0)
+		return e - sp2 - 1 >= 4 && strncasecmp((const char *)m + sp2 + 1, "SIP/", 4) == 0 ?
+			       DP_SIP_ERR_VERSION : DP_SIP_ERR_START_LINE;
+	sm->is_request = true;
+	sm->method = (struct dp_span){ 0, sp1 };
+	sm->ruri = (struct dp_span){ sp1 + 1, sp2 - sp1 - 1 };
+	/* user part: sip:USER@..., sips:USER@..., tel:NUMBER[;params] */
+	{
+		const uint8_t *u = m + sm->ruri.off;
+		uint32_t n = sm->ruri.len, s = 0, x;
+
+		if (n > 4 && strncasecmp((const char *)u, "sip:", 4) == 0)
+			s = 4;
+		else if (n > 5 && strncasecmp((const char *)u, "sips:", 5) == 0)
+			s = 5;
+		else if (n > 4 && strncasecmp((const char *)u, "tel:", 4) == 0) {
+			for (x = 4; x < n && u[x] != ';' && u[x] != '?'; x++)
+				;
+			sm->ruri_user = (struct dp_span){ sm->ruri.off + 4, x - 4 };
+			return DP_SIP_ERR_OK;
+		}
+		if (s > 0) {
+			for (x = s; x < n && u[x] != '@' && u[x] != ';' && u[x] != '?' && u[x] != '>'; x++)
+				;
+			if (x < n && u[x] == '@') {
+				uint32_t c = s;
+
+				while (c < x && u[c] != ':')	/* user:password@ */
+					c++;
+				sm->ruri_user = (struct dp_span){ sm->ruri.off + s, c - s };
+			}
+		}
+	}
+	return DP_SIP_ERR_OK;
+}
+
+enum dp_sip_err dp_sip_scan(const uint8_t *m, uint32_t len, struct dp_sip_msg *sm)
+{
+	unsigned int n_callid = 0, n_cseq = 0, n_from = 0, n_to = 0, n_clen = 0, n_ctype = 0;
+	uint32_t e, p;
+	enum dp_sip_err rc;
+
+	memset(sm, 0, sizeof(*sm));
+	if (len == 0)
+		return DP_SIP_ERR_START_LINE;
+	e = line_end(m, len, 0);
+	rc = start_line(m, e, sm);
+	if (rc != DP_SIP_ERR_OK)
+		return rc;
+	p = skip_eol(m, len, e);
+
+	for (;;) {
+		struct dp_span name, value;
+		uint32_t colon, vs;
+
+		if (p >= len)
+			return DP_SIP_ERR_NO_END;
+		e = line_end(m, len, p);
+		if (e == p) {		/* the empty line */
+			p = skip_eol(m, len, e);
+			if (p == e)	/* datagram ended without CRLF after the last header */
+				return DP_SIP_ERR_NO_END;
+			break;
+		}
+		if (is_ws(m[p]))	/* a continuation with no header before it */
+			return DP_SIP_ERR_HEADER;
+		for (colon = p; colon < e && is_token(m[colon]); colon++)
+			;
+		name = (struct dp_span){ p, colon - p };
+		while (colon < e && is_ws(m[colon]))	/* "Via  :" is legal (HCOLON) */
+			colon++;
+		if (name.len == 0 || colon >= e || m[colon] != ':')
+			return DP_SIP_ERR_HEADER;	/* also catches "Call ID:" (CVE-2020-28361) */
+		vs = colon + 1;
+		/* folded continuation lines start with SP or HT (7.3.1) */
+		for (;;) {
+			uint32_t n = skip_eol(m, len, e);
+
+			if (n > e && n < len && is_ws(m[n]))
+				e = line_end(m, len, n);
+			else
+				break;
+		}
+		while (vs < e && (is_ws(m[vs]) || m[vs] == '\r' || m[vs] == '\n'))
+			vs++;
+		value = (struct dp_span){ vs, e - vs };
+		while (value.len > 0 && is_ws(m[value.off + value.len - 1]))
+			value.len--;
+		p = skip_eol(m, len, e);
+
+		if (span_ieq(m, name, "Via") || span_ieq(m, name, "v")) {
+			if (value.len == 0)
+				return DP_SIP_ERR_VIA;
+			if (sm->n_via == 0) {
+				uint32_t c = dp_sip_find_unquoted(m, value, ',', 0);
+
+				sm->via_top = (struct dp_span){ value.off, c };
+				while (sm->via_top.len > 0 && is_ws(m[sm->via_top.off + sm->via_top.len - 1]))
+					sm->via_top.len--;
+				dp_sip_param(m, sm->via_top, "branch", &sm->branch);
+			}
+			if (sm->n_via < DP_SIP_MAX_VIA)
+				sm->via[sm->n_via] = value;
+			if (sm->n_via < UINT16_MAX)
+				sm->n_via++;
+		} else if (span_ieq(m, name, "Call-ID") || span_ieq(m, name, "i")) {
+			n_callid++;
+			sm->call_id = value;
+		} else if (span_ieq(m, name, "CSeq")) {
+			uint32_t i = 0;
+
+			n_cseq++;
+			while (i < value.len && m[value.off + i] >= '0' && m[value.off + i] <= '9')
+				i++;
+			/* 8.1.1.5: the number MUST be less than 2^31 */
+			if (!parse_uint(m, (struct dp_span){ value.off, i }, 0x7fffffffu, &sm->cseq) ||
+			    i == value.len || !is_lws(m[value.off + i]))
+				return DP_SIP_ERR_CSEQ;
+			while (i < value.len && is_lws(m[value.off + i]))
+				i++;
+			sm->cseq_method = (struct dp_span){ value.off + i, value.len - i };
+			for (uint32_t k = 0; k < sm->cseq_method.len; k++)
+				if (!is_token(m[sm->cseq_method.off + k]))
+					return DP_SIP_ERR_CSEQ;
+		} else if (span_ieq(m, name, "From") || span_ieq(m, name, "f")) {
+			n_from++;
+			sm->from = value;
+		} else if (span_ieq(m, name, "To") || span_ieq(m, name, "t")) {
+			n_to++;
+			sm->to = value;
+		} else if (span_ieq(m, name, "Content-Length") || span_ieq(m, name, "l")) {
+			n_clen++;
+			if (!parse_uint(m, value, 0xffffffffu, &sm->content_length))
+				return DP_SIP_ERR_CONTENT_LENGTH;
+			sm->has_content_length = true;
+		} else if (span_ieq(m, name, "Content-Type") || span_ieq(m, name, "c")) {
+			n_ctype++;
+			sm->content_type = value;
+		}
+	}
+
+	if (n_callid != 1 || sm->call_id.len == 0)
+		return DP_SIP_ERR_CALL_ID;
+	if (n_cseq != 1 || sm->cseq_method.len == 0)
+		return DP_SIP_ERR_CSEQ;
+	if (sm->is_request && (sm->cseq_method.len != sm->method.len ||
+			       memcmp(m + sm->cseq_method.off, m + sm->method.off, sm->method.len) != 0))
+		return DP_SIP_ERR_CSEQ_METHOD;
+	if (sm->n_via == 0)
+		return DP_SIP_ERR_VIA;
+	if (n_from != 1 || n_to != 1 || sm->from.len == 0 || sm->to.len == 0)
+		return DP_SIP_ERR_FROM_TO;
+	if (n_clen > 1)
+		return DP_SIP_ERR_CONTENT_LENGTH;
+	dp_sip_param(m, sm->from, "tag", &sm->from_tag);
+	dp_sip_param(m, sm->to, "tag", &sm->to_tag);
+
+	/* 18.3: over UDP a Content-Length beyond the datagram is an error; bytes past it are
+	 * ignored; without one, the body is the rest of the datagram. */
+	sm->body_off = p;
+	sm->body_len = len - p;
+	if (sm->has_content_length) {
+		if (sm->content_length > sm->body_len)
+			return DP_SIP_ERR_CONTENT_LENGTH;
+		sm->body_len = sm->content_length;
+	}
+	/* RFC 2046 5.1.1: a multipart body must hold its boundary; one longer than the body is
+	 * the shape of the Sofia-SIP multipart over-read, never a real message. */
+	if (n_ctype > 0 && sm->content_type.len >= 10 &&
+	    strncasecmp((const char *)m + sm->content_type.off, "multipart/", 10) == 0) {
+		struct dp_span b;
+
+		if (!dp_sip_param(m, sm->content_type, "boundary", &b) || b.len == 0 ||
+		    b.len + 4 > sm->body_len)	/* "--" boundary "--" at least */
+			return DP_SIP_ERR_MULTIPART;
+	}
+	return DP_SIP_ERR_OK;
+}

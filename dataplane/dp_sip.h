@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The data plane's SIP scanner: reads, from one datagram, only what admission and stateless
+ * responses need (start line, Call-ID, CSeq, Via, From/To and their tags, Content-Length,
+ * Content-Type) and says "malformed" for what RFC 3261 rejects. Allocation-free, never reads
+ * past the datagram; pure C, no DPDK, so it is unit-tested and fuzzed without EAL. Spans are
+ * offsets into the message, never pointers.
+ */
+#ifndef DP_SIP_H
+#define DP_SIP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define DP_SIP_MAX_VIA 64	/* Via header fields a response can copy */
+
+struct dp_span {
+	uint32_t off, len;
+};
+
+/* Why a message is malformed; 0 = well-formed for what the scanner reads. */
+#define DP_SIP_ERRORS(X) \
+	X(OK,             "ok") \
+	X(START_LINE,     "bad request or status line") \
+	X(VERSION,        "SIP version is not SIP/2.0") \
+	X(HEADER,         "a line that is not 'name: value', or whitespace inside a name") \
+	X(NO_END,         "no empty line after the headers") \
+	X(CALL_ID,        "Call-ID missing, empty or repeated") \
+	X(CSEQ,           "CSeq missing, repeated, not a number below 2^31, or no method") \
+	X(CSEQ_METHOD,    "CSeq method differs from the request method") \
+	X(VIA,            "Via missing or empty") \
+	X(FROM_TO,        "From or To missing or repeated") \
+	X(CONTENT_LENGTH, "Content-Length repeated, not a number, or beyond the datagram") \
+	X(MULTIPART,      "multipart body whose boundary is longer than the body")
+
+enum dp_sip_err {
+#define DP_SIP_ERR_ENUM(e, text) DP_SIP_ERR_##e,
+	DP_SIP_ERRORS(DP_SIP_ERR_ENUM)
+#undef DP_SIP_ERR_ENUM
+	DP_SIP_ERR_MAX
+};
+
+extern const char *const dp_sip_err_text[DP_SIP_ERR_MAX];
+
+struct dp_sip_msg {
+	bool is_request;
+	uint16_t status;		/* responses */
+	struct dp_span method;		/* requests */
+	struct dp_span ruri;
+	struct dp_span ruri_user;	/* user part of a sip:, sips: or tel: Request-URI */
+	struct dp_span call_id;
+	uint32_t cseq;
+	struct dp_span cseq_method;
+	uint16_t n_via;			/* Via header fields (each may hold several values) */
+	struct dp_span via[DP_SIP_MAX_VIA];	/* the first ones' values, folding still inside */
+	struct dp_span via_top;		/* first value of the first Via field */
+	struct dp_span branch;		/* its branch parameter */
+	struct dp_span from, from_tag;
+	struct dp_span to, to_tag;
+	struct dp_span content_type;
+	bool has_content_length;
+	uint32_t content_length;
+	uint32_t body_off, body_len;	/* body as the datagram carries it (RFC 3261 18.3) */
+};
+
+/* Scan msg[0..len). Returns DP_SIP_ERR_OK with *m filled, or the first defect found. */
+enum dp_sip_err dp_sip_scan(const uint8_t *msg, uint32_t len, struct dp_sip_msg *m);
+
+/* Case-sensitive comparison of a span with a literal (methods are case-sensitive, 7.1). */
+bool dp_span_eq(const uint8_t *msg, struct dp_span s, const char *lit);
+
+/* Offset in v of the first c outside quoted strings and <...>, or v.len. */
+uint32_t dp_sip_find_unquoted(const uint8_t *msg, struct dp_span v, char c, uint32_t from);
+
+/* Find ;name[=value] (name case-insensitive) in v's parameters; *val gets the value. */
+bool dp_sip_param(const uint8_t *msg, struct dp_span v, const char *name, struct dp_span *val);
+
+#endif
