@@ -38,7 +38,7 @@ static struct {
 	struct staging stage[SBC_MAX_TRUNKS];
 	/* counters, read by the telemetry thread */
 	uint64_t commands, applied, refused, invalid, events_lost;
-	uint64_t last_generation, last_latency_ns;
+	uint64_t last_generation, last_latency_ns, last_applied_ns;
 	uint64_t cp_boot_seen;
 } chan;
 
@@ -96,6 +96,7 @@ static void answer(const struct sbc_msg *m, uint16_t trunk, int rc, const char *
 		__atomic_store_n(&chan.last_latency_ns,
 				 a.applied_ns > m->sent_ns ? a.applied_ns - m->sent_ns : 0,
 				 __ATOMIC_RELAXED);
+		__atomic_store_n(&chan.last_applied_ns, a.applied_ns, __ATOMIC_RELAXED);
 	}
 	__atomic_store_n(&chan.last_generation, m->generation, __ATOMIC_RELAXED);
 	send_event(type, &a, sizeof(a), m->generation);
@@ -322,6 +323,8 @@ int dp_channel_telemetry(struct rte_tel_data *d)
 				  __atomic_load_n(&chan.events_lost, __ATOMIC_RELAXED));
 	rte_tel_data_add_dict_u64(d, "last_generation",
 				  __atomic_load_n(&chan.last_generation, __ATOMIC_RELAXED));
+	rte_tel_data_add_dict_u64(d, "last_applied_ns",
+				  __atomic_load_n(&chan.last_applied_ns, __ATOMIC_RELAXED));
 	rte_tel_data_add_dict_u64(d, "last_apply_us",
 				  __atomic_load_n(&chan.last_latency_ns, __ATOMIC_RELAXED) / 1000);
 	return 0;

@@ -127,7 +127,8 @@ int dp_port_setup(struct dp *d)
 	/* The kernel answers ARP/ND for the SBC's addresses: it must answer with the wire MAC. */
 	rc = rte_eth_dev_default_mac_addr_set(d->exc_port, &d->wire_mac);
 	if (rc != 0 && rc != -ENOTSUP)
-		fprintf(stderr, "sbc-dataplane: exception port: cannot take the wire MAC: %s\n",
+		fprintf(stderr, "sbc-dataplane: exception port %s does not take the wire MAC (%s): "
+			"the kernel will answer ARP/ND with its own MAC\n", d->cfg.exception,
 			strerror(-rc));
 	return 0;
 }
