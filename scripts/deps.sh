@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Installs the Debian 12 packages the build, the test suites and the demo need: only those
+# missing (dpkg-query), with one `apt-get update` and one non-interactive `apt-get install`.
+# Nothing to install: works as any user. Something to install: needs root, else says what.
+set -euo pipefail
+
+pkgs=(
+	build-essential meson ninja-build pkg-config clang	# build, fuzz suite
+	dpdk dpdk-dev libdpdk-dev				# data plane
+	libinih-dev libjansson-dev libcmocka-dev libpcap-dev	# config, telemetry, unit tests
+	libsrtp2-dev libsofia-sip-ua-dev libhiredis-dev		# control plane (later issues)
+	redis-server kamailio					# real peers for e2e
+	python3-scapy sip-tester sipsak tshark			# packet tests, SIP peers, captures
+	iproute2 ethtool iputils-ping				# namespaces, offloads, ping
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$st" = installed ] || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "deps: all ${#pkgs[@]} packages installed"
+	exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing packages: ${missing[*]}" >&2
+	echo "deps: run as root (sudo $0) or: sudo apt-get install ${missing[*]}" >&2
+	exit 1
+fi
+
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture; answer it beforehand (no: root captures)
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+
+# Installing redis-server or kamailio would start them as services on the host's own ports; the
+# tests start their own instances in namespaces. Where no policy exists (a container usually has
+# one), forbid service starts for the length of this install only.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\n# temporary, from sbc scripts/deps.sh\nexit 101\n' >"$policy"
+	chmod 755 "$policy"
+	trap 'rm -f "$policy"' EXIT
+fi
+
+apt-get update -q </dev/null
+apt-get install -y -q --no-install-recommends -o Dpkg::Options::=--force-confdef \
+	-o Dpkg::Options::=--force-confold "${missing[@]}" </dev/null
+echo "deps: installed ${#missing[@]} package(s)"
