@@ -432,12 +432,29 @@ static void change_end(struct change *c)
 	free(c->dels);
 }
 
+/* Take adds[0..na), collect what is marked drop, commit; undo everything on failure. */
+static int change_run(struct dp_acl *acl, struct change *c, const struct sbc_prefix *adds,
+		      uint32_t na, char *err, size_t errlen)
+{
+	int rc = 0;
+
+	for (uint32_t i = 0; i < na && rc == 0; i++)
+		rc = change_add(acl, c, &adds[i], err, errlen);
+	if (rc == 0) {
+		change_collect_dels(acl, c);
+		rc = change_commit(acl, c, err, errlen);
+	}
+	if (rc != 0)
+		change_abort(acl, c);
+	change_end(c);
+	return rc;
+}
+
 int dp_acl_replace(struct dp_acl *acl, uint32_t trunk, const struct sbc_prefix *set, uint32_t n,
 		   char *err, size_t errlen)
 {
 	struct trunk_set *ts = &acl->trunks[trunk];
 	struct change c;
-	int rc;
 
 	if (trunk >= SBC_MAX_TRUNKS)
 		return -EINVAL;
@@ -460,25 +477,13 @@ int dp_acl_replace(struct dp_acl *acl, uint32_t trunk, const struct sbc_prefix *
 	/* everything the trunk has is dropped unless the new set keeps it */
 	for (uint32_t i = 0; i < ts->n; i++)
 		acl->slot_mark[ts->slots[i]] = c.drop;
-	for (uint32_t i = 0; i < n; i++)
-		if ((rc = change_add(acl, &c, &set[i], err, errlen)) != 0)
-			goto fail;
-	change_collect_dels(acl, &c);
-	if ((rc = change_commit(acl, &c, err, errlen)) != 0)
-		goto fail;
-	change_end(&c);
-	return 0;
-fail:
-	change_abort(acl, &c);
-	change_end(&c);
-	return rc;
+	return change_run(acl, &c, set, n, err, errlen);
 }
 
 int dp_acl_update(struct dp_acl *acl, uint32_t trunk, const struct sbc_prefix *adds, uint32_t na,
 		  const struct sbc_prefix *dels, uint32_t nd, char *err, size_t errlen)
 {
 	struct change c;
-	int rc;
 
 	if (trunk >= SBC_MAX_TRUNKS)
 		return -EINVAL;
@@ -496,18 +501,7 @@ int dp_acl_update(struct dp_acl *acl, uint32_t trunk, const struct sbc_prefix *a
 		    acl->slot_trunk[(uint32_t)(uintptr_t)data] == trunk)
 			acl->slot_mark[(uint32_t)(uintptr_t)data] = c.drop;
 	}
-	for (uint32_t i = 0; i < na; i++)
-		if ((rc = change_add(acl, &c, &adds[i], err, errlen)) != 0)
-			goto fail;
-	change_collect_dels(acl, &c);
-	if ((rc = change_commit(acl, &c, err, errlen)) != 0)
-		goto fail;
-	change_end(&c);
-	return 0;
-fail:
-	change_abort(acl, &c);
-	change_end(&c);
-	return rc;
+	return change_run(acl, &c, adds, na, err, errlen);
 }
 
 uint32_t dp_acl_list(struct dp_acl *acl, uint32_t trunk, uint32_t first, uint32_t max,
