@@ -308,6 +308,19 @@ int sbc_msg_validate(const struct sbc_msg *m)
 		return m->len == sizeof(struct sbc_msg_limits) ? 0 : -EBADMSG;
 	case SBC_CMD_RESYNC_REQUEST:
 		return m->len == 0 ? 0 : -EBADMSG;
+	case SBC_CMD_CP_STATUS:
+		return m->len == sizeof(struct sbc_msg_cp_status) ? 0 : -EBADMSG;
+	case SBC_EVT_CALL_ADMITTED:
+	case SBC_EVT_CALL_ENDED:
+		if (m->len != sizeof(struct sbc_msg_call))
+			return -EBADMSG;
+		{
+			const struct sbc_msg_call *c = (const void *)m->body;
+
+			if (c->reason >= SBC_CALL_END_MAX || c->call_id_len > SBC_CALL_ID_MAX)
+				return -EBADMSG;
+		}
+		return 0;
 	case SBC_EVT_STARTED:
 		return m->len == sizeof(struct sbc_msg_started) ? 0 : -EBADMSG;
 	case SBC_EVT_APPLIED:

@@ -16,7 +16,7 @@
 #include "sbc_cidr.h"
 
 #define SBC_CHAN_MAGIC   0x314e414843434253ull	/* "SBCCHAN1" little-endian */
-#define SBC_CHAN_VERSION 1u
+#define SBC_CHAN_VERSION 2u	/* 2: CP_STATUS, call events */
 #define SBC_CHAN_SLOTS   65536u		/* per ring, power of two */
 #define SBC_MSG_SIZE     256u
 #define SBC_MSG_BODY     (SBC_MSG_SIZE - 24u)
@@ -30,11 +30,14 @@ enum sbc_msg_type {
 	SBC_CMD_ACL_REPLACE_COMMIT,	/* body: sbc_msg_acl header only: swap the trunk's set */
 	SBC_CMD_LIMITS_SET,		/* body: sbc_msg_limits */
 	SBC_CMD_RESYNC_REQUEST,		/* no body: data plane answers with SBC_EVT_STARTED */
+	SBC_CMD_CP_STATUS,		/* body: sbc_msg_cp_status, shown on the stats socket */
 	/* events, data plane -> control plane */
 	SBC_EVT_STARTED = 64,		/* body: sbc_msg_started */
 	SBC_EVT_APPLIED,		/* body: sbc_msg_applied: a generation is in force */
 	SBC_EVT_REFUSED,		/* body: sbc_msg_applied with error text: old state kept */
 	SBC_EVT_TABLE_FULL,		/* body: sbc_msg_applied: a set did not fit */
+	SBC_EVT_CALL_ADMITTED,		/* body: sbc_msg_call: an INVITE took a call slot */
+	SBC_EVT_CALL_ENDED,		/* body: sbc_msg_call with the reason it ended */
 };
 
 /* Every message: 24-byte header + body, SBC_MSG_SIZE bytes in all. */
@@ -87,6 +90,47 @@ struct sbc_msg_applied {
 	char text[SBC_MSG_BODY - 32];	/* what was wrong, for REFUSED / TABLE_FULL */
 };
 
+/* What the control plane knows that only it can know, for `sbcctl channel`. */
+struct sbc_msg_cp_status {
+	uint8_t redis_up;		/* both Redis connections ready */
+	uint8_t notifications;		/* keyspace notifications subscribed and enabled */
+	uint16_t pad;
+	uint32_t pid;
+	uint64_t replays;		/* full reads of every key */
+	uint64_t redis_reconnects;
+	uint64_t notifications_seen;
+	uint64_t bad_values;		/* values skipped (bad CIDR, not a number, conflict) */
+	uint64_t unknown_keys;		/* sbc:acl:* / sbc:limits:* naming no configured trunk */
+	uint64_t refused_sets;		/* sets refused whole (over capacity) */
+	uint64_t queued;		/* commands waiting for room in the ring */
+	uint64_t calls_admitted, calls_ended;	/* call events received */
+};
+
+/* Why a call ended (SBC_EVT_CALL_ENDED). */
+enum sbc_call_end {
+	SBC_CALL_END_NONE = 0,		/* admitted */
+	SBC_CALL_END_BYE,
+	SBC_CALL_END_CANCEL,
+	SBC_CALL_END_REJECTED,		/* final non-2xx response to the INVITE */
+	SBC_CALL_END_TIMER_B,		/* no final response within 32 s */
+	SBC_CALL_END_MAX_DURATION,	/* [sbc] max_call_duration passed without a BYE */
+	SBC_CALL_END_FLUSHED,		/* the call table was cleared (trunk removed, restart) */
+	SBC_CALL_END_MAX
+};
+
+#define SBC_CALL_ID_MAX 192
+
+struct sbc_msg_call {
+	uint16_t trunk;
+	uint8_t reason;			/* enum sbc_call_end */
+	uint8_t emergency;		/* 1: admitted past the caps as an emergency number */
+	uint32_t active;		/* the trunk's active calls after this event */
+	uint64_t at_ns;			/* CLOCK_REALTIME of the packet that caused it */
+	uint16_t call_id_len;
+	uint16_t pad[3];
+	char call_id[SBC_CALL_ID_MAX];	/* not NUL-terminated; longer ones are cut */
+};
+
 /* A ring: the producer writes head, the consumer tail; each on its own cache line. */
 struct sbc_chan_ring {
 	uint64_t head __attribute__((aligned(64)));
@@ -123,6 +167,8 @@ struct sbc_chan_header {
 _Static_assert(sizeof(struct sbc_msg) == SBC_MSG_SIZE, "message size");
 _Static_assert(sizeof(struct sbc_msg_acl) <= SBC_MSG_BODY, "acl body");
 _Static_assert(sizeof(struct sbc_msg_applied) <= SBC_MSG_BODY, "applied body");
+_Static_assert(sizeof(struct sbc_msg_cp_status) <= SBC_MSG_BODY, "cp status body");
+_Static_assert(sizeof(struct sbc_msg_call) <= SBC_MSG_BODY, "call body");
 _Static_assert(sizeof(struct sbc_wire_prefix) == 18, "prefix size");
 _Static_assert(sizeof(struct sbc_chan_ring) == 192, "ring size");
 _Static_assert(offsetof(struct sbc_chan_header, dp) == 64, "header layout");

@@ -40,6 +40,8 @@ static struct {
 	uint64_t commands, applied, refused, invalid, events_lost;
 	uint64_t last_generation, last_latency_ns, last_applied_ns;
 	uint64_t cp_boot_seen;
+	struct sbc_msg_cp_status cp_status;	/* last one the control plane sent */
+	uint64_t cp_status_ns;
 } chan;
 
 static inline void bump(uint64_t *c)
@@ -213,6 +215,11 @@ static void handle(const struct sbc_msg *m)
 	case SBC_CMD_RESYNC_REQUEST:
 		send_started();
 		return;
+	case SBC_CMD_CP_STATUS:
+		/* read by the telemetry thread: a torn copy only mixes two honest snapshots */
+		memcpy(&chan.cp_status, m->body, sizeof(chan.cp_status));
+		__atomic_store_n(&chan.cp_status_ns, sbc_now_ns(), __ATOMIC_RELEASE);
+		return;
 	default:
 		bump(&chan.invalid);
 		return;
@@ -282,6 +289,12 @@ void dp_channel_close(void)
 		free(chan.stage[t].v);
 }
 
+void dp_channel_call_event(uint16_t type, const struct sbc_msg_call *c)
+{
+	if (chan.open)
+		send_event(type, c, sizeof(*c), 0);
+}
+
 const char *dp_channel_cp_state(void)
 {
 	uint64_t age;
@@ -327,5 +340,20 @@ int dp_channel_telemetry(struct rte_tel_data *d)
 				  __atomic_load_n(&chan.last_applied_ns, __ATOMIC_RELAXED));
 	rte_tel_data_add_dict_u64(d, "last_apply_us",
 				  __atomic_load_n(&chan.last_latency_ns, __ATOMIC_RELAXED) / 1000);
+	if (__atomic_load_n(&chan.cp_status_ns, __ATOMIC_ACQUIRE) != 0) {
+		const struct sbc_msg_cp_status *s = &chan.cp_status;
+
+		rte_tel_data_add_dict_string(d, "cp_redis", s->redis_up ? "up" : "down");
+		rte_tel_data_add_dict_string(d, "cp_notifications", s->notifications ? "on" : "off");
+		rte_tel_data_add_dict_u64(d, "cp_replays", s->replays);
+		rte_tel_data_add_dict_u64(d, "cp_redis_reconnects", s->redis_reconnects);
+		rte_tel_data_add_dict_u64(d, "cp_notifications_seen", s->notifications_seen);
+		rte_tel_data_add_dict_u64(d, "cp_bad_values", s->bad_values);
+		rte_tel_data_add_dict_u64(d, "cp_unknown_keys", s->unknown_keys);
+		rte_tel_data_add_dict_u64(d, "cp_refused_sets", s->refused_sets);
+		rte_tel_data_add_dict_u64(d, "cp_queued", s->queued);
+		rte_tel_data_add_dict_u64(d, "cp_status_age_ms",
+					  (sbc_now_ns() - chan.cp_status_ns) / 1000000);
+	}
 	return 0;
 }

@@ -25,5 +25,8 @@ unsigned int dp_channel_poll(void);
 void dp_channel_close(void);
 int dp_channel_telemetry(struct rte_tel_data *d);
 const char *dp_channel_cp_state(void);
+/* Main lcore only: a call event to the control plane (SBC_EVT_CALL_ADMITTED / _ENDED). */
+struct sbc_msg_call;
+void dp_channel_call_event(uint16_t type, const struct sbc_msg_call *c);
 
 #endif

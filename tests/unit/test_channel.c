@@ -49,9 +49,15 @@ static void layout_refusal(void **state)
 
 	(void)state;
 	assert_int_equal(sbc_chan_check(h, size, err, sizeof(err)), 0);
-	h->version = 2;
+	h->version = SBC_CHAN_VERSION + 1;
 	assert_int_equal(sbc_chan_check(h, size, err, sizeof(err)), -EPROTO);
-	assert_non_null(strstr(err, "version is 1 here, 2 in the region"));
+	{
+		char want[64];
+
+		snprintf(want, sizeof(want), "version is %u here, %u in the region", SBC_CHAN_VERSION,
+			 SBC_CHAN_VERSION + 1);
+		assert_non_null(strstr(err, want));
+	}
 	sbc_chan_init(h, 8);
 	h->msg_size = 128;
 	assert_int_equal(sbc_chan_check(h, size, err, sizeof(err)), -EPROTO);
