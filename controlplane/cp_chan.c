@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The control plane's end of the shared-memory channel, driven by a 1 ms timer on su_root:
+ * attach (and wait for the data plane when it is not there), heartbeat, notice a data plane
+ * that restarted (new boot id) and replay everything to it, drain events, and feed commands
+ * into the ring in order. A full ring never loses a command: they wait in a local queue.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sofia-sip/su_wait.h>
+
+#include "cp.h"
+
+#define TICK_MS 1
+#define ATTACH_EVERY_MS 500
+#define HEARTBEAT_EVERY_MS 100
+#define STATUS_EVERY_MS 1000
+#define DP_SILENT_MS 2000
+
+static struct {
+	su_root_t *root;
+	su_timer_t *timer;
+	struct sbc_channel ch;
+	bool attached, ready, hash_bad;
+	uint64_t boot;		/* the data plane's boot id we are (getting) in sync with */
+	uint64_t my_boot;
+	uint64_t gen;
+	uint64_t last_attach, last_beat, last_status;
+	char last_err[256];
+	bool silent_logged, stopped_logged;
+	/* commands waiting for room in the ring: a growable circular queue */
+	struct sbc_msg *q;
+	size_t q_head, q_n, q_cap;
+} ch;
+
+static uint64_t now_ms(void)
+{
+	return sbc_mono_ns() / 1000000ull;
+}
+
+bool cp_chan_ready(void)
+{
+	return ch.attached && ch.ready;
+}
+
+size_t cp_chan_queued(void)
+{
+	return ch.q_n;
+}
+
+uint64_t cp_chan_next_generation(void)
+{
+	return ++ch.gen;
+}
+
+static bool region_ok(void)
+{
+	return __atomic_load_n(&ch.ch.h->magic, __ATOMIC_ACQUIRE) == SBC_CHAN_MAGIC;
+}
+
+static void flush(void)
+{
+	while (ch.q_n > 0 && region_ok()) {
+		if (sbc_ring_send(ch.ch.h, &ch.ch.h->cmd, &ch.q[ch.q_head]) != 0)
+			return;
+		ch.q_head = (ch.q_head + 1) % ch.q_cap;
+		ch.q_n--;
+	}
+	if (ch.q_n == 0)
+		ch.q_head = 0;
+}
+
+static int enqueue(const struct sbc_msg *m)
+{
+	if (ch.q_n == ch.q_cap) {
+		size_t cap = ch.q_cap ? ch.q_cap * 2 : 4096;
+		struct sbc_msg *q = malloc(cap * sizeof(*q));
+
+		if (q == NULL)
+			return -ENOMEM;
+		for (size_t i = 0; i < ch.q_n; i++)
+			q[i] = ch.q[(ch.q_head + i) % ch.q_cap];
+		free(ch.q);
+		ch.q = q;
+		ch.q_cap = cap;
+		ch.q_head = 0;
+	}
+	ch.q[(ch.q_head + ch.q_n) % ch.q_cap] = *m;
+	ch.q_n++;
+	return 0;
+}
+
+static void queue_drop(void)
+{
+	ch.q_n = 0;
+	ch.q_head = 0;
+	if (ch.q_cap > 65536) {	/* a million-prefix replace's worth: give it back */
+		free(ch.q);
+		ch.q = NULL;
+		ch.q_cap = 0;
+	}
+}
+
+uint64_t cp_chan_send_gen(uint16_t type, const void *body, uint32_t len, uint64_t generation)
+{
+	struct sbc_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = type;
+	m.version = 1;
+	m.len = len;
+	m.generation = generation;
+	m.sent_ns = sbc_now_ns();
+	if (len)
+		memcpy(m.body, body, len);
+	cp.st.commands++;
+	if (!ch.attached)
+		return generation;	/* replayed in full once attached */
+	if (ch.q_n == 0 && region_ok() && sbc_ring_send(ch.ch.h, &ch.ch.h->cmd, &m) == 0)
+		return generation;
+	if (enqueue(&m) != 0) {
+		/* cannot keep it: make the next sync a full replay instead of losing it */
+		cp_log(CP_ERR, "out of memory queueing a command; replaying everything");
+		queue_drop();
+		cp_policy_dp_reset();
+	}
+	return generation;
+}
+
+uint64_t cp_chan_send(uint16_t type, const void *body, uint32_t len)
+{
+	return cp_chan_send_gen(type, body, len, cp_chan_next_generation());
+}
+
+static void send_status(void)
+{
+	struct sbc_msg_cp_status s = {
+		.redis_up = cp.redis_up, .notifications = cp.notifications,
+		.pid = (uint32_t)getpid(), .replays = cp.st.replays,
+		.redis_reconnects = cp.st.redis_reconnects,
+		.notifications_seen = cp.st.notifications_seen, .bad_values = cp.st.bad_values,
+		.unknown_keys = cp.st.unknown_keys, .refused_sets = cp.st.refused_sets,
+		.queued = ch.q_n, .calls_admitted = cp.st.calls_admitted,
+		.calls_ended = cp.st.calls_ended,
+	};
+
+	cp_chan_send(SBC_CMD_CP_STATUS, &s, sizeof(s));
+}
+
+static void on_started(const struct sbc_msg *m)
+{
+	const struct sbc_msg_started *s = (const void *)m->body;
+	uint64_t mine = sbc_trunks_hash(&cp.cfg);
+
+	if (s->boot_id != ch.boot)
+		return;		/* an older data plane's greeting */
+	if (s->trunks_hash != mine || s->n_trunks != cp.cfg.n_trunks) {
+		if (!ch.hash_bad)
+			cp_log(CP_ERR, "the data plane (pid %u) was started with another trunk list "
+			       "(%u trunks) than %s (%u trunks): trunk ids would not match, so "
+			       "nothing is sent; start both processes with the same configuration",
+			       s->pid, s->n_trunks, cp.cfg.path, cp.cfg.n_trunks);
+		ch.hash_bad = true;
+		ch.ready = false;
+		return;
+	}
+	ch.hash_bad = false;
+	if (ch.ready)
+		return;
+	ch.ready = true;
+	cp_log(CP_INFO, "data plane pid %u (boot %016llx) in sync: sending the full state",
+	       s->pid, (unsigned long long)s->boot_id);
+	cp_policy_dp_reset();
+	cp_policy_sync();
+	send_status();
+}
+
+static void drain_events(void)
+{
+	struct sbc_msg m;
+	int rc, budget = 4096;
+
+	while (budget-- > 0 && region_ok() &&
+	       (rc = sbc_ring_recv(ch.ch.h, &ch.ch.h->evt, &m)) != 0) {
+		if (rc < 0)
+			continue;
+		switch (m.type) {
+		case SBC_EVT_STARTED:
+			on_started(&m);
+			break;
+		case SBC_EVT_APPLIED:
+		case SBC_EVT_REFUSED:
+		case SBC_EVT_TABLE_FULL:
+			if (ch.ready)
+				cp_policy_event(&m);
+			break;
+		case SBC_EVT_CALL_ADMITTED:
+			cp.st.calls_admitted++;
+			break;
+		case SBC_EVT_CALL_ENDED:
+			cp.st.calls_ended++;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static void try_attach(uint64_t now)
+{
+	char err[256];
+
+	if (now - ch.last_attach < ATTACH_EVERY_MS && ch.last_attach != 0)
+		return;
+	ch.last_attach = now;
+	if (sbc_chan_attach(&ch.ch, cp.cfg.channel, ch.my_boot, err, sizeof(err)) != 0) {
+		if (strcmp(err, ch.last_err) != 0)
+			cp_log(CP_WARN, "channel: %s; retrying every %d ms", err, ATTACH_EVERY_MS);
+		snprintf(ch.last_err, sizeof(ch.last_err), "%s", err);
+		return;
+	}
+	ch.last_err[0] = '\0';
+	ch.attached = true;
+	ch.ready = false;
+	ch.boot = 0;
+	sbc_chan_heartbeat(&ch.ch);
+	cp_log(CP_INFO, "channel %s attached", cp.cfg.channel);
+}
+
+static void tick(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
+{
+	uint64_t now = now_ms(), boot, age;
+
+	(void)magic;
+	(void)t;
+	(void)arg;
+	if (!ch.attached) {
+		try_attach(now);
+		if (!ch.attached)
+			return;
+	}
+	if (now - ch.last_beat >= HEARTBEAT_EVERY_MS) {
+		sbc_chan_heartbeat(&ch.ch);
+		ch.last_beat = now;
+	}
+	if (!region_ok()) {	/* the data plane is re-initialising the region */
+		ch.ready = false;
+		return;
+	}
+	boot = sbc_chan_peer_boot_id(&ch.ch);
+	if (boot == 0) {
+		if (!ch.stopped_logged && ch.boot != 0)
+			cp_log(CP_WARN, "data plane stopped; waiting for it to come back");
+		ch.stopped_logged = true;
+		ch.ready = false;
+		ch.boot = 0;
+		queue_drop();
+		return;
+	}
+	if (boot != ch.boot) {
+		/* A new data plane: what was queued was for the old one; it gets everything. */
+		ch.boot = boot;
+		ch.ready = false;
+		ch.stopped_logged = false;
+		ch.silent_logged = false;
+		queue_drop();
+		cp_chan_send(SBC_CMD_RESYNC_REQUEST, NULL, 0);
+	}
+	age = sbc_chan_peer_age_ms(&ch.ch);
+	if (age != UINT64_MAX && age > DP_SILENT_MS) {
+		if (!ch.silent_logged)
+			cp_log(CP_WARN, "data plane heartbeat is %llu ms old; commands wait in the "
+			       "queue (%zu)", (unsigned long long)age, ch.q_n);
+		ch.silent_logged = true;
+	} else if (ch.silent_logged) {
+		cp_log(CP_INFO, "data plane heartbeat back");
+		ch.silent_logged = false;
+	}
+	drain_events();
+	flush();
+	cp_policy_sync();
+	flush();
+	if (ch.ready && now - ch.last_status >= STATUS_EVERY_MS) {
+		send_status();
+		ch.last_status = now;
+	}
+}
+
+int cp_chan_start(su_root_t *root)
+{
+	ch.root = root;
+	ch.my_boot = sbc_now_ns() ^ ((uint64_t)getpid() << 40);
+	ch.gen = sbc_now_ns() / 1000;	/* unique across restarts: events name our commands */
+	ch.timer = su_timer_create(su_root_task(root), TICK_MS);
+	if (ch.timer == NULL || su_timer_set_for_ever(ch.timer, tick, NULL) != 0)
+		return -ENOMEM;
+	tick(NULL, NULL, NULL);
+	return 0;
+}
+
+void cp_chan_stop(void)
+{
+	if (ch.timer) {
+		su_timer_destroy(ch.timer);
+		ch.timer = NULL;
+	}
+	if (ch.attached) {
+		flush();
+		/* say goodbye: the data plane shows the control plane absent at once */
+		__atomic_store_n(&ch.ch.h->cp.heartbeat_ns, 0, __ATOMIC_RELEASE);
+		sbc_chan_close(&ch.ch, false);
+		ch.attached = false;
+	}
+	free(ch.q);
+	ch.q = NULL;
+	ch.q_cap = ch.q_n = 0;
+}

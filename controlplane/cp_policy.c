@@ -1,0 +1,749 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The policy engine: what Redis says each trunk should allow (the last good read of
+ * sbc:acl:<trunk> and sbc:limits:<trunk>), what each trunk really holds after conflicts and
+ * capacity, and the commands that bring the data plane there.
+ *
+ * - Bad values are skipped and reported once per key and value; the rest of the set applies.
+ * - A prefix in two trunks' sets stays with the trunk that held it first (a packet has one
+ *   trunk); the other copy is skipped and reported, and takes over when the first lets go.
+ * - A set that would overflow the data plane's tables is refused whole: the old set stays.
+ * - A change goes as one ACL_ADD or ACL_DEL message when it fits in one (atomic), otherwise
+ *   as a staged replace (BEGIN, ENTRIES..., COMMIT: atomic at COMMIT).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cp.h"
+
+struct cp cp;
+
+/* ------------------------------------------------------------------------------------------ */
+/* Prefix sets */
+
+int cp_prefix_cmp(const struct sbc_prefix *a, const struct sbc_prefix *b)
+{
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	int c = memcmp(a->addr, b->addr, a->family == SBC_AF_V4 ? 4 : 16);
+
+	if (c != 0)
+		return c;
+	return a->depth == b->depth ? 0 : (a->depth < b->depth ? -1 : 1);
+}
+
+static int cmp_qsort(const void *a, const void *b)
+{
+	return cp_prefix_cmp(a, b);
+}
+
+void cp_set_free(struct cp_set *s)
+{
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+static int set_reserve(struct cp_set *s, uint32_t n)
+{
+	if (n <= s->cap)
+		return 0;
+	uint32_t cap = s->cap ? s->cap : 64;
+	struct sbc_prefix *v;
+
+	while (cap < n)
+		cap *= 2;
+	v = realloc(s->v, (size_t)cap * sizeof(*v));
+	if (v == NULL)
+		return -ENOMEM;
+	s->v = v;
+	s->cap = cap;
+	return 0;
+}
+
+int cp_set_push(struct cp_set *s, const struct sbc_prefix *p)
+{
+	if (set_reserve(s, s->n + 1) != 0)
+		return -ENOMEM;
+	s->v[s->n++] = *p;
+	return 0;
+}
+
+void cp_set_normalise(struct cp_set *s)
+{
+	uint32_t w = 0;
+
+	if (s->n < 2)
+		return;
+	qsort(s->v, s->n, sizeof(*s->v), cmp_qsort);
+	for (uint32_t r = 0; r < s->n; r++)
+		if (w == 0 || cp_prefix_cmp(&s->v[w - 1], &s->v[r]) != 0)
+			s->v[w++] = s->v[r];
+	s->n = w;
+}
+
+int cp_set_diff(const struct cp_set *old, const struct cp_set *new, struct cp_set *adds,
+		struct cp_set *dels)
+{
+	uint32_t i = 0, j = 0;
+
+	adds->n = dels->n = 0;
+	while (i < old->n || j < new->n) {
+		int c = i == old->n ? 1 : j == new->n ? -1 : cp_prefix_cmp(&old->v[i], &new->v[j]);
+
+		if (c == 0) {
+			i++;
+			j++;
+		} else if (c < 0) {
+			if (cp_set_push(dels, &old->v[i++]) != 0)
+				return -ENOMEM;
+		} else if (cp_set_push(adds, &new->v[j++]) != 0) {
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+void cp_set_count(const struct cp_set *s, uint32_t *v4, uint32_t *v6)
+{
+	*v4 = *v6 = 0;
+	for (uint32_t i = 0; i < s->n; i++)
+		(*(s->v[i].family == SBC_AF_V4 ? v4 : v6))++;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Parsing what Redis holds */
+
+int cp_acl_parse(const char *const *vals, const size_t *lens, size_t n, struct cp_set *out,
+		 cp_bad_f bad, void *arg)
+{
+	char txt[SBC_CIDR_STRLEN + 2], err[160];
+	struct sbc_prefix p;
+
+	out->n = 0;
+	if (set_reserve(out, (uint32_t)n) != 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		size_t l = lens[i];
+		const char *v = vals[i];
+
+		/* operators paste with spaces; anything else wrong is reported, not guessed */
+		while (l > 0 && (*v == ' ' || *v == '\t')) {
+			v++;
+			l--;
+		}
+		while (l > 0 && (v[l - 1] == ' ' || v[l - 1] == '\t'))
+			l--;
+		if (l == 0 || l >= sizeof(txt) || memchr(v, '\0', l) != NULL) {
+			bad(arg, vals[i], lens[i], l == 0 ? "empty" : "not a CIDR prefix");
+			continue;
+		}
+		memcpy(txt, v, l);
+		txt[l] = '\0';
+		if (sbc_prefix_parse(txt, &p, err, sizeof(err)) != 0) {
+			bad(arg, vals[i], lens[i], err);
+			continue;
+		}
+		out->v[out->n++] = p;
+	}
+	cp_set_normalise(out);
+	return 0;
+}
+
+static bool parse_u32(const char *v, size_t l, uint32_t *out)
+{
+	uint64_t x = 0;
+
+	if (l == 0 || l > 10)
+		return false;
+	for (size_t i = 0; i < l; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return false;
+		x = x * 10 + (uint64_t)(v[i] - '0');
+	}
+	if (x > UINT32_MAX)
+		return false;
+	*out = (uint32_t)x;
+	return true;
+}
+
+void cp_limits_parse(const char *const *kv, const size_t *lens, size_t n_kv,
+		     const struct sbc_trunk_config *defaults, struct cp_limits *out, cp_bad_f bad,
+		     void *arg)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} fields[] = {
+		{ "cps", offsetof(struct cp_limits, cps) },
+		{ "burst", offsetof(struct cp_limits, burst) },
+		{ "max_calls", offsetof(struct cp_limits, max_calls) },
+	};
+
+	out->cps = defaults->cps;
+	out->burst = defaults->burst;
+	out->max_calls = defaults->max_calls;
+	for (size_t i = 0; i + 1 < n_kv; i += 2) {
+		const char *k = kv[i], *v = kv[i + 1];
+		size_t kl = lens[i], vl = lens[i + 1];
+		size_t f;
+		char why[128];
+
+		for (f = 0; f < sizeof(fields) / sizeof(fields[0]); f++)
+			if (strlen(fields[f].name) == kl && memcmp(fields[f].name, k, kl) == 0)
+				break;
+		if (f == sizeof(fields) / sizeof(fields[0])) {
+			snprintf(why, sizeof(why), "field '%.*s' is not cps, burst or max_calls",
+				 (int)(kl > 40 ? 40 : kl), k);
+			bad(arg, v, vl, why);
+			continue;
+		}
+		if (!parse_u32(v, vl, (uint32_t *)((char *)out + fields[f].off))) {
+			snprintf(why, sizeof(why), "%s is not a whole number 0-4294967295; the "
+				 "configured %s stays", fields[f].name, fields[f].name);
+			bad(arg, v, vl, why);
+		}
+	}
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* prefix -> trunk, open addressing with linear probing and backward-shift deletion */
+
+struct owner_slot {
+	struct sbc_prefix p;
+	uint16_t trunk;
+	bool used;
+};
+
+struct cp_owner_map {
+	struct owner_slot *s;
+	size_t cap, n;	/* cap: power of two */
+};
+
+static uint64_t prefix_hash(const struct sbc_prefix *p)
+{
+	uint64_t h = 1469598103934665603ull;
+	const uint8_t *b = (const uint8_t *)p;
+
+	for (size_t i = 0; i < sizeof(*p); i++)
+		h = (h ^ b[i]) * 1099511628211ull;
+	return h ^ (h >> 29);
+}
+
+struct cp_owner_map *cp_owner_map_new(void)
+{
+	struct cp_owner_map *m = calloc(1, sizeof(*m));
+
+	if (m == NULL)
+		return NULL;
+	m->cap = 1024;
+	m->s = calloc(m->cap, sizeof(*m->s));
+	if (m->s == NULL) {
+		free(m);
+		return NULL;
+	}
+	return m;
+}
+
+void cp_owner_map_free(struct cp_owner_map *m)
+{
+	if (m == NULL)
+		return;
+	free(m->s);
+	free(m);
+}
+
+static size_t find(const struct cp_owner_map *m, const struct sbc_prefix *p)
+{
+	size_t i = prefix_hash(p) & (m->cap - 1);
+
+	while (m->s[i].used && !(m->s[i].p.family == p->family && cp_prefix_cmp(&m->s[i].p, p) == 0))
+		i = (i + 1) & (m->cap - 1);
+	return i;
+}
+
+int cp_owner_get(const struct cp_owner_map *m, const struct sbc_prefix *p)
+{
+	size_t i = find(m, p);
+
+	return m->s[i].used ? m->s[i].trunk : -1;
+}
+
+static int grow(struct cp_owner_map *m)
+{
+	struct cp_owner_map n = { calloc(m->cap * 2, sizeof(*m->s)), m->cap * 2, 0 };
+
+	if (n.s == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->s[i].used) {
+			n.s[find(&n, &m->s[i].p)] = m->s[i];
+			n.n++;
+		}
+	free(m->s);
+	*m = n;
+	return 0;
+}
+
+int cp_owner_put(struct cp_owner_map *m, const struct sbc_prefix *p, uint16_t trunk)
+{
+	size_t i;
+
+	if ((m->n + 1) * 4 > m->cap * 3 && grow(m) != 0)
+		return -ENOMEM;
+	i = find(m, p);
+	if (!m->s[i].used) {
+		m->s[i].used = true;
+		m->s[i].p = *p;
+		m->n++;
+	}
+	m->s[i].trunk = trunk;
+	return 0;
+}
+
+void cp_owner_del(struct cp_owner_map *m, const struct sbc_prefix *p)
+{
+	size_t i = find(m, p), j = i;
+
+	if (!m->s[i].used)
+		return;
+	m->s[i].used = false;
+	m->n--;
+	/* shift back the entries of the run that hashed at or before the hole */
+	for (;;) {
+		j = (j + 1) & (m->cap - 1);
+		if (!m->s[j].used)
+			return;
+		size_t home = prefix_hash(&m->s[j].p) & (m->cap - 1);
+
+		if ((j > i && (home <= i || home > j)) || (j < i && (home <= i && home > j))) {
+			m->s[i] = m->s[j];
+			m->s[j].used = false;
+			i = j;
+		}
+	}
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Report each bad value once per key: the values skipped in the previous read are kept, and
+ * only the new ones are logged. A value fixed and written wrong again is reported again. */
+
+#define BAD_KEEP 256
+
+struct cp_bad_seen {
+	char *v[BAD_KEEP];
+	unsigned int n;
+};
+
+struct bad_ctx {
+	const char *key;
+	struct cp_bad_seen *prev;
+	struct cp_bad_seen now;
+	unsigned int over;	/* bad values beyond BAD_KEEP in this read */
+	unsigned int total;
+};
+
+static bool seen_has(const struct cp_bad_seen *s, const char *v, size_t l)
+{
+	for (unsigned int i = 0; s != NULL && i < s->n; i++)
+		if (strlen(s->v[i]) == l && memcmp(s->v[i], v, l) == 0)
+			return true;
+	return false;
+}
+
+static void seen_clear(struct cp_bad_seen *s)
+{
+	for (unsigned int i = 0; i < s->n; i++)
+		free(s->v[i]);
+	s->n = 0;
+}
+
+static void printable(char *dst, size_t dlen, const char *v, size_t l)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < l && o + 5 < dlen; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\'' && c != '\\')
+			dst[o++] = (char)c;
+		else
+			o += (size_t)snprintf(dst + o, dlen - o, "\\x%02x", c);
+	}
+	if (l > 0 && o + 5 >= dlen && o >= 3)
+		memcpy(dst + o - 3, "...", 3);
+	dst[o] = '\0';
+}
+
+static void on_bad(void *arg, const char *v, size_t l, const char *why)
+{
+	struct bad_ctx *b = arg;
+	char shown[100];
+
+	b->total++;
+	if (seen_has(&b->now, v, l))
+		return;
+	if (b->now.n == BAD_KEEP) {
+		b->over++;
+		return;
+	}
+	b->now.v[b->now.n] = strndup(v, l);
+	if (b->now.v[b->now.n] == NULL)
+		return;
+	b->now.n++;
+	if (seen_has(b->prev, v, l))
+		return;
+	printable(shown, sizeof(shown), v, l);
+	cp.st.bad_values++;
+	cp_log(CP_WARN, "%s: skipped '%s': %s", b->key, shown, why);
+}
+
+static void bad_finish(struct bad_ctx *b, struct cp_bad_seen **prev)
+{
+	if (b->over > 0 && (*prev == NULL || (*prev)->n < BAD_KEEP))
+		cp_log(CP_WARN, "%s: %u more bad values skipped (only the first %u are named)",
+		       b->key, b->over, BAD_KEEP);
+	if (*prev == NULL)
+		*prev = calloc(1, sizeof(**prev));
+	if (*prev == NULL) {
+		seen_clear(&b->now);
+		return;
+	}
+	seen_clear(*prev);
+	**prev = b->now;
+}
+
+void cp_policy_unknown_key(const char *key, size_t len)
+{
+	if (cp.unknown_seen == NULL)
+		cp.unknown_seen = calloc(1, sizeof(*cp.unknown_seen));
+	if (cp.unknown_seen == NULL || seen_has(cp.unknown_seen, key, len))
+		return;
+	if (cp.unknown_seen->n < BAD_KEEP) {
+		cp.unknown_seen->v[cp.unknown_seen->n] = strndup(key, len);
+		if (cp.unknown_seen->v[cp.unknown_seen->n] != NULL)
+			cp.unknown_seen->n++;
+	}
+	char shown[100];
+
+	printable(shown, sizeof(shown), key, len);
+	cp.st.unknown_keys++;
+	cp_log(CP_WARN, "%s: no trunk of that name in %s; key ignored", shown, cp.cfg.path);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The engine */
+
+int cp_policy_init(void)
+{
+	cp.n_trunks = cp.cfg.n_trunks;
+	cp.trunks = calloc(cp.n_trunks ? cp.n_trunks : 1, sizeof(*cp.trunks));
+	cp.owners = cp_owner_map_new();
+	if (cp.trunks == NULL || cp.owners == NULL)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < cp.n_trunks; i++) {
+		struct cp_trunk *t = &cp.trunks[i];
+
+		t->id = (uint16_t)i;
+		t->cfg = &cp.cfg.trunks[i];
+		snprintf(t->acl_key, sizeof(t->acl_key), "sbc:acl:%s", t->cfg->name);
+		snprintf(t->limits_key, sizeof(t->limits_key), "sbc:limits:%s", t->cfg->name);
+		t->limits.cps = t->cfg->cps;
+		t->limits.burst = t->cfg->burst;
+		t->limits.max_calls = t->cfg->max_calls;
+	}
+	return 0;
+}
+
+void cp_policy_fini(void)
+{
+	for (unsigned int i = 0; i < cp.n_trunks; i++) {
+		struct cp_trunk *t = &cp.trunks[i];
+
+		cp_set_free(&t->want);
+		cp_set_free(&t->eff);
+		if (t->bad_acl) {
+			seen_clear(t->bad_acl);
+			free(t->bad_acl);
+		}
+		if (t->bad_limits) {
+			seen_clear(t->bad_limits);
+			free(t->bad_limits);
+		}
+	}
+	if (cp.unknown_seen) {
+		seen_clear(cp.unknown_seen);
+		free(cp.unknown_seen);
+	}
+	free(cp.trunks);
+	cp_owner_map_free(cp.owners);
+	memset(&cp.trunks, 0, sizeof(cp.trunks));
+	cp.owners = NULL;
+}
+
+struct cp_trunk *cp_trunk_by_name(const char *name, size_t len)
+{
+	char n[SBC_TRUNK_NAME_MAX];
+	int i;
+
+	if (len == 0 || len >= sizeof(n))
+		return NULL;
+	memcpy(n, name, len);
+	n[len] = '\0';
+	i = sbc_config_trunk_index(&cp.cfg, n);
+	return i < 0 ? NULL : &cp.trunks[i];
+}
+
+static void send_acl_chunks(uint16_t type, uint16_t trunk, const struct cp_set *s, uint32_t count,
+			    uint64_t gen)
+{
+	struct sbc_msg_acl a;
+	uint32_t i = 0;
+
+	do {
+		memset(&a, 0, sizeof(a));
+		a.trunk = trunk;
+		a.count = count;
+		while (a.n < SBC_ACL_PER_MSG && i < s->n)
+			sbc_prefix_to_wire(&s->v[i++], &a.p[a.n++]);
+		cp_chan_send_gen(type, &a, (uint32_t)(offsetof(struct sbc_msg_acl, p) +
+						      a.n * sizeof(a.p[0])), gen);
+		/* BEGIN carries the first chunk; the rest are ENTRIES */
+		if (type == SBC_CMD_ACL_REPLACE_BEGIN)
+			type = SBC_CMD_ACL_ENTRIES;
+	} while (i < s->n);
+}
+
+/* Ask the data plane to hold t->eff: one message when the change fits, else a replace. */
+static void push_acl(struct cp_trunk *t, const struct cp_set *adds, const struct cp_set *dels)
+{
+	uint64_t gen = cp_chan_next_generation();
+	struct sbc_msg_acl a;
+
+	if (t->dp_valid && adds->n + dels->n == 0)
+		return;
+	if (t->dp_valid && (adds->n == 0 || dels->n == 0) &&
+	    adds->n + dels->n <= SBC_ACL_PER_MSG) {
+		send_acl_chunks(adds->n ? SBC_CMD_ACL_ADD : SBC_CMD_ACL_DEL, t->id,
+				adds->n ? adds : dels, 0, gen);
+	} else {
+		send_acl_chunks(SBC_CMD_ACL_REPLACE_BEGIN, t->id, &t->eff, t->eff.n, gen);
+		memset(&a, 0, sizeof(a));
+		a.trunk = t->id;
+		cp_chan_send_gen(SBC_CMD_ACL_REPLACE_COMMIT, &a,
+				 (uint32_t)offsetof(struct sbc_msg_acl, p), gen);
+	}
+	t->last_generation = gen;
+	t->dp_valid = true;
+}
+
+/*
+ * Recompute t->eff from t->want: skip prefixes other trunks hold, refuse the whole set when it
+ * does not fit, update ownership, and send the change if the data plane is reachable.
+ * Returns true when t gave prefixes up (others may be waiting for them).
+ */
+static bool settle(struct cp_trunk *t, struct bad_ctx *report)
+{
+	struct cp_set eff = { 0 }, adds = { 0 }, dels = { 0 };
+	uint32_t n4, n6, o4, o6;
+	bool released = false;
+
+	if (!t->acl_known)
+		return false;
+	t->conflicts = false;
+	if (set_reserve(&eff, t->want.n) != 0)
+		goto nomem;
+	for (uint32_t i = 0; i < t->want.n; i++) {
+		int o = cp_owner_get(cp.owners, &t->want.v[i]);
+
+		if (o >= 0 && o != t->id) {
+			char why[160];
+
+			t->conflicts = true;
+			if (report) {
+				char txt[SBC_CIDR_STRLEN];
+
+				sbc_prefix_format(&t->want.v[i], txt, sizeof(txt));
+				snprintf(why, sizeof(why), "already in sbc:acl:%s (a source has one "
+					 "trunk); it applies here once that trunk lets it go",
+					 cp.cfg.trunks[o].name);
+				on_bad(report, txt, strlen(txt), why);
+			}
+			continue;
+		}
+		eff.v[eff.n++] = t->want.v[i];
+	}
+	cp_set_count(&eff, &n4, &n6);
+	cp_set_count(&t->eff, &o4, &o6);
+	if (cp.held_v4 - o4 + n4 > cp.cfg.acl_v4_rules || cp.held_v6 - o6 + n6 > cp.cfg.acl_v6_rules) {
+		if (t->refused_logged_n != eff.n) {
+			cp.st.refused_sets++;
+			cp_log(CP_ERR, "%s: %u IPv4 / %u IPv6 prefixes do not fit: the data plane has "
+			       "room for %u / %u beside the other trunks ([dataplane] acl_v4_rules, "
+			       "acl_v6_rules); the whole set is refused and the old one (%u) stays",
+			       t->acl_key, n4, n6, cp.cfg.acl_v4_rules - (cp.held_v4 - o4),
+			       cp.cfg.acl_v6_rules - (cp.held_v6 - o6), t->eff.n);
+			t->refused_logged_n = eff.n;
+		}
+		cp_set_free(&eff);
+		return false;
+	}
+	t->refused_logged_n = 0;
+	if (cp_set_diff(&t->eff, &eff, &adds, &dels) != 0)
+		goto nomem;
+	for (uint32_t i = 0; i < dels.n; i++)
+		cp_owner_del(cp.owners, &dels.v[i]);
+	for (uint32_t i = 0; i < adds.n; i++)
+		if (cp_owner_put(cp.owners, &adds.v[i], t->id) != 0)
+			goto nomem;
+	released = dels.n > 0;
+	cp.held_v4 = cp.held_v4 - o4 + n4;
+	cp.held_v6 = cp.held_v6 - o6 + n6;
+	cp_set_free(&t->eff);
+	t->eff = eff;
+	if (cp_chan_ready())
+		push_acl(t, &adds, &dels);
+	cp_set_free(&adds);
+	cp_set_free(&dels);
+	return released;
+nomem:
+	cp_log(CP_ERR, "%s: out of memory; the old set stays", t->acl_key);
+	cp_set_free(&eff);
+	cp_set_free(&adds);
+	cp_set_free(&dels);
+	return false;
+}
+
+/* After t let prefixes go, trunks that wanted them may take them now. */
+static void settle_waiting(void)
+{
+	for (unsigned int i = 0; i < cp.n_trunks; i++)
+		if (cp.trunks[i].conflicts && settle(&cp.trunks[i], NULL))
+			i = (unsigned int)-1;	/* it released some: look again from the start */
+}
+
+void cp_policy_acl_read(struct cp_trunk *t, const char *const *vals, const size_t *lens,
+			size_t n)
+{
+	struct bad_ctx b = { .key = t->acl_key, .prev = t->bad_acl };
+	struct cp_set s = { 0 };
+
+	if (cp_acl_parse(vals, lens, n, &s, on_bad, &b) != 0) {
+		cp_log(CP_ERR, "%s: out of memory reading %zu members; the old set stays",
+		       t->acl_key, n);
+		seen_clear(&b.now);
+		cp_set_free(&s);
+		return;
+	}
+	cp_set_free(&t->want);
+	t->want = s;
+	t->acl_known = true;
+	bool released = settle(t, &b);
+
+	bad_finish(&b, &t->bad_acl);
+	if (released)
+		settle_waiting();
+}
+
+static void push_limits(struct cp_trunk *t)
+{
+	struct sbc_msg_limits l = { .trunk = t->id, .cps = t->limits.cps,
+				    .burst = t->limits.burst, .max_calls = t->limits.max_calls };
+
+	if (!cp_chan_ready() || !t->limits_known)
+		return;
+	if (t->limits_valid && memcmp(&t->limits_sent, &t->limits, sizeof(t->limits)) == 0)
+		return;
+	t->limits_generation = cp_chan_send(SBC_CMD_LIMITS_SET, &l, sizeof(l));
+	t->limits_sent = t->limits;
+	t->limits_valid = true;
+}
+
+void cp_policy_limits_read(struct cp_trunk *t, const char *const *kv, const size_t *lens,
+			   size_t n)
+{
+	struct bad_ctx b = { .key = t->limits_key, .prev = t->bad_limits };
+
+	cp_limits_parse(kv, lens, n, t->cfg, &t->limits, on_bad, &b);
+	bad_finish(&b, &t->bad_limits);
+	t->limits_known = true;
+	push_limits(t);
+}
+
+void cp_policy_dp_reset(void)
+{
+	for (unsigned int i = 0; i < cp.n_trunks; i++) {
+		cp.trunks[i].dp_valid = false;
+		cp.trunks[i].limits_valid = false;
+		cp.trunks[i].dp_retry = false;
+		cp.trunks[i].retries = 0;
+	}
+}
+
+void cp_policy_sync(void)
+{
+	struct cp_set none = { 0 };
+	uint64_t now = sbc_mono_ns();
+
+	if (!cp_chan_ready())
+		return;
+	for (unsigned int i = 0; i < cp.n_trunks; i++) {
+		struct cp_trunk *t = &cp.trunks[i];
+
+		/* A refused set is tried again after the commands before it are in, then
+		 * less and less often. */
+		if (t->dp_retry && (now < t->retry_at_ns || cp_chan_queued() > 0))
+			continue;
+		/* Nothing read from Redis yet: the data plane keeps what it has (fail static). */
+		if (t->acl_known && !t->dp_valid) {
+			push_acl(t, &none, &none);
+			if (t->dp_retry) {
+				unsigned int r = t->retries < 6 ? t->retries : 6;
+
+				t->retry_at_ns = now + (20000000ull << r);	/* 40 ms .. 1.3 s */
+			}
+		}
+		push_limits(t);
+	}
+}
+
+void cp_policy_event(const struct sbc_msg *m)
+{
+	const struct sbc_msg_applied *a = (const void *)m->body;
+	struct cp_trunk *t;
+
+	if (m->type == SBC_EVT_APPLIED) {
+		cp.st.applied++;
+		t = a->trunk < cp.n_trunks ? &cp.trunks[a->trunk] : NULL;
+		if (t != NULL && m->generation == t->last_generation && t->dp_retry) {
+			if (t->retries > 1)
+				cp_log(CP_INFO, "%s: applied after %u tries", t->acl_key, t->retries);
+			t->dp_retry = false;
+			t->retries = 0;
+		}
+		return;
+	}
+	cp.st.refused++;
+	t = a->trunk < cp.n_trunks ? &cp.trunks[a->trunk] : NULL;
+	if (t == NULL) {
+		cp_log(CP_ERR, "data plane refused generation %llu: %.*s",
+		       (unsigned long long)m->generation, (int)sizeof(a->text), a->text);
+		return;
+	}
+	/* Only the newest command for the trunk matters; older refusals were superseded. */
+	if (m->generation != (a->cmd == SBC_CMD_LIMITS_SET ? t->limits_generation :
+			      t->last_generation))
+		return;
+	if (a->cmd == SBC_CMD_LIMITS_SET) {
+		t->limits_valid = false;
+	} else {
+		t->dp_valid = false;	/* its set is not what we think: the next try is a replace */
+		t->dp_retry = true;
+	}
+	if (t->retries++ == 0 || a->error != -EEXIST)
+		cp_log(a->error == -EEXIST ? CP_INFO : CP_ERR, "%s: data plane refused generation "
+		       "%llu: %.*s%s", t->acl_key, (unsigned long long)m->generation,
+		       (int)sizeof(a->text), a->text,
+		       a->error == -EEXIST ? " (retrying once the other trunk's change is in)" : "");
+}
