@@ -1,0 +1,336 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# e2e: Redis as the source of truth, through sbc-controlplane and the shared-memory channel, to
+# the verdicts of the data plane, with a real redis-server, real kernels and real packets.
+# The topology of scripts/lib-netns.sh (unlisted = reject: a listed probe gets the responder's
+# 200, an unlisted one the data plane's 403), plus redis-server and sbc-controlplane inside the
+# SBC's namespace. Checks, in order:
+#   seeding from peers =; SADD / SREM / RENAME / DEL change the verdict of the next packet;
+#   limits by HSET; bad values skipped, the rest applied, each reported once; an unknown trunk;
+#   kill -9 of the control plane (the data plane keeps enforcing, says fail-static), restart
+#   (state identical); Redis down, changed while the control plane cannot reach it, back
+#   (the change applies); data plane restart (the control plane replays); 100,000-prefix
+#   replaces while packets flow (none misclassified); clean stops.
+# usage: test_redis_e2e.sh SBC_DATAPLANE SBC_CONTROLPLANE [SBCCTL]   exit 0 pass, 1 fail, 77 skip
+set -u
+
+dataplane=$(realpath -m -- "${1:?usage: $0 SBC_DATAPLANE SBC_CONTROLPLANE [SBCCTL]}")
+controlplane=$(realpath -m -- "${2:?usage: $0 SBC_DATAPLANE SBC_CONTROLPLANE [SBCCTL]}")
+sbcctl=${3:-}
+[ -z "$sbcctl" ] || sbcctl=$(realpath -m -- "$sbcctl")
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=../../scripts/lib-netns.sh
+. "$here/../../scripts/lib-netns.sh"
+probe_py=$here/sip_probe.py
+
+if ! why=$(sbcnet_netns_ok); then
+	echo "SKIP: $why (the e2e suite needs root and ip netns)"
+	exit 77
+fi
+for tool in sipp ethtool ss redis-server redis-cli; do
+	command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed (scripts/deps.sh)"; exit 77; }
+done
+for b in "$dataplane" "$controlplane"; do
+	[ -x "$b" ] || { echo "FAIL: $b is not an executable"; exit 1; }
+done
+
+failures=0 checks=0
+pass() { checks=$((checks + 1)); echo "ok   - $*"; }
+fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "FAIL - $*"; }
+check_eq() {	# DESC GOT WANT
+	if [ "$2" = "$3" ]; then pass "$1 ($2)"; else fail "$1: got '$2', want '$3'"; fi
+}
+fatal() {
+	echo "FAIL - $* (stopping here)"
+	[ -s "${SBCNET_DP_LOG:-}" ] && tail -n 30 "$SBCNET_DP_LOG" | sed 's/^/    dataplane: /'
+	[ -s "${cp_log:-}" ] && tail -n 30 "$cp_log" | sed 's/^/    controlplane: /'
+	SBCNET_KEEP=1
+	echo "# logs kept in ${SBCNET_DIR:-}"
+	exit 1
+}
+
+host_before=$(sbcnet_host_state)
+sbcnet_init
+on_exit() {
+	local rc=$?
+	stop_cp KILL
+	sbcnet_down ${down_mode:-}
+	exit $rc
+}
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'down_mode=fast; exit 143' TERM HUP
+echo "# run $SBCNET_ID: namespaces $NS_SBC $NS_LAN $NS_PA $NS_PB"
+sbcnet_up || fatal "building the namespaces"
+
+port=$((20000 + RANDOM % 20000))
+cp_log=$SBCNET_DIR/controlplane.log
+redis_log=$SBCNET_DIR/redis.log
+sock=$SBCNET_DIR/redis.sock
+cp_pid=
+trunk=pbx-floor
+acl=sbc:acl:$trunk
+
+R() { ip netns exec "$NS_SBC" redis-cli -p "$port" "$@"; }
+
+start_redis() {	# [unix]: unix socket only (the control plane cannot reach it)
+	local i tcp=$port
+	[ "${1:-}" = unix ] && tcp=0
+	ip netns exec "$NS_SBC" redis-server --port "$tcp" --bind 127.0.0.1 --unixsocket "$sock" \
+		--dir "$SBCNET_DIR" --dbfilename dump.rdb --save '' --appendonly no \
+		--logfile "$redis_log" --daemonize yes || return 1
+	for ((i = 0; i < 50; i++)); do
+		ip netns exec "$NS_SBC" redis-cli -s "$sock" ping 2>/dev/null | grep -q PONG && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+start_cp() {
+	ip netns exec "$NS_SBC" "$controlplane" -c "$conf" </dev/null >>"$cp_log" 2>&1 &
+	cp_pid=$!
+}
+
+stop_cp() {	# [KILL]
+	local sig=${1:-TERM} rc
+	[ -n "$cp_pid" ] || return 0
+	kill -"$sig" "$cp_pid" 2>/dev/null
+	wait "$cp_pid" 2>/dev/null
+	rc=$?
+	cp_pid=
+	return $rc
+}
+
+# wait_for DESC SECONDS COMMAND...: poll until the command succeeds
+wait_for() {
+	local d=$1 s=$2 i
+	shift 2
+	for ((i = 0; i < s * 20; i++)); do
+		"$@" >/dev/null 2>&1 && { pass "$d"; return 0; }
+		sleep 0.05
+	done
+	fail "$d (not within $s s)"
+	return 1
+}
+chan() { sbcnet_get /sbc/channel "$1" 2>/dev/null; }
+# for wait_for, which must re-read every time: chan_is KEY VALUE, chan_ge KEY N, trunk_is FIELD V
+chan_is() { [ "$(chan "$1")" = "$2" ]; }
+chan_ge() { local v; v=$(chan "$1") && [ "$v" -ge "$2" ]; }
+trunk_is() { [ "$(sbcnet_get /sbc/trunks "trunk:$trunk.$1")" = "$2" ]; }
+cp_ready() { [ "$(chan control_plane)" = alive ] && [ "$(chan cp_redis)" = up ]; }
+acl_has() { sbcnet_tel "/sbc/acl,$trunk" | grep -qF "\"$1\""; }
+# the trunk's effective prefixes, sorted, every page
+acl_list() {
+	local first=0 page
+	while :; do
+		page=$(sbcnet_tel "/sbc/acl,$trunk,$first") || return 1
+		echo "$page" | "$SBCNET_PY" -c 'import json,sys
+d=json.load(sys.stdin)
+for k,v in d.items():
+    if isinstance(v,dict): print(v["prefix"])'
+		first=$(echo "$page" | "$SBCNET_PY" -c 'import json,sys; print(json.load(sys.stdin)["next"])')
+		[ "$first" = 0 ] && break
+	done | sort
+}
+verdict() {	# NS SRC DST: 200 (listed, answered behind the tap), 403 (unlisted), 0 (nothing)
+	ip netns exec "$1" "$SBCNET_PY" "$probe_py" probe "$2" "$3" 1
+}
+expect() {	# DESC NS SRC WANT: the verdict for the very next packet
+	check_eq "$1" "$(verdict "$2" "$3" "$SBCNET_SBC4")" "$4"
+}
+
+conf=$SBCNET_DIR/sbc.conf
+sbcnet_conf "$conf" reject "reject_rate = 1000"
+sed -i 's/^mbufs = 4095$/mbufs = 16383\nacl_v4_rules = 262144\nacl_v4_tbl8 = 4096/' "$conf"
+cat >>"$conf" <<EOF
+cps = 50
+burst = 10
+max_calls = 200
+
+[trunk carrier-b]
+peers = 203.0.113.0/24
+
+[redis]
+address = 127.0.0.1:$port
+EOF
+
+start_redis || fatal "redis-server did not start"
+sbcnet_start_dp "$dataplane" "$conf" || fatal "sbc-dataplane did not start"
+sbcnet_start_uas "$SBCNET_SBC4" || fatal "the sipp responder did not start"
+start_cp
+wait_for "control plane attached, Redis up" 10 cp_ready || fatal "no control plane"
+
+# --- seeding
+check_eq "peers = seeded $acl" "$(R smembers $acl | sort | tr '\n' ' ')" \
+	"$SBCNET_PA4/32 $SBCNET_PA6/128 "
+check_eq "sbc:seeded:$trunk marks it" "$(R exists sbc:seeded:$trunk)" 1
+expect "listed peer: 200 from the responder" "$NS_PA" "$SBCNET_PA4" 200
+expect "unlisted peer: 403 from the data plane" "$NS_PB" "$SBCNET_PB4" 403
+
+# --- live changes: the next packet sees them
+R sadd $acl "$SBCNET_PB4/32" >/dev/null
+expect "SADD $SBCNET_PB4/32: the next packet from it is listed" "$NS_PB" "$SBCNET_PB4" 200
+R srem $acl "$SBCNET_PB4/32" >/dev/null
+expect "SREM: the next packet is unlisted again" "$NS_PB" "$SBCNET_PB4" 403
+R sadd sbc:tmp "$SBCNET_PA4/32" "$SBCNET_PB4/32" >/dev/null
+R rename sbc:tmp $acl >/dev/null
+expect "RENAME over the key: the new set's $SBCNET_PB4 is listed" "$NS_PB" "$SBCNET_PB4" 200
+check_eq "RENAME: $SBCNET_PA6/128, not in the new set, is gone" \
+	"$(acl_list | tr '\n' ' ')" "$SBCNET_PA4/32 $SBCNET_PB4/32 "
+R del $acl >/dev/null
+expect "DEL: the listed peer is unlisted" "$NS_PA" "$SBCNET_PA4" 403
+check_eq "DEL: the trunk holds no prefix" "$(sbcnet_get /sbc/trunks trunk:$trunk.prefixes_v4)" 0
+R sadd $acl "$SBCNET_PA4/32" "$SBCNET_PA6/128" >/dev/null
+expect "SADD back: listed again" "$NS_PA" "$SBCNET_PA4" 200
+
+# --- limits
+R hset sbc:limits:$trunk cps 77 burst 9 max_calls 33 >/dev/null
+wait_for "HSET sbc:limits:$trunk: cps 77 in force" 2 \
+	trunk_is cps 77
+check_eq "burst in force" "$(sbcnet_get /sbc/trunks trunk:$trunk.burst)" 9
+check_eq "max_calls in force" "$(sbcnet_get /sbc/trunks trunk:$trunk.max_calls)" 33
+
+# --- bad values: skipped and reported once, the rest applies
+bad_before=$(chan cp_bad_values)
+R sadd $acl 10.0.0.0/33 hello 10.1.1.1/16 "$SBCNET_PB4/32" >/dev/null
+expect "bad values beside a good one: the good one applies" "$NS_PB" "$SBCNET_PB4" 200
+R sadd $acl 192.0.2.0/24 >/dev/null	# one more read of the key with the same bad values in it
+R hset sbc:limits:$trunk max_calls many >/dev/null
+R sadd sbc:acl:no-such-trunk 192.0.2.0/24 >/dev/null
+wait_for "the control plane said it: 'many' is not a number" 2 \
+	grep -q "sbc:limits:$trunk: skipped 'many'" "$cp_log"
+for v in 10.0.0.0/33 hello 10.1.1.1/16; do
+	check_eq "'$v' reported once, naming key and value" \
+		"$(grep -c "$acl: skipped '$v'" "$cp_log")" 1
+done
+check_eq "the unknown trunk's key is reported" "$(grep -c "sbc:acl:no-such-trunk: no trunk" "$cp_log")" 1
+check_eq "a limit that is not a number leaves the configured max_calls (200)" \
+	"$(sbcnet_get /sbc/trunks trunk:$trunk.max_calls)" 200
+wait_for "bad values counted on /sbc/channel" 3 \
+	chan_ge cp_bad_values $((bad_before + 4))
+R srem $acl 10.0.0.0/33 hello 10.1.1.1/16 192.0.2.0/24 "$SBCNET_PB4/32" >/dev/null
+R hdel sbc:limits:$trunk max_calls >/dev/null
+R del sbc:acl:no-such-trunk >/dev/null
+
+# --- control plane killed: the data plane keeps enforcing, and says so
+before=$(acl_list)
+stop_cp KILL
+wait_for "kill -9 of the control plane: /sbc/channel says fail-static" 3 \
+	chan_is control_plane dead
+check_eq "mode" "$(chan mode)" "fail-static (enforcing the last good state)"
+expect "fail-static: the listed peer is still listed" "$NS_PA" "$SBCNET_PA4" 200
+expect "fail-static: the unlisted peer is still refused" "$NS_PB" "$SBCNET_PB4" 403
+start_cp
+wait_for "control plane restarted and in sync" 10 cp_ready
+sleep 0.3
+check_eq "after the restart the allowlist is identical" "$(acl_list | tr '\n' ' ')" \
+	"$(echo "$before" | tr '\n' ' ')"
+check_eq "and the limits too (cps)" "$(sbcnet_get /sbc/trunks trunk:$trunk.cps)" 77
+
+# --- Redis away; a change made while the control plane cannot reach it applies on return
+R shutdown save >/dev/null 2>&1
+wait_for "Redis gone: the control plane notices" 5 chan_is cp_redis down
+start_redis unix || fatal "redis-server did not restart"
+ip netns exec "$NS_SBC" redis-cli -s "$sock" sadd $acl "$SBCNET_PB4/32" >/dev/null
+check_eq "Redis (reloaded from its dump) still holds the allowlist" \
+	"$(ip netns exec "$NS_SBC" redis-cli -s "$sock" sismember $acl "$SBCNET_PA4/32")" 1
+expect "changed while disconnected: not in force yet" "$NS_PB" "$SBCNET_PB4" 403
+ip netns exec "$NS_SBC" redis-cli -s "$sock" config set port "$port" >/dev/null
+wait_for "Redis back on its port: the control plane reconnects" 10 cp_ready
+wait_for "the change made while it was away is in force" 2 acl_has "$SBCNET_PB4/32"
+expect "and the next packet sees it" "$NS_PB" "$SBCNET_PB4" 200
+check_eq "reconnects counted" "$(chan cp_redis_reconnects)" 1
+
+# --- data plane restart: the control plane replays everything
+sbcnet_stop_uas
+sbcnet_stop_dp
+check_eq "sbc-dataplane exits 0" $? 0
+sbcnet_start_dp "$dataplane" "$conf" || fatal "sbc-dataplane did not restart"
+sbcnet_start_uas "$SBCNET_SBC4" || fatal "the sipp responder did not restart"
+wait_for "restarted data plane: the control plane replays (Redis's $SBCNET_PB4/32 is back)" 5 \
+	acl_has "$SBCNET_PB4/32"
+wait_for "and the limits (cps 77)" 2 trunk_is cps 77
+expect "the next packet from $SBCNET_PB4 is listed" "$NS_PB" "$SBCNET_PB4" 200
+R srem $acl "$SBCNET_PB4/32" >/dev/null
+
+# --- 100,000-prefix replaces while packets flow
+N=100000
+for set in a b; do
+	"$SBCNET_PY" - "$set" "$N" "$SBCNET_PA4" "$SBCNET_PA6" <<'PY' |
+import sys
+name, n, pa4, pa6 = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+off = 0 if name == 'a' else 1
+members = [pa4 + '/32', pa6 + '/128']
+# 10.0.0.0/8 and 100.64.0.0/10 /32s, two different sets; never the unlisted peer
+members += ['%d.%d.%d.%d/32' % (10 if i % 2 else 100, (64 if i % 2 == 0 else 0) + (i >> 16) % 64,
+                                (i >> 8) & 255, i & 255) for i in range(off, 2 * (n - 2), 2)][:n - 2]
+for k in range(0, len(members), 1000):
+    chunk = members[k:k + 1000]
+    out = ['*%d\r\n$4\r\nSADD\r\n$%d\r\nsbc:big:%s\r\n' % (len(chunk) + 2, len('sbc:big:' + name), name)]
+    out += ['$%d\r\n%s\r\n' % (len(m), m) for m in chunk]
+    sys.stdout.write(''.join(out))
+PY
+		ip netns exec "$NS_SBC" redis-cli -p "$port" --pipe >/dev/null
+done
+check_eq "two 100,000-member sets staged in Redis" "$(R scard sbc:big:a) $(R scard sbc:big:b)" \
+	"$N $N"
+acc0=$(sbcnet_get /sbc/trunks trunk:$trunk.accepted)
+unl0=$(sbcnet_tel /sbc/drops | "$SBCNET_PY" -c 'import json,sys; d=json.load(sys.stdin); print(d["sip_unlisted"]+d["reject_ratelimited"])')
+rej0=$(sbcnet_get /sbc/stats reject_sent)
+applied0=$(chan applied)
+out_a=$SBCNET_DIR/flow-a.out out_b=$SBCNET_DIR/flow-b.out
+ip netns exec "$NS_PA" "$SBCNET_PY" "$probe_py" flow "$SBCNET_PA4" "$SBCNET_SBC4" 500 6 >"$out_a" &
+fa=$!
+ip netns exec "$NS_PB" "$SBCNET_PY" "$probe_py" flow "$SBCNET_PB4" "$SBCNET_SBC4" 500 6 >"$out_b" &
+fb=$!
+sleep 0.5
+for round in 1 2 3 4; do
+	set=$([ $((round % 2)) = 1 ] && echo a || echo b)
+	R copy sbc:big:$set sbc:big:tmp replace >/dev/null
+	R rename sbc:big:tmp $acl >/dev/null
+	sleep 1
+done
+wait $fa $fb
+sleep 0.5
+sent_a=$(cat "$out_a") sent_b=$(cat "$out_b")
+wait_for "the last replace is in force ($N prefixes)" 10 \
+	trunk_is prefixes_v4 $((N - 1))
+acc=$(($(sbcnet_get /sbc/trunks trunk:$trunk.accepted) - acc0))
+unl=$(($(sbcnet_tel /sbc/drops | "$SBCNET_PY" -c 'import json,sys; d=json.load(sys.stdin); print(d["sip_unlisted"]+d["reject_ratelimited"])') - unl0))
+rej=$(($(sbcnet_get /sbc/stats reject_sent) - rej0))
+check_eq "4 replaces of $N prefixes applied while packets flowed" \
+	"$(($(chan applied) - applied0 >= 4 ? 1 : 0))" 1
+check_eq "every packet of the listed peer ($sent_a sent) was accepted" "$acc" "$sent_a"
+check_eq "every packet of the unlisted peer ($sent_b sent) was refused (403 or dropped)" \
+	"$((unl + rej))" "$sent_b"
+check_eq "no replace was refused" "$(chan refused)" 0
+if [ -n "$sbcctl" ]; then
+	check_eq "sbcctl acl $trunk lists all $N prefixes" \
+		"$("$sbcctl" --file-prefix "$SBCNET_PREFIX" --json acl $trunk |
+		"$SBCNET_PY" -c 'import json,sys; print(len(json.load(sys.stdin)["prefixes"]))')" $N
+	check_eq "sbcctl channel shows the control plane alive" \
+		"$("$sbcctl" --file-prefix "$SBCNET_PREFIX" --json channel |
+		"$SBCNET_PY" -c 'import json,sys; print(json.load(sys.stdin)["control_plane"])')" alive
+fi
+
+# --- clean stops
+stop_cp TERM
+check_eq "sbc-controlplane exits 0 on SIGTERM" $? 0
+check_eq "no error in the control plane's log" "$(grep -c ': error:' "$cp_log")" 0
+sbcnet_stop_uas
+sbcnet_stop_dp
+check_eq "sbc-dataplane exits 0" $? 0
+R shutdown nosave >/dev/null 2>&1
+
+run=$SBCNET_ID
+[ "$failures" -eq 0 ] || { SBCNET_KEEP=1; echo "# logs kept in $SBCNET_DIR"; }
+sbcnet_down
+check_eq "no namespace of this run is left" "$(ip netns list | grep -c -- "-$run\b")" 0
+if [ "$(sbcnet_host_state)" = "$host_before" ]; then
+	pass "the host namespace's addresses and routes are unchanged"
+else
+	fail "the host namespace's addresses and routes changed"
+fi
+echo "# $((checks - failures)) of $checks checks passed"
+[ "$failures" -eq 0 ]
