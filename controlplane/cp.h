@@ -60,6 +60,7 @@ void cp_owner_map_free(struct cp_owner_map *m);
 int cp_owner_get(const struct cp_owner_map *m, const struct sbc_prefix *p);	/* -1: none */
 int cp_owner_put(struct cp_owner_map *m, const struct sbc_prefix *p, uint16_t trunk);
 void cp_owner_del(struct cp_owner_map *m, const struct sbc_prefix *p);
+int cp_owner_reserve(struct cp_owner_map *m, size_t n);	/* room for n without growing */
 
 /* ---- the policy engine (cp_policy.c) */
 struct cp_bad_seen;	/* values of one key already reported */

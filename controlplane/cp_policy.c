@@ -221,14 +221,23 @@ struct cp_owner_map {
 	size_t cap, n;	/* cap: power of two */
 };
 
+static uint64_t mix64(uint64_t x)
+{
+	/* splitmix64's finaliser: every input bit reaches every output bit */
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
 static uint64_t prefix_hash(const struct sbc_prefix *p)
 {
-	uint64_t h = 1469598103934665603ull;
-	const uint8_t *b = (const uint8_t *)p;
+	uint64_t a, b;
 
-	for (size_t i = 0; i < sizeof(*p); i++)
-		h = (h ^ b[i]) * 1099511628211ull;
-	return h ^ (h >> 29);
+	memcpy(&a, p->addr, 8);
+	memcpy(&b, p->addr + 8, 8);
+	return mix64(a ^ mix64(b ^ ((uint64_t)p->family << 8 | p->depth)));
 }
 
 struct cp_owner_map *cp_owner_map_new(void)
@@ -270,9 +279,9 @@ int cp_owner_get(const struct cp_owner_map *m, const struct sbc_prefix *p)
 	return m->s[i].used ? m->s[i].trunk : -1;
 }
 
-static int grow(struct cp_owner_map *m)
+static int grow_to(struct cp_owner_map *m, size_t cap)
 {
-	struct cp_owner_map n = { calloc(m->cap * 2, sizeof(*m->s)), m->cap * 2, 0 };
+	struct cp_owner_map n = { calloc(cap, sizeof(*m->s)), cap, 0 };
 
 	if (n.s == NULL)
 		return -ENOMEM;
@@ -290,7 +299,7 @@ int cp_owner_put(struct cp_owner_map *m, const struct sbc_prefix *p, uint16_t tr
 {
 	size_t i;
 
-	if ((m->n + 1) * 4 > m->cap * 3 && grow(m) != 0)
+	if ((m->n + 1) * 4 > m->cap * 3 && grow_to(m, m->cap * 2) != 0)
 		return -ENOMEM;
 	i = find(m, p);
 	if (!m->s[i].used) {
@@ -300,6 +309,15 @@ int cp_owner_put(struct cp_owner_map *m, const struct sbc_prefix *p, uint16_t tr
 	}
 	m->s[i].trunk = trunk;
 	return 0;
+}
+
+int cp_owner_reserve(struct cp_owner_map *m, size_t n)
+{
+	size_t cap = m->cap;
+
+	while (n * 4 > cap * 3)
+		cap *= 2;
+	return cap == m->cap ? 0 : grow_to(m, cap);
 }
 
 void cp_owner_del(struct cp_owner_map *m, const struct sbc_prefix *p)
@@ -590,7 +608,8 @@ static bool settle(struct cp_trunk *t, struct bad_ctx *report)
 		return false;
 	}
 	t->refused_logged_n = 0;
-	if (cp_set_diff(&t->eff, &eff, &adds, &dels) != 0)
+	if (cp_set_diff(&t->eff, &eff, &adds, &dels) != 0 ||
+	    cp_owner_reserve(cp.owners, cp.held_v4 + cp.held_v6 + adds.n) != 0)
 		goto nomem;
 	for (uint32_t i = 0; i < dels.n; i++)
 		cp_owner_del(cp.owners, &dels.v[i]);
