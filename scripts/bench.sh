@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Data-plane throughput benchmark (suite 'bench', never in the default test run): builds
+# build-bench (release) if needed, then runs tests/bench/bench_dataplane.py, which measures
+# sbc-dataplane on one worker lcore next to dpdk-testpmd --forward-mode=io on the same vdevs,
+# prints the table and writes it to build-bench/bench.txt (or --out FILE); then the policy-update
+# benchmark (tests/bench/bench_policy.sh: redis-server, both processes, 10,000 updates and a
+# 1,000,000-prefix replace; SBC_BENCH_SKIP_POLICY=1 skips it). About 4-5 minutes.
+#
+# usage: scripts/bench.sh [--huge] [--out FILE] [bench_dataplane.py options...]
+#   --huge    use 2 MB hugepages instead of --no-huge: reserves 1024 of them on a private
+#             hugetlbfs mount for the run and gives them back afterwards
+#   e.g. scripts/bench.sh --rounds 5 --cases unlisted_flood,listed
+# Needs root (DPDK EAL), python3-scapy (Debian's /usr/bin/python3) and dpdk-testpmd.
+set -euo pipefail
+cd "$(dirname "$0")/.." || exit 1
+exec </dev/null
+
+dir=${SBC_BENCH_BUILD:-build-bench}
+out=
+huge=0
+args=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--huge) huge=1 ;;
+	--out) out=$2; shift ;;
+	--out=*) out=${1#--out=} ;;
+	-h|--help) sed -n '3,13p' "$0"; exit 0 ;;
+	*) args+=("$1") ;;
+	esac
+	shift
+done
+out=${out:-$dir/bench.txt}
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "bench.sh: needs root (DPDK EAL, telemetry under /var/run/dpdk)" >&2
+	exit 1
+fi
+if [ ! -f "$dir/build.ninja" ]; then
+	meson setup "$dir" --buildtype=release
+fi
+ninja -C "$dir"
+
+# One benchmark at a time on this machine: two would share the two cores.
+exec 9>"$dir/.bench.lock"
+if ! flock -n 9; then
+	echo "bench.sh: another benchmark holds $dir/.bench.lock" >&2
+	exit 1
+fi
+
+hp=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
+mnt=
+old_hp=
+cleanup() {
+	if [ -n "$mnt" ]; then
+		rm -f "$mnt"/* 2>/dev/null || true
+		umount "$mnt" 2>/dev/null || true
+		rmdir "$mnt" 2>/dev/null || true
+	fi
+	if [ -n "$old_hp" ]; then
+		echo "$old_hp" >"$hp" || true
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if [ "$huge" = 1 ]; then
+	old_hp=$(cat "$hp")
+	free=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
+	echo $((old_hp + 1024 - (free < 1024 ? free : 1024))) >"$hp"
+	mnt=$(mktemp -d /tmp/sbc-bench-huge.XXXXXX)
+	mount -t hugetlbfs -o pagesize=2M nodev "$mnt"
+	args=(--huge-dir "$mnt" --mem 1800 "${args[@]}")
+	echo "bench.sh: hugepages: $(cat "$hp") reserved (was $old_hp), mounted at $mnt"
+fi
+
+rc=0
+/usr/bin/python3 tests/bench/bench_dataplane.py --dataplane "$dir/dataplane/sbc-dataplane" \
+	--out "$out" "${args[@]}" || rc=$?
+echo "bench.sh: table written to $out"
+
+# Policy updates: Redis write -> applied in every worker, and a 1,000,000-prefix replace,
+# next to the bare keyspace-notification latency of the same redis-server.
+echo
+if [ -z "${SBC_BENCH_SKIP_POLICY:-}" ]; then
+	tests/bench/bench_policy.sh "$dir/dataplane/sbc-dataplane" \
+		"$dir/controlplane/sbc-controlplane" "$dir/tests/bench/bench_policy" \
+		2>&1 | grep -v '^EAL: \|^TELEMETRY: ' | tee -a "$out"
+	[ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
+fi
+exit $rc
