@@ -143,7 +143,26 @@ uint64_t cp_chan_next_generation(void);
 uint64_t cp_chan_send_gen(uint16_t type, const void *body, uint32_t len, uint64_t generation);
 size_t cp_chan_queued(void);
 
+/* ---- call records (cp_cdr.c) */
+struct cp_cdr {
+	char call_id[SBC_CALL_ID_MAX + 1];
+	uint16_t trunk;
+	uint8_t reason;		/* enum sbc_call_end */
+	uint8_t emergency;
+	uint64_t start_ns;	/* 0: admitted before this control plane started */
+	uint64_t end_ns;
+};
+void cp_cdr_event(const struct sbc_msg *m);	/* SBC_EVT_CALL_ADMITTED / _ENDED */
+void cp_cdr_flush(void);			/* write records that waited for Redis */
+void cp_cdr_reset(void);			/* the data plane restarted */
+void cp_cdr_fini(void);
+uint64_t cp_cdr_active(uint16_t trunk);
+uint64_t cp_cdr_lost(void);
+const char *cp_call_end_name(uint8_t reason);
+
 /* ---- Redis (cp_redis.c) */
+/* XADD one record to sbc:cdr: 0, or -1 when Redis is not there (the caller keeps it). */
+int cp_redis_write_cdr(const struct cp_cdr *r);
 int cp_redis_start(struct su_root_s *root);
 void cp_redis_stop(void);
 /* Read a trunk's keys again (after a notification, or in a replay). */

@@ -200,9 +200,11 @@ static void drain_events(void)
 			break;
 		case SBC_EVT_CALL_ADMITTED:
 			cp.st.calls_admitted++;
+			cp_cdr_event(&m);
 			break;
 		case SBC_EVT_CALL_ENDED:
 			cp.st.calls_ended++;
+			cp_cdr_event(&m);
 			break;
 		default:
 			break;
@@ -263,6 +265,8 @@ static void tick(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
 	}
 	if (boot != ch.boot) {
 		/* A new data plane: what was queued was for the old one; it gets everything. */
+		if (ch.boot != 0)
+			cp_cdr_reset();
 		ch.boot = boot;
 		ch.ready = false;
 		ch.stopped_logged = false;

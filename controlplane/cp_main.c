@@ -135,6 +135,7 @@ out:
 		su_root_destroy(root);
 	su_deinit();
 	cp_policy_fini();
+	cp_cdr_fini();
 	sbc_config_free(&cp.cfg);
 	close(sfd);
 	cp_log(CP_INFO, "stopped");

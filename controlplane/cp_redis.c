@@ -265,6 +265,41 @@ static void maybe_up(void)
 	rd.ever_up = true;
 	rd.last_poll = now_ms();
 	replay();
+	cp_cdr_flush();
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Call records */
+
+static void on_xadd(redisAsyncContext *ac, void *reply, void *priv)
+{
+	redisReply *r = reply;
+	static bool logged;
+
+	(void)ac;
+	(void)priv;
+	if (r != NULL && r->type == REDIS_REPLY_ERROR && !logged) {
+		cp_log(CP_ERR, "sbc:cdr: XADD refused: %.*s", (int)r->len, r->str);
+		logged = true;
+	}
+}
+
+int cp_redis_write_cdr(const struct cp_cdr *c)
+{
+	char start[24], end[24], dur[24];
+
+	if (!rd.up)
+		return -1;
+	snprintf(start, sizeof(start), "%llu", (unsigned long long)(c->start_ns / 1000000));
+	snprintf(end, sizeof(end), "%llu", (unsigned long long)(c->end_ns / 1000000));
+	snprintf(dur, sizeof(dur), "%llu", c->start_ns && c->end_ns > c->start_ns ?
+		 (unsigned long long)((c->end_ns - c->start_ns) / 1000000) : 0ull);
+	return redisAsyncCommand(rd.cmd, on_xadd, NULL,
+				 "XADD sbc:cdr MAXLEN ~ 1000000 * trunk %s call_id %s end %s "
+				 "emergency %d start_ms %s end_ms %s duration_ms %s",
+				 cp.cfg.trunks[c->trunk].name, c->call_id,
+				 cp_call_end_name(c->reason), c->emergency, start, end,
+				 dur) == REDIS_OK ? 0 : -1;
 }
 
 /* ------------------------------------------------------------------------------------------ */
