@@ -53,14 +53,8 @@ void cp_limits_parse(const char *const *kv, const size_t *lens, size_t n_kv,
 		     const struct sbc_trunk_config *defaults, struct cp_limits *out, cp_bad_f bad,
 		     void *arg);
 
-/* ---- prefix -> owning trunk, across all trunks (cp_policy.c) */
-struct cp_owner_map;
-struct cp_owner_map *cp_owner_map_new(void);
-void cp_owner_map_free(struct cp_owner_map *m);
-int cp_owner_get(const struct cp_owner_map *m, const struct sbc_prefix *p);	/* -1: none */
-int cp_owner_put(struct cp_owner_map *m, const struct sbc_prefix *p, uint16_t trunk);
-void cp_owner_del(struct cp_owner_map *m, const struct sbc_prefix *p);
-int cp_owner_reserve(struct cp_owner_map *m, size_t n);	/* room for n without growing */
+/* Indexes (into a) of the members of a that b holds too; idx has room for a->n. */
+size_t cp_set_intersect(const struct cp_set *a, const struct cp_set *b, uint32_t *idx);
 
 /* ---- the policy engine (cp_policy.c) */
 struct cp_bad_seen;	/* values of one key already reported */
@@ -105,7 +99,6 @@ struct cp {
 	struct sbc_config cfg;
 	struct cp_trunk *trunks;
 	unsigned int n_trunks;
-	struct cp_owner_map *owners;
 	uint32_t held_v4, held_v6;	/* prefixes over all trunks' eff */
 	struct cp_stats st;
 	bool redis_up, notifications;

@@ -7,6 +7,7 @@
  * - Bad values are skipped and reported once per key and value; the rest of the set applies.
  * - A prefix in two trunks' sets stays with the trunk that held it first (a packet has one
  *   trunk); the other copy is skipped and reported, and takes over when the first lets go.
+ *   Found by intersecting sorted sets, so a single big set costs nothing extra.
  * - A set that would overflow the data plane's tables is refused whole: the old set stays.
  * - A change goes as one ACL_ADD or ACL_DEL message when it fits in one (atomic), otherwise
  *   as a staged replace (BEGIN, ENTRIES..., COMMIT: atomic at COMMIT).
@@ -25,12 +26,21 @@ struct cp cp;
 
 int cp_prefix_cmp(const struct sbc_prefix *a, const struct sbc_prefix *b)
 {
+	uint64_t x, y;
+
 	if (a->family != b->family)
 		return a->family < b->family ? -1 : 1;
-	int c = memcmp(a->addr, b->addr, a->family == SBC_AF_V4 ? 4 : 16);
-
-	if (c != 0)
-		return c;
+	/* addresses in network order compare as big-endian words: no memcmp call */
+	memcpy(&x, a->addr, 8);
+	memcpy(&y, b->addr, 8);
+	if (x != y)
+		return __builtin_bswap64(x) < __builtin_bswap64(y) ? -1 : 1;
+	if (a->family == SBC_AF_V6) {
+		memcpy(&x, a->addr + 8, 8);
+		memcpy(&y, b->addr + 8, 8);
+		if (x != y)
+			return __builtin_bswap64(x) < __builtin_bswap64(y) ? -1 : 1;
+	}
 	return a->depth == b->depth ? 0 : (a->depth < b->depth ? -1 : 1);
 }
 
@@ -208,139 +218,63 @@ void cp_limits_parse(const char *const *kv, const size_t *lens, size_t n_kv,
 }
 
 /* ------------------------------------------------------------------------------------------ */
-/* prefix -> trunk, open addressing with linear probing and backward-shift deletion */
+/* Which members of a sorted set another sorted set also holds. Binary search from the small
+ * side when the sizes differ a lot, a merge otherwise: sequential, cache-friendly, and free
+ * when no other trunk holds anything (the usual case for a big set). */
 
-struct owner_slot {
-	struct sbc_prefix p;
-	uint16_t trunk;
-	bool used;
-};
-
-struct cp_owner_map {
-	struct owner_slot *s;
-	size_t cap, n;	/* cap: power of two */
-};
-
-static uint64_t mix64(uint64_t x)
+static bool set_find(const struct cp_set *s, const struct sbc_prefix *p, uint32_t *at)
 {
-	/* splitmix64's finaliser: every input bit reaches every output bit */
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ull;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
-}
+	uint32_t lo = 0, hi = s->n;
 
-static uint64_t prefix_hash(const struct sbc_prefix *p)
-{
-	uint64_t a, b;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		int c = cp_prefix_cmp(&s->v[mid], p);
 
-	memcpy(&a, p->addr, 8);
-	memcpy(&b, p->addr + 8, 8);
-	return mix64(a ^ mix64(b ^ ((uint64_t)p->family << 8 | p->depth)));
-}
-
-struct cp_owner_map *cp_owner_map_new(void)
-{
-	struct cp_owner_map *m = calloc(1, sizeof(*m));
-
-	if (m == NULL)
-		return NULL;
-	m->cap = 1024;
-	m->s = calloc(m->cap, sizeof(*m->s));
-	if (m->s == NULL) {
-		free(m);
-		return NULL;
-	}
-	return m;
-}
-
-void cp_owner_map_free(struct cp_owner_map *m)
-{
-	if (m == NULL)
-		return;
-	free(m->s);
-	free(m);
-}
-
-static size_t find(const struct cp_owner_map *m, const struct sbc_prefix *p)
-{
-	size_t i = prefix_hash(p) & (m->cap - 1);
-
-	while (m->s[i].used && !(m->s[i].p.family == p->family && cp_prefix_cmp(&m->s[i].p, p) == 0))
-		i = (i + 1) & (m->cap - 1);
-	return i;
-}
-
-int cp_owner_get(const struct cp_owner_map *m, const struct sbc_prefix *p)
-{
-	size_t i = find(m, p);
-
-	return m->s[i].used ? m->s[i].trunk : -1;
-}
-
-static int grow_to(struct cp_owner_map *m, size_t cap)
-{
-	struct cp_owner_map n = { calloc(cap, sizeof(*m->s)), cap, 0 };
-
-	if (n.s == NULL)
-		return -ENOMEM;
-	for (size_t i = 0; i < m->cap; i++)
-		if (m->s[i].used) {
-			n.s[find(&n, &m->s[i].p)] = m->s[i];
-			n.n++;
+		if (c == 0) {
+			*at = mid;
+			return true;
 		}
-	free(m->s);
-	*m = n;
-	return 0;
-}
-
-int cp_owner_put(struct cp_owner_map *m, const struct sbc_prefix *p, uint16_t trunk)
-{
-	size_t i;
-
-	if ((m->n + 1) * 4 > m->cap * 3 && grow_to(m, m->cap * 2) != 0)
-		return -ENOMEM;
-	i = find(m, p);
-	if (!m->s[i].used) {
-		m->s[i].used = true;
-		m->s[i].p = *p;
-		m->n++;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	m->s[i].trunk = trunk;
-	return 0;
+	return false;
 }
 
-int cp_owner_reserve(struct cp_owner_map *m, size_t n)
+size_t cp_set_intersect(const struct cp_set *a, const struct cp_set *b, uint32_t *idx)
 {
-	size_t cap = m->cap;
+	size_t n = 0;
+	uint32_t at;
 
-	while (n * 4 > cap * 3)
-		cap *= 2;
-	return cap == m->cap ? 0 : grow_to(m, cap);
-}
+	if (a->n == 0 || b->n == 0)
+		return 0;
+	if ((size_t)b->n * 16 < a->n) {
+		for (uint32_t j = 0; j < b->n; j++)
+			if (set_find(a, &b->v[j], &at))
+				idx[n++] = at;
+		return n;
+	}
+	if ((size_t)a->n * 16 < b->n) {
+		for (uint32_t i = 0; i < a->n; i++)
+			if (set_find(b, &a->v[i], &at))
+				idx[n++] = i;
+		return n;
+	}
+	for (uint32_t i = 0, j = 0; i < a->n && j < b->n;) {
+		int c = cp_prefix_cmp(&a->v[i], &b->v[j]);
 
-void cp_owner_del(struct cp_owner_map *m, const struct sbc_prefix *p)
-{
-	size_t i = find(m, p), j = i;
-
-	if (!m->s[i].used)
-		return;
-	m->s[i].used = false;
-	m->n--;
-	/* shift back the entries of the run that hashed at or before the hole */
-	for (;;) {
-		j = (j + 1) & (m->cap - 1);
-		if (!m->s[j].used)
-			return;
-		size_t home = prefix_hash(&m->s[j].p) & (m->cap - 1);
-
-		if ((j > i && (home <= i || home > j)) || (j < i && (home <= i && home > j))) {
-			m->s[i] = m->s[j];
-			m->s[j].used = false;
-			i = j;
+		if (c == 0) {
+			idx[n++] = i;
+			i++;
+			j++;
+		} else if (c < 0) {
+			i++;
+		} else {
+			j++;
 		}
 	}
+	return n;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -457,8 +391,7 @@ int cp_policy_init(void)
 {
 	cp.n_trunks = cp.cfg.n_trunks;
 	cp.trunks = calloc(cp.n_trunks ? cp.n_trunks : 1, sizeof(*cp.trunks));
-	cp.owners = cp_owner_map_new();
-	if (cp.trunks == NULL || cp.owners == NULL)
+	if (cp.trunks == NULL)
 		return -ENOMEM;
 	for (unsigned int i = 0; i < cp.n_trunks; i++) {
 		struct cp_trunk *t = &cp.trunks[i];
@@ -495,9 +428,7 @@ void cp_policy_fini(void)
 		free(cp.unknown_seen);
 	}
 	free(cp.trunks);
-	cp_owner_map_free(cp.owners);
-	memset(&cp.trunks, 0, sizeof(cp.trunks));
-	cp.owners = NULL;
+	cp.trunks = NULL;
 }
 
 struct cp_trunk *cp_trunk_by_name(const char *name, size_t len)
@@ -564,7 +495,8 @@ static void push_acl(struct cp_trunk *t, const struct cp_set *adds, const struct
 static bool settle(struct cp_trunk *t, struct bad_ctx *report)
 {
 	struct cp_set eff = { 0 }, adds = { 0 }, dels = { 0 };
-	uint32_t n4, n6, o4, o6;
+	uint32_t n4, n6, o4, o6, *clash_idx = NULL;
+	uint16_t *owner = NULL;
 	bool released = false;
 
 	if (!t->acl_known)
@@ -572,26 +504,44 @@ static bool settle(struct cp_trunk *t, struct bad_ctx *report)
 	t->conflicts = false;
 	if (set_reserve(&eff, t->want.n) != 0)
 		goto nomem;
+	/* A prefix another trunk holds stays there: mark those of ours, with their owner. */
+	for (unsigned int u = 0; u < cp.n_trunks; u++) {
+		size_t k;
+
+		if (u == t->id || cp.trunks[u].eff.n == 0 || t->want.n == 0)
+			continue;
+		if (clash_idx == NULL) {
+			clash_idx = malloc((size_t)t->want.n * sizeof(*clash_idx));
+			owner = malloc((size_t)t->want.n * sizeof(*owner));
+			if (clash_idx == NULL || owner == NULL)
+				goto nomem;
+			memset(owner, 0xff, (size_t)t->want.n * sizeof(*owner));
+		}
+		k = cp_set_intersect(&t->want, &cp.trunks[u].eff, clash_idx);
+		for (size_t i = 0; i < k; i++)
+			if (owner[clash_idx[i]] == UINT16_MAX)
+				owner[clash_idx[i]] = (uint16_t)u;
+	}
 	for (uint32_t i = 0; i < t->want.n; i++) {
-		int o = cp_owner_get(cp.owners, &t->want.v[i]);
-
-		if (o >= 0 && o != t->id) {
-			char why[160];
-
+		if (owner != NULL && owner[i] != UINT16_MAX) {
 			t->conflicts = true;
 			if (report) {
-				char txt[SBC_CIDR_STRLEN];
+				char txt[SBC_CIDR_STRLEN], why[160];
 
 				sbc_prefix_format(&t->want.v[i], txt, sizeof(txt));
 				snprintf(why, sizeof(why), "already in sbc:acl:%s (a source has one "
 					 "trunk); it applies here once that trunk lets it go",
-					 cp.cfg.trunks[o].name);
+					 cp.cfg.trunks[owner[i]].name);
 				on_bad(report, txt, strlen(txt), why);
 			}
 			continue;
 		}
 		eff.v[eff.n++] = t->want.v[i];
 	}
+	free(clash_idx);
+	free(owner);
+	clash_idx = NULL;
+	owner = NULL;
 	cp_set_count(&eff, &n4, &n6);
 	cp_set_count(&t->eff, &o4, &o6);
 	if (cp.held_v4 - o4 + n4 > cp.cfg.acl_v4_rules || cp.held_v6 - o6 + n6 > cp.cfg.acl_v6_rules) {
@@ -608,14 +558,8 @@ static bool settle(struct cp_trunk *t, struct bad_ctx *report)
 		return false;
 	}
 	t->refused_logged_n = 0;
-	if (cp_set_diff(&t->eff, &eff, &adds, &dels) != 0 ||
-	    cp_owner_reserve(cp.owners, cp.held_v4 + cp.held_v6 + adds.n) != 0)
+	if (cp_set_diff(&t->eff, &eff, &adds, &dels) != 0)
 		goto nomem;
-	for (uint32_t i = 0; i < dels.n; i++)
-		cp_owner_del(cp.owners, &dels.v[i]);
-	for (uint32_t i = 0; i < adds.n; i++)
-		if (cp_owner_put(cp.owners, &adds.v[i], t->id) != 0)
-			goto nomem;
 	released = dels.n > 0;
 	cp.held_v4 = cp.held_v4 - o4 + n4;
 	cp.held_v6 = cp.held_v6 - o6 + n6;
@@ -628,6 +572,8 @@ static bool settle(struct cp_trunk *t, struct bad_ctx *report)
 	return released;
 nomem:
 	cp_log(CP_ERR, "%s: out of memory; the old set stays", t->acl_key);
+	free(clash_idx);
+	free(owner);
 	cp_set_free(&eff);
 	cp_set_free(&adds);
 	cp_set_free(&dels);

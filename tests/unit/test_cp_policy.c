@@ -196,37 +196,51 @@ static void test_diff(void **state)
 	cp_set_free(&dels);
 }
 
-/* The map against a plain array under random puts and deletes (grows and shifts back). */
-static void test_owner_map(void **state)
+/* Intersections of every size ratio (binary search either way, merge) against brute force. */
+static void test_intersect(void **state)
 {
-	struct cp_owner_map *m = cp_owner_map_new();
-	static int owner[5000];
+	static const uint32_t sizes[] = { 0, 1, 3, 40, 700, 5000 };
 	struct sbc_prefix p = { .family = SBC_AF_V4, .depth = 32 };
 
 	(void)state;
 	srand(7);
-	for (int i = 0; i < 5000; i++)
-		owner[i] = -1;
-	for (int step = 0; step < 200000; step++) {
-		int i = rand() % 5000;
+	for (size_t x = 0; x < 6; x++)
+		for (size_t y = 0; y < 6; y++) {
+			struct cp_set a = { 0 }, b = { 0 };
+			uint32_t *idx = malloc((sizes[x] + 1) * sizeof(*idx));
+			size_t n, want = 0;
 
-		memcpy(p.addr, &i, sizeof(i));
-		if (rand() % 3 == 0) {
-			cp_owner_del(m, &p);
-			owner[i] = -1;
-		} else {
-			int t = rand() % 7;
+			for (uint32_t i = 0; i < sizes[x]; i++) {
+				uint32_t v = (uint32_t)rand() % 8000;
 
-			assert_int_equal(cp_owner_put(m, &p, (uint16_t)t), 0);
-			owner[i] = t;
-		}
-		if (step % 1000 == 0)
-			for (int k = 0; k < 5000; k++) {
-				memcpy(p.addr, &k, sizeof(k));
-				assert_int_equal(cp_owner_get(m, &p), owner[k]);
+				memcpy(p.addr, &v, 4);
+				cp_set_push(&a, &p);
 			}
-	}
-	cp_owner_map_free(m);
+			for (uint32_t i = 0; i < sizes[y]; i++) {
+				uint32_t v = (uint32_t)rand() % 8000;
+
+				memcpy(p.addr, &v, 4);
+				cp_set_push(&b, &p);
+			}
+			cp_set_normalise(&a);
+			cp_set_normalise(&b);
+			n = cp_set_intersect(&a, &b, idx);
+			for (uint32_t i = 0; i < a.n; i++)
+				for (uint32_t j = 0; j < b.n; j++)
+					if (cp_prefix_cmp(&a.v[i], &b.v[j]) == 0)
+						want++;
+			assert_int_equal(n, want);
+			for (size_t k = 0; k < n; k++) {
+				bool found = false;
+
+				for (uint32_t j = 0; j < b.n && !found; j++)
+					found = cp_prefix_cmp(&a.v[idx[k]], &b.v[j]) == 0;
+				assert_true(found);
+			}
+			free(idx);
+			cp_set_free(&a);
+			cp_set_free(&b);
+		}
 }
 
 static void test_small_change_one_message(void **state)
@@ -395,7 +409,7 @@ int main(void)
 		cmocka_unit_test(test_acl_parse),
 		cmocka_unit_test(test_limits_parse),
 		cmocka_unit_test(test_diff),
-		cmocka_unit_test(test_owner_map),
+		cmocka_unit_test(test_intersect),
 		cmocka_unit_test_setup_teardown(test_small_change_one_message, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_big_change_replace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_values_reported_once, setup, teardown),
