@@ -281,6 +281,19 @@ uint32_t sbc_ring_depth(const struct sbc_chan_ring *r)
 	return (uint32_t)(head - tail);
 }
 
+void sbc_msg_init(struct sbc_msg *m, uint16_t type, const void *body, uint32_t len,
+		  uint64_t generation)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = type;
+	m->version = 1;
+	m->len = len;
+	m->generation = generation;
+	m->sent_ns = sbc_now_ns();
+	if (len)
+		memcpy(m->body, body, len);
+}
+
 int sbc_msg_validate(const struct sbc_msg *m)
 {
 	const struct sbc_msg_acl *a = (const void *)m->body;

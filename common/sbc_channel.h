@@ -227,6 +227,10 @@ int sbc_ring_send(struct sbc_chan_header *h, struct sbc_chan_ring *r, const stru
 int sbc_ring_recv(struct sbc_chan_header *h, struct sbc_chan_ring *r, struct sbc_msg *m);
 uint32_t sbc_ring_depth(const struct sbc_chan_ring *r);
 
+/* Fill m: type, version 1, body (len bytes), generation, sent_ns = now (CLOCK_REALTIME). */
+void sbc_msg_init(struct sbc_msg *m, uint16_t type, const void *body, uint32_t len,
+		  uint64_t generation);
+
 /* Validate a message's type, version and body length against its type. */
 int sbc_msg_validate(const struct sbc_msg *m);
 

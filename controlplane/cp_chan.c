@@ -109,14 +109,7 @@ uint64_t cp_chan_send_gen(uint16_t type, const void *body, uint32_t len, uint64_
 {
 	struct sbc_msg m;
 
-	memset(&m, 0, sizeof(m));
-	m.type = type;
-	m.version = 1;
-	m.len = len;
-	m.generation = generation;
-	m.sent_ns = sbc_now_ns();
-	if (len)
-		memcpy(m.body, body, len);
+	sbc_msg_init(&m, type, body, len, generation);
 	cp.st.commands++;
 	if (!ch.attached)
 		return generation;	/* replayed in full once attached */

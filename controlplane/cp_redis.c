@@ -83,48 +83,56 @@ static void reply_error_text(const redisReply *r, char *buf, size_t len)
 		snprintf(buf, len, "unexpected reply type %d", r->type);
 }
 
-static void on_acl(redisAsyncContext *ac, void *reply, void *priv)
+/*
+ * A full read of one of a trunk's keys came back: hand the strings of the array to the policy,
+ * or say once that the key is not of the type it must be (the state in force stays).
+ */
+static void key_read(struct cp_trunk *t, const redisReply *r, const char *key, const char *type,
+		     bool *type_logged,
+		     void (*apply)(struct cp_trunk *, const char *const *, const size_t *, size_t))
 {
-	struct cp_trunk *t = priv;
-	redisReply *r = reply;
-
-	(void)ac;
-	if (r == NULL)
-		return;		/* connection gone: the replay after reconnect reads it */
-	t->acl_reading = false;
 	if (r->type == REDIS_REPLY_ARRAY) {
 		const char **v = calloc(r->elements ? r->elements : 1, sizeof(*v));
 		size_t *l = calloc(r->elements ? r->elements : 1, sizeof(*l));
-		size_t n = 0;
 
 		if (v == NULL || l == NULL) {
-			cp_log(CP_ERR, "%s: out of memory for %zu members; the set in force stays",
-			       t->acl_key, r->elements);
+			cp_log(CP_ERR, "%s: out of memory for %zu values; the state in force stays",
+			       key, r->elements);
 		} else {
-			for (size_t i = 0; i < r->elements; i++)
-				if (r->element[i]->type == REDIS_REPLY_STRING) {
-					v[n] = r->element[i]->str;
-					l[n++] = r->element[i]->len;
-				}
 			uint64_t t0 = sbc_mono_ns();
 
-			cp_policy_acl_read(t, v, l, n);
-			t->acl_type_logged = false;
-			cp_log(CP_DEBUG, "%s: %zu members read, applied to the policy in %.3f ms "
-			       "(%zu commands queued)", t->acl_key, n, (sbc_mono_ns() - t0) / 1e6,
+			for (size_t i = 0; i < r->elements; i++) {
+				v[i] = r->element[i]->str ? r->element[i]->str : "";
+				l[i] = r->element[i]->str ? r->element[i]->len : 0;
+			}
+			apply(t, v, l, r->elements);
+			*type_logged = false;
+			cp_log(CP_DEBUG, "%s: %zu values read, applied to the policy in %.3f ms "
+			       "(%zu commands queued)", key, r->elements, (sbc_mono_ns() - t0) / 1e6,
 			       cp_chan_queued());
 		}
 		free(v);
 		free(l);
-	} else if (!t->acl_type_logged) {
+	} else if (!*type_logged) {
 		char e[200];
 
 		reply_error_text(r, e, sizeof(e));
-		cp_log(CP_ERR, "%s: cannot read it as a SET (%s); the set in force stays", t->acl_key,
+		cp_log(CP_ERR, "%s: cannot read it as a %s (%s); the state in force stays", key, type,
 		       e);
-		t->acl_type_logged = true;
+		*type_logged = true;
 		cp.st.bad_values++;
 	}
+}
+
+static void on_acl(redisAsyncContext *ac, void *reply, void *priv)
+{
+	struct cp_trunk *t = priv;
+
+	(void)ac;
+	if (reply == NULL)
+		return;		/* connection gone: the replay after reconnect reads it */
+	t->acl_reading = false;
+	key_read(t, reply, t->acl_key, "SET", &t->acl_type_logged, cp_policy_acl_read);
 	if (t->acl_again) {
 		t->acl_again = false;
 		cp_redis_read_acl(t);
@@ -146,35 +154,12 @@ void cp_redis_read_acl(struct cp_trunk *t)
 static void on_limits(redisAsyncContext *ac, void *reply, void *priv)
 {
 	struct cp_trunk *t = priv;
-	redisReply *r = reply;
 
 	(void)ac;
-	if (r == NULL)
+	if (reply == NULL)
 		return;
 	t->limits_reading = false;
-	if (r->type == REDIS_REPLY_ARRAY) {
-		const char **v = calloc(r->elements ? r->elements : 1, sizeof(*v));
-		size_t *l = calloc(r->elements ? r->elements : 1, sizeof(*l));
-
-		if (v != NULL && l != NULL) {
-			for (size_t i = 0; i < r->elements; i++) {
-				v[i] = r->element[i]->str ? r->element[i]->str : "";
-				l[i] = r->element[i]->str ? r->element[i]->len : 0;
-			}
-			cp_policy_limits_read(t, v, l, r->elements);
-			t->limits_type_logged = false;
-		}
-		free(v);
-		free(l);
-	} else if (!t->limits_type_logged) {
-		char e[200];
-
-		reply_error_text(r, e, sizeof(e));
-		cp_log(CP_ERR, "%s: cannot read it as a HASH (%s); the limits in force stay",
-		       t->limits_key, e);
-		t->limits_type_logged = true;
-		cp.st.bad_values++;
-	}
+	key_read(t, reply, t->limits_key, "HASH", &t->limits_type_logged, cp_policy_limits_read);
 	if (t->limits_again) {
 		t->limits_again = false;
 		cp_redis_read_limits(t);

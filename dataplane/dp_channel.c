@@ -53,13 +53,7 @@ static void send_event(uint16_t type, const void *body, uint32_t len, uint64_t g
 {
 	struct sbc_msg m;
 
-	memset(&m, 0, sizeof(m));
-	m.type = type;
-	m.version = 1;
-	m.len = len;
-	m.generation = generation;
-	m.sent_ns = sbc_now_ns();
-	memcpy(m.body, body, len);
+	sbc_msg_init(&m, type, body, len, generation);
 	/* The control plane drains events every millisecond; if it is gone the ring fills and
 	 * events are counted lost: it replays everything when it comes back anyway. */
 	if (sbc_ring_send(chan.ch.h, &chan.ch.h->evt, &m) != 0)

@@ -29,30 +29,8 @@ done
 
 N4=20 N6=10		# listed OPTIONS per mode, IPv4 / IPv6
 U4=10 U6=5		# unlisted OPTIONS per mode (reject_rate 100/s: all get their 403)
-failures=0 checks=0
-
-pass() { checks=$((checks + 1)); echo "ok   - $*"; }
-fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "FAIL - $*"; }
-check() {	# DESC COMMAND...: the command's output is shown only when it fails
-	local d=$1 out=$SBCNET_DIR/check.out
-	shift
-	if "$@" >"$out" 2>&1; then
-		pass "$d"
-	else
-		fail "$d"
-		tail -n 20 "$out" | sed 's/^/    /'
-	fi
-}
-check_eq() {	# DESC GOT WANT
-	if [ "$2" = "$3" ]; then pass "$1 ($2)"; else fail "$1: got '$2', want '$3'"; fi
-}
-fatal() {
-	echo "FAIL - $* (stopping here)"
-	[ -s "${SBCNET_DP_LOG:-}" ] && sed 's/^/    dataplane: /' "$SBCNET_DP_LOG"
-	SBCNET_KEEP=1
-	echo "# logs kept in ${SBCNET_DIR:-}"
-	exit 1
-}
+# shellcheck source-path=SCRIPTDIR source=lib-check.sh
+. "$here/lib-check.sh"
 
 host_before=$(sbcnet_host_state)
 sbcnet_init

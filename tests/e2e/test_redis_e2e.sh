@@ -35,20 +35,8 @@ for b in "$dataplane" "$controlplane"; do
 	[ -x "$b" ] || { echo "FAIL: $b is not an executable"; exit 1; }
 done
 
-failures=0 checks=0
-pass() { checks=$((checks + 1)); echo "ok   - $*"; }
-fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "FAIL - $*"; }
-check_eq() {	# DESC GOT WANT
-	if [ "$2" = "$3" ]; then pass "$1 ($2)"; else fail "$1: got '$2', want '$3'"; fi
-}
-fatal() {
-	echo "FAIL - $* (stopping here)"
-	[ -s "${SBCNET_DP_LOG:-}" ] && tail -n 30 "$SBCNET_DP_LOG" | sed 's/^/    dataplane: /'
-	[ -s "${cp_log:-}" ] && tail -n 30 "$cp_log" | sed 's/^/    controlplane: /'
-	SBCNET_KEEP=1
-	echo "# logs kept in ${SBCNET_DIR:-}"
-	exit 1
-}
+# shellcheck source-path=SCRIPTDIR source=lib-check.sh
+. "$here/lib-check.sh"
 
 host_before=$(sbcnet_host_state)
 sbcnet_init
@@ -67,6 +55,7 @@ sbcnet_up || fatal "building the namespaces"
 port=$((20000 + RANDOM % 20000))
 cp_log=$SBCNET_DIR/controlplane.log
 redis_log=$SBCNET_DIR/redis.log
+E2E_LOGS="controlplane:$cp_log redis:$redis_log"
 sock=$SBCNET_DIR/redis.sock
 cp_pid=
 trunk=pbx-floor

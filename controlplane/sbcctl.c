@@ -1,0 +1,502 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sbcctl: the operator's view of a running sbc-dataplane, read from its stats socket (DPDK
+ * telemetry v2: a SOCK_SEQPACKET unix socket that greets with a JSON info message and answers
+ * each command with one JSON object). Aligned tables by default, the reply as JSON with --json.
+ * No DPDK here: the socket is found the way DPDK places it (runtime dir + file prefix).
+ *
+ * exit status: 0 ok, 1 the data plane refused or answered garbage, 2 no data plane, 64 usage
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#define REPLY_MAX (1u << 20)
+
+static bool opt_json, opt_all;
+static char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+static const char *prefix = "rte";
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: sbcctl [--file-prefix P | --socket PATH] [--json] COMMAND\n"
+		"  stats                 packet counters, total and per worker\n"
+		"  trunks                per trunk: prefixes, accepted, rejected, limits\n"
+		"  drops [WORKER] [--all]  drops by reason (non-zero ones unless --all)\n"
+		"  ports                 wire and exception port counters\n"
+		"  channel               the control plane as the data plane sees it\n"
+		"  acl TRUNK             a trunk's effective prefixes with hit counters\n"
+		"  raw CMD               any telemetry command, e.g. raw /ethdev/stats,0\n"
+		"  -p, --file-prefix P   the data plane's --file-prefix (default: $SBC_FILE_PREFIX or rte)\n"
+		"  -s, --socket PATH     the telemetry socket itself\n"
+		"  -j, --json            print the reply as JSON\n");
+}
+
+/* Where DPDK puts the socket: <runtime dir>/dpdk/<prefix>/dpdk_telemetry.v2 */
+static void default_socket(void)
+{
+	const char *base = "/var/run";
+
+	if (geteuid() != 0) {
+		const char *x = getenv("XDG_RUNTIME_DIR");
+
+		base = x != NULL && *x != '\0' ? x : "/tmp";
+	}
+	snprintf(sock_path, sizeof(sock_path), "%s/dpdk/%s/dpdk_telemetry.v2", base, prefix);
+}
+
+static int tel_fd = -1;
+
+static void tel_connect(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char *buf;
+	ssize_t n;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
+	tel_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (tel_fd < 0 || connect(tel_fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		fprintf(stderr, "sbcctl: no data plane running with --file-prefix %s (no telemetry "
+			"socket at %s: %s)\n", prefix, sock_path, strerror(errno));
+		exit(2);
+	}
+	buf = malloc(REPLY_MAX);
+	if (buf == NULL || (n = recv(tel_fd, buf, REPLY_MAX, 0)) <= 0) {
+		fprintf(stderr, "sbcctl: %s: the data plane closed the socket without a greeting "
+			"(too many clients?)\n", sock_path);
+		exit(2);
+	}
+	free(buf);
+}
+
+/* Send cmd; return the value under the command's name (new reference), or exit. */
+static json_t *tel_call(const char *cmd)
+{
+	char *buf = malloc(REPLY_MAX + 1), key[256];
+	json_error_t jerr;
+	json_t *root, *v;
+	ssize_t n;
+
+	if (buf == NULL) {
+		fprintf(stderr, "sbcctl: out of memory\n");
+		exit(1);
+	}
+	if (send(tel_fd, cmd, strlen(cmd), 0) < 0 || (n = recv(tel_fd, buf, REPLY_MAX, 0)) <= 0) {
+		fprintf(stderr, "sbcctl: %s: %s\n", sock_path,
+			errno ? strerror(errno) : "connection closed");
+		exit(2);
+	}
+	buf[n] = '\0';
+	root = json_loads(buf, 0, &jerr);
+	free(buf);
+	if (root == NULL || !json_is_object(root)) {
+		fprintf(stderr, "sbcctl: '%s': the reply is not JSON (%s)\n", cmd, jerr.text);
+		exit(1);
+	}
+	snprintf(key, sizeof(key), "%.*s", (int)strcspn(cmd, ","), cmd);
+	v = json_object_get(root, key);
+	if (v == NULL || json_is_null(v)) {
+		json_decref(root);
+		return NULL;
+	}
+	json_incref(v);
+	json_decref(root);
+	return v;
+}
+
+static json_t *tel_must(const char *cmd)
+{
+	json_t *v = tel_call(cmd);
+
+	if (v == NULL) {
+		fprintf(stderr, "sbcctl: the data plane refused '%s'\n", cmd);
+		exit(1);
+	}
+	return v;
+}
+
+/* ---- rendering */
+
+static void cell(const json_t *v, char *buf, size_t len)
+{
+	if (json_is_string(v))
+		snprintf(buf, len, "%s", json_string_value(v));
+	else if (json_is_integer(v))
+		snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	else if (json_is_real(v))
+		snprintf(buf, len, "%g", json_real_value(v));
+	else if (json_is_boolean(v))
+		snprintf(buf, len, "%s", json_is_true(v) ? "true" : "false");
+	else if (v == NULL || json_is_null(v))
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "...");
+}
+
+/* Rows (objects) as an aligned table; columns in first-seen order, numbers right-aligned.
+ * skip: column names not shown (NULL-terminated list) */
+static void table(json_t *const *rows, size_t n, const char *const *skip)
+{
+	const char *cols[64];
+	size_t ncol = 0, w[64];
+	bool num[64];
+	char c[256];
+
+	for (size_t r = 0; r < n; r++) {
+		const char *k;
+		json_t *v;
+
+		json_object_foreach(rows[r], k, v) {
+			size_t i;
+			bool skipped = false;
+
+			for (const char *const *s = skip; s && *s; s++)
+				skipped |= strcmp(*s, k) == 0;
+			if (skipped || json_is_object(v) || json_is_array(v))
+				continue;
+			for (i = 0; i < ncol && strcmp(cols[i], k) != 0; i++)
+				;
+			if (i == ncol && ncol < 64) {
+				cols[ncol] = k;
+				w[ncol] = strlen(k);
+				num[ncol] = true;
+				ncol++;
+			}
+		}
+	}
+	for (size_t r = 0; r < n; r++)
+		for (size_t i = 0; i < ncol; i++) {
+			json_t *v = json_object_get(rows[r], cols[i]);
+
+			cell(v, c, sizeof(c));
+			if (strlen(c) > w[i])
+				w[i] = strlen(c);
+			if (v != NULL && !json_is_number(v))
+				num[i] = false;
+		}
+	for (size_t i = 0; i < ncol; i++) {
+		char up[64];
+		size_t l;
+
+		for (l = 0; cols[i][l] && l < sizeof(up) - 1; l++)
+			up[l] = (char)(cols[i][l] >= 'a' && cols[i][l] <= 'z' ? cols[i][l] - 32 :
+				       cols[i][l]);
+		up[l] = '\0';
+		printf(i ? "  %*s" : "%*s", num[i] ? (int)w[i] : -(int)w[i], up);
+	}
+	putchar('\n');
+	for (size_t r = 0; r < n; r++) {
+		for (size_t i = 0; i < ncol; i++) {
+			cell(json_object_get(rows[r], cols[i]), c, sizeof(c));
+			printf(i ? "  %*s" : "%*s", num[i] ? (int)w[i] : -(int)w[i], c);
+		}
+		putchar('\n');
+	}
+}
+
+/* The scalar members of an object as "key  value" lines, nested objects flattened a.b. */
+static void keyvals(const json_t *o, const char *pre, int width)
+{
+	const char *k;
+	json_t *v;
+	char c[256], name[256];
+
+	json_object_foreach((json_t *)o, k, v) {
+		snprintf(name, sizeof(name), "%s%s", pre, k);
+		if (json_is_object(v)) {
+			char sub[sizeof(name) + 1];
+
+			snprintf(sub, sizeof(sub), "%s.", name);
+			keyvals(v, sub, width);
+			continue;
+		}
+		cell(v, c, sizeof(c));
+		printf("%-*s  %s\n", width, name, c);
+	}
+}
+
+/* The object members of o that are rows (trunk0.., worker0.., p0..) in their order. With
+ * key_col, each row is a new object whose first column (key_col) is the member's name. */
+static size_t rows_of(json_t *o, json_t **rows, size_t max, const char *key_col)
+{
+	const char *k;
+	json_t *v;
+	size_t n = 0;
+
+	json_object_foreach(o, k, v) {
+		if (!json_is_object(v) || n == max)
+			continue;
+		if (key_col == NULL) {
+			rows[n++] = json_incref(v);
+			continue;
+		}
+		rows[n] = json_object();
+		json_object_set_new(rows[n], key_col, json_string(k));
+		json_object_update(rows[n], v);
+		n++;
+	}
+	return n;
+}
+
+static void rows_free(json_t **rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		json_decref(rows[i]);
+}
+
+static void print_json(json_t *v)
+{
+	json_dumpf(v, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	putchar('\n');
+}
+
+/* ---- commands */
+
+static int cmd_rows(const char *tcmd, const char *const *skip, bool totals, const char *key_col)
+{
+	json_t *v = tel_must(tcmd), *rows[1024];
+	size_t n;
+
+	if (opt_json) {
+		print_json(v);
+		json_decref(v);
+		return 0;
+	}
+	n = rows_of(v, rows, 1024, key_col);
+	if (totals) {
+		json_t *flat = json_object();
+		const char *k;
+		json_t *x;
+
+		json_object_foreach(v, k, x)
+			if (!json_is_object(x))
+				json_object_set(flat, k, x);
+		keyvals(flat, "", 16);
+		json_decref(flat);
+		if (n)
+			putchar('\n');
+	}
+	if (n)
+		table(rows, n, skip);
+	rows_free(rows, n);
+	json_decref(v);
+	return 0;
+}
+
+static int cmd_drops(const char *worker)
+{
+	char tcmd[64];
+	json_t *v;
+	const char *k;
+	json_t *x;
+	size_t zero = 0, w = 6;
+
+	snprintf(tcmd, sizeof(tcmd), "/sbc/drops%s%s", worker ? "," : "", worker ? worker : "");
+	v = tel_must(tcmd);
+	if (opt_json) {
+		print_json(v);
+		json_decref(v);
+		return 0;
+	}
+	json_object_foreach(v, k, x)
+		if (strlen(k) > w)
+			w = strlen(k);
+	printf("%-*s  %12s\n", (int)w, "REASON", "COUNT");
+	json_object_foreach(v, k, x) {
+		if (!opt_all && json_integer_value(x) == 0) {
+			zero++;
+			continue;
+		}
+		printf("%-*s  %12" JSON_INTEGER_FORMAT "\n", (int)w, k, json_integer_value(x));
+	}
+	if (zero)
+		printf("(%zu other reasons are 0; --all shows them)\n", zero);
+	json_decref(v);
+	return 0;
+}
+
+static int cmd_channel(void)
+{
+	json_t *v = tel_must("/sbc/channel");
+
+	if (opt_json)
+		print_json(v);
+	else
+		keyvals(v, "", 22);
+	json_decref(v);
+	return 0;
+}
+
+static int cmd_acl(const char *trunk)
+{
+	json_t *all = json_array(), *head = NULL;
+	json_int_t next = 0;
+	char tcmd[128];
+
+	do {
+		json_t *page, *rows[256];
+		size_t n;
+
+		snprintf(tcmd, sizeof(tcmd), "/sbc/acl,%s,%" JSON_INTEGER_FORMAT, trunk, next);
+		page = tel_call(tcmd);
+		if (page == NULL) {
+			fprintf(stderr, "sbcctl: no trunk '%s' in the data plane (sbcctl trunks lists "
+				"them)\n", trunk);
+			exit(1);
+		}
+		n = rows_of(page, rows, 256, NULL);
+		for (size_t i = 0; i < n; i++)
+			json_array_append(all, rows[i]);
+		rows_free(rows, n);
+		next = json_integer_value(json_object_get(page, "next"));
+		if (head == NULL)
+			head = page;
+		else
+			json_decref(page);
+	} while (next > 0);
+
+	if (opt_json) {
+		json_t *o = json_object();
+
+		json_object_set(o, "trunk", json_object_get(head, "trunk"));
+		json_object_set(o, "id", json_object_get(head, "id"));
+		json_object_set(o, "prefixes_v4", json_object_get(head, "prefixes_v4"));
+		json_object_set(o, "prefixes_v6", json_object_get(head, "prefixes_v6"));
+		json_object_set_new(o, "total", json_integer((json_int_t)json_array_size(all)));
+		json_object_set(o, "prefixes", all);
+		print_json(o);
+		json_decref(o);
+	} else {
+		size_t n = json_array_size(all);
+		json_t **rows = calloc(n ? n : 1, sizeof(*rows));
+
+		for (size_t i = 0; i < n; i++)
+			rows[i] = json_array_get(all, i);
+		if (n)
+			table(rows, n, NULL);
+		printf("%zu prefixes (%" JSON_INTEGER_FORMAT " IPv4, %" JSON_INTEGER_FORMAT
+		       " IPv6) in trunk %s\n", n,
+		       json_integer_value(json_object_get(head, "prefixes_v4")),
+		       json_integer_value(json_object_get(head, "prefixes_v6")),
+		       json_string_value(json_object_get(head, "trunk")));
+		free(rows);
+	}
+	json_decref(all);
+	json_decref(head);
+	return 0;
+}
+
+static int cmd_raw(const char *tcmd)
+{
+	json_t *v = tel_call(tcmd);
+
+	if (v == NULL) {
+		fprintf(stderr, "sbcctl: the data plane refused '%s'\n", tcmd);
+		return 1;
+	}
+	print_json(v);
+	json_decref(v);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "file-prefix", required_argument, NULL, 'p' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const none[] = { NULL };
+	const char *env = getenv("SBC_FILE_PREFIX"), *cmd;
+	int opt;
+
+	if (env != NULL && *env != '\0')
+		prefix = env;
+	while ((opt = getopt_long(argc, argv, "p:s:jah", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'p':
+			prefix = optarg;
+			break;
+		case 's':
+			snprintf(sock_path, sizeof(sock_path), "%s", optarg);
+			break;
+		case 'j':
+			opt_json = true;
+			break;
+		case 'a':
+			opt_all = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 64;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 64;
+	}
+	if (strchr(prefix, '/') != NULL) {
+		fprintf(stderr, "sbcctl: --file-prefix '%s' may not contain '/'\n", prefix);
+		return 64;
+	}
+	cmd = argv[optind++];
+	if (sock_path[0] == '\0')
+		default_socket();
+#define NARGS(n) do { if (argc - optind > (n)) { usage(stderr); return 64; } } while (0)
+	if (strcmp(cmd, "stats") == 0) {
+		NARGS(0);
+		tel_connect();
+		return cmd_rows("/sbc/stats", none, true, "worker");
+	}
+	if (strcmp(cmd, "trunks") == 0) {
+		NARGS(0);
+		tel_connect();
+		return cmd_rows("/sbc/trunks", none, false, NULL);
+	}
+	if (strcmp(cmd, "ports") == 0) {
+		NARGS(0);
+		tel_connect();
+		return cmd_rows("/sbc/ports", NULL, false, "role");
+	}
+	if (strcmp(cmd, "drops") == 0) {
+		NARGS(1);
+		if (optind < argc && strspn(argv[optind], "0123456789") != strlen(argv[optind])) {
+			fprintf(stderr, "sbcctl: drops: '%s' is not a worker index\n", argv[optind]);
+			return 64;
+		}
+		tel_connect();
+		return cmd_drops(optind < argc ? argv[optind] : NULL);
+	}
+	if (strcmp(cmd, "channel") == 0) {
+		NARGS(0);
+		tel_connect();
+		return cmd_channel();
+	}
+	if (strcmp(cmd, "acl") == 0 || strcmp(cmd, "raw") == 0) {
+		if (argc - optind != 1 || strlen(argv[optind]) > 100 ||
+		    (cmd[0] == 'a' && strchr(argv[optind], ',') != NULL)) {
+			usage(stderr);
+			return 64;
+		}
+		tel_connect();
+		return cmd[0] == 'a' ? cmd_acl(argv[optind]) : cmd_raw(argv[optind]);
+	}
+	fprintf(stderr, "sbcctl: unknown command '%s'\n", cmd);
+	usage(stderr);
+	return 64;
+}
