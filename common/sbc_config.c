@@ -19,7 +19,7 @@
 #include <string.h>
 
 enum key_type { K_IPV4, K_IPV6, K_U16, K_U32, K_STR, K_UNLISTED, K_AUTH, K_RANGE, K_PEERS,
-		K_PEERS_FILE };
+		K_PEERS_FILE, K_EMERGENCY, K_OVER_LIMIT };
 
 enum section { S_NONE, S_SBC, S_DATAPLANE, S_REDIS, S_TRUNK };
 
@@ -44,6 +44,9 @@ static const struct key keys[] = {
 	{ S_SBC, "unlisted", K_UNLISTED, CFG(unlisted), 0, 0, 0 },
 	{ S_SBC, "reject_rate", K_U32, CFG(reject_rate), 0, 0, 1000000 },
 	{ S_SBC, "media_ports", K_RANGE, CFG(media_port_min), 0, 1024, 65535 },
+	{ S_SBC, "emergency", K_EMERGENCY, 0, 0, 0, 0 },
+	{ S_SBC, "max_call_duration", K_U32, CFG(max_call_duration), 0, 60, 604800 },
+	{ S_SBC, "retry_after", K_U32, CFG(retry_after), 0, 1, 86400 },
 	{ S_DATAPLANE, "wire", K_STR, CFG(wire), sizeof(((struct sbc_config *)0)->wire), 0, 0 },
 	{ S_DATAPLANE, "exception", K_STR, CFG(exception),
 	  sizeof(((struct sbc_config *)0)->exception), 0, 0 },
@@ -55,6 +58,9 @@ static const struct key keys[] = {
 	{ S_DATAPLANE, "acl_v4_tbl8", K_U32, CFG(acl_v4_tbl8), 0, 16, 16777216 },
 	{ S_DATAPLANE, "acl_v6_rules", K_U32, CFG(acl_v6_rules), 0, 16, 2097151 },
 	{ S_DATAPLANE, "acl_v6_tbl8", K_U32, CFG(acl_v6_tbl8), 0, 16, 16777216 },
+	{ S_DATAPLANE, "calls", K_U32, CFG(calls), 0, 1024, 16777216 },
+	{ S_DATAPLANE, "frag_flows", K_U32, CFG(frag_flows), 0, 16, 1048576 },
+	{ S_DATAPLANE, "frag_timeout_ms", K_U32, CFG(frag_timeout_ms), 0, 100, 30000 },
 	{ S_REDIS, "address", K_STR, CFG(redis_address),
 	  sizeof(((struct sbc_config *)0)->redis_address), 0, 0 },
 	{ S_REDIS, "password", K_STR, CFG(redis_password),
@@ -66,8 +72,10 @@ static const struct key keys[] = {
 	{ S_TRUNK, "cps", K_U32, TRK(cps), 0, 0, 1000000 },
 	{ S_TRUNK, "burst", K_U32, TRK(burst), 0, 0, 1000000 },
 	{ S_TRUNK, "max_calls", K_U32, TRK(max_calls), 0, 0, 10000000 },
+	{ S_TRUNK, "over_limit", K_OVER_LIMIT, TRK(over_limit), 0, 0, 0 },
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
+_Static_assert(N_KEYS < 63, "the seen bit masks hold 63 keys");
 
 /*
  * Every prefix of every trunk, for duplicate checks in O(1): open addressing, linear probing,
@@ -101,7 +109,7 @@ struct parse {
 	char section_name[256];
 	unsigned int section_line;
 	int trunk;		/* index in cfg->trunks, or -1 */
-	uint32_t seen[5];	/* keys set per fixed section (bit = index in keys[]) */
+	uint64_t seen[5];	/* keys set per fixed section (bit = index in keys[]) */
 	char *err;
 	size_t errlen;
 	bool failed;
@@ -204,6 +212,18 @@ void sbc_config_defaults(struct sbc_config *cfg)
 	cfg->acl_v4_tbl8 = 4096;
 	cfg->acl_v6_rules = 16384;
 	cfg->acl_v6_tbl8 = 8192;
+	cfg->calls = 262144;
+	cfg->frag_flows = 4096;
+	cfg->frag_timeout_ms = 2000;
+	cfg->max_call_duration = 14400;
+	cfg->retry_after = 5;
+	{
+		static const char *const def[] = { "911", "933", "112", "999" };
+
+		for (unsigned int i = 0; i < 4; i++)
+			snprintf(cfg->emergency[i], SBC_EMERGENCY_LEN, "%s", def[i]);
+		cfg->n_emergency = 4;
+	}
 	snprintf(cfg->redis_address, sizeof(cfg->redis_address), "127.0.0.1:6379");
 }
 
@@ -283,9 +303,9 @@ static void open_section(struct parse *ps, const char *name)
 		     name);
 		return;
 	}
-	if (ps->seen[ps->section] & 0x80000000u)
+	if (ps->seen[ps->section] & (1ull << 63))
 		perr(ps, ps->line, "section [%s] appears twice", name);
-	ps->seen[ps->section] |= 0x80000000u;
+	ps->seen[ps->section] |= 1ull << 63;
 }
 
 /*
@@ -448,6 +468,36 @@ static int add_peer_file(struct parse *ps, struct sbc_trunk_config *t, const cha
 	return rc;
 }
 
+/* "911, 933, 112": 1-15 digits each, commas and/or blanks between, at most 16; may be empty. */
+static int set_emergency(struct parse *ps, const char *value)
+{
+	struct sbc_config *cfg = ps->cfg;
+	char *copy = strdup(value), *save = NULL;
+
+	if (copy == NULL) {
+		perr(ps, ps->line, "out of memory");
+		return -ENOMEM;
+	}
+	cfg->n_emergency = 0;
+	for (char *tok = strtok_r(copy, ", \t", &save); tok != NULL;
+	     tok = strtok_r(NULL, ", \t", &save)) {
+		if (strspn(tok, "0123456789") != strlen(tok) || strlen(tok) >= SBC_EMERGENCY_LEN) {
+			perr(ps, ps->line, "emergency: '%s' is not a number of 1-%d digits", tok,
+			     SBC_EMERGENCY_LEN - 1);
+			free(copy);
+			return -EINVAL;
+		}
+		if (cfg->n_emergency == SBC_EMERGENCY_MAX) {
+			perr(ps, ps->line, "emergency: more than %d numbers", SBC_EMERGENCY_MAX);
+			free(copy);
+			return -EINVAL;
+		}
+		snprintf(cfg->emergency[cfg->n_emergency++], SBC_EMERGENCY_LEN, "%s", tok);
+	}
+	free(copy);
+	return 0;
+}
+
 static int set_key(struct parse *ps, const struct key *k, void *base, const char *value)
 {
 	char *dst = (char *)base + k->offset;
@@ -532,6 +582,18 @@ static int set_key(struct parse *ps, const struct key *k, void *base, const char
 		((uint16_t *)dst)[1] = (uint16_t)b;
 		break;
 	}
+	case K_OVER_LIMIT:
+		if (strcmp(value, "reject") == 0)
+			*(enum sbc_over_limit *)dst = SBC_OVER_LIMIT_REJECT;
+		else if (strcmp(value, "drop") == 0)
+			*(enum sbc_over_limit *)dst = SBC_OVER_LIMIT_DROP;
+		else {
+			perr(ps, ps->line, "over_limit: '%s' is neither reject nor drop", value);
+			return -EINVAL;
+		}
+		break;
+	case K_EMERGENCY:
+		return set_emergency(ps, value);
 	case K_PEERS:
 		return add_peer_list(ps, base, value, ps->line);
 	case K_PEERS_FILE:
@@ -546,7 +608,7 @@ static int handler(void *user, const char *section, const char *name, const char
 {
 	struct parse *ps = user;
 	void *base = ps->cfg;
-	uint32_t *seen;
+	uint64_t *seen;
 	size_t i;
 
 	(void)section;	/* the reader tracked it, with its line */
@@ -573,11 +635,11 @@ static int handler(void *user, const char *section, const char *name, const char
 		seen = &ps->seen[ps->section];
 	}
 	/* peers may repeat and continue on indented lines; every other key is set once */
-	if ((*seen & (1u << i)) && keys[i].type != K_PEERS && keys[i].type != K_PEERS_FILE) {
+	if ((*seen & (1ull << i)) && keys[i].type != K_PEERS && keys[i].type != K_PEERS_FILE) {
 		perr(ps, ps->line, "'%s' is set twice in [%s]", name, ps->section_name);
 		return 0;
 	}
-	*seen |= 1u << i;
+	*seen |= 1ull << i;
 	return set_key(ps, &keys[i], base, value) == 0;
 }
 

@@ -19,6 +19,10 @@
 
 enum sbc_unlisted_mode { SBC_UNLISTED_DROP, SBC_UNLISTED_REJECT };
 enum sbc_auth_mode { SBC_AUTH_IP, SBC_AUTH_DIGEST, SBC_AUTH_BOTH };
+enum sbc_over_limit { SBC_OVER_LIMIT_REJECT, SBC_OVER_LIMIT_DROP };
+
+#define SBC_EMERGENCY_MAX 16	/* emergency numbers */
+#define SBC_EMERGENCY_LEN 16	/* digits of one, including the NUL */
 
 struct sbc_trunk_config {
 	char name[SBC_TRUNK_NAME_MAX];
@@ -27,10 +31,11 @@ struct sbc_trunk_config {
 	uint32_t cps;			/* new calls per second; 0 = no cap */
 	uint32_t burst;
 	uint32_t max_calls;		/* concurrent calls; 0 = no cap */
+	enum sbc_over_limit over_limit;	/* 503 or silent drop over a cap */
 	struct sbc_prefix *peers;	/* seed allowlist */
 	unsigned int *peer_lines;	/* where each peer was written, for error messages */
 	uint32_t n_peers, cap_peers;
-	uint32_t seen;			/* keys already set in this section (bit per key) */
+	uint64_t seen;			/* keys already set in this section (bit per key) */
 };
 
 struct sbc_config {
@@ -46,6 +51,10 @@ struct sbc_config {
 	enum sbc_unlisted_mode unlisted;
 	uint32_t reject_rate;		/* 403 responses per second, whole SBC */
 	uint16_t media_port_min, media_port_max;
+	char emergency[SBC_EMERGENCY_MAX][SBC_EMERGENCY_LEN];	/* never capped */
+	unsigned int n_emergency;
+	uint32_t max_call_duration;	/* seconds a call may last without a BYE */
+	uint32_t retry_after;		/* seconds, in the 503's Retry-After */
 
 	/* [dataplane] */
 	char wire[SBC_DEVNAME_MAX];
@@ -54,6 +63,9 @@ struct sbc_config {
 	char channel[SBC_DEVNAME_MAX];
 	uint32_t mbufs;
 	uint32_t acl_v4_rules, acl_v4_tbl8, acl_v6_rules, acl_v6_tbl8;
+	uint32_t calls;			/* call table: concurrent calls over all trunks */
+	uint32_t frag_flows;		/* IP reassembly: datagrams in flight per worker */
+	uint32_t frag_timeout_ms;
 
 	/* [redis] */
 	char redis_address[256];

@@ -33,7 +33,13 @@ static void good_full(void **state)
 		"unlisted  = reject\n"
 		"reject_rate = 7\n"
 		"media_ports = 30000-30999\n"
+		"emergency = 911, 112 000\n"
+		"max_call_duration = 7200\n"
+		"retry_after = 9\n"
 		"[dataplane]\n"
+		"calls = 5000\n"
+		"frag_flows = 64\n"
+		"frag_timeout_ms = 500\n"
 		"wire      = 0000:3b:00.0\n"
 		"exception = net_tap0\n"
 		"workers   = 2\n"
@@ -50,6 +56,7 @@ static void good_full(void **state)
 		"cps       = 50\n"
 		"burst     = 10\n"
 		"max_calls = 200\n"
+		"over_limit = drop\n"
 		"[trunk pbx_2.floor]\n"
 		"auth = digest\n";
 
@@ -74,7 +81,16 @@ static void good_full(void **state)
 	assert_int_equal(c.n_trunks, 2);
 	assert_string_equal(c.trunks[0].name, "carrier-a");
 	assert_int_equal(c.trunks[0].n_peers, 5);
-	assert_int_equal(c.trunks[0].peer_lines[4], 23);
+	assert_int_equal(c.trunks[0].peer_lines[4], 29);
+	assert_int_equal(c.trunks[0].over_limit, SBC_OVER_LIMIT_DROP);
+	assert_int_equal(c.trunks[1].over_limit, SBC_OVER_LIMIT_REJECT);
+	assert_int_equal(c.n_emergency, 3);
+	assert_string_equal(c.emergency[2], "000");
+	assert_int_equal(c.max_call_duration, 7200);
+	assert_int_equal(c.retry_after, 9);
+	assert_int_equal(c.calls, 5000);
+	assert_int_equal(c.frag_flows, 64);
+	assert_int_equal(c.frag_timeout_ms, 500);
 	assert_int_equal(c.trunks[0].auth, SBC_AUTH_BOTH);
 	assert_int_equal(c.trunks[0].cps, 50);
 	assert_int_equal(c.trunks[0].burst, 10);
@@ -100,6 +116,12 @@ static void defaults(void **state)
 	assert_string_equal(c.channel, "/sbc-channel");
 	assert_false(c.has_address6);
 	assert_int_equal(c.n_trunks, 0);
+	assert_int_equal(c.n_emergency, 4);	/* 911, 933, 112, 999 */
+	assert_string_equal(c.emergency[0], "911");
+	assert_string_equal(c.emergency[3], "999");
+	assert_int_equal(c.max_call_duration, 14400);
+	assert_int_equal(c.retry_after, 5);
+	assert_int_equal(c.calls, 262144);
 	sbc_config_free(&c);
 }
 
@@ -143,6 +165,18 @@ static const struct bad bads[] = {
 	{ BASE "channel =\n", "b.conf:6: channel: value must be 1-127 characters" },
 	{ BASE "[trunk a]\nauth = token\n", "b.conf:7: auth: 'token' is not ip, digest or both" },
 	{ BASE "[trunk a]\ncps = fast\n", "b.conf:7: cps: 'fast' is not a whole number from 0 to 1000000" },
+	{ BASE "[trunk a]\nover_limit = busy\n", "b.conf:7: over_limit: 'busy' is neither reject nor drop" },
+	{ "[sbc]\nemergency = 911, 1-1-2\n", "b.conf:2: emergency: '1-1-2' is not a number of 1-15 digits" },
+	{ "[sbc]\nemergency = 1234567890123456\n",
+	  "b.conf:2: emergency: '1234567890123456' is not a number of 1-15 digits" },
+	{ "[sbc]\nemergency = 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17\n",
+	  "b.conf:2: emergency: more than 16 numbers" },
+	{ "[sbc]\nmax_call_duration = 10\n",
+	  "b.conf:2: max_call_duration: '10' is not a whole number from 60 to 604800" },
+	{ "[sbc]\nretry_after = 0\n", "b.conf:2: retry_after: '0' is not a whole number from 1 to 86400" },
+	{ BASE "calls = 10\n", "b.conf:6: calls: '10' is not a whole number from 1024 to 16777216" },
+	{ BASE "frag_timeout_ms = 99999\n",
+	  "b.conf:6: frag_timeout_ms: '99999' is not a whole number from 100 to 30000" },
 	/* trunk names */
 	{ BASE "[trunk bad/name]\n",
 	  "b.conf:6: trunk name 'bad/name' must be 1-31 characters of A-Z a-z 0-9 - _ ." },
