@@ -118,14 +118,15 @@ enum sbc_call_end {
 	SBC_CALL_END_MAX
 };
 
-#define SBC_CALL_ID_MAX 192
+#define SBC_CALL_ID_MAX 176
 
 struct sbc_msg_call {
 	uint16_t trunk;
 	uint8_t reason;			/* enum sbc_call_end */
 	uint8_t emergency;		/* 1: admitted past the caps as an emergency number */
 	uint32_t active;		/* the trunk's active calls after this event */
-	uint64_t at_ns;			/* CLOCK_REALTIME of the packet that caused it */
+	uint64_t at_ns;			/* the data plane's clock when it happened */
+	uint64_t ref_a, ref_b;		/* the call's key: names it even when the id is cut */
 	uint16_t call_id_len;
 	uint16_t pad[3];
 	char call_id[SBC_CALL_ID_MAX];	/* not NUL-terminated; longer ones are cut */

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include <rte_common.h>
+#include <rte_cycles.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
@@ -18,6 +19,8 @@
 
 #include "dp_acl.h"
 #include "dp_drops.h"
+#include "dp_sip.h"
+#include "sbc_channel.h"
 #include "sbc_config.h"
 
 #define DP_BURST 32
@@ -36,6 +39,14 @@ struct dp_worker_stats {
 struct dp_trunk_stats {
 	uint64_t accepted;	/* SIP packets passed to the exception port */
 	uint64_t rejected;	/* SIP packets from a listed source dropped after classification */
+	uint64_t admitted;	/* new calls (dialog-creating INVITEs) that took a call slot */
+	uint64_t emergency;	/* of those, emergency numbers past the caps */
+	uint64_t retransmissions;	/* INVITEs answered as their first copy was */
+	uint64_t over_cps;	/* new calls refused by the CPS cap (503 or dropped) */
+	uint64_t over_calls;	/* refused by max_calls */
+	uint64_t table_full;	/* refused: the call table was full */
+	uint64_t malformed;	/* SIP the scanner rejected */
+	uint64_t ended[SBC_CALL_END_MAX];	/* calls ended, by reason (main lcore's too) */
 };
 
 struct dp_worker {
@@ -52,6 +63,9 @@ struct dp_worker {
 	struct dp_worker_stats stats;
 	struct dp_trunk_stats *trunk_stats;	/* [SBC_MAX_TRUNKS] */
 	uint64_t *acl_hits;	/* per allowlist rule slot */
+	uint64_t malformed[DP_SIP_ERR_MAX];	/* scanner verdicts on listed SIP */
+	uint64_t call_events_lost;	/* the event ring to the main lcore was full */
+	struct rte_ring *events;	/* call events for the main lcore (SP/SC, sbc_msg_call) */
 	char scratch[2048];	/* response text being built */
 } __rte_cache_aligned;
 
@@ -72,6 +86,15 @@ struct dp {
 	uint64_t tag_secret;
 	uint64_t start_tsc;
 	volatile bool stop;
+	/* calls */
+	uint64_t cps_tat[SBC_MAX_TRUNKS];	/* GCRA state per trunk, ns on the clock below */
+	char retry_after[48];			/* "Retry-After: N\r\n" */
+	/* the clock of caps and timers: TSC, or with --test-clock the pcap's timestamps */
+	bool test_clock;
+	int ts_offset;				/* mbuf dynfield of the rx timestamp */
+	uint64_t ts_flag;
+	uint64_t test_now_ns;			/* latest timestamp a worker saw */
+	uint64_t ns_per_tsc_q32;		/* ns per TSC cycle, 32.32 fixed point */
 };
 
 extern struct dp dp;
@@ -82,6 +105,18 @@ int dp_worker_main(void *arg);
 /* dp_port.c */
 int dp_port_setup(struct dp *d);
 void dp_port_close(struct dp *d);
+
+/* The data plane's clock (ns): TSC since start, or the test clock. */
+static inline uint64_t dp_clock_ns(void)
+{
+	if (dp.test_clock)
+		return __atomic_load_n(&dp.test_now_ns, __ATOMIC_RELAXED);
+	return (uint64_t)(((unsigned __int128)(rte_rdtsc() - dp.start_tsc) * dp.ns_per_tsc_q32) >>
+			  32);
+}
+
+/* dp_admit.c: the main lcore's share of call admission */
+void dp_admit_main_tick(void);
 
 /* dp_stats.c */
 int dp_stats_register(void);

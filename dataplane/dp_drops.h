@@ -30,6 +30,10 @@
 	X(SIP_UNLISTED,       "sip_unlisted",       "SIP from a source in no trunk's allowlist, not answered") \
 	X(FRAGMENT_UNLISTED,  "fragment_unlisted",  "IP fragment from a source in no trunk's allowlist") \
 	X(REJECT_RATELIMITED, "reject_ratelimited", "unlisted SIP request: 403 suppressed by reject_rate") \
+	X(SIP_MALFORMED,      "sip_malformed",      "SIP from a listed source the scanner rejects (RFC 3261)") \
+	X(OVER_CPS,           "over_cps",           "new call over its trunk's CPS cap, over_limit = drop") \
+	X(OVER_CALLS,         "over_calls",         "new call over its trunk's max_calls, over_limit = drop") \
+	X(CALL_TABLE_FULL,    "call_table_full",    "new call refused: [dataplane] calls in use, drop mode") \
 	X(EXCEPTION_FULL,     "exception_full",     "exception port queue full") \
 	X(WIRE_FULL,          "wire_full",          "wire port queue full")
 

@@ -21,6 +21,7 @@
 #include <rte_random.h>
 
 #include "dp.h"
+#include "dp_calls.h"
 #include "dp_channel.h"
 
 struct dp dp;
@@ -35,10 +36,12 @@ static void on_signal(int sig)
 static void usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s [EAL options] -- -c sbc.conf [--test-idle-ms MS]\n"
+		"usage: %s [EAL options] -- -c sbc.conf [--test-idle-ms MS] [--test-clock]\n"
 		"  -c, --config FILE     configuration file (see README)\n"
 		"  --test-idle-ms MS     print 'sbc-dataplane: idle' after MS ms without packets\n"
-		"                        (for tests that feed pcap files)\n",
+		"                        (for tests that feed pcap files)\n"
+		"  --test-clock          caps and call timers run on the wire port's rx timestamps\n"
+		"                        (net_pcap: the pcap's times) instead of the CPU clock\n",
 		prog);
 }
 
@@ -75,6 +78,15 @@ static int setup_workers(void)
 		if (w->acl_hits == NULL)
 			return -ENOMEM;
 		dp_acl_set_hits(dp.acl, i, w->acl_hits);
+		{
+			char name[RTE_RING_NAMESIZE];
+
+			snprintf(name, sizeof(name), "sbc_ev%u", i);
+			w->events = rte_ring_create_elem(name, sizeof(struct sbc_msg_call), 4096,
+							 socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+			if (w->events == NULL)
+				return -ENOMEM;
+		}
 		w->id = i;
 		w->lcore = lcore;
 		dp.workers[i++] = w;
@@ -135,6 +147,7 @@ static void main_loop(long idle_ms)
 
 	prctl(PR_SET_TIMERSLACK, 1000UL);	/* ns */
 	while (!quit_signal) {
+		dp_admit_main_tick();
 		if (dp_channel_poll() > 0)
 			continue;
 		if (idle_ms >= 0) {
@@ -159,6 +172,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "test-idle-ms", required_argument, NULL, 'i' },
+		{ "test-clock", no_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -184,6 +198,9 @@ int main(int argc, char **argv)
 			break;
 		case 'i':
 			idle_ms = strtol(optarg, NULL, 10);
+			break;
+		case 't':
+			dp.test_clock = true;
 			break;
 		default:
 			usage(argv[0]);
@@ -212,6 +229,8 @@ int main(int argc, char **argv)
 	}
 	dp.tag_secret = rte_rand();
 	dp.start_tsc = rte_rdtsc();
+	dp.ns_per_tsc_q32 = (uint64_t)(((unsigned __int128)1000000000ull << 32) / rte_get_tsc_hz());
+	snprintf(dp.retry_after, sizeof(dp.retry_after), "Retry-After: %u\r\n", dp.cfg.retry_after);
 	dp.pool = rte_pktmbuf_pool_create("sbc_mbufs", dp.cfg.mbufs, 256, 0,
 					  RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (dp.pool == NULL) {
@@ -229,6 +248,12 @@ int main(int argc, char **argv)
 	if (dp.acl == NULL) {
 		fprintf(stderr, "sbc-dataplane: allowlist tables (%u IPv4 / %u IPv6 rules): %s\n",
 			dp.cfg.acl_v4_rules, dp.cfg.acl_v6_rules, rte_strerror(rte_errno));
+		rc = 1;
+		goto out;
+	}
+	if (dp_calls_init(&dp.cfg, dp.qsv, (int)rte_socket_id()) != 0) {
+		fprintf(stderr, "sbc-dataplane: call table of %u calls ([dataplane] calls): %s\n",
+			dp.cfg.calls, rte_strerror(rte_errno));
 		rc = 1;
 		goto out;
 	}
@@ -271,6 +296,7 @@ int main(int argc, char **argv)
 	rc = 0;
 out:
 	dp_acl_free(dp.acl);
+	dp_calls_free();
 	sbc_config_free(&dp.cfg);
 	rte_eal_cleanup();
 	return rc;

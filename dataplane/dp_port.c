@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <rte_ethdev.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_log.h>
 #include <rte_ring.h>
 
@@ -100,6 +101,15 @@ int dp_port_setup(struct dp *d)
 	}
 	if (wi.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM)
 		wconf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
+	if (d->test_clock) {
+		if (!(wi.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP) ||
+		    rte_mbuf_dyn_rx_timestamp_register(&d->ts_offset, &d->ts_flag) != 0) {
+			fprintf(stderr, "sbc-dataplane: --test-clock: wire port %s (driver %s) gives no "
+				"rx timestamps\n", d->cfg.wire, wi.driver_name);
+			return -ENOTSUP;
+		}
+		wconf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
+	}
 	if ((rc = start_port(d->wire_port, "wire", d->wire_queues, &wconf, d->pool)) != 0)
 		return rc;
 	rte_eth_macaddr_get(d->wire_port, &d->wire_mac);

@@ -14,7 +14,10 @@
 #include <rte_telemetry.h>
 
 #include "dp.h"
+#include "dp_admit.h"
+#include "dp_calls.h"
 #include "dp_channel.h"
+#include "dp_cps.h"
 
 static inline uint64_t rd(const uint64_t *c)
 {
@@ -84,6 +87,44 @@ static int cmd_stats(const char *cmd __rte_unused, const char *params __rte_unus
 			rte_tel_data_free(row);
 	}
 	put_counters(d, t[0], t[1], t[2], t[3], t[4], t[5]);
+	{
+		uint64_t lost = 0;
+
+		for (unsigned int i = 0; i < dp.n_workers; i++)
+			lost += rd(&dp.workers[i]->call_events_lost);
+		rte_tel_data_add_dict_u64(d, "calls_active", dp_calls_count());
+		rte_tel_data_add_dict_u64(d, "calls_capacity", dp_calls_capacity());
+		rte_tel_data_add_dict_u64(d, "verdicts_cached", dp_verdicts_count());
+		rte_tel_data_add_dict_u64(d, "call_events_lost", lost);
+		rte_tel_data_add_dict_string(d, "clock", dp.test_clock ? "test (rx timestamps)" : "tsc");
+	}
+	return 0;
+}
+
+/* Why the scanner refused SIP from listed sources (all counted as drop sip_malformed). */
+static int cmd_malformed(const char *cmd __rte_unused, const char *params __rte_unused,
+			 struct rte_tel_data *d)
+{
+	static const char *const names[DP_SIP_ERR_MAX] = {
+#define DP_SIP_ERR_NAME(e, text) #e,
+		DP_SIP_ERRORS(DP_SIP_ERR_NAME)
+#undef DP_SIP_ERR_NAME
+	};
+
+	rte_tel_data_start_dict(d);
+	for (int e = 1; e < DP_SIP_ERR_MAX; e++) {
+		char key[32];
+		uint64_t n = 0;
+		size_t i;
+
+		for (unsigned int w = 0; w < dp.n_workers; w++)
+			n += rd(&dp.workers[w]->malformed[e]);
+		for (i = 0; names[e][i] && i < sizeof(key) - 1; i++)
+			key[i] = (char)(names[e][i] >= 'A' && names[e][i] <= 'Z' ? names[e][i] + 32 :
+					names[e][i]);
+		key[i] = '\0';
+		rte_tel_data_add_dict_u64(d, key, n);
+	}
 	return 0;
 }
 
@@ -95,28 +136,57 @@ static int cmd_trunks(const char *cmd __rte_unused, const char *params __rte_unu
 	rte_tel_data_start_dict(d);
 	for (unsigned int t = 0; t < dp.cfg.n_trunks; t++) {
 		struct rte_tel_data *row = rte_tel_data_alloc();
-		uint64_t acc = 0, rej = 0;
-		uint32_t n4, n6;
+		struct dp_trunk_stats sum;
+		uint64_t *sv = (uint64_t *)&sum;
+		uint32_t n4, n6, cps, burst;
 
 		if (row == NULL)
 			return -ENOMEM;
+		memset(&sum, 0, sizeof(sum));
 		for (unsigned int i = 0; i < dp.n_workers; i++) {
-			acc += rd(&dp.workers[i]->trunk_stats[t].accepted);
-			rej += rd(&dp.workers[i]->trunk_stats[t].rejected);
+			const uint64_t *wv = (const uint64_t *)&dp.workers[i]->trunk_stats[t];
+
+			for (size_t k = 0; k < sizeof(sum) / sizeof(uint64_t); k++)
+				sv[k] += rd(&wv[k]);
 		}
+		for (unsigned int r = 0; r < SBC_CALL_END_MAX; r++)
+			sum.ended[r] += dp_admit_main_ended(t, r);
+		cps = __atomic_load_n(&dp_limits[t].cps, __ATOMIC_RELAXED);
+		burst = __atomic_load_n(&dp_limits[t].burst, __ATOMIC_RELAXED);
 		dp_acl_counts(dp.acl, t, &n4, &n6);
 		rte_tel_data_start_dict(row);
 		rte_tel_data_add_dict_int(row, "id", (int)t);
 		rte_tel_data_add_dict_string(row, "name", dp.cfg.trunks[t].name);
 		rte_tel_data_add_dict_u64(row, "prefixes_v4", n4);
 		rte_tel_data_add_dict_u64(row, "prefixes_v6", n6);
-		rte_tel_data_add_dict_u64(row, "accepted", acc);
-		rte_tel_data_add_dict_u64(row, "rejected", rej);
-		rte_tel_data_add_dict_u64(row, "cps", __atomic_load_n(&dp_limits[t].cps, __ATOMIC_RELAXED));
-		rte_tel_data_add_dict_u64(row, "burst",
-					  __atomic_load_n(&dp_limits[t].burst, __ATOMIC_RELAXED));
+		rte_tel_data_add_dict_u64(row, "accepted", sum.accepted);
+		rte_tel_data_add_dict_u64(row, "rejected", sum.rejected);
+		rte_tel_data_add_dict_u64(row, "cps", cps);
+		rte_tel_data_add_dict_u64(row, "burst", burst);
 		rte_tel_data_add_dict_u64(row, "max_calls",
 					  __atomic_load_n(&dp_limits[t].max_calls, __ATOMIC_RELAXED));
+		rte_tel_data_add_dict_string(row, "over_limit", dp.cfg.trunks[t].over_limit ==
+					     SBC_OVER_LIMIT_DROP ? "drop" : "reject");
+		rte_tel_data_add_dict_u64(row, "tokens",
+					  dp_cps_tokens(__atomic_load_n(&dp.cps_tat[t], __ATOMIC_RELAXED),
+							dp_clock_ns(), cps, burst));
+		rte_tel_data_add_dict_u64(row, "active_calls", dp_calls_active((uint16_t)t));
+		rte_tel_data_add_dict_u64(row, "admitted", sum.admitted);
+		rte_tel_data_add_dict_u64(row, "emergency", sum.emergency);
+		rte_tel_data_add_dict_u64(row, "retransmissions", sum.retransmissions);
+		rte_tel_data_add_dict_u64(row, "over_cps", sum.over_cps);
+		rte_tel_data_add_dict_u64(row, "over_calls", sum.over_calls);
+		rte_tel_data_add_dict_u64(row, "table_full", sum.table_full);
+		rte_tel_data_add_dict_u64(row, "malformed", sum.malformed);
+		for (unsigned int r = 1; r < SBC_CALL_END_MAX; r++) {
+			static const char *const names[SBC_CALL_END_MAX] = {
+				NULL, "ended_bye", "ended_cancel", "ended_rejected", "ended_timer_b",
+				"ended_max_duration", "ended_flushed",
+			};
+
+			rte_tel_data_add_dict_u64(row, names[r], sum.ended[r]);
+		}
+
 		snprintf(key, sizeof(key), "trunk%u", t);
 		if (rte_tel_data_add_dict_container(d, key, row, 0) != 0)
 			rte_tel_data_free(row);
@@ -279,6 +349,8 @@ int dp_stats_register(void)
 		"Control-plane channel: peer state, ring depths, generations. No parameters");
 	rc |= rte_telemetry_register_cmd("/sbc/acl", cmd_acl,
 		"A trunk's prefixes with hit counters, 200 a page. Parameters: trunk[,first]");
+	rc |= rte_telemetry_register_cmd("/sbc/malformed", cmd_malformed,
+		"SIP from listed sources the scanner refused, by reason. No parameters");
 	rc |= rte_telemetry_register_cmd("/sbc/ports", cmd_ports,
 		"Wire and exception port counters. No parameters");
 	return rc;

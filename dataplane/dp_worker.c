@@ -11,6 +11,7 @@
 #include <rte_prefetch.h>
 
 #include "dp.h"
+#include "dp_admit.h"
 #include "dp_parse.h"
 #include "dp_sip_reply.h"
 
@@ -60,37 +61,16 @@ static bool reject_token(struct dp_worker *w)
 	return true;
 }
 
-/*
- * An unlisted UDP SIP request in reject mode: turn the mbuf into a 403 in place.
- * Returns DP_DROP_NONE when m now holds the response.
- */
+/* An unlisted UDP SIP request in reject mode: a 403 in place, within reject_rate. */
 static enum dp_drop reject(struct dp_worker *w, struct rte_mbuf *m, const struct dp_pkt *p)
 {
-	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
-	const uint8_t *sip = f + p->payload_off;
-	struct dp_sip_source src;
-	uint16_t dport = 5060;
-	int n;
-
 	if (p->frag != DP_FRAG_NONE || p->proto != DP_PROTO_UDP || !rte_pktmbuf_is_contiguous(m) ||
-	    !dp_sip_answerable(sip, p->payload_len))
+	    !dp_sip_answerable(rte_pktmbuf_mtod(m, const uint8_t *) + p->payload_off,
+			       p->payload_len))
 		return DP_DROP_SIP_UNLISTED;
 	if (!reject_token(w))
 		return DP_DROP_REJECT_RATELIMITED;
-	src.family = p->l3 == DP_L3_IPV4 ? 4 : 6;
-	memcpy(src.addr, p->src, src.family == 4 ? 4 : 16);
-	src.port = p->sport;
-	n = dp_sip_build_response(sip, p->payload_len, 403, "Forbidden", NULL, &src, dp.tag_secret,
-				  w->scratch, sizeof(w->scratch), &dport);
-	if (n < 0)
-		return DP_DROP_SIP_UNLISTED;	/* no response possible: ACK, response, malformed */
-	n = dp_reply_frame(f, (uint32_t)(m->buf_len - m->data_off), p, dp.wire_mac.addr_bytes,
-			   w->scratch, (uint32_t)n, dport);
-	if (n < 0)
-		return DP_DROP_SIP_UNLISTED;
-	m->data_len = m->pkt_len = (uint32_t)n;
-	m->ol_flags = 0;
-	return DP_DROP_NONE;
+	return dp_reply_in_place(w, m, p, NULL, 403, "Forbidden", NULL, DP_DROP_SIP_UNLISTED);
 }
 
 /* Allowlist lookup result (a rule slot) -> trunk id, counting the rule's hit. */
@@ -104,7 +84,7 @@ static inline uint32_t slot_trunk(struct dp_worker *w, uint32_t slot)
 
 /* Classify one frame from the wire. Sets *trunk for SIP passed on. */
 static enum verdict classify(struct dp_worker *w, const struct dp_acl_bank *acl,
-			     struct rte_mbuf *m, enum dp_drop *why, uint32_t *trunk)
+			     struct rte_mbuf *m, uint64_t now_ns, enum dp_drop *why, uint32_t *trunk)
 {
 	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint32_t len = rte_pktmbuf_data_len(m);
@@ -173,7 +153,16 @@ static enum verdict classify(struct dp_worker *w, const struct dp_acl_bank *acl,
 	}
 	if (t != DP_TRUNK_NONE) {
 		*trunk = t;
-		return V_EXCEPTION;
+		if (p.proto != DP_PROTO_UDP)
+			return V_EXCEPTION;	/* TCP: caps are the control plane's */
+		switch (dp_admit_wire(w, m, &p, t, now_ns, why)) {
+		case DP_ADMIT_PASS:
+			return V_EXCEPTION;
+		case DP_ADMIT_REPLY:
+			return V_WIRE;
+		default:
+			return V_DROP;
+		}
 	}
 	if (dp.cfg.unlisted == SBC_UNLISTED_REJECT) {
 		*why = reject(w, m, &p);
@@ -287,6 +276,7 @@ int dp_worker_main(void *arg)
 
 	while (!__atomic_load_n(&dp.stop, __ATOMIC_RELAXED)) {
 		const struct dp_acl_bank *acl = dp_acl_reader(dp.acl);
+		uint64_t now_ns = dp_clock_ns();
 		uint16_t n = 0, i;
 
 		if (w->active)
@@ -301,17 +291,21 @@ int dp_worker_main(void *arg)
 
 				if (i + 4 < n)
 					rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void *));
-				switch (classify(w, acl, pkts[i], &why, &trunk)) {
+				switch (classify(w, acl, pkts[i], now_ns, &why, &trunk)) {
 				case V_EXCEPTION:
 					out.exc_trunk[out.n_exc] =
 						trunk == DP_TRUNK_NONE ? UINT16_MAX : (uint16_t)trunk;
 					out.exc[out.n_exc++] = pkts[i];
 					break;
 				case V_WIRE:
+					if (trunk != DP_TRUNK_NONE)	/* a 503 */
+						dp_count(&w->trunk_stats[trunk].rejected, 1);
 					out.wire_is_reject[out.n_wire] = true;
 					out.wire[out.n_wire++] = pkts[i];
 					break;
 				case V_DROP:
+					if (trunk != DP_TRUNK_NONE)
+						dp_count(&w->trunk_stats[trunk].rejected, 1);
 					drop(w, &dropped, pkts[i], why);
 					break;
 				}
@@ -325,6 +319,7 @@ int dp_worker_main(void *arg)
 			if (n > 0) {
 				dp_count(&w->stats.exc_rx, n);
 				for (i = 0; i < n; i++) {
+					dp_admit_from_kernel(w, pkts[i], now_ns);
 					out.wire_is_reject[out.n_wire] = false;
 					out.wire[out.n_wire++] = pkts[i];
 				}

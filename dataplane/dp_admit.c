@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Call admission (see dp_admit.h). Per listed UDP SIP message from the wire:
+ *   malformed (the scanner says so) ........................ drop sip_malformed (by reason)
+ *   INVITE without To tag (a new dialog):
+ *     a call with this Call-ID already runs, or the same
+ *     Call-ID + CSeq + branch was answered in the last 32 s ... the same answer, no token
+ *     Request-URI user is an emergency number ................. admitted past both caps
+ *     no CPS token (trunk's bucket) ........................... 503 + Retry-After, or drop
+ *     max_calls reached ....................................... 503 + Retry-After, or drop
+ *     otherwise: a call slot in the table, an event ........... to the kernel
+ *   BYE, CANCEL; a final non-2xx response to the INVITE ....... the call ends (either side)
+ *   2xx / 1xx to the INVITE .................................. the call advances (timers)
+ * Everything else passes untouched. No locks except the hash tables' writer lock on a call's
+ * start and end; no allocation, no syscalls, no logging.
+ */
+#include <string.h>
+
+#include <rte_ring.h>
+
+#include "dp_admit.h"
+#include "dp_calls.h"
+#include "dp_channel.h"
+#include "dp_cps.h"
+#include "dp_sip_reply.h"
+
+static uint64_t main_ended[SBC_MAX_TRUNKS][SBC_CALL_END_MAX];
+
+uint64_t dp_admit_main_ended(uint32_t trunk, unsigned int reason)
+{
+	return __atomic_load_n(&main_ended[trunk][reason], __ATOMIC_RELAXED);
+}
+
+enum dp_drop dp_reply_in_place(struct dp_worker *w, struct rte_mbuf *m, const struct dp_pkt *p,
+			       const struct dp_sip_msg *sm, int code, const char *reason,
+			       const char *extra, enum dp_drop fail)
+{
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+	const uint8_t *sip = f + p->payload_off;
+	struct dp_sip_source src;
+	uint16_t dport = 5060;
+	int n;
+
+	if (p->frag != DP_FRAG_NONE || p->proto != DP_PROTO_UDP || !rte_pktmbuf_is_contiguous(m))
+		return fail;
+	src.family = p->l3 == DP_L3_IPV4 ? 4 : 6;
+	memcpy(src.addr, p->src, src.family == 4 ? 4 : 16);
+	src.port = p->sport;
+	if (sm != NULL)
+		n = dp_sip_response_from(sip, sm, code, reason, extra, &src, dp.tag_secret,
+					 w->scratch, sizeof(w->scratch), &dport);
+	else
+		n = dp_sip_build_response(sip, p->payload_len, code, reason, extra, &src,
+					  dp.tag_secret, w->scratch, sizeof(w->scratch), &dport);
+	if (n < 0)
+		return fail;	/* no response possible: ACK, response, malformed, too big */
+	n = dp_reply_frame(f, (uint32_t)(m->buf_len - m->data_off), p, dp.wire_mac.addr_bytes,
+			   w->scratch, (uint32_t)n, dport);
+	if (n < 0)
+		return fail;
+	m->data_len = m->pkt_len = (uint32_t)n;
+	m->ol_flags = 0;
+	return DP_DROP_NONE;
+}
+
+/* To the main lcore, which sends it on: reason NONE is an admission, others an end. */
+static void event(struct dp_worker *w, uint16_t trunk, uint8_t reason,
+		  bool emergency, uint64_t now_ns, const uint8_t *msg, struct dp_span call_id,
+		  const struct dp_key128 *k)
+{
+	struct sbc_msg_call ev;
+
+	memset(&ev, 0, offsetof(struct sbc_msg_call, call_id));
+	ev.trunk = trunk;
+	ev.reason = reason;
+	ev.emergency = emergency;
+	ev.active = dp_calls_active(trunk);
+	ev.at_ns = now_ns;
+	ev.ref_a = k->a;
+	ev.ref_b = k->b;
+	ev.call_id_len = (uint16_t)(call_id.len < SBC_CALL_ID_MAX ? call_id.len : SBC_CALL_ID_MAX);
+	memcpy(ev.call_id, msg + call_id.off, ev.call_id_len);
+	if (rte_ring_sp_enqueue_elem(w->events, &ev, sizeof(ev)) != 0)
+		dp_count(&w->call_events_lost, 1);
+}
+
+static bool is_emergency(const uint8_t *msg, struct dp_span user)
+{
+	for (unsigned int i = 0; i < dp.cfg.n_emergency; i++) {
+		const char *e = dp.cfg.emergency[i];
+
+		if (strlen(e) == user.len && memcmp(msg + user.off, e, user.len) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* A call ends (BYE, CANCEL, final non-2xx): whoever removes it from the table reports it. */
+static void end_call(struct dp_worker *w, const uint8_t *msg, const struct dp_sip_msg *sm,
+		     uint8_t reason, uint64_t now_ns)
+{
+	struct dp_key128 k = dp_calls_key(msg + sm->call_id.off, sm->call_id.len, NULL, 0, 0);
+	struct dp_call c;
+
+	if (!dp_call_end(&k, &c))
+		return;
+	dp_count(&w->trunk_stats[c.trunk].ended[reason], 1);
+	event(w, c.trunk, reason, c.emergency, now_ns, msg, sm->call_id, &k);
+}
+
+/* What a call's messages (from either side) do to it. Responses: by CSeq method INVITE. */
+static void track(struct dp_worker *w, const uint8_t *msg, const struct dp_sip_msg *sm,
+		  uint64_t now_ns)
+{
+	if (sm->is_request) {
+		if (dp_span_eq(msg, sm->method, "BYE"))
+			end_call(w, msg, sm, SBC_CALL_END_BYE, now_ns);
+		else if (dp_span_eq(msg, sm->method, "CANCEL"))
+			end_call(w, msg, sm, SBC_CALL_END_CANCEL, now_ns);
+		return;
+	}
+	if (!dp_span_eq(msg, sm->cseq_method, "INVITE"))
+		return;
+	if (sm->status >= 300) {
+		end_call(w, msg, sm, SBC_CALL_END_REJECTED, now_ns);
+	} else {
+		struct dp_key128 k = dp_calls_key(msg + sm->call_id.off, sm->call_id.len, NULL, 0,
+						  0);
+
+		dp_call_progress(&k, sm->status >= 200 ? DP_CALL_CONFIRMED : DP_CALL_EARLY);
+	}
+}
+
+/* Refuse a new call: the same answer for its retransmissions; 503 or silence. */
+static enum dp_admit refuse(struct dp_worker *w, struct rte_mbuf *m, const struct dp_pkt *p,
+			    const struct dp_sip_msg *sm, uint32_t trunk, enum dp_verdict v,
+			    enum dp_drop *why)
+{
+	enum dp_drop silent = v == DP_V_OVER_CPS ? DP_DROP_OVER_CPS :
+			      v == DP_V_OVER_CALLS ? DP_DROP_OVER_CALLS : DP_DROP_CALL_TABLE_FULL;
+
+	if (dp.cfg.trunks[trunk].over_limit == SBC_OVER_LIMIT_DROP) {
+		*why = silent;
+		return DP_ADMIT_DROP;
+	}
+	*why = dp_reply_in_place(w, m, p, sm, 503, "Service Unavailable", dp.retry_after, silent);
+	return *why == DP_DROP_NONE ? DP_ADMIT_REPLY : DP_ADMIT_DROP;
+}
+
+static enum dp_admit new_call(struct dp_worker *w, struct rte_mbuf *m, const struct dp_pkt *p,
+			      const uint8_t *msg, const struct dp_sip_msg *sm, uint32_t trunk,
+			      uint64_t now_ns, enum dp_drop *why)
+{
+	struct dp_trunk_stats *ts = &w->trunk_stats[trunk];
+	struct dp_key128 call = dp_calls_key(msg + sm->call_id.off, sm->call_id.len, NULL, 0, 0);
+	struct dp_key128 vk = dp_calls_key(msg + sm->call_id.off, sm->call_id.len,
+					   msg + sm->branch.off, sm->branch.len, sm->cseq);
+	const struct dp_limits *lim = &dp_limits[trunk];
+	uint32_t cps = __atomic_load_n(&lim->cps, __ATOMIC_RELAXED);
+	uint32_t burst = __atomic_load_n(&lim->burst, __ATOMIC_RELAXED);
+	uint32_t max_calls = __atomic_load_n(&lim->max_calls, __ATOMIC_RELAXED);
+	bool emergency = is_emergency(msg, sm->ruri_user);
+	enum dp_verdict v;
+	int rc;
+
+	/* A retransmission: the call runs already, or its first copy was refused. */
+	if (dp_call_exists(&call)) {
+		dp_count(&ts->retransmissions, 1);
+		return DP_ADMIT_PASS;
+	}
+	v = dp_verdict_get(&vk);
+	if (v != DP_V_NONE) {
+		dp_count(&ts->retransmissions, 1);
+		if (v == DP_V_ADMITTED)
+			return DP_ADMIT_PASS;	/* admitted and already over: the B2BUA absorbs it */
+		return refuse(w, m, p, sm, trunk, v, why);
+	}
+	if (!emergency) {
+		if (!dp_cps_take(&dp.cps_tat[trunk], now_ns, cps, burst)) {
+			v = DP_V_OVER_CPS;
+			dp_count(&ts->over_cps, 1);
+			goto refused;
+		}
+		if (!dp_calls_reserve((uint16_t)trunk, max_calls)) {
+			dp_cps_give_back(&dp.cps_tat[trunk], cps);
+			v = DP_V_OVER_CALLS;
+			dp_count(&ts->over_calls, 1);
+			goto refused;
+		}
+	} else {
+		dp_calls_reserve((uint16_t)trunk, 0);
+	}
+	rc = dp_call_start(&call, (uint16_t)trunk, emergency, now_ns / 1000000,
+			   msg + sm->call_id.off, sm->call_id.len);
+	if (rc == -EEXIST) {	/* another worker just started it: a retransmission after all */
+		dp_calls_unreserve((uint16_t)trunk);
+		if (!emergency)
+			dp_cps_give_back(&dp.cps_tat[trunk], cps);
+		dp_count(&ts->retransmissions, 1);
+		return DP_ADMIT_PASS;
+	}
+	if (rc != 0) {
+		dp_calls_unreserve((uint16_t)trunk);
+		if (!emergency)
+			dp_cps_give_back(&dp.cps_tat[trunk], cps);
+		v = DP_V_TABLE_FULL;
+		dp_count(&ts->table_full, 1);
+		goto refused;
+	}
+	dp_verdict_put(&vk, DP_V_ADMITTED, now_ns / 1000000);
+	dp_count(&ts->admitted, 1);
+	if (emergency)
+		dp_count(&ts->emergency, 1);
+	event(w, (uint16_t)trunk, SBC_CALL_END_NONE, emergency, now_ns, msg,
+	      sm->call_id, &call);
+	return DP_ADMIT_PASS;
+
+refused:
+	dp_verdict_put(&vk, v, now_ns / 1000000);
+	return refuse(w, m, p, sm, trunk, v, why);
+}
+
+enum dp_admit dp_admit_wire(struct dp_worker *w, struct rte_mbuf *m, const struct dp_pkt *p,
+			    uint32_t trunk, uint64_t now_ns, enum dp_drop *why)
+{
+	const uint8_t *msg = rte_pktmbuf_mtod(m, const uint8_t *) + p->payload_off;
+	struct dp_sip_msg sm;
+	enum dp_sip_err e;
+
+	if (!rte_pktmbuf_is_contiguous(m))
+		return DP_ADMIT_PASS;	/* cannot happen for what net PMDs give us at 1500 MTU */
+	now_ns = dp_pkt_time(m, now_ns);
+	e = dp_sip_scan(msg, p->payload_len, &sm);
+	if (e != DP_SIP_ERR_OK) {
+		dp_count(&w->malformed[e], 1);
+		dp_count(&w->trunk_stats[trunk].malformed, 1);
+		*why = DP_DROP_SIP_MALFORMED;
+		return DP_ADMIT_DROP;
+	}
+	if (sm.is_request && sm.to_tag.len == 0 && dp_span_eq(msg, sm.method, "INVITE"))
+		return new_call(w, m, p, msg, &sm, trunk, now_ns, why);
+	track(w, msg, &sm, now_ns);
+	return DP_ADMIT_PASS;
+}
+
+void dp_admit_from_kernel(struct dp_worker *w, struct rte_mbuf *m, uint64_t now_ns)
+{
+	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+	struct dp_sip_msg sm;
+	struct dp_pkt p;
+
+	if (!rte_pktmbuf_is_contiguous(m) ||
+	    dp_parse(f, rte_pktmbuf_data_len(m), false, &p) != DP_DROP_NONE ||
+	    p.proto != DP_PROTO_UDP || p.frag != DP_FRAG_NONE || p.sport != dp.cfg.sip_port ||
+	    dp_sip_scan(f + p.payload_off, p.payload_len, &sm) != DP_SIP_ERR_OK)
+		return;
+	track(w, f + p.payload_off, &sm, dp_pkt_time(m, now_ns));
+}
+
+/* ---- main lcore */
+
+static void timer_ended(const struct dp_call *c, uint8_t reason, void *arg)
+{
+	struct sbc_msg_call ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.trunk = c->trunk;
+	ev.reason = reason;
+	ev.emergency = c->emergency;
+	ev.active = dp_calls_active(c->trunk);
+	ev.at_ns = *(const uint64_t *)arg;
+	ev.ref_a = c->ref_a;
+	ev.ref_b = c->ref_b;
+	ev.call_id_len = c->call_id_len;
+	memcpy(ev.call_id, c->call_id, c->call_id_len);
+	__atomic_store_n(&main_ended[c->trunk][reason], main_ended[c->trunk][reason] + 1,
+			 __ATOMIC_RELAXED);
+	dp_channel_call_event(SBC_EVT_CALL_ENDED, &ev);
+}
+
+#define EXPIRE_EVERY_NS 100000000ull	/* timers are scanned ten times a second */
+
+void dp_admit_main_tick(void)
+{
+	static uint64_t last;
+	struct sbc_msg_call ev;
+	uint64_t now = dp_clock_ns();
+
+	for (unsigned int i = 0; i < dp.n_workers; i++)
+		while (rte_ring_sc_dequeue_elem(dp.workers[i]->events, &ev, sizeof(ev)) == 0)
+			dp_channel_call_event(ev.reason == SBC_CALL_END_NONE ? SBC_EVT_CALL_ADMITTED :
+					      SBC_EVT_CALL_ENDED, &ev);
+	if (now - last < EXPIRE_EVERY_NS && now >= last)
+		return;
+	last = now;
+	dp_calls_expire(now / 1000000, dp.cfg.max_call_duration, timer_ended, &now);
+}

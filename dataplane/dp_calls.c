@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The call table and the verdict cache (see dp_calls.h). Both are rte_hash tables in
+ * lock-free read mode with multi-writer adds; deleted keys go back to the table only after
+ * every worker has passed a quiescent state (rte_hash_rcu_qsbr_add on the data plane's RCU
+ * variable), so a worker holding a key position from a lookup can still read its record.
+ * The main lcore is not an RCU reader: it only deletes, and reads a record right after its
+ * own successful delete (the position cannot be reused before a grace period).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_hash.h>
+#include <rte_jhash.h>
+#include <rte_malloc.h>
+
+#include "dp_calls.h"
+
+static struct {
+	struct rte_hash *calls, *verdicts;
+	struct dp_call *rec;		/* [max key id + 1] */
+	uint64_t *vdata;		/* verdict cache: [max key id + 1], verdict | ms << 8 */
+	uint32_t capacity;
+	uint32_t active[SBC_MAX_TRUNKS];
+} ct;
+
+static struct rte_hash *make(const char *name, uint32_t entries, struct rte_rcu_qsbr *qsv,
+			     int socket)
+{
+	struct rte_hash_parameters p = {
+		.name = name,
+		.entries = entries,
+		.key_len = sizeof(struct dp_key128),
+		.hash_func = rte_jhash,
+		.hash_func_init_val = 0x5bc0ca11,
+		.socket_id = socket,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
+			      RTE_HASH_EXTRA_FLAGS_MULTI_WRITER_ADD,
+	};
+	struct rte_hash_rcu_config rc = { .v = qsv, .mode = RTE_HASH_QSBR_MODE_DQ };
+	struct rte_hash *h = rte_hash_create(&p);
+
+	if (h == NULL)
+		return NULL;
+	if (rte_hash_rcu_qsbr_add(h, &rc) != 0) {
+		rte_hash_free(h);
+		return NULL;
+	}
+	return h;
+}
+
+int dp_calls_init(const struct sbc_config *cfg, struct rte_rcu_qsbr *qsv, int socket)
+{
+	ct.capacity = cfg->calls;
+	ct.calls = make("sbc_calls", cfg->calls, qsv, socket);
+	ct.verdicts = make("sbc_verdicts", cfg->calls, qsv, socket);
+	if (ct.calls == NULL || ct.verdicts == NULL)
+		return -ENOMEM;
+	ct.rec = rte_zmalloc_socket("sbc_call_rec", ((size_t)rte_hash_max_key_id(ct.calls) + 1) *
+				    sizeof(*ct.rec), RTE_CACHE_LINE_SIZE, socket);
+	ct.vdata = rte_zmalloc_socket("sbc_verdict", ((size_t)rte_hash_max_key_id(ct.verdicts) +
+				      1) * sizeof(*ct.vdata), RTE_CACHE_LINE_SIZE, socket);
+	return ct.rec != NULL && ct.vdata != NULL ? 0 : -ENOMEM;
+}
+
+void dp_calls_free(void)
+{
+	rte_hash_free(ct.calls);
+	rte_hash_free(ct.verdicts);
+	rte_free(ct.rec);
+	rte_free(ct.vdata);
+	memset(&ct, 0, sizeof(ct));
+}
+
+static uint64_t mix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	return x ^ (x >> 33);
+}
+
+struct dp_key128 dp_calls_key(const uint8_t *s, uint32_t len, const uint8_t *s2, uint32_t len2,
+			      uint32_t n)
+{
+	uint32_t h[4];
+	struct dp_key128 k;
+
+	rte_jhash_2hashes(s, len, &h[0], &h[1]);
+	h[2] = rte_jhash(s, len, 0x9e3779b9);
+	h[3] = rte_jhash(s, len, 0x7f4a7c15);
+	if (len2 > 0 || n != 0) {	/* the verdict key: CSeq number and branch too */
+		h[0] = rte_jhash(s2, len2, h[0] ^ n);
+		h[2] = rte_jhash(s2, len2, h[2] + n);
+	}
+	k.a = mix(((uint64_t)h[0] << 32) | h[1]);
+	k.b = mix(((uint64_t)h[2] << 32) | h[3]) ^ len;
+	return k;
+}
+
+uint32_t dp_calls_active(uint16_t trunk)
+{
+	return __atomic_load_n(&ct.active[trunk], __ATOMIC_RELAXED);
+}
+
+bool dp_calls_reserve(uint16_t trunk, uint32_t max_calls)
+{
+	uint32_t was = __atomic_fetch_add(&ct.active[trunk], 1, __ATOMIC_RELAXED);
+
+	if (max_calls != 0 && was >= max_calls) {
+		__atomic_fetch_sub(&ct.active[trunk], 1, __ATOMIC_RELAXED);
+		return false;
+	}
+	return true;
+}
+
+void dp_calls_unreserve(uint16_t trunk)
+{
+	__atomic_fetch_sub(&ct.active[trunk], 1, __ATOMIC_RELAXED);
+}
+
+int dp_call_start(const struct dp_key128 *k, uint16_t trunk, bool emergency, uint64_t now_ms,
+		  const uint8_t *call_id, uint32_t call_id_len)
+{
+	struct dp_call *c;
+	int32_t pos;
+
+	if (rte_hash_lookup(ct.calls, k) >= 0)
+		return -EEXIST;
+	pos = rte_hash_add_key(ct.calls, k);
+	if (pos < 0)
+		return -ENOSPC;
+	c = &ct.rec[pos];
+	__atomic_store_n(&c->valid, 0, __ATOMIC_RELAXED);
+	c->trunk = trunk;
+	c->state = DP_CALL_TRYING;
+	c->emergency = emergency;
+	c->start_ms = now_ms;
+	c->ref_a = k->a;
+	c->ref_b = k->b;
+	c->call_id_len = (uint16_t)(call_id_len < SBC_CALL_ID_MAX ? call_id_len : SBC_CALL_ID_MAX);
+	memcpy(c->call_id, call_id, c->call_id_len);
+	__atomic_store_n(&c->valid, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+bool dp_call_exists(const struct dp_key128 *k)
+{
+	return rte_hash_lookup(ct.calls, k) >= 0;
+}
+
+void dp_call_progress(const struct dp_key128 *k, enum dp_call_state st)
+{
+	int32_t pos = rte_hash_lookup(ct.calls, k);
+	uint8_t cur;
+
+	if (pos < 0)
+		return;
+	cur = __atomic_load_n(&ct.rec[pos].state, __ATOMIC_RELAXED);
+	while (cur < st && !__atomic_compare_exchange_n(&ct.rec[pos].state, &cur, (uint8_t)st, true,
+							__ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
+
+bool dp_call_end(const struct dp_key128 *k, struct dp_call *c)
+{
+	int32_t pos = rte_hash_del_key(ct.calls, k);
+
+	if (pos < 0)
+		return false;
+	while (__atomic_load_n(&ct.rec[pos].valid, __ATOMIC_ACQUIRE) == 0)
+		;	/* its starter is between add and publish: a few instructions */
+	*c = ct.rec[pos];
+	__atomic_fetch_sub(&ct.active[c->trunk], 1, __ATOMIC_RELAXED);
+	return true;
+}
+
+enum dp_verdict dp_verdict_get(const struct dp_key128 *k)
+{
+	int32_t pos = rte_hash_lookup(ct.verdicts, k);
+
+	if (pos < 0)
+		return DP_V_NONE;
+	return (enum dp_verdict)(__atomic_load_n(&ct.vdata[pos], __ATOMIC_ACQUIRE) & 0xff);
+}
+
+bool dp_verdict_put(const struct dp_key128 *k, enum dp_verdict v, uint64_t now_ms)
+{
+	int32_t pos = rte_hash_add_key(ct.verdicts, k);
+
+	if (pos < 0)
+		return false;	/* full: a retransmission is judged afresh */
+	__atomic_store_n(&ct.vdata[pos], (uint64_t)v | now_ms << 8, __ATOMIC_RELEASE);
+	return true;
+}
+
+void dp_calls_expire(uint64_t now_ms, uint32_t max_duration_s,
+		     void (*ended)(const struct dp_call *c, uint8_t reason, void *arg), void *arg)
+{
+	const void *key;
+	void *data;
+	uint32_t next = 0;
+	int32_t pos;
+
+	while ((pos = rte_hash_iterate(ct.calls, &key, &data, &next)) >= 0) {
+		const struct dp_call *r = &ct.rec[pos];
+		uint64_t age = now_ms > r->start_ms ? now_ms - r->start_ms : 0;
+		uint8_t reason = SBC_CALL_END_NONE;
+		struct dp_key128 k;
+		struct dp_call c;
+
+		if (__atomic_load_n(&r->valid, __ATOMIC_ACQUIRE) == 0)
+			continue;
+		switch (__atomic_load_n(&r->state, __ATOMIC_RELAXED)) {
+		case DP_CALL_TRYING:
+			if (age > DP_TIMER_B_MS)
+				reason = SBC_CALL_END_TIMER_B;
+			break;
+		case DP_CALL_EARLY:
+			if (age > DP_TIMER_C_MS)
+				reason = SBC_CALL_END_TIMER_B;
+			break;
+		default:
+			if (age > (uint64_t)max_duration_s * 1000)
+				reason = SBC_CALL_END_MAX_DURATION;
+			break;
+		}
+		if (reason == SBC_CALL_END_NONE)
+			continue;
+		memcpy(&k, key, sizeof(k));
+		if (dp_call_end(&k, &c))
+			ended(&c, reason, arg);
+	}
+	next = 0;
+	while ((pos = rte_hash_iterate(ct.verdicts, &key, &data, &next)) >= 0) {
+		uint64_t at = __atomic_load_n(&ct.vdata[pos], __ATOMIC_ACQUIRE) >> 8;
+		struct dp_key128 k;
+
+		if (now_ms > at && now_ms - at > DP_VERDICT_MS) {
+			memcpy(&k, key, sizeof(k));
+			rte_hash_del_key(ct.verdicts, &k);
+		}
+	}
+}
+
+uint32_t dp_calls_capacity(void)
+{
+	return ct.capacity;
+}
+
+uint32_t dp_calls_count(void)
+{
+	int32_t n = ct.calls ? rte_hash_count(ct.calls) : 0;
+
+	return n > 0 ? (uint32_t)n : 0;
+}
+
+uint32_t dp_verdicts_count(void)
+{
+	int32_t n = ct.verdicts ? rte_hash_count(ct.verdicts) : 0;
+
+	return n > 0 ? (uint32_t)n : 0;
+}

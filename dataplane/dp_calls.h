@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Calls in progress, shared by all workers: an rte_hash (lock-free readers, multi-writer,
+ * deletions reclaimed through the data plane's RCU) keyed by a 128-bit hash of the Call-ID,
+ * whose key position indexes a flat array of call records. Plus the verdict cache: the answer
+ * given to an INVITE (Call-ID + CSeq + top branch) for 32 s, so a retransmission gets the
+ * same answer and never a second token. The main lcore expires both (Timer B, Timer C,
+ * maximum duration, 32 s) on the data plane's clock.
+ */
+#ifndef DP_CALLS_H
+#define DP_CALLS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_rcu_qsbr.h>
+
+#include "sbc_channel.h"
+#include "sbc_config.h"
+
+#define DP_TIMER_B_MS 32000u		/* RFC 3261 17.1.1.2: 64 * T1 */
+#define DP_TIMER_C_MS 180000u		/* RFC 3261 16.6: > 3 min once a provisional came */
+#define DP_VERDICT_MS 32000u		/* how long an INVITE's answer is remembered */
+
+struct dp_key128 {
+	uint64_t a, b;
+};
+
+enum dp_call_state { DP_CALL_TRYING, DP_CALL_EARLY, DP_CALL_CONFIRMED };
+
+enum dp_verdict { DP_V_NONE, DP_V_ADMITTED, DP_V_OVER_CPS, DP_V_OVER_CALLS, DP_V_TABLE_FULL };
+
+struct dp_call {
+	uint16_t trunk;
+	uint8_t state;		/* enum dp_call_state, atomic */
+	uint8_t emergency;
+	uint32_t valid;		/* 0 while being filled */
+	uint64_t start_ms;	/* the INVITE, on the data plane's clock */
+	uint64_t ref_a, ref_b;	/* the key, for events the main lcore sends */
+	uint16_t call_id_len;
+	char call_id[SBC_CALL_ID_MAX];
+};
+
+int dp_calls_init(const struct sbc_config *cfg, struct rte_rcu_qsbr *qsv, int socket);
+void dp_calls_free(void);
+
+struct dp_key128 dp_calls_key(const uint8_t *s, uint32_t len, const uint8_t *s2, uint32_t len2,
+			      uint32_t n);
+
+/* Active calls of a trunk (gauge) and the slot counter admission uses. */
+uint32_t dp_calls_active(uint16_t trunk);
+/* Reserve a slot of trunk's max_calls (0 = no cap): false when full. */
+bool dp_calls_reserve(uint16_t trunk, uint32_t max_calls);
+void dp_calls_unreserve(uint16_t trunk);
+
+/* Worker side. start: 0, -EEXIST (already a call: a retransmission), -ENOSPC (table full;
+ * the reservation is kept by the caller, who releases it). */
+int dp_call_start(const struct dp_key128 *k, uint16_t trunk, bool emergency, uint64_t now_ms,
+		  const uint8_t *call_id, uint32_t call_id_len);
+bool dp_call_exists(const struct dp_key128 *k);
+void dp_call_progress(const struct dp_key128 *k, enum dp_call_state st);
+/* End a call: true (and *c filled) when this caller removed it. */
+bool dp_call_end(const struct dp_key128 *k, struct dp_call *c);
+
+enum dp_verdict dp_verdict_get(const struct dp_key128 *k);
+bool dp_verdict_put(const struct dp_key128 *k, enum dp_verdict v, uint64_t now_ms);
+
+/* Main lcore: expire calls and verdicts; ended() is called for each call ended here. */
+void dp_calls_expire(uint64_t now_ms, uint32_t max_duration_s,
+		     void (*ended)(const struct dp_call *c, uint8_t reason, void *arg), void *arg);
+
+/* Capacity and use, for the stats socket. */
+uint32_t dp_calls_capacity(void);
+uint32_t dp_calls_count(void);
+uint32_t dp_verdicts_count(void);
+
+#endif
