@@ -38,12 +38,13 @@ enum dp_drop dp_reply_in_place(struct dp_worker *w, struct rte_mbuf *m, const st
 /* Calls ended by the main lcore (timers), per trunk and reason, for the stats socket. */
 uint64_t dp_admit_main_ended(uint32_t trunk, unsigned int reason);
 
-/* The packet's time on the data plane's clock (the test clock reads the rx timestamp). */
+/* The packet's time on the data plane's clock. The test clock reads the rx timestamp as
+ * microseconds (net_pcap's unit: the pcap record's time). */
 static inline uint64_t dp_pkt_time(const struct rte_mbuf *m, uint64_t now_ns)
 {
 	if (likely(!dp.test_clock) || !(m->ol_flags & dp.ts_flag))
 		return now_ns;
-	uint64_t t = *RTE_MBUF_DYNFIELD(m, dp.ts_offset, const uint64_t *);
+	uint64_t t = *RTE_MBUF_DYNFIELD(m, dp.ts_offset, const uint64_t *) * 1000;
 	uint64_t seen = __atomic_load_n(&dp.test_now_ns, __ATOMIC_RELAXED);
 
 	while (t > seen && !__atomic_compare_exchange_n(&dp.test_now_ns, &seen, t, true,

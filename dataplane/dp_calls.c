@@ -85,7 +85,7 @@ static uint64_t mix(uint64_t x)
 struct dp_key128 dp_calls_key(const uint8_t *s, uint32_t len, const uint8_t *s2, uint32_t len2,
 			      uint32_t n)
 {
-	uint32_t h[4];
+	uint32_t h[4] = { 0x2545f491, 0x6a09e667, 0, 0 };	/* seeds in, hashes out */
 	struct dp_key128 k;
 
 	rte_jhash_2hashes(s, len, &h[0], &h[1]);

@@ -101,14 +101,19 @@ int dp_port_setup(struct dp *d)
 	}
 	if (wi.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM)
 		wconf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
+	/* net_pcap stamps every frame with its pcap time (microseconds) without advertising
+	 * the offload; other PMDs need it asked for. */
 	if (d->test_clock) {
-		if (!(wi.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP) ||
-		    rte_mbuf_dyn_rx_timestamp_register(&d->ts_offset, &d->ts_flag) != 0) {
+		if (strcmp(wi.driver_name, "net_pcap") != 0 &&
+		    !(wi.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP)) {
 			fprintf(stderr, "sbc-dataplane: --test-clock: wire port %s (driver %s) gives no "
 				"rx timestamps\n", d->cfg.wire, wi.driver_name);
 			return -ENOTSUP;
 		}
-		wconf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
+		if (rte_mbuf_dyn_rx_timestamp_register(&d->ts_offset, &d->ts_flag) != 0)
+			return -ENOTSUP;
+		if (wi.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP)
+			wconf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
 	}
 	if ((rc = start_port(d->wire_port, "wire", d->wire_queues, &wconf, d->pool)) != 0)
 		return rc;
