@@ -41,6 +41,26 @@ for d in ('rfc4475', 'rfc5118', 'sofia-sip-tests', 'kamailio-test-sip', 'cve-poc
 print('fuzz: %d seeds' % n)
 PY
 	else
+		if [ "$target" = fuzz_sip_scan ]; then
+			# PROTOS c07-sip: every case's INVITE, placeholders filled the way the packet
+			# suite fills them (its own function, imported)
+			/usr/bin/python3 - "$src/tests/packet" "$corpus" <<'PY' || true
+import os, sys, tempfile
+sys.path.insert(0, sys.argv[1])
+import sbc_packet_test as t
+try:
+    cases = t.protos_invites(tempfile.mkdtemp(prefix='protos-'))
+except t.Skip as e:
+    print('fuzz: no PROTOS seeds (%s)' % e)
+    sys.exit(0)
+n = 0
+for num, inv in cases:
+    if len(inv) <= 65535:
+        open(os.path.join(sys.argv[2], 'protos-%04d' % num), 'wb').write(inv)
+        n += 1
+print('fuzz: %d PROTOS seeds' % n)
+PY
+		fi
 		for d in rfc4475 rfc5118 sofia-sip-tests kamailio-test-sip cve-pocs; do
 			[ -d "$seeds/$d" ] || continue
 			find "$seeds/$d" -type f | while read -r f; do
@@ -54,6 +74,8 @@ else
 fi
 # -max_total_time bounds the run; crashes exit non-zero and leave crash-* files in $out
 cd "$out/fuzz-$target"
-"$bin" -max_total_time="$secs" -max_len=4096 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+maxlen=4096
+[ "$target" = fuzz_sip_scan ] && maxlen=65535
+"$bin" -max_total_time="$secs" -max_len="$maxlen" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 	"$corpus" 2>&1 | grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss|==|SUMMARY|fuzz:|INFO: seed)" || true
 exit "${PIPESTATUS[0]}"

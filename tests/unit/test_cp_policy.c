@@ -88,7 +88,7 @@ static void rec_bad(void *arg, const char *v, size_t l, const char *why)
 
 static void read_acl(struct cp_trunk *t, const char **vals, size_t n)
 {
-	size_t lens[64];
+	size_t lens[64] = { 0 };
 
 	for (size_t i = 0; i < n; i++)
 		lens[i] = strlen(vals[i]);
