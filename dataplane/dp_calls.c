@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include <rte_hash.h>
-#include <rte_jhash.h>
 #include <rte_malloc.h>
 
 #include "dp_calls.h"
@@ -22,8 +21,18 @@ static struct {
 	struct dp_call *rec;		/* [max key id + 1] */
 	uint64_t *vdata;		/* verdict cache: [max key id + 1], verdict | ms << 8 */
 	uint32_t capacity;
+	uint32_t vcount;		/* verdicts held (adds - deletes) */
 	uint32_t active[SBC_MAX_TRUNKS];
 } ct;
+
+/* The keys are hashes already: the table just takes 32 of their bits. */
+static uint32_t key_hash(const void *key, uint32_t len, uint32_t init)
+{
+	const struct dp_key128 *k = key;
+
+	(void)len;
+	return (uint32_t)(k->a ^ (k->a >> 32)) ^ init;
+}
 
 static struct rte_hash *make(const char *name, uint32_t entries, struct rte_rcu_qsbr *qsv,
 			     int socket)
@@ -32,7 +41,7 @@ static struct rte_hash *make(const char *name, uint32_t entries, struct rte_rcu_
 		.name = name,
 		.entries = entries,
 		.key_len = sizeof(struct dp_key128),
-		.hash_func = rte_jhash,
+		.hash_func = key_hash,
 		.hash_func_init_val = 0x5bc0ca11,
 		.socket_id = socket,
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
@@ -73,7 +82,7 @@ void dp_calls_free(void)
 	memset(&ct, 0, sizeof(ct));
 }
 
-static uint64_t mix(uint64_t x)
+static inline uint64_t mix(uint64_t x)
 {
 	x ^= x >> 33;
 	x *= 0xff51afd7ed558ccdull;
@@ -82,21 +91,38 @@ static uint64_t mix(uint64_t x)
 	return x ^ (x >> 33);
 }
 
+/* Two independent 64-bit lanes over 8-byte words: one pass for a 128-bit key. */
+static inline void hash128(const uint8_t *s, uint32_t len, uint64_t *a, uint64_t *b)
+{
+	uint64_t x = *a, y = *b, w;
+	uint32_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, s + i, 8);
+		x = (x ^ w) * 0x9e3779b97f4a7c15ull;
+		x ^= x >> 29;
+		y = (y + w) * 0xbf58476d1ce4e5b9ull;
+		y ^= y >> 31;
+	}
+	w = 0;
+	memcpy(&w, s + i, len - i);
+	x = mix(x ^ w ^ ((uint64_t)len << 56));
+	y = mix(y + w + len);
+	*a = x;
+	*b = y;
+}
+
 struct dp_key128 dp_calls_key(const uint8_t *s, uint32_t len, const uint8_t *s2, uint32_t len2,
 			      uint32_t n)
 {
-	uint32_t h[4] = { 0x2545f491, 0x6a09e667, 0, 0 };	/* seeds in, hashes out */
-	struct dp_key128 k;
+	struct dp_key128 k = { 0x2545f4914f6cdd1dull, 0x6a09e667f3bcc908ull };
 
-	rte_jhash_2hashes(s, len, &h[0], &h[1]);
-	h[2] = rte_jhash(s, len, 0x9e3779b9);
-	h[3] = rte_jhash(s, len, 0x7f4a7c15);
+	hash128(s, len, &k.a, &k.b);
 	if (len2 > 0 || n != 0) {	/* the verdict key: CSeq number and branch too */
-		h[0] = rte_jhash(s2, len2, h[0] ^ n);
-		h[2] = rte_jhash(s2, len2, h[2] + n);
+		k.a ^= n;
+		k.b += n;
+		hash128(s2, len2, &k.a, &k.b);
 	}
-	k.a = mix(((uint64_t)h[0] << 32) | h[1]);
-	k.b = mix(((uint64_t)h[2] << 32) | h[3]) ^ len;
 	return k;
 }
 
@@ -188,10 +214,16 @@ enum dp_verdict dp_verdict_get(const struct dp_key128 *k)
 
 bool dp_verdict_put(const struct dp_key128 *k, enum dp_verdict v, uint64_t now_ms)
 {
-	int32_t pos = rte_hash_add_key(ct.verdicts, k);
+	int32_t pos;
 
+	/* Nearly full (an INVITE flood over a cap): skip the insert rather than pay the cuckoo
+	 * search of a full table on every refusal; a retransmission is then judged afresh. */
+	if (__atomic_load_n(&ct.vcount, __ATOMIC_RELAXED) >= ct.capacity / 8 * 7)
+		return false;
+	pos = rte_hash_add_key(ct.verdicts, k);
 	if (pos < 0)
-		return false;	/* full: a retransmission is judged afresh */
+		return false;
+	__atomic_fetch_add(&ct.vcount, 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&ct.vdata[pos], (uint64_t)v | now_ms << 8, __ATOMIC_RELEASE);
 	return true;
 }
@@ -240,7 +272,8 @@ void dp_calls_expire(uint64_t now_ms, uint32_t max_duration_s,
 
 		if (now_ms > at && now_ms - at > DP_VERDICT_MS) {
 			memcpy(&k, key, sizeof(k));
-			rte_hash_del_key(ct.verdicts, &k);
+			if (rte_hash_del_key(ct.verdicts, &k) >= 0)
+				__atomic_fetch_sub(&ct.vcount, 1, __ATOMIC_RELAXED);
 		}
 	}
 }

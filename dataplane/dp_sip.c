@@ -7,8 +7,12 @@
  */
 #include "dp_sip.h"
 
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 const char *const dp_sip_err_text[DP_SIP_ERR_MAX] = {
 #define DP_SIP_ERR_TEXT(e, text) [DP_SIP_ERR_##e] = text,
@@ -27,12 +31,21 @@ static inline bool is_lws(uint8_t c)
 	return is_ws(c) || c == '\r' || c == '\n';
 }
 
+/* Character classes by table: one load per byte in the loops that see every byte. */
+enum { C_TOKEN = 1, C_QUOTE = 2, C_BSLASH = 4, C_LT = 8, C_GT = 16 };
+
+static const uint8_t cls[256] = {
+#define T3(a, b, c) [a] = C_TOKEN, [b] = C_TOKEN, [c] = C_TOKEN
+	['a' ... 'z'] = C_TOKEN, ['A' ... 'Z'] = C_TOKEN, ['0' ... '9'] = C_TOKEN,
+	T3('-', '.', '!'), T3('%', '*', '_'), T3('+', '`', '\''), ['~'] = C_TOKEN,
+	['"'] = C_QUOTE, ['\\'] = C_BSLASH, ['<'] = C_LT, ['>'] = C_GT,
+#undef T3
+};
+
 /* RFC 3261 25.1 token characters */
-static bool is_token(uint8_t c)
+static inline bool is_token(uint8_t c)
 {
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-		return true;
-	return c != 0 && strchr("-.!%*_+`'~", c) != NULL;
+	return cls[c] & C_TOKEN;
 }
 
 bool dp_span_eq(const uint8_t *msg, struct dp_span s, const char *lit)
@@ -40,9 +53,49 @@ bool dp_span_eq(const uint8_t *msg, struct dp_span s, const char *lit)
 	return s.len == strlen(lit) && memcmp(msg + s.off, lit, s.len) == 0;
 }
 
-static bool span_ieq(const uint8_t *msg, struct dp_span s, const char *lit)
+
+/* The headers the scanner reads. */
+enum hdr { H_OTHER, H_VIA, H_CALL_ID, H_CSEQ, H_FROM, H_TO, H_CLEN, H_CTYPE };
+
+/* Case-insensitive equality of a token with a lowercase literal of letters and '-' only:
+ * for token characters, (c | 0x20) matches such a literal exactly when c does. */
+static inline bool tok_ieq(const uint8_t *s, const char *lit, uint32_t n)
 {
-	return s.len == strlen(lit) && strncasecmp((const char *)msg + s.off, lit, s.len) == 0;
+	for (uint32_t i = 0; i < n; i++)
+		if ((s[i] | 0x20) != (uint8_t)lit[i])
+			return false;
+	return true;
+}
+
+/* One comparison at most per header line: by length, then the literal. */
+static inline enum hdr header_id(const uint8_t *n, uint32_t len)
+{
+	switch (len) {
+	case 1:
+		switch (n[0] | 0x20) {
+		case 'v': return H_VIA;
+		case 'i': return H_CALL_ID;
+		case 'f': return H_FROM;
+		case 't': return H_TO;
+		case 'l': return H_CLEN;
+		case 'c': return H_CTYPE;
+		default: return H_OTHER;
+		}
+	case 2:
+		return tok_ieq(n, "to", 2) ? H_TO : H_OTHER;
+	case 3:
+		return tok_ieq(n, "via", 3) ? H_VIA : H_OTHER;
+	case 4:
+		return tok_ieq(n, "cseq", 4) ? H_CSEQ : tok_ieq(n, "from", 4) ? H_FROM : H_OTHER;
+	case 7:
+		return tok_ieq(n, "call-id", 7) ? H_CALL_ID : H_OTHER;
+	case 12:
+		return tok_ieq(n, "content-type", 12) ? H_CTYPE : H_OTHER;
+	case 14:
+		return tok_ieq(n, "content-length", 14) ? H_CLEN : H_OTHER;
+	default:
+		return H_OTHER;
+	}
 }
 
 static uint32_t line_end(const uint8_t *m, uint32_t len, uint32_t p)
@@ -71,8 +124,39 @@ uint32_t dp_sip_find_unquoted(const uint8_t *msg, struct dp_span v, char c, uint
 	int angle = 0;
 
 	for (uint32_t i = from; i < v.len; i++) {
-		uint8_t ch = s[i];
+		uint8_t ch;
 
+#ifdef __SSE2__
+		/* outside quotes and brackets, skip 16 bytes at a time that hold nothing special */
+		if (!q && angle == 0) {
+			const __m128i sq = _mm_set1_epi8('"'), sb = _mm_set1_epi8('\\');
+			const __m128i sl = _mm_set1_epi8('<'), sg = _mm_set1_epi8('>');
+			const __m128i sc = _mm_set1_epi8(c);
+
+			while (i + 16 <= v.len) {
+				__m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+				__m128i hit = _mm_or_si128(
+					_mm_or_si128(_mm_cmpeq_epi8(x, sq), _mm_cmpeq_epi8(x, sb)),
+					_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, sl),
+								  _mm_cmpeq_epi8(x, sg)),
+						     _mm_cmpeq_epi8(x, sc)));
+				int mask = _mm_movemask_epi8(hit);
+
+				if (mask != 0) {
+					i += (uint32_t)__builtin_ctz((unsigned int)mask);
+					break;
+				}
+				i += 16;
+			}
+			if (i >= v.len)
+				break;
+		}
+#endif
+		ch = s[i];
+
+		/* the common byte: not special and not the one looked for */
+		if (!(cls[ch] & (C_QUOTE | C_BSLASH | C_LT | C_GT)) && ch != (uint8_t)c)
+			continue;
 		if (q) {
 			if (ch == '\\' && i + 1 < v.len)
 				i++;
@@ -108,7 +192,7 @@ bool dp_sip_param(const uint8_t *msg, struct dp_span v, const char *name, struct
 		ne = eq;
 		while (ne > b && is_ws(s[ne - 1]))
 			ne--;
-		if (span_ieq(msg, (struct dp_span){ v.off + b, ne - b }, name)) {
+		if (ne - b == strlen(name) && tok_ieq(s + b, name, ne - b)) {
 			if (val != NULL) {
 				uint32_t vb = eq < e ? eq + 1 : e, ve = e;
 
@@ -217,7 +301,7 @@ enum dp_sip_err dp_sip_scan(const uint8_t *m, uint32_t len, struct dp_sip_msg *s
 	uint32_t e, p;
 	enum dp_sip_err rc;
 
-	memset(sm, 0, sizeof(*sm));
+	memset(sm, 0, offsetof(struct dp_sip_msg, via));
 	if (len == 0)
 		return DP_SIP_ERR_START_LINE;
 	e = line_end(m, len, 0);
@@ -265,7 +349,10 @@ enum dp_sip_err dp_sip_scan(const uint8_t *m, uint32_t len, struct dp_sip_msg *s
 			value.len--;
 		p = skip_eol(m, len, e);
 
-		if (span_ieq(m, name, "Via") || span_ieq(m, name, "v")) {
+		switch (header_id(m + name.off, name.len)) {
+		case H_OTHER:
+			continue;
+		case H_VIA:
 			if (value.len == 0)
 				return DP_SIP_ERR_VIA;
 			if (sm->n_via == 0) {
@@ -280,10 +367,12 @@ enum dp_sip_err dp_sip_scan(const uint8_t *m, uint32_t len, struct dp_sip_msg *s
 				sm->via[sm->n_via] = value;
 			if (sm->n_via < UINT16_MAX)
 				sm->n_via++;
-		} else if (span_ieq(m, name, "Call-ID") || span_ieq(m, name, "i")) {
+			break;
+		case H_CALL_ID:
 			n_callid++;
 			sm->call_id = value;
-		} else if (span_ieq(m, name, "CSeq")) {
+			break;
+		case H_CSEQ: {
 			uint32_t i = 0;
 
 			n_cseq++;
@@ -299,20 +388,26 @@ enum dp_sip_err dp_sip_scan(const uint8_t *m, uint32_t len, struct dp_sip_msg *s
 			for (uint32_t k = 0; k < sm->cseq_method.len; k++)
 				if (!is_token(m[sm->cseq_method.off + k]))
 					return DP_SIP_ERR_CSEQ;
-		} else if (span_ieq(m, name, "From") || span_ieq(m, name, "f")) {
+			break;
+		}
+		case H_FROM:
 			n_from++;
 			sm->from = value;
-		} else if (span_ieq(m, name, "To") || span_ieq(m, name, "t")) {
+			break;
+		case H_TO:
 			n_to++;
 			sm->to = value;
-		} else if (span_ieq(m, name, "Content-Length") || span_ieq(m, name, "l")) {
+			break;
+		case H_CLEN:
 			n_clen++;
 			if (!parse_uint(m, value, 0xffffffffu, &sm->content_length))
 				return DP_SIP_ERR_CONTENT_LENGTH;
 			sm->has_content_length = true;
-		} else if (span_ieq(m, name, "Content-Type") || span_ieq(m, name, "c")) {
+			break;
+		case H_CTYPE:
 			n_ctype++;
 			sm->content_type = value;
+			break;
 		}
 	}
 

@@ -52,7 +52,6 @@ struct dp_sip_msg {
 	uint32_t cseq;
 	struct dp_span cseq_method;
 	uint16_t n_via;			/* Via header fields (each may hold several values) */
-	struct dp_span via[DP_SIP_MAX_VIA];	/* the first ones' values, folding still inside */
 	struct dp_span via_top;		/* first value of the first Via field */
 	struct dp_span branch;		/* its branch parameter */
 	struct dp_span from, from_tag;
@@ -61,6 +60,8 @@ struct dp_sip_msg {
 	bool has_content_length;
 	uint32_t content_length;
 	uint32_t body_off, body_len;	/* body as the datagram carries it (RFC 3261 18.3) */
+	/* last, so the scanner clears only what comes before: via[i] is set for i < n_via */
+	struct dp_span via[DP_SIP_MAX_VIA];	/* the first ones' values, folding still inside */
 };
 
 /* Scan msg[0..len). Returns DP_SIP_ERR_OK with *m filled, or the first defect found. */
