@@ -49,6 +49,9 @@ struct dp_trunk_stats {
 	uint64_t ended[SBC_CALL_END_MAX];	/* calls ended, by reason (main lcore's too) */
 };
 
+struct rte_ip_frag_tbl;
+struct rte_ip_frag_death_row;
+
 struct dp_worker {
 	unsigned int id;	/* RCU thread id, index in dp.workers */
 	unsigned int lcore;
@@ -66,6 +69,14 @@ struct dp_worker {
 	uint64_t malformed[DP_SIP_ERR_MAX];	/* scanner verdicts on listed SIP */
 	uint64_t call_events_lost;	/* the event ring to the main lcore was full */
 	struct rte_ring *events;	/* call events for the main lcore (SP/SC, sbc_msg_call) */
+	/* IP reassembly (dp_frag.c) */
+	struct rte_ip_frag_tbl *frag_tbl;
+	struct rte_ip_frag_death_row *frag_dr;
+	uint64_t frag_in;		/* fragments fed to reassembly */
+	uint64_t frag_datagrams;	/* datagrams it completed */
+	uint64_t frag_absorbed;		/* fragments merged into them beyond the first */
+	uint64_t frag_last_expire;	/* TSC */
+	uint8_t *big;			/* a reassembled datagram, linear */
 	char scratch[2048];	/* response text being built */
 } __rte_cache_aligned;
 

@@ -31,17 +31,17 @@ uint64_t dp_admit_main_ended(uint32_t trunk, unsigned int reason)
 	return __atomic_load_n(&main_ended[trunk][reason], __ATOMIC_RELAXED);
 }
 
-enum dp_drop dp_reply_in_place(struct dp_worker *w, struct rte_mbuf *m, const struct dp_pkt *p,
-			       const struct dp_sip_msg *sm, int code, const char *reason,
-			       const char *extra, enum dp_drop fail)
+enum dp_drop dp_reply_in_place(struct dp_worker *w, struct rte_mbuf *m, const uint8_t *frame,
+			       const struct dp_pkt *p, const struct dp_sip_msg *sm, int code,
+			       const char *reason, const char *extra, enum dp_drop fail)
 {
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
-	const uint8_t *sip = f + p->payload_off;
+	const uint8_t *sip = frame + p->payload_off;
 	struct dp_sip_source src;
 	uint16_t dport = 5060;
 	int n;
 
-	if (p->frag != DP_FRAG_NONE || p->proto != DP_PROTO_UDP || !rte_pktmbuf_is_contiguous(m))
+	if (p->frag != DP_FRAG_NONE || p->proto != DP_PROTO_UDP)
 		return fail;
 	src.family = p->l3 == DP_L3_IPV4 ? 4 : 6;
 	memcpy(src.addr, p->src, src.family == 4 ? 4 : 16);
@@ -58,7 +58,13 @@ enum dp_drop dp_reply_in_place(struct dp_worker *w, struct rte_mbuf *m, const st
 			   w->scratch, (uint32_t)n, dport);
 	if (n < 0)
 		return fail;
-	m->data_len = m->pkt_len = (uint32_t)n;
+	if (m->next != NULL) {	/* a reassembled request: the response fits the first segment */
+		rte_pktmbuf_free(m->next);
+		m->next = NULL;
+		m->nb_segs = 1;
+	}
+	m->data_len = (uint16_t)n;
+	m->pkt_len = (uint32_t)n;
 	m->ol_flags = 0;
 	return DP_DROP_NONE;
 }
@@ -132,9 +138,9 @@ static void track(struct dp_worker *w, const uint8_t *msg, const struct dp_sip_m
 }
 
 /* Refuse a new call: the same answer for its retransmissions; 503 or silence. */
-static enum dp_admit refuse(struct dp_worker *w, struct rte_mbuf *m, const struct dp_pkt *p,
-			    const struct dp_sip_msg *sm, uint32_t trunk, enum dp_verdict v,
-			    enum dp_drop *why)
+static enum dp_admit refuse(struct dp_worker *w, struct rte_mbuf *m, const uint8_t *frame,
+			    const struct dp_pkt *p, const struct dp_sip_msg *sm, uint32_t trunk,
+			    enum dp_verdict v, enum dp_drop *why)
 {
 	enum dp_drop silent = v == DP_V_OVER_CPS ? DP_DROP_OVER_CPS :
 			      v == DP_V_OVER_CALLS ? DP_DROP_OVER_CALLS : DP_DROP_CALL_TABLE_FULL;
@@ -143,14 +149,16 @@ static enum dp_admit refuse(struct dp_worker *w, struct rte_mbuf *m, const struc
 		*why = silent;
 		return DP_ADMIT_DROP;
 	}
-	*why = dp_reply_in_place(w, m, p, sm, 503, "Service Unavailable", dp.retry_after, silent);
+	*why = dp_reply_in_place(w, m, frame, p, sm, 503, "Service Unavailable", dp.retry_after,
+				 silent);
 	return *why == DP_DROP_NONE ? DP_ADMIT_REPLY : DP_ADMIT_DROP;
 }
 
-static enum dp_admit new_call(struct dp_worker *w, struct rte_mbuf *m, const struct dp_pkt *p,
-			      const uint8_t *msg, const struct dp_sip_msg *sm, uint32_t trunk,
+static enum dp_admit new_call(struct dp_worker *w, struct rte_mbuf *m, const uint8_t *frame,
+			      const struct dp_pkt *p, const struct dp_sip_msg *sm, uint32_t trunk,
 			      uint64_t now_ns, enum dp_drop *why)
 {
+	const uint8_t *msg = frame + p->payload_off;
 	struct dp_trunk_stats *ts = &w->trunk_stats[trunk];
 	struct dp_key128 call = dp_calls_key(msg + sm->call_id.off, sm->call_id.len, NULL, 0, 0);
 	struct dp_key128 vk = dp_calls_key(msg + sm->call_id.off, sm->call_id.len,
@@ -173,7 +181,7 @@ static enum dp_admit new_call(struct dp_worker *w, struct rte_mbuf *m, const str
 		dp_count(&ts->retransmissions, 1);
 		if (v == DP_V_ADMITTED)
 			return DP_ADMIT_PASS;	/* admitted and already over: the B2BUA absorbs it */
-		return refuse(w, m, p, sm, trunk, v, why);
+		return refuse(w, m, frame, p, sm, trunk, v, why);
 	}
 	if (!emergency) {
 		if (!dp_cps_take(&dp.cps_tat[trunk], now_ns, cps, burst)) {
@@ -217,18 +225,17 @@ static enum dp_admit new_call(struct dp_worker *w, struct rte_mbuf *m, const str
 
 refused:
 	dp_verdict_put(&vk, v, now_ns / 1000000);
-	return refuse(w, m, p, sm, trunk, v, why);
+	return refuse(w, m, frame, p, sm, trunk, v, why);
 }
 
-enum dp_admit dp_admit_wire(struct dp_worker *w, struct rte_mbuf *m, const struct dp_pkt *p,
-			    uint32_t trunk, uint64_t now_ns, enum dp_drop *why)
+enum dp_admit dp_admit_wire(struct dp_worker *w, struct rte_mbuf *m, const uint8_t *frame,
+			    const struct dp_pkt *p, uint32_t trunk, uint64_t now_ns,
+			    enum dp_drop *why)
 {
-	const uint8_t *msg = rte_pktmbuf_mtod(m, const uint8_t *) + p->payload_off;
+	const uint8_t *msg = frame + p->payload_off;
 	struct dp_sip_msg sm;
 	enum dp_sip_err e;
 
-	if (!rte_pktmbuf_is_contiguous(m))
-		return DP_ADMIT_PASS;	/* cannot happen for what net PMDs give us at 1500 MTU */
 	now_ns = dp_pkt_time(m, now_ns);
 	e = dp_sip_scan(msg, p->payload_len, &sm);
 	if (e != DP_SIP_ERR_OK) {
@@ -238,7 +245,7 @@ enum dp_admit dp_admit_wire(struct dp_worker *w, struct rte_mbuf *m, const struc
 		return DP_ADMIT_DROP;
 	}
 	if (sm.is_request && sm.to_tag.len == 0 && dp_span_eq(msg, sm.method, "INVITE"))
-		return new_call(w, m, p, msg, &sm, trunk, now_ns, why);
+		return new_call(w, m, frame, p, &sm, trunk, now_ns, why);
 	track(w, msg, &sm, now_ns);
 	return DP_ADMIT_PASS;
 }

@@ -18,22 +18,26 @@
 enum dp_admit { DP_ADMIT_PASS, DP_ADMIT_REPLY, DP_ADMIT_DROP };
 
 /*
- * Listed UDP SIP from the wire (trunk known). PASS: to the exception port; REPLY: m now holds
- * a response for the wire (503); DROP: *why says why.
+ * Listed UDP SIP from the wire (trunk known); frame is the datagram, linear (the mbuf's data,
+ * or a reassembled chain's copy) and p its parse. PASS: to the exception port; REPLY: m now
+ * holds a response for the wire (503); DROP: *why says why.
  */
-enum dp_admit dp_admit_wire(struct dp_worker *w, struct rte_mbuf *m, const struct dp_pkt *p,
-			    uint32_t trunk, uint64_t now_ns, enum dp_drop *why);
+enum dp_admit dp_admit_wire(struct dp_worker *w, struct rte_mbuf *m, const uint8_t *frame,
+			    const struct dp_pkt *p, uint32_t trunk, uint64_t now_ns,
+			    enum dp_drop *why);
 
 /* SIP the kernel side sends out (BYE, CANCEL, responses): ends or advances calls. */
 void dp_admit_from_kernel(struct dp_worker *w, struct rte_mbuf *m, uint64_t now_ns);
 
 /*
- * Turn the UDP request in m into a response in place: sm is the scanned request (NULL: scan
- * it here). DP_DROP_NONE when m holds the response, else the drop reason for m.
+ * Turn the UDP request in m into a response in place: frame is the request datagram (linear),
+ * sm the scanned request (NULL: scan it here). The response is written over m's first
+ * segment; the rest of a chain is freed. DP_DROP_NONE when m holds the response, else the
+ * drop reason for m.
  */
-enum dp_drop dp_reply_in_place(struct dp_worker *w, struct rte_mbuf *m, const struct dp_pkt *p,
-			       const struct dp_sip_msg *sm, int code, const char *reason,
-			       const char *extra, enum dp_drop fail);
+enum dp_drop dp_reply_in_place(struct dp_worker *w, struct rte_mbuf *m, const uint8_t *frame,
+			       const struct dp_pkt *p, const struct dp_sip_msg *sm, int code,
+			       const char *reason, const char *extra, enum dp_drop fail);
 
 /* Calls ended by the main lcore (timers), per trunk and reason, for the stats socket. */
 uint64_t dp_admit_main_ended(uint32_t trunk, unsigned int reason);

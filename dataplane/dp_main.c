@@ -22,6 +22,7 @@
 
 #include "dp.h"
 #include "dp_calls.h"
+#include "dp_frag.h"
 #include "dp_channel.h"
 
 struct dp dp;
@@ -87,6 +88,8 @@ static int setup_workers(void)
 			if (w->events == NULL)
 				return -ENOMEM;
 		}
+		if (dp_frag_setup(w, &dp.cfg, socket) != 0)
+			return -ENOMEM;
 		w->id = i;
 		w->lcore = lcore;
 		dp.workers[i++] = w;
@@ -292,6 +295,8 @@ int main(int argc, char **argv)
 		rte_eal_wait_lcore(lcore);
 	dp_port_close(&dp);
 	dp_channel_close();
+	for (unsigned int i = 0; i < dp.n_workers; i++)
+		dp_frag_free(dp.workers[i]);
 	printf("sbc-dataplane: stopped (signal %d)\n", (int)quit_signal);
 	rc = 0;
 out:

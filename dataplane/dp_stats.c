@@ -96,6 +96,22 @@ static int cmd_stats(const char *cmd __rte_unused, const char *params __rte_unus
 		rte_tel_data_add_dict_u64(d, "calls_capacity", dp_calls_capacity());
 		rte_tel_data_add_dict_u64(d, "verdicts_cached", dp_verdicts_count());
 		rte_tel_data_add_dict_u64(d, "call_events_lost", lost);
+		{
+			uint64_t in = 0, dg = 0, ab = 0, gone = 0;
+
+			for (unsigned int i = 0; i < dp.n_workers; i++) {
+				const struct dp_worker *w = dp.workers[i];
+
+				in += rd(&w->frag_in);
+				dg += rd(&w->frag_datagrams);
+				ab += rd(&w->frag_absorbed);
+				gone += rd(&w->stats.drops[DP_DROP_FRAG_REASSEMBLY]);
+			}
+			rte_tel_data_add_dict_u64(d, "frags_in", in);
+			rte_tel_data_add_dict_u64(d, "frags_reassembled", dg);
+			rte_tel_data_add_dict_u64(d, "frags_absorbed", ab);
+			rte_tel_data_add_dict_u64(d, "frags_pending", in - dg - ab - gone);
+		}
 		rte_tel_data_add_dict_string(d, "clock", dp.test_clock ? "test (rx timestamps)" : "tsc");
 	}
 	return 0;

@@ -12,10 +12,11 @@
 
 #include "dp.h"
 #include "dp_admit.h"
+#include "dp_frag.h"
 #include "dp_parse.h"
 #include "dp_sip_reply.h"
 
-enum verdict { V_DROP, V_EXCEPTION, V_WIRE };
+enum verdict { V_DROP, V_EXCEPTION, V_WIRE, V_HELD };
 
 struct burst_out {
 	struct rte_mbuf *exc[DP_BURST * 2];
@@ -70,7 +71,8 @@ static enum dp_drop reject(struct dp_worker *w, struct rte_mbuf *m, const struct
 		return DP_DROP_SIP_UNLISTED;
 	if (!reject_token(w))
 		return DP_DROP_REJECT_RATELIMITED;
-	return dp_reply_in_place(w, m, p, NULL, 403, "Forbidden", NULL, DP_DROP_SIP_UNLISTED);
+	return dp_reply_in_place(w, m, rte_pktmbuf_mtod(m, const uint8_t *), p, NULL, 403,
+				 "Forbidden", NULL, DP_DROP_SIP_UNLISTED);
 }
 
 /* Allowlist lookup result (a rule slot) -> trunk id, counting the rule's hit. */
@@ -82,10 +84,48 @@ static inline uint32_t slot_trunk(struct dp_worker *w, uint32_t slot)
 	return dp_acl_slot_trunk[slot];
 }
 
-/* Classify one frame from the wire. Sets *trunk for SIP passed on. */
-static enum verdict classify(struct dp_worker *w, const struct dp_acl_bank *acl,
-			     struct rte_mbuf *m, uint64_t now_ns, enum dp_drop *why, uint32_t *trunk)
+/* Listed SIP over UDP (frame: the datagram, linear): admission decides. */
+static enum verdict admit(struct dp_worker *w, struct rte_mbuf *m, const uint8_t *frame,
+			  const struct dp_pkt *p, uint32_t t, uint64_t now_ns, enum dp_drop *why)
 {
+	switch (dp_admit_wire(w, m, frame, p, t, now_ns, why)) {
+	case DP_ADMIT_PASS:
+		return V_EXCEPTION;
+	case DP_ADMIT_REPLY:
+		return V_WIRE;
+	default:
+		return V_DROP;
+	}
+}
+
+/* A datagram reassembled from listed fragments: classified as if it had come whole. */
+static enum verdict reassembled(struct dp_worker *w, struct rte_mbuf *m, uint64_t now_ns,
+				enum dp_drop *why, uint32_t t)
+{
+	const uint8_t *f = rte_pktmbuf_read(m, 0, m->pkt_len, w->big);
+	struct dp_pkt p;
+
+	if (f == NULL || m->pkt_len > DP_FRAG_BIG) {
+		*why = DP_DROP_FRAG_REASSEMBLY;
+		return V_DROP;
+	}
+	*why = dp_parse(f, m->pkt_len, false, &p);
+	if (*why != DP_DROP_NONE)
+		return V_DROP;
+	if (p.proto != DP_PROTO_UDP || p.dport != dp.cfg.sip_port) {
+		*why = DP_DROP_PORT_CLOSED;
+		return V_DROP;
+	}
+	return admit(w, m, f, &p, t, now_ns, why);
+}
+
+/* Classify one frame from the wire. Sets *trunk for SIP passed on. *mp may be replaced (a
+ * fragment completing a datagram) or taken (V_HELD: a fragment waiting for the others). */
+static enum verdict classify(struct dp_worker *w, const struct dp_acl_bank *acl,
+			     struct rte_mbuf **mp, uint64_t now_ns, enum dp_drop *why,
+			     uint32_t *trunk)
+{
+	struct rte_mbuf *m = *mp;
 	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint32_t len = rte_pktmbuf_data_len(m);
 	bool verify = (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) != RTE_MBUF_F_RX_IP_CKSUM_GOOD;
@@ -155,14 +195,7 @@ static enum verdict classify(struct dp_worker *w, const struct dp_acl_bank *acl,
 		*trunk = t;
 		if (p.proto != DP_PROTO_UDP)
 			return V_EXCEPTION;	/* TCP: caps are the control plane's */
-		switch (dp_admit_wire(w, m, &p, t, now_ns, why)) {
-		case DP_ADMIT_PASS:
-			return V_EXCEPTION;
-		case DP_ADMIT_REPLY:
-			return V_WIRE;
-		default:
-			return V_DROP;
-		}
+		return admit(w, m, f, &p, t, now_ns, why);
 	}
 	if (dp.cfg.unlisted == SBC_UNLISTED_REJECT) {
 		*why = reject(w, m, &p);
@@ -187,7 +220,13 @@ fragment:
 		return V_DROP;
 	}
 	*trunk = t;
-	return V_EXCEPTION;
+	if (!dp_frag_can(f, &p))
+		return V_EXCEPTION;	/* TCP, or an IPv6 chain rte_ip_frag cannot take: as is */
+	m = dp_frag_feed(w, m, &p, rte_rdtsc());
+	if (m == NULL)
+		return V_HELD;
+	*mp = m;
+	return reassembled(w, m, now_ns, why, t);
 }
 
 /* Dropped mbufs are freed together at the end of the burst: one mempool call, not one each. */
@@ -291,7 +330,9 @@ int dp_worker_main(void *arg)
 
 				if (i + 4 < n)
 					rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void *));
-				switch (classify(w, acl, pkts[i], now_ns, &why, &trunk)) {
+				switch (classify(w, acl, &pkts[i], now_ns, &why, &trunk)) {
+				case V_HELD:
+					break;
 				case V_EXCEPTION:
 					out.exc_trunk[out.n_exc] =
 						trunk == DP_TRUNK_NONE ? UINT16_MAX : (uint16_t)trunk;
@@ -326,6 +367,7 @@ int dp_worker_main(void *arg)
 			}
 		}
 		flush(w, &out, &dropped);
+		dp_frag_housekeeping(w, rte_rdtsc());
 		if (dropped.n > 0) {
 			rte_pktmbuf_free_bulk(dropped.m, dropped.n);
 			dropped.n = 0;

@@ -718,6 +718,7 @@ class T:
         self.wire_unordered = False
         self.tmp = None
         self.trunk_opts = {}           # trunk name -> {key: value} beside peers
+        self.dp_opts = {}              # [dataplane] keys beside the ports
         self.test_clock = False        # --test-clock: caps and timers on the pcap's times
         self.wire_times = None         # seconds after T0 per wire frame (with at())
         self.now = 0.0
@@ -779,7 +780,7 @@ class T:
     def config_text(self, channel):
         lines = ['[sbc]'] + [f'{k} = {v}' for k, v in self.sbc.items()]
         lines += ['', '[dataplane]', 'wire = net_pcap0', 'exception = net_pcap1', 'workers = 1',
-                  f'channel = {channel}']
+                  f'channel = {channel}'] + [f'{k} = {v}' for k, v in self.dp_opts.items()]
         for name, peers in self.trunks.items():
             lines += ['', f'[trunk {name}]', 'peers = ' + ', '.join(peers)]
             lines += [f'{k} = {v}' for k, v in self.trunk_opts.get(name, {}).items()]
@@ -1035,11 +1036,15 @@ def check_counters(t, res):
     if missing:
         return [f'/sbc/stats lacks {", ".join(missing)}: {json.dumps(st)[:400]}']
     lhs = st['rx'] + st['exc_rx']
-    rhs = st['to_exception'] + st['to_wire'] + st['reject_sent'] + st['dropped']
+    # fragments merged into a reassembled datagram beyond its first, and those still waiting
+    # for the rest of theirs, end in no other counter
+    frag = st.get('frags_absorbed', 0) + st.get('frags_pending', 0)
+    rhs = st['to_exception'] + st['to_wire'] + st['reject_sent'] + st['dropped'] + frag
     if lhs != rhs:
         errs.append(f'invariant: rx + exc_rx = {st["rx"]} + {st["exc_rx"]} = {lhs}, but '
-                    f'to_exception + to_wire + reject_sent + dropped = {st["to_exception"]} + '
-                    f'{st["to_wire"]} + {st["reject_sent"]} + {st["dropped"]} = {rhs}')
+                    f'to_exception + to_wire + reject_sent + dropped + frags_absorbed + '
+                    f'frags_pending = {st["to_exception"]} + {st["to_wire"]} + '
+                    f'{st["reject_sent"]} + {st["dropped"]} + {frag} = {rhs}')
     nd = sum(v for v in dr.values() if isinstance(v, int))
     if st['dropped'] != nd:
         errs.append(f'invariant: stats.dropped = {st["dropped"]}, sum of /sbc/drops = {nd}')
@@ -1303,75 +1308,132 @@ def _(t):
     t.expect(to_exception=1)
 
 
-def frags4(t, src, size=3500, reverse=False, vlans=()):
-    ip = IP(src=src, dst=SBC4, id=0x4242) / UDP(sport=5062, dport=SIP_PORT) / \
-        Raw(big_invite(src, size=size))
+def frags4(t, src, size=3500, reverse=False, vlans=(), ident=0x4242, payload=None):
+    """(fragments, the whole datagram as reassembly must give it back)."""
+    ip = IP(src=src, dst=SBC4, id=ident) / UDP(sport=5062, dport=SIP_PORT) / \
+        Raw(payload or big_invite(src, size=size))
     fr = [bytes(t.eth(vlans=vlans) / x) for x in fragment(ip, 1480)]
     assert len(fr) >= 3
-    return fr[::-1] if reverse else fr
+    return (fr[::-1] if reverse else fr), bytes(t.eth(vlans=vlans) / ip)
 
 
-def frags6(t, src, size=3500, reverse=False):
-    ip = IPv6(src=src, dst=SBC6) / IPv6ExtHdrFragment(id=0x4242) / \
-        UDP(sport=5062, dport=SIP_PORT) / Raw(big_invite(src, size=size))
+def frags6(t, src, size=3500, reverse=False, ident=0x4242, payload=None):
+    ip = IPv6(src=src, dst=SBC6) / IPv6ExtHdrFragment(id=ident) / \
+        UDP(sport=5062, dport=SIP_PORT) / Raw(payload or big_invite(src, size=size))
     fr = [bytes(t.eth() / x) for x in fragment6(ip, 1500)]
     assert len(fr) >= 3
-    return fr[::-1] if reverse else fr
+    whole = IPv6(src=src, dst=SBC6) / UDP(sport=5062, dport=SIP_PORT) / \
+        Raw(payload or big_invite(src, size=size))
+    return (fr[::-1] if reverse else fr), bytes(t.eth() / whole)
 
 
-@case('ipv4_fragments_listed', 'IPv4 fragments of a large INVITE, listed: all to exception')
-def _(t):
-    fr = frags4(t, LISTED4)
+def reassembly_case(t, fr, whole, payload):
+    """Listed fragments: one reassembled INVITE (a new call) out, then its BYE ends it."""
     t.rx(*fr)
-    t.out_exc(*fr)
-    t.expect(to_exception=len(fr))
+    t.out_exc(whole)
+    src = LISTED6 if IPv6 in Ether(whole) else LISTED4
+    bye = t.udp(src, dialog(payload, 'BYE', src=src))
+    t.rx(bye)
+    t.out_exc(bye)
+    t.expect(to_exception=2, frags_in=len(fr), frags_reassembled=1,
+             frags_absorbed=len(fr) - 1, frags_pending=0,
+             trunks={'carrier-a': {'admitted': 1, 'ended_bye': 1, 'active_calls': 0}})
 
 
-@case('ipv4_fragments_reversed_listed', 'IPv4 fragments, last first, listed: all to exception')
+@case('ipv4_fragments_listed', 'IPv4 fragments of a large INVITE, listed: reassembled, the '
+      'whole datagram admitted to the exception port')
 def _(t):
-    fr = frags4(t, LISTED4, reverse=True)
-    t.rx(*fr)
-    t.out_exc(*fr)
-    t.expect(to_exception=len(fr))
+    inv = big_invite(LISTED4)
+    fr, whole = frags4(t, LISTED4, payload=inv)
+    reassembly_case(t, fr, whole, inv)
+
+
+@case('ipv4_fragments_reversed_listed', 'IPv4 fragments, last first, listed: reassembled')
+def _(t):
+    inv = big_invite(LISTED4)
+    fr, whole = frags4(t, LISTED4, reverse=True, payload=inv)
+    reassembly_case(t, fr, whole, inv)
 
 
 @case('ipv4_fragments_unlisted', 'IPv4 fragments from an unlisted source: fragment_unlisted')
 def _(t):
-    fr = frags4(t, UNLISTED4)
+    fr, _ = frags4(t, UNLISTED4)
     t.rx(*fr)
-    t.expect(drops={'fragment_unlisted': len(fr)})
+    t.expect(drops={'fragment_unlisted': len(fr)}, frags_in=0)
 
 
 @case('ipv4_fragments_unlisted_reject', 'unlisted IPv4 fragments in reject mode: no 403')
 def _(t):
     t.config(unlisted='reject')
-    fr = frags4(t, UNLISTED4)
+    fr, _ = frags4(t, UNLISTED4)
     t.rx(*fr)
     t.expect(reject_sent=0, drops={'fragment_unlisted': len(fr)})
 
 
-@case('ipv6_fragments_listed', 'IPv6 fragment headers of a large INVITE, listed: exception')
+@case('ipv6_fragments_listed', 'IPv6 fragment headers of a large INVITE, listed: reassembled')
 def _(t):
-    fr = frags6(t, LISTED6)
-    t.rx(*fr)
-    t.out_exc(*fr)
-    t.expect(to_exception=len(fr))
+    inv = big_invite(LISTED6)
+    fr, whole = frags6(t, LISTED6, payload=inv)
+    reassembly_case(t, fr, whole, inv)
 
 
-@case('ipv6_fragments_reversed_listed', 'IPv6 fragments, last first, listed: exception')
+@case('ipv6_fragments_reversed_listed', 'IPv6 fragments, last first, listed: reassembled')
 def _(t):
-    fr = frags6(t, LISTED6, reverse=True)
-    t.rx(*fr)
-    t.out_exc(*fr)
-    t.expect(to_exception=len(fr))
+    inv = big_invite(LISTED6)
+    fr, whole = frags6(t, LISTED6, reverse=True, payload=inv)
+    reassembly_case(t, fr, whole, inv)
 
 
 @case('ipv6_fragments_unlisted', 'IPv6 fragments from an unlisted source: fragment_unlisted')
 def _(t):
     t.config(unlisted='reject')
-    fr = frags6(t, UNLISTED6)
+    fr, _ = frags6(t, UNLISTED6)
     t.rx(*fr)
     t.expect(reject_sent=0, drops={'fragment_unlisted': len(fr)})
+
+
+@case('frag_reassembled_over_cap', 'cps 1 burst 1: a fragmented INVITE over the cap gets its 503 '
+      'built from the reassembled request; a retransmission of it the same')
+def _(t):
+    caps(t, cps=1, burst=1)
+    a = request(src=LISTED4)
+    t.rx(t.udp(LISTED4, a))
+    t.out_exc(t.udp(LISTED4, a))
+    inv = big_invite(LISTED4)
+    fr, whole = frags4(t, LISTED4, payload=inv)
+    t.rx(*fr)
+    t.out_503(whole)
+    fr2, _ = frags4(t, LISTED4, payload=inv, ident=0x4243)    # the UA retransmits it
+    t.rx(*fr2)
+    t.out_503(whole)
+    end_all(t, [a], 0.1)
+    t.expect(to_exception=2, reject_sent=2, frags_reassembled=2, frags_pending=0,
+             trunks={'carrier-a': {'admitted': 1, 'over_cps': 1, 'retransmissions': 1,
+                                   'active_calls': 0}})
+
+
+@case('frag_table_overflow', 'frag_flows 16: 20 datagrams missing their last fragment: 16 wait, '
+      '4 are refused (frag_reassembly); none leaks')
+def _(t):
+    t.dp_opts['frag_flows'] = 16
+    n = 0
+    for i in range(20):
+        fr, _ = frags4(t, LISTED4, ident=0x5000 + i)
+        t.rx(*fr[:-1])
+        n += len(fr) - 1
+    per = n // 20
+    t.expect(to_exception=0, frags_in=n, frags_reassembled=0, frags_absorbed=0,
+             frags_pending=16 * per, drops={'frag_reassembly': 4 * per})
+
+
+@case('frag_timeout', 'frag_timeout_ms 100: a datagram whose last fragment never comes is '
+      'dropped frag_reassembly once the time is up')
+def _(t):
+    t.dp_opts['frag_timeout_ms'] = 100
+    fr, _ = frags4(t, LISTED4)
+    t.rx(*fr[:-1])
+    t.expect(to_exception=0, frags_in=len(fr) - 1, frags_pending=0,
+             drops={'frag_reassembly': len(fr) - 1})
 
 
 @case('arp_request_ours', 'ARP request for the SBC address (broadcast, unicast, tagged): exception')
@@ -2358,6 +2420,7 @@ def corpus_case(t, messages, families=(4,)):
     t.compare_outputs = False
     t.drops_free = set(CORPUS_ANSWER_DROPS)
     listed, unl_frags, unl_datagrams = [], 0, []
+    want_exc, too_many, too_many_frags = [], 0, 0   # listed datagrams as they must come out
     ident = 1
     for name, data in messages:
         if len(data) > 65507:
@@ -2372,6 +2435,15 @@ def corpus_case(t, messages, families=(4,)):
             t.rx(*fl)
             t.rx(*fu)
             listed += fl
+            if len(fl) == 1:
+                want_exc.append(fl[0])
+            elif len(fl) <= 8:     # reassembled (RTE_LIBRTE_IP_FRAG_MAX_FRAG)
+                want_exc.append(raw_udp_frames(lsrc, SBC4 if fam == 4 else SBC6, 5060,
+                                               SIP_PORT, data, t.wire_mac, ident=ident - 2,
+                                               mtu=1 << 20)[0])
+            else:
+                too_many += 1
+                too_many_frags += len(fl)
             if len(fu) > 1:
                 unl_frags += len(fu)
             else:
@@ -2379,7 +2451,7 @@ def corpus_case(t, messages, families=(4,)):
     # Listed messages the scanner calls malformed (RFC 3261: no Call-ID, CSeq method not the
     # request's, bad Content-Length ...) are dropped as sip_malformed; the scanner's verdicts
     # themselves are checked against the RFCs in the unit suite (test_sip_scan).
-    t.expect(to_wire=0, drops={'fragment_unlisted': unl_frags})
+    t.expect(to_wire=0, drops={'fragment_unlisted': unl_frags, 'frag_reassembly': too_many_frags})
     t.drops_free.add('sip_malformed')
     t.corpus_messages = len(messages)
 
@@ -2387,17 +2459,18 @@ def corpus_case(t, messages, families=(4,)):
         errs = []
         malformed = res.drops.get('sip_malformed', 0)
         j = 0
-        for fr in res.exc_out:          # the exception output: the listed frames, in order,
-            while j < len(listed) and listed[j] != fr:  # less the malformed ones
-                j += 1
-            if j == len(listed):
+        for fr in res.exc_out:          # the exception output: the listed datagrams (whole
+            while j < len(want_exc) and want_exc[j] != fr:  # again), in order, less the
+                j += 1                                      # malformed ones
+            if j == len(want_exc):
                 errs.append(f'exception output holds a frame that is not a listed input: '
                             f'{summary(fr)}')
                 break
             j += 1
-        if len(res.exc_out) + malformed != len(listed):
-            errs.append(f'listed frames: {len(listed)} sent, {len(res.exc_out)} to the '
-                        f'exception port + {malformed} sip_malformed')
+        if len(res.exc_out) + malformed != len(want_exc):
+            errs.append(f'listed datagrams: {len(want_exc)} reassemblable sent, '
+                        f'{len(res.exc_out)} to the exception port + {malformed} sip_malformed '
+                        f'({too_many} of more than 8 fragments dropped frag_reassembly)')
         ca = res.trunks.get('carrier-a', {})
         if ca.get('accepted') != len(res.exc_out) or ca.get('rejected') != malformed or \
                 ca.get('malformed') != malformed:
@@ -2564,6 +2637,50 @@ def _(t):
               f'datagrams, {frags} fragments; {res.stats["reject_sent"]} 403s, sip_unlisted '
               f'{res.drops.get("sip_unlisted")}, reject_ratelimited '
               f'{res.drops.get("reject_ratelimited")}')
+        return errs
+    t.checks.append(check)
+
+
+@case('corpus_protos_listed', 'PROTOS c07-sip INVITEs from a listed source: scanned, admitted or '
+      'dropped sip_malformed, fragments reassembled; Timer B ends every call', corpus=True)
+def _(t):
+    caps(t)                            # no caps: every well-formed INVITE is a new call
+    # pieces of an over-long datagram after its 9th start a new entry that can only time out:
+    # make that happen before the counters are read
+    t.dp_opts['frag_timeout_ms'] = 100
+    t.compare_outputs = False
+    invites = protos_invites(t.tmp)
+    n_whole, n_big, big_frags, ident = 0, 0, 0, 1
+    for n, inv in invites:
+        if len(inv) > 65507:
+            continue
+        fr = raw_udp_frames(LISTED4, SBC4, 5060, SIP_PORT, inv, t.wire_mac, ident=ident)
+        ident += 1
+        t.rx(*fr)
+        if len(fr) > 8:
+            n_big += 1
+            big_frags += len(fr)
+        else:
+            n_whole += 1
+    t.at(40)
+    fill(t, 1)                         # 40 s later: every call unanswered ends (Timer B)
+    t.expect(to_wire=0, drops={'frag_reassembly': big_frags}, frags_pending=0)
+    t.drops_free.add('sip_malformed')
+
+    def check(t, res):
+        errs = []
+        ca = res.trunks.get('carrier-a', {})
+        malformed = res.drops.get('sip_malformed', 0)
+        passed = res.stats['to_exception'] - 1            # the filler
+        if passed + malformed != n_whole:
+            errs.append(f'{n_whole} datagrams (whole or reassembled): {passed} passed + '
+                        f'{malformed} sip_malformed')
+        if ca.get('active_calls') != 0 or ca.get('admitted') != ca.get('ended_timer_b'):
+            errs.append(f'calls: admitted {ca.get("admitted")}, ended by Timer B '
+                        f'{ca.get("ended_timer_b")}, active {ca.get("active_calls")}')
+        print(f'PROTOS listed: {n_whole} datagrams, {passed} passed ({ca.get("admitted")} new '
+              f'calls, {ca.get("retransmissions")} retransmissions), {malformed} sip_malformed, '
+              f'{n_big} of more than 8 fragments dropped')
         return errs
     t.checks.append(check)
 
