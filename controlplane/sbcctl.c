@@ -31,6 +31,8 @@ static void usage(FILE *f)
 		"usage: sbcctl [--file-prefix P | --socket PATH] [--json] COMMAND\n"
 		"  stats                 packet counters, total and per worker\n"
 		"  trunks                per trunk: prefixes, accepted, rejected, limits\n"
+		"  calls                 per trunk: active calls, tokens, admitted, refused, ended\n"
+		"  malformed             listed SIP the scanner refused, by reason\n"
 		"  drops [WORKER] [--all]  drops by reason (non-zero ones unless --all)\n"
 		"  ports                 wire and exception port counters\n"
 		"  channel               the control plane as the data plane sees it\n"
@@ -143,25 +145,28 @@ static void cell(const json_t *v, char *buf, size_t len)
 }
 
 /* Rows (objects) as an aligned table; columns in first-seen order, numbers right-aligned.
- * skip: column names not shown (NULL-terminated list) */
-static void table(json_t *const *rows, size_t n, const char *const *skip)
+ * only: when not NULL, the columns shown, in that order (NULL-terminated list) */
+static void table(json_t *const *rows, size_t n, const char *const *only)
 {
 	const char *cols[64];
 	size_t ncol = 0, w[64];
 	bool num[64];
 	char c[256];
 
-	for (size_t r = 0; r < n; r++) {
+	for (const char *const *o = only; o && *o && ncol < 64; o++) {
+		cols[ncol] = *o;
+		w[ncol] = strlen(*o);
+		num[ncol] = true;
+		ncol++;
+	}
+	for (size_t r = 0; r < n && only == NULL; r++) {
 		const char *k;
 		json_t *v;
 
 		json_object_foreach(rows[r], k, v) {
 			size_t i;
-			bool skipped = false;
 
-			for (const char *const *s = skip; s && *s; s++)
-				skipped |= strcmp(*s, k) == 0;
-			if (skipped || json_is_object(v) || json_is_array(v))
+			if (json_is_object(v) || json_is_array(v))
 				continue;
 			for (i = 0; i < ncol && strcmp(cols[i], k) != 0; i++)
 				;
@@ -261,9 +266,34 @@ static void print_json(json_t *v)
 
 /* ---- commands */
 
-static int cmd_rows(const char *tcmd, const char *const *skip, bool totals, const char *key_col)
+/* A paged command (cmd,<first> ... "next" 0 at the end): every page's rows in one object. */
+static json_t *tel_all_pages(const char *tcmd)
 {
-	json_t *v = tel_must(tcmd), *rows[1024];
+	json_t *all = tel_must(tcmd);
+	json_int_t next = json_integer_value(json_object_get(all, "next"));
+	char c[128];
+
+	while (next > 0) {
+		json_t *page;
+		const char *k;
+		json_t *v;
+
+		snprintf(c, sizeof(c), "%s,%" JSON_INTEGER_FORMAT, tcmd, next);
+		page = tel_must(c);
+		json_object_foreach(page, k, v)
+			if (json_is_object(v))
+				json_object_set(all, k, v);
+		next = json_integer_value(json_object_get(page, "next"));
+		json_decref(page);
+	}
+	json_object_del(all, "next");
+	return all;
+}
+
+static int cmd_rows(const char *tcmd, const char *const *only, bool totals, const char *key_col)
+{
+	json_t *v = strcmp(tcmd, "/sbc/trunks") == 0 ? tel_all_pages(tcmd) : tel_must(tcmd);
+	json_t *rows[1024];
 	size_t n;
 
 	if (opt_json) {
@@ -286,7 +316,7 @@ static int cmd_rows(const char *tcmd, const char *const *skip, bool totals, cons
 			putchar('\n');
 	}
 	if (n)
-		table(rows, n, skip);
+		table(rows, n, only);
 	rows_free(rows, n);
 	json_decref(v);
 	return 0;
@@ -324,9 +354,10 @@ static int cmd_drops(const char *worker)
 	return 0;
 }
 
-static int cmd_channel(void)
+/* A flat reply as "key  value" lines. */
+static int cmd_channel_like(const char *tcmd)
 {
-	json_t *v = tel_must("/sbc/channel");
+	json_t *v = tel_must(tcmd);
 
 	if (opt_json)
 		print_json(v);
@@ -418,7 +449,15 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const none[] = { NULL };
+	static const char *const trunk_cols[] = {
+		"id", "name", "prefixes_v4", "prefixes_v6", "accepted", "rejected", "cps", "burst",
+		"max_calls", "over_limit", NULL,
+	};
+	static const char *const call_cols[] = {
+		"name", "active_calls", "tokens", "admitted", "emergency", "retransmissions",
+		"over_cps", "over_calls", "table_full", "malformed", "ended_bye", "ended_cancel",
+		"ended_rejected", "ended_timer_b", "ended_max_duration", NULL,
+	};
 	const char *env = getenv("SBC_FILE_PREFIX"), *cmd;
 	int opt;
 
@@ -461,12 +500,22 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "stats") == 0) {
 		NARGS(0);
 		tel_connect();
-		return cmd_rows("/sbc/stats", none, true, "worker");
+		return cmd_rows("/sbc/stats", NULL, true, "worker");
 	}
 	if (strcmp(cmd, "trunks") == 0) {
 		NARGS(0);
 		tel_connect();
-		return cmd_rows("/sbc/trunks", none, false, NULL);
+		return cmd_rows("/sbc/trunks", trunk_cols, false, NULL);
+	}
+	if (strcmp(cmd, "calls") == 0) {
+		NARGS(0);
+		tel_connect();
+		return cmd_rows("/sbc/trunks", call_cols, false, NULL);
+	}
+	if (strcmp(cmd, "malformed") == 0) {
+		NARGS(0);
+		tel_connect();
+		return cmd_channel_like("/sbc/malformed");
 	}
 	if (strcmp(cmd, "ports") == 0) {
 		NARGS(0);
@@ -485,7 +534,7 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "channel") == 0) {
 		NARGS(0);
 		tel_connect();
-		return cmd_channel();
+		return cmd_channel_like("/sbc/channel");
 	}
 	if (strcmp(cmd, "acl") == 0 || strcmp(cmd, "raw") == 0) {
 		if (argc - optind != 1 || strlen(argv[optind]) > 100 ||

@@ -255,8 +255,9 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (dp_calls_init(&dp.cfg, dp.qsv, (int)rte_socket_id()) != 0) {
-		fprintf(stderr, "sbc-dataplane: call table of %u calls ([dataplane] calls): %s\n",
-			dp.cfg.calls, rte_strerror(rte_errno));
+		fprintf(stderr, "sbc-dataplane: call table of %u calls ([dataplane] calls, about %u MB): "
+			"out of memory; give EAL more (-m) or lower calls\n", dp.cfg.calls,
+			(unsigned int)((uint64_t)dp.cfg.calls * 480 >> 20));
 		rc = 1;
 		goto out;
 	}

@@ -144,13 +144,27 @@ static int cmd_malformed(const char *cmd __rte_unused, const char *params __rte_
 	return 0;
 }
 
-static int cmd_trunks(const char *cmd __rte_unused, const char *params __rte_unused,
-		      struct rte_tel_data *d)
+/* Trunks a page: a row is about 40 counters and a telemetry reply holds 16 KB. */
+#define TRUNK_PAGE 8
+
+/* /sbc/trunks[,<first>]: rows trunk<first>.., "next" (0 at the end) */
+static int cmd_trunks(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
 {
+	unsigned long first = 0, last;
 	char key[32];
 
+	if (params != NULL && *params != '\0') {
+		char *end;
+
+		first = strtoul(params, &end, 10);
+		if (*end != '\0' || (first >= dp.cfg.n_trunks && first != 0))
+			return -EINVAL;
+	}
+	last = first + TRUNK_PAGE < dp.cfg.n_trunks ? first + TRUNK_PAGE : dp.cfg.n_trunks;
 	rte_tel_data_start_dict(d);
-	for (unsigned int t = 0; t < dp.cfg.n_trunks; t++) {
+	rte_tel_data_add_dict_u64(d, "trunks", dp.cfg.n_trunks);
+	rte_tel_data_add_dict_u64(d, "next", last < dp.cfg.n_trunks ? last : 0);
+	for (unsigned int t = (unsigned int)first; t < last; t++) {
 		struct rte_tel_data *row = rte_tel_data_alloc();
 		struct dp_trunk_stats sum;
 		uint64_t *sv = (uint64_t *)&sum;
@@ -358,7 +372,7 @@ int dp_stats_register(void)
 	rc |= rte_telemetry_register_cmd("/sbc/stats", cmd_stats,
 		"Packet counters, total and per worker. No parameters");
 	rc |= rte_telemetry_register_cmd("/sbc/trunks", cmd_trunks,
-		"Per trunk: prefixes, SIP packets accepted and rejected. No parameters");
+		"Per trunk: prefixes, SIP accepted/rejected, limits, calls, 8 a page. Parameter: first");
 	rc |= rte_telemetry_register_cmd("/sbc/drops", cmd_drops,
 		"Drops by reason, all workers or one. Parameter: optional worker index");
 	rc |= rte_telemetry_register_cmd("/sbc/channel", cmd_channel,
