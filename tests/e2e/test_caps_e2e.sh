@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# e2e: the CPS cap with real SIP stacks. The topology of scripts/lib-netns.sh with two listed
+# trunks: pbx-floor (pa-ID, cps 10, burst 1) and carrier-b (pb-ID, cps 100); sipp's built-in
+# callee behind the tap answers after 700 ms, so every admitted INVITE is retransmitted once
+# (T1 = 500 ms). sipp UAC in pa-ID calls at 100 CPS (10x its cap), sipp UAC in pb-ID at 20 CPS
+# beside it. Checks: carrier-b loses
+# no call; pbx-floor's admissions per second stay at its cap +/- 1 (sampled each second from
+# the stats socket); the rest got 503 (sipp counts them failed); every call ends (BYE), so
+# both trunks' active-call gauges are back at 0.
+# usage: test_caps_e2e.sh SBC_DATAPLANE [SBCCTL]     exit 0 pass, 1 fail, 77 skip
+set -u
+
+dataplane=$(realpath -m -- "${1:?usage: $0 SBC_DATAPLANE [SBCCTL]}")
+sbcctl=${2:-}
+[ -z "$sbcctl" ] || sbcctl=$(realpath -m -- "$sbcctl")
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=../../scripts/lib-netns.sh
+. "$here/../../scripts/lib-netns.sh"
+# shellcheck source-path=SCRIPTDIR source=lib-check.sh
+. "$here/lib-check.sh"
+
+if ! why=$(sbcnet_netns_ok); then
+	echo "SKIP: $why (the e2e suite needs root and ip netns)"
+	exit 77
+fi
+for tool in sipp ethtool ss; do
+	command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed (scripts/deps.sh)"; exit 77; }
+done
+[ -x "$dataplane" ] || { echo "FAIL: $dataplane is not an executable"; exit 1; }
+
+CAP=10 RATE_A=100 RATE_B=20 SECONDS_RUN=8
+
+host_before=$(sbcnet_host_state)
+sbcnet_init
+uas_pid=''
+on_exit() {
+	local rc=$?
+	[ -n "$uas_pid" ] && kill "$uas_pid" 2>/dev/null
+	sbcnet_down ${down_mode:-}
+	exit $rc
+}
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'down_mode=fast; exit 143' TERM HUP
+echo "# run $SBCNET_ID: namespaces $NS_SBC $NS_LAN $NS_PA $NS_PB"
+sbcnet_up || fatal "building the namespaces"
+
+conf=$SBCNET_DIR/sbc.conf
+sbcnet_conf "$conf" drop
+cat >>"$conf" <<EOF
+cps = $CAP
+burst = 1
+
+[trunk carrier-b]
+peers = $SBCNET_PB4/32
+cps = 100
+burst = 10
+EOF
+sbcnet_start_dp "$dataplane" "$conf" || fatal "sbc-dataplane did not start"
+
+# a callee on the tap's address that answers after 700 ms (the callers retransmit at 500 ms)
+(cd "$SBCNET_DIR" && exec ip netns exec "$NS_SBC" sipp -sf "$SBCNET_SIPP_DIR/invite_uas_slow.xml" \
+	-i "$SBCNET_SBC4" -p 5060 \
+	-nostdin -max_socket 1000 </dev/null >"$SBCNET_DIR/uas.out" 2>&1) &
+uas_pid=$!
+for ((i = 0; i < 100; i++)); do
+	ip netns exec "$NS_SBC" ss -Hlun "sport = :5060" 2>/dev/null | grep -qF "$SBCNET_SBC4" && break
+	sleep 0.1
+done
+
+uac() {	# NS LOCAL_IP RATE CALLS NAME [sipp options]: the built-in UAC, counters in NAME.csv
+	local ns=$1 ip=$2 rate=$3 calls=$4 name=$5
+	shift 5
+	(cd "$SBCNET_DIR" && ip netns exec "$ns" sipp -sn uac -i "$ip" -p 5070 -r "$rate" \
+		-m "$calls" -d 200 -timeout 60 -nostdin -trace_stat -stf "$SBCNET_DIR/$name.csv" \
+		-fd 1 "$@" "$SBCNET_SBC4:5060" </dev/null >"$SBCNET_DIR/$name.out" 2>&1)
+}
+csv_field() {	# NAME FIELD: the last row's value of a sipp statistics column
+	"$SBCNET_PY" - "$SBCNET_DIR/$1.csv" "$2" <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1]), delimiter=';'))
+print(rows[-1][rows[0].index(sys.argv[2])])
+PY
+}
+
+uac "$NS_PA" "$SBCNET_PA4" $RATE_A $((RATE_A * SECONDS_RUN)) uac-a &
+pa_job=$!
+uac "$NS_PB" "$SBCNET_PB4" $RATE_B $((RATE_B * SECONDS_RUN)) uac-b &
+pb_job=$!
+
+# the cap, second by second
+samples=()
+prev=$(sbcnet_get /sbc/trunks trunk:pbx-floor.admitted)
+for ((s = 0; s < SECONDS_RUN + 1; s++)); do
+	sleep 1
+	now=$(sbcnet_get /sbc/trunks trunk:pbx-floor.admitted)
+	samples+=($((now - prev)))
+	prev=$now
+done
+wait $pa_job
+wait $pb_job
+echo "# pbx-floor admissions per second: ${samples[*]}"
+# the first second holds the burst and the start, the last the tail: the ones between count
+bad=0
+for ((s = 1; s < SECONDS_RUN - 1; s++)); do
+	v=${samples[$s]}
+	if [ "$v" -lt $((CAP - 1)) ] || [ "$v" -gt $((CAP + 1)) ]; then bad=$((bad + 1)); fi
+done
+check_eq "pbx-floor at 10x its cap: every full second admits $CAP +/- 1" "$bad" 0
+
+sleep 3	# the last answers (700 ms) and BYEs
+a_ok=$(csv_field uac-a SuccessfulCall\(C\))
+a_fail=$(csv_field uac-a FailedCall\(C\))
+b_ok=$(csv_field uac-b SuccessfulCall\(C\))
+b_fail=$(csv_field uac-b FailedCall\(C\))
+echo "# sipp pbx-floor: $a_ok successful, $a_fail failed; carrier-b: $b_ok successful, $b_fail failed"
+check_eq "carrier-b under its cap loses no call (sipp: successful)" "$b_ok" $((RATE_B * SECONDS_RUN))
+check_eq "carrier-b: sipp failed calls" "$b_fail" 0
+adm=$(sbcnet_get /sbc/trunks trunk:pbx-floor.admitted)
+over=$(sbcnet_get /sbc/trunks trunk:pbx-floor.over_cps)
+check_eq "pbx-floor: sipp's successful calls are the data plane's admitted ones" "$a_ok" "$adm"
+check_eq "pbx-floor: every call was admitted or refused over_cps (503)" $((adm + over)) \
+	$((RATE_A * SECONDS_RUN))
+retr=$(sbcnet_get /sbc/trunks trunk:pbx-floor.retransmissions)
+rej=$(sbcnet_get /sbc/stats reject_sent)
+echo "# pbx-floor: $retr INVITE retransmissions reached the data plane, $rej 503s sent"
+if [ "$retr" -gt 0 ]; then pass "sipp retransmitted INVITEs ($retr)"; else fail "no INVITE retransmission reached the data plane"; fi
+# every refusal got a 503, and a refused INVITE's retransmission the same 503 again
+if [ "$rej" -ge "$over" ] && [ $((rej - over)) -le "$retr" ]; then
+	pass "503s = refusals ($over) + retransmitted refusals ($((rej - over)) <= $retr)"
+else
+	fail "503s: $rej sent for $over refusals and $retr retransmissions"
+fi
+check_eq "pbx-floor: active calls back to 0" "$(sbcnet_get /sbc/trunks trunk:pbx-floor.active_calls)" 0
+check_eq "carrier-b: active calls back to 0" "$(sbcnet_get /sbc/trunks trunk:carrier-b.active_calls)" 0
+check_eq "carrier-b: admitted" "$(sbcnet_get /sbc/trunks trunk:carrier-b.admitted)" $((RATE_B * SECONDS_RUN))
+if [ -n "$sbcctl" ]; then
+	"$sbcctl" --file-prefix "$SBCNET_PREFIX" calls | sed 's/^/# /'
+fi
+kill "$uas_pid" 2>/dev/null
+wait "$uas_pid" 2>/dev/null
+uas_pid=''
+sbcnet_stop_dp
+check_eq "sbc-dataplane exits 0" $? 0
+
+run=$SBCNET_ID
+[ "$failures" -eq 0 ] || { SBCNET_KEEP=1; echo "# logs kept in $SBCNET_DIR"; }
+sbcnet_down
+check_eq "no namespace of this run is left" "$(ip netns list | grep -c -- "-$run\b")" 0
+if [ "$(sbcnet_host_state)" = "$host_before" ]; then
+	pass "the host namespace's addresses and routes are unchanged"
+else
+	fail "the host namespace's addresses and routes changed"
+fi
+echo "# $((checks - failures)) of $checks checks passed"
+[ "$failures" -eq 0 ]
