@@ -68,6 +68,8 @@ struct dp_worker {
 	uint64_t *acl_hits;	/* per allowlist rule slot */
 	uint64_t malformed[DP_SIP_ERR_MAX];	/* scanner verdicts on listed SIP */
 	uint64_t call_events_lost;	/* the event ring to the main lcore was full */
+	uint64_t admit_cycles;		/* TSC cycles from scan to admission, admitted calls */
+	uint64_t admit_count;
 	struct rte_ring *events;	/* call events for the main lcore (SP/SC, sbc_msg_call) */
 	/* IP reassembly (dp_frag.c) */
 	struct rte_ip_frag_tbl *frag_tbl;

@@ -97,6 +97,17 @@ static int cmd_stats(const char *cmd __rte_unused, const char *params __rte_unus
 		rte_tel_data_add_dict_u64(d, "verdicts_cached", dp_verdicts_count());
 		rte_tel_data_add_dict_u64(d, "call_events_lost", lost);
 		{
+			uint64_t cyc = 0, cnt = 0;
+
+			for (unsigned int i = 0; i < dp.n_workers; i++) {
+				cyc += rd(&dp.workers[i]->admit_cycles);
+				cnt += rd(&dp.workers[i]->admit_count);
+			}
+			rte_tel_data_add_dict_u64(d, "admit_cycles", cyc);
+			rte_tel_data_add_dict_u64(d, "admit_count", cnt);
+			rte_tel_data_add_dict_u64(d, "tsc_hz", rte_get_tsc_hz());
+		}
+		{
 			uint64_t in = 0, dg = 0, ab = 0, gone = 0;
 
 			for (unsigned int i = 0; i < dp.n_workers; i++) {
