@@ -75,6 +75,13 @@ static enum dp_drop reject(struct dp_worker *w, struct rte_mbuf *m, const struct
 				 "Forbidden", NULL, DP_DROP_SIP_UNLISTED);
 }
 
+static inline bool v4_csum_bad(const uint8_t *f, const struct dp_pkt *p)
+{
+	uint32_t hlen = (f[p->l3_off] & 0x0fu) * 4u;
+
+	return dp_csum_fold(dp_csum_partial(f + p->l3_off, hlen, 0)) != 0;
+}
+
 /* Allowlist lookup result (a rule slot) -> trunk id, counting the rule's hit. */
 static inline uint32_t slot_trunk(struct dp_worker *w, uint32_t slot)
 {
@@ -143,9 +150,19 @@ static enum verdict classify(struct dp_worker *w, const struct dp_acl_bank *acl,
 		*why = DP_DROP_L2_OTHER_HOST;
 		return V_DROP;
 	}
-	*why = dp_parse(f, len, verify, &p);
+	/* The IPv4 header checksum (when the NIC has not checked it) is verified only for what
+	 * is passed on or answered: a flood from unlisted sources is dropped without it. */
+	*why = dp_parse(f, len, false, &p);
 	if (*why != DP_DROP_NONE)
 		return V_DROP;
+	verify = verify && p.l3 == DP_L3_IPV4;
+#define CSUM_OR_DROP() do { \
+		if (verify && v4_csum_bad(f, &p)) { \
+			*trunk = DP_TRUNK_NONE; \
+			*why = DP_DROP_IPV4_BAD_CHECKSUM; \
+			return V_DROP; \
+		} \
+	} while (0)
 
 	switch (p.l3) {
 	case DP_L3_ARP:
@@ -163,8 +180,10 @@ static enum verdict classify(struct dp_worker *w, const struct dp_acl_bank *acl,
 			t = slot_trunk(w, dp_acl_lookup4(acl, p.src));
 			goto fragment;
 		}
-		if (p.proto == DP_PROTO_ICMP)
+		if (p.proto == DP_PROTO_ICMP) {
+			CSUM_OR_DROP();
 			return V_EXCEPTION;
+		}
 		t = slot_trunk(w, dp_acl_lookup4(acl, p.src));
 		break;
 	case DP_L3_IPV6:
@@ -192,12 +211,14 @@ static enum verdict classify(struct dp_worker *w, const struct dp_acl_bank *acl,
 		return V_DROP;
 	}
 	if (t != DP_TRUNK_NONE) {
+		CSUM_OR_DROP();
 		*trunk = t;
 		if (p.proto != DP_PROTO_UDP)
 			return V_EXCEPTION;	/* TCP: caps are the control plane's */
 		return admit(w, m, f, &p, t, now_ns, why);
 	}
 	if (dp.cfg.unlisted == SBC_UNLISTED_REJECT) {
+		CSUM_OR_DROP();
 		*why = reject(w, m, &p);
 		if (*why == DP_DROP_NONE)
 			return V_WIRE;
@@ -219,6 +240,7 @@ fragment:
 		*why = DP_DROP_FRAGMENT_UNLISTED;
 		return V_DROP;
 	}
+	CSUM_OR_DROP();
 	*trunk = t;
 	if (!dp_frag_can(f, &p))
 		return V_EXCEPTION;	/* TCP, or an IPv6 chain rte_ip_frag cannot take: as is */
@@ -227,6 +249,7 @@ fragment:
 		return V_HELD;
 	*mp = m;
 	return reassembled(w, m, now_ns, why, t);
+#undef CSUM_OR_DROP
 }
 
 /* Dropped mbufs are freed together at the end of the burst: one mempool call, not one each. */
