@@ -346,6 +346,8 @@ int dp_channel_telemetry(struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, "cp_unknown_keys", s->unknown_keys);
 		rte_tel_data_add_dict_u64(d, "cp_refused_sets", s->refused_sets);
 		rte_tel_data_add_dict_u64(d, "cp_queued", s->queued);
+		rte_tel_data_add_dict_u64(d, "cp_calls_admitted", s->calls_admitted);
+		rte_tel_data_add_dict_u64(d, "cp_calls_ended", s->calls_ended);
 		rte_tel_data_add_dict_u64(d, "cp_status_age_ms",
 					  (sbc_now_ns() - chan.cp_status_ns) / 1000000);
 	}

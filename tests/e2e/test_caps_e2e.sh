@@ -9,12 +9,17 @@
 # no call; pbx-floor's admissions per second stay at its cap +/- 1 (sampled each second from
 # the stats socket); the rest got 503 (sipp counts them failed); every call ends (BYE), so
 # both trunks' active-call gauges are back at 0.
-# usage: test_caps_e2e.sh SBC_DATAPLANE [SBCCTL]     exit 0 pass, 1 fail, 77 skip
+# With sbc-controlplane and a real redis-server beside (when given): every call's record is in
+# the Redis stream sbc:cdr, as many as the data plane admitted, each ended by its BYE.
+# usage: test_caps_e2e.sh SBC_DATAPLANE [SBCCTL [SBC_CONTROLPLANE]]   exit 0 pass, 1 fail, 77 skip
 set -u
 
-dataplane=$(realpath -m -- "${1:?usage: $0 SBC_DATAPLANE [SBCCTL]}")
+dataplane=$(realpath -m -- "${1:?usage: $0 SBC_DATAPLANE [SBCCTL [SBC_CONTROLPLANE]]}")
 sbcctl=${2:-}
 [ -z "$sbcctl" ] || sbcctl=$(realpath -m -- "$sbcctl")
+controlplane=${3:-}
+[ -z "$controlplane" ] || controlplane=$(realpath -m -- "$controlplane")
+command -v redis-server >/dev/null || controlplane=
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=../../scripts/lib-netns.sh
 . "$here/../../scripts/lib-netns.sh"
@@ -34,10 +39,12 @@ CAP=10 RATE_A=100 RATE_B=20 SECONDS_RUN=8
 
 host_before=$(sbcnet_host_state)
 sbcnet_init
-uas_pid=''
+uas_pid='' cp_pid=''
+port=$((20000 + RANDOM % 20000))
 on_exit() {
 	local rc=$?
 	[ -n "$uas_pid" ] && kill "$uas_pid" 2>/dev/null
+	[ -n "$cp_pid" ] && kill -9 "$cp_pid" 2>/dev/null
 	sbcnet_down ${down_mode:-}
 	exit $rc
 }
@@ -57,8 +64,25 @@ burst = 1
 peers = $SBCNET_PB4/32
 cps = 100
 burst = 10
+
+[redis]
+address = 127.0.0.1:$port
 EOF
 sbcnet_start_dp "$dataplane" "$conf" || fatal "sbc-dataplane did not start"
+R() { ip netns exec "$NS_SBC" redis-cli -p "$port" "$@"; }
+if [ -n "$controlplane" ]; then
+	ip netns exec "$NS_SBC" redis-server --port "$port" --bind 127.0.0.1 --save '' \
+		--appendonly no --daemonize yes --logfile "$SBCNET_DIR/redis.log" ||
+		fatal "redis-server did not start"
+	ip netns exec "$NS_SBC" "$controlplane" -c "$conf" </dev/null \
+		>"$SBCNET_DIR/controlplane.log" 2>&1 &
+	cp_pid=$!
+	for ((i = 0; i < 100; i++)); do
+		[ "$(sbcnet_get /sbc/channel cp_redis 2>/dev/null)" = up ] && break
+		sleep 0.1
+	done
+	check_eq "control plane up beside the data plane" "$(sbcnet_get /sbc/channel cp_redis)" up
+fi
 
 # a callee on the tap's address that answers after 700 ms (the callers retransmit at 500 ms)
 (cd "$SBCNET_DIR" && exec ip netns exec "$NS_SBC" sipp -sf "$SBCNET_SIPP_DIR/invite_uas_slow.xml" \
@@ -138,6 +162,26 @@ check_eq "carrier-b: active calls back to 0" "$(sbcnet_get /sbc/trunks trunk:car
 check_eq "carrier-b: admitted" "$(sbcnet_get /sbc/trunks trunk:carrier-b.admitted)" $((RATE_B * SECONDS_RUN))
 if [ -n "$sbcctl" ]; then
 	"$sbcctl" --file-prefix "$SBCNET_PREFIX" calls | sed 's/^/# /'
+fi
+if [ -n "$controlplane" ]; then
+	calls=$((adm + $(sbcnet_get /sbc/trunks trunk:carrier-b.admitted)))
+	sleep 1.2	# the control plane's status comes once a second
+	check_eq "the control plane saw every admission (call events)" \
+		"$(sbcnet_get /sbc/channel cp_calls_admitted)" "$calls"
+	check_eq "and every end" "$(sbcnet_get /sbc/channel cp_calls_ended)" "$calls"
+	check_eq "sbc:cdr holds one record per call" "$(R xlen sbc:cdr)" "$calls"
+	check_eq "each ended by its BYE" \
+		"$(R xrange sbc:cdr - + | grep -A1 -x end | grep -c -x bye)" "$calls"
+	check_eq "carrier-b's records" \
+		"$(R xrange sbc:cdr - + | grep -A1 -x trunk | grep -c -x carrier-b)" \
+		"$(sbcnet_get /sbc/trunks trunk:carrier-b.admitted)"
+	kill "$cp_pid" 2>/dev/null
+	wait "$cp_pid" 2>/dev/null
+	check_eq "sbc-controlplane exits 0" $? 0
+	cp_pid=''
+	check_eq "no error in the control plane's log" \
+		"$(grep -c ': error:' "$SBCNET_DIR/controlplane.log")" 0
+	R shutdown nosave >/dev/null 2>&1
 fi
 kill "$uas_pid" 2>/dev/null
 wait "$uas_pid" 2>/dev/null
