@@ -98,10 +98,12 @@ static inline enum hdr header_id(const uint8_t *n, uint32_t len)
 	}
 }
 
-static uint32_t line_end(const uint8_t *m, uint32_t len, uint32_t p)
+static inline uint32_t skip_to(const uint8_t *s, uint32_t i, uint32_t len, const char *set,
+			       unsigned int n);
+
+static inline uint32_t line_end(const uint8_t *m, uint32_t len, uint32_t p)
 {
-	const uint8_t *cr = memchr(m + p, '\n', len - p);
-	uint32_t e = cr ? (uint32_t)(cr - m) : len;
+	uint32_t e = skip_to(m, p, len, "\n", 1);
 
 	if (e > p && m[e - 1] == '\r')
 		e--;
@@ -117,61 +119,67 @@ static uint32_t skip_eol(const uint8_t *m, uint32_t len, uint32_t p)
 	return p;
 }
 
+/* First index >= i of a byte in set[0..n) (n <= 3), or len. 16 bytes at a time with SSE2. */
+static inline uint32_t skip_to(const uint8_t *s, uint32_t i, uint32_t len, const char *set,
+			       unsigned int n)
+{
+#ifdef __SSE2__
+	const __m128i a = _mm_set1_epi8(set[0]), b = _mm_set1_epi8(set[n > 1 ? 1 : 0]);
+	const __m128i c = _mm_set1_epi8(set[n > 2 ? 2 : 0]);
+
+	for (; i + 16 <= len; i += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+		int mask = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, a),
+									_mm_cmpeq_epi8(x, b)),
+							  _mm_cmpeq_epi8(x, c)));
+
+		if (mask != 0)
+			return i + (uint32_t)__builtin_ctz((unsigned int)mask);
+	}
+#endif
+	for (; i < len; i++)
+		if (s[i] == (uint8_t)set[0] || (n > 1 && s[i] == (uint8_t)set[1]) ||
+		    (n > 2 && s[i] == (uint8_t)set[2]))
+			return i;
+	return len;
+}
+
+/* The first c outside quoted strings and <...>: a state machine that jumps from one byte
+ * that matters in its state to the next. */
 uint32_t dp_sip_find_unquoted(const uint8_t *msg, struct dp_span v, char c, uint32_t from)
 {
 	const uint8_t *s = msg + v.off;
+	const char plain[3] = { '"', '<', c }, quoted[2] = { '"', '\\' };
+	static const char angled[3] = { '"', '<', '>' };
+	uint32_t i = from;
 	bool q = false;
 	int angle = 0;
 
-	for (uint32_t i = from; i < v.len; i++) {
-		uint8_t ch;
-
-#ifdef __SSE2__
-		/* outside quotes and brackets, skip 16 bytes at a time that hold nothing special */
-		if (!q && angle == 0) {
-			const __m128i sq = _mm_set1_epi8('"'), sb = _mm_set1_epi8('\\');
-			const __m128i sl = _mm_set1_epi8('<'), sg = _mm_set1_epi8('>');
-			const __m128i sc = _mm_set1_epi8(c);
-
-			while (i + 16 <= v.len) {
-				__m128i x = _mm_loadu_si128((const __m128i *)(s + i));
-				__m128i hit = _mm_or_si128(
-					_mm_or_si128(_mm_cmpeq_epi8(x, sq), _mm_cmpeq_epi8(x, sb)),
-					_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, sl),
-								  _mm_cmpeq_epi8(x, sg)),
-						     _mm_cmpeq_epi8(x, sc)));
-				int mask = _mm_movemask_epi8(hit);
-
-				if (mask != 0) {
-					i += (uint32_t)__builtin_ctz((unsigned int)mask);
-					break;
-				}
-				i += 16;
-			}
+	while (i < v.len) {
+		if (q) {
+			i = skip_to(s, i, v.len, quoted, 2);
 			if (i >= v.len)
 				break;
-		}
-#endif
-		ch = s[i];
-
-		/* the common byte: not special and not the one looked for */
-		if (!(cls[ch] & (C_QUOTE | C_BSLASH | C_LT | C_GT)) && ch != (uint8_t)c)
-			continue;
-		if (q) {
-			if (ch == '\\' && i + 1 < v.len)
-				i++;
-			else if (ch == '"')
+			if (s[i] == '\\')
+				i += 2;		/* quoted-pair */
+			else {
 				q = false;
+				i++;
+			}
 			continue;
 		}
-		if (ch == '"')
+		i = angle > 0 ? skip_to(s, i, v.len, angled, 3) : skip_to(s, i, v.len, plain, 3);
+		if (i >= v.len)
+			break;
+		if (s[i] == '"')
 			q = true;
-		else if (ch == '<')
+		else if (s[i] == '<')
 			angle++;
-		else if (ch == '>' && angle > 0)
-			angle--;
-		else if (ch == (uint8_t)c && angle == 0)
-			return i;
+		else if (angle > 0)
+			angle--;	/* '>' */
+		else
+			return i;	/* c, outside quotes and brackets */
+		i++;
 	}
 	return v.len;
 }
