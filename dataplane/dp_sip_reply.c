@@ -35,6 +35,29 @@ static void puts_(struct out *o, const char *s)
 	put(o, s, (uint32_t)strlen(s));
 }
 
+/* Decimal, without printf: this runs per packet. */
+static void put_u32(struct out *o, uint32_t v)
+{
+	char d[10];
+	uint32_t n = 0;
+
+	do {
+		d[sizeof(d) - 1 - n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	put(o, d + sizeof(d) - n, n);
+}
+
+static void put_hex64(struct out *o, uint64_t v)
+{
+	static const char hex[] = "0123456789abcdef";
+	char d[16];
+
+	for (int i = 15; i >= 0; i--, v >>= 4)
+		d[i] = hex[v & 15];
+	put(o, d, sizeof(d));
+}
+
 static bool is_ws(uint8_t c)
 {
 	return c == ' ' || c == '\t';
@@ -86,7 +109,7 @@ static void put_top_via(struct out *o, const uint8_t *msg, const struct dp_sip_m
 {
 	struct dp_span v = sm->via[0], top = sm->via_top, rport, sentby;
 	const uint8_t *t = msg + top.off;
-	char host[64], addr[INET6_ADDRSTRLEN], num[16];
+	char host[64], addr[INET6_ADDRSTRLEN];
 	uint8_t hb[16];
 	bool have_rport = dp_sip_param(msg, top, "rport", &rport);
 	bool have_received = dp_sip_param(msg, top, "received", NULL);
@@ -141,7 +164,6 @@ static void put_top_via(struct out *o, const uint8_t *msg, const struct dp_sip_m
 	}
 	if (inet_pton(src->family == 4 ? AF_INET : AF_INET6, host, hb) == 1)
 		same_host = memcmp(hb, src->addr, src->family == 4 ? 4 : 16) == 0;
-	inet_ntop(src->family == 4 ? AF_INET : AF_INET6, src->addr, addr, sizeof(addr));
 	*reply_port = have_rport ? src->port : (uint16_t)port;
 
 	if (have_rport && rport.len == 0) {
@@ -149,13 +171,14 @@ static void put_top_via(struct out *o, const uint8_t *msg, const struct dp_sip_m
 		uint32_t at = rport.off - top.off;
 
 		put_unfolded(o, msg, (struct dp_span){ top.off, at });
-		snprintf(num, sizeof(num), "=%u", src->port);
-		puts_(o, num);
+		put(o, "=", 1);
+		put_u32(o, src->port);
 		put_unfolded(o, msg, (struct dp_span){ top.off + at, top.len - at });
 	} else {
 		put_unfolded(o, msg, top);
 	}
 	if (!have_received && (!same_host || have_rport)) {
+		inet_ntop(src->family == 4 ? AF_INET : AF_INET6, src->addr, addr, sizeof(addr));
 		puts_(o, ";received=");
 		puts_(o, addr);
 	}
@@ -167,14 +190,16 @@ int dp_sip_response_from(const uint8_t *msg, const struct dp_sip_msg *sm, int co
 			 uint64_t tag_secret, char *outbuf, uint32_t outlen, uint16_t *reply_port)
 {
 	struct out o = { outbuf, 0, outlen, false };
-	char line[64];
 
 	if (!sm->is_request || dp_span_eq(msg, sm->method, "ACK"))
 		return -ENOMSG;
 	if (sm->n_via > DP_SIP_MAX_VIA)
 		return -E2BIG;	/* cannot copy every Via (8.2.6.2), so no response at all */
-	snprintf(line, sizeof(line), "SIP/2.0 %d %s\r\n", code, reason);
-	puts_(&o, line);
+	puts_(&o, "SIP/2.0 ");
+	put_u32(&o, (uint32_t)code);
+	put(&o, " ", 1);
+	puts_(&o, reason);
+	put(&o, "\r\n", 2);
 	for (unsigned int v = 0; v < sm->n_via; v++) {
 		puts_(&o, "Via: ");
 		if (v == 0)
@@ -193,14 +218,14 @@ int dp_sip_response_from(const uint8_t *msg, const struct dp_sip_msg *sm, int co
 				   sm->call_id.len);
 
 		t = fnv1a(t, msg + sm->from_tag.off, sm->from_tag.len);
-		snprintf(line, sizeof(line), ";tag=sbc%016llx", (unsigned long long)t);
-		puts_(&o, line);
+		puts_(&o, ";tag=sbc");
+		put_hex64(&o, t);
 	}
 	puts_(&o, "\r\nCall-ID: ");
 	put_unfolded(&o, msg, sm->call_id);
 	puts_(&o, "\r\nCSeq: ");
-	snprintf(line, sizeof(line), "%u ", sm->cseq);
-	puts_(&o, line);
+	put_u32(&o, sm->cseq);
+	put(&o, " ", 1);
 	put(&o, msg + sm->cseq_method.off, sm->cseq_method.len);
 	puts_(&o, "\r\n");
 	if (extra != NULL)
