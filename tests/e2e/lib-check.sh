@@ -32,3 +32,40 @@ fatal() {
 	echo "# logs kept in ${SBCNET_DIR:-}"
 	exit 1
 }
+
+# e2e_begin: the run's names, traps that remove everything on any exit (calling the script's
+# own e2e_cleanup first when it defines one), and the namespaces. e2e_end: stop, remove, prove
+# nothing is left and the host namespace is untouched, summarise; its status is the run's.
+e2e_begin() {
+	e2e_host_before=$(sbcnet_host_state)
+	sbcnet_init
+	trap e2e_on_exit EXIT
+	trap 'exit 130' INT
+	trap 'e2e_down_mode=fast; exit 143' TERM HUP
+	echo "# run $SBCNET_ID: namespaces $NS_SBC $NS_LAN $NS_PA $NS_PB"
+	sbcnet_up || fatal "building the namespaces"
+}
+
+e2e_on_exit() {
+	local rc=$?
+	if declare -F e2e_cleanup >/dev/null; then
+		e2e_cleanup
+	fi
+	sbcnet_down ${e2e_down_mode:-}
+	exit $rc
+}
+
+e2e_end() {
+	local run=$SBCNET_ID
+	[ "$failures" -eq 0 ] || { SBCNET_KEEP=1; echo "# logs kept in $SBCNET_DIR"; }
+	sbcnet_down
+	check_eq "no namespace of this run is left" "$(ip netns list | grep -c -- "-$run\b")" 0
+	if [ "$(sbcnet_host_state)" = "$e2e_host_before" ]; then
+		pass "the host namespace's addresses and routes are unchanged"
+	else
+		fail "the host namespace's addresses and routes changed:"
+		diff <(echo "$e2e_host_before") <(sbcnet_host_state) | sed 's/^/    /'
+	fi
+	echo "# $((checks - failures)) of $checks checks passed"
+	[ "$failures" -eq 0 ]
+}

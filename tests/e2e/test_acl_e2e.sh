@@ -32,18 +32,7 @@ U4=10 U6=5		# unlisted OPTIONS per mode (reject_rate 100/s: all get their 403)
 # shellcheck source-path=SCRIPTDIR source=lib-check.sh
 . "$here/lib-check.sh"
 
-host_before=$(sbcnet_host_state)
-sbcnet_init
-on_exit() {
-	local rc=$?
-	sbcnet_down ${down_mode:-}
-	exit $rc
-}
-trap on_exit EXIT
-trap 'exit 130' INT
-trap 'down_mode=fast; exit 143' TERM HUP
-echo "# run $SBCNET_ID: namespaces $NS_SBC $NS_LAN $NS_PA $NS_PB"
-sbcnet_up || fatal "building the namespaces"
+e2e_begin
 
 # sipp UAC from a peer namespace: NS SCENARIO LOCAL_IP TARGET CALLS [RECV_TIMEOUT_MS]
 # -nr: no retransmissions, so the counters must match the call count exactly
@@ -127,16 +116,4 @@ print(s["rx"] + s["exc_rx"] - s["to_exception"] - s["to_wire"] - s["reject_sent"
 	check_eq "$mode: sbc-dataplane exits 0 on SIGINT" $? 0
 done
 
-run=$SBCNET_ID
-[ "$failures" -eq 0 ] || { SBCNET_KEEP=1; echo "# logs kept in $SBCNET_DIR"; }
-sbcnet_down
-check_eq "no namespace of this run is left" "$(ip netns list | grep -c -- "-$run\b")" 0
-if [ "$(sbcnet_host_state)" = "$host_before" ]; then
-	pass "the host namespace's addresses and routes are unchanged"
-else
-	fail "the host namespace's addresses and routes changed:"
-	diff <(echo "$host_before") <(sbcnet_host_state) | sed 's/^/    /'
-fi
-
-echo "# $((checks - failures)) of $checks checks passed"
-[ "$failures" -eq 0 ]
+e2e_end

@@ -37,22 +37,14 @@ done
 
 CAP=10 RATE_A=100 RATE_B=20 SECONDS_RUN=8
 
-host_before=$(sbcnet_host_state)
-sbcnet_init
 uas_pid='' cp_pid=''
 port=$((20000 + RANDOM % 20000))
-on_exit() {
-	local rc=$?
+e2e_cleanup() {
 	[ -n "$uas_pid" ] && kill "$uas_pid" 2>/dev/null
 	[ -n "$cp_pid" ] && kill -9 "$cp_pid" 2>/dev/null
-	sbcnet_down ${down_mode:-}
-	exit $rc
+	return 0
 }
-trap on_exit EXIT
-trap 'exit 130' INT
-trap 'down_mode=fast; exit 143' TERM HUP
-echo "# run $SBCNET_ID: namespaces $NS_SBC $NS_LAN $NS_PA $NS_PB"
-sbcnet_up || fatal "building the namespaces"
+e2e_begin
 
 conf=$SBCNET_DIR/sbc.conf
 sbcnet_conf "$conf" drop
@@ -189,14 +181,4 @@ uas_pid=''
 sbcnet_stop_dp
 check_eq "sbc-dataplane exits 0" $? 0
 
-run=$SBCNET_ID
-[ "$failures" -eq 0 ] || { SBCNET_KEEP=1; echo "# logs kept in $SBCNET_DIR"; }
-sbcnet_down
-check_eq "no namespace of this run is left" "$(ip netns list | grep -c -- "-$run\b")" 0
-if [ "$(sbcnet_host_state)" = "$host_before" ]; then
-	pass "the host namespace's addresses and routes are unchanged"
-else
-	fail "the host namespace's addresses and routes changed"
-fi
-echo "# $((checks - failures)) of $checks checks passed"
-[ "$failures" -eq 0 ]
+e2e_end

@@ -38,19 +38,8 @@ done
 # shellcheck source-path=SCRIPTDIR source=lib-check.sh
 . "$here/lib-check.sh"
 
-host_before=$(sbcnet_host_state)
-sbcnet_init
-on_exit() {
-	local rc=$?
-	stop_cp KILL
-	sbcnet_down ${down_mode:-}
-	exit $rc
-}
-trap on_exit EXIT
-trap 'exit 130' INT
-trap 'down_mode=fast; exit 143' TERM HUP
-echo "# run $SBCNET_ID: namespaces $NS_SBC $NS_LAN $NS_PA $NS_PB"
-sbcnet_up || fatal "building the namespaces"
+e2e_cleanup() { stop_cp KILL; }
+e2e_begin
 
 port=$((20000 + RANDOM % 20000))
 cp_log=$SBCNET_DIR/controlplane.log
@@ -83,7 +72,7 @@ start_cp() {
 
 stop_cp() {	# [KILL]
 	local sig=${1:-TERM} rc
-	[ -n "$cp_pid" ] || return 0
+	[ -n "${cp_pid:-}" ] || return 0
 	kill -"$sig" "$cp_pid" 2>/dev/null
 	wait "$cp_pid" 2>/dev/null
 	rc=$?
@@ -312,14 +301,4 @@ sbcnet_stop_dp
 check_eq "sbc-dataplane exits 0" $? 0
 R shutdown nosave >/dev/null 2>&1
 
-run=$SBCNET_ID
-[ "$failures" -eq 0 ] || { SBCNET_KEEP=1; echo "# logs kept in $SBCNET_DIR"; }
-sbcnet_down
-check_eq "no namespace of this run is left" "$(ip netns list | grep -c -- "-$run\b")" 0
-if [ "$(sbcnet_host_state)" = "$host_before" ]; then
-	pass "the host namespace's addresses and routes are unchanged"
-else
-	fail "the host namespace's addresses and routes changed"
-fi
-echo "# $((checks - failures)) of $checks checks passed"
-[ "$failures" -eq 0 ]
+e2e_end
