@@ -9,8 +9,9 @@
  *     no CPS token (trunk's bucket) ........................... 503 + Retry-After, or drop
  *     max_calls reached ....................................... 503 + Retry-After, or drop
  *     otherwise: a call slot in the table, an event ........... to the kernel
- *   BYE, CANCEL; a final non-2xx response to the INVITE ....... the call ends (either side)
- *   2xx / 1xx to the INVITE .................................. the call advances (timers)
+ *   BYE, CANCEL (either side) ................................ the call ends
+ *   final non-2xx to the INVITE (the kernel side's) .......... the call ends
+ *   2xx / 1xx to the INVITE (the kernel side's) .............. the call advances (timers)
  * Everything else passes untouched. No locks except the hash tables' writer lock on a call's
  * start and end; no allocation, no syscalls, no logging.
  */
@@ -115,9 +116,13 @@ static void end_call(struct dp_worker *w, const uint8_t *msg, const struct dp_si
 	event(w, c.trunk, reason, c.emergency, now_ns, msg, sm->call_id, &k);
 }
 
-/* What a call's messages (from either side) do to it. Responses: by CSeq method INVITE. */
+/*
+ * What a call's messages do to it. Requests (BYE, CANCEL) from either side; responses to the
+ * INVITE only from the kernel side, which answers the calls the workers admit: a caller's own
+ * forged 486 must not free its slot while the call goes on (a max_calls bypass).
+ */
 static void track(struct dp_worker *w, const uint8_t *msg, const struct dp_sip_msg *sm,
-		  uint64_t now_ns)
+		  uint64_t now_ns, bool from_kernel)
 {
 	if (sm->is_request) {
 		if (dp_span_eq(msg, sm->method, "BYE"))
@@ -126,7 +131,7 @@ static void track(struct dp_worker *w, const uint8_t *msg, const struct dp_sip_m
 			end_call(w, msg, sm, SBC_CALL_END_CANCEL, now_ns);
 		return;
 	}
-	if (!dp_span_eq(msg, sm->cseq_method, "INVITE"))
+	if (!from_kernel || !dp_span_eq(msg, sm->cseq_method, "INVITE"))
 		return;
 	if (sm->status >= 300) {
 		end_call(w, msg, sm, SBC_CALL_END_REJECTED, now_ns);
@@ -250,7 +255,7 @@ enum dp_admit dp_admit_wire(struct dp_worker *w, struct rte_mbuf *m, const uint8
 	}
 	if (sm.is_request && sm.to_tag.len == 0 && dp_span_eq(msg, sm.method, "INVITE"))
 		return new_call(w, m, frame, p, &sm, trunk, now_ns, t0, why);
-	track(w, msg, &sm, now_ns);
+	track(w, msg, &sm, now_ns, false);
 	return DP_ADMIT_PASS;
 }
 
@@ -265,7 +270,7 @@ void dp_admit_from_kernel(struct dp_worker *w, struct rte_mbuf *m, uint64_t now_
 	    p.proto != DP_PROTO_UDP || p.frag != DP_FRAG_NONE || p.sport != dp.cfg.sip_port ||
 	    dp_sip_scan(f + p.payload_off, p.payload_len, &sm) != DP_SIP_ERR_OK)
 		return;
-	track(w, f + p.payload_off, &sm, dp_pkt_time(m, now_ns));
+	track(w, f + p.payload_off, &sm, dp_pkt_time(m, now_ns), true);
 }
 
 /* ---- main lcore */

@@ -2227,6 +2227,25 @@ def _(t):
                                    'over_calls': 0, 'active_calls': 0}})
 
 
+@case('caps_forged_response_ignored', 'max_calls 1: the caller\'s own 486 for its admitted INVITE '
+      '(a forged end) frees no slot; the next INVITE is still refused')
+def _(t):
+    caps(t, max_calls=1)
+    a, b = request(src=LISTED4), request(src=LISTED4)
+    t.rx(t.udp(LISTED4, a))
+    t.out_exc(t.udp(LISTED4, a))
+    forged = t.udp(LISTED4, answer(a, 486, 'Busy Here'))
+    t.rx(forged)
+    t.out_exc(forged)                         # passed on (the B2BUA ignores it), ends nothing
+    fb = t.udp(LISTED4, b)
+    t.rx(fb)
+    t.out_503(fb)
+    end_all(t, [a], 0.1)
+    t.expect(to_exception=3, reject_sent=1,
+             trunks={'carrier-a': {'admitted': 1, 'over_calls': 1, 'ended_rejected': 0,
+                                   'ended_bye': 1, 'active_calls': 0}})
+
+
 @case('caps_timer_b', 'an INVITE nobody answers ends after 32 s (Timer B); one answered with a '
       '180 lives on until 180 s (Timer C)')
 def _(t):
@@ -2451,6 +2470,11 @@ def corpus_case(t, messages, families=(4,)):
     # Listed messages the scanner calls malformed (RFC 3261: no Call-ID, CSeq method not the
     # request's, bad Content-Length ...) are dropped as sip_malformed; the scanner's verdicts
     # themselves are checked against the RFCs in the unit suite (test_sip_scan).
+    # 40 s later (the pcap's clock): every call the corpus opened has ended (Timer B)
+    t.at(40)
+    tick = t.udp(LISTED4, request('OPTIONS', src=LISTED4))
+    t.rx(tick)
+    want_exc.append(tick)
     t.expect(to_wire=0, drops={'fragment_unlisted': unl_frags, 'frag_reassembly': too_many_frags})
     t.drops_free.add('sip_malformed')
     t.corpus_messages = len(messages)
@@ -2468,7 +2492,7 @@ def corpus_case(t, messages, families=(4,)):
                 break
             j += 1
         if len(res.exc_out) + malformed != len(want_exc):
-            errs.append(f'listed datagrams: {len(want_exc)} reassemblable sent, '
+            errs.append(f'listed datagrams: {len(want_exc)} reassemblable sent (and the tick), '
                         f'{len(res.exc_out)} to the exception port + {malformed} sip_malformed '
                         f'({too_many} of more than 8 fragments dropped frag_reassembly)')
         ca = res.trunks.get('carrier-a', {})
@@ -2477,10 +2501,11 @@ def corpus_case(t, messages, families=(4,)):
             errs.append(f'trunk carrier-a: accepted {ca.get("accepted")}, rejected '
                         f'{ca.get("rejected")}, malformed {ca.get("malformed")}; want '
                         f'{len(res.exc_out)}, {malformed}, {malformed}')
-        if ca.get('active_calls') != ca.get('admitted', 0) - sum(
+        if ca.get('active_calls') != 0 or ca.get('admitted') != sum(
                 v for k, v in ca.items() if k.startswith('ended_')):
-            errs.append(f'trunk carrier-a: active_calls {ca.get("active_calls")} is not admitted '
-                        f'- ended ({ca})')
+            errs.append(f'trunk carrier-a: active_calls {ca.get("active_calls")} (want 0), '
+                        f'admitted {ca.get("admitted")}, ended '
+                        f'{ {k: v for k, v in ca.items() if k.startswith("ended_")} }')
         answered = res.stats['reject_sent'] + sum(res.drops.get(k, 0)
                                                   for k in CORPUS_ANSWER_DROPS)
         if answered != len(unl_datagrams):
