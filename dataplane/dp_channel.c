@@ -317,8 +317,17 @@ int dp_channel_telemetry(struct rte_tel_data *d)
 				     "live" : "fail-static (enforcing the last good state)");
 	rte_tel_data_add_dict_u64(d, "cp_pid", __atomic_load_n(&h->cp.pid, __ATOMIC_RELAXED));
 	rte_tel_data_add_dict_u64(d, "cp_heartbeat_age_ms", age == UINT64_MAX ? 0 : age);
-	rte_tel_data_add_dict_u64(d, "dp_boot_id", chan.boot_id);
-	rte_tel_data_add_dict_u64(d, "cp_boot_id", sbc_chan_peer_boot_id(&chan.ch));
+	/* random 64-bit ids: as hex text, since JSON readers (jansson, JavaScript) choke on
+	 * integers above 2^63 or 2^53 */
+	{
+		char id[24];
+
+		snprintf(id, sizeof(id), "%016llx", (unsigned long long)chan.boot_id);
+		rte_tel_data_add_dict_string(d, "dp_boot_id", id);
+		snprintf(id, sizeof(id), "%016llx",
+			 (unsigned long long)sbc_chan_peer_boot_id(&chan.ch));
+		rte_tel_data_add_dict_string(d, "cp_boot_id", id);
+	}
 	rte_tel_data_add_dict_u64(d, "cmd_depth", sbc_ring_depth(&h->cmd));
 	rte_tel_data_add_dict_u64(d, "evt_depth", sbc_ring_depth(&h->evt));
 	rte_tel_data_add_dict_u64(d, "cmd_full_waits", h->cmd.full_waits);
