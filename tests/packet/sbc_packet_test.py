@@ -908,6 +908,10 @@ class DataPlane:
         rt = os.path.dirname(telemetry_socket(self.prefix))
         if os.path.basename(rt) == self.prefix:
             shutil.rmtree(rt, ignore_errors=True)
+        try:            # the channel (named after the prefix), which the data plane leaves
+            os.unlink('/dev/shm/' + self.prefix)
+        except OSError:
+            pass
 
 
 def make_empty_pcap(path):
@@ -1014,10 +1018,6 @@ def run(t, args, wd):
                                f'{dp.log_tail()}')
     finally:
         dp.cleanup()
-        try:
-            os.unlink('/dev/shm/' + prefix)     # the channel, if the data plane left it
-        except OSError:
-            pass
     res.wire_out = read_pcap(p['wire_out'])
     res.exc_out = read_pcap(p['exc_out'])
     return res
