@@ -118,6 +118,9 @@ enum sbc_call_end {
 	SBC_CALL_END_MAX
 };
 
+/* "admitted", "bye", "cancel", "rejected", "timer_b", "max_duration", "flushed" */
+extern const char *const sbc_call_end_names[SBC_CALL_END_MAX];
+
 #define SBC_CALL_ID_MAX 176
 
 struct sbc_msg_call {

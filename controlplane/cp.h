@@ -151,7 +151,6 @@ void cp_cdr_reset(void);			/* the data plane restarted */
 void cp_cdr_fini(void);
 uint64_t cp_cdr_active(uint16_t trunk);
 uint64_t cp_cdr_lost(void);
-const char *cp_call_end_name(uint8_t reason);
 
 /* ---- Redis (cp_redis.c) */
 /* XADD one record to sbc:cdr: 0, or -1 when Redis is not there (the caller keeps it). */

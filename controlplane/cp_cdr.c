@@ -205,15 +205,3 @@ void cp_cdr_fini(void)
 	free(cdr.active);
 	memset(&cdr, 0, sizeof(cdr));
 }
-
-const char *cp_call_end_name(uint8_t reason)
-{
-	static const char *const names[SBC_CALL_END_MAX] = {
-		[SBC_CALL_END_NONE] = "admitted", [SBC_CALL_END_BYE] = "bye",
-		[SBC_CALL_END_CANCEL] = "cancel", [SBC_CALL_END_REJECTED] = "rejected",
-		[SBC_CALL_END_TIMER_B] = "timer_b", [SBC_CALL_END_MAX_DURATION] = "max_duration",
-		[SBC_CALL_END_FLUSHED] = "flushed",
-	};
-
-	return reason < SBC_CALL_END_MAX && names[reason] ? names[reason] : "unknown";
-}

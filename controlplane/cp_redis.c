@@ -283,7 +283,7 @@ int cp_redis_write_cdr(const struct cp_cdr *c)
 				 "XADD sbc:cdr MAXLEN ~ 1000000 * trunk %s call_id %s end %s "
 				 "emergency %d start_ms %s end_ms %s duration_ms %s",
 				 cp.cfg.trunks[c->trunk].name, c->call_id,
-				 cp_call_end_name(c->reason), c->emergency, start, end,
+				 sbc_call_end_names[c->reason], c->emergency, start, end,
 				 dur) == REDIS_OK ? 0 : -1;
 }
 

@@ -266,12 +266,12 @@ static void print_json(json_t *v)
 
 /* ---- commands */
 
-/* A paged command (cmd,<first> ... "next" 0 at the end): every page's rows in one object. */
-static json_t *tel_all_pages(const char *tcmd)
+/* A command, and when it is paged (a "next" other than 0 asks for cmd,<next>), every page:
+ * one object, the first page's members plus every page's rows (row keys are unique). */
+static json_t *tel_more_pages(const char *tcmd, json_t *all)
 {
-	json_t *all = tel_must(tcmd);
 	json_int_t next = json_integer_value(json_object_get(all, "next"));
-	char c[128];
+	char c[160];
 
 	while (next > 0) {
 		json_t *page;
@@ -290,9 +290,14 @@ static json_t *tel_all_pages(const char *tcmd)
 	return all;
 }
 
+static json_t *tel_all_pages(const char *tcmd)
+{
+	return tel_more_pages(tcmd, tel_must(tcmd));
+}
+
 static int cmd_rows(const char *tcmd, const char *const *only, bool totals, const char *key_col)
 {
-	json_t *v = strcmp(tcmd, "/sbc/trunks") == 0 ? tel_all_pages(tcmd) : tel_must(tcmd);
+	json_t *v = tel_all_pages(tcmd);
 	json_t *rows[1024];
 	size_t n;
 
@@ -369,49 +374,36 @@ static int cmd_channel_like(const char *tcmd)
 
 static int cmd_acl(const char *trunk)
 {
-	json_t *all = json_array(), *head = NULL;
-	json_int_t next = 0;
+	json_t *all, *head, **rows;
 	char tcmd[128];
+	size_t n;
 
-	do {
-		json_t *page, *rows[256];
-		size_t n;
-
-		snprintf(tcmd, sizeof(tcmd), "/sbc/acl,%s,%" JSON_INTEGER_FORMAT, trunk, next);
-		page = tel_call(tcmd);
-		if (page == NULL) {
-			fprintf(stderr, "sbcctl: no trunk '%s' in the data plane (sbcctl trunks lists "
-				"them)\n", trunk);
-			exit(1);
-		}
-		n = rows_of(page, rows, 256, NULL);
-		for (size_t i = 0; i < n; i++)
-			json_array_append(all, rows[i]);
-		rows_free(rows, n);
-		next = json_integer_value(json_object_get(page, "next"));
-		if (head == NULL)
-			head = page;
-		else
-			json_decref(page);
-	} while (next > 0);
-
+	snprintf(tcmd, sizeof(tcmd), "/sbc/acl,%s", trunk);
+	head = tel_call(tcmd);
+	if (head == NULL) {
+		fprintf(stderr, "sbcctl: no trunk '%s' in the data plane (sbcctl trunks lists them)\n",
+			trunk);
+		exit(1);
+	}
+	head = tel_more_pages(tcmd, head);
+	n = json_object_size(head);
+	rows = calloc(n ? n : 1, sizeof(*rows));
+	n = rows_of(head, rows, n, NULL);
 	if (opt_json) {
 		json_t *o = json_object();
 
+		all = json_array();
+		for (size_t i = 0; i < n; i++)
+			json_array_append(all, rows[i]);
 		json_object_set(o, "trunk", json_object_get(head, "trunk"));
 		json_object_set(o, "id", json_object_get(head, "id"));
 		json_object_set(o, "prefixes_v4", json_object_get(head, "prefixes_v4"));
 		json_object_set(o, "prefixes_v6", json_object_get(head, "prefixes_v6"));
-		json_object_set_new(o, "total", json_integer((json_int_t)json_array_size(all)));
-		json_object_set(o, "prefixes", all);
+		json_object_set_new(o, "total", json_integer((json_int_t)n));
+		json_object_set_new(o, "prefixes", all);
 		print_json(o);
 		json_decref(o);
 	} else {
-		size_t n = json_array_size(all);
-		json_t **rows = calloc(n ? n : 1, sizeof(*rows));
-
-		for (size_t i = 0; i < n; i++)
-			rows[i] = json_array_get(all, i);
 		if (n)
 			table(rows, n, NULL);
 		printf("%zu prefixes (%" JSON_INTEGER_FORMAT " IPv4, %" JSON_INTEGER_FORMAT
@@ -419,9 +411,9 @@ static int cmd_acl(const char *trunk)
 		       json_integer_value(json_object_get(head, "prefixes_v4")),
 		       json_integer_value(json_object_get(head, "prefixes_v6")),
 		       json_string_value(json_object_get(head, "trunk")));
-		free(rows);
 	}
-	json_decref(all);
+	rows_free(rows, n);
+	free(rows);
 	json_decref(head);
 	return 0;
 }

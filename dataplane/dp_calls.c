@@ -292,7 +292,5 @@ uint32_t dp_calls_count(void)
 
 uint32_t dp_verdicts_count(void)
 {
-	int32_t n = ct.verdicts ? rte_hash_count(ct.verdicts) : 0;
-
-	return n > 0 ? (uint32_t)n : 0;
+	return __atomic_load_n(&ct.vcount, __ATOMIC_RELAXED);
 }

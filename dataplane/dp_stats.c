@@ -5,6 +5,7 @@
  * level of dicts and refuses '-' in keys, so rows are keyed worker0.., trunk0.. and trunk names
  * travel as string values.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,17 @@ static inline uint64_t rd(const uint64_t *c)
 {
 	return __atomic_load_n(c, __ATOMIC_RELAXED);
 }
+
+/* A per-worker counter (at offset off in struct dp_worker), summed over the workers. */
+static uint64_t sum_workers(size_t off)
+{
+	uint64_t s = 0;
+
+	for (unsigned int i = 0; i < dp.n_workers; i++)
+		s += rd((const uint64_t *)((const char *)dp.workers[i] + off));
+	return s;
+}
+#define SUM_WORKERS(field) sum_workers(offsetof(struct dp_worker, field))
 
 static uint64_t worker_dropped(const struct dp_worker *w)
 {
@@ -87,44 +99,24 @@ static int cmd_stats(const char *cmd __rte_unused, const char *params __rte_unus
 			rte_tel_data_free(row);
 	}
 	put_counters(d, t[0], t[1], t[2], t[3], t[4], t[5]);
+	rte_tel_data_add_dict_u64(d, "calls_active", dp_calls_count());
+	rte_tel_data_add_dict_u64(d, "calls_capacity", dp_calls_capacity());
+	rte_tel_data_add_dict_u64(d, "verdicts_cached", dp_verdicts_count());
+	rte_tel_data_add_dict_u64(d, "call_events_lost", SUM_WORKERS(call_events_lost));
+	rte_tel_data_add_dict_u64(d, "admit_cycles", SUM_WORKERS(admit_cycles));
+	rte_tel_data_add_dict_u64(d, "admit_count", SUM_WORKERS(admit_count));
+	rte_tel_data_add_dict_u64(d, "tsc_hz", rte_get_tsc_hz());
 	{
-		uint64_t lost = 0;
+		uint64_t in = SUM_WORKERS(frag_in), dg = SUM_WORKERS(frag_datagrams);
+		uint64_t ab = SUM_WORKERS(frag_absorbed);
+		uint64_t gone = SUM_WORKERS(stats.drops[DP_DROP_FRAG_REASSEMBLY]);
 
-		for (unsigned int i = 0; i < dp.n_workers; i++)
-			lost += rd(&dp.workers[i]->call_events_lost);
-		rte_tel_data_add_dict_u64(d, "calls_active", dp_calls_count());
-		rte_tel_data_add_dict_u64(d, "calls_capacity", dp_calls_capacity());
-		rte_tel_data_add_dict_u64(d, "verdicts_cached", dp_verdicts_count());
-		rte_tel_data_add_dict_u64(d, "call_events_lost", lost);
-		{
-			uint64_t cyc = 0, cnt = 0;
-
-			for (unsigned int i = 0; i < dp.n_workers; i++) {
-				cyc += rd(&dp.workers[i]->admit_cycles);
-				cnt += rd(&dp.workers[i]->admit_count);
-			}
-			rte_tel_data_add_dict_u64(d, "admit_cycles", cyc);
-			rte_tel_data_add_dict_u64(d, "admit_count", cnt);
-			rte_tel_data_add_dict_u64(d, "tsc_hz", rte_get_tsc_hz());
-		}
-		{
-			uint64_t in = 0, dg = 0, ab = 0, gone = 0;
-
-			for (unsigned int i = 0; i < dp.n_workers; i++) {
-				const struct dp_worker *w = dp.workers[i];
-
-				in += rd(&w->frag_in);
-				dg += rd(&w->frag_datagrams);
-				ab += rd(&w->frag_absorbed);
-				gone += rd(&w->stats.drops[DP_DROP_FRAG_REASSEMBLY]);
-			}
-			rte_tel_data_add_dict_u64(d, "frags_in", in);
-			rte_tel_data_add_dict_u64(d, "frags_reassembled", dg);
-			rte_tel_data_add_dict_u64(d, "frags_absorbed", ab);
-			rte_tel_data_add_dict_u64(d, "frags_pending", in - dg - ab - gone);
-		}
-		rte_tel_data_add_dict_string(d, "clock", dp.test_clock ? "test (rx timestamps)" : "tsc");
+		rte_tel_data_add_dict_u64(d, "frags_in", in);
+		rte_tel_data_add_dict_u64(d, "frags_reassembled", dg);
+		rte_tel_data_add_dict_u64(d, "frags_absorbed", ab);
+		rte_tel_data_add_dict_u64(d, "frags_pending", in - dg - ab - gone);
 	}
+	rte_tel_data_add_dict_string(d, "clock", dp.test_clock ? "test (rx timestamps)" : "tsc");
 	return 0;
 }
 
@@ -220,12 +212,8 @@ static int cmd_trunks(const char *cmd __rte_unused, const char *params, struct r
 		rte_tel_data_add_dict_u64(row, "table_full", sum.table_full);
 		rte_tel_data_add_dict_u64(row, "malformed", sum.malformed);
 		for (unsigned int r = 1; r < SBC_CALL_END_MAX; r++) {
-			static const char *const names[SBC_CALL_END_MAX] = {
-				NULL, "ended_bye", "ended_cancel", "ended_rejected", "ended_timer_b",
-				"ended_max_duration", "ended_flushed",
-			};
-
-			rte_tel_data_add_dict_u64(row, names[r], sum.ended[r]);
+			snprintf(key, sizeof(key), "ended_%s", sbc_call_end_names[r]);
+			rte_tel_data_add_dict_u64(row, key, sum.ended[r]);
 		}
 
 		snprintf(key, sizeof(key), "trunk%u", t);
@@ -312,7 +300,7 @@ static int cmd_channel(const char *cmd __rte_unused, const char *params __rte_un
 
 struct acl_page {
 	struct rte_tel_data *d;
-	uint32_t i;
+	uint32_t first, i;	/* rows are keyed p<first + i>: unique over all pages */
 };
 
 static void acl_row(void *arg, const struct sbc_prefix *p, uint64_t hits)
@@ -326,7 +314,7 @@ static void acl_row(void *arg, const struct sbc_prefix *p, uint64_t hits)
 	rte_tel_data_start_dict(row);
 	rte_tel_data_add_dict_string(row, "prefix", sbc_prefix_format(p, txt, sizeof(txt)));
 	rte_tel_data_add_dict_u64(row, "hits", hits);
-	snprintf(key, sizeof(key), "p%u", pg->i++);
+	snprintf(key, sizeof(key), "p%u", pg->first + pg->i++);
 	if (rte_tel_data_add_dict_container(pg->d, key, row, 0) != 0)
 		rte_tel_data_free(row);
 }
@@ -360,7 +348,7 @@ static int cmd_acl(const char *cmd __rte_unused, const char *params, struct rte_
 			return -EINVAL;
 		t = (int)id;
 	}
-	struct acl_page pg = { d, 0 };
+	struct acl_page pg = { d, (uint32_t)first, 0 };
 	uint32_t n4, n6, total;
 
 	rte_tel_data_start_dict(d);
