@@ -8,6 +8,11 @@ A SIP prober for the e2e tests, run inside a peer namespace (stdlib only).
                                            the tap, 403 from the data plane) or 0 (no answer)
   sip_probe.py flow SRC DST PPS SECONDS    OPTIONS at PPS for SECONDS, distinct Call-IDs; prints
                                            how many were sent (answers are not awaited)
+  sip_probe.py invite SRC DST CALL_ID [TIMEOUT_S]
+                                           a new INVITE (no To tag); prints the status of the first
+                                           answer within TIMEOUT_S (1) (503 from a cap), or 0
+  sip_probe.py bye SRC DST CALL_ID [TIMEOUT_S]
+                                           a BYE in that call's dialog; prints as probe does
 """
 import random
 import socket
@@ -27,6 +32,33 @@ def options(src, dst, sport, n):
             f'Call-ID: {random.getrandbits(64):x}-{n}@{host}\r\n'
             'CSeq: 1 OPTIONS\r\n'
             'Content-Length: 0\r\n\r\n').encode()
+
+
+def request(method, src, dst, sport, call_id, to_tag=''):
+    host = f'[{src}]' if ':' in src else src
+    dhost = f'[{dst}]' if ':' in dst else dst
+    cseq = 2 if method == 'BYE' else 1
+    return (f'{method} sip:+15550199@{dhost}:5060 SIP/2.0\r\n'
+            f'Via: SIP/2.0/UDP {host}:{sport};branch=z9hG4bK-{random.getrandbits(32):x}\r\n'
+            'Max-Forwards: 70\r\n'
+            f'From: <sip:+15550100@{host}>;tag=caller\r\n'
+            f'To: <sip:+15550199@{dhost}>{to_tag}\r\n'
+            f'Call-ID: {call_id}\r\n'
+            f'CSeq: {cseq} {method}\r\n'
+            'Content-Length: 0\r\n\r\n').encode()
+
+
+def send_request(method, src, dst, call_id, timeout=1.0):
+    s = sock(src)
+    s.settimeout(timeout)
+    s.sendto(request(method, src, dst, s.getsockname()[1], call_id,
+                     ';tag=callee' if method == 'BYE' else ''), (dst, 5060))
+    try:
+        data = s.recv(65535)
+    except socket.timeout:
+        return 0
+    parts = data.split(b' ', 2)
+    return int(parts[1]) if len(parts) > 1 and parts[0] == b'SIP/2.0' else -1
 
 
 def sock(src):
@@ -77,6 +109,9 @@ def flow(src, dst, pps, seconds):
 def main():
     if len(sys.argv) >= 4 and sys.argv[1] == 'probe':
         print(probe(sys.argv[2], sys.argv[3], float(sys.argv[4]) if len(sys.argv) > 4 else 1.0))
+    elif len(sys.argv) in (5, 6) and sys.argv[1] in ('invite', 'bye'):
+        print(send_request(sys.argv[1].upper(), sys.argv[2], sys.argv[3], sys.argv[4],
+                           float(sys.argv[5]) if len(sys.argv) == 6 else 1.0))
     elif len(sys.argv) == 6 and sys.argv[1] == 'flow':
         print(flow(sys.argv[2], sys.argv[3], float(sys.argv[4]), float(sys.argv[5])))
     else:

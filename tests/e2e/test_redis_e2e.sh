@@ -169,6 +169,25 @@ wait_for "HSET sbc:limits:$trunk: cps 77 in force" 2 \
 check_eq "burst in force" "$(sbcnet_get /sbc/trunks trunk:$trunk.burst)" 9
 check_eq "max_calls in force" "$(sbcnet_get /sbc/trunks trunk:$trunk.max_calls)" 33
 
+# --- limits from Redis are what the caps enforce
+R hset sbc:limits:$trunk cps 1 burst 1 >/dev/null
+wait_for "HSET cps 1 burst 1: in force" 2 trunk_is cps 1
+adm0=$(sbcnet_get /sbc/trunks trunk:$trunk.admitted)
+over0=$(sbcnet_get /sbc/trunks trunk:$trunk.over_cps)
+# (the responder behind the tap answers only OPTIONS: do not wait for the first call's answer)
+ip netns exec "$NS_PA" "$SBCNET_PY" "$probe_py" invite "$SBCNET_PA4" "$SBCNET_SBC4" cap-1 0.01 \
+	>/dev/null
+check_eq "a second new call right after is refused by the Redis cap (503)" \
+	"$(ip netns exec "$NS_PA" "$SBCNET_PY" "$probe_py" invite "$SBCNET_PA4" "$SBCNET_SBC4" cap-2)" 503
+check_eq "one admitted, one over_cps" \
+	"$(($(sbcnet_get /sbc/trunks trunk:$trunk.admitted) - adm0)) $(($(sbcnet_get /sbc/trunks trunk:$trunk.over_cps) - over0))" \
+	"1 1"
+ip netns exec "$NS_PA" "$SBCNET_PY" "$probe_py" bye "$SBCNET_PA4" "$SBCNET_SBC4" cap-1 0.01 \
+	>/dev/null
+wait_for "its BYE ends the admitted call: active calls 0" 2 trunk_is active_calls 0
+R hset sbc:limits:$trunk cps 77 burst 9 >/dev/null
+wait_for "cps back to 77" 2 trunk_is cps 77
+
 # --- bad values: skipped and reported once, the rest applies
 bad_before=$(chan cp_bad_values)
 R sadd $acl 10.0.0.0/33 hello 10.1.1.1/16 "$SBCNET_PB4/32" >/dev/null
