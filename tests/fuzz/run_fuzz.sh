@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # Builds one libFuzzer target with clang (ASan + UBSan) and runs it for a bounded time, seeded
-# from the SIP corpora in ../shared/testdata/sip (a small built-in seed set when that is absent).
+# from the SIP corpora the repository carries in tests/data/sip.
 # usage: run_fuzz.sh TARGET SECONDS SRCDIR BUILDDIR
 set -euo pipefail
 target=$1 secs=$2 src=$3 out=$4
@@ -14,11 +14,11 @@ clang -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined -fno-sanitize-recove
 	"$src/dataplane/dp_drops.c" "$src/dataplane/dp_sip.c" -o "$bin"
 
 corpus="$out/fuzz-$target/corpus"
-seeds="$src/../shared/testdata/sip"
-if [ -d "$seeds" ]; then
-	if [ "$target" = fuzz_frame ]; then
-		# wrap each SIP message in Ethernet/IPv4/UDP so the frame target reaches the builder
-		/usr/bin/python3 - "$seeds" "$corpus" <<'PY'
+seeds="$src/tests/data/sip"
+[ -d "$seeds" ] || { echo "FAIL: $seeds is absent (part of the repository)"; exit 1; }
+if [ "$target" = fuzz_frame ]; then
+	# wrap each SIP message in Ethernet/IPv4/UDP so the frame target reaches the builder
+	/usr/bin/python3 - "$seeds" "$corpus" <<'PY'
 import os, struct, sys
 src, dst = sys.argv[1], sys.argv[2]
 def csum(b):
@@ -40,11 +40,11 @@ for d in ('rfc4475', 'rfc5118', 'sofia-sip-tests', 'kamailio-test-sip', 'cve-poc
         n += 1
 print('fuzz: %d seeds' % n)
 PY
-	else
-		if [ "$target" = fuzz_sip_scan ]; then
-			# PROTOS c07-sip: every case's INVITE, placeholders filled the way the packet
-			# suite fills them (its own function, imported)
-			/usr/bin/python3 - "$src/tests/packet" "$corpus" <<'PY' || true
+else
+	if [ "$target" = fuzz_sip_scan ]; then
+		# PROTOS c07-sip: every case's INVITE, placeholders filled the way the packet
+		# suite fills them (its own function, imported)
+		/usr/bin/python3 - "$src/tests/packet" "$corpus" <<'PY' || true
 import os, sys, tempfile
 sys.path.insert(0, sys.argv[1])
 import sbc_packet_test as t
@@ -60,17 +60,13 @@ for num, inv in cases:
         n += 1
 print('fuzz: %d PROTOS seeds' % n)
 PY
-		fi
-		for d in rfc4475 rfc5118 sofia-sip-tests kamailio-test-sip cve-pocs; do
-			[ -d "$seeds/$d" ] || continue
-			find "$seeds/$d" -type f | while read -r f; do
-				cp -f "$f" "$corpus/$d-$(basename "$f")"
-			done
-		done
 	fi
-else
-	echo "note: ../shared/testdata/sip is absent; fuzzing from a built-in seed only"
-	printf 'INVITE sip:1@x SIP/2.0\r\nVia: SIP/2.0/UDP h;rport\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:1@x>\r\nCall-ID: a\r\nCSeq: 1 INVITE\r\n\r\n' >"$corpus/builtin"
+	for d in rfc4475 rfc5118 sofia-sip-tests kamailio-test-sip cve-pocs; do
+		[ -d "$seeds/$d" ] || continue
+		find "$seeds/$d" -type f | while read -r f; do
+			cp -f "$f" "$corpus/$d-$(basename "$f")"
+		done
+	done
 fi
 # -max_total_time bounds the run; crashes exit non-zero and leave crash-* files in $out
 cd "$out/fuzz-$target"

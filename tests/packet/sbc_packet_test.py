@@ -21,7 +21,7 @@ usage: sbc_packet_test.py --list [--describe]
        sbc_packet_test.py --dataplane PATH [--sbcctl PATH] --case NAME [--keep DIR]
 exit status: 0 pass, 1 fail, 77 skip (not root, no scapy, a binary or the SIP corpus missing)
 
-The SIP corpus cases read ../shared/testdata/sip next to the repository (or $SBC_SIP_TESTDATA).
+The SIP corpus cases read the repository's tests/data/sip (or $SBC_SIP_TESTDATA).
 """
 
 import argparse
@@ -69,7 +69,7 @@ def corpus_dir():
     d = os.environ.get('SBC_SIP_TESTDATA')
     if d:
         return d
-    return os.path.normpath(os.path.join(HERE, '..', '..', '..', 'shared', 'testdata', 'sip'))
+    return os.path.normpath(os.path.join(HERE, '..', 'data', 'sip'))
 
 
 class Skip(Exception):
@@ -1136,7 +1136,7 @@ def run_case(cd, args):
     if args.sbcctl and not (os.path.isfile(args.sbcctl) and os.access(args.sbcctl, os.X_OK)):
         raise Skip(f'sbcctl not found or not executable: {args.sbcctl}')
     if cd.corpus and not os.path.isdir(corpus_dir()):
-        raise Skip(f'SIP corpus {corpus_dir()} is absent (set SBC_SIP_TESTDATA to run it)')
+        raise RuntimeError(f'SIP corpus {corpus_dir()} is absent: the repository carries it in tests/data/sip')
     if not args.sbcctl:
         print('note: no --sbcctl given: reading the telemetry socket directly')
 
