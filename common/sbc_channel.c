@@ -6,6 +6,7 @@
  */
 #include "sbc_channel.h"
 #include "sbc_config.h"
+#include "sbc_hash.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -374,14 +375,9 @@ void sbc_prefix_from_wire(const struct sbc_wire_prefix *w, struct sbc_prefix *p)
 
 uint64_t sbc_trunks_hash(const struct sbc_config *cfg)
 {
-	uint64_t h = 0xcbf29ce484222325ull;	/* FNV-1a over "name\0name\0..." */
+	uint64_t h = SBC_FNV1A_INIT;	/* over "name\0name\0..." */
 
 	for (unsigned int t = 0; t < cfg->n_trunks; t++)
-		for (const char *c = cfg->trunks[t].name;; c++) {
-			h ^= (uint8_t)*c;
-			h *= 0x100000001b3ull;
-			if (*c == '\0')
-				break;
-		}
+		h = sbc_fnv1a(h, cfg->trunks[t].name, strlen(cfg->trunks[t].name) + 1);
 	return h;
 }

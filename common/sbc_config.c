@@ -6,6 +6,8 @@
  * the handler, so the stream reader below counts lines and notices section headers itself.
  */
 #include "sbc_config.h"
+#include "sbc_hash.h"
+#include "sbc_num.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -88,14 +90,7 @@ struct prefix_index {
 
 static uint64_t prefix_hash(const struct sbc_prefix *p)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-	const uint8_t *b = (const uint8_t *)p;
-
-	for (size_t i = 0; i < sizeof(*p); i++) {
-		h ^= b[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
+	return sbc_fnv1a(SBC_FNV1A_INIT, p, sizeof(*p));
 }
 
 struct parse {
@@ -342,16 +337,13 @@ static char *reader(char *buf, int size, void *arg)
 
 static int parse_u32(const char *v, uint32_t min, uint32_t max, uint32_t *out)
 {
-	char *end;
-	unsigned long long x;
+	uint32_t x;
 
-	if (*v == '\0' || strspn(v, "0123456789") != strlen(v) || strlen(v) > 10)
-		return -EINVAL;
-	errno = 0;
-	x = strtoull(v, &end, 10);
-	if (errno != 0 || x < min || x > max)
+	if (!sbc_parse_u32(v, strlen(v), UINT32_MAX, &x))
+		return strspn(v, "0123456789") == strlen(v) && *v != '\0' ? -ERANGE : -EINVAL;
+	if (x < min || x > max)
 		return -ERANGE;
-	*out = (uint32_t)x;
+	*out = x;
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cp.h"
+#include "sbc_hash.h"
 
 #define OPEN_MAX (1u << 20)		/* calls tracked at once */
 #define PENDING_MAX 200000u		/* records kept while Redis is away */
@@ -36,10 +37,8 @@ static struct {
 
 static uint64_t hash_id(const char *s, size_t l, uint16_t trunk)
 {
-	uint64_t h = 1469598103934665603ull ^ trunk;
+	uint64_t h = sbc_fnv1a(SBC_FNV1A_INIT ^ trunk, s, l);
 
-	for (size_t i = 0; i < l; i++)
-		h = (h ^ (uint8_t)s[i]) * 1099511628211ull;
 	return h ^ (h >> 31);
 }
 

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "cp.h"
+#include "sbc_num.h"
 
 struct cp cp;
 
@@ -161,22 +162,6 @@ int cp_acl_parse(const char *const *vals, const size_t *lens, size_t n, struct c
 	return 0;
 }
 
-static bool parse_u32(const char *v, size_t l, uint32_t *out)
-{
-	uint64_t x = 0;
-
-	if (l == 0 || l > 10)
-		return false;
-	for (size_t i = 0; i < l; i++) {
-		if (v[i] < '0' || v[i] > '9')
-			return false;
-		x = x * 10 + (uint64_t)(v[i] - '0');
-	}
-	if (x > UINT32_MAX)
-		return false;
-	*out = (uint32_t)x;
-	return true;
-}
 
 void cp_limits_parse(const char *const *kv, const size_t *lens, size_t n_kv,
 		     const struct sbc_trunk_config *defaults, struct cp_limits *out, cp_bad_f bad,
@@ -209,7 +194,7 @@ void cp_limits_parse(const char *const *kv, const size_t *lens, size_t n_kv,
 			bad(arg, v, vl, why);
 			continue;
 		}
-		if (!parse_u32(v, vl, (uint32_t *)((char *)out + fields[f].off))) {
+		if (!sbc_parse_u32(v, vl, UINT32_MAX, (uint32_t *)((char *)out + fields[f].off))) {
 			snprintf(why, sizeof(why), "%s is not a whole number 0-4294967295; the "
 				 "configured %s stays", fields[f].name, fields[f].name);
 			bad(arg, v, vl, why);

@@ -6,6 +6,7 @@
  * the control plane's full parser sees what passes.
  */
 #include "dp_sip.h"
+#include "sbc_num.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -218,24 +219,9 @@ bool dp_sip_param(const uint8_t *msg, struct dp_span v, const char *name, struct
 	return false;
 }
 
-/* digits only, at most 10 of them, value <= max */
-static bool parse_uint(const uint8_t *m, struct dp_span s, uint64_t max, uint32_t *out)
+static inline bool parse_uint(const uint8_t *m, struct dp_span s, uint64_t max, uint32_t *out)
 {
-	uint64_t v = 0;
-
-	if (s.len == 0 || s.len > 10)
-		return false;
-	for (uint32_t i = 0; i < s.len; i++) {
-		uint8_t c = m[s.off + i];
-
-		if (c < '0' || c > '9')
-			return false;
-		v = v * 10 + (uint64_t)(c - '0');
-	}
-	if (v > max)
-		return false;
-	*out = (uint32_t)v;
-	return true;
+	return sbc_parse_u32((const char *)m + s.off, s.len, max, out);
 }
 
 /* Request-Line = Method SP Request-URI SP SIP-Version (7.1); one SP each, nothing else. */

@@ -5,6 +5,7 @@
  * datagram and never allocates.
  */
 #include "dp_sip_reply.h"
+#include "sbc_hash.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -94,14 +95,6 @@ int dp_sip_answerable(const uint8_t *msg, uint32_t len)
 	return len >= 16;	/* shortest plausible request line plus a header */
 }
 
-static uint64_t fnv1a(uint64_t h, const uint8_t *p, uint32_t n)
-{
-	for (uint32_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
 
 /* Fill in the top Via: received= and rport= (RFC 3261 18.2.1, RFC 3581 4). */
 static void put_top_via(struct out *o, const uint8_t *msg, const struct dp_sip_msg *sm,
@@ -214,10 +207,10 @@ int dp_sip_response_from(const uint8_t *msg, const struct dp_sip_msg *sm, int co
 	put_unfolded(&o, msg, sm->to);
 	/* RFC 3261 8.2.6.2: add a To tag when the request had none */
 	if (sm->to_tag.len == 0 && !dp_sip_param(msg, sm->to, "tag", NULL)) {
-		uint64_t t = fnv1a(0xcbf29ce484222325ull ^ tag_secret, msg + sm->call_id.off,
-				   sm->call_id.len);
+		uint64_t t = sbc_fnv1a(SBC_FNV1A_INIT ^ tag_secret, msg + sm->call_id.off,
+				       sm->call_id.len);
 
-		t = fnv1a(t, msg + sm->from_tag.off, sm->from_tag.len);
+		t = sbc_fnv1a(t, msg + sm->from_tag.off, sm->from_tag.len);
 		puts_(&o, ";tag=sbc");
 		put_hex64(&o, t);
 	}
