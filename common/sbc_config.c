@@ -20,8 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum key_type { K_IPV4, K_IPV6, K_U16, K_U32, K_STR, K_UNLISTED, K_AUTH, K_RANGE, K_PEERS,
-		K_PEERS_FILE, K_EMERGENCY, K_OVER_LIMIT };
+enum key_type { K_IPV4, K_IPV6, K_U16, K_U32, K_STR, K_CHOICE, K_AUTH, K_RANGE, K_PEERS,
+		K_PEERS_FILE, K_EMERGENCY };
 
 enum section { S_NONE, S_SBC, S_DATAPLANE, S_REDIS, S_TRUNK };
 
@@ -32,18 +32,26 @@ struct key {
 	size_t offset;		/* into struct sbc_config, or struct sbc_trunk_config for S_TRUNK */
 	size_t size;		/* K_STR buffer size; for K_IPV4/K_IPV6 the offset of the has_ flag + 1 */
 	uint32_t min, max;
+	const char *const *choices;	/* K_CHOICE, K_AUTH: the words, in the enum's order */
 };
 
 #define CFG(f) offsetof(struct sbc_config, f)
 #define TRK(f) offsetof(struct sbc_trunk_config, f)
 #define HAS(f) (offsetof(struct sbc_config, f) + 1)	/* 0 means "no has_ flag" */
 
+/* Words of the enum keys, in the order of their enum's values; NULL-terminated. */
+static const char *const unlisted_words[] = { "drop", "reject", NULL };	/* enum sbc_unlisted_mode */
+static const char *const auth_words[] = { "ip", "digest", "both", NULL };	/* enum sbc_auth_mode */
+static const char *const over_limit_words[] = { "reject", "drop", NULL };	/* enum sbc_over_limit */
+_Static_assert(sizeof(enum sbc_unlisted_mode) == sizeof(int) &&
+	       sizeof(enum sbc_over_limit) == sizeof(int), "K_CHOICE keys are stored as int");
+
 static const struct key keys[] = {
 	{ S_SBC, "address", K_IPV4, CFG(address), 0, 0, 0 },
 	{ S_SBC, "address6", K_IPV6, CFG(address6), HAS(has_address6), 0, 0 },
 	{ S_SBC, "gateway", K_IPV4, CFG(gateway), HAS(has_gateway), 0, 0 },
 	{ S_SBC, "sip_port", K_U16, CFG(sip_port), 0, 1, 65535 },
-	{ S_SBC, "unlisted", K_UNLISTED, CFG(unlisted), 0, 0, 0 },
+	{ S_SBC, "unlisted", K_CHOICE, CFG(unlisted), 0, 0, 0, unlisted_words },
 	{ S_SBC, "reject_rate", K_U32, CFG(reject_rate), 0, 0, 1000000 },
 	{ S_SBC, "media_ports", K_RANGE, CFG(media_port_min), 0, 1024, 65535 },
 	{ S_SBC, "emergency", K_EMERGENCY, 0, 0, 0, 0 },
@@ -70,11 +78,11 @@ static const struct key keys[] = {
 	{ S_REDIS, "database", K_U32, CFG(redis_database), 0, 0, 65535 },
 	{ S_TRUNK, "peers", K_PEERS, 0, 0, 0, 0 },
 	{ S_TRUNK, "peers_file", K_PEERS_FILE, 0, 0, 0, 0 },
-	{ S_TRUNK, "auth", K_AUTH, TRK(auth), 0, 0, 0 },
+	{ S_TRUNK, "auth", K_AUTH, TRK(auth), 0, 0, 0, auth_words },
 	{ S_TRUNK, "cps", K_U32, TRK(cps), 0, 0, 1000000 },
 	{ S_TRUNK, "burst", K_U32, TRK(burst), 0, 0, 1000000 },
 	{ S_TRUNK, "max_calls", K_U32, TRK(max_calls), 0, 0, 10000000 },
-	{ S_TRUNK, "over_limit", K_OVER_LIMIT, TRK(over_limit), 0, 0, 0 },
+	{ S_TRUNK, "over_limit", K_CHOICE, TRK(over_limit), 0, 0, 0, over_limit_words },
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 _Static_assert(N_KEYS < 63, "the seen bit masks hold 63 keys");
@@ -195,7 +203,7 @@ static void perr_in(struct parse *ps, const char *file, unsigned int line, const
 void sbc_config_defaults(struct sbc_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->sip_port = 5060;
+	cfg->sip_port = SBC_SIP_PORT_DEFAULT;
 	cfg->unlisted = SBC_UNLISTED_DROP;
 	cfg->reject_rate = 100;
 	cfg->media_port_min = 20000;
@@ -219,7 +227,8 @@ void sbc_config_defaults(struct sbc_config *cfg)
 			snprintf(cfg->emergency[i], SBC_EMERGENCY_LEN, "%s", def[i]);
 		cfg->n_emergency = 4;
 	}
-	snprintf(cfg->redis_address, sizeof(cfg->redis_address), "127.0.0.1:6379");
+	snprintf(cfg->redis_address, sizeof(cfg->redis_address), "127.0.0.1:%u",
+		 SBC_REDIS_PORT_DEFAULT);
 }
 
 static bool trunk_name_ok(const char *n)
@@ -490,36 +499,110 @@ static int set_emergency(struct parse *ps, const char *value)
 	return 0;
 }
 
+/* K_CHOICE, K_AUTH: one of the key's words; the enum value is its index. */
+static int set_choice(struct parse *ps, const struct key *k, int *dst, const char *value)
+{
+	char list[128];
+	size_t n = 0, o = 0;
+
+	for (int i = 0; k->choices[i] != NULL; i++, n++)
+		if (strcmp(value, k->choices[i]) == 0) {
+			*dst = i;
+			return 0;
+		}
+	/* "a or b", "a, b or c" */
+	for (size_t i = 0; i < n && o < sizeof(list); i++)
+		o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s",
+				      i == 0 ? "" : i + 1 == n ? " or " : ", ", k->choices[i]);
+	perr(ps, ps->line, "%s: '%s' is not %s", k->name, value, list);
+	return -EINVAL;
+}
+
+/* Until registration exists, a trunk that asks for it must not start as if it had it. */
+static int set_auth(struct parse *ps, const struct key *k, enum sbc_auth_mode *dst,
+		    const char *value)
+{
+	int mode;
+
+	if (set_choice(ps, k, &mode, value) != 0)
+		return -EINVAL;
+	if (mode != SBC_AUTH_IP) {
+		perr(ps, ps->line, "auth: '%s' needs registration (digest authentication), which is "
+		     "not implemented yet; use auth = ip", value);
+		return -ENOTSUP;
+	}
+	*dst = (enum sbc_auth_mode)mode;
+	return 0;
+}
+
+static int set_number(struct parse *ps, const struct key *k, char *dst, const char *value)
+{
+	uint32_t u;
+
+	if (parse_u32(value, k->min, k->max, &u) != 0) {
+		perr(ps, ps->line, "%s: '%s' is not a whole number from %u to %u", k->name, value,
+		     k->min, k->max);
+		return -EINVAL;
+	}
+	if (k->type == K_U16)
+		*(uint16_t *)dst = (uint16_t)u;
+	else
+		*(uint32_t *)dst = u;
+	return 0;
+}
+
+/* "20000-29999": two ports, the low one even (RTP). */
+static int set_range(struct parse *ps, const struct key *k, uint16_t *dst, const char *value)
+{
+	char lo[16], hi[16];
+	const char *dash = strchr(value, '-');
+	uint32_t a, b;
+
+	if (dash == NULL || (size_t)(dash - value) >= sizeof(lo) || strlen(dash + 1) >= sizeof(hi)) {
+		perr(ps, ps->line, "%s: '%s' is not a range like 20000-29999", k->name, value);
+		return -EINVAL;
+	}
+	memcpy(lo, value, (size_t)(dash - value));
+	lo[dash - value] = '\0';
+	snprintf(hi, sizeof(hi), "%s", dash + 1);
+	if (parse_u32(lo, k->min, k->max, &a) != 0 || parse_u32(hi, k->min, k->max, &b) != 0 ||
+	    a > b || ((a & 1) != 0)) {
+		perr(ps, ps->line,
+		     "%s: '%s' must be LOW-HIGH within %u-%u, LOW even (RTP) and LOW <= HIGH",
+		     k->name, value, k->min, k->max);
+		return -EINVAL;
+	}
+	dst[0] = (uint16_t)a;
+	dst[1] = (uint16_t)b;
+	return 0;
+}
+
+/* An IPv4 or IPv6 address, and its has_ flag where the key has one. */
+static int set_address(struct parse *ps, const struct key *k, void *base, const char *value)
+{
+	bool v4 = k->type == K_IPV4;
+
+	if (inet_pton(v4 ? AF_INET : AF_INET6, value, (char *)base + k->offset) != 1) {
+		perr(ps, ps->line, "%s: '%s' is not an IPv%c address", k->name, value,
+		     v4 ? '4' : '6');
+		return -EINVAL;
+	}
+	if (k->size > 0)
+		*((bool *)base + k->size - 1) = true;
+	return 0;
+}
+
 static int set_key(struct parse *ps, const struct key *k, void *base, const char *value)
 {
 	char *dst = (char *)base + k->offset;
-	uint32_t u;
 
 	switch (k->type) {
 	case K_IPV4:
-		if (inet_pton(AF_INET, value, dst) != 1) {
-			perr(ps, ps->line, "%s: '%s' is not an IPv4 address", k->name, value);
-			return -EINVAL;
-		}
-		break;
 	case K_IPV6:
-		if (inet_pton(AF_INET6, value, dst) != 1) {
-			perr(ps, ps->line, "%s: '%s' is not an IPv6 address", k->name, value);
-			return -EINVAL;
-		}
-		break;
+		return set_address(ps, k, base, value);
 	case K_U16:
 	case K_U32:
-		if (parse_u32(value, k->min, k->max, &u) != 0) {
-			perr(ps, ps->line, "%s: '%s' is not a whole number from %u to %u", k->name,
-			     value, k->min, k->max);
-			return -EINVAL;
-		}
-		if (k->type == K_U16)
-			*(uint16_t *)dst = (uint16_t)u;
-		else
-			*(uint32_t *)dst = u;
-		break;
+		return set_number(ps, k, dst, value);
 	case K_STR:
 		if (strlen(value) >= k->size || value[0] == '\0') {
 			perr(ps, ps->line, "%s: value must be 1-%zu characters", k->name,
@@ -527,63 +610,13 @@ static int set_key(struct parse *ps, const struct key *k, void *base, const char
 			return -EINVAL;
 		}
 		memcpy(dst, value, strlen(value) + 1);
-		break;
-	case K_UNLISTED:
-		if (strcmp(value, "drop") == 0)
-			*(enum sbc_unlisted_mode *)dst = SBC_UNLISTED_DROP;
-		else if (strcmp(value, "reject") == 0)
-			*(enum sbc_unlisted_mode *)dst = SBC_UNLISTED_REJECT;
-		else {
-			perr(ps, ps->line, "unlisted: '%s' is neither drop nor reject", value);
-			return -EINVAL;
-		}
-		break;
+		return 0;
+	case K_CHOICE:
+		return set_choice(ps, k, (int *)dst, value);
 	case K_AUTH:
-		if (strcmp(value, "ip") == 0)
-			*(enum sbc_auth_mode *)dst = SBC_AUTH_IP;
-		else if (strcmp(value, "digest") == 0)
-			*(enum sbc_auth_mode *)dst = SBC_AUTH_DIGEST;
-		else if (strcmp(value, "both") == 0)
-			*(enum sbc_auth_mode *)dst = SBC_AUTH_BOTH;
-		else {
-			perr(ps, ps->line, "auth: '%s' is not ip, digest or both", value);
-			return -EINVAL;
-		}
-		break;
-	case K_RANGE: {
-		char lo[16], hi[16];
-		const char *dash = strchr(value, '-');
-		uint32_t a, b;
-
-		if (dash == NULL || (size_t)(dash - value) >= sizeof(lo) ||
-		    strlen(dash + 1) >= sizeof(hi)) {
-			perr(ps, ps->line, "%s: '%s' is not a range like 20000-29999", k->name, value);
-			return -EINVAL;
-		}
-		memcpy(lo, value, (size_t)(dash - value));
-		lo[dash - value] = '\0';
-		snprintf(hi, sizeof(hi), "%s", dash + 1);
-		if (parse_u32(lo, k->min, k->max, &a) != 0 || parse_u32(hi, k->min, k->max, &b) != 0 ||
-		    a > b || ((a & 1) != 0)) {
-			perr(ps, ps->line,
-			     "%s: '%s' must be LOW-HIGH within %u-%u, LOW even (RTP) and LOW <= HIGH",
-			     k->name, value, k->min, k->max);
-			return -EINVAL;
-		}
-		((uint16_t *)dst)[0] = (uint16_t)a;
-		((uint16_t *)dst)[1] = (uint16_t)b;
-		break;
-	}
-	case K_OVER_LIMIT:
-		if (strcmp(value, "reject") == 0)
-			*(enum sbc_over_limit *)dst = SBC_OVER_LIMIT_REJECT;
-		else if (strcmp(value, "drop") == 0)
-			*(enum sbc_over_limit *)dst = SBC_OVER_LIMIT_DROP;
-		else {
-			perr(ps, ps->line, "over_limit: '%s' is neither reject nor drop", value);
-			return -EINVAL;
-		}
-		break;
+		return set_auth(ps, k, (enum sbc_auth_mode *)dst, value);
+	case K_RANGE:
+		return set_range(ps, k, (uint16_t *)dst, value);
 	case K_EMERGENCY:
 		return set_emergency(ps, value);
 	case K_PEERS:
@@ -591,9 +624,7 @@ static int set_key(struct parse *ps, const struct key *k, void *base, const char
 	case K_PEERS_FILE:
 		return add_peer_file(ps, base, value, ps->line);
 	}
-	if (k->size > 0 && (k->type == K_IPV4 || k->type == K_IPV6))
-		*((bool *)base + k->size - 1) = true;
-	return 0;
+	return -EINVAL;
 }
 
 static int handler(void *user, const char *section, const char *name, const char *value)
