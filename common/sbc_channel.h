@@ -16,7 +16,7 @@
 #include "sbc_cidr.h"
 
 #define SBC_CHAN_MAGIC   0x314e414843434253ull	/* "SBCCHAN1" little-endian */
-#define SBC_CHAN_VERSION 2u	/* 2: CP_STATUS, call events */
+#define SBC_CHAN_VERSION 3u	/* 2: CP_STATUS, call events; 3: call records in CP_STATUS */
 #define SBC_CHAN_SLOTS   65536u		/* per ring, power of two */
 #define SBC_MSG_SIZE     256u
 #define SBC_MSG_BODY     (SBC_MSG_SIZE - 24u)
@@ -104,6 +104,9 @@ struct sbc_msg_cp_status {
 	uint64_t refused_sets;		/* sets refused whole (over capacity) */
 	uint64_t queued;		/* commands waiting for room in the ring */
 	uint64_t calls_admitted, calls_ended;	/* call events received */
+	uint64_t cdr_written;		/* call records the Redis stream sbc:cdr took */
+	uint64_t cdr_pending;		/* records waiting for Redis */
+	uint64_t cdr_lost;		/* records that never reached sbc:cdr */
 };
 
 /* Why a call ended (SBC_EVT_CALL_ENDED). */

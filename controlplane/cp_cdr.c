@@ -1,133 +1,106 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Call records from the data plane's call events: SBC_EVT_CALL_ADMITTED opens a record,
- * SBC_EVT_CALL_ENDED closes it and appends it to the Redis stream sbc:cdr (XADD, capped with
- * MAXLEN ~). The per-trunk active gauge kept here must equal the data plane's; both go back to
- * zero when the calls end. Records wait in a bounded queue while Redis is away and are written
- * in order when it is back; beyond the bound the oldest are counted lost (said once).
+ * Call records from the data plane's call events: SBC_EVT_CALL_ADMITTED opens a record (in the
+ * open-call table, cp_cdr_table.c), SBC_EVT_CALL_ENDED closes it and appends it to the Redis
+ * stream sbc:cdr (XADD, capped with MAXLEN ~) through the Redis client's command API. Records
+ * wait in a bounded queue while Redis is away and are written in order when it is back; beyond
+ * the bound the oldest are counted lost (said once). Runs on the su_root thread.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cp.h"
-#include "sbc_hash.h"
+#include "cp_cdr.h"
+#include "cp_cdr_table.h"
+#include "cp_log.h"
+#include "cp_redis.h"
 
-#define OPEN_MAX (1u << 20)		/* calls tracked at once */
+#define OPEN_MIN 4096u			/* open-call table: first size, */
+#define OPEN_MAX (1u << 20)		/* and the most (3/4 of it are calls at once) */
 #define PENDING_MAX 200000u		/* records kept while Redis is away */
+#define CDR_STREAM "sbc:cdr"
+#define CDR_MAXLEN 1000000u		/* XADD MAXLEN ~: records the stream keeps, about */
 
-struct open_call {
-	char id[SBC_CALL_ID_MAX + 1];
+struct record {
+	char call_id[SBC_CALL_ID_MAX + 1];
 	uint16_t trunk;
+	uint8_t reason;		/* enum sbc_call_end */
 	uint8_t emergency;
-	bool used;
-	uint64_t start_ns;
+	uint64_t start_ns;	/* 0: admitted before this control plane started */
+	uint64_t end_ns;
 };
 
 static struct {
-	struct open_call *t;
-	size_t cap, n;
-	struct cp_cdr *pending;
+	const struct sbc_config *cfg;
+	struct cp_cdr_table open;
+	struct record *pending;		/* circular, PENDING_MAX */
 	size_t p_head, p_n;
-	uint64_t lost;
-	bool lost_logged;
-	uint64_t *active;	/* per trunk */
+	bool lost_logged, full_logged, refused_logged;
+	struct cp_cdr_stats st;
 } cdr;
 
-static uint64_t hash_id(const char *s, size_t l, uint16_t trunk)
+static void on_xadd(redisAsyncContext *ac, void *reply, void *priv)
 {
-	uint64_t h = sbc_fnv1a(SBC_FNV1A_INIT ^ trunk, s, l);
+	const redisReply *r = reply;
 
-	return h ^ (h >> 31);
-}
-
-static size_t slot_of(const char *id, size_t l, uint16_t trunk)
-{
-	size_t i = hash_id(id, l, trunk) & (cdr.cap - 1);
-
-	while (cdr.t[i].used && !(cdr.t[i].trunk == trunk && strlen(cdr.t[i].id) == l &&
-				  memcmp(cdr.t[i].id, id, l) == 0))
-		i = (i + 1) & (cdr.cap - 1);
-	return i;
-}
-
-static int grow(void)
-{
-	struct open_call *old = cdr.t;
-	size_t ocap = cdr.cap;
-
-	cdr.cap = ocap ? ocap * 2 : 4096;
-	cdr.t = calloc(cdr.cap, sizeof(*cdr.t));
-	if (cdr.t == NULL) {
-		cdr.t = old;
-		cdr.cap = ocap;
-		return -ENOMEM;
+	(void)ac;
+	(void)priv;
+	if (r != NULL && r->type != REDIS_REPLY_ERROR) {
+		cdr.st.written++;
+		return;
 	}
-	for (size_t i = 0; i < ocap; i++)
-		if (old[i].used)
-			cdr.t[slot_of(old[i].id, strlen(old[i].id), old[i].trunk)] = old[i];
-	free(old);
-	return 0;
-}
-
-static void del_slot(size_t i)
-{
-	size_t j = i;
-
-	cdr.t[i].used = false;
-	cdr.n--;
-	for (;;) {
-		j = (j + 1) & (cdr.cap - 1);
-		if (!cdr.t[j].used)
-			return;
-		size_t home = hash_id(cdr.t[j].id, strlen(cdr.t[j].id), cdr.t[j].trunk) &
-			      (cdr.cap - 1);
-
-		if ((j > i && (home <= i || home > j)) || (j < i && (home <= i && home > j))) {
-			cdr.t[i] = cdr.t[j];
-			cdr.t[j].used = false;
-			i = j;
-		}
+	cdr.st.lost++;
+	if (r != NULL && !cdr.refused_logged) {
+		cp_log(CP_ERR, CDR_STREAM ": XADD refused: %.*s", (int)r->len, r->str);
+		cdr.refused_logged = true;
 	}
 }
 
-uint64_t cp_cdr_active(uint16_t trunk)
+/* XADD one record: 0, or -errno when Redis is not there (the caller keeps it). */
+static int write_record(const struct record *c)
 {
-	return cdr.active && trunk < cp.n_trunks ? cdr.active[trunk] : 0;
+	char start[24], end[24], dur[24];
+
+	if (!cp_redis_up())
+		return -ENOTCONN;
+	snprintf(start, sizeof(start), "%llu", (unsigned long long)(c->start_ns / 1000000));
+	snprintf(end, sizeof(end), "%llu", (unsigned long long)(c->end_ns / 1000000));
+	snprintf(dur, sizeof(dur), "%llu", c->start_ns && c->end_ns > c->start_ns ?
+		 (unsigned long long)((c->end_ns - c->start_ns) / 1000000) : 0ull);
+	return cp_redis_command(on_xadd, NULL,
+				"XADD " CDR_STREAM " MAXLEN ~ %u * trunk %s call_id %s end %s "
+				"emergency %d start_ms %s end_ms %s duration_ms %s", CDR_MAXLEN,
+				cdr.cfg->trunks[c->trunk].name, c->call_id,
+				sbc_call_end_names[c->reason], c->emergency, start, end, dur);
 }
 
-uint64_t cp_cdr_lost(void)
-{
-	return cdr.lost;
-}
-
-static void pend(const struct cp_cdr *r)
+static void pend(const struct record *r)
 {
 	if (cdr.pending == NULL) {
 		cdr.pending = calloc(PENDING_MAX, sizeof(*cdr.pending));
 		if (cdr.pending == NULL) {
-			cdr.lost++;
+			cdr.st.lost++;
 			return;
 		}
 	}
 	if (cdr.p_n == PENDING_MAX) {	/* drop the oldest: the newest say more about now */
 		cdr.p_head = (cdr.p_head + 1) % PENDING_MAX;
 		cdr.p_n--;
-		cdr.lost++;
+		cdr.st.lost++;
 		if (!cdr.lost_logged)
-			cp_log(CP_ERR, "sbc:cdr: Redis away and %u call records waiting: the oldest "
-			       "are being dropped (counted)", PENDING_MAX);
+			cp_log(CP_ERR, CDR_STREAM ": Redis away and %u call records waiting: the "
+			       "oldest are being dropped (counted)", PENDING_MAX);
 		cdr.lost_logged = true;
 	}
 	cdr.pending[(cdr.p_head + cdr.p_n) % PENDING_MAX] = *r;
 	cdr.p_n++;
 }
 
-/* Write what waits, in order, while Redis takes it. */
-void cp_cdr_flush(void)
+/* Redis is up: write what waits, in order, while it takes it. */
+static void flush(void)
 {
-	while (cdr.p_n > 0 && cp_redis_write_cdr(&cdr.pending[cdr.p_head]) == 0) {
+	while (cdr.p_n > 0 && write_record(&cdr.pending[cdr.p_head]) == 0) {
 		cdr.p_head = (cdr.p_head + 1) % PENDING_MAX;
 		cdr.p_n--;
 	}
@@ -135,72 +108,91 @@ void cp_cdr_flush(void)
 		cdr.lost_logged = false;
 }
 
+static void call_admitted(const struct sbc_msg_call *c)
+{
+	struct cp_open_call *o;
+	int rc = cp_cdr_table_insert(&cdr.open, c->call_id, c->call_id_len, c->trunk, &o);
+
+	cdr.st.calls_admitted++;
+	if (rc == -EEXIST)
+		return;		/* a repeated event: one record per call */
+	if (rc != 0) {
+		if (!cdr.full_logged)
+			cp_log(CP_ERR, "call table full (%zu open calls): records of calls admitted "
+			       "now have no start", cdr.open.n);
+		cdr.full_logged = true;
+		return;
+	}
+	cdr.full_logged = false;
+	o->emergency = c->emergency;
+	o->start_ns = c->at_ns;
+}
+
+static void call_ended(const struct sbc_msg_call *c)
+{
+	struct cp_open_call *o = cp_cdr_table_find(&cdr.open, c->call_id, c->call_id_len, c->trunk);
+	struct record r = { .trunk = c->trunk, .reason = c->reason, .end_ns = c->at_ns,
+			    .emergency = c->emergency };
+
+	cdr.st.calls_ended++;
+	memcpy(r.call_id, c->call_id, c->call_id_len);
+	r.call_id[c->call_id_len] = '\0';
+	if (o != NULL) {
+		r.start_ns = o->start_ns;
+		r.emergency |= o->emergency;
+		cp_cdr_table_delete(&cdr.open, o);
+	}
+	/* else: admitted before this control plane started; the record has no start */
+	if (cdr.p_n > 0 || write_record(&r) != 0)
+		pend(&r);
+}
+
 void cp_cdr_event(const struct sbc_msg *m)
 {
 	const struct sbc_msg_call *c = (const void *)m->body;
-	size_t l = c->call_id_len;
-	size_t i;
 
-	if (c->trunk >= cp.n_trunks)
+	/* sbc_msg_validate checked call_id_len and reason */
+	if (c->trunk >= cdr.cfg->n_trunks)
 		return;
-	if (cdr.active == NULL) {
-		cdr.active = calloc(cp.n_trunks ? cp.n_trunks : 1, sizeof(*cdr.active));
-		if (cdr.active == NULL)
-			return;
-	}
-	if ((cdr.n + 1) * 4 > cdr.cap * 3 && (cdr.cap >= OPEN_MAX || grow() != 0)) {
-		cp_log(CP_ERR, "call table full (%zu open calls): record not kept", cdr.n);
-		return;
-	}
-	i = slot_of(c->call_id, l, c->trunk);
-	if (m->type == SBC_EVT_CALL_ADMITTED) {
-		if (cdr.t[i].used)
-			return;		/* a repeated event: one record per call */
-		memcpy(cdr.t[i].id, c->call_id, l);
-		cdr.t[i].id[l] = '\0';
-		cdr.t[i].trunk = c->trunk;
-		cdr.t[i].emergency = c->emergency;
-		cdr.t[i].start_ns = c->at_ns;
-		cdr.t[i].used = true;
-		cdr.n++;
-		cdr.active[c->trunk]++;
-		return;
-	}
-	struct cp_cdr r = { .trunk = c->trunk, .reason = c->reason, .end_ns = c->at_ns,
-			    .emergency = c->emergency };
-
-	memcpy(r.call_id, c->call_id, l);
-	r.call_id[l] = '\0';
-	if (cdr.t[i].used) {
-		r.start_ns = cdr.t[i].start_ns;
-		r.emergency |= cdr.t[i].emergency;
-		del_slot(i);
-		cdr.active[c->trunk]--;
-	}
-	/* else: admitted before this control plane started; the record has no start */
-	if (cdr.p_n > 0 || cp_redis_write_cdr(&r) != 0)
-		pend(&r);
+	if (m->type == SBC_EVT_CALL_ADMITTED)
+		call_admitted(c);
+	else
+		call_ended(c);
 }
 
 /* The data plane restarted: its calls are gone with it; close ours without a record. */
 void cp_cdr_reset(void)
 {
-	size_t open = cdr.n;
+	size_t open = cdr.open.n;
 
-	if (cdr.t)
-		memset(cdr.t, 0, cdr.cap * sizeof(*cdr.t));
-	cdr.n = 0;
-	if (cdr.active)
-		memset(cdr.active, 0, cp.n_trunks * sizeof(*cdr.active));
+	cp_cdr_table_clear(&cdr.open);
 	if (open)
 		cp_log(CP_WARN, "data plane restarted with %zu calls open: their records end here",
 		       open);
 }
 
+void cp_cdr_stats(struct cp_cdr_stats *out)
+{
+	*out = cdr.st;
+	out->pending = cdr.p_n;
+	out->open = cdr.open.n;
+}
+
+static const struct cp_redis_listener listener = { .up = flush };
+
+int cp_cdr_init(const struct sbc_config *cfg)
+{
+	int rc;
+
+	memset(&cdr, 0, sizeof(cdr));
+	cdr.cfg = cfg;
+	rc = cp_cdr_table_init(&cdr.open, OPEN_MIN, OPEN_MAX);
+	return rc != 0 ? rc : cp_redis_listen(&listener);
+}
+
 void cp_cdr_fini(void)
 {
-	free(cdr.t);
+	cp_cdr_table_fini(&cdr.open);
 	free(cdr.pending);
-	free(cdr.active);
 	memset(&cdr, 0, sizeof(cdr));
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The control plane's end of the shared-memory channel, driven by a 1 ms timer on su_root:
+ * The control plane's end of the shared-memory channel, driven by a TICK_MS timer on su_root:
  * attach (and wait for the data plane when it is not there), heartbeat, notice a data plane
- * that restarted (new boot id) and replay everything to it, drain events, and feed commands
- * into the ring in order. A full ring never loses a command: they wait in a local queue.
+ * that restarted (new boot id) and replay everything to it, drain events (to the policy and
+ * the call records), and feed commands into the ring in order. A full ring never loses a
+ * command: they wait in a local queue. Runs on the su_root thread.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,15 +14,23 @@
 
 #include <sofia-sip/su_wait.h>
 
-#include "cp.h"
+#include "cp_cdr.h"
+#include "cp_chan.h"
+#include "cp_log.h"
+#include "cp_policy.h"
+#include "cp_status.h"
 
 #define TICK_MS 1
 #define ATTACH_EVERY_MS 500
 #define HEARTBEAT_EVERY_MS 100
 #define STATUS_EVERY_MS 1000
 #define DP_SILENT_MS 2000
+#define EVENTS_PER_TICK 4096
+#define QUEUE_MIN 4096		/* commands the local queue holds at first, */
+#define QUEUE_KEEP 65536	/* and keeps after a drop (a million-prefix replace's worth goes) */
 
 static struct {
+	const struct sbc_config *cfg;
 	su_root_t *root;
 	su_timer_t *timer;
 	struct sbc_channel ch;
@@ -77,7 +86,7 @@ static void flush(void)
 static int enqueue(const struct sbc_msg *m)
 {
 	if (ch.q_n == ch.q_cap) {
-		size_t cap = ch.q_cap ? ch.q_cap * 2 : 4096;
+		size_t cap = ch.q_cap ? ch.q_cap * 2 : QUEUE_MIN;
 		struct sbc_msg *q = malloc(cap * sizeof(*q));
 
 		if (q == NULL)
@@ -98,7 +107,7 @@ static void queue_drop(void)
 {
 	ch.q_n = 0;
 	ch.q_head = 0;
-	if (ch.q_cap > 65536) {	/* a million-prefix replace's worth: give it back */
+	if (ch.q_cap > QUEUE_KEEP) {
 		free(ch.q);
 		ch.q = NULL;
 		ch.q_cap = 0;
@@ -110,7 +119,6 @@ uint64_t cp_chan_send_gen(uint16_t type, const void *body, uint32_t len, uint64_
 	struct sbc_msg m;
 
 	sbc_msg_init(&m, type, body, len, generation);
-	cp.st.commands++;
 	if (!ch.attached)
 		return generation;	/* replayed in full once attached */
 	if (ch.q_n == 0 && region_ok() && sbc_ring_send(ch.ch.h, &ch.ch.h->cmd, &m) == 0)
@@ -131,32 +139,26 @@ uint64_t cp_chan_send(uint16_t type, const void *body, uint32_t len)
 
 static void send_status(void)
 {
-	struct sbc_msg_cp_status s = {
-		.redis_up = cp.redis_up, .notifications = cp.notifications,
-		.pid = (uint32_t)getpid(), .replays = cp.st.replays,
-		.redis_reconnects = cp.st.redis_reconnects,
-		.notifications_seen = cp.st.notifications_seen, .bad_values = cp.st.bad_values,
-		.unknown_keys = cp.st.unknown_keys, .refused_sets = cp.st.refused_sets,
-		.queued = ch.q_n, .calls_admitted = cp.st.calls_admitted,
-		.calls_ended = cp.st.calls_ended,
-	};
+	struct sbc_msg_cp_status s;
 
+	cp_status_fill(&s);
+	s.queued = ch.q_n;
 	cp_chan_send(SBC_CMD_CP_STATUS, &s, sizeof(s));
 }
 
 static void on_started(const struct sbc_msg *m)
 {
 	const struct sbc_msg_started *s = (const void *)m->body;
-	uint64_t mine = sbc_trunks_hash(&cp.cfg);
+	uint64_t mine = sbc_trunks_hash(ch.cfg);
 
 	if (s->boot_id != ch.boot)
 		return;		/* an older data plane's greeting */
-	if (s->trunks_hash != mine || s->n_trunks != cp.cfg.n_trunks) {
+	if (s->trunks_hash != mine || s->n_trunks != ch.cfg->n_trunks) {
 		if (!ch.hash_bad)
 			cp_log(CP_ERR, "the data plane (pid %u) was started with another trunk list "
 			       "(%u trunks) than %s (%u trunks): trunk ids would not match, so "
 			       "nothing is sent; start both processes with the same configuration",
-			       s->pid, s->n_trunks, cp.cfg.path, cp.cfg.n_trunks);
+			       s->pid, s->n_trunks, ch.cfg->path, ch.cfg->n_trunks);
 		ch.hash_bad = true;
 		ch.ready = false;
 		return;
@@ -175,7 +177,7 @@ static void on_started(const struct sbc_msg *m)
 static void drain_events(void)
 {
 	struct sbc_msg m;
-	int rc, budget = 4096;
+	int rc, budget = EVENTS_PER_TICK;
 
 	while (budget-- > 0 && region_ok() &&
 	       (rc = sbc_ring_recv(ch.ch.h, &ch.ch.h->evt, &m)) != 0) {
@@ -192,11 +194,7 @@ static void drain_events(void)
 				cp_policy_event(&m);
 			break;
 		case SBC_EVT_CALL_ADMITTED:
-			cp.st.calls_admitted++;
-			cp_cdr_event(&m);
-			break;
 		case SBC_EVT_CALL_ENDED:
-			cp.st.calls_ended++;
 			cp_cdr_event(&m);
 			break;
 		default:
@@ -212,7 +210,7 @@ static void try_attach(uint64_t now)
 	if (now - ch.last_attach < ATTACH_EVERY_MS && ch.last_attach != 0)
 		return;
 	ch.last_attach = now;
-	if (sbc_chan_attach(&ch.ch, cp.cfg.channel, ch.my_boot, err, sizeof(err)) != 0) {
+	if (sbc_chan_attach(&ch.ch, ch.cfg->channel, ch.my_boot, err, sizeof(err)) != 0) {
 		if (strcmp(err, ch.last_err) != 0)
 			cp_log(CP_WARN, "channel: %s; retrying every %d ms", err, ATTACH_EVERY_MS);
 		snprintf(ch.last_err, sizeof(ch.last_err), "%s", err);
@@ -223,7 +221,7 @@ static void try_attach(uint64_t now)
 	ch.ready = false;
 	ch.boot = 0;
 	sbc_chan_heartbeat(&ch.ch);
-	cp_log(CP_INFO, "channel %s attached", cp.cfg.channel);
+	cp_log(CP_INFO, "channel %s attached", ch.cfg->channel);
 }
 
 static void tick(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
@@ -287,8 +285,9 @@ static void tick(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
 	}
 }
 
-int cp_chan_start(su_root_t *root)
+int cp_chan_start(su_root_t *root, const struct sbc_config *cfg)
 {
+	ch.cfg = cfg;
 	ch.root = root;
 	ch.my_boot = sbc_now_ns() ^ ((uint64_t)getpid() << 40);
 	ch.gen = sbc_now_ns() / 1000;	/* unique across restarts: events name our commands */

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * sbc-controlplane -c sbc.conf: an ordinary Linux process (no DPDK) that keeps the data plane's
- * policy equal to what Redis holds. One su_root loop carries everything: hiredis (cp_redis.c),
- * the shared-memory channel (cp_chan.c) and, in later work, Sofia-SIP. SIGTERM/SIGINT stop it
- * cleanly; the data plane keeps enforcing the last state it was given (fail static).
+ * policy equal to what Redis holds and writes the call records. It owns the configuration and
+ * one su_root loop, the only thread, which carries every role: the Redis client (cp_redis.c)
+ * with the policy's keys (cp_keys.c) and the call records (cp_cdr.c), the policy engine
+ * (cp_policy.c) and the shared-memory channel (cp_chan.c); Sofia-SIP signalling joins it in
+ * later work. SIGTERM/SIGINT stop it cleanly; the data plane keeps enforcing the last state it
+ * was given (fail static).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -12,36 +15,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <sofia-sip/su.h>
 #include <sofia-sip/su_wait.h>
 
-#include "cp.h"
+#include "cp_cdr.h"
+#include "cp_chan.h"
+#include "cp_keys.h"
+#include "cp_log.h"
+#include "cp_policy.h"
+#include "cp_redis.h"
 
-int cp_log_verbosity = CP_INFO;
+#define EXIT_USAGE 64	/* sysexits.h EX_USAGE */
 
-void cp_log(enum cp_log_level lvl, const char *fmt, ...)
-{
-	static const char *const names[] = { "error", "warning", "info", "debug" };
-	struct timespec ts;
-	struct tm tm;
-	char stamp[32];
-	va_list ap;
-
-	if ((int)lvl > cp_log_verbosity)
-		return;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-	fprintf(stderr, "%s.%03ldZ sbc-controlplane: %s: ", stamp, ts.tv_nsec / 1000000,
-		names[lvl]);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
+static struct sbc_config cfg;
 
 static int on_signal(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *arg)
 {
@@ -63,14 +51,11 @@ static void usage(FILE *f)
 		"  -q       warnings and errors only\n");
 }
 
-int main(int argc, char **argv)
+/* The configuration file's path; exits on -h (0) and on a usage error (EXIT_USAGE). */
+static const char *parse_args(int argc, char **argv)
 {
 	const char *conf = NULL;
-	char err[1024];
-	su_root_t *root;
-	su_wait_t wait;
-	sigset_t ss;
-	int c, sfd, rc = 1;
+	int c;
 
 	while ((c = getopt(argc, argv, "c:vqh")) != -1) {
 		switch (c) {
@@ -85,59 +70,99 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			exit(0);
 		default:
 			usage(stderr);
-			return 64;
+			exit(EXIT_USAGE);
 		}
 	}
 	if (conf == NULL || optind != argc) {
 		usage(stderr);
-		return 64;
+		exit(EXIT_USAGE);
 	}
-	setvbuf(stderr, NULL, _IOLBF, 0);
-	if (sbc_config_load(&cp.cfg, conf, err, sizeof(err)) != 0) {
-		fprintf(stderr, "sbc-controlplane: %s\n", err);
-		return 1;
-	}
-	if (cp_policy_init() != 0) {
+	return conf;
+}
+
+/* The roles' state, before anything runs: the policy first (the others name its trunks). */
+static int init_roles(void)
+{
+	if (cp_policy_init(&cfg) != 0 || cp_keys_init(&cfg) != 0 || cp_cdr_init(&cfg) != 0) {
 		fprintf(stderr, "sbc-controlplane: out of memory\n");
-		return 1;
+		return -ENOMEM;
 	}
+	return 0;
+}
+
+/* SIGINT/SIGTERM through a signalfd on the loop, so they stop it between two events. */
+static su_root_t *open_loop(int *sfd)
+{
+	static su_wait_t wait;
+	su_root_t *root;
+	sigset_t ss;
+
 	sigemptyset(&ss);
 	sigaddset(&ss, SIGINT);
 	sigaddset(&ss, SIGTERM);
 	sigprocmask(SIG_BLOCK, &ss, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	sfd = signalfd(-1, &ss, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (su_init() != 0 || sfd < 0) {
+	*sfd = signalfd(-1, &ss, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (su_init() != 0 || *sfd < 0) {
 		fprintf(stderr, "sbc-controlplane: cannot initialise the event loop\n");
-		return 1;
+		return NULL;
 	}
 	root = su_root_create(NULL);
-	if (root == NULL || su_wait_create(&wait, sfd, SU_WAIT_IN) != 0 ||
+	if (root == NULL || su_wait_create(&wait, *sfd, SU_WAIT_IN) != 0 ||
 	    su_root_register(root, &wait, on_signal, (su_wakeup_arg_t *)root, 0) <= 0) {
 		fprintf(stderr, "sbc-controlplane: cannot create the event loop\n");
-		goto out;
+		if (root)
+			su_root_destroy(root);
+		return NULL;
 	}
-	cp_log(CP_INFO, "%s: %u trunks, channel %s, Redis %s db %u", cp.cfg.path, cp.cfg.n_trunks,
-	       cp.cfg.channel, cp.cfg.redis_address, cp.cfg.redis_database);
-	if (cp_chan_start(root) != 0 || cp_redis_start(root) != 0)
-		goto out;
+	return root;
+}
+
+static void fini_roles(void)
+{
+	cp_cdr_fini();
+	cp_keys_fini();
+	cp_policy_fini();
+}
+
+int main(int argc, char **argv)
+{
+	const char *conf = parse_args(argc, argv);
+	char err[1024];
+	su_root_t *root = NULL;
+	int sfd = -1, rc = 1;
+
+	setvbuf(stderr, NULL, _IOLBF, 0);
+	if (sbc_config_load(&cfg, conf, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sbc-controlplane: %s\n", err);
+		return 1;
+	}
+	if (init_roles() != 0)
+		goto fail;
+	root = open_loop(&sfd);
+	if (root == NULL)
+		goto fail;
+	cp_log(CP_INFO, "%s: %u trunks, channel %s, Redis %s db %u", cfg.path, cfg.n_trunks,
+	       cfg.channel, cfg.redis_address, cfg.redis_database);
+	if (cp_chan_start(root, &cfg) != 0 || cp_redis_start(root, &cfg) != 0)
+		goto fail;
 	printf("sbc-controlplane: running\n");
 	fflush(stdout);
 	su_root_run(root);
 	rc = 0;
-out:
+fail:
 	cp_redis_stop();
 	cp_chan_stop();
 	if (root)
 		su_root_destroy(root);
 	su_deinit();
-	cp_policy_fini();
-	cp_cdr_fini();
-	sbc_config_free(&cp.cfg);
-	close(sfd);
+	fini_roles();
+	sbc_config_free(&cfg);
+	if (sfd >= 0)
+		close(sfd);
 	cp_log(CP_INFO, "stopped");
 	return rc;
 }

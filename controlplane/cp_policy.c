@@ -2,7 +2,7 @@
 /*
  * The policy engine: what Redis says each trunk should allow (the last good read of
  * sbc:acl:<trunk> and sbc:limits:<trunk>), what each trunk really holds after conflicts and
- * capacity, and the commands that bring the data plane there.
+ * capacity, and the commands that bring the data plane there. Runs on the su_root thread.
  *
  * - Bad values are skipped and reported once per key and value; the rest of the set applies.
  * - A prefix in two trunks' sets stays with the trunk that held it first (a packet has one
@@ -17,10 +17,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cp.h"
+#include "cp_chan.h"
+#include "cp_log.h"
+#include "cp_policy.h"
 #include "sbc_num.h"
 
-struct cp cp;
+#define RETRY_BASE_NS 20000000ull	/* a refused set is sent again after 40 ms, */
+#define RETRY_MAX_SHIFT 6		/* doubling up to 1.3 s */
+
+static struct {
+	const struct sbc_config *cfg;
+	struct cp_trunk *trunks;
+	unsigned int n_trunks;
+	uint32_t held_v4, held_v6;	/* prefixes over all trunks' eff */
+	struct cp_policy_stats st;
+	struct cp_bad_seen *unknown_seen;	/* unknown keys already reported */
+} pol;
 
 /* ------------------------------------------------------------------------------------------ */
 /* Prefix sets */
@@ -332,7 +344,7 @@ static void on_bad(void *arg, const char *v, size_t l, const char *why)
 	if (seen_has(b->prev, v, l))
 		return;
 	printable(shown, sizeof(shown), v, l);
-	cp.st.bad_values++;
+	pol.st.bad_values++;
 	cp_log(CP_WARN, "%s: skipped '%s': %s", b->key, shown, why);
 }
 
@@ -353,36 +365,38 @@ static void bad_finish(struct bad_ctx *b, struct cp_bad_seen **prev)
 
 void cp_policy_unknown_key(const char *key, size_t len)
 {
-	if (cp.unknown_seen == NULL)
-		cp.unknown_seen = calloc(1, sizeof(*cp.unknown_seen));
-	if (cp.unknown_seen == NULL || seen_has(cp.unknown_seen, key, len))
+	if (pol.unknown_seen == NULL)
+		pol.unknown_seen = calloc(1, sizeof(*pol.unknown_seen));
+	if (pol.unknown_seen == NULL || seen_has(pol.unknown_seen, key, len))
 		return;
-	if (cp.unknown_seen->n < BAD_KEEP) {
-		cp.unknown_seen->v[cp.unknown_seen->n] = strndup(key, len);
-		if (cp.unknown_seen->v[cp.unknown_seen->n] != NULL)
-			cp.unknown_seen->n++;
+	if (pol.unknown_seen->n < BAD_KEEP) {
+		pol.unknown_seen->v[pol.unknown_seen->n] = strndup(key, len);
+		if (pol.unknown_seen->v[pol.unknown_seen->n] != NULL)
+			pol.unknown_seen->n++;
 	}
 	char shown[100];
 
 	printable(shown, sizeof(shown), key, len);
-	cp.st.unknown_keys++;
-	cp_log(CP_WARN, "%s: no trunk of that name in %s; key ignored", shown, cp.cfg.path);
+	pol.st.unknown_keys++;
+	cp_log(CP_WARN, "%s: no trunk of that name in %s; key ignored", shown, pol.cfg->path);
 }
 
 /* ------------------------------------------------------------------------------------------ */
 /* The engine */
 
-int cp_policy_init(void)
+int cp_policy_init(const struct sbc_config *cfg)
 {
-	cp.n_trunks = cp.cfg.n_trunks;
-	cp.trunks = calloc(cp.n_trunks ? cp.n_trunks : 1, sizeof(*cp.trunks));
-	if (cp.trunks == NULL)
+	memset(&pol, 0, sizeof(pol));
+	pol.cfg = cfg;
+	pol.n_trunks = cfg->n_trunks;
+	pol.trunks = calloc(pol.n_trunks ? pol.n_trunks : 1, sizeof(*pol.trunks));
+	if (pol.trunks == NULL)
 		return -ENOMEM;
-	for (unsigned int i = 0; i < cp.n_trunks; i++) {
-		struct cp_trunk *t = &cp.trunks[i];
+	for (unsigned int i = 0; i < pol.n_trunks; i++) {
+		struct cp_trunk *t = &pol.trunks[i];
 
 		t->id = (uint16_t)i;
-		t->cfg = &cp.cfg.trunks[i];
+		t->cfg = &pol.cfg->trunks[i];
 		snprintf(t->acl_key, sizeof(t->acl_key), "sbc:acl:%s", t->cfg->name);
 		snprintf(t->limits_key, sizeof(t->limits_key), "sbc:limits:%s", t->cfg->name);
 		t->limits.cps = t->cfg->cps;
@@ -394,8 +408,8 @@ int cp_policy_init(void)
 
 void cp_policy_fini(void)
 {
-	for (unsigned int i = 0; i < cp.n_trunks; i++) {
-		struct cp_trunk *t = &cp.trunks[i];
+	for (unsigned int i = 0; i < pol.n_trunks; i++) {
+		struct cp_trunk *t = &pol.trunks[i];
 
 		cp_set_free(&t->want);
 		cp_set_free(&t->eff);
@@ -408,12 +422,28 @@ void cp_policy_fini(void)
 			free(t->bad_limits);
 		}
 	}
-	if (cp.unknown_seen) {
-		seen_clear(cp.unknown_seen);
-		free(cp.unknown_seen);
+	if (pol.unknown_seen) {
+		seen_clear(pol.unknown_seen);
+		free(pol.unknown_seen);
 	}
-	free(cp.trunks);
-	cp.trunks = NULL;
+	free(pol.trunks);
+	pol.trunks = NULL;
+	pol.n_trunks = 0;
+}
+
+unsigned int cp_policy_n_trunks(void)
+{
+	return pol.n_trunks;
+}
+
+struct cp_trunk *cp_policy_trunk(unsigned int id)
+{
+	return id < pol.n_trunks ? &pol.trunks[id] : NULL;
+}
+
+const struct cp_policy_stats *cp_policy_stats(void)
+{
+	return &pol.st;
 }
 
 struct cp_trunk *cp_trunk_by_name(const char *name, size_t len)
@@ -425,8 +455,8 @@ struct cp_trunk *cp_trunk_by_name(const char *name, size_t len)
 		return NULL;
 	memcpy(n, name, len);
 	n[len] = '\0';
-	i = sbc_config_trunk_index(&cp.cfg, n);
-	return i < 0 ? NULL : &cp.trunks[i];
+	i = sbc_config_trunk_index(pol.cfg, n);
+	return i < 0 ? NULL : &pol.trunks[i];
 }
 
 static void send_acl_chunks(uint16_t type, uint16_t trunk, const struct cp_set *s, uint32_t count,
@@ -473,103 +503,150 @@ static void push_acl(struct cp_trunk *t, const struct cp_set *adds, const struct
 }
 
 /*
+ * owner[i]: the trunk that already holds t->want.v[i], or UINT16_MAX. NULL with *err = 0 when
+ * no other trunk holds anything t wants (the usual case: nothing allocated).
+ */
+static uint16_t *find_owners(const struct cp_trunk *t, int *err)
+{
+	uint32_t *clash_idx = NULL;
+	uint16_t *owner = NULL;
+
+	*err = 0;
+	for (unsigned int u = 0; u < pol.n_trunks; u++) {
+		size_t k;
+
+		if (u == t->id || pol.trunks[u].eff.n == 0 || t->want.n == 0)
+			continue;
+		if (clash_idx == NULL) {
+			clash_idx = malloc((size_t)t->want.n * sizeof(*clash_idx));
+			owner = malloc((size_t)t->want.n * sizeof(*owner));
+			if (clash_idx == NULL || owner == NULL)
+				goto fail;
+			memset(owner, 0xff, (size_t)t->want.n * sizeof(*owner));
+		}
+		k = cp_set_intersect(&t->want, &pol.trunks[u].eff, clash_idx);
+		for (size_t i = 0; i < k; i++)
+			if (owner[clash_idx[i]] == UINT16_MAX)
+				owner[clash_idx[i]] = (uint16_t)u;
+	}
+	free(clash_idx);
+	return owner;
+fail:
+	free(clash_idx);
+	free(owner);
+	*err = -ENOMEM;
+	return NULL;
+}
+
+/* eff = what t wants minus what other trunks hold (reported through report, if any). */
+static void skip_owned(struct cp_trunk *t, const uint16_t *owner, struct cp_set *eff,
+		       struct bad_ctx *report)
+{
+	char txt[SBC_CIDR_STRLEN], why[160];
+
+	t->conflicts = false;
+	for (uint32_t i = 0; i < t->want.n; i++) {
+		if (owner == NULL || owner[i] == UINT16_MAX) {
+			eff->v[eff->n++] = t->want.v[i];
+			continue;
+		}
+		t->conflicts = true;
+		if (report == NULL)
+			continue;
+		sbc_prefix_format(&t->want.v[i], txt, sizeof(txt));
+		snprintf(why, sizeof(why), "already in sbc:acl:%s (a source has one trunk); it "
+			 "applies here once that trunk lets it go", pol.cfg->trunks[owner[i]].name);
+		on_bad(report, txt, strlen(txt), why);
+	}
+}
+
+/* Would eff in place of t->eff overflow the data plane's tables? Said once per set size. */
+static bool over_capacity(struct cp_trunk *t, const struct cp_set *eff)
+{
+	uint32_t n4, n6, o4, o6;
+
+	cp_set_count(eff, &n4, &n6);
+	cp_set_count(&t->eff, &o4, &o6);
+	if (pol.held_v4 - o4 + n4 <= pol.cfg->acl_v4_rules &&
+	    pol.held_v6 - o6 + n6 <= pol.cfg->acl_v6_rules) {
+		t->refused_logged_n = 0;
+		return false;
+	}
+	if (t->refused_logged_n != eff->n) {
+		pol.st.refused_sets++;
+		cp_log(CP_ERR, "%s: %u IPv4 / %u IPv6 prefixes do not fit: the data plane has "
+		       "room for %u / %u beside the other trunks ([dataplane] acl_v4_rules, "
+		       "acl_v6_rules); the whole set is refused and the old one (%u) stays",
+		       t->acl_key, n4, n6, pol.cfg->acl_v4_rules - (pol.held_v4 - o4),
+		       pol.cfg->acl_v6_rules - (pol.held_v6 - o6), t->eff.n);
+		t->refused_logged_n = eff->n;
+	}
+	return true;
+}
+
+/* t holds eff from now on; the data plane is told what changed. True when t let some go. */
+static int take(struct cp_trunk *t, struct cp_set *eff, bool *released)
+{
+	struct cp_set adds = { 0 }, dels = { 0 };
+	uint32_t n4, n6, o4, o6;
+
+	if (cp_set_diff(&t->eff, eff, &adds, &dels) != 0)
+		goto fail;
+	*released = dels.n > 0;
+	cp_set_count(eff, &n4, &n6);
+	cp_set_count(&t->eff, &o4, &o6);
+	pol.held_v4 = pol.held_v4 - o4 + n4;
+	pol.held_v6 = pol.held_v6 - o6 + n6;
+	cp_set_free(&t->eff);
+	t->eff = *eff;
+	memset(eff, 0, sizeof(*eff));
+	if (cp_chan_ready())
+		push_acl(t, &adds, &dels);
+	cp_set_free(&adds);
+	cp_set_free(&dels);
+	return 0;
+fail:
+	cp_set_free(&adds);
+	cp_set_free(&dels);
+	return -ENOMEM;
+}
+
+/*
  * Recompute t->eff from t->want: skip prefixes other trunks hold, refuse the whole set when it
  * does not fit, update ownership, and send the change if the data plane is reachable.
  * Returns true when t gave prefixes up (others may be waiting for them).
  */
 static bool settle(struct cp_trunk *t, struct bad_ctx *report)
 {
-	struct cp_set eff = { 0 }, adds = { 0 }, dels = { 0 };
-	uint32_t n4, n6, o4, o6, *clash_idx = NULL;
-	uint16_t *owner = NULL;
+	struct cp_set eff = { 0 };
 	bool released = false;
+	uint16_t *owner;
+	int err;
 
 	if (!t->acl_known)
 		return false;
-	t->conflicts = false;
 	if (set_reserve(&eff, t->want.n) != 0)
-		goto nomem;
-	/* A prefix another trunk holds stays there: mark those of ours, with their owner. */
-	for (unsigned int u = 0; u < cp.n_trunks; u++) {
-		size_t k;
-
-		if (u == t->id || cp.trunks[u].eff.n == 0 || t->want.n == 0)
-			continue;
-		if (clash_idx == NULL) {
-			clash_idx = malloc((size_t)t->want.n * sizeof(*clash_idx));
-			owner = malloc((size_t)t->want.n * sizeof(*owner));
-			if (clash_idx == NULL || owner == NULL)
-				goto nomem;
-			memset(owner, 0xff, (size_t)t->want.n * sizeof(*owner));
-		}
-		k = cp_set_intersect(&t->want, &cp.trunks[u].eff, clash_idx);
-		for (size_t i = 0; i < k; i++)
-			if (owner[clash_idx[i]] == UINT16_MAX)
-				owner[clash_idx[i]] = (uint16_t)u;
-	}
-	for (uint32_t i = 0; i < t->want.n; i++) {
-		if (owner != NULL && owner[i] != UINT16_MAX) {
-			t->conflicts = true;
-			if (report) {
-				char txt[SBC_CIDR_STRLEN], why[160];
-
-				sbc_prefix_format(&t->want.v[i], txt, sizeof(txt));
-				snprintf(why, sizeof(why), "already in sbc:acl:%s (a source has one "
-					 "trunk); it applies here once that trunk lets it go",
-					 cp.cfg.trunks[owner[i]].name);
-				on_bad(report, txt, strlen(txt), why);
-			}
-			continue;
-		}
-		eff.v[eff.n++] = t->want.v[i];
-	}
-	free(clash_idx);
+		goto fail;
+	owner = find_owners(t, &err);
+	if (err != 0)
+		goto fail;
+	skip_owned(t, owner, &eff, report);
 	free(owner);
-	clash_idx = NULL;
-	owner = NULL;
-	cp_set_count(&eff, &n4, &n6);
-	cp_set_count(&t->eff, &o4, &o6);
-	if (cp.held_v4 - o4 + n4 > cp.cfg.acl_v4_rules || cp.held_v6 - o6 + n6 > cp.cfg.acl_v6_rules) {
-		if (t->refused_logged_n != eff.n) {
-			cp.st.refused_sets++;
-			cp_log(CP_ERR, "%s: %u IPv4 / %u IPv6 prefixes do not fit: the data plane has "
-			       "room for %u / %u beside the other trunks ([dataplane] acl_v4_rules, "
-			       "acl_v6_rules); the whole set is refused and the old one (%u) stays",
-			       t->acl_key, n4, n6, cp.cfg.acl_v4_rules - (cp.held_v4 - o4),
-			       cp.cfg.acl_v6_rules - (cp.held_v6 - o6), t->eff.n);
-			t->refused_logged_n = eff.n;
-		}
-		cp_set_free(&eff);
-		return false;
-	}
-	t->refused_logged_n = 0;
-	if (cp_set_diff(&t->eff, &eff, &adds, &dels) != 0)
-		goto nomem;
-	released = dels.n > 0;
-	cp.held_v4 = cp.held_v4 - o4 + n4;
-	cp.held_v6 = cp.held_v6 - o6 + n6;
-	cp_set_free(&t->eff);
-	t->eff = eff;
-	if (cp_chan_ready())
-		push_acl(t, &adds, &dels);
-	cp_set_free(&adds);
-	cp_set_free(&dels);
-	return released;
-nomem:
-	cp_log(CP_ERR, "%s: out of memory; the old set stays", t->acl_key);
-	free(clash_idx);
-	free(owner);
+	if (!over_capacity(t, &eff) && take(t, &eff, &released) != 0)
+		goto fail;
 	cp_set_free(&eff);
-	cp_set_free(&adds);
-	cp_set_free(&dels);
+	return released;
+fail:
+	cp_log(CP_ERR, "%s: out of memory; the old set stays", t->acl_key);
+	cp_set_free(&eff);
 	return false;
 }
 
 /* After t let prefixes go, trunks that wanted them may take them now. */
 static void settle_waiting(void)
 {
-	for (unsigned int i = 0; i < cp.n_trunks; i++)
-		if (cp.trunks[i].conflicts && settle(&cp.trunks[i], NULL))
+	for (unsigned int i = 0; i < pol.n_trunks; i++)
+		if (pol.trunks[i].conflicts && settle(&pol.trunks[i], NULL))
 			i = (unsigned int)-1;	/* it released some: look again from the start */
 }
 
@@ -589,6 +666,7 @@ void cp_policy_acl_read(struct cp_trunk *t, const char *const *vals, const size_
 	cp_set_free(&t->want);
 	t->want = s;
 	t->acl_known = true;
+	t->acl_type_logged = false;
 	bool released = settle(t, &b);
 
 	bad_finish(&b, &t->bad_acl);
@@ -618,16 +696,29 @@ void cp_policy_limits_read(struct cp_trunk *t, const char *const *kv, const size
 	cp_limits_parse(kv, lens, n, t->cfg, &t->limits, on_bad, &b);
 	bad_finish(&b, &t->bad_limits);
 	t->limits_known = true;
+	t->limits_type_logged = false;
 	push_limits(t);
+}
+
+void cp_policy_unreadable(struct cp_trunk *t, bool acl, const char *why)
+{
+	bool *logged = acl ? &t->acl_type_logged : &t->limits_type_logged;
+
+	if (*logged)
+		return;
+	cp_log(CP_ERR, "%s: cannot read it as a %s (%s); the state in force stays",
+	       acl ? t->acl_key : t->limits_key, acl ? "SET" : "HASH", why);
+	*logged = true;
+	pol.st.bad_values++;
 }
 
 void cp_policy_dp_reset(void)
 {
-	for (unsigned int i = 0; i < cp.n_trunks; i++) {
-		cp.trunks[i].dp_valid = false;
-		cp.trunks[i].limits_valid = false;
-		cp.trunks[i].dp_retry = false;
-		cp.trunks[i].retries = 0;
+	for (unsigned int i = 0; i < pol.n_trunks; i++) {
+		pol.trunks[i].dp_valid = false;
+		pol.trunks[i].limits_valid = false;
+		pol.trunks[i].dp_retry = false;
+		pol.trunks[i].retries = 0;
 	}
 }
 
@@ -638,8 +729,8 @@ void cp_policy_sync(void)
 
 	if (!cp_chan_ready())
 		return;
-	for (unsigned int i = 0; i < cp.n_trunks; i++) {
-		struct cp_trunk *t = &cp.trunks[i];
+	for (unsigned int i = 0; i < pol.n_trunks; i++) {
+		struct cp_trunk *t = &pol.trunks[i];
 
 		/* A refused set is tried again after the commands before it are in, then
 		 * less and less often. */
@@ -649,9 +740,10 @@ void cp_policy_sync(void)
 		if (t->acl_known && !t->dp_valid) {
 			push_acl(t, &none, &none);
 			if (t->dp_retry) {
-				unsigned int r = t->retries < 6 ? t->retries : 6;
+				unsigned int r = t->retries < RETRY_MAX_SHIFT ? t->retries :
+						 RETRY_MAX_SHIFT;
 
-				t->retry_at_ns = now + (20000000ull << r);	/* 40 ms .. 1.3 s */
+				t->retry_at_ns = now + (RETRY_BASE_NS << r);
 			}
 		}
 		push_limits(t);
@@ -664,8 +756,7 @@ void cp_policy_event(const struct sbc_msg *m)
 	struct cp_trunk *t;
 
 	if (m->type == SBC_EVT_APPLIED) {
-		cp.st.applied++;
-		t = a->trunk < cp.n_trunks ? &cp.trunks[a->trunk] : NULL;
+		t = a->trunk < pol.n_trunks ? &pol.trunks[a->trunk] : NULL;
 		if (t != NULL && m->generation == t->last_generation && t->dp_retry) {
 			if (t->retries > 1)
 				cp_log(CP_INFO, "%s: applied after %u tries", t->acl_key, t->retries);
@@ -674,8 +765,7 @@ void cp_policy_event(const struct sbc_msg *m)
 		}
 		return;
 	}
-	cp.st.refused++;
-	t = a->trunk < cp.n_trunks ? &cp.trunks[a->trunk] : NULL;
+	t = a->trunk < pol.n_trunks ? &pol.trunks[a->trunk] : NULL;
 	if (t == NULL) {
 		cp_log(CP_ERR, "data plane refused generation %llu: %.*s",
 		       (unsigned long long)m->generation, (int)sizeof(a->text), a->text);

@@ -15,7 +15,9 @@
 
 #include <cmocka.h>
 
-#include "cp.h"
+#include "cp_chan.h"
+#include "cp_log.h"
+#include "cp_policy.h"
 
 /* ---- the channel end, recording */
 static struct sbc_msg sent[4096];
@@ -101,27 +103,28 @@ static const char CONF[] =
 	"[trunk a]\npeers = 203.0.113.0/24\ncps = 10\nburst = 5\nmax_calls = 20\n"
 	"[trunk b]\n[trunk c]\n";
 
+static struct sbc_config cfg;
+
 static int setup(void **state)
 {
 	char err[512];
 
 	(void)state;
-	memset(&cp, 0, sizeof(cp));
-	if (sbc_config_load_string(&cp.cfg, CONF, "test.conf", err, sizeof(err)) != 0) {
+	if (sbc_config_load_string(&cfg, CONF, "test.conf", err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}
 	n_sent = 0;
 	logbuf[0] = '\0';
 	ready = true;
-	return cp_policy_init();
+	return cp_policy_init(&cfg);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
 	cp_policy_fini();
-	sbc_config_free(&cp.cfg);
+	sbc_config_free(&cfg);
 	return 0;
 }
 
@@ -245,7 +248,7 @@ static void test_intersect(void **state)
 
 static void test_small_change_one_message(void **state)
 {
-	struct cp_trunk *a = &cp.trunks[0];
+	struct cp_trunk *a = cp_policy_trunk(0);
 	const char *v1[] = { "203.0.113.0/24" };
 	const char *v2[] = { "203.0.113.0/24", "198.18.0.0/15" };
 
@@ -269,7 +272,7 @@ static void test_small_change_one_message(void **state)
 
 static void test_big_change_replace(void **state)
 {
-	struct cp_trunk *a = &cp.trunks[0];
+	struct cp_trunk *a = cp_policy_trunk(0);
 	const char *v[14];
 	char txt[14][32];
 	uint32_t entries = 0;
@@ -295,7 +298,7 @@ static void test_big_change_replace(void **state)
 
 static void test_bad_values_reported_once(void **state)
 {
-	struct cp_trunk *b = &cp.trunks[1];
+	struct cp_trunk *b = cp_policy_trunk(1);
 	const char *v[] = { "10.0.0.0/33", "192.0.2.0/24" };
 	const char *v2[] = { "10.0.0.0/33", "192.0.2.0/24", "hello" };
 
@@ -305,7 +308,7 @@ static void test_bad_values_reported_once(void **state)
 	read_acl(b, v2, 3);
 	assert_int_equal(log_count("skipped '10.0.0.0/33'"), 1);
 	assert_int_equal(log_count("skipped 'hello'"), 1);
-	assert_int_equal(cp.st.bad_values, 2);
+	assert_int_equal(cp_policy_stats()->bad_values, 2);
 	assert_int_equal(b->eff.n, 1);		/* the good one applies */
 	read_acl(b, v + 1, 1);			/* fixed ... */
 	read_acl(b, v, 2);			/* ... and written wrong again: said again */
@@ -314,7 +317,7 @@ static void test_bad_values_reported_once(void **state)
 
 static void test_conflict_moves_when_released(void **state)
 {
-	struct cp_trunk *a = &cp.trunks[0], *b = &cp.trunks[1];
+	struct cp_trunk *a = cp_policy_trunk(0), *b = cp_policy_trunk(1);
 	const char *pa[] = { "203.0.113.0/24" };
 	const char *pb[] = { "203.0.113.0/24", "198.18.0.0/15" };
 
@@ -338,7 +341,7 @@ static void test_conflict_moves_when_released(void **state)
 
 static void test_capacity_refused_whole(void **state)
 {
-	struct cp_trunk *c = &cp.trunks[2];
+	struct cp_trunk *c = cp_policy_trunk(2);
 	const char *v[20];
 	char txt[20][32];
 
@@ -353,7 +356,7 @@ static void test_capacity_refused_whole(void **state)
 	read_acl(c, v, 20);			/* 20 > acl_v4_rules = 16 */
 	assert_int_equal(n_sent, 0);
 	assert_int_equal(c->eff.n, 4);		/* the old set stays */
-	assert_int_equal(cp.st.refused_sets, 1);
+	assert_int_equal(cp_policy_stats()->refused_sets, 1);
 	read_acl(c, v, 20);
 	assert_int_equal(log_count("do not fit"), 1);	/* said once */
 	read_acl(c, v, 16);			/* fits exactly */
@@ -362,7 +365,7 @@ static void test_capacity_refused_whole(void **state)
 
 static void test_limits_sent_on_change(void **state)
 {
-	struct cp_trunk *a = &cp.trunks[0];
+	struct cp_trunk *a = cp_policy_trunk(0);
 	const char *kv[] = { "cps", "100" };
 	size_t l[] = { 3, 3 };
 	const struct sbc_msg_limits *m = (const void *)sent[0].body;
@@ -389,7 +392,7 @@ static void test_dp_reset_replays(void **state)
 
 	(void)state;
 	ready = false;
-	read_acl(&cp.trunks[0], pa, 1);
+	read_acl(cp_policy_trunk(0), pa, 1);
 	assert_int_equal(n_sent, 0);
 	ready = true;
 	cp_policy_dp_reset();

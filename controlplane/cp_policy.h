@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * sbc-controlplane: one su_root event loop (the one Sofia-SIP runs on) carrying hiredis, the
- * shared-memory channel to the data plane and the policy engine between them. Redis is the
- * source of truth; this process keeps the last sets it read (so a data plane that restarts
- * while Redis is away still gets them) and what it has asked the data plane to hold.
+ * The policy engine (cp_policy.c): what each trunk should allow (the last good read of
+ * sbc:acl:<trunk> and sbc:limits:<trunk>), what it really holds after conflicts and capacity,
+ * and the commands that bring the data plane there. Pure bookkeeping: Redis reads come in
+ * through cp_policy_*_read, commands go out through cp_chan.h. Runs on the su_root thread.
  */
-#ifndef CP_H
-#define CP_H
+#ifndef CP_POLICY_H
+#define CP_POLICY_H
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -17,12 +16,7 @@
 #include "sbc_cidr.h"
 #include "sbc_config.h"
 
-/* ---- logging: one line per event, never per packet or per value beyond the first report */
-enum cp_log_level { CP_ERR, CP_WARN, CP_INFO, CP_DEBUG };
-extern int cp_log_verbosity;
-void cp_log(enum cp_log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* ---- prefix sets (cp_policy.c): sorted, no duplicates */
+/* ---- prefix sets: sorted, no duplicates */
 struct cp_set {
 	struct sbc_prefix *v;
 	uint32_t n, cap;
@@ -37,6 +31,10 @@ int cp_prefix_cmp(const struct sbc_prefix *a, const struct sbc_prefix *b);
 int cp_set_diff(const struct cp_set *old, const struct cp_set *new, struct cp_set *adds,
 		struct cp_set *dels);
 void cp_set_count(const struct cp_set *s, uint32_t *v4, uint32_t *v6);
+/* Indexes (into a) of the members of a that b holds too; idx has room for a->n. */
+size_t cp_set_intersect(const struct cp_set *a, const struct cp_set *b, uint32_t *idx);
+
+/* ---- parsing what Redis holds */
 
 /* A value that was skipped: value (not NUL-terminated), why. */
 typedef void (*cp_bad_f)(void *arg, const char *value, size_t len, const char *why);
@@ -53,10 +51,7 @@ void cp_limits_parse(const char *const *kv, const size_t *lens, size_t n_kv,
 		     const struct sbc_trunk_config *defaults, struct cp_limits *out, cp_bad_f bad,
 		     void *arg);
 
-/* Indexes (into a) of the members of a that b holds too; idx has room for a->n. */
-size_t cp_set_intersect(const struct cp_set *a, const struct cp_set *b, uint32_t *idx);
-
-/* ---- the policy engine (cp_policy.c) */
+/* ---- the engine */
 struct cp_bad_seen;	/* values of one key already reported */
 
 struct cp_trunk {
@@ -82,40 +77,33 @@ struct cp_trunk {
 	uint64_t last_generation;	/* of the last allowlist command */
 	uint64_t limits_generation;
 
-	/* Redis reads in flight */
-	bool acl_reading, acl_again, limits_reading, limits_again;
 	bool acl_type_logged, limits_type_logged;	/* "not a SET/HASH" said once */
-
 	struct cp_bad_seen *bad_acl, *bad_limits;
 	uint64_t refused_logged_n;	/* size of the last set refused for capacity (log once) */
 };
 
-struct cp_stats {
-	uint64_t replays, redis_reconnects, notifications_seen, bad_values, unknown_keys,
-		refused_sets, calls_admitted, calls_ended, commands, applied, refused;
+/* What only the control plane knows about the policy, for `sbcctl channel`. */
+struct cp_policy_stats {
+	uint64_t bad_values;		/* values skipped (bad CIDR, not a number, conflict, type) */
+	uint64_t unknown_keys;		/* sbc:acl:* / sbc:limits:* naming no configured trunk */
+	uint64_t refused_sets;		/* sets refused whole (over capacity) */
 };
 
-struct cp {
-	struct sbc_config cfg;
-	struct cp_trunk *trunks;
-	unsigned int n_trunks;
-	uint32_t held_v4, held_v6;	/* prefixes over all trunks' eff */
-	struct cp_stats st;
-	bool redis_up, notifications;
-	struct cp_bad_seen *unknown_seen;	/* unknown keys already reported */
-};
-
-extern struct cp cp;
-
-int cp_policy_init(void);
+/* One trunk per [trunk] of cfg, which must outlive the engine. */
+int cp_policy_init(const struct sbc_config *cfg);
 void cp_policy_fini(void);
+unsigned int cp_policy_n_trunks(void);
+struct cp_trunk *cp_policy_trunk(unsigned int id);
 struct cp_trunk *cp_trunk_by_name(const char *name, size_t len);
+const struct cp_policy_stats *cp_policy_stats(void);
 
 /* Redis told us a trunk's set / limits (a full read). */
 void cp_policy_acl_read(struct cp_trunk *t, const char *const *vals, const size_t *lens,
 			size_t n);
 void cp_policy_limits_read(struct cp_trunk *t, const char *const *kv, const size_t *lens,
 			   size_t n);
+/* A trunk's key could not be read as its type (SET, HASH): said once, the state in force stays. */
+void cp_policy_unreadable(struct cp_trunk *t, bool acl, const char *why);
 /* A key under sbc:acl: / sbc:limits: that names no trunk (reported once). */
 void cp_policy_unknown_key(const char *key, size_t len);
 /* The data plane (re)started or we (re)attached: everything must be sent again. */
@@ -124,41 +112,5 @@ void cp_policy_dp_reset(void);
 void cp_policy_sync(void);
 /* An APPLIED / REFUSED / TABLE_FULL event for trunk. */
 void cp_policy_event(const struct sbc_msg *m);
-
-/* ---- the channel (cp_chan.c) */
-struct su_root_s;
-int cp_chan_start(struct su_root_s *root);
-void cp_chan_stop(void);
-bool cp_chan_ready(void);	/* attached, data plane alive and its trunk list checked */
-/* Queue a command; it goes into the ring as soon as there is room, in order. */
-uint64_t cp_chan_send(uint16_t type, const void *body, uint32_t len);
-uint64_t cp_chan_next_generation(void);
-uint64_t cp_chan_send_gen(uint16_t type, const void *body, uint32_t len, uint64_t generation);
-size_t cp_chan_queued(void);
-
-/* ---- call records (cp_cdr.c) */
-struct cp_cdr {
-	char call_id[SBC_CALL_ID_MAX + 1];
-	uint16_t trunk;
-	uint8_t reason;		/* enum sbc_call_end */
-	uint8_t emergency;
-	uint64_t start_ns;	/* 0: admitted before this control plane started */
-	uint64_t end_ns;
-};
-void cp_cdr_event(const struct sbc_msg *m);	/* SBC_EVT_CALL_ADMITTED / _ENDED */
-void cp_cdr_flush(void);			/* write records that waited for Redis */
-void cp_cdr_reset(void);			/* the data plane restarted */
-void cp_cdr_fini(void);
-uint64_t cp_cdr_active(uint16_t trunk);
-uint64_t cp_cdr_lost(void);
-
-/* ---- Redis (cp_redis.c) */
-/* XADD one record to sbc:cdr: 0, or -1 when Redis is not there (the caller keeps it). */
-int cp_redis_write_cdr(const struct cp_cdr *r);
-int cp_redis_start(struct su_root_s *root);
-void cp_redis_stop(void);
-/* Read a trunk's keys again (after a notification, or in a replay). */
-void cp_redis_read_acl(struct cp_trunk *t);
-void cp_redis_read_limits(struct cp_trunk *t);
 
 #endif

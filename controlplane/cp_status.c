@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The control plane's status for the stats socket: each role's counters in one
+ * SBC_CMD_CP_STATUS body (the data plane shows them as cp_* in /sbc/channel). A new role adds
+ * its fields here and in struct sbc_msg_cp_status. Run on the su_root thread.
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include "cp_cdr.h"
+#include "cp_keys.h"
+#include "cp_policy.h"
+#include "cp_redis.h"
+#include "cp_status.h"
+
+void cp_status_fill(struct sbc_msg_cp_status *s)
+{
+	const struct cp_redis_stats *r = cp_redis_stats();
+	const struct cp_policy_stats *p = cp_policy_stats();
+	struct cp_cdr_stats c;
+
+	cp_cdr_stats(&c);
+	memset(s, 0, sizeof(*s));
+	s->pid = (uint32_t)getpid();
+	s->redis_up = cp_redis_up();
+	s->notifications = cp_redis_notifications();
+	s->redis_reconnects = r->reconnects;
+	s->notifications_seen = r->notifications_seen;
+	s->replays = cp_keys_replays();
+	s->bad_values = p->bad_values;
+	s->unknown_keys = p->unknown_keys;
+	s->refused_sets = p->refused_sets;
+	s->calls_admitted = c.calls_admitted;
+	s->calls_ended = c.calls_ended;
+	s->cdr_written = c.written;
+	s->cdr_pending = c.pending;
+	s->cdr_lost = c.lost;
+}

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The control plane's status message (cp_status.c): what only this process knows, gathered
+ * from each role, sent to the data plane once a second and shown by `sbcctl channel`.
+ */
+#ifndef CP_STATUS_H
+#define CP_STATUS_H
+
+#include "sbc_channel.h"
+
+/* Every field but queued (the channel end's own). */
+void cp_status_fill(struct sbc_msg_cp_status *s);
+
+#endif
