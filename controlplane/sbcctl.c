@@ -25,23 +25,7 @@ static bool opt_json, opt_all;
 static char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 static const char *prefix = "rte";
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: sbcctl [--file-prefix P | --socket PATH] [--json] COMMAND\n"
-		"  stats                 packet counters, total and per worker\n"
-		"  trunks                per trunk: prefixes, accepted, rejected, limits\n"
-		"  calls                 per trunk: active calls, tokens, admitted, refused, ended\n"
-		"  malformed             listed SIP the scanner refused, by reason\n"
-		"  drops [WORKER] [--all]  drops by reason (non-zero ones unless --all)\n"
-		"  ports                 wire and exception port counters\n"
-		"  channel               the control plane as the data plane sees it\n"
-		"  acl TRUNK             a trunk's effective prefixes with hit counters\n"
-		"  raw CMD               any telemetry command, e.g. raw /ethdev/stats,0\n"
-		"  -p, --file-prefix P   the data plane's --file-prefix (default: $SBC_FILE_PREFIX or rte)\n"
-		"  -s, --socket PATH     the telemetry socket itself\n"
-		"  -j, --json            print the reply as JSON\n");
-}
+static void usage(FILE *f);
 
 /* Where DPDK puts the socket: <runtime dir>/dpdk/<prefix>/dpdk_telemetry.v2 */
 static void default_socket(void)
@@ -431,7 +415,140 @@ static int cmd_raw(const char *tcmd)
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* ---- the command table */
+
+static const char *const trunk_cols[] = {
+	"id", "name", "prefixes_v4", "prefixes_v6", "accepted", "rejected", "cps", "burst",
+	"max_calls", "over_limit", NULL,
+};
+static const char *const call_cols[] = {
+	"name", "active_calls", "tokens", "admitted", "emergency", "retransmissions",
+	"over_cps", "over_calls", "table_full", "malformed", "ended_bye", "ended_cancel",
+	"ended_rejected", "ended_timer_b", "ended_max_duration", NULL,
+};
+
+static int run_stats(char **args)
+{
+	(void)args;
+	return cmd_rows("/sbc/stats", NULL, true, "worker");
+}
+
+static int run_trunks(char **args)
+{
+	(void)args;
+	return cmd_rows("/sbc/trunks", trunk_cols, false, NULL);
+}
+
+static int run_calls(char **args)
+{
+	(void)args;
+	return cmd_rows("/sbc/trunks", call_cols, false, NULL);
+}
+
+static int run_malformed(char **args)
+{
+	(void)args;
+	return cmd_channel_like("/sbc/malformed");
+}
+
+static int run_ports(char **args)
+{
+	(void)args;
+	return cmd_rows("/sbc/ports", NULL, false, "role");
+}
+
+static int run_channel(char **args)
+{
+	(void)args;
+	return cmd_channel_like("/sbc/channel");
+}
+
+static bool drops_args_ok(char **args)
+{
+	if (args[0] != NULL && strspn(args[0], "0123456789") != strlen(args[0])) {
+		fprintf(stderr, "sbcctl: drops: '%s' is not a worker index\n", args[0]);
+		return false;
+	}
+	return true;
+}
+
+static int run_drops(char **args)
+{
+	return cmd_drops(args[0]);
+}
+
+/* A trunk name goes into "/sbc/acl,<name>": no comma of its own. */
+static bool acl_args_ok(char **args)
+{
+	if (strchr(args[0], ',') != NULL) {
+		fprintf(stderr, "sbcctl: acl: a trunk name has no ','\n");
+		return false;
+	}
+	return true;
+}
+
+static int run_acl(char **args)
+{
+	return cmd_acl(args[0]);
+}
+
+static int run_raw(char **args)
+{
+	return cmd_raw(args[0]);
+}
+
+#define ARG_MAX_LEN 100		/* a telemetry command and its parameter fit in one request */
+
+static const struct command {
+	const char *name, *args, *help;
+	int min_args, max_args;
+	bool (*args_ok)(char **args);	/* NULL: any; said why on stderr when not */
+	int (*run)(char **args);	/* args NULL-terminated; the socket is connected */
+} commands[] = {
+	{ "stats", "", "packet counters, total and per worker", 0, 0, NULL, run_stats },
+	{ "trunks", "", "per trunk: prefixes, accepted, rejected, limits", 0, 0, NULL,
+	  run_trunks },
+	{ "calls", "", "per trunk: active calls, tokens, admitted, refused, ended", 0, 0, NULL,
+	  run_calls },
+	{ "malformed", "", "listed SIP the scanner refused, by reason", 0, 0, NULL,
+	  run_malformed },
+	{ "drops", "[WORKER] [--all]", "drops by reason (non-zero ones unless --all)", 0, 1,
+	  drops_args_ok, run_drops },
+	{ "ports", "", "wire and exception port counters", 0, 0, NULL, run_ports },
+	{ "channel", "", "the control plane as the data plane sees it", 0, 0, NULL, run_channel },
+	{ "acl", "TRUNK", "a trunk's effective prefixes with hit counters", 1, 1, acl_args_ok,
+	  run_acl },
+	{ "raw", "CMD", "any telemetry command, e.g. raw /ethdev/stats,0", 1, 1, NULL, run_raw },
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *f)
+{
+	char head[64];
+
+	fprintf(f, "usage: sbcctl [--file-prefix P | --socket PATH] [--json] COMMAND\n");
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		snprintf(head, sizeof(head), "%s%s%s", commands[i].name,
+			 commands[i].args[0] ? " " : "", commands[i].args);
+		fprintf(f, "  %-21s %s%s\n", head, strlen(head) > 21 ? " " : "", commands[i].help);
+	}
+	fprintf(f,
+		"  -p, --file-prefix P   the data plane's --file-prefix (default: $SBC_FILE_PREFIX or rte)\n"
+		"  -s, --socket PATH     the telemetry socket itself\n"
+		"  -j, --json            print the reply as JSON\n");
+}
+
+#define EXIT_USAGE 64	/* sysexits.h EX_USAGE */
+
+static int usage_error(void)
+{
+	usage(stderr);
+	return EXIT_USAGE;
+}
+
+/* Options before the command: -1 to go on, or the exit status (after --help, a usage error). */
+static int parse_options(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "file-prefix", required_argument, NULL, 'p' },
@@ -441,16 +558,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const trunk_cols[] = {
-		"id", "name", "prefixes_v4", "prefixes_v6", "accepted", "rejected", "cps", "burst",
-		"max_calls", "over_limit", NULL,
-	};
-	static const char *const call_cols[] = {
-		"name", "active_calls", "tokens", "admitted", "emergency", "retransmissions",
-		"over_cps", "over_calls", "table_full", "malformed", "ended_bye", "ended_cancel",
-		"ended_rejected", "ended_timer_b", "ended_max_duration", NULL,
-	};
-	const char *env = getenv("SBC_FILE_PREFIX"), *cmd;
+	const char *env = getenv("SBC_FILE_PREFIX");
 	int opt;
 
 	if (env != NULL && *env != '\0')
@@ -473,71 +581,50 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		default:
-			usage(stderr);
-			return 64;
+			return usage_error();
 		}
 	}
-	if (optind >= argc) {
-		usage(stderr);
-		return 64;
-	}
+	if (optind >= argc)
+		return usage_error();
 	if (strchr(prefix, '/') != NULL) {
 		fprintf(stderr, "sbcctl: --file-prefix '%s' may not contain '/'\n", prefix);
-		return 64;
+		return EXIT_USAGE;
 	}
-	cmd = argv[optind++];
+	return -1;
+}
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const struct command *c;
+	char **args;
+	int status = parse_options(argc, argv), n;
+
+	if (status >= 0)
+		return status;
+	c = find_command(argv[optind]);
+	if (c == NULL) {
+		fprintf(stderr, "sbcctl: unknown command '%s'\n", argv[optind]);
+		return usage_error();
+	}
+	args = argv + optind + 1;	/* argv is NULL-terminated */
+	n = argc - optind - 1;
+	if (n < c->min_args || n > c->max_args)
+		return usage_error();
+	for (int i = 0; i < n; i++)
+		if (strlen(args[i]) > ARG_MAX_LEN)
+			return usage_error();
+	if (c->args_ok != NULL && !c->args_ok(args))
+		return EXIT_USAGE;
 	if (sock_path[0] == '\0')
 		default_socket();
-#define NARGS(n) do { if (argc - optind > (n)) { usage(stderr); return 64; } } while (0)
-	if (strcmp(cmd, "stats") == 0) {
-		NARGS(0);
-		tel_connect();
-		return cmd_rows("/sbc/stats", NULL, true, "worker");
-	}
-	if (strcmp(cmd, "trunks") == 0) {
-		NARGS(0);
-		tel_connect();
-		return cmd_rows("/sbc/trunks", trunk_cols, false, NULL);
-	}
-	if (strcmp(cmd, "calls") == 0) {
-		NARGS(0);
-		tel_connect();
-		return cmd_rows("/sbc/trunks", call_cols, false, NULL);
-	}
-	if (strcmp(cmd, "malformed") == 0) {
-		NARGS(0);
-		tel_connect();
-		return cmd_channel_like("/sbc/malformed");
-	}
-	if (strcmp(cmd, "ports") == 0) {
-		NARGS(0);
-		tel_connect();
-		return cmd_rows("/sbc/ports", NULL, false, "role");
-	}
-	if (strcmp(cmd, "drops") == 0) {
-		NARGS(1);
-		if (optind < argc && strspn(argv[optind], "0123456789") != strlen(argv[optind])) {
-			fprintf(stderr, "sbcctl: drops: '%s' is not a worker index\n", argv[optind]);
-			return 64;
-		}
-		tel_connect();
-		return cmd_drops(optind < argc ? argv[optind] : NULL);
-	}
-	if (strcmp(cmd, "channel") == 0) {
-		NARGS(0);
-		tel_connect();
-		return cmd_channel_like("/sbc/channel");
-	}
-	if (strcmp(cmd, "acl") == 0 || strcmp(cmd, "raw") == 0) {
-		if (argc - optind != 1 || strlen(argv[optind]) > 100 ||
-		    (cmd[0] == 'a' && strchr(argv[optind], ',') != NULL)) {
-			usage(stderr);
-			return 64;
-		}
-		tel_connect();
-		return cmd[0] == 'a' ? cmd_acl(argv[optind]) : cmd_raw(argv[optind]);
-	}
-	fprintf(stderr, "sbcctl: unknown command '%s'\n", cmd);
-	usage(stderr);
-	return 64;
+	tel_connect();
+	return c->run(args);
 }
