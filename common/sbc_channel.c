@@ -18,12 +18,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#define NS_PER_S 1000000000ull
+#define NS_PER_MS 1000000ull
+#define DP_LIVE_NS (2 * NS_PER_S)	/* a heartbeat this fresh: that data plane is running */
+
 uint64_t sbc_now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
 }
 
 uint64_t sbc_mono_ns(void)
@@ -31,7 +35,7 @@ uint64_t sbc_mono_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
 }
 
 size_t sbc_chan_region_size(uint32_t slots)
@@ -144,7 +148,7 @@ int sbc_chan_create(struct sbc_channel *c, const char *name, uint64_t boot_id, c
 	/* Another live data plane on the same channel would have its commands stolen. */
 	if (c->h->magic == SBC_CHAN_MAGIC && c->h->dp.boot_id != 0 && c->h->dp.pid != 0 &&
 	    (uint32_t)getpid() != c->h->dp.pid && kill((pid_t)c->h->dp.pid, 0) == 0 &&
-	    sbc_mono_ns() - c->h->dp.heartbeat_ns < 2000000000ull) {
+	    sbc_mono_ns() - c->h->dp.heartbeat_ns < DP_LIVE_NS) {
 		snprintf(err, errlen, "channel %s is in use by another data plane (pid %u); give each "
 			 "instance its own [dataplane] channel", name, c->h->dp.pid);
 		sbc_chan_close(c, false);
@@ -234,7 +238,7 @@ uint64_t sbc_chan_peer_age_ms(const struct sbc_channel *c)
 
 	if (__atomic_load_n(&s->boot_id, __ATOMIC_ACQUIRE) == 0 || hb == 0)
 		return UINT64_MAX;
-	return now > hb ? (now - hb) / 1000000ull : 0;
+	return now > hb ? (now - hb) / NS_PER_MS : 0;
 }
 
 static struct sbc_msg *slot(struct sbc_chan_header *h, struct sbc_chan_ring *r, uint64_t i)

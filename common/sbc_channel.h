@@ -104,6 +104,7 @@ struct sbc_msg_cp_status {
 	uint64_t refused_sets;		/* sets refused whole (over capacity) */
 	uint64_t queued;		/* commands waiting for room in the ring */
 	uint64_t calls_admitted, calls_ended;	/* call events received */
+	uint64_t calls_open;		/* admitted and not ended: the data plane's active calls */
 	uint64_t cdr_written;		/* call records the Redis stream sbc:cdr took */
 	uint64_t cdr_pending;		/* records waiting for Redis */
 	uint64_t cdr_lost;		/* records that never reached sbc:cdr */

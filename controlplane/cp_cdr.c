@@ -21,6 +21,7 @@
 #define PENDING_MAX 200000u		/* records kept while Redis is away */
 #define CDR_STREAM "sbc:cdr"
 #define CDR_MAXLEN 1000000u		/* XADD MAXLEN ~: records the stream keeps, about */
+#define NS_PER_MS 1000000ull
 
 struct record {
 	char call_id[SBC_CALL_ID_MAX + 1];
@@ -64,10 +65,10 @@ static int write_record(const struct record *c)
 
 	if (!cp_redis_up())
 		return -ENOTCONN;
-	snprintf(start, sizeof(start), "%llu", (unsigned long long)(c->start_ns / 1000000));
-	snprintf(end, sizeof(end), "%llu", (unsigned long long)(c->end_ns / 1000000));
+	snprintf(start, sizeof(start), "%llu", (unsigned long long)(c->start_ns / NS_PER_MS));
+	snprintf(end, sizeof(end), "%llu", (unsigned long long)(c->end_ns / NS_PER_MS));
 	snprintf(dur, sizeof(dur), "%llu", c->start_ns && c->end_ns > c->start_ns ?
-		 (unsigned long long)((c->end_ns - c->start_ns) / 1000000) : 0ull);
+		 (unsigned long long)((c->end_ns - c->start_ns) / NS_PER_MS) : 0ull);
 	return cp_redis_command(on_xadd, NULL,
 				"XADD " CDR_STREAM " MAXLEN ~ %u * trunk %s call_id %s end %s "
 				"emergency %d start_ms %s end_ms %s duration_ms %s", CDR_MAXLEN,

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* hiredis async contexts on a Sofia-SIP su_root (cp_redis_su.c). */
+/* hiredis async contexts on a Sofia-SIP su_root (cp_redis_su.c): the su_root thread only. */
 #ifndef CP_REDIS_SU_H
 #define CP_REDIS_SU_H
 

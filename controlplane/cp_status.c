@@ -32,6 +32,7 @@ void cp_status_fill(struct sbc_msg_cp_status *s)
 	s->refused_sets = p->refused_sets;
 	s->calls_admitted = c.calls_admitted;
 	s->calls_ended = c.calls_ended;
+	s->calls_open = c.open;
 	s->cdr_written = c.written;
 	s->cdr_pending = c.pending;
 	s->cdr_lost = c.lost;

@@ -357,6 +357,7 @@ int dp_channel_telemetry(struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, "cp_queued", s->queued);
 		rte_tel_data_add_dict_u64(d, "cp_calls_admitted", s->calls_admitted);
 		rte_tel_data_add_dict_u64(d, "cp_calls_ended", s->calls_ended);
+		rte_tel_data_add_dict_u64(d, "cp_calls_open", s->calls_open);
 		rte_tel_data_add_dict_u64(d, "cp_cdr_written", s->cdr_written);
 		rte_tel_data_add_dict_u64(d, "cp_cdr_pending", s->cdr_pending);
 		rte_tel_data_add_dict_u64(d, "cp_cdr_lost", s->cdr_lost);
