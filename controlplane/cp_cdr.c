@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
 
 #include "cp_cdr.h"
 #include "cp_cdr_table.h"
@@ -183,11 +185,14 @@ static const struct cp_redis_listener listener = { .up = flush };
 
 int cp_cdr_init(const struct sbc_config *cfg)
 {
+	uint64_t seed;
 	int rc;
 
 	memset(&cdr, 0, sizeof(cdr));
 	cdr.cfg = cfg;
-	rc = cp_cdr_table_init(&cdr.open, OPEN_MIN, OPEN_MAX);
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed))
+		seed = sbc_now_ns() ^ ((uint64_t)getpid() << 32);
+	rc = cp_cdr_table_init(&cdr.open, OPEN_MIN, OPEN_MAX, seed);
 	return rc != 0 ? rc : cp_redis_listen(&listener);
 }
 

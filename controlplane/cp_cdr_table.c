@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The open-call table of the call records: open addressing, linear probing, FNV-1a of trunk and
- * Call-ID (common/sbc_hash.h). Deleting shifts the later members of the probe run back into the
- * hole (Knuth 6.4, algorithm R) instead of leaving a tombstone, so a table that sees millions of
- * calls come and go never fills up with dead slots. Run on the su_root thread.
+ * Call-ID (common/sbc_hash.h) from a per-process random basis, since callers choose Call-IDs.
+ * Deleting shifts the later members of the probe run back into the hole (Knuth 6.4, algorithm
+ * R) instead of leaving a tombstone, so a table that sees millions of calls come and go never
+ * fills up with dead slots. Run on the su_root thread.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -17,13 +18,14 @@ static bool pow2(size_t x)
 	return x != 0 && (x & (x - 1)) == 0;
 }
 
-int cp_cdr_table_init(struct cp_cdr_table *tb, size_t min_cap, size_t max_cap)
+int cp_cdr_table_init(struct cp_cdr_table *tb, size_t min_cap, size_t max_cap, uint64_t seed)
 {
 	if (!pow2(min_cap) || !pow2(max_cap) || min_cap > max_cap || min_cap < 4)
 		return -EINVAL;
 	memset(tb, 0, sizeof(*tb));
 	tb->min_cap = min_cap;
 	tb->max_cap = max_cap;
+	tb->seed = seed;
 	return 0;
 }
 
@@ -46,17 +48,12 @@ size_t cp_cdr_table_limit(const struct cp_cdr_table *tb)
 	return tb->max_cap / 4 * 3;
 }
 
-static size_t home_in(size_t cap, const char *id, size_t len, uint16_t trunk)
-{
-	uint64_t h = sbc_fnv1a(SBC_FNV1A_INIT ^ trunk, id, len);
-
-	return (size_t)(h ^ (h >> 31)) & (cap - 1);
-}
-
 size_t cp_cdr_table_home(const struct cp_cdr_table *tb, const char *id, size_t len,
 			 uint16_t trunk)
 {
-	return home_in(tb->cap, id, len, trunk);
+	uint64_t h = sbc_fnv1a(SBC_FNV1A_INIT ^ tb->seed ^ trunk, id, len);
+
+	return (size_t)(h ^ (h >> 31)) & (tb->cap - 1);
 }
 
 static bool same(const struct cp_open_call *c, const char *id, size_t len, uint16_t trunk)
@@ -67,7 +64,7 @@ static bool same(const struct cp_open_call *c, const char *id, size_t len, uint1
 /* The call's slot, or the empty slot that ends its probe run. */
 static size_t probe(const struct cp_cdr_table *tb, const char *id, size_t len, uint16_t trunk)
 {
-	size_t i = home_in(tb->cap, id, len, trunk);
+	size_t i = cp_cdr_table_home(tb, id, len, trunk);
 
 	while (tb->slot[i].used && !same(&tb->slot[i], id, len, trunk))
 		i = (i + 1) & (tb->cap - 1);
@@ -148,8 +145,8 @@ void cp_cdr_table_delete(struct cp_cdr_table *tb, struct cp_open_call *c)
 		j = (j + 1) & mask;
 		if (!tb->slot[j].used)
 			return;
-		if (cyclic_in(home_in(tb->cap, tb->slot[j].id, strlen(tb->slot[j].id),
-				      tb->slot[j].trunk), hole, j))
+		if (cyclic_in(cp_cdr_table_home(tb, tb->slot[j].id, strlen(tb->slot[j].id),
+						tb->slot[j].trunk), hole, j))
 			continue;
 		tb->slot[hole] = tb->slot[j];
 		tb->slot[j].used = false;

@@ -27,10 +27,14 @@ struct cp_cdr_table {
 	size_t cap;			/* power of two, 0 until the first insert */
 	size_t n;
 	size_t min_cap, max_cap;	/* powers of two */
+	uint64_t seed;			/* of the hash: Call-IDs are chosen by callers */
 };
 
-/* Capacities are powers of two, min_cap <= max_cap; nothing is allocated yet. */
-int cp_cdr_table_init(struct cp_cdr_table *tb, size_t min_cap, size_t max_cap);
+/*
+ * Capacities are powers of two, min_cap <= max_cap; nothing is allocated yet. seed: random per
+ * process, so ids that collide cannot be prepared in advance.
+ */
+int cp_cdr_table_init(struct cp_cdr_table *tb, size_t min_cap, size_t max_cap, uint64_t seed);
 void cp_cdr_table_fini(struct cp_cdr_table *tb);
 /* Forget every call (the data plane restarted); the memory stays. */
 void cp_cdr_table_clear(struct cp_cdr_table *tb);

@@ -21,7 +21,8 @@
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
-#define SEED_CHUNK 1000		/* members per SADD in the seeding script (Lua's unpack limit) */
+/* Members per SADD in the seeding script: Lua's unpack() has a limit. */
+#define SEED_CHUNK 1000
 #define SCAN_COUNT 1000		/* keys Redis looks at per SCAN step */
 
 /*
@@ -34,7 +35,8 @@ static const char SEED_LUA[] =
 	"redis.call('SET', KEYS[2], ARGV[1]) "
 	"if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end "
 	"for i = 2, #ARGV, " STR(SEED_CHUNK) " do "
-	"  redis.call('SADD', KEYS[1], unpack(ARGV, i, math.min(i + " STR(SEED_CHUNK) " - 1, #ARGV))) "
+	"  redis.call('SADD', KEYS[1], "
+	"             unpack(ARGV, i, math.min(i + " STR(SEED_CHUNK) " - 1, #ARGV))) "
 	"end "
 	"return 1";
 

@@ -84,8 +84,8 @@ struct cp_trunk {
 
 /* What only the control plane knows about the policy, for `sbcctl channel`. */
 struct cp_policy_stats {
-	uint64_t bad_values;		/* values skipped (bad CIDR, not a number, conflict, type) */
-	uint64_t unknown_keys;		/* sbc:acl:* / sbc:limits:* naming no configured trunk */
+	uint64_t bad_values;	/* values skipped (bad CIDR, not a number, conflict, type) */
+	uint64_t unknown_keys;	/* sbc:acl:* / sbc:limits:* naming no configured trunk */
 	uint64_t refused_sets;		/* sets refused whole (over capacity) */
 };
 

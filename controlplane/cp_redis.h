@@ -25,11 +25,12 @@ struct su_root_s;
  * subscriptions, then up(); in poll mode (notifications refused) poll() every second.
  */
 struct cp_redis_listener {
-	const char *const *prefixes;	/* key prefixes whose keyspace events it wants; NULL-ended */
+	/* key prefixes whose keyspace events it wants, NULL-terminated */
+	const char *const *prefixes;
 	void (*prepare)(void);
 	void (*up)(void);
 	void (*poll)(void);
-	void (*down)(void);		/* replies in flight are lost (their callbacks get NULL) */
+	void (*down)(void);	/* replies in flight are lost (their callbacks get NULL) */
 	void (*changed)(const char *key, size_t len);	/* a keyspace event under a prefix */
 };
 

@@ -497,7 +497,8 @@ static int run_raw(char **args)
 	return cmd_raw(args[0]);
 }
 
-#define ARG_MAX_LEN 100		/* a telemetry command and its parameter fit in one request */
+/* A telemetry command and its parameter fit in one request. */
+#define ARG_MAX_LEN 100
 
 static const struct command {
 	const char *name, *args, *help;
