@@ -106,7 +106,7 @@ static su_root_t *open_loop(int *sfd)
 	sigprocmask(SIG_BLOCK, &ss, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	*sfd = signalfd(-1, &ss, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (su_init() != 0 || *sfd < 0) {
+	if (*sfd < 0 || su_init() != 0) {
 		fprintf(stderr, "sbc-controlplane: cannot initialise the event loop\n");
 		return NULL;
 	}
@@ -116,6 +116,7 @@ static su_root_t *open_loop(int *sfd)
 		fprintf(stderr, "sbc-controlplane: cannot create the event loop\n");
 		if (root)
 			su_root_destroy(root);
+		su_deinit();
 		return NULL;
 	}
 	return root;
@@ -156,9 +157,10 @@ int main(int argc, char **argv)
 fail:
 	cp_redis_stop();
 	cp_chan_stop();
-	if (root)
+	if (root) {
 		su_root_destroy(root);
-	su_deinit();
+		su_deinit();
+	}
 	fini_roles();
 	sbc_config_free(&cfg);
 	if (sfd >= 0)

@@ -425,6 +425,7 @@ void cp_policy_fini(void)
 	if (pol.unknown_seen) {
 		seen_clear(pol.unknown_seen);
 		free(pol.unknown_seen);
+		pol.unknown_seen = NULL;
 	}
 	free(pol.trunks);
 	pol.trunks = NULL;
