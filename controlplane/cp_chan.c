@@ -224,9 +224,56 @@ static void try_attach(uint64_t now)
 	cp_log(CP_INFO, "channel %s attached", ch.cfg->channel);
 }
 
+/*
+ * Is a data plane there? Its boot id 0: it stopped (what was queued is dropped). A new boot id:
+ * a new data plane, whose calls and tables start empty; it is asked to say hello (STARTED),
+ * which makes us send everything.
+ */
+static bool peer_present(void)
+{
+	uint64_t boot = sbc_chan_peer_boot_id(&ch.ch);
+
+	if (boot == 0) {
+		if (!ch.stopped_logged && ch.boot != 0)
+			cp_log(CP_WARN, "data plane stopped; waiting for it to come back");
+		ch.stopped_logged = true;
+		ch.ready = false;
+		ch.boot = 0;
+		queue_drop();
+		return false;
+	}
+	if (boot != ch.boot) {
+		if (ch.boot != 0)
+			cp_cdr_reset();
+		ch.boot = boot;
+		ch.ready = false;
+		ch.stopped_logged = false;
+		ch.silent_logged = false;
+		queue_drop();
+		cp_chan_send(SBC_CMD_RESYNC_REQUEST, NULL, 0);
+	}
+	return true;
+}
+
+/* A data plane that stopped beating (stalled, or stopped by a debugger): said once. */
+static void watch_heartbeat(void)
+{
+	uint64_t age = sbc_chan_peer_age_ms(&ch.ch);
+
+	if (age != UINT64_MAX && age > DP_SILENT_MS) {
+		if (!ch.silent_logged)
+			cp_log(CP_WARN, "data plane heartbeat is %llu ms old; commands wait in the "
+			       "queue (%zu)", (unsigned long long)age, ch.q_n);
+		ch.silent_logged = true;
+	} else if (ch.silent_logged) {
+		cp_log(CP_INFO, "data plane heartbeat back");
+		ch.silent_logged = false;
+	}
+}
+
 static void tick(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
 {
-	uint64_t now = now_ms(), boot, age;
+	uint64_t now = now_ms();
 
 	(void)magic;
 	(void)t;
@@ -244,37 +291,9 @@ static void tick(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
 		ch.ready = false;
 		return;
 	}
-	boot = sbc_chan_peer_boot_id(&ch.ch);
-	if (boot == 0) {
-		if (!ch.stopped_logged && ch.boot != 0)
-			cp_log(CP_WARN, "data plane stopped; waiting for it to come back");
-		ch.stopped_logged = true;
-		ch.ready = false;
-		ch.boot = 0;
-		queue_drop();
+	if (!peer_present())
 		return;
-	}
-	if (boot != ch.boot) {
-		/* A new data plane: what was queued was for the old one; it gets everything. */
-		if (ch.boot != 0)
-			cp_cdr_reset();
-		ch.boot = boot;
-		ch.ready = false;
-		ch.stopped_logged = false;
-		ch.silent_logged = false;
-		queue_drop();
-		cp_chan_send(SBC_CMD_RESYNC_REQUEST, NULL, 0);
-	}
-	age = sbc_chan_peer_age_ms(&ch.ch);
-	if (age != UINT64_MAX && age > DP_SILENT_MS) {
-		if (!ch.silent_logged)
-			cp_log(CP_WARN, "data plane heartbeat is %llu ms old; commands wait in the "
-			       "queue (%zu)", (unsigned long long)age, ch.q_n);
-		ch.silent_logged = true;
-	} else if (ch.silent_logged) {
-		cp_log(CP_INFO, "data plane heartbeat back");
-		ch.silent_logged = false;
-	}
+	watch_heartbeat();
 	drain_events();
 	flush();
 	cp_policy_sync();
