@@ -91,13 +91,15 @@ class Program:
     stop_by_stdin: stop it by closing its stdin (testpmd: "Press enter to exit"), else SIGTERM.
     shm: POSIX shared memory the program leaves behind on purpose (sbc's channel), removed by
     cleanup(). watch: keep its stdout lines in self.lines (wait_for() waits on them, on_line()
-    sees each) and send only stderr to the log; otherwise both go to the log.
+    sees each) and send only stderr to the log; otherwise both go to the log. log: the log
+    file (default wd/PREFIX.log). cwd: its working directory (default: the caller's, so that
+    relative paths in cmd, as meson passes them, still hold).
     """
 
     def __init__(self, name, cmd, prefix, wd, stop_by_stdin=False, shm=None, watch=False,
-                 log=None):
+                 log=None, cwd=None):
         self.name, self.cmd, self.prefix, self.stop_by_stdin = name, cmd, prefix, stop_by_stdin
-        self.shm, self.watch, self.wd = shm, watch, wd
+        self.shm, self.watch, self.cwd = shm, watch, cwd
         self.log = log or os.path.join(wd, f'{prefix}.log')
         self.proc = None
         self.reader = None
@@ -110,7 +112,7 @@ class Program:
             self.proc = subprocess.Popen(
                 self.cmd, stdin=subprocess.PIPE if self.stop_by_stdin else subprocess.DEVNULL,
                 stdout=subprocess.PIPE if self.watch else log,
-                stderr=log if self.watch else subprocess.STDOUT, cwd=self.wd, preexec_fn=unpin)
+                stderr=log if self.watch else subprocess.STDOUT, cwd=self.cwd, preexec_fn=unpin)
         if self.watch:
             self.reader = threading.Thread(target=self._read, daemon=True)
             self.reader.start()

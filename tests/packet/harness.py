@@ -794,7 +794,7 @@ class DataPlane(Program):
             cmd.append('--test-clock')
         # the channel is named after the prefix and left behind on purpose: cleanup removes it
         super().__init__('sbc-dataplane', cmd, prefix, wd, shm=prefix, watch=True,
-                         log=os.path.join(wd, 'dataplane.stderr'))
+                         log=os.path.join(wd, 'dataplane.stderr'), cwd=wd)
         self.sbcctl = sbcctl
         self.idle, self.ready = 0, False
 
