@@ -195,7 +195,7 @@ static void perr_in(struct parse *ps, const char *file, unsigned int line, const
 void sbc_config_defaults(struct sbc_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->sip_port = 5060;
+	cfg->sip_port = SBC_SIP_PORT_DEFAULT;
 	cfg->unlisted = SBC_UNLISTED_DROP;
 	cfg->reject_rate = 100;
 	cfg->media_port_min = 20000;

@@ -448,7 +448,7 @@ int main(int argc, char **argv)
 	static const char *const call_cols[] = {
 		"name", "active_calls", "tokens", "admitted", "emergency", "retransmissions",
 		"over_cps", "over_calls", "table_full", "malformed", "ended_bye", "ended_cancel",
-		"ended_rejected", "ended_timer_b", "ended_max_duration", NULL,
+		"ended_rejected", "ended_timer_b", "ended_timer_c", "ended_max_duration", NULL,
 	};
 	const char *env = getenv("SBC_FILE_PREFIX"), *cmd;
 	int opt;

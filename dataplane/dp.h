@@ -128,9 +128,6 @@ static inline uint64_t dp_clock_ns(void)
 			  32);
 }
 
-/* dp_admit.c: the main lcore's share of call admission */
-void dp_admit_main_tick(void);
-
 /* dp_stats.c */
 int dp_stats_register(void);
 uint64_t dp_stats_total_rx(void);

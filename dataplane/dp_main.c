@@ -24,6 +24,7 @@
 #include "dp_calls.h"
 #include "dp_frag.h"
 #include "dp_channel.h"
+#include "dp_timers.h"
 
 struct dp dp;
 
@@ -150,7 +151,7 @@ static void main_loop(long idle_ms)
 
 	prctl(PR_SET_TIMERSLACK, 1000UL);	/* ns */
 	while (!quit_signal) {
-		dp_admit_main_tick();
+		dp_timers_tick();
 		if (dp_channel_poll() > 0)
 			continue;
 		if (idle_ms >= 0) {

@@ -5,6 +5,7 @@
  * datagram and never allocates.
  */
 #include "dp_sip_reply.h"
+#include "sbc_config.h"
 #include "sbc_hash.h"
 
 #include <arpa/inet.h>
@@ -107,7 +108,7 @@ static void put_top_via(struct out *o, const uint8_t *msg, const struct dp_sip_m
 	bool have_rport = dp_sip_param(msg, top, "rport", &rport);
 	bool have_received = dp_sip_param(msg, top, "received", NULL);
 	bool same_host = false;
-	uint32_t s, e, port = 5060;
+	uint32_t s, e, port = SBC_SIP_PORT_DEFAULT;	/* RFC 3261 18.2.2: none in sent-by */
 
 	/* sent-by: after "SIP/2.0/UDP" and whitespace, up to ';' or whitespace */
 	s = 0;

@@ -15,10 +15,10 @@
 #include <rte_telemetry.h>
 
 #include "dp.h"
-#include "dp_admit.h"
 #include "dp_calls.h"
 #include "dp_channel.h"
 #include "dp_cps.h"
+#include "dp_timers.h"
 
 static inline uint64_t rd(const uint64_t *c)
 {
@@ -183,7 +183,7 @@ static int cmd_trunks(const char *cmd __rte_unused, const char *params, struct r
 				sv[k] += rd(&wv[k]);
 		}
 		for (unsigned int r = 0; r < SBC_CALL_END_MAX; r++)
-			sum.ended[r] += dp_admit_main_ended(t, r);
+			sum.ended[r] += dp_timers_ended(t, r);
 		cps = __atomic_load_n(&dp_limits[t].cps, __ATOMIC_RELAXED);
 		burst = __atomic_load_n(&dp_limits[t].burst, __ATOMIC_RELAXED);
 		dp_acl_counts(dp.acl, t, &n4, &n6);
