@@ -86,7 +86,7 @@ static void track(struct dp_worker *w, const uint8_t *msg, const struct dp_sip_m
 		struct dp_key128 k = dp_calls_key(msg + sm->call_id.off, sm->call_id.len, NULL, 0,
 						  0);
 
-		dp_call_progress(&k, sm->status, now_ns / 1000000);	/* Timers B and C */
+		dp_call_progress(&k, sm->status, now_ns / DP_NS_PER_MS);	/* Timers B and C */
 	}
 }
 
@@ -151,7 +151,7 @@ static enum dp_admit new_call(struct dp_worker *w, struct rte_mbuf *m, const uin
 	} else {
 		dp_calls_reserve((uint16_t)trunk, 0);
 	}
-	rc = dp_call_start(&call, (uint16_t)trunk, emergency, now_ns / 1000000,
+	rc = dp_call_start(&call, (uint16_t)trunk, emergency, now_ns / DP_NS_PER_MS,
 			   msg + sm->call_id.off, sm->call_id.len);
 	if (rc == -EEXIST) {	/* another worker just started it: a retransmission after all */
 		dp_calls_unreserve((uint16_t)trunk);
@@ -168,7 +168,7 @@ static enum dp_admit new_call(struct dp_worker *w, struct rte_mbuf *m, const uin
 		dp_count(&ts->table_full, 1);
 		goto refused;
 	}
-	dp_verdict_put(&vk, DP_V_ADMITTED, now_ns / 1000000);
+	dp_verdict_put(&vk, DP_V_ADMITTED, now_ns / DP_NS_PER_MS);
 	dp_count(&ts->admitted, 1);
 	if (emergency)
 		dp_count(&ts->emergency, 1);
@@ -179,7 +179,7 @@ static enum dp_admit new_call(struct dp_worker *w, struct rte_mbuf *m, const uin
 	return DP_ADMIT_PASS;
 
 refused:
-	dp_verdict_put(&vk, v, now_ns / 1000000);
+	dp_verdict_put(&vk, v, now_ns / DP_NS_PER_MS);
 	return refuse(w, m, frame, p, sm, trunk, v, why);
 }
 

@@ -21,6 +21,7 @@
 #define DP_TIMER_B_MS 32000u		/* RFC 3261 17.1.1.2: 64 * T1 */
 #define DP_TIMER_C_MS 180000u		/* RFC 3261 16.6: > 3 min once a provisional came */
 #define DP_VERDICT_MS 32000u		/* how long an INVITE's answer is remembered */
+#define DP_NS_PER_MS 1000000ull	/* the call table counts milliseconds */
 
 struct dp_key128 {
 	uint64_t a, b;

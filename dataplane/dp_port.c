@@ -17,6 +17,7 @@
 
 #define RX_DESC 1024
 #define TX_DESC 1024
+#define EXC_RING 4096	/* frames queued for worker 0 when workers share one exception queue */
 
 static int find_port(const char *name, const char *role, uint16_t *port)
 {
@@ -131,7 +132,7 @@ int dp_port_setup(struct dp *d)
 		d->exc_direct = nw == 1;
 	}
 	if (!d->exc_direct) {
-		d->exc_ring = rte_ring_create("sbc_exc", 4096, (int)rte_socket_id(), RING_F_SC_DEQ);
+		d->exc_ring = rte_ring_create("sbc_exc", EXC_RING, (int)rte_socket_id(), RING_F_SC_DEQ);
 		if (d->exc_ring == NULL) {
 			fprintf(stderr, "sbc-dataplane: exception ring: %s\n", rte_strerror(rte_errno));
 			return -ENOMEM;

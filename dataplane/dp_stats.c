@@ -377,7 +377,7 @@ int dp_stats_register(void)
 	rc |= rte_telemetry_register_cmd("/sbc/channel", cmd_channel,
 		"Control-plane channel: peer state, ring depths, generations. No parameters");
 	rc |= rte_telemetry_register_cmd("/sbc/acl", cmd_acl,
-		"A trunk's prefixes with hit counters, 200 a page. Parameters: trunk[,first]");
+		"A trunk's prefixes with hit counters, " RTE_STR(ACL_PAGE) " a page. Parameters: trunk[,first]");
 	rc |= rte_telemetry_register_cmd("/sbc/malformed", cmd_malformed,
 		"SIP from listed sources the scanner refused, by reason. No parameters");
 	rc |= rte_telemetry_register_cmd("/sbc/ports", cmd_ports,

@@ -52,5 +52,5 @@ void dp_timers_tick(void)
 	if (now - last < EXPIRE_EVERY_NS && now >= last)
 		return;
 	last = now;
-	dp_calls_expire(now / 1000000, dp.cfg.max_call_duration, timer_ended, &now);
+	dp_calls_expire(now / DP_NS_PER_MS, dp.cfg.max_call_duration, timer_ended, &now);
 }
