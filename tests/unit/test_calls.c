@@ -434,21 +434,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(verdicts, setup, teardown),
 		cmocka_unit_test_setup_teardown(call_event, setup, teardown),
 	};
-	size_t sz;
-	int rc;
 
-	if (unit_eal_init("calls") != 0) {
-		fprintf(stderr, "test_calls: EAL init failed\n");
-		return 1;
-	}
-	sz = rte_rcu_qsbr_get_memsize(1);
-	qsv = rte_zmalloc("unit_rcu", sz, RTE_CACHE_LINE_SIZE);
-	if (qsv == NULL || rte_rcu_qsbr_init(qsv, 1) != 0) {
-		fprintf(stderr, "test_calls: RCU init failed\n");
-		return 1;
-	}
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	rte_free(qsv);
-	rte_eal_cleanup();
-	return rc;
+	return unit_eal_run("calls", tests, sizeof(tests) / sizeof(tests[0]), NULL, NULL, &qsv);
 }
