@@ -16,7 +16,8 @@
 #define SBC_MAX_TRUNKS 1024
 #define SBC_TRUNK_NAME_MAX 32	/* including the NUL: names are 1-31 characters */
 #define SBC_DEVNAME_MAX 128
-#define SBC_SIP_PORT_DEFAULT 5060	/* RFC 3261 19.1.2: SIP over UDP/TCP when none is given */
+#define SBC_SIP_PORT_DEFAULT 5060	/* RFC 3261 19.1.2: SIP over UDP and TCP */
+#define SBC_REDIS_PORT_DEFAULT 6379
 
 enum sbc_unlisted_mode { SBC_UNLISTED_DROP, SBC_UNLISTED_REJECT };
 enum sbc_auth_mode { SBC_AUTH_IP, SBC_AUTH_DIGEST, SBC_AUTH_BOTH };
