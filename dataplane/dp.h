@@ -7,10 +7,8 @@
 #ifndef DP_H
 #define DP_H
 
-#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdlib.h>
 
 #include <rte_common.h>
 #include <rte_cycles.h>
@@ -138,30 +136,6 @@ uint64_t dp_stats_total_rx(void);
 static inline void dp_count(uint64_t *c, uint64_t n)
 {
 	__atomic_store_n(c, *c + n, __ATOMIC_RELAXED);
-}
-
-/*
- * Main lcore only (it allocates): the array v of *cap elements of size bytes made to hold at
- * least need, doubling from first; *out is the array to use from now on. 0, or -ENOMEM with v
- * and *cap as they were.
- */
-static inline int dp_grow(void *v, uint32_t *cap, uint32_t need, size_t size, uint32_t first,
-			  void **out)
-{
-	uint32_t n = *cap ? *cap : first;
-
-	*out = v;
-	if (need <= *cap)
-		return 0;
-	while (n < need)
-		n *= 2;
-	*out = realloc(v, (size_t)n * size);
-	if (*out == NULL) {
-		*out = v;
-		return -ENOMEM;
-	}
-	*cap = n;
-	return 0;
 }
 
 #endif

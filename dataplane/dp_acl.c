@@ -20,6 +20,7 @@
 #include <rte_malloc.h>
 
 #include "dp.h"
+#include "dp_grow.h"
 #include "sbc_channel.h"
 
 struct prefix_key {

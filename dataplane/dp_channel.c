@@ -17,6 +17,7 @@
 
 #include "dp.h"
 #include "dp_channel.h"
+#include "dp_grow.h"
 #include "sbc_channel.h"
 
 #define CP_DEAD_MS 1000		/* heartbeats come every 100 ms */
