@@ -19,7 +19,7 @@
 #include "sbc_config.h"
 
 #define DP_TIMER_B_MS 32000u		/* RFC 3261 17.1.1.2: 64 * T1 */
-#define DP_TIMER_C_MS 180000u		/* RFC 3261 16.6: > 3 min once a provisional came */
+#define DP_TIMER_C_MS 180000u		/* RFC 3261 16.6 item 11: > 3 min; 16.7: per 101-199 */
 #define DP_VERDICT_MS 32000u		/* how long an INVITE's answer is remembered */
 #define DP_NS_PER_MS 1000000ull	/* the call table counts milliseconds */
 
@@ -64,7 +64,8 @@ bool dp_call_exists(const struct dp_key128 *k);
 /*
  * A 1xx or 2xx response to the call's INVITE (status) at now_ms. Any 1xx stops Timer B (RFC
  * 3261 17.1.1.2: the transaction is Proceeding); 101-199 also restart Timer C (16.7 step 2:
- * "anything but 100"); a 2xx confirms the call (max_call_duration from then on applies).
+ * "anything but 100"); a 2xx confirms the call: then only max_call_duration, counted from
+ * the INVITE, ends it (or its BYE).
  */
 void dp_call_progress(const struct dp_key128 *k, unsigned int status, uint64_t now_ms);
 /* End a call: true (and *c filled) when this caller removed it. */
