@@ -290,7 +290,7 @@ const char *const sbc_call_end_names[SBC_CALL_END_MAX] = {
 	[SBC_CALL_END_NONE] = "admitted", [SBC_CALL_END_BYE] = "bye",
 	[SBC_CALL_END_CANCEL] = "cancel", [SBC_CALL_END_REJECTED] = "rejected",
 	[SBC_CALL_END_TIMER_B] = "timer_b", [SBC_CALL_END_MAX_DURATION] = "max_duration",
-	[SBC_CALL_END_FLUSHED] = "flushed",
+	[SBC_CALL_END_FLUSHED] = "flushed", [SBC_CALL_END_TIMER_C] = "timer_c",
 };
 
 void sbc_msg_init(struct sbc_msg *m, uint16_t type, const void *body, uint32_t len,

@@ -16,7 +16,7 @@
 #include "sbc_cidr.h"
 
 #define SBC_CHAN_MAGIC   0x314e414843434253ull	/* "SBCCHAN1" little-endian */
-#define SBC_CHAN_VERSION 3u	/* 2: CP_STATUS, call events; 3: call records in CP_STATUS */
+#define SBC_CHAN_VERSION 3u	/* 2: CP_STATUS, call events; 3: call records in CP_STATUS, call end timer_c */
 #define SBC_CHAN_SLOTS   65536u		/* per ring, power of two */
 #define SBC_MSG_SIZE     256u
 #define SBC_MSG_BODY     (SBC_MSG_SIZE - 24u)
@@ -116,13 +116,17 @@ enum sbc_call_end {
 	SBC_CALL_END_BYE,
 	SBC_CALL_END_CANCEL,
 	SBC_CALL_END_REJECTED,		/* final non-2xx response to the INVITE */
-	SBC_CALL_END_TIMER_B,		/* no final response within 32 s */
+	SBC_CALL_END_TIMER_B,		/* no response at all within 32 s (RFC 3261 17.1.1.2) */
 	SBC_CALL_END_MAX_DURATION,	/* [sbc] max_call_duration passed without a BYE */
 	SBC_CALL_END_FLUSHED,		/* the call table was cleared (trunk removed, restart) */
+	/* Appended so the values above keep their meaning; a peer of channel version 2 would
+	 * refuse it as out of range (sbc_msg_validate), hence version 3. */
+	SBC_CALL_END_TIMER_C,		/* provisional, then no final response within 180 s of
+					 * the last one (RFC 3261 16.6 item 11, 16.7 step 2) */
 	SBC_CALL_END_MAX
 };
 
-/* "admitted", "bye", "cancel", "rejected", "timer_b", "max_duration", "flushed" */
+/* "admitted", "bye", "cancel", "rejected", "timer_b", "max_duration", "flushed", "timer_c" */
 extern const char *const sbc_call_end_names[SBC_CALL_END_MAX];
 
 #define SBC_CALL_ID_MAX 176

@@ -424,7 +424,7 @@ static const char *const trunk_cols[] = {
 static const char *const call_cols[] = {
 	"name", "active_calls", "tokens", "admitted", "emergency", "retransmissions",
 	"over_cps", "over_calls", "table_full", "malformed", "ended_bye", "ended_cancel",
-	"ended_rejected", "ended_timer_b", "ended_max_duration", NULL,
+	"ended_rejected", "ended_timer_b", "ended_timer_c", "ended_max_duration", NULL,
 };
 
 static int run_stats(char **args)

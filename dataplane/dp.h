@@ -46,7 +46,8 @@ struct dp_trunk_stats {
 	uint64_t over_calls;	/* refused by max_calls */
 	uint64_t table_full;	/* refused: the call table was full */
 	uint64_t malformed;	/* SIP the scanner rejected */
-	uint64_t ended[SBC_CALL_END_MAX];	/* calls ended, by reason (main lcore's too) */
+	uint64_t ended[SBC_CALL_END_MAX];	/* calls this worker ended, by reason (the
+						 * timers' own: dp_timers_ended) */
 };
 
 struct rte_ip_frag_tbl;
@@ -127,9 +128,6 @@ static inline uint64_t dp_clock_ns(void)
 	return (uint64_t)(((unsigned __int128)(rte_rdtsc() - dp.start_tsc) * dp.ns_per_tsc_q32) >>
 			  32);
 }
-
-/* dp_admit.c: the main lcore's share of call admission */
-void dp_admit_main_tick(void);
 
 /* dp_stats.c */
 int dp_stats_register(void);

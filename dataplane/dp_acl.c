@@ -20,6 +20,7 @@
 #include <rte_malloc.h>
 
 #include "dp.h"
+#include "dp_grow.h"
 #include "sbc_channel.h"
 
 struct prefix_key {
@@ -326,18 +327,11 @@ static void change_collect_dels(struct dp_acl *acl, struct change *c)
 
 static int trunk_reserve(struct trunk_set *ts, uint32_t n)
 {
-	uint32_t cap = ts->cap ? ts->cap : 16;
-	uint32_t *v;
+	void *v;
 
-	if (n <= ts->cap)
-		return 0;
-	while (cap < n)
-		cap *= 2;
-	v = realloc(ts->slots, cap * sizeof(*v));
-	if (v == NULL)
+	if (dp_grow(ts->slots, &ts->cap, n, sizeof(*ts->slots), 16, &v) != 0)
 		return -ENOMEM;
 	ts->slots = v;
-	ts->cap = cap;
 	return 0;
 }
 
@@ -453,13 +447,13 @@ static int change_run(struct dp_acl *acl, struct change *c, const struct sbc_pre
 int dp_acl_replace(struct dp_acl *acl, uint32_t trunk, const struct sbc_prefix *set, uint32_t n,
 		   char *err, size_t errlen)
 {
-	struct trunk_set *ts = &acl->trunks[trunk];
+	struct trunk_set *ts;
+	uint32_t n4 = 0, n6;
 	struct change c;
 
 	if (trunk >= SBC_MAX_TRUNKS)
 		return -EINVAL;
-	uint32_t n4 = 0, n6 = 0;
-
+	ts = &acl->trunks[trunk];
 	for (uint32_t i = 0; i < n; i++)
 		n4 += set[i].family == SBC_AF_V4;
 	n6 = n - n4;

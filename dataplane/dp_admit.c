@@ -13,7 +13,8 @@
  *   final non-2xx to the INVITE (the kernel side's) .......... the call ends
  *   2xx / 1xx to the INVITE (the kernel side's) .............. the call advances (timers)
  * Everything else passes untouched. No locks except the hash tables' writer lock on a call's
- * start and end; no allocation, no syscalls, no logging.
+ * start and end; no allocation, no syscalls, no logging. The 503 is built by dp_reply.c; the
+ * timers that end calls nobody ends run on the main lcore (dp_timers.c).
  */
 #include <string.h>
 
@@ -24,52 +25,7 @@
 #include "dp_calls.h"
 #include "dp_channel.h"
 #include "dp_cps.h"
-#include "dp_sip_reply.h"
-
-static uint64_t main_ended[SBC_MAX_TRUNKS][SBC_CALL_END_MAX];
-
-uint64_t dp_admit_main_ended(uint32_t trunk, unsigned int reason)
-{
-	return __atomic_load_n(&main_ended[trunk][reason], __ATOMIC_RELAXED);
-}
-
-enum dp_drop dp_reply_in_place(struct dp_worker *w, struct rte_mbuf *m, const uint8_t *frame,
-			       const struct dp_pkt *p, const struct dp_sip_msg *sm, int code,
-			       const char *reason, const char *extra, enum dp_drop fail)
-{
-	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
-	const uint8_t *sip = frame + p->payload_off;
-	struct dp_sip_source src;
-	uint16_t dport = 5060;
-	int n;
-
-	if (p->frag != DP_FRAG_NONE || p->proto != DP_PROTO_UDP)
-		return fail;
-	src.family = p->l3 == DP_L3_IPV4 ? 4 : 6;
-	memcpy(src.addr, p->src, src.family == 4 ? 4 : 16);
-	src.port = p->sport;
-	if (sm != NULL)
-		n = dp_sip_response_from(sip, sm, code, reason, extra, &src, dp.tag_secret,
-					 w->scratch, sizeof(w->scratch), &dport);
-	else
-		n = dp_sip_build_response(sip, p->payload_len, code, reason, extra, &src,
-					  dp.tag_secret, w->scratch, sizeof(w->scratch), &dport);
-	if (n < 0)
-		return fail;	/* no response possible: ACK, response, malformed, too big */
-	n = dp_reply_frame(f, (uint32_t)(m->buf_len - m->data_off), p, dp.wire_mac.addr_bytes,
-			   w->scratch, (uint32_t)n, dport);
-	if (n < 0)
-		return fail;
-	if (m->next != NULL) {	/* a reassembled request: the response fits the first segment */
-		rte_pktmbuf_free(m->next);
-		m->next = NULL;
-		m->nb_segs = 1;
-	}
-	m->data_len = (uint16_t)n;
-	m->pkt_len = (uint32_t)n;
-	m->ol_flags = 0;
-	return DP_DROP_NONE;
-}
+#include "dp_reply.h"
 
 /* To the main lcore, which sends it on: reason NONE is an admission, others an end. */
 static void event(struct dp_worker *w, uint16_t trunk, uint8_t reason,
@@ -78,16 +34,7 @@ static void event(struct dp_worker *w, uint16_t trunk, uint8_t reason,
 {
 	struct sbc_msg_call ev;
 
-	memset(&ev, 0, offsetof(struct sbc_msg_call, call_id));
-	ev.trunk = trunk;
-	ev.reason = reason;
-	ev.emergency = emergency;
-	ev.active = dp_calls_active(trunk);
-	ev.at_ns = now_ns;
-	ev.ref_a = k->a;
-	ev.ref_b = k->b;
-	ev.call_id_len = (uint16_t)(call_id.len < SBC_CALL_ID_MAX ? call_id.len : SBC_CALL_ID_MAX);
-	memcpy(ev.call_id, msg + call_id.off, ev.call_id_len);
+	dp_call_event(&ev, trunk, reason, emergency, now_ns, k, msg + call_id.off, call_id.len);
 	if (rte_ring_sp_enqueue_elem(w->events, &ev, sizeof(ev)) != 0)
 		dp_count(&w->call_events_lost, 1);
 }
@@ -139,7 +86,7 @@ static void track(struct dp_worker *w, const uint8_t *msg, const struct dp_sip_m
 		struct dp_key128 k = dp_calls_key(msg + sm->call_id.off, sm->call_id.len, NULL, 0,
 						  0);
 
-		dp_call_progress(&k, sm->status >= 200 ? DP_CALL_CONFIRMED : DP_CALL_EARLY);
+		dp_call_progress(&k, sm->status, now_ns / DP_NS_PER_MS);	/* Timers B and C */
 	}
 }
 
@@ -204,7 +151,7 @@ static enum dp_admit new_call(struct dp_worker *w, struct rte_mbuf *m, const uin
 	} else {
 		dp_calls_reserve((uint16_t)trunk, 0);
 	}
-	rc = dp_call_start(&call, (uint16_t)trunk, emergency, now_ns / 1000000,
+	rc = dp_call_start(&call, (uint16_t)trunk, emergency, now_ns / DP_NS_PER_MS,
 			   msg + sm->call_id.off, sm->call_id.len);
 	if (rc == -EEXIST) {	/* another worker just started it: a retransmission after all */
 		dp_calls_unreserve((uint16_t)trunk);
@@ -221,7 +168,7 @@ static enum dp_admit new_call(struct dp_worker *w, struct rte_mbuf *m, const uin
 		dp_count(&ts->table_full, 1);
 		goto refused;
 	}
-	dp_verdict_put(&vk, DP_V_ADMITTED, now_ns / 1000000);
+	dp_verdict_put(&vk, DP_V_ADMITTED, now_ns / DP_NS_PER_MS);
 	dp_count(&ts->admitted, 1);
 	if (emergency)
 		dp_count(&ts->emergency, 1);
@@ -232,7 +179,7 @@ static enum dp_admit new_call(struct dp_worker *w, struct rte_mbuf *m, const uin
 	return DP_ADMIT_PASS;
 
 refused:
-	dp_verdict_put(&vk, v, now_ns / 1000000);
+	dp_verdict_put(&vk, v, now_ns / DP_NS_PER_MS);
 	return refuse(w, m, frame, p, sm, trunk, v, why);
 }
 
@@ -271,43 +218,4 @@ void dp_admit_from_kernel(struct dp_worker *w, struct rte_mbuf *m, uint64_t now_
 	    dp_sip_scan(f + p.payload_off, p.payload_len, &sm) != DP_SIP_ERR_OK)
 		return;
 	track(w, f + p.payload_off, &sm, dp_pkt_time(m, now_ns), true);
-}
-
-/* ---- main lcore */
-
-static void timer_ended(const struct dp_call *c, uint8_t reason, void *arg)
-{
-	struct sbc_msg_call ev;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.trunk = c->trunk;
-	ev.reason = reason;
-	ev.emergency = c->emergency;
-	ev.active = dp_calls_active(c->trunk);
-	ev.at_ns = *(const uint64_t *)arg;
-	ev.ref_a = c->ref_a;
-	ev.ref_b = c->ref_b;
-	ev.call_id_len = c->call_id_len;
-	memcpy(ev.call_id, c->call_id, c->call_id_len);
-	__atomic_store_n(&main_ended[c->trunk][reason], main_ended[c->trunk][reason] + 1,
-			 __ATOMIC_RELAXED);
-	dp_channel_call_event(SBC_EVT_CALL_ENDED, &ev);
-}
-
-#define EXPIRE_EVERY_NS 100000000ull	/* timers are scanned ten times a second */
-
-void dp_admit_main_tick(void)
-{
-	static uint64_t last;
-	struct sbc_msg_call ev;
-	uint64_t now = dp_clock_ns();
-
-	for (unsigned int i = 0; i < dp.n_workers; i++)
-		while (rte_ring_sc_dequeue_elem(dp.workers[i]->events, &ev, sizeof(ev)) == 0)
-			dp_channel_call_event(ev.reason == SBC_CALL_END_NONE ? SBC_EVT_CALL_ADMITTED :
-					      SBC_EVT_CALL_ENDED, &ev);
-	if (now - last < EXPIRE_EVERY_NS && now >= last)
-		return;
-	last = now;
-	dp_calls_expire(now / 1000000, dp.cfg.max_call_duration, timer_ended, &now);
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * SIP admission in the workers: the scanner's verdict on listed SIP, the per-trunk CPS bucket
- * and concurrent-call cap for dialog-creating INVITEs, the call table kept up to date from
- * both directions, and the stateless responses (403, 503) built in place.
+ * and concurrent-call cap for dialog-creating INVITEs (503 over a cap, built by dp_reply.c),
+ * and the call table kept up to date from both directions. Worker lcores.
  */
 #ifndef DP_ADMIT_H
 #define DP_ADMIT_H
@@ -28,19 +28,6 @@ enum dp_admit dp_admit_wire(struct dp_worker *w, struct rte_mbuf *m, const uint8
 
 /* SIP the kernel side sends out (BYE, CANCEL, responses): ends or advances calls. */
 void dp_admit_from_kernel(struct dp_worker *w, struct rte_mbuf *m, uint64_t now_ns);
-
-/*
- * Turn the UDP request in m into a response in place: frame is the request datagram (linear),
- * sm the scanned request (NULL: scan it here). The response is written over m's first
- * segment; the rest of a chain is freed. DP_DROP_NONE when m holds the response, else the
- * drop reason for m.
- */
-enum dp_drop dp_reply_in_place(struct dp_worker *w, struct rte_mbuf *m, const uint8_t *frame,
-			       const struct dp_pkt *p, const struct dp_sip_msg *sm, int code,
-			       const char *reason, const char *extra, enum dp_drop fail);
-
-/* Calls ended by the main lcore (timers), per trunk and reason, for the stats socket. */
-uint64_t dp_admit_main_ended(uint32_t trunk, unsigned int reason);
 
 /* The packet's time on the data plane's clock. The test clock reads the rx timestamp as
  * microseconds (net_pcap's unit: the pcap record's time). */

@@ -8,6 +8,7 @@
  * own successful delete (the position cannot be reused before a grace period).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,6 +23,8 @@ static struct {
 	uint64_t *vdata;		/* verdict cache: [max key id + 1], verdict | ms << 8 */
 	uint32_t capacity;
 	uint32_t vcount;		/* verdicts held (adds - deletes) */
+	uint32_t count;			/* calls held (starts - ends): rte_hash_count() also
+					 * counts deleted keys RCU has not yet reclaimed */
 	uint32_t active[SBC_MAX_TRUNKS];
 } ct;
 
@@ -164,11 +167,13 @@ int dp_call_start(const struct dp_key128 *k, uint16_t trunk, bool emergency, uin
 	c->state = DP_CALL_TRYING;
 	c->emergency = emergency;
 	c->start_ms = now_ms;
+	c->timer_c_ms = now_ms;	/* RFC 3261 16.6 item 11: set when the INVITE is forwarded */
 	c->ref_a = k->a;
 	c->ref_b = k->b;
 	c->call_id_len = (uint16_t)(call_id_len < SBC_CALL_ID_MAX ? call_id_len : SBC_CALL_ID_MAX);
 	memcpy(c->call_id, call_id, c->call_id_len);
 	__atomic_store_n(&c->valid, 1, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&ct.count, 1, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -177,15 +182,20 @@ bool dp_call_exists(const struct dp_key128 *k)
 	return rte_hash_lookup(ct.calls, k) >= 0;
 }
 
-void dp_call_progress(const struct dp_key128 *k, enum dp_call_state st)
+void dp_call_progress(const struct dp_key128 *k, unsigned int status, uint64_t now_ms)
 {
 	int32_t pos = rte_hash_lookup(ct.calls, k);
+	uint8_t st = status >= 200 ? DP_CALL_CONFIRMED : DP_CALL_EARLY;
+	struct dp_call *c;
 	uint8_t cur;
 
-	if (pos < 0)
+	if (pos < 0 || status < 100 || status >= 300)
 		return;
-	cur = __atomic_load_n(&ct.rec[pos].state, __ATOMIC_RELAXED);
-	while (cur < st && !__atomic_compare_exchange_n(&ct.rec[pos].state, &cur, (uint8_t)st, true,
+	c = &ct.rec[pos];
+	if (status > 100 && status < 200)	/* RFC 3261 16.7 step 2: not for 100 */
+		__atomic_store_n(&c->timer_c_ms, now_ms, __ATOMIC_RELAXED);
+	cur = __atomic_load_n(&c->state, __ATOMIC_RELAXED);
+	while (cur < st && !__atomic_compare_exchange_n(&c->state, &cur, st, true,
 							__ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		;
 }
@@ -200,7 +210,27 @@ bool dp_call_end(const struct dp_key128 *k, struct dp_call *c)
 		;	/* its starter is between add and publish: a few instructions */
 	*c = ct.rec[pos];
 	__atomic_fetch_sub(&ct.active[c->trunk], 1, __ATOMIC_RELAXED);
+	__atomic_fetch_sub(&ct.count, 1, __ATOMIC_RELAXED);
 	return true;
+}
+
+void dp_call_event(struct sbc_msg_call *ev, uint16_t trunk, uint8_t reason, bool emergency,
+		   uint64_t at_ns, const struct dp_key128 *k, const void *call_id,
+		   uint32_t call_id_len)
+{
+	uint16_t n = (uint16_t)(call_id_len < SBC_CALL_ID_MAX ? call_id_len : SBC_CALL_ID_MAX);
+
+	memset(ev, 0, offsetof(struct sbc_msg_call, call_id));
+	ev->trunk = trunk;
+	ev->reason = reason;
+	ev->emergency = emergency;
+	ev->active = dp_calls_active(trunk);
+	ev->at_ns = at_ns;
+	ev->ref_a = k->a;
+	ev->ref_b = k->b;
+	ev->call_id_len = n;
+	memcpy(ev->call_id, call_id, n);
+	memset(ev->call_id + n, 0, SBC_CALL_ID_MAX - n);	/* no stale bytes on the channel */
 }
 
 enum dp_verdict dp_verdict_get(const struct dp_key128 *k)
@@ -238,27 +268,13 @@ void dp_calls_expire(uint64_t now_ms, uint32_t max_duration_s,
 
 	while ((pos = rte_hash_iterate(ct.calls, &key, &data, &next)) >= 0) {
 		const struct dp_call *r = &ct.rec[pos];
-		uint64_t age = now_ms > r->start_ms ? now_ms - r->start_ms : 0;
-		uint8_t reason = SBC_CALL_END_NONE;
+		uint8_t reason;
 		struct dp_key128 k;
 		struct dp_call c;
 
 		if (__atomic_load_n(&r->valid, __ATOMIC_ACQUIRE) == 0)
 			continue;
-		switch (__atomic_load_n(&r->state, __ATOMIC_RELAXED)) {
-		case DP_CALL_TRYING:
-			if (age > DP_TIMER_B_MS)
-				reason = SBC_CALL_END_TIMER_B;
-			break;
-		case DP_CALL_EARLY:
-			if (age > DP_TIMER_C_MS)
-				reason = SBC_CALL_END_TIMER_B;
-			break;
-		default:
-			if (age > (uint64_t)max_duration_s * 1000)
-				reason = SBC_CALL_END_MAX_DURATION;
-			break;
-		}
+		reason = dp_call_timer(r, now_ms, max_duration_s);
 		if (reason == SBC_CALL_END_NONE)
 			continue;
 		memcpy(&k, key, sizeof(k));
@@ -285,9 +301,7 @@ uint32_t dp_calls_capacity(void)
 
 uint32_t dp_calls_count(void)
 {
-	int32_t n = ct.calls ? rte_hash_count(ct.calls) : 0;
-
-	return n > 0 ? (uint32_t)n : 0;
+	return __atomic_load_n(&ct.count, __ATOMIC_RELAXED);
 }
 
 uint32_t dp_verdicts_count(void)

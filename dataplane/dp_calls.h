@@ -5,7 +5,7 @@
  * whose key position indexes a flat array of call records. Plus the verdict cache: the answer
  * given to an INVITE (Call-ID + CSeq + top branch) for 32 s, so a retransmission gets the
  * same answer and never a second token. The main lcore expires both (Timer B, Timer C,
- * maximum duration, 32 s) on the data plane's clock.
+ * maximum duration, 32 s) on the data plane's clock (dp_timers.c calls dp_calls_expire).
  */
 #ifndef DP_CALLS_H
 #define DP_CALLS_H
@@ -19,8 +19,9 @@
 #include "sbc_config.h"
 
 #define DP_TIMER_B_MS 32000u		/* RFC 3261 17.1.1.2: 64 * T1 */
-#define DP_TIMER_C_MS 180000u		/* RFC 3261 16.6: > 3 min once a provisional came */
+#define DP_TIMER_C_MS 180000u		/* RFC 3261 16.6 item 11: > 3 min; 16.7: per 101-199 */
 #define DP_VERDICT_MS 32000u		/* how long an INVITE's answer is remembered */
+#define DP_NS_PER_MS 1000000ull	/* the call table counts milliseconds */
 
 struct dp_key128 {
 	uint64_t a, b;
@@ -36,6 +37,8 @@ struct dp_call {
 	uint8_t emergency;
 	uint32_t valid;		/* 0 while being filled */
 	uint64_t start_ms;	/* the INVITE, on the data plane's clock */
+	uint64_t timer_c_ms;	/* Timer C runs from here: the INVITE, then the last 101-199
+				 * from the kernel side (atomic; RFC 3261 16.7 step 2) */
 	uint64_t ref_a, ref_b;	/* the key, for events the main lcore sends */
 	uint16_t call_id_len;
 	char call_id[SBC_CALL_ID_MAX];
@@ -58,12 +61,49 @@ void dp_calls_unreserve(uint16_t trunk);
 int dp_call_start(const struct dp_key128 *k, uint16_t trunk, bool emergency, uint64_t now_ms,
 		  const uint8_t *call_id, uint32_t call_id_len);
 bool dp_call_exists(const struct dp_key128 *k);
-void dp_call_progress(const struct dp_key128 *k, enum dp_call_state st);
+/*
+ * A 1xx or 2xx response to the call's INVITE (status) at now_ms. Any 1xx stops Timer B (RFC
+ * 3261 17.1.1.2: the transaction is Proceeding); 101-199 also restart Timer C (16.7 step 2:
+ * "anything but 100"); a 2xx confirms the call: then only max_call_duration, counted from
+ * the INVITE, ends it (or its BYE).
+ */
+void dp_call_progress(const struct dp_key128 *k, unsigned int status, uint64_t now_ms);
 /* End a call: true (and *c filled) when this caller removed it. */
 bool dp_call_end(const struct dp_key128 *k, struct dp_call *c);
 
+/*
+ * The call event for the control plane (SBC_EVT_CALL_ADMITTED when reason is NONE, else
+ * _ENDED): the one builder for the workers' events and the timers'. active is read now, so
+ * call it after the table changed; call_id is cut at SBC_CALL_ID_MAX.
+ */
+void dp_call_event(struct sbc_msg_call *ev, uint16_t trunk, uint8_t reason, bool emergency,
+		   uint64_t at_ns, const struct dp_key128 *k, const void *call_id,
+		   uint32_t call_id_len);
+
 enum dp_verdict dp_verdict_get(const struct dp_key128 *k);
 bool dp_verdict_put(const struct dp_key128 *k, enum dp_verdict v, uint64_t now_ms);
+
+/*
+ * Which timer has ended call c at now_ms, or SBC_CALL_END_NONE: Timer B while no response came,
+ * Timer C from the last provisional, max_duration_s (from the INVITE) once answered.
+ */
+static inline uint8_t dp_call_timer(const struct dp_call *c, uint64_t now_ms,
+				    uint32_t max_duration_s)
+{
+	uint64_t since_invite = now_ms > c->start_ms ? now_ms - c->start_ms : 0;
+	uint64_t c_from = __atomic_load_n(&c->timer_c_ms, __ATOMIC_RELAXED);
+	uint64_t since_1xx = now_ms > c_from ? now_ms - c_from : 0;
+
+	switch (__atomic_load_n(&c->state, __ATOMIC_RELAXED)) {
+	case DP_CALL_TRYING:
+		return since_invite > DP_TIMER_B_MS ? SBC_CALL_END_TIMER_B : SBC_CALL_END_NONE;
+	case DP_CALL_EARLY:
+		return since_1xx > DP_TIMER_C_MS ? SBC_CALL_END_TIMER_C : SBC_CALL_END_NONE;
+	default:
+		return since_invite > (uint64_t)max_duration_s * 1000 ? SBC_CALL_END_MAX_DURATION :
+									SBC_CALL_END_NONE;
+	}
+}
 
 /* Main lcore: expire calls and verdicts; ended() is called for each call ended here. */
 void dp_calls_expire(uint64_t now_ms, uint32_t max_duration_s,

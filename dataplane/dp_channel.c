@@ -7,6 +7,7 @@
  * benchmark measures. A malformed or out-of-order message is counted and skipped, never fatal.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,10 +17,13 @@
 
 #include "dp.h"
 #include "dp_channel.h"
+#include "dp_grow.h"
 #include "sbc_channel.h"
 
 #define CP_DEAD_MS 1000		/* heartbeats come every 100 ms */
 #define POLL_BUDGET 4096	/* commands per poll, so the main lcore stays responsive */
+#define STAGE_FIRST 1024	/* prefixes a staging buffer starts with */
+#define STAGE_KEEP_MAX 65536	/* a staging buffer larger than this is freed after its commit */
 
 struct dp_limits dp_limits[SBC_MAX_TRUNKS];
 
@@ -98,134 +102,164 @@ static void answer(const struct sbc_msg *m, uint16_t trunk, int rc, const char *
 	send_event(type, &a, sizeof(a), m->generation);
 }
 
+/*
+ * One handler per command type. Commands that name a trunk have it checked by handle() first
+ * (the trunk is the first field of every such body).
+ */
+_Static_assert(offsetof(struct sbc_msg_acl, trunk) == 0, "trunk first");
+_Static_assert(offsetof(struct sbc_msg_limits, trunk) == 0, "trunk first");
+
+static const struct sbc_msg_acl *acl_body(const struct sbc_msg *m)
+{
+	return (const void *)m->body;
+}
+
 static int stage_append(struct staging *st, const struct sbc_msg_acl *a)
 {
-	if (st->n + a->n > st->cap) {
-		uint32_t cap = st->cap ? st->cap : 1024;
-		struct sbc_prefix *v;
+	void *v;
 
-		while (cap < st->n + a->n)
-			cap *= 2;
-		v = realloc(st->v, cap * sizeof(*v));
-		if (v == NULL)
-			return -ENOMEM;
-		st->v = v;
-		st->cap = cap;
-	}
+	if (dp_grow(st->v, &st->cap, st->n + a->n, sizeof(*st->v), STAGE_FIRST, &v) != 0)
+		return -ENOMEM;
+	st->v = v;
 	for (unsigned int i = 0; i < a->n; i++)
 		sbc_prefix_from_wire(&a->p[i], &st->v[st->n++]);
 	return 0;
 }
 
-static void handle(const struct sbc_msg *m)
+static void stage_failed(const struct sbc_msg *m, struct staging *st)
 {
-	const struct sbc_msg_acl *a = (const void *)m->body;
+	st->active = false;
+	answer(m, acl_body(m)->trunk, -ENOMEM, "out of memory staging a replace: old set kept");
+}
+
+/* ADD / DEL: a few prefixes in or out, one atomic change. */
+static void cmd_acl_change(const struct sbc_msg *m)
+{
+	const struct sbc_msg_acl *a = acl_body(m);
+	struct sbc_prefix p[SBC_ACL_PER_MSG];
 	char err[256] = "";
 	int rc;
 
-	bump(&chan.commands);
-	switch (m->type) {
-	case SBC_CMD_ACL_ADD:
-	case SBC_CMD_ACL_DEL: {
-		struct sbc_prefix p[SBC_ACL_PER_MSG];
+	for (unsigned int i = 0; i < a->n; i++)
+		sbc_prefix_from_wire(&a->p[i], &p[i]);
+	if (m->type == SBC_CMD_ACL_ADD)
+		rc = dp_acl_update(dp.acl, a->trunk, p, a->n, NULL, 0, err, sizeof(err));
+	else
+		rc = dp_acl_update(dp.acl, a->trunk, NULL, 0, p, a->n, err, sizeof(err));
+	answer(m, a->trunk, rc, err);
+}
 
-		if (a->trunk >= dp.cfg.n_trunks)
-			goto bad_trunk;
-		for (unsigned int i = 0; i < a->n; i++)
-			sbc_prefix_from_wire(&a->p[i], &p[i]);
-		if (m->type == SBC_CMD_ACL_ADD)
-			rc = dp_acl_update(dp.acl, a->trunk, p, a->n, NULL, 0, err, sizeof(err));
-		else
-			rc = dp_acl_update(dp.acl, a->trunk, NULL, 0, p, a->n, err, sizeof(err));
-		answer(m, a->trunk, rc, err);
-		return;
-	}
-	case SBC_CMD_ACL_REPLACE_BEGIN: {
-		struct staging *st;
+/* REPLACE_BEGIN: a new staging of the trunk's whole set (a BEGIN while one is open restarts). */
+static void cmd_replace_begin(const struct sbc_msg *m)
+{
+	const struct sbc_msg_acl *a = acl_body(m);
+	struct staging *st = &chan.stage[a->trunk];
 
-		if (a->trunk >= dp.cfg.n_trunks)
-			goto bad_trunk;
-		st = &chan.stage[a->trunk];
-		st->active = true;	/* a BEGIN while one is open restarts it */
-		st->generation = m->generation;
-		st->expect = a->count;
-		st->n = 0;
-		if (stage_append(st, a) != 0)
-			goto nomem;
-		return;
-	}
-	case SBC_CMD_ACL_ENTRIES: {
-		struct staging *st;
+	st->active = true;
+	st->generation = m->generation;
+	st->expect = a->count;
+	st->n = 0;
+	if (stage_append(st, a) != 0)
+		stage_failed(m, st);
+}
 
-		if (a->trunk >= dp.cfg.n_trunks)
-			goto bad_trunk;
-		st = &chan.stage[a->trunk];
-		if (!st->active || st->generation != m->generation || st->n + a->n > st->expect) {
-			bump(&chan.invalid);
-			return;
-		}
-		if (stage_append(st, a) != 0)
-			goto nomem;
-		return;
-	}
-	case SBC_CMD_ACL_REPLACE_COMMIT: {
-		struct staging *st;
+/* ENTRIES: the next chunk of the staged set; out of order or beyond BEGIN's count: invalid. */
+static void cmd_replace_entries(const struct sbc_msg *m)
+{
+	const struct sbc_msg_acl *a = acl_body(m);
+	struct staging *st = &chan.stage[a->trunk];
 
-		if (a->trunk >= dp.cfg.n_trunks)
-			goto bad_trunk;
-		st = &chan.stage[a->trunk];
-		if (!st->active || st->generation != m->generation || st->n != st->expect) {
-			snprintf(err, sizeof(err), "replace of generation %llu incomplete (%u of %u "
-				 "prefixes): old set kept", (unsigned long long)m->generation, st->n,
-				 st->expect);
-			st->active = false;
-			answer(m, a->trunk, -EPROTO, err);
-			return;
-		}
-		st->active = false;
-		rc = dp_acl_replace(dp.acl, a->trunk, st->v, st->n, err, sizeof(err));
-		answer(m, a->trunk, rc, err);
-		if (st->cap > 65536) {	/* do not keep a million-prefix buffer around */
-			free(st->v);
-			st->v = NULL;
-			st->cap = 0;
-		}
-		return;
-	}
-	case SBC_CMD_LIMITS_SET: {
-		const struct sbc_msg_limits *l = (const void *)m->body;
-		struct dp_limits *dl;
-
-		if (l->trunk >= dp.cfg.n_trunks)
-			goto bad_trunk;
-		dl = &dp_limits[l->trunk];
-		__atomic_store_n(&dl->cps, l->cps, __ATOMIC_RELAXED);
-		__atomic_store_n(&dl->burst, l->burst, __ATOMIC_RELAXED);
-		__atomic_store_n(&dl->max_calls, l->max_calls, __ATOMIC_RELAXED);
-		__atomic_store_n(&dl->generation, m->generation, __ATOMIC_RELEASE);
-		answer(m, l->trunk, 0, "");
-		return;
-	}
-	case SBC_CMD_RESYNC_REQUEST:
-		send_started();
-		return;
-	case SBC_CMD_CP_STATUS:
-		/* read by the telemetry thread: a torn copy only mixes two honest snapshots */
-		memcpy(&chan.cp_status, m->body, sizeof(chan.cp_status));
-		__atomic_store_n(&chan.cp_status_ns, sbc_now_ns(), __ATOMIC_RELEASE);
-		return;
-	default:
+	if (!st->active || st->generation != m->generation || st->n + a->n > st->expect) {
 		bump(&chan.invalid);
 		return;
 	}
-bad_trunk:
-	snprintf(err, sizeof(err), "trunk id %u does not exist (the data plane has %u trunks)",
-		 a->trunk, dp.cfg.n_trunks);
-	answer(m, UINT16_MAX, -ENOENT, err);
-	return;
-nomem:
-	chan.stage[a->trunk].active = false;
-	answer(m, a->trunk, -ENOMEM, "out of memory staging a replace: old set kept");
+	if (stage_append(st, a) != 0)
+		stage_failed(m, st);
+}
+
+/* COMMIT: the staged set replaces the trunk's, atomically for the workers, if complete. */
+static void cmd_replace_commit(const struct sbc_msg *m)
+{
+	const struct sbc_msg_acl *a = acl_body(m);
+	struct staging *st = &chan.stage[a->trunk];
+	char err[256] = "";
+	int rc;
+
+	if (!st->active || st->generation != m->generation || st->n != st->expect) {
+		snprintf(err, sizeof(err), "replace of generation %llu incomplete (%u of %u "
+			 "prefixes): old set kept", (unsigned long long)m->generation, st->n,
+			 st->expect);
+		st->active = false;
+		answer(m, a->trunk, -EPROTO, err);
+		return;
+	}
+	st->active = false;
+	rc = dp_acl_replace(dp.acl, a->trunk, st->v, st->n, err, sizeof(err));
+	answer(m, a->trunk, rc, err);
+	if (st->cap > STAGE_KEEP_MAX) {	/* do not keep a million-prefix buffer around */
+		free(st->v);
+		st->v = NULL;
+		st->cap = 0;
+	}
+}
+
+/* LIMITS_SET: the trunk's caps, read by the workers on their next INVITE. */
+static void cmd_limits(const struct sbc_msg *m)
+{
+	const struct sbc_msg_limits *l = (const void *)m->body;
+	struct dp_limits *dl = &dp_limits[l->trunk];
+
+	__atomic_store_n(&dl->cps, l->cps, __ATOMIC_RELAXED);
+	__atomic_store_n(&dl->burst, l->burst, __ATOMIC_RELAXED);
+	__atomic_store_n(&dl->max_calls, l->max_calls, __ATOMIC_RELAXED);
+	__atomic_store_n(&dl->generation, m->generation, __ATOMIC_RELEASE);
+	answer(m, l->trunk, 0, "");
+}
+
+static void cmd_resync(const struct sbc_msg *m)
+{
+	(void)m;
+	send_started();
+}
+
+static void cmd_cp_status(const struct sbc_msg *m)
+{
+	/* read by the telemetry thread: a torn copy only mixes two honest snapshots */
+	memcpy(&chan.cp_status, m->body, sizeof(chan.cp_status));
+	__atomic_store_n(&chan.cp_status_ns, sbc_now_ns(), __ATOMIC_RELEASE);
+}
+
+static const struct {
+	void (*run)(const struct sbc_msg *m);
+	bool has_trunk;
+} commands[] = {
+	[SBC_CMD_ACL_ADD] = { cmd_acl_change, true },
+	[SBC_CMD_ACL_DEL] = { cmd_acl_change, true },
+	[SBC_CMD_ACL_REPLACE_BEGIN] = { cmd_replace_begin, true },
+	[SBC_CMD_ACL_ENTRIES] = { cmd_replace_entries, true },
+	[SBC_CMD_ACL_REPLACE_COMMIT] = { cmd_replace_commit, true },
+	[SBC_CMD_LIMITS_SET] = { cmd_limits, true },
+	[SBC_CMD_RESYNC_REQUEST] = { cmd_resync, false },
+	[SBC_CMD_CP_STATUS] = { cmd_cp_status, false },
+};
+
+static void handle(const struct sbc_msg *m)
+{
+	uint16_t trunk = acl_body(m)->trunk;
+	char err[128];
+
+	bump(&chan.commands);
+	if (m->type >= sizeof(commands) / sizeof(commands[0]) || commands[m->type].run == NULL) {
+		bump(&chan.invalid);	/* an event type, or one this build does not know */
+		return;
+	}
+	if (commands[m->type].has_trunk && trunk >= dp.cfg.n_trunks) {
+		snprintf(err, sizeof(err), "trunk id %u does not exist (the data plane has %u trunks)",
+			 trunk, dp.cfg.n_trunks);
+		answer(m, UINT16_MAX, -ENOENT, err);
+		return;
+	}
+	commands[m->type].run(m);
 }
 
 int dp_channel_open(void)

@@ -24,6 +24,11 @@
 #include "dp_calls.h"
 #include "dp_frag.h"
 #include "dp_channel.h"
+#include "dp_timers.h"
+
+#define MBUF_CACHE 256		/* per-lcore mbuf cache of the pool */
+#define EVENT_RING 4096		/* call events a worker may queue for the main lcore */
+#define CALL_BYTES 480		/* about what one call costs: record, keys, verdict */
 
 struct dp dp;
 
@@ -83,7 +88,7 @@ static int setup_workers(void)
 			char name[RTE_RING_NAMESIZE];
 
 			snprintf(name, sizeof(name), "sbc_ev%u", i);
-			w->events = rte_ring_create_elem(name, sizeof(struct sbc_msg_call), 4096,
+			w->events = rte_ring_create_elem(name, sizeof(struct sbc_msg_call), EVENT_RING,
 							 socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
 			if (w->events == NULL)
 				return -ENOMEM;
@@ -150,7 +155,7 @@ static void main_loop(long idle_ms)
 
 	prctl(PR_SET_TIMERSLACK, 1000UL);	/* ns */
 	while (!quit_signal) {
-		dp_admit_main_tick();
+		dp_timers_tick();
 		if (dp_channel_poll() > 0)
 			continue;
 		if (idle_ms >= 0) {
@@ -170,7 +175,8 @@ static void main_loop(long idle_ms)
 	}
 }
 
-int main(int argc, char **argv)
+/* After EAL's own options: 0 with *conf set, 1 for --help, -EINVAL (usage printed). */
+static int parse_args(int argc, char **argv, const char **conf, long *idle_ms)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -179,106 +185,99 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *conf = NULL;
-	long idle_ms = -1;
-	char err[1024];
-	int rc, opt, eal_args;
-	unsigned int lcore;
+	int opt;
 
-	eal_args = rte_eal_init(argc, argv);
-	if (eal_args < 0) {
-		fprintf(stderr, "sbc-dataplane: EAL init failed (%s); see the EAL lines above\n",
-			rte_errno ? rte_strerror(rte_errno) : "no reason given");
-		return 1;
-	}
-	argc -= eal_args;
-	argv += eal_args;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
-			conf = optarg;
+			*conf = optarg;
 			break;
 		case 'i':
-			idle_ms = strtol(optarg, NULL, 10);
+			*idle_ms = strtol(optarg, NULL, 10);
 			break;
 		case 't':
 			dp.test_clock = true;
 			break;
 		default:
 			usage(argv[0]);
-			rte_eal_cleanup();
-			return opt == 'h' ? 0 : 1;
+			return opt == 'h' ? 1 : -EINVAL;
 		}
 	}
-	if (conf == NULL) {
+	if (*conf == NULL) {
 		usage(argv[0]);
-		rte_eal_cleanup();
-		return 1;
+		return -EINVAL;
 	}
-	if (sbc_config_load(&dp.cfg, conf, err, sizeof(err)) != 0) {
-		fprintf(stderr, "%s\n", err);
-		rte_eal_cleanup();
-		return 1;
-	}
+	return 0;
+}
+
+/* The data plane's clock, the response constants and the mbuf pool. */
+static int setup_basics(const char *conf)
+{
 	dp.n_workers = dp.cfg.workers;
 	if (rte_lcore_count() < dp.n_workers + 1) {
 		fprintf(stderr,
 			"%s: [dataplane] workers = %u needs %u lcores (main + workers) but EAL has %u; "
 			"pass e.g. -l 0-%u\n", conf, dp.n_workers, dp.n_workers + 1,
 			rte_lcore_count(), dp.n_workers);
-		rc = 1;
-		goto out;
+		return -EINVAL;
 	}
 	dp.tag_secret = rte_rand();
 	dp.start_tsc = rte_rdtsc();
 	dp.ns_per_tsc_q32 = (uint64_t)(((unsigned __int128)1000000000ull << 32) / rte_get_tsc_hz());
 	snprintf(dp.retry_after, sizeof(dp.retry_after), "Retry-After: %u\r\n", dp.cfg.retry_after);
-	dp.pool = rte_pktmbuf_pool_create("sbc_mbufs", dp.cfg.mbufs, 256, 0,
+	dp.pool = rte_pktmbuf_pool_create("sbc_mbufs", dp.cfg.mbufs, MBUF_CACHE, 0,
 					  RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (dp.pool == NULL) {
 		fprintf(stderr, "sbc-dataplane: mbuf pool of %u: %s\n", dp.cfg.mbufs,
 			rte_strerror(rte_errno));
-		rc = 1;
-		goto out;
+		return -ENOMEM;
 	}
+	return 0;
+}
+
+/* RCU, the allowlist banks and the call table: what the workers read. */
+static int setup_tables(void)
+{
 	if (setup_rcu() != 0) {
 		fprintf(stderr, "sbc-dataplane: out of memory for RCU\n");
-		rc = 1;
-		goto out;
+		return -ENOMEM;
 	}
 	dp.acl = dp_acl_create(&dp.cfg, dp.qsv, (int)rte_socket_id());
 	if (dp.acl == NULL) {
 		fprintf(stderr, "sbc-dataplane: allowlist tables (%u IPv4 / %u IPv6 rules): %s\n",
 			dp.cfg.acl_v4_rules, dp.cfg.acl_v6_rules, rte_strerror(rte_errno));
-		rc = 1;
-		goto out;
+		return -ENOMEM;
 	}
 	if (dp_calls_init(&dp.cfg, dp.qsv, (int)rte_socket_id()) != 0) {
 		fprintf(stderr, "sbc-dataplane: call table of %u calls ([dataplane] calls, about %u MB): "
 			"out of memory; give EAL more (-m) or lower calls\n", dp.cfg.calls,
-			(unsigned int)((uint64_t)dp.cfg.calls * 480 >> 20));
-		rc = 1;
-		goto out;
+			(unsigned int)((uint64_t)dp.cfg.calls * CALL_BYTES >> 20));
+		return -ENOMEM;
 	}
+	return 0;
+}
+
+/* Workers, the configuration's allowlists, ports, the channel and the stats socket. */
+static int setup_rest(void)
+{
 	if (setup_workers() != 0) {
 		fprintf(stderr, "sbc-dataplane: out of memory for workers\n");
-		rc = 1;
-		goto out;
+		return -ENOMEM;
 	}
 	/* No worker runs yet: replace's RCU wait returns at once. */
-	if (load_allowlists() != 0 || dp_port_setup(&dp) != 0) {
-		rc = 1;
-		goto out;
-	}
+	if (load_allowlists() != 0 || dp_port_setup(&dp) != 0)
+		return -EINVAL;
 	assign_queues();
-	if (dp_channel_open() != 0) {
-		rc = 1;
-		goto out;
-	}
+	if (dp_channel_open() != 0)
+		return -EIO;
 	if (dp_stats_register() != 0)
 		fprintf(stderr, "sbc-dataplane: some /sbc/ telemetry commands did not register\n");
+	return 0;
+}
 
+static void launch_workers(void)
+{
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	for (unsigned int i = 0; i < dp.n_workers; i++)
@@ -288,8 +287,11 @@ int main(int argc, char **argv)
 	       dp.cfg.exception, dp.n_workers, dp.n_workers > 1 ? "s" : "", dp.cfg.n_trunks,
 	       dp.cfg.n_trunks == 1 ? "" : "s");
 	fflush(stdout);
+}
 
-	main_loop(idle_ms);
+static void stop_workers(void)
+{
+	unsigned int lcore;
 
 	__atomic_store_n(&dp.stop, true, __ATOMIC_RELAXED);
 	RTE_LCORE_FOREACH_WORKER(lcore)
@@ -299,11 +301,44 @@ int main(int argc, char **argv)
 	for (unsigned int i = 0; i < dp.n_workers; i++)
 		dp_frag_free(dp.workers[i]);
 	printf("sbc-dataplane: stopped (signal %d)\n", (int)quit_signal);
-	rc = 0;
-out:
+}
+
+int main(int argc, char **argv)
+{
+	const char *conf = NULL;
+	long idle_ms = -1;
+	char err[1024];
+	int eal_args, rc;
+
+	eal_args = rte_eal_init(argc, argv);
+	if (eal_args < 0) {
+		fprintf(stderr, "sbc-dataplane: EAL init failed (%s); see the EAL lines above\n",
+			rte_errno ? rte_strerror(rte_errno) : "no reason given");
+		return 1;
+	}
+	rc = parse_args(argc - eal_args, argv + eal_args, &conf, &idle_ms);
+	if (rc != 0) {
+		rte_eal_cleanup();
+		return rc > 0 ? 0 : 1;
+	}
+	if (sbc_config_load(&dp.cfg, conf, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		rte_eal_cleanup();
+		return 1;
+	}
+	rc = setup_basics(conf);
+	if (rc == 0)
+		rc = setup_tables();
+	if (rc == 0)
+		rc = setup_rest();
+	if (rc == 0) {
+		launch_workers();
+		main_loop(idle_ms);
+		stop_workers();
+	}
 	dp_acl_free(dp.acl);
 	dp_calls_free();
 	sbc_config_free(&dp.cfg);
 	rte_eal_cleanup();
-	return rc;
+	return rc == 0 ? 0 : 1;
 }

@@ -17,6 +17,7 @@
 
 #define RX_DESC 1024
 #define TX_DESC 1024
+#define EXC_RING 4096	/* frames queued for worker 0 when workers share one exception queue */
 
 static int find_port(const char *name, const char *role, uint16_t *port)
 {
@@ -66,63 +67,82 @@ static int start_port(uint16_t port, const char *role, uint16_t nq, struct rte_e
 	return 0;
 }
 
-int dp_port_setup(struct dp *d)
+/* RSS over the workers' queues where the PMD has it for IPv4/IPv6 UDP/TCP; else one queue. */
+static void wire_queues(struct dp *d, const struct rte_eth_dev_info *wi, struct rte_eth_conf *c)
 {
-	struct rte_eth_dev_info wi, ei;
-	struct rte_eth_conf wconf, econf;
 	uint64_t want = RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP | RTE_ETH_RSS_TCP;
+	uint64_t hf = want & wi->flow_type_rss_offloads;
 	unsigned int nw = d->n_workers;
-	int rc;
 
-	if ((rc = find_port(d->cfg.wire, "wire", &d->wire_port)) != 0 ||
-	    (rc = find_port(d->cfg.exception, "exception", &d->exc_port)) != 0)
-		return rc;
-	if ((rc = rte_eth_dev_info_get(d->wire_port, &wi)) != 0 ||
-	    (rc = rte_eth_dev_info_get(d->exc_port, &ei)) != 0)
-		return rc;
-
-	memset(&wconf, 0, sizeof(wconf));
 	d->wire_queues = 1;
 	d->rss = false;
-	if (nw > 1) {
-		uint64_t hf = want & wi.flow_type_rss_offloads;
+	if (nw <= 1)
+		return;
+	if (hf != 0 && wi->max_rx_queues >= nw && wi->max_tx_queues >= nw) {
+		c->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		c->rx_adv_conf.rss_conf.rss_hf = hf;
+		d->wire_queues = (uint16_t)nw;
+		d->rss = true;
+		return;
+	}
+	fprintf(stderr,
+		"sbc-dataplane: wire port %s (driver %s) has no RSS over IPv4/IPv6 UDP/TCP "
+		"for %u queues: using one queue; %u of %u workers stay idle\n",
+		d->cfg.wire, wi->driver_name, nw, nw - 1, nw);
+}
 
-		if (hf != 0 && wi.max_rx_queues >= nw && wi.max_tx_queues >= nw) {
-			wconf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-			wconf.rx_adv_conf.rss_conf.rss_hf = hf;
-			d->wire_queues = (uint16_t)nw;
-			d->rss = true;
-		} else {
-			fprintf(stderr,
-				"sbc-dataplane: wire port %s (driver %s) has no RSS over IPv4/IPv6 UDP/TCP "
-				"for %u queues: using one queue; %u of %u workers stay idle\n",
-				d->cfg.wire, wi.driver_name, nw, nw - 1, nw);
-		}
+/* --test-clock: rx timestamps. net_pcap stamps every frame with its pcap time (microseconds)
+ * without advertising the offload; other PMDs need it asked for. */
+static int wire_timestamps(struct dp *d, const struct rte_eth_dev_info *wi,
+			   struct rte_eth_conf *c)
+{
+	if (strcmp(wi->driver_name, "net_pcap") != 0 &&
+	    !(wi->rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP)) {
+		fprintf(stderr, "sbc-dataplane: --test-clock: wire port %s (driver %s) gives no "
+			"rx timestamps\n", d->cfg.wire, wi->driver_name);
+		return -ENOTSUP;
 	}
+	if (rte_mbuf_dyn_rx_timestamp_register(&d->ts_offset, &d->ts_flag) != 0)
+		return -ENOTSUP;
+	if (wi->rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP)
+		c->rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
+	return 0;
+}
+
+static int wire_setup(struct dp *d)
+{
+	struct rte_eth_dev_info wi;
+	struct rte_eth_conf c;
+	int rc;
+
+	if ((rc = rte_eth_dev_info_get(d->wire_port, &wi)) != 0)
+		return rc;
+	memset(&c, 0, sizeof(c));
+	wire_queues(d, &wi, &c);
 	if (wi.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM)
-		wconf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
-	/* net_pcap stamps every frame with its pcap time (microseconds) without advertising
-	 * the offload; other PMDs need it asked for. */
-	if (d->test_clock) {
-		if (strcmp(wi.driver_name, "net_pcap") != 0 &&
-		    !(wi.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP)) {
-			fprintf(stderr, "sbc-dataplane: --test-clock: wire port %s (driver %s) gives no "
-				"rx timestamps\n", d->cfg.wire, wi.driver_name);
-			return -ENOTSUP;
-		}
-		if (rte_mbuf_dyn_rx_timestamp_register(&d->ts_offset, &d->ts_flag) != 0)
-			return -ENOTSUP;
-		if (wi.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP)
-			wconf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
-	}
-	if ((rc = start_port(d->wire_port, "wire", d->wire_queues, &wconf, d->pool)) != 0)
+		c.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
+	if (d->test_clock && (rc = wire_timestamps(d, &wi, &c)) != 0)
+		return rc;
+	if ((rc = start_port(d->wire_port, "wire", d->wire_queues, &c, d->pool)) != 0)
 		return rc;
 	rte_eth_macaddr_get(d->wire_port, &d->wire_mac);
 	/* IPv6 ND uses multicast; promiscuous mode is the fallback where allmulticast is missing */
 	if (rte_eth_allmulticast_enable(d->wire_port) != 0)
 		rte_eth_promiscuous_enable(d->wire_port);
+	return 0;
+}
 
-	memset(&econf, 0, sizeof(econf));
+/* A queue per worker where the port has them, else one queue that worker 0 feeds from a ring. */
+static int exception_setup(struct dp *d)
+{
+	struct rte_eth_dev_info ei;
+	struct rte_eth_conf c;
+	unsigned int nw = d->n_workers;
+	int rc;
+
+	if ((rc = rte_eth_dev_info_get(d->exc_port, &ei)) != 0)
+		return rc;
+	memset(&c, 0, sizeof(c));
 	if (ei.max_rx_queues >= nw && ei.max_tx_queues >= nw) {
 		d->exc_queues = (uint16_t)nw;
 		d->exc_direct = true;
@@ -131,13 +151,13 @@ int dp_port_setup(struct dp *d)
 		d->exc_direct = nw == 1;
 	}
 	if (!d->exc_direct) {
-		d->exc_ring = rte_ring_create("sbc_exc", 4096, (int)rte_socket_id(), RING_F_SC_DEQ);
+		d->exc_ring = rte_ring_create("sbc_exc", EXC_RING, (int)rte_socket_id(), RING_F_SC_DEQ);
 		if (d->exc_ring == NULL) {
 			fprintf(stderr, "sbc-dataplane: exception ring: %s\n", rte_strerror(rte_errno));
 			return -ENOMEM;
 		}
 	}
-	if ((rc = start_port(d->exc_port, "exception", d->exc_queues, &econf, d->pool)) != 0)
+	if ((rc = start_port(d->exc_port, "exception", d->exc_queues, &c, d->pool)) != 0)
 		return rc;
 	/* The kernel answers ARP/ND for the SBC's addresses: it must answer with the wire MAC. */
 	rc = rte_eth_dev_default_mac_addr_set(d->exc_port, &d->wire_mac);
@@ -146,6 +166,18 @@ int dp_port_setup(struct dp *d)
 			"the kernel will answer ARP/ND with its own MAC\n", d->cfg.exception,
 			strerror(-rc));
 	return 0;
+}
+
+int dp_port_setup(struct dp *d)
+{
+	int rc;
+
+	if ((rc = find_port(d->cfg.wire, "wire", &d->wire_port)) != 0 ||
+	    (rc = find_port(d->cfg.exception, "exception", &d->exc_port)) != 0)
+		return rc;
+	if ((rc = wire_setup(d)) != 0)
+		return rc;
+	return exception_setup(d);	/* after the wire port: it takes the wire's MAC */
 }
 
 void dp_port_close(struct dp *d)

@@ -5,6 +5,7 @@
  * datagram and never allocates.
  */
 #include "dp_sip_reply.h"
+#include "sbc_config.h"
 #include "sbc_hash.h"
 
 #include <arpa/inet.h>
@@ -96,21 +97,17 @@ int dp_sip_answerable(const uint8_t *msg, uint32_t len)
 }
 
 
-/* Fill in the top Via: received= and rport= (RFC 3261 18.2.1, RFC 3581 4). */
-static void put_top_via(struct out *o, const uint8_t *msg, const struct dp_sip_msg *sm,
-			const struct dp_sip_source *src, uint16_t *reply_port)
+/*
+ * The top Via value's sent-by (RFC 3261 18.2.2): host into host[] (empty when it does not
+ * fit), and the port, SBC_SIP_PORT_DEFAULT when none is given or it is not a port number.
+ */
+static uint16_t sent_by(const uint8_t *msg, struct dp_span top, char host[64])
 {
-	struct dp_span v = sm->via[0], top = sm->via_top, rport, sentby;
-	const uint8_t *t = msg + top.off;
-	char host[64], addr[INET6_ADDRSTRLEN];
-	uint8_t hb[16];
-	bool have_rport = dp_sip_param(msg, top, "rport", &rport);
-	bool have_received = dp_sip_param(msg, top, "received", NULL);
-	bool same_host = false;
-	uint32_t s, e, port = 5060;
+	const uint8_t *t = msg + top.off, *sb;
+	uint32_t s = 0, e, len, port = SBC_SIP_PORT_DEFAULT, pv = 0;
+	bool ok;
 
-	/* sent-by: after "SIP/2.0/UDP" and whitespace, up to ';' or whitespace */
-	s = 0;
+	/* after "SIP/2.0/UDP" and whitespace, up to ';' or whitespace */
 	while (s < top.len && !is_ws(t[s]) && t[s] != '\r' && t[s] != '\n')
 		s++;
 	while (s < top.len && (is_ws(t[s]) || t[s] == '\r' || t[s] == '\n'))
@@ -118,46 +115,57 @@ static void put_top_via(struct out *o, const uint8_t *msg, const struct dp_sip_m
 	e = s;
 	while (e < top.len && t[e] != ';' && !is_ws(t[e]) && t[e] != '\r')
 		e++;
-	sentby = (struct dp_span){ top.off + s, e - s };
-	const uint8_t *sb = msg + sentby.off;
+	sb = t + s;
+	len = e - s;
 	host[0] = '\0';
-	if (sentby.len > 0 && sb[0] == '[') {	/* [IPv6]:port (RFC 5118 4.5) */
+	if (len > 0 && sb[0] == '[') {	/* [IPv6]:port (RFC 5118 4.5) */
 		uint32_t rb = 1;
 
-		while (rb < sentby.len && sb[rb] != ']')
+		while (rb < len && sb[rb] != ']')
 			rb++;
-		if (rb - 1 < sizeof(host)) {
+		if (rb - 1 < 64) {
 			memcpy(host, sb + 1, rb - 1);
 			host[rb - 1] = '\0';
 		}
-		s = rb + 1 < sentby.len && sb[rb + 1] == ':' ? rb + 2 : sentby.len;
+		s = rb + 1 < len && sb[rb + 1] == ':' ? rb + 2 : len;
 	} else {
 		uint32_t c = 0;
 
-		while (c < sentby.len && sb[c] != ':')
+		while (c < len && sb[c] != ':')
 			c++;
-		if (c < sizeof(host)) {
+		if (c < 64) {
 			memcpy(host, sb, c);
 			host[c] = '\0';
 		}
-		s = c < sentby.len ? c + 1 : sentby.len;
+		s = c < len ? c + 1 : len;
 	}
-	if (s < sentby.len) {
-		uint32_t pv = 0;
-		bool ok = sentby.len - s <= 5;
+	ok = s < len && len - s <= 5;
+	for (uint32_t i = s; ok && i < len; i++) {
+		if (sb[i] < '0' || sb[i] > '9')
+			ok = false;
+		else
+			pv = pv * 10 + (uint32_t)(sb[i] - '0');
+	}
+	if (ok && pv > 0 && pv <= 65535)
+		port = pv;
+	return (uint16_t)port;
+}
 
-		for (uint32_t i = s; ok && i < sentby.len; i++) {
-			if (sb[i] < '0' || sb[i] > '9')
-				ok = false;
-			else
-				pv = pv * 10 + (uint32_t)(sb[i] - '0');
-		}
-		if (ok && pv > 0 && pv <= 65535)
-			port = pv;
-	}
+/* Fill in the top Via: received= and rport= (RFC 3261 18.2.1, RFC 3581 4). */
+static void put_top_via(struct out *o, const uint8_t *msg, const struct dp_sip_msg *sm,
+			const struct dp_sip_source *src, uint16_t *reply_port)
+{
+	struct dp_span v = sm->via[0], top = sm->via_top, rport;
+	char host[64], addr[INET6_ADDRSTRLEN];
+	uint8_t hb[16];
+	bool have_rport = dp_sip_param(msg, top, "rport", &rport);
+	bool have_received = dp_sip_param(msg, top, "received", NULL);
+	bool same_host = false;
+	uint16_t port = sent_by(msg, top, host);
+
 	if (inet_pton(src->family == 4 ? AF_INET : AF_INET6, host, hb) == 1)
 		same_host = memcmp(hb, src->addr, src->family == 4 ? 4 : 16) == 0;
-	*reply_port = have_rport ? src->port : (uint16_t)port;
+	*reply_port = have_rport ? src->port : port;
 
 	if (have_rport && rport.len == 0) {
 		/* copy up to the end of the bare "rport", fill it, copy the rest */

@@ -15,10 +15,10 @@
 #include <rte_telemetry.h>
 
 #include "dp.h"
-#include "dp_admit.h"
 #include "dp_calls.h"
 #include "dp_channel.h"
 #include "dp_cps.h"
+#include "dp_timers.h"
 
 static inline uint64_t rd(const uint64_t *c)
 {
@@ -183,7 +183,7 @@ static int cmd_trunks(const char *cmd __rte_unused, const char *params, struct r
 				sv[k] += rd(&wv[k]);
 		}
 		for (unsigned int r = 0; r < SBC_CALL_END_MAX; r++)
-			sum.ended[r] += dp_admit_main_ended(t, r);
+			sum.ended[r] += dp_timers_ended(t, r);
 		cps = __atomic_load_n(&dp_limits[t].cps, __ATOMIC_RELAXED);
 		burst = __atomic_load_n(&dp_limits[t].burst, __ATOMIC_RELAXED);
 		dp_acl_counts(dp.acl, t, &n4, &n6);
@@ -377,7 +377,7 @@ int dp_stats_register(void)
 	rc |= rte_telemetry_register_cmd("/sbc/channel", cmd_channel,
 		"Control-plane channel: peer state, ring depths, generations. No parameters");
 	rc |= rte_telemetry_register_cmd("/sbc/acl", cmd_acl,
-		"A trunk's prefixes with hit counters, 200 a page. Parameters: trunk[,first]");
+		"A trunk's prefixes with hit counters, " RTE_STR(ACL_PAGE) " a page. Parameters: trunk[,first]");
 	rc |= rte_telemetry_register_cmd("/sbc/malformed", cmd_malformed,
 		"SIP from listed sources the scanner refused, by reason. No parameters");
 	rc |= rte_telemetry_register_cmd("/sbc/ports", cmd_ports,

@@ -14,6 +14,7 @@
 #include "dp_admit.h"
 #include "dp_frag.h"
 #include "dp_parse.h"
+#include "dp_reply.h"
 #include "dp_sip_reply.h"
 
 enum verdict { V_DROP, V_EXCEPTION, V_WIRE, V_HELD };

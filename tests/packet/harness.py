@@ -701,6 +701,7 @@ class T:
                     'unlisted': 'drop'}
         self.trunks = dict(DEFAULT_TRUNKS)
         self.wire_in, self.exc_in = [], []
+        self.exc_times = []            # seconds after T0 per kernel-side frame
         self.want_wire, self.want_exc = [], []
         self.stats, self.drops, self.trunk_counts = {}, {}, {}
         self.drops_free = set()        # reasons a case does not pin (checked by its own code)
@@ -751,8 +752,11 @@ class T:
     def out_503(self, req, retry_after=5):
         self.want_wire.append(Reply503(req, retry_after))
 
-    def rx_exc(self, *frames):
-        self.exc_in += [bytes(f) for f in frames]
+    def rx_exc(self, *frames, at=None):
+        """Frames from the kernel side; at: their pcap time (default one microsecond apart)."""
+        for f in frames:
+            self.exc_times.append(at if at is not None else len(self.exc_in) / 1000000)
+            self.exc_in.append(bytes(f))
 
     def out_exc(self, *frames):
         self.want_exc += [bytes(f) for f in frames]
@@ -897,7 +901,7 @@ def run(t, args, wd):
         if os.path.exists(p[k]):
             os.unlink(p[k])
     write_pcap(p['wire_in'], t.wire_in, t.wire_times)
-    write_pcap(p['exc_in'], t.exc_in)
+    write_pcap(p['exc_in'], t.exc_in, t.exc_times)
     conf = os.path.join(wd, 'sbc.conf')
     with open(conf, 'w') as f:
         f.write(t.config_text('/' + prefix))

@@ -2,7 +2,8 @@
 /*
  * Unit tests for the shared-memory channel (common/sbc_channel.c): layout and version refusal,
  * ring wrap-around, a full ring (the producer is told, nothing is overwritten), message
- * validation, and create/attach through real POSIX shared memory.
+ * validation, the call-end reasons and their names, and create/attach through real POSIX
+ * shared memory.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -174,6 +175,36 @@ static void validation(void **state)
 	free(h);
 }
 
+/* Every call-end reason has its own name (the stats keys ended_<name>, the CDR's end field),
+ * Timer C's among them, and the validator takes each reason and nothing beyond. */
+static void call_end_reasons(void **state)
+{
+	struct sbc_msg m;
+	struct sbc_msg_call *c = (void *)m.body;
+
+	(void)state;
+	for (unsigned int r = 0; r < SBC_CALL_END_MAX; r++) {
+		assert_non_null(sbc_call_end_names[r]);
+		for (unsigned int q = 0; q < r; q++)
+			assert_string_not_equal(sbc_call_end_names[q], sbc_call_end_names[r]);
+	}
+	assert_string_equal(sbc_call_end_names[SBC_CALL_END_TIMER_B], "timer_b");
+	assert_string_equal(sbc_call_end_names[SBC_CALL_END_TIMER_C], "timer_c");
+	assert_true(SBC_CHAN_VERSION >= 3);	/* timer_c came with layout 3 */
+
+	memset(&m, 0, sizeof(m));
+	m.type = SBC_EVT_CALL_ENDED;
+	m.version = 1;
+	m.len = sizeof(*c);
+	c->call_id_len = 3;
+	for (unsigned int r = 0; r < SBC_CALL_END_MAX; r++) {
+		c->reason = (uint8_t)r;
+		assert_int_equal(sbc_msg_validate(&m), 0);
+	}
+	c->reason = SBC_CALL_END_MAX;
+	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
+}
+
 static void shm_create_attach(void **state)
 {
 	struct sbc_channel dp, cp, cp2;
@@ -222,6 +253,7 @@ int main(void)
 		cmocka_unit_test(layout_refusal),
 		cmocka_unit_test(wrap_and_full),
 		cmocka_unit_test(validation),
+		cmocka_unit_test(call_end_reasons),
 		cmocka_unit_test(shm_create_attach),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

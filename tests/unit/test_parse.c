@@ -4,6 +4,7 @@
  * and each lie a frame can tell about its own lengths, mapped to its drop reason.
  */
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -309,25 +310,124 @@ static void arp(void **state)
 	assert_int_equal(parse(&f, &p), DP_DROP_ARP_MALFORMED);
 }
 
-/* Every prefix of every valid frame parses without reading past its end (ASan watches). */
+/* The valid frames every_cut cuts: one of each shape the parser walks. */
+static bool cut_frame(struct frame *f, int which)
+{
+	static const uint8_t arp_body[28] = { 0, 1, 8, 0, 6, 4, 0, 1, 2, 0, 0, 0, 0, 1, 198, 51,
+					      100, 20, 0, 0, 0, 0, 0, 0, 198, 51, 100, 10 };
+	uint8_t ext[8] = { 17, 0 };
+
+	switch (which) {
+	case 0:		/* IPv4 behind two VLAN tags, 8 bytes of options, UDP, Ethernet padding */
+		eth(f, 2, DP_ETHERTYPE_IPV4);
+		ipv4(f, DP_PROTO_UDP, 8, 8 + 30, 0);
+		udp(f, 38, 30);
+		memset(f->b + f->n, 0, 6);
+		f->n += 6;
+		return true;
+	case 1:		/* IPv6, a destination options header, UDP */
+		eth(f, 0, DP_ETHERTYPE_IPV6);
+		ipv6(f, 60, 8 + 8 + 20);
+		put(f, ext, 8);
+		udp(f, 28, 20);
+		return true;
+	case 2:		/* IPv4, TCP with 20 bytes of data */
+		eth(f, 1, DP_ETHERTYPE_IPV4);
+		ipv4(f, DP_PROTO_TCP, 0, 40, 0);
+		memset(f->b + f->n, 0, 40);
+		f->b[f->n + 12] = 0x50;
+		f->n += 40;
+		return true;
+	case 3:		/* ARP padded to the Ethernet minimum */
+		eth(f, 0, DP_ETHERTYPE_ARP);
+		put(f, arp_body, 28);
+		memset(f->b + f->n, 0, 18);
+		f->n += 18;
+		return true;
+	case 4:		/* IPv6 first fragment */
+		eth(f, 0, DP_ETHERTYPE_IPV6);
+		ipv6(f, 44, 8 + 8 + 16);
+		ext[0] = 17; ext[2] = 0; ext[3] = 1;
+		put(f, ext, 8);
+		udp(f, 2000, 16);
+		return true;
+	case 5:		/* IPv4 later fragment: no transport header */
+		eth(f, 0, DP_ETHERTYPE_IPV4);
+		ipv4(f, DP_PROTO_UDP, 0, 24, 185);
+		memset(f->b + f->n, 'x', 24);
+		f->n += 24;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* What a cut short of the IP datagram (or the ARP body) may be dropped as. */
+static bool truncation_reason(enum dp_drop d)
+{
+	return d == DP_DROP_L2_TRUNCATED || d == DP_DROP_IPV4_TRUNCATED ||
+	       d == DP_DROP_IPV4_BAD_LENGTH || d == DP_DROP_IPV6_TRUNCATED ||
+	       d == DP_DROP_IPV6_BAD_LENGTH || d == DP_DROP_ARP_MALFORMED;
+}
+
+/* A parse of buf[0..n) that succeeded: everything it points at lies inside the n bytes. */
+static void assert_within(const struct dp_pkt *p, const uint8_t *buf, uint32_t n)
+{
+	uint32_t alen = p->l3 == DP_L3_IPV6 ? 16 : 4;
+
+	assert_true(p->l3_end <= n);
+	assert_true(p->l3_off == p->l2_len && p->l3_off < p->l3_end);
+	assert_true(p->l4_off == 0 || (p->l4_off > p->l3_off && p->l4_off <= p->l3_end));
+	assert_true(p->payload_off + p->payload_len <= p->l3_end);
+	assert_true(p->src >= buf && p->src + alen <= buf + n);
+	assert_true(p->dst >= buf && p->dst + alen <= buf + n);
+}
+
+/*
+ * Every prefix of every valid frame: shorter than its datagram it is a truncation drop, from
+ * the datagram's end on (Ethernet padding) it parses exactly as the whole frame does, and a
+ * parse that succeeds points only inside the cut. Each cut is copied into a buffer of exactly
+ * its length, so a read past the end is caught by ASan in the sanitizer build.
+ */
 static void every_cut(void **state)
 {
 	struct frame f;
-	struct dp_pkt p;
-	uint8_t ext[8] = { 17, 0 };
+	struct dp_pkt whole, p;
+	int which;
 
 	(void)state;
-	eth(&f, 2, DP_ETHERTYPE_IPV6);
-	ipv6(&f, 60, 8 + 8 + 20);
-	put(&f, ext, 8);
-	udp(&f, 28, 20);
-	for (uint32_t n = 0; n <= f.n; n++) {
-		uint8_t *copy = malloc(n ? n : 1);
+	for (which = 0; cut_frame(&f, which); which++) {
+		assert_int_equal(dp_parse(f.b, f.n, true, &whole), DP_DROP_NONE);
+		assert_within(&whole, f.b, f.n);
+		for (uint32_t n = 0; n <= f.n; n++) {
+			uint8_t *copy = malloc(n ? n : 1);
+			enum dp_drop d;
 
-		memcpy(copy, f.b, n);
-		(void)dp_parse(copy, n, true, &p);
-		free(copy);
+			assert_non_null(copy);
+			memcpy(copy, f.b, n);
+			d = dp_parse(copy, n, true, &p);
+			if (n < whole.l3_end) {
+				if (!truncation_reason(d))
+					fail_msg("frame %d cut at %u of %u: drop %d", which, n, f.n,
+						 (int)d);
+			} else {
+				assert_int_equal(d, DP_DROP_NONE);
+				assert_within(&p, copy, n);
+				assert_int_equal(p.l4_off, whole.l4_off);
+				assert_int_equal(p.l3_end, whole.l3_end);
+				assert_int_equal(p.proto, whole.proto);
+				assert_int_equal(p.frag, whole.frag);
+				assert_int_equal(p.n_vlan, whole.n_vlan);
+				assert_int_equal(p.payload_off, whole.payload_off);
+				assert_int_equal(p.payload_len, whole.payload_len);
+				assert_int_equal(p.sport, whole.sport);
+				assert_int_equal(p.dport, whole.dport);
+				assert_int_equal(p.src - copy, whole.src - f.b);
+			}
+			free(copy);
+		}
 	}
+	assert_int_equal(which, 6);
 }
 
 int main(void)

@@ -210,7 +210,7 @@ def _(t):
 
 
 @case('caps_timer_b', 'an INVITE nobody answers ends after 32 s (Timer B); one answered with a '
-      '180 lives on until 180 s (Timer C)')
+      '180 lives on until 180 s after it (Timer C, its own reason)')
 def _(t):
     caps(t)
     a, b = request(src=LISTED4), request(src=LISTED4)
@@ -230,7 +230,38 @@ def _(t):
     t.at(181)
     fill(t, 1)                                # b expires (Timer C)
     t.expect(to_exception=2 + 36, to_wire=1,
-             trunks={'carrier-a': {'admitted': 2, 'ended_timer_b': 2, 'active_calls': 0}})
+             trunks={'carrier-a': {'admitted': 2, 'ended_timer_b': 1, 'ended_timer_c': 1,
+                                   'active_calls': 0}})
+
+
+@case('caps_timer_c_last_provisional', 'RFC 3261 16.6/16.7: Timer C restarts at each 101-199 from '
+      'the kernel side, not at 100 Trying: a call that rang again at 150 s lives past 180 s, one '
+      'that only had 100s ends at Timer C')
+def _(t):
+    caps(t)
+    a, b = request(src=LISTED4), request(src=LISTED4)
+    for m in (a, b):
+        t.rx(t.udp(LISTED4, m))
+        t.out_exc(t.udp(LISTED4, m))
+    fill(t, 30)
+    first = [kernel_frame(t, answer(a, 180, 'Ringing')), kernel_frame(t, answer(b, 100, 'Trying'))]
+    t.rx_exc(*first)
+    t.out_wire(*first)
+    for _ in range(30):                       # kernel-side traffic: later frames, later bursts
+        f = kernel_frame(t, request('OPTIONS', src=SBC4, sport=SIP_PORT))
+        t.rx_exc(f)
+        t.out_wire(f)
+    t.at(100)
+    fill(t, 32)                               # the wire clock passes 100 s before the 150 s frames
+    again = [kernel_frame(t, answer(a, 183, 'Session Progress')),
+             kernel_frame(t, answer(b, 100, 'Trying'))]
+    t.rx_exc(*again, at=150)
+    t.out_wire(*again)
+    t.at(250)
+    fill(t, 32)                               # b's Timer C (180 s after its INVITE) has run
+    t.expect(to_exception=96, to_wire=34,
+             trunks={'carrier-a': {'admitted': 2, 'ended_timer_c': 1, 'ended_timer_b': 0,
+                                   'ended_bye': 0, 'active_calls': 1}})
 
 
 @case('caps_max_duration', 'an answered call whose BYE never comes ends at max_call_duration')
