@@ -63,6 +63,36 @@ struct drops {
 	unsigned int n;
 };
 
+/*
+ * The burst's time, read from the TSC once and only when a packet needs it (admission, 403
+ * tokens, reassembly): a burst that is only dropped never reads it.
+ */
+struct burst_clock {
+	uint64_t tsc, ns;
+	bool read;
+};
+
+static inline void clock_read(struct burst_clock *c)
+{
+	if (!c->read) {
+		c->tsc = rte_rdtsc();
+		c->ns = dp_clock_ns_at(c->tsc);
+		c->read = true;
+	}
+}
+
+static inline uint64_t clock_tsc(struct burst_clock *c)
+{
+	clock_read(c);
+	return c->tsc;
+}
+
+static inline uint64_t clock_ns(struct burst_clock *c)
+{
+	clock_read(c);
+	return c->ns;
+}
+
 /* Addresses compared as one load each, in network order. */
 static inline uint32_t ld32(const uint8_t *p)
 {
@@ -265,13 +295,13 @@ static bool reject_token(struct dp_worker *w, uint64_t now)
 
 /* An unlisted UDP SIP request in reject mode: a 403 in place, within reject_rate. */
 static enum dp_drop reject(struct dp_worker *w, struct rte_mbuf *m, const struct dp_pkt *p,
-			   uint64_t tsc)
+			   struct burst_clock *clk)
 {
 	if (p->frag != DP_FRAG_NONE || p->proto != DP_PROTO_UDP || !rte_pktmbuf_is_contiguous(m) ||
 	    !dp_sip_answerable(rte_pktmbuf_mtod(m, const uint8_t *) + p->payload_off,
 			       p->payload_len))
 		return DP_DROP_SIP_UNLISTED;
-	if (!reject_token(w, tsc))
+	if (!reject_token(w, clock_tsc(clk)))
 		return DP_DROP_REJECT_RATELIMITED;
 	return dp_reply_in_place(w, m, rte_pktmbuf_mtod(m, const uint8_t *), p, NULL, 403,
 				 "Forbidden", NULL, DP_DROP_SIP_UNLISTED);
@@ -323,7 +353,7 @@ static enum verdict reassembled(struct dp_worker *w, struct rte_mbuf *m, uint64_
 
 /* Unlisted SIP: dropped, or in reject mode a 403 within reject_rate. */
 static enum verdict unlisted(struct dp_worker *w, struct rte_mbuf *m, const struct dp_pkt *p,
-			     uint64_t tsc, enum dp_drop *why)
+			     struct burst_clock *clk, enum dp_drop *why)
 {
 	if (dp.cfg.unlisted != SBC_UNLISTED_REJECT) {
 		*why = DP_DROP_SIP_UNLISTED;
@@ -333,20 +363,20 @@ static enum verdict unlisted(struct dp_worker *w, struct rte_mbuf *m, const stru
 		*why = DP_DROP_IPV4_BAD_CHECKSUM;
 		return V_DROP;
 	}
-	*why = reject(w, m, p, tsc);
+	*why = reject(w, m, p, clk);
 	return *why == DP_DROP_NONE ? V_WIRE : V_DROP;
 }
 
 /* SIP to sip_port: listed UDP goes to admission, listed TCP to the kernel (its caps are the
  * control plane's), unlisted is dropped or answered. */
 static enum verdict decide_sip(struct dp_worker *w, struct rte_mbuf *m, const struct dp_pkt *p,
-			       uint32_t slot, uint64_t now_ns, uint64_t tsc, enum dp_drop *why,
+			       uint32_t slot, struct burst_clock *clk, enum dp_drop *why,
 			       uint32_t *trunk)
 {
 	uint32_t t = slot_trunk(w, slot);
 
 	if (t == DP_TRUNK_NONE)
-		return unlisted(w, m, p, tsc, why);
+		return unlisted(w, m, p, clk, why);
 	if (v4_csum_bad(m, p)) {
 		*why = DP_DROP_IPV4_BAD_CHECKSUM;
 		return V_DROP;
@@ -354,15 +384,15 @@ static enum verdict decide_sip(struct dp_worker *w, struct rte_mbuf *m, const st
 	*trunk = t;
 	if (p->proto != DP_PROTO_UDP)
 		return V_EXCEPTION;
-	return admit(w, m, rte_pktmbuf_mtod(m, const uint8_t *), p, t, now_ns, why);
+	return admit(w, m, rte_pktmbuf_mtod(m, const uint8_t *), p, t, clock_ns(clk), why);
 }
 
 /* Every fragment carries the source address: the allowlist applies to each of them. Listed
  * UDP ones are reassembled and the datagram decided as if it had come whole. *mp may be
  * replaced (the datagram completed) or taken (V_HELD: waiting for the others). */
 static enum verdict decide_fragment(struct dp_worker *w, struct rte_mbuf **mp,
-				    const struct dp_pkt *p, uint32_t slot, uint64_t now_ns,
-				    uint64_t tsc, enum dp_drop *why, uint32_t *trunk)
+				    const struct dp_pkt *p, uint32_t slot, struct burst_clock *clk,
+				    enum dp_drop *why, uint32_t *trunk)
 {
 	struct rte_mbuf *m = *mp;
 	uint32_t t = slot_trunk(w, slot);
@@ -378,11 +408,11 @@ static enum verdict decide_fragment(struct dp_worker *w, struct rte_mbuf **mp,
 	*trunk = t;
 	if (!dp_frag_can(rte_pktmbuf_mtod(m, const uint8_t *), p))
 		return V_EXCEPTION;	/* TCP, or an IPv6 chain rte_ip_frag cannot take: as is */
-	m = dp_frag_feed(w, m, p, tsc);
+	m = dp_frag_feed(w, m, p, clock_tsc(clk));
 	if (m == NULL)
 		return V_HELD;
 	*mp = m;
-	return reassembled(w, m, now_ns, why, t);
+	return reassembled(w, m, clock_ns(clk), why, t);
 }
 
 /* ---- acting on the verdicts, sending, counting */
@@ -423,8 +453,8 @@ static void act(struct dp_worker *w, struct burst_out *o, struct drops *d, struc
 }
 
 /* Pass 3 over the burst: what pass 1 settled goes straight to its place. */
-static void decide_burst(struct dp_worker *w, struct burst *b, unsigned int n, uint64_t now_ns,
-			 uint64_t tsc, struct burst_out *o, struct drops *d)
+static void decide_burst(struct dp_worker *w, struct burst *b, unsigned int n,
+			 struct burst_clock *clk, struct burst_out *o, struct drops *d)
 {
 	for (unsigned int i = 0; i < n; i++) {
 		enum dp_drop why = DP_DROP_NONE;
@@ -439,11 +469,10 @@ static void decide_burst(struct dp_worker *w, struct burst *b, unsigned int n, u
 			to_exception(o, b->m[i], DP_TRUNK_NONE);
 			continue;
 		case K_SIP:
-			v = decide_sip(w, b->m[i], &b->p[i], b->slot[i], now_ns, tsc, &why, &trunk);
+			v = decide_sip(w, b->m[i], &b->p[i], b->slot[i], clk, &why, &trunk);
 			break;
 		default:
-			v = decide_fragment(w, &b->m[i], &b->p[i], b->slot[i], now_ns, tsc, &why,
-					    &trunk);
+			v = decide_fragment(w, &b->m[i], &b->p[i], b->slot[i], clk, &why, &trunk);
 			break;
 		}
 		act(w, o, d, b->m[i], v, trunk, why);
@@ -528,7 +557,7 @@ static void drain_exc_ring(struct ring_pending *rp)
 }
 
 /* The kernel's side (ARP replies, the control plane's SIP) goes out unchanged. */
-static void kernel_burst(struct dp_worker *w, uint16_t *rxq, uint64_t now_ns,
+static void kernel_burst(struct dp_worker *w, uint16_t *rxq, struct burst_clock *clk,
 			 struct burst_out *o)
 {
 	struct rte_mbuf *pkts[DP_BURST];
@@ -540,7 +569,7 @@ static void kernel_burst(struct dp_worker *w, uint16_t *rxq, uint64_t now_ns,
 		return;
 	dp_count(&w->stats.exc_rx, n);
 	for (uint16_t i = 0; i < n; i++) {
-		dp_admit_from_kernel(w, pkts[i], now_ns);
+		dp_admit_from_kernel(w, pkts[i], clock_ns(clk));
 		o->wire_is_reject[o->n_wire] = false;
 		o->wire[o->n_wire++] = pkts[i];
 	}
@@ -550,6 +579,7 @@ int dp_worker_main(void *arg)
 {
 	struct ring_pending ring_pending = { .n = 0 };
 	uint16_t exc_rxq = 0;
+	unsigned int turns = 0;
 	struct dp_worker *w = arg;
 	struct burst b;
 	struct burst_out out = { .n_exc = 0, .n_wire = 0 };
@@ -561,7 +591,7 @@ int dp_worker_main(void *arg)
 
 	while (!__atomic_load_n(&dp.stop, __ATOMIC_RELAXED)) {
 		const struct dp_acl_bank *acl = dp_acl_reader(dp.acl);
-		uint64_t tsc = rte_rdtsc(), now_ns = dp_clock_ns_at(tsc);	/* the burst's time */
+		struct burst_clock clk = { .read = false };
 		uint16_t n = 0;
 
 		if (w->active)
@@ -570,12 +600,15 @@ int dp_worker_main(void *arg)
 			dp_count(&w->stats.rx, n);
 			sort_burst(&b, n);
 			look_up_burst(acl, &b);
-			decide_burst(w, &b, n, now_ns, tsc, &out, &dropped);
+			decide_burst(w, &b, n, &clk, &out, &dropped);
 		}
 		if (w->polls_exception)
-			kernel_burst(w, &exc_rxq, now_ns, &out);
+			kernel_burst(w, &exc_rxq, &clk, &out);
 		flush(w, &out, &dropped);
-		dp_frag_housekeeping(w, tsc);
+		/* reassembly timeouts: whenever the clock was read or nothing came, else (a flood
+		 * that is only dropped) every 64th burst */
+		if (clk.read || n == 0 || (++turns & 63) == 0)
+			dp_frag_housekeeping(w, clock_tsc(&clk));
 		free_drops(w, &dropped);
 		if (!dp.exc_direct && w->id == 0)
 			drain_exc_ring(&ring_pending);
