@@ -69,7 +69,8 @@ struct dp_worker {
 	uint64_t *acl_hits;	/* per allowlist rule slot */
 	uint64_t malformed[DP_SIP_ERR_MAX];	/* scanner verdicts on listed SIP */
 	uint64_t call_events_lost;	/* the event ring to the main lcore was full */
-	uint64_t admit_cycles;		/* TSC cycles from scan to admission, admitted calls */
+	uint64_t admit_cycles;		/* TSC cycles from scan to admission, admitted calls
+					 * (-Dbench_cycles builds; 0 otherwise) */
 	uint64_t admit_count;
 	struct rte_ring *events;	/* call events for the main lcore (SP/SC, sbc_msg_call) */
 	/* IP reassembly (dp_frag.c) */
@@ -120,13 +121,17 @@ int dp_worker_main(void *arg);
 int dp_port_setup(struct dp *d);
 void dp_port_close(struct dp *d);
 
-/* The data plane's clock (ns): TSC since start, or the test clock. */
-static inline uint64_t dp_clock_ns(void)
+/* The data plane's clock (ns) at TSC value tsc: TSC since start, or the test clock. */
+static inline uint64_t dp_clock_ns_at(uint64_t tsc)
 {
 	if (dp.test_clock)
 		return __atomic_load_n(&dp.test_now_ns, __ATOMIC_RELAXED);
-	return (uint64_t)(((unsigned __int128)(rte_rdtsc() - dp.start_tsc) * dp.ns_per_tsc_q32) >>
-			  32);
+	return (uint64_t)(((unsigned __int128)(tsc - dp.start_tsc) * dp.ns_per_tsc_q32) >> 32);
+}
+
+static inline uint64_t dp_clock_ns(void)
+{
+	return dp_clock_ns_at(rte_rdtsc());
 }
 
 /* dp_stats.c */
@@ -136,6 +141,29 @@ uint64_t dp_stats_total_rx(void);
 static inline void dp_count(uint64_t *c, uint64_t n)
 {
 	__atomic_store_n(c, *c + n, __ATOMIC_RELAXED);
+}
+
+/* Benchmark timing (-Dbench_cycles builds only): the production loop reads no TSC per packet. */
+static inline uint64_t dp_bench_tsc(void)
+{
+#ifdef SBC_BENCH_CYCLES
+	return rte_rdtsc();
+#else
+	return 0;
+#endif
+}
+
+/* Add the cycles since t0 to *cycles and one to *count (bench builds; nothing otherwise). */
+static inline void dp_bench_count(uint64_t *cycles, uint64_t *count, uint64_t t0)
+{
+#ifdef SBC_BENCH_CYCLES
+	dp_count(cycles, rte_rdtsc() - t0);
+	dp_count(count, 1);
+#else
+	(void)cycles;
+	(void)count;
+	(void)t0;
+#endif
 }
 
 #endif

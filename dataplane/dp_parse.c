@@ -187,7 +187,7 @@ static enum dp_drop parse_ipv6(const uint8_t *f, uint32_t len, struct dp_pkt *p)
 	}
 }
 
-enum dp_drop dp_parse(const uint8_t *f, uint32_t len, bool verify_ip_csum, struct dp_pkt *p)
+enum dp_drop dp_parse_full(const uint8_t *f, uint32_t len, bool verify_ip_csum, struct dp_pkt *p)
 {
 	uint32_t off = 12;
 	uint16_t et;

@@ -10,7 +10,6 @@
 
 #include <stddef.h>
 #include <string.h>
-#include <strings.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -49,9 +48,28 @@ static inline bool is_token(uint8_t c)
 	return cls[c] & C_TOKEN;
 }
 
-bool dp_span_eq(const uint8_t *msg, struct dp_span s, const char *lit)
+/* First index >= i of a byte that is not a token character, or e: four bytes a step while
+ * all four are (one branch for four table loads). */
+static inline uint32_t token_end(const uint8_t *m, uint32_t i, uint32_t e)
 {
-	return s.len == strlen(lit) && memcmp(msg + s.off, lit, s.len) == 0;
+	while (i + 4 <= e && (cls[m[i]] & cls[m[i + 1]] & cls[m[i + 2]] & cls[m[i + 3]] & C_TOKEN))
+		i += 4;
+	while (i < e && is_token(m[i]))
+		i++;
+	return i;
+}
+
+/* Case-insensitive equality with a lowercase literal, for any bytes (strncasecmp without a
+ * call): a letter of the literal matches itself or its capital, anything else itself. */
+static inline bool ascii_ieq(const uint8_t *s, const char *lit, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		uint8_t l = (uint8_t)lit[i];
+
+		if (s[i] != l && !(l >= 'a' && l <= 'z' && (s[i] | 0x20) == l))
+			return false;
+	}
+	return true;
 }
 
 
@@ -102,11 +120,62 @@ static inline enum hdr header_id(const uint8_t *n, uint32_t len)
 static inline uint32_t skip_to(const uint8_t *s, uint32_t i, uint32_t len, const char *set,
 			       unsigned int n);
 
-static inline uint32_t line_end(const uint8_t *m, uint32_t len, uint32_t p)
-{
-	uint32_t e = skip_to(m, p, len, "\n", 1);
+/*
+ * Line ends, found 64 bytes at a time: the cursor keeps one bit per LF of the block it last
+ * looked at, so each byte of the header is compared once however many lines it holds.
+ */
+struct lines {
+	const uint8_t *m;
+	uint32_t len;
+	uint32_t block;		/* offset of the cached block (a multiple of 64), or UINT32_MAX */
+	uint64_t lf;		/* bit i: m[block + i] == '\n' */
+};
 
-	if (e > p && m[e - 1] == '\r')
+static uint64_t lf_block(const uint8_t *m, uint32_t len, uint32_t b)
+{
+	uint32_t end = len - b < 64 ? len : b + 64, i = b;
+	uint64_t mask = 0;
+
+#ifdef __SSE2__
+	const __m128i lf = _mm_set1_epi8('\n');
+
+	for (; i + 16 <= end; i += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(m + i));
+
+		mask |= (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, lf)) << (i - b);
+	}
+#endif
+	for (; i < end; i++)
+		if (m[i] == '\n')
+			mask |= 1ull << (i - b);
+	return mask;
+}
+
+/* First LF at or after p, or len. */
+static inline uint32_t next_lf(struct lines *l, uint32_t p)
+{
+	while (p < l->len) {
+		uint32_t b = p & ~63u;
+		uint64_t rest;
+
+		if (l->block != b) {
+			l->block = b;
+			l->lf = lf_block(l->m, l->len, b);
+		}
+		rest = l->lf >> (p - b);
+		if (rest != 0)
+			return p + (uint32_t)__builtin_ctzll(rest);
+		p = b + 64;
+	}
+	return l->len;
+}
+
+/* End of the line starting at p (before its CR LF, or LF). */
+static inline uint32_t line_end(struct lines *l, uint32_t p)
+{
+	uint32_t e = next_lf(l, p);
+
+	if (e > p && l->m[e - 1] == '\r')
 		e--;
 	return e;
 }
@@ -185,7 +254,8 @@ uint32_t dp_sip_find_unquoted(const uint8_t *msg, struct dp_span v, char c, uint
 	return v.len;
 }
 
-bool dp_sip_param(const uint8_t *msg, struct dp_span v, const char *name, struct dp_span *val)
+bool dp_sip_param_n(const uint8_t *msg, struct dp_span v, const char *name, uint32_t n,
+		    struct dp_span *val)
 {
 	const uint8_t *s = msg + v.off;
 	uint32_t i = dp_sip_find_unquoted(msg, v, ';', 0);
@@ -201,7 +271,7 @@ bool dp_sip_param(const uint8_t *msg, struct dp_span v, const char *name, struct
 		ne = eq;
 		while (ne > b && is_ws(s[ne - 1]))
 			ne--;
-		if (ne - b == strlen(name) && tok_ieq(s + b, name, ne - b)) {
+		if (ne - b == n && tok_ieq(s + b, name, n)) {
 			if (val != NULL) {
 				uint32_t vb = eq < e ? eq + 1 : e, ve = e;
 
@@ -224,6 +294,55 @@ static inline bool parse_uint(const uint8_t *m, struct dp_span s, uint64_t max, 
 	return sbc_parse_u32((const char *)m + s.off, s.len, max, out);
 }
 
+/* First index >= i of a byte that is not visible ASCII (0x21-0x7e: SP, controls, DEL,
+ * bytes >= 0x80), or e. */
+static inline uint32_t visible_end(const uint8_t *m, uint32_t i, uint32_t e)
+{
+#ifdef __SSE2__
+	const __m128i lo = _mm_set1_epi8(0x21), del = _mm_set1_epi8(0x7f);
+
+	for (; i + 16 <= e; i += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(m + i));
+		/* signed compare: bytes >= 0x80 are negative, below 0x21 too */
+		int mask = _mm_movemask_epi8(_mm_or_si128(_mm_cmplt_epi8(x, lo),
+							  _mm_cmpeq_epi8(x, del)));
+
+		if (mask != 0)
+			return i + (uint32_t)__builtin_ctz((unsigned int)mask);
+	}
+#endif
+	for (; i < e; i++)
+		if (m[i] < 0x21 || m[i] > 0x7e)
+			return i;
+	return e;
+}
+
+/* The user part of a Request-URI: sip:USER@..., sips:USER@..., tel:NUMBER[;params]. */
+static struct dp_span ruri_user(const uint8_t *m, struct dp_span ruri)
+{
+	const uint8_t *u = m + ruri.off;
+	uint32_t n = ruri.len, s = 0, x, c;
+
+	if (n > 4 && ascii_ieq(u, "tel:", 4)) {
+		for (x = 4; x < n && u[x] != ';' && u[x] != '?'; x++)
+			;
+		return (struct dp_span){ ruri.off + 4, x - 4 };
+	}
+	if (n > 4 && ascii_ieq(u, "sip:", 4))
+		s = 4;
+	else if (n > 5 && ascii_ieq(u, "sips:", 5))
+		s = 5;
+	else
+		return (struct dp_span){ 0, 0 };
+	x = skip_to(u, s, n, "@;?", 3);
+	x = skip_to(u, s, x, ">", 1);	/* the first of the four */
+	if (x >= n || u[x] != '@')
+		return (struct dp_span){ 0, 0 };
+	for (c = s; c < x && u[c] != ':'; c++)	/* user:password@ */
+		;
+	return (struct dp_span){ ruri.off + s, c - s };
+}
+
 /* Request-Line = Method SP Request-URI SP SIP-Version (7.1); one SP each, nothing else. */
 static enum dp_sip_err start_line(const uint8_t *m, uint32_t e, struct dp_sip_msg *sm)
 {
@@ -240,189 +359,208 @@ static enum dp_sip_err start_line(const uint8_t *m, uint32_t e, struct dp_sip_ms
 		sm->status = (uint16_t)code;
 		return DP_SIP_ERR_OK;
 	}
-	if (e >= 4 && strncasecmp((const char *)m, "SIP/", 4) == 0)
+	if (e >= 4 && ascii_ieq(m, "sip/", 4))
 		return DP_SIP_ERR_VERSION;
-	while (i < e && is_token(m[i]))
-		i++;
+	i = token_end(m, 0, e);
 	if (i == 0 || i >= e || m[i] != ' ')
 		return DP_SIP_ERR_START_LINE;
 	sp1 = i;
-	for (i = sp1 + 1; i < e && m[i] != ' '; i++)
-		if (m[i] < 0x21 || m[i] > 0x7e)
-			return DP_SIP_ERR_START_LINE;
+	i = visible_end(m, sp1 + 1, e);
+	if (i < e && m[i] != ' ')
+		return DP_SIP_ERR_START_LINE;	/* a control or non-ASCII byte in the URI */
 	sp2 = i;
 	if (sp2 == sp1 + 1 || sp2 >= e)
 		return DP_SIP_ERR_START_LINE;
-	if (e - sp2 - 1 != 7 || strncasecmp((const char *)m + sp2 + 1, "SIP/2.0", 7) != 0)
-		return e - sp2 - 1 >= 4 && strncasecmp((const char *)m + sp2 + 1, "SIP/", 4) == 0 ?
+	if (e - sp2 - 1 != 7 || !ascii_ieq(m + sp2 + 1, "sip/2.0", 7))
+		return e - sp2 - 1 >= 4 && ascii_ieq(m + sp2 + 1, "sip/", 4) ?
 			       DP_SIP_ERR_VERSION : DP_SIP_ERR_START_LINE;
 	sm->is_request = true;
 	sm->method = (struct dp_span){ 0, sp1 };
 	sm->ruri = (struct dp_span){ sp1 + 1, sp2 - sp1 - 1 };
-	/* user part: sip:USER@..., sips:USER@..., tel:NUMBER[;params] */
-	{
-		const uint8_t *u = m + sm->ruri.off;
-		uint32_t n = sm->ruri.len, s = 0, x;
-
-		if (n > 4 && strncasecmp((const char *)u, "sip:", 4) == 0)
-			s = 4;
-		else if (n > 5 && strncasecmp((const char *)u, "sips:", 5) == 0)
-			s = 5;
-		else if (n > 4 && strncasecmp((const char *)u, "tel:", 4) == 0) {
-			for (x = 4; x < n && u[x] != ';' && u[x] != '?'; x++)
-				;
-			sm->ruri_user = (struct dp_span){ sm->ruri.off + 4, x - 4 };
-			return DP_SIP_ERR_OK;
-		}
-		if (s > 0) {
-			for (x = s; x < n && u[x] != '@' && u[x] != ';' && u[x] != '?' && u[x] != '>'; x++)
-				;
-			if (x < n && u[x] == '@') {
-				uint32_t c = s;
-
-				while (c < x && u[c] != ':')	/* user:password@ */
-					c++;
-				sm->ruri_user = (struct dp_span){ sm->ruri.off + s, c - s };
-			}
-		}
-	}
+	sm->ruri_user = ruri_user(m, sm->ruri);
 	return DP_SIP_ERR_OK;
 }
 
-enum dp_sip_err dp_sip_scan(const uint8_t *m, uint32_t len, struct dp_sip_msg *sm)
-{
-	unsigned int n_callid = 0, n_cseq = 0, n_from = 0, n_to = 0, n_clen = 0, n_ctype = 0;
-	uint32_t e, p;
-	enum dp_sip_err rc;
+/* Header fields seen, by kind: each of these may appear once. */
+struct seen {
+	unsigned int call_id, cseq, from, to, clen, ctype;
+};
 
-	memset(sm, 0, offsetof(struct dp_sip_msg, via));
-	if (len == 0)
-		return DP_SIP_ERR_START_LINE;
-	e = line_end(m, len, 0);
-	rc = start_line(m, e, sm);
-	if (rc != DP_SIP_ERR_OK)
-		return rc;
-	p = skip_eol(m, len, e);
+/*
+ * One header field from p (not the empty line): name and value (folded continuation lines,
+ * 7.3.1, stay inside the value; surrounding whitespace trimmed). *next: the next line.
+ */
+static enum dp_sip_err header_field(struct lines *l, uint32_t p, uint32_t e,
+				    struct dp_span *name, struct dp_span *value, uint32_t *next)
+{
+	const uint8_t *m = l->m;
+	uint32_t len = l->len, colon, vs;
+
+	if (is_ws(m[p]))	/* a continuation with no header before it */
+		return DP_SIP_ERR_HEADER;
+	colon = token_end(m, p, e);
+	*name = (struct dp_span){ p, colon - p };
+	while (colon < e && is_ws(m[colon]))	/* "Via  :" is legal (HCOLON) */
+		colon++;
+	if (name->len == 0 || colon >= e || m[colon] != ':')
+		return DP_SIP_ERR_HEADER;	/* also catches "Call ID:" (CVE-2020-28361) */
+	vs = colon + 1;
+	/* folded continuation lines start with SP or HT (7.3.1) */
+	for (;;) {
+		uint32_t n = skip_eol(m, len, e);
+
+		if (n > e && n < len && is_ws(m[n]))
+			e = line_end(l, n);
+		else
+			break;
+	}
+	while (vs < e && is_lws(m[vs]))
+		vs++;
+	*value = (struct dp_span){ vs, e - vs };
+	while (value->len > 0 && is_ws(m[value->off + value->len - 1]))
+		value->len--;
+	*next = skip_eol(m, len, e);
+	return DP_SIP_ERR_OK;
+}
+
+/* Via: count the fields; the first one's first value and its branch (for responses). */
+static enum dp_sip_err take_via(const uint8_t *m, struct dp_span value, struct dp_sip_msg *sm)
+{
+	if (value.len == 0)
+		return DP_SIP_ERR_VIA;
+	if (sm->n_via == 0) {
+		uint32_t c = dp_sip_find_unquoted(m, value, ',', 0);
+
+		sm->via_top = (struct dp_span){ value.off, c };
+		while (sm->via_top.len > 0 && is_ws(m[sm->via_top.off + sm->via_top.len - 1]))
+			sm->via_top.len--;
+		dp_sip_param(m, sm->via_top, "branch", &sm->branch);
+	}
+	if (sm->n_via < DP_SIP_MAX_VIA)
+		sm->via[sm->n_via] = value;
+	if (sm->n_via < UINT16_MAX)
+		sm->n_via++;
+	return DP_SIP_ERR_OK;
+}
+
+/* CSeq = 1*DIGIT LWS Method (20.16) */
+static enum dp_sip_err take_cseq(const uint8_t *m, struct dp_span value, struct dp_sip_msg *sm)
+{
+	uint32_t i = 0;
+
+	while (i < value.len && m[value.off + i] >= '0' && m[value.off + i] <= '9')
+		i++;
+	/* 8.1.1.5: the number MUST be less than 2^31 */
+	if (!parse_uint(m, (struct dp_span){ value.off, i }, 0x7fffffffu, &sm->cseq) ||
+	    i == value.len || !is_lws(m[value.off + i]))
+		return DP_SIP_ERR_CSEQ;
+	while (i < value.len && is_lws(m[value.off + i]))
+		i++;
+	sm->cseq_method = (struct dp_span){ value.off + i, value.len - i };
+	for (uint32_t k = 0; k < sm->cseq_method.len; k++)
+		if (!is_token(m[sm->cseq_method.off + k]))
+			return DP_SIP_ERR_CSEQ;
+	return DP_SIP_ERR_OK;
+}
+
+/* Keep what the scanner reads of one header field. */
+static enum dp_sip_err take_header(const uint8_t *m, struct dp_span name, struct dp_span value,
+				   struct dp_sip_msg *sm, struct seen *n)
+{
+	switch (header_id(m + name.off, name.len)) {
+	case H_VIA:
+		return take_via(m, value, sm);
+	case H_CALL_ID:
+		n->call_id++;
+		sm->call_id = value;
+		return DP_SIP_ERR_OK;
+	case H_CSEQ:
+		n->cseq++;
+		return take_cseq(m, value, sm);
+	case H_FROM:
+		n->from++;
+		sm->from = value;
+		return DP_SIP_ERR_OK;
+	case H_TO:
+		n->to++;
+		sm->to = value;
+		return DP_SIP_ERR_OK;
+	case H_CLEN:
+		n->clen++;
+		if (!parse_uint(m, value, 0xffffffffu, &sm->content_length))
+			return DP_SIP_ERR_CONTENT_LENGTH;
+		sm->has_content_length = true;
+		return DP_SIP_ERR_OK;
+	case H_CTYPE:
+		n->ctype++;
+		sm->content_type = value;
+		return DP_SIP_ERR_OK;
+	default:
+		return DP_SIP_ERR_OK;
+	}
+}
+
+/* The header fields up to the empty line; *body: where the body starts. */
+static enum dp_sip_err header_fields(struct lines *l, uint32_t p, struct dp_sip_msg *sm,
+				     struct seen *n, uint32_t *body)
+{
+	const uint8_t *m = l->m;
+	uint32_t len = l->len;
 
 	for (;;) {
 		struct dp_span name, value;
-		uint32_t colon, vs;
+		enum dp_sip_err rc;
+		uint32_t e;
 
 		if (p >= len)
 			return DP_SIP_ERR_NO_END;
-		e = line_end(m, len, p);
+		e = line_end(l, p);
 		if (e == p) {		/* the empty line */
 			p = skip_eol(m, len, e);
 			if (p == e)	/* datagram ended without CRLF after the last header */
 				return DP_SIP_ERR_NO_END;
-			break;
+			*body = p;
+			return DP_SIP_ERR_OK;
 		}
-		if (is_ws(m[p]))	/* a continuation with no header before it */
-			return DP_SIP_ERR_HEADER;
-		for (colon = p; colon < e && is_token(m[colon]); colon++)
-			;
-		name = (struct dp_span){ p, colon - p };
-		while (colon < e && is_ws(m[colon]))	/* "Via  :" is legal (HCOLON) */
-			colon++;
-		if (name.len == 0 || colon >= e || m[colon] != ':')
-			return DP_SIP_ERR_HEADER;	/* also catches "Call ID:" (CVE-2020-28361) */
-		vs = colon + 1;
-		/* folded continuation lines start with SP or HT (7.3.1) */
-		for (;;) {
-			uint32_t n = skip_eol(m, len, e);
-
-			if (n > e && n < len && is_ws(m[n]))
-				e = line_end(m, len, n);
-			else
-				break;
-		}
-		while (vs < e && (is_ws(m[vs]) || m[vs] == '\r' || m[vs] == '\n'))
-			vs++;
-		value = (struct dp_span){ vs, e - vs };
-		while (value.len > 0 && is_ws(m[value.off + value.len - 1]))
-			value.len--;
-		p = skip_eol(m, len, e);
-
-		switch (header_id(m + name.off, name.len)) {
-		case H_OTHER:
-			continue;
-		case H_VIA:
-			if (value.len == 0)
-				return DP_SIP_ERR_VIA;
-			if (sm->n_via == 0) {
-				uint32_t c = dp_sip_find_unquoted(m, value, ',', 0);
-
-				sm->via_top = (struct dp_span){ value.off, c };
-				while (sm->via_top.len > 0 && is_ws(m[sm->via_top.off + sm->via_top.len - 1]))
-					sm->via_top.len--;
-				dp_sip_param(m, sm->via_top, "branch", &sm->branch);
-			}
-			if (sm->n_via < DP_SIP_MAX_VIA)
-				sm->via[sm->n_via] = value;
-			if (sm->n_via < UINT16_MAX)
-				sm->n_via++;
-			break;
-		case H_CALL_ID:
-			n_callid++;
-			sm->call_id = value;
-			break;
-		case H_CSEQ: {
-			uint32_t i = 0;
-
-			n_cseq++;
-			while (i < value.len && m[value.off + i] >= '0' && m[value.off + i] <= '9')
-				i++;
-			/* 8.1.1.5: the number MUST be less than 2^31 */
-			if (!parse_uint(m, (struct dp_span){ value.off, i }, 0x7fffffffu, &sm->cseq) ||
-			    i == value.len || !is_lws(m[value.off + i]))
-				return DP_SIP_ERR_CSEQ;
-			while (i < value.len && is_lws(m[value.off + i]))
-				i++;
-			sm->cseq_method = (struct dp_span){ value.off + i, value.len - i };
-			for (uint32_t k = 0; k < sm->cseq_method.len; k++)
-				if (!is_token(m[sm->cseq_method.off + k]))
-					return DP_SIP_ERR_CSEQ;
-			break;
-		}
-		case H_FROM:
-			n_from++;
-			sm->from = value;
-			break;
-		case H_TO:
-			n_to++;
-			sm->to = value;
-			break;
-		case H_CLEN:
-			n_clen++;
-			if (!parse_uint(m, value, 0xffffffffu, &sm->content_length))
-				return DP_SIP_ERR_CONTENT_LENGTH;
-			sm->has_content_length = true;
-			break;
-		case H_CTYPE:
-			n_ctype++;
-			sm->content_type = value;
-			break;
-		}
+		rc = header_field(l, p, e, &name, &value, &p);
+		if (rc == DP_SIP_ERR_OK)
+			rc = take_header(m, name, value, sm, n);
+		if (rc != DP_SIP_ERR_OK)
+			return rc;
 	}
+}
 
-	if (n_callid != 1 || sm->call_id.len == 0)
+/* The fields every request and response carries, once (8.1.1), and their tags. */
+static enum dp_sip_err required_fields(const uint8_t *m, struct dp_sip_msg *sm,
+				       const struct seen *n)
+{
+	if (n->call_id != 1 || sm->call_id.len == 0)
 		return DP_SIP_ERR_CALL_ID;
-	if (n_cseq != 1 || sm->cseq_method.len == 0)
+	if (n->cseq != 1 || sm->cseq_method.len == 0)
 		return DP_SIP_ERR_CSEQ;
 	if (sm->is_request && (sm->cseq_method.len != sm->method.len ||
 			       memcmp(m + sm->cseq_method.off, m + sm->method.off, sm->method.len) != 0))
 		return DP_SIP_ERR_CSEQ_METHOD;
 	if (sm->n_via == 0)
 		return DP_SIP_ERR_VIA;
-	if (n_from != 1 || n_to != 1 || sm->from.len == 0 || sm->to.len == 0)
+	if (n->from != 1 || n->to != 1 || sm->from.len == 0 || sm->to.len == 0)
 		return DP_SIP_ERR_FROM_TO;
-	if (n_clen > 1)
+	if (n->clen > 1)
 		return DP_SIP_ERR_CONTENT_LENGTH;
 	dp_sip_param(m, sm->from, "tag", &sm->from_tag);
 	dp_sip_param(m, sm->to, "tag", &sm->to_tag);
+	return DP_SIP_ERR_OK;
+}
 
-	/* 18.3: over UDP a Content-Length beyond the datagram is an error; bytes past it are
-	 * ignored; without one, the body is the rest of the datagram. */
+/*
+ * 18.3: over UDP a Content-Length beyond the datagram is an error; bytes past it are ignored;
+ * without one, the body is the rest of the datagram.
+ */
+static enum dp_sip_err body(const uint8_t *m, uint32_t len, uint32_t p, struct dp_sip_msg *sm,
+			    const struct seen *n)
+{
+	struct dp_span b;
+
 	sm->body_off = p;
 	sm->body_len = len - p;
 	if (sm->has_content_length) {
@@ -432,13 +570,32 @@ enum dp_sip_err dp_sip_scan(const uint8_t *m, uint32_t len, struct dp_sip_msg *s
 	}
 	/* RFC 2046 5.1.1: a multipart body must hold its boundary; one longer than the body is
 	 * the shape of the Sofia-SIP multipart over-read, never a real message. */
-	if (n_ctype > 0 && sm->content_type.len >= 10 &&
-	    strncasecmp((const char *)m + sm->content_type.off, "multipart/", 10) == 0) {
-		struct dp_span b;
-
-		if (!dp_sip_param(m, sm->content_type, "boundary", &b) || b.len == 0 ||
-		    b.len + 4 > sm->body_len)	/* "--" boundary "--" at least */
-			return DP_SIP_ERR_MULTIPART;
-	}
+	if (n->ctype == 0 || sm->content_type.len < 10 ||
+	    !ascii_ieq(m + sm->content_type.off, "multipart/", 10))
+		return DP_SIP_ERR_OK;
+	if (!dp_sip_param(m, sm->content_type, "boundary", &b) || b.len == 0 ||
+	    b.len + 4 > sm->body_len)	/* "--" boundary "--" at least */
+		return DP_SIP_ERR_MULTIPART;
 	return DP_SIP_ERR_OK;
+}
+
+enum dp_sip_err dp_sip_scan(const uint8_t *m, uint32_t len, struct dp_sip_msg *sm)
+{
+	struct lines l = { .m = m, .len = len, .block = UINT32_MAX };
+	struct seen n = { 0 };
+	uint32_t e, p;
+	enum dp_sip_err rc;
+
+	memset(sm, 0, offsetof(struct dp_sip_msg, via));
+	if (len == 0)
+		return DP_SIP_ERR_START_LINE;
+	e = line_end(&l, 0);
+	rc = start_line(m, e, sm);
+	if (rc == DP_SIP_ERR_OK)
+		rc = header_fields(&l, skip_eol(m, len, e), sm, &n, &p);
+	if (rc == DP_SIP_ERR_OK)
+		rc = required_fields(m, sm, &n);
+	if (rc == DP_SIP_ERR_OK)
+		rc = body(m, len, p, sm, &n);
+	return rc;
 }

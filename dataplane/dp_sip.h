@@ -67,13 +67,25 @@ struct dp_sip_msg {
 /* Scan msg[0..len). Returns DP_SIP_ERR_OK with *m filled, or the first defect found. */
 enum dp_sip_err dp_sip_scan(const uint8_t *msg, uint32_t len, struct dp_sip_msg *m);
 
-/* Case-sensitive comparison of a span with a literal (methods are case-sensitive, 7.1). */
-bool dp_span_eq(const uint8_t *msg, struct dp_span s, const char *lit);
+/* Case-sensitive comparison of a span with a literal (methods are case-sensitive, 7.1).
+ * Inline, so the literal's length and the comparison are folded at compile time. */
+static inline bool dp_span_eq(const uint8_t *msg, struct dp_span s, const char *lit)
+{
+	return s.len == __builtin_strlen(lit) && __builtin_memcmp(msg + s.off, lit, s.len) == 0;
+}
 
 /* Offset in v of the first c outside quoted strings and <...>, or v.len. */
 uint32_t dp_sip_find_unquoted(const uint8_t *msg, struct dp_span v, char c, uint32_t from);
 
-/* Find ;name[=value] (name case-insensitive) in v's parameters; *val gets the value. */
-bool dp_sip_param(const uint8_t *msg, struct dp_span v, const char *name, struct dp_span *val);
+/* Find ;name[=value] (name case-insensitive, n bytes) in v's parameters; *val gets the value. */
+bool dp_sip_param_n(const uint8_t *msg, struct dp_span v, const char *name, uint32_t n,
+		    struct dp_span *val);
+
+/* The same for a literal name (lowercase letters and '-'). */
+static inline bool dp_sip_param(const uint8_t *msg, struct dp_span v, const char *name,
+				struct dp_span *val)
+{
+	return dp_sip_param_n(msg, v, name, (uint32_t)__builtin_strlen(name), val);
+}
 
 #endif

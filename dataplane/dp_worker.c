@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The worker loop, one per worker lcore: rx burst -> parse -> classify -> act -> tx. No
- * syscalls, locks, allocation or logging in here; every packet ends in exactly one counter:
+ * The worker loop, one per worker lcore: rx burst -> sort (parse and every check that needs no
+ * table) -> one allowlist lookup per address family for the whole burst -> decide -> act -> tx.
+ * No syscalls, locks, allocation or logging in here; every packet ends in exactly one counter:
  * to_exception, to_wire, reject_sent or a drop reason.
  */
 #include <string.h>
@@ -17,7 +18,35 @@
 #include "dp_reply.h"
 #include "dp_sip_reply.h"
 
+#define PREFETCH_AHEAD 4	/* frames whose headers are fetched ahead of the one sorted */
+
+_Static_assert(DP_DROP_MAX <= UINT8_MAX, "drop reasons are kept in a byte per frame");
+
 enum verdict { V_DROP, V_EXCEPTION, V_WIRE, V_HELD };
+
+/* What the first pass makes of a frame. */
+enum kind {
+	K_DROP,		/* why[] says why */
+	K_EXCEPTION,	/* ARP, ICMP, ICMPv6 for the host: to the kernel as is */
+	K_SIP,		/* UDP or TCP to sip_port: the allowlist decides */
+	K_FRAGMENT,	/* an IP fragment: the allowlist applies to each of them */
+};
+
+/* One burst from the wire through the passes. */
+struct burst {
+	struct rte_mbuf *m[DP_BURST];
+	struct dp_pkt p[DP_BURST];
+	uint8_t kind[DP_BURST];
+	uint8_t why[DP_BURST];		/* enum dp_drop of K_DROP */
+	uint32_t slot[DP_BURST];	/* allowlist rule slot of K_SIP and K_FRAGMENT */
+	/* source addresses to look up, and the frame each came from */
+	unsigned int n4, n6;
+	uint8_t at4[DP_BURST], at6[DP_BURST];
+	uint32_t ip4[DP_BURST];
+	uint8_t ip6[DP_BURST][RTE_FIB6_IPV6_ADDR_SIZE];
+	uint64_t hop[DP_BURST];
+	uint32_t slot_of[DP_BURST];
+};
 
 struct burst_out {
 	struct rte_mbuf *exc[DP_BURST * 2];
@@ -28,9 +57,63 @@ struct burst_out {
 	unsigned int n_wire;
 };
 
+/* Dropped mbufs are counted and freed together at the end of the burst. */
+struct drops {
+	struct rte_mbuf *m[DP_BURST * 2];
+	uint8_t why[DP_BURST * 2];
+	unsigned int n;
+};
+
+/*
+ * The burst's time, read from the TSC once and only when a packet needs it (admission, 403
+ * tokens, reassembly): a burst that is only dropped never reads it.
+ */
+struct burst_clock {
+	uint64_t tsc, ns;
+	bool read;
+};
+
+static inline void clock_read(struct burst_clock *c)
+{
+	if (!c->read) {
+		c->tsc = rte_rdtsc();
+		c->ns = dp_clock_ns_at(c->tsc);
+		c->read = true;
+	}
+}
+
+static inline uint64_t clock_tsc(struct burst_clock *c)
+{
+	clock_read(c);
+	return c->tsc;
+}
+
+static inline uint64_t clock_ns(struct burst_clock *c)
+{
+	clock_read(c);
+	return c->ns;
+}
+
+/* Addresses compared as one load each, in network order. */
+static inline uint32_t ld32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static inline uint16_t ld16(const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, 2);
+	return v;
+}
+
 static inline bool is_our_v4(const uint8_t *a)
 {
-	return memcmp(a, dp.cfg.address, 4) == 0;
+	return ld32(a) == ld32(dp.cfg.address);
 }
 
 static inline bool is_our_v6(const uint8_t *a)
@@ -48,11 +131,159 @@ static inline bool icmp6_for_us(const uint8_t *a)
 	return a[0] == 0xff && a[1] == 0x02;
 }
 
-/* Per-worker share of [sbc] reject_rate: a token bucket in TSC time, full at start. */
-static bool reject_token(struct dp_worker *w)
+/* Unicast frames must be for us; broadcast and multicast are sorted out by L3. */
+static inline bool l2_for_us(const uint8_t *f, uint32_t len)
 {
-	uint64_t now = rte_rdtsc();
+	const uint8_t *mac = dp.wire_mac.addr_bytes;
 
+	if (len < RTE_ETHER_ADDR_LEN || (f[0] & 1))
+		return true;
+	return ld32(f) == ld32(mac) && ld16(f + 4) == ld16(mac + 4);
+}
+
+/*
+ * The IPv4 header checksum, when the NIC has not checked it, is verified only for what is
+ * passed on or answered: a flood from unlisted sources is dropped without it.
+ */
+static inline bool v4_csum_bad(const struct rte_mbuf *m, const struct dp_pkt *p)
+{
+	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t hlen;
+
+	if (p->l3 != DP_L3_IPV4 ||
+	    (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD)
+		return false;
+	hlen = (f[p->l3_off] & 0x0fu) * 4u;
+	return dp_csum_fold(dp_csum_partial(f + p->l3_off, hlen, 0)) != 0;
+}
+
+/* ---- pass 1: sort each frame by what needs no table */
+
+static inline enum kind drop_as(struct burst *b, unsigned int i, enum dp_drop why)
+{
+	b->why[i] = (uint8_t)why;
+	return K_DROP;
+}
+
+/* The allowlist decides: queue the source for the burst's lookup. */
+static inline enum kind look_up(struct burst *b, unsigned int i, enum kind k)
+{
+	const struct dp_pkt *p = &b->p[i];
+
+	if (p->l3 == DP_L3_IPV4) {
+		b->ip4[b->n4] = rte_be_to_cpu_32(ld32(p->src));
+		b->at4[b->n4++] = (uint8_t)i;
+	} else {
+		memcpy(b->ip6[b->n6], p->src, RTE_FIB6_IPV6_ADDR_SIZE);
+		b->at6[b->n6++] = (uint8_t)i;
+	}
+	return k;
+}
+
+/* UDP or TCP to the SBC: SIP on sip_port, nothing else. */
+static inline enum kind sort_transport(struct burst *b, unsigned int i)
+{
+	const struct dp_pkt *p = &b->p[i];
+
+	if (p->proto != DP_PROTO_UDP && p->proto != DP_PROTO_TCP)
+		return drop_as(b, i, DP_DROP_PROTOCOL);
+	if (p->dport != dp.cfg.sip_port)
+		return drop_as(b, i, DP_DROP_PORT_CLOSED);
+	return look_up(b, i, K_SIP);
+}
+
+static inline enum kind sort_ipv4(struct burst *b, unsigned int i)
+{
+	const struct dp_pkt *p = &b->p[i];
+
+	if (!is_our_v4(p->dst))
+		return drop_as(b, i, DP_DROP_NOT_FOR_US);
+	if (p->frag != DP_FRAG_NONE)
+		return look_up(b, i, K_FRAGMENT);
+	if (p->proto == DP_PROTO_ICMP)
+		return v4_csum_bad(b->m[i], p) ? drop_as(b, i, DP_DROP_IPV4_BAD_CHECKSUM) :
+						 K_EXCEPTION;
+	return sort_transport(b, i);
+}
+
+static inline enum kind sort_ipv6(struct burst *b, unsigned int i)
+{
+	const struct dp_pkt *p = &b->p[i];
+
+	if (p->proto == DP_PROTO_ICMPV6 && p->frag == DP_FRAG_NONE)
+		return icmp6_for_us(p->dst) ? K_EXCEPTION : drop_as(b, i, DP_DROP_NOT_FOR_US);
+	if (!is_our_v6(p->dst))
+		return drop_as(b, i, DP_DROP_NOT_FOR_US);
+	if (p->frag != DP_FRAG_NONE)
+		return look_up(b, i, K_FRAGMENT);
+	return sort_transport(b, i);
+}
+
+static inline enum kind sort_frame(struct burst *b, unsigned int i)
+{
+	const struct rte_mbuf *m = b->m[i];
+	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t len = rte_pktmbuf_data_len(m);
+	enum dp_drop why;
+
+	if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD)
+		return drop_as(b, i, DP_DROP_IPV4_BAD_CHECKSUM);
+	if (!l2_for_us(f, len))
+		return drop_as(b, i, DP_DROP_L2_OTHER_HOST);
+	why = dp_parse(f, len, false, &b->p[i]);
+	if (why != DP_DROP_NONE)
+		return drop_as(b, i, why);
+	switch (b->p[i].l3) {
+	case DP_L3_ARP:
+		return is_our_v4(b->p[i].dst) ? K_EXCEPTION : drop_as(b, i, DP_DROP_ARP_NOT_OURS);
+	case DP_L3_IPV4:
+		return sort_ipv4(b, i);
+	case DP_L3_IPV6:
+		return sort_ipv6(b, i);
+	default:
+		return drop_as(b, i, DP_DROP_ETHERTYPE);
+	}
+}
+
+static void sort_burst(struct burst *b, unsigned int n)
+{
+	unsigned int i;
+
+	b->n4 = 0;
+	b->n6 = 0;
+	for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(b->m[i], void *));
+	for (i = 0; i < n; i++) {
+		if (i + PREFETCH_AHEAD < n)
+			rte_prefetch0(rte_pktmbuf_mtod(b->m[i + PREFETCH_AHEAD], void *));
+		b->kind[i] = (uint8_t)sort_frame(b, i);
+	}
+}
+
+/* ---- pass 2: the allowlist, one bulk lookup per family */
+
+static void look_up_burst(const struct dp_acl_bank *acl, struct burst *b)
+{
+	unsigned int k;
+
+	if (b->n4 > 0) {
+		dp_acl_lookup4_bulk(acl, b->ip4, b->hop, b->slot_of, b->n4);
+		for (k = 0; k < b->n4; k++)
+			b->slot[b->at4[k]] = b->slot_of[k];
+	}
+	if (b->n6 > 0) {
+		dp_acl_lookup6_bulk(acl, b->ip6, b->hop, b->slot_of, b->n6);
+		for (k = 0; k < b->n6; k++)
+			b->slot[b->at6[k]] = b->slot_of[k];
+	}
+}
+
+/* ---- pass 3: decide what the allowlist left open */
+
+/* Per-worker share of [sbc] reject_rate: a token bucket in TSC time (the burst's), full at
+ * start. */
+static bool reject_token(struct dp_worker *w, uint64_t now)
+{
 	w->reject_tokens += (double)(now - w->reject_last_tsc) * w->reject_rate;
 	if (w->reject_tokens > w->reject_burst)
 		w->reject_tokens = w->reject_burst;
@@ -64,23 +295,17 @@ static bool reject_token(struct dp_worker *w)
 }
 
 /* An unlisted UDP SIP request in reject mode: a 403 in place, within reject_rate. */
-static enum dp_drop reject(struct dp_worker *w, struct rte_mbuf *m, const struct dp_pkt *p)
+static enum dp_drop reject(struct dp_worker *w, struct rte_mbuf *m, const struct dp_pkt *p,
+			   struct burst_clock *clk)
 {
 	if (p->frag != DP_FRAG_NONE || p->proto != DP_PROTO_UDP || !rte_pktmbuf_is_contiguous(m) ||
 	    !dp_sip_answerable(rte_pktmbuf_mtod(m, const uint8_t *) + p->payload_off,
 			       p->payload_len))
 		return DP_DROP_SIP_UNLISTED;
-	if (!reject_token(w))
+	if (!reject_token(w, clock_tsc(clk)))
 		return DP_DROP_REJECT_RATELIMITED;
 	return dp_reply_in_place(w, m, rte_pktmbuf_mtod(m, const uint8_t *), p, NULL, 403,
 				 "Forbidden", NULL, DP_DROP_SIP_UNLISTED);
-}
-
-static inline bool v4_csum_bad(const uint8_t *f, const struct dp_pkt *p)
-{
-	uint32_t hlen = (f[p->l3_off] & 0x0fu) * 4u;
-
-	return dp_csum_fold(dp_csum_partial(f + p->l3_off, hlen, 0)) != 0;
 }
 
 /* Allowlist lookup result (a rule slot) -> trunk id, counting the rule's hit. */
@@ -127,142 +352,132 @@ static enum verdict reassembled(struct dp_worker *w, struct rte_mbuf *m, uint64_
 	return admit(w, m, f, &p, t, now_ns, why);
 }
 
-/* Classify one frame from the wire. Sets *trunk for SIP passed on. *mp may be replaced (a
- * fragment completing a datagram) or taken (V_HELD: a fragment waiting for the others). */
-static enum verdict classify(struct dp_worker *w, const struct dp_acl_bank *acl,
-			     struct rte_mbuf **mp, uint64_t now_ns, enum dp_drop *why,
-			     uint32_t *trunk)
+/* Unlisted SIP: dropped, or in reject mode a 403 within reject_rate. */
+static enum verdict unlisted(struct dp_worker *w, struct rte_mbuf *m, const struct dp_pkt *p,
+			     struct burst_clock *clk, enum dp_drop *why)
 {
-	struct rte_mbuf *m = *mp;
-	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
-	uint32_t len = rte_pktmbuf_data_len(m);
-	bool verify = (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) != RTE_MBUF_F_RX_IP_CKSUM_GOOD;
-	struct dp_pkt p;
-	uint32_t t;
-
-	*trunk = DP_TRUNK_NONE;
-	if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD) {
+	if (dp.cfg.unlisted != SBC_UNLISTED_REJECT) {
+		*why = DP_DROP_SIP_UNLISTED;
+		return V_DROP;
+	}
+	if (v4_csum_bad(m, p)) {
 		*why = DP_DROP_IPV4_BAD_CHECKSUM;
 		return V_DROP;
 	}
-	/* unicast frames must be for us; broadcast and multicast are sorted out by L3 */
-	if (len >= RTE_ETHER_ADDR_LEN && !(f[0] & 1) &&
-	    !rte_is_same_ether_addr((const struct rte_ether_addr *)f, &dp.wire_mac)) {
-		*why = DP_DROP_L2_OTHER_HOST;
+	*why = reject(w, m, p, clk);
+	return *why == DP_DROP_NONE ? V_WIRE : V_DROP;
+}
+
+/* SIP to sip_port: listed UDP goes to admission, listed TCP to the kernel (its caps are the
+ * control plane's), unlisted is dropped or answered. */
+static enum verdict decide_sip(struct dp_worker *w, struct rte_mbuf *m, const struct dp_pkt *p,
+			       uint32_t slot, struct burst_clock *clk, enum dp_drop *why,
+			       uint32_t *trunk)
+{
+	uint32_t t = slot_trunk(w, slot);
+
+	if (t == DP_TRUNK_NONE)
+		return unlisted(w, m, p, clk, why);
+	if (v4_csum_bad(m, p)) {
+		*why = DP_DROP_IPV4_BAD_CHECKSUM;
 		return V_DROP;
 	}
-	/* The IPv4 header checksum (when the NIC has not checked it) is verified only for what
-	 * is passed on or answered: a flood from unlisted sources is dropped without it. */
-	*why = dp_parse(f, len, false, &p);
-	if (*why != DP_DROP_NONE)
-		return V_DROP;
-	verify = verify && p.l3 == DP_L3_IPV4;
-#define CSUM_OR_DROP() do { \
-		if (verify && v4_csum_bad(f, &p)) { \
-			*trunk = DP_TRUNK_NONE; \
-			*why = DP_DROP_IPV4_BAD_CHECKSUM; \
-			return V_DROP; \
-		} \
-	} while (0)
-
-	switch (p.l3) {
-	case DP_L3_ARP:
-		if (!is_our_v4(p.dst)) {
-			*why = DP_DROP_ARP_NOT_OURS;
-			return V_DROP;
-		}
+	*trunk = t;
+	if (p->proto != DP_PROTO_UDP)
 		return V_EXCEPTION;
-	case DP_L3_IPV4:
-		if (!is_our_v4(p.dst)) {
-			*why = DP_DROP_NOT_FOR_US;
-			return V_DROP;
-		}
-		if (p.frag != DP_FRAG_NONE) {
-			t = slot_trunk(w, dp_acl_lookup4(acl, p.src));
-			goto fragment;
-		}
-		if (p.proto == DP_PROTO_ICMP) {
-			CSUM_OR_DROP();
-			return V_EXCEPTION;
-		}
-		t = slot_trunk(w, dp_acl_lookup4(acl, p.src));
-		break;
-	case DP_L3_IPV6:
-		if (p.proto == DP_PROTO_ICMPV6 && p.frag == DP_FRAG_NONE)
-			goto icmp6;
-		if (!is_our_v6(p.dst)) {
-			*why = DP_DROP_NOT_FOR_US;
-			return V_DROP;
-		}
-		t = slot_trunk(w, dp_acl_lookup6(acl, p.src));
-		if (p.frag != DP_FRAG_NONE)
-			goto fragment;
-		break;
-	default:
-		*why = DP_DROP_ETHERTYPE;
-		return V_DROP;
-	}
+	return admit(w, m, rte_pktmbuf_mtod(m, const uint8_t *), p, t, clock_ns(clk), why);
+}
 
-	if (p.proto != DP_PROTO_UDP && p.proto != DP_PROTO_TCP) {
-		*why = DP_DROP_PROTOCOL;
-		return V_DROP;
-	}
-	if (p.dport != dp.cfg.sip_port) {
-		*why = DP_DROP_PORT_CLOSED;
-		return V_DROP;
-	}
-	if (t != DP_TRUNK_NONE) {
-		CSUM_OR_DROP();
-		*trunk = t;
-		if (p.proto != DP_PROTO_UDP)
-			return V_EXCEPTION;	/* TCP: caps are the control plane's */
-		return admit(w, m, f, &p, t, now_ns, why);
-	}
-	if (dp.cfg.unlisted == SBC_UNLISTED_REJECT) {
-		CSUM_OR_DROP();
-		*why = reject(w, m, &p);
-		if (*why == DP_DROP_NONE)
-			return V_WIRE;
-		return V_DROP;
-	}
-	*why = DP_DROP_SIP_UNLISTED;
-	return V_DROP;
+/* Every fragment carries the source address: the allowlist applies to each of them. Listed
+ * UDP ones are reassembled and the datagram decided as if it had come whole. *mp may be
+ * replaced (the datagram completed) or taken (V_HELD: waiting for the others). */
+static enum verdict decide_fragment(struct dp_worker *w, struct rte_mbuf **mp,
+				    const struct dp_pkt *p, uint32_t slot, struct burst_clock *clk,
+				    enum dp_drop *why, uint32_t *trunk)
+{
+	struct rte_mbuf *m = *mp;
+	uint32_t t = slot_trunk(w, slot);
 
-icmp6:
-	if (!icmp6_for_us(p.dst)) {
-		*why = DP_DROP_NOT_FOR_US;
-		return V_DROP;
-	}
-	return V_EXCEPTION;
-
-fragment:
-	/* Every fragment carries the source address: the allowlist applies to each of them. */
 	if (t == DP_TRUNK_NONE) {
 		*why = DP_DROP_FRAGMENT_UNLISTED;
 		return V_DROP;
 	}
-	CSUM_OR_DROP();
+	if (v4_csum_bad(m, p)) {
+		*why = DP_DROP_IPV4_BAD_CHECKSUM;
+		return V_DROP;
+	}
 	*trunk = t;
-	if (!dp_frag_can(f, &p))
+	if (!dp_frag_can(rte_pktmbuf_mtod(m, const uint8_t *), p))
 		return V_EXCEPTION;	/* TCP, or an IPv6 chain rte_ip_frag cannot take: as is */
-	m = dp_frag_feed(w, m, &p, rte_rdtsc());
+	m = dp_frag_feed(w, m, p, clock_tsc(clk));
 	if (m == NULL)
 		return V_HELD;
 	*mp = m;
-	return reassembled(w, m, now_ns, why, t);
-#undef CSUM_OR_DROP
+	return reassembled(w, m, clock_ns(clk), why, t);
 }
 
-/* Dropped mbufs are freed together at the end of the burst: one mempool call, not one each. */
-struct drops {
-	struct rte_mbuf *m[DP_BURST * 2];
-	unsigned int n;
-};
+/* ---- acting on the verdicts, sending, counting */
 
-static inline void drop(struct dp_worker *w, struct drops *d, struct rte_mbuf *m, enum dp_drop why)
+static inline void drop(struct drops *d, struct rte_mbuf *m, enum dp_drop why)
 {
-	dp_count(&w->stats.drops[why], 1);
-	d->m[d->n++] = m;
+	d->m[d->n] = m;
+	d->why[d->n++] = (uint8_t)why;
+}
+
+static inline void to_exception(struct burst_out *o, struct rte_mbuf *m, uint32_t trunk)
+{
+	o->exc_trunk[o->n_exc] = trunk == DP_TRUNK_NONE ? UINT16_MAX : (uint16_t)trunk;
+	o->exc[o->n_exc++] = m;
+}
+
+static void act(struct dp_worker *w, struct burst_out *o, struct drops *d, struct rte_mbuf *m,
+		enum verdict v, uint32_t trunk, enum dp_drop why)
+{
+	switch (v) {
+	case V_HELD:
+		break;
+	case V_EXCEPTION:
+		to_exception(o, m, trunk);
+		break;
+	case V_WIRE:
+		if (trunk != DP_TRUNK_NONE)	/* a 503 */
+			dp_count(&w->trunk_stats[trunk].rejected, 1);
+		o->wire_is_reject[o->n_wire] = true;
+		o->wire[o->n_wire++] = m;
+		break;
+	case V_DROP:
+		if (trunk != DP_TRUNK_NONE)
+			dp_count(&w->trunk_stats[trunk].rejected, 1);
+		drop(d, m, why);
+		break;
+	}
+}
+
+/* Pass 3 over the burst: what pass 1 settled goes straight to its place. */
+static void decide_burst(struct dp_worker *w, struct burst *b, unsigned int n,
+			 struct burst_clock *clk, struct burst_out *o, struct drops *d)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		enum dp_drop why = DP_DROP_NONE;
+		uint32_t trunk = DP_TRUNK_NONE;
+		enum verdict v;
+
+		switch (b->kind[i]) {
+		case K_DROP:
+			drop(d, b->m[i], (enum dp_drop)b->why[i]);
+			continue;
+		case K_EXCEPTION:
+			to_exception(o, b->m[i], DP_TRUNK_NONE);
+			continue;
+		case K_SIP:
+			v = decide_sip(w, b->m[i], &b->p[i], b->slot[i], clk, &why, &trunk);
+			break;
+		default:
+			v = decide_fragment(w, &b->m[i], &b->p[i], b->slot[i], clk, &why, &trunk);
+			break;
+		}
+		act(w, o, d, b->m[i], v, trunk, why);
+	}
 }
 
 static void flush(struct dp_worker *w, struct burst_out *o, struct drops *d)
@@ -281,7 +496,7 @@ static void flush(struct dp_worker *w, struct burst_out *o, struct drops *d)
 		for (; i < o->n_exc; i++) {
 			if (o->exc_trunk[i] != UINT16_MAX)
 				dp_count(&w->trunk_stats[o->exc_trunk[i]].rejected, 1);
-			drop(w, d, o->exc[i], DP_DROP_EXCEPTION_FULL);
+			drop(d, o->exc[i], DP_DROP_EXCEPTION_FULL);
 		}
 		o->n_exc = 0;
 	}
@@ -294,9 +509,27 @@ static void flush(struct dp_worker *w, struct burst_out *o, struct drops *d)
 		dp_count(&w->stats.reject_sent, rej);
 		dp_count(&w->stats.to_wire, sent - rej);
 		for (; i < o->n_wire; i++)
-			drop(w, d, o->wire[i], DP_DROP_WIRE_FULL);
+			drop(d, o->wire[i], DP_DROP_WIRE_FULL);
 		o->n_wire = 0;
 	}
+}
+
+/* Drops counted by runs of one reason (a flood is one run the whole burst long), then freed
+ * with one mempool call. */
+static void free_drops(struct dp_worker *w, struct drops *d)
+{
+	unsigned int i = 0, j;
+
+	if (d->n == 0)
+		return;
+	while (i < d->n) {
+		for (j = i + 1; j < d->n && d->why[j] == d->why[i]; j++)
+			;
+		dp_count(&w->stats.drops[d->why[i]], j - i);
+		i = j;
+	}
+	rte_pktmbuf_free_bulk(d->m, d->n);
+	d->n = 0;
 }
 
 /*
@@ -324,12 +557,32 @@ static void drain_exc_ring(struct ring_pending *rp)
 	rp->n -= sent;
 }
 
+/* The kernel's side (ARP replies, the control plane's SIP) goes out unchanged. */
+static void kernel_burst(struct dp_worker *w, uint16_t *rxq, struct burst_clock *clk,
+			 struct burst_out *o)
+{
+	struct rte_mbuf *pkts[DP_BURST];
+	uint16_t n = rte_eth_rx_burst(dp.exc_port, *rxq, pkts, DP_BURST);
+
+	if (++*rxq == dp.exc_queues)
+		*rxq = 0;
+	if (n == 0)
+		return;
+	dp_count(&w->stats.exc_rx, n);
+	for (uint16_t i = 0; i < n; i++) {
+		dp_admit_from_kernel(w, pkts[i], clock_ns(clk));
+		o->wire_is_reject[o->n_wire] = false;
+		o->wire[o->n_wire++] = pkts[i];
+	}
+}
+
 int dp_worker_main(void *arg)
 {
 	struct ring_pending ring_pending = { .n = 0 };
 	uint16_t exc_rxq = 0;
+	unsigned int turns = 0;
 	struct dp_worker *w = arg;
-	struct rte_mbuf *pkts[DP_BURST];
+	struct burst b;
 	struct burst_out out = { .n_exc = 0, .n_wire = 0 };
 	struct drops dropped = { .n = 0 };
 
@@ -339,63 +592,25 @@ int dp_worker_main(void *arg)
 
 	while (!__atomic_load_n(&dp.stop, __ATOMIC_RELAXED)) {
 		const struct dp_acl_bank *acl = dp_acl_reader(dp.acl);
-		uint64_t now_ns = dp_clock_ns();
-		uint16_t n = 0, i;
+		struct burst_clock clk = { .read = false };
+		uint16_t n = 0;
 
 		if (w->active)
-			n = rte_eth_rx_burst(dp.wire_port, w->wire_queue, pkts, DP_BURST);
+			n = rte_eth_rx_burst(dp.wire_port, w->wire_queue, b.m, DP_BURST);
 		if (n > 0) {
 			dp_count(&w->stats.rx, n);
-			for (i = 0; i < n && i < 4; i++)
-				rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
-			for (i = 0; i < n; i++) {
-				enum dp_drop why = DP_DROP_NONE;
-				uint32_t trunk;
-
-				if (i + 4 < n)
-					rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void *));
-				switch (classify(w, acl, &pkts[i], now_ns, &why, &trunk)) {
-				case V_HELD:
-					break;
-				case V_EXCEPTION:
-					out.exc_trunk[out.n_exc] =
-						trunk == DP_TRUNK_NONE ? UINT16_MAX : (uint16_t)trunk;
-					out.exc[out.n_exc++] = pkts[i];
-					break;
-				case V_WIRE:
-					if (trunk != DP_TRUNK_NONE)	/* a 503 */
-						dp_count(&w->trunk_stats[trunk].rejected, 1);
-					out.wire_is_reject[out.n_wire] = true;
-					out.wire[out.n_wire++] = pkts[i];
-					break;
-				case V_DROP:
-					if (trunk != DP_TRUNK_NONE)
-						dp_count(&w->trunk_stats[trunk].rejected, 1);
-					drop(w, &dropped, pkts[i], why);
-					break;
-				}
-			}
+			sort_burst(&b, n);
+			look_up_burst(acl, &b);
+			decide_burst(w, &b, n, &clk, &out, &dropped);
 		}
-		/* The kernel's side (ARP replies, the control plane's SIP) goes out unchanged. */
-		if (w->polls_exception) {
-			n = rte_eth_rx_burst(dp.exc_port, exc_rxq, pkts, DP_BURST);
-			if (++exc_rxq == dp.exc_queues)
-				exc_rxq = 0;
-			if (n > 0) {
-				dp_count(&w->stats.exc_rx, n);
-				for (i = 0; i < n; i++) {
-					dp_admit_from_kernel(w, pkts[i], now_ns);
-					out.wire_is_reject[out.n_wire] = false;
-					out.wire[out.n_wire++] = pkts[i];
-				}
-			}
-		}
+		if (w->polls_exception)
+			kernel_burst(w, &exc_rxq, &clk, &out);
 		flush(w, &out, &dropped);
-		dp_frag_housekeeping(w, rte_rdtsc());
-		if (dropped.n > 0) {
-			rte_pktmbuf_free_bulk(dropped.m, dropped.n);
-			dropped.n = 0;
-		}
+		/* reassembly timeouts: whenever the clock was read or nothing came, else (a flood
+		 * that is only dropped) every 64th burst */
+		if (clk.read || n == 0 || (++turns & 63) == 0)
+			dp_frag_housekeeping(w, clock_tsc(&clk));
+		free_drops(w, &dropped);
 		if (!dp.exc_direct && w->id == 0)
 			drain_exc_ring(&ring_pending);
 		rte_rcu_qsbr_quiescent(dp.qsv, w->id);

@@ -2,17 +2,22 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # Data-plane throughput benchmark (suite 'bench', never in the default test run): builds
-# build-bench (release) if needed, then runs tests/bench/bench_dataplane.py, which measures
-# sbc-dataplane on one worker lcore next to dpdk-testpmd --forward-mode=io on the same vdevs,
-# prints the table and writes it to build-bench/bench.txt (or --out FILE); then the policy-update
-# benchmark (tests/bench/bench_policy.sh: redis-server, both processes, 10,000 updates and a
-# 1,000,000-prefix replace; SBC_BENCH_SKIP_POLICY=1 skips it). About 4-5 minutes.
+# build-bench (release, -Dbench_cycles=true) if needed, then runs tests/bench/bench_dataplane.py,
+# which measures sbc-dataplane on one worker lcore next to dpdk-testpmd --forward-mode=rxonly
+# (the ceiling of cases that drop) and --forward-mode=io (of cases that send on) on the same
+# vdevs, then, where perf (Debian linux-perf) is installed, samples the worker of the unlisted
+# flood and the listed case with perf for the top symbols; prints the table and writes it to
+# build-bench/bench.txt (or --out FILE). Then the policy-update benchmark
+# (tests/bench/bench_policy.sh: redis-server, both processes, 10,000 updates and a
+# 1,000,000-prefix replace; SBC_BENCH_SKIP_POLICY=1 skips it). About 6-8 minutes.
+# One benchmark at a time on the machine: it waits for /tmp/sbc-bench.lock.
 #
 # usage: scripts/bench.sh [--huge] [--out FILE] [bench_dataplane.py options...]
 #   --huge    use 2 MB hugepages instead of --no-huge: reserves 1024 of them on a private
 #             hugetlbfs mount for the run and gives them back afterwards
 #   e.g. scripts/bench.sh --rounds 5 --cases unlisted_flood,listed
-# Needs root (DPDK EAL), python3-scapy (Debian's /usr/bin/python3) and dpdk-testpmd.
+# Needs root (DPDK EAL), python3-scapy (Debian's /usr/bin/python3) and dpdk-testpmd; perf
+# (linux-perf, scripts/deps.sh) for the breakdown, which is skipped with a message without it.
 set -euo pipefail
 cd "$(dirname "$0")/.." || exit 1
 exec </dev/null
@@ -26,7 +31,7 @@ while [ $# -gt 0 ]; do
 	--huge) huge=1 ;;
 	--out) out=$2; shift ;;
 	--out=*) out=${1#--out=} ;;
-	-h|--help) sed -n '3,13p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,17p' "$0"; exit 0 ;;
 	*) args+=("$1") ;;
 	esac
 	shift
@@ -38,15 +43,24 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 if [ ! -f "$dir/build.ninja" ]; then
-	meson setup "$dir" --buildtype=release
+	meson setup "$dir" --buildtype=release -Dbench_cycles=true
+else
+	meson configure "$dir" -Dbench_cycles=true >/dev/null
 fi
-ninja -C "$dir"
+ninja -C "$dir" -j2
 
-# One benchmark at a time on this machine: two would share the two cores.
-exec 9>"$dir/.bench.lock"
+# One benchmark at a time on this machine (any worktree): two would share the two cores.
+lock=/tmp/sbc-bench.lock
+exec 9>"$lock"
 if ! flock -n 9; then
-	echo "bench.sh: another benchmark holds $dir/.bench.lock" >&2
-	exit 1
+	echo "bench.sh: waiting for another benchmark to release $lock"
+	if ! flock -w 3600 9; then
+		echo "bench.sh: $lock still held after an hour" >&2
+		exit 1
+	fi
+fi
+if ! command -v perf >/dev/null; then
+	echo "bench.sh: perf not installed (Debian linux-perf, scripts/deps.sh): no perf breakdown"
 fi
 
 hp=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages

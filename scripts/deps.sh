@@ -14,6 +14,7 @@ pkgs=(
 	redis-server kamailio					# real peers for e2e
 	python3-scapy sip-tester sipsak tshark			# packet tests, SIP peers, captures
 	iproute2 ethtool iputils-ping				# namespaces, offloads, ping
+	linux-perf						# bench: where the worker's cycles go
 )
 
 missing=()

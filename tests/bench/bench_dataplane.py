@@ -4,19 +4,33 @@
 
 Each case replays a pcap of a few hundred distinct frames endlessly into the wire port
 (net_pcap, infinite_rx=1) of sbc-dataplane; the exception port is net_null (no rx, tx frees).
-In the same run, `dpdk-testpmd --forward-mode=io` forwards the very same pcap on the very same
-vdevs: the ceiling of what one core moves through these PMDs. Both programs get lcores 0,1 (main
-+ one forwarding lcore) and are measured the same way: `/ethdev/stats,0` ipackets on the DPDK
-telemetry socket, sampled after a warm-up and again some seconds later. sbc-dataplane's own
-counters (/sbc/stats, /sbc/drops) are sampled alongside to check that the case did what it says
-(e.g. all dropped as sip_unlisted).
+In the same run, `dpdk-testpmd` moves the very same pcap on the very same vdevs in two modes,
+the two ceilings a case is held to: `--forward-mode=rxonly` (receive and free: the ceiling of a
+case that drops) and `--forward-mode=io` (receive and transmit: the ceiling of a case that
+passes packets on or answers them). All programs get lcores 0,1 (main + one forwarding lcore)
+and are measured the same way: `/ethdev/stats,0` ipackets on the DPDK telemetry socket, sampled
+after a warm-up and again some seconds later; rounds alternate testpmd rxonly, testpmd io and
+the sbc cases of each pcap, and medians are kept. sbc-dataplane's own counters (/sbc/stats,
+/sbc/drops) are sampled alongside to check that the case did what it says.
 
-Cases (issue: per worker core, pre-built packets):
-  unlisted_flood   IPv4 INVITEs from unlisted sources, unlisted = drop          (target >= 0.8)
-  listed           IPv4 INVITEs from listed sources -> exception port
-  mixed_10k        IPv4/IPv6 INVITEs, half listed, 10,000 prefixes in the allowlists
-  mixed_1m         the same with 1,000,000 prefixes
-  reject_flood     the unlisted flood with unlisted = reject (403s rate-limited to reject_rate)
+Cases (issue 9: per worker core, pre-built packets):
+  unlisted_flood   IPv4 INVITEs from unlisted sources, unlisted = drop     rxonly (target >= 0.9)
+  listed_passed    IPv4 OPTIONS and in-dialog requests (no CPS token) from listed sources
+                   -> exception port                                      io (target >= 4 Mpps)
+  listed           IPv4 INVITEs from listed sources (each a running call's retransmission)
+                   -> exception port                                      io
+  mixed_10k        IPv4/IPv6 INVITEs, half listed, 10,000 prefixes         io
+  mixed_1m         the same with 1,000,000 prefixes                        io
+  reject_flood     the unlisted flood with unlisted = reject (403s at reject_rate, the rest
+                   dropped)                                                rxonly
+  over_cap_503     listed INVITEs over their trunk's CPS cap: 503 each     io
+  over_cap_drop    the same with over_limit = drop                         rxonly
+
+With perf (Debian linux-perf) available, the worker thread of chosen cases (and testpmd rxonly
+for reference) is sampled with `perf record -e cpu-clock` after the rounds, in runs of their
+own (the measured rounds run without it), and the top symbols are printed; for listed_passed
+the samples are also split into rx, parse/allowlist, scan, admission and tx, as cycles per
+packet (perf attribution by symbol).
 
 Runs alone on a 2-core machine (root, EAL); the python side pins itself to lcore 0. Prints the
 table and writes it to --out. Exit status: 0 measured, 1 a run failed or a check did not hold,
@@ -204,12 +218,47 @@ def invite(src, sport, n, rnd):
     return (hdr + sdp).encode()
 
 
-def frame(src, mac, n, rnd):
+# Requests that take no CPS token: OPTIONS (keepalives) and requests inside a dialog (To tag).
+PASSED_METHODS = ['OPTIONS', 'OPTIONS', 'ACK', 'BYE', 'INFO', 'UPDATE', 'INVITE', 'NOTIFY']
+
+
+def passed_request(src, sport, n, rnd):
+    v6 = ':' in src
+    host = f'[{src}]' if v6 else src
+    sbc = f'[{SBC6}]' if v6 else SBC4
+    method = PASSED_METHODS[n % len(PASSED_METHODS)]
+    user = f'+1555{rnd.randrange(10**7):07d}'
+    to = f'<sip:{user}@{sbc}>'
+    if method != 'OPTIONS':
+        to += f';tag={rnd.getrandbits(40):010x}'
+    body = ''
+    if method == 'INFO':
+        body = 'Signal=5\r\nDuration=160\r\n'
+    elif method == 'INVITE':       # a re-INVITE: hold
+        body = (f'v=0\r\no=- {rnd.randrange(10**9)} 2 IN IP4 {src}\r\ns=-\r\n'
+                f'c=IN IP4 {src}\r\nt=0 0\r\nm=audio {rnd.randrange(16384, 32768) & ~1} '
+                'RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=sendonly\r\n')
+    ctype = {'INFO': 'application/dtmf-relay', 'INVITE': 'application/sdp'}.get(method)
+    hdr = (f'{method} sip:{user}@{sbc}:{SIP_PORT} SIP/2.0\r\n'
+           f'Via: SIP/2.0/UDP {host}:{sport};branch=z9hG4bK{rnd.getrandbits(64):016x};rport\r\n'
+           'Max-Forwards: 70\r\n'
+           f'From: <sip:+1202{n:07d}@{host}>;tag={rnd.getrandbits(40):010x}\r\n'
+           f'To: {to}\r\n'
+           f'Call-ID: {rnd.getrandbits(96):024x}@{host}\r\n'
+           f'CSeq: {rnd.randrange(1, 1000)} {method}\r\n'
+           f'Contact: <sip:+1202{n:07d}@{host}:{sport}>\r\n'
+           'User-Agent: sbc-bench-uac/1.0\r\n'
+           + (f'Content-Type: {ctype}\r\n' if ctype else '')
+           + f'Content-Length: {len(body)}\r\n\r\n')
+    return (hdr + body).encode()
+
+
+def frame(src, mac, n, rnd, payload=invite):
     from scapy.all import Ether, IP, IPv6, UDP, Raw
     sport = rnd.randrange(1024, 65536)
     l3 = IPv6(src=src, dst=SBC6, hlim=64) if ':' in src else IP(src=src, dst=SBC4, ttl=64)
     return bytes(Ether(dst=mac, src=PEER_MAC) / l3 / UDP(sport=sport, dport=SIP_PORT) /
-                 Raw(invite(src, sport, n, rnd)))
+                 Raw(payload(src, sport, n, rnd)))
 
 
 def write_pcap(path, frames):
@@ -218,19 +267,23 @@ def write_pcap(path, frames):
 
 
 def make_pcap(path, kind, acl, n, mac, seed):
-    """kind: 'unlisted4', 'listed4' or 'mixed' (v4/v6 x listed/unlisted, a quarter each)."""
+    """kind: 'unlisted4', 'listed4', 'passed4' (OPTIONS and in-dialog requests from listed
+    sources) or 'mixed' (v4/v6 x listed/unlisted, a quarter each)."""
     rnd = random.Random(seed)
     frames = []
     for i in range(n):
+        payload = invite
         if kind == 'unlisted4':
             src = acl.unlisted4(rnd)
         elif kind == 'listed4':
             src = acl.listed4(rnd)
+        elif kind == 'passed4':
+            src, payload = acl.listed4(rnd), passed_request
         else:
             v6, listed = i & 1, (i >> 1) & 1
             pick = [[acl.unlisted4, acl.listed4], [acl.unlisted6, acl.listed6]][v6][listed]
             src = pick(rnd)
-        frames.append(frame(src, mac, i, rnd))
+        frames.append(frame(src, mac, i, rnd, payload))
     write_pcap(path, frames)
     sizes = [len(f) for f in frames]
     return min(sizes), max(sizes), sum(sizes) / len(sizes)
@@ -263,10 +316,15 @@ def worker_thread(pid):
 
 
 def thread_cpu(task):
-    """(cpu seconds, involuntary context switches) of a thread so far."""
-    with open(f'{task}/stat') as f:
-        fields = f.read().rsplit(')', 1)[1].split()
-    secs = (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+    """(cpu seconds, involuntary context switches) of a thread so far: schedstat's time on
+    the cpu (ns), else utime + stime (clock ticks)."""
+    try:
+        with open(f'{task}/schedstat') as f:
+            secs = int(f.read().split()[0]) / 1e9
+    except (OSError, ValueError, IndexError):
+        with open(f'{task}/stat') as f:
+            fields = f.read().rsplit(')', 1)[1].split()
+        secs = (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
     nvcs = 0
     with open(f'{task}/status') as f:
         for line in f:
@@ -276,6 +334,18 @@ def thread_cpu(task):
 
 
 def measure(prog, args, sbc):
+    """measure_once, again (up to twice more) when the forwarding thread got less than a
+    tenth of its cpu in the interval: too little time on the cpu to measure anything."""
+    for _ in range(2):
+        res = measure_once(prog, args, sbc)
+        if res['cpu_share'] is None or res['cpu_share'] >= 0.1:
+            return res
+        print(f'  ({prog.name}: forwarding thread on its cpu {100 * res["cpu_share"]:.0f} % '
+              'only; again)', flush=True)
+    return measure_once(prog, args, sbc)
+
+
+def measure_once(prog, args, sbc):
     """Start prog, wait until packets flow, warm up, sample. Returns a result dict."""
     res = {}
     prog.start()
@@ -317,7 +387,13 @@ def measure(prog, args, sbc):
             res['ports'] = tel.query('/sbc/ports')
         tel.close()
         a, b = samples[0], samples[-1]
-        res['mpps'] = (b['ipackets'] - a['ipackets']) / (b['t'] - a['t']) / 1e6
+        res['wall_mpps'] = (b['ipackets'] - a['ipackets']) / (b['t'] - a['t']) / 1e6
+        # Per worker core: packets per second of the forwarding thread's own time on its cpu.
+        # On a machine shared with other work the thread gets only part of lcore 1; the wall
+        # clock rate would measure that share, not the code.
+        res['mpps'] = res['wall_mpps']
+        if task and b['cpu'] > a['cpu']:
+            res['mpps'] = (b['ipackets'] - a['ipackets']) / (b['cpu'] - a['cpu']) / 1e6
         res['per_s'] = [(y['ipackets'] - x['ipackets']) / (y['t'] - x['t']) / 1e6
                         for x, y in zip(samples, samples[1:])]
         # share of the interval the forwarding thread was on its cpu (another busy process on
@@ -401,28 +477,172 @@ def check_refused(reason):
 
 CAPPED = {'cps': 1, 'burst': 1}
 
+
+class Case:
+    """ceiling: the testpmd mode a case is held to: 'rxonly' for a case whose packets are
+    dropped (received and freed, as rxonly does), 'io' for one whose packets are sent on."""
+
+    def __init__(self, name, pcap, acl, unlisted, check, ceiling, what, trunk=None):
+        self.name, self.pcap, self.acl, self.unlisted, self.check = name, pcap, acl, unlisted, check
+        self.ceiling, self.what, self.trunk = ceiling, what, trunk
+
+
 CASES = [
-    # name, pcap, list, unlisted, check, description[, trunk options]
-    ('unlisted_flood', 'unlisted4', '10k', 'drop', check_drop('sip_unlisted'),
-     'IPv4 INVITEs, unlisted sources, dropped (sip_unlisted)'),
-    ('listed', 'listed4', '10k', 'drop', check_exception(1.0),
-     'IPv4 INVITEs, listed sources, to the exception port'),
-    ('mixed_10k', 'mixed10k', '10k', 'drop', check_exception(0.5),
-     'IPv4+IPv6, half listed, 10,000 prefixes'),
-    ('mixed_1m', 'mixed1m', '1m', 'drop', check_exception(0.5),
-     'IPv4+IPv6, half listed, 1,000,000 prefixes'),
-    ('reject_flood', 'unlisted4', '10k', 'reject', check_reject,
-     'the unlisted flood, unlisted = reject (403 at 100/s)'),
-    ('over_cap_503', 'listed4', '10k', 'drop', check_refused(None),
-     'listed INVITEs over their trunk\'s cap (cps 1): 503 + Retry-After each',
-     dict(CAPPED, over_limit='reject')),
-    ('over_cap_drop', 'listed4', '10k', 'drop', check_refused('over_cps'),
-     'the same, over_limit = drop', dict(CAPPED, over_limit='drop')),
+    Case('unlisted_flood', 'unlisted4', '10k', 'drop', check_drop('sip_unlisted'), 'rxonly',
+         'IPv4 INVITEs, unlisted sources, dropped (sip_unlisted)'),
+    Case('listed_passed', 'passed4', '10k', 'drop', check_exception(1.0), 'io',
+         'IPv4 OPTIONS and in-dialog requests (no token), listed, to the exception port'),
+    Case('listed', 'listed4', '10k', 'drop', check_exception(1.0), 'io',
+         'IPv4 INVITEs, listed sources (running calls), to the exception port'),
+    Case('mixed_10k', 'mixed10k', '10k', 'drop', check_exception(0.5), 'io',
+         'IPv4+IPv6, half listed, 10,000 prefixes'),
+    Case('mixed_1m', 'mixed1m', '1m', 'drop', check_exception(0.5), 'io',
+         'IPv4+IPv6, half listed, 1,000,000 prefixes'),
+    Case('reject_flood', 'unlisted4', '10k', 'reject', check_reject, 'rxonly',
+         'the unlisted flood, unlisted = reject (403 at 100/s, the rest dropped)'),
+    Case('over_cap_503', 'listed4', '10k', 'drop', check_refused(None), 'io',
+         'listed INVITEs over their trunk\'s cap (cps 1): 503 + Retry-After each',
+         dict(CAPPED, over_limit='reject')),
+    Case('over_cap_drop', 'listed4', '10k', 'drop', check_refused('over_cps'), 'rxonly',
+         'the same, over_limit = drop', dict(CAPPED, over_limit='drop')),
 ]
+
+MODES = ('rxonly', 'io')
+PCAPS = [('unlisted4', '10k'), ('listed4', '10k'), ('mixed10k', '10k'), ('mixed1m', '1m'),
+         ('passed4', '10k')]
 
 
 def fmt_spread(vals):
     return f'{min(vals):.2f}-{max(vals):.2f}' if len(vals) > 1 else '-'
+
+
+def testpmd_cmd(args, prefix, pcap, mode):
+    return [args.testpmd, *eal_args(prefix, pcap, args), '--', f'--forward-mode={mode}',
+            '--nb-cores=1', '--no-mlockall', '--txd=1024', '--rxd=1024', '--burst=32',
+            '--total-num-mbufs=16384']
+
+
+# --------------------------------------------------------------------------------------------
+# perf: where the forwarding lcore's cycles go (cpu-clock samples of its thread alone).
+
+# Symbol groups for the cycles-per-packet split of a listed case (perf attribution by symbol:
+# static functions inlined into a caller count for the caller).
+SPLIT = [
+    ('rx', lambda dso, sym: 'net_pcap' in dso or sym.startswith('rte_pktmbuf_alloc')),
+    ('tx', lambda dso, sym: 'net_null' in dso or 'librte_mbuf' in dso),
+    ('scan', lambda dso, sym: sym.startswith(('dp_sip_', 'start_line', 'header_', 'scan_',
+                                              'sbc_parse_'))),
+    ('admission', lambda dso, sym: sym.startswith(('dp_admit', 'dp_call', 'dp_verdict',
+                                                   'rte_hash', 'track', 'end_call',
+                                                   'new_call', 'is_emergency'))
+     or 'librte_hash' in dso or 'librte_ring' in dso),
+    ('parse, allowlist, worker loop', lambda dso, sym: True),
+]
+
+
+def perf_report(perf, data):
+    """[(percent, dso, symbol)] of a perf.data, by symbol."""
+    out = subprocess.run([perf, 'report', '-i', data, '--stdio', '--no-children',
+                          '--sort', 'dso,sym', '--percent-limit', '0.05'],
+                         capture_output=True, text=True, timeout=300).stdout
+    rows = []
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) < 4 or not f[0].endswith('%') or line.lstrip().startswith('#'):
+            continue
+        try:
+            pct = float(f[0][:-1])
+        except ValueError:
+            continue
+        rows.append((pct, f[1], ' '.join(f[3:])))
+    return rows
+
+
+def profile(args, name, cmd, prefix, wd, sbc, shm=None):
+    """Run a program, sample its forwarding thread with perf while measuring its rate.
+    Returns (rows, mpps, tsc_hz) or raises RunError."""
+    prog = Program(name, cmd, prefix, wd, not sbc, shm=shm)
+    data = os.path.join(wd, f'{prefix}.perf.data')
+    prog.start()
+    try:
+        tel = prog.connect(time.monotonic() + args.start_timeout)
+        deadline = time.monotonic() + args.start_timeout
+        while True:
+            st = tel.query('/ethdev/stats,0')
+            if isinstance(st, dict) and st.get('ipackets', 0) > 0:
+                break
+            if prog.proc.poll() is not None or time.monotonic() > deadline:
+                raise RunError(f'{name}: no packets for perf:\n{prog.log_tail()}')
+            time.sleep(0.05)
+        time.sleep(args.warmup)
+        task = worker_thread(prog.proc.pid)
+        if task is None:
+            raise RunError(f'{name}: forwarding thread not found for perf')
+        tid = os.path.basename(task)
+        a, ca = tel.query('/ethdev/stats,0')['ipackets'], thread_cpu(task)[0]
+        subprocess.run([args.perf, 'record', '-q', '-e', 'cpu-clock', '-t', tid, '-o', data,
+                        '--', 'sleep', str(args.perf_seconds)],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+        b, cb = tel.query('/ethdev/stats,0')['ipackets'], thread_cpu(task)[0]
+        hz = tel.query('/sbc/stats').get('tsc_hz', 0) if sbc else 0
+        tel.close()
+    finally:
+        prog.stop()
+        prog.cleanup()
+    rows = perf_report(args.perf, data)
+    if not rows:
+        raise RunError(f'{name}: perf recorded nothing ({data})')
+    return rows, (b - a) / max(cb - ca, 1e-9) / 1e6, hz    # per second of its cpu time
+
+
+def perf_lines(title, rows, mpps, top):
+    lines = [f'{title} ({mpps:.2f} Mpps per core-second while sampled); top symbols, % of '
+             'the forwarding thread\'s cpu-clock samples:']
+    for pct, dso, sym in rows[:top]:
+        lines.append(f'  {pct:6.2f} %  {dso:28s} {sym}')
+    dsos = {}
+    for pct, dso, _ in rows:
+        dsos[dso] = dsos.get(dso, 0) + pct
+    lines.append('  by object: ' + ', '.join(f'{d} {p:.1f} %' for d, p in
+                                             sorted(dsos.items(), key=lambda x: -x[1])
+                                             if p >= 0.5))
+    return lines
+
+
+def split_lines(rows, mpps, hz):
+    total = {g: 0.0 for g, _ in SPLIT}
+    for pct, dso, sym in rows:
+        for g, match in SPLIT:
+            if match(dso, sym):
+                total[g] += pct
+                break
+    all_pct = sum(total.values()) or 1.0
+    cyc = hz / (mpps * 1e6) if mpps and hz else 0
+    return ['  cycles per packet by perf attribution (TSC cycles at '
+            f'{hz / 1e9:.2f} GHz / packet rate): ' +
+            ', '.join(f'{g} {total[g] / all_pct * cyc:.0f} ({total[g] / all_pct:.0%})'
+                      for g, _ in SPLIT) + f'; all {cyc:.0f}']
+
+
+def run_perf(args, cases, pcaps, confs, wd, tag):
+    lines = ['', f'perf (cpu-clock on the forwarding thread, {args.perf_seconds} s each, '
+             'runs of their own after the rounds):']
+    wanted = [c for c in cases if c.name in args.perf_cases.split(',')]
+    for c in wanted:
+        prefix = f'{tag}-perf-{c.name}'
+        cmd = [args.dataplane, *eal_args(prefix, pcaps[c.pcap], args), '--', '-c', confs[c.name]]
+        rows, mpps, hz = profile(args, 'sbc-dataplane', cmd, prefix, wd, True,
+                                 shm=f'/{tag}-{c.name}')
+        lines += [''] + perf_lines(f'sbc-dataplane {c.name}', rows, mpps, args.perf_top)
+        if c.ceiling == 'io':
+            lines += split_lines(rows, mpps, hz)
+    if wanted:
+        prefix = f'{tag}-perf-testpmd'
+        rows, mpps, _ = profile(args, 'dpdk-testpmd',
+                                testpmd_cmd(args, prefix, pcaps[wanted[0].pcap], 'rxonly'),
+                                prefix, wd, False)
+        lines += [''] + perf_lines(f'dpdk-testpmd rxonly on {wanted[0].pcap}', rows, mpps, 8)
+    return lines
 
 
 def main():
@@ -434,12 +654,20 @@ def main():
     ap.add_argument('--seconds', type=int, default=2, help='measured interval')
     ap.add_argument('--warmup', type=float, default=1.0)
     ap.add_argument('--packets', type=int, default=512, help='distinct frames per pcap')
-    ap.add_argument('--cases', default=','.join(c[0] for c in CASES))
+    ap.add_argument('--cases', default=','.join(c.name for c in CASES))
     ap.add_argument('--mem', type=int, default=2048, help='EAL -m (MB)')
     ap.add_argument('--huge-dir', help='hugetlbfs mount to use instead of --no-huge')
     ap.add_argument('--start-timeout', type=float, default=90)
     ap.add_argument('--keep', help='work directory to keep (pcaps, configs, logs)')
-    ap.add_argument('--target', type=float, default=0.8, help='unlisted_flood ratio target')
+    ap.add_argument('--target', type=float, default=0.9,
+                    help='unlisted_flood target, x testpmd rxonly')
+    ap.add_argument('--passed-target', type=float, default=4.0,
+                    help='listed_passed target, Mpps')
+    ap.add_argument('--perf', default=shutil.which('perf') or '',
+                    help='perf binary (Debian linux-perf); empty: no perf breakdown')
+    ap.add_argument('--perf-cases', default='unlisted_flood,listed_passed')
+    ap.add_argument('--perf-seconds', type=int, default=3)
+    ap.add_argument('--perf-top', type=int, default=15)
     args = ap.parse_args()
 
     if os.geteuid() != 0:
@@ -452,10 +680,10 @@ def main():
         print(f'bench_dataplane: {args.testpmd} missing (dpdk package); skipped')
         return SKIP
     wanted = args.cases.split(',')
-    cases = [c for c in CASES if c[0] in wanted]
+    cases = [c for c in CASES if c.name in wanted]
     if len(cases) != len(wanted):
         print(f'bench_dataplane: unknown case in {args.cases}; known: '
-              f'{", ".join(c[0] for c in CASES)}', file=sys.stderr)
+              f'{", ".join(c.name for c in CASES)}', file=sys.stderr)
         return 2
 
     # the sampler stays off the forwarding lcore
@@ -469,12 +697,11 @@ def main():
         mac = '02:70:63:61:70:00'     # net_pcap0's MAC; checked on /sbc/ports at each run
         lists = {'10k': Allowlist(10000), '1m': Allowlist(1000000)}
         peer_files = {}
-        for k in sorted({c[2] for c in cases}):
+        for k in sorted({c.acl for c in cases}):
             peer_files[k] = lists[k].write_files(wd, k)
         pcaps, sizes = {}, {}
-        for seed, (kind, lst) in enumerate([('unlisted4', '10k'), ('listed4', '10k'),
-                                            ('mixed10k', '10k'), ('mixed1m', '1m')]):
-            if any(c[1] == kind for c in cases):
+        for seed, (kind, lst) in enumerate(PCAPS):
+            if any(c.pcap == kind for c in cases):
                 path = os.path.join(wd, f'{kind}.pcap')
                 n = args.packets * 2 if kind.startswith('mixed') else args.packets
                 sizes[kind] = make_pcap(path, 'mixed' if kind.startswith('mixed') else kind,
@@ -482,16 +709,16 @@ def main():
                 pcaps[kind] = path
         confs = {}
         for c in cases:
-            conf = os.path.join(wd, f'{c[0]}.conf')
-            sbc_config(conf, f'/{tag}-{c[0]}', lists[c[2]], peer_files[c[2]], c[3],
-                       mbufs=16383, trunk_extra=c[6] if len(c) > 6 else None)
-            confs[c[0]] = conf
+            conf = os.path.join(wd, f'{c.name}.conf')
+            sbc_config(conf, f'/{tag}-{c.name}', lists[c.acl], peer_files[c.acl], c.unlisted,
+                       mbufs=16383, trunk_extra=c.trunk)
+            confs[c.name] = conf
         print(f'bench_dataplane: pcaps and allowlists ready in {time.monotonic() - t_start:.1f} s '
               f'({wd})', flush=True)
 
-        ref = {k: [] for k in pcaps}        # testpmd Mpps per round, per pcap
-        got = {c[0]: [] for c in cases}     # sbc Mpps per round
-        rat = {c[0]: [] for c in cases}     # sbc / testpmd of the same round
+        ref = {(k, m): [] for k in pcaps for m in MODES}   # testpmd Mpps per round
+        got = {c.name: [] for c in cases}                   # sbc Mpps per round
+        rat = {(c.name, m): [] for c in cases for m in MODES}  # sbc / testpmd, same round
         shares, preempted, load_s = [], 0, {}
         admit_cost = []                     # (cycles, admitted calls, tsc hz) per listed run
         notes = {}
@@ -500,7 +727,8 @@ def main():
         def show(res):
             sh = '' if res['cpu_share'] is None else \
                 f', lcore 1 thread on cpu {100 * res["cpu_share"]:.0f} %'
-            return f'per s: {", ".join(f"{x:.2f}" for x in res["per_s"])}{sh}'
+            return (f'wall clock {res["wall_mpps"]:.2f} Mpps, per s: '
+                    f'{", ".join(f"{x:.2f}" for x in res["per_s"])}{sh}')
 
         def account(res):
             nonlocal preempted
@@ -510,114 +738,62 @@ def main():
 
         for r in range(args.rounds):
             for kind in pcaps:
-                run += 1
-                prefix = f'{tag}-{run}'
-                cmd = [args.testpmd, *eal_args(prefix, pcaps[kind], args), '--',
-                       '--forward-mode=io', '--nb-cores=1', '--no-mlockall', '--txd=1024',
-                       '--rxd=1024', '--burst=32']
-                res = measure(Program('dpdk-testpmd', cmd, prefix, wd, True), args, False)
-                ref[kind].append(res['mpps'])
-                account(res)
-                print(f'  round {r + 1}: testpmd io  {kind:14s} {res["mpps"]:6.2f} Mpps '
-                      f'({show(res)})', flush=True)
+                for mode in MODES:
+                    run += 1
+                    prefix = f'{tag}-{run}'
+                    res = measure(Program('dpdk-testpmd', testpmd_cmd(args, prefix, pcaps[kind],
+                                                                      mode),
+                                          prefix, wd, True), args, False)
+                    ref[kind, mode].append(res['mpps'])
+                    account(res)
+                    print(f'  round {r + 1}: testpmd {mode:6s} {kind:14s} {res["mpps"]:6.2f} Mpps '
+                          f'({show(res)})', flush=True)
                 for c in cases:
-                    if c[1] != kind:
+                    if c.pcap != kind:
                         continue
                     run += 1
                     prefix = f'{tag}-{run}'
                     cmd = [args.dataplane, *eal_args(prefix, pcaps[kind], args), '--',
-                           '-c', confs[c[0]]]
+                           '-c', confs[c.name]]
                     prog = Program('sbc-dataplane', cmd, prefix, wd, False,
-                                   shm=f'/{tag}-{c[0]}')
+                                   shm=f'/{tag}-{c.name}')
                     res = measure(prog, args, True)
-                    load_s[c[0]] = res['ready_s']
+                    load_s[c.name] = res['ready_s']
                     wmac = res['ports']['wire']['mac'].lower()
                     if wmac != mac:
                         raise RunError(f'wire MAC is {wmac}, the pcaps were built for {mac}')
                     d, drops, rx = res['d_sbc'], res['d_drops'], res['d_sbc']['rx']
                     if abs(rx - res['d_ipackets']) > max(1000, rx // 100):
-                        notes[c[0]] = (f'/sbc/stats rx {rx} vs ethdev ipackets '
-                                       f'{res["d_ipackets"]} in the interval')
-                    err = c[4](d, drops, rx)
+                        notes[c.name] = (f'/sbc/stats rx {rx} vs ethdev ipackets '
+                                         f'{res["d_ipackets"]} in the interval')
+                    err = c.check(d, drops, rx)
                     if err:
-                        notes[c[0]] = err
+                        notes[c.name] = err
                         rc = 1
-                    got[c[0]].append(res['mpps'])
-                    rat[c[0]].append(res['mpps'] / ref[kind][-1])
-                    if c[0] == 'listed' and res['admit'][1]:
+                    got[c.name].append(res['mpps'])
+                    for mode in MODES:
+                        if ref[kind, mode][-1] > 0:
+                            rat[c.name, mode].append(res['mpps'] / ref[kind, mode][-1])
+                    if c.name == 'listed' and res['admit'][1]:
                         admit_cost.append(res['admit'])
                     account(res)
-                    print(f'  round {r + 1}: sbc         {c[0]:14s} {res["mpps"]:6.2f} Mpps '
-                          f'({show(res)}; ratio {rat[c[0]][-1]:.3f}; up in '
-                          f'{res["ready_s"]:.1f} s) {drops}', flush=True)
+                    print(f'  round {r + 1}: sbc            {c.name:14s} {res["mpps"]:6.2f} Mpps '
+                          f'({show(res)}; / rxonly {rat[c.name, "rxonly"][-1]:.3f}, / io '
+                          f'{rat[c.name, "io"][-1]:.3f}; up in {res["ready_s"]:.1f} s) {drops}'
+                          if rat[c.name, 'rxonly'] and rat[c.name, 'io'] else
+                          f'({show(res)}) {drops}',
+                          flush=True)
 
-        # the table
-        load = os.getloadavg()
-        lines = [f'sbc-dataplane vs dpdk-testpmd --forward-mode=io, 1 forwarding lcore '
-                 f'({os.uname().nodename}, {cpu_model()}, {os.cpu_count()} cpus), '
-                 f'{time.strftime("%Y-%m-%d %H:%M:%S")}',
-                 '',
-                 f'| {"case":14s} | sbc Mpps | testpmd io Mpps | ratio | ratio min-max | '
-                 f'sbc min-max | testpmd min-max | what |',
-                 f'|{"-" * 16}|---------:|----------------:|------:|---------------|'
-                 f'-------------|-----------------|------|']
-        ratios = {}
-        for c in cases:
-            s, t = statistics.median(got[c[0]]), statistics.median(ref[c[1]])
-            ratios[c[0]] = statistics.median(rat[c[0]])
-            lines.append(f'| {c[0]:14s} | {s:8.2f} | {t:15.2f} | {ratios[c[0]]:5.2f} | '
-                         f'{fmt_spread(rat[c[0]]):13s} | {fmt_spread(got[c[0]]):11s} | '
-                         f'{fmt_spread(ref[c[1]]):15s} | {c[5]} |')
-        lines.append('')
-        if admit_cost:
-            cyc = sum(a[0] for a in admit_cost) / sum(a[1] for a in admit_cost)
-            lines.append(f'Cycles per admitted INVITE (scan, caps, call table, event; measured '
-                         f'in the worker with rdtsc over {sum(a[1] for a in admit_cost)} new calls '
-                         f'of the listed runs): {cyc:.0f} cycles = '
-                         f'{cyc / admit_cost[0][2] * 1e9:.0f} ns at {admit_cost[0][2] / 1e9:.2f} GHz')
-            lines.append('')
-        psz = ', '.join(f'{k} {v[0]}-{v[1]} B (avg {v[2]:.0f})' for k, v in sizes.items())
-        lines += [
-            'How: each program runs alone with EAL -l 0,1 (main lcore 0, one forwarding lcore 1), '
-            + (f'hugepages ({args.huge_dir})' if args.huge_dir else '--no-huge')
-            + f' -m {args.mem}, --no-pci,',
-            '  --vdev net_pcap0,rx_pcap=CASE.pcap,infinite_rx=1 (wire, port 0) --vdev '
-            'net_null0,no-rx=1 (exception port / io peer).',
-            f'  Rate = delta of /ethdev/stats,0 ipackets on the DPDK telemetry socket over '
-            f'{args.seconds} s after a {args.warmup:g} s warm-up, same for both programs.',
-            f'  {args.rounds} rounds; each round runs testpmd, then sbc-dataplane, on the same '
-            'pcap; ratio = median over rounds of sbc / testpmd of the same round;',
-            '  Mpps columns: medians. testpmd: --forward-mode=io --nb-cores=1 --burst=32 '
-            '--rxd/--txd=1024.',
-            f'  pcaps: {args.packets} distinct frames (mixed: {2 * args.packets}), SIP INVITE '
-            f'over UDP; {psz}.',
-            f'  Allowlists over {N_TRUNKS} trunks via peers_file: 10k = '
-            f'{lists["10k"].n_v4()} IPv4 + {lists["10k"].n_v6()} IPv6, 1m = '
-            f'{lists["1m"].n_v4()} IPv4 ({lists["1m"].n4_24} /24 + {lists["1m"].n4_32} /32) + '
-            f'{lists["1m"].n_v6()} IPv6 ({lists["1m"].n6_48} /48 + {lists["1m"].n6_64} /64)'
-            + (f'; sbc-dataplane up in {load_s["mixed_1m"]:.1f} s with 1m.' if 'mixed_1m' in
-               load_s else '.'),
-        ]
-        if shares:
-            lines.append(f'  Forwarding thread on its cpu: min {100 * min(shares):.1f} % of the '
-                         f'measured intervals, {preempted} involuntary switches in all; '
-                         f'load average at the end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; '
-                         f'whole run {time.monotonic() - t_start:.0f} s.')
-            if min(shares) < 0.97:
-                lines.append('  WARNING: something else ran on lcore 1 during a measurement; '
-                             'figures are low and noisy.')
-        if 'unlisted_flood' in ratios:
-            ok = ratios['unlisted_flood'] >= args.target
-            lines.append(f'Target unlisted_flood >= {args.target:g} x testpmd io: '
-                         f'{"met" if ok else "MISSED"} ({ratios["unlisted_flood"]:.2f}).')
-        for k in ('over_cap_503', 'over_cap_drop'):
-            if k in got:
-                v = statistics.median(got[k])
-                lines.append(f'Target {k} >= 5 Mpps per worker core: '
-                             f'{"met" if v >= 5 else "MISSED"} ({v:.2f} Mpps; unlisted_flood '
-                             f'in the same run: {statistics.median(got.get("unlisted_flood", [0])):.2f}).')
-        for k, v in notes.items():
-            lines.append(f'NOTE {k}: {v}')
+        perf_text = []
+        if args.perf and os.access(args.perf, os.X_OK):
+            try:
+                perf_text = run_perf(args, cases, pcaps, confs, wd, tag)
+            except (RunError, OSError, subprocess.SubprocessError) as e:
+                perf_text = ['', f'perf breakdown failed: {e}']
+        else:
+            perf_text = ['', 'perf breakdown skipped: no perf (Debian package linux-perf)']
+        lines = report(args, cases, got, ref, rat, admit_cost, sizes, lists, load_s, shares,
+                       preempted, notes, t_start) + perf_text
         text = '\n'.join(lines) + '\n'
         print()
         print(text, end='')
@@ -632,6 +808,90 @@ def main():
         if not args.keep:
             shutil.rmtree(wd, ignore_errors=True)
     return rc
+
+
+def report(args, cases, got, ref, rat, admit_cost, sizes, lists, load_s, shares, preempted,
+           notes, t_start):
+    load = os.getloadavg()
+    med = statistics.median
+    lines = [f'sbc-dataplane vs dpdk-testpmd --forward-mode=rxonly and =io, 1 forwarding lcore '
+             f'({os.uname().nodename}, {cpu_model()}, {os.cpu_count()} cpus), '
+             f'{time.strftime("%Y-%m-%d %H:%M:%S")}',
+             '',
+             f'| {"case":14s} | ceiling | sbc Mpps | rxonly Mpps | io Mpps | sbc/rxonly | sbc/io '
+             f'| ratio to ceiling min-max | sbc min-max | what |',
+             f'|{"-" * 16}|---------|---------:|------------:|--------:|-----------:|-------:'
+             f'|--------------------------|-------------|------|']
+    ratios = {}
+    for c in cases:
+        for m in MODES:
+            ratios[c.name, m] = med(rat[c.name, m]) if rat[c.name, m] else 0.0
+        mark = {m: '*' if m == c.ceiling else ' ' for m in MODES}
+        lines.append(f'| {c.name:14s} | {c.ceiling:7s} | {med(got[c.name]):8.2f} | '
+                     f'{med(ref[c.pcap, "rxonly"]):11.2f} | {med(ref[c.pcap, "io"]):7.2f} | '
+                     f'{ratios[c.name, "rxonly"]:9.2f}{mark["rxonly"]} | '
+                     f'{ratios[c.name, "io"]:5.2f}{mark["io"]} | '
+                     f'{fmt_spread(rat[c.name, c.ceiling]):24s} | '
+                     f'{fmt_spread(got[c.name]):11s} | {c.what} |')
+    lines.append('(* the ceiling the case is held to: rxonly for cases that drop, io for cases '
+                 'that send on)')
+    lines.append('')
+    if admit_cost:
+        cyc = sum(a[0] for a in admit_cost) / sum(a[1] for a in admit_cost)
+        lines.append(f'Cycles per admitted INVITE (scan, caps, call table, event; rdtsc in the '
+                     f'worker of this -Dbench_cycles build over {sum(a[1] for a in admit_cost)} '
+                     f'new calls of the listed runs): {cyc:.0f} cycles = '
+                     f'{cyc / admit_cost[0][2] * 1e9:.0f} ns at {admit_cost[0][2] / 1e9:.2f} GHz')
+        lines.append('')
+    psz = ', '.join(f'{k} {v[0]}-{v[1]} B (avg {v[2]:.0f})' for k, v in sizes.items())
+    lines += [
+        'How: each program runs alone with EAL -l 0,1 (main lcore 0, one forwarding lcore 1), '
+        + (f'hugepages ({args.huge_dir})' if args.huge_dir else '--no-huge')
+        + f' -m {args.mem}, --no-pci,',
+        '  --vdev net_pcap0,rx_pcap=CASE.pcap,infinite_rx=1 (wire, port 0) --vdev '
+        'net_null0,no-rx=1 (exception port / io peer).',
+        f'  Rate = delta of /ethdev/stats,0 ipackets on the DPDK telemetry socket over '
+        f'{args.seconds} s after a {args.warmup:g} s warm-up, same for all programs, divided by',
+        '  the forwarding thread\'s time on its cpu in that interval (/proc/.../schedstat): '
+        'Mpps per worker core-second, not per wall-clock second (the machine is shared).',
+        f'  {args.rounds} rounds; each round runs, per pcap, testpmd rxonly, testpmd io, then '
+        'the sbc cases on that pcap; a ratio is the median over rounds of sbc / testpmd of the '
+        'same round;',
+        '  Mpps columns: medians. testpmd: --nb-cores=1 --burst=32 --rxd/--txd=1024 '
+        '--total-num-mbufs=16384 (sbc: mbufs = 16383).',
+        f'  pcaps: {args.packets} distinct frames (mixed: {2 * args.packets}), SIP over UDP; '
+        f'{psz}.',
+        f'  Allowlists over {N_TRUNKS} trunks via peers_file: 10k = '
+        f'{lists["10k"].n_v4()} IPv4 + {lists["10k"].n_v6()} IPv6, 1m = '
+        f'{lists["1m"].n_v4()} IPv4 ({lists["1m"].n4_24} /24 + {lists["1m"].n4_32} /32) + '
+        f'{lists["1m"].n_v6()} IPv6 ({lists["1m"].n6_48} /48 + {lists["1m"].n6_64} /64)'
+        + (f'; sbc-dataplane up in {load_s["mixed_1m"]:.1f} s with 1m.' if 'mixed_1m' in
+           load_s else '.'),
+    ]
+    if shares:
+        lines.append(f'  Forwarding thread on its cpu: min {100 * min(shares):.1f} % of the '
+                     f'measured intervals, {preempted} involuntary switches in all; '
+                     f'load average at the end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; '
+                     f'whole run {time.monotonic() - t_start:.0f} s.')
+        if min(shares) < 0.97:
+            lines.append('  WARNING: something else ran on lcore 1 during a measurement; '
+                         'figures are low and noisy.')
+    if ('unlisted_flood', 'rxonly') in ratios:
+        v = ratios['unlisted_flood', 'rxonly']
+        lines.append(f'Target unlisted_flood >= {args.target:g} x testpmd rxonly: '
+                     f'{"met" if v >= args.target else "MISSED"} ({v:.2f}).')
+    if 'listed_passed' in got:
+        v = med(got['listed_passed'])
+        lines.append(f'Target listed_passed >= {args.passed_target:g} Mpps per worker core: '
+                     f'{"met" if v >= args.passed_target else "MISSED"} ({v:.2f} Mpps).')
+    for k in ('over_cap_503', 'over_cap_drop'):
+        if k in got:
+            v = med(got[k])
+            lines.append(f'Target {k} >= 5 Mpps per worker core: '
+                         f'{"met" if v >= 5 else "MISSED"} ({v:.2f} Mpps).')
+    for k, v in notes.items():
+        lines.append(f'NOTE {k}: {v}')
+    return lines
 
 
 def cpu_model():
