@@ -214,6 +214,9 @@ wait_for "bad values counted on /sbc/channel" 10 \
 R srem $acl 10.0.0.0/33 hello 10.1.1.1/16 192.0.2.0/24 "$SBCNET_PB4/32" >/dev/null
 R hdel sbc:limits:$trunk max_calls >/dev/null
 R del sbc:acl:no-such-trunk >/dev/null
+# the state the kill must keep is the one after these removals: wait until the data plane has it
+bad_round_gone() { acl_lacks "$SBCNET_PB4/32" && acl_lacks 192.0.2.0/24; }
+in_force "SREM of the bad-value round's prefixes" bad_round_gone
 
 # --- control plane killed: the data plane keeps enforcing, and says so
 before=$(acl_list)
