@@ -3,8 +3,9 @@
 #
 # The default test run (also CI's, through .ci/run): installs what is missing, builds `build`,
 # runs the suites unit, packet, e2e and fuzz, then builds `build-asan` (ASan + UBSan) and runs
-# unit and packet there. Prints meson's summary for each run and ends with one line
-# `N passed, N failed, N skipped`; exits non-zero when anything failed. No stdin needed.
+# unit and packet there. Prints meson's summary for each run, every skipped test with the reason
+# it gave, and ends with one line `N passed, N failed` (`N passed, N failed, N skipped` when
+# anything skipped); exits non-zero when anything failed. No stdin needed.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 exec </dev/null
@@ -60,6 +61,20 @@ suites() {
 	failed=$((failed + fail + upass + tout))
 	skipped=$((skipped + skip))
 	recap+=("$dir ($*): Ok $ok, Expected Fail $xfail, Fail $fail, Unexpected Pass $upass, Skipped $skip, Timeout $tout")
+	# each skipped test with its reason (the SKIP line it printed), so a skip is never silent
+	if [ "$skip" -gt 0 ] && [ -f "$dir/meson-logs/testlog.json" ]; then
+		while IFS= read -r l; do
+			recap+=("  skipped: $l")
+		done < <(python3 - "$dir/meson-logs/testlog.json" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    t = json.loads(line)
+    if t.get('result') == 'SKIP':
+        why = [x for x in (t.get('stdout') or '').splitlines() if 'SKIP' in x]
+        print(f"{t['name']}: {why[0] if why else '(no reason printed)'}")
+PY
+		)
+	fi
 	if [ "$rc" -ne 0 ] && [ $((fail + upass + tout)) -eq 0 ]; then
 		failed=$((failed + 1))
 		recap+=("$dir ($*): meson test exited $rc with no failed test (counted as 1 failed)")

@@ -237,46 +237,16 @@ def make_pcap(path, kind, acl, n, mac, seed):
 
 
 # --------------------------------------------------------------------------------------------
-# DPDK telemetry (v2 socket): the same sampler for both programs.
+# The DPDK program runner (start, telemetry, stop, cleanup), shared with the packet harness:
+# tests/lib/sbc_dprun.py.
 
-def telemetry_path(prefix):
-    base = '/var/run/dpdk' if os.geteuid() == 0 else os.path.join(
-        os.environ.get('XDG_RUNTIME_DIR') or '/tmp', 'dpdk')
-    return os.path.join(base, prefix, 'dpdk_telemetry.v2')
-
-
-class Telemetry:
-    def __init__(self, path):
-        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self.s.settimeout(5)
-        self.s.connect(path)
-        info = json.loads(self.s.recv(4096).decode())
-        self.max = int(info.get('max_output_len', 16384))
-
-    def query(self, cmd):
-        self.s.send(cmd.encode())
-        d = json.loads(self.s.recv(self.max + 1024).decode())
-        return next(iter(d.values())) if isinstance(d, dict) and len(d) == 1 else d
-
-    def close(self):
-        self.s.close()
-
-
-# --------------------------------------------------------------------------------------------
-# One measured run of one program.
-
-class RunError(Exception):
-    pass
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
+from sbc_dprun import Program, RunError, eal  # noqa: E402
 
 
 def eal_args(prefix, pcap, args):
-    if args.huge_dir:
-        mem = ['--huge-dir', args.huge_dir, '--huge-unlink', '-m', str(args.mem)]
-    else:
-        mem = ['--no-huge', '-m', str(args.mem)]
-    return ['--no-pci', *mem, f'--file-prefix={prefix}', '-l', '0,1', '--log-level=lib.eal:4',
-            '--vdev', f'net_pcap0,rx_pcap={pcap},infinite_rx=1',
-            '--vdev', 'net_null0,no-rx=1']
+    return eal(prefix, [f'net_pcap0,rx_pcap={pcap},infinite_rx=1', 'net_null0,no-rx=1'],
+               mem=args.mem, huge_dir=args.huge_dir, log_level='lib.eal:4')
 
 
 def worker_thread(pid):
@@ -303,75 +273,6 @@ def thread_cpu(task):
             if line.startswith('nonvoluntary_ctxt_switches'):
                 nvcs = int(line.split()[1])
     return secs, nvcs
-
-
-def unpin():
-    os.sched_setaffinity(0, range(os.cpu_count() or 2))
-
-
-class Program:
-    """A DPDK program measured through its telemetry socket."""
-
-    def __init__(self, name, cmd, prefix, wd, stop_by_stdin, shm=None):
-        self.name, self.cmd, self.prefix, self.stop_by_stdin = name, cmd, prefix, stop_by_stdin
-        self.shm = shm      # POSIX shm the program leaves behind on purpose (sbc's channel)
-        self.log = os.path.join(wd, f'{prefix}.log')
-        self.proc = None
-
-    def start(self):
-        with open(self.log, 'wb') as log:
-            self.proc = subprocess.Popen(self.cmd, stdin=subprocess.PIPE, stdout=log,
-                                         stderr=subprocess.STDOUT, preexec_fn=unpin)
-
-    def log_tail(self, n=15):
-        try:
-            with open(self.log, errors='replace') as f:
-                return ''.join(f.readlines()[-n:])
-        except OSError:
-            return ''
-
-    def connect(self, deadline):
-        path = telemetry_path(self.prefix)
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RunError(f'{self.name} exited {self.proc.returncode} at start:\n'
-                               f'{self.log_tail()}')
-            if os.path.exists(path):
-                try:
-                    return Telemetry(path)
-                except OSError:
-                    pass
-            time.sleep(0.05)
-        raise RunError(f'{self.name}: no telemetry socket {path}:\n{self.log_tail()}')
-
-    def stop(self):
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        try:
-            if self.stop_by_stdin:
-                self.proc.stdin.close()      # testpmd: "Press enter to exit"
-            else:
-                self.proc.send_signal(signal.SIGTERM)
-            self.proc.wait(20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        finally:
-            if self.proc.stdin and not self.proc.stdin.closed:
-                self.proc.stdin.close()
-
-    def cleanup(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        rt = os.path.dirname(telemetry_path(self.prefix))
-        if os.path.basename(rt) == self.prefix:
-            shutil.rmtree(rt, ignore_errors=True)
-        if self.shm:
-            try:
-                os.unlink('/dev/shm/' + self.shm.lstrip('/'))
-            except OSError:
-                pass
 
 
 def measure(prog, args, sbc):

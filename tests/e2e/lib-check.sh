@@ -21,6 +21,43 @@ check() {	# DESC COMMAND...: the command's output is shown only when it fails
 check_eq() {	# DESC GOT WANT
 	if [ "$2" = "$3" ]; then pass "$1 ($2)"; else fail "$1: got '$2', want '$3'"; fi
 }
+# Synchronisation is by condition, never by a sleep long enough on a quiet machine: poll until
+# what a check needs has happened, with a deadline (wall clock) far beyond the usual time.
+# poll_until SECONDS COMMAND...: 0 once COMMAND succeeds, 1 when SECONDS pass first.
+poll_until() {
+	local end=$((${EPOCHREALTIME/./} + ${1%.*} * 1000000))
+	shift
+	while :; do
+		"$@" >/dev/null 2>&1 && return 0
+		[ "${EPOCHREALTIME/./}" -lt "$end" ] || return 1
+		sleep 0.05
+	done
+}
+# wait_for DESC SECONDS COMMAND...: pass once COMMAND succeeds, fail when SECONDS pass first
+wait_for() {
+	local d=$1 s=$2
+	shift 2
+	if poll_until "$s" "$@"; then pass "$d"; else fail "$d (not within $s s)"; return 1; fi
+}
+# prints WANT COMMAND...: COMMAND's output is WANT
+prints() {
+	local want=$1
+	shift
+	[ "$("$@" 2>/dev/null)" = "$want" ]
+}
+# wait_eq DESC SECONDS WANT COMMAND...: pass once COMMAND prints WANT; fail with what it
+# printed last when SECONDS pass first
+wait_eq() {
+	local d=$1 s=$2 want=$3 out=${SBCNET_DIR:-/tmp}/wait_eq.out
+	shift 3
+	if poll_until "$s" prints "$want" "$@"; then
+		pass "$d ($want)"
+	else
+		"$@" >"$out" 2>&1
+		fail "$d: got '$(cat "$out")' (still, after $s s), want '$want'"
+		return 1
+	fi
+}
 fatal() {
 	local l
 	echo "FAIL - $* (stopping here)"

@@ -1,0 +1,113 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""
+Packet cases. The allowlist: listed and unlisted sources over IPv4 and IPv6, UDP and TCP,
+longest-prefix match across trunks, a mixed burst.
+"""
+
+from harness import (BCAST, IP, LISTED4, LISTED6, Raw, SBC4, SIP_PORT, TCP, UNLISTED4, UNLISTED6,
+    case, request)
+
+
+@case('v4_udp_listed', 'IPv4 UDP SIP from a listed source: exception port, unchanged')
+def _(t):
+    f = t.udp(LISTED4, request(src=LISTED4))
+    t.rx(f)
+    t.out_exc(f)
+    t.expect(to_exception=1, trunks={'carrier-a': {'accepted': 1, 'rejected': 0}})
+
+
+@case('v4_udp_unlisted_drop', 'IPv4 UDP SIP from an unlisted source, unlisted = drop')
+def _(t):
+    t.rx(t.udp(UNLISTED4, request(src=UNLISTED4)))
+    t.expect(drops={'sip_unlisted': 1}, trunks={'carrier-a': {'accepted': 0}})
+
+
+@case('v6_udp_listed', 'IPv6 UDP SIP from a listed source: exception port, unchanged')
+def _(t):
+    f = t.udp(LISTED6, request(src=LISTED6))
+    t.rx(f)
+    t.out_exc(f)
+    t.expect(to_exception=1, trunks={'carrier-a': {'accepted': 1, 'rejected': 0}})
+
+
+@case('v6_udp_unlisted_drop', 'IPv6 UDP SIP from an unlisted source, unlisted = drop')
+def _(t):
+    t.rx(t.udp(UNLISTED6, request(src=UNLISTED6)))
+    t.expect(drops={'sip_unlisted': 1}, trunks={'carrier-a': {'accepted': 0}})
+
+
+@case('v4_broadcast_mac_listed', 'listed SIP sent to the broadcast MAC is still ours (L3 decides)')
+def _(t):
+    f = t.udp(LISTED4, request(src=LISTED4), mac=BCAST)
+    t.rx(f)
+    t.out_exc(f)
+    t.expect(to_exception=1)
+
+
+@case('lpm_longest_prefix_v4', 'nested prefixes in three trunks: the longest one counts')
+def _(t):
+    t.config(trunks={'a': ['198.51.100.0/24'], 'b': ['198.51.100.128/25'],
+                     'c': ['198.51.100.201/32']})
+    srcs = ['198.51.100.20', '198.51.100.127', '198.51.100.128', '198.51.100.200',
+            '198.51.100.200', '198.51.100.201']
+    for s in srcs:
+        f = t.udp(s, request(src=s))
+        t.rx(f)
+        t.out_exc(f)
+    t.expect(to_exception=6, trunks={'a': {'accepted': 2}, 'b': {'accepted': 3},
+                                     'c': {'accepted': 1}})
+
+
+@case('lpm_longest_prefix_v6', 'nested IPv6 prefixes in three trunks: the longest one counts')
+def _(t):
+    t.config(trunks={'a': ['2001:db8:100::/48'], 'b': ['2001:db8:100:1::/64'],
+                     'c': ['2001:db8:100:1::77/128']})
+    srcs = ['2001:db8:100::5', '2001:db8:100:2::1', '2001:db8:100:1::5', '2001:db8:100:1::78',
+            '2001:db8:100:1:ffff::1', '2001:db8:100:1::77']
+    for s in srcs:
+        f = t.udp(s, request(src=s))
+        t.rx(f)
+        t.out_exc(f)
+    t.expect(to_exception=6, trunks={'a': {'accepted': 2}, 'b': {'accepted': 3},
+                                     'c': {'accepted': 1}})
+
+
+@case('tcp_sip_listed', 'TCP SIP from a listed source (SYN, then an INVITE segment): exception')
+def _(t):
+    syn = bytes(t.eth() / IP(src=LISTED4, dst=SBC4) /
+                TCP(sport=40000, dport=SIP_PORT, flags='S', seq=1000, options=[('MSS', 1460)]))
+    data = bytes(t.eth() / IP(src=LISTED4, dst=SBC4) /
+                 TCP(sport=40000, dport=SIP_PORT, flags='PA', seq=1001, ack=1) /
+                 Raw(request(src=LISTED4, sport=40000,
+                             via=f'SIP/2.0/TCP {LISTED4}:40000;branch=z9hG4bK-tcp1')))
+    t.rx(syn, data)
+    t.out_exc(syn, data)
+    t.expect(to_exception=2, trunks={'carrier-a': {'accepted': 2}})
+
+
+@case('tcp_sip_unlisted', 'TCP SIP from an unlisted source: sip_unlisted')
+def _(t):
+    syn = bytes(t.eth() / IP(src=UNLISTED4, dst=SBC4) /
+                TCP(sport=40000, dport=SIP_PORT, flags='S', seq=1000))
+    data = bytes(t.eth() / IP(src=UNLISTED4, dst=SBC4) /
+                 TCP(sport=40000, dport=SIP_PORT, flags='PA', seq=1001, ack=1) /
+                 Raw(request(src=UNLISTED4, sport=40000)))
+    t.rx(syn, data)
+    t.expect(drops={'sip_unlisted': 2})
+
+
+@case('burst_mixed', '300 frames, listed and unlisted, IPv4 and IPv6, several rx bursts')
+def _(t):
+    listed, unl = 0, 0
+    for i in range(300):
+        v6, ok = i % 3 == 0, i % 2 == 0
+        src = (LISTED6 if ok else UNLISTED6) if v6 else (LISTED4 if ok else UNLISTED4)
+        f = t.udp(src, request('OPTIONS', src=src), sport=5062 + i)
+        t.rx(f)
+        if ok:
+            t.out_exc(f)
+            listed += 1
+        else:
+            unl += 1
+    t.expect(to_exception=listed, drops={'sip_unlisted': unl},
+             trunks={'carrier-a': {'accepted': listed, 'rejected': 0}})
