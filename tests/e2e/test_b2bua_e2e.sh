@@ -1,0 +1,351 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# e2e: calls through the B2BUA (issue 10) with real SIP stacks on both sides. The topology of
+# scripts/lib-netns.sh: the floor is sipp in pa-ID (pbx-floor, route carrier-a, carrier-b), the
+# carriers are sipp in pb-ID on two addresses (carrier-a 198.51.100.30, carrier-b .31); the data
+# plane in front, sbc-controlplane and a real redis-server in sbc-ID. Each phase starts the
+# carriers with its scenario (tests/e2e/sipp/b2b_*.xml, -aa answers the SBC's OPTIONS) and
+# checks sipp's counts, the CDRs in sbc:cdr and the trunks' state in sbc:state:<trunk>:
+#   basic        180/200/ACK/BYE; a capture on the carrier side holds no address, Call-ID or
+#                tag of the floor's leg in any SIP header, no User-Agent/Server of the others
+#   cancel       CANCEL while ringing: 200 + 487 to the floor, the carrier's INVITE cancelled
+#   callee_bye   the carrier ends the call
+#   reinvite     re-INVITE and INFO from the floor relayed within the dialog
+#   100rel       a reliable 183 PRACKed by the B2BUA, the call completes
+#   failover     carrier-a answers 503: every call completes on carrier-b, tried a then b
+#   max_calls    carrier-a max_calls_out 2: calls beyond go to carrier-b, never 3 at once on a
+#   health       carrier-a stops answering (SIGSTOP): down after the misses, calls straight to
+#                carrier-b with 0 failed; it answers again: up, calls go to it again
+#   flood        200 CPS for 20 s, 0 failed; both processes' RSS back within 10 % of the start
+# usage: test_b2bua_e2e.sh SBC_DATAPLANE SBC_CONTROLPLANE [SBCCTL]   exit 0 pass, 1 fail, 77 skip
+set -u
+
+dataplane=$(realpath -m -- "${1:?usage: $0 SBC_DATAPLANE SBC_CONTROLPLANE [SBCCTL]}")
+controlplane=$(realpath -m -- "${2:?usage: $0 SBC_DATAPLANE SBC_CONTROLPLANE [SBCCTL]}")
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=../../scripts/lib-netns.sh
+. "$here/../../scripts/lib-netns.sh"
+# shellcheck source-path=SCRIPTDIR source=lib-check.sh
+. "$here/lib-check.sh"
+
+if ! why=$(sbcnet_netns_ok); then
+	echo "SKIP: $why (the e2e suite needs root and ip netns)"
+	exit 77
+fi
+for tool in sipp ethtool ss redis-server redis-cli tshark; do
+	command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed (scripts/deps.sh)"; exit 77; }
+done
+[ -x "$dataplane" ] && [ -x "$controlplane" ] || { echo "FAIL: binaries missing"; exit 1; }
+PHASES=${B2B_PHASES:-basic cancel callee_bye reinvite 100rel failover max_calls health flood}
+
+CA=$SBCNET_V4.30 CB=$SBCNET_V4.31
+cp_pid='' car_pids=() cap_pid=''
+port=$((20000 + RANDOM % 20000))
+e2e_cleanup() {
+	local p
+	for p in "${car_pids[@]}" $cap_pid; do kill -CONT "$p" 2>/dev/null; kill -9 "$p" 2>/dev/null; done
+	[ -n "$cp_pid" ] && kill -9 "$cp_pid" 2>/dev/null
+	return 0
+}
+e2e_begin
+E2E_LOGS="controlplane:$SBCNET_DIR/controlplane.log"
+
+conf=$SBCNET_DIR/sbc.conf
+sbcnet_conf "$conf" drop
+cat >>"$conf" <<EOC
+role = floor
+route = carrier-a, carrier-b
+
+[trunk carrier-a]
+role = carrier
+uri = sip:$CA:5060
+peers = $CA/32
+max_calls_out = 2
+options_interval = 1
+options_misses = 2
+
+[trunk carrier-b]
+role = carrier
+uri = sip:$CB:5060
+peers = $CB/32
+options_interval = 1
+
+[redis]
+address = 127.0.0.1:$port
+cdr_maxlen = 100000
+EOC
+ip -n "$NS_PB" addr add "$CB/24" dev eth0 || fatal "second carrier address"
+sbcnet_start_dp "$dataplane" "$conf" || fatal "sbc-dataplane did not start"
+R() { ip netns exec "$NS_SBC" redis-cli -p "$port" "$@"; }
+ip netns exec "$NS_SBC" redis-server --port "$port" --bind 127.0.0.1 --save '' \
+	--appendonly no --daemonize yes --logfile "$SBCNET_DIR/redis.log" ||
+	fatal "redis-server did not start"
+ip netns exec "$NS_SBC" "$controlplane" -c "$conf" </dev/null >"$SBCNET_DIR/controlplane.log" 2>&1 &
+cp_pid=$!
+wait_eq "control plane up beside the data plane" 10 up sbcnet_get /sbc/channel cp_redis ||
+	fatal "control plane"
+sip_up() { ip netns exec "$NS_SBC" ss -Hlun "sport = :5060" | grep -qF "$SBCNET_SBC4"; }
+wait_for "the B2BUA listens on $SBCNET_SBC4:5060" 10 sip_up || fatal "no SIP socket"
+
+# carriers NAME... : start carrier-a and carrier-b with scenario files (b2b_uas.xml default)
+carriers() {
+	local a=${1:-b2b_uas.xml} b=${2:-b2b_uas.xml} ip n
+	stop_carriers
+	for n in a b; do
+		if [ $n = a ]; then ip=$CA; sf=$a; else ip=$CB; sf=$b; fi
+		(cd "$SBCNET_DIR" && exec ip netns exec "$NS_PB" sipp -sf "$SBCNET_SIPP_DIR/$sf" -i "$ip" \
+			-p 5060 -aa -nostdin -max_socket 1000 -trace_err -error_file "$SBCNET_DIR/car-$n.err" \
+			</dev/null >"$SBCNET_DIR/car-$n.out" 2>&1) &
+		car_pids+=($!)
+	done
+	car_up() { ip netns exec "$NS_PB" ss -Hlun "sport = :5060" | grep -c "$SBCNET_V4" | grep -qx 2; }
+	poll_until 10 car_up || fatal "carriers did not bind"
+}
+stop_carriers() {
+	local p
+	for p in "${car_pids[@]}"; do kill -CONT "$p" 2>/dev/null; kill -TERM "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	car_pids=()
+}
+# floor SCENARIO CALLS RATE HOLD_MS NAME: sipp caller in pa-ID; its counters in NAME.csv
+floor() {
+	local sf=$1 calls=$2 rate=$3 hold=$4 name=$5
+	(cd "$SBCNET_DIR" && ip netns exec "$NS_PA" sipp -sf "$SBCNET_SIPP_DIR/$sf" -i "$SBCNET_PA4" \
+		-p 5070 -r "$rate" -m "$calls" -d "$hold" -l 500 -timeout 120 -nostdin -max_socket 1000 \
+		-trace_stat -stf "$SBCNET_DIR/$name.csv" -fd 1 -trace_err \
+		-error_file "$SBCNET_DIR/$name.err" "$SBCNET_SBC4:5060" </dev/null \
+		>"$SBCNET_DIR/$name.out" 2>&1)
+}
+csv_field() {	# NAME FIELD: the last row's value of a sipp statistics column
+	"$SBCNET_PY" - "$SBCNET_DIR/$1.csv" "$2" <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1]), delimiter=';'))
+print(rows[-1][rows[0].index(sys.argv[2])])
+PY
+}
+floor_ok() {	# NAME CALLS: sipp counted them all successful, none failed
+	check_eq "$1: successful calls" "$(csv_field "$1" 'SuccessfulCall(C)')" "$2"
+	check_eq "$1: failed calls" "$(csv_field "$1" 'FailedCall(C)')" 0
+}
+# cdrs FROM: the records after stream id FROM as JSON lines (one object per record)
+cdrs() {
+	R --json xrange sbc:cdr "(${1:-0}" + 2>/dev/null | "$SBCNET_PY" -c '
+import json, sys
+for _id, f in json.load(sys.stdin):
+    print(json.dumps(dict(zip(f[::2], f[1::2]))))'
+}
+last_id() { R xrevrange sbc:cdr + - count 1 | head -1; }
+xlen() { R xlen sbc:cdr; }
+# cdr_check DESC FROM PYTHON-EXPRESSION: every record after FROM satisfies it (r is the record)
+cdr_check() {
+	local d=$1 from=$2 expr=$3 out
+	out=$(cdrs "$from" | "$SBCNET_PY" -c '
+import json, sys
+bad = [r for r in map(json.loads, sys.stdin) if not ('"$expr"')]
+print(len(bad), json.dumps(bad[:2]))')
+	if [ "${out%% *}" = 0 ]; then pass "$d"; else fail "$d: ${out#* }"; fi
+}
+state() { R hget "sbc:state:$1" "$2"; }
+
+
+carriers
+wait_eq "carrier-a up in sbc:state (OPTIONS answered)" 10 up state carrier-a health
+wait_eq "carrier-b up in sbc:state" 10 up state carrier-b health
+
+phase_basic() {
+	local from n=10 cap=$SBCNET_DIR/carrier.pcap flo=$SBCNET_DIR/floor.pcap fpid
+	from=$(last_id)
+	ip netns exec "$NS_PB" tshark -i eth0 -w "$cap" -f "udp port 5060 and (host $CA or host $CB)" \
+		>"$SBCNET_DIR/tshark.out" 2>&1 &
+	cap_pid=$!
+	ip netns exec "$NS_PA" tshark -i eth0 -w "$flo" -f "udp port 5060 and host $SBCNET_PA4" \
+		>"$SBCNET_DIR/tshark-floor.out" 2>&1 &
+	fpid=$!
+	poll_until 10 grep -q Capturing "$SBCNET_DIR/tshark.out" || fatal "tshark did not start"
+	poll_until 10 grep -q Capturing "$SBCNET_DIR/tshark-floor.out" || fatal "tshark did not start"
+	floor b2b_uac.xml $n 5 500 basic
+	floor_ok basic $n
+	wait_eq "basic: $n records in sbc:cdr" 10 $((base + n)) xlen
+	kill -INT $cap_pid $fpid; wait $cap_pid $fpid 2>/dev/null
+	cap_pid=''
+	cdr_check "basic: records: 200, pbx-floor -> a carrier, answered, ended by the caller" "$from" \
+		'r["code"] == "200" and r["trunk_in"] == "pbx-floor" and r["trunk_out"] in ("carrier-a", "carrier-b") and r["tried"] == r["trunk_out"] and r["answer"] and r["ended_by"] == "caller"'
+	cdr_check "basic: records: 400 ms <= duration_ms < 5 s (held 500 ms), both Call-IDs, from/to users" "$from" \
+		'400 <= int(r["duration_ms"]) < 5000 and r["call_id_in"] and r["call_id_out"] and r["call_id_in"] != r["call_id_out"] and r["from"].startswith("dialer") and r["to"] == "service" and r["start"] <= r["answer"] <= r["end"] and r["end"].endswith("Z")'
+	# topology hiding: what the carriers saw against what the floor sent
+	local fields='-e sip.Call-ID -e sip.from.tag -e sip.to.tag -e sip.Via -e sip.Contact -e sip.Record-Route -e sip.Route -e sip.User-Agent -e sip.Server -e sip.From -e sip.To'
+	# shellcheck disable=SC2086
+	tshark -r "$flo" -Y sip -T fields $fields >"$SBCNET_DIR/floor.sip" 2>/dev/null
+	# shellcheck disable=SC2086
+	tshark -r "$cap" -Y sip -T fields $fields >"$SBCNET_DIR/carrier.sip" 2>/dev/null
+	"$SBCNET_PY" - "$SBCNET_DIR/floor.sip" "$SBCNET_DIR/carrier.sip" "$SBCNET_PA4" <<'PY' >"$SBCNET_DIR/hide.out"
+import sys
+floor = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
+car = open(sys.argv[2]).read()
+secrets = {sys.argv[3]}
+for f in floor:
+    secrets.update(x for x in f[:2] if x)     # the floor's Call-IDs and From tags
+secrets.discard("")
+leaks = sorted(s for s in secrets if s in car)
+print(len(floor), len(car.splitlines()), len(leaks), " ".join(leaks[:3]))
+PY
+	read -r nf nc nl leaks <"$SBCNET_DIR/hide.out"
+	if [ "$nf" -gt 0 ] && [ "$nc" -gt 0 ]; then
+		pass "basic: captured $nf SIP messages on the floor side, $nc on the carrier side"
+	else
+		fail "basic: captures hold $nf / $nc SIP messages"
+	fi
+	check_eq "basic: no floor address, Call-ID or tag in the carriers' SIP headers" "$nl${leaks:+ $leaks}" 0
+	check_eq "basic: the carriers never saw the floor's User-Agent" "$(grep -c FloorDialer "$SBCNET_DIR/carrier.sip")" 0
+	check_eq "basic: the floor never saw the carriers' Server or Contact" \
+		"$(grep -c -e CarrierSwitch -e "$CA" -e "$CB" "$SBCNET_DIR/floor.sip")" 0
+}
+
+phase_cancel() {
+	local from n=5
+	from=$(last_id)
+	carriers b2b_uas_cancel.xml b2b_uas_cancel.xml
+	floor b2b_uac_cancel.xml $n 5 0 cancel
+	floor_ok cancel $n
+	wait_eq "cancel: $n records" 10 $((base + n)) xlen
+	cdr_check "cancel: records: 487, not answered, duration 0, ended by the caller" "$from" \
+		'r["code"] == "487" and r["answer"] == "" and r["duration_ms"] == "0" and r["ended_by"] == "caller"'
+	check_eq "cancel: every carrier INVITE was cancelled (sipp carriers: no failed call)" \
+		"$(cat "$SBCNET_DIR"/car-*.err 2>/dev/null | grep -c 'Aborting call')" 0
+}
+
+phase_callee_bye() {
+	local from n=5
+	from=$(last_id)
+	carriers b2b_uas_bye.xml b2b_uas_bye.xml
+	floor b2b_uac_wait_bye.xml $n 5 0 callee_bye
+	floor_ok callee_bye $n
+	wait_eq "callee_bye: $n records" 10 $((base + n)) xlen
+	cdr_check "callee_bye: records: 200, answered, ended by the callee" "$from" \
+		'r["code"] == "200" and r["answer"] and r["ended_by"] == "callee"'
+}
+
+phase_reinvite() {
+	local from n=3
+	from=$(last_id)
+	carriers b2b_uas_reinvite.xml b2b_uas_reinvite.xml
+	floor b2b_uac_reinvite.xml $n 3 0 reinvite
+	floor_ok reinvite $n
+	wait_eq "reinvite: $n records" 10 $((base + n)) xlen
+	cdr_check "reinvite: records: 200, ended by the caller" "$from" \
+		'r["code"] == "200" and r["ended_by"] == "caller"'
+}
+
+phase_100rel() {
+	local from n=3
+	from=$(last_id)
+	carriers b2b_uas_100rel.xml b2b_uas_100rel.xml
+	floor b2b_uac.xml $n 3 200 100rel
+	floor_ok 100rel $n
+	wait_eq "100rel: $n records" 10 $((base + n)) xlen
+	cdr_check "100rel: records: 200" "$from" 'r["code"] == "200"'
+}
+
+phase_failover() {
+	local from n=10
+	from=$(last_id)
+	carriers b2b_uas_503.xml b2b_uas.xml
+	floor b2b_uac.xml $n 5 200 failover
+	floor_ok failover $n
+	wait_eq "failover: $n records" 10 $((base + n)) xlen
+	cdr_check "failover: every call tried carrier-a (503) then completed on carrier-b" "$from" \
+		'r["code"] == "200" and r["tried"] == "carrier-a,carrier-b" and r["trunk_out"] == "carrier-b"'
+	check_eq "failover: carrier-a's last_code in sbc:state" "$(state carrier-a last_code)" 503
+}
+
+phase_max_calls() {
+	local from n=12
+	from=$(last_id)
+	carriers
+	floor b2b_uac.xml $n 10 2000 max_calls
+	floor_ok max_calls $n
+	wait_eq "max_calls: $n records" 10 $((base + n)) xlen
+	cdrs "$from" | "$SBCNET_PY" -c '
+import json, sys
+recs = list(map(json.loads, sys.stdin))
+ev = []
+for r in recs:
+    if r["trunk_out"] == "carrier-a":
+        ev += [(r["start"], 1), (r["end"], -1)]
+ev.sort(key=lambda e: (e[0], e[1]))
+cur = peak = 0
+for _, d in ev:
+    cur += d
+    peak = max(peak, cur)
+print(peak, sum(r["trunk_out"] == "carrier-a" for r in recs), sum(r["trunk_out"] == "carrier-b" for r in recs))' >"$SBCNET_DIR/peak.out"
+	read -r peak na nb <"$SBCNET_DIR/peak.out"
+	if [ "$peak" -le 2 ] && [ "$na" -ge 2 ] && [ "$nb" -ge 1 ]; then
+		pass "max_calls: carrier-a held at most $peak calls at once (max_calls_out 2): $na calls on a, $nb overflowed to b"
+	else
+		fail "max_calls: peak $peak on carrier-a, $na on a, $nb on b"
+	fi
+	cdr_check "max_calls: a full trunk is skipped, not tried" "$from" 'r["tried"] == r["trunk_out"]'
+	wait_eq "max_calls: calls_out of carrier-a back to 0" 10 0 state carrier-a calls_out
+}
+
+phase_health() {
+	local from n=6
+	carriers
+	kill -STOP "${car_pids[0]}"
+	wait_eq "health: carrier-a down after 2 missed OPTIONS" 15 down state carrier-a health
+	check_eq "health: options_misses" "$(state carrier-a options_misses)" 2
+	from=$(last_id)
+	floor b2b_uac.xml $n 5 200 health_down
+	floor_ok health_down $n
+	wait_eq "health: $n records" 10 $((base + n)) xlen
+	cdr_check "health: carrier-a down: calls straight to carrier-b, a not tried" "$from" \
+		'r["code"] == "200" and r["tried"] == "carrier-b"'
+	kill -CONT "${car_pids[0]}"
+	wait_eq "health: carrier-a up again at its first answer" 15 up state carrier-a health
+	base=$(xlen)
+	from=$(last_id)
+	floor b2b_uac.xml 1 1 200 health_up
+	floor_ok health_up 1
+	wait_eq "health: 1 record" 10 $((base + 1)) xlen
+	cdr_check "health: carrier-a used again" "$from" 'r["tried"] == "carrier-a"'
+}
+
+rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
+phase_flood() {
+	local from rate=200 secs=20 n cp0 dp0
+	n=$((rate * secs))
+	carriers
+	cp0=$(rss_kb "$cp_pid") dp0=$(rss_kb "$SBCNET_DP_PID")
+	from=$(last_id)
+	floor b2b_uac.xml $n $rate 0 flood
+	floor_ok flood $n
+	wait_eq "flood: $n records" 30 $((base + n)) xlen
+	echo "# flood: RSS at start control plane ${cp0} kB, data plane ${dp0} kB; after the calls $(rss_kb "$cp_pid") / $(rss_kb "$SBCNET_DP_PID") kB"
+	rss_back() {
+		local cp dp
+		cp=$(rss_kb "$cp_pid") dp=$(rss_kb "$SBCNET_DP_PID")
+		[ $((cp * 10)) -le $((cp0 * 11)) ] && [ $((cp * 10)) -ge $((cp0 * 9)) ] &&
+			[ $((dp * 10)) -le $((dp0 * 11)) ] && [ $((dp * 10)) -ge $((dp0 * 9)) ]
+	}
+	wait_for "flood: both processes' RSS within 10 % of the start within a minute" 70 rss_back
+	echo "# flood: RSS now control plane $(rss_kb "$cp_pid") kB, data plane $(rss_kb "$SBCNET_DP_PID") kB"
+}
+
+for ph in $PHASES; do
+	echo "# phase $ph"
+	base=$(xlen)
+	"phase_$ph"
+done
+
+stop_carriers
+check_eq "sbc:cdr: one record per call of every phase" "$(xlen)" "$(cat "$SBCNET_DIR"/*.csv 2>/dev/null | awk -F';' 'FNR == 1 { for (i = 1; i <= NF; i++) if ($i == "TotalCallCreated") c = i; next } { last[FILENAME] = $c } END { s = 0; for (f in last) s += last[f]; print s }')"
+kill "$cp_pid" 2>/dev/null
+wait "$cp_pid" 2>/dev/null
+check_eq "sbc-controlplane exits 0" $? 0
+cp_pid=''
+check_eq "no error in the control plane's log" "$(grep -c ': error:' "$SBCNET_DIR/controlplane.log")" 0
+R shutdown nosave >/dev/null 2>&1
+sbcnet_stop_dp
+check_eq "sbc-dataplane exits 0" $? 0
+
+e2e_end
