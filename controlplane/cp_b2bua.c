@@ -208,6 +208,27 @@ static void early_dialog(struct call *c, sip_t const *sip)
 	nta_leg_client_reroute(c->leg[OUT], sip->sip_record_route, sip->sip_contact, 1);
 }
 
+static int on_invite_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
+			      sip_t const *sip);
+
+/* A PRACK belongs to the early dialog of that To tag: the INVITE becomes that dialog's
+ * (nta_outgoing_tagged) before it is PRACKed (RFC 3262 4). */
+static void prack(struct call *c, nta_outgoing_t *orq, sip_t const *sip)
+{
+	if (orq == c->orq && !nta_outgoing_rseq(orq)) {
+		nta_outgoing_t *tagged = nta_outgoing_tagged(orq, on_invite_response,
+							     (nta_outgoing_magic_t *)c,
+							     sip->sip_to->a_tag, sip->sip_rseq);
+
+		if (tagged != NULL && tagged != orq) {
+			nta_outgoing_destroy(c->orq);
+			c->orq = orq = tagged;
+		}
+	}
+	nta_outgoing_destroy(nta_outgoing_prack(c->leg[OUT], orq, NULL, NULL, NULL, sip,
+						TAG_END()));
+}
+
 static void callee_provisional(struct call *c, nta_outgoing_t *orq, sip_t const *sip,
 			       int status)
 {
@@ -216,9 +237,8 @@ static void callee_provisional(struct call *c, nta_outgoing_t *orq, sip_t const 
 	early_dialog(c, sip);
 	/* RFC 3262 hop by hop: PRACK the callee ourselves, relay the response unreliably */
 	if (sip->sip_rseq != NULL && sip->sip_require != NULL &&
-	    sip_has_feature(sip->sip_require, "100rel"))
-		nta_outgoing_destroy(nta_outgoing_prack(c->leg[OUT], orq, NULL, NULL, NULL, sip,
-							TAG_END()));
+	    sip_has_feature(sip->sip_require, "100rel") && sip->sip_to->a_tag != NULL)
+		prack(c, orq, sip);
 	if (c->canceled || c->irq == NULL)
 		return;
 	cp_sdp_relay(NULL, sip, CP_SDP_TO_CALLER, &sdp);
