@@ -22,6 +22,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/su_tagarg.h>
+#include <sofia-sip/su_wait.h>
 
 #include "cp_b2bua.h"
 #include "cp_cdr.h"
@@ -39,6 +41,8 @@
 #include "cp_sip.h"
 
 #define RETRY_AFTER "5"		/* seconds, on our own 500/503 */
+#define TRIM_MS 5000		/* memory given back to the system this often after calls, */
+#define TRIM_TICKS 14		/* for 70 s after the last one (nta keeps a transaction 32 s) */
 
 enum side { IN, OUT };		/* the caller's leg, the callee's leg */
 enum state { CALLING, ANSWERED, ENDING, ENDED };
@@ -74,6 +78,9 @@ static struct {
 	const struct sbc_config *cfg;
 	su_home_t home[1];
 	url_t **uri;			/* each trunk's parsed uri */
+	su_timer_t *trim;
+	uint64_t trim_calls;		/* calls counted at the last tick */
+	unsigned int trim_left;		/* ticks to trim still */
 	struct cp_b2bua_stats st;
 } b2b;
 
@@ -670,13 +677,32 @@ static int leg_request(nta_leg_magic_t *magic, nta_leg_t *leg, nta_incoming_t *i
 
 /* ------------------------------------------------------------------------------------------ */
 
-int cp_b2bua_init(const struct sbc_config *cfg)
+/*
+ * A burst of calls leaves Sofia's freed messages (a few KB each, per transaction) spread over
+ * the heap, which glibc keeps; malloc_trim hands the free pages back, so the process returns to
+ * its size once the burst's transactions have ended. Only while calls come and 70 s after.
+ */
+static void on_trim(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
+{
+	(void)magic, (void)t, (void)arg;
+	if (b2b.st.calls != b2b.trim_calls) {
+		b2b.trim_calls = b2b.st.calls;
+		b2b.trim_left = TRIM_TICKS;
+	}
+	if (b2b.trim_left == 0)
+		return;
+	b2b.trim_left--;
+	malloc_trim(0);
+}
+
+int cp_b2bua_init(struct su_root_s *root, const struct sbc_config *cfg)
 {
 	memset(&b2b, 0, sizeof(b2b));
 	b2b.cfg = cfg;
 	su_home_init(b2b.home);
 	b2b.uri = su_zalloc(b2b.home, (cfg->n_trunks + 1) * sizeof(*b2b.uri));
-	if (b2b.uri == NULL)
+	b2b.trim = su_timer_create(su_root_task(root), TRIM_MS);
+	if (b2b.uri == NULL || b2b.trim == NULL || su_timer_set_for_ever(b2b.trim, on_trim, NULL) < 0)
 		return -ENOMEM;
 	for (unsigned int i = 0; i < cfg->n_trunks; i++) {
 		if (cfg->trunks[i].uri[0] == '\0')
@@ -689,6 +715,13 @@ int cp_b2bua_init(const struct sbc_config *cfg)
 		}
 	}
 	return 0;
+}
+
+void cp_b2bua_stop(void)
+{
+	if (b2b.trim != NULL)
+		su_timer_destroy(b2b.trim);
+	b2b.trim = NULL;
 }
 
 void cp_b2bua_fini(void)

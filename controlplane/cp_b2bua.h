@@ -22,8 +22,11 @@ struct cp_b2bua_stats {
 	uint64_t active;	/* calls not ended yet (gauge) */
 };
 
-int cp_b2bua_init(const struct sbc_config *cfg);
-void cp_b2bua_fini(void);	/* ends every call (no records: the process stops) */
+struct su_root_s;
+
+int cp_b2bua_init(struct su_root_s *root, const struct sbc_config *cfg);
+void cp_b2bua_stop(void);	/* before the su_root goes: its timer */
+void cp_b2bua_fini(void);	/* after: the rest (calls still open get no record) */
 /* A new INVITE outside any dialog (from cp_sip's default leg): a status for nta, or 0 when
  * the call took the transaction. */
 int cp_b2bua_invite(nta_incoming_t *irq, sip_t const *sip);

@@ -107,7 +107,7 @@ static int start_sip(su_root_t *root)
 {
 	if (!cp_route_active())
 		return 0;
-	if (cp_trunk_keys_init(root, &cfg) != 0 || cp_b2bua_init(&cfg) != 0 ||
+	if (cp_trunk_keys_init(root, &cfg) != 0 || cp_b2bua_init(root, &cfg) != 0 ||
 	    cp_sip_start(root, &cfg) != 0 || cp_health_start(root, &cfg) != 0) {
 		fprintf(stderr, "sbc-controlplane: cannot start SIP (see the lines above)\n");
 		return -EINVAL;
@@ -185,6 +185,8 @@ fail:
 	cp_sip_stop();
 	cp_redis_stop();
 	cp_chan_stop();
+	cp_b2bua_stop();
+	cp_trunk_keys_stop();
 	if (root) {
 		su_root_destroy(root);
 		su_deinit();

@@ -188,10 +188,15 @@ int cp_trunk_keys_init(struct su_root_s *root, const struct sbc_config *cfg)
 	return cp_redis_listen(&listener);
 }
 
-void cp_trunk_keys_fini(void)
+void cp_trunk_keys_stop(void)
 {
 	if (tk.timer != NULL)
 		su_timer_destroy(tk.timer);
+	tk.timer = NULL;
+}
+
+void cp_trunk_keys_fini(void)
+{
 	free(tk.t);
 	memset(&tk, 0, sizeof(tk));
 }

@@ -14,6 +14,7 @@ struct su_root_s;
 
 /* Before cp_redis_start (registers a listener), after cp_route_init. */
 int cp_trunk_keys_init(struct su_root_s *root, const struct sbc_config *cfg);
+void cp_trunk_keys_stop(void);	/* before the su_root goes: its timer */
 void cp_trunk_keys_fini(void);
 /* cp_route's change hook: a trunk's state is to be written (coalesced, at most every 50 ms). */
 void cp_trunk_keys_changed(unsigned int trunk);

@@ -206,7 +206,9 @@ static enum verdict classify(struct dp_worker *w, const struct dp_acl_bank *acl,
 		*why = DP_DROP_PROTOCOL;
 		return V_DROP;
 	}
-	if (p.dport != dp.cfg.sip_port) {
+	/* SIP on sip_port (UDP, TCP), and over TLS on tls_port (TCP only: RFC 3261 26.2) */
+	if (p.dport != dp.cfg.sip_port &&
+	    !(p.proto == DP_PROTO_TCP && dp.cfg.tls_port != 0 && p.dport == dp.cfg.tls_port)) {
 		*why = DP_DROP_PORT_CLOSED;
 		return V_DROP;
 	}
