@@ -173,9 +173,11 @@ void cp_route_options_answer(unsigned int to, int code)
 {
 	if (to >= rt.n)
 		return;
+	(void)code;	/* any status is an answer; last_code stays the calls' */
+	if (rt.t[to].up && rt.t[to].misses == 0)
+		return;
 	rt.t[to].misses = 0;
 	rt.t[to].up = true;	/* the first answer brings it back */
-	rt.t[to].last_code = code;
 	changed(to);
 }
 

@@ -21,7 +21,7 @@ struct cp_route_trunk {
 	bool up;			/* OPTIONS health: a trunk starts up */
 	uint32_t misses;		/* consecutive OPTIONS without an answer */
 	uint32_t calls_out;		/* calls the SBC has sent there and not ended */
-	int last_code;			/* last final response from there (0: none) */
+	int last_code;			/* last final response to a call sent there (0: none) */
 	bool has_override;		/* sbc:route:<trunk> exists: it replaces `route` */
 	uint16_t override[SBC_ROUTE_MAX];
 	unsigned int n_override;
