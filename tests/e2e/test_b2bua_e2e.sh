@@ -27,6 +27,8 @@ set -u
 
 dataplane=$(realpath -m -- "${1:?usage: $0 SBC_DATAPLANE SBC_CONTROLPLANE [SBCCTL]}")
 controlplane=$(realpath -m -- "${2:?usage: $0 SBC_DATAPLANE SBC_CONTROLPLANE [SBCCTL]}")
+sbcctl=${3:-}
+[ -z "$sbcctl" ] || sbcctl=$(realpath -m -- "$sbcctl")
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=../../scripts/lib-netns.sh
 . "$here/../../scripts/lib-netns.sh"
@@ -168,6 +170,20 @@ state() { R hget "sbc:state:$1" "$2"; }
 carriers
 wait_eq "carrier-a up in sbc:state (OPTIONS answered)" 10 up state carrier-a health
 wait_eq "carrier-b up in sbc:state" 10 up state carrier-b health
+if [ -n "$sbcctl" ]; then
+	# sbcctl trunks: HEALTH and CALLS_OUT from sbc:state (Redis listens in the SBC's netns)
+	ctl_health() {
+		ip netns exec "$NS_SBC" "$sbcctl" --file-prefix "$SBCNET_PREFIX" --redis "127.0.0.1:$port" \
+			--json trunks | "$SBCNET_PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+print(" ".join(f"{v[\"name\"]}={v[\"health\"]}/{v[\"calls_out\"]}" for v in d.values() if isinstance(v, dict)))'
+	}
+	wait_eq "sbcctl trunks: health/calls_out of each trunk" 10 \
+		"pbx-floor=None/None carrier-a=up/0 carrier-b=up/0" ctl_health
+	ip netns exec "$NS_SBC" "$sbcctl" --file-prefix "$SBCNET_PREFIX" --redis "127.0.0.1:$port" \
+		trunks | sed 's/^/# /'
+fi
 
 phase_basic() {
 	local from n=10 cap=$SBCNET_DIR/carrier.pcap flo=$SBCNET_DIR/floor.pcap fpid
