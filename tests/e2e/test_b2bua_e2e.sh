@@ -177,7 +177,8 @@ if [ -n "$sbcctl" ]; then
 			--json trunks | "$SBCNET_PY" -c '
 import json, sys
 d = json.load(sys.stdin)
-print(" ".join(f"{v[\"name\"]}={v[\"health\"]}/{v[\"calls_out\"]}" for v in d.values() if isinstance(v, dict)))'
+print(" ".join("%s=%s/%s" % (v["name"], v["health"], v["calls_out"])
+               for v in d.values() if isinstance(v, dict)))'
 	}
 	wait_eq "sbcctl trunks: health/calls_out of each trunk" 10 \
 		"pbx-floor=None/None carrier-a=up/0 carrier-b=up/0" ctl_health
