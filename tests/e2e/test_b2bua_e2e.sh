@@ -19,6 +19,8 @@
 #                carrier-b with 0 failed; it answers again: up, calls go to it again
 #   route        Redis sbc:route:pbx-floor overrides the route (a bad name reported, skipped);
 #                DEL gives the configured route back
+#   timer_b      a carrier that never answers: after Timer B (32 s) the call completes on the
+#                next trunk (carrier-silent, then carrier-b through a Redis route)
 #   flood        200 CPS for 20 s, 0 failed; both processes' RSS back within 10 % of the start
 # Also: TLS on tls_port (a handshake from the floor through the data plane), nta holds no dialog
 # or transaction when the control plane stops. B2B_PHASES="..." picks phases.
@@ -44,9 +46,9 @@ for tool in sipp ethtool ss redis-server redis-cli tshark; do
 done
 [ -x "$dataplane" ] && [ -x "$controlplane" ] || { echo "FAIL: binaries missing"; exit 1; }
 # phases to run (meson runs the flood as a test of its own: b2bua_flood_e2e)
-PHASES=${B2B_PHASES:-basic cancel callee_bye reinvite 100rel failover max_calls health route}
+PHASES=${B2B_PHASES:-basic cancel callee_bye reinvite 100rel failover max_calls health route timer_b}
 
-CA=$SBCNET_V4.30 CB=$SBCNET_V4.31
+CA=$SBCNET_V4.30 CB=$SBCNET_V4.31 CS=$SBCNET_V4.32	# CS: a sink that reads and never answers
 cp_pid='' car_pids=() cap_pid=''
 port=$((20000 + RANDOM % 20000))
 e2e_cleanup() {
@@ -79,6 +81,11 @@ role = carrier
 uri = sip:$CB:5060
 peers = $CB/32
 options_interval = 1
+
+[trunk carrier-silent]
+role = carrier
+uri = sip:$CS:5060
+options_interval = 0
 
 [redis]
 address = 127.0.0.1:$port
@@ -181,7 +188,7 @@ print(" ".join("%s=%s/%s" % (v["name"], v["health"], v["calls_out"])
                for v in d.values() if isinstance(v, dict)))'
 	}
 	wait_eq "sbcctl trunks: health/calls_out of each trunk" 10 \
-		"pbx-floor=None/None carrier-a=up/0 carrier-b=up/0" ctl_health
+		"pbx-floor=None/None carrier-a=up/0 carrier-b=up/0 carrier-silent=up/0" ctl_health
 	ip netns exec "$NS_SBC" "$sbcctl" --file-prefix "$SBCNET_PREFIX" --redis "127.0.0.1:$port" \
 		trunks | sed 's/^/# /'
 fi
@@ -364,6 +371,32 @@ phase_route() {
 		poll_until 10 prints $((b + 1)) xlen && [ "$(cdrs "$f" | grep -c '"tried": "carrier-a"')" = 1 ]
 	}
 	wait_for "route: DEL gives the configured route back (carrier-a first)" 20 route_back
+}
+
+phase_timer_b() {
+	local from
+	carriers
+	# a carrier that never answers (no OPTIONS ping, so never down): Timer B (32 s), nta's 408;
+	# it takes every datagram (no ICMP error would end the transaction early)
+	ip -n "$NS_PB" addr add "$CS/24" dev eth0 2>/dev/null
+	ip netns exec "$NS_PB" "$SBCNET_PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 5060))
+while True:
+    s.recv(65535)' "$CS" &
+	car_pids+=($!)
+	R rpush sbc:route:pbx-floor carrier-silent carrier-b >/dev/null
+	sleep 0.5	# the keyspace event and its LRANGE have no observable state of their own
+	base=$(xlen)
+	from=$(last_id)
+	floor b2b_uac.xml 1 1 0 timer_b
+	floor_ok timer_b 1
+	wait_eq "timer_b: 1 record" 10 $((base + 1)) xlen
+	cdr_check "timer_b: the silent carrier timed out (Timer B), the call completed on carrier-b" \
+		"$from" 'r["code"] == "200" and r["tried"] == "carrier-silent,carrier-b" and r["trunk_out"] == "carrier-b"'
+	check_eq "timer_b: carrier-silent's last_code in sbc:state" "$(state carrier-silent last_code)" 408
+	R del sbc:route:pbx-floor >/dev/null
 }
 
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
