@@ -41,7 +41,7 @@ if ! why=$(sbcnet_netns_ok); then
 	echo "SKIP: $why (the e2e suite needs root and ip netns)"
 	exit 77
 fi
-for tool in sipp ethtool ss redis-server redis-cli tshark; do
+for tool in sipp ethtool ss redis-server redis-cli tshark openssl; do
 	command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed (scripts/deps.sh)"; exit 77; }
 done
 [ -x "$dataplane" ] && [ -x "$controlplane" ] || { echo "FAIL: binaries missing"; exit 1; }
