@@ -58,6 +58,7 @@ struct call {
 	unsigned int pos;		/* next position in the route */
 	unsigned int refs;		/* relayed in-dialog transactions in flight */
 	uint32_t se_delta;		/* caller's Session-Expires (0: none) */
+	sip_cseq_t *ack_cseq;		/* late offer: the callee's 2xx waits for the caller's ACK */
 	/* carried to every INVITE of the route */
 	char *ruser;
 	sip_from_t *from;
@@ -197,12 +198,38 @@ static void send_bye(struct call *c, enum side s)
 
 /* RFC 3261 13.2.2.4: the ACK of a 2xx is the UAC core's, on the dialog, with the INVITE's
  * CSeq number. */
+static void send_ack_body(struct call *c, enum side s, sip_cseq_t const *cseq,
+			  sip_t const *body_of)
+{
+	struct cp_sdp sdp = { 0 };
+	nta_outgoing_t *ack;
+
+	if (body_of != NULL)
+		cp_sdp_relay(NULL, body_of, s == OUT ? CP_SDP_TO_CALLEE : CP_SDP_TO_CALLER, &sdp);
+	ack = nta_outgoing_tcreate(c->leg[s], NULL, NULL, NULL, SIP_METHOD_ACK, NULL,
+				   SIPTAG_CSEQ(cseq), TAG_IF(sdp.ct, SIPTAG_CONTENT_TYPE(sdp.ct)),
+				   TAG_IF(sdp.pl, SIPTAG_PAYLOAD(sdp.pl)), TAG_END());
+	nta_outgoing_destroy(ack);
+}
+
 static void send_ack(struct call *c, enum side s, sip_t const *sip)
 {
-	nta_outgoing_t *ack = nta_outgoing_tcreate(c->leg[s], NULL, NULL, NULL, SIP_METHOD_ACK,
-						   NULL, SIPTAG_CSEQ(sip->sip_cseq), TAG_END());
+	send_ack_body(c, s, sip->sip_cseq, NULL);
+}
 
-	nta_outgoing_destroy(ack);
+/* RFC 3261 13.2.2.4 / RFC 3264 late offer: the INVITE had no body, the 2xx holds the offer and
+ * the caller's ACK the answer: the callee's ACK waits for it and carries it. */
+static void ack_callee(struct call *c, sip_t const *sip)
+{
+	if (c->sdp.pl != NULL) {
+		send_ack(c, OUT, sip);
+		return;
+	}
+	if (c->ack_cseq == NULL) {
+		c->ack_cseq = sip_cseq_dup(c->home, sip->sip_cseq);
+		if (c->ack_cseq == NULL)
+			send_ack(c, OUT, sip);
+	}
 }
 
 /* A tagged response from the callee: the dialog's remote tag and target (12.1.2). */
@@ -261,14 +288,18 @@ static void callee_answered(struct call *c, sip_t const *sip)
 	char se[32];
 
 	early_dialog(c, sip);
-	send_ack(c, OUT, sip);
-	if (c->state != CALLING)
-		return;		/* a retransmitted 2xx: ACKed again, nothing else */
-	if (c->canceled || c->irq == NULL) {	/* answered as the caller gave up */
+	if (c->state == CALLING && (c->canceled || c->irq == NULL)) {	/* the caller gave up */
+		send_ack(c, OUT, sip);
 		send_bye(c, OUT);
 		call_end(c, 487, "caller");
 		return;
 	}
+	if (c->state != CALLING) {	/* a retransmitted 2xx: ACKed again unless it waits */
+		if (c->ack_cseq == NULL)
+			send_ack(c, OUT, sip);
+		return;
+	}
+	ack_callee(c, sip);
 	c->state = ANSWERED;
 	c->cdr.answer_ns = sbc_now_ns();
 	b2b.st.answered++;
@@ -419,6 +450,10 @@ static int on_caller_ack_cancel(nta_incoming_magic_t *magic, nta_incoming_t *irq
 		return 0;
 	nta_incoming_destroy(irq);
 	c->irq = NULL;
+	if (c->ack_cseq != NULL && (sip == NULL || sip->sip_request->rq_method == sip_method_ack)) {
+		send_ack_body(c, OUT, c->ack_cseq, sip);	/* a late offer's answer */
+		c->ack_cseq = NULL;
+	}
 	if (sip != NULL && sip->sip_request->rq_method == sip_method_ack)
 		return 0;	/* the call is up on both legs */
 	if (sip != NULL && sip->sip_request->rq_method == sip_method_cancel) {

@@ -13,6 +13,7 @@
 #   callee_bye   the carrier ends the call
 #   reinvite     re-INVITE and INFO from the floor relayed within the dialog
 #   100rel       a reliable 183 PRACKed by the B2BUA, the call completes
+#   late_offer   INVITE without SDP: the carrier's ACK waits for the floor's and carries its answer
 #   failover     carrier-a answers 503: every call completes on carrier-b, tried a then b
 #   max_calls    carrier-a max_calls_out 2: calls beyond go to carrier-b, never 3 at once on a
 #   health       carrier-a stops answering (SIGSTOP): down after the misses, calls straight to
@@ -46,7 +47,7 @@ for tool in sipp ethtool ss redis-server redis-cli tshark openssl; do
 done
 [ -x "$dataplane" ] && [ -x "$controlplane" ] || { echo "FAIL: binaries missing"; exit 1; }
 # phases to run (meson runs the flood as a test of its own: b2bua_flood_e2e)
-PHASES=${B2B_PHASES:-basic cancel callee_bye reinvite 100rel failover max_calls health route timer_b}
+PHASES=${B2B_PHASES:-basic cancel callee_bye reinvite 100rel late_offer failover max_calls health route timer_b}
 
 CA=$SBCNET_V4.30 CB=$SBCNET_V4.31 CS=$SBCNET_V4.32	# CS: a sink that reads and never answers
 cp_pid='' car_pids=() cap_pid=''
@@ -285,6 +286,19 @@ phase_100rel() {
 	floor_ok 100rel $n
 	wait_eq "100rel: $n records" 10 $((base + n)) xlen
 	cdr_check "100rel: records: 200" "$from" 'r["code"] == "200"'
+}
+
+phase_late_offer() {
+	local from n=3
+	from=$(last_id)
+	carriers b2b_uas_late.xml b2b_uas_late.xml
+	floor b2b_uac_late.xml $n 3 200 late_offer
+	floor_ok late_offer $n
+	wait_eq "late_offer: $n records" 10 $((base + n)) xlen
+	# a carrier whose ACK has no m=audio fails its regexp check and aborts the call (-trace_err)
+	check_eq "late_offer: the carriers' ACKs carried the floor's answer" \
+		"$(cat "$SBCNET_DIR"/car-*.err 2>/dev/null | grep -a -c -i -e 'regexp' -e 'Aborting call')" 0
+	cdr_check "late_offer: records: 200" "$from" 'r["code"] == "200"'
 }
 
 phase_failover() {
