@@ -21,7 +21,7 @@
 #include <string.h>
 
 enum key_type { K_IPV4, K_IPV6, K_U16, K_U32, K_STR, K_CHOICE, K_AUTH, K_RANGE, K_PEERS,
-		K_PEERS_FILE, K_EMERGENCY };
+		K_PEERS_FILE, K_EMERGENCY, K_ROLE, K_URI, K_ROUTE, K_CODES, K_PATH };
 
 enum section { S_NONE, S_SBC, S_DATAPLANE, S_REDIS, S_TRUNK };
 
@@ -43,6 +43,7 @@ struct key {
 static const char *const unlisted_words[] = { "drop", "reject", NULL };	/* enum sbc_unlisted_mode */
 static const char *const auth_words[] = { "ip", "digest", "both", NULL };	/* enum sbc_auth_mode */
 static const char *const over_limit_words[] = { "reject", "drop", NULL };	/* enum sbc_over_limit */
+static const char *const role_words[] = { "floor", "carrier", NULL };	/* sbc_trunk_role - 1 */
 _Static_assert(sizeof(enum sbc_unlisted_mode) == sizeof(int) &&
 	       sizeof(enum sbc_over_limit) == sizeof(int), "K_CHOICE keys are stored as int");
 
@@ -57,6 +58,10 @@ static const struct key keys[] = {
 	{ S_SBC, "emergency", K_EMERGENCY, 0, 0, 0, 0 },
 	{ S_SBC, "max_call_duration", K_U32, CFG(max_call_duration), 0, 60, 604800 },
 	{ S_SBC, "retry_after", K_U32, CFG(retry_after), 0, 1, 86400 },
+	{ S_SBC, "tls_port", K_U16, CFG(tls_port), 0, 1, 65535 },
+	{ S_SBC, "tls_certificate", K_PATH, CFG(tls_certificate), SBC_PATH_MAX, 0, 0 },
+	{ S_SBC, "tls_key", K_PATH, CFG(tls_key), SBC_PATH_MAX, 0, 0 },
+	{ S_SBC, "tls_ca", K_PATH, CFG(tls_ca), SBC_PATH_MAX, 0, 0 },
 	{ S_DATAPLANE, "wire", K_STR, CFG(wire), sizeof(((struct sbc_config *)0)->wire), 0, 0 },
 	{ S_DATAPLANE, "exception", K_STR, CFG(exception),
 	  sizeof(((struct sbc_config *)0)->exception), 0, 0 },
@@ -76,6 +81,7 @@ static const struct key keys[] = {
 	{ S_REDIS, "password", K_STR, CFG(redis_password),
 	  sizeof(((struct sbc_config *)0)->redis_password), 0, 0 },
 	{ S_REDIS, "database", K_U32, CFG(redis_database), 0, 0, 65535 },
+	{ S_REDIS, "cdr_maxlen", K_U32, CFG(cdr_maxlen), 0, 1, 1000000000 },
 	{ S_TRUNK, "peers", K_PEERS, 0, 0, 0, 0 },
 	{ S_TRUNK, "peers_file", K_PEERS_FILE, 0, 0, 0, 0 },
 	{ S_TRUNK, "auth", K_AUTH, TRK(auth), 0, 0, 0, auth_words },
@@ -83,6 +89,13 @@ static const struct key keys[] = {
 	{ S_TRUNK, "burst", K_U32, TRK(burst), 0, 0, 1000000 },
 	{ S_TRUNK, "max_calls", K_U32, TRK(max_calls), 0, 0, 10000000 },
 	{ S_TRUNK, "over_limit", K_CHOICE, TRK(over_limit), 0, 0, 0, over_limit_words },
+	{ S_TRUNK, "role", K_ROLE, TRK(role), 0, 0, 0, role_words },
+	{ S_TRUNK, "uri", K_URI, TRK(uri), SBC_URI_MAX, 0, 0 },
+	{ S_TRUNK, "route", K_ROUTE, 0, 0, 0, 0 },
+	{ S_TRUNK, "failover_codes", K_CODES, TRK(failover), 0, 300, 699 },
+	{ S_TRUNK, "max_calls_out", K_U32, TRK(max_calls_out), 0, 0, 10000000 },
+	{ S_TRUNK, "options_interval", K_U32, TRK(options_interval), 0, 0, 86400 },
+	{ S_TRUNK, "options_misses", K_U32, TRK(options_misses), 0, 1, 1000 },
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 _Static_assert(N_KEYS < 63, "the seen bit masks hold 63 keys");
@@ -220,6 +233,7 @@ void sbc_config_defaults(struct sbc_config *cfg)
 	cfg->frag_timeout_ms = 2000;
 	cfg->max_call_duration = 14400;
 	cfg->retry_after = 5;
+	cfg->cdr_maxlen = SBC_CDR_MAXLEN_DEFAULT;
 	{
 		static const char *const def[] = { "911", "933", "112", "999" };
 
@@ -229,6 +243,16 @@ void sbc_config_defaults(struct sbc_config *cfg)
 	}
 	snprintf(cfg->redis_address, sizeof(cfg->redis_address), "127.0.0.1:%u",
 		 SBC_REDIS_PORT_DEFAULT);
+}
+
+/* RFC 3261 8.1.3.3 / 16.5: the defaults of the B2BUA's keys on a new [trunk]. */
+static void sbc_trunk_defaults(struct sbc_trunk_config *t)
+{
+	t->options_interval = SBC_OPTIONS_INTERVAL_DEFAULT;
+	t->options_misses = SBC_OPTIONS_MISSES_DEFAULT;
+	t->failover[408 / 64] |= 1ull << (408 % 64);	/* Timer B's 408 */
+	for (unsigned int c = 500; c <= 599; c++)
+		t->failover[c / 64] |= 1ull << (c % 64);
 }
 
 static bool trunk_name_ok(const char *n)
@@ -299,6 +323,7 @@ static void open_section(struct parse *ps, const char *name)
 		snprintf(t->name, sizeof(t->name), "%s", tn);
 		t->line = ps->line;
 		t->auth = SBC_AUTH_IP;
+		sbc_trunk_defaults(t);
 		ps->trunk = (int)cfg->n_trunks++;
 		return;
 	} else {
@@ -592,6 +617,132 @@ static int set_address(struct parse *ps, const struct key *k, void *base, const 
 	return 0;
 }
 
+/* "carrier-a, carrier-b": trunk names in order; whether they exist is checked at the end. */
+static int set_route(struct parse *ps, struct sbc_trunk_config *t, const char *value)
+{
+	char *copy = strdup(value), *save = NULL;
+
+	if (copy == NULL) {
+		perr(ps, ps->line, "out of memory");
+		return -ENOMEM;
+	}
+	t->n_route = 0;
+	t->route_line = ps->line;
+	for (char *tok = strtok_r(copy, ", \t", &save); tok != NULL;
+	     tok = strtok_r(NULL, ", \t", &save)) {
+		if (!trunk_name_ok(tok))
+			perr(ps, ps->line, "route: '%s' is not a trunk name", tok);
+		else if (t->n_route == SBC_ROUTE_MAX)
+			perr(ps, ps->line, "route: more than %d trunks", SBC_ROUTE_MAX);
+		if (ps->failed) {
+			free(copy);
+			return -EINVAL;
+		}
+		snprintf(t->route[t->n_route++], SBC_TRUNK_NAME_MAX, "%s", tok);
+	}
+	free(copy);
+	return 0;
+}
+
+/* "408, 500-599": final status codes (300-699), single or ranges; replaces the default. */
+static int set_codes(struct parse *ps, const struct key *k, uint64_t *bits, const char *value)
+{
+	char *copy = strdup(value), *save = NULL;
+	int rc = 0;
+
+	if (copy == NULL) {
+		perr(ps, ps->line, "out of memory");
+		return -ENOMEM;
+	}
+	memset(bits, 0, 10 * sizeof(*bits));
+	for (char *tok = strtok_r(copy, ", \t", &save); tok != NULL && rc == 0;
+	     tok = strtok_r(NULL, ", \t", &save)) {
+		char *dash = strchr(tok, '-');
+		uint32_t lo, hi;
+
+		if (dash != NULL)
+			*dash = '\0';
+		if (parse_u32(tok, k->min, k->max, &lo) != 0 ||
+		    (dash != NULL && parse_u32(dash + 1, k->min, k->max, &hi) != 0)) {
+			rc = -EINVAL;
+			break;
+		}
+		if (dash == NULL)
+			hi = lo;
+		if (lo > hi) {
+			rc = -EINVAL;
+			break;
+		}
+		for (uint32_t c = lo; c <= hi; c++)
+			bits[c / 64] |= 1ull << (c % 64);
+	}
+	free(copy);
+	if (rc != 0)
+		perr(ps, ps->line, "%s: '%s' must be status codes %u-%u or ranges like 500-599, "
+		     "commas between", k->name, value, k->min, k->max);
+	return rc;
+}
+
+/* sip: or sips: followed by a host (the rest is Sofia's parser's, in the control plane). */
+static int set_uri(struct parse *ps, const struct key *k, char *dst, const char *value)
+{
+	size_t skip = strncmp(value, "sips:", 5) == 0 ? 5 : strncmp(value, "sip:", 4) == 0 ? 4 : 0;
+
+	if (skip == 0 || value[skip] == '\0' || strchr(value, ' ') != NULL ||
+	    strlen(value) >= k->size) {
+		perr(ps, ps->line, "%s: '%s' is not a sip: or sips: URI like sip:203.0.113.5:5060 "
+		     "(at most %zu characters)", k->name, value, k->size - 1);
+		return -EINVAL;
+	}
+	memcpy(dst, value, strlen(value) + 1);
+	return 0;
+}
+
+/*
+ * The port a trunk's uri names, or the default of its scheme and transport (RFC 3261 19.1.2:
+ * 5060, and 5061 for sips: or transport=tls). 0 when the host part is malformed. A name that
+ * RFC 3263 resolves through SRV may end on another port: the data plane only knows this one.
+ */
+uint16_t sbc_uri_port(const char *uri)
+{
+	bool sips = strncmp(uri, "sips:", 5) == 0;
+	const char *h = uri + (sips ? 5 : strncmp(uri, "sip:", 4) == 0 ? 4 : 0), *at, *end;
+	uint32_t port;
+
+	if (h == uri)
+		return 0;
+	at = strchr(h, '@');	/* user part: its ':' is a password's, not a port's */
+	if (at != NULL && at < h + strcspn(h, ";?"))
+		h = at + 1;
+	if (*h == '[') {
+		h = strchr(h, ']');
+		if (h == NULL)
+			return 0;
+	}
+	h += strcspn(h, ":;?>");
+	if (*h == ':') {
+		end = h + 1 + strspn(h + 1, "0123456789");
+		if (!sbc_parse_u32(h + 1, (size_t)(end - h - 1), 65535, &port) || port == 0)
+			return 0;
+		return (uint16_t)port;
+	}
+	return sips || strstr(uri, ";transport=tls") != NULL ? 5061 : SBC_SIP_PORT_DEFAULT;
+}
+
+/* A file name, relative to the configuration file's directory unless absolute. */
+static int set_path(struct parse *ps, const struct key *k, char *dst, const char *value)
+{
+	int n = value[0] == '/' ? snprintf(dst, k->size, "%s", value) :
+		snprintf(dst, k->size, "%s/%s", ps->dir, value);
+
+	if (value[0] == '\0' || n < 0 || (size_t)n >= k->size) {
+		perr(ps, ps->line, "%s: '%s' is not a file name of at most %zu characters",
+		     k->name, value, k->size - 1);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int set_key(struct parse *ps, const struct key *k, void *base, const char *value)
 {
 	char *dst = (char *)base + k->offset;
@@ -623,6 +774,22 @@ static int set_key(struct parse *ps, const struct key *k, void *base, const char
 		return add_peer_list(ps, base, value, ps->line);
 	case K_PEERS_FILE:
 		return add_peer_file(ps, base, value, ps->line);
+	case K_ROLE: {
+		int i;
+
+		if (set_choice(ps, k, &i, value) != 0)
+			return -EINVAL;
+		*(enum sbc_trunk_role *)dst = (enum sbc_trunk_role)(i + 1);
+		return 0;
+	}
+	case K_URI:
+		return set_uri(ps, k, dst, value);
+	case K_ROUTE:
+		return set_route(ps, base, value);
+	case K_CODES:
+		return set_codes(ps, k, (uint64_t *)dst, value);
+	case K_PATH:
+		return set_path(ps, k, dst, value);
 	}
 	return -EINVAL;
 }
@@ -666,6 +833,62 @@ static int handler(void *user, const char *section, const char *name, const char
 	return set_key(ps, &keys[i], base, value) == 0;
 }
 
+/* Routes name existing trunks with a uri; roles are set once any trunk routes. */
+static void validate_routes(struct parse *ps)
+{
+	struct sbc_config *cfg = ps->cfg;
+	bool routing = false;
+
+	for (unsigned int i = 0; i < cfg->n_trunks; i++)
+		routing |= cfg->trunks[i].n_route > 0;
+	for (unsigned int i = 0; i < cfg->n_trunks && !ps->failed; i++) {
+		const struct sbc_trunk_config *t = &cfg->trunks[i];
+
+		if (routing && t->role == SBC_ROLE_NONE)
+			perr(ps, t->line, "[trunk %s] needs role = floor or carrier (trunks route calls)",
+			     t->name);
+		for (unsigned int r = 0; r < t->n_route && !ps->failed; r++) {
+			int to = sbc_config_trunk_index(cfg, t->route[r]);
+
+			if (to < 0)
+				perr(ps, t->route_line, "route: no trunk '%s'", t->route[r]);
+			else if (cfg->trunks[to].uri[0] == '\0')
+				perr(ps, t->route_line, "route: trunk '%s' has no uri to send calls to",
+				     t->route[r]);
+		}
+	}
+}
+
+/* RFC 3261 26.2: TLS needs a certificate and its key, readable now (Sofia-SIP would only log
+ * and then fail every handshake). */
+static void validate_tls(struct parse *ps)
+{
+	const struct sbc_config *cfg = ps->cfg;
+	const char *const files[][2] = { { "tls_certificate", cfg->tls_certificate },
+					 { "tls_key", cfg->tls_key }, { "tls_ca", cfg->tls_ca } };
+
+	if (cfg->tls_port == 0)
+		return;
+	if (cfg->tls_port == cfg->sip_port) {
+		perr(ps, 0, "[sbc] tls_port %u is sip_port too", cfg->tls_port);
+		return;
+	}
+	for (unsigned int i = 0; i < 3 && !ps->failed; i++) {
+		FILE *f;
+
+		if (files[i][1][0] == '\0') {
+			if (i < 2)
+				perr(ps, 0, "[sbc] tls_port needs %s (a PEM file)", files[i][0]);
+			continue;
+		}
+		f = fopen(files[i][1], "r");
+		if (f == NULL)
+			perr(ps, 0, "[sbc] %s '%s': %s", files[i][0], files[i][1], strerror(errno));
+		else
+			fclose(f);
+	}
+}
+
 /* Checks that need the whole file: required keys, a prefix in two trunks. */
 static void validate(struct parse *ps)
 {
@@ -683,6 +906,10 @@ static void validate(struct parse *ps)
 		perr(ps, 0, "[dataplane] channel '%s' must be a POSIX shm name like /sbc-channel",
 		     cfg->channel);
 	/* A prefix in two trunks (longest prefix would have no answer) is caught as it is read. */
+	if (!ps->failed)
+		validate_routes(ps);
+	if (!ps->failed)
+		validate_tls(ps);
 }
 
 static int load_stream(struct sbc_config *cfg, FILE *fp, const char *name, char *err,

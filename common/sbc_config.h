@@ -23,6 +23,15 @@ enum sbc_unlisted_mode { SBC_UNLISTED_DROP, SBC_UNLISTED_REJECT };
 /* auth = digest | both parse, but stop start-up until registration exists: every trunk is IP. */
 enum sbc_auth_mode { SBC_AUTH_IP, SBC_AUTH_DIGEST, SBC_AUTH_BOTH };
 enum sbc_over_limit { SBC_OVER_LIMIT_REJECT, SBC_OVER_LIMIT_DROP };
+/* role: NONE until set; required on every trunk once any trunk has a route */
+enum sbc_trunk_role { SBC_ROLE_NONE, SBC_ROLE_FLOOR, SBC_ROLE_CARRIER };
+
+#define SBC_ROUTE_MAX 16		/* trunks in one route */
+#define SBC_URI_MAX 256
+#define SBC_PATH_MAX 1024
+#define SBC_CDR_MAXLEN_DEFAULT 1000000u
+#define SBC_OPTIONS_INTERVAL_DEFAULT 30	/* seconds between OPTIONS pings */
+#define SBC_OPTIONS_MISSES_DEFAULT 3
 
 #define SBC_EMERGENCY_MAX 16	/* emergency numbers */
 #define SBC_EMERGENCY_LEN 16	/* digits of one, including the NUL */
@@ -39,7 +48,23 @@ struct sbc_trunk_config {
 	unsigned int *peer_lines;	/* where each peer was written, for error messages */
 	uint32_t n_peers, cap_peers;
 	uint64_t seen;			/* keys already set in this section (bit per key) */
+
+	/* the B2BUA's view (issue 10) */
+	enum sbc_trunk_role role;
+	char uri[SBC_URI_MAX];		/* sip:/sips: where it is reached; "" = not reachable */
+	char route[SBC_ROUTE_MAX][SBC_TRUNK_NAME_MAX];	/* calls from it go there, in order */
+	unsigned int n_route, route_line;
+	uint64_t failover[10];		/* bit per status 0-639: final codes that fail over */
+	uint32_t max_calls_out;		/* concurrent calls sent to it; 0 = no cap */
+	uint32_t options_interval;	/* seconds; 0 = no OPTIONS ping */
+	uint32_t options_misses;	/* consecutive misses that make it down */
 };
+
+/* Is this final status a failover code of t (default 408, 500-599)? */
+static inline int sbc_trunk_fails_over(const struct sbc_trunk_config *t, unsigned int code)
+{
+	return code < 640 && (t->failover[code / 64] >> (code % 64)) & 1;
+}
 
 struct sbc_config {
 	char path[4096];
@@ -58,6 +83,8 @@ struct sbc_config {
 	unsigned int n_emergency;
 	uint32_t max_call_duration;	/* seconds a call may last without a BYE */
 	uint32_t retry_after;		/* seconds, in the 503's Retry-After */
+	uint16_t tls_port;		/* SIP over TLS; 0 = off */
+	char tls_certificate[SBC_PATH_MAX], tls_key[SBC_PATH_MAX], tls_ca[SBC_PATH_MAX];
 
 	/* [dataplane] */
 	char wire[SBC_DEVNAME_MAX];
@@ -74,6 +101,7 @@ struct sbc_config {
 	char redis_address[256];
 	char redis_password[256];	/* never logged, never on the stats socket */
 	unsigned int redis_database;
+	uint32_t cdr_maxlen;		/* XADD sbc:cdr MAXLEN ~ */
 
 	struct sbc_trunk_config *trunks;
 	unsigned int n_trunks;
@@ -96,5 +124,8 @@ void sbc_config_free(struct sbc_config *cfg);
 
 /* Index of the trunk with that name, or -1. */
 int sbc_config_trunk_index(const struct sbc_config *cfg, const char *name);
+
+/* The port of a sip:/sips: URI, or its scheme's default (5060, 5061 for TLS); 0 if malformed. */
+uint16_t sbc_uri_port(const char *uri);
 
 #endif

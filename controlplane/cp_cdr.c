@@ -5,12 +5,17 @@
  * stream sbc:cdr (XADD, capped with MAXLEN ~) through the Redis client's command API. Records
  * wait in a bounded queue while Redis is away and are written in order when it is back; beyond
  * the bound the oldest are counted lost (said once). Runs on the su_root thread.
+ *
+ * When the control plane is the SIP endpoint (a trunk routes calls), the B2BUA writes the one
+ * record of each call (cp_cdr_call: both Call-IDs, trunks, tried, answer, who ended it) and the
+ * data plane's events only feed the gauges (calls admitted, ended, open): one call, one record.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cp_cdr.h"
@@ -22,10 +27,10 @@
 #define OPEN_MAX (1u << 20)		/* and the most (3/4 of it are calls at once) */
 #define PENDING_MAX 200000u		/* records kept while Redis is away */
 #define CDR_STREAM "sbc:cdr"
-#define CDR_MAXLEN 1000000u		/* XADD MAXLEN ~: records the stream keeps, about */
 #define NS_PER_MS 1000000ull
 
 struct record {
+	struct cp_cdr_call *b2b;	/* a B2BUA record (heap), or NULL: a data-plane one */
 	char call_id[SBC_CALL_ID_MAX + 1];
 	uint16_t trunk;
 	uint8_t reason;		/* enum sbc_call_end */
@@ -36,6 +41,7 @@ struct record {
 
 static struct {
 	const struct sbc_config *cfg;
+	bool b2bua;			/* records come from the B2BUA, not the call events */
 	struct cp_cdr_table open;
 	struct record *pending;		/* circular, PENDING_MAX */
 	size_t p_head, p_n;
@@ -60,6 +66,41 @@ static void on_xadd(redisAsyncContext *ac, void *reply, void *priv)
 	}
 }
 
+void cp_cdr_time(uint64_t ns, char *buf, size_t len)
+{
+	time_t s = (time_t)(ns / 1000000000ull);
+	struct tm tm;
+
+	if (ns == 0 || gmtime_r(&s, &tm) == NULL) {
+		buf[0] = '\0';
+		return;
+	}
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (unsigned int)(ns / NS_PER_MS % 1000));
+}
+
+/* XADD a B2BUA record with the fields of issue 10. */
+static int write_b2b(const struct cp_cdr_call *c)
+{
+	char start[32], answer[32], end[32], dur[24], code[8];
+	uint64_t from = c->answer_ns ? c->answer_ns : c->end_ns;
+
+	cp_cdr_time(c->start_ns, start, sizeof(start));
+	cp_cdr_time(c->answer_ns, answer, sizeof(answer));
+	cp_cdr_time(c->end_ns, end, sizeof(end));
+	/* duration: answered to end (billable time); 0 for a call never answered */
+	snprintf(dur, sizeof(dur), "%llu", c->answer_ns && c->end_ns > from ?
+		 (unsigned long long)((c->end_ns - from) / NS_PER_MS) : 0ull);
+	snprintf(code, sizeof(code), "%d", c->code);
+	return cp_redis_command(on_xadd, NULL,
+				"XADD " CDR_STREAM " MAXLEN ~ %u * call_id_in %s call_id_out %s "
+				"trunk_in %s trunk_out %s tried %s from %s to %s start %s answer %s "
+				"end %s duration_ms %s code %s ended_by %s", cdr.cfg->cdr_maxlen,
+				c->call_id_in, c->call_id_out, c->trunk_in, c->trunk_out, c->tried,
+				c->from, c->to, start, answer, end, dur, code, c->ended_by);
+}
+
 /* XADD one record: 0, or -errno when Redis is not there (the caller keeps it). */
 static int write_record(const struct record *c)
 {
@@ -67,13 +108,15 @@ static int write_record(const struct record *c)
 
 	if (!cp_redis_up())
 		return -ENOTCONN;
+	if (c->b2b != NULL)
+		return write_b2b(c->b2b);
 	snprintf(start, sizeof(start), "%llu", (unsigned long long)(c->start_ns / NS_PER_MS));
 	snprintf(end, sizeof(end), "%llu", (unsigned long long)(c->end_ns / NS_PER_MS));
 	snprintf(dur, sizeof(dur), "%llu", c->start_ns && c->end_ns > c->start_ns ?
 		 (unsigned long long)((c->end_ns - c->start_ns) / NS_PER_MS) : 0ull);
 	return cp_redis_command(on_xadd, NULL,
 				"XADD " CDR_STREAM " MAXLEN ~ %u * trunk %s call_id %s end %s "
-				"emergency %d start_ms %s end_ms %s duration_ms %s", CDR_MAXLEN,
+				"emergency %d start_ms %s end_ms %s duration_ms %s", cdr.cfg->cdr_maxlen,
 				cdr.cfg->trunks[c->trunk].name, c->call_id,
 				sbc_call_end_names[c->reason], c->emergency, start, end, dur);
 }
@@ -83,11 +126,13 @@ static void pend(const struct record *r)
 	if (cdr.pending == NULL) {
 		cdr.pending = calloc(PENDING_MAX, sizeof(*cdr.pending));
 		if (cdr.pending == NULL) {
+			free(r->b2b);
 			cdr.st.lost++;
 			return;
 		}
 	}
 	if (cdr.p_n == PENDING_MAX) {	/* drop the oldest: the newest say more about now */
+		free(cdr.pending[cdr.p_head].b2b);
 		cdr.p_head = (cdr.p_head + 1) % PENDING_MAX;
 		cdr.p_n--;
 		cdr.st.lost++;
@@ -104,6 +149,7 @@ static void pend(const struct record *r)
 static void flush(void)
 {
 	while (cdr.p_n > 0 && write_record(&cdr.pending[cdr.p_head]) == 0) {
+		free(cdr.pending[cdr.p_head].b2b);
 		cdr.p_head = (cdr.p_head + 1) % PENDING_MAX;
 		cdr.p_n--;
 	}
@@ -146,8 +192,25 @@ static void call_ended(const struct sbc_msg_call *c)
 		cp_cdr_table_delete(&cdr.open, o);
 	}
 	/* else: admitted before this control plane started; the record has no start */
+	if (cdr.b2bua)
+		return;		/* the B2BUA writes this call's record */
 	if (cdr.p_n > 0 || write_record(&r) != 0)
 		pend(&r);
+}
+
+void cp_cdr_call(const struct cp_cdr_call *c)
+{
+	struct record r = { .b2b = NULL };
+
+	if (cdr.p_n == 0 && write_record(&(struct record){ .b2b = (struct cp_cdr_call *)c }) == 0)
+		return;
+	r.b2b = malloc(sizeof(*r.b2b));
+	if (r.b2b == NULL) {
+		cdr.st.lost++;
+		return;
+	}
+	*r.b2b = *c;
+	pend(&r);
 }
 
 void cp_cdr_event(const struct sbc_msg *m)
@@ -183,13 +246,14 @@ void cp_cdr_stats(struct cp_cdr_stats *out)
 
 static const struct cp_redis_listener listener = { .up = flush };
 
-int cp_cdr_init(const struct sbc_config *cfg)
+int cp_cdr_init(const struct sbc_config *cfg, bool b2bua)
 {
 	uint64_t seed;
 	int rc;
 
 	memset(&cdr, 0, sizeof(cdr));
 	cdr.cfg = cfg;
+	cdr.b2bua = b2bua;
 	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed))
 		seed = sbc_now_ns() ^ ((uint64_t)getpid() << 32);
 	rc = cp_cdr_table_init(&cdr.open, OPEN_MIN, OPEN_MAX, seed);
@@ -198,6 +262,8 @@ int cp_cdr_init(const struct sbc_config *cfg)
 
 void cp_cdr_fini(void)
 {
+	for (size_t i = 0; i < cdr.p_n; i++)
+		free(cdr.pending[(cdr.p_head + i) % PENDING_MAX].b2b);
 	cp_cdr_table_fini(&cdr.open);
 	free(cdr.pending);
 	memset(&cdr, 0, sizeof(cdr));

@@ -4,9 +4,11 @@
  * policy equal to what Redis holds and writes the call records. It owns the configuration and
  * one su_root loop, the only thread, which carries every role: the Redis client (cp_redis.c)
  * with the policy's keys (cp_keys.c) and the call records (cp_cdr.c), the policy engine
- * (cp_policy.c) and the shared-memory channel (cp_chan.c); Sofia-SIP signalling joins it in
- * later work. SIGTERM/SIGINT stop it cleanly; the data plane keeps enforcing the last state it
- * was given (fail static).
+ * (cp_policy.c) and the shared-memory channel (cp_chan.c); once any trunk routes calls, also
+ * the SBC's SIP endpoint: the nta agent (cp_sip.c), the B2BUA (cp_b2bua.c), routing
+ * (cp_route.c), trunk health (cp_health.c) and the trunks' keys (cp_trunk_keys.c).
+ * SIGTERM/SIGINT stop it cleanly; the data plane keeps enforcing the last state it was given
+ * (fail static).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -21,11 +23,16 @@
 #include <sofia-sip/su_wait.h>
 
 #include "cp_cdr.h"
+#include "cp_b2bua.h"
 #include "cp_chan.h"
+#include "cp_health.h"
 #include "cp_keys.h"
 #include "cp_log.h"
 #include "cp_policy.h"
 #include "cp_redis.h"
+#include "cp_route.h"
+#include "cp_sip.h"
+#include "cp_trunk_keys.h"
 
 #define EXIT_USAGE 64	/* sysexits.h EX_USAGE */
 
@@ -86,9 +93,24 @@ static const char *parse_args(int argc, char **argv)
 /* The roles' state, before anything runs: the policy first (the others name its trunks). */
 static int init_roles(void)
 {
-	if (cp_policy_init(&cfg) != 0 || cp_keys_init(&cfg) != 0 || cp_cdr_init(&cfg) != 0) {
+	if (cp_policy_init(&cfg) != 0 || cp_keys_init(&cfg) != 0 ||
+	    cp_route_init(&cfg, cp_trunk_keys_changed) != 0 ||
+	    cp_cdr_init(&cfg, cp_route_active()) != 0) {
 		fprintf(stderr, "sbc-controlplane: out of memory\n");
 		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The SIP endpoint, when some trunk routes calls (else the kernel side stays free for others). */
+static int start_sip(su_root_t *root)
+{
+	if (!cp_route_active())
+		return 0;
+	if (cp_trunk_keys_init(root, &cfg) != 0 || cp_b2bua_init(root, &cfg) != 0 ||
+	    cp_sip_start(root, &cfg) != 0 || cp_health_start(root, &cfg) != 0) {
+		fprintf(stderr, "sbc-controlplane: cannot start SIP (see the lines above)\n");
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -124,6 +146,9 @@ static su_root_t *open_loop(int *sfd)
 
 static void fini_roles(void)
 {
+	cp_trunk_keys_fini();
+	cp_b2bua_fini();
+	cp_route_fini();
 	cp_cdr_fini();
 	cp_keys_fini();
 	cp_policy_fini();
@@ -148,15 +173,20 @@ int main(int argc, char **argv)
 		goto fail;
 	cp_log(CP_INFO, "%s: %u trunks, channel %s, Redis %s db %u", cfg.path, cfg.n_trunks,
 	       cfg.channel, cfg.redis_address, cfg.redis_database);
-	if (cp_chan_start(root, &cfg) != 0 || cp_redis_start(root, &cfg) != 0)
+	if (start_sip(root) != 0 || cp_chan_start(root, &cfg) != 0 ||
+	    cp_redis_start(root, &cfg) != 0)
 		goto fail;
 	printf("sbc-controlplane: running\n");
 	fflush(stdout);
 	su_root_run(root);
 	rc = 0;
 fail:
+	cp_health_stop();
+	cp_sip_stop();
 	cp_redis_stop();
 	cp_chan_stop();
+	cp_b2bua_stop();
+	cp_trunk_keys_stop();
 	if (root) {
 		su_root_destroy(root);
 		su_deinit();

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <hiredis/hiredis.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 static bool opt_json, opt_all;
 static char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 static const char *prefix = "rte";
+static const char *redis_addr;	/* --redis: where sbc:state:<trunk> is read (trunks) */
 
 static void usage(FILE *f);
 
@@ -279,12 +281,15 @@ static json_t *tel_all_pages(const char *tcmd)
 	return tel_more_pages(tcmd, tel_must(tcmd));
 }
 
-static int cmd_rows(const char *tcmd, const char *const *only, bool totals, const char *key_col)
+static int cmd_rows_with(const char *tcmd, const char *const *only, bool totals,
+			 const char *key_col, void (*decorate)(json_t *v))
 {
 	json_t *v = tel_all_pages(tcmd);
 	json_t *rows[1024];
 	size_t n;
 
+	if (decorate != NULL)
+		decorate(v);
 	if (opt_json) {
 		print_json(v);
 		json_decref(v);
@@ -309,6 +314,59 @@ static int cmd_rows(const char *tcmd, const char *const *only, bool totals, cons
 	rows_free(rows, n);
 	json_decref(v);
 	return 0;
+}
+
+static int cmd_rows(const char *tcmd, const char *const *only, bool totals, const char *key_col)
+{
+	return cmd_rows_with(tcmd, only, totals, key_col, NULL);
+}
+
+/*
+ * The control plane's view of each trunk the data plane lists: health and calls_out from
+ * Redis sbc:state:<trunk> (the B2BUA writes them; the data plane does not know them). "-" when
+ * --redis is not given, Redis cannot be reached or the trunk has no state.
+ */
+static void trunk_state(json_t *v)
+{
+	redisContext *rc = NULL;
+	struct timeval tv = { 1, 0 };
+	char host[256];
+	const char *k, *colon = redis_addr ? strrchr(redis_addr, ':') : NULL;
+	json_t *t;
+
+	if (colon != NULL && (size_t)(colon - redis_addr) < sizeof(host)) {
+		memcpy(host, redis_addr, (size_t)(colon - redis_addr));
+		host[colon - redis_addr] = '\0';
+		rc = redisConnectWithTimeout(host, atoi(colon + 1), tv);
+		if (rc != NULL && rc->err) {
+			fprintf(stderr, "sbcctl: Redis %s: %s (no HEALTH, CALLS_OUT)\n", redis_addr,
+				rc->errstr);
+			redisFree(rc);
+			rc = NULL;
+		}
+	}
+	json_object_foreach(v, k, t) {
+		const char *name = json_string_value(json_object_get(t, "name"));
+		redisReply *r = NULL;
+
+		if (!json_is_object(t))
+			continue;
+		if (rc != NULL && name != NULL)
+			r = redisCommand(rc, "HMGET sbc:state:%s health calls_out", name);
+		for (int i = 0; i < 2; i++) {
+			const redisReply *e = r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 ?
+					      r->element[i] : NULL;
+
+			json_object_set_new(t, i ? "calls_out" : "health",
+					    e && e->type == REDIS_REPLY_STRING ?
+					    (i ? json_integer(atoll(e->str)) : json_string(e->str)) :
+					    json_null());
+		}
+		if (r != NULL)
+			freeReplyObject(r);
+	}
+	if (rc != NULL)
+		redisFree(rc);
 }
 
 static int cmd_drops(const char *worker)
@@ -419,7 +477,7 @@ static int cmd_raw(const char *tcmd)
 
 static const char *const trunk_cols[] = {
 	"id", "name", "prefixes_v4", "prefixes_v6", "accepted", "rejected", "cps", "burst",
-	"max_calls", "over_limit", NULL,
+	"max_calls", "over_limit", "health", "calls_out", NULL,
 };
 static const char *const call_cols[] = {
 	"name", "active_calls", "tokens", "admitted", "emergency", "retransmissions",
@@ -436,7 +494,7 @@ static int run_stats(char **args)
 static int run_trunks(char **args)
 {
 	(void)args;
-	return cmd_rows("/sbc/trunks", trunk_cols, false, NULL);
+	return cmd_rows_with("/sbc/trunks", trunk_cols, false, NULL, trunk_state);
 }
 
 static int run_calls(char **args)
@@ -528,7 +586,7 @@ static void usage(FILE *f)
 {
 	char head[64];
 
-	fprintf(f, "usage: sbcctl [--file-prefix P | --socket PATH] [--json] COMMAND\n");
+	fprintf(f, "usage: sbcctl [--file-prefix P | --socket PATH] [--json] [--redis HOST:PORT] COMMAND\n");
 	for (size_t i = 0; i < N_COMMANDS; i++) {
 		snprintf(head, sizeof(head), "%s%s%s", commands[i].name,
 			 commands[i].args[0] ? " " : "", commands[i].args);
@@ -537,7 +595,9 @@ static void usage(FILE *f)
 	fprintf(f,
 		"  -p, --file-prefix P   the data plane's --file-prefix (default: $SBC_FILE_PREFIX or rte)\n"
 		"  -s, --socket PATH     the telemetry socket itself\n"
-		"  -j, --json            print the reply as JSON\n");
+		"  -j, --json            print the reply as JSON\n"
+		"  -r, --redis HOST:PORT trunks: HEALTH and CALLS_OUT from sbc:state:<trunk> "
+		"(default: $SBC_REDIS)\n");
 }
 
 #define EXIT_USAGE 64	/* sysexits.h EX_USAGE */
@@ -556,15 +616,18 @@ static int parse_options(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "all", no_argument, NULL, 'a' },
+		{ "redis", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *env = getenv("SBC_FILE_PREFIX");
+
+	redis_addr = getenv("SBC_REDIS");
 	int opt;
 
 	if (env != NULL && *env != '\0')
 		prefix = env;
-	while ((opt = getopt_long(argc, argv, "p:s:jah", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "p:s:jahr:", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
 			prefix = optarg;
@@ -577,6 +640,9 @@ static int parse_options(int argc, char **argv)
 			break;
 		case 'a':
 			opt_all = true;
+			break;
+		case 'r':
+			redis_addr = optarg;
 			break;
 		case 'h':
 			usage(stdout);

@@ -86,6 +86,9 @@ struct dp_worker {
 
 struct dp {
 	struct sbc_config cfg;
+	/* TCP source ports of SIP peers, one bit each: the port of every trunk's uri, so that the
+	 * peer's side of a connection the B2BUA opened (to a kernel ephemeral port) gets in */
+	uint64_t sip_peer_sports[65536 / 64];
 	uint16_t wire_port, exc_port;
 	struct rte_ether_addr wire_mac;
 	uint16_t wire_queues;

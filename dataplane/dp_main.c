@@ -212,9 +212,21 @@ static int parse_args(int argc, char **argv, const char **conf, long *idle_ms)
 }
 
 /* The data plane's clock, the response constants and the mbuf pool. */
+/* The TCP source ports a listed peer's SIP may come from (see dp.sip_peer_sports). */
+static void set_sip_peer_sports(void)
+{
+	for (unsigned int t = 0; t < dp.cfg.n_trunks; t++) {
+		uint16_t port = dp.cfg.trunks[t].uri[0] ? sbc_uri_port(dp.cfg.trunks[t].uri) : 0;
+
+		if (port != 0)
+			dp.sip_peer_sports[port >> 6] |= 1ull << (port & 63);
+	}
+}
+
 static int setup_basics(const char *conf)
 {
 	dp.n_workers = dp.cfg.workers;
+	set_sip_peer_sports();
 	if (rte_lcore_count() < dp.n_workers + 1) {
 		fprintf(stderr,
 			"%s: [dataplane] workers = %u needs %u lcores (main + workers) but EAL has %u; "

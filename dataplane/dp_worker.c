@@ -28,7 +28,7 @@ enum verdict { V_DROP, V_EXCEPTION, V_WIRE, V_HELD };
 enum kind {
 	K_DROP,		/* why[] says why */
 	K_EXCEPTION,	/* ARP, ICMP, ICMPv6 for the host: to the kernel as is */
-	K_SIP,		/* UDP or TCP to sip_port: the allowlist decides */
+	K_SIP,		/* SIP to sip_port, tls_port, or from a peer's: the allowlist decides */
 	K_FRAGMENT,	/* an IP fragment: the allowlist applies to each of them */
 };
 
@@ -180,14 +180,26 @@ static inline enum kind look_up(struct burst *b, unsigned int i, enum kind k)
 	return k;
 }
 
-/* UDP or TCP to the SBC: SIP on sip_port, nothing else. */
+/* SIP over TCP beside sip_port: to tls_port (RFC 3261 26.2: TLS runs over TCP only), and the
+ * peer's side of a connection the B2BUA opened, from the SIP port of a trunk's uri to one of
+ * the kernel's ephemeral ports. Both are allowlisted like sip_port. */
+static inline bool sip_over_tcp(const struct dp_pkt *p)
+{
+	if (p->proto != DP_PROTO_TCP)
+		return false;
+	if (dp.cfg.tls_port != 0 && p->dport == dp.cfg.tls_port)
+		return true;
+	return (dp.sip_peer_sports[p->sport >> 6] >> (p->sport & 63)) & 1;
+}
+
+/* UDP or TCP to the SBC: SIP on sip_port (and over TCP as above), nothing else. */
 static inline enum kind sort_transport(struct burst *b, unsigned int i)
 {
 	const struct dp_pkt *p = &b->p[i];
 
 	if (p->proto != DP_PROTO_UDP && p->proto != DP_PROTO_TCP)
 		return drop_as(b, i, DP_DROP_PROTOCOL);
-	if (p->dport != dp.cfg.sip_port)
+	if (p->dport != dp.cfg.sip_port && !sip_over_tcp(p))
 		return drop_as(b, i, DP_DROP_PORT_CLOSED);
 	return look_up(b, i, K_SIP);
 }

@@ -204,6 +204,37 @@ static const struct bad bads[] = {
 	{ "[sbc]\naddress = 198.51.100.10\n[dataplane]\nwire = b\nexception = b\n",
 	  "b.conf: [dataplane] wire and exception are the same device 'b'" },
 	{ BASE "channel = sbc\n", "b.conf: [dataplane] channel 'sbc' must be a POSIX shm name like /sbc-channel" },
+	/* the B2BUA's keys */
+	{ BASE "[trunk a]\nrole = pbx\n", "b.conf:7: role: 'pbx' is not floor or carrier" },
+	{ BASE "[trunk a]\nuri = http://x\n", "b.conf:7: uri: 'http://x' is not a sip: or sips: "
+	  "URI like sip:203.0.113.5:5060 (at most 255 characters)" },
+	{ BASE "[trunk a]\nuri = sip:\n", "b.conf:7: uri: 'sip:' is not a sip: or sips: "
+	  "URI like sip:203.0.113.5:5060 (at most 255 characters)" },
+	{ BASE "[trunk a]\nroute = b/c\n", "b.conf:7: route: 'b/c' is not a trunk name" },
+	{ BASE "[trunk a]\nrole = floor\nroute = b\n", "b.conf:8: route: no trunk 'b'" },
+	{ BASE "[trunk a]\nrole = floor\nroute = b\n[trunk b]\nrole = carrier\n",
+	  "b.conf:8: route: trunk 'b' has no uri to send calls to" },
+	{ BASE "[trunk a]\nroute = b\n[trunk b]\nuri = sip:203.0.113.5\n",
+	  "b.conf:6: [trunk a] needs role = floor or carrier (trunks route calls)" },
+	{ BASE "[trunk a]\nfailover_codes = 404, 200\n", "b.conf:7: failover_codes: '404, 200' "
+	  "must be status codes 300-699 or ranges like 500-599, commas between" },
+	{ BASE "[trunk a]\nfailover_codes = 599-500\n", "b.conf:7: failover_codes: '599-500' "
+	  "must be status codes 300-699 or ranges like 500-599, commas between" },
+	{ BASE "[trunk a]\noptions_misses = 0\n",
+	  "b.conf:7: options_misses: '0' is not a whole number from 1 to 1000" },
+	{ BASE "[trunk a]\noptions_interval = 1d\n",
+	  "b.conf:7: options_interval: '1d' is not a whole number from 0 to 86400" },
+	{ BASE "[trunk a]\nmax_calls_out = -3\n",
+	  "b.conf:7: max_calls_out: '-3' is not a whole number from 0 to 10000000" },
+	{ BASE "[redis]\ncdr_maxlen = 0\n",
+	  "b.conf:7: cdr_maxlen: '0' is not a whole number from 1 to 1000000000" },
+	{ "[sbc]\naddress = 198.51.100.10\ntls_port = 5061\ntls_key = /k.pem\n"
+	  "[dataplane]\nwire = a\nexception = b\n", "b.conf: [sbc] tls_port needs tls_certificate (a PEM file)" },
+	{ "[sbc]\naddress = 198.51.100.10\ntls_port = 5061\ntls_certificate = /nonexistent/c.pem\n"
+	  "tls_key = /nonexistent/k.pem\n[dataplane]\nwire = a\nexception = b\n",
+	  "b.conf: [sbc] tls_certificate '/nonexistent/c.pem': No such file or directory" },
+	{ "[sbc]\naddress = 198.51.100.10\ntls_port = 5060\n[dataplane]\nwire = a\nexception = b\n",
+	  "b.conf: [sbc] tls_port 5060 is sip_port too" },
 };
 
 static void bad_lines(void **state)
@@ -218,6 +249,57 @@ static void bad_lines(void **state)
 			fail_msg("case %zu: rc %d\n  got:  %s\n  want: %s", i, rc, err, bads[i].want);
 		sbc_config_free(&c);
 	}
+}
+
+/* The B2BUA's keys: roles, uris, routes, failover codes, OPTIONS, caps, TLS files, CDRs. */
+static void b2bua_keys(void **state)
+{
+	struct sbc_config c;
+	char err[512] = "", text[1024];
+	const struct sbc_trunk_config *f, *a, *b;
+
+	(void)state;
+	snprintf(text, sizeof(text), "[sbc]\naddress = 198.51.100.10\ntls_port = 5061\n"
+		 "tls_certificate = /dev/null\ntls_key = /dev/null\ntls_ca = /dev/null\n"
+		 "[dataplane]\nwire = a\nexception = b\n[redis]\ncdr_maxlen = 5000\n"
+		 "[trunk floor]\nrole = floor\nroute = carrier-a, carrier-b\n"
+		 "[trunk carrier-a]\nrole = carrier\nuri = sip:203.0.113.5:5060\n"
+		 "failover_codes = 404, 486-487, 503\nmax_calls_out = 300\noptions_interval = 0\n"
+		 "[trunk carrier-b]\nrole = carrier\nuri = sips:sip.carrier-b.example\n"
+		 "options_misses = 2\n");
+	assert_int_equal(sbc_config_load_string(&c, text, "k.conf", err, sizeof(err)), 0);
+	f = &c.trunks[0], a = &c.trunks[1], b = &c.trunks[2];
+	assert_int_equal(c.tls_port, 5061);
+	assert_string_equal(c.tls_key, "/dev/null");
+	assert_int_equal(c.cdr_maxlen, 5000);
+	assert_int_equal(f->role, SBC_ROLE_FLOOR);
+	assert_int_equal(f->n_route, 2);
+	assert_string_equal(f->route[1], "carrier-b");
+	assert_int_equal(a->role, SBC_ROLE_CARRIER);
+	assert_string_equal(a->uri, "sip:203.0.113.5:5060");
+	assert_true(sbc_trunk_fails_over(a, 404) && sbc_trunk_fails_over(a, 486) &&
+		    sbc_trunk_fails_over(a, 487) && sbc_trunk_fails_over(a, 503));
+	assert_false(sbc_trunk_fails_over(a, 408) || sbc_trunk_fails_over(a, 500) ||
+		     sbc_trunk_fails_over(a, 488));
+	assert_int_equal(a->max_calls_out, 300);
+	assert_int_equal(a->options_interval, 0);
+	assert_int_equal(a->options_misses, 3);
+	/* defaults: 408, 500-599; OPTIONS every 30 s, down after 3 misses */
+	assert_true(sbc_trunk_fails_over(b, 408) && sbc_trunk_fails_over(b, 500) &&
+		    sbc_trunk_fails_over(b, 599));
+	assert_false(sbc_trunk_fails_over(b, 486) || sbc_trunk_fails_over(b, 600) ||
+		     sbc_trunk_fails_over(b, 407));
+	assert_int_equal(b->options_interval, 30);
+	assert_int_equal(b->options_misses, 2);
+	assert_int_equal(b->max_calls_out, 0);
+	sbc_config_free(&c);
+	/* no route anywhere: roles are optional, cdr_maxlen defaults */
+	assert_int_equal(sbc_config_load_string(&c, BASE "[trunk a]\npeers = 203.0.113.0/24\n",
+						"k.conf", err, sizeof(err)), 0);
+	assert_int_equal(c.trunks[0].role, SBC_ROLE_NONE);
+	assert_int_equal(c.cdr_maxlen, 1000000);
+	assert_int_equal(c.tls_port, 0);
+	sbc_config_free(&c);
 }
 
 /* Registration does not exist yet: a trunk asking for it must not run as if it had it. */
@@ -245,6 +327,38 @@ static void auth_needs_registration(void **state)
 	assert_int_equal(c.trunks[0].auth, SBC_AUTH_IP);
 	assert_int_equal(c.trunks[1].auth, SBC_AUTH_IP);
 	sbc_config_free(&c);
+}
+
+/* The port the data plane lets a listed peer's TCP come from (replies to the B2BUA's own
+ * connections): the uri's, or its scheme's and transport's default. */
+static void uri_port(void **state)
+{
+	static const struct { const char *uri; uint16_t port; } cases[] = {
+		{ "sip:203.0.113.5", 5060 },
+		{ "sip:203.0.113.5:5080", 5080 },
+		{ "sip:203.0.113.5:5080;transport=tcp", 5080 },
+		{ "sip:sip.carrier.example;transport=tls", 5061 },
+		{ "sip:sip.carrier.example;transport=tcp", 5060 },
+		{ "sips:sip.carrier.example", 5061 },
+		{ "sips:sip.carrier.example:6061", 6061 },
+		{ "sip:[2001:db8::5]", 5060 },
+		{ "sip:[2001:db8::5]:5070;transport=tcp", 5070 },
+		{ "sip:trunk:secret@203.0.113.5:5090", 5090 },
+		{ "sip:trunk@203.0.113.5", 5060 },
+		{ "sip:203.0.113.5:0", 0 },
+		{ "sip:203.0.113.5:65536", 0 },
+		{ "sip:203.0.113.5:x", 0 },
+		{ "sip:[2001:db8::5", 0 },
+		{ "tel:+15550100", 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (sbc_uri_port(cases[i].uri) != cases[i].port)
+			print_error("%s: got %u, want %u\n", cases[i].uri,
+				    sbc_uri_port(cases[i].uri), cases[i].port);
+		assert_int_equal(sbc_uri_port(cases[i].uri), cases[i].port);
+	}
 }
 
 static void peers_file_and_long_lines(void **state)
@@ -312,6 +426,8 @@ int main(void)
 		cmocka_unit_test(defaults),
 		cmocka_unit_test(bad_lines),
 		cmocka_unit_test(auth_needs_registration),
+		cmocka_unit_test(b2bua_keys),
+		cmocka_unit_test(uri_port),
 		cmocka_unit_test(peers_file_and_long_lines),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

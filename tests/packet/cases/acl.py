@@ -111,3 +111,40 @@ def _(t):
             unl += 1
     t.expect(to_exception=listed, drops={'sip_unlisted': unl},
              trunks={'carrier-a': {'accepted': listed, 'rejected': 0}})
+
+
+@case('tls_port', 'SIP over TLS: TCP to tls_port from a listed source passes like sip_port, '
+      'from an unlisted one sip_unlisted; UDP to tls_port port_closed')
+def _(t):
+    # the data plane reads no certificate; the loader only checks the files are readable
+    t.config(tls_port=5061, tls_certificate='/dev/null', tls_key='/dev/null')
+    syn = bytes(t.eth() / IP(src=LISTED4, dst=SBC4) /
+                TCP(sport=40001, dport=5061, flags='S', seq=1000, options=[('MSS', 1460)]))
+    hello = bytes(t.eth() / IP(src=LISTED4, dst=SBC4) /
+                  TCP(sport=40001, dport=5061, flags='PA', seq=1001, ack=1) /
+                  Raw(b'\x16\x03\x01\x00\x05\x01\x00\x00\x01\x00'))
+    t.rx(syn, hello,
+         t.eth() / IP(src=UNLISTED4, dst=SBC4) / TCP(sport=40002, dport=5061, flags='S'),
+         t.udp(LISTED4, request(src=LISTED4), dport=5061))
+    t.out_exc(syn, hello)
+    t.expect(to_exception=2, drops={'sip_unlisted': 1, 'port_closed': 1},
+             trunks={'carrier-a': {'accepted': 2}})
+
+
+@case('tcp_from_peer_sip_port', "the peer's side of a TCP connection the B2BUA opened: from the "
+      "port of a trunk's uri to an ephemeral port, allowlisted like sip_port; another source "
+      'port is port_closed')
+def _(t):
+    t.trunk_opts['carrier-a'] = {'uri': f'sip:{LISTED4}:5080;transport=tcp'}
+    synack = bytes(t.eth() / IP(src=LISTED4, dst=SBC4) /
+                   TCP(sport=5080, dport=40123, flags='SA', seq=7000, ack=1001))
+    data = bytes(t.eth() / IP(src=LISTED4, dst=SBC4) /
+                 TCP(sport=5080, dport=40123, flags='PA', seq=7001, ack=1001) /
+                 Raw(b'SIP/2.0 100 Trying\r\n\r\n'))
+    t.rx(synack, data,
+         t.eth() / IP(src=UNLISTED4, dst=SBC4) / TCP(sport=5080, dport=40124, flags='SA'),
+         t.eth() / IP(src=LISTED4, dst=SBC4) / TCP(sport=5099, dport=40123, flags='SA'),
+         t.udp(LISTED4, request(src=LISTED4), sport=5080, dport=40125))
+    t.out_exc(synack, data)
+    t.expect(to_exception=2, drops={'sip_unlisted': 1, 'port_closed': 2},
+             trunks={'carrier-a': {'accepted': 2}})

@@ -1,0 +1,766 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The B2BUA on nta transactions. A new INVITE from a trunk (the longest prefix of its source)
+ * becomes a call: the caller's leg answers with our own tag and Contact, and a new INVITE goes
+ * to the first usable trunk of the caller's route with its own Call-ID, From tag, Via, Contact
+ * and CSeq (RFC 3261 8.1.1), carrying over only the Request-URI user, From/To user parts and
+ * display names and the body (cp_sdp.c). Nothing of one leg's topology reaches the other: no
+ * Via, Record-Route, Route, Contact, Call-ID, tag, User-Agent or Server is copied.
+ *
+ * - Provisional and final responses are relayed; a final on a failover code, Timer B's 408, a
+ *   trunk down or full moves the INVITE to the next trunk; the caller sees one final answer.
+ * - Each leg's 2xx is ACKed by us (13.2.2.4); a reliable provisional is PRACKed by us (RFC 3262
+ *   hop by hop) and relayed unreliably. CANCEL: nta answers 200 and 487 on the caller's leg,
+ *   we CANCEL the callee's INVITE (9.1).
+ * - In a dialog, BYE ends the call from either side; re-INVITE, UPDATE, INFO and others are
+ *   relayed to the other leg as new transactions and their answers relayed back.
+ * - Session timers (RFC 4028): a caller's Session-Expires is answered in our 2xx with the
+ *   caller as refresher; its refreshes are re-INVITEs/UPDATEs, relayed like any other.
+ * - The call's record (cp_cdr_call) is written once, when it ends; Sofia's objects of the
+ *   call (legs, transactions, home) are returned as it ends.
+ * Runs on the su_root thread.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sofia-sip/msg_addr.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/su_tagarg.h>
+#include <sofia-sip/su_wait.h>
+
+#include "cp_b2bua.h"
+#include "cp_cdr.h"
+#include "cp_log.h"
+#include "cp_route.h"
+#include "cp_sdp.h"
+#include "cp_sip.h"
+
+#define RETRY_AFTER "5"		/* seconds, on our own 500/503 */
+#define TRIM_MS 5000		/* memory given back to the system this often after calls, */
+#define TRIM_TICKS 14		/* for 70 s after the last one (nta keeps a transaction 32 s) */
+
+enum side { IN, OUT };		/* the caller's leg, the callee's leg */
+enum state { CALLING, ANSWERED, ENDING, ENDED };
+
+struct call {
+	su_home_t home[1];		/* first: the call is a Sofia home (su_home_new) */
+	nta_leg_t *leg[2];
+	nta_incoming_t *irq;		/* the caller's INVITE until its final (2xx: its ACK) */
+	nta_outgoing_t *orq;		/* the INVITE to the callee */
+	enum state state;
+	bool canceled, counted, recorded;
+	int trunk_in, trunk_out;
+	unsigned int pos;		/* next position in the route */
+	unsigned int refs;		/* relayed in-dialog transactions in flight */
+	uint32_t se_delta;		/* caller's Session-Expires (0: none) */
+	sip_cseq_t *ack_cseq;		/* late offer: the callee's 2xx waits for the caller's ACK */
+	/* carried to every INVITE of the route */
+	char *ruser;
+	sip_from_t *from;
+	sip_to_t *to;
+	struct cp_sdp sdp;
+	struct cp_cdr_call cdr;
+};
+
+/* An in-dialog request relayed to the other leg. */
+struct relay {
+	struct call *c;
+	enum side to;
+	nta_incoming_t *irq;
+	nta_outgoing_t *orq;
+};
+
+static struct {
+	const struct sbc_config *cfg;
+	su_home_t home[1];
+	url_t **uri;			/* each trunk's parsed uri */
+	su_timer_t *trim;
+	uint64_t trim_calls;		/* calls counted at the last tick */
+	unsigned int trim_left;		/* ticks to trim still */
+	struct cp_b2bua_stats st;
+} b2b;
+
+static int leg_request(nta_leg_magic_t *magic, nta_leg_t *leg, nta_incoming_t *irq,
+		       sip_t const *sip);
+static void call_end(struct call *c, int code, const char *by);
+static void try_next(struct call *c);
+
+const struct cp_b2bua_stats *cp_b2bua_stats(void)
+{
+	return &b2b.st;
+}
+
+static void copy_str(char *dst, size_t len, const char *src)
+{
+	snprintf(dst, len, "%s", src ? src : "");
+}
+
+/* The caller's final answer (once): a failure also destroys its transaction. */
+static void answer_caller(struct call *c, int status, const char *phrase, tagi_t const *tags)
+{
+	if (c->irq == NULL)
+		return;
+	nta_incoming_treply(c->irq, status, phrase, TAG_NEXT(tags));
+	if (status >= 200)
+		c->cdr.code = status;
+	if (status >= 300) {
+		nta_incoming_destroy(c->irq);
+		c->irq = NULL;
+	}
+}
+
+static void refuse(struct call *c, int status, const char *phrase, const char *by)
+{
+	answer_caller(c, status, phrase, status == 503 || status == 500 ?
+		      (tagi_t[]){ { SIPTAG_RETRY_AFTER_STR(RETRY_AFTER) }, { TAG_END() } } : NULL);
+	call_end(c, status, by);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The end of a call: one record, every Sofia object returned */
+
+static void write_cdr(struct call *c)
+{
+	if (c->recorded)
+		return;
+	c->recorded = true;
+	c->cdr.end_ns = sbc_now_ns();
+	cp_cdr_call(&c->cdr);
+}
+
+static void call_free(struct call *c)
+{
+	if (c->refs > 0 || c->state != ENDED)
+		return;
+	su_home_unref(c->home);
+}
+
+static void release_out(struct call *c)
+{
+	/* RFC 3261 9.1: an INVITE still pending is CANCELed (nta would just drop it) */
+	if (c->orq != NULL && nta_outgoing_status(c->orq) < 200 && !c->canceled)
+		nta_outgoing_cancel(c->orq);
+	if (c->orq != NULL) {
+		nta_outgoing_destroy(c->orq);
+		c->orq = NULL;
+	}
+	if (c->counted) {
+		cp_route_call_out((unsigned int)c->trunk_out, -1);
+		c->counted = false;
+	}
+}
+
+/* The call is over: record it, return every leg and transaction. */
+static void call_end(struct call *c, int code, const char *by)
+{
+	if (c->state == ENDED)
+		return;
+	if (c->cdr.code == 0)
+		c->cdr.code = code;
+	if (c->cdr.ended_by == NULL)
+		c->cdr.ended_by = by;
+	if (c->irq != NULL) {	/* no final yet (a 2xx not ACKed is answered already) */
+		if (c->state == CALLING)
+			nta_incoming_treply(c->irq, code >= 300 ? code : 500, NULL, TAG_END());
+		nta_incoming_destroy(c->irq);
+		c->irq = NULL;
+	}
+	release_out(c);
+	for (int s = IN; s <= OUT; s++)
+		if (c->leg[s] != NULL) {
+			nta_leg_destroy(c->leg[s]);
+			c->leg[s] = NULL;
+		}
+	write_cdr(c);
+	c->state = ENDED;
+	b2b.st.active--;
+	call_free(c);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The callee's leg: the INVITE along the route */
+
+/* Send a BYE on one leg of an established call; nta finishes the transaction on its own. */
+static void send_bye(struct call *c, enum side s)
+{
+	nta_outgoing_t *o;
+
+	if (c->leg[s] == NULL)
+		return;
+	o = nta_outgoing_tcreate(c->leg[s], NULL, NULL, NULL, SIP_METHOD_BYE, NULL, TAG_END());
+	nta_outgoing_destroy(o);
+}
+
+/* RFC 3261 13.2.2.4: the ACK of a 2xx is the UAC core's, on the dialog, with the INVITE's
+ * CSeq number. */
+static void send_ack_body(struct call *c, enum side s, sip_cseq_t const *cseq,
+			  sip_t const *body_of)
+{
+	struct cp_sdp sdp = { 0 };
+	nta_outgoing_t *ack;
+
+	if (body_of != NULL)
+		cp_sdp_relay(NULL, body_of, s == OUT ? CP_SDP_TO_CALLEE : CP_SDP_TO_CALLER, &sdp);
+	ack = nta_outgoing_tcreate(c->leg[s], NULL, NULL, NULL, SIP_METHOD_ACK, NULL,
+				   SIPTAG_CSEQ(cseq), TAG_IF(sdp.ct, SIPTAG_CONTENT_TYPE(sdp.ct)),
+				   TAG_IF(sdp.pl, SIPTAG_PAYLOAD(sdp.pl)), TAG_END());
+	nta_outgoing_destroy(ack);
+}
+
+static void send_ack(struct call *c, enum side s, sip_t const *sip)
+{
+	send_ack_body(c, s, sip->sip_cseq, NULL);
+}
+
+/* RFC 3261 13.2.2.4 / RFC 3264 late offer: the INVITE had no body, the 2xx holds the offer and
+ * the caller's ACK the answer: the callee's ACK waits for it and carries it. */
+static void ack_callee(struct call *c, sip_t const *sip)
+{
+	if (c->sdp.pl != NULL) {
+		send_ack(c, OUT, sip);
+		return;
+	}
+	if (c->ack_cseq == NULL) {
+		c->ack_cseq = sip_cseq_dup(c->home, sip->sip_cseq);
+		if (c->ack_cseq == NULL)
+			send_ack(c, OUT, sip);
+	}
+}
+
+/* A tagged response from the callee: the dialog's remote tag and target (12.1.2). */
+static void early_dialog(struct call *c, sip_t const *sip)
+{
+	if (sip->sip_to == NULL || sip->sip_to->a_tag == NULL)
+		return;
+	if (nta_leg_get_rtag(c->leg[OUT]) == NULL)
+		nta_leg_rtag(c->leg[OUT], sip->sip_to->a_tag);
+	nta_leg_client_reroute(c->leg[OUT], sip->sip_record_route, sip->sip_contact, 1);
+}
+
+static int on_invite_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
+			      sip_t const *sip);
+
+/* A PRACK belongs to the early dialog of that To tag: the INVITE becomes that dialog's
+ * (nta_outgoing_tagged) before it is PRACKed (RFC 3262 4). */
+static void prack(struct call *c, nta_outgoing_t *orq, sip_t const *sip)
+{
+	if (orq == c->orq && !nta_outgoing_rseq(orq)) {
+		nta_outgoing_t *tagged = nta_outgoing_tagged(orq, on_invite_response,
+							     (nta_outgoing_magic_t *)c,
+							     sip->sip_to->a_tag, sip->sip_rseq);
+
+		if (tagged != NULL && tagged != orq) {
+			nta_outgoing_destroy(c->orq);
+			c->orq = orq = tagged;
+		}
+	}
+	nta_outgoing_destroy(nta_outgoing_prack(c->leg[OUT], orq, NULL, NULL, NULL, sip,
+						TAG_END()));
+}
+
+static void callee_provisional(struct call *c, nta_outgoing_t *orq, sip_t const *sip,
+			       int status)
+{
+	struct cp_sdp sdp;
+
+	early_dialog(c, sip);
+	/* RFC 3262 hop by hop: PRACK the callee ourselves, relay the response unreliably */
+	if (sip->sip_rseq != NULL && sip->sip_require != NULL &&
+	    sip_has_feature(sip->sip_require, "100rel") && sip->sip_to->a_tag != NULL)
+		prack(c, orq, sip);
+	if (c->canceled || c->irq == NULL)
+		return;
+	cp_sdp_relay(NULL, sip, CP_SDP_TO_CALLER, &sdp);
+	nta_incoming_treply(c->irq, status, sip->sip_status->st_phrase,
+			    SIPTAG_CONTACT(cp_sip_contact()),
+			    TAG_IF(sdp.ct, SIPTAG_CONTENT_TYPE(sdp.ct)),
+			    TAG_IF(sdp.pl, SIPTAG_PAYLOAD(sdp.pl)), TAG_END());
+}
+
+static void callee_answered(struct call *c, sip_t const *sip)
+{
+	struct cp_sdp sdp;
+	char se[32];
+
+	early_dialog(c, sip);
+	if (c->state == CALLING && (c->canceled || c->irq == NULL)) {	/* the caller gave up */
+		send_ack(c, OUT, sip);
+		send_bye(c, OUT);
+		call_end(c, 487, "caller");
+		return;
+	}
+	if (c->state != CALLING) {	/* a retransmitted 2xx: ACKed again unless it waits */
+		if (c->ack_cseq == NULL)
+			send_ack(c, OUT, sip);
+		return;
+	}
+	ack_callee(c, sip);
+	c->state = ANSWERED;
+	c->cdr.answer_ns = sbc_now_ns();
+	b2b.st.answered++;
+	cp_route_last_code((unsigned int)c->trunk_out, sip->sip_status->st_status);
+	cp_sdp_relay(NULL, sip, CP_SDP_TO_CALLER, &sdp);
+	snprintf(se, sizeof(se), "%u;refresher=uac", c->se_delta);
+	/* RFC 4028 9: the caller asked for a session timer: it refreshes, we require it */
+	nta_incoming_treply(c->irq, sip->sip_status->st_status, sip->sip_status->st_phrase,
+			    SIPTAG_CONTACT(cp_sip_contact()),
+			    TAG_IF(c->se_delta, SIPTAG_SESSION_EXPIRES_STR(se)),
+			    TAG_IF(c->se_delta, SIPTAG_REQUIRE_STR("timer")),
+			    TAG_IF(sdp.ct, SIPTAG_CONTENT_TYPE(sdp.ct)),
+			    TAG_IF(sdp.pl, SIPTAG_PAYLOAD(sdp.pl)), TAG_END());
+	c->cdr.code = sip->sip_status->st_status;
+}
+
+/* A final failure from the callee: the next trunk, or the caller's one final answer. */
+static void callee_failed(struct call *c, sip_t const *sip, int status)
+{
+	bool timeout = sip == NULL || nta_sip_is_internal(sip);
+	int to = c->trunk_out;
+
+	release_out(c);
+	cp_route_last_code((unsigned int)to, status);
+	if (c->canceled) {
+		call_end(c, 487, "caller");
+		return;
+	}
+	if (cp_route_fails_over((unsigned int)to, status)) {
+		b2b.st.failovers++;
+		c->cdr.code = status;
+		try_next(c);
+		return;
+	}
+	/* RFC 3261 16.7 step 6 in spirit: 3xx is not followed; its Contact stays behind */
+	answer_caller(c, status, sip && sip->sip_status ? sip->sip_status->st_phrase : NULL,
+		      NULL);
+	call_end(c, status, timeout ? "timeout" : "callee");
+}
+
+static int on_invite_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
+			      sip_t const *sip)
+{
+	struct call *c = (struct call *)magic;
+	int status = nta_outgoing_status(orq);
+
+	if (c->orq != orq)
+		return 0;	/* an earlier attempt's late answer */
+	if (status < 200) {
+		if (status > 100 && sip != NULL)
+			callee_provisional(c, orq, sip, status);
+	} else if (status < 300) {
+		if (sip != NULL)
+			callee_answered(c, sip);
+	} else {
+		callee_failed(c, sip, status);
+	}
+	return 0;
+}
+
+/* The callee's leg of one attempt: a new dialog (Call-ID, From tag) towards trunk `to`. */
+static int send_invite(struct call *c, int to)
+{
+	url_t ruri = *b2b.uri[to], turi = *b2b.uri[to], furi = *cp_sip_contact()->m_url;
+	sip_call_id_t *id = sip_call_id_create(c->home, cp_sip_host());
+	sip_from_t *from;
+	sip_to_t *tohdr;
+
+	if (id == NULL)
+		return -ENOMEM;
+	copy_str(c->cdr.call_id_out, sizeof(c->cdr.call_id_out), id->i_id);
+	ruri.url_user = c->ruser;
+	turi.url_user = c->to->a_url->url_user;
+	turi.url_params = turi.url_headers = NULL;
+	furi.url_user = c->from->a_url->url_user;
+	furi.url_port = NULL;
+	from = sip_from_create(c->home, (url_string_t *)&furi);
+	tohdr = sip_to_create(c->home, (url_string_t *)&turi);
+	if (from == NULL || tohdr == NULL)
+		return -ENOMEM;
+	from->a_display = c->from->a_display;
+	tohdr->a_display = c->to->a_display;
+	c->leg[OUT] = nta_leg_tcreate(cp_sip_agent(), leg_request, (nta_leg_magic_t *)c,
+				      SIPTAG_CALL_ID(id), SIPTAG_FROM(from), SIPTAG_TO(tohdr),
+				      TAG_END());
+	if (c->leg[OUT] == NULL || nta_leg_tag(c->leg[OUT], NULL) == NULL)
+		return -ENOMEM;
+	c->orq = nta_outgoing_tcreate(c->leg[OUT], on_invite_response, (nta_outgoing_magic_t *)c,
+				      NULL, SIP_METHOD_INVITE, (url_string_t *)&ruri,
+				      SIPTAG_CONTACT(cp_sip_contact()),
+				      TAG_IF(c->sdp.ct, SIPTAG_CONTENT_TYPE(c->sdp.ct)),
+				      TAG_IF(c->sdp.pl, SIPTAG_PAYLOAD(c->sdp.pl)), TAG_END());
+	return c->orq != NULL ? 0 : -EIO;
+}
+
+static void note_tried(struct call *c, int to)
+{
+	const char *name = b2b.cfg->trunks[to].name;
+	size_t n = strlen(c->cdr.tried);
+
+	snprintf(c->cdr.tried + n, sizeof(c->cdr.tried) - n, "%s%s", n ? "," : "", name);
+	copy_str(c->cdr.trunk_out, sizeof(c->cdr.trunk_out), name);
+}
+
+/* The next usable trunk of the route, or the caller's final answer when none is left. */
+static void try_next(struct call *c)
+{
+	unsigned int skipped = 0;
+	int to;
+
+	if (c->leg[OUT] != NULL) {
+		nta_leg_destroy(c->leg[OUT]);
+		c->leg[OUT] = NULL;
+	}
+	while ((to = cp_route_next((unsigned int)c->trunk_in, &c->pos, &skipped)) >= 0) {
+		note_tried(c, to);
+		c->trunk_out = to;
+		if (send_invite(c, to) == 0)
+			break;
+		cp_log(CP_WARN, "call %s: cannot send the INVITE to %s", c->cdr.call_id_in,
+		       b2b.cfg->trunks[to].name);
+		if (c->leg[OUT] != NULL)
+			nta_leg_destroy(c->leg[OUT]);
+		c->leg[OUT] = NULL;
+	}
+	if (to < 0) {
+		/* tried before: its last answer; nothing usable at all: 503 with Retry-After */
+		int code = c->cdr.code >= 300 ? c->cdr.code : 503;
+
+		refuse(c, code, c->cdr.code >= 300 ? NULL : "No Trunk Available",
+		       c->cdr.code >= 300 ? (code == 408 ? "timeout" : "callee") : "sbc");
+		return;
+	}
+	c->counted = true;
+	cp_route_call_out((unsigned int)to, 1);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The caller's leg */
+
+/* ACK or CANCEL of the caller's INVITE, or sip NULL: no ACK came for our 2xx (13.3.1.4). */
+static int on_caller_ack_cancel(nta_incoming_magic_t *magic, nta_incoming_t *irq,
+				sip_t const *sip)
+{
+	struct call *c = (struct call *)magic;
+
+	if (c->irq != irq)
+		return 0;
+	nta_incoming_destroy(irq);
+	c->irq = NULL;
+	if (c->ack_cseq != NULL && (sip == NULL || sip->sip_request->rq_method == sip_method_ack)) {
+		send_ack_body(c, OUT, c->ack_cseq, sip);	/* a late offer's answer */
+		c->ack_cseq = NULL;
+	}
+	if (sip != NULL && sip->sip_request->rq_method == sip_method_ack)
+		return 0;	/* the call is up on both legs */
+	if (sip != NULL && sip->sip_request->rq_method == sip_method_cancel) {
+		/* RFC 3261 9.2: nta has sent 200 to the CANCEL and sends 487 to the INVITE */
+		c->canceled = true;
+		c->cdr.code = 487;
+		c->cdr.ended_by = "caller";
+		if (c->orq != NULL && nta_outgoing_status(c->orq) < 200)
+			nta_outgoing_cancel(c->orq);
+		else
+			call_end(c, 487, "caller");
+		return 0;
+	}
+	send_bye(c, OUT);	/* no ACK: the session never came up on the caller's side */
+	send_bye(c, IN);
+	call_end(c, c->cdr.code, "timeout");
+	return 0;
+}
+
+/* The source of a request as a trunk, or -ENOENT. */
+static int trunk_of(nta_incoming_t *irq)
+{
+	msg_t *msg = nta_incoming_getrequest(irq);
+	su_addrinfo_t *ai = msg ? msg_addrinfo(msg) : NULL;
+	int t = -ENOENT;
+
+	if (ai != NULL && ai->ai_addr != NULL) {
+		const su_sockaddr_t *su = (const su_sockaddr_t *)ai->ai_addr;
+
+		if (su->su_family == AF_INET)
+			t = cp_route_trunk_of(SBC_AF_V4, (const uint8_t *)&su->su_sin.sin_addr);
+		else if (su->su_family == AF_INET6)
+			t = cp_route_trunk_of(SBC_AF_V6, (const uint8_t *)&su->su_sin6.sin6_addr);
+	}
+	msg_destroy(msg);
+	return t;
+}
+
+/* What every INVITE of the route carries over from the caller's (RFC 3261 8.1.1). */
+static int keep_request(struct call *c, sip_t const *sip)
+{
+	c->ruser = su_strdup(c->home, sip->sip_request->rq_url->url_user);
+	c->from = sip_from_dup(c->home, sip->sip_from);
+	c->to = sip_to_dup(c->home, sip->sip_to);
+	if (c->ruser == NULL || c->from == NULL || c->to == NULL ||
+	    cp_sdp_relay(c->home, sip, CP_SDP_TO_CALLEE, &c->sdp) != 0)
+		return -ENOMEM;
+	c->se_delta = sip->sip_session_expires ? (uint32_t)sip->sip_session_expires->x_delta : 0;
+	copy_str(c->cdr.call_id_in, sizeof(c->cdr.call_id_in), sip->sip_call_id->i_id);
+	copy_str(c->cdr.from, sizeof(c->cdr.from), sip->sip_from->a_url->url_user);
+	copy_str(c->cdr.to, sizeof(c->cdr.to), sip->sip_to->a_url->url_user);
+	copy_str(c->cdr.trunk_in, sizeof(c->cdr.trunk_in), b2b.cfg->trunks[c->trunk_in].name);
+	return 0;
+}
+
+/* The caller's dialog (12.1.1): our tag on every response, our Contact as its target. */
+static int open_caller_leg(struct call *c, nta_incoming_t *irq, sip_t const *sip)
+{
+	c->leg[IN] = nta_leg_tcreate(cp_sip_agent(), leg_request, (nta_leg_magic_t *)c,
+				     SIPTAG_CALL_ID(sip->sip_call_id), SIPTAG_FROM(sip->sip_to),
+				     SIPTAG_TO(sip->sip_from), TAG_END());
+	if (c->leg[IN] == NULL || nta_leg_tag(c->leg[IN], NULL) == NULL ||
+	    nta_incoming_tag(irq, nta_leg_get_tag(c->leg[IN])) == NULL ||
+	    nta_leg_server_route(c->leg[IN], sip->sip_record_route, sip->sip_contact) < 0)
+		return -ENOMEM;
+	c->irq = irq;
+	nta_incoming_bind(irq, on_caller_ack_cancel, (nta_incoming_magic_t *)c);
+	return 0;
+}
+
+/* Why a new INVITE cannot be a call (400 with a reason phrase), or NULL. */
+static const char *bad_invite(sip_t const *sip)
+{
+	if (sip->sip_request->rq_url->url_user == NULL)
+		return "Missing Request-URI User";
+	if (sip->sip_from == NULL || sip->sip_from->a_url->url_user == NULL)
+		return "Missing From User";
+	if (sip->sip_to == NULL || sip->sip_to->a_url->url_user == NULL)
+		return "Missing To User";
+	if (sip->sip_call_id == NULL || sip->sip_from->a_tag == NULL)
+		return "Missing Call-ID or From Tag";
+	return NULL;
+}
+
+int cp_b2bua_invite(nta_incoming_t *irq, sip_t const *sip)
+{
+	const char *why = bad_invite(sip);
+	int trunk = trunk_of(irq);
+	struct call *c;
+
+	if (why != NULL) {
+		nta_incoming_treply(irq, 400, why, TAG_END());
+		return 400;
+	}
+	if (trunk < 0 || cp_route_len((unsigned int)trunk) == 0) {
+		b2b.st.refused++;
+		return 403;	/* no trunk, or a trunk whose calls go nowhere */
+	}
+	c = su_home_new(sizeof(*c));
+	if (c == NULL) {
+		nta_incoming_treply(irq, 500, "Internal Error",
+				    SIPTAG_RETRY_AFTER_STR(RETRY_AFTER), TAG_END());
+		return 500;
+	}
+	b2b.st.calls++;
+	b2b.st.active++;
+	c->trunk_in = trunk;
+	c->trunk_out = -1;
+	c->cdr.start_ns = sbc_now_ns();
+	if (keep_request(c, sip) != 0 || open_caller_leg(c, irq, sip) != 0) {
+		if (c->irq == NULL)
+			c->irq = irq;
+		refuse(c, 500, "Internal Error", "sbc");
+		return 0;
+	}
+	nta_incoming_treply(irq, SIP_100_TRYING, TAG_END());
+	try_next(c);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* In the dialog: BYE ends the call, the rest is relayed to the other leg */
+
+static void relay_done(struct relay *r)
+{
+	struct call *c = r->c;
+
+	if (r->orq != NULL)
+		nta_outgoing_destroy(r->orq);
+	if (r->irq != NULL)
+		nta_incoming_destroy(r->irq);
+	free(r);
+	c->refs--;
+	call_free(c);
+}
+
+/* The ACK of a relayed re-INVITE's 2xx from its sender (ours went to the other leg). */
+static int on_relay_ack(nta_incoming_magic_t *magic, nta_incoming_t *irq, sip_t const *sip)
+{
+	struct relay *r = (struct relay *)magic;
+
+	(void)irq, (void)sip;
+	relay_done(r);
+	return 0;
+}
+
+static int on_relay_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
+			     sip_t const *sip)
+{
+	struct relay *r = (struct relay *)magic;
+	int status = nta_outgoing_status(orq);
+	bool invite = nta_outgoing_method(orq) == sip_method_invite;
+	struct cp_sdp sdp = { 0 };
+
+	if (status == 100)
+		return 0;
+	if (sip != NULL)
+		cp_sdp_relay(NULL, sip, r->to == OUT ? CP_SDP_TO_CALLER : CP_SDP_TO_CALLEE, &sdp);
+	if (invite && status >= 200 && status < 300 && sip != NULL && r->c->leg[r->to] != NULL)
+		send_ack(r->c, r->to, sip);
+	if (r->irq != NULL)
+		nta_incoming_treply(r->irq, status, sip && sip->sip_status ?
+				    sip->sip_status->st_phrase : NULL,
+				    TAG_IF(status < 300, SIPTAG_CONTACT(cp_sip_contact())),
+				    TAG_IF(sdp.ct, SIPTAG_CONTENT_TYPE(sdp.ct)),
+				    TAG_IF(sdp.pl, SIPTAG_PAYLOAD(sdp.pl)), TAG_END());
+	if (status < 200)
+		return 0;
+	if (invite && status < 300 && r->irq != NULL) {	/* wait for the sender's ACK */
+		nta_outgoing_destroy(r->orq);
+		r->orq = NULL;
+		nta_incoming_bind(r->irq, on_relay_ack, (nta_incoming_magic_t *)r);
+		return 0;
+	}
+	relay_done(r);
+	return 0;
+}
+
+/* BYE from one side (15.1.2): answered at once, passed to the other side, the call ends. */
+static int dialog_bye(struct call *c, enum side from)
+{
+	const char *by = from == IN ? "caller" : "callee";
+
+	if (c->state == CALLING && from == IN) {	/* an early BYE: as a CANCEL */
+		c->canceled = true;
+		c->cdr.code = 487;
+		c->cdr.ended_by = by;
+		if (c->orq != NULL && nta_outgoing_status(c->orq) < 200) {
+			nta_outgoing_cancel(c->orq);
+			return 200;
+		}
+	}
+	send_bye(c, from == IN ? OUT : IN);
+	call_end(c, c->cdr.code ? c->cdr.code : 200, by);
+	return 200;
+}
+
+/* Any other request in the dialog: the same method on the other leg, answered as it is. */
+static int dialog_relay(struct call *c, enum side from, nta_incoming_t *irq, sip_t const *sip)
+{
+	enum side to = from == IN ? OUT : IN;
+	struct relay *r;
+	struct cp_sdp sdp;
+	char se[32];
+
+	if (c->leg[to] == NULL || (to == OUT && nta_leg_get_rtag(c->leg[OUT]) == NULL))
+		return 481;	/* no dialog on the other side yet */
+	r = calloc(1, sizeof(*r));
+	if (r == NULL) {
+		nta_incoming_treply(irq, 500, "Internal Error",
+				    SIPTAG_RETRY_AFTER_STR(RETRY_AFTER), TAG_END());
+		return 500;
+	}
+	cp_sdp_relay(NULL, sip, from == IN ? CP_SDP_TO_CALLEE : CP_SDP_TO_CALLER, &sdp);
+	snprintf(se, sizeof(se), "%u", sip->sip_session_expires ?
+		 (unsigned int)sip->sip_session_expires->x_delta : 0u);
+	r->c = c;
+	r->to = to;
+	r->irq = irq;
+	r->orq = nta_outgoing_tcreate(c->leg[to], on_relay_response, (nta_outgoing_magic_t *)r,
+				      NULL, sip->sip_request->rq_method,
+				      sip->sip_request->rq_method_name, NULL,
+				      SIPTAG_CONTACT(cp_sip_contact()),
+				      TAG_IF(sip->sip_session_expires, SIPTAG_SESSION_EXPIRES_STR(se)),
+				      TAG_IF(sdp.ct, SIPTAG_CONTENT_TYPE(sdp.ct)),
+				      TAG_IF(sdp.pl, SIPTAG_PAYLOAD(sdp.pl)), TAG_END());
+	if (r->orq == NULL) {
+		free(r);
+		nta_incoming_treply(irq, 500, "Internal Error",
+				    SIPTAG_RETRY_AFTER_STR(RETRY_AFTER), TAG_END());
+		return 500;
+	}
+	c->refs++;
+	return 0;
+}
+
+static int leg_request(nta_leg_magic_t *magic, nta_leg_t *leg, nta_incoming_t *irq,
+		       sip_t const *sip)
+{
+	struct call *c = (struct call *)magic;
+	enum side from = leg == c->leg[IN] ? IN : OUT;
+
+	switch (sip->sip_request->rq_method) {
+	case sip_method_ack:
+		return 200;	/* a 2xx's ACK whose transaction is gone: nothing to send */
+	case sip_method_bye:
+		return dialog_bye(c, from);
+	case sip_method_cancel:
+		return 481;
+	default:
+		if (c->state == ENDED)
+			return 481;
+		return dialog_relay(c, from, irq, sip);
+	}
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+/*
+ * A burst of calls leaves Sofia's freed messages (a few KB each, per transaction) spread over
+ * the heap, which glibc keeps; malloc_trim hands the free pages back, so the process returns to
+ * its size once the burst's transactions have ended. Only while calls come and 70 s after.
+ */
+static void on_trim(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
+{
+	(void)magic, (void)t, (void)arg;
+	if (b2b.st.calls != b2b.trim_calls) {
+		b2b.trim_calls = b2b.st.calls;
+		b2b.trim_left = TRIM_TICKS;
+	}
+	if (b2b.trim_left == 0)
+		return;
+	b2b.trim_left--;
+	malloc_trim(0);
+}
+
+int cp_b2bua_init(struct su_root_s *root, const struct sbc_config *cfg)
+{
+	memset(&b2b, 0, sizeof(b2b));
+	b2b.cfg = cfg;
+	su_home_init(b2b.home);
+	b2b.uri = su_zalloc(b2b.home, (cfg->n_trunks + 1) * sizeof(*b2b.uri));
+	b2b.trim = su_timer_create(su_root_task(root), TRIM_MS);
+	if (b2b.uri == NULL || b2b.trim == NULL || su_timer_set_for_ever(b2b.trim, on_trim, NULL) < 0)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < cfg->n_trunks; i++) {
+		if (cfg->trunks[i].uri[0] == '\0')
+			continue;
+		b2b.uri[i] = url_make(b2b.home, cfg->trunks[i].uri);
+		if (b2b.uri[i] == NULL || b2b.uri[i]->url_host == NULL) {
+			cp_log(CP_ERR, "%s: [trunk %s] uri '%s' is not a SIP URI", cfg->path,
+			       cfg->trunks[i].name, cfg->trunks[i].uri);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+void cp_b2bua_stop(void)
+{
+	if (b2b.trim != NULL)
+		su_timer_destroy(b2b.trim);
+	b2b.trim = NULL;
+}
+
+void cp_b2bua_fini(void)
+{
+	su_home_deinit(b2b.home);
+	memset(&b2b, 0, sizeof(b2b));
+}

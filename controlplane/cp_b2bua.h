@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The B2BUA (cp_b2bua.c): every call is two dialogs, the caller's (a floor) and the callee's
+ * (a carrier of the caller's route), bridged on nta transactions; failover along the route,
+ * topology hiding, in-dialog requests relayed, one CDR per call. Runs on the su_root thread.
+ */
+#ifndef CP_B2BUA_H
+#define CP_B2BUA_H
+
+#include <stdint.h>
+
+#include <sofia-sip/nta.h>
+#include <sofia-sip/sip.h>
+
+#include "sbc_config.h"
+
+struct cp_b2bua_stats {
+	uint64_t calls;		/* INVITEs taken as new calls */
+	uint64_t answered;
+	uint64_t refused;	/* answered with an error before any carrier was tried */
+	uint64_t failovers;	/* INVITEs sent again to the next trunk of a route */
+	uint64_t active;	/* calls not ended yet (gauge) */
+};
+
+struct su_root_s;
+
+int cp_b2bua_init(struct su_root_s *root, const struct sbc_config *cfg);
+void cp_b2bua_stop(void);	/* before the su_root goes: its timer */
+void cp_b2bua_fini(void);	/* after: the rest (calls still open get no record) */
+/* A new INVITE outside any dialog (from cp_sip's default leg): a status for nta, or 0 when
+ * the call took the transaction. */
+int cp_b2bua_invite(nta_incoming_t *irq, sip_t const *sip);
+const struct cp_b2bua_stats *cp_b2bua_stats(void);
+
+#endif
