@@ -34,7 +34,9 @@
 #   --only kamailio|sbc   run one X only
 #   --out FILE         append the table to FILE too
 #   --keep             keep the work directory (logs, captures, sipp statistics)
-# exit 0 when every X ran (whatever it reached), 1 on a harness failure, 77 when it cannot run.
+# exit 0 when every X completed calls at one rate at least (whatever rate it reached); 1 when an
+# X did not start or completed no call (said in the table), or the harness failed; 77 when it
+# cannot run here.
 set -u
 
 SECONDS_PER_RATE=60
@@ -52,7 +54,7 @@ while [ $# -gt 0 ]; do
 	--only) ONLY=$2; shift ;;
 	--out) OUT=$2; shift ;;
 	--keep) KEEP=1 ;;
-	-h|--help) sed -n '3,37p' "$0"; exit 0 ;;
+	-h|--help) awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "$0"; exit 0 ;;
 	-*) echo "bench_cps: unknown option $1" >&2; exit 1 ;;
 	*) args+=("$1") ;;
 	esac
@@ -130,7 +132,8 @@ fi
 WORK=$(mktemp -d /tmp/bench-cps.XXXXXX)
 export TMPDIR=$WORK			# sbcnet_init makes its run directories in here
 SBCNET_KEEP=1				# and leaves them to us: WORK goes at the end
-harness_failed=0
+harness_failed=0			# 1: the harness itself failed
+unmeasured=0				# 1: an X did not start or completed no call
 X_PIDS=()				# processes of the X under test (killed before the netns goes)
 
 bench_cleanup() {
@@ -144,7 +147,7 @@ bench_cleanup() {
 on_exit() {
 	local rc=$?
 	bench_cleanup "${down_mode:-}"
-	if [ -n "$KEEP" ] || [ "$harness_failed" -ne 0 ]; then
+	if [ -n "$KEEP" ] || [ "$harness_failed" -ne 0 ] || [ "$unmeasured" -ne 0 ]; then
 		say "# work directory kept: $WORK"
 	else
 		rm -rf "$WORK"
@@ -235,10 +238,16 @@ start_sbc() {
 	SBC_START_ERR=
 	sbc_conf "$d/sbc.conf" "$port"
 	if ! sbcnet_start_dp "$dataplane" "$d/sbc.conf" 2>"$d/start_dp.err"; then
-		err=$(grep -h -m1 -E 'sbc\.conf:[0-9]+:' "$SBCNET_DP_LOG" "$d/start_dp.err" |
-			sed 's/^[^:]*:[^:]*sbc\.conf/sbc.conf/')
-		SBC_START_ERR="sbc-dataplane did not start: ${err:-see $SBCNET_DP_LOG}"
-		sed 's/^/    /' "$d/start_dp.err"
+		# a configuration error is one "file:line: message" line: show that alone
+		err=$(grep -m1 -E 'sbc\.conf:[0-9]+: ' "$SBCNET_DP_LOG" |
+			sed -E 's/^[[:space:]]*//; s|^.*/sbc\.conf|sbc.conf|')
+		if [ -z "$err" ]; then
+			sed 's/^/    /' "$d/start_dp.err"
+			err="see $SBCNET_DP_LOG"
+		elif [[ $err =~ unknown\ key\ \'(role|uri|route|options_interval)\' ]]; then
+			err="$err (the B2BUA's trunk keys of issue 10 are not in this build)"
+		fi
+		SBC_START_ERR="sbc-dataplane did not start: $err"
 		return 1
 	fi
 	X_PIDS+=("$SBCNET_DP_PID")
@@ -356,7 +365,8 @@ run_x() {
 	else
 		if ! start_sbc; then
 			RES_NOTE=$SBC_START_ERR
-			say "# $label: $SBC_START_ERR"
+			unmeasured=1
+			say "$label: $SBC_START_ERR"
 			bench_cleanup
 			return 0
 		fi
@@ -379,6 +389,7 @@ run_x() {
 			"$STEP_NOUT out)"
 		if [ "$STEP_OK" -eq 0 ]; then
 			RES_NOTE="no call completed at $rate CPS"
+			unmeasured=1
 			say "$label: no call completed at $rate CPS"
 			break
 		fi
@@ -420,4 +431,4 @@ fi
 	echo "INVITE in -> INVITE out at that rate)"
 	printf '%s\n' "${table[@]}"
 } | tee -a ${OUT:+"$OUT"}
-exit $harness_failed
+[ "$harness_failed" -eq 0 ] && [ "$unmeasured" -eq 0 ]
