@@ -5,8 +5,9 @@ The measuring side of the end-to-end CPS benchmark (tests/bench/bench_cps.sh), s
 
   cps_measure.py cpu PID...            CPU time (utime + stime, plus that of reaped children) of
                                        each PID's whole process tree, in ms, one line each
-  cps_measure.py calls CSV...          the sipp statistics files of one rate step: the sums of
-                                       the last rows, "created successful failed"
+  cps_measure.py calls DIR             one rate step's sipp files in DIR: the sums of the last
+                                       rows of the statistics (uac*.csv) and message counts
+                                       (*_counts.csv), "created successful failed unexpected"
   cps_measure.py latency IN OUT        INVITE-in -> INVITE-out: two captures (pcap) of INVITEs,
                                        the caller's side and the carrier's; each call is known
                                        by its number in the Request-URI user (or else the From
@@ -59,18 +60,25 @@ def cmd_cpu(pids):
         print('%.0f' % tree_ms(int(p), table))
 
 
-def cmd_calls(files):
-    created = ok = failed = 0
-    for name in files:
+def last_rows(names):
+    for name in names:
         with open(name, newline='') as f:
             rows = [r for r in csv.reader(f, delimiter=';') if r]
-        if len(rows) < 2:
-            continue
-        head, last = rows[0], rows[-1]
+        if len(rows) >= 2:
+            yield rows[0], rows[-1]
+
+
+def cmd_calls(d):
+    created = ok = failed = unexp = 0
+    files = sorted(os.listdir(d))
+    for head, last in last_rows(os.path.join(d, n) for n in files
+                                if n.startswith('uac') and n.endswith('.csv')):
         created += int(last[head.index('OutgoingCall(C)')])
         ok += int(last[head.index('SuccessfulCall(C)')])
         failed += int(last[head.index('FailedCall(C)')])
-    print(created, ok, failed)
+    for head, last in last_rows(os.path.join(d, n) for n in files if n.endswith('_counts.csv')):
+        unexp += sum(int(v) for k, v in zip(head, last) if k.endswith('_Unexp') and v)
+    print(created, ok, failed, unexp)
 
 
 RURI = re.compile(rb'^INVITE [a-z]+:([^@;> ]+)@')
@@ -153,8 +161,8 @@ def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == 'cpu':
         cmd_cpu(args)
-    elif cmd == 'calls':
-        cmd_calls(args)
+    elif cmd == 'calls' and len(args) == 1:
+        cmd_calls(args[0])
     elif cmd == 'latency' and len(args) == 2:
         cmd_latency(*args)
     else:
