@@ -37,6 +37,9 @@
 #   --per-uac N        CPS one sipp UAC is given at most (1000); more UACs above that
 #   --only kamailio|sbc   run one X only
 #   --strict           an unexpected message fails the call (sipp's default)
+#   --quiet-load L     before each X, wait until the 1-minute load average is L or less (3.0;
+#   --quiet-wait S       at most S seconds, 600; then measure anyway): on a busy machine X's
+#                        workers starve, its socket buffers overflow and calls fail for that
 #   --out FILE         append the table to FILE too
 #   --keep             keep the work directory (logs, captures, sipp statistics)
 # exit 0 when every X completed calls at one rate at least (whatever rate it reached); 1 when an
@@ -51,6 +54,8 @@ ONLY=
 OUT=
 KEEP=
 STRICT=
+QUIET_LOAD=3.0
+QUIET_WAIT=600
 args=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -61,6 +66,8 @@ while [ $# -gt 0 ]; do
 	--out) OUT=$2; shift ;;
 	--keep) KEEP=1 ;;
 	--strict) STRICT=1 ;;
+	--quiet-load) QUIET_LOAD=$2; shift ;;
+	--quiet-wait) QUIET_WAIT=$2; shift ;;
 	-h|--help) awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "$0"; exit 0 ;;
 	-*) echo "bench_cps: unknown option $1" >&2; exit 1 ;;
 	*) args+=("$1") ;;
@@ -73,6 +80,7 @@ if [ ${#args[@]} -ne 2 ] && [ "$ONLY" != kamailio ]; then
 fi
 case $ONLY in '' | kamailio | sbc) ;; *) echo "bench_cps: --only kamailio|sbc" >&2; exit 1 ;; esac
 [[ $SECONDS_PER_RATE =~ ^[1-9][0-9]*$ && $PER_UAC =~ ^[1-9][0-9]*$ &&
+	$QUIET_LOAD =~ ^[0-9]+(\.[0-9]+)?$ && $QUIET_WAIT =~ ^[0-9]+$ &&
 	$RATES =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ ]] || { echo "bench_cps: bad number" >&2; exit 1; }
 dataplane=${args[0]:+$(realpath -m -- "${args[0]}")}
 controlplane=${args[1]:+$(realpath -m -- "${args[1]}")}
@@ -367,10 +375,28 @@ per_call() {	# MS CALLS: ms per call with 2 decimals, "-" without calls
 	awk -v m="$1" -v c="$2" 'BEGIN { if (c > 0) printf "%.2f", m / c; else printf "-" }'
 }
 
+# wait_quiet: until the 1-minute load average is QUIET_LOAD or less, at most QUIET_WAIT s
+wait_quiet() {
+	local end=$((SECONDS + QUIET_WAIT)) l told=
+	while :; do
+		l=$(cut -d' ' -f1 /proc/loadavg)
+		awk -v l="$l" -v m="$QUIET_LOAD" 'BEGIN { exit !(l <= m) }' && return 0
+		if [ $SECONDS -ge $end ]; then
+			say "# load average $l still above $QUIET_LOAD after $QUIET_WAIT s: measuring anyway"
+			return 0
+		fi
+		[ -n "$told" ] || say "# waiting for the 1-minute load average ($l) to fall to" \
+			"$QUIET_LOAD (at most $QUIET_WAIT s)"
+		told=1
+		sleep 5
+	done
+}
+
 # run_x NAME LABEL: one X through the rates; sets RES_* for the table
 run_x() {
 	local x=$1 label=$2 rate offered cpu_txt
 	RES_RATE= RES_CPU= RES_LAT= RES_NOTE= RES_UNEXP=0
+	wait_quiet
 	sbcnet_init
 	say "# $label: namespaces $NS_SBC $NS_LAN $NS_PA $NS_PB"
 	sbcnet_up || { say "FAIL: building the namespaces"; harness_failed=1; return 1; }
