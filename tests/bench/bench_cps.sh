@@ -157,6 +157,7 @@ bench_cleanup() {
 		kill -TERM "$pid" 2>/dev/null
 	done
 	for pid in "${X_PIDS[@]}"; do	# a clean stop first (SIGKILL by sbcnet_down after 5 s)
+		[ "${1:-}" != fast ] || break	# SIGTERM: meson's SIGKILL follows in 0.5 s
 		for ((i = 0; i < 50; i++)); do
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.1
