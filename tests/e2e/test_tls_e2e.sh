@@ -55,12 +55,16 @@ done
 
 CALLS=3
 TLS_PORT=5061 UAS_PORT=5080
-cp_pid='' kam_pid='' cap_pid=''
+cp_pid='' kam_pid='' cap_pid='' uas_pid=''
 port=$((20000 + RANDOM % 20000))
 e2e_cleanup() {
 	# everything runs inside the run's namespaces, which sbcnet_down empties and removes; the
-	# control plane first, so it is not killed in the middle of a Redis write
+	# control plane first, so it is not killed in the middle of a Redis write; the peers
+	# stopped here, so their ends are not reported as killed jobs
 	[ -n "$cp_pid" ] && kill -9 "$cp_pid" 2>/dev/null
+	[ "${e2e_down_mode:-}" = fast ] && return 0
+	[ -n "$kam_pid" ] && kill -TERM "$kam_pid" 2>/dev/null && wait "$kam_pid" 2>/dev/null
+	[ -n "$uas_pid" ] && kill -TERM "$uas_pid" 2>/dev/null && wait "$uas_pid" 2>/dev/null
 	return 0
 }
 e2e_begin
@@ -130,6 +134,7 @@ stop_carrier() {
 }
 (cd "$SBCNET_DIR" && exec ip netns exec "$NS_PB" sipp -sf "$SBCNET_SIPP_DIR/invite_uas_rr.xml" \
 	-i "$SBCNET_PB4" -p "$UAS_PORT" -nostdin </dev/null >"$SBCNET_DIR/uas.out" 2>&1) &
+uas_pid=$!
 poll_until 10 listening "$NS_PB" u "$SBCNET_PB4" "$UAS_PORT" ||
 	fatal "the sipp UAS did not bind $SBCNET_PB4:$UAS_PORT"
 start_carrier carrier || fatal "Kamailio did not listen on tls:$SBCNET_PB4:$TLS_PORT"
@@ -179,7 +184,8 @@ peers = $SBCNET_PB4/32
 uri = sip:$SBCNET_PB4:$TLS_PORT;transport=tls
 EOF
 sbcnet_start_dp "$dataplane" "$conf" ||
-	fatal "sbc-dataplane did not start with the TLS keys and routed trunks of issue 10"
+	fatal "sbc-dataplane did not start with the TLS keys and routed trunks of issue 10:" \
+		"$(grep -m1 -o 'sbc\.conf:[0-9]*: .*' "$SBCNET_DP_LOG")"
 R() { ip netns exec "$NS_SBC" redis-cli -p "$port" "$@"; }
 ip netns exec "$NS_SBC" redis-server --port "$port" --bind 127.0.0.1 --save '' \
 	--appendonly no --daemonize yes --logfile "$SBCNET_DIR/redis.log" ||
