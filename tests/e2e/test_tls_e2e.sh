@@ -268,6 +268,9 @@ cp_pid=''
 check_eq "no error in the control plane's log" \
 	"$(grep -c ': error:' "$SBCNET_DIR/controlplane.log")" 0
 R shutdown nosave >/dev/null 2>&1
+kill -TERM "$uas_pid" 2>/dev/null
+wait "$uas_pid" 2>/dev/null
+uas_pid=''
 sbcnet_stop_dp
 check_eq "sbc-dataplane exits 0" $? 0
 
