@@ -197,7 +197,7 @@ listening() {	# NS ADDR PORT
 # The carrier: sipp's built-in UAS in pb-ID, for all rates of one X; like the callers it lets an
 # unexpected message pass (a retransmission, a BYE overtaking its ACK) unless --strict
 start_carrier() {
-	local tolerate=(-default_behaviors all,-abortunexp)
+	local tolerate=(-default_behaviors 'all,-abortunexp')
 	[ -z "$STRICT" ] || tolerate=()
 	(cd "$SBCNET_DIR" && exec ip netns exec "$NS_PB" sipp -sn uas -i "$SBCNET_PB4" -p 5060 \
 		"${tolerate[@]}" -nostdin -buff_size 4194304 </dev/null \
@@ -340,7 +340,7 @@ run_rate() {
 	capture_start in "$NS_PA" "$SBCNET_SBC4" && capture_start out "$NS_PB" "$SBCNET_PB4" ||
 		return 1
 	n=$(((rate + PER_UAC - 1) / PER_UAC))
-	local tolerate=(-default_behaviors all,-abortunexp)
+	local tolerate=(-default_behaviors 'all,-abortunexp')
 	[ -z "$STRICT" ] || tolerate=()
 	read -ra cpu0 <<<"$(cpu_now)"
 	t0=$EPOCHREALTIME
@@ -399,7 +399,7 @@ wait_quiet() {
 # run_x NAME LABEL: one X through the rates; sets RES_* for the table
 run_x() {
 	local x=$1 label=$2 rate offered cpu_txt
-	RES_RATE= RES_CPU= RES_LAT= RES_NOTE= RES_UNEXP=0
+	RES_RATE='' RES_CPU='' RES_LAT='' RES_NOTE='' RES_UNEXP=0
 	wait_quiet
 	sbcnet_init
 	say "# $label: namespaces $NS_SBC $NS_LAN $NS_PA $NS_PB"
