@@ -203,6 +203,7 @@ start_carrier() {
 		"${tolerate[@]}" -nostdin -buff_size 4194304 </dev/null \
 		>"$SBCNET_DIR/carrier.out" 2>&1) &
 	X_PIDS+=($!)
+	CARRIER_PID=$!
 	wait_until 10 listening "$NS_PB" "$SBCNET_PB4" 5060 ||
 		{ say "FAIL: the sipp carrier did not bind $SBCNET_PB4:5060"; return 1; }
 }
@@ -330,10 +331,13 @@ capture_stop() {
 cpu_now() {	# the CPU ms of X's parts, in the order of CPU_PIDS
 	"${MEASURE[@]}" cpu "${CPU_PIDS[@]}" | tr '\n' ' '
 }
+harness_now() {	# the CPU ms of the harness: the carrier, and what this shell reaped (callers, tshark)
+	echo $(($("${MEASURE[@]}" cpu "$CARRIER_PID") + $("${MEASURE[@]}" reaped $$)))
+}
 
 # One rate: sets STEP_* (created ok failed cpu_ms... lat_matched p50 p99)
 run_rate() {
-	local x=$1 rate=$2 n i r calls pids=() t0 t1 cpu0 cpu1 lat
+	local x=$1 rate=$2 n i r calls pids=() t0 t1 cpu0 cpu1 lat h0
 	STEP_DIR=$WORK/$x-$rate
 	mkdir -p "$STEP_DIR"
 	CAPTURE_PIDS=()
@@ -342,6 +346,7 @@ run_rate() {
 	n=$(((rate + PER_UAC - 1) / PER_UAC))
 	local tolerate=(-default_behaviors 'all,-abortunexp')
 	[ -z "$STRICT" ] || tolerate=()
+	h0=$(harness_now)
 	read -ra cpu0 <<<"$(cpu_now)"
 	t0=$EPOCHREALTIME
 	for ((i = 0; i < n; i++)); do
@@ -361,6 +366,7 @@ run_rate() {
 	read -ra cpu1 <<<"$(cpu_now)"
 	sleep 0.5				# the last INVITEs' copies reach the captures
 	capture_stop
+	STEP_HARNESS=$(($(harness_now) - h0))
 	read -r STEP_CREATED STEP_OK STEP_FAILED STEP_UNEXP <<<"$("${MEASURE[@]}" calls "$STEP_DIR")"
 	STEP_CPU=()
 	for i in "${!cpu0[@]}"; do
@@ -431,7 +437,8 @@ run_x() {
 		fi
 		say "# $label $rate CPS: $offered offered, $STEP_CREATED created, $STEP_OK successful," \
 			"$STEP_FAILED failed in ${STEP_WALL} s ($STEP_UNEXP unexpected messages);" \
-			"$cpu_txt; INVITE in->out p50" \
+			"$cpu_txt (the harness: sipp and tshark $(per_call "$STEP_HARNESS" \
+			"$STEP_OK")); INVITE in->out p50" \
 			"$STEP_P50 ms, p99 $STEP_P99 ms ($STEP_MATCHED of $STEP_NIN matched," \
 			"$STEP_NOUT out); load $(cut -d' ' -f1-3 /proc/loadavg)"
 		if [ "$STEP_OK" -eq 0 ]; then

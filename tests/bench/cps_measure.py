@@ -5,6 +5,8 @@ The measuring side of the end-to-end CPS benchmark (tests/bench/bench_cps.sh), s
 
   cps_measure.py cpu PID...            CPU time (utime + stime, plus that of reaped children) of
                                        each PID's whole process tree, in ms, one line each
+  cps_measure.py reaped PID            CPU time of PID's children that PID has waited for (cutime +
+                                       cstime), in ms
   cps_measure.py calls DIR             one rate step's sipp files in DIR: the sums of the last
                                        rows of the statistics (uac*.csv) and message counts
                                        (*_counts.csv), "created successful failed unexpected"
@@ -66,6 +68,13 @@ def last_rows(names):
             rows = [r for r in csv.reader(f, delimiter=';') if r]
         if len(rows) >= 2:
             yield rows[0], rows[-1]
+
+
+def cmd_reaped(pid):
+    with open(f'/proc/{pid}/stat') as f:
+        st = f.read()
+    fields = st[st.rfind(')') + 2:].split()
+    print('%.0f' % ((int(fields[13]) + int(fields[14])) * TICK_MS))
 
 
 def cmd_calls(d):
@@ -161,6 +170,8 @@ def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == 'cpu':
         cmd_cpu(args)
+    elif cmd == 'reaped' and len(args) == 1:
+        cmd_reaped(args[0])
     elif cmd == 'calls' and len(args) == 1:
         cmd_calls(args[0])
     elif cmd == 'latency' and len(args) == 2:
