@@ -243,6 +243,17 @@ if [ "$hello" -ge 1 ]; then
 	pass "the capture holds the SBC's TLS ClientHello to $SBCNET_PB4:$TLS_PORT ($hello)"
 else
 	fail "no TLS ClientHello from the SBC to $SBCNET_PB4:$TLS_PORT in the capture"
+	# what became of the TCP connection: a SYN retransmitted after the carrier's SYN-ACK means
+	# the answers never reached the SBC's kernel (through the data plane)
+	syn=$(tshark -r "$pcap" -n -Y "tcp.flags.syn == 1 && tcp.flags.ack == 0 &&
+		ip.src == $SBCNET_SBC4" 2>/dev/null | wc -l)
+	synack=$(tshark -r "$pcap" -n -Y "tcp.flags.syn == 1 && tcp.flags.ack == 1 &&
+		ip.src == $SBCNET_PB4" 2>/dev/null | wc -l)
+	echo "# the SBC sent $syn SYN(s) to the carrier, which answered $synack SYN-ACK(s)"
+	if [ "$syn" -gt 1 ] && [ "$synack" -ge 1 ]; then
+		echo "# the carrier's answers to the SBC's own TCP port did not reach the SBC's kernel:" \
+			"does the data plane pass TCP to the ports of the SBC's outgoing connections?"
+	fi
 fi
 check_eq "no SIP in clear (UDP or TCP) between the SBC and the carrier" \
 	"$(tshark -r "$pcap" -n -d "tcp.port==$TLS_PORT,tls" -Y sip 2>/dev/null | wc -l)" 0
