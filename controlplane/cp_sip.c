@@ -101,8 +101,14 @@ static int add_transports(const struct sbc_config *cfg)
 	if (cp_tls_prepare(&sip.tls, cfg) != 0)
 		return -EINVAL;
 	snprintf(url, sizeof(url), "sips:%s:%u;transport=tls", sip.host, cfg->tls_port);
+	/* With tls_ca, a carrier's certificate must chain to it or no call goes there (RFC 5630
+	 * 3.1.3; Sofia verifies nothing by default). Incoming TLS is allowlisted by address and
+	 * not asked for a client certificate. */
 	if (nta_agent_add_tport(sip.agent, (url_string_t *)url,
-				TPTAG_CERTIFICATE(sip.tls.dir), TAG_END()) < 0) {
+				TPTAG_CERTIFICATE(sip.tls.dir),
+				TPTAG_TLS_VERIFY_POLICY(cfg->tls_ca[0] ? TPTLS_VERIFY_OUT :
+							TPTLS_VERIFY_NONE),
+				TAG_END()) < 0) {
 		cp_log(CP_ERR, "SIP: cannot open TLS on %s with %s and %s", url,
 		       cfg->tls_certificate, cfg->tls_key);
 		return -EINVAL;

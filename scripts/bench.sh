@@ -103,4 +103,15 @@ if [ -z "${SBC_BENCH_SKIP_POLICY:-}" ]; then
 		2>&1 | grep -v '^EAL: \|^TELEMETRY: ' | tee -a "$out"
 	[ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
 fi
+
+# End-to-end CPS (tests/bench/bench_cps.sh, issue 10): Kamailio as a stateful proxy, then the
+# SBC, between a sipp floor and a sipp carrier, 60 s per rate (about 10-25 minutes; it holds
+# /tmp/sbc-bench.lock). SBC_BENCH_SKIP_CPS=1 skips it; SBC_BENCH_CPS_ARGS adds options to it
+# (e.g. "--seconds 20 --rates 250,500,1000").
+echo
+if [ -z "${SBC_BENCH_SKIP_CPS:-}" ]; then
+	# shellcheck disable=SC2086 # options, split on purpose
+	tests/bench/bench_cps.sh --out "$out" ${SBC_BENCH_CPS_ARGS:-} "$dir/dataplane/sbc-dataplane" \
+		"$dir/controlplane/sbc-controlplane" || [ $? -eq 77 ] || rc=1
+fi
 exit $rc

@@ -1,0 +1,289 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# e2e (issue 10): a call from a dialer floor over UDP through the SBC to a carrier reached over
+# SIP/TLS. The topology of scripts/lib-netns.sh:
+#
+#   pa-ID  sipp built-in UAC (floor, UDP)  --->  SBC 198.51.100.10:5060 (sbc-dataplane +
+#          198.51.100.20                         sbc-controlplane + redis-server, sbc-ID)
+#                                                   | TLS, trunk carrier:
+#                                                   v uri = sip:198.51.100.30:5061;transport=tls
+#   pb-ID  Kamailio TLS carrier 198.51.100.30:5061 (tests/e2e/kamailio_tls_carrier.cfg)
+#          ---UDP---> sipp UAS 198.51.100.30:5080 (tests/e2e/sipp/invite_uas_rr.xml)
+#
+# Certificates are made here with `openssl req`: a CA, the carrier's server certificate (its IP
+# address in subjectAltName) and the SBC's own (tls_certificate/tls_key); the SBC verifies the
+# carrier with tls_ca = the CA.
+# Checks, in order:
+#  1. the carrier alone (no SBC): a TLS call from pa-ID to Kamailio, certificate verified
+#     against the CA, reaches the UAS and ends with BYE (tests/e2e/tls_sip_call.py);
+#  2. the SBC starts with the TLS keys and the routed trunks; floor calls complete (sipp: all
+#     successful, none failed);
+#  3. the SBC -> carrier leg was TLS: Kamailio logged each call's INVITE, ACK and BYE from the
+#     SBC "over tls" and nothing from the SBC over UDP; the capture in pb-ID holds a TLS
+#     handshake between the SBC and 198.51.100.30:5061 and no SIP over UDP between them;
+#  4. tls_ca is enforced: the carrier restarted with a certificate of another CA gets no call
+#     (the SBC refuses the handshake; the floor's call fails; Kamailio logs no INVITE);
+#  5. no error in the control plane's log, both processes exit 0, nothing left behind.
+# usage: test_tls_e2e.sh SBC_DATAPLANE SBC_CONTROLPLANE [SBCCTL]   exit 0 pass, 1 fail, 77 skip
+set -u
+
+dataplane=$(realpath -m -- "${1:?usage: $0 SBC_DATAPLANE SBC_CONTROLPLANE [SBCCTL]}")
+controlplane=$(realpath -m -- "${2:?usage: $0 SBC_DATAPLANE SBC_CONTROLPLANE [SBCCTL]}")
+sbcctl=${3:-}
+[ -z "$sbcctl" ] || sbcctl=$(realpath -m -- "$sbcctl")
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=../../scripts/lib-netns.sh
+. "$here/../../scripts/lib-netns.sh"
+# shellcheck source-path=SCRIPTDIR source=lib-check.sh
+. "$here/lib-check.sh"
+
+if ! why=$(sbcnet_netns_ok); then
+	echo "SKIP: $why (the e2e suite needs root and ip netns)"
+	exit 77
+fi
+for tool in sipp ethtool ss kamailio openssl tshark redis-server redis-cli; do
+	command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed (scripts/deps.sh)"; exit 77; }
+done
+kam_modules=$(kamailio -I 2>/dev/null | awk -F': *' '/paths to modules/ { print $2; exit }')
+[ -n "$kam_modules" ] || kam_modules=/usr/lib/x86_64-linux-gnu/kamailio/modules
+[ -f "$kam_modules/tls.so" ] ||
+	{ echo "SKIP: Kamailio's tls module is missing (kamailio-tls-modules, scripts/deps.sh)"; exit 77; }
+for b in "$dataplane" "$controlplane"; do
+	[ -x "$b" ] || { echo "FAIL: $b is not an executable"; exit 1; }
+done
+
+CALLS=3
+TLS_PORT=5061 UAS_PORT=5080
+cp_pid='' kam_pid='' cap_pid='' uas_pid=''
+port=$((20000 + RANDOM % 20000))
+e2e_cleanup() {
+	# everything runs inside the run's namespaces, which sbcnet_down empties and removes; the
+	# control plane first, so it is not killed in the middle of a Redis write; the peers
+	# stopped here, so their ends are not reported as killed jobs
+	[ -n "$cp_pid" ] && kill -9 "$cp_pid" 2>/dev/null
+	[ "${e2e_down_mode:-}" = fast ] && return 0
+	[ -n "$kam_pid" ] && kill -TERM "$kam_pid" 2>/dev/null && wait "$kam_pid" 2>/dev/null
+	[ -n "$uas_pid" ] && kill -TERM "$uas_pid" 2>/dev/null && wait "$uas_pid" 2>/dev/null
+	return 0
+}
+e2e_begin
+pki=$SBCNET_DIR/pki
+E2E_LOGS="controlplane:$SBCNET_DIR/controlplane.log kamailio:$SBCNET_DIR/kamailio.log"
+E2E_LOGS+=" uas:$SBCNET_DIR/uas.out floor:$SBCNET_DIR/floor.out"
+
+# --- certificates -----------------------------------------------------------------------------
+mkdir -p "$pki"
+cat >"$pki/ext.cnf" <<'EOF'
+[req]
+distinguished_name = dn
+prompt = no
+[dn]
+[ca]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+[leaf]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth, clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+EOF
+mkcert() {	# NAME SUBJECT [CA-NAME SAN]: NAME.key + NAME.crt, a CA (self-signed) or signed by CA-NAME
+	local name=$1 subj=$2 ca=${3:-} san=${4:-}
+	local args=(-config "$pki/ext.cnf" -x509 -days 2 -nodes -newkey ec
+		-pkeyopt ec_paramgen_curve:prime256v1 -keyout "$pki/$name.key" -out "$pki/$name.crt"
+		-subj "$subj")
+	if [ -z "$ca" ]; then
+		args+=(-extensions ca)
+	else
+		args+=(-extensions leaf -CA "$pki/$ca.crt" -CAkey "$pki/$ca.key" -addext "subjectAltName = $san")
+	fi
+	openssl req "${args[@]}" >"$pki/$name.log" 2>&1
+}
+mkcert ca "/CN=sbc e2e test CA" &&
+	mkcert carrier "/CN=carrier.test" ca "IP:$SBCNET_PB4, DNS:carrier.test" &&
+	mkcert sbc "/CN=sbc.test" ca "IP:$SBCNET_SBC4, DNS:sbc.test" &&
+	mkcert rogue-ca "/CN=another CA" &&
+	mkcert rogue "/CN=carrier.test" rogue-ca "IP:$SBCNET_PB4, DNS:carrier.test" ||
+	fatal "openssl req could not make the certificates: $(cat "$pki"/*.log)"
+check "the carrier's certificate verifies against the test CA" \
+	openssl verify -CAfile "$pki/ca.crt" "$pki/carrier.crt"
+chmod 600 "$pki"/*.key
+
+# --- the TLS carrier: Kamailio + a sipp UAS behind it, in pb-ID -------------------------------
+listening() {	# NS PROTO(u|t) ADDR PORT
+	ip netns exec "$1" ss -Hl"$2"n "sport = :$4" | grep -qF "$3:$4"
+}
+start_carrier() {	# CERT-NAME
+	: >>"$SBCNET_DIR/kamailio.log"
+	ip netns exec "$NS_PB" kamailio -f "$here/kamailio_tls_carrier.cfg" -DD -E \
+		-l "tls:$SBCNET_PB4:$TLS_PORT" -l "udp:$SBCNET_PB4:5060" -Y "$SBCNET_DIR" \
+		-A "UAS_URI=\"sip:$SBCNET_PB4:$UAS_PORT\"" -A "TLS_CERT=\"$pki/$1.crt\"" \
+		-A "TLS_KEY=\"$pki/$1.key\"" -A "TLS_CA=\"$pki/ca.crt\"" \
+		</dev/null >>"$SBCNET_DIR/kamailio.log" 2>&1 &
+	kam_pid=$!
+	poll_until 20 listening "$NS_PB" t "$SBCNET_PB4" "$TLS_PORT"
+}
+stop_carrier() {
+	[ -n "$kam_pid" ] || return 0
+	kill -TERM "$kam_pid" 2>/dev/null
+	wait "$kam_pid" 2>/dev/null
+	kam_pid=''
+}
+(cd "$SBCNET_DIR" && exec ip netns exec "$NS_PB" sipp -sf "$SBCNET_SIPP_DIR/invite_uas_rr.xml" \
+	-i "$SBCNET_PB4" -p "$UAS_PORT" -nostdin </dev/null >"$SBCNET_DIR/uas.out" 2>&1) &
+uas_pid=$!
+poll_until 10 listening "$NS_PB" u "$SBCNET_PB4" "$UAS_PORT" ||
+	fatal "the sipp UAS did not bind $SBCNET_PB4:$UAS_PORT"
+start_carrier carrier || fatal "Kamailio did not listen on tls:$SBCNET_PB4:$TLS_PORT"
+pass "Kamailio TLS carrier on $SBCNET_PB4:$TLS_PORT, UAS behind it on UDP $UAS_PORT"
+
+# 1. the carrier on its own: a verified TLS call from the floor's namespace straight to it
+got=$(ip netns exec "$NS_PA" "$SBCNET_PY" "$here/tls_sip_call.py" "$SBCNET_PA4" "$SBCNET_PB4" \
+	"$TLS_PORT" "$pki/ca.crt" 10 2>&1)
+if [[ $got =~ ^TLSv1\.[23]\ 200\ 200$ ]]; then
+	pass "the carrier alone: a TLS call (CA-verified) through Kamailio to the UAS ($got)"
+else
+	fatal "the carrier alone: a TLS call through Kamailio to the UAS: $got"
+fi
+
+# --- the SBC ----------------------------------------------------------------------------------
+conf=$SBCNET_DIR/sbc.conf
+cat >"$conf" <<EOF
+# sbc.conf of tests/e2e/test_tls_e2e.sh, run $SBCNET_ID
+[sbc]
+address = $SBCNET_SBC4
+address6 = $SBCNET_SBC6
+sip_port = 5060
+unlisted = drop
+tls_port = $TLS_PORT
+tls_certificate = $pki/sbc.crt
+tls_key = $pki/sbc.key
+tls_ca = $pki/ca.crt
+
+[dataplane]
+wire = net_af_packet0
+exception = net_tap0
+workers = 1
+channel = $SBCNET_CHANNEL
+mbufs = 4095
+
+[redis]
+address = 127.0.0.1:$port
+
+[trunk floor]
+role = floor
+peers = $SBCNET_PA4/32
+route = carrier
+
+[trunk carrier]
+role = carrier
+peers = $SBCNET_PB4/32
+uri = sip:$SBCNET_PB4:$TLS_PORT;transport=tls
+EOF
+sbcnet_start_dp "$dataplane" "$conf" ||
+	fatal "sbc-dataplane did not start with the TLS keys and routed trunks of issue 10:" \
+		"$(grep -m1 -o 'sbc\.conf:[0-9]*: .*' "$SBCNET_DP_LOG")"
+# the SBC <-> carrier traffic, as the carrier's namespace sees it, from before the control plane
+# starts (its first OPTIONS ping opens the TLS connection the calls then reuse)
+tshark_out=$SBCNET_DIR/carrier-side.tshark
+ip netns exec "$NS_PB" tshark -i eth0 -q -n -w "$SBCNET_DIR/carrier-side.pcap" -F pcap \
+	-f "host $SBCNET_SBC4 and host $SBCNET_PB4" </dev/null >"$tshark_out" 2>&1 &
+cap_pid=$!
+poll_until 10 grep -q "Capturing on" "$tshark_out" || fatal "tshark did not start: $(cat "$tshark_out")"
+R() { ip netns exec "$NS_SBC" redis-cli -p "$port" "$@"; }
+ip netns exec "$NS_SBC" redis-server --port "$port" --bind 127.0.0.1 --save '' \
+	--appendonly no --daemonize yes --logfile "$SBCNET_DIR/redis.log" ||
+	fatal "redis-server did not start"
+ip netns exec "$NS_SBC" "$controlplane" -c "$conf" </dev/null >"$SBCNET_DIR/controlplane.log" 2>&1 &
+cp_pid=$!
+wait_eq "control plane up beside the data plane" 15 up sbcnet_get /sbc/channel cp_redis ||
+	fatal "sbc-controlplane did not come up"
+wait_for "the SBC listens for SIP on $SBCNET_SBC4:5060 (UDP)" 10 \
+	listening "$NS_SBC" u "$SBCNET_SBC4" 5060 || fatal "no SIP listener on the SBC"
+
+
+floor_calls() {	# NAME CALLS: sipp's built-in UAC from the floor, one call a second; sets ok/failed
+	local name=$1 n=$2
+	(cd "$SBCNET_DIR" && ip netns exec "$NS_PA" sipp -sn uac -i "$SBCNET_PA4" -p 5070 -r 1 \
+		-m "$n" -d 200 -recv_timeout 15000 -timeout 60 -nostdin -trace_stat \
+		-stf "$SBCNET_DIR/$name.csv" -fd 1 "$SBCNET_SBC4:5060" </dev/null \
+		>"$SBCNET_DIR/$name.out" 2>&1)
+	read -r ok failed < <("$SBCNET_PY" - "$SBCNET_DIR/$name.csv" <<'PY'
+import csv, sys
+rows = [r for r in csv.reader(open(sys.argv[1]), delimiter=';') if r]
+print(rows[-1][rows[0].index('SuccessfulCall(C)')], rows[-1][rows[0].index('FailedCall(C)')])
+PY
+	)
+}
+
+# 2. floor calls through the SBC to the TLS carrier
+floor_calls floor "$CALLS"
+check_eq "floor -> SBC -> TLS carrier: successful calls (sipp)" "${ok:-}" "$CALLS"
+check_eq "floor -> SBC -> TLS carrier: failed calls (sipp)" "${failed:-}" 0
+
+# 3. the SBC -> carrier leg was TLS
+kam_from_sbc() {	# METHOD PROTO: lines of Kamailio's log for that request from the SBC
+	grep -c "carrier-rx: $1 from $SBCNET_SBC4:[0-9]* over $2\$" "$SBCNET_DIR/kamailio.log"
+}
+check_eq "Kamailio received each call's INVITE from the SBC over TLS" "$(kam_from_sbc INVITE tls)" "$CALLS"
+check_eq "and each ACK over TLS" "$(kam_from_sbc ACK tls)" "$CALLS"
+check_eq "and each BYE over TLS" "$(kam_from_sbc BYE tls)" "$CALLS"
+check_eq "Kamailio received nothing from the SBC over UDP" \
+	"$(grep -c "carrier-rx: .* from $SBCNET_SBC4:[0-9]* over udp" "$SBCNET_DIR/kamailio.log")" 0
+sleep 0.5
+kill -INT "$cap_pid" 2>/dev/null
+wait "$cap_pid" 2>/dev/null
+cap_pid=''
+pcap=$SBCNET_DIR/carrier-side.pcap
+hello=$(tshark -r "$pcap" -n -d "tcp.port==$TLS_PORT,tls" \
+	-Y "tls.handshake.type == 1 && ip.src == $SBCNET_SBC4 && tcp.dstport == $TLS_PORT" 2>/dev/null | wc -l)
+if [ "$hello" -ge 1 ]; then
+	pass "the capture holds the SBC's TLS ClientHello to $SBCNET_PB4:$TLS_PORT ($hello)"
+else
+	fail "no TLS ClientHello from the SBC to $SBCNET_PB4:$TLS_PORT in the capture"
+	# what became of the TCP connection: a SYN retransmitted after the carrier's SYN-ACK means
+	# the answers never reached the SBC's kernel (through the data plane)
+	syn=$(tshark -r "$pcap" -n -Y "tcp.flags.syn == 1 && tcp.flags.ack == 0 &&
+		ip.src == $SBCNET_SBC4" 2>/dev/null | wc -l)
+	synack=$(tshark -r "$pcap" -n -Y "tcp.flags.syn == 1 && tcp.flags.ack == 1 &&
+		ip.src == $SBCNET_PB4" 2>/dev/null | wc -l)
+	echo "# the SBC sent $syn SYN(s) to the carrier, which answered $synack SYN-ACK(s)"
+	if [ "$syn" -gt 1 ] && [ "$synack" -ge 1 ]; then
+		echo "# the carrier's answers to the SBC's own TCP port did not reach the SBC's kernel:" \
+			"does the data plane pass TCP to the ports of the SBC's outgoing connections?"
+	fi
+fi
+check_eq "no SIP in clear (UDP or TCP) between the SBC and the carrier" \
+	"$(tshark -r "$pcap" -n -d "tcp.port==$TLS_PORT,tls" -Y sip 2>/dev/null | wc -l)" 0
+
+# 4. tls_ca enforced: the same carrier address with a certificate of another CA gets no call
+stop_carrier
+: >"$SBCNET_DIR/kamailio.log"
+start_carrier rogue || fatal "Kamailio did not restart with the other CA's certificate"
+floor_calls floor-rogue 1
+check_eq "a carrier whose certificate the CA did not sign: the floor's call fails" \
+	"${ok:-}/${failed:-}" "0/1"
+check_eq "and Kamailio got no INVITE from the SBC" "$(kam_from_sbc INVITE tls)" 0
+stop_carrier
+
+# 5. clean ends
+if [ -n "$sbcctl" ]; then
+	"$sbcctl" --file-prefix "$SBCNET_PREFIX" trunks | sed 's/^/# /'
+fi
+kill "$cp_pid" 2>/dev/null
+wait "$cp_pid" 2>/dev/null
+check_eq "sbc-controlplane exits 0" $? 0
+cp_pid=''
+check_eq "no error in the control plane's log" \
+	"$(grep -c ': error:' "$SBCNET_DIR/controlplane.log")" 0
+R shutdown nosave >/dev/null 2>&1
+kill -TERM "$uas_pid" 2>/dev/null
+wait "$uas_pid" 2>/dev/null
+uas_pid=''
+sbcnet_stop_dp
+check_eq "sbc-dataplane exits 0" $? 0
+
+e2e_end
