@@ -6,6 +6,24 @@
 # files listed in $E2E_LOGS ("label:path" words), and keeps the run's directory.
 
 failures=0 checks=0
+# e2e_preflight "TOOL..." EXECUTABLE...: what every e2e script needs before it makes anything:
+# root and ip netns, its tools (else exit 77, a skip naming what is missing), its binaries (else
+# exit 1). Needs scripts/lib-netns.sh sourced first.
+e2e_preflight() {
+	local why tool b
+	if ! why=$(sbcnet_netns_ok); then
+		echo "SKIP: $why (the e2e suite needs root and ip netns)"
+		exit 77
+	fi
+	for tool in $1; do
+		command -v "$tool" >/dev/null ||
+			{ echo "SKIP: $tool not installed (scripts/deps.sh)"; exit 77; }
+	done
+	shift
+	for b in "$@"; do
+		[ -x "$b" ] || { echo "FAIL: $b is not an executable"; exit 1; }
+	done
+}
 pass() { checks=$((checks + 1)); echo "ok   - $*"; }
 fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "FAIL - $*"; }
 check() {	# DESC COMMAND...: the command's output is shown only when it fails

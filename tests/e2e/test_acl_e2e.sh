@@ -18,19 +18,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=../../scripts/lib-netns.sh
 . "$here/../../scripts/lib-netns.sh"
 
-if ! why=$(sbcnet_netns_ok); then
-	echo "SKIP: $why (the e2e suite needs root and ip netns)"
-	exit 77
-fi
-for tool in sipp ping ethtool ss; do
-	command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed (scripts/deps.sh)"; exit 77; }
-done
-[ -x "$dataplane" ] || { echo "FAIL: $dataplane is not an executable"; exit 1; }
+# shellcheck source-path=SCRIPTDIR source=lib-check.sh
+. "$here/lib-check.sh"
+
+e2e_preflight "sipp ping ethtool ss" "$dataplane"
 
 N4=20 N6=10		# listed OPTIONS per mode, IPv4 / IPv6
 U4=10 U6=5		# unlisted OPTIONS per mode (reject_rate 100/s: all get their 403)
-# shellcheck source-path=SCRIPTDIR source=lib-check.sh
-. "$here/lib-check.sh"
 
 e2e_begin
 

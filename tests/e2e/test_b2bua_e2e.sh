@@ -38,14 +38,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib-check.sh
 . "$here/lib-check.sh"
 
-if ! why=$(sbcnet_netns_ok); then
-	echo "SKIP: $why (the e2e suite needs root and ip netns)"
-	exit 77
-fi
-for tool in sipp ethtool ss redis-server redis-cli tshark openssl; do
-	command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed (scripts/deps.sh)"; exit 77; }
-done
-[ -x "$dataplane" ] && [ -x "$controlplane" ] || { echo "FAIL: binaries missing"; exit 1; }
+e2e_preflight "sipp ethtool ss redis-server redis-cli tshark openssl" "$dataplane" "$controlplane"
 # phases to run (meson runs the flood as a test of its own: b2bua_flood_e2e)
 PHASES=${B2B_PHASES:-basic cancel callee_bye reinvite 100rel late_offer failover max_calls health route timer_b}
 

@@ -32,14 +32,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib-check.sh
 . "$here/lib-check.sh"
 
-if ! why=$(sbcnet_netns_ok); then
-	echo "SKIP: $why (the e2e suite needs root and ip netns)"
-	exit 77
-fi
-for tool in sipp ethtool ss; do
-	command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed (scripts/deps.sh)"; exit 77; }
-done
-[ -x "$dataplane" ] || { echo "FAIL: $dataplane is not an executable"; exit 1; }
+e2e_preflight "sipp ethtool ss" "$dataplane"
 
 CAP=10 BURST=1 RATE_A=100 RATE_B=20 SECONDS_RUN=8
 

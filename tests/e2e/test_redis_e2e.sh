@@ -24,19 +24,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../scripts/lib-netns.sh"
 probe_py=$here/sip_probe.py
 
-if ! why=$(sbcnet_netns_ok); then
-	echo "SKIP: $why (the e2e suite needs root and ip netns)"
-	exit 77
-fi
-for tool in sipp ethtool ss redis-server redis-cli; do
-	command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed (scripts/deps.sh)"; exit 77; }
-done
-for b in "$dataplane" "$controlplane"; do
-	[ -x "$b" ] || { echo "FAIL: $b is not an executable"; exit 1; }
-done
-
 # shellcheck source-path=SCRIPTDIR source=lib-check.sh
 . "$here/lib-check.sh"
+
+e2e_preflight "sipp ethtool ss redis-server redis-cli" "$dataplane" "$controlplane"
+
 
 e2e_cleanup() { stop_cp KILL; }
 e2e_begin

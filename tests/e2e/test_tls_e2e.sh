@@ -38,20 +38,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib-check.sh
 . "$here/lib-check.sh"
 
-if ! why=$(sbcnet_netns_ok); then
-	echo "SKIP: $why (the e2e suite needs root and ip netns)"
-	exit 77
-fi
-for tool in sipp ethtool ss kamailio openssl tshark redis-server redis-cli; do
-	command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed (scripts/deps.sh)"; exit 77; }
-done
+e2e_preflight "sipp ethtool ss kamailio openssl tshark redis-server redis-cli" "$dataplane" "$controlplane"
 kam_modules=$(kamailio -I 2>/dev/null | awk -F': *' '/paths to modules/ { print $2; exit }')
 [ -n "$kam_modules" ] || kam_modules=/usr/lib/x86_64-linux-gnu/kamailio/modules
 [ -f "$kam_modules/tls.so" ] ||
 	{ echo "SKIP: Kamailio's tls module is missing (kamailio-tls-modules, scripts/deps.sh)"; exit 77; }
-for b in "$dataplane" "$controlplane"; do
-	[ -x "$b" ] || { echo "FAIL: $b is not an executable"; exit 1; }
-done
 
 CALLS=3
 TLS_PORT=5061 UAS_PORT=5080
