@@ -86,6 +86,27 @@ static inline bool tok_ieq(const uint8_t *s, const char *lit, uint32_t n)
 	return true;
 }
 
+/* Bytes s[0..n) as a little-endian word (n <= 8, a constant where it is called). */
+static inline uint64_t word(const void *s, uint32_t n)
+{
+	uint64_t w = 0;
+
+	memcpy(&w, s, n);
+	return w;
+}
+
+#define LOWER 0x2020202020202020ull	/* (c | 0x20) per byte: see tok_ieq */
+
+/* tok_ieq for a header name of n bytes (2 <= n <= 16), a word compare or two: the first 8 and
+ * the last 8 bytes (overlapping when n < 16). */
+static inline bool name_ieq(const uint8_t *s, const char *lit, uint32_t n)
+{
+	if (n <= 8)
+		return (word(s, n) | (LOWER >> (64 - 8 * n))) == word(lit, n);
+	return ((word(s, 8) | LOWER) == word(lit, 8)) &
+	       ((word(s + n - 8, 8) | LOWER) == word(lit + n - 8, 8));
+}
+
 /* One comparison at most per header line: by length, then the literal. */
 static inline enum hdr header_id(const uint8_t *n, uint32_t len)
 {
@@ -101,17 +122,17 @@ static inline enum hdr header_id(const uint8_t *n, uint32_t len)
 		default: return H_OTHER;
 		}
 	case 2:
-		return tok_ieq(n, "to", 2) ? H_TO : H_OTHER;
+		return name_ieq(n, "to", 2) ? H_TO : H_OTHER;
 	case 3:
-		return tok_ieq(n, "via", 3) ? H_VIA : H_OTHER;
+		return name_ieq(n, "via", 3) ? H_VIA : H_OTHER;
 	case 4:
-		return tok_ieq(n, "cseq", 4) ? H_CSEQ : tok_ieq(n, "from", 4) ? H_FROM : H_OTHER;
+		return name_ieq(n, "cseq", 4) ? H_CSEQ : name_ieq(n, "from", 4) ? H_FROM : H_OTHER;
 	case 7:
-		return tok_ieq(n, "call-id", 7) ? H_CALL_ID : H_OTHER;
+		return name_ieq(n, "call-id", 7) ? H_CALL_ID : H_OTHER;
 	case 12:
-		return tok_ieq(n, "content-type", 12) ? H_CTYPE : H_OTHER;
+		return name_ieq(n, "content-type", 12) ? H_CTYPE : H_OTHER;
 	case 14:
-		return tok_ieq(n, "content-length", 14) ? H_CLEN : H_OTHER;
+		return name_ieq(n, "content-length", 14) ? H_CLEN : H_OTHER;
 	default:
 		return H_OTHER;
 	}
