@@ -165,6 +165,12 @@ static uint64_t lf_block(const uint8_t *m, uint32_t len, uint32_t b)
 
 		mask |= (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, lf)) << (i - b);
 	}
+	if (i < end && len >= 16) {	/* the message's last 16 bytes, those from i on */
+		__m128i x = _mm_loadu_si128((const __m128i *)(m + len - 16));
+		uint32_t last = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, lf));
+
+		return mask | (uint64_t)(last >> (16 - (len - i))) << (i - b);
+	}
 #endif
 	for (; i < end; i++)
 		if (m[i] == '\n')
@@ -210,22 +216,36 @@ static uint32_t skip_eol(const uint8_t *m, uint32_t len, uint32_t p)
 	return p;
 }
 
-/* First index >= i of a byte in set[0..n) (n <= 3), or len. 16 bytes at a time with SSE2. */
+#ifdef __SSE2__
+/* Bit k: s[k] is in the set a, b, c (16 bytes from s). */
+static inline uint32_t set_mask(const uint8_t *s, __m128i a, __m128i b, __m128i c)
+{
+	__m128i x = _mm_loadu_si128((const __m128i *)s);
+
+	return (uint32_t)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, a),
+								     _mm_cmpeq_epi8(x, b)),
+						       _mm_cmpeq_epi8(x, c)));
+}
+#endif
+
+/* First index >= i of a byte in set[0..n) (n <= 3), or len. 16 bytes at a time with SSE2; the
+ * last (partial) step reads the 16 bytes that end at len, so nothing past s[len - 1]. */
 static inline uint32_t skip_to(const uint8_t *s, uint32_t i, uint32_t len, const char *set,
 			       unsigned int n)
 {
 #ifdef __SSE2__
 	const __m128i a = _mm_set1_epi8(set[0]), b = _mm_set1_epi8(set[n > 1 ? 1 : 0]);
 	const __m128i c = _mm_set1_epi8(set[n > 2 ? 2 : 0]);
+	uint32_t mask;
 
 	for (; i + 16 <= len; i += 16) {
-		__m128i x = _mm_loadu_si128((const __m128i *)(s + i));
-		int mask = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, a),
-									_mm_cmpeq_epi8(x, b)),
-							  _mm_cmpeq_epi8(x, c)));
-
+		mask = set_mask(s + i, a, b, c);
 		if (mask != 0)
-			return i + (uint32_t)__builtin_ctz((unsigned int)mask);
+			return i + (uint32_t)__builtin_ctz(mask);
+	}
+	if (i < len && len >= 16) {
+		mask = set_mask(s + len - 16, a, b, c) >> (16 - (len - i));	/* bits from i on */
+		return mask != 0 ? i + (uint32_t)__builtin_ctz(mask) : len;
 	}
 #endif
 	for (; i < len; i++)
@@ -330,6 +350,14 @@ static inline uint32_t visible_end(const uint8_t *m, uint32_t i, uint32_t e)
 
 		if (mask != 0)
 			return i + (uint32_t)__builtin_ctz((unsigned int)mask);
+	}
+	if (i < e && e >= 16) {	/* the 16 bytes that end at e, those from i on */
+		__m128i x = _mm_loadu_si128((const __m128i *)(m + e - 16));
+		uint32_t mask = (uint32_t)_mm_movemask_epi8(_mm_or_si128(_mm_cmplt_epi8(x, lo),
+									 _mm_cmpeq_epi8(x, del)));
+
+		mask >>= 16 - (e - i);
+		return mask != 0 ? i + (uint32_t)__builtin_ctz(mask) : e;
 	}
 #endif
 	for (; i < e; i++)
