@@ -98,11 +98,16 @@ static inline uint64_t word(const void *s, uint32_t n)
 #define LOWER 0x2020202020202020ull	/* (c | 0x20) per byte: see tok_ieq */
 
 /* tok_ieq for a header name of n bytes (2 <= n <= 16), a word compare or two: the first 8 and
- * the last 8 bytes (overlapping when n < 16). */
+ * the last 8 bytes (overlapping when n < 16). The name is followed by its ':' (header_field
+ * checked it), so a name of 3 or 7 bytes is read as 4 or 8, the extra byte masked off. */
 static inline bool name_ieq(const uint8_t *s, const char *lit, uint32_t n)
 {
-	if (n <= 8)
-		return (word(s, n) | (LOWER >> (64 - 8 * n))) == word(lit, n);
+	if (n <= 8) {
+		uint32_t whole = n == 3 || n == 7 ? n + 1 : n;
+		uint64_t keep = n == 8 ? ~0ull : (1ull << (8 * n)) - 1;
+
+		return ((word(s, whole) | LOWER) & keep) == word(lit, n);
+	}
 	return ((word(s, 8) | LOWER) == word(lit, 8)) &
 	       ((word(s + n - 8, 8) | LOWER) == word(lit + n - 8, 8));
 }
