@@ -86,6 +86,32 @@ static inline bool tok_ieq(const uint8_t *s, const char *lit, uint32_t n)
 	return true;
 }
 
+/* Bytes s[0..n) as a little-endian word (n <= 8, a constant where it is called). */
+static inline uint64_t word(const void *s, uint32_t n)
+{
+	uint64_t w = 0;
+
+	memcpy(&w, s, n);
+	return w;
+}
+
+#define LOWER 0x2020202020202020ull	/* (c | 0x20) per byte: see tok_ieq */
+
+/* tok_ieq for a header name of n bytes (2 <= n <= 16), a word compare or two: the first 8 and
+ * the last 8 bytes (overlapping when n < 16). The name is followed by its ':' (header_field
+ * checked it), so a name of 3 or 7 bytes is read as 4 or 8, the extra byte masked off. */
+static inline bool name_ieq(const uint8_t *s, const char *lit, uint32_t n)
+{
+	if (n <= 8) {
+		uint32_t whole = n == 3 || n == 7 ? n + 1 : n;
+		uint64_t keep = n == 8 ? ~0ull : (1ull << (8 * n)) - 1;
+
+		return ((word(s, whole) | LOWER) & keep) == word(lit, n);
+	}
+	return ((word(s, 8) | LOWER) == word(lit, 8)) &
+	       ((word(s + n - 8, 8) | LOWER) == word(lit + n - 8, 8));
+}
+
 /* One comparison at most per header line: by length, then the literal. */
 static inline enum hdr header_id(const uint8_t *n, uint32_t len)
 {
@@ -101,17 +127,17 @@ static inline enum hdr header_id(const uint8_t *n, uint32_t len)
 		default: return H_OTHER;
 		}
 	case 2:
-		return tok_ieq(n, "to", 2) ? H_TO : H_OTHER;
+		return name_ieq(n, "to", 2) ? H_TO : H_OTHER;
 	case 3:
-		return tok_ieq(n, "via", 3) ? H_VIA : H_OTHER;
+		return name_ieq(n, "via", 3) ? H_VIA : H_OTHER;
 	case 4:
-		return tok_ieq(n, "cseq", 4) ? H_CSEQ : tok_ieq(n, "from", 4) ? H_FROM : H_OTHER;
+		return name_ieq(n, "cseq", 4) ? H_CSEQ : name_ieq(n, "from", 4) ? H_FROM : H_OTHER;
 	case 7:
-		return tok_ieq(n, "call-id", 7) ? H_CALL_ID : H_OTHER;
+		return name_ieq(n, "call-id", 7) ? H_CALL_ID : H_OTHER;
 	case 12:
-		return tok_ieq(n, "content-type", 12) ? H_CTYPE : H_OTHER;
+		return name_ieq(n, "content-type", 12) ? H_CTYPE : H_OTHER;
 	case 14:
-		return tok_ieq(n, "content-length", 14) ? H_CLEN : H_OTHER;
+		return name_ieq(n, "content-length", 14) ? H_CLEN : H_OTHER;
 	default:
 		return H_OTHER;
 	}
@@ -143,6 +169,12 @@ static uint64_t lf_block(const uint8_t *m, uint32_t len, uint32_t b)
 		__m128i x = _mm_loadu_si128((const __m128i *)(m + i));
 
 		mask |= (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, lf)) << (i - b);
+	}
+	if (i < end && len >= 16) {	/* the message's last 16 bytes, those from i on */
+		__m128i x = _mm_loadu_si128((const __m128i *)(m + len - 16));
+		uint32_t last = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, lf));
+
+		return mask | (uint64_t)(last >> (16 - (len - i))) << (i - b);
 	}
 #endif
 	for (; i < end; i++)
@@ -189,22 +221,36 @@ static uint32_t skip_eol(const uint8_t *m, uint32_t len, uint32_t p)
 	return p;
 }
 
-/* First index >= i of a byte in set[0..n) (n <= 3), or len. 16 bytes at a time with SSE2. */
+#ifdef __SSE2__
+/* Bit k: s[k] is in the set a, b, c (16 bytes from s). */
+static inline uint32_t set_mask(const uint8_t *s, __m128i a, __m128i b, __m128i c)
+{
+	__m128i x = _mm_loadu_si128((const __m128i *)s);
+
+	return (uint32_t)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, a),
+								     _mm_cmpeq_epi8(x, b)),
+						       _mm_cmpeq_epi8(x, c)));
+}
+#endif
+
+/* First index >= i of a byte in set[0..n) (n <= 3), or len. 16 bytes at a time with SSE2; the
+ * last (partial) step reads the 16 bytes that end at len, so nothing past s[len - 1]. */
 static inline uint32_t skip_to(const uint8_t *s, uint32_t i, uint32_t len, const char *set,
 			       unsigned int n)
 {
 #ifdef __SSE2__
 	const __m128i a = _mm_set1_epi8(set[0]), b = _mm_set1_epi8(set[n > 1 ? 1 : 0]);
 	const __m128i c = _mm_set1_epi8(set[n > 2 ? 2 : 0]);
+	uint32_t mask;
 
 	for (; i + 16 <= len; i += 16) {
-		__m128i x = _mm_loadu_si128((const __m128i *)(s + i));
-		int mask = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, a),
-									_mm_cmpeq_epi8(x, b)),
-							  _mm_cmpeq_epi8(x, c)));
-
+		mask = set_mask(s + i, a, b, c);
 		if (mask != 0)
-			return i + (uint32_t)__builtin_ctz((unsigned int)mask);
+			return i + (uint32_t)__builtin_ctz(mask);
+	}
+	if (i < len && len >= 16) {
+		mask = set_mask(s + len - 16, a, b, c) >> (16 - (len - i));	/* bits from i on */
+		return mask != 0 ? i + (uint32_t)__builtin_ctz(mask) : len;
 	}
 #endif
 	for (; i < len; i++)
@@ -309,6 +355,14 @@ static inline uint32_t visible_end(const uint8_t *m, uint32_t i, uint32_t e)
 
 		if (mask != 0)
 			return i + (uint32_t)__builtin_ctz((unsigned int)mask);
+	}
+	if (i < e && e >= 16) {	/* the 16 bytes that end at e, those from i on */
+		__m128i x = _mm_loadu_si128((const __m128i *)(m + e - 16));
+		uint32_t mask = (uint32_t)_mm_movemask_epi8(_mm_or_si128(_mm_cmplt_epi8(x, lo),
+									 _mm_cmpeq_epi8(x, del)));
+
+		mask >>= 16 - (e - i);
+		return mask != 0 ? i + (uint32_t)__builtin_ctz(mask) : e;
 	}
 #endif
 	for (; i < e; i++)
