@@ -75,9 +75,12 @@ void cp_cdr_time(uint64_t ns, char *buf, size_t len)
 		buf[0] = '\0';
 		return;
 	}
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900, tm.tm_mon + 1,
-		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (unsigned int)(ns / NS_PER_MS % 1000));
+	/* RFC 3339 with ms: 24 characters; a buffer too short gets an empty string, never a
+	 * cut time */
+	if (snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900,
+		     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		     (unsigned int)(ns / NS_PER_MS % 1000)) >= (int)len)
+		buf[0] = '\0';
 }
 
 /* XADD a B2BUA record with the fields of issue 10. */
