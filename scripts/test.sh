@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # The default test run (also CI's, through .ci/run): installs what is missing, builds `build`,
-# runs the suites unit, packet, e2e and fuzz, then builds `build-asan` (ASan + UBSan) and runs
-# unit and packet there. Prints meson's summary for each run, every skipped test with the reason
+# runs the suites unit, packet, e2e and fuzz, compiles `build-release` (what scripts/bench.sh
+# measures), then builds `build-asan` (ASan + UBSan) and runs unit and packet there. Prints meson's summary for each run, every skipped test with the reason
 # it gave, and ends with one line `N passed, N failed` (`N passed, N failed, N skipped` when
 # anything skipped); exits non-zero when anything failed. No stdin needed.
 set -uo pipefail
@@ -91,6 +91,10 @@ fi
 if build build; then
 	suites build unit packet e2e fuzz
 fi
+
+# The release build scripts/bench.sh measures (-O3 warns where -O2 does not; -Werror): compiled,
+# its suites are the default build's.
+build build-release --buildtype=release -Dbench_cycles=true || true
 
 # Sanitizers. b_lundef=false: the sanitizer runtimes resolve some symbols only at load time.
 # UBSan stops at the first report with a stack. LeakSanitizer stays on: DPDK 22.11's own exit
