@@ -726,7 +726,7 @@ uint16_t sbc_uri_port(const char *uri)
 			return 0;
 		return (uint16_t)port;
 	}
-	return sips || strstr(uri, ";transport=tls") != NULL ? 5061 : SBC_SIP_PORT_DEFAULT;
+	return sips || strcasestr(uri, ";transport=tls") != NULL ? 5061 : SBC_SIP_PORT_DEFAULT;
 }
 
 /* A file name, relative to the configuration file's directory unless absolute. */

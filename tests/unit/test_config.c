@@ -338,6 +338,7 @@ static void uri_port(void **state)
 		{ "sip:203.0.113.5:5080", 5080 },
 		{ "sip:203.0.113.5:5080;transport=tcp", 5080 },
 		{ "sip:sip.carrier.example;transport=tls", 5061 },
+		{ "sip:sip.carrier.example;Transport=TLS", 5061 },	/* RFC 3261 19.1.4 */
 		{ "sip:sip.carrier.example;transport=tcp", 5060 },
 		{ "sips:sip.carrier.example", 5061 },
 		{ "sips:sip.carrier.example:6061", 6061 },
