@@ -320,7 +320,8 @@ static void auth_modes_and_register_keys(void **state)
 	(void)state;
 	for (size_t i = 0; i < 2; i++) {
 		snprintf(text, sizeof(text), BASE "[trunk a]\npeers = 203.0.113.0/24\n"
-			 "[trunk b]\ncps = 5\nauth = %s\n", modes[i]);
+			 "role = carrier\nuri = sip:203.0.113.5\n"
+			 "[trunk b]\ncps = 5\nrole = floor\nroute = a\nauth = %s\n", modes[i]);
 		err[0] = '\0';
 		assert_int_equal(sbc_config_load_string(&c, text, "r.conf", err, sizeof(err)), 0);
 		assert_int_equal(c.trunks[0].auth, SBC_AUTH_IP);

@@ -14,9 +14,12 @@ PBX_NET = '198.51.100.128/25'
 
 
 def digest_trunk(t, **sbc):
+    """A floor trunk whose PBXs register (auth = digest), routed to carrier-a: a registrar
+    needs the SIP endpoint, i.e. some trunk with a route."""
     t.config(trunks={'carrier-a': ['203.0.113.0/24', '2001:db8:100::/48'], 'pbx': [PBX_NET]},
              **sbc)
-    t.trunk_opts['pbx'] = {'auth': 'digest'}
+    t.trunk_opts['carrier-a'] = {'role': 'carrier', 'uri': 'sip:203.0.113.5:5060'}
+    t.trunk_opts['pbx'] = {'auth': 'digest', 'role': 'floor', 'route': 'carrier-a'}
 
 
 @case('register_unlisted_rate', 'unlisted REGISTERs with a digest trunk: 2 per second per '
