@@ -21,19 +21,22 @@
 #include <emmintrin.h>
 #endif
 
+/* The helpers every byte or line goes through: inlined at -O2 too (meson's default build). */
+#define HOT static inline __attribute__((always_inline))
+
 const char *const dp_sip_err_text[DP_SIP_ERR_MAX] = {
 #define DP_SIP_ERR_TEXT(e, text) [DP_SIP_ERR_##e] = text,
 	DP_SIP_ERRORS(DP_SIP_ERR_TEXT)
 #undef DP_SIP_ERR_TEXT
 };
 
-static inline bool is_ws(uint8_t c)
+HOT bool is_ws(uint8_t c)
 {
 	return c == ' ' || c == '\t';
 }
 
 /* inside a folded value, line breaks count as whitespace (LWS, 25.1) */
-static inline bool is_lws(uint8_t c)
+HOT bool is_lws(uint8_t c)
 {
 	return is_ws(c) || c == '\r' || c == '\n';
 }
@@ -50,14 +53,14 @@ static const uint8_t cls[256] = {
 };
 
 /* RFC 3261 25.1 token characters */
-static inline bool is_token(uint8_t c)
+HOT bool is_token(uint8_t c)
 {
 	return cls[c] & C_TOKEN;
 }
 
 /* First index >= i of a byte that is not a token character, or e: four bytes a step while
  * all four are (one branch for four table loads). */
-static inline uint32_t token_end(const uint8_t *m, uint32_t i, uint32_t e)
+HOT uint32_t token_end(const uint8_t *m, uint32_t i, uint32_t e)
 {
 	while (i + 4 <= e && (cls[m[i]] & cls[m[i + 1]] & cls[m[i + 2]] & cls[m[i + 3]] & C_TOKEN))
 		i += 4;
@@ -66,21 +69,12 @@ static inline uint32_t token_end(const uint8_t *m, uint32_t i, uint32_t e)
 	return i;
 }
 
-/* The headers the scanner reads. */
-enum hdr { H_OTHER, H_VIA, H_CALL_ID, H_CSEQ, H_FROM, H_TO, H_CLEN, H_CTYPE };
-
-/* Case-insensitive equality of a token with a lowercase literal of letters and '-' only:
- * for token characters, (c | 0x20) matches such a literal exactly when c does. */
-static inline bool tok_ieq(const uint8_t *s, const char *lit, uint32_t n)
-{
-	for (uint32_t i = 0; i < n; i++)
-		if ((s[i] | 0x20) != (uint8_t)lit[i])
-			return false;
-	return true;
-}
+/* The headers the scanner reads; H_SKIP: common ones it does not read, known by name (which
+ * makes them tokens without a look at each byte); H_OTHER: any other name. */
+enum hdr { H_OTHER, H_SKIP, H_VIA, H_CALL_ID, H_CSEQ, H_FROM, H_TO, H_CLEN, H_CTYPE };
 
 /* Bytes s[0..n) as a little-endian word (n <= 8, a constant where it is called). */
-static inline uint64_t word(const void *s, uint32_t n)
+HOT uint64_t word(const void *s, uint32_t n)
 {
 	uint64_t w = 0;
 
@@ -88,16 +82,30 @@ static inline uint64_t word(const void *s, uint32_t n)
 	return w;
 }
 
-/* 0x20 at each byte of lit[0..n) that is a letter: OR-ed into the name, it makes a capital
- * equal the literal's letter and nothing else (a CR stays a CR where the literal has '-'). */
-static inline uint64_t case_bits(const char *lit, uint32_t n)
+/* Case-insensitive equality of a token with a lowercase literal of letters and '-' only:
+ * for token characters, (c | 0x20) matches such a literal exactly when c does. A word
+ * compare for names up to 8 bytes (every parameter the data plane asks for). */
+HOT bool tok_ieq(const uint8_t *s, const char *lit, uint32_t n)
 {
-	uint64_t b = 0;
-
+	if (n > 0 && n <= 8)
+		return (word(s, n) | (0x2020202020202020ull >> (64 - 8 * n))) == word(lit, n);
 	for (uint32_t i = 0; i < n; i++)
-		if (lit[i] >= 'a' && lit[i] <= 'z')
-			b |= 0x20ull << (8 * i);
-	return b;
+		if ((s[i] | 0x20) != (uint8_t)lit[i])
+			return false;
+	return true;
+}
+
+/* 0x20 at each byte of lit[0..n) (n <= 8) that is a letter: OR-ed into the name, it makes a
+ * capital equal the literal's letter and nothing else (a CR stays a CR where the literal has
+ * '-'). Written out, not a loop, so that -O2 folds it to a constant as well as -O3. */
+#define CASE_BIT(lit, n, i) \
+	((i) < (n) && (lit)[i] >= 'a' && (lit)[i] <= 'z' ? 0x20ull << (8 * (i)) : 0)
+
+HOT uint64_t case_bits(const char *lit, uint32_t n)
+{
+	return CASE_BIT(lit, n, 0) | CASE_BIT(lit, n, 1) | CASE_BIT(lit, n, 2) |
+	       CASE_BIT(lit, n, 3) | CASE_BIT(lit, n, 4) | CASE_BIT(lit, n, 5) |
+	       CASE_BIT(lit, n, 6) | CASE_BIT(lit, n, 7);
 }
 
 /* Case-insensitive equality of a header name of n bytes (2 <= n <= 16) with a lowercase
@@ -105,7 +113,7 @@ static inline uint64_t case_bits(const char *lit, uint32_t n)
  * (overlapping when n < 16). A name that matches is a token, so it needs no other check.
  * The name is followed by its ':' or whitespace, so a name of 3 or 7 bytes is read as 4 or
  * 8, the extra byte masked off. */
-static inline bool name_ieq(const uint8_t *s, const char *lit, uint32_t n)
+HOT bool name_ieq(const uint8_t *s, const char *lit, uint32_t n)
 {
 	if (n <= 8) {
 		uint32_t whole = n == 3 || n == 7 ? n + 1 : n;
@@ -120,7 +128,7 @@ static inline bool name_ieq(const uint8_t *s, const char *lit, uint32_t n)
 /* Case-insensitive equality with a lowercase literal (n <= 16), for any bytes (strncasecmp
  * without a call): a letter of the literal matches itself or its capital, anything else
  * itself. One or two word compares. */
-static inline bool ascii_ieq(const uint8_t *s, const char *lit, uint32_t n)
+HOT bool ascii_ieq(const uint8_t *s, const char *lit, uint32_t n)
 {
 	if (n <= 8)
 		return (word(s, n) | case_bits(lit, n)) == word(lit, n);
@@ -128,8 +136,8 @@ static inline bool ascii_ieq(const uint8_t *s, const char *lit, uint32_t n)
 	       ((word(s + n - 8, 8) | case_bits(lit + n - 8, 8)) == word(lit + n - 8, 8));
 }
 
-/* One comparison at most per header line: by length, then the literal. */
-static inline enum hdr header_id(const uint8_t *n, uint32_t len)
+/* A few word compares at most per header line: by length, then the literals. */
+HOT enum hdr header_id(const uint8_t *n, uint32_t len)
 {
 	switch (len) {
 	case 1:
@@ -148,10 +156,19 @@ static inline enum hdr header_id(const uint8_t *n, uint32_t len)
 		return name_ieq(n, "via", 3) ? H_VIA : H_OTHER;
 	case 4:
 		return name_ieq(n, "cseq", 4) ? H_CSEQ : name_ieq(n, "from", 4) ? H_FROM : H_OTHER;
+	case 5:
+		return name_ieq(n, "route", 5) || name_ieq(n, "allow", 5) ? H_SKIP : H_OTHER;
 	case 7:
-		return name_ieq(n, "call-id", 7) ? H_CALL_ID : H_OTHER;
+		return name_ieq(n, "call-id", 7) ? H_CALL_ID :
+		       name_ieq(n, "contact", 7) || name_ieq(n, "expires", 7) ? H_SKIP : H_OTHER;
+	case 9:
+		return name_ieq(n, "supported", 9) ? H_SKIP : H_OTHER;
+	case 10:
+		return name_ieq(n, "user-agent", 10) ? H_SKIP : H_OTHER;
 	case 12:
-		return name_ieq(n, "content-type", 12) ? H_CTYPE : H_OTHER;
+		return name_ieq(n, "content-type", 12) ? H_CTYPE :
+		       name_ieq(n, "max-forwards", 12) || name_ieq(n, "record-route", 12) ? H_SKIP :
+											    H_OTHER;
 	case 14:
 		return name_ieq(n, "content-length", 14) ? H_CLEN : H_OTHER;
 	default:
@@ -177,7 +194,7 @@ struct lines {
 
 /* Bit i: s[i] == c, for the 64 bytes s[0..64). */
 #ifdef DP_SIP_SSE2
-static inline uint64_t eq64(__m128i x0, __m128i x1, __m128i x2, __m128i x3, char c)
+HOT uint64_t eq64(__m128i x0, __m128i x1, __m128i x2, __m128i x3, char c)
 {
 	const __m128i v = _mm_set1_epi8(c);
 
@@ -189,7 +206,7 @@ static inline uint64_t eq64(__m128i x0, __m128i x1, __m128i x2, __m128i x3, char
 #endif
 
 /* LF and ':' bits of the 64 bytes s[0..64) */
-static inline void classify64(const uint8_t *s, uint64_t *lf, uint64_t *colon)
+HOT void classify64(const uint8_t *s, uint64_t *lf, uint64_t *colon)
 {
 #ifdef DP_SIP_SSE2
 	__m128i x0 = _mm_loadu_si128((const __m128i *)s);
@@ -227,7 +244,7 @@ static void load_block(struct lines *l, uint32_t b)
 }
 
 /* First LF (colon false) or ':' (colon true) at or after p, or len. */
-static inline uint32_t next_mark(struct lines *l, uint32_t p, bool colon)
+HOT uint32_t next_mark(struct lines *l, uint32_t p, bool colon)
 {
 	while (p < l->len) {
 		uint32_t b = p & ~63u;
@@ -244,13 +261,13 @@ static inline uint32_t next_mark(struct lines *l, uint32_t p, bool colon)
 }
 
 /* End of the line whose LF is at f (before its CR LF, or LF) */
-static inline uint32_t end_before(const uint8_t *m, uint32_t p, uint32_t f)
+HOT uint32_t end_before(const uint8_t *m, uint32_t p, uint32_t f)
 {
 	return f > p && m[f - 1] == '\r' ? f - 1 : f;
 }
 
 /* End of the line starting at p (before its CR LF, or LF). */
-static inline uint32_t line_end(struct lines *l, uint32_t p)
+HOT uint32_t line_end(struct lines *l, uint32_t p)
 {
 	return end_before(l->m, p, next_mark(l, p, false));
 }
@@ -326,7 +343,7 @@ static inline bool is_mark(uint8_t x, char c)
 }
 
 #ifdef DP_SIP_SSE2
-static inline uint32_t marks16(const uint8_t *s, __m128i c)
+HOT uint32_t marks16(const uint8_t *s, __m128i c)
 {
 	__m128i x = _mm_loadu_si128((const __m128i *)s);
 	__m128i a = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
@@ -364,7 +381,7 @@ static uint64_t marks64(const struct unquoted *u, uint32_t w)
 }
 
 /* First index >= i of a marked byte, or an index >= len. */
-static inline uint32_t next_marked(struct unquoted *u, uint32_t i)
+HOT uint32_t next_marked(struct unquoted *u, uint32_t i)
 {
 	while (i < u->len) {
 		uint32_t w = i & ~63u;
@@ -581,10 +598,11 @@ struct seen {
 };
 
 /*
- * One header line from p (not the empty line): where its name ends, its ':' and the LF of its
- * last line (folded continuation lines, 7.3.1, belong to it). The name is what comes before
- * the line's first ':' (HCOLON: whitespace may precede it); header_fields checks that it is
- * a token. A line without ':' fails here: its first ':' lies past an LF, which no name holds.
+ * One header line from p, which holds a token character: where its name ends, its ':' and the
+ * LF of its last line (folded continuation lines, 7.3.1, belong to it). The name is what comes
+ * before the line's first ':' (HCOLON: whitespace may precede it); header_fields checks that
+ * it is a token. A line without ':' fails here or there: its first ':' lies past an LF, which
+ * no name holds.
  */
 struct hline {
 	uint32_t name_end, colon, lf;
@@ -593,21 +611,19 @@ struct hline {
 static enum dp_sip_err header_line(struct lines *l, uint32_t p, struct hline *h)
 {
 	const uint8_t *m = l->m;
-	uint32_t len = l->len, f;
+	uint32_t len = l->len, colon, ne, f;
 
-	if (is_ws(m[p]))	/* a continuation with no header before it */
+	colon = next_mark(l, p, true);
+	if (colon >= len)
 		return DP_SIP_ERR_HEADER;
-	h->colon = next_mark(l, p, true);
-	h->name_end = h->colon;
-	while (h->name_end > p && is_ws(m[h->name_end - 1]))	/* "Via  :" is legal */
-		h->name_end--;
-	if (h->colon >= len || h->name_end == p)
-		return DP_SIP_ERR_HEADER;
-	f = next_mark(l, h->colon + 1, false);
+	ne = colon;	/* > p: m[p] is no ':' */
+	while (is_ws(m[ne - 1]))	/* "Via  :" is legal; m[p] is no whitespace */
+		ne--;
+	f = next_mark(l, colon + 1, false);
 	/* folded continuation lines start with SP or HT (7.3.1) */
 	while (f + 1 < len && is_ws(m[f + 1]))
 		f = next_mark(l, f + 2, false);
-	h->lf = f;
+	*h = (struct hline){ .name_end = ne, .colon = colon, .lf = f };
 	return DP_SIP_ERR_OK;
 }
 
@@ -734,10 +750,14 @@ static enum dp_sip_err header_fields(struct lines *l, uint32_t p, struct dp_sip_
 
 		if (p >= len)
 			return DP_SIP_ERR_NO_END;
-		/* the empty line: LF, CR LF, or a CR that ends the datagram */
-		if (m[p] == '\n' || (m[p] == '\r' && (p + 1 == len || m[p + 1] == '\n'))) {
-			*body = skip_eol(m, len, p);
-			return DP_SIP_ERR_OK;
+		if (!is_token(m[p])) {
+			/* the empty line: LF, CR LF, or a CR that ends the datagram */
+			if (m[p] == '\n' || (m[p] == '\r' && (p + 1 == len || m[p + 1] == '\n'))) {
+				*body = skip_eol(m, len, p);
+				return DP_SIP_ERR_OK;
+			}
+			/* a continuation with no header before it, or no name */
+			return DP_SIP_ERR_HEADER;
 		}
 		rc = header_line(l, p, &h);
 		if (rc != DP_SIP_ERR_OK)
@@ -746,7 +766,7 @@ static enum dp_sip_err header_fields(struct lines *l, uint32_t p, struct dp_sip_
 		if (id == H_OTHER) {
 			if (token_end(m, p, h.name_end) != h.name_end)
 				return DP_SIP_ERR_HEADER;	/* "Call ID:" (CVE-2020-28361) */
-		} else {
+		} else if (id != H_SKIP) {
 			rc = take_header(m, len, id, header_value(m, &h), sm, n);
 			if (rc != DP_SIP_ERR_OK)
 				return rc;

@@ -3,8 +3,8 @@
  * Differential test of the SIP scanner: dataplane/dp_sip.c against the frozen previous scanner
  * (tests/unit/ref/dp_sip_ref.c, its names prefixed ref_), field by field. Inputs: every plain
  * corpus file in tests/data/sip (and SBC_SIP_DIFF_EXTRA, a directory of more, when set), each
- * cut at every length, each with every byte replaced by and preceded by each byte that
- * matters to the scanner, plus generated listed_passed-shaped messages and random splices of
+ * cut at every length, each with every byte (or every Nth: the optional second argument)
+ * replaced by and preceded by each byte that matters to the scanner, plus generated listed_passed-shaped messages and random splices of
  * them. Both scanners must give the same verdict, the same fields when the message is
  * well-formed, and the same parameter and unquoted-character answers on its header values.
  */
@@ -30,6 +30,7 @@ bool ref_sip_param_n(const uint8_t *msg, struct dp_span v, const char *name, uin
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *corpus;
+static unsigned int stride = 1;	/* mutate every stride-th byte of the corpus files */
 static unsigned long n_scans, n_ok;
 
 static bool span_same(struct dp_span a, struct dp_span b)
@@ -118,7 +119,7 @@ static void variants(const uint8_t *b, uint32_t n, const char *what)
 
 	for (uint32_t cut = 0; cut <= n; cut++)
 		same(b, cut, what);
-	for (uint32_t i = 0; i < n; i++) {
+	for (uint32_t i = 0; i < n; i += stride) {
 		for (size_t k = 0; k < N(special); k++) {
 			memcpy(t, b, n);
 			t[i] = special[k];
@@ -295,6 +296,8 @@ int main(int argc, char **argv)
 	struct stat st;
 
 	corpus = argc > 1 ? argv[1] : "tests/data/sip";
+	if (argc > 2)
+		stride = (unsigned int)atoi(argv[2]) > 0 ? (unsigned int)atoi(argv[2]) : 1;
 	if (stat(corpus, &st) != 0 || !S_ISDIR(st.st_mode)) {
 		printf("FAIL: %s is absent (the repository's tests/data/sip)\n", corpus);
 		return 1;
