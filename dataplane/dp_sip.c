@@ -228,13 +228,20 @@ HOT void classify64(const uint8_t *s, uint64_t *lf, uint64_t *colon)
 #endif
 }
 
-/* Classify the block at b; the message's last, partial block through a zeroed copy, so
- * nothing past m[len - 1] is read. */
+/* Classify the block at b. The message's last, partial block: its last 64 bytes, the bits
+ * before b shifted out, or (a message under 64 bytes) a zeroed copy; nothing past m[len - 1]
+ * is read. */
 static void load_block(struct lines *l, uint32_t b)
 {
 	l->block = b;
 	if (l->len - b >= 64) {
 		classify64(l->m + b, &l->lf, &l->colon);
+	} else if (l->len >= 64) {
+		uint32_t s = l->len - 64;	/* < b */
+
+		classify64(l->m + s, &l->lf, &l->colon);
+		l->lf >>= b - s;
+		l->colon >>= b - s;
 	} else {
 		uint8_t t[64] = { 0 };
 
@@ -588,13 +595,13 @@ static enum dp_sip_err start_line(const uint8_t *m, uint32_t e, struct dp_sip_ms
 	sm->is_request = true;
 	sm->method = (struct dp_span){ 0, sp1 };
 	sm->ruri = (struct dp_span){ sp1 + 1, sp2 - sp1 - 1 };
-	sm->ruri_user = ruri_user(m, sm->ruri);
 	return DP_SIP_ERR_OK;
 }
 
 /* Header fields seen, by kind: each of these may appear once. */
 struct seen {
 	unsigned int call_id, cseq, from, to, clen, ctype;
+	bool invite;	/* an INVITE request: its Via's first value, branch and tags are read */
 };
 
 /*
@@ -642,22 +649,40 @@ static struct dp_span header_value(const uint8_t *m, const struct hline *h)
 	return v;
 }
 
-/* Via: count the fields; the first one's first value and its branch (for responses). len:
- * the datagram's, so the searches may read whole blocks up to it. */
+/* The first value of a Via field's value (up to its first unquoted ','), trimmed. u: a
+ * cursor over the value; on return it covers that first value only, its bitmap kept. */
+static struct dp_span first_value(const uint8_t *m, struct dp_span value, struct unquoted *u)
+{
+	struct dp_span top = { value.off, find_unquoted(u, ',', 0) };
+
+	while (top.len > 0 && is_ws(m[top.off + top.len - 1]))
+		top.len--;
+	u->len = top.len;
+	return top;
+}
+
+struct dp_span dp_sip_via_top(const uint8_t *msg, const struct dp_sip_msg *sm)
+{
+	struct unquoted u;
+
+	if (sm->n_via == 0)
+		return (struct dp_span){ 0, 0 };
+	u = unquoted_in(msg, sm->via[0], sm->via[0].len, ',');
+	return first_value(msg, sm->via[0], &u);
+}
+
+/* Via: count the fields; for an INVITE, the first one's first value and its branch (len: the
+ * datagram's, so the searches may read whole blocks up to it). */
 static enum dp_sip_err take_via(const uint8_t *m, uint32_t len, struct dp_span value,
-				struct dp_sip_msg *sm)
+				struct dp_sip_msg *sm, const struct seen *n)
 {
 	if (value.len == 0)
 		return DP_SIP_ERR_VIA;
-	if (sm->n_via == 0) {
+	if (sm->n_via == 0 && n->invite) {
 		struct unquoted u = unquoted_in(m, value, len - value.off, ',');
-		uint32_t c = find_unquoted(&u, ',', 0);
 
-		sm->via_top = (struct dp_span){ value.off, c };
-		while (sm->via_top.len > 0 && is_ws(m[sm->via_top.off + sm->via_top.len - 1]))
-			sm->via_top.len--;
-		u.len = sm->via_top.len;	/* the same bitmap, over the first value only */
-		param_in(&u, value.off, "branch", 6, &sm->branch);
+		sm->via_top = first_value(m, value, &u);
+		param_in(&u, value.off, "branch", 6, &sm->branch);	/* the same bitmap */
 	}
 	if (sm->n_via < DP_SIP_MAX_VIA)
 		sm->via[sm->n_via] = value;
@@ -701,7 +726,7 @@ static enum dp_sip_err take_header(const uint8_t *m, uint32_t len, enum hdr id,
 {
 	switch (id) {
 	case H_VIA:
-		return take_via(m, len, value, sm);
+		return take_via(m, len, value, sm, n);
 	case H_CALL_ID:
 		n->call_id++;
 		sm->call_id = value;
@@ -792,8 +817,10 @@ static enum dp_sip_err required_fields(const uint8_t *m, uint32_t len, struct dp
 		return DP_SIP_ERR_FROM_TO;
 	if (n->clen > 1)
 		return DP_SIP_ERR_CONTENT_LENGTH;
-	param(m, len, sm->from, "tag", &sm->from_tag);
-	param(m, len, sm->to, "tag", &sm->to_tag);
+	if (n->invite) {	/* admission: a new dialog, its retransmissions */
+		param(m, len, sm->from, "tag", &sm->from_tag);
+		param(m, len, sm->to, "tag", &sm->to_tag);
+	}
 	return DP_SIP_ERR_OK;
 }
 
@@ -836,6 +863,9 @@ enum dp_sip_err dp_sip_scan(const uint8_t *m, uint32_t len, struct dp_sip_msg *s
 		return DP_SIP_ERR_START_LINE;
 	e = line_end(&l, 0);
 	rc = start_line(m, e, sm);
+	n.invite = sm->is_request && dp_span_eq(m, sm->method, "INVITE");
+	if (n.invite)
+		sm->ruri_user = ruri_user(m, sm->ruri);	/* admission: an emergency number? */
 	if (rc == DP_SIP_ERR_OK)
 		rc = header_fields(&l, skip_eol(m, len, e), sm, &n, &p);
 	if (rc == DP_SIP_ERR_OK)
