@@ -171,6 +171,7 @@ int dp_call_start(const struct dp_key128 *k, uint16_t trunk, bool emergency, uin
 	c->ref_a = k->a;
 	c->ref_b = k->b;
 	c->call_id_len = (uint16_t)(call_id_len < SBC_CALL_ID_MAX ? call_id_len : SBC_CALL_ID_MAX);
+	c->transport = SBC_TP_UDP;
 	memcpy(c->call_id, call_id, c->call_id_len);
 	__atomic_store_n(&c->valid, 1, __ATOMIC_RELEASE);
 	__atomic_fetch_add(&ct.count, 1, __ATOMIC_RELAXED);
@@ -180,6 +181,16 @@ int dp_call_start(const struct dp_key128 *k, uint16_t trunk, bool emergency, uin
 bool dp_call_exists(const struct dp_key128 *k)
 {
 	return rte_hash_lookup(ct.calls, k) >= 0;
+}
+
+void dp_call_set_stream(const struct dp_key128 *k, uint8_t transport, uint64_t now_ms)
+{
+	int32_t pos = rte_hash_lookup(ct.calls, k);
+
+	if (pos < 0)
+		return;
+	__atomic_store_n(&ct.rec[pos].transport, transport, __ATOMIC_RELAXED);
+	dp_call_progress(k, 200, now_ms);
 }
 
 void dp_call_progress(const struct dp_key128 *k, unsigned int status, uint64_t now_ms)
@@ -291,6 +302,28 @@ void dp_calls_expire(uint64_t now_ms, uint32_t max_duration_s,
 			if (rte_hash_del_key(ct.verdicts, &k) >= 0)
 				__atomic_fetch_sub(&ct.vcount, 1, __ATOMIC_RELAXED);
 		}
+	}
+}
+
+void dp_calls_flush_stream(void (*ended)(const struct dp_call *c, uint8_t reason, void *arg),
+			   void *arg)
+{
+	const void *key;
+	void *data;
+	uint32_t next = 0;
+	int32_t pos;
+
+	while ((pos = rte_hash_iterate(ct.calls, &key, &data, &next)) >= 0) {
+		const struct dp_call *r = &ct.rec[pos];
+		struct dp_key128 k;
+		struct dp_call c;
+
+		if (__atomic_load_n(&r->valid, __ATOMIC_ACQUIRE) == 0 ||
+		    __atomic_load_n(&r->transport, __ATOMIC_RELAXED) == SBC_TP_UDP)
+			continue;
+		memcpy(&k, key, sizeof(k));
+		if (dp_call_end(&k, &c))
+			ended(&c, SBC_CALL_END_FLUSHED, arg);
 	}
 }
 
