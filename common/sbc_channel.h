@@ -121,6 +121,7 @@ struct sbc_msg_cp_status {
 	uint64_t conn_accepted;		/* TCP/TLS connections accepted */
 	uint64_t conn_refused;		/* closed at accept: tcp_conns_per_source or tcp_conns */
 	uint64_t conn_open;		/* accepted and not yet closed */
+	uint64_t conn_idle_closed;	/* shut down: nothing received within tcp_idle_timeout */
 };
 
 /* Why a call ended (SBC_EVT_CALL_ENDED). */

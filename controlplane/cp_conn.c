@@ -8,8 +8,15 @@
  * libsofia-sip-ua's calls of both to them (symbols of the executable come first in ELF lookup
  * scope). They make the system calls themselves, count open connections per source address,
  * and close a connection over the source's cap at once (SO_LINGER 0: an RST, nothing left in
- * TIME_WAIT) before Sofia allocates anything for it; Sofia is told EAGAIN, as when another
- * process took the connection first, and waits for the next one.
+ * TIME_WAIT) before Sofia allocates anything for it; Sofia gets -1 with errno 0, which its
+ * tport_accept takes as nothing to report (a real errno would be logged once per refusal),
+ * and waits for the next connection.
+ *
+ * Sofia's idle timeout (TPTAG_IDLE) runs from a connection's last message, and its timer is
+ * first set by traffic: a connection that never sends a byte is never closed by it. Those are
+ * closed here: once a second, an accepted connection older than tcp_idle_timeout whose peer has
+ * sent nothing at all (TCP_INFO tcpi_bytes_received 0) is shut down, and Sofia closes it on the
+ * end of stream like any other.
  *
  * The sources with open connections are few next to the connections (a PBX multiplexes its
  * calls over one or a few): a small array searched linearly, swapped-remove on the last close.
@@ -17,16 +24,23 @@
  * thread (su_root); the counters are read on it too (cp_status.c).
  */
 #include <errno.h>
+#include <linux/tcp.h>	/* struct tcp_info with tcpi_bytes_received (glibc's lacks it) */
 #include <netinet/in.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <sofia-sip/su_wait.h>
+
 #include "cp_conn.h"
+
+#define SWEEP_MS 1000
 
 struct source {
 	uint8_t addr[16];	/* IPv6, or IPv4-mapped */
@@ -36,7 +50,10 @@ struct source {
 static struct {
 	uint32_t per_source;	/* 0: not started, no cap */
 	int32_t *fd_source;	/* [max_fd]: -1, or the source index of an accepted fd */
-	int max_fd;
+	uint64_t *fd_since;	/* [max_fd]: ms of its accept; 0 once checked or shut down */
+	int max_fd, hi_fd;	/* hi_fd: above every tracked fd */
+	uint64_t idle_ms;
+	su_timer_t *sweep;
 	struct source *src;
 	uint32_t n_src, cap_src;
 	struct cp_conn_stats st;
@@ -100,6 +117,39 @@ static void drop_source(int32_t i)
 			cn.fd_source[fd] = i;
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Once a second: connections past tcp_idle_timeout that never sent a byte are shut down. */
+static void sweep(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
+{
+	uint64_t now = now_ms();
+
+	(void)magic, (void)t, (void)arg;
+	for (int fd = 0; fd < cn.hi_fd; fd++) {
+		struct tcp_info ti;
+		socklen_t len = sizeof(ti);
+
+		if (cn.fd_source[fd] < 0 || cn.fd_since[fd] == 0 ||
+		    now - cn.fd_since[fd] < cn.idle_ms)
+			continue;
+		cn.fd_since[fd] = 0;	/* judged once: Sofia's own idle timer takes it from here */
+		memset(&ti, 0, sizeof(ti));
+		if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 &&
+		    len >= offsetof(struct tcp_info, tcpi_bytes_received) +
+			   sizeof(ti.tcpi_bytes_received) &&
+		    ti.tcpi_bytes_received == 0) {
+			shutdown(fd, SHUT_RDWR);
+			cn.st.idle_closed++;
+		}
+	}
+}
+
 static int refuse(int fd)
 {
 	struct linger l = { .l_onoff = 1, .l_linger = 0 };
@@ -107,7 +157,7 @@ static int refuse(int fd)
 	setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
 	syscall(SYS_close, fd);
 	cn.st.refused++;
-	errno = EAGAIN;
+	errno = 0;	/* tport_accept reports errno unless it is 0: no log line per refusal */
 	return -1;
 }
 
@@ -126,6 +176,9 @@ static int admit(int fd, const struct sockaddr *sa)
 		return refuse(fd);	/* out of memory: refuse rather than count wrong */
 	cn.src[i].open++;
 	cn.fd_source[fd] = i;
+	cn.fd_since[fd] = now_ms();
+	if (fd >= cn.hi_fd)
+		cn.hi_fd = fd + 1;
 	cn.st.accepted++;
 	cn.st.open++;
 	return fd;
@@ -152,6 +205,7 @@ int close(int fd)
 		int32_t i = cn.fd_source[fd];
 
 		cn.fd_source[fd] = -1;
+		cn.fd_since[fd] = 0;
 		cn.st.open--;
 		cn.st.closed++;
 		if (--cn.src[i].open == 0)
@@ -160,7 +214,7 @@ int close(int fd)
 	return (int)syscall(SYS_close, fd);
 }
 
-int cp_conn_init(const struct sbc_config *cfg)
+int cp_conn_init(struct su_root_s *root, const struct sbc_config *cfg)
 {
 	struct rlimit rl;
 
@@ -168,8 +222,12 @@ int cp_conn_init(const struct sbc_config *cfg)
 		rl.rlim_cur = 65536;
 	cn.max_fd = rl.rlim_cur > 1048576 ? 1048576 : (int)rl.rlim_cur;
 	cn.fd_source = malloc((size_t)cn.max_fd * sizeof(*cn.fd_source));
-	if (cn.fd_source == NULL)
+	cn.fd_since = calloc((size_t)cn.max_fd, sizeof(*cn.fd_since));
+	cn.sweep = su_timer_create(su_root_task(root), SWEEP_MS);
+	if (cn.fd_source == NULL || cn.fd_since == NULL || cn.sweep == NULL ||
+	    su_timer_set_for_ever(cn.sweep, sweep, NULL) != 0)
 		return -ENOMEM;
+	cn.idle_ms = (uint64_t)cfg->tcp_idle_timeout * 1000u;
 	memset(cn.fd_source, 0xff, (size_t)cn.max_fd * sizeof(*cn.fd_source));
 	cn.per_source = cfg->tcp_conns_per_source;
 	return 0;
@@ -178,7 +236,10 @@ int cp_conn_init(const struct sbc_config *cfg)
 void cp_conn_fini(void)
 {
 	cn.per_source = 0;
+	if (cn.sweep != NULL)
+		su_timer_destroy(cn.sweep);
 	free(cn.fd_source);
+	free(cn.fd_since);
 	free(cn.src);
 	memset(&cn, 0, sizeof(cn));
 }

@@ -17,10 +17,12 @@ struct cp_conn_stats {
 	uint64_t refused;	/* closed at once: the source had tcp_conns_per_source open */
 	uint64_t open;		/* accepted and not closed yet (gauge) */
 	uint64_t closed;	/* accepted ones closed since (by either side, or a timeout) */
+	uint64_t idle_closed;	/* shut down: nothing received within tcp_idle_timeout */
 };
 
 /* From now on accept() applies cfg's per-source cap (before: every connection is let in). */
-int cp_conn_init(const struct sbc_config *cfg);
+struct su_root_s;
+int cp_conn_init(struct su_root_s *root, const struct sbc_config *cfg);
 void cp_conn_fini(void);
 const struct cp_conn_stats *cp_conn_stats(void);
 

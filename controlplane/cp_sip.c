@@ -142,7 +142,7 @@ int cp_sip_start(struct su_root_s *root, const struct sbc_config *cfg)
 		cp_log(CP_ERR, "SIP: cannot create the agent: %s", strerror(errno));
 		return -ENOMEM;
 	}
-	if (cp_conn_init(cfg) != 0 || add_transports(cfg) != 0)
+	if (cp_conn_init(root, cfg) != 0 || add_transports(cfg) != 0)
 		return -EADDRNOTAVAIL;
 	snprintf(url, sizeof(url), "<sip:%s:%u>", sip.host, cfg->sip_port);
 	sip.contact = sip_contact_make(sip.home, url);

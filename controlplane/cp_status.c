@@ -48,5 +48,6 @@ void cp_status_fill(struct sbc_msg_cp_status *s)
 		s->conn_accepted = n->accepted;
 		s->conn_refused = n->refused;
 		s->conn_open = n->open;
+		s->conn_idle_closed = n->idle_closed;
 	}
 }

@@ -520,6 +520,7 @@ int dp_channel_telemetry(struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, "cp_conn_accepted", s->conn_accepted);
 		rte_tel_data_add_dict_u64(d, "cp_conn_refused", s->conn_refused);
 		rte_tel_data_add_dict_u64(d, "cp_conn_open", s->conn_open);
+		rte_tel_data_add_dict_u64(d, "cp_conn_idle_closed", s->conn_idle_closed);
 		rte_tel_data_add_dict_u64(d, "cp_status_age_ms",
 					  (sbc_now_ns() - chan.cp_status_ns) / 1000000);
 	}

@@ -208,8 +208,13 @@ phase_calls() {
 }
 
 phase_conns() {
-	local N=1000 rss0 rss1 refused0 hold=$SBCNET_DIR/conns.out
+	local N=1000 rss0 rss1 refused0 idle0 hold=$SBCNET_DIR/conns.out
+	# the UDP calls beside must not meet the CPS cap: what they show is that the connections
+	# cost them nothing
+	R hset sbc:limits:pbx-floor cps 0 >/dev/null
+	wait_eq "no CPS cap for the UDP calls beside" 10 0 T cps
 	refused0=$(sbcnet_get /sbc/channel cp_conn_refused)
+	idle0=$(sbcnet_get /sbc/channel cp_conn_idle_closed)
 	rss0=$(awk '/^VmRSS/ { print $2 }' "/proc/$cp_pid/status")
 	ip netns exec "$NS_PA" "$SBCNET_PY" "$WATCH_PY" hold "$SBCNET_SBC4" "$SBCNET_PA4" $N \
 		"$hold.stop" 120 >"$hold" 2>&1 &
@@ -232,8 +237,11 @@ phase_conns() {
 	check_eq "UDP calls beside: failed" "$(csv_field conns-udp 'FailedCall(C)')" 0
 	wait_eq "the idle connections closed after tcp_idle_timeout ($IDLE_S s)" $((IDLE_S + 20)) 0 \
 		sbcnet_get /sbc/channel cp_conn_open
+	check_eq "counted (cp_conn_idle_closed)" \
+		$(($(sbcnet_get /sbc/channel cp_conn_idle_closed) - idle0)) $PER_SOURCE
 	touch "$hold.stop"
 	wait $hold_pid
+	R del sbc:limits:pbx-floor >/dev/null
 }
 
 for ph in $PHASES; do
@@ -247,6 +255,8 @@ check_eq "sbc-controlplane exits 0" $? 0
 cp_pid=''
 check_eq "no error in the control plane's log" \
 	"$(grep -c ': error:' "$SBCNET_DIR/controlplane.log")" 0
+check_eq "no line of Sofia's about the refused connections" \
+	"$(grep -c 'nta_agent: tport' "$SBCNET_DIR/controlplane.log")" 0
 R shutdown nosave >/dev/null 2>&1
 kill "$car_pid" 2>/dev/null
 wait "$car_pid" 2>/dev/null
