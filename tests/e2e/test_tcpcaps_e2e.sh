@@ -12,6 +12,8 @@
 #            admitted_udp + admitted_tcp >= 0.8 * cps * inner
 #          both transports got calls and 503s; sipp's successful calls per transport are the data
 #          plane's admitted ones; every call ends, active calls back to 0.
+#   tls    the same over TLS: sipp's calls go over UDP to Kamailio (kamailio-tls-modules) in the
+#          floor's namespace, which forwards them over TLS to tls_port (Debian's sipp has no TLS).
 #   calls  max_calls 4 (Redis sbc:limits), no CPS cap: calls held 3 s, TCP at 10 CPS beside UDP
 #          at 5 CPS: the sampled active calls never above 4, both transports refused over_calls,
 #          admitted + over_calls = offered per transport, back to 0 at the end.
@@ -32,25 +34,32 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib-check.sh
 . "$here/lib-check.sh"
 
-e2e_preflight "sipp ethtool ss redis-server redis-cli" "$dataplane" "$controlplane"
-PHASES=${TCPCAPS_PHASES:-cps calls conns}
+e2e_preflight "sipp ethtool ss redis-server redis-cli kamailio openssl" "$dataplane" "$controlplane"
+kam_modules=$(kamailio -I 2>/dev/null | awk -F': *' '/paths to modules/ { print $2; exit }')
+[ -n "$kam_modules" ] || kam_modules=/usr/lib/x86_64-linux-gnu/kamailio/modules
+[ -f "$kam_modules/tls.so" ] ||
+	{ echo "SKIP: Kamailio's tls module is missing (kamailio-tls-modules, scripts/deps.sh)"; exit 77; }
+PHASES=${TCPCAPS_PHASES:-cps tls calls conns}
 
 CAP=10 BURST=1 RATE_T=100 RATE_U=20 SECONDS_RUN=8
 PER_SOURCE=16 IDLE_S=3
 CA=$SBCNET_V4.30
-cp_pid='' car_pid=''
+cp_pid='' car_pid='' kam_pid=''
 port=$((20000 + RANDOM % 20000))
 e2e_cleanup() {
+	[ -n "$kam_pid" ] && kill -9 "$kam_pid" 2>/dev/null
 	[ -n "$car_pid" ] && kill -9 "$car_pid" 2>/dev/null
 	[ -n "$cp_pid" ] && kill -9 "$cp_pid" 2>/dev/null
 	return 0
 }
 e2e_begin
-E2E_LOGS="controlplane:$SBCNET_DIR/controlplane.log"
+E2E_LOGS="controlplane:$SBCNET_DIR/controlplane.log kamailio:$SBCNET_DIR/kamailio.log"
 
 conf=$SBCNET_DIR/sbc.conf
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$SBCNET_DIR/sbc.key" -out "$SBCNET_DIR/sbc.crt" \
+	-days 1 -subj /CN=sbc.test >/dev/null 2>&1 || fatal "openssl req"
 sbcnet_conf "$conf" drop "tcp_conns_per_source = $PER_SOURCE" "tcp_idle_timeout = $IDLE_S" \
-	"admit_wait_ms = 500"
+	"admit_wait_ms = 500" "tls_port = 5061" "tls_certificate = sbc.crt" "tls_key = sbc.key"
 cat >>"$conf" <<EOC
 role = floor
 route = carrier-a
@@ -84,14 +93,17 @@ car_pid=$!
 car_up() { ip netns exec "$NS_PB" ss -Hlun "sport = :5060" | grep -qF "$CA"; }
 poll_until 10 car_up || fatal "the carrier did not bind $CA:5060"
 
-# uac NAME RATE CALLS HOLD_MS [sipp options]: the built-in UAC in pa-ID, counters in NAME.csv
+# uac NAME RATE CALLS HOLD_MS udp|tcp|tls: the built-in UAC in pa-ID, counters in NAME.csv;
+# tls: over UDP to the Kamailio in front (kamailio_tls_floor.cfg), which goes on over TLS
 uac() {
-	local name=$1 rate=$2 calls=$3 hold=$4 lport=5070
-	shift 4
-	case " $* " in *" -t t1 "*) lport=5071 ;; esac
+	local name=$1 rate=$2 calls=$3 hold=$4 lport=5070 dst=$SBCNET_SBC4:5060 opt=()
+	case $5 in
+	tcp) lport=5071 opt=(-t t1) ;;
+	tls) lport=5072 dst=$SBCNET_PA4:5080 ;;
+	esac
 	(cd "$SBCNET_DIR" && ip netns exec "$NS_PA" sipp -sn uac -i "$SBCNET_PA4" -p $lport -r "$rate" \
 		-m "$calls" -d "$hold" -timeout 120 -nostdin -max_socket 1000 -trace_stat \
-		-stf "$SBCNET_DIR/$name.csv" -fd 1 "$@" "$SBCNET_SBC4:5060" </dev/null \
+		-stf "$SBCNET_DIR/$name.csv" -fd 1 "${opt[@]}" "$dst" </dev/null \
 		>"$SBCNET_DIR/$name.out" 2>&1)
 }
 csv_field() {	# NAME FIELD: the last row's value of a sipp statistics column
@@ -105,63 +117,92 @@ T() { sbcnet_get /sbc/trunks "trunk:pbx-floor.$1"; }
 ctl_calls() { [ -z "$sbcctl" ] || "$sbcctl" --file-prefix "$SBCNET_PREFIX" calls | sed 's/^/# /'; }
 WATCH_PY=$here/tcpcaps_watch.py
 
-phase_cps() {
-	local u0 t0 o_t0 o_u0 adm_t adm_u hi lo outer_ms inner_ms w_adm w_outer w_inner
-	u0=$(T admitted_udp) t0=$(T admitted_tcp) o_t0=$(T over_cps_tcp) o_u0=$(T over_cps_udp)
+# cps_run TP: TP (tcp or tls) at 10x the trunk's cap beside UDP at 2x, the cap over both
+cps_run() {
+	local tp=$1 TP=${1^^} u0 t0 o_t0 o_u0 adm_t adm_u hi lo outer_ms inner_ms w_adm w_outer w_inner
+	u0=$(T admitted_udp) t0=$(T "admitted_$tp") o_t0=$(T "over_cps_$tp") o_u0=$(T over_cps_udp)
 	local watch_out=$SBCNET_DIR/watch.out total=$(((RATE_T + RATE_U) * SECONDS_RUN))
 	"$SBCNET_PY" "$WATCH_PY" window "/var/run/dpdk/$SBCNET_PREFIX/dpdk_telemetry.v2" pbx-floor \
 		"$total" 150 >"$watch_out" 2>&1 &
 	local watch_pid=$!
 	poll_until 10 grep -qx ready "$watch_out" || fatal "the stats watcher did not start: $(cat "$watch_out")"
-	uac cps-tcp $RATE_T $((RATE_T * SECONDS_RUN)) 200 -t t1 &
+	uac "cps-$tp" $RATE_T $((RATE_T * SECONDS_RUN)) 200 "$tp" &
 	local tj=$!
-	uac cps-udp $RATE_U $((RATE_U * SECONDS_RUN)) 200 &
+	uac "cps-udp-$tp" $RATE_U $((RATE_U * SECONDS_RUN)) 200 udp &
 	local uj=$!
 	wait $tj
 	wait $uj
 	wait $watch_pid
 	local watch_rc=$?
 	sed 's/^/# watcher: /' "$watch_out"
-	adm_t=$(($(T admitted_tcp) - t0)) adm_u=$(($(T admitted_udp) - u0))
+	adm_t=$(($(T "admitted_$tp") - t0)) adm_u=$(($(T admitted_udp) - u0))
 	if [ $watch_rc -eq 0 ] && read -r _ w_adm _ w_outer _ w_inner < <(grep '^admitted ' "$watch_out"); then
 		outer_ms=${w_outer/./} inner_ms=${w_inner/./}
 		outer_ms=$((10#$outer_ms)) inner_ms=$((10#$inner_ms))
 		hi=$(((CAP * outer_ms + 999) / 1000 + BURST + 1))
 		lo=$((8 * CAP * inner_ms / 10000))
-		echo "# pbx-floor: $w_adm admitted ($adm_t TCP, $adm_u UDP) in ${w_outer} s (outer)," \
+		echo "# pbx-floor: $w_adm admitted ($adm_t $TP, $adm_u UDP) in ${w_outer} s (outer)," \
 			"${w_inner} s (inner), cap $CAP"
 		if [ "$w_adm" -le "$hi" ]; then
-			pass "TCP at 10x the cap beside UDP: admitted $w_adm <= cps * ${w_outer} s + burst + 1 = $hi"
+			pass "$TP at 10x the cap beside UDP: admitted $w_adm <= cps * ${w_outer} s + burst + 1 = $hi"
 		else
-			fail "TCP at 10x the cap beside UDP: admitted $w_adm > cps * ${w_outer} s + burst + 1 = $hi"
+			fail "$TP at 10x the cap beside UDP: admitted $w_adm > cps * ${w_outer} s + burst + 1 = $hi"
 		fi
 		if [ "$w_adm" -ge "$lo" ]; then
 			pass "and admitted $w_adm >= 0.8 * cps * ${w_inner} s = $lo"
 		else
 			fail "admitted $w_adm < 0.8 * cps * ${w_inner} s = $lo"
 		fi
-		check_eq "the window's admissions are TCP + UDP" "$w_adm" $((adm_t + adm_u))
+		check_eq "the window's admissions are $TP + UDP" "$w_adm" $((adm_t + adm_u))
 	else
 		fail "the stats watcher measured no admission window"
 	fi
 	check_eq "admitted = admitted_udp + admitted_tcp + admitted_tls" "$(T admitted)" \
 		$(($(T admitted_udp) + $(T admitted_tcp) + $(T admitted_tls)))
 	if [ "$adm_t" -gt 0 ] && [ "$adm_u" -gt 0 ]; then
-		pass "both transports got calls in ($adm_t TCP, $adm_u UDP)"
+		pass "both transports got calls in ($adm_t $TP, $adm_u UDP)"
 	else
-		fail "a transport got no call in: $adm_t TCP, $adm_u UDP"
+		fail "a transport got no call in: $adm_t $TP, $adm_u UDP"
 	fi
-	local ot=$(($(T over_cps_tcp) - o_t0)) ou=$(($(T over_cps_udp) - o_u0))
-	check_eq "every TCP INVITE admitted or refused over_cps" $((adm_t + ot)) $((RATE_T * SECONDS_RUN))
+	local ot=$(($(T "over_cps_$tp") - o_t0)) ou=$(($(T over_cps_udp) - o_u0))
+	check_eq "every $TP INVITE admitted or refused over_cps" $((adm_t + ot)) $((RATE_T * SECONDS_RUN))
 	check_eq "every UDP INVITE admitted or refused over_cps" $((adm_u + ou)) $((RATE_U * SECONDS_RUN))
-	check_eq "sipp over TCP: successful calls = admitted_tcp" \
-		"$(csv_field cps-tcp 'SuccessfulCall(C)')" "$adm_t"
-	check_eq "sipp over TCP: failed calls (503) = over_cps_tcp" \
-		"$(csv_field cps-tcp 'FailedCall(C)')" "$ot"
+	check_eq "sipp over $TP: successful calls = admitted_$tp" \
+		"$(csv_field "cps-$tp" 'SuccessfulCall(C)')" "$adm_t"
+	check_eq "sipp over $TP: failed calls (503) = over_cps_$tp" \
+		"$(csv_field "cps-$tp" 'FailedCall(C)')" "$ot"
 	check_eq "sipp over UDP: successful calls = admitted_udp" \
-		"$(csv_field cps-udp 'SuccessfulCall(C)')" "$adm_u"
+		"$(csv_field "cps-udp-$tp" 'SuccessfulCall(C)')" "$adm_u"
 	wait_eq "active calls back to 0" 10 0 T active_calls
 	ctl_calls
+}
+
+phase_cps() {
+	cps_run tcp
+}
+
+# The same over TLS: Kamailio in the floor's namespace turns sipp's UDP into TLS to tls_port.
+phase_tls() {
+	: >>"$SBCNET_DIR/kamailio.log"
+	ip netns exec "$NS_PA" kamailio -f "$here/kamailio_tls_floor.cfg" -DD -E \
+		-l "udp:$SBCNET_PA4:5080" -l "tls:$SBCNET_PA4:5081" -Y "$SBCNET_DIR" \
+		-A "SBC_URI=\"sip:$SBCNET_SBC4:5061;transport=tls\"" \
+		-A "TLS_CERT=\"$SBCNET_DIR/sbc.crt\"" -A "TLS_KEY=\"$SBCNET_DIR/sbc.key\"" \
+		</dev/null >>"$SBCNET_DIR/kamailio.log" 2>&1 &
+	kam_pid=$!
+	kam_up() { ip netns exec "$NS_PA" ss -Hlun "sport = :5080" | grep -qF "$SBCNET_PA4"; }
+	wait_for "Kamailio (UDP -> TLS) in the floor's namespace" 20 kam_up || return
+	cps_run tls
+	local est
+	est=$(ip netns exec "$NS_SBC" ss -Htn state established "sport = :5061" | wc -l)
+	if [ "$est" -ge 1 ]; then
+		pass "the calls came over TLS connections to tls_port ($est open)"
+	else
+		fail "no TLS connection to tls_port is open"
+	fi
+	kill -TERM "$kam_pid" 2>/dev/null
+	wait "$kam_pid" 2>/dev/null
+	kam_pid=''
 }
 
 phase_calls() {
@@ -174,9 +215,9 @@ phase_calls() {
 	"$SBCNET_PY" "$WATCH_PY" peak "/var/run/dpdk/$SBCNET_PREFIX/dpdk_telemetry.v2" pbx-floor \
 		"$peak.stop" 120 >"$peak" 2>&1 &
 	local peak_pid=$!
-	uac calls-tcp $RT $((RT * S)) $HOLD -t t1 &
+	uac calls-tcp $RT $((RT * S)) $HOLD tcp &
 	local tj=$!
-	uac calls-udp $RU $((RU * S)) $HOLD &
+	uac calls-udp $RU $((RU * S)) $HOLD udp &
 	local uj=$!
 	wait $tj
 	wait $uj
@@ -219,7 +260,7 @@ phase_conns() {
 	ip netns exec "$NS_PA" "$SBCNET_PY" "$WATCH_PY" hold "$SBCNET_SBC4" "$SBCNET_PA4" $N \
 		"$hold.stop" 120 >"$hold" 2>&1 &
 	local hold_pid=$!
-	uac conns-udp 10 50 200 &
+	uac conns-udp 10 50 200 udp &
 	local uj=$!
 	wait_for "the client made its $N connections" 120 grep -q '^connected' "$hold"
 	sed 's/^/# client: /' "$hold"
@@ -255,8 +296,8 @@ check_eq "sbc-controlplane exits 0" $? 0
 cp_pid=''
 check_eq "no error in the control plane's log" \
 	"$(grep -c ': error:' "$SBCNET_DIR/controlplane.log")" 0
-check_eq "no line of Sofia's about the refused connections" \
-	"$(grep -c 'nta_agent: tport' "$SBCNET_DIR/controlplane.log")" 0
+check_eq "no line of Sofia's per refused connection" \
+	"$(grep -c 'nta_agent: tport: Resource temporarily' "$SBCNET_DIR/controlplane.log")" 0
 R shutdown nosave >/dev/null 2>&1
 kill "$car_pid" 2>/dev/null
 wait "$car_pid" 2>/dev/null
