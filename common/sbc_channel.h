@@ -118,6 +118,8 @@ struct sbc_msg_cp_status {
 	uint64_t admit_failclosed;	/* 503 without an answer: none within admit_wait_ms, or no
 					 * data plane in sync */
 	uint64_t admit_late;		/* answers after the wait (an admitted one given back) */
+	uint64_t admit_answered;	/* verdicts that came within the wait */
+	uint64_t admit_wait_ns;		/* their waits summed: request sent -> verdict handled */
 	uint64_t conn_accepted;		/* TCP/TLS connections accepted */
 	uint64_t conn_refused;		/* closed at accept: tcp_conns_per_source or tcp_conns */
 	uint64_t conn_open;		/* accepted and not yet closed */

@@ -24,7 +24,7 @@
 struct cp_admit_req {
 	struct cp_admit_req *next, *prev;
 	uint64_t ref;
-	uint64_t deadline_ns;		/* fail closed after this (CLOCK_MONOTONIC) */
+	uint64_t sent_ns, deadline_ns;	/* asked at; fail closed after (CLOCK_MONOTONIC) */
 	cp_admit_cb *cb;		/* NULL: forgotten or timed out */
 	void *arg;
 	bool timed_out;
@@ -143,7 +143,8 @@ struct cp_admit_req *cp_admit_ask(unsigned int trunk, uint8_t transport, const c
 	}
 	r->cb = cb;
 	r->arg = arg;
-	r->deadline_ns = sbc_mono_ns() + (uint64_t)ad.cfg->admit_wait_ms * 1000000ull;
+	r->sent_ns = sbc_mono_ns();
+	r->deadline_ns = r->sent_ns + (uint64_t)ad.cfg->admit_wait_ms * 1000000ull;
 	r->prev = ad.tail;
 	if (ad.tail)
 		ad.tail->next = r;
@@ -182,8 +183,12 @@ void cp_admit_verdict(const struct sbc_msg *m)
 		return;		/* a verdict for a request we no longer hold (an earlier run's) */
 	ad.st.answered[v->verdict]++;
 	cb = r->cb;
-	if (r->timed_out)
+	if (r->timed_out) {
 		ad.st.late++;
+	} else {
+		ad.st.in_time++;
+		ad.st.wait_ns += sbc_mono_ns() - r->sent_ns;
+	}
 	if (cb == NULL && v->verdict == SBC_ADMIT_OK && !v->again)
 		give_back(r);
 	if (cb != NULL)

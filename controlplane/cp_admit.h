@@ -23,6 +23,7 @@ typedef void cp_admit_cb(void *arg, const struct sbc_msg_admit_verdict *v);
 
 struct cp_admit_stats {
 	uint64_t asked, failclosed, late;
+	uint64_t in_time, wait_ns;	/* verdicts within the wait, and the waits summed */
 	uint64_t answered[SBC_ADMIT_MAX];
 };
 

@@ -45,6 +45,8 @@ void cp_status_fill(struct sbc_msg_cp_status *s)
 		s->admit_asked = a->asked;
 		s->admit_failclosed = a->failclosed;
 		s->admit_late = a->late;
+		s->admit_answered = a->in_time;
+		s->admit_wait_ns = a->wait_ns;
 		s->conn_accepted = n->accepted;
 		s->conn_refused = n->refused;
 		s->conn_open = n->open;

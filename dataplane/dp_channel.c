@@ -517,6 +517,9 @@ int dp_channel_telemetry(struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, "cp_admit_asked", s->admit_asked);
 		rte_tel_data_add_dict_u64(d, "cp_admit_failclosed", s->admit_failclosed);
 		rte_tel_data_add_dict_u64(d, "cp_admit_late", s->admit_late);
+		rte_tel_data_add_dict_u64(d, "cp_admit_answered", s->admit_answered);
+		rte_tel_data_add_dict_u64(d, "cp_admit_wait_avg_us", s->admit_answered ?
+					  s->admit_wait_ns / s->admit_answered / 1000 : 0);
 		rte_tel_data_add_dict_u64(d, "cp_conn_accepted", s->conn_accepted);
 		rte_tel_data_add_dict_u64(d, "cp_conn_refused", s->conn_refused);
 		rte_tel_data_add_dict_u64(d, "cp_conn_open", s->conn_open);

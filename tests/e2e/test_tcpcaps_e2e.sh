@@ -175,6 +175,11 @@ cps_run() {
 		"$(csv_field "cps-udp-$tp" 'SuccessfulCall(C)')" "$adm_u"
 	wait_eq "active calls back to 0" 10 0 T active_calls
 	ctl_calls
+	echo "# the B2BUA waited $(sbcnet_get /sbc/channel cp_admit_wait_avg_us) us on average for" \
+		"the data plane's verdict ($(sbcnet_get /sbc/channel cp_admit_answered) answered," \
+		"$(sbcnet_get /sbc/channel cp_admit_failclosed) failed closed)"
+	check_eq "no admission failed closed (the data plane answered every request)" \
+		"$(sbcnet_get /sbc/channel cp_admit_failclosed)" 0
 }
 
 phase_cps() {
