@@ -9,6 +9,8 @@ window SOCKET TRUNK TOTAL LIMIT_S
     admitted or refused over_cps, or fails after LIMIT_S.
 peak SOCKET TRUNK STOPFILE LIMIT_S
     Samples the trunk's active_calls until STOPFILE exists: "peak N samples M".
+big DST SRC BYTES LIMIT_S
+    Sends a request whose header never ends, BYTES long, and waits for the SBC to close.
 hold DST SRC N STOPFILE LIMIT_S
     Opens N TCP connections from SRC to DST:5060 and holds them, idle, until STOPFILE exists:
     "connected N failed M" once all were tried.
@@ -100,12 +102,45 @@ def hold(dst, src, n, stop, limit):
     return 0
 
 
+def big(dst, src, size, limit):
+    """A SIP request over TCP whose header never ends: size bytes of one header line. Prints
+    "closed after S s (sent N)" when the SBC closes the connection, "open" after limit s."""
+    s = socket.socket()
+    s.settimeout(limit)
+    s.bind((src, 0))
+    s.connect((dst, 5060))
+    t0 = time.monotonic()
+    sent = 0
+    head = (f'INVITE sip:100@{dst} SIP/2.0\r\nVia: SIP/2.0/TCP {src};branch=z9hG4bK-big\r\n'
+            'X-Padding: ').encode()
+    try:
+        s.sendall(head)
+        sent = len(head)
+        chunk = b'a' * 4096
+        while sent < size:
+            s.sendall(chunk)
+            sent += len(chunk)
+        while True:
+            d = s.recv(4096)
+            if not d:
+                break
+    except (ConnectionResetError, BrokenPipeError):
+        pass
+    except socket.timeout:
+        print(f'open after {limit} s (sent {sent})')
+        return 0
+    print(f'closed after {time.monotonic() - t0:.1f} s (sent {sent})')
+    return 0
+
+
 def main(argv):
     cmd, args = argv[1], argv[2:]
     if cmd == 'window':
         return window(args[0], args[1], int(args[2]), float(args[3]))
     if cmd == 'peak':
         return peak(args[0], args[1], args[2], float(args[3]))
+    if cmd == 'big':
+        return big(args[0], args[1], int(args[2]), float(args[3]))
     if cmd == 'hold':
         return hold(args[0], args[1], int(args[2]), args[3], float(args[4]))
     print(__doc__, file=sys.stderr)

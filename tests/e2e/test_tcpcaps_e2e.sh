@@ -21,6 +21,8 @@
 #          the rest refused and counted (cp_conn_refused), the control plane's RSS grows by less
 #          than 16 MB, UDP calls beside complete with 0 failed; the idle ones are closed after
 #          tcp_idle_timeout (3 s): cp_conn_open back to 0 while the client still holds them.
+#   msg    a request whose header never ends (200 KB): the connection is closed once it passes
+#          tcp_max_message (64 KB), within 20 s where tcp_message_timeout is 30 s.
 # usage: test_tcpcaps_e2e.sh SBC_DATAPLANE SBC_CONTROLPLANE [SBCCTL]   exit 0 pass, 1 fail, 77 skip
 set -u
 
@@ -39,10 +41,10 @@ kam_modules=$(kamailio -I 2>/dev/null | awk -F': *' '/paths to modules/ { print 
 [ -n "$kam_modules" ] || kam_modules=/usr/lib/x86_64-linux-gnu/kamailio/modules
 [ -f "$kam_modules/tls.so" ] ||
 	{ echo "SKIP: Kamailio's tls module is missing (kamailio-tls-modules, scripts/deps.sh)"; exit 77; }
-PHASES=${TCPCAPS_PHASES:-cps tls calls conns}
+PHASES=${TCPCAPS_PHASES:-cps tls calls conns msg}
 
 CAP=10 BURST=1 RATE_T=100 RATE_U=20 SECONDS_RUN=8
-PER_SOURCE=16 IDLE_S=3
+PER_SOURCE=16 IDLE_S=3 MSG_TIMEOUT_MS=30000
 CA=$SBCNET_V4.30
 cp_pid='' car_pid='' kam_pid=''
 port=$((20000 + RANDOM % 20000))
@@ -59,7 +61,8 @@ conf=$SBCNET_DIR/sbc.conf
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$SBCNET_DIR/sbc.key" -out "$SBCNET_DIR/sbc.crt" \
 	-days 1 -subj /CN=sbc.test >/dev/null 2>&1 || fatal "openssl req"
 sbcnet_conf "$conf" drop "tcp_conns_per_source = $PER_SOURCE" "tcp_idle_timeout = $IDLE_S" \
-	"admit_wait_ms = 500" "tls_port = 5061" "tls_certificate = sbc.crt" "tls_key = sbc.key"
+	"admit_wait_ms = 500" "tls_port = 5061" "tls_certificate = sbc.crt" "tls_key = sbc.key" \
+	"tcp_message_timeout = $MSG_TIMEOUT_MS" "tcp_max_message = 65536"
 cat >>"$conf" <<EOC
 role = floor
 route = carrier-a
@@ -288,6 +291,20 @@ phase_conns() {
 	touch "$hold.stop"
 	wait $hold_pid
 	R del sbc:limits:pbx-floor >/dev/null
+}
+
+# A request whose header never ends, 200 KB of it: past tcp_max_message (64 KB) the SBC closes
+# the connection, long before tcp_message_timeout (30 s) could.
+phase_msg() {
+	local out
+	out=$(ip netns exec "$NS_PA" "$SBCNET_PY" "$WATCH_PY" big "$SBCNET_SBC4" "$SBCNET_PA4" 204800 \
+		20 2>&1)
+	echo "# $out"
+	case $out in
+	"closed after "*) pass "a 200 KB half-received message: the connection closed (tcp_max_message)" ;;
+	*) fail "a 200 KB half-received message: $out" ;;
+	esac
+	wait_eq "and no connection left open" 10 0 sbcnet_get /sbc/channel cp_conn_open
 }
 
 for ph in $PHASES; do
