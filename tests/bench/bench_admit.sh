@@ -16,21 +16,14 @@ shift 3
 
 id=ba$$
 dir=$(mktemp -d "/tmp/sbc-bench-admit.XXXXXX")
-dp_pid=''
-cleanup() {
-	[ -n "$dp_pid" ] && kill -INT "$dp_pid" 2>/dev/null && wait "$dp_pid" 2>/dev/null
-	rm -rf "/var/run/dpdk/sbc-$id" "/dev/shm/sbc-$id" "$dir"
-}
-trap cleanup EXIT
+# shellcheck source=../lib/dp_ring.sh
+. "$(dirname "$0")/../lib/dp_ring.sh"
+trap 'dp_ring_cleanup "sbc-$id" "/sbc-$id"; rm -rf "$dir"' EXIT
 trap 'exit 130' INT TERM
 
 printf '%s\n' "[sbc]" "address = 192.0.2.10" "" "[dataplane]" "wire = net_ring0" \
 	"exception = net_ring1" "workers = 1" "channel = /sbc-$id" "" "[trunk bench]" \
 	>"$dir/sbc.conf"
 "$bg" || exit 1
-"$dp" --no-pci --no-huge -m 1024 --file-prefix "sbc-$id" -l 0-1 --vdev net_ring0 --vdev net_ring1 \
-	-- -c "$dir/sbc.conf" >"$dir/dp.log" 2>&1 </dev/null &
-dp_pid=$!
-for ((i = 0; i < 300; i++)); do grep -qs '^sbc-dataplane: ready' "$dir/dp.log" && break; sleep 0.1; done
-grep -qs '^sbc-dataplane: ready' "$dir/dp.log" || { cat "$dir/dp.log"; exit 1; }
+dp_ring_start "$dp" "$dir/sbc.conf" "sbc-$id" 1024 || exit 1
 "$ba" --channel "/sbc-$id" "$@"

@@ -118,7 +118,7 @@ PY
 }
 T() { sbcnet_get /sbc/trunks "trunk:pbx-floor.$1"; }
 ctl_calls() { [ -z "$sbcctl" ] || "$sbcctl" --file-prefix "$SBCNET_PREFIX" calls | sed 's/^/# /'; }
-WATCH_PY=$here/tcpcaps_watch.py
+WATCH_PY=$here/cap_watch.py
 
 # cps_run TP: TP (tcp or tls) at 10x the trunk's cap beside UDP at 2x, the cap over both
 cps_run() {

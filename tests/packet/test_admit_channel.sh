@@ -13,23 +13,17 @@ dp=$(realpath -m -- "${1:?usage}") probe=$(realpath -m -- "${2:?usage}")
 
 id=ac$$
 dir=$(mktemp -d "/tmp/sbc-admit-channel.XXXXXX")
-dp_pid='' failures=0
-cleanup() {
-	[ -n "$dp_pid" ] && kill -INT "$dp_pid" 2>/dev/null && wait "$dp_pid" 2>/dev/null
-	rm -rf "/var/run/dpdk/sbc-$id" "/dev/shm/sbc-$id" "$dir"
-}
-trap cleanup EXIT
+failures=0
+# shellcheck source=../lib/dp_ring.sh
+. "$(dirname "$0")/../lib/dp_ring.sh"
+trap 'dp_ring_cleanup "sbc-$id" "/sbc-$id"; rm -rf "$dir"' EXIT
 trap 'exit 130' INT TERM
 
 printf '%s\n' "[sbc]" "address = 192.0.2.10" "" "[dataplane]" "wire = net_ring0" \
 	"exception = net_ring1" "workers = 1" "channel = /sbc-$id" "calls = 4096" "" \
-	"[trunk floor]" \
-	"peers = 198.51.100.0/24" "cps = 1" "burst = 2" "max_calls = 3" >"$dir/sbc.conf"
-"$dp" --no-pci --no-huge -m 512 --file-prefix "sbc-$id" -l 0-1 --vdev net_ring0 --vdev net_ring1 \
-	-- -c "$dir/sbc.conf" >"$dir/dp.log" 2>&1 </dev/null &
-dp_pid=$!
-for ((i = 0; i < 300; i++)); do grep -qs '^sbc-dataplane: ready' "$dir/dp.log" && break; sleep 0.1; done
-grep -qs '^sbc-dataplane: ready' "$dir/dp.log" || { cat "$dir/dp.log"; exit 1; }
+	"[trunk floor]" "peers = 198.51.100.0/24" "cps = 1" "burst = 2" "max_calls = 3" \
+	>"$dir/sbc.conf"
+dp_ring_start "$dp" "$dir/sbc.conf" "sbc-$id" 512 || exit 1
 
 # KEY... of trunk floor (or channel.KEY), one per line
 stats() {
@@ -71,9 +65,7 @@ expect channel.refused 1
 if "$probe" --channel "/sbc-$id" --flush 2; then echo "ok   - a new control plane: its predecessor's calls flushed"; else echo "FAIL - flush"; failures=$((failures + 1)); fi
 expect active_calls 0
 expect ended_flushed 2
-kill -INT "$dp_pid"
-wait "$dp_pid"
+dp_ring_stop
 rc=$?
-dp_pid=''
 if [ $rc -eq 0 ]; then echo "ok   - sbc-dataplane exits 0"; else echo "FAIL - sbc-dataplane exit $rc"; failures=$((failures + 1)); fi
 [ $failures -eq 0 ]

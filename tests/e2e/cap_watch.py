@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""Helpers of test_tcpcaps_e2e.sh (one cap per trunk whatever the transport).
+"""Stats-socket watchers and TCP clients of the caps tests (test_caps_e2e.sh, test_tcpcaps_e2e.sh).
 
 window SOCKET TRUNK TOTAL LIMIT_S
     Polls the trunk's counters on the stats socket, timestamps each query with this process's
