@@ -200,14 +200,9 @@ phase_tls() {
 	kam_pid=$!
 	kam_up() { ip netns exec "$NS_PA" ss -Hlun "sport = :5080" | grep -qF "$SBCNET_PA4"; }
 	wait_for "Kamailio (UDP -> TLS) in the floor's namespace" 20 kam_up || return
+	# admitted_tls counts the calls the B2BUA received on its TLS transport (the tport a request
+	# came in on, not its Via), so cps_run's checks of it are checks of TLS
 	cps_run tls
-	local est
-	est=$(ip netns exec "$NS_SBC" ss -Htn state established "sport = :5061" | wc -l)
-	if [ "$est" -ge 1 ]; then
-		pass "the calls came over TLS connections to tls_port ($est open)"
-	else
-		fail "no TLS connection to tls_port is open"
-	fi
 	kill -TERM "$kam_pid" 2>/dev/null
 	wait "$kam_pid" 2>/dev/null
 	kam_pid=''
