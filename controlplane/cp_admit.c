@@ -2,8 +2,9 @@
 /*
  * Admission over the channel (see cp_admit.h). Requests wait in a list in the order they were
  * sent; the data plane answers in that order, so a verdict nearly always matches the head.
- * While any request waits, a 1 ms timer drains the event ring (the channel's own tick is 10 ms:
- * too slow for a call's first answer) and fails closed the requests past their wait. A request
+ * While any request waits, a timer drains the event ring (the channel's own tick is 10 ms: too
+ * slow for a call's first answer): at every loop turn for the first 2 ms of a request, then
+ * every millisecond; and it fails closed the requests past their wait. A request
  * that timed out stays listed a while longer (LATE_KEEP_MS): if its verdict still comes and
  * says admitted, the slot is given back at once, so the data plane's count does not drift.
  * Runs on the su_root thread.
@@ -19,6 +20,7 @@
 #include "cp_log.h"
 
 #define POLL_MS 1
+#define SPIN_NS 2000000ull	/* poll at every loop turn this long after a request */
 #define LATE_KEEP_MS 10000
 
 struct cp_admit_req {
@@ -82,11 +84,21 @@ void cp_admit_end(unsigned int trunk, uint8_t transport, const char *call_id, ui
 
 static void poll_tick(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg);
 
+/*
+ * The next poll: at the loop's next turn while the youngest waiting request is younger than
+ * SPIN_NS (a verdict takes tens of microseconds when the data plane's main lcore gets its core),
+ * then every POLL_MS (Sofia's timers count whole milliseconds: a 1 ms timer alone made every
+ * call wait 1-2 ms, measured in tcpcaps_e2e), so a data plane that does not answer costs no
+ * spinning core for the whole admit_wait_ms.
+ */
 static void arm(void)
 {
+	bool fresh;
+
 	if (ad.armed || ad.head == NULL)
 		return;
-	if (su_timer_set(ad.timer, poll_tick, NULL) == 0)
+	fresh = sbc_mono_ns() - ad.tail->sent_ns < SPIN_NS;	/* the youngest request */
+	if (su_timer_set_interval(ad.timer, poll_tick, NULL, fresh ? 0 : POLL_MS) == 0)
 		ad.armed = true;
 }
 
