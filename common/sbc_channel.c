@@ -293,6 +293,37 @@ const char *const sbc_call_end_names[SBC_CALL_END_MAX] = {
 	[SBC_CALL_END_FLUSHED] = "flushed", [SBC_CALL_END_TIMER_C] = "timer_c",
 };
 
+const char *const sbc_transport_names[SBC_TP_MAX] = {
+	[SBC_TP_UDP] = "udp", [SBC_TP_TCP] = "tcp", [SBC_TP_TLS] = "tls",
+};
+
+const char *const sbc_admit_names[SBC_ADMIT_MAX] = {
+	[SBC_ADMIT_OK] = "admitted", [SBC_ADMIT_OVER_CPS] = "over_cps",
+	[SBC_ADMIT_OVER_CALLS] = "over_calls", [SBC_ADMIT_TABLE_FULL] = "table_full",
+};
+
+/* An admission request or end: a stream transport, lengths within their fields. */
+static int admit_validate(const struct sbc_msg *m)
+{
+	const struct sbc_msg_admit *a = (const void *)m->body;
+
+	if (m->len != sizeof(*a) || (a->transport != SBC_TP_TCP && a->transport != SBC_TP_TLS) ||
+	    a->call_id_len == 0 || a->call_id_len > SBC_CALL_ID_MAX ||
+	    a->ruri_user_len > SBC_RUSER_MAX || a->end_reason >= SBC_CALL_END_MAX ||
+	    (m->type == SBC_CMD_ADMIT_END && a->end_reason == SBC_CALL_END_NONE))
+		return -EBADMSG;
+	return 0;
+}
+
+static int verdict_validate(const struct sbc_msg *m)
+{
+	const struct sbc_msg_admit_verdict *v = (const void *)m->body;
+
+	if (m->len != sizeof(*v) || v->verdict >= SBC_ADMIT_MAX || v->transport >= SBC_TP_MAX)
+		return -EBADMSG;
+	return 0;
+}
+
 void sbc_msg_init(struct sbc_msg *m, uint16_t type, const void *body, uint32_t len,
 		  uint64_t generation)
 {
@@ -372,6 +403,11 @@ int sbc_msg_validate(const struct sbc_msg *m)
 	case SBC_EVT_REFUSED:
 	case SBC_EVT_TABLE_FULL:
 		return m->len == sizeof(struct sbc_msg_applied) ? 0 : -EBADMSG;
+	case SBC_CMD_ADMIT:
+	case SBC_CMD_ADMIT_END:
+		return admit_validate(m);
+	case SBC_EVT_ADMIT_VERDICT:
+		return verdict_validate(m);
 	default:
 		return -EBADMSG;
 	}

@@ -63,6 +63,11 @@ static const struct key keys[] = {
 	{ S_SBC, "tls_certificate", K_PATH, CFG(tls_certificate), SBC_PATH_MAX, 0, 0 },
 	{ S_SBC, "tls_key", K_PATH, CFG(tls_key), SBC_PATH_MAX, 0, 0 },
 	{ S_SBC, "tls_ca", K_PATH, CFG(tls_ca), SBC_PATH_MAX, 0, 0 },
+	{ S_SBC, "admit_wait_ms", K_U32, CFG(admit_wait_ms), 0, 1, 10000 },
+	{ S_SBC, "tcp_conns_per_source", K_U32, CFG(tcp_conns_per_source), 0, 1, 65535 },
+	{ S_SBC, "tcp_idle_timeout", K_U32, CFG(tcp_idle_timeout), 0, 1, 86400 },
+	{ S_SBC, "tcp_message_timeout", K_U32, CFG(tcp_message_timeout), 0, 100, 600000 },
+	{ S_SBC, "tcp_max_message", K_U32, CFG(tcp_max_message), 0, 1024, 1048576 },
 	{ S_DATAPLANE, "wire", K_STR, CFG(wire), sizeof(((struct sbc_config *)0)->wire), 0, 0 },
 	{ S_DATAPLANE, "exception", K_STR, CFG(exception),
 	  sizeof(((struct sbc_config *)0)->exception), 0, 0 },
@@ -239,6 +244,11 @@ void sbc_config_defaults(struct sbc_config *cfg)
 	cfg->frag_timeout_ms = 2000;
 	cfg->max_call_duration = 14400;
 	cfg->retry_after = 5;
+	cfg->admit_wait_ms = 200;
+	cfg->tcp_conns_per_source = 32;
+	cfg->tcp_idle_timeout = 120;
+	cfg->tcp_message_timeout = 5000;
+	cfg->tcp_max_message = 65536;
 	cfg->cdr_maxlen = SBC_CDR_MAXLEN_DEFAULT;
 	{
 		static const char *const def[] = { "911", "933", "112", "999" };

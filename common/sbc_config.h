@@ -88,6 +88,12 @@ struct sbc_config {
 	uint32_t retry_after;		/* seconds, in the 503's Retry-After */
 	uint16_t tls_port;		/* SIP over TLS; 0 = off */
 	char tls_certificate[SBC_PATH_MAX], tls_key[SBC_PATH_MAX], tls_ca[SBC_PATH_MAX];
+	/* TCP/TLS calls: admission over the channel, and the control plane's connections */
+	uint32_t admit_wait_ms;		/* data plane's answer awaited this long, then 503 */
+	uint32_t tcp_conns_per_source;	/* open TCP/TLS connections one address may hold */
+	uint32_t tcp_idle_timeout;	/* seconds a connection may stay without a message */
+	uint32_t tcp_message_timeout;	/* ms a message may take to arrive whole */
+	uint32_t tcp_max_message;	/* bytes one message may take (buffered while it comes) */
 
 	/* [dataplane] */
 	char wire[SBC_DEVNAME_MAX];

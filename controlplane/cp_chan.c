@@ -14,6 +14,7 @@
 
 #include <sofia-sip/su_wait.h>
 
+#include "cp_admit.h"
 #include "cp_cdr.h"
 #include "cp_chan.h"
 #include "cp_deny.h"
@@ -203,10 +204,19 @@ static void drain_events(void)
 		case SBC_EVT_CALL_ENDED:
 			cp_cdr_event(&m);
 			break;
+		case SBC_EVT_ADMIT_VERDICT:
+			cp_admit_verdict(&m);
+			break;
 		default:
 			break;
 		}
 	}
+}
+
+void cp_chan_poll_events(void)
+{
+	if (ch.attached && region_ok() && ch.ready)
+		drain_events();
 }
 
 static void try_attach(uint64_t now)

@@ -22,6 +22,7 @@
 #include <sofia-sip/su.h>
 #include <sofia-sip/su_wait.h>
 
+#include "cp_admit.h"
 #include "cp_cdr.h"
 #include "cp_b2bua.h"
 #include "cp_chan.h"
@@ -108,7 +109,8 @@ static int start_sip(su_root_t *root)
 {
 	if (!cp_route_active())
 		return 0;
-	if (cp_trunk_keys_init(root, &cfg) != 0 || cp_b2bua_init(root, &cfg) != 0 ||
+	if (cp_trunk_keys_init(root, &cfg) != 0 || cp_admit_init(root, &cfg) != 0 ||
+	    cp_b2bua_init(root, &cfg) != 0 ||
 	    cp_sip_start(root, &cfg) != 0 || cp_health_start(root, &cfg) != 0) {
 		fprintf(stderr, "sbc-controlplane: cannot start SIP (see the lines above)\n");
 		return -EINVAL;
@@ -187,6 +189,7 @@ fail:
 	cp_redis_stop();
 	cp_chan_stop();
 	cp_b2bua_stop();
+	cp_admit_fini();
 	cp_trunk_keys_stop();
 	if (root) {
 		su_root_destroy(root);

@@ -515,7 +515,10 @@ static const char *const trunk_cols[] = {
 static const char *const call_cols[] = {
 	"name", "active_calls", "tokens", "admitted", "emergency", "retransmissions",
 	"over_cps", "over_calls", "table_full", "malformed", "ended_bye", "ended_cancel",
-	"ended_rejected", "ended_timer_b", "ended_timer_c", "ended_max_duration", NULL,
+	"ended_rejected", "ended_timer_b", "ended_timer_c", "ended_max_duration",
+	/* split by transport: TCP and TLS calls are admitted over the channel */
+	"admitted_udp", "admitted_tcp", "admitted_tls", "over_cps_udp", "over_cps_tcp",
+	"over_cps_tls", "over_calls_udp", "over_calls_tcp", "over_calls_tls", NULL,
 };
 
 static int run_stats(char **args)

@@ -11,6 +11,8 @@
 
 #include <rte_telemetry.h>
 
+#include "sbc_config.h"
+
 /* Live per-trunk limits from the control plane (config values until it sends any). */
 struct dp_limits {
 	uint32_t cps, burst, max_calls;
@@ -18,6 +20,11 @@ struct dp_limits {
 };
 
 extern struct dp_limits dp_limits[];
+
+/* Admission counters of calls admitted over the channel, [transport][trunk]: TCP and TLS rows
+ * (the UDP row stays zero: the workers count those). Written by the main lcore only. */
+struct dp_trunk_stats;
+extern struct dp_trunk_stats dp_stream_stats[][SBC_MAX_TRUNKS];
 
 int dp_channel_open(void);
 /* Drain and apply pending commands; returns how many were handled. */

@@ -691,10 +691,10 @@ class Reply503(Reply403):
 
 
 # --------------------------------------------------------------------------------------------
-# Channel commands (common/sbc_channel.h, layout 4): 24-byte header + body, 256 bytes a message
+# Channel commands (common/sbc_channel.h, layout 5): 24-byte header + body, 256 bytes a message
 
 MSG_SIZE, MSG_HDR = 256, struct.Struct('<HHIQQ')     # type, version, len, generation, sent_ns
-CMD_ACL_ADD, CMD_DENY_ADD = 1, 32
+CMD_ACL_ADD, CMD_DENY_ADD = 1, 40
 ACL_HDR, ACL_PREFIX = struct.Struct('<HHI'), struct.Struct('<BB16s')
 DENY_HDR, DENY_ENTRY, DENY_PER_MSG = struct.Struct('<HHI'), struct.Struct('<QB7x16s16s'), 4
 
