@@ -145,7 +145,7 @@ wait_for "a TLS handshake from the floor gets the SBC's certificate" 15 tls_hell
 
 # carriers NAME... : start carrier-a and carrier-b with scenario files (b2b_uas.xml default)
 carriers() {
-	local a=${1:-b2b_uas.xml} b=${2:-b2b_uas.xml} ip n
+	local a=${1:-b2b_uas.xml} b=${2:-b2b_uas.xml} ip n sf
 	stop_carriers
 	for n in a b; do
 		if [ $n = a ]; then ip=$CA; sf=$a; else ip=$CB; sf=$b; fi
@@ -203,6 +203,15 @@ print(len(bad), json.dumps(bad[:2]))')
 	if [ "${out%% *}" = 0 ]; then pass "$d"; else fail "$d: ${out#* }"; fi
 }
 state() { R hget "sbc:state:$1" "$2"; }
+# calls NAME N RATE HOLD_MS FLOOR_XML [CARRIER_A_XML [CARRIER_B_XML]]: the carriers with their
+# scenarios (b2b_uas.xml; B as A), N calls from the floor, all successful, one record each
+calls() {
+	local name=$1 n=$2 rate=$3 hold=$4 sf=$5 a=${6:-b2b_uas.xml}
+	carriers "$a" "${7:-$a}"
+	floor "$sf" "$n" "$rate" "$hold" "$name"
+	floor_ok "$name" "$n"
+	wait_eq "$name: $n records" 10 $((base + n)) xlen
+}
 # route_to MARK TRUNK...: sbc:route:pbx-floor := TRUNK... and a name that is no trunk (MARK),
 # then wait until the control plane reports MARK skipped: the route is in force
 route_to() {
@@ -291,12 +300,9 @@ PY
 }
 
 phase_cancel() {
-	local from n=5
+	local from
 	from=$(last_id)
-	carriers b2b_uas_cancel.xml b2b_uas_cancel.xml
-	floor b2b_uac_cancel.xml $n 5 0 cancel
-	floor_ok cancel $n
-	wait_eq "cancel: $n records" 10 $((base + n)) xlen
+	calls cancel 5 5 0 b2b_uac_cancel.xml b2b_uas_cancel.xml
 	cdr_check "cancel: records: 487, not answered, duration 0, ended by the caller" "$from" \
 		'r["code"] == "487" and r["answer"] == "" and r["duration_ms"] == "0" and r["ended_by"] == "caller"'
 	check_eq "cancel: every carrier INVITE was cancelled (sipp carriers: no failed call)" \
@@ -304,106 +310,79 @@ phase_cancel() {
 }
 
 phase_callee_bye() {
-	local from n=5
+	local from
 	from=$(last_id)
-	carriers b2b_uas_bye.xml b2b_uas_bye.xml
-	floor b2b_uac_wait_bye.xml $n 5 0 callee_bye
-	floor_ok callee_bye $n
-	wait_eq "callee_bye: $n records" 10 $((base + n)) xlen
+	calls callee_bye 5 5 0 b2b_uac_wait_bye.xml b2b_uas_bye.xml
 	cdr_check "callee_bye: records: 200, answered, ended by the callee" "$from" \
 		'r["code"] == "200" and r["answer"] and r["ended_by"] == "callee"'
 }
 
 phase_reinvite() {
-	local from n=3
+	local from
 	from=$(last_id)
-	carriers b2b_uas_reinvite.xml b2b_uas_reinvite.xml
-	floor b2b_uac_reinvite.xml $n 3 0 reinvite
-	floor_ok reinvite $n
-	wait_eq "reinvite: $n records" 10 $((base + n)) xlen
+	calls reinvite 3 3 0 b2b_uac_reinvite.xml b2b_uas_reinvite.xml
 	cdr_check "reinvite: records: 200, ended by the caller" "$from" \
 		'r["code"] == "200" and r["ended_by"] == "caller"'
 }
 
 phase_100rel() {
-	local from n=3
+	local from
 	from=$(last_id)
-	carriers b2b_uas_100rel.xml b2b_uas_100rel.xml
-	floor b2b_uac.xml $n 3 200 100rel
-	floor_ok 100rel $n
-	wait_eq "100rel: $n records" 10 $((base + n)) xlen
+	calls 100rel 3 3 200 b2b_uac.xml b2b_uas_100rel.xml
 	cdr_check "100rel: records: 200" "$from" 'r["code"] == "200"'
 }
 
 phase_late_offer() {
-	local from n=3
+	local from
 	from=$(last_id)
-	carriers b2b_uas_late.xml b2b_uas_late.xml
-	floor b2b_uac_late.xml $n 3 200 late_offer
-	floor_ok late_offer $n
-	wait_eq "late_offer: $n records" 10 $((base + n)) xlen
+	calls late_offer 3 3 200 b2b_uac_late.xml b2b_uas_late.xml
 	# a carrier whose ACK has no m=audio fails its regexp check and aborts the call (-trace_err)
 	no_aborts "late_offer: the carriers' ACKs carried the floor's answer"
 	cdr_check "late_offer: records: 200" "$from" 'r["code"] == "200"'
 }
 
 phase_indialog() {
-	local from n=3
+	local from
 	from=$(last_id)
-	carriers b2b_uas_update.xml b2b_uas_update.xml
 	# the floor's scenario checks the bodies and session timer it gets (check_it: a call fails)
-	floor b2b_uac_update.xml $n 3 0 indialog
-	floor_ok indialog $n
-	wait_eq "indialog: $n records" 10 $((base + n)) xlen
+	calls indialog 3 3 0 b2b_uac_update.xml b2b_uas_update.xml
 	no_aborts "indialog: bodies and session timers as expected on both sides (sipp's regexp checks)" indialog
 	cdr_check "indialog: records: 200, ended by the caller" "$from" \
 		'r["code"] == "200" and r["ended_by"] == "caller"'
 }
 
 phase_session_422() {
-	local from n=2
+	local from
 	from=$(last_id)
-	carriers
-	floor b2b_uac_422.xml $n 2 0 session_422
-	floor_ok session_422 $n
+	calls session_422 2 2 0 b2b_uac_422.xml
 	no_aborts "session_422: the 422 holds Min-SE: 90" session_422
-	wait_eq "session_422: $n records" 10 $((base + n)) xlen
 	cdr_check "session_422: records: 422 by the SBC, no trunk tried" "$from" \
 		'r["code"] == "422" and r["ended_by"] == "sbc" and r["tried"] == "" and r["answer"] == ""'
 }
 
 phase_redirect() {
-	local from n=3
+	local from
 	from=$(last_id)
-	carriers b2b_uas_302.xml b2b_uas.xml
-	floor b2b_uac_302.xml $n 3 0 redirect
-	floor_ok redirect $n
+	calls redirect 3 3 0 b2b_uac_302.xml b2b_uas_302.xml b2b_uas.xml
 	no_aborts "redirect: the floor's 302 holds no address of the carrier's Contact" redirect
-	wait_eq "redirect: $n records" 10 $((base + n)) xlen
 	cdr_check "redirect: records: 302 from carrier-a, not followed, carrier-b not tried" "$from" \
 		'r["code"] == "302" and r["tried"] == "carrier-a" and r["answer"] == "" and r["ended_by"] == "callee"'
 	check_eq "redirect: carrier-a's last_code in sbc:state" "$(state carrier-a last_code)" 302
 }
 
 phase_failover() {
-	local from n=10
+	local from
 	from=$(last_id)
-	carriers b2b_uas_503.xml b2b_uas.xml
-	floor b2b_uac.xml $n 5 200 failover
-	floor_ok failover $n
-	wait_eq "failover: $n records" 10 $((base + n)) xlen
+	calls failover 10 5 200 b2b_uac.xml b2b_uas_503.xml b2b_uas.xml
 	cdr_check "failover: every call tried carrier-a (503) then completed on carrier-b" "$from" \
 		'r["code"] == "200" and r["tried"] == "carrier-a,carrier-b" and r["trunk_out"] == "carrier-b"'
 	check_eq "failover: carrier-a's last_code in sbc:state" "$(state carrier-a last_code)" 503
 }
 
 phase_max_calls() {
-	local from n=12
+	local from
 	from=$(last_id)
-	carriers
-	floor b2b_uac.xml $n 10 2000 max_calls
-	floor_ok max_calls $n
-	wait_eq "max_calls: $n records" 10 $((base + n)) xlen
+	calls max_calls 12 10 2000 b2b_uac.xml
 	cdrs "$from" | "$SBCNET_PY" -c '
 import json, sys
 recs = list(map(json.loads, sys.stdin))
@@ -432,7 +411,14 @@ phase_health() {
 	carriers
 	kill -STOP "${car_pids[0]}"
 	wait_eq "health: carrier-a down after 2 missed OPTIONS" 15 down state carrier-a health
-	check_eq "health: options_misses" "$(state carrier-a options_misses)" 2
+	# the pings go on every second while it is down: the count is 2 or more by now
+	local misses
+	misses=$(state carrier-a options_misses)
+	if [ "${misses:-0}" -ge 2 ] 2>/dev/null; then
+		pass "health: options_misses $misses (2 made it down; it counts on while down)"
+	else
+		fail "health: options_misses '$misses', want 2 or more"
+	fi
 	from=$(last_id)
 	floor b2b_uac.xml $n 5 200 health_down
 	floor_ok health_down $n
