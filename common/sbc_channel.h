@@ -16,7 +16,8 @@
 #include "sbc_cidr.h"
 
 #define SBC_CHAN_MAGIC   0x314e414843434253ull	/* "SBCCHAN1" little-endian */
-#define SBC_CHAN_VERSION 3u	/* 2: CP_STATUS, call events; 3: call records in CP_STATUS, call end timer_c */
+#define SBC_CHAN_VERSION 4u	/* 2: CP_STATUS, call events; 3: call records in CP_STATUS, call end
+				 * timer_c; 4: the denylist (SBC_CMD_DENY_*) */
 #define SBC_CHAN_SLOTS   65536u		/* per ring, power of two */
 #define SBC_MSG_SIZE     256u
 #define SBC_MSG_BODY     (SBC_MSG_SIZE - 24u)
@@ -31,6 +32,12 @@ enum sbc_msg_type {
 	SBC_CMD_LIMITS_SET,		/* body: sbc_msg_limits */
 	SBC_CMD_RESYNC_REQUEST,		/* no body: data plane answers with SBC_EVT_STARTED */
 	SBC_CMD_CP_STATUS,		/* body: sbc_msg_cp_status, shown on the stats socket */
+	/* the denylist (sbc:deny:<ip>), numbered apart so other additions keep their values */
+	SBC_CMD_DENY_ADD = 32,		/* body: sbc_msg_deny: deny these sources (or renew) */
+	SBC_CMD_DENY_DEL,		/* body: sbc_msg_deny: lift these */
+	SBC_CMD_DENY_SYNC_BEGIN,	/* body: sbc_msg_deny, n = 0: a full replay starts */
+	SBC_CMD_DENY_SYNC_END,		/* body: sbc_msg_deny, n = 0: entries not added since
+					 * the BEGIN of the same generation are lifted */
 	/* events, data plane -> control plane */
 	SBC_EVT_STARTED = 64,		/* body: sbc_msg_started */
 	SBC_EVT_APPLIED,		/* body: sbc_msg_applied: a generation is in force */
@@ -110,6 +117,25 @@ struct sbc_msg_cp_status {
 	uint64_t cdr_lost;		/* records that never reached sbc:cdr */
 };
 
+/* A denied source: its address, how long it stays (from Redis PTTL) and why. */
+#define SBC_DENY_REASON_MAX 16
+struct sbc_deny_entry {
+	uint64_t ttl_ms;		/* 0: until lifted */
+	uint8_t family;			/* SBC_AF_V4 (address in the first 4 bytes) or SBC_AF_V6 */
+	uint8_t pad[7];
+	uint8_t addr[16];
+	char reason[SBC_DENY_REASON_MAX];	/* the key's value, cut, NUL-padded */
+};
+
+#define SBC_DENY_PER_MSG ((SBC_MSG_BODY - 8u) / sizeof(struct sbc_deny_entry))
+
+struct sbc_msg_deny {
+	uint16_t n;			/* entries in this message */
+	uint16_t pad;
+	uint32_t pad2;
+	struct sbc_deny_entry e[SBC_DENY_PER_MSG];
+};
+
 /* Why a call ended (SBC_EVT_CALL_ENDED). */
 enum sbc_call_end {
 	SBC_CALL_END_NONE = 0,		/* admitted */
@@ -181,6 +207,8 @@ _Static_assert(sizeof(struct sbc_msg_acl) <= SBC_MSG_BODY, "acl body");
 _Static_assert(sizeof(struct sbc_msg_applied) <= SBC_MSG_BODY, "applied body");
 _Static_assert(sizeof(struct sbc_msg_cp_status) <= SBC_MSG_BODY, "cp status body");
 _Static_assert(sizeof(struct sbc_msg_call) <= SBC_MSG_BODY, "call body");
+_Static_assert(sizeof(struct sbc_deny_entry) == 48, "deny entry size");
+_Static_assert(sizeof(struct sbc_msg_deny) <= SBC_MSG_BODY && SBC_DENY_PER_MSG == 4, "deny body");
 _Static_assert(sizeof(struct sbc_wire_prefix) == 18, "prefix size");
 _Static_assert(sizeof(struct sbc_chan_ring) == 192, "ring size");
 _Static_assert(offsetof(struct sbc_chan_header, dp) == 64, "header layout");

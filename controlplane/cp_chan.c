@@ -16,6 +16,7 @@
 
 #include "cp_cdr.h"
 #include "cp_chan.h"
+#include "cp_deny.h"
 #include "cp_log.h"
 #include "cp_policy.h"
 #include "cp_status.h"
@@ -175,6 +176,7 @@ static void on_started(const struct sbc_msg *m)
 	       s->pid, (unsigned long long)s->boot_id);
 	cp_policy_dp_reset();
 	cp_policy_sync();
+	cp_deny_dp_reset();
 	send_status();
 }
 

@@ -25,6 +25,7 @@
 #include "cp_cdr.h"
 #include "cp_b2bua.h"
 #include "cp_chan.h"
+#include "cp_deny.h"
 #include "cp_health.h"
 #include "cp_keys.h"
 #include "cp_log.h"
@@ -93,7 +94,7 @@ static const char *parse_args(int argc, char **argv)
 /* The roles' state, before anything runs: the policy first (the others name its trunks). */
 static int init_roles(void)
 {
-	if (cp_policy_init(&cfg) != 0 || cp_keys_init(&cfg) != 0 ||
+	if (cp_policy_init(&cfg) != 0 || cp_keys_init(&cfg) != 0 || cp_deny_init() != 0 ||
 	    cp_route_init(&cfg, cp_trunk_keys_changed) != 0 ||
 	    cp_cdr_init(&cfg, cp_route_active()) != 0) {
 		fprintf(stderr, "sbc-controlplane: out of memory\n");
