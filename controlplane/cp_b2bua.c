@@ -14,8 +14,10 @@
  *   we CANCEL the callee's INVITE (9.1).
  * - In a dialog, BYE ends the call from either side; re-INVITE, UPDATE, INFO and others are
  *   relayed to the other leg as new transactions and their answers relayed back.
- * - Session timers (RFC 4028): a caller's Session-Expires is answered in our 2xx with the
- *   caller as refresher; its refreshes are re-INVITEs/UPDATEs, relayed like any other.
+ * - Session timers (RFC 4028): a peer that supports them and asks (Supported: timer and
+ *   Session-Expires) is answered in our 2xx with itself as refresher (Require: timer), on the
+ *   INVITE and on each refresh (re-INVITE/UPDATE, relayed like any other but without its
+ *   Session-Expires: the other leg negotiated none); below Min-SE it gets 422 (section 9).
  * - The call's record (cp_cdr_call) is written once, when it ends; Sofia's objects of the
  *   call (legs, transactions, home) are returned as it ends.
  * Runs on the su_root thread.
@@ -44,6 +46,8 @@
 #include "cp_sip.h"
 
 #define RETRY_AFTER "5"		/* seconds, on our own 500/503 */
+#define MIN_SE 90u		/* RFC 4028 4: the smallest Session-Expires we accept, */
+#define MIN_SE_STR "90"		/* the same in a Min-SE header */
 #define TRIM_MS 5000		/* memory given back to the system this often after calls, */
 #define TRIM_TICKS 14		/* for 70 s after the last one (nta keeps a transaction 32 s) */
 
@@ -79,6 +83,7 @@ struct relay {
 	enum side to;
 	nta_incoming_t *irq;
 	nta_outgoing_t *orq;
+	uint32_t se_delta;		/* its sender asked for a session timer (0: no) */
 };
 
 static struct {
@@ -104,6 +109,15 @@ const struct cp_b2bua_stats *cp_b2bua_stats(void)
 static void copy_str(char *dst, size_t len, const char *src)
 {
 	snprintf(dst, len, "%s", src ? src : "");
+}
+
+/* RFC 4028 9: the Session-Expires of a request whose sender supports session timers, or 0
+ * (without Supported: timer we would have to refresh ourselves: no timer then). */
+static uint32_t timer_asked(sip_t const *sip)
+{
+	if (sip->sip_session_expires == NULL || !sip_has_supported(sip->sip_supported, "timer"))
+		return 0;
+	return (uint32_t)sip->sip_session_expires->x_delta;
 }
 
 /* The caller's final answer (once): a failure also destroys its transaction. */
@@ -532,7 +546,7 @@ static int keep_request(struct call *c, sip_t const *sip)
 	if (c->ruser == NULL || c->from == NULL || c->to == NULL ||
 	    cp_sdp_relay(c->home, sip, CP_SDP_TO_CALLEE, &c->sdp) != 0)
 		return -ENOMEM;
-	c->se_delta = sip->sip_session_expires ? (uint32_t)sip->sip_session_expires->x_delta : 0;
+	c->se_delta = timer_asked(sip);
 	copy_str(c->cdr.call_id_in, sizeof(c->cdr.call_id_in), sip->sip_call_id->i_id);
 	copy_str(c->cdr.from, sizeof(c->cdr.from), sip->sip_from->a_url->url_user);
 	copy_str(c->cdr.to, sizeof(c->cdr.to), sip->sip_to->a_url->url_user);
@@ -670,6 +684,12 @@ int cp_b2bua_invite(nta_incoming_t *irq, sip_t const *sip)
 		refuse(c, 500, "Internal Error", "sbc");
 		return 0;
 	}
+	if (c->se_delta > 0 && c->se_delta < MIN_SE) {	/* RFC 4028 9 */
+		answer_caller(c, 422, "Session Interval Too Small",
+			      (tagi_t[]){ { SIPTAG_MIN_SE_STR(MIN_SE_STR) }, { TAG_END() } });
+		call_end(c, 422, "sbc");
+		return 0;
+	}
 	if (c->transport != SBC_TP_UDP)
 		return ask_admission(c, sip);
 	nta_incoming_treply(irq, SIP_100_TRYING, TAG_END());
@@ -710,6 +730,7 @@ static int on_relay_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
 	int status = nta_outgoing_status(orq);
 	bool invite = nta_outgoing_method(orq) == sip_method_invite;
 	struct cp_sdp sdp = { 0 };
+	char se[32];
 
 	if (status == 100)
 		return 0;
@@ -717,10 +738,13 @@ static int on_relay_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
 		cp_sdp_relay(NULL, sip, r->to == OUT ? CP_SDP_TO_CALLER : CP_SDP_TO_CALLEE, &sdp);
 	if (invite && status >= 200 && status < 300 && sip != NULL && r->c->leg[r->to] != NULL)
 		send_ack(r->c, r->to, sip);
+	snprintf(se, sizeof(se), "%u;refresher=uac", r->se_delta);
 	if (r->irq != NULL)
 		nta_incoming_treply(r->irq, status, sip && sip->sip_status ?
 				    sip->sip_status->st_phrase : NULL,
 				    TAG_IF(status < 300, SIPTAG_CONTACT(cp_sip_contact())),
+				    TAG_IF(status < 300 && r->se_delta, SIPTAG_SESSION_EXPIRES_STR(se)),
+				    TAG_IF(status < 300 && r->se_delta, SIPTAG_REQUIRE_STR("timer")),
 				    TAG_IF(sdp.ct, SIPTAG_CONTENT_TYPE(sdp.ct)),
 				    TAG_IF(sdp.pl, SIPTAG_PAYLOAD(sdp.pl)), TAG_END());
 	if (status < 200)
@@ -760,7 +784,6 @@ static int dialog_relay(struct call *c, enum side from, nta_incoming_t *irq, sip
 	enum side to = from == IN ? OUT : IN;
 	struct relay *r;
 	struct cp_sdp sdp;
-	char se[32];
 
 	if (c->leg[to] == NULL || (to == OUT && nta_leg_get_rtag(c->leg[OUT]) == NULL))
 		return 481;	/* no dialog on the other side yet */
@@ -771,16 +794,14 @@ static int dialog_relay(struct call *c, enum side from, nta_incoming_t *irq, sip
 		return 500;
 	}
 	cp_sdp_relay(NULL, sip, from == IN ? CP_SDP_TO_CALLEE : CP_SDP_TO_CALLER, &sdp);
-	snprintf(se, sizeof(se), "%u", sip->sip_session_expires ?
-		 (unsigned int)sip->sip_session_expires->x_delta : 0u);
 	r->c = c;
+	r->se_delta = timer_asked(sip);
 	r->to = to;
 	r->irq = irq;
 	r->orq = nta_outgoing_tcreate(c->leg[to], on_relay_response, (nta_outgoing_magic_t *)r,
 				      NULL, sip->sip_request->rq_method,
 				      sip->sip_request->rq_method_name, NULL,
 				      SIPTAG_CONTACT(cp_sip_contact()),
-				      TAG_IF(sip->sip_session_expires, SIPTAG_SESSION_EXPIRES_STR(se)),
 				      TAG_IF(sdp.ct, SIPTAG_CONTENT_TYPE(sdp.ct)),
 				      TAG_IF(sdp.pl, SIPTAG_PAYLOAD(sdp.pl)), TAG_END());
 	if (r->orq == NULL) {

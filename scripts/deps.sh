@@ -13,6 +13,7 @@ pkgs=(
 	libsrtp2-dev libsofia-sip-ua-dev libhiredis-dev		# control plane (later issues)
 	redis-server kamailio kamailio-tls-modules openssl	# real peers for e2e (TLS carrier: certificates)
 	python3-scapy sip-tester sipsak tshark			# packet tests, SIP peers, captures
+	dnsmasq-base						# e2e: a DNS server for RFC 3263 (NAPTR/SRV)
 	iproute2 ethtool iputils-ping				# namespaces, offloads, ping
 	linux-perf						# bench: where the worker's cycles go
 )

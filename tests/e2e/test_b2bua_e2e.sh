@@ -14,12 +14,23 @@
 #   reinvite     re-INVITE and INFO from the floor relayed within the dialog
 #   100rel       a reliable 183 PRACKed by the B2BUA, the call completes
 #   late_offer   INVITE without SDP: the carrier's ACK waits for the floor's and carries its answer
+#   indialog     UPDATE (with SDP) and INFO (DTMF body) from the floor and from the carrier, each
+#                relayed with its body; a session timer asked for by the floor (RFC 4028)
+#                answered in the 200 and in the refreshing UPDATE's 200, never sent on to the
+#                carrier
+#   session_422  a Session-Expires below 90 s: 422 with Min-SE 90, no carrier tried
+#   redirect     carrier-a answers 302: the floor gets the 302 without its Contact, carrier-b
+#                is not tried (3xx is neither followed nor a failover code)
 #   failover     carrier-a answers 503: every call completes on carrier-b, tried a then b
 #   max_calls    carrier-a max_calls_out 2: calls beyond go to carrier-b, never 3 at once on a
 #   health       carrier-a stops answering (SIGSTOP): down after the misses, calls straight to
 #                carrier-b with 0 failed; it answers again: up, calls go to it again
 #   route        Redis sbc:route:pbx-floor overrides the route (a bad name reported, skipped);
 #                DEL gives the configured route back
+#   dns          a trunk uri with a host name (carrier-dns: sip:carrier.test) resolved by
+#                Sofia's resolver per RFC 3263 through a real DNS server (dnsmasq in the SBC's
+#                netns, /etc/netns/<ns>/resolv.conf): NAPTR -> SRV -> A; the first SRV target
+#                refuses (ICMP port unreachable), the next one takes the call
 #   timer_b      a carrier that never answers: after Timer B (32 s) the call completes on the
 #                next trunk (carrier-silent, then carrier-b through a Redis route)
 #   flood        200 CPS for 20 s, 0 failed; both processes' RSS back within 10 % of the start
@@ -38,17 +49,18 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib-check.sh
 . "$here/lib-check.sh"
 
-e2e_preflight "sipp ethtool ss redis-server redis-cli tshark openssl" "$dataplane" "$controlplane"
+e2e_preflight "sipp ethtool ss redis-server redis-cli tshark openssl dnsmasq" "$dataplane" "$controlplane"
 # phases to run (meson runs the flood as a test of its own: b2bua_flood_e2e)
-PHASES=${B2B_PHASES:-basic cancel callee_bye reinvite 100rel late_offer failover max_calls health route timer_b}
+PHASES=${B2B_PHASES:-basic cancel callee_bye reinvite 100rel late_offer indialog session_422 redirect failover max_calls health route dns timer_b}
 
 CA=$SBCNET_V4.30 CB=$SBCNET_V4.31 CS=$SBCNET_V4.32	# CS: a sink that reads and never answers
-cp_pid='' car_pids=() cap_pid=''
+cp_pid='' car_pids=() cap_pid='' dns_pid='' etcns=''
 port=$((20000 + RANDOM % 20000))
 e2e_cleanup() {
 	local p
-	for p in "${car_pids[@]}" $cap_pid; do kill -CONT "$p" 2>/dev/null; kill -9 "$p" 2>/dev/null; done
+	for p in "${car_pids[@]}" $cap_pid $dns_pid; do kill -CONT "$p" 2>/dev/null; kill -9 "$p" 2>/dev/null; done
 	[ -n "$cp_pid" ] && kill -9 "$cp_pid" 2>/dev/null
+	[ -n "$etcns" ] && rm -rf "$etcns"
 	return 0
 }
 e2e_begin
@@ -81,6 +93,11 @@ role = carrier
 uri = sip:$CS:5060
 options_interval = 0
 
+[trunk carrier-dns]
+role = carrier
+uri = sip:carrier.test
+options_interval = 0
+
 [redis]
 address = 127.0.0.1:$port
 cdr_maxlen = 100000
@@ -91,6 +108,26 @@ R() { ip netns exec "$NS_SBC" redis-cli -p "$port" "$@"; }
 ip netns exec "$NS_SBC" redis-server --port "$port" --bind 127.0.0.1 --save '' \
 	--appendonly no --daemonize yes --logfile "$SBCNET_DIR/redis.log" ||
 	fatal "redis-server did not start"
+# RFC 3263 for carrier-dns: a DNS server for the SBC's netns alone (ip netns exec bind-mounts
+# /etc/netns/<ns>/resolv.conf over /etc/resolv.conf); carrier.test's NAPTR leads to its UDP SRV
+# records: a.carrier.test:5070 first (carrier-a's address, nothing listens: ICMP port
+# unreachable), b.carrier.test:5060 next (carrier-b)
+etcns=/etc/netns/$NS_SBC
+if ! mkdir -p "$etcns" ||
+	! printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:2\n' >"$etcns/resolv.conf"; then
+	fatal "cannot write $etcns/resolv.conf"
+fi
+ip netns exec "$NS_SBC" dnsmasq --keep-in-foreground --no-resolv --no-hosts --port=53 \
+	--listen-address=127.0.0.1 --bind-interfaces --user=root --group=root --pid-file= \
+	--log-queries --log-facility="$SBCNET_DIR/dnsmasq.log" \
+	--naptr-record=carrier.test,10,10,s,SIP+D2U,,_sip._udp.carrier.test \
+	--srv-host=_sip._udp.carrier.test,a.carrier.test,5070,10,10 \
+	--srv-host=_sip._udp.carrier.test,b.carrier.test,5060,20,10 \
+	--host-record=a.carrier.test,$CA --host-record=b.carrier.test,$CB \
+	</dev/null >"$SBCNET_DIR/dnsmasq.out" 2>&1 &
+dns_pid=$!
+dns_up() { ip netns exec "$NS_SBC" ss -Hlun "sport = :53" | grep -qF 127.0.0.1; }
+wait_for "dnsmasq answers in the SBC's netns" 10 dns_up || fatal "dnsmasq"
 ip netns exec "$NS_SBC" "$controlplane" -c "$conf" </dev/null >"$SBCNET_DIR/controlplane.log" 2>&1 &
 cp_pid=$!
 wait_eq "control plane up beside the data plane" 10 up sbcnet_get /sbc/channel cp_redis ||
@@ -108,7 +145,7 @@ wait_for "a TLS handshake from the floor gets the SBC's certificate" 15 tls_hell
 
 # carriers NAME... : start carrier-a and carrier-b with scenario files (b2b_uas.xml default)
 carriers() {
-	local a=${1:-b2b_uas.xml} b=${2:-b2b_uas.xml} ip n
+	local a=${1:-b2b_uas.xml} b=${2:-b2b_uas.xml} ip n sf
 	stop_carriers
 	for n in a b; do
 		if [ $n = a ]; then ip=$CA; sf=$a; else ip=$CB; sf=$b; fi
@@ -166,6 +203,32 @@ print(len(bad), json.dumps(bad[:2]))')
 	if [ "${out%% *}" = 0 ]; then pass "$d"; else fail "$d: ${out#* }"; fi
 }
 state() { R hget "sbc:state:$1" "$2"; }
+# calls NAME N RATE HOLD_MS FLOOR_XML [CARRIER_A_XML [CARRIER_B_XML]]: the carriers with their
+# scenarios (b2b_uas.xml; B as A), N calls from the floor, all successful, one record each
+calls() {
+	local name=$1 n=$2 rate=$3 hold=$4 sf=$5 a=${6:-b2b_uas.xml}
+	carriers "$a" "${7:-$a}"
+	floor "$sf" "$n" "$rate" "$hold" "$name"
+	floor_ok "$name" "$n"
+	wait_eq "$name: $n records" 10 $((base + n)) xlen
+}
+# route_to MARK TRUNK...: sbc:route:pbx-floor := TRUNK... and a name that is no trunk (MARK),
+# then wait until the control plane reports MARK skipped: the route is in force
+route_to() {
+	local mark=$1
+	shift
+	R del sbc:route:pbx-floor >/dev/null
+	R rpush sbc:route:pbx-floor "$@" "$mark" >/dev/null
+	wait_for "route $* in force (its unknown name '$mark' reported)" 10 \
+		grep -q "sbc:route:pbx-floor: skipped '$mark'" "$SBCNET_DIR/controlplane.log"
+}
+# no_aborts DESC [NAME]: neither carrier (nor floor NAME) had a failed regexp check or aborted a
+# call on an unexpected message (sipp -trace_err)
+no_aborts() {
+	local f=("$SBCNET_DIR"/car-*.err)
+	[ -n "${2:-}" ] && f+=("$SBCNET_DIR/$2.err")
+	check_eq "$1" "$(cat "${f[@]}" 2>/dev/null | grep -a -c -i -e 'regexp' -e 'Aborting call')" 0
+}
 
 
 carriers
@@ -182,7 +245,7 @@ print(" ".join("%s=%s/%s" % (v["name"], v["health"], v["calls_out"])
                for v in d.values() if isinstance(v, dict)))'
 	}
 	wait_eq "sbcctl trunks: health/calls_out of each trunk" 10 \
-		"pbx-floor=None/None carrier-a=up/0 carrier-b=up/0 carrier-silent=up/0" ctl_health
+		"pbx-floor=None/None carrier-a=up/0 carrier-b=up/0 carrier-silent=up/0 carrier-dns=up/0" ctl_health
 	ip netns exec "$NS_SBC" "$sbcctl" --file-prefix "$SBCNET_PREFIX" --redis "127.0.0.1:$port" \
 		trunks | sed 's/^/# /'
 fi
@@ -237,12 +300,9 @@ PY
 }
 
 phase_cancel() {
-	local from n=5
+	local from
 	from=$(last_id)
-	carriers b2b_uas_cancel.xml b2b_uas_cancel.xml
-	floor b2b_uac_cancel.xml $n 5 0 cancel
-	floor_ok cancel $n
-	wait_eq "cancel: $n records" 10 $((base + n)) xlen
+	calls cancel 5 5 0 b2b_uac_cancel.xml b2b_uas_cancel.xml
 	cdr_check "cancel: records: 487, not answered, duration 0, ended by the caller" "$from" \
 		'r["code"] == "487" and r["answer"] == "" and r["duration_ms"] == "0" and r["ended_by"] == "caller"'
 	check_eq "cancel: every carrier INVITE was cancelled (sipp carriers: no failed call)" \
@@ -250,69 +310,79 @@ phase_cancel() {
 }
 
 phase_callee_bye() {
-	local from n=5
+	local from
 	from=$(last_id)
-	carriers b2b_uas_bye.xml b2b_uas_bye.xml
-	floor b2b_uac_wait_bye.xml $n 5 0 callee_bye
-	floor_ok callee_bye $n
-	wait_eq "callee_bye: $n records" 10 $((base + n)) xlen
+	calls callee_bye 5 5 0 b2b_uac_wait_bye.xml b2b_uas_bye.xml
 	cdr_check "callee_bye: records: 200, answered, ended by the callee" "$from" \
 		'r["code"] == "200" and r["answer"] and r["ended_by"] == "callee"'
 }
 
 phase_reinvite() {
-	local from n=3
+	local from
 	from=$(last_id)
-	carriers b2b_uas_reinvite.xml b2b_uas_reinvite.xml
-	floor b2b_uac_reinvite.xml $n 3 0 reinvite
-	floor_ok reinvite $n
-	wait_eq "reinvite: $n records" 10 $((base + n)) xlen
+	calls reinvite 3 3 0 b2b_uac_reinvite.xml b2b_uas_reinvite.xml
 	cdr_check "reinvite: records: 200, ended by the caller" "$from" \
 		'r["code"] == "200" and r["ended_by"] == "caller"'
 }
 
 phase_100rel() {
-	local from n=3
+	local from
 	from=$(last_id)
-	carriers b2b_uas_100rel.xml b2b_uas_100rel.xml
-	floor b2b_uac.xml $n 3 200 100rel
-	floor_ok 100rel $n
-	wait_eq "100rel: $n records" 10 $((base + n)) xlen
+	calls 100rel 3 3 200 b2b_uac.xml b2b_uas_100rel.xml
 	cdr_check "100rel: records: 200" "$from" 'r["code"] == "200"'
 }
 
 phase_late_offer() {
-	local from n=3
+	local from
 	from=$(last_id)
-	carriers b2b_uas_late.xml b2b_uas_late.xml
-	floor b2b_uac_late.xml $n 3 200 late_offer
-	floor_ok late_offer $n
-	wait_eq "late_offer: $n records" 10 $((base + n)) xlen
+	calls late_offer 3 3 200 b2b_uac_late.xml b2b_uas_late.xml
 	# a carrier whose ACK has no m=audio fails its regexp check and aborts the call (-trace_err)
-	check_eq "late_offer: the carriers' ACKs carried the floor's answer" \
-		"$(cat "$SBCNET_DIR"/car-*.err 2>/dev/null | grep -a -c -i -e 'regexp' -e 'Aborting call')" 0
+	no_aborts "late_offer: the carriers' ACKs carried the floor's answer"
 	cdr_check "late_offer: records: 200" "$from" 'r["code"] == "200"'
 }
 
-phase_failover() {
-	local from n=10
+phase_indialog() {
+	local from
 	from=$(last_id)
-	carriers b2b_uas_503.xml b2b_uas.xml
-	floor b2b_uac.xml $n 5 200 failover
-	floor_ok failover $n
-	wait_eq "failover: $n records" 10 $((base + n)) xlen
+	# the floor's scenario checks the bodies and session timer it gets (check_it: a call fails)
+	calls indialog 3 3 0 b2b_uac_update.xml b2b_uas_update.xml
+	no_aborts "indialog: bodies and session timers as expected on both sides (sipp's regexp checks)" indialog
+	cdr_check "indialog: records: 200, ended by the caller" "$from" \
+		'r["code"] == "200" and r["ended_by"] == "caller"'
+}
+
+phase_session_422() {
+	local from
+	from=$(last_id)
+	calls session_422 2 2 0 b2b_uac_422.xml
+	no_aborts "session_422: the 422 holds Min-SE: 90" session_422
+	cdr_check "session_422: records: 422 by the SBC, no trunk tried" "$from" \
+		'r["code"] == "422" and r["ended_by"] == "sbc" and r["tried"] == "" and r["answer"] == ""'
+}
+
+phase_redirect() {
+	local from
+	from=$(last_id)
+	calls redirect 3 3 0 b2b_uac_302.xml b2b_uas_302.xml b2b_uas.xml
+	no_aborts "redirect: the floor's 302 holds no address of the carrier's Contact" redirect
+	cdr_check "redirect: records: 302 from carrier-a, not followed, carrier-b not tried" "$from" \
+		'r["code"] == "302" and r["tried"] == "carrier-a" and r["answer"] == "" and r["ended_by"] == "callee"'
+	check_eq "redirect: carrier-a's last_code in sbc:state" "$(state carrier-a last_code)" 302
+}
+
+phase_failover() {
+	local from
+	from=$(last_id)
+	calls failover 10 5 200 b2b_uac.xml b2b_uas_503.xml b2b_uas.xml
 	cdr_check "failover: every call tried carrier-a (503) then completed on carrier-b" "$from" \
 		'r["code"] == "200" and r["tried"] == "carrier-a,carrier-b" and r["trunk_out"] == "carrier-b"'
 	check_eq "failover: carrier-a's last_code in sbc:state" "$(state carrier-a last_code)" 503
 }
 
 phase_max_calls() {
-	local from n=12
+	local from
 	from=$(last_id)
-	carriers
-	floor b2b_uac.xml $n 10 2000 max_calls
-	floor_ok max_calls $n
-	wait_eq "max_calls: $n records" 10 $((base + n)) xlen
+	calls max_calls 12 10 2000 b2b_uac.xml
 	cdrs "$from" | "$SBCNET_PY" -c '
 import json, sys
 recs = list(map(json.loads, sys.stdin))
@@ -341,7 +411,14 @@ phase_health() {
 	carriers
 	kill -STOP "${car_pids[0]}"
 	wait_eq "health: carrier-a down after 2 missed OPTIONS" 15 down state carrier-a health
-	check_eq "health: options_misses" "$(state carrier-a options_misses)" 2
+	# the pings go on every second while it is down: the count is 2 or more by now
+	local misses
+	misses=$(state carrier-a options_misses)
+	if [ "${misses:-0}" -ge 2 ] 2>/dev/null; then
+		pass "health: options_misses $misses (2 made it down; it counts on while down)"
+	else
+		fail "health: options_misses '$misses', want 2 or more"
+	fi
 	from=$(last_id)
 	floor b2b_uac.xml $n 5 200 health_down
 	floor_ok health_down $n
@@ -380,6 +457,43 @@ phase_route() {
 	wait_for "route: DEL gives the configured route back (carrier-a first)" 20 route_back
 }
 
+phase_dns() {
+	local from n=3 cap=$SBCNET_DIR/dns.pcap
+	carriers
+	ip netns exec "$NS_PB" tshark -i eth0 -w "$cap" -f "icmp or (udp and (port 5060 or port 5070))" \
+		>"$SBCNET_DIR/tshark-dns.out" 2>&1 &
+	cap_pid=$!
+	poll_until 10 grep -q Capturing "$SBCNET_DIR/tshark-dns.out" || fatal "tshark did not start"
+	route_to mark-dns carrier-dns
+	base=$(xlen)
+	from=$(last_id)
+	floor b2b_uac.xml $n 1 200 dns
+	floor_ok dns $n
+	wait_eq "dns: $n records" 10 $((base + n)) xlen
+	kill -INT $cap_pid; wait $cap_pid 2>/dev/null
+	cap_pid=''
+	cdr_check "dns: records: 200 on carrier-dns, the only trunk tried" "$from" \
+		'r["code"] == "200" and r["tried"] == "carrier-dns" and r["trunk_out"] == "carrier-dns"'
+	check "dns: the resolver asked for carrier.test's NAPTR, then its SRV and the targets' A" \
+		grep -q -e "query\[NAPTR\] carrier.test" "$SBCNET_DIR/dnsmasq.log"
+	check "dns: ... SRV _sip._udp.carrier.test" grep -q "query\[SRV\] _sip._udp.carrier.test" "$SBCNET_DIR/dnsmasq.log"
+	check "dns: ... A b.carrier.test" grep -q "query\[A\] b.carrier.test" "$SBCNET_DIR/dnsmasq.log"
+	invites() {	# DST PORT: INVITE transactions (distinct Call-IDs) sent there
+		tshark -r "$cap" -Y "sip.Method == \"INVITE\" && ip.dst == $1 && udp.dstport == $2" \
+			-T fields -e sip.Call-ID 2>/dev/null | sort -u | grep -c .
+	}
+	local na nb nicmp
+	na=$(invites "$CA" 5070) nb=$(invites "$CB" 5060)
+	nicmp=$(tshark -r "$cap" -Y "icmp.type == 3 && icmp.code == 3 && ip.src == $CA" 2>/dev/null | grep -c .)
+	if [ "$na" -ge 1 ] && [ "$nicmp" -ge 1 ]; then
+		pass "dns: the first SRV target (a.carrier.test:5070) got $na INVITE(s), refused with $nicmp ICMP port unreachable"
+	else
+		fail "dns: the first SRV target got $na INVITE(s) and sent $nicmp ICMP port unreachable"
+	fi
+	check_eq "dns: every call reached the next target (b.carrier.test:5060)" "$nb" "$n"
+	R del sbc:route:pbx-floor >/dev/null
+}
+
 phase_timer_b() {
 	local from
 	carriers
@@ -393,8 +507,7 @@ s.bind((sys.argv[1], 5060))
 while True:
     s.recv(65535)' "$CS" &
 	car_pids+=($!)
-	R rpush sbc:route:pbx-floor carrier-silent carrier-b >/dev/null
-	sleep 0.5	# the keyspace event and its LRANGE have no observable state of their own
+	route_to mark-timer-b carrier-silent carrier-b
 	base=$(xlen)
 	from=$(last_id)
 	floor b2b_uac.xml 1 1 0 timer_b
