@@ -32,6 +32,7 @@
 #include "cp_policy.h"
 #include "cp_redis.h"
 #include "cp_register.h"
+#include "cp_registrar.h"
 #include "cp_route.h"
 #include "cp_sip.h"
 #include "cp_trunk_keys.h"
@@ -110,6 +111,7 @@ static int start_sip(su_root_t *root)
 	if (!cp_route_active())
 		return 0;
 	if (cp_trunk_keys_init(root, &cfg) != 0 || cp_b2bua_init(root, &cfg) != 0 ||
+	    cp_registrar_init(root, &cfg) != 0 ||
 	    cp_sip_start(root, &cfg) != 0 || cp_health_start(root, &cfg) != 0 ||
 	    cp_register_start(root, &cfg) != 0) {
 		fprintf(stderr, "sbc-controlplane: cannot start SIP (see the lines above)\n");
@@ -151,6 +153,7 @@ static void fini_roles(void)
 {
 	cp_trunk_keys_fini();
 	cp_b2bua_fini();
+	cp_registrar_fini();
 	cp_route_fini();
 	cp_cdr_fini();
 	cp_keys_fini();
@@ -191,6 +194,7 @@ fail:
 	cp_redis_stop();
 	cp_chan_stop();
 	cp_b2bua_stop();
+	cp_registrar_stop();
 	cp_trunk_keys_stop();
 	if (root) {
 		su_root_destroy(root);

@@ -322,7 +322,8 @@ static int cmd_rows(const char *tcmd, const char *const *only, bool totals, cons
 }
 
 /*
- * The control plane's view of each trunk the data plane lists: health and calls_out from
+ * The control plane's view of each trunk the data plane lists: health, calls_out and the
+ * upstream registration (registered, failed, down, off; none without register = yes) from
  * Redis sbc:state:<trunk> (the B2BUA writes them; the data plane does not know them). "-" when
  * --redis is not given, Redis cannot be reached or the trunk has no state.
  */
@@ -339,8 +340,8 @@ static void trunk_state(json_t *v)
 		host[colon - redis_addr] = '\0';
 		rc = redisConnectWithTimeout(host, atoi(colon + 1), tv);
 		if (rc != NULL && rc->err) {
-			fprintf(stderr, "sbcctl: Redis %s: %s (no HEALTH, CALLS_OUT)\n", redis_addr,
-				rc->errstr);
+			fprintf(stderr, "sbcctl: Redis %s: %s (no HEALTH, CALLS_OUT, REGISTRATION)\n",
+				redis_addr, rc->errstr);
 			redisFree(rc);
 			rc = NULL;
 		}
@@ -352,14 +353,14 @@ static void trunk_state(json_t *v)
 		if (!json_is_object(t))
 			continue;
 		if (rc != NULL && name != NULL)
-			r = redisCommand(rc, "HMGET sbc:state:%s health calls_out", name);
-		for (int i = 0; i < 2; i++) {
-			const redisReply *e = r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 ?
+			r = redisCommand(rc, "HMGET sbc:state:%s health calls_out registration", name);
+		for (int i = 0; i < 3; i++) {
+			static const char *const fields[] = { "health", "calls_out", "registration" };
+			const redisReply *e = r && r->type == REDIS_REPLY_ARRAY && r->elements == 3 ?
 					      r->element[i] : NULL;
 
-			json_object_set_new(t, i ? "calls_out" : "health",
-					    e && e->type == REDIS_REPLY_STRING ?
-					    (i ? json_integer(atoll(e->str)) : json_string(e->str)) :
+			json_object_set_new(t, fields[i], e && e->type == REDIS_REPLY_STRING ?
+					    (i == 1 ? json_integer(atoll(e->str)) : json_string(e->str)) :
 					    json_null());
 		}
 		if (r != NULL)
@@ -477,7 +478,7 @@ static int cmd_raw(const char *tcmd)
 
 static const char *const trunk_cols[] = {
 	"id", "name", "prefixes_v4", "prefixes_v6", "accepted", "rejected", "cps", "burst",
-	"max_calls", "over_limit", "health", "calls_out", NULL,
+	"max_calls", "over_limit", "health", "calls_out", "registration", NULL,
 };
 static const char *const call_cols[] = {
 	"name", "active_calls", "tokens", "admitted", "emergency", "retransmissions",
@@ -596,7 +597,7 @@ static void usage(FILE *f)
 		"  -p, --file-prefix P   the data plane's --file-prefix (default: $SBC_FILE_PREFIX or rte)\n"
 		"  -s, --socket PATH     the telemetry socket itself\n"
 		"  -j, --json            print the reply as JSON\n"
-		"  -r, --redis HOST:PORT trunks: HEALTH and CALLS_OUT from sbc:state:<trunk> "
+		"  -r, --redis HOST:PORT trunks: HEALTH, CALLS_OUT, REGISTRATION from sbc:state:<trunk> "
 		"(default: $SBC_REDIS)\n");
 }
 
