@@ -727,6 +727,39 @@ uint16_t sbc_uri_port(const char *uri)
 	return sips || strcasestr(uri, ";transport=tls") != NULL ? 5061 : SBC_SIP_PORT_DEFAULT;
 }
 
+int sbc_redis_address(const char *a, char *host, size_t hlen, int *port, char *unix_path,
+		      size_t ulen)
+{
+	const char *colon;
+	char *end;
+	long p = SBC_REDIS_PORT_DEFAULT;
+
+	host[0] = unix_path[0] = '\0';
+	if (strncmp(a, "unix:", 5) == 0) {
+		snprintf(unix_path, ulen, "%s", a + 5);
+		return unix_path[0] ? 0 : -EINVAL;
+	}
+	if (a[0] == '[') {
+		colon = strchr(a, ']');
+		if (colon == NULL)
+			return -EINVAL;
+		snprintf(host, hlen, "%.*s", (int)(colon - a - 1), a + 1);
+		colon = colon[1] == ':' ? colon + 1 : NULL;
+	} else {
+		colon = strrchr(a, ':');
+		if (colon != NULL && strchr(a, ':') != colon)
+			colon = NULL;	/* a bare IPv6 address */
+		snprintf(host, hlen, "%.*s", colon ? (int)(colon - a) : (int)strlen(a), a);
+	}
+	if (colon != NULL) {
+		p = strtol(colon + 1, &end, 10);
+		if (*end != '\0' || p < 1 || p > 65535)
+			return -EINVAL;
+	}
+	*port = (int)p;
+	return host[0] ? 0 : -EINVAL;
+}
+
 /* A file name, relative to the configuration file's directory unless absolute. */
 static int set_path(struct parse *ps, const struct key *k, char *dst, const char *value)
 {

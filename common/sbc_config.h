@@ -151,6 +151,11 @@ bool sbc_config_has_digest(const struct sbc_config *cfg);
 void sbc_trunk_realm(const struct sbc_config *cfg, const struct sbc_trunk_config *t, char *buf,
 		     size_t len);
 
+/* [redis] address: host:port, [v6]:port, a bare host or IPv6 address (default port), or
+ * unix:/path (then unix_path is set, host empty). 0 or -EINVAL. */
+int sbc_redis_address(const char *a, char *host, size_t hlen, int *port, char *unix_path,
+		      size_t ulen);
+
 /* The port of a sip:/sips: URI, or its scheme's default (5060, 5061 for TLS); 0 if malformed. */
 uint16_t sbc_uri_port(const char *uri);
 

@@ -17,7 +17,8 @@
  * - Every failure (wrong password, unknown user, replayed nc, a nonce not ours, a wrong uri= or
  *   realm) is counted per source address: auth_failures within auth_window seconds deny the
  *   source for lockout seconds (SET sbc:deny:<ip> auth EX <lockout>, which the data plane
- *   enforces; until it expires we ignore the source too; a DEL of the key lifts it here).
+ *   enforces; until it expires we answer the source 403 without any check; a DEL of the key
+ *   lifts it here).
  * - A good REGISTER keeps one binding per address of record (the latest Contact): in Redis
  *   sbc:reg:<trunk>:<user>@<realm> (contact, source, expires as a Unix time, user_agent; its
  *   TTL ends with it) and as a dynamic allowlist entry (/32, /128) of the trunk, so calls from
@@ -675,8 +676,11 @@ int cp_registrar_request(nta_incoming_t *irq, sip_t const *sip)
 	if (source_of(irq, &src) != 0)
 		return 500;
 	if (locked(src.ip)) {
-		nta_incoming_destroy(irq);	/* denied: nothing goes back (the data plane's way) */
-		return 0;
+		/* the data plane drops it before this once it enforces sbc:deny; here a refusal
+		 * without any check (nta cannot end a transaction without an answer) */
+		rr.st.refused++;
+		nta_incoming_treply(irq, 403, "Locked Out", TAG_END());
+		return 403;
 	}
 	if (trunk < 0) {
 		rr.st.refused++;

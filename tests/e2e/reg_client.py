@@ -51,7 +51,7 @@ class Dialog:
         self.src, self.sport, self.dst = src, sport, dst
         self.call_id, self.tag, self.cseq = rid() + '@' + src, rid(), 0
 
-    def request(self, method, ruri, to, extra=''):
+    def request(self, method, ruri, to, extra='', body=''):
         self.cseq += 1
         self.branch = 'z9hG4bK' + rid()
         return (f'{method} {ruri} SIP/2.0\r\n'
@@ -61,7 +61,12 @@ class Dialog:
                 f'To: <{to}>\r\n'
                 f'Call-ID: {self.call_id}\r\n'
                 f'CSeq: {self.cseq} {method}\r\n'
-                f'{extra}Content-Length: 0\r\n\r\n').encode()
+                f'{extra}Content-Length: {len(body)}\r\n\r\n{body}').encode()
+
+
+def sdp(ip, port):
+    return (f'v=0\r\no=reg 1 1 IN IP4 {ip}\r\ns=-\r\nc=IN IP4 {ip}\r\nt=0 0\r\n'
+            f'm=audio {port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n')
 
 
 def final(s, retransmit=None):
@@ -144,8 +149,8 @@ def invite(src, dst, ruser, sport=0):
     s = sock(src, int(sport))
     d = Dialog(src, s.getsockname()[1], dst)
     ruri = f'sip:{ruser}@{dst}:5060'
-    extra = f'Contact: <sip:caller@{src}:{d.sport}>\r\n'
-    msg = d.request('INVITE', ruri, ruri, extra).replace(
+    extra = f'Contact: <sip:caller@{src}:{d.sport}>\r\nContent-Type: application/sdp\r\n'
+    msg = d.request('INVITE', ruri, ruri, extra, sdp(src, 40000)).replace(
         f'From: <{ruri}>'.encode(), f'From: <sip:caller@{src}>'.encode())
     s.sendto(msg, (dst, 5060))
     s.settimeout(40)	# the B2BUA may try a carrier until Timer B
@@ -172,13 +177,16 @@ def invite(src, dst, ruser, sport=0):
     return [code, final(s, (bye.encode(), (dst, 5060)))[0]]
 
 
-def reply(s, req, addr, code, phrase, tag):
+def reply(s, req, addr, code, phrase, tag, invite=False):
     heads = [l for l in req.split('\r\n') if re.match(r'(?i)(Via|From|To|Call-ID|CSeq):', l)]
     heads = [l + (f';tag={tag}' if l.lower().startswith('to:') and 'tag=' not in l else '')
              for l in heads]
+    ip = s.getsockname()[0]
+    body = sdp(ip, 40002) if invite else ''
     s.sendto((f'SIP/2.0 {code} {phrase}\r\n' + '\r\n'.join(heads) +
-              f'\r\nContact: <sip:pbx@{s.getsockname()[0]}:{s.getsockname()[1]}>\r\n'
-              'Content-Length: 0\r\n\r\n').encode(), addr)
+              f'\r\nContact: <sip:pbx@{ip}:{s.getsockname()[1]}>\r\n' +
+              ('Content-Type: application/sdp\r\n' if invite else '') +
+              f'Content-Length: {len(body)}\r\n\r\n{body}').encode(), addr)
 
 
 def uas(src, port, seconds):
@@ -197,7 +205,9 @@ def uas(src, port, seconds):
             continue
         if m.group(1) == 'INVITE' and m.group(2) not in took:
             took.append(m.group(2))
-        reply(s, req, addr, 200, 'OK', 'pbx' + rid())
+        call_id = re.search(r'(?im)^Call-ID:\s*(\S+)', req)
+        tag = 'pbx%x' % (hash(call_id.group(1) if call_id else '') & 0xffffffff)
+        reply(s, req, addr, 200, 'OK', tag, m.group(1) == 'INVITE')
     return took
 
 
