@@ -238,18 +238,24 @@ static const struct bad bads[] = {
 	  "b.conf: [sbc] tls_port 5060 is sip_port too" },
 };
 
+/* Each text must fail to load with exactly its message (file name `name`). */
+static void expect_bads(const struct bad *v, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct sbc_config c;
+		char err[512] = "";
+		int rc = sbc_config_load_string(&c, v[i].text, name, err, sizeof(err));
+
+		if (rc != -EINVAL || strcmp(err, v[i].want) != 0)
+			fail_msg("case %zu: rc %d\n  got:  %s\n  want: %s", i, rc, err, v[i].want);
+		sbc_config_free(&c);
+	}
+}
+
 static void bad_lines(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
-		struct sbc_config c;
-		char err[512] = "";
-		int rc = sbc_config_load_string(&c, bads[i].text, "b.conf", err, sizeof(err));
-
-		if (rc != -EINVAL || strcmp(err, bads[i].want) != 0)
-			fail_msg("case %zu: rc %d\n  got:  %s\n  want: %s", i, rc, err, bads[i].want);
-		sbc_config_free(&c);
-	}
+	expect_bads(bads, sizeof(bads) / sizeof(bads[0]), "b.conf");
 }
 
 /* The B2BUA's keys: roles, uris, routes, failover codes, OPTIONS, caps, TLS files, CDRs. */
@@ -374,7 +380,7 @@ static void registration_keys(void **state)
 }
 
 /* What registration refuses, with the line and the fix. */
-static const struct { const char *text, *want; } reg_bads[] = {
+static const struct bad reg_bads[] = {
 	{ REG_BASE "[trunk c]\nrole = carrier\nuri = sip:203.0.113.5\nregister = maybe\n",
 	  "x.conf:12: register: 'maybe' is not yes or no" },
 	{ REG_BASE "[trunk c]\nrole = carrier\nuri = sip:203.0.113.5\nregister = yes\n",
@@ -422,16 +428,7 @@ static const struct { const char *text, *want; } reg_bads[] = {
 static void registration_bad(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sizeof(reg_bads) / sizeof(reg_bads[0]); i++) {
-		struct sbc_config c;
-		char err[512] = "";
-		int rc = sbc_config_load_string(&c, reg_bads[i].text, "x.conf", err, sizeof(err));
-
-		if (rc != -EINVAL || strcmp(err, reg_bads[i].want) != 0)
-			fail_msg("case %zu: rc %d\n  got:  %s\n  want: %s", i, rc, err,
-				 reg_bads[i].want);
-		sbc_config_free(&c);
-	}
+	expect_bads(reg_bads, sizeof(reg_bads) / sizeof(reg_bads[0]), "x.conf");
 }
 
 /* The port the data plane lets a listed peer's TCP come from (replies to the B2BUA's own
