@@ -18,6 +18,9 @@ separated (0: no answer within the timeout).
       PASSWORD is used as given (a wrong one gives "401 401").
   reg_client.py invite SRC DST RUSER [SPORT]
       an INVITE (no SDP) to sip:RUSER@DST; prints the final status; ACKs it (a 2xx: ACK, BYE)
+  reg_client.py flood SRC DST USER PASSWORD DOMAIN ALG SECONDS PROCS
+      PROCS processes register USER (401, then 200 with ALG) back to back for SECONDS, each
+      registration a new Call-ID; prints "registrations failed elapsed_s" (the benchmark)
   reg_client.py uas SRC PORT SECONDS
       answer INVITEs on SRC:PORT 200 (then ACK and BYE are answered) for SECONDS; prints the
       Request-URIs of the INVITEs it took
@@ -211,12 +214,35 @@ def uas(src, port, seconds):
     return took
 
 
+def flood_one(args):
+    src, dst, user, password, domain, alg, seconds = args
+    import time
+    end, ok, bad = time.monotonic() + float(seconds), 0, 0
+    while time.monotonic() < end:
+        if register(src, dst, user, password, domain, alg, 'good', '3600') == [401, 200]:
+            ok += 1
+        else:
+            bad += 1
+    return ok, bad
+
+
+def flood(src, dst, user, password, domain, alg, seconds, procs):
+    import multiprocessing
+    import time
+    t0 = time.monotonic()
+    with multiprocessing.Pool(int(procs)) as pool:
+        res = pool.map(flood_one, [(src, dst, user, password, domain, alg, seconds)] * int(procs))
+    return [sum(r[0] for r in res), sum(r[1] for r in res), '%.2f' % (time.monotonic() - t0)]
+
+
 def main():
     a = sys.argv[1:]
     if len(a) in (8, 9, 10) and a[0] == 'register':
         print(' '.join(map(str, register(*a[1:]))))
     elif len(a) in (4, 5) and a[0] == 'invite':
         print(' '.join(map(str, invite(*a[1:]))))
+    elif len(a) == 9 and a[0] == 'flood':
+        print(' '.join(map(str, flood(*a[1:]))))
     elif len(a) == 4 and a[0] == 'uas':
         print(' '.join(uas(*a[1:])))
     else:
