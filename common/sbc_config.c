@@ -927,7 +927,7 @@ static void validate_routes(struct parse *ps)
 	}
 }
 
-bool sbc_config_has_digest(const struct sbc_config *cfg)
+bool sbc_config_takes_digest(const struct sbc_config *cfg)
 {
 	for (unsigned int i = 0; i < cfg->n_trunks; i++)
 		if (cfg->trunks[i].auth != SBC_AUTH_IP)

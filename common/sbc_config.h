@@ -145,7 +145,7 @@ void sbc_config_free(struct sbc_config *cfg);
 int sbc_config_trunk_index(const struct sbc_config *cfg, const char *name);
 
 /* Does any trunk take REGISTERs with credentials (auth = digest or both)? */
-bool sbc_config_has_digest(const struct sbc_config *cfg);
+bool sbc_config_takes_digest(const struct sbc_config *cfg);
 
 /* The realm of a registrar trunk's challenges: its realm, else the SBC's address. */
 void sbc_trunk_realm(const struct sbc_config *cfg, const struct sbc_trunk_config *t, char *buf,

@@ -847,7 +847,7 @@ int cp_registrar_init(struct su_root_s *root, const struct sbc_config *cfg)
 {
 	memset(&rr, 0, sizeof(rr));
 	rr.cfg = cfg;
-	if (!sbc_config_has_digest(cfg))
+	if (!sbc_config_takes_digest(cfg))
 		return 0;
 	if (RAND_bytes(rr.secret, sizeof(rr.secret)) != 1 ||
 	    RAND_bytes((unsigned char *)&hash_seed, sizeof(hash_seed)) != 1)

@@ -130,7 +130,7 @@ int cp_sip_start(struct su_root_s *root, const struct sbc_config *cfg)
 	char url[128];
 
 	su_home_init(sip.home);
-	sip.registrar = sbc_config_has_digest(cfg);
+	sip.registrar = sbc_config_takes_digest(cfg);
 	inet_ntop(AF_INET, cfg->address, sip.host, sizeof(sip.host));
 	/* (url_string_t *)-1: no transport yet (add_transports binds them, with their errors) */
 	sip.agent = nta_agent_create(root, (url_string_t *)-1, on_stray, NULL, NTATAG_UA(1),

@@ -334,7 +334,7 @@ static void registration_keys(void **state)
 	assert_int_equal(c.auth_failures, 3);
 	assert_int_equal(c.auth_window, 30);
 	assert_int_equal(c.lockout, 90);
-	assert_true(sbc_config_has_digest(&c));
+	assert_true(sbc_config_takes_digest(&c));
 	t = &c.trunks[0];
 	assert_int_equal(t->auth, SBC_AUTH_DIGEST);
 	assert_string_equal(t->realm, "pbx.example");
@@ -375,7 +375,7 @@ static void registration_keys(void **state)
 						 "r.conf", err, sizeof(err)), 0);
 	assert_int_equal(c.trunks[0].auth, SBC_AUTH_IP);
 	assert_int_equal(c.trunks[1].auth, SBC_AUTH_IP);
-	assert_false(sbc_config_has_digest(&c));
+	assert_false(sbc_config_takes_digest(&c));
 	sbc_config_free(&c);
 }
 
