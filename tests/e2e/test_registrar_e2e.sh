@@ -20,10 +20,14 @@
 #              once, the next call from there is pbx-floor's again; a short binding expires
 #   restart    the control plane restarted: the binding replayed from Redis, calls reach it
 #   lockout    auth_failures (8) wrong passwords from .23 -> sbc:deny:198.51.100.23 with the
-#              lockout's TTL and its REGISTERs refused (403) by the control plane; the key expiring lifts it; locked
+#              lockout's TTL and its REGISTERs dropped by the data plane (with its denylist;
+#              without it refused 403 by the control plane); the key expiring lifts it; locked
 #              again, a DEL by hand lifts it at once
-# What the data plane adds (unlisted sources' REGISTERs, the denylist) is tested by deny's
-# tests; here the PBX's address is inside a listed prefix of another trunk.
+#   unlisted   (with the data plane's unlisted REGISTER path, else skipped and said) a PBX on
+#              198.51.100.40, listed nowhere: no answer before, registers, calls (its trunk's
+#              call), un-REGISTERs, no answer again
+# The other phases' PBX address is inside a listed prefix of another trunk, so they pass with
+# or without the data plane's half.
 # usage: test_registrar_e2e.sh SBC_DATAPLANE SBC_CONTROLPLANE SBCCTL   exit 0 pass, 1 fail, 77 skip
 set -u
 
@@ -212,14 +216,41 @@ lock
 check_eq "8 wrong passwords from $BAD: sbc:deny:$BAD" "$(R get sbc:deny:$BAD)" auth
 ttl=$(R ttl sbc:deny:$BAD)
 check "with the lockout's TTL (0 < $ttl <= 15)" test "$ttl" -gt 0 -a "$ttl" -le 15
-check_eq "its REGISTERs are refused without a challenge, even a good one (403)" \
-	"$(reg "$BAD" alice 'alice pw' digest.example MD5 good)" 403
+# with the data plane's denylist (issue 11's data-plane half: /sbc/denied) nothing comes back;
+# without it the control plane refuses the source itself (403)
+has_denied() { local o; o=$(sbcnet_tel /sbc/denied 2>/dev/null); [ -n "$o" ] && [ "$o" != null ]; }
+locked_answer=403
+has_denied && locked_answer=0
+check_eq "its REGISTERs get no challenge, even a good one" \
+	"$(reg "$BAD" alice 'alice pw' digest.example MD5 good)" $locked_answer
 answered() { [ "$(reg "$BAD" alice 'alice pw' digest.example MD5 good 60 5094)" = "401 200" ]; }
 wait_for "the key expires after 15 s: answered again" 30 answered
 lock
-check_eq "locked again" "$(reg "$BAD" alice 'alice pw' digest.example MD5 good)" 403
+check_eq "locked again" "$(reg "$BAD" alice 'alice pw' digest.example MD5 good)" $locked_answer
 R del "sbc:deny:$BAD" >/dev/null
 wait_for "a DEL by hand lifts it at once" 5 answered
+
+# --- unlisted: a PBX on an address no prefix lists (needs the data plane's unlisted REGISTER
+# path, issue 11's data-plane half: /sbc/denied is its telemetry) ---------------------------------
+FAR=$SBCNET_V4.40	# outside pbx-floor's .16/28
+probe() { ip netns exec "$NS_PB" "$SBCNET_PY" "$here/sip_probe.py" probe "$FAR" "$SBCNET_SBC4"; }
+if has_denied; then
+	ip -n "$NS_PB" addr add "$FAR/24" dev eth0 || fatal "address $FAR"
+	check_eq "an unlisted source's OPTIONS get nothing" "$(probe)" 0
+	check_eq "a PBX on unlisted $FAR registers" \
+		"$(ip netns exec "$NS_PB" "$SBCNET_PY" "$here/reg_client.py" register "$FAR" "$SBCNET_SBC4" \
+		bob bob-pw digest.example SHA-256 good 60 5095)" "401 200"
+	wait_for "$FAR/32 in pbx-digest's allowlist" 10 acl_has pbx-digest "$FAR/32"
+	check_eq "it can make a call" "$(ip netns exec "$NS_PB" "$SBCNET_PY" "$here/reg_client.py" \
+		invite "$FAR" "$SBCNET_SBC4" 15550199 5096)" "200 200"
+	check_eq "as pbx-digest" "$(last_trunk_in)" pbx-digest
+	check_eq "un-REGISTER" "$(ip netns exec "$NS_PB" "$SBCNET_PY" "$here/reg_client.py" register \
+		"$FAR" "$SBCNET_SBC4" bob bob-pw digest.example SHA-256 good 0 5095)" "401 200"
+	no_answer() { [ "$(probe)" = 0 ]; }
+	wait_for "then its requests get nothing (unlisted again)" 10 no_answer
+else
+	echo "# unlisted phase skipped: this data plane has no unlisted REGISTER path (/sbc/denied)"
+fi
 
 kill -TERM "$cp_pid"
 wait "$cp_pid"
