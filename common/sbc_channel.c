@@ -293,6 +293,37 @@ const char *const sbc_call_end_names[SBC_CALL_END_MAX] = {
 	[SBC_CALL_END_FLUSHED] = "flushed", [SBC_CALL_END_TIMER_C] = "timer_c",
 };
 
+const char *const sbc_transport_names[SBC_TP_MAX] = {
+	[SBC_TP_UDP] = "udp", [SBC_TP_TCP] = "tcp", [SBC_TP_TLS] = "tls",
+};
+
+const char *const sbc_admit_names[SBC_ADMIT_MAX] = {
+	[SBC_ADMIT_OK] = "admitted", [SBC_ADMIT_OVER_CPS] = "over_cps",
+	[SBC_ADMIT_OVER_CALLS] = "over_calls", [SBC_ADMIT_TABLE_FULL] = "table_full",
+};
+
+/* An admission request or end: a stream transport, lengths within their fields. */
+static int admit_validate(const struct sbc_msg *m)
+{
+	const struct sbc_msg_admit *a = (const void *)m->body;
+
+	if (m->len != sizeof(*a) || (a->transport != SBC_TP_TCP && a->transport != SBC_TP_TLS) ||
+	    a->call_id_len == 0 || a->call_id_len > SBC_CALL_ID_MAX ||
+	    a->ruri_user_len > SBC_RUSER_MAX || a->end_reason >= SBC_CALL_END_MAX ||
+	    (m->type == SBC_CMD_ADMIT_END && a->end_reason == SBC_CALL_END_NONE))
+		return -EBADMSG;
+	return 0;
+}
+
+static int verdict_validate(const struct sbc_msg *m)
+{
+	const struct sbc_msg_admit_verdict *v = (const void *)m->body;
+
+	if (m->len != sizeof(*v) || v->verdict >= SBC_ADMIT_MAX || v->transport >= SBC_TP_MAX)
+		return -EBADMSG;
+	return 0;
+}
+
 void sbc_msg_init(struct sbc_msg *m, uint16_t type, const void *body, uint32_t len,
 		  uint64_t generation)
 {
@@ -304,6 +335,21 @@ void sbc_msg_init(struct sbc_msg *m, uint16_t type, const void *body, uint32_t l
 	m->sent_ns = sbc_now_ns();
 	if (len)
 		memcpy(m->body, body, len);
+}
+
+/* The denylist's messages: entries within the body, families known; BEGIN/END carry none. */
+static int deny_validate(const struct sbc_msg *m)
+{
+	const struct sbc_msg_deny *d = (const void *)m->body;
+	bool sync = m->type == SBC_CMD_DENY_SYNC_BEGIN || m->type == SBC_CMD_DENY_SYNC_END;
+
+	if (m->len < offsetof(struct sbc_msg_deny, e) || d->n > SBC_DENY_PER_MSG ||
+	    (sync && d->n != 0) || m->len < offsetof(struct sbc_msg_deny, e) + d->n * sizeof(d->e[0]))
+		return -EBADMSG;
+	for (unsigned int i = 0; i < d->n; i++)
+		if (d->e[i].family != SBC_AF_V4 && d->e[i].family != SBC_AF_V6)
+			return -EBADMSG;
+	return 0;
 }
 
 int sbc_msg_validate(const struct sbc_msg *m)
@@ -331,6 +377,11 @@ int sbc_msg_validate(const struct sbc_msg *m)
 		return 0;
 	case SBC_CMD_LIMITS_SET:
 		return m->len == sizeof(struct sbc_msg_limits) ? 0 : -EBADMSG;
+	case SBC_CMD_DENY_ADD:
+	case SBC_CMD_DENY_DEL:
+	case SBC_CMD_DENY_SYNC_BEGIN:
+	case SBC_CMD_DENY_SYNC_END:
+		return deny_validate(m);
 	case SBC_CMD_RESYNC_REQUEST:
 		return m->len == 0 ? 0 : -EBADMSG;
 	case SBC_CMD_CP_STATUS:
@@ -352,6 +403,11 @@ int sbc_msg_validate(const struct sbc_msg *m)
 	case SBC_EVT_REFUSED:
 	case SBC_EVT_TABLE_FULL:
 		return m->len == sizeof(struct sbc_msg_applied) ? 0 : -EBADMSG;
+	case SBC_CMD_ADMIT:
+	case SBC_CMD_ADMIT_END:
+		return admit_validate(m);
+	case SBC_EVT_ADMIT_VERDICT:
+		return verdict_validate(m);
 	default:
 		return -EBADMSG;
 	}

@@ -16,7 +16,9 @@
 #include "sbc_cidr.h"
 
 #define SBC_CHAN_MAGIC   0x314e414843434253ull	/* "SBCCHAN1" little-endian */
-#define SBC_CHAN_VERSION 3u	/* 2: CP_STATUS, call events; 3: call records in CP_STATUS, call end timer_c */
+#define SBC_CHAN_VERSION 5u	/* 2: CP_STATUS, call events; 3: call records in CP_STATUS, call end
+				 * timer_c; 4: admission over the channel (TCP/TLS calls); 5: the
+				 * denylist (SBC_CMD_DENY_*) */
 #define SBC_CHAN_SLOTS   65536u		/* per ring, power of two */
 #define SBC_MSG_SIZE     256u
 #define SBC_MSG_BODY     (SBC_MSG_SIZE - 24u)
@@ -31,6 +33,15 @@ enum sbc_msg_type {
 	SBC_CMD_LIMITS_SET,		/* body: sbc_msg_limits */
 	SBC_CMD_RESYNC_REQUEST,		/* no body: data plane answers with SBC_EVT_STARTED */
 	SBC_CMD_CP_STATUS,		/* body: sbc_msg_cp_status, shown on the stats socket */
+	/* admission of calls that reached the control plane over TCP or TLS (channel 4) */
+	SBC_CMD_ADMIT = 32,		/* body: sbc_msg_admit: may this call go on? */
+	SBC_CMD_ADMIT_END,		/* body: sbc_msg_admit: a call it admitted has ended */
+	/* the denylist (sbc:deny:<ip>), numbered apart so other additions keep their values */
+	SBC_CMD_DENY_ADD = 40,		/* body: sbc_msg_deny: deny these sources (or renew) */
+	SBC_CMD_DENY_DEL,		/* body: sbc_msg_deny: lift these */
+	SBC_CMD_DENY_SYNC_BEGIN,	/* body: sbc_msg_deny, n = 0: a full replay starts */
+	SBC_CMD_DENY_SYNC_END,		/* body: sbc_msg_deny, n = 0: entries not added since
+					 * the BEGIN of the same generation are lifted */
 	/* events, data plane -> control plane */
 	SBC_EVT_STARTED = 64,		/* body: sbc_msg_started */
 	SBC_EVT_APPLIED,		/* body: sbc_msg_applied: a generation is in force */
@@ -38,6 +49,7 @@ enum sbc_msg_type {
 	SBC_EVT_TABLE_FULL,		/* body: sbc_msg_applied: a set did not fit */
 	SBC_EVT_CALL_ADMITTED,		/* body: sbc_msg_call: an INVITE took a call slot */
 	SBC_EVT_CALL_ENDED,		/* body: sbc_msg_call with the reason it ended */
+	SBC_EVT_ADMIT_VERDICT = 96,	/* body: sbc_msg_admit_verdict, the answer to SBC_CMD_ADMIT */
 };
 
 /* Every message: 24-byte header + body, SBC_MSG_SIZE bytes in all. */
@@ -108,6 +120,36 @@ struct sbc_msg_cp_status {
 	uint64_t cdr_written;		/* call records the Redis stream sbc:cdr took */
 	uint64_t cdr_pending;		/* records waiting for Redis */
 	uint64_t cdr_lost;		/* records that never reached sbc:cdr */
+	/* admission over the channel and TCP/TLS connections (channel 4; cp_admit.c, cp_conn.c) */
+	uint64_t admit_asked;		/* SBC_CMD_ADMIT sent */
+	uint64_t admit_failclosed;	/* 503 without an answer: none within admit_wait_ms, or no
+					 * data plane in sync */
+	uint64_t admit_late;		/* answers after the wait (an admitted one given back) */
+	uint64_t admit_answered;	/* verdicts that came within the wait */
+	uint64_t admit_wait_ns;		/* their waits summed: request sent -> verdict handled */
+	uint64_t conn_accepted;		/* TCP/TLS connections accepted */
+	uint64_t conn_refused;		/* closed at accept: tcp_conns_per_source or tcp_conns */
+	uint64_t conn_open;		/* accepted and not yet closed */
+	uint64_t conn_idle_closed;	/* shut down: nothing received within tcp_idle_timeout */
+};
+
+/* A denied source: its address, how long it stays (from Redis PTTL) and why. */
+#define SBC_DENY_REASON_MAX 16
+struct sbc_deny_entry {
+	uint64_t ttl_ms;		/* 0: until lifted */
+	uint8_t family;			/* SBC_AF_V4 (address in the first 4 bytes) or SBC_AF_V6 */
+	uint8_t pad[7];
+	uint8_t addr[16];
+	char reason[SBC_DENY_REASON_MAX];	/* the key's value, cut, NUL-padded */
+};
+
+#define SBC_DENY_PER_MSG ((SBC_MSG_BODY - 8u) / sizeof(struct sbc_deny_entry))
+
+struct sbc_msg_deny {
+	uint16_t n;			/* entries in this message */
+	uint16_t pad;
+	uint32_t pad2;
+	struct sbc_deny_entry e[SBC_DENY_PER_MSG];
 };
 
 /* Why a call ended (SBC_EVT_CALL_ENDED). */
@@ -141,6 +183,57 @@ struct sbc_msg_call {
 	uint16_t call_id_len;
 	uint16_t pad[3];
 	char call_id[SBC_CALL_ID_MAX];	/* not NUL-terminated; longer ones are cut */
+};
+
+/*
+ * Admission over the channel. The data plane cannot read a SIP stream (TCP) or a TLS one, so the
+ * control plane asks before it lets a new INVITE that came over either go on, and the data
+ * plane's main lcore answers with the same CPS bucket and call table its workers use for UDP:
+ * one budget per trunk whatever the transport. The call is keyed by Call-ID as a UDP one is; the
+ * answer to (Call-ID, CSeq) is remembered like a UDP INVITE's, so a resend after a reconnect
+ * gets the same answer and never a second token.
+ */
+enum sbc_transport { SBC_TP_UDP = 0, SBC_TP_TCP, SBC_TP_TLS, SBC_TP_MAX };
+
+/* "udp", "tcp", "tls" */
+extern const char *const sbc_transport_names[SBC_TP_MAX];
+
+enum sbc_admit_verdict {
+	SBC_ADMIT_OK = 0,		/* a call slot is taken: go on */
+	SBC_ADMIT_OVER_CPS,		/* the trunk's CPS bucket is empty */
+	SBC_ADMIT_OVER_CALLS,		/* the trunk is at max_calls */
+	SBC_ADMIT_TABLE_FULL,		/* the call table is full */
+	SBC_ADMIT_MAX
+};
+
+/* "admitted", "over_cps", "over_calls", "table_full" */
+extern const char *const sbc_admit_names[SBC_ADMIT_MAX];
+
+#define SBC_RUSER_MAX 24
+
+struct sbc_msg_admit {
+	uint16_t trunk;
+	uint8_t transport;		/* enum sbc_transport: TCP or TLS */
+	uint8_t ruri_user_len;		/* 0: none (or too long to be an emergency number) */
+	uint32_t cseq;			/* the INVITE's CSeq number */
+	uint64_t ref;			/* the control plane's request number, echoed back */
+	uint16_t call_id_len;
+	uint8_t end_reason;		/* ADMIT_END: enum sbc_call_end (BYE, CANCEL, REJECTED, ...) */
+	uint8_t pad[5];
+	char ruri_user[SBC_RUSER_MAX];	/* the Request-URI user, for emergency numbers */
+	char call_id[SBC_CALL_ID_MAX];	/* not NUL-terminated; longer ones are cut */
+};
+
+struct sbc_msg_admit_verdict {
+	uint16_t trunk;
+	uint8_t verdict;		/* enum sbc_admit_verdict */
+	uint8_t again;			/* 1: a resend, answered as its first copy (no token) */
+	uint8_t emergency;		/* 1: admitted past the caps as an emergency number */
+	uint8_t transport;
+	uint16_t pad;
+	uint32_t active;		/* the trunk's active calls after this answer */
+	uint32_t pad2;
+	uint64_t ref;			/* the request's */
 };
 
 /* A ring: the producer writes head, the consumer tail; each on its own cache line. */
@@ -181,6 +274,10 @@ _Static_assert(sizeof(struct sbc_msg_acl) <= SBC_MSG_BODY, "acl body");
 _Static_assert(sizeof(struct sbc_msg_applied) <= SBC_MSG_BODY, "applied body");
 _Static_assert(sizeof(struct sbc_msg_cp_status) <= SBC_MSG_BODY, "cp status body");
 _Static_assert(sizeof(struct sbc_msg_call) <= SBC_MSG_BODY, "call body");
+_Static_assert(sizeof(struct sbc_deny_entry) == 48, "deny entry size");
+_Static_assert(sizeof(struct sbc_msg_deny) <= SBC_MSG_BODY && SBC_DENY_PER_MSG == 4, "deny body");
+_Static_assert(sizeof(struct sbc_msg_admit) <= SBC_MSG_BODY, "admit body");
+_Static_assert(sizeof(struct sbc_msg_admit_verdict) == 24, "admit verdict body");
 _Static_assert(sizeof(struct sbc_wire_prefix) == 18, "prefix size");
 _Static_assert(sizeof(struct sbc_chan_ring) == 192, "ring size");
 _Static_assert(offsetof(struct sbc_chan_header, dp) == 64, "header layout");

@@ -56,6 +56,7 @@ static const struct key keys[] = {
 	{ S_SBC, "sip_port", K_U16, CFG(sip_port), 0, 1, 65535 },
 	{ S_SBC, "unlisted", K_CHOICE, CFG(unlisted), 0, 0, 0, unlisted_words },
 	{ S_SBC, "reject_rate", K_U32, CFG(reject_rate), 0, 0, 1000000 },
+	{ S_SBC, "register_rate", K_U32, CFG(register_rate), 0, 0, 100000 },
 	{ S_SBC, "media_ports", K_RANGE, CFG(media_port_min), 0, 1024, 65535 },
 	{ S_SBC, "emergency", K_EMERGENCY, 0, 0, 0, 0 },
 	{ S_SBC, "max_call_duration", K_U32, CFG(max_call_duration), 0, 60, 604800 },
@@ -67,6 +68,11 @@ static const struct key keys[] = {
 	{ S_SBC, "auth_failures", K_U32, CFG(auth_failures), 0, 1, 1000 },
 	{ S_SBC, "auth_window", K_U32, CFG(auth_window), 0, 1, 86400 },
 	{ S_SBC, "lockout", K_U32, CFG(lockout), 0, 1, 604800 },
+	{ S_SBC, "admit_wait_ms", K_U32, CFG(admit_wait_ms), 0, 1, 10000 },
+	{ S_SBC, "tcp_conns_per_source", K_U32, CFG(tcp_conns_per_source), 0, 1, 65535 },
+	{ S_SBC, "tcp_idle_timeout", K_U32, CFG(tcp_idle_timeout), 0, 1, 86400 },
+	{ S_SBC, "tcp_message_timeout", K_U32, CFG(tcp_message_timeout), 0, 100, 600000 },
+	{ S_SBC, "tcp_max_message", K_U32, CFG(tcp_max_message), 0, 1024, 1048576 },
 	{ S_DATAPLANE, "wire", K_STR, CFG(wire), sizeof(((struct sbc_config *)0)->wire), 0, 0 },
 	{ S_DATAPLANE, "exception", K_STR, CFG(exception),
 	  sizeof(((struct sbc_config *)0)->exception), 0, 0 },
@@ -81,6 +87,8 @@ static const struct key keys[] = {
 	{ S_DATAPLANE, "calls", K_U32, CFG(calls), 0, 1024, 16777216 },
 	{ S_DATAPLANE, "frag_flows", K_U32, CFG(frag_flows), 0, 16, 1048576 },
 	{ S_DATAPLANE, "frag_timeout_ms", K_U32, CFG(frag_timeout_ms), 0, 100, 30000 },
+	{ S_DATAPLANE, "register_sources", K_U32, CFG(register_sources), 0, 64, 4194304 },
+	{ S_DATAPLANE, "deny_entries", K_U32, CFG(deny_entries), 0, 16, 4194304 },
 	{ S_REDIS, "address", K_STR, CFG(redis_address),
 	  sizeof(((struct sbc_config *)0)->redis_address), 0, 0 },
 	{ S_REDIS, "password", K_STR, CFG(redis_password),
@@ -230,6 +238,9 @@ void sbc_config_defaults(struct sbc_config *cfg)
 	cfg->sip_port = SBC_SIP_PORT_DEFAULT;
 	cfg->unlisted = SBC_UNLISTED_DROP;
 	cfg->reject_rate = 100;
+	cfg->register_rate = 2;
+	cfg->register_sources = 8192;
+	cfg->deny_entries = 65536;
 	cfg->media_port_min = 20000;
 	cfg->media_port_max = 29999;
 	cfg->workers = 1;
@@ -247,6 +258,11 @@ void sbc_config_defaults(struct sbc_config *cfg)
 	cfg->auth_failures = SBC_AUTH_FAILURES_DEFAULT;
 	cfg->auth_window = SBC_AUTH_WINDOW_DEFAULT;
 	cfg->lockout = SBC_LOCKOUT_DEFAULT;
+	cfg->admit_wait_ms = 200;
+	cfg->tcp_conns_per_source = 32;
+	cfg->tcp_idle_timeout = 120;
+	cfg->tcp_message_timeout = 5000;
+	cfg->tcp_max_message = 65536;
 	cfg->cdr_maxlen = SBC_CDR_MAXLEN_DEFAULT;
 	{
 		static const char *const def[] = { "911", "933", "112", "999" };
@@ -280,6 +296,14 @@ static bool trunk_name_ok(const char *n)
 		if (!isalnum((unsigned char)n[i]) && n[i] != '-' && n[i] != '_' && n[i] != '.')
 			return false;
 	return true;
+}
+
+bool sbc_config_takes_digest(const struct sbc_config *cfg)
+{
+	for (unsigned int t = 0; t < cfg->n_trunks; t++)
+		if (cfg->trunks[t].auth != SBC_AUTH_IP)
+			return true;
+	return false;
 }
 
 int sbc_config_trunk_index(const struct sbc_config *cfg, const char *name)
@@ -925,14 +949,6 @@ static void validate_routes(struct parse *ps)
 				     "(nor auth = digest or both: its registered contacts)", t->route[r]);
 		}
 	}
-}
-
-bool sbc_config_takes_digest(const struct sbc_config *cfg)
-{
-	for (unsigned int i = 0; i < cfg->n_trunks; i++)
-		if (cfg->trunks[i].auth != SBC_AUTH_IP)
-			return true;
-	return false;
 }
 
 void sbc_trunk_realm(const struct sbc_config *cfg, const struct sbc_trunk_config *t, char *buf,

@@ -20,8 +20,8 @@
 #define SBC_REDIS_PORT_DEFAULT 6379
 
 enum sbc_unlisted_mode { SBC_UNLISTED_DROP, SBC_UNLISTED_REJECT };
-/* ip: allowlisted prefixes; digest: REGISTER with credentials (registrar); both: a listed
- * source with valid credentials */
+/* ip: listed prefixes only; digest: registration (the registrar's credentials); both: a listed
+ * source and valid credentials */
 enum sbc_auth_mode { SBC_AUTH_IP, SBC_AUTH_DIGEST, SBC_AUTH_BOTH };
 enum sbc_over_limit { SBC_OVER_LIMIT_REJECT, SBC_OVER_LIMIT_DROP };
 /* role: NONE until set; required on every trunk once any trunk has a route */
@@ -94,6 +94,8 @@ struct sbc_config {
 	uint16_t sip_port;
 	enum sbc_unlisted_mode unlisted;
 	uint32_t reject_rate;		/* 403 responses per second, whole SBC */
+	uint32_t register_rate;		/* REGISTERs per second (and burst) one unlisted source
+					 * may send to the control plane; 0 = none */
 	uint16_t media_port_min, media_port_max;
 	char emergency[SBC_EMERGENCY_MAX][SBC_EMERGENCY_LEN];	/* never capped */
 	unsigned int n_emergency;
@@ -104,6 +106,12 @@ struct sbc_config {
 	uint32_t auth_failures;		/* lockout: this many failed authentications */
 	uint32_t auth_window;		/* within this many seconds */
 	uint32_t lockout;		/* deny the source this many seconds */
+	/* TCP/TLS calls: admission over the channel, and the control plane's connections */
+	uint32_t admit_wait_ms;		/* data plane's answer awaited this long, then 503 */
+	uint32_t tcp_conns_per_source;	/* open TCP/TLS connections one address may hold */
+	uint32_t tcp_idle_timeout;	/* seconds a connection may stay without a message */
+	uint32_t tcp_message_timeout;	/* ms a message may take to arrive whole */
+	uint32_t tcp_max_message;	/* bytes one message may take (buffered while it comes) */
 
 	/* [dataplane] */
 	char wire[SBC_DEVNAME_MAX];
@@ -115,6 +123,8 @@ struct sbc_config {
 	uint32_t calls;			/* call table: concurrent calls over all trunks */
 	uint32_t frag_flows;		/* IP reassembly: datagrams in flight per worker */
 	uint32_t frag_timeout_ms;
+	uint32_t register_sources;	/* per worker: unlisted sources with a REGISTER bucket */
+	uint32_t deny_entries;		/* denied source addresses (sbc:deny:<ip>) */
 
 	/* [redis] */
 	char redis_address[256];
@@ -141,11 +151,12 @@ int sbc_config_load_string(struct sbc_config *cfg, const char *text, const char 
 
 void sbc_config_free(struct sbc_config *cfg);
 
+/* Does any trunk take digest credentials (auth = digest or both)? Then unlisted sources may
+ * REGISTER (within register_rate). */
+bool sbc_config_takes_digest(const struct sbc_config *cfg);
+
 /* Index of the trunk with that name, or -1. */
 int sbc_config_trunk_index(const struct sbc_config *cfg, const char *name);
-
-/* Does any trunk take REGISTERs with credentials (auth = digest or both)? */
-bool sbc_config_takes_digest(const struct sbc_config *cfg);
 
 /* The realm of a registrar trunk's challenges: its realm, else the SBC's address. */
 void sbc_trunk_realm(const struct sbc_config *cfg, const struct sbc_trunk_config *t, char *buf,

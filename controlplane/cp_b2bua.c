@@ -28,11 +28,14 @@
 #include <string.h>
 
 #include <sofia-sip/msg_addr.h>
+#include <sofia-sip/nta_tport.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/su_tagarg.h>
 #include <sofia-sip/su_wait.h>
+#include <sofia-sip/tport.h>
 
+#include "cp_admit.h"
 #include "cp_b2bua.h"
 #include "cp_cdr.h"
 #include "cp_log.h"
@@ -60,6 +63,9 @@ struct call {
 	unsigned int refs;		/* relayed in-dialog transactions in flight */
 	uint32_t se_delta;		/* caller's Session-Expires (0: none) */
 	sip_cseq_t *ack_cseq;		/* late offer: the callee's 2xx waits for the caller's ACK */
+	uint8_t transport;		/* enum sbc_transport of the caller's INVITE */
+	bool admitted;			/* TCP/TLS: a slot of the data plane's, freed at the end */
+	struct cp_admit_req *admit;	/* TCP/TLS: waiting for the data plane's verdict */
 	/* carried to every INVITE of the route */
 	char *ruser;
 	sip_from_t *from;
@@ -156,6 +162,30 @@ static void release_out(struct call *c)
 	}
 }
 
+/* Why the data plane should count a TCP/TLS call ended (its ended_* counters). */
+static uint8_t end_reason(const struct call *c)
+{
+	if (c->cdr.ended_by != NULL && strcmp(c->cdr.ended_by, "timeout") == 0)
+		return c->state == CALLING ? SBC_CALL_END_TIMER_B : SBC_CALL_END_BYE;
+	if (c->state == ANSWERED)
+		return SBC_CALL_END_BYE;
+	return c->canceled ? SBC_CALL_END_CANCEL : SBC_CALL_END_REJECTED;
+}
+
+/* A TCP/TLS call ends: a question still open is withdrawn, a slot given back. */
+static void admission_over(struct call *c)
+{
+	if (c->admit != NULL) {
+		cp_admit_forget(c->admit);
+		c->admit = NULL;
+	}
+	if (c->admitted) {
+		cp_admit_end((unsigned int)c->trunk_in, c->transport, c->cdr.call_id_in,
+			     end_reason(c));
+		c->admitted = false;
+	}
+}
+
 /* The call is over: record it, return every leg and transaction. */
 static void call_end(struct call *c, int code, const char *by)
 {
@@ -172,6 +202,7 @@ static void call_end(struct call *c, int code, const char *by)
 		c->irq = NULL;
 	}
 	release_out(c);
+	admission_over(c);
 	for (int s = IN; s <= OUT; s++)
 		if (c->leg[s] != NULL) {
 			nta_leg_destroy(c->leg[s]);
@@ -550,6 +581,75 @@ static const char *bad_invite(sip_t const *sip)
 	return NULL;
 }
 
+/* The transport the request really came over (not what its Via claims). */
+static uint8_t transport_of(nta_incoming_t *irq)
+{
+	tport_t *tp = nta_incoming_transport(cp_sip_agent(), irq, NULL);
+	const tp_name_t *n = tp ? tport_name(tp) : NULL;
+	uint8_t t = SBC_TP_UDP;
+
+	if (n != NULL && n->tpn_proto != NULL) {
+		if (strcasecmp(n->tpn_proto, "tls") == 0)
+			t = SBC_TP_TLS;
+		else if (strcasecmp(n->tpn_proto, "tcp") == 0)
+			t = SBC_TP_TCP;
+	}
+	tport_unref(tp);
+	return t;
+}
+
+/* A cap's 503 (RFC 3261 21.5.4) with the configured Retry-After, as the data plane sends. */
+static void refuse_cap(struct call *c, const char *by)
+{
+	char ra[16];
+
+	snprintf(ra, sizeof(ra), "%u", b2b.cfg->retry_after);
+	answer_caller(c, 503, "Service Unavailable",
+		      (tagi_t[]){ { SIPTAG_RETRY_AFTER_STR(ra) }, { TAG_END() } });
+	call_end(c, 503, by);
+}
+
+/*
+ * The data plane's verdict on a TCP/TLS call (v NULL: no answer in time, fail closed). Over a
+ * cap: 503 with Retry-After, also with over_limit = drop (see README: silence on a stream only
+ * keeps the transaction and the connection busy). A resend of a call admitted before (same
+ * Call-ID, another branch): 482, as nta answers a merged request (RFC 3261 8.2.2.2).
+ */
+static void on_admission(void *arg, const struct sbc_msg_admit_verdict *v)
+{
+	struct call *c = arg;
+
+	c->admit = NULL;
+	if (v == NULL) {	/* counted by cp_admit (admit_failclosed) */
+		refuse_cap(c, "sbc");
+		return;
+	}
+	if (v->verdict != SBC_ADMIT_OK) {
+		b2b.st.refused++;
+		refuse_cap(c, "sbc");
+		return;
+	}
+	if (v->again) {
+		answer_caller(c, 482, "Loop Detected", NULL);
+		call_end(c, 482, "sbc");
+		return;
+	}
+	c->admitted = true;
+	if (c->irq != NULL)
+		nta_incoming_treply(c->irq, SIP_100_TRYING, TAG_END());
+	try_next(c);
+}
+
+static int ask_admission(struct call *c, sip_t const *sip)
+{
+	c->admit = cp_admit_ask((unsigned int)c->trunk_in, c->transport, sip->sip_call_id->i_id,
+				sip->sip_cseq ? sip->sip_cseq->cs_seq : 0, c->ruser, on_admission,
+				c);
+	if (c->admit == NULL)	/* no data plane to ask: fail closed (counted there) */
+		refuse_cap(c, "sbc");
+	return 0;
+}
+
 int cp_b2bua_invite(nta_incoming_t *irq, sip_t const *sip)
 {
 	const char *why = bad_invite(sip);
@@ -574,6 +674,7 @@ int cp_b2bua_invite(nta_incoming_t *irq, sip_t const *sip)
 	b2b.st.active++;
 	c->trunk_in = trunk;
 	c->trunk_out = -1;
+	c->transport = transport_of(irq);
 	c->cdr.start_ns = sbc_now_ns();
 	if (keep_request(c, sip) != 0 || open_caller_leg(c, irq, sip) != 0) {
 		if (c->irq == NULL)
@@ -581,6 +682,8 @@ int cp_b2bua_invite(nta_incoming_t *irq, sip_t const *sip)
 		refuse(c, 500, "Internal Error", "sbc");
 		return 0;
 	}
+	if (c->transport != SBC_TP_UDP)
+		return ask_admission(c, sip);
 	nta_incoming_treply(irq, SIP_100_TRYING, TAG_END());
 	try_next(c);
 	return 0;

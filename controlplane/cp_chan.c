@@ -14,8 +14,10 @@
 
 #include <sofia-sip/su_wait.h>
 
+#include "cp_admit.h"
 #include "cp_cdr.h"
 #include "cp_chan.h"
+#include "cp_deny.h"
 #include "cp_log.h"
 #include "cp_policy.h"
 #include "cp_status.h"
@@ -175,6 +177,7 @@ static void on_started(const struct sbc_msg *m)
 	       s->pid, (unsigned long long)s->boot_id);
 	cp_policy_dp_reset();
 	cp_policy_sync();
+	cp_deny_dp_reset();
 	send_status();
 }
 
@@ -201,10 +204,19 @@ static void drain_events(void)
 		case SBC_EVT_CALL_ENDED:
 			cp_cdr_event(&m);
 			break;
+		case SBC_EVT_ADMIT_VERDICT:
+			cp_admit_verdict(&m);
+			break;
 		default:
 			break;
 		}
 	}
+}
+
+void cp_chan_poll_events(void)
+{
+	if (ch.attached && region_ok() && ch.ready)
+		drain_events();
 }
 
 static void try_attach(uint64_t now)

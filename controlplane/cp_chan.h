@@ -24,5 +24,7 @@ uint64_t cp_chan_send(uint16_t type, const void *body, uint32_t len);
 uint64_t cp_chan_next_generation(void);
 uint64_t cp_chan_send_gen(uint16_t type, const void *body, uint32_t len, uint64_t generation);
 size_t cp_chan_queued(void);
+/* Drain the event ring now (between ticks: an admission verdict is awaited). */
+void cp_chan_poll_events(void);
 
 #endif

@@ -23,9 +23,11 @@
 #include <sofia-sip/su.h>
 #include <sofia-sip/su_wait.h>
 
+#include "cp_admit.h"
 #include "cp_cdr.h"
 #include "cp_b2bua.h"
 #include "cp_chan.h"
+#include "cp_deny.h"
 #include "cp_health.h"
 #include "cp_keys.h"
 #include "cp_log.h"
@@ -96,7 +98,7 @@ static const char *parse_args(int argc, char **argv)
 /* The roles' state, before anything runs: the policy first (the others name its trunks). */
 static int init_roles(void)
 {
-	if (cp_policy_init(&cfg) != 0 || cp_keys_init(&cfg) != 0 ||
+	if (cp_policy_init(&cfg) != 0 || cp_keys_init(&cfg) != 0 || cp_deny_init() != 0 ||
 	    cp_route_init(&cfg, cp_trunk_keys_changed) != 0 ||
 	    cp_cdr_init(&cfg, cp_route_active()) != 0) {
 		fprintf(stderr, "sbc-controlplane: out of memory\n");
@@ -110,8 +112,8 @@ static int start_sip(su_root_t *root)
 {
 	if (!cp_route_active())
 		return 0;
-	if (cp_trunk_keys_init(root, &cfg) != 0 || cp_b2bua_init(root, &cfg) != 0 ||
-	    cp_registrar_init(root, &cfg) != 0 ||
+	if (cp_trunk_keys_init(root, &cfg) != 0 || cp_admit_init(root, &cfg) != 0 ||
+	    cp_b2bua_init(root, &cfg) != 0 || cp_registrar_init(root, &cfg) != 0 ||
 	    cp_sip_start(root, &cfg) != 0 || cp_health_start(root, &cfg) != 0 ||
 	    cp_register_start(root, &cfg) != 0) {
 		fprintf(stderr, "sbc-controlplane: cannot start SIP (see the lines above)\n");
@@ -195,6 +197,7 @@ fail:
 	cp_chan_stop();
 	cp_b2bua_stop();
 	cp_registrar_stop();
+	cp_admit_fini();
 	cp_trunk_keys_stop();
 	if (root) {
 		su_root_destroy(root);

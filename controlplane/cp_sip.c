@@ -21,6 +21,7 @@
 #include <sofia-sip/tport_tag.h>
 
 #include "cp_b2bua.h"
+#include "cp_conn.h"
 #include "cp_log.h"
 #include "cp_registrar.h"
 #include "cp_sip.h"
@@ -95,13 +96,23 @@ static int on_request(nta_leg_magic_t *magic, nta_leg_t *leg, nta_incoming_t *ir
 	}
 }
 
+/*
+ * What one TCP/TLS connection may hold (README "TCP and TLS connections"): closed after
+ * tcp_idle_timeout s without a message (TPTAG_IDLE), or when a message has not arrived whole
+ * within tcp_message_timeout ms (TPTAG_TIMEOUT); a message may not grow past tcp_max_message
+ * bytes (NTATAG_MAXSIZE on the agent), which bounds what a half-received one buffers.
+ * Connections per source: cp_conn.c.
+ */
+#define CONN_LIMITS(cfg) TPTAG_IDLE((cfg)->tcp_idle_timeout * 1000u), \
+	TPTAG_TIMEOUT((cfg)->tcp_message_timeout)
+
 /* The transports: UDP and TCP on sip_port, TLS on tls_port. */
 static int add_transports(const struct sbc_config *cfg)
 {
 	char url[128];
 
 	snprintf(url, sizeof(url), "sip:%s:%u", sip.host, cfg->sip_port);
-	if (nta_agent_add_tport(sip.agent, (url_string_t *)url, TAG_END()) < 0) {
+	if (nta_agent_add_tport(sip.agent, (url_string_t *)url, CONN_LIMITS(cfg), TAG_END()) < 0) {
 		cp_log(CP_ERR, "SIP: cannot bind %s (UDP and TCP): %s", url, strerror(errno));
 		return -EADDRNOTAVAIL;
 	}
@@ -114,7 +125,7 @@ static int add_transports(const struct sbc_config *cfg)
 	 * 3.1.3; Sofia verifies nothing by default). Incoming TLS is allowlisted by address and
 	 * not asked for a client certificate. */
 	if (nta_agent_add_tport(sip.agent, (url_string_t *)url,
-				TPTAG_CERTIFICATE(sip.tls.dir),
+				TPTAG_CERTIFICATE(sip.tls.dir), CONN_LIMITS(cfg),
 				TPTAG_TLS_VERIFY_POLICY(cfg->tls_ca[0] ? TPTLS_VERIFY_OUT :
 							TPTLS_VERIFY_NONE),
 				TAG_END()) < 0) {
@@ -135,12 +146,13 @@ int cp_sip_start(struct su_root_s *root, const struct sbc_config *cfg)
 	/* (url_string_t *)-1: no transport yet (add_transports binds them, with their errors) */
 	sip.agent = nta_agent_create(root, (url_string_t *)-1, on_stray, NULL, NTATAG_UA(1),
 				     NTATAG_SERVER_RPORT(1), NTATAG_CANCEL_487(1),
-				     NTATAG_MERGE_482(1), TAG_END());
+				     NTATAG_MERGE_482(1), NTATAG_MAXSIZE(cfg->tcp_max_message),
+				     TAG_END());
 	if (sip.agent == NULL) {
 		cp_log(CP_ERR, "SIP: cannot create the agent: %s", strerror(errno));
 		return -ENOMEM;
 	}
-	if (add_transports(cfg) != 0)
+	if (cp_conn_init(root, cfg) != 0 || add_transports(cfg) != 0)
 		return -EADDRNOTAVAIL;
 	snprintf(url, sizeof(url), "<sip:%s:%u>", sip.host, cfg->sip_port);
 	sip.contact = sip_contact_make(sip.home, url);
@@ -159,6 +171,7 @@ void cp_sip_stop(void)
 	if (sip.agent != NULL)
 		nta_agent_destroy(sip.agent);
 	cp_tls_cleanup(&sip.tls);
+	cp_conn_fini();
 	su_home_deinit(sip.home);
 	memset(&sip, 0, sizeof(sip));
 }

@@ -7,7 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cp_admit.h"
 #include "cp_cdr.h"
+#include "cp_conn.h"
 #include "cp_keys.h"
 #include "cp_policy.h"
 #include "cp_redis.h"
@@ -36,4 +38,18 @@ void cp_status_fill(struct sbc_msg_cp_status *s)
 	s->cdr_written = c.written;
 	s->cdr_pending = c.pending;
 	s->cdr_lost = c.lost;
+	{
+		const struct cp_admit_stats *a = cp_admit_stats();
+		const struct cp_conn_stats *n = cp_conn_stats();
+
+		s->admit_asked = a->asked;
+		s->admit_failclosed = a->failclosed;
+		s->admit_late = a->late;
+		s->admit_answered = a->in_time;
+		s->admit_wait_ns = a->wait_ns;
+		s->conn_accepted = n->accepted;
+		s->conn_refused = n->refused;
+		s->conn_open = n->open;
+		s->conn_idle_closed = n->idle_closed;
+	}
 }

@@ -25,6 +25,7 @@
 #include "dp_calls.h"
 #include "dp_channel.h"
 #include "dp_cps.h"
+#include "dp_gate.h"
 #include "dp_reply.h"
 
 /* To the main lcore, which sends it on: reason NONE is an admission, others an end. */
@@ -37,17 +38,6 @@ static void event(struct dp_worker *w, uint16_t trunk, uint8_t reason,
 	dp_call_event(&ev, trunk, reason, emergency, now_ns, k, msg + call_id.off, call_id.len);
 	if (rte_ring_sp_enqueue_elem(w->events, &ev, sizeof(ev)) != 0)
 		dp_count(&w->call_events_lost, 1);
-}
-
-static bool is_emergency(const uint8_t *msg, struct dp_span user)
-{
-	for (unsigned int i = 0; i < dp.cfg.n_emergency; i++) {
-		const char *e = dp.cfg.emergency[i];
-
-		if (strlen(e) == user.len && memcmp(msg + user.off, e, user.len) == 0)
-			return true;
-	}
-	return false;
 }
 
 /* A call ends (BYE, CANCEL, final non-2xx): whoever removes it from the table reports it. */
@@ -112,74 +102,32 @@ static enum dp_admit new_call(struct dp_worker *w, struct rte_mbuf *m, const uin
 			      uint64_t now_ns, uint64_t t0, enum dp_drop *why)
 {
 	const uint8_t *msg = frame + p->payload_off;
-	struct dp_trunk_stats *ts = &w->trunk_stats[trunk];
-	struct dp_key128 call = dp_calls_key(msg + sm->call_id.off, sm->call_id.len, NULL, 0, 0);
-	struct dp_key128 vk = dp_calls_key(msg + sm->call_id.off, sm->call_id.len,
-					   msg + sm->branch.off, sm->branch.len, sm->cseq);
 	const struct dp_limits *lim = &dp_limits[trunk];
-	uint32_t cps = __atomic_load_n(&lim->cps, __ATOMIC_RELAXED);
-	uint32_t burst = __atomic_load_n(&lim->burst, __ATOMIC_RELAXED);
-	uint32_t max_calls = __atomic_load_n(&lim->max_calls, __ATOMIC_RELAXED);
-	bool emergency = is_emergency(msg, sm->ruri_user);
-	enum dp_verdict v;
-	int rc;
+	struct dp_gate g = {
+		.trunk = (uint16_t)trunk,
+		.emergency = dp_gate_is_emergency(&dp.cfg, msg + sm->ruri_user.off,
+						  sm->ruri_user.len),
+		.cps = __atomic_load_n(&lim->cps, __ATOMIC_RELAXED),
+		.burst = __atomic_load_n(&lim->burst, __ATOMIC_RELAXED),
+		.max_calls = __atomic_load_n(&lim->max_calls, __ATOMIC_RELAXED),
+		.tat = &dp.cps_tat[trunk],
+		.call = dp_calls_key(msg + sm->call_id.off, sm->call_id.len, NULL, 0, 0),
+		.vkey = dp_calls_key(msg + sm->call_id.off, sm->call_id.len, msg + sm->branch.off,
+				     sm->branch.len, sm->cseq),
+		.call_id = msg + sm->call_id.off,
+		.call_id_len = sm->call_id.len,
+	};
+	bool again;
+	enum dp_verdict v = dp_gate_admit(&g, now_ns, &w->trunk_stats[trunk], &again);
 
-	/* A retransmission: the call runs already, or its first copy was refused. */
-	if (dp_call_exists(&call)) {
-		dp_count(&ts->retransmissions, 1);
-		return DP_ADMIT_PASS;
-	}
-	v = dp_verdict_get(&vk);
-	if (v != DP_V_NONE) {
-		dp_count(&ts->retransmissions, 1);
-		if (v == DP_V_ADMITTED)
-			return DP_ADMIT_PASS;	/* admitted and already over: the B2BUA absorbs it */
+	if (v != DP_V_ADMITTED)
 		return refuse(w, m, frame, p, sm, trunk, v, why);
-	}
-	if (!emergency) {
-		if (!dp_cps_take(&dp.cps_tat[trunk], now_ns, cps, burst)) {
-			v = DP_V_OVER_CPS;
-			dp_count(&ts->over_cps, 1);
-			goto refused;
-		}
-		if (!dp_calls_reserve((uint16_t)trunk, max_calls)) {
-			dp_cps_give_back(&dp.cps_tat[trunk], cps);
-			v = DP_V_OVER_CALLS;
-			dp_count(&ts->over_calls, 1);
-			goto refused;
-		}
-	} else {
-		dp_calls_reserve((uint16_t)trunk, 0);
-	}
-	rc = dp_call_start(&call, (uint16_t)trunk, emergency, now_ns / DP_NS_PER_MS,
-			   msg + sm->call_id.off, sm->call_id.len);
-	if (rc == -EEXIST) {	/* another worker just started it: a retransmission after all */
-		dp_calls_unreserve((uint16_t)trunk);
-		if (!emergency)
-			dp_cps_give_back(&dp.cps_tat[trunk], cps);
-		dp_count(&ts->retransmissions, 1);
-		return DP_ADMIT_PASS;
-	}
-	if (rc != 0) {
-		dp_calls_unreserve((uint16_t)trunk);
-		if (!emergency)
-			dp_cps_give_back(&dp.cps_tat[trunk], cps);
-		v = DP_V_TABLE_FULL;
-		dp_count(&ts->table_full, 1);
-		goto refused;
-	}
-	dp_verdict_put(&vk, DP_V_ADMITTED, now_ns / DP_NS_PER_MS);
-	dp_count(&ts->admitted, 1);
-	if (emergency)
-		dp_count(&ts->emergency, 1);
-	event(w, (uint16_t)trunk, SBC_CALL_END_NONE, emergency, now_ns, msg,
-	      sm->call_id, &call);
+	if (again)
+		return DP_ADMIT_PASS;	/* running, or admitted and over: the B2BUA absorbs it */
+	event(w, (uint16_t)trunk, SBC_CALL_END_NONE, g.emergency, now_ns, msg, sm->call_id,
+	      &g.call);
 	dp_bench_count(&w->admit_cycles, &w->admit_count, t0);	/* the benchmark's figure */
 	return DP_ADMIT_PASS;
-
-refused:
-	dp_verdict_put(&vk, v, now_ns / DP_NS_PER_MS);
-	return refuse(w, m, frame, p, sm, trunk, v, why);
 }
 
 enum dp_admit dp_admit_wire(struct dp_worker *w, struct rte_mbuf *m, const uint8_t *frame,

@@ -171,6 +171,7 @@ int dp_call_start(const struct dp_key128 *k, uint16_t trunk, bool emergency, uin
 	c->ref_a = k->a;
 	c->ref_b = k->b;
 	c->call_id_len = (uint16_t)(call_id_len < SBC_CALL_ID_MAX ? call_id_len : SBC_CALL_ID_MAX);
+	c->transport = SBC_TP_UDP;
 	memcpy(c->call_id, call_id, c->call_id_len);
 	__atomic_store_n(&c->valid, 1, __ATOMIC_RELEASE);
 	__atomic_fetch_add(&ct.count, 1, __ATOMIC_RELAXED);
@@ -180,6 +181,16 @@ int dp_call_start(const struct dp_key128 *k, uint16_t trunk, bool emergency, uin
 bool dp_call_exists(const struct dp_key128 *k)
 {
 	return rte_hash_lookup(ct.calls, k) >= 0;
+}
+
+void dp_call_set_stream(const struct dp_key128 *k, uint8_t transport, uint64_t now_ms)
+{
+	int32_t pos = rte_hash_lookup(ct.calls, k);
+
+	if (pos < 0)
+		return;
+	__atomic_store_n(&ct.rec[pos].transport, transport, __ATOMIC_RELAXED);
+	dp_call_progress(k, 200, now_ms);
 }
 
 void dp_call_progress(const struct dp_key128 *k, unsigned int status, uint64_t now_ms)
@@ -258,8 +269,9 @@ bool dp_verdict_put(const struct dp_key128 *k, enum dp_verdict v, uint64_t now_m
 	return true;
 }
 
-void dp_calls_expire(uint64_t now_ms, uint32_t max_duration_s,
-		     void (*ended)(const struct dp_call *c, uint8_t reason, void *arg), void *arg)
+/* End every call for which why() gives a reason (not NONE); ended() hears of each. */
+static void end_where(uint8_t (*why)(const struct dp_call *r, const void *arg), const void *why_arg,
+		      void (*ended)(const struct dp_call *c, uint8_t reason, void *arg), void *arg)
 {
 	const void *key;
 	void *data;
@@ -274,13 +286,44 @@ void dp_calls_expire(uint64_t now_ms, uint32_t max_duration_s,
 
 		if (__atomic_load_n(&r->valid, __ATOMIC_ACQUIRE) == 0)
 			continue;
-		reason = dp_call_timer(r, now_ms, max_duration_s);
+		reason = why(r, why_arg);
 		if (reason == SBC_CALL_END_NONE)
 			continue;
 		memcpy(&k, key, sizeof(k));
 		if (dp_call_end(&k, &c))
 			ended(&c, reason, arg);
 	}
+}
+
+struct timer_args {
+	uint64_t now_ms;
+	uint32_t max_duration_s;
+};
+
+static uint8_t by_timer(const struct dp_call *r, const void *arg)
+{
+	const struct timer_args *t = arg;
+
+	return dp_call_timer(r, t->now_ms, t->max_duration_s);
+}
+
+static uint8_t if_stream(const struct dp_call *r, const void *arg)
+{
+	(void)arg;
+	return __atomic_load_n(&r->transport, __ATOMIC_RELAXED) == SBC_TP_UDP ?
+	       SBC_CALL_END_NONE : SBC_CALL_END_FLUSHED;
+}
+
+void dp_calls_expire(uint64_t now_ms, uint32_t max_duration_s,
+		     void (*ended)(const struct dp_call *c, uint8_t reason, void *arg), void *arg)
+{
+	const struct timer_args t = { now_ms, max_duration_s };
+	const void *key;
+	void *data;
+	uint32_t next;
+	int32_t pos;
+
+	end_where(by_timer, &t, ended, arg);
 	next = 0;
 	while ((pos = rte_hash_iterate(ct.verdicts, &key, &data, &next)) >= 0) {
 		uint64_t at = __atomic_load_n(&ct.vdata[pos], __ATOMIC_ACQUIRE) >> 8;
@@ -292,6 +335,12 @@ void dp_calls_expire(uint64_t now_ms, uint32_t max_duration_s,
 				__atomic_fetch_sub(&ct.vcount, 1, __ATOMIC_RELAXED);
 		}
 	}
+}
+
+void dp_calls_flush_stream(void (*ended)(const struct dp_call *c, uint8_t reason, void *arg),
+			   void *arg)
+{
+	end_where(if_stream, NULL, ended, arg);
 }
 
 uint32_t dp_calls_capacity(void)

@@ -41,6 +41,8 @@ struct dp_call {
 				 * from the kernel side (atomic; RFC 3261 16.7 step 2) */
 	uint64_t ref_a, ref_b;	/* the key, for events the main lcore sends */
 	uint16_t call_id_len;
+	uint8_t transport;	/* enum sbc_transport: TCP/TLS calls were admitted over the
+				 * channel and end by the control plane's word */
 	char call_id[SBC_CALL_ID_MAX];
 };
 
@@ -61,6 +63,12 @@ void dp_calls_unreserve(uint16_t trunk);
 int dp_call_start(const struct dp_key128 *k, uint16_t trunk, bool emergency, uint64_t now_ms,
 		  const uint8_t *call_id, uint32_t call_id_len);
 bool dp_call_exists(const struct dp_key128 *k);
+/*
+ * A call the control plane admitted over TCP/TLS (dp_gate.c): the workers see none of its
+ * messages, so it is confirmed at once (only max_call_duration, or the control plane's end,
+ * or a flush when the control plane restarts, ends it: no Timer B/C on a stream nobody reads).
+ */
+void dp_call_set_stream(const struct dp_key128 *k, uint8_t transport, uint64_t now_ms);
 /*
  * A 1xx or 2xx response to the call's INVITE (status) at now_ms. Any 1xx stops Timer B (RFC
  * 3261 17.1.1.2: the transaction is Proceeding); 101-199 also restart Timer C (16.7 step 2:
@@ -108,6 +116,10 @@ static inline uint8_t dp_call_timer(const struct dp_call *c, uint64_t now_ms,
 /* Main lcore: expire calls and verdicts; ended() is called for each call ended here. */
 void dp_calls_expire(uint64_t now_ms, uint32_t max_duration_s,
 		     void (*ended)(const struct dp_call *c, uint8_t reason, void *arg), void *arg);
+
+/* Main lcore: end every call admitted over TCP/TLS (a new control plane holds none of them). */
+void dp_calls_flush_stream(void (*ended)(const struct dp_call *c, uint8_t reason, void *arg),
+			   void *arg);
 
 /* Capacity and use, for the stats socket. */
 uint32_t dp_calls_capacity(void);

@@ -16,7 +16,10 @@
 #include <rte_random.h>
 
 #include "dp.h"
+#include "dp_calls.h"
 #include "dp_channel.h"
+#include "dp_deny.h"
+#include "dp_gate.h"
 #include "dp_grow.h"
 #include "sbc_channel.h"
 
@@ -26,6 +29,7 @@
 #define STAGE_KEEP_MAX 65536	/* a staging buffer larger than this is freed after its commit */
 
 struct dp_limits dp_limits[SBC_MAX_TRUNKS];
+struct dp_trunk_stats dp_stream_stats[SBC_TP_MAX][SBC_MAX_TRUNKS];
 
 struct staging {
 	bool active;
@@ -44,6 +48,7 @@ static struct {
 	uint64_t commands, applied, refused, invalid, events_lost;
 	uint64_t last_generation, last_latency_ns, last_applied_ns;
 	uint64_t cp_boot_seen;
+	uint64_t admit_end_unknown;	/* ADMIT_END of a call no longer in the table */
 	struct sbc_msg_cp_status cp_status;	/* last one the control plane sent */
 	uint64_t cp_status_ns;
 } chan;
@@ -74,6 +79,11 @@ static void send_started(void)
 	send_event(SBC_EVT_STARTED, &s, sizeof(s), 0);
 }
 
+static bool is_deny(uint16_t type)
+{
+	return type >= SBC_CMD_DENY_ADD && type <= SBC_CMD_DENY_SYNC_END;
+}
+
 static void answer(const struct sbc_msg *m, uint16_t trunk, int rc, const char *text)
 {
 	struct sbc_msg_applied a;
@@ -83,8 +93,10 @@ static void answer(const struct sbc_msg *m, uint16_t trunk, int rc, const char *
 	a.trunk = trunk;
 	a.cmd = m->type;
 	a.error = rc;
-	/* ACL changes: when the last worker could see it; limits: now (one atomic store) */
-	a.applied_ns = m->type == SBC_CMD_LIMITS_SET ? sbc_now_ns() : dp_acl_visible_ns(dp.acl);
+	/* ACL and deny changes: when the last worker could see it; limits: now (one atomic
+	 * store) */
+	a.applied_ns = m->type == SBC_CMD_LIMITS_SET ? sbc_now_ns() :
+		       is_deny(m->type) ? dp_deny_visible_ns() : dp_acl_visible_ns(dp.acl);
 	if (trunk < dp.cfg.n_trunks)
 		dp_acl_counts(dp.acl, trunk, &a.prefixes_v4, &a.prefixes_v6);
 	if (rc != 0) {
@@ -108,6 +120,7 @@ static void answer(const struct sbc_msg *m, uint16_t trunk, int rc, const char *
  */
 _Static_assert(offsetof(struct sbc_msg_acl, trunk) == 0, "trunk first");
 _Static_assert(offsetof(struct sbc_msg_limits, trunk) == 0, "trunk first");
+_Static_assert(offsetof(struct sbc_msg_admit, trunk) == 0, "trunk first");
 
 static const struct sbc_msg_acl *acl_body(const struct sbc_msg *m)
 {
@@ -229,6 +242,152 @@ static void cmd_cp_status(const struct sbc_msg *m)
 	__atomic_store_n(&chan.cp_status_ns, sbc_now_ns(), __ATOMIC_RELEASE);
 }
 
+/*
+ * The denylist (sbc:deny:<ip>): entries in or out, and the markers around a full replay. A
+ * refusal (table full) is answered with its text; the control plane logs it.
+ */
+static void cmd_deny(const struct sbc_msg *m)
+{
+	const struct sbc_msg_deny *d = (const void *)m->body;
+	unsigned int refused = 0;
+	char err[160] = "";
+	int rc = 0;
+
+	switch (m->type) {
+	case SBC_CMD_DENY_ADD:
+		rc = dp_deny_add(d->e, d->n, dp_clock_ns(), &refused);
+		if (rc == -ENOSPC)
+			snprintf(err, sizeof(err), "denylist full: %u of %u sources not denied "
+				 "([dataplane] deny_entries = %u)", refused, d->n,
+				 dp.cfg.deny_entries);
+		else if (rc != 0)
+			snprintf(err, sizeof(err), "denylist: the address 0.0.0.0 / :: is refused");
+		break;
+	case SBC_CMD_DENY_DEL:
+		rc = dp_deny_del(d->e, d->n);
+		break;
+	case SBC_CMD_DENY_SYNC_BEGIN:
+		dp_deny_sync_begin(m->generation);
+		break;
+	default:
+		rc = dp_deny_sync_end(m->generation);
+		if (rc != 0)
+			snprintf(err, sizeof(err), "denylist replay %llu ended without its begin: "
+				 "nothing lifted", (unsigned long long)m->generation);
+		break;
+	}
+	answer(m, UINT16_MAX, rc, err);
+}
+
+/* ---- Admission over the channel: TCP/TLS calls the control plane holds (dp_gate.h) */
+
+static const struct sbc_msg_admit *admit_body(const struct sbc_msg *m)
+{
+	return (const void *)m->body;
+}
+
+static uint8_t to_admit_verdict(enum dp_verdict v)
+{
+	switch (v) {
+	case DP_V_ADMITTED:
+		return SBC_ADMIT_OK;
+	case DP_V_OVER_CPS:
+		return SBC_ADMIT_OVER_CPS;
+	case DP_V_OVER_CALLS:
+		return SBC_ADMIT_OVER_CALLS;
+	default:
+		return SBC_ADMIT_TABLE_FULL;
+	}
+}
+
+/* The call event, as the workers send it for UDP calls (the control plane's gauges, CDRs). */
+static void stream_call_event(uint16_t trunk, uint8_t reason, bool emergency,
+			      const struct dp_key128 *k, const void *call_id, uint32_t len)
+{
+	struct sbc_msg_call ev;
+
+	dp_call_event(&ev, trunk, reason, emergency, sbc_now_ns(), k, call_id, len);
+	send_event(reason == SBC_CALL_END_NONE ? SBC_EVT_CALL_ADMITTED : SBC_EVT_CALL_ENDED, &ev,
+		   sizeof(ev), 0);
+}
+
+/*
+ * ADMIT: may this TCP/TLS INVITE go on? The same decision as a worker's for a UDP one, on the
+ * same bucket and call table. The verdict key is Call-ID + CSeq (a resend after a reconnect may
+ * carry a new branch: it is still the same request).
+ */
+static void cmd_admit(const struct sbc_msg *m)
+{
+	const struct sbc_msg_admit *a = admit_body(m);
+	const struct dp_limits *lim = &dp_limits[a->trunk];
+	static const char stream[] = "stream";
+	struct dp_gate g = {
+		.trunk = a->trunk,
+		.emergency = a->ruri_user_len > 0 &&
+			     dp_gate_is_emergency(&dp.cfg, a->ruri_user, a->ruri_user_len),
+		.cps = __atomic_load_n(&lim->cps, __ATOMIC_RELAXED),
+		.burst = __atomic_load_n(&lim->burst, __ATOMIC_RELAXED),
+		.max_calls = __atomic_load_n(&lim->max_calls, __ATOMIC_RELAXED),
+		.tat = &dp.cps_tat[a->trunk],
+		.call = dp_calls_key((const uint8_t *)a->call_id, a->call_id_len, NULL, 0, 0),
+		.vkey = dp_calls_key((const uint8_t *)a->call_id, a->call_id_len,
+				     (const uint8_t *)stream, sizeof(stream) - 1, a->cseq),
+		.call_id = a->call_id,
+		.call_id_len = a->call_id_len,
+	};
+	struct sbc_msg_admit_verdict v = { .trunk = a->trunk, .transport = a->transport,
+					   .ref = a->ref, .emergency = g.emergency };
+	uint64_t now_ns = dp_clock_ns();
+	bool again;
+	enum dp_verdict dv = dp_gate_admit(&g, now_ns, &dp_stream_stats[a->transport][a->trunk],
+					   &again);
+
+	v.verdict = to_admit_verdict(dv);
+	v.again = again;
+	if (dv == DP_V_ADMITTED && !again) {
+		dp_call_set_stream(&g.call, a->transport, now_ns / DP_NS_PER_MS);
+		stream_call_event(a->trunk, SBC_CALL_END_NONE, g.emergency, &g.call, a->call_id,
+				  a->call_id_len);
+	}
+	v.active = dp_calls_active(a->trunk);
+	send_event(SBC_EVT_ADMIT_VERDICT, &v, sizeof(v), m->generation);
+}
+
+static void stream_ended(const struct dp_call *c, uint8_t reason, void *arg)
+{
+	struct dp_key128 k = { c->ref_a, c->ref_b };
+	struct dp_trunk_stats *ts = &dp_stream_stats[c->transport][c->trunk];
+
+	(void)arg;
+	dp_count(&ts->ended[reason], 1);
+	stream_call_event(c->trunk, reason, c->emergency, &k, c->call_id, c->call_id_len);
+}
+
+/* ADMIT_END: a call admitted over the channel has ended (BYE, CANCEL, failure, timeout). */
+static void cmd_admit_end(const struct sbc_msg *m)
+{
+	const struct sbc_msg_admit *a = admit_body(m);
+	struct dp_key128 k = dp_calls_key((const uint8_t *)a->call_id, a->call_id_len, NULL, 0, 0);
+	struct dp_call c;
+
+	if (dp_call_end(&k, &c))
+		stream_ended(&c, a->end_reason, NULL);
+	else
+		bump(&chan.admit_end_unknown);	/* ended already (a timer, a UDP BYE) */
+}
+
+/* A new control plane holds none of the TCP/TLS calls the last one had: free their slots. */
+static void watch_cp_boot(void)
+{
+	uint64_t boot = sbc_chan_peer_boot_id(&chan.ch);
+
+	if (boot == chan.cp_boot_seen || boot == 0)
+		return;
+	if (chan.cp_boot_seen != 0)
+		dp_calls_flush_stream(stream_ended, NULL);
+	chan.cp_boot_seen = boot;
+}
+
 static const struct {
 	void (*run)(const struct sbc_msg *m);
 	bool has_trunk;
@@ -241,6 +400,12 @@ static const struct {
 	[SBC_CMD_LIMITS_SET] = { cmd_limits, true },
 	[SBC_CMD_RESYNC_REQUEST] = { cmd_resync, false },
 	[SBC_CMD_CP_STATUS] = { cmd_cp_status, false },
+	[SBC_CMD_DENY_ADD] = { cmd_deny, false },
+	[SBC_CMD_DENY_DEL] = { cmd_deny, false },
+	[SBC_CMD_DENY_SYNC_BEGIN] = { cmd_deny, false },
+	[SBC_CMD_DENY_SYNC_END] = { cmd_deny, false },
+	[SBC_CMD_ADMIT] = { cmd_admit, true },
+	[SBC_CMD_ADMIT_END] = { cmd_admit_end, true },
 };
 
 static void handle(const struct sbc_msg *m)
@@ -294,6 +459,7 @@ unsigned int dp_channel_poll(void)
 	if (!chan.open)
 		return 0;
 	sbc_chan_heartbeat(&chan.ch);
+	watch_cp_boot();
 	while (n < POLL_BUDGET && (rc = sbc_ring_recv(chan.ch.h, &chan.ch.h->cmd, &m)) != 0) {
 		n++;
 		if (rc < 0) {
@@ -303,6 +469,31 @@ unsigned int dp_channel_poll(void)
 		handle(&m);
 	}
 	return n;
+}
+
+int dp_channel_replay_file(const char *path)
+{
+	struct sbc_msg m;
+	unsigned int n = 0;
+	FILE *f = fopen(path, "rb");
+
+	if (f == NULL) {
+		fprintf(stderr, "sbc-dataplane: --test-commands %s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	while (fread(&m, sizeof(m), 1, f) == 1) {
+		if (sbc_msg_validate(&m) != 0) {
+			fprintf(stderr, "sbc-dataplane: --test-commands %s: message %u (type %u) is "
+				"not valid\n", path, n, m.type);
+			fclose(f);
+			return -EBADMSG;
+		}
+		handle(&m);
+		n++;
+	}
+	fclose(f);
+	printf("sbc-dataplane: %u commands from %s applied\n", n, path);
+	return 0;
 }
 
 void dp_channel_close(void)
@@ -371,6 +562,8 @@ int dp_channel_telemetry(struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "invalid", __atomic_load_n(&chan.invalid, __ATOMIC_RELAXED));
 	rte_tel_data_add_dict_u64(d, "events_lost",
 				  __atomic_load_n(&chan.events_lost, __ATOMIC_RELAXED));
+	rte_tel_data_add_dict_u64(d, "admit_end_unknown",
+				  __atomic_load_n(&chan.admit_end_unknown, __ATOMIC_RELAXED));
 	rte_tel_data_add_dict_u64(d, "last_generation",
 				  __atomic_load_n(&chan.last_generation, __ATOMIC_RELAXED));
 	rte_tel_data_add_dict_u64(d, "last_applied_ns",
@@ -395,6 +588,16 @@ int dp_channel_telemetry(struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, "cp_cdr_written", s->cdr_written);
 		rte_tel_data_add_dict_u64(d, "cp_cdr_pending", s->cdr_pending);
 		rte_tel_data_add_dict_u64(d, "cp_cdr_lost", s->cdr_lost);
+		rte_tel_data_add_dict_u64(d, "cp_admit_asked", s->admit_asked);
+		rte_tel_data_add_dict_u64(d, "cp_admit_failclosed", s->admit_failclosed);
+		rte_tel_data_add_dict_u64(d, "cp_admit_late", s->admit_late);
+		rte_tel_data_add_dict_u64(d, "cp_admit_answered", s->admit_answered);
+		rte_tel_data_add_dict_u64(d, "cp_admit_wait_avg_us", s->admit_answered ?
+					  s->admit_wait_ns / s->admit_answered / 1000 : 0);
+		rte_tel_data_add_dict_u64(d, "cp_conn_accepted", s->conn_accepted);
+		rte_tel_data_add_dict_u64(d, "cp_conn_refused", s->conn_refused);
+		rte_tel_data_add_dict_u64(d, "cp_conn_open", s->conn_open);
+		rte_tel_data_add_dict_u64(d, "cp_conn_idle_closed", s->conn_idle_closed);
 		rte_tel_data_add_dict_u64(d, "cp_status_age_ms",
 					  (sbc_now_ns() - chan.cp_status_ns) / 1000000);
 	}

@@ -11,6 +11,8 @@
 
 #include <rte_telemetry.h>
 
+#include "sbc_config.h"
+
 /* Live per-trunk limits from the control plane (config values until it sends any). */
 struct dp_limits {
 	uint32_t cps, burst, max_calls;
@@ -19,9 +21,17 @@ struct dp_limits {
 
 extern struct dp_limits dp_limits[];
 
+/* Admission counters of calls admitted over the channel, [transport][trunk]: TCP and TLS rows
+ * (the UDP row stays zero: the workers count those). Written by the main lcore only. */
+struct dp_trunk_stats;
+extern struct dp_trunk_stats dp_stream_stats[][SBC_MAX_TRUNKS];
+
 int dp_channel_open(void);
 /* Drain and apply pending commands; returns how many were handled. */
 unsigned int dp_channel_poll(void);
+/* --test-commands: apply the sbc_msg records of a file (SBC_MSG_SIZE bytes each, as the control
+ * plane would send them) before the workers start; a record that is not valid stops start-up. */
+int dp_channel_replay_file(const char *path);
 void dp_channel_close(void);
 int dp_channel_telemetry(struct rte_tel_data *d);
 const char *dp_channel_cp_state(void);

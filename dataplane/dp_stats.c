@@ -15,6 +15,8 @@
 #include <rte_telemetry.h>
 
 #include "dp.h"
+#include "dp_deny.h"
+#include "dp_regrate.h"
 #include "dp_calls.h"
 #include "dp_channel.h"
 #include "dp_cps.h"
@@ -64,6 +66,18 @@ static void put_counters(struct rte_tel_data *d, uint64_t rx, uint64_t exc_rx, u
 	rte_tel_data_add_dict_u64(d, "to_wire", to_wire);
 	rte_tel_data_add_dict_u64(d, "reject_sent", reject);
 	rte_tel_data_add_dict_u64(d, "dropped", dropped);
+}
+
+/* Unlisted REGISTERs passed to the registrar, and the denylist's size. */
+static void put_register(struct rte_tel_data *d)
+{
+	uint64_t passed = 0;
+
+	for (unsigned int i = 0; i < dp.n_workers; i++)
+		if (dp.workers[i]->regrate != NULL)
+			passed += rd(&dp.workers[i]->regrate->passed);
+	rte_tel_data_add_dict_u64(d, "register_passed", passed);
+	rte_tel_data_add_dict_u64(d, "denied_sources", dp_deny_count());
 }
 
 static int cmd_stats(const char *cmd __rte_unused, const char *params __rte_unused,
@@ -117,6 +131,7 @@ static int cmd_stats(const char *cmd __rte_unused, const char *params __rte_unus
 		rte_tel_data_add_dict_u64(d, "frags_pending", in - dg - ab - gone);
 	}
 	rte_tel_data_add_dict_string(d, "clock", dp.test_clock ? "test (rx timestamps)" : "tsc");
+	put_register(d);
 	return 0;
 }
 
@@ -147,8 +162,31 @@ static int cmd_malformed(const char *cmd __rte_unused, const char *params __rte_
 	return 0;
 }
 
-/* Trunks a page: a row is about 40 counters and a telemetry reply holds 16 KB. */
-#define TRUNK_PAGE 8
+/* Trunks a page: a row is about 52 counters and a telemetry reply holds 16 KB. */
+#define TRUNK_PAGE 6
+
+/* The admission counters split by transport: admitted_udp, over_cps_tcp, ... (the unsplit
+ * ones are the sums). UDP is the workers', TCP and TLS the main lcore's (dp_channel.c). */
+static void add_by_transport(struct rte_tel_data *row, const struct dp_trunk_stats *by_tp)
+{
+	char key[40];
+
+	for (unsigned int tp = 0; tp < SBC_TP_MAX; tp++) {
+		const struct dp_trunk_stats *s = &by_tp[tp];
+		const struct {
+			const char *name;
+			uint64_t v;
+		} f[] = {
+			{ "admitted", s->admitted }, { "over_cps", s->over_cps },
+			{ "over_calls", s->over_calls }, { "retransmissions", s->retransmissions },
+		};
+
+		for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+			snprintf(key, sizeof(key), "%s_%s", f[i].name, sbc_transport_names[tp]);
+			rte_tel_data_add_dict_u64(row, key, f[i].v);
+		}
+	}
+}
 
 /* /sbc/trunks[,<first>]: rows trunk<first>.., "next" (0 at the end) */
 static int cmd_trunks(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
@@ -169,7 +207,7 @@ static int cmd_trunks(const char *cmd __rte_unused, const char *params, struct r
 	rte_tel_data_add_dict_u64(d, "next", last < dp.cfg.n_trunks ? last : 0);
 	for (unsigned int t = (unsigned int)first; t < last; t++) {
 		struct rte_tel_data *row = rte_tel_data_alloc();
-		struct dp_trunk_stats sum;
+		struct dp_trunk_stats sum, by_tp[SBC_TP_MAX];
 		uint64_t *sv = (uint64_t *)&sum;
 		uint32_t n4, n6, cps, burst;
 
@@ -181,6 +219,15 @@ static int cmd_trunks(const char *cmd __rte_unused, const char *params, struct r
 
 			for (size_t k = 0; k < sizeof(sum) / sizeof(uint64_t); k++)
 				sv[k] += rd(&wv[k]);
+		}
+		by_tp[SBC_TP_UDP] = sum;
+		for (unsigned int tp = SBC_TP_TCP; tp < SBC_TP_MAX; tp++) {
+			const uint64_t *cv = (const uint64_t *)&dp_stream_stats[tp][t];
+
+			for (size_t k = 0; k < sizeof(sum) / sizeof(uint64_t); k++) {
+				((uint64_t *)&by_tp[tp])[k] = rd(&cv[k]);
+				sv[k] += rd(&cv[k]);
+			}
 		}
 		for (unsigned int r = 0; r < SBC_CALL_END_MAX; r++)
 			sum.ended[r] += dp_timers_ended(t, r);
@@ -215,6 +262,7 @@ static int cmd_trunks(const char *cmd __rte_unused, const char *params, struct r
 			snprintf(key, sizeof(key), "ended_%s", sbc_call_end_names[r]);
 			rte_tel_data_add_dict_u64(row, key, sum.ended[r]);
 		}
+		add_by_transport(row, by_tp);
 
 		snprintf(key, sizeof(key), "trunk%u", t);
 		if (rte_tel_data_add_dict_container(d, key, row, 0) != 0)

@@ -9,7 +9,8 @@
 # flood and the listed case with perf for the top symbols; prints the table and writes it to
 # build-bench/bench.txt (or --out FILE). Then the policy-update benchmark
 # (tests/bench/bench_policy.sh: redis-server, both processes, 10,000 updates and a
-# 1,000,000-prefix replace; SBC_BENCH_SKIP_POLICY=1 skips it). About 6-8 minutes.
+# 1,000,000-prefix replace; SBC_BENCH_SKIP_POLICY=1 skips it), the admission latency of TCP/TLS
+# calls next to UDP's (tests/bench/bench_admit.sh; SBC_BENCH_SKIP_ADMIT=1). About 6-8 minutes.
 # One benchmark at a time on the machine: it waits for /tmp/sbc-bench.lock.
 #
 # usage: scripts/bench.sh [--huge] [--out FILE] [bench_dataplane.py options...]
@@ -101,6 +102,15 @@ if [ -z "${SBC_BENCH_SKIP_POLICY:-}" ]; then
 	tests/bench/bench_policy.sh "$dir/dataplane/sbc-dataplane" \
 		"$dir/controlplane/sbc-controlplane" "$dir/tests/bench/bench_policy" \
 		2>&1 | grep -v '^EAL: \|^TELEMETRY: ' | tee -a "$out"
+	[ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
+fi
+
+# Admission latency (tests/bench/bench_admit.sh, issue 13): a TCP/TLS call's request over the
+# channel next to a UDP call's inline decision. SBC_BENCH_SKIP_ADMIT=1 skips it.
+echo
+if [ -z "${SBC_BENCH_SKIP_ADMIT:-}" ]; then
+	tests/bench/bench_admit.sh "$dir/dataplane/sbc-dataplane" "$dir/tests/bench/bench_admit" \
+		"$dir/tests/bench/bench_gate" 2>&1 | grep -v '^EAL: \|^TELEMETRY: ' | tee -a "$out"
 	[ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
 fi
 

@@ -101,43 +101,8 @@ PY
 # The watcher: polls pbx-floor's counters on the stats socket, timestamps each query with its
 # own monotonic clock and prints the outer and inner windows of the admissions (see the top)
 watch_out=$SBCNET_DIR/watch.out
-"$SBCNET_PY" - "/var/run/dpdk/$SBCNET_PREFIX/dpdk_telemetry.v2" pbx-floor \
-	$((RATE_A * SECONDS_RUN)) 120 >"$watch_out" 2>&1 <<'PY' &
-import json, socket, sys, time
-path, trunk, total, limit = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
-s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-s.connect(path)
-s.recv(16384)
-def counts():
-    s.send(b'/sbc/trunks')
-    d = json.loads(s.recv(1 << 20).decode())['/sbc/trunks']
-    t = next(v for v in d.values() if isinstance(v, dict) and v.get('name') == trunk)
-    return t['admitted'], t['admitted'] + t['over_cps']
-adm0, seen0 = counts()
-print('ready', flush=True)
-out0 = in0 = in1 = None
-end = time.monotonic() + limit
-while time.monotonic() < end:
-    t0 = time.monotonic()
-    adm, seen = counts()
-    t1 = time.monotonic()
-    if adm == adm0:
-        out0 = t0                   # no admission yet when this query was answered
-    elif in0 is None:
-        in0 = t1                    # the first admission was before this
-    if seen - seen0 < total:
-        in1 = t0                    # INVITEs still to come after this
-    else:
-        break
-    time.sleep(0.02)
-else:
-    print(f'timeout: {seen - seen0} of {total} INVITEs counted in {limit} s')
-    sys.exit(1)
-if out0 is None or in0 is None or in1 is None:
-    print(f'no window: the first query already saw admissions, or none came ({adm - adm0})')
-    sys.exit(1)
-print(f'admitted {adm - adm0} outer {t1 - out0:.3f} inner {max(0.0, in1 - in0):.3f}')
-PY
+"$SBCNET_PY" "$here/cap_watch.py" window "/var/run/dpdk/$SBCNET_PREFIX/dpdk_telemetry.v2" \
+	pbx-floor $((RATE_A * SECONDS_RUN)) 120 >"$watch_out" 2>&1 &
 watch_pid=$!
 poll_until 10 grep -qx ready "$watch_out" || fatal "the stats watcher did not start: $(cat "$watch_out")"
 

@@ -2,8 +2,8 @@
 /*
  * Unit tests for the shared-memory channel (common/sbc_channel.c): layout and version refusal,
  * ring wrap-around, a full ring (the producer is told, nothing is overwritten), message
- * validation, the call-end reasons and their names, and create/attach through real POSIX
- * shared memory.
+ * validation, the call-end reasons and their names, the admission messages (channel 4), and
+ * create/attach through real POSIX shared memory.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -175,6 +175,81 @@ static void validation(void **state)
 	free(h);
 }
 
+/* Admission over the channel (channel 4): a request and an end carry a stream transport and
+ * lengths within their fields; the verdict one of four answers; both cross the rings intact. */
+static void admit_messages(void **state)
+{
+	struct sbc_chan_header *h = region(8);
+	struct sbc_msg_admit a = { .trunk = 2, .transport = SBC_TP_TCP, .cseq = 7, .ref = 42,
+				   .call_id_len = 5, .ruri_user_len = 3 };
+	struct sbc_msg_admit_verdict v = { .trunk = 2, .verdict = SBC_ADMIT_OVER_CPS, .again = 1,
+					   .transport = SBC_TP_TLS, .active = 9, .ref = 42 };
+	struct sbc_msg m, got;
+
+	(void)state;
+	memcpy(a.call_id, "abc@x", 5);
+	memcpy(a.ruri_user, "911", 3);
+	sbc_msg_init(&m, SBC_CMD_ADMIT, &a, sizeof(a), 5);
+	assert_int_equal(sbc_msg_validate(&m), 0);
+	assert_int_equal(sbc_ring_send(h, &h->cmd, &m), 0);
+	assert_int_equal(sbc_ring_recv(h, &h->cmd, &got), 1);
+	assert_int_equal(got.type, SBC_CMD_ADMIT);
+	assert_memory_equal(got.body, &a, sizeof(a));
+	/* an end needs its reason; a request must not carry one */
+	sbc_msg_init(&m, SBC_CMD_ADMIT_END, &a, sizeof(a), 6);
+	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
+	a.end_reason = SBC_CALL_END_CANCEL;
+	sbc_msg_init(&m, SBC_CMD_ADMIT_END, &a, sizeof(a), 6);
+	assert_int_equal(sbc_msg_validate(&m), 0);
+	a.end_reason = SBC_CALL_END_MAX;
+	sbc_msg_init(&m, SBC_CMD_ADMIT_END, &a, sizeof(a), 6);
+	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
+	a.end_reason = 0;
+	/* UDP is the workers' (never asked), lengths beyond their fields, a short body */
+	a.transport = SBC_TP_UDP;
+	sbc_msg_init(&m, SBC_CMD_ADMIT, &a, sizeof(a), 7);
+	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
+	a.transport = SBC_TP_TLS;
+	a.call_id_len = 0;
+	sbc_msg_init(&m, SBC_CMD_ADMIT, &a, sizeof(a), 7);
+	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
+	a.call_id_len = SBC_CALL_ID_MAX + 1;
+	sbc_msg_init(&m, SBC_CMD_ADMIT, &a, sizeof(a), 7);
+	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
+	a.call_id_len = SBC_CALL_ID_MAX;
+	a.ruri_user_len = SBC_RUSER_MAX + 1;
+	sbc_msg_init(&m, SBC_CMD_ADMIT, &a, sizeof(a), 7);
+	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
+	a.ruri_user_len = SBC_RUSER_MAX;
+	sbc_msg_init(&m, SBC_CMD_ADMIT, &a, sizeof(a) - 1, 7);
+	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
+	sbc_msg_init(&m, SBC_CMD_ADMIT, &a, sizeof(a), 7);
+	assert_int_equal(sbc_msg_validate(&m), 0);
+
+	sbc_msg_init(&m, SBC_EVT_ADMIT_VERDICT, &v, sizeof(v), 5);
+	assert_int_equal(sbc_msg_validate(&m), 0);
+	assert_int_equal(sbc_ring_send(h, &h->evt, &m), 0);
+	assert_int_equal(sbc_ring_recv(h, &h->evt, &got), 1);
+	assert_int_equal(got.generation, 5);
+	assert_memory_equal(got.body, &v, sizeof(v));
+	v.verdict = SBC_ADMIT_MAX;
+	sbc_msg_init(&m, SBC_EVT_ADMIT_VERDICT, &v, sizeof(v), 5);
+	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
+	v.verdict = SBC_ADMIT_OK;
+	v.transport = SBC_TP_MAX;
+	sbc_msg_init(&m, SBC_EVT_ADMIT_VERDICT, &v, sizeof(v), 5);
+	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
+
+	assert_string_equal(sbc_admit_names[SBC_ADMIT_OK], "admitted");
+	assert_string_equal(sbc_admit_names[SBC_ADMIT_OVER_CPS], "over_cps");
+	assert_string_equal(sbc_admit_names[SBC_ADMIT_OVER_CALLS], "over_calls");
+	assert_string_equal(sbc_admit_names[SBC_ADMIT_TABLE_FULL], "table_full");
+	assert_string_equal(sbc_transport_names[SBC_TP_UDP], "udp");
+	assert_string_equal(sbc_transport_names[SBC_TP_TCP], "tcp");
+	assert_string_equal(sbc_transport_names[SBC_TP_TLS], "tls");
+	free(h);
+}
+
 /* Every call-end reason has its own name (the stats keys ended_<name>, the CDR's end field),
  * Timer C's among them, and the validator takes each reason and nothing beyond. */
 static void call_end_reasons(void **state)
@@ -202,6 +277,47 @@ static void call_end_reasons(void **state)
 		assert_int_equal(sbc_msg_validate(&m), 0);
 	}
 	c->reason = SBC_CALL_END_MAX;
+	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
+}
+
+/* The denylist's messages (layout 5): entries bounded by n and len, known families, and the
+ * sync markers carry no entry. */
+static void deny_messages(void **state)
+{
+	struct sbc_msg m;
+	struct sbc_msg_deny d;
+	uint32_t one = (uint32_t)(offsetof(struct sbc_msg_deny, e) + sizeof(d.e[0]));
+
+	(void)state;
+	assert_true(SBC_CHAN_VERSION >= 4);
+	memset(&d, 0, sizeof(d));
+	d.n = 1;
+	d.e[0] = (struct sbc_deny_entry){ .ttl_ms = 600000, .family = SBC_AF_V4,
+					  .addr = { 192, 0, 2, 66 }, .reason = "auth" };
+	sbc_msg_init(&m, SBC_CMD_DENY_ADD, &d, one, 7);
+	assert_int_equal(sbc_msg_validate(&m), 0);
+	m.type = SBC_CMD_DENY_DEL;
+	assert_int_equal(sbc_msg_validate(&m), 0);
+	((struct sbc_msg_deny *)m.body)->e[0].family = 5;
+	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
+	((struct sbc_msg_deny *)m.body)->e[0].family = SBC_AF_V6;
+	assert_int_equal(sbc_msg_validate(&m), 0);
+	((struct sbc_msg_deny *)m.body)->n = 2;		/* more entries than len covers */
+	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
+	((struct sbc_msg_deny *)m.body)->n = SBC_DENY_PER_MSG + 1;
+	m.len = sizeof(d);
+	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
+	/* the sync markers: header only */
+	memset(&d, 0, sizeof(d));
+	sbc_msg_init(&m, SBC_CMD_DENY_SYNC_BEGIN, &d, offsetof(struct sbc_msg_deny, e), 8);
+	assert_int_equal(sbc_msg_validate(&m), 0);
+	m.type = SBC_CMD_DENY_SYNC_END;
+	assert_int_equal(sbc_msg_validate(&m), 0);
+	((struct sbc_msg_deny *)m.body)->n = 1;
+	m.len = one;
+	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
+	m.len = 4;	/* shorter than the header */
+	m.type = SBC_CMD_DENY_ADD;
 	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
 }
 
@@ -254,6 +370,8 @@ int main(void)
 		cmocka_unit_test(wrap_and_full),
 		cmocka_unit_test(validation),
 		cmocka_unit_test(call_end_reasons),
+		cmocka_unit_test(deny_messages),
+		cmocka_unit_test(admit_messages),
 		cmocka_unit_test(shm_create_attach),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
