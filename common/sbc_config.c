@@ -19,9 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 enum key_type { K_IPV4, K_IPV6, K_U16, K_U32, K_STR, K_CHOICE, K_AUTH, K_RANGE, K_PEERS,
-		K_PEERS_FILE, K_EMERGENCY, K_ROLE, K_URI, K_ROUTE, K_CODES, K_PATH };
+		K_PEERS_FILE, K_EMERGENCY, K_ROLE, K_URI, K_ROUTE, K_CODES, K_PATH, K_BOOL, K_CRED, K_PWFILE };
 
 enum section { S_NONE, S_SBC, S_DATAPLANE, S_REDIS, S_TRUNK };
 
@@ -45,6 +46,7 @@ static const char *const auth_words[] = { "ip", "digest", "both", NULL };	/* enu
 static const char *const over_limit_words[] = { "reject", "drop", NULL };	/* enum sbc_over_limit */
 static const char *const role_words[] = { "floor", "carrier", NULL };	/* sbc_trunk_role - 1 */
 _Static_assert(sizeof(enum sbc_unlisted_mode) == sizeof(int) &&
+	       sizeof(enum sbc_auth_mode) == sizeof(int) &&
 	       sizeof(enum sbc_over_limit) == sizeof(int), "K_CHOICE keys are stored as int");
 
 static const struct key keys[] = {
@@ -63,6 +65,9 @@ static const struct key keys[] = {
 	{ S_SBC, "tls_certificate", K_PATH, CFG(tls_certificate), SBC_PATH_MAX, 0, 0 },
 	{ S_SBC, "tls_key", K_PATH, CFG(tls_key), SBC_PATH_MAX, 0, 0 },
 	{ S_SBC, "tls_ca", K_PATH, CFG(tls_ca), SBC_PATH_MAX, 0, 0 },
+	{ S_SBC, "auth_failures", K_U32, CFG(auth_failures), 0, 1, 1000 },
+	{ S_SBC, "auth_window", K_U32, CFG(auth_window), 0, 1, 86400 },
+	{ S_SBC, "lockout", K_U32, CFG(lockout), 0, 1, 604800 },
 	{ S_SBC, "admit_wait_ms", K_U32, CFG(admit_wait_ms), 0, 1, 10000 },
 	{ S_SBC, "tcp_conns_per_source", K_U32, CFG(tcp_conns_per_source), 0, 1, 65535 },
 	{ S_SBC, "tcp_idle_timeout", K_U32, CFG(tcp_idle_timeout), 0, 1, 86400 },
@@ -104,6 +109,12 @@ static const struct key keys[] = {
 	{ S_TRUNK, "max_calls_out", K_U32, TRK(max_calls_out), 0, 0, 10000000 },
 	{ S_TRUNK, "options_interval", K_U32, TRK(options_interval), 0, 0, 86400 },
 	{ S_TRUNK, "options_misses", K_U32, TRK(options_misses), 0, 1, 1000 },
+	{ S_TRUNK, "register", K_BOOL, TRK(reg), 0, 0, 0 },
+	{ S_TRUNK, "username", K_CRED, TRK(username), SBC_CRED_MAX, 0, 0 },
+	{ S_TRUNK, "password", K_STR, TRK(password), SBC_CRED_MAX, 0, 0 },
+	{ S_TRUNK, "password_file", K_PWFILE, TRK(password_file), SBC_PATH_MAX, 0, 0 },
+	{ S_TRUNK, "realm", K_CRED, TRK(realm), SBC_CRED_MAX, 0, 0 },
+	{ S_TRUNK, "expires", K_U32, TRK(expires), 0, 60, 3600 },
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 _Static_assert(N_KEYS < 63, "the seen bit masks hold 63 keys");
@@ -244,6 +255,9 @@ void sbc_config_defaults(struct sbc_config *cfg)
 	cfg->frag_timeout_ms = 2000;
 	cfg->max_call_duration = 14400;
 	cfg->retry_after = 5;
+	cfg->auth_failures = SBC_AUTH_FAILURES_DEFAULT;
+	cfg->auth_window = SBC_AUTH_WINDOW_DEFAULT;
+	cfg->lockout = SBC_LOCKOUT_DEFAULT;
 	cfg->admit_wait_ms = 200;
 	cfg->tcp_conns_per_source = 32;
 	cfg->tcp_idle_timeout = 120;
@@ -266,6 +280,7 @@ static void sbc_trunk_defaults(struct sbc_trunk_config *t)
 {
 	t->options_interval = SBC_OPTIONS_INTERVAL_DEFAULT;
 	t->options_misses = SBC_OPTIONS_MISSES_DEFAULT;
+	t->expires = SBC_REG_EXPIRES_DEFAULT;
 	t->failover[408 / 64] |= 1ull << (408 % 64);	/* Timer B's 408 */
 	for (unsigned int c = 500; c <= 599; c++)
 		t->failover[c / 64] |= 1ull << (c % 64);
@@ -567,18 +582,6 @@ static int set_choice(struct parse *ps, const struct key *k, int *dst, const cha
 	return -EINVAL;
 }
 
-/* auth = ip | digest | both (digest and both: the registrar checks the credentials). */
-static int set_auth(struct parse *ps, const struct key *k, enum sbc_auth_mode *dst,
-		    const char *value)
-{
-	int mode;
-
-	if (set_choice(ps, k, &mode, value) != 0)
-		return -EINVAL;
-	*dst = (enum sbc_auth_mode)mode;
-	return 0;
-}
-
 static int set_number(struct parse *ps, const struct key *k, char *dst, const char *value)
 {
 	uint32_t u;
@@ -748,6 +751,39 @@ uint16_t sbc_uri_port(const char *uri)
 	return sips || strcasestr(uri, ";transport=tls") != NULL ? 5061 : SBC_SIP_PORT_DEFAULT;
 }
 
+int sbc_redis_address(const char *a, char *host, size_t hlen, int *port, char *unix_path,
+		      size_t ulen)
+{
+	const char *colon;
+	char *end;
+	long p = SBC_REDIS_PORT_DEFAULT;
+
+	host[0] = unix_path[0] = '\0';
+	if (strncmp(a, "unix:", 5) == 0) {
+		snprintf(unix_path, ulen, "%s", a + 5);
+		return unix_path[0] ? 0 : -EINVAL;
+	}
+	if (a[0] == '[') {
+		colon = strchr(a, ']');
+		if (colon == NULL)
+			return -EINVAL;
+		snprintf(host, hlen, "%.*s", (int)(colon - a - 1), a + 1);
+		colon = colon[1] == ':' ? colon + 1 : NULL;
+	} else {
+		colon = strrchr(a, ':');
+		if (colon != NULL && strchr(a, ':') != colon)
+			colon = NULL;	/* a bare IPv6 address */
+		snprintf(host, hlen, "%.*s", colon ? (int)(colon - a) : (int)strlen(a), a);
+	}
+	if (colon != NULL) {
+		p = strtol(colon + 1, &end, 10);
+		if (*end != '\0' || p < 1 || p > 65535)
+			return -EINVAL;
+	}
+	*port = (int)p;
+	return host[0] ? 0 : -EINVAL;
+}
+
 /* A file name, relative to the configuration file's directory unless absolute. */
 static int set_path(struct parse *ps, const struct key *k, char *dst, const char *value)
 {
@@ -759,6 +795,35 @@ static int set_path(struct parse *ps, const struct key *k, char *dst, const char
 		     k->name, value, k->size - 1);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+/* yes / no */
+static int set_bool(struct parse *ps, const struct key *k, bool *dst, const char *value)
+{
+	if (strcmp(value, "yes") == 0 || strcmp(value, "no") == 0) {
+		*dst = value[0] == 'y';
+		return 0;
+	}
+	perr(ps, ps->line, "%s: '%s' is not yes or no", k->name, value);
+	return -EINVAL;
+}
+
+/* A username or realm: it goes into quoted digest parameters (RFC 7616 3.4), so printable
+ * ASCII without '"' or '\\'. */
+static int set_cred(struct parse *ps, const struct key *k, char *dst, const char *value)
+{
+	size_t len = strlen(value);
+	bool ok = len > 0 && len < k->size;
+
+	for (size_t i = 0; ok && i < len; i++)
+		ok = value[i] > ' ' && value[i] < 127 && value[i] != '"' && value[i] != '\\';
+	if (!ok) {
+		perr(ps, ps->line, "%s: '%s' must be 1-%zu printable characters without blanks, "
+		     "'\"' or '\\'", k->name, value, k->size - 1);
+		return -EINVAL;
+	}
+	memcpy(dst, value, len + 1);
 	return 0;
 }
 
@@ -784,7 +849,7 @@ static int set_key(struct parse *ps, const struct key *k, void *base, const char
 	case K_CHOICE:
 		return set_choice(ps, k, (int *)dst, value);
 	case K_AUTH:
-		return set_auth(ps, k, (enum sbc_auth_mode *)dst, value);
+		return set_choice(ps, k, (int *)dst, value);
 	case K_RANGE:
 		return set_range(ps, k, (uint16_t *)dst, value);
 	case K_EMERGENCY:
@@ -808,6 +873,13 @@ static int set_key(struct parse *ps, const struct key *k, void *base, const char
 	case K_CODES:
 		return set_codes(ps, k, (uint64_t *)dst, value);
 	case K_PATH:
+		return set_path(ps, k, dst, value);
+	case K_BOOL:
+		return set_bool(ps, k, (bool *)dst, value);
+	case K_CRED:
+		return set_cred(ps, k, dst, value);
+	case K_PWFILE:
+		((struct sbc_trunk_config *)base)->password_file_line = ps->line;
 		return set_path(ps, k, dst, value);
 	}
 	return -EINVAL;
@@ -871,10 +943,128 @@ static void validate_routes(struct parse *ps)
 
 			if (to < 0)
 				perr(ps, t->route_line, "route: no trunk '%s'", t->route[r]);
-			else if (cfg->trunks[to].uri[0] == '\0')
-				perr(ps, t->route_line, "route: trunk '%s' has no uri to send calls to",
-				     t->route[r]);
+			else if (cfg->trunks[to].uri[0] == '\0' &&
+				 cfg->trunks[to].auth == SBC_AUTH_IP)
+				perr(ps, t->route_line, "route: trunk '%s' has no uri to send calls to "
+				     "(nor auth = digest or both: its registered contacts)", t->route[r]);
 		}
+	}
+}
+
+void sbc_trunk_realm(const struct sbc_config *cfg, const struct sbc_trunk_config *t, char *buf,
+		     size_t len)
+{
+	if (t->realm[0] != '\0')
+		snprintf(buf, len, "%s", t->realm);
+	else if (len >= INET_ADDRSTRLEN)
+		inet_ntop(AF_INET, cfg->address, buf, (socklen_t)len);
+	else if (len > 0)
+		buf[0] = '\0';
+}
+
+/* Was key `name` set in trunk t? */
+static bool trunk_has(const struct sbc_trunk_config *t, const char *name)
+{
+	for (size_t i = 0; i < N_KEYS; i++)
+		if (keys[i].section == S_TRUNK && strcmp(keys[i].name, name) == 0)
+			return (t->seen >> i) & 1;
+	return false;
+}
+
+/* The first line of a password_file, without its line end; an empty one is an error. */
+static void read_password_file(struct parse *ps, struct sbc_trunk_config *t)
+{
+	FILE *f = fopen(t->password_file, "r");
+	char line[SBC_CRED_MAX + 2];
+
+	if (f == NULL) {
+		perr(ps, t->password_file_line, "password_file '%s': %s", t->password_file,
+		     strerror(errno));
+		return;
+	}
+	if (fgets(line, sizeof(line), f) == NULL)
+		line[0] = '\0';
+	fclose(f);
+	line[strcspn(line, "\r\n")] = '\0';
+	if (line[0] == '\0' || strlen(line) >= SBC_CRED_MAX)
+		perr(ps, t->password_file_line, "password_file '%s': the first line must be the "
+		     "password (1-%d characters)", t->password_file, SBC_CRED_MAX - 1);
+	else
+		memcpy(t->password, line, strlen(line) + 1);
+}
+
+/* register = yes: a carrier with a uri and credentials (RFC 3261 10.2). */
+static void validate_register(struct parse *ps, struct sbc_trunk_config *t, bool routing)
+{
+	if (!t->reg) {
+		static const char *const only[] = { "username", "password", "password_file",
+						    "expires" };
+
+		for (unsigned int k = 0; k < 4 && !ps->failed; k++)
+			if (trunk_has(t, only[k]))
+				perr(ps, t->line, "[trunk %s] %s is only for register = yes", t->name,
+				     only[k]);
+		return;
+	}
+	if (t->uri[0] == '\0')
+		perr(ps, t->line, "[trunk %s] register = yes needs uri (the registrar)", t->name);
+	else if (t->username[0] == '\0')
+		perr(ps, t->line, "[trunk %s] register = yes needs username", t->name);
+	else if (trunk_has(t, "password") == trunk_has(t, "password_file"))
+		perr(ps, t->line, "[trunk %s] register = yes needs password or password_file "
+		     "(one of them)", t->name);
+	else if (t->auth != SBC_AUTH_IP || t->role == SBC_ROLE_FLOOR)
+		perr(ps, t->line, "[trunk %s] register = yes is for a carrier (role = carrier, "
+		     "auth = ip)", t->name);
+	else if (!routing)
+		perr(ps, t->line, "[trunk %s] register = yes needs the SIP endpoint: some trunk "
+		     "must have a route", t->name);
+	else if (trunk_has(t, "password_file"))
+		read_password_file(ps, t);
+}
+
+/* auth = digest | both: a floor whose realm names it (the Request-URI host of its REGISTERs). */
+static void validate_registrar(struct parse *ps, struct sbc_trunk_config *t, bool routing)
+{
+	struct sbc_config *cfg = ps->cfg;
+	char realm[SBC_CRED_MAX], other[SBC_CRED_MAX];
+
+	if (t->auth == SBC_AUTH_IP) {
+		if (!t->reg && trunk_has(t, "realm"))
+			perr(ps, t->line, "[trunk %s] realm is only for register = yes or "
+			     "auth = digest|both", t->name);
+		return;
+	}
+	if (t->role == SBC_ROLE_CARRIER)
+		perr(ps, t->line, "[trunk %s] auth = digest|both is for a floor trunk (its PBXs "
+		     "register to the SBC)", t->name);
+	else if (!routing)
+		perr(ps, t->line, "[trunk %s] auth = digest|both needs the SIP endpoint: some trunk "
+		     "must have a route", t->name);
+	sbc_trunk_realm(cfg, t, realm, sizeof(realm));
+	for (unsigned int j = 0; j < cfg->n_trunks && !ps->failed; j++) {
+		const struct sbc_trunk_config *o = &cfg->trunks[j];
+
+		if (o == t || o->auth == SBC_AUTH_IP)
+			continue;
+		sbc_trunk_realm(cfg, o, other, sizeof(other));
+		if (o < t && strcasecmp(realm, other) == 0)
+			perr(ps, t->line, "[trunk %s] realm '%s' is trunk '%s''s too; a REGISTER's "
+			     "realm names its trunk", t->name, realm, o->name);
+	}
+}
+
+static void validate_auth(struct parse *ps)
+{
+	struct sbc_config *cfg = ps->cfg;
+	bool routing = false;
+
+	for (unsigned int i = 0; i < cfg->n_trunks; i++)
+		routing |= cfg->trunks[i].n_route > 0;
+	for (unsigned int i = 0; i < cfg->n_trunks && !ps->failed; i++) {
+		validate_register(ps, &cfg->trunks[i], routing);
+		if (!ps->failed)
+			validate_registrar(ps, &cfg->trunks[i], routing);
 	}
 }
 
@@ -929,6 +1119,8 @@ static void validate(struct parse *ps)
 		validate_routes(ps);
 	if (!ps->failed)
 		validate_tls(ps);
+	if (!ps->failed)
+		validate_auth(ps);
 }
 
 static int load_stream(struct sbc_config *cfg, FILE *fp, const char *name, char *err,

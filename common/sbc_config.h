@@ -34,6 +34,12 @@ enum sbc_trunk_role { SBC_ROLE_NONE, SBC_ROLE_FLOOR, SBC_ROLE_CARRIER };
 #define SBC_OPTIONS_INTERVAL_DEFAULT 30	/* seconds between OPTIONS pings */
 #define SBC_OPTIONS_MISSES_DEFAULT 3
 
+#define SBC_CRED_MAX 128		/* username, password, realm, including the NUL */
+#define SBC_REG_EXPIRES_DEFAULT 600	/* seconds asked of a carrier's registrar */
+#define SBC_AUTH_FAILURES_DEFAULT 5	/* lockout: K failures ... */
+#define SBC_AUTH_WINDOW_DEFAULT 60	/* ... within T s ... */
+#define SBC_LOCKOUT_DEFAULT 600		/* ... deny the source D s */
+
 #define SBC_EMERGENCY_MAX 16	/* emergency numbers */
 #define SBC_EMERGENCY_LEN 16	/* digits of one, including the NUL */
 
@@ -59,6 +65,15 @@ struct sbc_trunk_config {
 	uint32_t max_calls_out;		/* concurrent calls sent to it; 0 = no cap */
 	uint32_t options_interval;	/* seconds; 0 = no OPTIONS ping */
 	uint32_t options_misses;	/* consecutive misses that make it down */
+
+	/* registration (issue 11): upstream to a carrier (reg), or as a registrar (auth digest) */
+	bool reg;			/* register = yes: keep a registration at uri */
+	char username[SBC_CRED_MAX];
+	char password[SBC_CRED_MAX];	/* or the first line of password_file; never logged */
+	char password_file[SBC_PATH_MAX];
+	unsigned int password_file_line;
+	char realm[SBC_CRED_MAX];	/* "" = any (carrier) / the SBC's address (registrar) */
+	uint32_t expires;		/* asked for, 60-3600 s */
 };
 
 /* Is this final status a failover code of t (default 408, 500-599)? */
@@ -88,6 +103,9 @@ struct sbc_config {
 	uint32_t retry_after;		/* seconds, in the 503's Retry-After */
 	uint16_t tls_port;		/* SIP over TLS; 0 = off */
 	char tls_certificate[SBC_PATH_MAX], tls_key[SBC_PATH_MAX], tls_ca[SBC_PATH_MAX];
+	uint32_t auth_failures;		/* lockout: this many failed authentications */
+	uint32_t auth_window;		/* within this many seconds */
+	uint32_t lockout;		/* deny the source this many seconds */
 	/* TCP/TLS calls: admission over the channel, and the control plane's connections */
 	uint32_t admit_wait_ms;		/* data plane's answer awaited this long, then 503 */
 	uint32_t tcp_conns_per_source;	/* open TCP/TLS connections one address may hold */
@@ -139,6 +157,15 @@ bool sbc_config_takes_digest(const struct sbc_config *cfg);
 
 /* Index of the trunk with that name, or -1. */
 int sbc_config_trunk_index(const struct sbc_config *cfg, const char *name);
+
+/* The realm of a registrar trunk's challenges: its realm, else the SBC's address. */
+void sbc_trunk_realm(const struct sbc_config *cfg, const struct sbc_trunk_config *t, char *buf,
+		     size_t len);
+
+/* [redis] address: host:port, [v6]:port, a bare host or IPv6 address (default port), or
+ * unix:/path (then unix_path is set, host empty). 0 or -EINVAL. */
+int sbc_redis_address(const char *a, char *host, size_t hlen, int *port, char *unix_path,
+		      size_t ulen);
 
 /* The port of a sip:/sips: URI, or its scheme's default (5060, 5061 for TLS); 0 if malformed. */
 uint16_t sbc_uri_port(const char *uri);

@@ -41,6 +41,7 @@
 #include "cp_b2bua.h"
 #include "cp_cdr.h"
 #include "cp_log.h"
+#include "cp_registrar.h"
 #include "cp_route.h"
 #include "cp_sdp.h"
 #include "cp_sip.h"
@@ -408,15 +409,23 @@ static int on_invite_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
 /* The callee's leg of one attempt: a new dialog (Call-ID, From tag) towards trunk `to`. */
 static int send_invite(struct call *c, int to)
 {
-	url_t ruri = *b2b.uri[to], turi = *b2b.uri[to], furi = *cp_sip_contact()->m_url;
-	sip_call_id_t *id = sip_call_id_create(c->home, cp_sip_host());
+	/* a digest trunk's calls go to its registered contact (cp_registrar), as it is */
+	url_t *bound = b2b.cfg->trunks[to].auth != SBC_AUTH_IP ?
+		       cp_registrar_contact(c->home, (unsigned int)to, c->ruser) : NULL;
+	const url_t *target = bound != NULL ? bound : b2b.uri[to];
+	sip_call_id_t *id;
 	sip_from_t *from;
 	sip_to_t *tohdr;
 
+	if (target == NULL)
+		return -ENOENT;		/* no binding (and no uri) */
+	url_t ruri = *target, turi = *target, furi = *cp_sip_contact()->m_url;
+	id = sip_call_id_create(c->home, cp_sip_host());
 	if (id == NULL)
 		return -ENOMEM;
 	copy_str(c->cdr.call_id_out, sizeof(c->cdr.call_id_out), id->i_id);
-	ruri.url_user = c->ruser;
+	if (bound == NULL)
+		ruri.url_user = c->ruser;
 	turi.url_user = c->to->a_url->url_user;
 	turi.url_params = turi.url_headers = NULL;
 	furi.url_user = c->from->a_url->url_user;
@@ -462,9 +471,12 @@ static void try_next(struct call *c)
 	while ((to = cp_route_next((unsigned int)c->trunk_in, &c->pos, &skipped)) >= 0) {
 		note_tried(c, to);
 		c->trunk_out = to;
-		if (send_invite(c, to) == 0)
+		int rc = send_invite(c, to);
+
+		if (rc == 0)
 			break;
-		cp_log(CP_WARN, "call %s: cannot send the INVITE to %s", c->cdr.call_id_in,
+		cp_log(rc == -ENOENT ? CP_DEBUG : CP_WARN, "call %s: %s %s", c->cdr.call_id_in,
+		       rc == -ENOENT ? "no registered contact on" : "cannot send the INVITE to",
 		       b2b.cfg->trunks[to].name);
 		if (c->leg[OUT] != NULL)
 			nta_leg_destroy(c->leg[OUT]);

@@ -6,7 +6,8 @@
  * with the policy's keys (cp_keys.c) and the call records (cp_cdr.c), the policy engine
  * (cp_policy.c) and the shared-memory channel (cp_chan.c); once any trunk routes calls, also
  * the SBC's SIP endpoint: the nta agent (cp_sip.c), the B2BUA (cp_b2bua.c), routing
- * (cp_route.c), trunk health (cp_health.c) and the trunks' keys (cp_trunk_keys.c).
+ * (cp_route.c), trunk health (cp_health.c), the trunks' keys (cp_trunk_keys.c) and
+ * registration: to carriers (cp_register.c) and from PBXs (cp_registrar.c).
  * SIGTERM/SIGINT stop it cleanly; the data plane keeps enforcing the last state it was given
  * (fail static).
  */
@@ -32,6 +33,8 @@
 #include "cp_log.h"
 #include "cp_policy.h"
 #include "cp_redis.h"
+#include "cp_register.h"
+#include "cp_registrar.h"
 #include "cp_route.h"
 #include "cp_sip.h"
 #include "cp_trunk_keys.h"
@@ -110,8 +113,9 @@ static int start_sip(su_root_t *root)
 	if (!cp_route_active())
 		return 0;
 	if (cp_trunk_keys_init(root, &cfg) != 0 || cp_admit_init(root, &cfg) != 0 ||
-	    cp_b2bua_init(root, &cfg) != 0 ||
-	    cp_sip_start(root, &cfg) != 0 || cp_health_start(root, &cfg) != 0) {
+	    cp_b2bua_init(root, &cfg) != 0 || cp_registrar_init(root, &cfg) != 0 ||
+	    cp_sip_start(root, &cfg) != 0 || cp_health_start(root, &cfg) != 0 ||
+	    cp_register_start(root, &cfg) != 0) {
 		fprintf(stderr, "sbc-controlplane: cannot start SIP (see the lines above)\n");
 		return -EINVAL;
 	}
@@ -151,6 +155,7 @@ static void fini_roles(void)
 {
 	cp_trunk_keys_fini();
 	cp_b2bua_fini();
+	cp_registrar_fini();
 	cp_route_fini();
 	cp_cdr_fini();
 	cp_keys_fini();
@@ -184,11 +189,14 @@ int main(int argc, char **argv)
 	su_root_run(root);
 	rc = 0;
 fail:
+	if (root)
+		cp_register_stop(root);	/* un-REGISTER while the loop and the agent still run */
 	cp_health_stop();
 	cp_sip_stop();
 	cp_redis_stop();
 	cp_chan_stop();
 	cp_b2bua_stop();
+	cp_registrar_stop();
 	cp_admit_fini();
 	cp_trunk_keys_stop();
 	if (root) {

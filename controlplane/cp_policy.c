@@ -412,6 +412,8 @@ void cp_policy_fini(void)
 		struct cp_trunk *t = &pol.trunks[i];
 
 		cp_set_free(&t->want);
+		cp_set_free(&t->acl);
+		cp_set_free(&t->dyn);
 		cp_set_free(&t->eff);
 		if (t->bad_acl) {
 			seen_clear(t->bad_acl);
@@ -651,6 +653,31 @@ static void settle_waiting(void)
 			i = (unsigned int)-1;	/* it released some: look again from the start */
 }
 
+/* want = acl + dyn (sorted, no duplicates). */
+static int rebuild_want(struct cp_trunk *t)
+{
+	struct cp_set w = { 0 };
+
+	if (set_reserve(&w, t->acl.n + t->dyn.n + 1) != 0)
+		return -ENOMEM;
+	memcpy(w.v, t->acl.v, t->acl.n * sizeof(*w.v));
+	memcpy(w.v + t->acl.n, t->dyn.v, t->dyn.n * sizeof(*w.v));
+	w.n = t->acl.n + t->dyn.n;
+	cp_set_normalise(&w);
+	cp_set_free(&t->want);
+	t->want = w;
+	return 0;
+}
+
+int cp_policy_dyn_changed(struct cp_trunk *t)
+{
+	if (rebuild_want(t) != 0)
+		return -ENOMEM;
+	if (settle(t, NULL))
+		settle_waiting();
+	return 0;
+}
+
 void cp_policy_acl_read(struct cp_trunk *t, const char *const *vals, const size_t *lens,
 			size_t n)
 {
@@ -664,8 +691,13 @@ void cp_policy_acl_read(struct cp_trunk *t, const char *const *vals, const size_
 		cp_set_free(&s);
 		return;
 	}
-	cp_set_free(&t->want);
-	t->want = s;
+	cp_set_free(&t->acl);
+	t->acl = s;
+	if (rebuild_want(t) != 0) {
+		cp_log(CP_ERR, "%s: out of memory; the old set stays", t->acl_key);
+		seen_clear(&b.now);
+		return;
+	}
 	t->acl_known = true;
 	t->acl_type_logged = false;
 	bool released = settle(t, &b);

@@ -61,7 +61,9 @@ struct cp_trunk {
 
 	/* from Redis (the last good read) */
 	bool acl_known;
-	struct cp_set want;
+	struct cp_set acl;		/* sbc:acl:<trunk> */
+	struct cp_set dyn;		/* dynamic entries (cp_dynacl.c: bindings, carriers) */
+	struct cp_set want;		/* acl + dyn */
 	bool limits_known;
 	struct cp_limits limits;
 
@@ -102,6 +104,8 @@ void cp_policy_acl_read(struct cp_trunk *t, const char *const *vals, const size_
 			size_t n);
 void cp_policy_limits_read(struct cp_trunk *t, const char *const *kv, const size_t *lens,
 			   size_t n);
+/* t->dyn changed (cp_dynacl.c): want = acl + dyn, settled and pushed like a Redis read. */
+int cp_policy_dyn_changed(struct cp_trunk *t);
 /* A trunk's key could not be read as its type (SET, HASH): said once, the state in force stays. */
 void cp_policy_unreadable(struct cp_trunk *t, bool acl, const char *why);
 /* A key under sbc:acl: / sbc:limits: that names no trunk (reported once). */

@@ -474,38 +474,10 @@ static void tick(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
 	}
 }
 
-/* host:port, [v6]:port, a bare host or IPv6 address (default port), or unix:/path. */
 static int parse_address(const char *a)
 {
-	const char *colon;
-	char *end;
-	long port = SBC_REDIS_PORT_DEFAULT;
-
-	if (strncmp(a, "unix:", 5) == 0) {
-		snprintf(rd.unix_path, sizeof(rd.unix_path), "%.*s", (int)sizeof(rd.unix_path) - 1,
-			 a + 5);
-		return rd.unix_path[0] ? 0 : -EINVAL;
-	}
-	if (a[0] == '[') {
-		colon = strchr(a, ']');
-		if (colon == NULL)
-			return -EINVAL;
-		snprintf(rd.host, sizeof(rd.host), "%.*s", (int)(colon - a - 1), a + 1);
-		colon = colon[1] == ':' ? colon + 1 : NULL;
-	} else {
-		colon = strrchr(a, ':');
-		if (colon != NULL && strchr(a, ':') != colon)
-			colon = NULL;	/* a bare IPv6 address */
-		snprintf(rd.host, sizeof(rd.host), "%.*s",
-			 colon ? (int)(colon - a) : (int)strlen(a), a);
-	}
-	if (colon != NULL) {
-		port = strtol(colon + 1, &end, 10);
-		if (*end != '\0' || port < 1 || port > 65535)
-			return -EINVAL;
-	}
-	rd.port = (int)port;
-	return rd.host[0] ? 0 : -EINVAL;
+	return sbc_redis_address(a, rd.host, sizeof(rd.host), &rd.port, rd.unix_path,
+				 sizeof(rd.unix_path));
 }
 
 int cp_redis_start(su_root_t *root, const struct sbc_config *cfg)

@@ -139,7 +139,8 @@ int cp_route_next(unsigned int from, unsigned int *pos, unsigned int *skipped)
 	while (*pos < n) {
 		const struct cp_route_trunk *t = &rt.t[r[(*pos)++]];
 
-		if (!t->up || (t->cfg->max_calls_out && t->calls_out >= t->cfg->max_calls_out)) {
+		if (!t->up || t->reg == CP_REG_DOWN ||
+		    (t->cfg->max_calls_out && t->calls_out >= t->cfg->max_calls_out)) {
 			(*skipped)++;
 			continue;
 		}
@@ -191,6 +192,28 @@ void cp_route_options_miss(unsigned int to)
 	t->misses++;
 	if (t->misses >= t->cfg->options_misses)
 		t->up = false;
+	changed(to);
+}
+
+const char *cp_reg_state_name(enum cp_reg_state s)
+{
+	static const char *const names[] = { "", "off", "registered", "failed", "down" };
+
+	return (unsigned int)s < sizeof(names) / sizeof(names[0]) ? names[s] : "";
+}
+
+void cp_route_registration(unsigned int to, enum cp_reg_state s, uint32_t failures,
+			   uint64_t expires, int code)
+{
+	struct cp_route_trunk *t;
+
+	if (to >= rt.n)
+		return;
+	t = &rt.t[to];
+	t->reg = s;
+	t->reg_failures = failures;
+	t->reg_expires = expires;
+	t->reg_code = code;
 	changed(to);
 }
 

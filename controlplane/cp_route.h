@@ -16,6 +16,9 @@
 
 #include "sbc_config.h"
 
+/* A carrier's upstream registration (register = yes, cp_register.c). */
+enum cp_reg_state { CP_REG_NONE, CP_REG_OFF, CP_REG_REGISTERED, CP_REG_FAILED, CP_REG_DOWN };
+
 struct cp_route_trunk {
 	const struct sbc_trunk_config *cfg;
 	bool up;			/* OPTIONS health: a trunk starts up */
@@ -25,7 +28,14 @@ struct cp_route_trunk {
 	bool has_override;		/* sbc:route:<trunk> exists: it replaces `route` */
 	uint16_t override[SBC_ROUTE_MAX];
 	unsigned int n_override;
+	enum cp_reg_state reg;		/* DOWN: routes skip it until a REGISTER succeeds */
+	uint32_t reg_failures;		/* consecutive failed REGISTER attempts */
+	uint64_t reg_expires;		/* Unix time the registration runs out (0: none) */
+	int reg_code;			/* last final response to a REGISTER (0: none) */
 };
+
+/* "registered", "failed", "down", "off" (NONE: ""). */
+const char *cp_reg_state_name(enum cp_reg_state s);
 
 /* A trunk's state changed (health, misses, calls_out, last_code): cp_health publishes it. */
 typedef void (*cp_route_changed_f)(unsigned int trunk);
@@ -56,6 +66,9 @@ void cp_route_last_code(unsigned int to, int code);
 /* An OPTIONS answer (any response from the trunk) or a miss (none within the interval). */
 void cp_route_options_answer(unsigned int to, int code);
 void cp_route_options_miss(unsigned int to);
+/* The upstream registration of trunk `to` changed. */
+void cp_route_registration(unsigned int to, enum cp_reg_state s, uint32_t failures,
+			   uint64_t expires, int code);
 
 /* The members of sbc:route:<trunk> (NULL, 0: the key is gone). Bad names are skipped, each
  * reported through bad(); 0, or -ENOENT for an unknown trunk. */

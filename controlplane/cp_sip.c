@@ -4,7 +4,8 @@
  * of the exception port) on sip_port over UDP and TCP, and over TLS on tls_port when configured
  * (cp_tls.c prepares Sofia's certificate directory). Its default leg takes every request that
  * matches no dialog: OPTIONS to us -> 200 (RFC 3261 11.2), a new INVITE -> the B2BUA, a request
- * with a To tag -> 481 (12.2.2), anything else -> 405 with Allow (8.2.1). The agent runs as a
+ * with a To tag -> 481 (12.2.2), a REGISTER -> the registrar when a trunk takes digest,
+ * anything else -> 405 with Allow (8.2.1). The agent runs as a
  * UA (2xx retransmissions and their ACKs are ours), never sends User-Agent or Server. Runs on
  * the su_root thread.
  */
@@ -22,6 +23,7 @@
 #include "cp_b2bua.h"
 #include "cp_conn.h"
 #include "cp_log.h"
+#include "cp_registrar.h"
 #include "cp_sip.h"
 #include "cp_tls.h"
 
@@ -34,6 +36,7 @@ static struct {
 	sip_contact_t *contact;
 	char host[INET6_ADDRSTRLEN + 2];
 	struct cp_tls tls;
+	bool registrar;		/* some trunk takes REGISTERs (auth = digest | both) */
 } sip;
 
 nta_agent_t *cp_sip_agent(void)
@@ -78,10 +81,16 @@ static int on_request(nta_leg_magic_t *magic, nta_leg_t *leg, nta_incoming_t *ir
 		return 200;
 	case sip_method_invite:
 		return cp_b2bua_invite(irq, s);
+	case sip_method_register:
+		if (sip.registrar)
+			return cp_registrar_request(irq, s);
+		goto not_allowed;
 	case sip_method_cancel:
 		return 481;	/* RFC 3261 9.2: no transaction to cancel */
 	default:
-		nta_incoming_treply(irq, SIP_405_METHOD_NOT_ALLOWED, SIPTAG_ALLOW_STR(ALLOW),
+	not_allowed:
+		nta_incoming_treply(irq, SIP_405_METHOD_NOT_ALLOWED,
+				    SIPTAG_ALLOW_STR(sip.registrar ? ALLOW ", REGISTER" : ALLOW),
 				    TAG_END());
 		return 405;
 	}
@@ -132,6 +141,7 @@ int cp_sip_start(struct su_root_s *root, const struct sbc_config *cfg)
 	char url[128];
 
 	su_home_init(sip.home);
+	sip.registrar = sbc_config_takes_digest(cfg);
 	inet_ntop(AF_INET, cfg->address, sip.host, sizeof(sip.host));
 	/* (url_string_t *)-1: no transport yet (add_transports binds them, with their errors) */
 	sip.agent = nta_agent_create(root, (url_string_t *)-1, on_stray, NULL, NTATAG_UA(1),

@@ -57,6 +57,11 @@ static void write_state(unsigned int i)
 	cp_redis_command(NULL, NULL, "HSET sbc:state:%s health %s options_misses %u calls_out %u "
 			 "last_code %d", tk.cfg->trunks[i].name, r->up ? "up" : "down", r->misses,
 			 r->calls_out, r->last_code);
+	if (tk.cfg->trunks[i].reg)
+		cp_redis_command(NULL, NULL, "HSET sbc:state:%s registration %s reg_expires %llu "
+				 "reg_failures %u reg_last_code %d", tk.cfg->trunks[i].name,
+				 cp_reg_state_name(r->reg), (unsigned long long)r->reg_expires,
+				 r->reg_failures, r->reg_code);
 }
 
 static void flush(su_root_magic_t *magic, su_timer_t *timer, su_timer_arg_t *arg)

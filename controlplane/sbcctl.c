@@ -20,12 +20,16 @@
 
 #include <jansson.h>
 
+#include "cp_digest.h"
+#include "sbc_config.h"
+
 #define REPLY_MAX (1u << 20)
 
 static bool opt_json, opt_all;
 static char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 static const char *prefix = "rte";
 static const char *redis_addr;	/* --redis: where sbc:state:<trunk> is read (trunks) */
+static const char *conf_path;	/* -c: the configuration (user add: its trunks and Redis) */
 
 static void usage(FILE *f);
 
@@ -322,7 +326,8 @@ static int cmd_rows(const char *tcmd, const char *const *only, bool totals, cons
 }
 
 /*
- * The control plane's view of each trunk the data plane lists: health and calls_out from
+ * The control plane's view of each trunk the data plane lists: health, calls_out and the
+ * upstream registration (registered, failed, down, off; none without register = yes) from
  * Redis sbc:state:<trunk> (the B2BUA writes them; the data plane does not know them). "-" when
  * --redis is not given, Redis cannot be reached or the trunk has no state.
  */
@@ -339,8 +344,8 @@ static void trunk_state(json_t *v)
 		host[colon - redis_addr] = '\0';
 		rc = redisConnectWithTimeout(host, atoi(colon + 1), tv);
 		if (rc != NULL && rc->err) {
-			fprintf(stderr, "sbcctl: Redis %s: %s (no HEALTH, CALLS_OUT)\n", redis_addr,
-				rc->errstr);
+			fprintf(stderr, "sbcctl: Redis %s: %s (no HEALTH, CALLS_OUT, REGISTRATION)\n",
+				redis_addr, rc->errstr);
 			redisFree(rc);
 			rc = NULL;
 		}
@@ -352,14 +357,14 @@ static void trunk_state(json_t *v)
 		if (!json_is_object(t))
 			continue;
 		if (rc != NULL && name != NULL)
-			r = redisCommand(rc, "HMGET sbc:state:%s health calls_out", name);
-		for (int i = 0; i < 2; i++) {
-			const redisReply *e = r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 ?
+			r = redisCommand(rc, "HMGET sbc:state:%s health calls_out registration", name);
+		for (int i = 0; i < 3; i++) {
+			static const char *const fields[] = { "health", "calls_out", "registration" };
+			const redisReply *e = r && r->type == REDIS_REPLY_ARRAY && r->elements == 3 ?
 					      r->element[i] : NULL;
 
-			json_object_set_new(t, i ? "calls_out" : "health",
-					    e && e->type == REDIS_REPLY_STRING ?
-					    (i ? json_integer(atoll(e->str)) : json_string(e->str)) :
+			json_object_set_new(t, fields[i], e && e->type == REDIS_REPLY_STRING ?
+					    (i == 1 ? json_integer(atoll(e->str)) : json_string(e->str)) :
 					    json_null());
 		}
 		if (r != NULL)
@@ -510,7 +515,7 @@ static int cmd_raw(const char *tcmd)
 
 static const char *const trunk_cols[] = {
 	"id", "name", "prefixes_v4", "prefixes_v6", "accepted", "rejected", "cps", "burst",
-	"max_calls", "over_limit", "health", "calls_out", NULL,
+	"max_calls", "over_limit", "health", "calls_out", "registration", NULL,
 };
 static const char *const call_cols[] = {
 	"name", "active_calls", "tokens", "admitted", "emergency", "retransmissions",
@@ -597,6 +602,131 @@ static int run_raw(char **args)
 	return cmd_raw(args[0]);
 }
 
+/* A user name goes into sbc:user:<trunk>:<user> and quoted digest parameters. */
+static bool user_args_ok(char **args)
+{
+	if (strcmp(args[0], "add") != 0) {
+		fprintf(stderr, "sbcctl: user: '%s' is not a user command (add)\n", args[0]);
+		return false;
+	}
+	for (const char *c = args[2]; *c != '\0'; c++)
+		if (*c <= ' ' || *c >= 127 || *c == '"' || *c == '\\') {
+			fprintf(stderr, "sbcctl: user: '%s' must be printable characters without "
+				"blanks, '\"' or '\\'\n", args[2]);
+			return false;
+		}
+	if (conf_path == NULL) {
+		fprintf(stderr, "sbcctl: user add needs -c sbc.conf (its trunks and [redis])\n");
+		return false;
+	}
+	return true;
+}
+
+/* One line from stdin, without its line end: the password (never echoed, never logged). */
+static int read_password(char *buf, size_t len)
+{
+	if (fgets(buf, (int)len, stdin) == NULL)
+		return -EINVAL;
+	if (strchr(buf, '\n') == NULL && !feof(stdin))
+		return -E2BIG;
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return buf[0] != '\0' ? 0 : -EINVAL;
+}
+
+static redisContext *redis_of(const struct sbc_config *cfg)
+{
+	char host[256], path[256];
+	struct timeval tv = { 2, 0 };
+	redisContext *rc;
+	redisReply *r;
+	int port = 0;
+
+	if (sbc_redis_address(cfg->redis_address, host, sizeof(host), &port, path,
+			      sizeof(path)) != 0) {
+		fprintf(stderr, "sbcctl: [redis] address '%s' is not host:port or unix:/path\n",
+			cfg->redis_address);
+		return NULL;
+	}
+	rc = path[0] ? redisConnectUnixWithTimeout(path, tv) :
+	     redisConnectWithTimeout(host, port, tv);
+	if (rc == NULL || rc->err) {
+		fprintf(stderr, "sbcctl: Redis %s: %s\n", cfg->redis_address,
+			rc ? rc->errstr : "out of memory");
+		redisFree(rc);
+		return NULL;
+	}
+	r = cfg->redis_password[0] ? redisCommand(rc, "AUTH %s", cfg->redis_password) : NULL;
+	if (cfg->redis_password[0] && (r == NULL || r->type == REDIS_REPLY_ERROR)) {
+		fprintf(stderr, "sbcctl: Redis %s refused the password\n", cfg->redis_address);
+		freeReplyObject(r);
+		redisFree(rc);
+		return NULL;
+	}
+	freeReplyObject(r);
+	r = redisCommand(rc, "SELECT %u", cfg->redis_database);
+	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+		fprintf(stderr, "sbcctl: Redis %s: SELECT %u refused\n", cfg->redis_address,
+			cfg->redis_database);
+		freeReplyObject(r);
+		redisFree(rc);
+		return NULL;
+	}
+	freeReplyObject(r);
+	return rc;
+}
+
+/* user add TRUNK USER: both HA1s (RFC 7616 3.4.2) for the trunk's realm into its Redis. */
+static int run_user(char **args)
+{
+	struct sbc_config cfg;
+	char err[1024], pw[SBC_CRED_MAX + 2], realm[SBC_CRED_MAX], md5[CP_DIGEST_HEX_MAX],
+	     sha[CP_DIGEST_HEX_MAX];
+	redisContext *rc = NULL;
+	redisReply *r = NULL;
+	int t, status = 1;
+
+	if (sbc_config_load(&cfg, conf_path, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sbcctl: %s\n", err);
+		return 1;
+	}
+	t = sbc_config_trunk_index(&cfg, args[1]);
+	if (t < 0 || cfg.trunks[t].auth == SBC_AUTH_IP) {
+		fprintf(stderr, "sbcctl: user add: %s has no trunk '%s' with auth = digest or both\n",
+			conf_path, args[1]);
+		goto out;
+	}
+	if (read_password(pw, sizeof(pw)) != 0) {
+		fprintf(stderr, "sbcctl: user add: give the password as one line on stdin "
+			"(1-%d characters)\n", SBC_CRED_MAX - 1);
+		goto out;
+	}
+	sbc_trunk_realm(&cfg, &cfg.trunks[t], realm, sizeof(realm));
+	if (cp_digest_ha1(CP_DIGEST_MD5, args[2], realm, pw, md5) != 0 ||
+	    cp_digest_ha1(CP_DIGEST_SHA256, args[2], realm, pw, sha) != 0) {
+		fprintf(stderr, "sbcctl: user add: OpenSSL refused the hash\n");
+		goto out;
+	}
+	rc = redis_of(&cfg);
+	if (rc == NULL)
+		goto out;
+	r = redisCommand(rc, "HSET sbc:user:%s:%s ha1_md5 %s ha1_sha256 %s", args[1], args[2], md5,
+			 sha);
+	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+		fprintf(stderr, "sbcctl: Redis %s: HSET refused: %s\n", cfg.redis_address,
+			r ? r->str : rc->errstr);
+		goto out;
+	}
+	printf("sbc:user:%s:%s: HA1 (MD5, SHA-256) for realm %s written\n", args[1], args[2],
+	       realm);
+	status = 0;
+out:
+	explicit_bzero(pw, sizeof(pw));
+	freeReplyObject(r);
+	redisFree(rc);
+	sbc_config_free(&cfg);
+	return status;
+}
+
 /* A telemetry command and its parameter fit in one request. */
 #define ARG_MAX_LEN 100
 
@@ -605,6 +735,7 @@ static const struct command {
 	int min_args, max_args;
 	bool (*args_ok)(char **args);	/* NULL: any; said why on stderr when not */
 	int (*run)(char **args);	/* args NULL-terminated; the socket is connected */
+	bool no_socket;			/* runs without the data plane */
 } commands[] = {
 	{ "stats", "", "packet counters, total and per worker", 0, 0, NULL, run_stats },
 	{ "trunks", "", "per trunk: prefixes, accepted, rejected, limits", 0, 0, NULL,
@@ -622,6 +753,8 @@ static const struct command {
 	{ "denied", "", "denied sources (sbc:deny:<ip>): seconds left, reason", 0, 0, NULL,
 	  run_denied },
 	{ "raw", "CMD", "any telemetry command, e.g. raw /ethdev/stats,0", 1, 1, NULL, run_raw },
+	{ "user", "add TRUNK USER", "with -c: a digest trunk's user, password on stdin (HA1s to "
+	  "Redis)", 3, 3, user_args_ok, run_user, true },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -630,7 +763,8 @@ static void usage(FILE *f)
 {
 	char head[64];
 
-	fprintf(f, "usage: sbcctl [--file-prefix P | --socket PATH] [--json] [--redis HOST:PORT] COMMAND\n");
+	fprintf(f, "usage: sbcctl [--file-prefix P | --socket PATH] [--json] [--redis HOST:PORT] "
+		"[-c sbc.conf] COMMAND\n");
 	for (size_t i = 0; i < N_COMMANDS; i++) {
 		snprintf(head, sizeof(head), "%s%s%s", commands[i].name,
 			 commands[i].args[0] ? " " : "", commands[i].args);
@@ -640,8 +774,9 @@ static void usage(FILE *f)
 		"  -p, --file-prefix P   the data plane's --file-prefix (default: $SBC_FILE_PREFIX or rte)\n"
 		"  -s, --socket PATH     the telemetry socket itself\n"
 		"  -j, --json            print the reply as JSON\n"
-		"  -r, --redis HOST:PORT trunks: HEALTH and CALLS_OUT from sbc:state:<trunk> "
-		"(default: $SBC_REDIS)\n");
+		"  -r, --redis HOST:PORT trunks: HEALTH, CALLS_OUT, REGISTRATION from sbc:state:<trunk> "
+		"(default: $SBC_REDIS)\n"
+		"  -c, --config FILE     user: the configuration (trunks, realms, [redis])\n");
 }
 
 #define EXIT_USAGE 64	/* sysexits.h EX_USAGE */
@@ -661,6 +796,7 @@ static int parse_options(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "redis", required_argument, NULL, 'r' },
+		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -671,7 +807,7 @@ static int parse_options(int argc, char **argv)
 
 	if (env != NULL && *env != '\0')
 		prefix = env;
-	while ((opt = getopt_long(argc, argv, "p:s:jahr:", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "p:s:jahr:c:", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
 			prefix = optarg;
@@ -687,6 +823,9 @@ static int parse_options(int argc, char **argv)
 			break;
 		case 'r':
 			redis_addr = optarg;
+			break;
+		case 'c':
+			conf_path = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -734,6 +873,8 @@ int main(int argc, char **argv)
 			return usage_error();
 	if (c->args_ok != NULL && !c->args_ok(args))
 		return EXIT_USAGE;
+	if (c->no_socket)
+		return c->run(args);
 	if (sock_path[0] == '\0')
 		default_socket();
 	tel_connect();

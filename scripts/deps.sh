@@ -11,6 +11,7 @@ pkgs=(
 	dpdk dpdk-dev libdpdk-dev				# data plane
 	libinih-dev libjansson-dev libcmocka-dev libpcap-dev	# config, telemetry, unit tests
 	libsrtp2-dev libsofia-sip-ua-dev libhiredis-dev		# control plane (later issues)
+	libssl-dev						# control plane: digest (MD5, SHA-256)
 	redis-server kamailio kamailio-tls-modules openssl	# real peers for e2e (TLS carrier: certificates)
 	python3-scapy sip-tester sipsak tshark			# packet tests, SIP peers, captures
 	dnsmasq-base						# e2e: a DNS server for RFC 3263 (NAPTR/SRV)

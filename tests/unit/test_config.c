@@ -163,6 +163,8 @@ static const struct bad bads[] = {
 	{ BASE "workers = 0\n", "b.conf:6: workers: '0' is not a whole number from 1 to 127" },
 	{ BASE "channel =\n", "b.conf:6: channel: value must be 1-127 characters" },
 	{ BASE "[trunk a]\nauth = token\n", "b.conf:7: auth: 'token' is not ip, digest or both" },
+	{ BASE "[trunk a]\nauth = digest\n", "b.conf:6: [trunk a] auth = digest|both needs the SIP "
+	  "endpoint: some trunk must have a route" },
 	{ "[sbc]\nregister_rate = 100001\n",
 	  "b.conf:2: register_rate: '100001' is not a whole number from 0 to 100000" },
 	{ "[sbc]\nregister_rate = 2/s\n",
@@ -219,7 +221,8 @@ static const struct bad bads[] = {
 	{ BASE "[trunk a]\nroute = b/c\n", "b.conf:7: route: 'b/c' is not a trunk name" },
 	{ BASE "[trunk a]\nrole = floor\nroute = b\n", "b.conf:8: route: no trunk 'b'" },
 	{ BASE "[trunk a]\nrole = floor\nroute = b\n[trunk b]\nrole = carrier\n",
-	  "b.conf:8: route: trunk 'b' has no uri to send calls to" },
+	  "b.conf:8: route: trunk 'b' has no uri to send calls to (nor auth = digest or both: "
+	  "its registered contacts)" },
 	{ BASE "[trunk a]\nroute = b\n[trunk b]\nuri = sip:203.0.113.5\n",
 	  "b.conf:6: [trunk a] needs role = floor or carrier (trunks route calls)" },
 	{ BASE "[trunk a]\nfailover_codes = 404, 200\n", "b.conf:7: failover_codes: '404, 200' "
@@ -243,18 +246,24 @@ static const struct bad bads[] = {
 	  "b.conf: [sbc] tls_port 5060 is sip_port too" },
 };
 
+/* Each text must fail to load with exactly its message (file name `name`). */
+static void expect_bads(const struct bad *v, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct sbc_config c;
+		char err[512] = "";
+		int rc = sbc_config_load_string(&c, v[i].text, name, err, sizeof(err));
+
+		if (rc != -EINVAL || strcmp(err, v[i].want) != 0)
+			fail_msg("case %zu: rc %d\n  got:  %s\n  want: %s", i, rc, err, v[i].want);
+		sbc_config_free(&c);
+	}
+}
+
 static void bad_lines(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
-		struct sbc_config c;
-		char err[512] = "";
-		int rc = sbc_config_load_string(&c, bads[i].text, "b.conf", err, sizeof(err));
-
-		if (rc != -EINVAL || strcmp(err, bads[i].want) != 0)
-			fail_msg("case %zu: rc %d\n  got:  %s\n  want: %s", i, rc, err, bads[i].want);
-		sbc_config_free(&c);
-	}
+	expect_bads(bads, sizeof(bads) / sizeof(bads[0]), "b.conf");
 }
 
 /* The B2BUA's keys: roles, uris, routes, failover codes, OPTIONS, caps, TLS files, CDRs. */
@@ -348,6 +357,128 @@ static void auth_modes_and_register_keys(void **state)
 	assert_int_equal(c.register_sources, 64);
 	assert_int_equal(c.deny_entries, 4194304);
 	sbc_config_free(&c);
+}
+
+#define REG_BASE BASE "[trunk pbx]\nrole = floor\nroute = c\n"
+
+/* Registration (issue 11): the carrier client's and the registrar's keys, and the lockout's. */
+static void registration_keys(void **state)
+{
+	static const char *const modes[] = { "digest", "both" };
+	struct sbc_config c;
+	char err[512] = "", text[1024], pw[] = "/tmp/sbc-test-pw-XXXXXX";
+	const struct sbc_trunk_config *t;
+	int fd = mkstemp(pw);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "s3cret pass\nsecond line\n", 25), 25);
+	close(fd);
+	snprintf(text, sizeof(text), "[sbc]\naddress = 198.51.100.10\nauth_failures = 3\n"
+		 "auth_window = 30\nlockout = 90\n[dataplane]\nwire = a\nexception = b\n[trunk pbx]\nrole = floor\nroute = c\nauth = digest\nrealm = pbx.example\n"
+		 "[trunk c]\nrole = carrier\nuri = sip:203.0.113.5\nregister = yes\n"
+		 "username = sbc1\npassword_file = %s\nrealm = carrier.example\nexpires = 120\n",
+		 pw);
+	assert_int_equal(sbc_config_load_string(&c, text, "g.conf", err, sizeof(err)), 0);
+	unlink(pw);
+	assert_int_equal(c.auth_failures, 3);
+	assert_int_equal(c.auth_window, 30);
+	assert_int_equal(c.lockout, 90);
+	assert_true(sbc_config_takes_digest(&c));
+	t = &c.trunks[0];
+	assert_int_equal(t->auth, SBC_AUTH_DIGEST);
+	assert_string_equal(t->realm, "pbx.example");
+	assert_false(t->reg);
+	t = &c.trunks[1];
+	assert_true(t->reg);
+	assert_string_equal(t->username, "sbc1");
+	assert_string_equal(t->password, "s3cret pass");
+	assert_string_equal(t->realm, "carrier.example");
+	assert_int_equal(t->expires, 120);
+	sbc_config_free(&c);
+
+	/* defaults: 5 failures in 60 s lock out for 600 s; expires 600; realm = our address */
+	assert_int_equal(sbc_config_load_string(&c, REG_BASE "auth = both\n[trunk c]\n"
+		"role = carrier\nuri = sip:203.0.113.5\nregister = yes\nusername = u\n"
+		"password = p\n", "g.conf", err, sizeof(err)), 0);
+	assert_int_equal(c.auth_failures, 5);
+	assert_int_equal(c.auth_window, 60);
+	assert_int_equal(c.lockout, 600);
+	assert_int_equal(c.trunks[0].auth, SBC_AUTH_BOTH);
+	assert_int_equal(c.trunks[1].expires, 600);
+	{
+		char realm[64];
+
+		sbc_trunk_realm(&c, &c.trunks[0], realm, sizeof(realm));
+		assert_string_equal(realm, "198.51.100.10");
+	}
+	sbc_config_free(&c);
+	for (size_t i = 0; i < 2; i++) {	/* both modes parse */
+		snprintf(text, sizeof(text), REG_BASE "auth = %s\n[trunk c]\nrole = carrier\n"
+			 "uri = sip:203.0.113.5\n", modes[i]);
+		assert_int_equal(sbc_config_load_string(&c, text, "g.conf", err, sizeof(err)), 0);
+		assert_int_equal(c.trunks[0].auth, i == 0 ? SBC_AUTH_DIGEST : SBC_AUTH_BOTH);
+		sbc_config_free(&c);
+	}
+	/* ip, written or not, is what a trunk runs with by default */
+	assert_int_equal(sbc_config_load_string(&c, BASE "[trunk a]\nauth = ip\n[trunk b]\n",
+						 "r.conf", err, sizeof(err)), 0);
+	assert_int_equal(c.trunks[0].auth, SBC_AUTH_IP);
+	assert_int_equal(c.trunks[1].auth, SBC_AUTH_IP);
+	assert_false(sbc_config_takes_digest(&c));
+	sbc_config_free(&c);
+}
+
+/* What registration refuses, with the line and the fix. */
+static const struct bad reg_bads[] = {
+	{ REG_BASE "[trunk c]\nrole = carrier\nuri = sip:203.0.113.5\nregister = maybe\n",
+	  "x.conf:12: register: 'maybe' is not yes or no" },
+	{ REG_BASE "[trunk c]\nrole = carrier\nuri = sip:203.0.113.5\nregister = yes\n",
+	  "x.conf:9: [trunk c] register = yes needs username" },
+	{ REG_BASE "[trunk c]\nrole = carrier\nuri = sip:203.0.113.5\nregister = yes\n"
+	  "username = u\n", "x.conf:9: [trunk c] register = yes needs password or password_file "
+	  "(one of them)" },
+	{ REG_BASE "[trunk c]\nrole = carrier\nuri = sip:203.0.113.5\nregister = yes\n"
+	  "username = u\npassword = p\npassword_file = /nonexistent/pw\n",
+	  "x.conf:9: [trunk c] register = yes needs password or password_file (one of them)" },
+	{ REG_BASE "[trunk c]\nrole = carrier\nuri = sip:203.0.113.5\nregister = yes\n"
+	  "username = u\npassword_file = /nonexistent/pw\n",
+	  "x.conf:14: password_file '/nonexistent/pw': No such file or directory" },
+	{ REG_BASE "[trunk c]\nrole = carrier\nuri = sip:203.0.113.5\n[trunk d]\nrole = carrier\n"
+	  "register = yes\nusername = u\npassword = p\n",
+	  "x.conf:12: [trunk d] register = yes needs uri (the registrar)" },
+	{ REG_BASE "[trunk c]\nrole = carrier\nuri = sip:203.0.113.5\nusername = u\n",
+	  "x.conf:9: [trunk c] username is only for register = yes" },
+	{ REG_BASE "[trunk c]\nrole = carrier\nuri = sip:203.0.113.5\nexpires = 120\n",
+	  "x.conf:9: [trunk c] expires is only for register = yes" },
+	{ REG_BASE "[trunk c]\nrole = carrier\nuri = sip:203.0.113.5\nexpires = 59\n",
+	  "x.conf:12: expires: '59' is not a whole number from 60 to 3600" },
+	{ REG_BASE "[trunk c]\nrole = carrier\nuri = sip:203.0.113.5\nrealm = x\n",
+	  "x.conf:9: [trunk c] realm is only for register = yes or auth = digest|both" },
+	{ REG_BASE "[trunk c]\nrole = carrier\nuri = sip:203.0.113.5\nusername = a\"b\n",
+	  "x.conf:12: username: 'a\"b' must be 1-127 printable characters without blanks, '\"' "
+	  "or '\\'" },
+	{ REG_BASE "register = yes\nuri = sip:203.0.113.9\nusername = u\npassword = p\n"
+	  "[trunk c]\nrole = carrier\nuri = sip:203.0.113.5\n",
+	  "x.conf:6: [trunk pbx] register = yes is for a carrier (role = carrier, auth = ip)" },
+	{ REG_BASE "[trunk c]\nrole = carrier\nuri = sip:203.0.113.5\nauth = digest\n",
+	  "x.conf:9: [trunk c] auth = digest|both is for a floor trunk (its PBXs register to the "
+	  "SBC)" },
+	{ REG_BASE "auth = digest\n[trunk p2]\nrole = floor\nauth = both\n[trunk c]\n"
+	  "role = carrier\nuri = sip:203.0.113.5\n",
+	  "x.conf:10: [trunk p2] realm '198.51.100.10' is trunk 'pbx''s too; a REGISTER's realm "
+	  "names its trunk" },
+	{ "[sbc]\nlockout = 0\n", "x.conf:2: lockout: '0' is not a whole number from 1 to 604800" },
+	{ "[sbc]\nauth_failures = 1001\n",
+	  "x.conf:2: auth_failures: '1001' is not a whole number from 1 to 1000" },
+	{ "[sbc]\nauth_window = x\n",
+	  "x.conf:2: auth_window: 'x' is not a whole number from 1 to 86400" },
+};
+
+static void registration_bad(void **state)
+{
+	(void)state;
+	expect_bads(reg_bads, sizeof(reg_bads) / sizeof(reg_bads[0]), "x.conf");
 }
 
 /* The port the data plane lets a listed peer's TCP come from (replies to the B2BUA's own
@@ -448,6 +579,8 @@ int main(void)
 		cmocka_unit_test(defaults),
 		cmocka_unit_test(bad_lines),
 		cmocka_unit_test(auth_modes_and_register_keys),
+		cmocka_unit_test(registration_keys),
+		cmocka_unit_test(registration_bad),
 		cmocka_unit_test(b2bua_keys),
 		cmocka_unit_test(uri_port),
 		cmocka_unit_test(peers_file_and_long_lines),

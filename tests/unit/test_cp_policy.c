@@ -6,6 +6,7 @@
  * replace otherwise), cross-trunk conflicts and capacity refusal. The channel end here records
  * the commands instead of writing shared memory.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,7 @@
 #include <cmocka.h>
 
 #include "cp_chan.h"
+#include "cp_dynacl.h"
 #include "cp_log.h"
 #include "cp_policy.h"
 
@@ -339,6 +341,36 @@ static void test_conflict_moves_when_released(void **state)
 	assert_int_equal(((struct sbc_msg_acl *)sent[1].body)->trunk, 1);
 }
 
+/* Dynamic entries (cp_dynacl: registrar bindings, carriers' addresses) beside Redis's set:
+ * refcounted, kept across a Redis re-read, sent like any prefix. */
+static void test_dynacl(void **state)
+{
+	struct cp_trunk *a = cp_policy_trunk(0);
+	const char *v1[] = { "203.0.113.0/24" };
+	struct sbc_prefix host;
+
+	(void)state;
+	assert_int_equal(sbc_prefix_parse("198.51.100.21", &host, NULL, 0), 0);
+	read_acl(a, v1, 1);
+	n_sent = 0;
+	assert_int_equal(cp_dynacl_add(a, &host, 0), 0);
+	assert_int_equal(a->eff.n, 2);
+	assert_int_equal(n_sent, 1);
+	assert_int_equal(sent[0].type, SBC_CMD_ACL_ADD);
+	assert_int_equal(cp_dynacl_add(a, &host, 0), 0);	/* a second binding from there */
+	assert_int_equal(n_sent, 1);
+	read_acl(a, v1, 1);			/* Redis read again: the entry stays */
+	assert_int_equal(a->eff.n, 2);
+	assert_int_equal(n_sent, 1);
+	assert_int_equal(cp_dynacl_del(a, &host), 0);	/* one binding left */
+	assert_int_equal(a->eff.n, 2);
+	assert_int_equal(cp_dynacl_del(a, &host), 0);
+	assert_int_equal(a->eff.n, 1);
+	assert_int_equal(n_sent, 2);
+	assert_int_equal(sent[1].type, SBC_CMD_ACL_DEL);
+	assert_int_equal(cp_dynacl_del(a, &host), -ENOENT);
+}
+
 static void test_capacity_refused_whole(void **state)
 {
 	struct cp_trunk *c = cp_policy_trunk(2);
@@ -418,6 +450,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_values_reported_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_conflict_moves_when_released, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_capacity_refused_whole, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dynacl, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_limits_sent_on_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dp_reset_replays, setup, teardown),
 	};

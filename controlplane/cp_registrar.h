@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The registrar (cp_registrar.c) for floor trunks with auth = digest | both: REGISTERs are
+ * challenged and checked here (our own nonces and digest checks on OpenSSL, HA1 from Redis
+ * sbc:user:<trunk>:<user>), bindings kept in sbc:reg:<trunk>:<user>@<realm> and as dynamic
+ * allowlist entries of their trunk; failed authentications counted per source for the lockout
+ * (sbc:deny:<ip>). Runs on the su_root thread.
+ */
+#ifndef CP_REGISTRAR_H
+#define CP_REGISTRAR_H
+
+#include <stdint.h>
+
+#include <sofia-sip/nta.h>
+#include <sofia-sip/sip.h>
+
+#include "sbc_config.h"
+
+struct su_root_s;
+
+struct cp_registrar_stats {
+	uint64_t registers;	/* REGISTERs taken */
+	uint64_t challenged;	/* 401 with a fresh nonce (no or stale credentials) */
+	uint64_t accepted;	/* 200 */
+	uint64_t failed;	/* authentication failures (counted for the lockout) */
+	uint64_t refused;	/* 403/404: not our realm, auth = both from an unlisted source */
+	uint64_t lockouts;	/* sources denied */
+	uint64_t bindings;	/* gauge */
+};
+
+/* Before cp_redis_start (a listener: bindings replayed from Redis at each connect). */
+int cp_registrar_init(struct su_root_s *root, const struct sbc_config *cfg);
+void cp_registrar_stop(void);	/* before the su_root goes */
+void cp_registrar_fini(void);
+/* A REGISTER outside any dialog: a status nta sends, or 0 when the registrar took it. */
+int cp_registrar_request(nta_incoming_t *irq, sip_t const *sip);
+/* The Contact of trunk's binding for user (the Request-URI user of a call), else its most
+ * recent binding; allocated in home. NULL when the trunk has no binding. */
+url_t *cp_registrar_contact(su_home_t *home, unsigned int trunk, const char *user);
+const struct cp_registrar_stats *cp_registrar_stats(void);
+
+#endif

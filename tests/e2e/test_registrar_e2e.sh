@@ -1,0 +1,259 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# e2e: PBXs register to the SBC (issue 11, the registrar). The topology of scripts/lib-netns.sh
+# with more addresses on pa-ID: the PBX registers from 198.51.100.21 (inside pbx-floor's
+# 198.51.100.16/28, so the data plane passes its REGISTER today), .22 is auth = both's listed
+# PBX, .23 the brute-forcer, .24 sends the bad credentials of the digest checks (fewer than
+# auth_failures); the carrier (reg_client.py uas) is pb-ID's 198.51.100.30.
+# Trunks: pbx-floor (.20/32, .16/28) routes to pbx-digest, then carrier-a; pbx-digest (auth = digest, realm
+# digest.example) and pbx-both (auth = both, realm both.example, peers .22/32) route to carrier-a.
+# Checks:
+#   users      sbcctl -c sbc.conf user add writes both HA1s of the trunk's realm (checked here)
+#   digest     good MD5 and SHA-256 -> 401 200, a binding in sbc:reg with its TTL, the source as
+#              a dynamic /32 of pbx-digest in the data plane; wrong password, a replay of the
+#              good Authorization, nc not increasing, uri= not the Request-URI, another realm
+#              -> 401; nc increasing on one nonce -> 200; an unknown realm -> 404
+#   both       good credentials from .21 (listed by pbx-floor only) -> 403; from .22 -> 200
+#   calls      a call from the floor to alice reaches her contact; a call from the registered
+#              source is pbx-digest's (CDR trunk_in); un-REGISTER removes binding and /32 at
+#              once, the next call from there is pbx-floor's again; a short binding expires
+#   restart    the control plane restarted: the binding replayed from Redis, calls reach it
+#   lockout    auth_failures (8) wrong passwords from .23 -> sbc:deny:198.51.100.23 with the
+#              lockout's TTL and its REGISTERs dropped by the data plane (with its denylist;
+#              without it refused 403 by the control plane); the key expiring lifts it; locked
+#              again, a DEL by hand lifts it at once
+#   unlisted   (with the data plane's unlisted REGISTER path, else skipped and said) a PBX on
+#              198.51.100.40, listed nowhere: no answer before, registers, calls (its trunk's
+#              call), un-REGISTERs, no answer again
+# The other phases' PBX address is inside a listed prefix of another trunk, so they pass with
+# or without the data plane's half.
+# usage: test_registrar_e2e.sh SBC_DATAPLANE SBC_CONTROLPLANE SBCCTL   exit 0 pass, 1 fail, 77 skip
+set -u
+
+dataplane=$(realpath -m -- "${1:?usage: $0 SBC_DATAPLANE SBC_CONTROLPLANE SBCCTL}")
+controlplane=$(realpath -m -- "${2:?usage: $0 SBC_DATAPLANE SBC_CONTROLPLANE SBCCTL}")
+sbcctl=$(realpath -m -- "${3:?usage: $0 SBC_DATAPLANE SBC_CONTROLPLANE SBCCTL}")
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=../../scripts/lib-netns.sh
+. "$here/../../scripts/lib-netns.sh"
+# shellcheck source-path=SCRIPTDIR source=lib-check.sh
+. "$here/lib-check.sh"
+
+e2e_preflight "ethtool ss redis-server redis-cli" "$dataplane" "$controlplane" "$sbcctl"
+
+PBX=$SBCNET_V4.21 PBX2=$SBCNET_V4.22 BAD=$SBCNET_V4.23 ODD=$SBCNET_V4.24 CA=$SBCNET_PB4
+cp_pid='' uas_pids=()
+port=$((20000 + RANDOM % 20000))
+e2e_cleanup() {
+	local p
+	for p in "${uas_pids[@]}" $cp_pid; do kill -9 "$p" 2>/dev/null; done
+	return 0
+}
+e2e_begin
+E2E_LOGS="controlplane:$SBCNET_DIR/controlplane.log"
+
+conf=$SBCNET_DIR/sbc.conf
+sbcnet_conf "$conf" drop "auth_failures = 8" "auth_window = 60" "lockout = 15"
+cat >>"$conf" <<EOC
+peers = $SBCNET_V4.16/28
+role = floor
+route = pbx-digest, carrier-a
+
+[trunk pbx-digest]
+role = floor
+auth = digest
+realm = digest.example
+route = carrier-a
+
+[trunk pbx-both]
+role = floor
+auth = both
+realm = both.example
+peers = $PBX2/32
+route = carrier-a
+
+[trunk carrier-a]
+role = carrier
+uri = sip:$CA:5060
+peers = $CA/32
+options_interval = 0
+
+[redis]
+address = 127.0.0.1:$port
+EOC
+for a in $PBX $PBX2 $BAD $ODD; do ip -n "$NS_PA" addr add "$a/24" dev eth0 || fatal "address $a"; done
+
+R() { ip netns exec "$NS_SBC" redis-cli -p "$port" "$@"; }
+rc() { ip netns exec "$NS_PA" "$SBCNET_PY" "$here/reg_client.py" "$@"; }
+# reg SRC USER PASSWORD DOMAIN ALG MODE [EXPIRES] [SPORT]: the status codes the PBX got
+reg() { rc register "$1" "$SBCNET_SBC4" "${@:2}"; }
+start_cp() {
+	ip netns exec "$NS_SBC" "$controlplane" -c "$conf" </dev/null >>"$SBCNET_DIR/controlplane.log" 2>&1 &
+	cp_pid=$!
+	sip_up() { ip netns exec "$NS_SBC" ss -Hlun "sport = :5060" | grep -qF "$SBCNET_SBC4"; }
+	wait_for "the control plane listens on $SBCNET_SBC4:5060" 15 sip_up || fatal "no SIP socket"
+}
+acl_has() { sbcnet_tel "/sbc/acl,$1" | grep -qF "\"$2\""; }
+no_acl() { ! acl_has "$@"; }
+start_uas() {	# SRC PORT SECONDS OUT: reg_client.py uas in pa-ID
+	(ip netns exec "$NS_PA" "$SBCNET_PY" "$here/reg_client.py" uas "$1" "$2" "$3" >"$4" 2>&1) &
+	uas_pids+=($!)
+}
+last_trunk_in() { R xrevrange sbc:cdr + - count 1 | awk 'p { print; exit } $0 == "trunk_in" { p = 1 }'; }
+
+sbcnet_start_dp "$dataplane" "$conf" || fatal "sbc-dataplane did not start"
+ip netns exec "$NS_SBC" redis-server --port "$port" --bind 127.0.0.1 --save '' \
+	--appendonly no --daemonize yes --logfile "$SBCNET_DIR/redis.log" ||
+	fatal "redis-server did not start"
+start_cp
+wait_eq "control plane up beside the data plane" 10 up sbcnet_get /sbc/channel cp_redis ||
+	fatal "control plane"
+
+# --- users --------------------------------------------------------------------------------------
+ctl_user() { echo "$3" | ip netns exec "$NS_SBC" "$sbcctl" -c "$conf" user add "$1" "$2"; }
+check "sbcctl user add pbx-digest alice (password on stdin)" ctl_user pbx-digest alice 'alice pw'
+check "sbcctl user add pbx-digest bob" ctl_user pbx-digest bob bob-pw
+check "sbcctl user add pbx-both carol" ctl_user pbx-both carol carol-pw
+ha1() { "$SBCNET_PY" -c 'import hashlib, sys; print(hashlib.new(sys.argv[1], sys.argv[2].encode()).hexdigest())' "$@"; }
+check_eq "ha1_md5 is MD5(alice:digest.example:alice pw)" \
+	"$(R hget sbc:user:pbx-digest:alice ha1_md5)" "$(ha1 md5 'alice:digest.example:alice pw')"
+check_eq "ha1_sha256 is SHA-256(alice:digest.example:alice pw)" \
+	"$(R hget sbc:user:pbx-digest:alice ha1_sha256)" "$(ha1 sha256 'alice:digest.example:alice pw')"
+check "no plaintext password in Redis" sh -c "! ip netns exec $NS_SBC redis-cli -p $port --scan | \
+	while read -r k; do ip netns exec $NS_SBC redis-cli -p $port hgetall \"\$k\" 2>/dev/null; done | grep -q 'alice pw'"
+out=$(echo x | ip netns exec "$NS_SBC" "$sbcctl" -c "$conf" user add carrier-a x 2>&1)
+check_eq "user add on a trunk without digest is refused" "$out" \
+	"sbcctl: user add: $conf has no trunk 'carrier-a' with auth = digest or both"
+
+# --- digest ---------------------------------------------------------------------------------------
+check_eq "MD5, good password" "$(reg "$PBX" alice 'alice pw' digest.example MD5 good 60 5090)" "401 200"
+ttl=$(R ttl sbc:reg:pbx-digest:alice@digest.example)
+check "the binding's TTL is what was granted (0 < $ttl <= 60)" test "$ttl" -gt 0 -a "$ttl" -le 60
+check_eq "its contact" "$(R hget sbc:reg:pbx-digest:alice@digest.example contact)" \
+	"sip:alice@$PBX:5090"
+check_eq "its source" "$(R hget sbc:reg:pbx-digest:alice@digest.example source)" "$PBX:5090"
+wait_for "$PBX/32 is a dynamic entry of pbx-digest in the data plane" 10 acl_has pbx-digest "$PBX/32"
+check_eq "SHA-256, good password" "$(reg "$PBX" bob bob-pw digest.example SHA-256 good 60 5091)" "401 200"
+check_eq "wrong password" "$(reg "$ODD" alice wrong digest.example SHA-256 good)" "401 401"
+check_eq "an exact replay of a good Authorization" \
+	"$(reg "$ODD" bob bob-pw digest.example SHA-256 replay 60 5091)" "401 200 401"
+check_eq "nc not increasing (same nc, new cnonce)" \
+	"$(reg "$ODD" bob bob-pw digest.example MD5 nc_same 60 5091)" "401 200 401"
+check_eq "nc increasing on one nonce is fine" \
+	"$(reg "$ODD" bob bob-pw digest.example SHA-256 nc_up 60 5091)" "401 200 200"
+check_eq "uri= not the Request-URI" "$(reg "$ODD" alice 'alice pw' digest.example MD5 wrong_uri)" "401 401"
+check_eq "realm= not the trunk's" "$(reg "$ODD" alice 'alice pw' digest.example MD5 wrong_realm)" "401 401"
+check_eq "an unknown realm" "$(reg "$ODD" alice 'alice pw' nowhere.example MD5 good)" "404"
+check_eq "an unknown user" "$(reg "$ODD" mallory x digest.example MD5 good)" "401 401"
+check_eq "those failures were counted, below auth_failures: $ODD is not denied" \
+	"$(R exists sbc:deny:$ODD)" 0
+check_eq "bob's binding is where he registered last" \
+	"$(R hget sbc:reg:pbx-digest:bob@digest.example source)" "$ODD:5091"
+check_eq "$ODD still gets challenges" "$(reg "$ODD" bob bob-pw digest.example MD5 none)" 401
+
+# --- both ----------------------------------------------------------------------------------------
+check_eq "auth = both: good credentials from $PBX (not in pbx-both's prefixes) -> 403" \
+	"$(reg "$PBX" carol carol-pw both.example SHA-256 good)" "403"
+check_eq "auth = both: good credentials from $PBX2 (listed) -> 200" \
+	"$(reg "$PBX2" carol carol-pw both.example SHA-256 good 60 5092)" "401 200"
+
+# --- calls ---------------------------------------------------------------------------------------
+start_uas "$PBX" 5090 20 "$SBCNET_DIR/pbx.out"
+(ip netns exec "$NS_PB" "$SBCNET_PY" "$here/reg_client.py" uas "$CA" 5060 600 \
+	>"$SBCNET_DIR/carrier.out" 2>&1) &
+uas_pids+=($!)
+car_up() { ip netns exec "$NS_PB" ss -Hlun "sport = :5060" | grep -qF "$CA:5060"; }
+poll_until 10 car_up || fatal "the carrier did not bind"
+pbx_up() { ip netns exec "$NS_PA" ss -Hlun "sport = :5090" | grep -qF "$PBX:5090"; }
+poll_until 10 pbx_up || fatal "the PBX did not bind"
+check_eq "a call from the floor to alice: answered (200, BYE 200)" \
+	"$(rc invite "$SBCNET_PA4" "$SBCNET_SBC4" alice)" "200 200"
+wait "${uas_pids[0]}"
+check_eq "it reached alice at her registered contact" "$(cat "$SBCNET_DIR/pbx.out")" \
+	"sip:alice@$PBX:5090"
+check_eq "a call from the registered source: answered by the carrier" \
+	"$(rc invite "$PBX" "$SBCNET_SBC4" 15550199 5093)" "200 200"
+check_eq "it is pbx-digest's call (CDR trunk_in)" "$(last_trunk_in)" pbx-digest
+check_eq "un-REGISTER (Expires: 0)" "$(reg "$PBX" alice 'alice pw' digest.example SHA-256 good 0 5090)" \
+	"401 200"
+check_eq "the binding is gone from Redis at once" \
+	"$(R exists sbc:reg:pbx-digest:alice@digest.example)" 0
+check_eq "bob's un-REGISTER too (pbx-digest has no binding left)" \
+	"$(reg "$ODD" bob bob-pw digest.example MD5 good 0 5091)" "401 200"
+wait_for "$PBX/32 left pbx-digest's allowlist" 10 no_acl pbx-digest "$PBX/32"
+check_eq "a call from $PBX now: answered (pbx-floor's route: pbx-digest has no contact, carrier-a)" \
+	"$(rc invite "$PBX" "$SBCNET_SBC4" 15550199 5093)" "200 200"
+check_eq "it is pbx-floor's call again (the /28)" "$(last_trunk_in)" pbx-floor
+check_eq "a short binding (20 s)" "$(reg "$PBX" alice 'alice pw' digest.example MD5 good 20 5090)" \
+	"401 200"
+wait_for "$PBX/32 in pbx-digest's allowlist" 10 acl_has pbx-digest "$PBX/32"
+wait_for "it expires: $PBX/32 leaves the allowlist" 40 no_acl pbx-digest "$PBX/32"
+check_eq "and Redis (TTL)" "$(R exists sbc:reg:pbx-digest:alice@digest.example)" 0
+
+# --- restart ---------------------------------------------------------------------------------------
+check_eq "alice registers again" "$(reg "$PBX" alice 'alice pw' digest.example SHA-256 good 300 5090)" \
+	"401 200"
+kill -TERM "$cp_pid"
+wait "$cp_pid"
+check_eq "the control plane stops (SIGTERM)" "$?" 0
+start_cp
+wait_eq "control plane back" 10 up sbcnet_get /sbc/channel cp_redis
+start_uas "$PBX" 5090 20 "$SBCNET_DIR/pbx2.out"
+poll_until 10 pbx_up || fatal "the PBX did not bind"
+check_eq "after the restart a call to alice is answered (binding replayed from Redis)" \
+	"$(rc invite "$SBCNET_PA4" "$SBCNET_SBC4" alice)" "200 200"
+wait "${uas_pids[-1]}"
+check_eq "at her contact" "$(cat "$SBCNET_DIR/pbx2.out")" "sip:alice@$PBX:5090"
+check "$PBX/32 still pbx-digest's" acl_has pbx-digest "$PBX/32"
+
+# --- lockout ---------------------------------------------------------------------------------------
+lock() {
+	local i
+	for i in 1 2 3 4 5 6 7 8; do reg "$BAD" alice "guess$i" digest.example MD5 good >/dev/null; done
+}
+lock
+check_eq "8 wrong passwords from $BAD: sbc:deny:$BAD" "$(R get sbc:deny:$BAD)" auth
+ttl=$(R ttl sbc:deny:$BAD)
+check "with the lockout's TTL (0 < $ttl <= 15)" test "$ttl" -gt 0 -a "$ttl" -le 15
+# with the data plane's denylist (issue 11's data-plane half: /sbc/denied) nothing comes back;
+# without it the control plane refuses the source itself (403)
+has_denied() { local o; o=$(sbcnet_tel /sbc/denied 2>/dev/null); [ -n "$o" ] && [ "$o" != null ]; }
+locked_answer=403
+has_denied && locked_answer=0
+check_eq "its REGISTERs get no challenge, even a good one" \
+	"$(reg "$BAD" alice 'alice pw' digest.example MD5 good)" $locked_answer
+answered() { [ "$(reg "$BAD" alice 'alice pw' digest.example MD5 good 60 5094)" = "401 200" ]; }
+wait_for "the key expires after 15 s: answered again" 30 answered
+lock
+check_eq "locked again" "$(reg "$BAD" alice 'alice pw' digest.example MD5 good)" $locked_answer
+R del "sbc:deny:$BAD" >/dev/null
+wait_for "a DEL by hand lifts it at once" 5 answered
+
+# --- unlisted: a PBX on an address no prefix lists (needs the data plane's unlisted REGISTER
+# path, issue 11's data-plane half: /sbc/denied is its telemetry) ---------------------------------
+FAR=$SBCNET_V4.40	# outside pbx-floor's .16/28
+probe() { ip netns exec "$NS_PB" "$SBCNET_PY" "$here/sip_probe.py" probe "$FAR" "$SBCNET_SBC4"; }
+if has_denied; then
+	ip -n "$NS_PB" addr add "$FAR/24" dev eth0 || fatal "address $FAR"
+	check_eq "an unlisted source's OPTIONS get nothing" "$(probe)" 0
+	check_eq "a PBX on unlisted $FAR registers" \
+		"$(ip netns exec "$NS_PB" "$SBCNET_PY" "$here/reg_client.py" register "$FAR" "$SBCNET_SBC4" \
+		bob bob-pw digest.example SHA-256 good 60 5095)" "401 200"
+	wait_for "$FAR/32 in pbx-digest's allowlist" 10 acl_has pbx-digest "$FAR/32"
+	check_eq "it can make a call" "$(ip netns exec "$NS_PB" "$SBCNET_PY" "$here/reg_client.py" \
+		invite "$FAR" "$SBCNET_SBC4" 15550199 5096)" "200 200"
+	check_eq "as pbx-digest" "$(last_trunk_in)" pbx-digest
+	check_eq "un-REGISTER" "$(ip netns exec "$NS_PB" "$SBCNET_PY" "$here/reg_client.py" register \
+		"$FAR" "$SBCNET_SBC4" bob bob-pw digest.example SHA-256 good 0 5095)" "401 200"
+	no_answer() { [ "$(probe)" = 0 ]; }
+	wait_for "then its requests get nothing (unlisted again)" 10 no_answer
+else
+	echo "# unlisted phase skipped: this data plane has no unlisted REGISTER path (/sbc/denied)"
+fi
+
+kill -TERM "$cp_pid"
+wait "$cp_pid"
+check_eq "the control plane stops (SIGTERM)" "$?" 0
+cp_pid=''
+e2e_end
