@@ -42,7 +42,7 @@ static struct {
 	uint64_t boot;		/* the data plane's boot id we are (getting) in sync with */
 	uint64_t my_boot;
 	uint64_t gen;
-	uint64_t last_attach, last_beat, last_status;
+	uint64_t last_attach, last_beat, last_status, last_tick;
 	char last_err[256];
 	bool silent_logged, stopped_logged;
 	/* commands waiting for room in the ring: a growable circular queue */
@@ -282,6 +282,9 @@ static void tick(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
 	(void)magic;
 	(void)t;
 	(void)arg;
+	if (ch.last_tick != 0 && now - ch.last_tick > TICK_MS + 30)
+		cp_log(CP_DEBUG, "loop: tick %llu ms late", (unsigned long long)(now - ch.last_tick - TICK_MS));
+	ch.last_tick = now;
 	if (!ch.attached) {
 		try_attach(now);
 		if (!ch.attached)

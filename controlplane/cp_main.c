@@ -29,6 +29,7 @@
 #include "cp_keys.h"
 #include "cp_log.h"
 #include "cp_policy.h"
+#include "cp_policy_su.h"
 #include "cp_redis.h"
 #include "cp_route.h"
 #include "cp_sip.h"
@@ -173,8 +174,8 @@ int main(int argc, char **argv)
 		goto fail;
 	cp_log(CP_INFO, "%s: %u trunks, channel %s, Redis %s db %u", cfg.path, cfg.n_trunks,
 	       cfg.channel, cfg.redis_address, cfg.redis_database);
-	if (start_sip(root) != 0 || cp_chan_start(root, &cfg) != 0 ||
-	    cp_redis_start(root, &cfg) != 0)
+	if (start_sip(root) != 0 || cp_policy_su_start(root) != 0 ||
+	    cp_chan_start(root, &cfg) != 0 || cp_redis_start(root, &cfg) != 0)
 		goto fail;
 	printf("sbc-controlplane: running\n");
 	fflush(stdout);
@@ -185,6 +186,7 @@ fail:
 	cp_sip_stop();
 	cp_redis_stop();
 	cp_chan_stop();
+	cp_policy_su_stop();
 	cp_b2bua_stop();
 	cp_trunk_keys_stop();
 	if (root) {
