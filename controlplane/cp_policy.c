@@ -242,7 +242,7 @@ void cp_limits_parse(const char *const *kv, const size_t *lens, size_t n_kv,
  * side when the sizes differ a lot, a merge otherwise: sequential, cache-friendly, and free
  * when no other trunk holds anything (the usual case for a big set). */
 
-static bool set_find(const struct cp_set *s, const struct sbc_prefix *p, uint32_t *at)
+bool cp_set_find(const struct cp_set *s, const struct sbc_prefix *p, uint32_t *at)
 {
 	uint32_t lo = 0, hi = s->n;
 
@@ -251,7 +251,8 @@ static bool set_find(const struct cp_set *s, const struct sbc_prefix *p, uint32_
 		int c = cp_prefix_cmp(&s->v[mid], p);
 
 		if (c == 0) {
-			*at = mid;
+			if (at != NULL)
+				*at = mid;
 			return true;
 		}
 		if (c < 0)
@@ -271,13 +272,13 @@ size_t cp_set_intersect(const struct cp_set *a, const struct cp_set *b, uint32_t
 		return 0;
 	if ((size_t)b->n * 16 < a->n) {
 		for (uint32_t j = 0; j < b->n; j++)
-			if (set_find(a, &b->v[j], &at))
+			if (cp_set_find(a, &b->v[j], &at))
 				idx[n++] = at;
 		return n;
 	}
 	if ((size_t)a->n * 16 < b->n) {
 		for (uint32_t i = 0; i < a->n; i++)
-			if (set_find(b, &a->v[i], &at))
+			if (cp_set_find(b, &a->v[i], &at))
 				idx[n++] = i;
 		return n;
 	}
@@ -706,6 +707,7 @@ static int take(struct cp_trunk *t, struct cp_set *eff, uint32_t n4, uint32_t n6
 	t->eff_v6 = n6;
 	cp_set_free(&t->eff);
 	t->eff = *eff;
+	t->eff_gen++;
 	memset(eff, 0, sizeof(*eff));
 	if (cp_chan_ready())
 		push_acl(t, diff ? &adds : NULL, diff ? &dels : NULL);

@@ -31,6 +31,8 @@ int cp_prefix_cmp(const struct sbc_prefix *a, const struct sbc_prefix *b);
 int cp_set_diff(const struct cp_set *old, const struct cp_set *new, struct cp_set *adds,
 		struct cp_set *dels);
 void cp_set_count(const struct cp_set *s, uint32_t *v4, uint32_t *v6);
+/* Is p in s? Its index in *at (at may be NULL). Binary search. */
+bool cp_set_find(const struct cp_set *s, const struct sbc_prefix *p, uint32_t *at);
 /* Indexes (into a) of the members of a that b holds too; idx has room for a->n. */
 size_t cp_set_intersect(const struct cp_set *a, const struct cp_set *b, uint32_t *idx);
 
@@ -68,6 +70,7 @@ struct cp_trunk {
 	/* what this trunk holds after conflicts and capacity: what the data plane is asked */
 	struct cp_set eff;
 	uint32_t eff_v4, eff_v6;	/* eff's IPv4 and IPv6 prefixes */
+	uint64_t eff_gen;		/* counts the changes of eff */
 	bool conflicts;			/* some wanted prefixes are another trunk's */
 	bool dp_valid;			/* the data plane holds eff (as far as we know) */
 	bool sending;			/* a big replace of eff is going out in slices */
