@@ -16,7 +16,8 @@
 #include "sbc_cidr.h"
 
 #define SBC_CHAN_MAGIC   0x314e414843434253ull	/* "SBCCHAN1" little-endian */
-#define SBC_CHAN_VERSION 3u	/* 2: CP_STATUS, call events; 3: call records in CP_STATUS, call end timer_c */
+#define SBC_CHAN_VERSION 4u	/* 2: CP_STATUS, call events; 3: call records in CP_STATUS, call end timer_c;
+				 * 4: TRUNK_STATE, the B2BUA's counters in CP_STATUS */
 #define SBC_CHAN_SLOTS   65536u		/* per ring, power of two */
 #define SBC_MSG_SIZE     256u
 #define SBC_MSG_BODY     (SBC_MSG_SIZE - 24u)
@@ -31,6 +32,7 @@ enum sbc_msg_type {
 	SBC_CMD_LIMITS_SET,		/* body: sbc_msg_limits */
 	SBC_CMD_RESYNC_REQUEST,		/* no body: data plane answers with SBC_EVT_STARTED */
 	SBC_CMD_CP_STATUS,		/* body: sbc_msg_cp_status, shown on the stats socket */
+	SBC_CMD_TRUNK_STATE,		/* body: sbc_msg_trunk_state, shown in /sbc/trunks */
 	/* events, data plane -> control plane */
 	SBC_EVT_STARTED = 64,		/* body: sbc_msg_started */
 	SBC_EVT_APPLIED,		/* body: sbc_msg_applied: a generation is in force */
@@ -108,6 +110,38 @@ struct sbc_msg_cp_status {
 	uint64_t cdr_written;		/* call records the Redis stream sbc:cdr took */
 	uint64_t cdr_pending;		/* records waiting for Redis */
 	uint64_t cdr_lost;		/* records that never reached sbc:cdr */
+	/* the B2BUA (version 4) */
+	uint64_t b2b_calls_in;		/* INVITEs taken as calls */
+	uint64_t b2b_calls_out;		/* INVITEs sent to a trunk (a failover sends another) */
+	uint64_t b2b_answered;		/* calls answered (2xx relayed to the caller) */
+	uint64_t b2b_failovers;		/* INVITEs moved on to the next trunk of a route */
+	uint64_t b2b_active;		/* calls not ended (gauge) */
+	/* calls that ended unanswered, by why: */
+	uint64_t b2b_failed_callee;	/* the last trunk's final failure, relayed */
+	uint64_t b2b_failed_timeout;	/* no final answer (Timer B) or no ACK */
+	uint64_t b2b_failed_no_trunk;	/* no trunk of the route could be tried (503) */
+	uint64_t b2b_failed_internal;	/* the SBC's own error (500) */
+	uint64_t b2b_canceled;		/* the caller's CANCEL (or early BYE) */
+	uint64_t b2b_refused;		/* 403: no trunk for the source, or an empty route */
+	uint64_t b2b_too_many_hops;	/* 483: Max-Forwards 0 */
+	uint64_t loop_late_max_ms;	/* the worst lateness of the loop's 10 ms tick, last 10 s */
+};
+
+/* The B2BUA's view of a trunk it sends calls to (only the control plane knows it). */
+enum sbc_trunk_health {
+	SBC_HEALTH_NONE = 0,		/* not a trunk the B2BUA sends to */
+	SBC_HEALTH_UP,
+	SBC_HEALTH_DOWN,
+	SBC_HEALTH_MAX
+};
+
+struct sbc_msg_trunk_state {
+	uint16_t trunk;
+	uint8_t health;			/* enum sbc_trunk_health */
+	uint8_t pad;
+	uint32_t options_misses;	/* consecutive OPTIONS without an answer */
+	uint32_t calls_out;		/* calls sent there and not ended */
+	int32_t last_code;		/* last final response to a call sent there (0: none) */
 };
 
 /* Why a call ended (SBC_EVT_CALL_ENDED). */
@@ -180,6 +214,7 @@ _Static_assert(sizeof(struct sbc_msg) == SBC_MSG_SIZE, "message size");
 _Static_assert(sizeof(struct sbc_msg_acl) <= SBC_MSG_BODY, "acl body");
 _Static_assert(sizeof(struct sbc_msg_applied) <= SBC_MSG_BODY, "applied body");
 _Static_assert(sizeof(struct sbc_msg_cp_status) <= SBC_MSG_BODY, "cp status body");
+_Static_assert(sizeof(struct sbc_msg_trunk_state) <= SBC_MSG_BODY, "trunk state body");
 _Static_assert(sizeof(struct sbc_msg_call) <= SBC_MSG_BODY, "call body");
 _Static_assert(sizeof(struct sbc_wire_prefix) == 18, "prefix size");
 _Static_assert(sizeof(struct sbc_chan_ring) == 192, "ring size");

@@ -41,6 +41,7 @@
 #include "cp_sip.h"
 
 #define RETRY_AFTER "5"		/* seconds, on our own 500/503 */
+#define MAX_FORWARDS 70		/* RFC 3261 8.1.1.6: what a request without one gets */
 #define TRIM_MS 5000		/* memory given back to the system this often after calls, */
 #define TRIM_TICKS 14		/* for 70 s after the last one (nta keeps a transaction 32 s) */
 
@@ -58,6 +59,7 @@ struct call {
 	unsigned int pos;		/* next position in the route */
 	unsigned int refs;		/* relayed in-dialog transactions in flight */
 	uint32_t se_delta;		/* caller's Session-Expires (0: none) */
+	char max_forwards[12];		/* what the callee's INVITE carries (the caller's - 1) */
 	sip_cseq_t *ack_cseq;		/* late offer: the callee's 2xx waits for the caller's ACK */
 	/* carried to every INVITE of the route */
 	char *ruser;
@@ -155,6 +157,25 @@ static void release_out(struct call *c)
 	}
 }
 
+/* Why a call that was never answered ended, for the stats socket. */
+static void count_end(const struct call *c)
+{
+	const char *by = c->cdr.ended_by;
+
+	if (c->cdr.answer_ns != 0 || by == NULL)
+		return;
+	if (strcmp(by, "caller") == 0)
+		b2b.st.canceled++;
+	else if (strcmp(by, "callee") == 0)
+		b2b.st.failed_callee++;
+	else if (strcmp(by, "timeout") == 0)
+		b2b.st.failed_timeout++;
+	else if (c->cdr.code == 503)
+		b2b.st.failed_no_trunk++;
+	else
+		b2b.st.failed_internal++;
+}
+
 /* The call is over: record it, return every leg and transaction. */
 static void call_end(struct call *c, int code, const char *by)
 {
@@ -177,6 +198,7 @@ static void call_end(struct call *c, int code, const char *by)
 			c->leg[s] = NULL;
 		}
 	write_cdr(c);
+	count_end(c);
 	c->state = ENDED;
 	b2b.st.active--;
 	call_free(c);
@@ -360,6 +382,24 @@ static int on_invite_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
 	return 0;
 }
 
+/*
+ * Max-Forwards for the next leg: the request's one less, MAX_FORWARDS when it has none; -1 when
+ * it arrived with 0 (483 Too Many Hops). RFC 3261 16.6 step 3 binds proxies, but a B2BUA that
+ * set it back to 70 would let a call loop through it (or through two SBCs) for ever.
+ */
+static int next_max_forwards(sip_t const *sip, char *buf, size_t len)
+{
+	unsigned long mf = sip->sip_max_forwards ? sip->sip_max_forwards->mf_count :
+			   MAX_FORWARDS + 1ul;
+
+	if (mf == 0)
+		return -1;
+	if (mf > 256)	/* 20.22: 0-255; a bigger one is read as 255 */
+		mf = 256;
+	snprintf(buf, len, "%u", (unsigned int)(mf - 1));
+	return 0;
+}
+
 /* The callee's leg of one attempt: a new dialog (Call-ID, From tag) towards trunk `to`. */
 static int send_invite(struct call *c, int to)
 {
@@ -389,6 +429,7 @@ static int send_invite(struct call *c, int to)
 		return -ENOMEM;
 	c->orq = nta_outgoing_tcreate(c->leg[OUT], on_invite_response, (nta_outgoing_magic_t *)c,
 				      NULL, SIP_METHOD_INVITE, (url_string_t *)&ruri,
+				      SIPTAG_MAX_FORWARDS_STR(c->max_forwards),
 				      SIPTAG_CONTACT(cp_sip_contact()),
 				      TAG_IF(c->sdp.ct, SIPTAG_CONTENT_TYPE(c->sdp.ct)),
 				      TAG_IF(c->sdp.pl, SIPTAG_PAYLOAD(c->sdp.pl)), TAG_END());
@@ -434,6 +475,7 @@ static void try_next(struct call *c)
 		return;
 	}
 	c->counted = true;
+	b2b.st.calls_out++;
 	cp_route_call_out((unsigned int)to, 1);
 }
 
@@ -544,9 +586,16 @@ int cp_b2bua_invite(nta_incoming_t *irq, sip_t const *sip)
 	int trunk = trunk_of(irq);
 	struct call *c;
 
+	char mf[sizeof(c->max_forwards)];
+
 	if (why != NULL) {
 		nta_incoming_treply(irq, 400, why, TAG_END());
 		return 400;
+	}
+	if (next_max_forwards(sip, mf, sizeof(mf)) != 0) {
+		b2b.st.too_many_hops++;
+		nta_incoming_treply(irq, SIP_483_TOO_MANY_HOPS, TAG_END());
+		return 483;
 	}
 	if (trunk < 0 || cp_route_len((unsigned int)trunk) == 0) {
 		b2b.st.refused++;
@@ -562,6 +611,7 @@ int cp_b2bua_invite(nta_incoming_t *irq, sip_t const *sip)
 	b2b.st.active++;
 	c->trunk_in = trunk;
 	c->trunk_out = -1;
+	memcpy(c->max_forwards, mf, sizeof(mf));
 	c->cdr.start_ns = sbc_now_ns();
 	if (keep_request(c, sip) != 0 || open_caller_leg(c, irq, sip) != 0) {
 		if (c->irq == NULL)
@@ -657,10 +707,15 @@ static int dialog_relay(struct call *c, enum side from, nta_incoming_t *irq, sip
 	enum side to = from == IN ? OUT : IN;
 	struct relay *r;
 	struct cp_sdp sdp;
-	char se[32];
+	char se[32], mf[12];
 
 	if (c->leg[to] == NULL || (to == OUT && nta_leg_get_rtag(c->leg[OUT]) == NULL))
 		return 481;	/* no dialog on the other side yet */
+	if (next_max_forwards(sip, mf, sizeof(mf)) != 0) {
+		b2b.st.too_many_hops++;
+		nta_incoming_treply(irq, SIP_483_TOO_MANY_HOPS, TAG_END());
+		return 483;
+	}
 	r = calloc(1, sizeof(*r));
 	if (r == NULL) {
 		nta_incoming_treply(irq, 500, "Internal Error",
@@ -676,6 +731,7 @@ static int dialog_relay(struct call *c, enum side from, nta_incoming_t *irq, sip
 	r->orq = nta_outgoing_tcreate(c->leg[to], on_relay_response, (nta_outgoing_magic_t *)r,
 				      NULL, sip->sip_request->rq_method,
 				      sip->sip_request->rq_method_name, NULL,
+				      SIPTAG_MAX_FORWARDS_STR(mf),
 				      SIPTAG_CONTACT(cp_sip_contact()),
 				      TAG_IF(sip->sip_session_expires, SIPTAG_SESSION_EXPIRES_STR(se)),
 				      TAG_IF(sdp.ct, SIPTAG_CONTENT_TYPE(sdp.ct)),

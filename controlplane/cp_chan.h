@@ -24,5 +24,7 @@ uint64_t cp_chan_send(uint16_t type, const void *body, uint32_t len);
 uint64_t cp_chan_next_generation(void);
 uint64_t cp_chan_send_gen(uint16_t type, const void *body, uint32_t len, uint64_t generation);
 size_t cp_chan_queued(void);
+/* A trunk's health, calls out or last code changed: sent (TRUNK_STATE) at the next tick. */
+void cp_chan_trunk_changed(unsigned int trunk);
 
 #endif

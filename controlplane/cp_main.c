@@ -92,10 +92,17 @@ static const char *parse_args(int argc, char **argv)
 }
 
 /* The roles' state, before anything runs: the policy first (the others name its trunks). */
+/* A trunk's health, calls out or last code changed: to Redis and to the stats socket. */
+static void trunk_changed(unsigned int trunk)
+{
+	cp_trunk_keys_changed(trunk);
+	cp_chan_trunk_changed(trunk);
+}
+
 static int init_roles(void)
 {
 	if (cp_policy_init(&cfg) != 0 || cp_keys_init(&cfg) != 0 ||
-	    cp_route_init(&cfg, cp_trunk_keys_changed) != 0 ||
+	    cp_route_init(&cfg, trunk_changed) != 0 ||
 	    cp_cdr_init(&cfg, cp_route_active()) != 0) {
 		fprintf(stderr, "sbc-controlplane: out of memory\n");
 		return -ENOMEM;

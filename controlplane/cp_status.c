@@ -7,11 +7,30 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cp_b2bua.h"
 #include "cp_cdr.h"
 #include "cp_keys.h"
 #include "cp_policy.h"
 #include "cp_redis.h"
 #include "cp_status.h"
+
+static void fill_b2bua(struct sbc_msg_cp_status *s)
+{
+	const struct cp_b2bua_stats *b = cp_b2bua_stats();
+
+	s->b2b_calls_in = b->calls;
+	s->b2b_calls_out = b->calls_out;
+	s->b2b_answered = b->answered;
+	s->b2b_failovers = b->failovers;
+	s->b2b_active = b->active;
+	s->b2b_failed_callee = b->failed_callee;
+	s->b2b_failed_timeout = b->failed_timeout;
+	s->b2b_failed_no_trunk = b->failed_no_trunk;
+	s->b2b_failed_internal = b->failed_internal;
+	s->b2b_canceled = b->canceled;
+	s->b2b_refused = b->refused;
+	s->b2b_too_many_hops = b->too_many_hops;
+}
 
 void cp_status_fill(struct sbc_msg_cp_status *s)
 {
@@ -36,4 +55,5 @@ void cp_status_fill(struct sbc_msg_cp_status *s)
 	s->cdr_written = c.written;
 	s->cdr_pending = c.pending;
 	s->cdr_lost = c.lost;
+	fill_b2bua(s);
 }

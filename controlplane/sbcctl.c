@@ -322,9 +322,10 @@ static int cmd_rows(const char *tcmd, const char *const *only, bool totals, cons
 }
 
 /*
- * The control plane's view of each trunk the data plane lists: health and calls_out from
- * Redis sbc:state:<trunk> (the B2BUA writes them; the data plane does not know them). "-" when
- * --redis is not given, Redis cannot be reached or the trunk has no state.
+ * The control plane's view of each trunk the data plane lists: health and calls_out. The
+ * B2BUA sends them over the channel and the data plane shows them in /sbc/trunks; for a trunk
+ * whose row lacks them (an older data plane, a control plane not alive) they come from Redis
+ * sbc:state:<trunk> when --redis is given. "-" otherwise, or when the trunk has no state.
  */
 static void trunk_state(json_t *v)
 {
@@ -349,7 +350,7 @@ static void trunk_state(json_t *v)
 		const char *name = json_string_value(json_object_get(t, "name"));
 		redisReply *r = NULL;
 
-		if (!json_is_object(t))
+		if (!json_is_object(t) || json_object_get(t, "health") != NULL)
 			continue;
 		if (rc != NULL && name != NULL)
 			r = redisCommand(rc, "HMGET sbc:state:%s health calls_out", name);
@@ -477,7 +478,7 @@ static int cmd_raw(const char *tcmd)
 
 static const char *const trunk_cols[] = {
 	"id", "name", "prefixes_v4", "prefixes_v6", "accepted", "rejected", "cps", "burst",
-	"max_calls", "over_limit", "health", "calls_out", NULL,
+	"max_calls", "over_limit", "health", "calls_out", "last_code", NULL,
 };
 static const char *const call_cols[] = {
 	"name", "active_calls", "tokens", "admitted", "emergency", "retransmissions",
@@ -596,8 +597,8 @@ static void usage(FILE *f)
 		"  -p, --file-prefix P   the data plane's --file-prefix (default: $SBC_FILE_PREFIX or rte)\n"
 		"  -s, --socket PATH     the telemetry socket itself\n"
 		"  -j, --json            print the reply as JSON\n"
-		"  -r, --redis HOST:PORT trunks: HEALTH and CALLS_OUT from sbc:state:<trunk> "
-		"(default: $SBC_REDIS)\n");
+		"  -r, --redis HOST:PORT trunks: HEALTH and CALLS_OUT from sbc:state:<trunk> for rows "
+		"the data plane has\n                        none of the B2BUA's (default: $SBC_REDIS)\n");
 }
 
 #define EXIT_USAGE 64	/* sysexits.h EX_USAGE */

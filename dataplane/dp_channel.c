@@ -46,6 +46,7 @@ static struct {
 	uint64_t cp_boot_seen;
 	struct sbc_msg_cp_status cp_status;	/* last one the control plane sent */
 	uint64_t cp_status_ns;
+	struct sbc_msg_trunk_state trunk_state[SBC_MAX_TRUNKS];	/* the B2BUA's, per trunk */
 } chan;
 
 static inline void bump(uint64_t *c)
@@ -229,6 +230,24 @@ static void cmd_cp_status(const struct sbc_msg *m)
 	__atomic_store_n(&chan.cp_status_ns, sbc_now_ns(), __ATOMIC_RELEASE);
 }
 
+/* TRUNK_STATE: health, calls out, last code of a trunk the B2BUA sends calls to. */
+static void cmd_trunk_state(const struct sbc_msg *m)
+{
+	const struct sbc_msg_trunk_state *s = (const void *)m->body;
+
+	/* read by the telemetry thread: a torn copy only mixes two honest snapshots */
+	memcpy(&chan.trunk_state[s->trunk], s, sizeof(*s));
+}
+
+bool dp_channel_trunk_state(unsigned int trunk, struct sbc_msg_trunk_state *out)
+{
+	if (trunk >= SBC_MAX_TRUNKS)
+		return false;
+	memcpy(out, &chan.trunk_state[trunk], sizeof(*out));
+	/* nothing from a control plane that is gone: its view is not current */
+	return out->health != SBC_HEALTH_NONE && strcmp(dp_channel_cp_state(), "alive") == 0;
+}
+
 static const struct {
 	void (*run)(const struct sbc_msg *m);
 	bool has_trunk;
@@ -241,6 +260,7 @@ static const struct {
 	[SBC_CMD_LIMITS_SET] = { cmd_limits, true },
 	[SBC_CMD_RESYNC_REQUEST] = { cmd_resync, false },
 	[SBC_CMD_CP_STATUS] = { cmd_cp_status, false },
+	[SBC_CMD_TRUNK_STATE] = { cmd_trunk_state, true },
 };
 
 static void handle(const struct sbc_msg *m)
@@ -395,6 +415,19 @@ int dp_channel_telemetry(struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, "cp_cdr_written", s->cdr_written);
 		rte_tel_data_add_dict_u64(d, "cp_cdr_pending", s->cdr_pending);
 		rte_tel_data_add_dict_u64(d, "cp_cdr_lost", s->cdr_lost);
+		rte_tel_data_add_dict_u64(d, "cp_b2b_calls_in", s->b2b_calls_in);
+		rte_tel_data_add_dict_u64(d, "cp_b2b_calls_out", s->b2b_calls_out);
+		rte_tel_data_add_dict_u64(d, "cp_b2b_answered", s->b2b_answered);
+		rte_tel_data_add_dict_u64(d, "cp_b2b_failovers", s->b2b_failovers);
+		rte_tel_data_add_dict_u64(d, "cp_b2b_active", s->b2b_active);
+		rte_tel_data_add_dict_u64(d, "cp_b2b_failed_callee", s->b2b_failed_callee);
+		rte_tel_data_add_dict_u64(d, "cp_b2b_failed_timeout", s->b2b_failed_timeout);
+		rte_tel_data_add_dict_u64(d, "cp_b2b_failed_no_trunk", s->b2b_failed_no_trunk);
+		rte_tel_data_add_dict_u64(d, "cp_b2b_failed_internal", s->b2b_failed_internal);
+		rte_tel_data_add_dict_u64(d, "cp_b2b_canceled", s->b2b_canceled);
+		rte_tel_data_add_dict_u64(d, "cp_b2b_refused", s->b2b_refused);
+		rte_tel_data_add_dict_u64(d, "cp_b2b_too_many_hops", s->b2b_too_many_hops);
+		rte_tel_data_add_dict_u64(d, "cp_loop_late_max_ms", s->loop_late_max_ms);
 		rte_tel_data_add_dict_u64(d, "cp_status_age_ms",
 					  (sbc_now_ns() - chan.cp_status_ns) / 1000000);
 	}

@@ -147,6 +147,19 @@ static int cmd_malformed(const char *cmd __rte_unused, const char *params __rte_
 	return 0;
 }
 
+/* The B2BUA's view of a trunk it sends calls to, from the control plane (TRUNK_STATE). */
+static void add_b2b_state(struct rte_tel_data *row, unsigned int t)
+{
+	struct sbc_msg_trunk_state s;
+
+	if (!dp_channel_trunk_state(t, &s))
+		return;
+	rte_tel_data_add_dict_string(row, "health", s.health == SBC_HEALTH_UP ? "up" : "down");
+	rte_tel_data_add_dict_u64(row, "options_misses", s.options_misses);
+	rte_tel_data_add_dict_u64(row, "calls_out", s.calls_out);
+	rte_tel_data_add_dict_int(row, "last_code", s.last_code);
+}
+
 /* Trunks a page: a row is about 40 counters and a telemetry reply holds 16 KB. */
 #define TRUNK_PAGE 8
 
@@ -215,6 +228,7 @@ static int cmd_trunks(const char *cmd __rte_unused, const char *params, struct r
 			snprintf(key, sizeof(key), "ended_%s", sbc_call_end_names[r]);
 			rte_tel_data_add_dict_u64(row, key, sum.ended[r]);
 		}
+		add_b2b_state(row, t);
 
 		snprintf(key, sizeof(key), "trunk%u", t);
 		if (rte_tel_data_add_dict_container(d, key, row, 0) != 0)

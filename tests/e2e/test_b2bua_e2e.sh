@@ -8,7 +8,8 @@
 # carriers with its scenario (tests/e2e/sipp/b2b_*.xml, -aa answers the SBC's OPTIONS) and
 # checks sipp's counts, the CDRs in sbc:cdr and the trunks' state in sbc:state:<trunk>:
 #   basic        180/200/ACK/BYE; a capture on the carrier side holds no address, Call-ID or
-#                tag of the floor's leg in any SIP header, no User-Agent/Server of the others
+#                tag of the floor's leg in any SIP header, no User-Agent/Server of the others;
+#                Max-Forwards 70 reaches the carriers as 69, an INVITE with 0 gets 483
 #   cancel       CANCEL while ringing: 200 + 487 to the floor, the carrier's INVITE cancelled
 #   callee_bye   the carrier ends the call
 #   reinvite     re-INVITE and INFO from the floor relayed within the dialog
@@ -172,17 +173,21 @@ carriers
 wait_eq "carrier-a up in sbc:state (OPTIONS answered)" 10 up state carrier-a health
 wait_eq "carrier-b up in sbc:state" 10 up state carrier-b health
 if [ -n "$sbcctl" ]; then
-	# sbcctl trunks: HEALTH and CALLS_OUT from sbc:state (Redis listens in the SBC's netns)
+	# sbcctl trunks: HEALTH and CALLS_OUT from the data plane's stats socket (the B2BUA sends
+	# them over the channel), or from sbc:state with --redis (Redis listens in the SBC's netns)
 	ctl_health() {
-		ip netns exec "$NS_SBC" "$sbcctl" --file-prefix "$SBCNET_PREFIX" --redis "127.0.0.1:$port" \
+		ip netns exec "$NS_SBC" env -u SBC_REDIS "$sbcctl" --file-prefix "$SBCNET_PREFIX" "$@" \
 			--json trunks | "$SBCNET_PY" -c '
 import json, sys
 d = json.load(sys.stdin)
 print(" ".join("%s=%s/%s" % (v["name"], v["health"], v["calls_out"])
                for v in d.values() if isinstance(v, dict)))'
 	}
-	wait_eq "sbcctl trunks: health/calls_out of each trunk" 10 \
+	wait_eq "sbcctl trunks: health/calls_out of each trunk from the stats socket (no Redis)" 10 \
 		"pbx-floor=None/None carrier-a=up/0 carrier-b=up/0 carrier-silent=up/0" ctl_health
+	wait_eq "sbcctl --redis trunks: the same" 10 \
+		"pbx-floor=None/None carrier-a=up/0 carrier-b=up/0 carrier-silent=up/0" ctl_health \
+		--redis "127.0.0.1:$port"
 	ip netns exec "$NS_SBC" "$sbcctl" --file-prefix "$SBCNET_PREFIX" --redis "127.0.0.1:$port" \
 		trunks | sed 's/^/# /'
 fi
@@ -200,6 +205,9 @@ phase_basic() {
 	poll_until 10 grep -q Capturing "$SBCNET_DIR/tshark-floor.out" || fatal "tshark did not start"
 	floor b2b_uac.xml $n 5 500 basic
 	floor_ok basic $n
+	check_eq "basic: an INVITE with Max-Forwards 0 is answered 483 Too Many Hops" \
+		"$(ip netns exec "$NS_PA" env SIP_PROBE_MAX_FORWARDS=0 "$SBCNET_PY" "$here/sip_probe.py" \
+			invite "$SBCNET_PA4" "$SBCNET_SBC4" "mf0-$$" 3)" 483
 	wait_eq "basic: $n records in sbc:cdr" 10 $((base + n)) xlen
 	kill -INT $cap_pid $fpid; wait $cap_pid $fpid 2>/dev/null
 	cap_pid=''
@@ -234,6 +242,11 @@ PY
 	check_eq "basic: the carriers never saw the floor's User-Agent" "$(grep -c FloorDialer "$SBCNET_DIR/carrier.sip")" 0
 	check_eq "basic: the floor never saw the carriers' Server or Contact" \
 		"$(grep -c -e CarrierSwitch -e "$CA" -e "$CB" "$SBCNET_DIR/floor.sip")" 0
+	# Max-Forwards (RFC 3261 16.6 step 3, kept by the B2BUA): the floor's 70 reaches the
+	# carriers as 69, and a request that arrives with 0 is answered 483, not sent on
+	check_eq "basic: the carriers' INVITEs carry the floor's Max-Forwards less one" \
+		"$(tshark -r "$cap" -Y 'sip.Method == "INVITE"' -T fields -e sip.Max-Forwards \
+			2>/dev/null | sort -u | tr '\n' ' ')" "69 "
 }
 
 phase_cancel() {
@@ -447,6 +460,26 @@ done
 
 stop_carriers
 check_eq "sbc:cdr: one record per call the floor made, over every phase" "$(xlen)" "$total_calls"
+# the B2BUA's counters on the stats socket (CP_STATUS, each second): every call it took ended
+# answered or unanswered with a reason, none is open
+b2b_counts() {
+	sbcnet_tel /sbc/channel | "$SBCNET_PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+g = lambda k: d.get("cp_b2b_" + k, -1)
+ended = g("answered") + sum(g(k) for k in ("failed_callee", "failed_timeout", "failed_no_trunk", "failed_internal", "canceled"))
+print(g("calls_in"), g("calls_in") - ended, g("active"), int(g("calls_out") >= g("calls_in")))'
+}
+wait_eq "stats socket: cp_b2b_calls_in = the floor's calls, all ended (answered or by a reason), calls_out >= calls_in" \
+	10 "$total_calls 0 0 1" b2b_counts
+sbcnet_tel /sbc/channel | "$SBCNET_PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+print("# " + " ".join("%s=%s" % (k[7:], v) for k, v in d.items() if k.startswith("cp_b2b_")))'
+if [[ " $PHASES " == *" basic "* ]]; then
+	check_eq "stats socket: the INVITE with Max-Forwards 0 counted (cp_b2b_too_many_hops)" \
+		"$(sbcnet_get /sbc/channel cp_b2b_too_many_hops)" 1
+fi
 kill "$cp_pid" 2>/dev/null
 wait "$cp_pid" 2>/dev/null
 check_eq "sbc-controlplane exits 0" $? 0
