@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,6 +171,11 @@ int main(int argc, char **argv)
 	int sfd = -1, rc = 1;
 
 	setvbuf(stderr, NULL, _IOLBF, 0);
+	/* glibc raises its mmap threshold to the size of each big block freed (up to 32 MB), so
+	 * after one big allocation (a million-prefix read, nta's grown hash tables) the next ones
+	 * come from the heap, where they stay as holes; a fixed threshold keeps blocks of 256 KB
+	 * and more in mappings of their own, given back whole when freed */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	if (sbc_config_load(&cfg, conf, err, sizeof(err)) != 0) {
 		fprintf(stderr, "sbc-controlplane: %s\n", err);
 		return 1;
