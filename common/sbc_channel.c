@@ -306,6 +306,21 @@ void sbc_msg_init(struct sbc_msg *m, uint16_t type, const void *body, uint32_t l
 		memcpy(m->body, body, len);
 }
 
+/* The denylist's messages: entries within the body, families known; BEGIN/END carry none. */
+static int deny_validate(const struct sbc_msg *m)
+{
+	const struct sbc_msg_deny *d = (const void *)m->body;
+	bool sync = m->type == SBC_CMD_DENY_SYNC_BEGIN || m->type == SBC_CMD_DENY_SYNC_END;
+
+	if (m->len < offsetof(struct sbc_msg_deny, e) || d->n > SBC_DENY_PER_MSG ||
+	    (sync && d->n != 0) || m->len < offsetof(struct sbc_msg_deny, e) + d->n * sizeof(d->e[0]))
+		return -EBADMSG;
+	for (unsigned int i = 0; i < d->n; i++)
+		if (d->e[i].family != SBC_AF_V4 && d->e[i].family != SBC_AF_V6)
+			return -EBADMSG;
+	return 0;
+}
+
 int sbc_msg_validate(const struct sbc_msg *m)
 {
 	const struct sbc_msg_acl *a = (const void *)m->body;
@@ -331,6 +346,11 @@ int sbc_msg_validate(const struct sbc_msg *m)
 		return 0;
 	case SBC_CMD_LIMITS_SET:
 		return m->len == sizeof(struct sbc_msg_limits) ? 0 : -EBADMSG;
+	case SBC_CMD_DENY_ADD:
+	case SBC_CMD_DENY_DEL:
+	case SBC_CMD_DENY_SYNC_BEGIN:
+	case SBC_CMD_DENY_SYNC_END:
+		return deny_validate(m);
 	case SBC_CMD_RESYNC_REQUEST:
 		return m->len == 0 ? 0 : -EBADMSG;
 	case SBC_CMD_CP_STATUS:

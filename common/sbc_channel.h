@@ -16,8 +16,9 @@
 #include "sbc_cidr.h"
 
 #define SBC_CHAN_MAGIC   0x314e414843434253ull	/* "SBCCHAN1" little-endian */
-#define SBC_CHAN_VERSION 4u	/* 2: CP_STATUS, call events; 3: call records in CP_STATUS, call end timer_c;
-				 * 4: TRUNK_STATE, the B2BUA's counters in CP_STATUS */
+#define SBC_CHAN_VERSION 5u	/* 2: CP_STATUS, call events; 3: call records in CP_STATUS, call end
+				 * timer_c; 4: the denylist (SBC_CMD_DENY_*); 5: TRUNK_STATE, the
+				 * B2BUA's counters in CP_STATUS */
 #define SBC_CHAN_SLOTS   65536u		/* per ring, power of two */
 #define SBC_MSG_SIZE     256u
 #define SBC_MSG_BODY     (SBC_MSG_SIZE - 24u)
@@ -33,6 +34,12 @@ enum sbc_msg_type {
 	SBC_CMD_RESYNC_REQUEST,		/* no body: data plane answers with SBC_EVT_STARTED */
 	SBC_CMD_CP_STATUS,		/* body: sbc_msg_cp_status, shown on the stats socket */
 	SBC_CMD_TRUNK_STATE,		/* body: sbc_msg_trunk_state, shown in /sbc/trunks */
+	/* the denylist (sbc:deny:<ip>), numbered apart so other additions keep their values */
+	SBC_CMD_DENY_ADD = 32,		/* body: sbc_msg_deny: deny these sources (or renew) */
+	SBC_CMD_DENY_DEL,		/* body: sbc_msg_deny: lift these */
+	SBC_CMD_DENY_SYNC_BEGIN,	/* body: sbc_msg_deny, n = 0: a full replay starts */
+	SBC_CMD_DENY_SYNC_END,		/* body: sbc_msg_deny, n = 0: entries not added since
+					 * the BEGIN of the same generation are lifted */
 	/* events, data plane -> control plane */
 	SBC_EVT_STARTED = 64,		/* body: sbc_msg_started */
 	SBC_EVT_APPLIED,		/* body: sbc_msg_applied: a generation is in force */
@@ -110,7 +117,7 @@ struct sbc_msg_cp_status {
 	uint64_t cdr_written;		/* call records the Redis stream sbc:cdr took */
 	uint64_t cdr_pending;		/* records waiting for Redis */
 	uint64_t cdr_lost;		/* records that never reached sbc:cdr */
-	/* the B2BUA (version 4) */
+	/* the B2BUA (version 5) */
 	uint64_t b2b_calls_in;		/* INVITEs taken as calls */
 	uint64_t b2b_calls_out;		/* INVITEs sent to a trunk (a failover sends another) */
 	uint64_t b2b_answered;		/* calls answered (2xx relayed to the caller) */
@@ -142,6 +149,25 @@ struct sbc_msg_trunk_state {
 	uint32_t options_misses;	/* consecutive OPTIONS without an answer */
 	uint32_t calls_out;		/* calls sent there and not ended */
 	int32_t last_code;		/* last final response to a call sent there (0: none) */
+};
+
+/* A denied source: its address, how long it stays (from Redis PTTL) and why. */
+#define SBC_DENY_REASON_MAX 16
+struct sbc_deny_entry {
+	uint64_t ttl_ms;		/* 0: until lifted */
+	uint8_t family;			/* SBC_AF_V4 (address in the first 4 bytes) or SBC_AF_V6 */
+	uint8_t pad[7];
+	uint8_t addr[16];
+	char reason[SBC_DENY_REASON_MAX];	/* the key's value, cut, NUL-padded */
+};
+
+#define SBC_DENY_PER_MSG ((SBC_MSG_BODY - 8u) / sizeof(struct sbc_deny_entry))
+
+struct sbc_msg_deny {
+	uint16_t n;			/* entries in this message */
+	uint16_t pad;
+	uint32_t pad2;
+	struct sbc_deny_entry e[SBC_DENY_PER_MSG];
 };
 
 /* Why a call ended (SBC_EVT_CALL_ENDED). */
@@ -216,6 +242,8 @@ _Static_assert(sizeof(struct sbc_msg_applied) <= SBC_MSG_BODY, "applied body");
 _Static_assert(sizeof(struct sbc_msg_cp_status) <= SBC_MSG_BODY, "cp status body");
 _Static_assert(sizeof(struct sbc_msg_trunk_state) <= SBC_MSG_BODY, "trunk state body");
 _Static_assert(sizeof(struct sbc_msg_call) <= SBC_MSG_BODY, "call body");
+_Static_assert(sizeof(struct sbc_deny_entry) == 48, "deny entry size");
+_Static_assert(sizeof(struct sbc_msg_deny) <= SBC_MSG_BODY && SBC_DENY_PER_MSG == 4, "deny body");
 _Static_assert(sizeof(struct sbc_wire_prefix) == 18, "prefix size");
 _Static_assert(sizeof(struct sbc_chan_ring) == 192, "ring size");
 _Static_assert(offsetof(struct sbc_chan_header, dp) == 64, "header layout");

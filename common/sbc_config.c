@@ -54,6 +54,7 @@ static const struct key keys[] = {
 	{ S_SBC, "sip_port", K_U16, CFG(sip_port), 0, 1, 65535 },
 	{ S_SBC, "unlisted", K_CHOICE, CFG(unlisted), 0, 0, 0, unlisted_words },
 	{ S_SBC, "reject_rate", K_U32, CFG(reject_rate), 0, 0, 1000000 },
+	{ S_SBC, "register_rate", K_U32, CFG(register_rate), 0, 0, 100000 },
 	{ S_SBC, "media_ports", K_RANGE, CFG(media_port_min), 0, 1024, 65535 },
 	{ S_SBC, "emergency", K_EMERGENCY, 0, 0, 0, 0 },
 	{ S_SBC, "max_call_duration", K_U32, CFG(max_call_duration), 0, 60, 604800 },
@@ -76,6 +77,8 @@ static const struct key keys[] = {
 	{ S_DATAPLANE, "calls", K_U32, CFG(calls), 0, 1024, 16777216 },
 	{ S_DATAPLANE, "frag_flows", K_U32, CFG(frag_flows), 0, 16, 1048576 },
 	{ S_DATAPLANE, "frag_timeout_ms", K_U32, CFG(frag_timeout_ms), 0, 100, 30000 },
+	{ S_DATAPLANE, "register_sources", K_U32, CFG(register_sources), 0, 64, 4194304 },
+	{ S_DATAPLANE, "deny_entries", K_U32, CFG(deny_entries), 0, 16, 4194304 },
 	{ S_REDIS, "address", K_STR, CFG(redis_address),
 	  sizeof(((struct sbc_config *)0)->redis_address), 0, 0 },
 	{ S_REDIS, "password", K_STR, CFG(redis_password),
@@ -219,6 +222,9 @@ void sbc_config_defaults(struct sbc_config *cfg)
 	cfg->sip_port = SBC_SIP_PORT_DEFAULT;
 	cfg->unlisted = SBC_UNLISTED_DROP;
 	cfg->reject_rate = 100;
+	cfg->register_rate = 2;
+	cfg->register_sources = 8192;
+	cfg->deny_entries = 65536;
 	cfg->media_port_min = 20000;
 	cfg->media_port_max = 29999;
 	cfg->workers = 1;
@@ -265,6 +271,14 @@ static bool trunk_name_ok(const char *n)
 		if (!isalnum((unsigned char)n[i]) && n[i] != '-' && n[i] != '_' && n[i] != '.')
 			return false;
 	return true;
+}
+
+bool sbc_config_takes_digest(const struct sbc_config *cfg)
+{
+	for (unsigned int t = 0; t < cfg->n_trunks; t++)
+		if (cfg->trunks[t].auth != SBC_AUTH_IP)
+			return true;
+	return false;
 }
 
 int sbc_config_trunk_index(const struct sbc_config *cfg, const char *name)
@@ -543,7 +557,7 @@ static int set_choice(struct parse *ps, const struct key *k, int *dst, const cha
 	return -EINVAL;
 }
 
-/* Until registration exists, a trunk that asks for it must not start as if it had it. */
+/* auth = ip | digest | both (digest and both: the registrar checks the credentials). */
 static int set_auth(struct parse *ps, const struct key *k, enum sbc_auth_mode *dst,
 		    const char *value)
 {
@@ -551,11 +565,6 @@ static int set_auth(struct parse *ps, const struct key *k, enum sbc_auth_mode *d
 
 	if (set_choice(ps, k, &mode, value) != 0)
 		return -EINVAL;
-	if (mode != SBC_AUTH_IP) {
-		perr(ps, ps->line, "auth: '%s' needs registration (digest authentication), which is "
-		     "not implemented yet; use auth = ip", value);
-		return -ENOTSUP;
-	}
 	*dst = (enum sbc_auth_mode)mode;
 	return 0;
 }

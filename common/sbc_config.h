@@ -20,7 +20,8 @@
 #define SBC_REDIS_PORT_DEFAULT 6379
 
 enum sbc_unlisted_mode { SBC_UNLISTED_DROP, SBC_UNLISTED_REJECT };
-/* auth = digest | both parse, but stop start-up until registration exists: every trunk is IP. */
+/* ip: listed prefixes only; digest: registration (the registrar's credentials); both: a listed
+ * source and valid credentials */
 enum sbc_auth_mode { SBC_AUTH_IP, SBC_AUTH_DIGEST, SBC_AUTH_BOTH };
 enum sbc_over_limit { SBC_OVER_LIMIT_REJECT, SBC_OVER_LIMIT_DROP };
 /* role: NONE until set; required on every trunk once any trunk has a route */
@@ -78,6 +79,8 @@ struct sbc_config {
 	uint16_t sip_port;
 	enum sbc_unlisted_mode unlisted;
 	uint32_t reject_rate;		/* 403 responses per second, whole SBC */
+	uint32_t register_rate;		/* REGISTERs per second (and burst) one unlisted source
+					 * may send to the control plane; 0 = none */
 	uint16_t media_port_min, media_port_max;
 	char emergency[SBC_EMERGENCY_MAX][SBC_EMERGENCY_LEN];	/* never capped */
 	unsigned int n_emergency;
@@ -96,6 +99,8 @@ struct sbc_config {
 	uint32_t calls;			/* call table: concurrent calls over all trunks */
 	uint32_t frag_flows;		/* IP reassembly: datagrams in flight per worker */
 	uint32_t frag_timeout_ms;
+	uint32_t register_sources;	/* per worker: unlisted sources with a REGISTER bucket */
+	uint32_t deny_entries;		/* denied source addresses (sbc:deny:<ip>) */
 
 	/* [redis] */
 	char redis_address[256];
@@ -121,6 +126,10 @@ int sbc_config_load_string(struct sbc_config *cfg, const char *text, const char 
 			   char *err, size_t errlen);
 
 void sbc_config_free(struct sbc_config *cfg);
+
+/* Does any trunk take digest credentials (auth = digest or both)? Then unlisted sources may
+ * REGISTER (within register_rate). */
+bool sbc_config_takes_digest(const struct sbc_config *cfg);
 
 /* Index of the trunk with that name, or -1. */
 int sbc_config_trunk_index(const struct sbc_config *cfg, const char *name);

@@ -17,6 +17,7 @@
 
 #include "cp_cdr.h"
 #include "cp_chan.h"
+#include "cp_deny.h"
 #include "cp_log.h"
 #include "cp_policy.h"
 #include "cp_route.h"
@@ -231,6 +232,7 @@ static void on_started(const struct sbc_msg *m)
 	for (unsigned int i = 0; ch.trunk_dirty != NULL && i < ch.cfg->n_trunks; i++)
 		ch.trunk_dirty[i] = true;
 	send_trunk_states();
+	cp_deny_dp_reset();
 	send_status();
 }
 

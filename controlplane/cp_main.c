@@ -26,6 +26,7 @@
 #include "cp_cdr.h"
 #include "cp_b2bua.h"
 #include "cp_chan.h"
+#include "cp_deny.h"
 #include "cp_health.h"
 #include "cp_keys.h"
 #include "cp_log.h"
@@ -102,7 +103,7 @@ static void trunk_changed(unsigned int trunk)
 
 static int init_roles(void)
 {
-	if (cp_policy_init(&cfg) != 0 || cp_keys_init(&cfg) != 0 ||
+	if (cp_policy_init(&cfg) != 0 || cp_keys_init(&cfg) != 0 || cp_deny_init() != 0 ||
 	    cp_route_init(&cfg, trunk_changed) != 0 ||
 	    cp_cdr_init(&cfg, cp_route_active()) != 0) {
 		fprintf(stderr, "sbc-controlplane: out of memory\n");

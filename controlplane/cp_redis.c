@@ -35,8 +35,8 @@
 #define PATTERNS_MAX 16
 
 /* Notifications we need: K keyspace channel, g generic (del, rename, expire), s set, h hash,
- * l list (sbc:route:), x expired, e evicted. */
-static const char NEED_FLAGS[] = "Kgslhxe";
+ * l list (sbc:route:), $ string (sbc:deny:), x expired, e evicted. */
+static const char NEED_FLAGS[] = "Kgslh$xe";
 
 static struct {
 	const struct sbc_config *cfg;

@@ -461,6 +461,39 @@ static int cmd_acl(const char *trunk)
 	return 0;
 }
 
+/* The denylist: one row per source, seconds left ("-" until lifted), reason; its counters. */
+static int cmd_denied(void)
+{
+	static const char *const cols[] = { "address", "remaining_s", "reason", NULL };
+	json_t *head = tel_all_pages("/sbc/denied"), **rows;
+	size_t n = json_object_size(head);
+
+	if (opt_json) {
+		print_json(head);
+		json_decref(head);
+		return 0;
+	}
+	rows = calloc(n ? n : 1, sizeof(*rows));
+	n = rows_of(head, rows, n, NULL);
+	for (size_t i = 0; i < n; i++)
+		if (json_integer_value(json_object_get(rows[i], "remaining_s")) < 0)
+			json_object_set_new(rows[i], "remaining_s", json_string("-"));
+	if (n)
+		table(rows, n, cols);
+	printf("%zu denied sources (capacity %" JSON_INTEGER_FORMAT "); since start: %"
+	       JSON_INTEGER_FORMAT " added, %" JSON_INTEGER_FORMAT " lifted, %" JSON_INTEGER_FORMAT
+	       " expired, %" JSON_INTEGER_FORMAT " refused (full)\n", n,
+	       json_integer_value(json_object_get(head, "capacity")),
+	       json_integer_value(json_object_get(head, "added")),
+	       json_integer_value(json_object_get(head, "lifted")),
+	       json_integer_value(json_object_get(head, "expired")),
+	       json_integer_value(json_object_get(head, "refused_full")));
+	rows_free(rows, n);
+	free(rows);
+	json_decref(head);
+	return 0;
+}
+
 static int cmd_raw(const char *tcmd)
 {
 	json_t *v = tel_call(tcmd);
@@ -551,6 +584,12 @@ static int run_acl(char **args)
 	return cmd_acl(args[0]);
 }
 
+static int run_denied(char **args)
+{
+	(void)args;
+	return cmd_denied();
+}
+
 static int run_raw(char **args)
 {
 	return cmd_raw(args[0]);
@@ -578,6 +617,8 @@ static const struct command {
 	{ "channel", "", "the control plane as the data plane sees it", 0, 0, NULL, run_channel },
 	{ "acl", "TRUNK", "a trunk's effective prefixes with hit counters", 1, 1, acl_args_ok,
 	  run_acl },
+	{ "denied", "", "denied sources (sbc:deny:<ip>): seconds left, reason", 0, 0, NULL,
+	  run_denied },
 	{ "raw", "CMD", "any telemetry command, e.g. raw /ethdev/stats,0", 1, 1, NULL, run_raw },
 };
 

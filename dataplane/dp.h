@@ -50,6 +50,7 @@ struct dp_trunk_stats {
 						 * timers' own: dp_timers_ended) */
 };
 
+struct dp_regrate;
 struct rte_ip_frag_tbl;
 struct rte_ip_frag_death_row;
 
@@ -81,6 +82,7 @@ struct dp_worker {
 	uint64_t frag_absorbed;		/* fragments merged into them beyond the first */
 	uint64_t frag_last_expire;	/* TSC */
 	uint8_t *big;			/* a reassembled datagram, linear */
+	struct dp_regrate *regrate;	/* unlisted REGISTER buckets; NULL: no trunk takes digest */
 	char scratch[2048];	/* response text being built */
 } __rte_cache_aligned;
 

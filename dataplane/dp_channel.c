@@ -17,6 +17,7 @@
 
 #include "dp.h"
 #include "dp_channel.h"
+#include "dp_deny.h"
 #include "dp_grow.h"
 #include "sbc_channel.h"
 
@@ -75,6 +76,11 @@ static void send_started(void)
 	send_event(SBC_EVT_STARTED, &s, sizeof(s), 0);
 }
 
+static bool is_deny(uint16_t type)
+{
+	return type >= SBC_CMD_DENY_ADD && type <= SBC_CMD_DENY_SYNC_END;
+}
+
 static void answer(const struct sbc_msg *m, uint16_t trunk, int rc, const char *text)
 {
 	struct sbc_msg_applied a;
@@ -84,8 +90,10 @@ static void answer(const struct sbc_msg *m, uint16_t trunk, int rc, const char *
 	a.trunk = trunk;
 	a.cmd = m->type;
 	a.error = rc;
-	/* ACL changes: when the last worker could see it; limits: now (one atomic store) */
-	a.applied_ns = m->type == SBC_CMD_LIMITS_SET ? sbc_now_ns() : dp_acl_visible_ns(dp.acl);
+	/* ACL and deny changes: when the last worker could see it; limits: now (one atomic
+	 * store) */
+	a.applied_ns = m->type == SBC_CMD_LIMITS_SET ? sbc_now_ns() :
+		       is_deny(m->type) ? dp_deny_visible_ns() : dp_acl_visible_ns(dp.acl);
 	if (trunk < dp.cfg.n_trunks)
 		dp_acl_counts(dp.acl, trunk, &a.prefixes_v4, &a.prefixes_v6);
 	if (rc != 0) {
@@ -248,6 +256,43 @@ bool dp_channel_trunk_state(unsigned int trunk, struct sbc_msg_trunk_state *out)
 	return out->health != SBC_HEALTH_NONE && strcmp(dp_channel_cp_state(), "alive") == 0;
 }
 
+/*
+ * The denylist (sbc:deny:<ip>): entries in or out, and the markers around a full replay. A
+ * refusal (table full) is answered with its text; the control plane logs it.
+ */
+static void cmd_deny(const struct sbc_msg *m)
+{
+	const struct sbc_msg_deny *d = (const void *)m->body;
+	unsigned int refused = 0;
+	char err[160] = "";
+	int rc = 0;
+
+	switch (m->type) {
+	case SBC_CMD_DENY_ADD:
+		rc = dp_deny_add(d->e, d->n, dp_clock_ns(), &refused);
+		if (rc == -ENOSPC)
+			snprintf(err, sizeof(err), "denylist full: %u of %u sources not denied "
+				 "([dataplane] deny_entries = %u)", refused, d->n,
+				 dp.cfg.deny_entries);
+		else if (rc != 0)
+			snprintf(err, sizeof(err), "denylist: the address 0.0.0.0 / :: is refused");
+		break;
+	case SBC_CMD_DENY_DEL:
+		rc = dp_deny_del(d->e, d->n);
+		break;
+	case SBC_CMD_DENY_SYNC_BEGIN:
+		dp_deny_sync_begin(m->generation);
+		break;
+	default:
+		rc = dp_deny_sync_end(m->generation);
+		if (rc != 0)
+			snprintf(err, sizeof(err), "denylist replay %llu ended without its begin: "
+				 "nothing lifted", (unsigned long long)m->generation);
+		break;
+	}
+	answer(m, UINT16_MAX, rc, err);
+}
+
 static const struct {
 	void (*run)(const struct sbc_msg *m);
 	bool has_trunk;
@@ -261,6 +306,10 @@ static const struct {
 	[SBC_CMD_RESYNC_REQUEST] = { cmd_resync, false },
 	[SBC_CMD_CP_STATUS] = { cmd_cp_status, false },
 	[SBC_CMD_TRUNK_STATE] = { cmd_trunk_state, true },
+	[SBC_CMD_DENY_ADD] = { cmd_deny, false },
+	[SBC_CMD_DENY_DEL] = { cmd_deny, false },
+	[SBC_CMD_DENY_SYNC_BEGIN] = { cmd_deny, false },
+	[SBC_CMD_DENY_SYNC_END] = { cmd_deny, false },
 };
 
 static void handle(const struct sbc_msg *m)
@@ -323,6 +372,31 @@ unsigned int dp_channel_poll(void)
 		handle(&m);
 	}
 	return n;
+}
+
+int dp_channel_replay_file(const char *path)
+{
+	struct sbc_msg m;
+	unsigned int n = 0;
+	FILE *f = fopen(path, "rb");
+
+	if (f == NULL) {
+		fprintf(stderr, "sbc-dataplane: --test-commands %s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	while (fread(&m, sizeof(m), 1, f) == 1) {
+		if (sbc_msg_validate(&m) != 0) {
+			fprintf(stderr, "sbc-dataplane: --test-commands %s: message %u (type %u) is "
+				"not valid\n", path, n, m.type);
+			fclose(f);
+			return -EBADMSG;
+		}
+		handle(&m);
+		n++;
+	}
+	fclose(f);
+	printf("sbc-dataplane: %u commands from %s applied\n", n, path);
+	return 0;
 }
 
 void dp_channel_close(void)

@@ -22,6 +22,9 @@ extern struct dp_limits dp_limits[];
 int dp_channel_open(void);
 /* Drain and apply pending commands; returns how many were handled. */
 unsigned int dp_channel_poll(void);
+/* --test-commands: apply the sbc_msg records of a file (SBC_MSG_SIZE bytes each, as the control
+ * plane would send them) before the workers start; a record that is not valid stops start-up. */
+int dp_channel_replay_file(const char *path);
 void dp_channel_close(void);
 int dp_channel_telemetry(struct rte_tel_data *d);
 const char *dp_channel_cp_state(void);

@@ -29,6 +29,9 @@
 	X(PORT_CLOSED,        "port_closed",        "UDP/TCP to a port the SBC does not serve") \
 	X(SIP_UNLISTED,       "sip_unlisted",       "SIP from a source in no trunk's allowlist, not answered") \
 	X(FRAGMENT_UNLISTED,  "fragment_unlisted",  "IP fragment from a source in no trunk's allowlist") \
+	X(DENIED,             "denied",             "source on the denylist (sbc:deny:<ip>), before any SIP") \
+	X(REGISTER_OVER_RATE, "register_over_rate", "unlisted REGISTER over its source's register_rate") \
+	X(REGISTER_TABLE_FULL, "register_table_full", "unlisted REGISTER: no free bucket ([dataplane] register_sources)") \
 	X(FRAG_REASSEMBLY,    "frag_reassembly",    "listed fragment given up: timeout, table full, > 8 pieces, overlap") \
 	X(REJECT_RATELIMITED, "reject_ratelimited", "unlisted SIP request: 403 suppressed by reject_rate") \
 	X(SIP_MALFORMED,      "sip_malformed",      "SIP from a listed source the scanner rejects (RFC 3261)") \

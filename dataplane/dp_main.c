@@ -24,6 +24,8 @@
 #include "dp_calls.h"
 #include "dp_frag.h"
 #include "dp_channel.h"
+#include "dp_deny.h"
+#include "dp_regrate.h"
 #include "dp_timers.h"
 
 #define MBUF_CACHE 256		/* per-lcore mbuf cache of the pool */
@@ -43,13 +45,18 @@ static void usage(const char *prog)
 {
 	fprintf(stderr,
 		"usage: %s [EAL options] -- -c sbc.conf [--test-idle-ms MS] [--test-clock]\n"
+		"       [--test-commands FILE]\n"
 		"  -c, --config FILE     configuration file (see README)\n"
 		"  --test-idle-ms MS     print 'sbc-dataplane: idle' after MS ms without packets\n"
 		"                        (for tests that feed pcap files)\n"
 		"  --test-clock          caps and call timers run on the wire port's rx timestamps\n"
-		"                        (net_pcap: the pcap's times) instead of the CPU clock\n",
+		"                        (net_pcap: the pcap's times) instead of the CPU clock\n"
+		"  --test-commands FILE  apply these channel commands (256-byte records, as the\n"
+		"                        control plane sends them) before the workers start\n",
 		prog);
 }
+
+static const char *test_commands;	/* --test-commands FILE */
 
 static int setup_rcu(void)
 {
@@ -59,6 +66,22 @@ static int setup_rcu(void)
 	if (dp.qsv == NULL || rte_rcu_qsbr_init(dp.qsv, dp.n_workers) != 0)
 		return -ENOMEM;
 	return 0;
+}
+
+/* A worker's unlisted-REGISTER buckets, only while some trunk takes digest credentials. */
+static int setup_regrate(struct dp_worker *w, int socket)
+{
+	void *mem;
+
+	if (!sbc_config_takes_digest(&dp.cfg))
+		return 0;
+	w->regrate = rte_zmalloc_socket("sbc_regrate", sizeof(*w->regrate), RTE_CACHE_LINE_SIZE,
+					socket);
+	mem = rte_zmalloc_socket("sbc_regrate_sets", dp_regrate_bytes(dp.cfg.register_sources),
+				 RTE_CACHE_LINE_SIZE, socket);
+	if (w->regrate == NULL || mem == NULL)
+		return -ENOMEM;
+	return dp_regrate_init(w->regrate, dp.cfg.register_sources, dp.cfg.register_rate, mem);
 }
 
 static int setup_workers(void)
@@ -93,7 +116,7 @@ static int setup_workers(void)
 			if (w->events == NULL)
 				return -ENOMEM;
 		}
-		if (dp_frag_setup(w, &dp.cfg, socket) != 0)
+		if (dp_frag_setup(w, &dp.cfg, socket) != 0 || setup_regrate(w, socket) != 0)
 			return -ENOMEM;
 		w->id = i;
 		w->lcore = lcore;
@@ -156,6 +179,7 @@ static void main_loop(long idle_ms)
 	prctl(PR_SET_TIMERSLACK, 1000UL);	/* ns */
 	while (!quit_signal) {
 		dp_timers_tick();
+		dp_deny_expire(dp_clock_ns());
 		if (dp_channel_poll() > 0)
 			continue;
 		if (idle_ms >= 0) {
@@ -182,6 +206,7 @@ static int parse_args(int argc, char **argv, const char **conf, long *idle_ms)
 		{ "config", required_argument, NULL, 'c' },
 		{ "test-idle-ms", required_argument, NULL, 'i' },
 		{ "test-clock", no_argument, NULL, 't' },
+		{ "test-commands", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -198,6 +223,9 @@ static int parse_args(int argc, char **argv, const char **conf, long *idle_ms)
 			break;
 		case 't':
 			dp.test_clock = true;
+			break;
+		case 'T':
+			test_commands = optarg;
 			break;
 		default:
 			usage(argv[0]);
@@ -261,6 +289,12 @@ static int setup_tables(void)
 			dp.cfg.acl_v4_rules, dp.cfg.acl_v6_rules, rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
+	if (dp_deny_create(dp.cfg.deny_entries, dp.qsv) != 0) {
+		fprintf(stderr, "sbc-dataplane: denylist of %u entries ([dataplane] deny_entries): "
+			"out of memory; give EAL more (-m) or lower deny_entries\n",
+			dp.cfg.deny_entries);
+		return -ENOMEM;
+	}
 	if (dp_calls_init(&dp.cfg, dp.qsv, (int)rte_socket_id()) != 0) {
 		fprintf(stderr, "sbc-dataplane: call table of %u calls ([dataplane] calls, about %u MB): "
 			"out of memory; give EAL more (-m) or lower calls\n", dp.cfg.calls,
@@ -283,7 +317,9 @@ static int setup_rest(void)
 	assign_queues();
 	if (dp_channel_open() != 0)
 		return -EIO;
-	if (dp_stats_register() != 0)
+	if (test_commands != NULL && dp_channel_replay_file(test_commands) != 0)
+		return -EINVAL;
+	if (dp_stats_register() != 0 || dp_deny_telemetry_register() != 0)
 		fprintf(stderr, "sbc-dataplane: some /sbc/ telemetry commands did not register\n");
 	return 0;
 }
@@ -350,6 +386,7 @@ int main(int argc, char **argv)
 	}
 	dp_acl_free(dp.acl);
 	dp_calls_free();
+	dp_deny_free();
 	sbc_config_free(&dp.cfg);
 	rte_eal_cleanup();
 	return rc == 0 ? 0 : 1;

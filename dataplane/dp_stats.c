@@ -15,6 +15,8 @@
 #include <rte_telemetry.h>
 
 #include "dp.h"
+#include "dp_deny.h"
+#include "dp_regrate.h"
 #include "dp_calls.h"
 #include "dp_channel.h"
 #include "dp_cps.h"
@@ -64,6 +66,18 @@ static void put_counters(struct rte_tel_data *d, uint64_t rx, uint64_t exc_rx, u
 	rte_tel_data_add_dict_u64(d, "to_wire", to_wire);
 	rte_tel_data_add_dict_u64(d, "reject_sent", reject);
 	rte_tel_data_add_dict_u64(d, "dropped", dropped);
+}
+
+/* Unlisted REGISTERs passed to the registrar, and the denylist's size. */
+static void put_register(struct rte_tel_data *d)
+{
+	uint64_t passed = 0;
+
+	for (unsigned int i = 0; i < dp.n_workers; i++)
+		if (dp.workers[i]->regrate != NULL)
+			passed += rd(&dp.workers[i]->regrate->passed);
+	rte_tel_data_add_dict_u64(d, "register_passed", passed);
+	rte_tel_data_add_dict_u64(d, "denied_sources", dp_deny_count());
 }
 
 static int cmd_stats(const char *cmd __rte_unused, const char *params __rte_unused,
@@ -117,6 +131,7 @@ static int cmd_stats(const char *cmd __rte_unused, const char *params __rte_unus
 		rte_tel_data_add_dict_u64(d, "frags_pending", in - dg - ab - gone);
 	}
 	rte_tel_data_add_dict_string(d, "clock", dp.test_clock ? "test (rx timestamps)" : "tsc");
+	put_register(d);
 	return 0;
 }
 

@@ -13,8 +13,10 @@
 
 #include "dp.h"
 #include "dp_admit.h"
+#include "dp_deny.h"
 #include "dp_frag.h"
 #include "dp_parse.h"
+#include "dp_regrate.h"
 #include "dp_reply.h"
 #include "dp_sip_reply.h"
 
@@ -245,6 +247,8 @@ static inline enum kind sort_frame(struct burst *b, unsigned int i)
 	why = dp_parse(f, len, false, &b->p[i]);
 	if (why != DP_DROP_NONE)
 		return drop_as(b, i, why);
+	if (dp_deny_hit(&b->p[i]))
+		return drop_as(b, i, DP_DROP_DENIED);
 	switch (b->p[i].l3) {
 	case DP_L3_ARP:
 		return is_our_v4(b->p[i].dst) ? K_EXCEPTION : drop_as(b, i, DP_DROP_ARP_NOT_OURS);
@@ -364,10 +368,27 @@ static enum verdict reassembled(struct dp_worker *w, struct rte_mbuf *m, uint64_
 	return admit(w, m, f, &p, t, now_ns, why);
 }
 
-/* Unlisted SIP: dropped, or in reject mode a 403 within reject_rate. */
+/* An unlisted REGISTER while some trunk takes digest: to the registrar within register_rate
+ * per source. */
+static enum verdict unlisted_register(struct dp_worker *w, struct rte_mbuf *m,
+				      const struct dp_pkt *p, struct burst_clock *clk,
+				      enum dp_drop *why)
+{
+	if (v4_csum_bad(m, p))
+		*why = DP_DROP_IPV4_BAD_CHECKSUM;
+	else
+		*why = dp_regrate_take(w->regrate, p, dp_pkt_time(m, clock_ns(clk)));
+	return *why == DP_DROP_NONE ? V_EXCEPTION : V_DROP;
+}
+
+/* Unlisted SIP: a REGISTER for the registrar (above), else dropped, or in reject mode a 403
+ * within reject_rate. */
 static enum verdict unlisted(struct dp_worker *w, struct rte_mbuf *m, const struct dp_pkt *p,
 			     struct burst_clock *clk, enum dp_drop *why)
 {
+	if (w->regrate != NULL && rte_pktmbuf_is_contiguous(m) &&
+	    dp_regrate_is_register(rte_pktmbuf_mtod(m, const uint8_t *), p))
+		return unlisted_register(w, m, p, clk, why);
 	if (dp.cfg.unlisted != SBC_UNLISTED_REJECT) {
 		*why = DP_DROP_SIP_UNLISTED;
 		return V_DROP;

@@ -42,42 +42,14 @@ cp_pid=
 trunk=pbx-floor
 acl=sbc:acl:$trunk
 
-R() { ip netns exec "$NS_SBC" redis-cli -p "$port" "$@"; }
+# R (redis-cli), start_redis, start_cp, stop_cp, chan, cp_ready (on port, sock, redis_log, cp_log, conf)
+# shellcheck source-path=SCRIPTDIR source=lib-redis.sh
+. "$here/lib-redis.sh"
 
-start_redis() {	# [unix]: unix socket only (the control plane cannot reach it)
-	local i tcp=$port
-	[ "${1:-}" = unix ] && tcp=0
-	ip netns exec "$NS_SBC" redis-server --port "$tcp" --bind 127.0.0.1 --unixsocket "$sock" \
-		--dir "$SBCNET_DIR" --dbfilename dump.rdb --save '' --appendonly no \
-		--logfile "$redis_log" --daemonize yes || return 1
-	for ((i = 0; i < 50; i++)); do
-		ip netns exec "$NS_SBC" redis-cli -s "$sock" ping 2>/dev/null | grep -q PONG && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-start_cp() {
-	ip netns exec "$NS_SBC" "$controlplane" -c "$conf" </dev/null >>"$cp_log" 2>&1 &
-	cp_pid=$!
-}
-
-stop_cp() {	# [KILL]
-	local sig=${1:-TERM} rc
-	[ -n "${cp_pid:-}" ] || return 0
-	kill -"$sig" "$cp_pid" 2>/dev/null
-	wait "$cp_pid" 2>/dev/null
-	rc=$?
-	cp_pid=
-	return $rc
-}
-
-chan() { sbcnet_get /sbc/channel "$1" 2>/dev/null; }
 # for wait_for, which must re-read every time: chan_is KEY VALUE, chan_ge KEY N, trunk_is FIELD V
 chan_is() { [ "$(chan "$1")" = "$2" ]; }
 chan_ge() { local v; v=$(chan "$1") && [ "$v" -ge "$2" ]; }
 trunk_is() { [ "$(sbcnet_get /sbc/trunks "trunk:$trunk.$1")" = "$2" ]; }
-cp_ready() { [ "$(chan control_plane)" = alive ] && [ "$(chan cp_redis)" = up ]; }
 acl_has() { sbcnet_tel "/sbc/acl,$trunk" | grep -qF "\"$1\""; }
 acl_lacks() { ! acl_has "$1"; }
 # the trunk's effective prefixes, sorted, every page

@@ -691,6 +691,25 @@ class Reply503(Reply403):
 
 
 # --------------------------------------------------------------------------------------------
+# Channel commands (common/sbc_channel.h, layout 4): 24-byte header + body, 256 bytes a message
+
+MSG_SIZE, MSG_HDR = 256, struct.Struct('<HHIQQ')     # type, version, len, generation, sent_ns
+CMD_ACL_ADD, CMD_DENY_ADD = 1, 32
+ACL_HDR, ACL_PREFIX = struct.Struct('<HHI'), struct.Struct('<BB16s')
+DENY_HDR, DENY_ENTRY, DENY_PER_MSG = struct.Struct('<HHI'), struct.Struct('<QB7x16s16s'), 4
+
+
+def wire_addr(ip):
+    """(family, 16 address bytes) as sbc_wire_prefix / sbc_deny_entry carry them."""
+    a = ipaddress.ip_address(ip)
+    return (6, a.packed) if a.version == 6 else (4, a.packed + bytes(12))
+
+
+def chan_msg(mtype, body, generation):
+    return (MSG_HDR.pack(mtype, 1, len(body), generation, 0) + body).ljust(MSG_SIZE, b'\0')
+
+
+# --------------------------------------------------------------------------------------------
 # The case context: what goes in, what must come out
 
 class T:
@@ -715,6 +734,7 @@ class T:
         self.wire_times = None         # seconds after T0 per wire frame (with at())
         self.now = 0.0
         self.settle = None             # f(stats): the counters are final (timers in real time)
+        self.commands = []             # channel commands applied at start (--test-commands)
 
     # configuration
     def config(self, trunks=None, **sbc):
@@ -767,6 +787,25 @@ class T:
     def out_403(self, req, dport=None, received=UNSET):
         self.want_wire.append(Reply403(req, dport, received))
 
+    # channel commands, as the control plane sends them, applied before the first frame
+    def deny(self, *ips, ttl_ms=0, reason='test'):
+        """SBC_CMD_DENY_ADD of these sources (4 a message)."""
+        for i in range(0, len(ips), DENY_PER_MSG):
+            part = ips[i:i + DENY_PER_MSG]
+            body = DENY_HDR.pack(len(part), 0, 0) + b''.join(
+                DENY_ENTRY.pack(ttl_ms, *wire_addr(ip), reason.encode()[:16]) for ip in part)
+            self.commands.append(chan_msg(CMD_DENY_ADD, body, len(self.commands) + 1))
+
+    def acl_add(self, trunk_id, *cidrs):
+        """SBC_CMD_ACL_ADD of these prefixes to trunk trunk_id (what cp_dynacl sends for a
+        registered source: its /32 or /128)."""
+        body = ACL_HDR.pack(trunk_id, len(cidrs), 0)
+        for c in cidrs:
+            n = ipaddress.ip_network(c)
+            fam, addr = wire_addr(str(n.network_address))
+            body += ACL_PREFIX.pack(fam, n.prefixlen, addr)
+        self.commands.append(chan_msg(CMD_ACL_ADD, body, len(self.commands) + 1))
+
     def expect(self, drops=None, trunks=None, **stats):
         self.drops.update(drops or {})
         for name, d in (trunks or {}).items():
@@ -790,12 +829,14 @@ class DataPlane(Program):
     """sbc-dataplane on two net_pcap ports; its stdout lines say when it is ready and idle."""
 
     def __init__(self, binary, sbcctl, prefix, wd, conf, wire_in, wire_out, exc_in, exc_out,
-                 test_clock=False):
+                 test_clock=False, commands=None):
         cmd = [binary, *eal(prefix, [f'net_pcap0,rx_pcap={wire_in},tx_pcap={wire_out}',
                                      f'net_pcap1,rx_pcap={exc_in},tx_pcap={exc_out}']),
                '--', '-c', conf, '--test-idle-ms', str(IDLE_MS)]
         if test_clock:
             cmd.append('--test-clock')
+        if commands:
+            cmd += ['--test-commands', commands]
         # the channel is named after the prefix and left behind on purpose: cleanup removes it
         super().__init__('sbc-dataplane', cmd, prefix, wd, shm=prefix, watch=True,
                          log=os.path.join(wd, 'dataplane.stderr'), cwd=wd)
@@ -905,8 +946,13 @@ def run(t, args, wd):
     conf = os.path.join(wd, 'sbc.conf')
     with open(conf, 'w') as f:
         f.write(t.config_text('/' + prefix))
+    cmds = None
+    if t.commands:
+        cmds = os.path.join(wd, 'commands.bin')
+        with open(cmds, 'wb') as f:
+            f.write(b''.join(t.commands))
     dp = DataPlane(args.dataplane, args.sbcctl, prefix, wd, conf, p['wire_in'], p['wire_out'],
-                   p['exc_in'], p['exc_out'], t.test_clock)
+                   p['exc_in'], p['exc_out'], t.test_clock, cmds)
     res = Result()
     try:
         dp.start()
@@ -935,6 +981,7 @@ def run(t, args, wd):
         res.drops = dp.query('drops')
         res.trunks = normalize_trunks(dp.query('trunks'))
         res.ports = dp.query('ports')
+        res.denied = dp.query('denied')
         rc = dp.stop()
         res.stdout = list(dp.lines)
         res.log_tail = dp.log_tail()

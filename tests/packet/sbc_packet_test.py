@@ -19,7 +19,8 @@ plane with SIGTERM (it must exit 0; that also flushes the tx pcaps) and compares
 
 Layout: this file is the command line; harness.py holds the frame and SIP builders, the runner
 (on tests/lib/sbc_dprun.py, shared with the bench) and the checks; cases/<feature>.py hold the
-cases, one file per feature (acl, l2l3, malformed, host, frag, sip_reply, admission, corpus).
+cases, one file per feature (acl, l2l3, malformed, host, frag, sip_reply, admission, corpus,
+deny, register).
 
 usage: sbc_packet_test.py --list [--describe]
        sbc_packet_test.py --dataplane PATH [--sbcctl PATH] --case NAME [--keep DIR]

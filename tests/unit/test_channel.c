@@ -216,6 +216,47 @@ static void call_end_reasons(void **state)
 	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
 }
 
+/* The denylist's messages (layout 4): entries bounded by n and len, known families, and the
+ * sync markers carry no entry. */
+static void deny_messages(void **state)
+{
+	struct sbc_msg m;
+	struct sbc_msg_deny d;
+	uint32_t one = (uint32_t)(offsetof(struct sbc_msg_deny, e) + sizeof(d.e[0]));
+
+	(void)state;
+	assert_true(SBC_CHAN_VERSION >= 4);
+	memset(&d, 0, sizeof(d));
+	d.n = 1;
+	d.e[0] = (struct sbc_deny_entry){ .ttl_ms = 600000, .family = SBC_AF_V4,
+					  .addr = { 192, 0, 2, 66 }, .reason = "auth" };
+	sbc_msg_init(&m, SBC_CMD_DENY_ADD, &d, one, 7);
+	assert_int_equal(sbc_msg_validate(&m), 0);
+	m.type = SBC_CMD_DENY_DEL;
+	assert_int_equal(sbc_msg_validate(&m), 0);
+	((struct sbc_msg_deny *)m.body)->e[0].family = 5;
+	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
+	((struct sbc_msg_deny *)m.body)->e[0].family = SBC_AF_V6;
+	assert_int_equal(sbc_msg_validate(&m), 0);
+	((struct sbc_msg_deny *)m.body)->n = 2;		/* more entries than len covers */
+	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
+	((struct sbc_msg_deny *)m.body)->n = SBC_DENY_PER_MSG + 1;
+	m.len = sizeof(d);
+	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
+	/* the sync markers: header only */
+	memset(&d, 0, sizeof(d));
+	sbc_msg_init(&m, SBC_CMD_DENY_SYNC_BEGIN, &d, offsetof(struct sbc_msg_deny, e), 8);
+	assert_int_equal(sbc_msg_validate(&m), 0);
+	m.type = SBC_CMD_DENY_SYNC_END;
+	assert_int_equal(sbc_msg_validate(&m), 0);
+	((struct sbc_msg_deny *)m.body)->n = 1;
+	m.len = one;
+	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
+	m.len = 4;	/* shorter than the header */
+	m.type = SBC_CMD_DENY_ADD;
+	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
+}
+
 static void shm_create_attach(void **state)
 {
 	struct sbc_channel dp, cp, cp2;
@@ -265,6 +306,7 @@ int main(void)
 		cmocka_unit_test(wrap_and_full),
 		cmocka_unit_test(validation),
 		cmocka_unit_test(call_end_reasons),
+		cmocka_unit_test(deny_messages),
 		cmocka_unit_test(shm_create_attach),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -163,8 +163,14 @@ static const struct bad bads[] = {
 	{ BASE "workers = 0\n", "b.conf:6: workers: '0' is not a whole number from 1 to 127" },
 	{ BASE "channel =\n", "b.conf:6: channel: value must be 1-127 characters" },
 	{ BASE "[trunk a]\nauth = token\n", "b.conf:7: auth: 'token' is not ip, digest or both" },
-	{ BASE "[trunk a]\nauth = digest\n", "b.conf:7: auth: 'digest' needs registration "
-	  "(digest authentication), which is not implemented yet; use auth = ip" },
+	{ "[sbc]\nregister_rate = 100001\n",
+	  "b.conf:2: register_rate: '100001' is not a whole number from 0 to 100000" },
+	{ "[sbc]\nregister_rate = 2/s\n",
+	  "b.conf:2: register_rate: '2/s' is not a whole number from 0 to 100000" },
+	{ BASE "register_sources = 63\n",
+	  "b.conf:6: register_sources: '63' is not a whole number from 64 to 4194304" },
+	{ BASE "deny_entries = 8\n",
+	  "b.conf:6: deny_entries: '8' is not a whole number from 16 to 4194304" },
 	{ BASE "[trunk a]\ncps = fast\n", "b.conf:7: cps: 'fast' is not a whole number from 0 to 1000000" },
 	{ BASE "[trunk a]\nover_limit = busy\n", "b.conf:7: over_limit: 'busy' is not reject or drop" },
 	{ "[sbc]\nemergency = 911, 1-1-2\n", "b.conf:2: emergency: '1-1-2' is not a number of 1-15 digits" },
@@ -302,30 +308,45 @@ static void b2bua_keys(void **state)
 	sbc_config_free(&c);
 }
 
-/* Registration does not exist yet: a trunk asking for it must not run as if it had it. */
-static void auth_needs_registration(void **state)
+/* auth = digest | both: accepted; any such trunk opens the unlisted REGISTER path, whose rate
+ * and table sizes have their own keys. */
+static void auth_modes_and_register_keys(void **state)
 {
 	static const char *const modes[] = { "digest", "both" };
+	static const enum sbc_auth_mode want[] = { SBC_AUTH_DIGEST, SBC_AUTH_BOTH };
 	struct sbc_config c;
-	char err[512], text[512], want[512];
+	char err[512], text[512];
 
 	(void)state;
 	for (size_t i = 0; i < 2; i++) {
 		snprintf(text, sizeof(text), BASE "[trunk a]\npeers = 203.0.113.0/24\n"
-			 "[trunk b]\ncps = 5\nauth = %s\n", modes[i]);
+			 "role = carrier\nuri = sip:203.0.113.5\n"
+			 "[trunk b]\ncps = 5\nrole = floor\nroute = a\nauth = %s\n", modes[i]);
 		err[0] = '\0';
-		assert_int_equal(sbc_config_load_string(&c, text, "r.conf", err, sizeof(err)),
-				 -EINVAL);
-		snprintf(want, sizeof(want), "r.conf:10: auth: '%s' needs registration (digest "
-			 "authentication), which is not implemented yet; use auth = ip", modes[i]);
-		assert_string_equal(err, want);
+		assert_int_equal(sbc_config_load_string(&c, text, "r.conf", err, sizeof(err)), 0);
+		assert_int_equal(c.trunks[0].auth, SBC_AUTH_IP);
+		assert_int_equal(c.trunks[1].auth, want[i]);
+		assert_true(sbc_config_takes_digest(&c));
 		sbc_config_free(&c);
 	}
-	/* ip, written or not, is what every trunk runs with */
+	/* ip, written or not: no trunk takes digest; the register keys' defaults */
 	assert_int_equal(sbc_config_load_string(&c, BASE "[trunk a]\nauth = ip\n[trunk b]\n",
 						 "r.conf", err, sizeof(err)), 0);
 	assert_int_equal(c.trunks[0].auth, SBC_AUTH_IP);
 	assert_int_equal(c.trunks[1].auth, SBC_AUTH_IP);
+	assert_false(sbc_config_takes_digest(&c));
+	assert_int_equal(c.register_rate, 2);
+	assert_int_equal(c.register_sources, 8192);
+	assert_int_equal(c.deny_entries, 65536);
+	sbc_config_free(&c);
+	assert_int_equal(sbc_config_load_string(&c, "[sbc]\naddress = 198.51.100.10\n"
+						 "register_rate = 0\n[dataplane]\nwire = w\n"
+						 "exception = e\nregister_sources = 64\n"
+						 "deny_entries = 4194304\n", "r.conf", err,
+						 sizeof(err)), 0);
+	assert_int_equal(c.register_rate, 0);
+	assert_int_equal(c.register_sources, 64);
+	assert_int_equal(c.deny_entries, 4194304);
 	sbc_config_free(&c);
 }
 
@@ -426,7 +447,7 @@ int main(void)
 		cmocka_unit_test(good_full),
 		cmocka_unit_test(defaults),
 		cmocka_unit_test(bad_lines),
-		cmocka_unit_test(auth_needs_registration),
+		cmocka_unit_test(auth_modes_and_register_keys),
 		cmocka_unit_test(b2bua_keys),
 		cmocka_unit_test(uri_port),
 		cmocka_unit_test(peers_file_and_long_lines),

@@ -5,4 +5,5 @@ own, the harness apart). Importing this package registers every case with harnes
 order here is the order of `sbc_packet_test.py --list`.
 """
 
-from . import acl, l2l3, malformed, host, frag, sip_reply, admission, corpus  # noqa: F401
+from . import (acl, l2l3, malformed, host, frag, sip_reply, admission, corpus,  # noqa: F401
+               deny, register)
