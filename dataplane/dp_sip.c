@@ -4,15 +4,25 @@
  * index is checked against the datagram's length before use, so a message cut anywhere is
  * just "malformed". It does not validate what it does not read (URIs, display names, SDP):
  * the control plane's full parser sees what passes.
+ *
+ * Where the bytes are found: the structural characters a decision turns on (LF and ':' for the
+ * lines, '"' '\\' '<' '>' and the separator for the parameters) are found as bitmaps of 64
+ * bytes at a time, so the scanner jumps from one to the next instead of testing every byte.
+ * SSE2 (the x86-64 baseline) does the compares; DP_SIP_PORTABLE, or a target without SSE2,
+ * takes the plain C path, which the unit tests build and compare too.
  */
 #include "dp_sip.h"
 #include "sbc_num.h"
 
 #include <stddef.h>
 #include <string.h>
-#ifdef __SSE2__
+#if defined(__SSE2__) && !defined(DP_SIP_PORTABLE)
+#define DP_SIP_SSE2 1
 #include <emmintrin.h>
 #endif
+
+/* The helpers every byte or line goes through: inlined at -O2 too (meson's default build). */
+#define HOT static inline __attribute__((always_inline))
 
 const char *const dp_sip_err_text[DP_SIP_ERR_MAX] = {
 #define DP_SIP_ERR_TEXT(e, text) [DP_SIP_ERR_##e] = text,
@@ -20,13 +30,13 @@ const char *const dp_sip_err_text[DP_SIP_ERR_MAX] = {
 #undef DP_SIP_ERR_TEXT
 };
 
-static inline bool is_ws(uint8_t c)
+HOT bool is_ws(uint8_t c)
 {
 	return c == ' ' || c == '\t';
 }
 
 /* inside a folded value, line breaks count as whitespace (LWS, 25.1) */
-static inline bool is_lws(uint8_t c)
+HOT bool is_lws(uint8_t c)
 {
 	return is_ws(c) || c == '\r' || c == '\n';
 }
@@ -43,14 +53,14 @@ static const uint8_t cls[256] = {
 };
 
 /* RFC 3261 25.1 token characters */
-static inline bool is_token(uint8_t c)
+HOT bool is_token(uint8_t c)
 {
 	return cls[c] & C_TOKEN;
 }
 
 /* First index >= i of a byte that is not a token character, or e: four bytes a step while
  * all four are (one branch for four table loads). */
-static inline uint32_t token_end(const uint8_t *m, uint32_t i, uint32_t e)
+HOT uint32_t token_end(const uint8_t *m, uint32_t i, uint32_t e)
 {
 	while (i + 4 <= e && (cls[m[i]] & cls[m[i + 1]] & cls[m[i + 2]] & cls[m[i + 3]] & C_TOKEN))
 		i += 4;
@@ -59,35 +69,12 @@ static inline uint32_t token_end(const uint8_t *m, uint32_t i, uint32_t e)
 	return i;
 }
 
-/* Case-insensitive equality with a lowercase literal, for any bytes (strncasecmp without a
- * call): a letter of the literal matches itself or its capital, anything else itself. */
-static inline bool ascii_ieq(const uint8_t *s, const char *lit, uint32_t n)
-{
-	for (uint32_t i = 0; i < n; i++) {
-		uint8_t l = (uint8_t)lit[i];
-
-		if (s[i] != l && !(l >= 'a' && l <= 'z' && (s[i] | 0x20) == l))
-			return false;
-	}
-	return true;
-}
-
-
-/* The headers the scanner reads. */
-enum hdr { H_OTHER, H_VIA, H_CALL_ID, H_CSEQ, H_FROM, H_TO, H_CLEN, H_CTYPE };
-
-/* Case-insensitive equality of a token with a lowercase literal of letters and '-' only:
- * for token characters, (c | 0x20) matches such a literal exactly when c does. */
-static inline bool tok_ieq(const uint8_t *s, const char *lit, uint32_t n)
-{
-	for (uint32_t i = 0; i < n; i++)
-		if ((s[i] | 0x20) != (uint8_t)lit[i])
-			return false;
-	return true;
-}
+/* The headers the scanner reads; H_SKIP: common ones it does not read, known by name (which
+ * makes them tokens without a look at each byte); H_OTHER: any other name. */
+enum hdr { H_OTHER, H_SKIP, H_VIA, H_CALL_ID, H_CSEQ, H_FROM, H_TO, H_CLEN, H_CTYPE };
 
 /* Bytes s[0..n) as a little-endian word (n <= 8, a constant where it is called). */
-static inline uint64_t word(const void *s, uint32_t n)
+HOT uint64_t word(const void *s, uint32_t n)
 {
 	uint64_t w = 0;
 
@@ -95,25 +82,62 @@ static inline uint64_t word(const void *s, uint32_t n)
 	return w;
 }
 
-#define LOWER 0x2020202020202020ull	/* (c | 0x20) per byte: see tok_ieq */
+/* Case-insensitive equality of a token with a lowercase literal of letters and '-' only:
+ * for token characters, (c | 0x20) matches such a literal exactly when c does. A word
+ * compare for names up to 8 bytes (every parameter the data plane asks for). */
+HOT bool tok_ieq(const uint8_t *s, const char *lit, uint32_t n)
+{
+	if (n > 0 && n <= 8)
+		return (word(s, n) | (0x2020202020202020ull >> (64 - 8 * n))) == word(lit, n);
+	for (uint32_t i = 0; i < n; i++)
+		if ((s[i] | 0x20) != (uint8_t)lit[i])
+			return false;
+	return true;
+}
 
-/* tok_ieq for a header name of n bytes (2 <= n <= 16), a word compare or two: the first 8 and
- * the last 8 bytes (overlapping when n < 16). The name is followed by its ':' (header_field
- * checked it), so a name of 3 or 7 bytes is read as 4 or 8, the extra byte masked off. */
-static inline bool name_ieq(const uint8_t *s, const char *lit, uint32_t n)
+/* 0x20 at each byte of lit[0..n) (n <= 8) that is a letter: OR-ed into the name, it makes a
+ * capital equal the literal's letter and nothing else (a CR stays a CR where the literal has
+ * '-'). Written out, not a loop, so that -O2 folds it to a constant as well as -O3. */
+#define CASE_BIT(lit, n, i) \
+	((i) < (n) && (lit)[i] >= 'a' && (lit)[i] <= 'z' ? 0x20ull << (8 * (i)) : 0)
+
+HOT uint64_t case_bits(const char *lit, uint32_t n)
+{
+	return CASE_BIT(lit, n, 0) | CASE_BIT(lit, n, 1) | CASE_BIT(lit, n, 2) |
+	       CASE_BIT(lit, n, 3) | CASE_BIT(lit, n, 4) | CASE_BIT(lit, n, 5) |
+	       CASE_BIT(lit, n, 6) | CASE_BIT(lit, n, 7);
+}
+
+/* Case-insensitive equality of a header name of n bytes (2 <= n <= 16) with a lowercase
+ * literal of letters and '-', as a word compare or two: the first 8 and the last 8 bytes
+ * (overlapping when n < 16). A name that matches is a token, so it needs no other check.
+ * The name is followed by its ':' or whitespace, so a name of 3 or 7 bytes is read as 4 or
+ * 8, the extra byte masked off. */
+HOT bool name_ieq(const uint8_t *s, const char *lit, uint32_t n)
 {
 	if (n <= 8) {
 		uint32_t whole = n == 3 || n == 7 ? n + 1 : n;
 		uint64_t keep = n == 8 ? ~0ull : (1ull << (8 * n)) - 1;
 
-		return ((word(s, whole) | LOWER) & keep) == word(lit, n);
+		return ((word(s, whole) | case_bits(lit, n)) & keep) == word(lit, n);
 	}
-	return ((word(s, 8) | LOWER) == word(lit, 8)) &
-	       ((word(s + n - 8, 8) | LOWER) == word(lit + n - 8, 8));
+	return ((word(s, 8) | case_bits(lit, 8)) == word(lit, 8)) &
+	       ((word(s + n - 8, 8) | case_bits(lit + n - 8, 8)) == word(lit + n - 8, 8));
 }
 
-/* One comparison at most per header line: by length, then the literal. */
-static inline enum hdr header_id(const uint8_t *n, uint32_t len)
+/* Case-insensitive equality with a lowercase literal (n <= 16), for any bytes (strncasecmp
+ * without a call): a letter of the literal matches itself or its capital, anything else
+ * itself. One or two word compares. */
+HOT bool ascii_ieq(const uint8_t *s, const char *lit, uint32_t n)
+{
+	if (n <= 8)
+		return (word(s, n) | case_bits(lit, n)) == word(lit, n);
+	return ((word(s, 8) | case_bits(lit, 8)) == word(lit, 8)) &
+	       ((word(s + n - 8, 8) | case_bits(lit + n - 8, 8)) == word(lit + n - 8, 8));
+}
+
+/* A few word compares at most per header line: by length, then the literals. */
+HOT enum hdr header_id(const uint8_t *n, uint32_t len)
 {
 	switch (len) {
 	case 1:
@@ -132,10 +156,19 @@ static inline enum hdr header_id(const uint8_t *n, uint32_t len)
 		return name_ieq(n, "via", 3) ? H_VIA : H_OTHER;
 	case 4:
 		return name_ieq(n, "cseq", 4) ? H_CSEQ : name_ieq(n, "from", 4) ? H_FROM : H_OTHER;
+	case 5:
+		return name_ieq(n, "route", 5) || name_ieq(n, "allow", 5) ? H_SKIP : H_OTHER;
 	case 7:
-		return name_ieq(n, "call-id", 7) ? H_CALL_ID : H_OTHER;
+		return name_ieq(n, "call-id", 7) ? H_CALL_ID :
+		       name_ieq(n, "contact", 7) || name_ieq(n, "expires", 7) ? H_SKIP : H_OTHER;
+	case 9:
+		return name_ieq(n, "supported", 9) ? H_SKIP : H_OTHER;
+	case 10:
+		return name_ieq(n, "user-agent", 10) ? H_SKIP : H_OTHER;
 	case 12:
-		return name_ieq(n, "content-type", 12) ? H_CTYPE : H_OTHER;
+		return name_ieq(n, "content-type", 12) ? H_CTYPE :
+		       name_ieq(n, "max-forwards", 12) || name_ieq(n, "record-route", 12) ? H_SKIP :
+											    H_OTHER;
 	case 14:
 		return name_ieq(n, "content-length", 14) ? H_CLEN : H_OTHER;
 	default:
@@ -147,54 +180,86 @@ static inline uint32_t skip_to(const uint8_t *s, uint32_t i, uint32_t len, const
 			       unsigned int n);
 
 /*
- * Line ends, found 64 bytes at a time: the cursor keeps one bit per LF of the block it last
- * looked at, so each byte of the header is compared once however many lines it holds.
+ * Line ends and colons, found 64 bytes at a time: the cursor keeps one bit per LF and per ':'
+ * of the block it last classified, so each header byte is compared once however many lines it
+ * holds, and the scanner only moves forward through the blocks (a line's colon, then its LF).
  */
 struct lines {
 	const uint8_t *m;
 	uint32_t len;
 	uint32_t block;		/* offset of the cached block (a multiple of 64), or UINT32_MAX */
 	uint64_t lf;		/* bit i: m[block + i] == '\n' */
+	uint64_t colon;		/* bit i: m[block + i] == ':' */
 };
 
-static uint64_t lf_block(const uint8_t *m, uint32_t len, uint32_t b)
+/* Bit i: s[i] == c, for the 64 bytes s[0..64). */
+#ifdef DP_SIP_SSE2
+HOT uint64_t eq64(__m128i x0, __m128i x1, __m128i x2, __m128i x3, char c)
 {
-	uint32_t end = len - b < 64 ? len : b + 64, i = b;
-	uint64_t mask = 0;
+	const __m128i v = _mm_set1_epi8(c);
 
-#ifdef __SSE2__
-	const __m128i lf = _mm_set1_epi8('\n');
-
-	for (; i + 16 <= end; i += 16) {
-		__m128i x = _mm_loadu_si128((const __m128i *)(m + i));
-
-		mask |= (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, lf)) << (i - b);
-	}
-	if (i < end && len >= 16) {	/* the message's last 16 bytes, those from i on */
-		__m128i x = _mm_loadu_si128((const __m128i *)(m + len - 16));
-		uint32_t last = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, lf));
-
-		return mask | (uint64_t)(last >> (16 - (len - i))) << (i - b);
-	}
+	return (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x0, v)) |
+	       (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x1, v)) << 16 |
+	       (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x2, v)) << 32 |
+	       (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x3, v)) << 48;
+}
 #endif
-	for (; i < end; i++)
-		if (m[i] == '\n')
-			mask |= 1ull << (i - b);
-	return mask;
+
+/* LF and ':' bits of the 64 bytes s[0..64) */
+HOT void classify64(const uint8_t *s, uint64_t *lf, uint64_t *colon)
+{
+#ifdef DP_SIP_SSE2
+	__m128i x0 = _mm_loadu_si128((const __m128i *)s);
+	__m128i x1 = _mm_loadu_si128((const __m128i *)(s + 16));
+	__m128i x2 = _mm_loadu_si128((const __m128i *)(s + 32));
+	__m128i x3 = _mm_loadu_si128((const __m128i *)(s + 48));
+
+	*lf = eq64(x0, x1, x2, x3, '\n');
+	*colon = eq64(x0, x1, x2, x3, ':');
+#else
+	uint64_t l = 0, c = 0;
+
+	for (unsigned int i = 0; i < 64; i++) {
+		l |= (uint64_t)(s[i] == '\n') << i;
+		c |= (uint64_t)(s[i] == ':') << i;
+	}
+	*lf = l;
+	*colon = c;
+#endif
 }
 
-/* First LF at or after p, or len. */
-static inline uint32_t next_lf(struct lines *l, uint32_t p)
+/* Classify the block at b. The message's last, partial block: its last 64 bytes, the bits
+ * before b shifted out, or (a message under 64 bytes) a zeroed copy; nothing past m[len - 1]
+ * is read. */
+static void load_block(struct lines *l, uint32_t b)
+{
+	l->block = b;
+	if (l->len - b >= 64) {
+		classify64(l->m + b, &l->lf, &l->colon);
+	} else if (l->len >= 64) {
+		uint32_t s = l->len - 64;	/* < b */
+
+		classify64(l->m + s, &l->lf, &l->colon);
+		l->lf >>= b - s;
+		l->colon >>= b - s;
+	} else {
+		uint8_t t[64] = { 0 };
+
+		memcpy(t, l->m + b, l->len - b);
+		classify64(t, &l->lf, &l->colon);
+	}
+}
+
+/* First LF (colon false) or ':' (colon true) at or after p, or len. */
+HOT uint32_t next_mark(struct lines *l, uint32_t p, bool colon)
 {
 	while (p < l->len) {
 		uint32_t b = p & ~63u;
 		uint64_t rest;
 
-		if (l->block != b) {
-			l->block = b;
-			l->lf = lf_block(l->m, l->len, b);
-		}
-		rest = l->lf >> (p - b);
+		if (l->block != b)
+			load_block(l, b);
+		rest = (colon ? l->colon : l->lf) >> (p - b);
 		if (rest != 0)
 			return p + (uint32_t)__builtin_ctzll(rest);
 		p = b + 64;
@@ -202,14 +267,16 @@ static inline uint32_t next_lf(struct lines *l, uint32_t p)
 	return l->len;
 }
 
-/* End of the line starting at p (before its CR LF, or LF). */
-static inline uint32_t line_end(struct lines *l, uint32_t p)
+/* End of the line whose LF is at f (before its CR LF, or LF) */
+HOT uint32_t end_before(const uint8_t *m, uint32_t p, uint32_t f)
 {
-	uint32_t e = next_lf(l, p);
+	return f > p && m[f - 1] == '\r' ? f - 1 : f;
+}
 
-	if (e > p && l->m[e - 1] == '\r')
-		e--;
-	return e;
+/* End of the line starting at p (before its CR LF, or LF). */
+HOT uint32_t line_end(struct lines *l, uint32_t p)
+{
+	return end_before(l->m, p, next_mark(l, p, false));
 }
 
 static uint32_t skip_eol(const uint8_t *m, uint32_t len, uint32_t p)
@@ -221,7 +288,7 @@ static uint32_t skip_eol(const uint8_t *m, uint32_t len, uint32_t p)
 	return p;
 }
 
-#ifdef __SSE2__
+#ifdef DP_SIP_SSE2
 /* Bit k: s[k] is in the set a, b, c (16 bytes from s). */
 static inline uint32_t set_mask(const uint8_t *s, __m128i a, __m128i b, __m128i c)
 {
@@ -238,7 +305,7 @@ static inline uint32_t set_mask(const uint8_t *s, __m128i a, __m128i b, __m128i 
 static inline uint32_t skip_to(const uint8_t *s, uint32_t i, uint32_t len, const char *set,
 			       unsigned int n)
 {
-#ifdef __SSE2__
+#ifdef DP_SIP_SSE2
 	const __m128i a = _mm_set1_epi8(set[0]), b = _mm_set1_epi8(set[n > 1 ? 1 : 0]);
 	const __m128i c = _mm_set1_epi8(set[n > 2 ? 2 : 0]);
 	uint32_t mask;
@@ -260,79 +327,177 @@ static inline uint32_t skip_to(const uint8_t *s, uint32_t i, uint32_t len, const
 	return len;
 }
 
-/* The first c outside quoted strings and <...>: a state machine that jumps from one byte
- * that matters in its state to the next. */
+/*
+ * The first c outside quoted strings and <...>: a state machine that jumps from one byte that
+ * may matter outside quotes ('"', '<', '>', ';', ',' or c) to the next, found as a bitmap of
+ * 64 bytes at a time; a quoted string (rare, short) is walked byte by byte to its closing
+ * quote. The cursor keeps the window's bitmap, so the searches over one value (its
+ * parameters, Via's first value) classify each byte once.
+ */
+struct unquoted {
+	const uint8_t *s;
+	uint32_t len;		/* of the value */
+	uint32_t readable;	/* bytes from s that may be read: the value's, or up to the
+				 * datagram's end when the scanner knows it */
+	uint32_t w;		/* offset of the classified window (a multiple of 64), or UINT32_MAX */
+	uint64_t marks;		/* bit i: s[w + i] may matter */
+	char c;
+};
+
+static inline bool is_mark(uint8_t x, char c)
+{
+	return x == '"' || x == '<' || x == '>' || x == ';' || x == ',' || x == (uint8_t)c;
+}
+
+#ifdef DP_SIP_SSE2
+HOT uint32_t marks16(const uint8_t *s, __m128i c)
+{
+	__m128i x = _mm_loadu_si128((const __m128i *)s);
+	__m128i a = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+				 _mm_cmpeq_epi8(x, _mm_set1_epi8('<')));
+	__m128i b = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('>')),
+				 _mm_cmpeq_epi8(x, _mm_set1_epi8(';')));
+	__m128i d = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(',')), _mm_cmpeq_epi8(x, c));
+
+	return (uint32_t)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(a, b), d));
+}
+#endif
+
+static uint64_t marks64(const struct unquoted *u, uint32_t w)
+{
+	uint32_t n = u->len - w < 64 ? u->len - w : 64, k = 0;
+	const uint8_t *b = u->s + w;
+	uint64_t mk = 0;
+#ifdef DP_SIP_SSE2
+	const __m128i c = _mm_set1_epi8(u->c);
+
+	if (u->readable - w >= 64) {	/* inside the datagram: whole blocks, bits past n unused */
+		return (uint64_t)marks16(b, c) | (uint64_t)marks16(b + 16, c) << 16 |
+		       (uint64_t)marks16(b + 32, c) << 32 | (uint64_t)marks16(b + 48, c) << 48;
+	}
+	for (; k + 16 <= n; k += 16)
+		mk |= (uint64_t)marks16(b + k, c) << k;
+	if (k < n && n >= 16) {	/* the 16 bytes that end at the value's end, those from k on */
+		mk |= (uint64_t)(marks16(b + n - 16, c) >> (16 - (n - k))) << k;
+		k = n;
+	}
+#endif
+	for (; k < n; k++)
+		mk |= (uint64_t)is_mark(b[k], u->c) << k;
+	return mk;
+}
+
+/* First index >= i of a marked byte, or an index >= len. */
+HOT uint32_t next_marked(struct unquoted *u, uint32_t i)
+{
+	while (i < u->len) {
+		uint32_t w = i & ~63u;
+		uint64_t rest;
+
+		if (u->w != w) {
+			u->w = w;
+			u->marks = marks64(u, w);
+		}
+		rest = u->marks >> (i - w);
+		if (rest != 0)
+			return i + (uint32_t)__builtin_ctzll(rest);
+		i = w + 64;
+	}
+	return u->len;
+}
+
+/* The closing quote of the quoted string opened at i (RFC 3261 25.1: a quoted-pair takes the
+ * byte after its backslash as is), or len. */
+static uint32_t close_quote(const uint8_t *s, uint32_t i, uint32_t len)
+{
+	for (i++; i < len; i++) {
+		if (s[i] == '\\')
+			i++;
+		else if (s[i] == '"')
+			return i;
+	}
+	return len;
+}
+
+static uint32_t find_unquoted(struct unquoted *u, char c, uint32_t i)
+{
+	const uint8_t *s = u->s;
+	uint32_t angle = 0;
+
+	for (; (i = next_marked(u, i)) < u->len; i++) {
+		uint8_t b = s[i];
+
+		if (b == '"')
+			i = close_quote(s, i, u->len);
+		else if (b == '<')
+			angle++;
+		else if (angle > 0) {
+			if (b == '>')
+				angle--;
+		} else if (b == (uint8_t)c) {
+			return i;	/* c, outside quotes and brackets */
+		}
+	}
+	return u->len;
+}
+
+/* A cursor over v; readable: bytes from v's start that may be read (>= v.len). */
+static inline struct unquoted unquoted_in(const uint8_t *msg, struct dp_span v, uint32_t readable,
+					  char c)
+{
+	return (struct unquoted){ .s = msg + v.off, .len = v.len, .readable = readable,
+				  .w = UINT32_MAX, .c = c };
+}
+
 uint32_t dp_sip_find_unquoted(const uint8_t *msg, struct dp_span v, char c, uint32_t from)
 {
-	const uint8_t *s = msg + v.off;
-	const char plain[3] = { '"', '<', c }, quoted[2] = { '"', '\\' };
-	static const char angled[3] = { '"', '<', '>' };
-	uint32_t i = from;
-	bool q = false;
-	int angle = 0;
+	struct unquoted u = unquoted_in(msg, v, v.len, c);
 
-	while (i < v.len) {
-		if (q) {
-			i = skip_to(s, i, v.len, quoted, 2);
-			if (i >= v.len)
-				break;
-			if (s[i] == '\\')
-				i += 2;		/* quoted-pair */
-			else {
-				q = false;
-				i++;
+	return find_unquoted(&u, c, from);
+}
+
+/* ;name[=value] in the value under u (name: n bytes, lowercase letters and '-'). A parameter
+ * whose name starts with the literal matches when only whitespace follows it before its '='
+ * or its end, which is what trimming the name before its first '=' would compare. */
+static bool param_in(struct unquoted *u, uint32_t off, const char *name, uint32_t n,
+		     struct dp_span *val)
+{
+	const uint8_t *s = u->s;
+	uint32_t len = u->len, i = find_unquoted(u, ';', 0);
+
+	while (i < len) {
+		uint32_t b = i + 1, e = find_unquoted(u, ';', b), k;
+
+		while (b < e && is_ws(s[b]))
+			b++;
+		if (e - b >= n && tok_ieq(s + b, name, n)) {
+			for (k = b + n; k < e && is_ws(s[k]); k++)
+				;
+			if (k == e || s[k] == '=') {
+				if (val != NULL) {
+					uint32_t vb = k < e ? k + 1 : e, ve = e;
+
+					while (vb < ve && is_ws(s[vb]))
+						vb++;
+					while (ve > vb && is_ws(s[ve - 1]))
+						ve--;
+					val->off = off + vb;
+					val->len = ve - vb;
+				}
+				return true;
 			}
-			continue;
 		}
-		i = angle > 0 ? skip_to(s, i, v.len, angled, 3) : skip_to(s, i, v.len, plain, 3);
-		if (i >= v.len)
-			break;
-		if (s[i] == '"')
-			q = true;
-		else if (s[i] == '<')
-			angle++;
-		else if (angle > 0)
-			angle--;	/* '>' */
-		else
-			return i;	/* c, outside quotes and brackets */
-		i++;
+		i = e;
 	}
-	return v.len;
+	return false;
 }
 
 bool dp_sip_param_n(const uint8_t *msg, struct dp_span v, const char *name, uint32_t n,
 		    struct dp_span *val)
 {
-	const uint8_t *s = msg + v.off;
-	uint32_t i = dp_sip_find_unquoted(msg, v, ';', 0);
+	struct unquoted u = unquoted_in(msg, v, v.len, ';');
 
-	while (i < v.len) {
-		uint32_t b = i + 1, e = dp_sip_find_unquoted(msg, v, ';', b), eq, ne;
-
-		while (b < e && is_ws(s[b]))
-			b++;
-		eq = b;
-		while (eq < e && s[eq] != '=')
-			eq++;
-		ne = eq;
-		while (ne > b && is_ws(s[ne - 1]))
-			ne--;
-		if (ne - b == n && tok_ieq(s + b, name, n)) {
-			if (val != NULL) {
-				uint32_t vb = eq < e ? eq + 1 : e, ve = e;
-
-				while (vb < ve && is_ws(s[vb]))
-					vb++;
-				while (ve > vb && is_ws(s[ve - 1]))
-					ve--;
-				val->off = v.off + vb;
-				val->len = ve - vb;
-			}
-			return true;
-		}
-		i = e;
-	}
-	return false;
+	return param_in(&u, v.off, name, n, val);
 }
 
 static inline bool parse_uint(const uint8_t *m, struct dp_span s, uint64_t max, uint32_t *out)
@@ -344,7 +509,7 @@ static inline bool parse_uint(const uint8_t *m, struct dp_span s, uint64_t max, 
  * bytes >= 0x80), or e. */
 static inline uint32_t visible_end(const uint8_t *m, uint32_t i, uint32_t e)
 {
-#ifdef __SSE2__
+#ifdef DP_SIP_SSE2
 	const __m128i lo = _mm_set1_epi8(0x21), del = _mm_set1_epi8(0x7f);
 
 	for (; i + 16 <= e; i += 16) {
@@ -392,8 +557,7 @@ static struct dp_span ruri_user(const uint8_t *m, struct dp_span ruri)
 	x = skip_to(u, s, x, ">", 1);	/* the first of the four */
 	if (x >= n || u[x] != '@')
 		return (struct dp_span){ 0, 0 };
-	for (c = s; c < x && u[c] != ':'; c++)	/* user:password@ */
-		;
+	c = skip_to(u, s, x, ":", 1);	/* user:password@ */
 	return (struct dp_span){ ruri.off + s, c - s };
 }
 
@@ -431,70 +595,109 @@ static enum dp_sip_err start_line(const uint8_t *m, uint32_t e, struct dp_sip_ms
 	sm->is_request = true;
 	sm->method = (struct dp_span){ 0, sp1 };
 	sm->ruri = (struct dp_span){ sp1 + 1, sp2 - sp1 - 1 };
-	sm->ruri_user = ruri_user(m, sm->ruri);
 	return DP_SIP_ERR_OK;
 }
 
 /* Header fields seen, by kind: each of these may appear once. */
 struct seen {
 	unsigned int call_id, cseq, from, to, clen, ctype;
+	bool invite;	/* an INVITE request: its Via's first value, branch and tags are read */
 };
 
 /*
- * One header field from p (not the empty line): name and value (folded continuation lines,
- * 7.3.1, stay inside the value; surrounding whitespace trimmed). *next: the next line.
+ * One header line from p, which holds a token character: where its name ends, its ':' and the
+ * LF of its last line (folded continuation lines, 7.3.1, belong to it). The name is what comes
+ * before the line's first ':' (HCOLON: whitespace may precede it); header_fields checks that
+ * it is a token. A line without ':' fails here or there: its first ':' lies past an LF, which
+ * no name holds.
  */
-static enum dp_sip_err header_field(struct lines *l, uint32_t p, uint32_t e,
-				    struct dp_span *name, struct dp_span *value, uint32_t *next)
+struct hline {
+	uint32_t name_end, colon, lf;
+};
+
+static enum dp_sip_err header_line(struct lines *l, uint32_t p, struct hline *h)
 {
 	const uint8_t *m = l->m;
-	uint32_t len = l->len, colon, vs;
+	uint32_t len = l->len, colon, ne, f;
 
-	if (is_ws(m[p]))	/* a continuation with no header before it */
+	colon = next_mark(l, p, true);
+	if (colon >= len)
 		return DP_SIP_ERR_HEADER;
-	colon = token_end(m, p, e);
-	*name = (struct dp_span){ p, colon - p };
-	while (colon < e && is_ws(m[colon]))	/* "Via  :" is legal (HCOLON) */
-		colon++;
-	if (name->len == 0 || colon >= e || m[colon] != ':')
-		return DP_SIP_ERR_HEADER;	/* also catches "Call ID:" (CVE-2020-28361) */
-	vs = colon + 1;
+	ne = colon;	/* > p: m[p] is no ':' */
+	while (is_ws(m[ne - 1]))	/* "Via  :" is legal; m[p] is no whitespace */
+		ne--;
+	f = next_mark(l, colon + 1, false);
 	/* folded continuation lines start with SP or HT (7.3.1) */
-	for (;;) {
-		uint32_t n = skip_eol(m, len, e);
-
-		if (n > e && n < len && is_ws(m[n]))
-			e = line_end(l, n);
-		else
-			break;
-	}
-	while (vs < e && is_lws(m[vs]))
-		vs++;
-	*value = (struct dp_span){ vs, e - vs };
-	while (value->len > 0 && is_ws(m[value->off + value->len - 1]))
-		value->len--;
-	*next = skip_eol(m, len, e);
+	while (f + 1 < len && is_ws(m[f + 1]))
+		f = next_mark(l, f + 2, false);
+	*h = (struct hline){ .name_end = ne, .colon = colon, .lf = f };
 	return DP_SIP_ERR_OK;
 }
 
-/* Via: count the fields; the first one's first value and its branch (for responses). */
-static enum dp_sip_err take_via(const uint8_t *m, struct dp_span value, struct dp_sip_msg *sm)
+/* The value of a header line: after the ':' to the line's end, whitespace trimmed (and the
+ * line breaks of folding at its start). */
+static struct dp_span header_value(const uint8_t *m, const struct hline *h)
+{
+	uint32_t vs = h->colon + 1, e = end_before(m, h->colon, h->lf);
+	struct dp_span v;
+
+	while (vs < e && is_lws(m[vs]))
+		vs++;
+	v = (struct dp_span){ vs, e - vs };
+	while (v.len > 0 && is_ws(m[v.off + v.len - 1]))
+		v.len--;
+	return v;
+}
+
+/* The first value of a Via field's value (up to its first unquoted ','), trimmed. u: a
+ * cursor over the value; on return it covers that first value only, its bitmap kept. */
+static struct dp_span first_value(const uint8_t *m, struct dp_span value, struct unquoted *u)
+{
+	struct dp_span top = { value.off, find_unquoted(u, ',', 0) };
+
+	while (top.len > 0 && is_ws(m[top.off + top.len - 1]))
+		top.len--;
+	u->len = top.len;
+	return top;
+}
+
+struct dp_span dp_sip_via_top(const uint8_t *msg, const struct dp_sip_msg *sm)
+{
+	struct unquoted u;
+
+	if (sm->n_via == 0)
+		return (struct dp_span){ 0, 0 };
+	u = unquoted_in(msg, sm->via[0], sm->via[0].len, ',');
+	return first_value(msg, sm->via[0], &u);
+}
+
+/* Via: count the fields; for an INVITE, the first one's first value and its branch (len: the
+ * datagram's, so the searches may read whole blocks up to it). */
+static enum dp_sip_err take_via(const uint8_t *m, uint32_t len, struct dp_span value,
+				struct dp_sip_msg *sm, const struct seen *n)
 {
 	if (value.len == 0)
 		return DP_SIP_ERR_VIA;
-	if (sm->n_via == 0) {
-		uint32_t c = dp_sip_find_unquoted(m, value, ',', 0);
+	if (sm->n_via == 0 && n->invite) {
+		struct unquoted u = unquoted_in(m, value, len - value.off, ',');
 
-		sm->via_top = (struct dp_span){ value.off, c };
-		while (sm->via_top.len > 0 && is_ws(m[sm->via_top.off + sm->via_top.len - 1]))
-			sm->via_top.len--;
-		dp_sip_param(m, sm->via_top, "branch", &sm->branch);
+		sm->via_top = first_value(m, value, &u);
+		param_in(&u, value.off, "branch", 6, &sm->branch);	/* the same bitmap */
 	}
 	if (sm->n_via < DP_SIP_MAX_VIA)
 		sm->via[sm->n_via] = value;
 	if (sm->n_via < UINT16_MAX)
 		sm->n_via++;
 	return DP_SIP_ERR_OK;
+}
+
+/* A parameter of a value the scanner found (len: the datagram's). */
+static inline bool param(const uint8_t *m, uint32_t len, struct dp_span v, const char *name,
+			 struct dp_span *val)
+{
+	struct unquoted u = unquoted_in(m, v, len - v.off, ';');
+
+	return param_in(&u, v.off, name, (uint32_t)__builtin_strlen(name), val);
 }
 
 /* CSeq = 1*DIGIT LWS Method (20.16) */
@@ -518,12 +721,12 @@ static enum dp_sip_err take_cseq(const uint8_t *m, struct dp_span value, struct 
 }
 
 /* Keep what the scanner reads of one header field. */
-static enum dp_sip_err take_header(const uint8_t *m, struct dp_span name, struct dp_span value,
-				   struct dp_sip_msg *sm, struct seen *n)
+static enum dp_sip_err take_header(const uint8_t *m, uint32_t len, enum hdr id,
+				   struct dp_span value, struct dp_sip_msg *sm, struct seen *n)
 {
-	switch (header_id(m + name.off, name.len)) {
+	switch (id) {
 	case H_VIA:
-		return take_via(m, value, sm);
+		return take_via(m, len, value, sm, n);
 	case H_CALL_ID:
 		n->call_id++;
 		sm->call_id = value;
@@ -554,7 +757,11 @@ static enum dp_sip_err take_header(const uint8_t *m, struct dp_span name, struct
 	}
 }
 
-/* The header fields up to the empty line; *body: where the body starts. */
+/*
+ * The header fields up to the empty line; *body: where the body starts. A name the scanner
+ * reads is checked by matching it (a match is a token); any other name by its characters, and
+ * its value is not looked at.
+ */
 static enum dp_sip_err header_fields(struct lines *l, uint32_t p, struct dp_sip_msg *sm,
 				     struct seen *n, uint32_t *body)
 {
@@ -562,30 +769,39 @@ static enum dp_sip_err header_fields(struct lines *l, uint32_t p, struct dp_sip_
 	uint32_t len = l->len;
 
 	for (;;) {
-		struct dp_span name, value;
+		struct hline h;
 		enum dp_sip_err rc;
-		uint32_t e;
+		enum hdr id;
 
 		if (p >= len)
 			return DP_SIP_ERR_NO_END;
-		e = line_end(l, p);
-		if (e == p) {		/* the empty line */
-			p = skip_eol(m, len, e);
-			if (p == e)	/* datagram ended without CRLF after the last header */
-				return DP_SIP_ERR_NO_END;
-			*body = p;
-			return DP_SIP_ERR_OK;
+		if (!is_token(m[p])) {
+			/* the empty line: LF, CR LF, or a CR that ends the datagram */
+			if (m[p] == '\n' || (m[p] == '\r' && (p + 1 == len || m[p + 1] == '\n'))) {
+				*body = skip_eol(m, len, p);
+				return DP_SIP_ERR_OK;
+			}
+			/* a continuation with no header before it, or no name */
+			return DP_SIP_ERR_HEADER;
 		}
-		rc = header_field(l, p, e, &name, &value, &p);
-		if (rc == DP_SIP_ERR_OK)
-			rc = take_header(m, name, value, sm, n);
+		rc = header_line(l, p, &h);
 		if (rc != DP_SIP_ERR_OK)
 			return rc;
+		id = header_id(m + p, h.name_end - p);
+		if (id == H_OTHER) {
+			if (token_end(m, p, h.name_end) != h.name_end)
+				return DP_SIP_ERR_HEADER;	/* "Call ID:" (CVE-2020-28361) */
+		} else if (id != H_SKIP) {
+			rc = take_header(m, len, id, header_value(m, &h), sm, n);
+			if (rc != DP_SIP_ERR_OK)
+				return rc;
+		}
+		p = h.lf < len ? h.lf + 1 : len;
 	}
 }
 
 /* The fields every request and response carries, once (8.1.1), and their tags. */
-static enum dp_sip_err required_fields(const uint8_t *m, struct dp_sip_msg *sm,
+static enum dp_sip_err required_fields(const uint8_t *m, uint32_t len, struct dp_sip_msg *sm,
 				       const struct seen *n)
 {
 	if (n->call_id != 1 || sm->call_id.len == 0)
@@ -601,8 +817,10 @@ static enum dp_sip_err required_fields(const uint8_t *m, struct dp_sip_msg *sm,
 		return DP_SIP_ERR_FROM_TO;
 	if (n->clen > 1)
 		return DP_SIP_ERR_CONTENT_LENGTH;
-	dp_sip_param(m, sm->from, "tag", &sm->from_tag);
-	dp_sip_param(m, sm->to, "tag", &sm->to_tag);
+	if (n->invite) {	/* admission: a new dialog, its retransmissions */
+		param(m, len, sm->from, "tag", &sm->from_tag);
+		param(m, len, sm->to, "tag", &sm->to_tag);
+	}
 	return DP_SIP_ERR_OK;
 }
 
@@ -627,7 +845,7 @@ static enum dp_sip_err body(const uint8_t *m, uint32_t len, uint32_t p, struct d
 	if (n->ctype == 0 || sm->content_type.len < 10 ||
 	    !ascii_ieq(m + sm->content_type.off, "multipart/", 10))
 		return DP_SIP_ERR_OK;
-	if (!dp_sip_param(m, sm->content_type, "boundary", &b) || b.len == 0 ||
+	if (!param(m, len, sm->content_type, "boundary", &b) || b.len == 0 ||
 	    b.len + 4 > sm->body_len)	/* "--" boundary "--" at least */
 		return DP_SIP_ERR_MULTIPART;
 	return DP_SIP_ERR_OK;
@@ -645,11 +863,16 @@ enum dp_sip_err dp_sip_scan(const uint8_t *m, uint32_t len, struct dp_sip_msg *s
 		return DP_SIP_ERR_START_LINE;
 	e = line_end(&l, 0);
 	rc = start_line(m, e, sm);
+	n.invite = sm->is_request && dp_span_eq(m, sm->method, "INVITE");
+	if (n.invite)
+		sm->ruri_user = ruri_user(m, sm->ruri);	/* admission: an emergency number? */
 	if (rc == DP_SIP_ERR_OK)
 		rc = header_fields(&l, skip_eol(m, len, e), sm, &n, &p);
 	if (rc == DP_SIP_ERR_OK)
-		rc = required_fields(m, sm, &n);
+		rc = required_fields(m, len, sm, &n);
 	if (rc == DP_SIP_ERR_OK)
 		rc = body(m, len, p, sm, &n);
 	return rc;
 }
+
+

@@ -47,15 +47,23 @@ struct dp_sip_msg {
 	uint16_t status;		/* responses */
 	struct dp_span method;		/* requests */
 	struct dp_span ruri;
-	struct dp_span ruri_user;	/* user part of a sip:, sips: or tel: Request-URI */
+	struct dp_span ruri_user;	/* user part of a sip:, sips: or tel: Request-URI; INVITE
+					 * requests only, as below */
 	struct dp_span call_id;
 	uint32_t cseq;
 	struct dp_span cseq_method;
 	uint16_t n_via;			/* Via header fields (each may hold several values) */
+	/*
+	 * Read for INVITE requests only (what admission keys a new dialog and its
+	 * retransmissions on, and ruri_user above), left empty for every other message, so
+	 * that an OPTIONS or an in-dialog request costs no parameter search: elsewhere use
+	 * dp_sip_via_top() and dp_sip_param(msg, dp_sip_via_top(msg, m) / m->from / m->to,
+	 * "branch" / "tag", ...).
+	 */
 	struct dp_span via_top;		/* first value of the first Via field */
 	struct dp_span branch;		/* its branch parameter */
-	struct dp_span from, from_tag;
-	struct dp_span to, to_tag;
+	struct dp_span from_tag, to_tag;
+	struct dp_span from, to;
 	struct dp_span content_type;
 	bool has_content_length;
 	uint32_t content_length;
@@ -66,6 +74,10 @@ struct dp_sip_msg {
 
 /* Scan msg[0..len). Returns DP_SIP_ERR_OK with *m filled, or the first defect found. */
 enum dp_sip_err dp_sip_scan(const uint8_t *msg, uint32_t len, struct dp_sip_msg *m);
+
+/* The first value of the first Via field (what via_top holds for an INVITE), for any
+ * message the scanner accepted. */
+struct dp_span dp_sip_via_top(const uint8_t *msg, const struct dp_sip_msg *m);
 
 /* Case-sensitive comparison of a span with a literal (methods are case-sensitive, 7.1).
  * Inline, so the literal's length and the comparison are folded at compile time. */

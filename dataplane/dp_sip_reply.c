@@ -155,7 +155,7 @@ static uint16_t sent_by(const uint8_t *msg, struct dp_span top, char host[64])
 static void put_top_via(struct out *o, const uint8_t *msg, const struct dp_sip_msg *sm,
 			const struct dp_sip_source *src, uint16_t *reply_port)
 {
-	struct dp_span v = sm->via[0], top = sm->via_top, rport;
+	struct dp_span v = sm->via[0], top = dp_sip_via_top(msg, sm), rport;
 	char host[64], addr[INET6_ADDRSTRLEN];
 	uint8_t hb[16];
 	bool have_rport = dp_sip_param(msg, top, "rport", &rport);
@@ -214,11 +214,13 @@ int dp_sip_response_from(const uint8_t *msg, const struct dp_sip_msg *sm, int co
 	puts_(&o, "\r\nTo: ");
 	put_unfolded(&o, msg, sm->to);
 	/* RFC 3261 8.2.6.2: add a To tag when the request had none */
-	if (sm->to_tag.len == 0 && !dp_sip_param(msg, sm->to, "tag", NULL)) {
+	if (!dp_sip_param(msg, sm->to, "tag", NULL)) {
 		uint64_t t = sbc_fnv1a(SBC_FNV1A_INIT ^ tag_secret, msg + sm->call_id.off,
 				       sm->call_id.len);
+		struct dp_span from_tag = { 0, 0 };	/* the scanner reads it for INVITEs only */
 
-		t = sbc_fnv1a(t, msg + sm->from_tag.off, sm->from_tag.len);
+		dp_sip_param(msg, sm->from, "tag", &from_tag);
+		t = sbc_fnv1a(t, msg + from_tag.off, from_tag.len);
 		puts_(&o, ";tag=sbc");
 		put_hex64(&o, t);
 	}
