@@ -16,9 +16,10 @@
 #include "sbc_cidr.h"
 
 #define SBC_CHAN_MAGIC   0x314e414843434253ull	/* "SBCCHAN1" little-endian */
-#define SBC_CHAN_VERSION 5u	/* 2: CP_STATUS, call events; 3: call records in CP_STATUS, call end
+#define SBC_CHAN_VERSION 6u	/* 2: CP_STATUS, call events; 3: call records in CP_STATUS, call end
 				 * timer_c; 4: admission over the channel (TCP/TLS calls); 5: the
-				 * denylist (SBC_CMD_DENY_*) */
+				 * denylist (SBC_CMD_DENY_*); 6: TRUNK_STATE, CP_CALLS (the B2BUA's,
+				 * admission and connection counters) */
 #define SBC_CHAN_SLOTS   65536u		/* per ring, power of two */
 #define SBC_MSG_SIZE     256u
 #define SBC_MSG_BODY     (SBC_MSG_SIZE - 24u)
@@ -33,6 +34,8 @@ enum sbc_msg_type {
 	SBC_CMD_LIMITS_SET,		/* body: sbc_msg_limits */
 	SBC_CMD_RESYNC_REQUEST,		/* no body: data plane answers with SBC_EVT_STARTED */
 	SBC_CMD_CP_STATUS,		/* body: sbc_msg_cp_status, shown on the stats socket */
+	SBC_CMD_TRUNK_STATE,		/* body: sbc_msg_trunk_state, shown in /sbc/trunks */
+	SBC_CMD_CP_CALLS,		/* body: sbc_msg_cp_calls, shown on the stats socket */
 	/* admission of calls that reached the control plane over TCP or TLS (channel 4) */
 	SBC_CMD_ADMIT = 32,		/* body: sbc_msg_admit: may this call go on? */
 	SBC_CMD_ADMIT_END,		/* body: sbc_msg_admit: a call it admitted has ended */
@@ -120,6 +123,11 @@ struct sbc_msg_cp_status {
 	uint64_t cdr_written;		/* call records the Redis stream sbc:cdr took */
 	uint64_t cdr_pending;		/* records waiting for Redis */
 	uint64_t cdr_lost;		/* records that never reached sbc:cdr */
+};
+
+/* The control plane's call handling, for `sbcctl channel` (SBC_CMD_CP_CALLS: apart from
+ * CP_STATUS, which has no room left in one message). */
+struct sbc_msg_cp_calls {
 	/* admission over the channel and TCP/TLS connections (channel 4; cp_admit.c, cp_conn.c) */
 	uint64_t admit_asked;		/* SBC_CMD_ADMIT sent */
 	uint64_t admit_failclosed;	/* 503 without an answer: none within admit_wait_ms, or no
@@ -131,6 +139,38 @@ struct sbc_msg_cp_status {
 	uint64_t conn_refused;		/* closed at accept: tcp_conns_per_source or tcp_conns */
 	uint64_t conn_open;		/* accepted and not yet closed */
 	uint64_t conn_idle_closed;	/* shut down: nothing received within tcp_idle_timeout */
+	/* the B2BUA */
+	uint64_t b2b_calls_in;		/* INVITEs taken as calls */
+	uint64_t b2b_calls_out;		/* INVITEs sent to a trunk (a failover sends another) */
+	uint64_t b2b_answered;		/* calls answered (2xx relayed to the caller) */
+	uint64_t b2b_failovers;		/* INVITEs moved on to the next trunk of a route */
+	uint64_t b2b_active;		/* calls not ended (gauge) */
+	/* calls that ended unanswered, by why: */
+	uint64_t b2b_failed_callee;	/* the last trunk's final failure, relayed */
+	uint64_t b2b_failed_timeout;	/* no final answer (Timer B) or no ACK */
+	uint64_t b2b_failed_no_trunk;	/* no trunk of the route could be tried (503) */
+	uint64_t b2b_failed_internal;	/* the SBC's own error (500) */
+	uint64_t b2b_canceled;		/* the caller's CANCEL (or early BYE) */
+	uint64_t b2b_refused;		/* 403: no trunk for the source, or an empty route */
+	uint64_t b2b_too_many_hops;	/* 483: Max-Forwards 0 */
+	uint64_t loop_late_max_ms;	/* the worst lateness of the loop's 10 ms tick, last 10 s */
+};
+
+/* The B2BUA's view of a trunk it sends calls to (only the control plane knows it). */
+enum sbc_trunk_health {
+	SBC_HEALTH_NONE = 0,		/* not a trunk the B2BUA sends to */
+	SBC_HEALTH_UP,
+	SBC_HEALTH_DOWN,
+	SBC_HEALTH_MAX
+};
+
+struct sbc_msg_trunk_state {
+	uint16_t trunk;
+	uint8_t health;			/* enum sbc_trunk_health */
+	uint8_t pad;
+	uint32_t options_misses;	/* consecutive OPTIONS without an answer */
+	uint32_t calls_out;		/* calls sent there and not ended */
+	int32_t last_code;		/* last final response to a call sent there (0: none) */
 };
 
 /* A denied source: its address, how long it stays (from Redis PTTL) and why. */
@@ -273,6 +313,8 @@ _Static_assert(sizeof(struct sbc_msg) == SBC_MSG_SIZE, "message size");
 _Static_assert(sizeof(struct sbc_msg_acl) <= SBC_MSG_BODY, "acl body");
 _Static_assert(sizeof(struct sbc_msg_applied) <= SBC_MSG_BODY, "applied body");
 _Static_assert(sizeof(struct sbc_msg_cp_status) <= SBC_MSG_BODY, "cp status body");
+_Static_assert(sizeof(struct sbc_msg_cp_calls) <= SBC_MSG_BODY, "cp calls body");
+_Static_assert(sizeof(struct sbc_msg_trunk_state) <= SBC_MSG_BODY, "trunk state body");
 _Static_assert(sizeof(struct sbc_msg_call) <= SBC_MSG_BODY, "call body");
 _Static_assert(sizeof(struct sbc_deny_entry) == 48, "deny entry size");
 _Static_assert(sizeof(struct sbc_msg_deny) <= SBC_MSG_BODY && SBC_DENY_PER_MSG == 4, "deny body");

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sofia-sip/msg_addr.h>
 #include <sofia-sip/nta_tport.h>
@@ -49,8 +50,10 @@
 #define RETRY_AFTER "5"		/* seconds, on our own 500/503 */
 #define MIN_SE 90u		/* RFC 4028 4: the smallest Session-Expires we accept, */
 #define MIN_SE_STR "90"		/* the same in a Min-SE header */
-#define TRIM_MS 5000		/* memory given back to the system this often after calls, */
-#define TRIM_TICKS 14		/* for 70 s after the last one (nta keeps a transaction 32 s) */
+#define MAX_FORWARDS 70		/* RFC 3261 8.1.1.6: what a request without one gets */
+#define TRIM_MS 5000		/* how often the heap's free pages may be given back, */
+#define TRIM_GROWN_KB 256	/* when the resident size grew this much since the last time, */
+#define TRIM_FREED_KB 1024	/* or this much of the heap was freed (a burst's transactions) */
 
 enum side { IN, OUT };		/* the caller's leg, the callee's leg */
 enum state { CALLING, ANSWERED, ENDING, ENDED };
@@ -66,6 +69,7 @@ struct call {
 	unsigned int pos;		/* next position in the route */
 	unsigned int refs;		/* relayed in-dialog transactions in flight */
 	uint32_t se_delta;		/* caller's Session-Expires (0: none) */
+	char max_forwards[12];		/* what the callee's INVITE carries (the caller's - 1) */
 	sip_cseq_t *ack_cseq;		/* late offer: the callee's 2xx waits for the caller's ACK */
 	uint8_t transport;		/* enum sbc_transport of the caller's INVITE */
 	bool admitted;			/* TCP/TLS: a slot of the data plane's, freed at the end */
@@ -93,7 +97,8 @@ static struct {
 	url_t **uri;			/* each trunk's parsed uri */
 	su_timer_t *trim;
 	uint64_t trim_calls;		/* calls counted at the last tick */
-	unsigned int trim_left;		/* ticks to trim still */
+	long trimmed_kb;		/* resident size after the last trim */
+	size_t trimmed_inuse;		/* heap in use then (bytes) */
 	struct cp_b2bua_stats st;
 } b2b;
 
@@ -200,6 +205,25 @@ static void admission_over(struct call *c)
 	}
 }
 
+/* Why a call that was never answered ended, for the stats socket. */
+static void count_end(const struct call *c)
+{
+	const char *by = c->cdr.ended_by;
+
+	if (c->cdr.answer_ns != 0 || by == NULL)
+		return;
+	if (strcmp(by, "caller") == 0)
+		b2b.st.canceled++;
+	else if (strcmp(by, "callee") == 0)
+		b2b.st.failed_callee++;
+	else if (strcmp(by, "timeout") == 0)
+		b2b.st.failed_timeout++;
+	else if (c->cdr.code == 503)
+		b2b.st.failed_no_trunk++;
+	else
+		b2b.st.failed_internal++;
+}
+
 /* The call is over: record it, return every leg and transaction. */
 static void call_end(struct call *c, int code, const char *by)
 {
@@ -223,6 +247,7 @@ static void call_end(struct call *c, int code, const char *by)
 			c->leg[s] = NULL;
 		}
 	write_cdr(c);
+	count_end(c);
 	c->state = ENDED;
 	b2b.st.active--;
 	call_free(c);
@@ -406,6 +431,24 @@ static int on_invite_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
 	return 0;
 }
 
+/*
+ * Max-Forwards for the next leg: the request's one less, MAX_FORWARDS when it has none; -1 when
+ * it arrived with 0 (483 Too Many Hops). RFC 3261 16.6 step 3 binds proxies, but a B2BUA that
+ * set it back to 70 would let a call loop through it (or through two SBCs) for ever.
+ */
+static int next_max_forwards(sip_t const *sip, char *buf, size_t len)
+{
+	unsigned long mf = sip->sip_max_forwards ? sip->sip_max_forwards->mf_count :
+			   MAX_FORWARDS + 1ul;
+
+	if (mf == 0)
+		return -1;
+	if (mf > 256)	/* 20.22: 0-255; a bigger one is read as 255 */
+		mf = 256;
+	snprintf(buf, len, "%u", (unsigned int)(mf - 1));
+	return 0;
+}
+
 /* The callee's leg of one attempt: a new dialog (Call-ID, From tag) towards trunk `to`. */
 static int send_invite(struct call *c, int to)
 {
@@ -443,6 +486,7 @@ static int send_invite(struct call *c, int to)
 		return -ENOMEM;
 	c->orq = nta_outgoing_tcreate(c->leg[OUT], on_invite_response, (nta_outgoing_magic_t *)c,
 				      NULL, SIP_METHOD_INVITE, (url_string_t *)&ruri,
+				      SIPTAG_MAX_FORWARDS_STR(c->max_forwards),
 				      SIPTAG_CONTACT(cp_sip_contact()),
 				      TAG_IF(c->sdp.ct, SIPTAG_CONTENT_TYPE(c->sdp.ct)),
 				      TAG_IF(c->sdp.pl, SIPTAG_PAYLOAD(c->sdp.pl)), TAG_END());
@@ -491,6 +535,7 @@ static void try_next(struct call *c)
 		return;
 	}
 	c->counted = true;
+	b2b.st.calls_out++;
 	cp_route_call_out((unsigned int)to, 1);
 }
 
@@ -670,9 +715,16 @@ int cp_b2bua_invite(nta_incoming_t *irq, sip_t const *sip)
 	int trunk = trunk_of(irq);
 	struct call *c;
 
+	char mf[sizeof(c->max_forwards)];
+
 	if (why != NULL) {
 		nta_incoming_treply(irq, 400, why, TAG_END());
 		return 400;
+	}
+	if (next_max_forwards(sip, mf, sizeof(mf)) != 0) {
+		b2b.st.too_many_hops++;
+		nta_incoming_treply(irq, SIP_483_TOO_MANY_HOPS, TAG_END());
+		return 483;
 	}
 	if (trunk < 0 || cp_route_len((unsigned int)trunk) == 0) {
 		b2b.st.refused++;
@@ -689,6 +741,7 @@ int cp_b2bua_invite(nta_incoming_t *irq, sip_t const *sip)
 	c->trunk_in = trunk;
 	c->trunk_out = -1;
 	c->transport = transport_of(irq);
+	memcpy(c->max_forwards, mf, sizeof(mf));
 	c->cdr.start_ns = sbc_now_ns();
 	if (keep_request(c, sip) != 0 || open_caller_leg(c, irq, sip) != 0) {
 		if (c->irq == NULL)
@@ -796,9 +849,15 @@ static int dialog_relay(struct call *c, enum side from, nta_incoming_t *irq, sip
 	enum side to = from == IN ? OUT : IN;
 	struct relay *r;
 	struct cp_sdp sdp;
+	char mf[12];
 
 	if (c->leg[to] == NULL || (to == OUT && nta_leg_get_rtag(c->leg[OUT]) == NULL))
 		return 481;	/* no dialog on the other side yet */
+	if (next_max_forwards(sip, mf, sizeof(mf)) != 0) {
+		b2b.st.too_many_hops++;
+		nta_incoming_treply(irq, SIP_483_TOO_MANY_HOPS, TAG_END());
+		return 483;
+	}
 	r = calloc(1, sizeof(*r));
 	if (r == NULL) {
 		nta_incoming_treply(irq, 500, "Internal Error",
@@ -813,6 +872,7 @@ static int dialog_relay(struct call *c, enum side from, nta_incoming_t *irq, sip
 	r->orq = nta_outgoing_tcreate(c->leg[to], on_relay_response, (nta_outgoing_magic_t *)r,
 				      NULL, sip->sip_request->rq_method,
 				      sip->sip_request->rq_method_name, NULL,
+				      SIPTAG_MAX_FORWARDS_STR(mf),
 				      SIPTAG_CONTACT(cp_sip_contact()),
 				      TAG_IF(sdp.ct, SIPTAG_CONTENT_TYPE(sdp.ct)),
 				      TAG_IF(sdp.pl, SIPTAG_PAYLOAD(sdp.pl)), TAG_END());
@@ -848,22 +908,45 @@ static int leg_request(nta_leg_magic_t *magic, nta_leg_t *leg, nta_incoming_t *i
 
 /* ------------------------------------------------------------------------------------------ */
 
+/* The resident size (kB) from /proc/self/statm, or -1. */
+static long resident_kb(void)
+{
+	long size, resident = -1;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (f == NULL)
+		return -1;
+	if (fscanf(f, "%ld %ld", &size, &resident) != 2)
+		resident = -1;
+	fclose(f);
+	return resident < 0 ? -1 : resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
 /*
- * A burst of calls leaves Sofia's freed messages (a few KB each, per transaction) spread over
- * the heap, which glibc keeps; malloc_trim hands the free pages back, so the process returns to
- * its size once the burst's transactions have ended. Only while calls come and 70 s after.
+ * Memory back after a burst. nta keeps each transaction about 32 s (Timers J, K, D), so a burst
+ * grows the heap (~100 MB at 200 CPS); when its transactions end, what is still in use falls
+ * back to about 1 MB, scattered over that heap. glibc keeps the free pages; malloc_trim hands
+ * them back. A page handed back comes back when a later allocation lands on it (an OPTIONS
+ * ping, a call record, the next call), so trimming for a fixed time after the last call left
+ * the process ~2 MB (+15 %) bigger a minute later. So: trim while calls come, while the
+ * burst's transactions end (the heap in use fell by TRIM_FREED_KB since the last trim), and
+ * after, whenever the resident size grew by TRIM_GROWN_KB (one statm read and one mallinfo2
+ * per tick).
  */
 static void on_trim(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
 {
+	struct mallinfo2 mi = mallinfo2();
+	long now_kb = resident_kb();
+
 	(void)magic, (void)t, (void)arg;
-	if (b2b.st.calls != b2b.trim_calls) {
-		b2b.trim_calls = b2b.st.calls;
-		b2b.trim_left = TRIM_TICKS;
-	}
-	if (b2b.trim_left == 0)
+	if (b2b.st.calls == b2b.trim_calls && now_kb >= 0 &&
+	    now_kb < b2b.trimmed_kb + TRIM_GROWN_KB &&
+	    mi.uordblks + TRIM_FREED_KB * 1024 > b2b.trimmed_inuse)
 		return;
-	b2b.trim_left--;
+	b2b.trim_calls = b2b.st.calls;
 	malloc_trim(0);
+	b2b.trimmed_kb = resident_kb();
+	b2b.trimmed_inuse = mi.uordblks;
 }
 
 int cp_b2bua_init(struct su_root_s *root, const struct sbc_config *cfg)

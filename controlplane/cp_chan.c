@@ -4,7 +4,8 @@
  * attach (and wait for the data plane when it is not there), heartbeat, notice a data plane
  * that restarted (new boot id) and replay everything to it, drain events (to the policy and
  * the call records), and feed commands into the ring in order. A full ring never loses a
- * command: they wait in a local queue. Runs on the su_root thread.
+ * command: they wait in a local queue. Also the B2BUA's trunk states (TRUNK_STATE, at most one
+ * per trunk and tick) and the loop's own lateness. Runs on the su_root thread.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include "cp_deny.h"
 #include "cp_log.h"
 #include "cp_policy.h"
+#include "cp_route.h"
 #include "cp_status.h"
 
 /* Sofia-SIP rounds the time to the next timer down to whole milliseconds: a 1 ms tick is always
@@ -34,6 +36,7 @@
 #define EVENTS_PER_TICK 4096
 #define QUEUE_MIN 4096		/* commands the local queue holds at first, */
 #define QUEUE_KEEP 65536	/* and keeps after a drop (a million-prefix replace's worth goes) */
+#define LATE_WINDOW_MS 10000	/* the loop's worst lateness is reported over this window */
 
 static struct {
 	const struct sbc_config *cfg;
@@ -44,7 +47,10 @@ static struct {
 	uint64_t boot;		/* the data plane's boot id we are (getting) in sync with */
 	uint64_t my_boot;
 	uint64_t gen;
-	uint64_t last_attach, last_beat, last_status;
+	uint64_t last_attach, last_beat, last_status, last_tick;
+	uint64_t late_max, late_prev;	/* worst tick lateness (ms): this window, the last one */
+	uint64_t late_window;		/* when this window started */
+	bool *trunk_dirty;		/* TRUNK_STATE to send */
 	char last_err[256];
 	bool silent_logged, stopped_logged;
 	/* commands waiting for room in the ring: a growable circular queue */
@@ -146,10 +152,60 @@ uint64_t cp_chan_send(uint16_t type, const void *body, uint32_t len)
 static void send_status(void)
 {
 	struct sbc_msg_cp_status s;
+	struct sbc_msg_cp_calls c;
 
 	cp_status_fill(&s);
 	s.queued = ch.q_n;
 	cp_chan_send(SBC_CMD_CP_STATUS, &s, sizeof(s));
+	cp_status_fill_calls(&c);
+	c.loop_late_max_ms = ch.late_max > ch.late_prev ? ch.late_max : ch.late_prev;
+	cp_chan_send(SBC_CMD_CP_CALLS, &c, sizeof(c));
+}
+
+void cp_chan_trunk_changed(unsigned int trunk)
+{
+	if (ch.trunk_dirty != NULL && trunk < ch.cfg->n_trunks)
+		ch.trunk_dirty[trunk] = true;
+}
+
+/* The trunks the B2BUA sends calls to (a uri): health, calls out, last code. */
+static void send_trunk_states(void)
+{
+	for (unsigned int i = 0; ch.trunk_dirty != NULL && i < ch.cfg->n_trunks; i++) {
+		const struct cp_route_trunk *r = cp_route_trunk(i);
+		struct sbc_msg_trunk_state s;
+
+		if (!ch.trunk_dirty[i])
+			continue;
+		ch.trunk_dirty[i] = false;
+		if (r == NULL || !cp_route_active() || ch.cfg->trunks[i].uri[0] == '\0')
+			continue;
+		memset(&s, 0, sizeof(s));
+		s.trunk = (uint16_t)i;
+		s.health = r->up ? SBC_HEALTH_UP : SBC_HEALTH_DOWN;
+		s.options_misses = r->misses;
+		s.calls_out = r->calls_out;
+		s.last_code = r->last_code;
+		cp_chan_send(SBC_CMD_TRUNK_STATE, &s, sizeof(s));
+	}
+}
+
+/* How late the tick came: a loop that stalls delays SIP timers too. */
+static void note_lateness(uint64_t now)
+{
+	uint64_t late = ch.last_tick != 0 && now - ch.last_tick > TICK_MS ?
+			now - ch.last_tick - TICK_MS : 0;
+
+	ch.last_tick = now;
+	if (now - ch.late_window >= LATE_WINDOW_MS) {
+		ch.late_prev = ch.late_max;
+		ch.late_max = 0;
+		ch.late_window = now;
+	}
+	if (late > ch.late_max)
+		ch.late_max = late;
+	if (late > 30)
+		cp_log(CP_DEBUG, "loop: channel tick %llu ms late", (unsigned long long)late);
 }
 
 static void on_started(const struct sbc_msg *m)
@@ -177,6 +233,9 @@ static void on_started(const struct sbc_msg *m)
 	       s->pid, (unsigned long long)s->boot_id);
 	cp_policy_dp_reset();
 	cp_policy_sync();
+	for (unsigned int i = 0; ch.trunk_dirty != NULL && i < ch.cfg->n_trunks; i++)
+		ch.trunk_dirty[i] = true;
+	send_trunk_states();
 	cp_deny_dp_reset();
 	send_status();
 }
@@ -294,6 +353,7 @@ static void tick(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
 	(void)magic;
 	(void)t;
 	(void)arg;
+	note_lateness(now);
 	if (!ch.attached) {
 		try_attach(now);
 		if (!ch.attached)
@@ -313,6 +373,8 @@ static void tick(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
 	drain_events();
 	flush();
 	cp_policy_sync();
+	if (ch.ready)
+		send_trunk_states();
 	flush();
 	if (ch.ready && now - ch.last_status >= STATUS_EVERY_MS) {
 		send_status();
@@ -327,7 +389,9 @@ int cp_chan_start(su_root_t *root, const struct sbc_config *cfg)
 	ch.my_boot = sbc_now_ns() ^ ((uint64_t)getpid() << 40);
 	ch.gen = sbc_now_ns() / 1000;	/* unique across restarts: events name our commands */
 	ch.timer = su_timer_create(su_root_task(root), TICK_MS);
-	if (ch.timer == NULL || su_timer_set_for_ever(ch.timer, tick, NULL) != 0)
+	ch.trunk_dirty = calloc(cfg->n_trunks ? cfg->n_trunks : 1, sizeof(*ch.trunk_dirty));
+	if (ch.timer == NULL || ch.trunk_dirty == NULL ||
+	    su_timer_set_for_ever(ch.timer, tick, NULL) != 0)
 		return -ENOMEM;
 	tick(NULL, NULL, NULL);
 	return 0;
@@ -349,4 +413,6 @@ void cp_chan_stop(void)
 	free(ch.q);
 	ch.q = NULL;
 	ch.q_cap = ch.q_n = 0;
+	free(ch.trunk_dirty);
+	ch.trunk_dirty = NULL;
 }

@@ -26,5 +26,7 @@ uint64_t cp_chan_send_gen(uint16_t type, const void *body, uint32_t len, uint64_
 size_t cp_chan_queued(void);
 /* Drain the event ring now (between ticks: an admission verdict is awaited). */
 void cp_chan_poll_events(void);
+/* A trunk's health, calls out or last code changed: sent (TRUNK_STATE) at the next tick. */
+void cp_chan_trunk_changed(unsigned int trunk);
 
 #endif

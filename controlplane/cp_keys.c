@@ -76,8 +76,22 @@ static const char *key_name(const struct key_state *k)
 
 static void read_key(struct key_state *k);
 
+/* A big SMEMBERS reply lent to the policy, which reads and frees it in slices. */
+static void reply_get(void *src, size_t i, const char **v, size_t *l)
+{
+	const redisReply *e = ((const redisReply *)src)->element[i];
+
+	*v = e->str ? e->str : "";
+	*l = e->str ? e->len : 0;
+}
+
+static bool reply_release(void *src, uint32_t budget)
+{
+	return cp_redis_free_some(src, budget);
+}
+
 /* A full read came back: the strings of the array to the policy, or "not a SET/HASH". */
-static void deliver(const struct key_state *k, const redisReply *r)
+static void deliver(const struct key_state *k, redisReply *r)
 {
 	const char **v;
 	size_t *l;
@@ -86,6 +100,16 @@ static void deliver(const struct key_state *k, const redisReply *r)
 	if (r->type != REDIS_REPLY_ARRAY) {
 		cp_redis_reply_text(r, e, sizeof(e));
 		cp_policy_unreadable(k->t, k->kind == KEY_ACL, e);
+		return;
+	}
+	if (k->kind == KEY_ACL && r->elements > cp_policy_slice_min()) {
+		struct cp_values src = { .n = r->elements, .src = r, .get = reply_get,
+					 .release = reply_release };
+
+		cp_log(CP_DEBUG, "%s: %zu values read; settling them in slices", key_name(k),
+		       r->elements);
+		cp_redis_keep_reply(r);
+		cp_policy_acl_read_values(k->t, &src);
 		return;
 	}
 	v = calloc(r->elements ? r->elements : 1, sizeof(*v));

@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,7 @@
 #include "cp_keys.h"
 #include "cp_log.h"
 #include "cp_policy.h"
+#include "cp_policy_su.h"
 #include "cp_redis.h"
 #include "cp_register.h"
 #include "cp_registrar.h"
@@ -96,10 +98,17 @@ static const char *parse_args(int argc, char **argv)
 }
 
 /* The roles' state, before anything runs: the policy first (the others name its trunks). */
+/* A trunk's health, calls out or last code changed: to Redis and to the stats socket. */
+static void trunk_changed(unsigned int trunk)
+{
+	cp_trunk_keys_changed(trunk);
+	cp_chan_trunk_changed(trunk);
+}
+
 static int init_roles(void)
 {
 	if (cp_policy_init(&cfg) != 0 || cp_keys_init(&cfg) != 0 || cp_deny_init() != 0 ||
-	    cp_route_init(&cfg, cp_trunk_keys_changed) != 0 ||
+	    cp_route_init(&cfg, trunk_changed) != 0 ||
 	    cp_cdr_init(&cfg, cp_route_active()) != 0) {
 		fprintf(stderr, "sbc-controlplane: out of memory\n");
 		return -ENOMEM;
@@ -170,6 +179,11 @@ int main(int argc, char **argv)
 	int sfd = -1, rc = 1;
 
 	setvbuf(stderr, NULL, _IOLBF, 0);
+	/* glibc raises its mmap threshold to the size of each big block freed (up to 32 MB), so
+	 * after one big allocation (a million-prefix read, nta's grown hash tables) the next ones
+	 * come from the heap, where they stay as holes; a fixed threshold keeps blocks of 256 KB
+	 * and more in mappings of their own, given back whole when freed */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	if (sbc_config_load(&cfg, conf, err, sizeof(err)) != 0) {
 		fprintf(stderr, "sbc-controlplane: %s\n", err);
 		return 1;
@@ -181,8 +195,8 @@ int main(int argc, char **argv)
 		goto fail;
 	cp_log(CP_INFO, "%s: %u trunks, channel %s, Redis %s db %u", cfg.path, cfg.n_trunks,
 	       cfg.channel, cfg.redis_address, cfg.redis_database);
-	if (start_sip(root) != 0 || cp_chan_start(root, &cfg) != 0 ||
-	    cp_redis_start(root, &cfg) != 0)
+	if (start_sip(root) != 0 || cp_policy_su_start(root) != 0 ||
+	    cp_chan_start(root, &cfg) != 0 || cp_redis_start(root, &cfg) != 0)
 		goto fail;
 	printf("sbc-controlplane: running\n");
 	fflush(stdout);
@@ -195,6 +209,7 @@ fail:
 	cp_sip_stop();
 	cp_redis_stop();
 	cp_chan_stop();
+	cp_policy_su_stop();
 	cp_b2bua_stop();
 	cp_registrar_stop();
 	cp_admit_fini();

@@ -31,6 +31,8 @@ int cp_prefix_cmp(const struct sbc_prefix *a, const struct sbc_prefix *b);
 int cp_set_diff(const struct cp_set *old, const struct cp_set *new, struct cp_set *adds,
 		struct cp_set *dels);
 void cp_set_count(const struct cp_set *s, uint32_t *v4, uint32_t *v6);
+/* Is p in s? Its index in *at (at may be NULL). Binary search. */
+bool cp_set_find(const struct cp_set *s, const struct sbc_prefix *p, uint32_t *at);
 /* Indexes (into a) of the members of a that b holds too; idx has room for a->n. */
 size_t cp_set_intersect(const struct cp_set *a, const struct cp_set *b, uint32_t *idx);
 
@@ -69,8 +71,12 @@ struct cp_trunk {
 
 	/* what this trunk holds after conflicts and capacity: what the data plane is asked */
 	struct cp_set eff;
+	uint32_t eff_v4, eff_v6;	/* eff's IPv4 and IPv6 prefixes */
+	uint64_t eff_gen;		/* counts the changes of eff */
 	bool conflicts;			/* some wanted prefixes are another trunk's */
 	bool dp_valid;			/* the data plane holds eff (as far as we know) */
+	bool sending;			/* a big replace of eff is going out in slices */
+	uint32_t send_pos;		/* the next prefix of eff it sends */
 	bool dp_retry;			/* refused (EEXIST during a move): send again */
 	unsigned int retries;
 	uint64_t retry_at_ns;		/* CLOCK_MONOTONIC */
@@ -82,6 +88,7 @@ struct cp_trunk {
 	bool acl_type_logged, limits_type_logged;	/* "not a SET/HASH" said once */
 	struct cp_bad_seen *bad_acl, *bad_limits;
 	uint64_t refused_logged_n;	/* size of the last set refused for capacity (log once) */
+	struct cp_acl_job *job;		/* a big read being parsed and sorted in slices */
 };
 
 /* What only the control plane knows about the policy, for `sbcctl channel`. */
@@ -89,6 +96,10 @@ struct cp_policy_stats {
 	uint64_t bad_values;	/* values skipped (bad CIDR, not a number, conflict, type) */
 	uint64_t unknown_keys;	/* sbc:acl:* / sbc:limits:* naming no configured trunk */
 	uint64_t refused_sets;		/* sets refused whole (over capacity) */
+	uint64_t acl_sliced_reads;	/* reads too big to settle at once */
+	uint64_t acl_slices;		/* loop turns spent on them */
+	uint64_t acl_slice_max_ns;	/* the longest of those turns (wall clock) */
+	uint64_t acl_slice_max_cpu_ns;	/* the most CPU one of them used */
 };
 
 /* One trunk per [trunk] of cfg, which must outlive the engine. */
@@ -99,13 +110,34 @@ struct cp_trunk *cp_policy_trunk(unsigned int id);
 struct cp_trunk *cp_trunk_by_name(const char *name, size_t len);
 const struct cp_policy_stats *cp_policy_stats(void);
 
-/* Redis told us a trunk's set / limits (a full read). */
+/* Redis told us a trunk's set / limits (a full read), read before these return. */
 void cp_policy_acl_read(struct cp_trunk *t, const char *const *vals, const size_t *lens,
 			size_t n);
 void cp_policy_limits_read(struct cp_trunk *t, const char *const *kv, const size_t *lens,
 			   size_t n);
 /* t->dyn changed (cp_dynacl.c): want = acl + dyn, settled and pushed like a Redis read. */
 int cp_policy_dyn_changed(struct cp_trunk *t);
+
+/*
+ * A big set (more than cp_policy_slice_min() values) is read and settled over several loop
+ * turns: its values stay with the reader, which lends them through get() and takes them back
+ * through release(src, budget) (free up to budget values; true once all are given back). The
+ * set in force stays until the new one is settled. kick (set once) is called when work is
+ * waiting; the loop then calls cp_policy_work until it returns false. Without a kick the
+ * whole read is done before cp_policy_acl_read_values returns.
+ */
+struct cp_values {
+	size_t n;
+	void *src;
+	void (*get)(void *src, size_t i, const char **v, size_t *len);
+	bool (*release)(void *src, uint32_t budget);	/* NULL: nothing to give back */
+};
+size_t cp_policy_slice_min(void);
+void cp_policy_acl_read_values(struct cp_trunk *t, const struct cp_values *values);
+void cp_policy_set_kick(void (*kick)(void));
+/* One slice (about 2 ms) of the waiting work; true while more is waiting. */
+bool cp_policy_work(void);
+bool cp_policy_busy(void);
 /* A trunk's key could not be read as its type (SET, HASH): said once, the state in force stays. */
 void cp_policy_unreadable(struct cp_trunk *t, bool acl, const char *why);
 /* A key under sbc:acl: / sbc:limits: that names no trunk (reported once). */

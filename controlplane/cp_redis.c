@@ -356,6 +356,50 @@ static void on_connect(const redisAsyncContext *ac, int status)
 	teardown("cannot connect", ac->errstr);
 }
 
+/*
+ * hiredis frees a reply when its callback returns; a reader that keeps one (a big SMEMBERS the
+ * policy parses in slices) says so with cp_redis_keep_reply and frees it itself, in slices
+ * (cp_redis_free_some): freeing a million-element reply at once stalls the loop ~0.1 s.
+ */
+static redisReplyObjectFunctions reply_fns;
+static void (*reply_free_default)(void *);
+static void *reply_kept;
+
+static void reply_free(void *r)
+{
+	if (r != NULL && r == reply_kept) {
+		reply_kept = NULL;
+		return;
+	}
+	reply_free_default(r);
+}
+
+void cp_redis_keep_reply(redisReply *r)
+{
+	reply_kept = r;
+}
+
+bool cp_redis_free_some(redisReply *r, uint32_t budget)
+{
+	/* from the end: the array's count is the state */
+	while (budget-- > 0 && r->elements > 0)
+		freeReplyObject(r->element[--r->elements]);
+	if (r->elements > 0)
+		return false;
+	freeReplyObject(r);
+	return true;
+}
+
+static void keep_replies_hook(redisAsyncContext *ac)
+{
+	if (reply_free_default == NULL) {
+		reply_fns = *ac->c.reader->fn;
+		reply_free_default = reply_fns.freeObject;
+		reply_fns.freeObject = reply_free;
+	}
+	ac->c.reader->fn = &reply_fns;
+}
+
 static redisAsyncContext *open_one(void)
 {
 	redisAsyncContext *ac = rd.unix_path[0] ? redisAsyncConnectUnix(rd.unix_path) :
@@ -372,6 +416,7 @@ static redisAsyncContext *open_one(void)
 		redisAsyncFree(ac);
 		return NULL;
 	}
+	keep_replies_hook(ac);
 	redisAsyncSetConnectCallback(ac, on_connect);
 	redisAsyncSetDisconnectCallback(ac, on_disconnect);
 	if (rd.cfg->redis_password[0])

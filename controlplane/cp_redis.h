@@ -59,5 +59,9 @@ int cp_redis_command_argv(redisCallbackFn *cb, void *arg, int argc, const char *
 			  const size_t *lens);
 /* "ERR ..." of an error reply, or what else came: for log lines. */
 void cp_redis_reply_text(const redisReply *r, char *buf, size_t len);
+/* Inside a reply callback: the reply is the caller's from now on, hiredis does not free it. */
+void cp_redis_keep_reply(redisReply *r);
+/* Free up to budget elements of a kept array reply; true once all of it is freed. */
+bool cp_redis_free_some(redisReply *r, uint32_t budget);
 
 #endif

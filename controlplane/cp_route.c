@@ -7,6 +7,9 @@
  * - The trunk of a request is the longest prefix holding its source over every trunk's
  *   effective allowlist (what the data plane enforces: cp_policy's eff once Redis was read,
  *   the configuration's peers before). The data plane has admitted it by the same rule.
+ *   Each set is sorted (cp_set); the lookup knows which prefix lengths a set holds and
+ *   binary-searches the source masked to each of them, longest first: a few searches of
+ *   log2(n) steps per trunk instead of a scan of every prefix.
  * - A route is the trunk's `route` unless Redis holds sbc:route:<trunk> (a LIST of trunk
  *   names: bad names skipped and reported once, the rest in force; the key gone: `route`).
  */
@@ -17,15 +20,27 @@
 #include "cp_policy.h"
 #include "cp_route.h"
 
+/* Which prefix lengths a set holds (bit d of words[family][d / 64]), for the set it was
+ * computed on: eff's generation, or the configured peers (fixed). */
+struct lengths {
+	bool valid;
+	uint64_t gen;
+	uint64_t bits[2][3];	/* [0]: IPv4, [1]: IPv6 */
+};
+
 static struct {
 	const struct sbc_config *cfg;
 	struct cp_route_trunk *t;
+	struct cp_set *peers;		/* each trunk's configured peers, sorted */
+	struct lengths *len_peers, *len_eff;
 	unsigned int n;
 	cp_route_changed_f changed;
 	uint16_t (*route)[SBC_ROUTE_MAX];	/* configured routes as trunk ids */
 	unsigned int *n_route;
 	bool active;
 } rt;
+
+static int sort_peers(void);
 
 int cp_route_init(const struct sbc_config *cfg, cp_route_changed_f changed)
 {
@@ -36,7 +51,11 @@ int cp_route_init(const struct sbc_config *cfg, cp_route_changed_f changed)
 	rt.t = calloc(rt.n ? rt.n : 1, sizeof(*rt.t));
 	rt.route = calloc(rt.n ? rt.n : 1, sizeof(*rt.route));
 	rt.n_route = calloc(rt.n ? rt.n : 1, sizeof(*rt.n_route));
-	if (rt.t == NULL || rt.route == NULL || rt.n_route == NULL) {
+	rt.peers = calloc(rt.n ? rt.n : 1, sizeof(*rt.peers));
+	rt.len_peers = calloc(rt.n ? rt.n : 1, sizeof(*rt.len_peers));
+	rt.len_eff = calloc(rt.n ? rt.n : 1, sizeof(*rt.len_eff));
+	if (rt.t == NULL || rt.route == NULL || rt.n_route == NULL || rt.peers == NULL ||
+	    rt.len_peers == NULL || rt.len_eff == NULL || sort_peers() != 0) {
 		cp_route_fini();
 		return -ENOMEM;
 	}
@@ -58,6 +77,11 @@ int cp_route_init(const struct sbc_config *cfg, cp_route_changed_f changed)
 
 void cp_route_fini(void)
 {
+	for (unsigned int i = 0; rt.peers != NULL && i < rt.n; i++)
+		cp_set_free(&rt.peers[i]);
+	free(rt.peers);
+	free(rt.len_peers);
+	free(rt.len_eff);
 	free(rt.t);
 	free(rt.route);
 	free(rt.n_route);
@@ -80,16 +104,52 @@ static void changed(unsigned int id)
 		rt.changed(id);
 }
 
-/* The longest prefix of set (n prefixes) holding addr: its depth, or -1. */
-static int longest_in(const struct sbc_prefix *v, uint32_t n, uint8_t family, const uint8_t *addr)
+static void lengths_of(const struct cp_set *s, struct lengths *l)
 {
-	int best = -1;
+	memset(l->bits, 0, sizeof(l->bits));
+	for (uint32_t i = 0; i < s->n; i++) {
+		unsigned int d = s->v[i].depth;
 
-	for (uint32_t i = 0; i < n; i++)
-		if (v[i].family == family && (int)v[i].depth > best &&
-		    sbc_prefix_contains(&v[i], addr))
-			best = v[i].depth;
-	return best;
+		l->bits[s->v[i].family == SBC_AF_V4 ? 0 : 1][d / 64] |= 1ull << (d % 64);
+	}
+	l->valid = true;
+}
+
+/* The configured peers as sorted sets (the policy's sets are sorted already). */
+static int sort_peers(void)
+{
+	for (unsigned int i = 0; i < rt.n; i++) {
+		const struct sbc_trunk_config *c = &rt.cfg->trunks[i];
+
+		for (unsigned int k = 0; k < c->n_peers; k++)
+			if (cp_set_push(&rt.peers[i], &c->peers[k]) != 0)
+				return -ENOMEM;
+		cp_set_normalise(&rt.peers[i]);
+		lengths_of(&rt.peers[i], &rt.len_peers[i]);
+	}
+	return 0;
+}
+
+/* The longest prefix of s holding addr and longer than `than`: its depth, or -1. */
+static int longest_in(const struct cp_set *s, const struct lengths *l, uint8_t family,
+		      const uint8_t *addr, int than)
+{
+	const uint64_t *bits = l->bits[family == SBC_AF_V4 ? 0 : 1];
+	unsigned int width = family == SBC_AF_V4 ? 4 : 16;
+
+	for (int d = family == SBC_AF_V4 ? 32 : 128; d > than; d--) {
+		struct sbc_prefix k = { .family = family, .depth = (uint8_t)d };
+		unsigned int full = (unsigned int)d / 8, rest = (unsigned int)d % 8;
+
+		if (!(bits[d / 64] >> (d % 64) & 1))
+			continue;
+		memcpy(k.addr, addr, full < width ? full : width);
+		if (rest != 0)
+			k.addr[full] = (uint8_t)(addr[full] & (0xff00u >> rest));
+		if (cp_set_find(s, &k, NULL))
+			return d;
+	}
+	return -1;
 }
 
 int cp_route_trunk_of(uint8_t family, const uint8_t *addr)
@@ -98,9 +158,19 @@ int cp_route_trunk_of(uint8_t family, const uint8_t *addr)
 
 	for (unsigned int i = 0; i < rt.n; i++) {
 		const struct cp_trunk *p = cp_policy_trunk(i);
-		int d = p != NULL && p->acl_known ? longest_in(p->eff.v, p->eff.n, family, addr) :
-			longest_in(rt.t[i].cfg->peers, rt.t[i].cfg->n_peers, family, addr);
+		int d;
 
+		if (p != NULL && p->acl_known) {
+			struct lengths *l = &rt.len_eff[i];
+
+			if (!l->valid || l->gen != p->eff_gen) {	/* once per change */
+				lengths_of(&p->eff, l);
+				l->gen = p->eff_gen;
+			}
+			d = longest_in(&p->eff, l, family, addr, depth);
+		} else {
+			d = longest_in(&rt.peers[i], &rt.len_peers[i], family, addr, depth);
+		}
 		if (d > depth) {
 			depth = d;
 			best = (int)i;

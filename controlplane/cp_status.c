@@ -1,19 +1,38 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The control plane's status for the stats socket: each role's counters in one
- * SBC_CMD_CP_STATUS body (the data plane shows them as cp_* in /sbc/channel). A new role adds
+ * The control plane's status for the stats socket: each role's counters in the
+ * SBC_CMD_CP_STATUS and SBC_CMD_CP_CALLS bodies (the data plane shows them as cp_* in /sbc/channel). A new role adds
  * its fields here and in struct sbc_msg_cp_status. Run on the su_root thread.
  */
 #include <string.h>
 #include <unistd.h>
 
 #include "cp_admit.h"
+#include "cp_b2bua.h"
 #include "cp_cdr.h"
 #include "cp_conn.h"
 #include "cp_keys.h"
 #include "cp_policy.h"
 #include "cp_redis.h"
 #include "cp_status.h"
+
+static void fill_b2bua(struct sbc_msg_cp_calls *s)
+{
+	const struct cp_b2bua_stats *b = cp_b2bua_stats();
+
+	s->b2b_calls_in = b->calls;
+	s->b2b_calls_out = b->calls_out;
+	s->b2b_answered = b->answered;
+	s->b2b_failovers = b->failovers;
+	s->b2b_active = b->active;
+	s->b2b_failed_callee = b->failed_callee;
+	s->b2b_failed_timeout = b->failed_timeout;
+	s->b2b_failed_no_trunk = b->failed_no_trunk;
+	s->b2b_failed_internal = b->failed_internal;
+	s->b2b_canceled = b->canceled;
+	s->b2b_refused = b->refused;
+	s->b2b_too_many_hops = b->too_many_hops;
+}
 
 void cp_status_fill(struct sbc_msg_cp_status *s)
 {
@@ -38,18 +57,23 @@ void cp_status_fill(struct sbc_msg_cp_status *s)
 	s->cdr_written = c.written;
 	s->cdr_pending = c.pending;
 	s->cdr_lost = c.lost;
-	{
-		const struct cp_admit_stats *a = cp_admit_stats();
-		const struct cp_conn_stats *n = cp_conn_stats();
+}
 
-		s->admit_asked = a->asked;
-		s->admit_failclosed = a->failclosed;
-		s->admit_late = a->late;
-		s->admit_answered = a->in_time;
-		s->admit_wait_ns = a->wait_ns;
-		s->conn_accepted = n->accepted;
-		s->conn_refused = n->refused;
-		s->conn_open = n->open;
-		s->conn_idle_closed = n->idle_closed;
-	}
+void cp_status_fill_calls(struct sbc_msg_cp_calls *s)
+{
+	const struct cp_admit_stats *a = cp_admit_stats();
+	const struct cp_conn_stats *n = cp_conn_stats();
+
+	memset(s, 0, sizeof(*s));
+	s->admit_asked = a->asked;
+	s->admit_failclosed = a->failclosed;
+	s->admit_late = a->late;
+	s->admit_answered = a->in_time;
+	s->admit_wait_ns = a->wait_ns;
+	s->conn_accepted = n->accepted;
+	s->conn_refused = n->refused;
+	s->conn_open = n->open;
+	s->conn_idle_closed = n->idle_closed;
+
+	fill_b2bua(s);
 }

@@ -10,5 +10,7 @@
 
 /* Every field but queued (the channel end's own). */
 void cp_status_fill(struct sbc_msg_cp_status *s);
+/* The B2BUA's, admission and connection counters (all but loop_late_max_ms). */
+void cp_status_fill_calls(struct sbc_msg_cp_calls *s);
 
 #endif

@@ -326,10 +326,12 @@ static int cmd_rows(const char *tcmd, const char *const *only, bool totals, cons
 }
 
 /*
- * The control plane's view of each trunk the data plane lists: health, calls_out and the
- * upstream registration (registered, failed, down, off; none without register = yes) from
- * Redis sbc:state:<trunk> (the B2BUA writes them; the data plane does not know them). "-" when
- * --redis is not given, Redis cannot be reached or the trunk has no state.
+ * The control plane's view of each trunk the data plane lists: health, calls_out and last_code
+ * come from the B2BUA over the channel (the data plane shows them in /sbc/trunks); for a trunk
+ * whose row lacks them (an older data plane, a control plane not alive) they come from Redis
+ * sbc:state:<trunk> when --redis is given. The upstream registration (registered, failed,
+ * down, off; none without register = yes) comes from Redis only. "-" otherwise, or when the
+ * trunk has no state.
  */
 static void trunk_state(json_t *v)
 {
@@ -354,11 +356,13 @@ static void trunk_state(json_t *v)
 		const char *name = json_string_value(json_object_get(t, "name"));
 		redisReply *r = NULL;
 
+		bool have = json_object_get(t, "health") != NULL;	/* from the channel */
+
 		if (!json_is_object(t))
 			continue;
 		if (rc != NULL && name != NULL)
 			r = redisCommand(rc, "HMGET sbc:state:%s health calls_out registration", name);
-		for (int i = 0; i < 3; i++) {
+		for (int i = have ? 2 : 0; i < 3; i++) {
 			static const char *const fields[] = { "health", "calls_out", "registration" };
 			const redisReply *e = r && r->type == REDIS_REPLY_ARRAY && r->elements == 3 ?
 					      r->element[i] : NULL;
@@ -515,7 +519,7 @@ static int cmd_raw(const char *tcmd)
 
 static const char *const trunk_cols[] = {
 	"id", "name", "prefixes_v4", "prefixes_v6", "accepted", "rejected", "cps", "burst",
-	"max_calls", "over_limit", "health", "calls_out", "registration", NULL,
+	"max_calls", "over_limit", "health", "calls_out", "last_code", "registration", NULL,
 };
 static const char *const call_cols[] = {
 	"name", "active_calls", "tokens", "admitted", "emergency", "retransmissions",
@@ -774,8 +778,9 @@ static void usage(FILE *f)
 		"  -p, --file-prefix P   the data plane's --file-prefix (default: $SBC_FILE_PREFIX or rte)\n"
 		"  -s, --socket PATH     the telemetry socket itself\n"
 		"  -j, --json            print the reply as JSON\n"
-		"  -r, --redis HOST:PORT trunks: HEALTH, CALLS_OUT, REGISTRATION from sbc:state:<trunk> "
-		"(default: $SBC_REDIS)\n"
+		"  -r, --redis HOST:PORT trunks: REGISTRATION (and HEALTH, CALLS_OUT for rows the data\n"
+		"                        plane has none of the B2BUA's) from sbc:state:<trunk> (default:\n"
+		"                        $SBC_REDIS)\n"
 		"  -c, --config FILE     user: the configuration (trunks, realms, [redis])\n");
 }
 

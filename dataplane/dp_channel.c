@@ -51,6 +51,9 @@ static struct {
 	uint64_t admit_end_unknown;	/* ADMIT_END of a call no longer in the table */
 	struct sbc_msg_cp_status cp_status;	/* last one the control plane sent */
 	uint64_t cp_status_ns;
+	struct sbc_msg_cp_calls cp_calls;	/* likewise */
+	uint64_t cp_calls_ns;
+	struct sbc_msg_trunk_state trunk_state[SBC_MAX_TRUNKS];	/* the B2BUA's, per trunk */
 } chan;
 
 static inline void bump(uint64_t *c)
@@ -242,6 +245,30 @@ static void cmd_cp_status(const struct sbc_msg *m)
 	__atomic_store_n(&chan.cp_status_ns, sbc_now_ns(), __ATOMIC_RELEASE);
 }
 
+static void cmd_cp_calls(const struct sbc_msg *m)
+{
+	memcpy(&chan.cp_calls, m->body, sizeof(chan.cp_calls));	/* as cmd_cp_status */
+	__atomic_store_n(&chan.cp_calls_ns, sbc_now_ns(), __ATOMIC_RELEASE);
+}
+
+/* TRUNK_STATE: health, calls out, last code of a trunk the B2BUA sends calls to. */
+static void cmd_trunk_state(const struct sbc_msg *m)
+{
+	const struct sbc_msg_trunk_state *s = (const void *)m->body;
+
+	/* read by the telemetry thread: a torn copy only mixes two honest snapshots */
+	memcpy(&chan.trunk_state[s->trunk], s, sizeof(*s));
+}
+
+bool dp_channel_trunk_state(unsigned int trunk, struct sbc_msg_trunk_state *out)
+{
+	if (trunk >= SBC_MAX_TRUNKS)
+		return false;
+	memcpy(out, &chan.trunk_state[trunk], sizeof(*out));
+	/* nothing from a control plane that is gone: its view is not current */
+	return out->health != SBC_HEALTH_NONE && strcmp(dp_channel_cp_state(), "alive") == 0;
+}
+
 /*
  * The denylist (sbc:deny:<ip>): entries in or out, and the markers around a full replay. A
  * refusal (table full) is answered with its text; the control plane logs it.
@@ -400,6 +427,8 @@ static const struct {
 	[SBC_CMD_LIMITS_SET] = { cmd_limits, true },
 	[SBC_CMD_RESYNC_REQUEST] = { cmd_resync, false },
 	[SBC_CMD_CP_STATUS] = { cmd_cp_status, false },
+	[SBC_CMD_CP_CALLS] = { cmd_cp_calls, false },
+	[SBC_CMD_TRUNK_STATE] = { cmd_trunk_state, true },
 	[SBC_CMD_DENY_ADD] = { cmd_deny, false },
 	[SBC_CMD_DENY_DEL] = { cmd_deny, false },
 	[SBC_CMD_DENY_SYNC_BEGIN] = { cmd_deny, false },
@@ -588,18 +617,35 @@ int dp_channel_telemetry(struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, "cp_cdr_written", s->cdr_written);
 		rte_tel_data_add_dict_u64(d, "cp_cdr_pending", s->cdr_pending);
 		rte_tel_data_add_dict_u64(d, "cp_cdr_lost", s->cdr_lost);
-		rte_tel_data_add_dict_u64(d, "cp_admit_asked", s->admit_asked);
-		rte_tel_data_add_dict_u64(d, "cp_admit_failclosed", s->admit_failclosed);
-		rte_tel_data_add_dict_u64(d, "cp_admit_late", s->admit_late);
-		rte_tel_data_add_dict_u64(d, "cp_admit_answered", s->admit_answered);
-		rte_tel_data_add_dict_u64(d, "cp_admit_wait_avg_us", s->admit_answered ?
-					  s->admit_wait_ns / s->admit_answered / 1000 : 0);
-		rte_tel_data_add_dict_u64(d, "cp_conn_accepted", s->conn_accepted);
-		rte_tel_data_add_dict_u64(d, "cp_conn_refused", s->conn_refused);
-		rte_tel_data_add_dict_u64(d, "cp_conn_open", s->conn_open);
-		rte_tel_data_add_dict_u64(d, "cp_conn_idle_closed", s->conn_idle_closed);
 		rte_tel_data_add_dict_u64(d, "cp_status_age_ms",
 					  (sbc_now_ns() - chan.cp_status_ns) / 1000000);
+	}
+	if (__atomic_load_n(&chan.cp_calls_ns, __ATOMIC_ACQUIRE) != 0) {
+		const struct sbc_msg_cp_calls *c = &chan.cp_calls;
+
+		rte_tel_data_add_dict_u64(d, "cp_admit_asked", c->admit_asked);
+		rte_tel_data_add_dict_u64(d, "cp_admit_failclosed", c->admit_failclosed);
+		rte_tel_data_add_dict_u64(d, "cp_admit_late", c->admit_late);
+		rte_tel_data_add_dict_u64(d, "cp_admit_answered", c->admit_answered);
+		rte_tel_data_add_dict_u64(d, "cp_admit_wait_avg_us", c->admit_answered ?
+					  c->admit_wait_ns / c->admit_answered / 1000 : 0);
+		rte_tel_data_add_dict_u64(d, "cp_conn_accepted", c->conn_accepted);
+		rte_tel_data_add_dict_u64(d, "cp_conn_refused", c->conn_refused);
+		rte_tel_data_add_dict_u64(d, "cp_conn_open", c->conn_open);
+		rte_tel_data_add_dict_u64(d, "cp_conn_idle_closed", c->conn_idle_closed);
+		rte_tel_data_add_dict_u64(d, "cp_b2b_calls_in", c->b2b_calls_in);
+		rte_tel_data_add_dict_u64(d, "cp_b2b_calls_out", c->b2b_calls_out);
+		rte_tel_data_add_dict_u64(d, "cp_b2b_answered", c->b2b_answered);
+		rte_tel_data_add_dict_u64(d, "cp_b2b_failovers", c->b2b_failovers);
+		rte_tel_data_add_dict_u64(d, "cp_b2b_active", c->b2b_active);
+		rte_tel_data_add_dict_u64(d, "cp_b2b_failed_callee", c->b2b_failed_callee);
+		rte_tel_data_add_dict_u64(d, "cp_b2b_failed_timeout", c->b2b_failed_timeout);
+		rte_tel_data_add_dict_u64(d, "cp_b2b_failed_no_trunk", c->b2b_failed_no_trunk);
+		rte_tel_data_add_dict_u64(d, "cp_b2b_failed_internal", c->b2b_failed_internal);
+		rte_tel_data_add_dict_u64(d, "cp_b2b_canceled", c->b2b_canceled);
+		rte_tel_data_add_dict_u64(d, "cp_b2b_refused", c->b2b_refused);
+		rte_tel_data_add_dict_u64(d, "cp_b2b_too_many_hops", c->b2b_too_many_hops);
+		rte_tel_data_add_dict_u64(d, "cp_loop_late_max_ms", c->loop_late_max_ms);
 	}
 	return 0;
 }

@@ -35,6 +35,9 @@ int dp_channel_replay_file(const char *path);
 void dp_channel_close(void);
 int dp_channel_telemetry(struct rte_tel_data *d);
 const char *dp_channel_cp_state(void);
+/* What the B2BUA last said about a trunk it sends calls to (TRUNK_STATE); false when it said
+ * nothing or the control plane is not alive. Any thread. */
+bool dp_channel_trunk_state(unsigned int trunk, struct sbc_msg_trunk_state *out);
 /* Main lcore only: a call event to the control plane (SBC_EVT_CALL_ADMITTED / _ENDED). */
 struct sbc_msg_call;
 void dp_channel_call_event(uint16_t type, const struct sbc_msg_call *c);

@@ -162,9 +162,6 @@ static int cmd_malformed(const char *cmd __rte_unused, const char *params __rte_
 	return 0;
 }
 
-/* Trunks a page: a row is about 52 counters and a telemetry reply holds 16 KB. */
-#define TRUNK_PAGE 6
-
 /* The admission counters split by transport: admitted_udp, over_cps_tcp, ... (the unsplit
  * ones are the sums). UDP is the workers', TCP and TLS the main lcore's (dp_channel.c). */
 static void add_by_transport(struct rte_tel_data *row, const struct dp_trunk_stats *by_tp)
@@ -187,6 +184,22 @@ static void add_by_transport(struct rte_tel_data *row, const struct dp_trunk_sta
 		}
 	}
 }
+
+/* The B2BUA's view of a trunk it sends calls to, from the control plane (TRUNK_STATE). */
+static void add_b2b_state(struct rte_tel_data *row, unsigned int t)
+{
+	struct sbc_msg_trunk_state s;
+
+	if (!dp_channel_trunk_state(t, &s))
+		return;
+	rte_tel_data_add_dict_string(row, "health", s.health == SBC_HEALTH_UP ? "up" : "down");
+	rte_tel_data_add_dict_u64(row, "options_misses", s.options_misses);
+	rte_tel_data_add_dict_u64(row, "calls_out", s.calls_out);
+	rte_tel_data_add_dict_int(row, "last_code", s.last_code);
+}
+
+/* Trunks a page: a row is about 56 counters and a telemetry reply holds 16 KB. */
+#define TRUNK_PAGE 5
 
 /* /sbc/trunks[,<first>]: rows trunk<first>.., "next" (0 at the end) */
 static int cmd_trunks(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
@@ -263,6 +276,7 @@ static int cmd_trunks(const char *cmd __rte_unused, const char *params, struct r
 			rte_tel_data_add_dict_u64(row, key, sum.ended[r]);
 		}
 		add_by_transport(row, by_tp);
+		add_b2b_state(row, t);
 
 		snprintf(key, sizeof(key), "trunk%u", t);
 		if (rte_tel_data_add_dict_container(d, key, row, 0) != 0)

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <hiredis/hiredis.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,6 +112,21 @@ static uint64_t wait_applied(uint64_t after, uint64_t timeout_ns)
 	return 0;
 }
 
+/* Wait until the control plane's status on the stats socket is newer than `after` (its
+ * cp_status_age_ms is younger than the time since then); false after timeout_ns. */
+static bool wait_status_after(uint64_t after, uint64_t timeout_ns)
+{
+	uint64_t t_end = now_ns() + timeout_ns, age_ms;
+
+	while (now_ns() < t_end) {
+		if (tel_u64("/sbc/channel", "cp_status_age_ms", &age_ms) == 0 &&
+		    now_ns() > after && age_ms * 1000000ull < now_ns() - after)
+			return true;
+		usleep(20000);
+	}
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -207,6 +223,11 @@ int main(int argc, char **argv)
 				freeReplyObject(r);
 			}
 		}
+		uint64_t late_before = 0, late_after = 0;
+
+		/* the control plane's worst 10 ms tick lateness over the last 10-20 s: single
+		 * updates only (the reference), then the same measure over the replace */
+		tel_u64("/sbc/channel", "cp_loop_late_max_ms", &late_before);
 		tel_u64("/sbc/channel", "applied", &before);
 		t0 = now_ns();
 		freeReplyObject(redisCommand(w, "RENAME %s %s", tmp, key));
@@ -220,6 +241,12 @@ int main(int argc, char **argv)
 			printf("%-44s %ld prefixes in %.1f ms (of which the data plane, commit "
 			       "-> visible: %.1f ms)\n", "redis RENAME -> whole set applied", replace,
 			       (t1 - t0) / 1e6, dp_us / 1e3);
+			if (wait_status_after(t1, 5000000000ull) &&
+			    tel_u64("/sbc/channel", "cp_loop_late_max_ms", &late_after) == 0)
+				printf("%-44s %llu ms during the replace; %llu ms before it (single "
+				       "updates, reference)\n", "control plane loop: worst tick lateness",
+				       (unsigned long long)late_after,
+				       (unsigned long long)late_before);
 		}
 		/* leave the trunk as it was: empty the bench prefixes again */
 		freeReplyObject(redisCommand(w, "DEL %s", key));

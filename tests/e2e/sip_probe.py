@@ -13,7 +13,9 @@ A SIP prober for the e2e tests, run inside a peer namespace (stdlib only).
                                            answer within TIMEOUT_S (1) (503 from a cap), or 0
   sip_probe.py bye SRC DST CALL_ID [TIMEOUT_S]
                                            a BYE in that call's dialog; prints as probe does
+INVITE and BYE carry Max-Forwards: $SIP_PROBE_MAX_FORWARDS (70 when unset).
 """
+import os
 import random
 import socket
 import sys
@@ -38,9 +40,10 @@ def request(method, src, dst, sport, call_id, to_tag=''):
     host = f'[{src}]' if ':' in src else src
     dhost = f'[{dst}]' if ':' in dst else dst
     cseq = 2 if method == 'BYE' else 1
+    max_forwards = os.environ.get('SIP_PROBE_MAX_FORWARDS', '70')
     return (f'{method} sip:+15550199@{dhost}:5060 SIP/2.0\r\n'
             f'Via: SIP/2.0/UDP {host}:{sport};branch=z9hG4bK-{random.getrandbits(32):x}\r\n'
-            'Max-Forwards: 70\r\n'
+            f'Max-Forwards: {max_forwards}\r\n'
             f'From: <sip:+15550100@{host}>;tag=caller\r\n'
             f'To: <sip:+15550199@{dhost}>{to_tag}\r\n'
             f'Call-ID: {call_id}\r\n'

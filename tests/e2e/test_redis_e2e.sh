@@ -271,8 +271,10 @@ refused_since() {
 	rej=$(sbcnet_get /sbc/stats reject_sent)
 	echo $((unl - unl0 + rej - rej0))
 }
-check_eq "4 replaces of $N prefixes applied while packets flowed" \
-	"$(($(chan applied) - applied0 >= 4 ? 1 : 0))" 1
+# both sets have N-1 IPv4 prefixes: the count above does not say the fourth is in yet (a big
+# set is settled and sent in slices of the control plane's loop)
+replaces_in() { echo $(($(chan applied) - applied0 >= 4 ? 1 : 0)); }
+wait_eq "4 replaces of $N prefixes applied while packets flowed" 20 1 replaces_in
 # the last packets may still be on their way through the worker when the senders exit
 wait_eq "every packet of the listed peer ($sent_a sent) was accepted" 10 "$sent_a" accepted_since
 wait_eq "every packet of the unlisted peer ($sent_b sent) was refused (403 or dropped)" 10 \

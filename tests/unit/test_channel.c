@@ -157,6 +157,17 @@ static void validation(void **state)
 	m = limits(1);
 	m.len = 3;
 	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
+	/* the B2BUA's trunk state (version 4): exact size, a known health */
+	struct sbc_msg_trunk_state ts = { .trunk = 2, .health = SBC_HEALTH_DOWN, .calls_out = 7 };
+
+	sbc_msg_init(&m, SBC_CMD_TRUNK_STATE, &ts, sizeof(ts), 5);
+	assert_int_equal(sbc_msg_validate(&m), 0);
+	((struct sbc_msg_trunk_state *)m.body)->health = SBC_HEALTH_MAX;
+	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
+	m.len = sizeof(ts) - 1;
+	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
+	m = limits(1);
+	m.len = 3;
 
 	/* an invalid message in the ring is consumed and reported, the next one still arrives */
 	assert_int_equal(sbc_ring_send(h, &h->cmd, &m), 0);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Unit tests for the control plane's routing (controlplane/cp_route.c): the trunk of a source
- * (longest prefix), the next trunk of a route skipping down and full ones, failover codes,
+ * (longest prefix; the sorted-set lookup against a scan of every prefix on random sets), the next trunk of a route skipping down and full ones, failover codes,
  * OPTIONS health (down after the misses, up at the first answer), Redis route overrides with
  * bad names skipped.
  */
@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -90,6 +91,84 @@ static void trunk_of_source(void **state)
 	assert_int_equal(cp_route_trunk_of(SBC_AF_V4, b), 1);	/* the /25 is longer */
 	assert_int_equal(cp_route_trunk_of(SBC_AF_V4, c), 3);
 	assert_int_equal(cp_route_trunk_of(SBC_AF_V4, d), -ENOENT);
+}
+
+/* ---- the lookup against a scan of every prefix, on random sets read as from Redis */
+static int linear_trunk_of(uint8_t family, const uint8_t *addr)
+{
+	int best = -1, depth = -1;
+
+	for (unsigned int i = 0; i < cp_policy_n_trunks(); i++) {
+		const struct cp_set *s = &cp_policy_trunk(i)->eff;
+
+		for (uint32_t k = 0; k < s->n; k++)
+			if (s->v[k].family == family && (int)s->v[k].depth > depth &&
+			    sbc_prefix_contains(&s->v[k], addr)) {
+				depth = s->v[k].depth;
+				best = (int)i;
+			}
+	}
+	return best >= 0 ? best : -ENOENT;
+}
+
+/* A random prefix of family, its length in [lo, hi], host bits cleared, as text. */
+static void random_prefix(uint8_t family, unsigned int lo, unsigned int hi, char *txt, size_t len)
+{
+	struct sbc_prefix p = { .family = family };
+	unsigned int width = family == SBC_AF_V4 ? 4 : 16;
+
+	p.depth = (uint8_t)(lo + (unsigned int)rand() % (hi - lo + 1));
+	for (unsigned int b = 0; b < width; b++)
+		p.addr[b] = (uint8_t)(b < 2 ? 10 + rand() % 2 : rand());	/* 10/8, 11/8: overlaps */
+	if (family == SBC_AF_V6) {
+		p.addr[0] = 0x20;
+		p.addr[1] = 0x01;
+	}
+	for (unsigned int bit = p.depth; bit < width * 8; bit++)
+		p.addr[bit / 8] &= (uint8_t)~(0x80u >> (bit % 8));
+	sbc_prefix_format(&p, txt, len);
+}
+
+static void lookup_matches_linear(void **state)
+{
+	enum { PER_TRUNK = 3000, PROBES = 20000 };
+	static char txt[PER_TRUNK][SBC_CIDR_STRLEN];
+	const char *vals[PER_TRUNK];
+	size_t lens[PER_TRUNK];
+	unsigned int hits = 0;
+
+	(void)state;
+	srand(1234);
+	for (unsigned int round = 0; round < 3; round++) {
+		for (unsigned int t = 0; t < cp_policy_n_trunks(); t++) {
+			unsigned int n = (unsigned int)rand() % PER_TRUNK;
+
+			for (unsigned int i = 0; i < n; i++) {
+				bool v6 = rand() % 4 == 0;
+
+				random_prefix(v6 ? SBC_AF_V6 : SBC_AF_V4, v6 ? 8 : 4, v6 ? 128 : 32,
+					      txt[i], sizeof(txt[i]));
+				vals[i] = txt[i];
+				lens[i] = strlen(txt[i]);
+			}
+			cp_policy_acl_read(cp_policy_trunk(t), vals, lens, n);
+		}
+		for (unsigned int i = 0; i < PROBES; i++) {
+			bool v6 = rand() % 4 == 0;
+			struct sbc_prefix a;
+			char at[SBC_CIDR_STRLEN];
+			int want;
+
+			/* random addresses in the same /8s, so most fall in some prefix */
+			random_prefix(v6 ? SBC_AF_V6 : SBC_AF_V4, v6 ? 128 : 32, v6 ? 128 : 32, at,
+				      sizeof(at));
+			assert_int_equal(sbc_prefix_parse(at, &a, NULL, 0), 0);
+			want = linear_trunk_of(a.family, a.addr);
+			hits += want >= 0;
+			assert_int_equal(cp_route_trunk_of(a.family, a.addr), want);
+		}
+	}
+	assert_true(hits > PROBES / 4);	/* the probes did exercise matches */
 }
 
 static void next_skips_down_and_full(void **state)
@@ -196,6 +275,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(trunk_of_source, setup, teardown),
+		cmocka_unit_test_setup_teardown(lookup_matches_linear, setup, teardown),
 		cmocka_unit_test_setup_teardown(next_skips_down_and_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(failover_codes, setup, teardown),
 		cmocka_unit_test_setup_teardown(options_health, setup, teardown),
