@@ -48,7 +48,7 @@ DEFAULT_TRUNKS = {'carrier-a': ['203.0.113.0/24', '2001:db8:100::/48']}
 
 IDLE_MS = 300
 IDLE_TIMEOUT_S = 30
-STOP_TIMEOUT_S = 20
+STOP_TIMEOUT_S = 40   # a hang, not a slow exit: a clean one took over 20 s at load 15
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -872,7 +872,8 @@ class DataPlane(Program):
         rc = super().stop(STOP_TIMEOUT_S)
         if rc is None:
             raise HarnessError(f'sbc-dataplane did not exit within {STOP_TIMEOUT_S} s of SIGTERM'
-                               f':\n{self.log_tail(25)}')
+                               f':\n{self.log_tail(25)}\nthreads:\n'
+                               f'{getattr(self, "stacks", "")}')
         return rc
 
 
