@@ -149,7 +149,7 @@ struct cp_admit_req *cp_admit_ask(unsigned int trunk, uint8_t transport, const c
 	fill(&r->a, trunk, transport, call_id);
 	r->a.cseq = cseq;
 	r->a.ref = r->ref = ++ad.next_ref;
-	if (ul <= SBC_RUSER_MAX) {	/* longer: no emergency number anyway */
+	if (ul > 0 && ul <= SBC_RUSER_MAX) {	/* longer: no emergency number anyway */
 		r->a.ruri_user_len = (uint8_t)ul;
 		memcpy(r->a.ruri_user, ruri_user, ul);
 	}

@@ -621,7 +621,8 @@ static void skip_owned(struct cp_trunk *t, const uint16_t *owner, struct cp_set 
 
 	t->conflicts = false;
 	if (owner == NULL) {	/* nobody else holds any of it: the usual case, one copy */
-		memcpy(eff->v, t->want.v, (size_t)t->want.n * sizeof(*eff->v));
+		if (t->want.n > 0)	/* an empty set may have no array */
+			memcpy(eff->v, t->want.v, (size_t)t->want.n * sizeof(*eff->v));
 		eff->n = t->want.n;
 		return;
 	}
@@ -783,8 +784,10 @@ static int rebuild_want(struct cp_trunk *t)
 
 	if (set_reserve(&w, t->acl.n + t->dyn.n + 1) != 0)
 		return -ENOMEM;
-	memcpy(w.v, t->acl.v, t->acl.n * sizeof(*w.v));
-	memcpy(w.v + t->acl.n, t->dyn.v, t->dyn.n * sizeof(*w.v));
+	if (t->acl.n > 0)	/* an empty set may have no array at all */
+		memcpy(w.v, t->acl.v, t->acl.n * sizeof(*w.v));
+	if (t->dyn.n > 0)
+		memcpy(w.v + t->acl.n, t->dyn.v, t->dyn.n * sizeof(*w.v));
 	w.n = t->acl.n + t->dyn.n;
 	if (t->dyn.n > 0)	/* acl alone is sorted and unique already (a big read stays cheap) */
 		cp_set_normalise(&w);
