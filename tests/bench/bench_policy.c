@@ -116,7 +116,7 @@ static uint64_t wait_applied(uint64_t after, uint64_t timeout_ns)
  * cp_status_age_ms is younger than the time since then); false after timeout_ns. */
 static bool wait_status_after(uint64_t after, uint64_t timeout_ns)
 {
-	uint64_t t_end = now_ns() + timeout_ns, age_ms;
+	uint64_t t_end = now_ns() + timeout_ns, age_ms = 0;
 
 	while (now_ns() < t_end) {
 		if (tel_u64("/sbc/channel", "cp_status_age_ms", &age_ms) == 0 &&
