@@ -157,7 +157,7 @@ static void validation(void **state)
 	m = limits(1);
 	m.len = 3;
 	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
-	/* the B2BUA's trunk state (version 4): exact size, a known health */
+	/* the B2BUA's trunk state (version 6): exact size, a known health */
 	struct sbc_msg_trunk_state ts = { .trunk = 2, .health = SBC_HEALTH_DOWN, .calls_out = 7 };
 
 	sbc_msg_init(&m, SBC_CMD_TRUNK_STATE, &ts, sizeof(ts), 5);
@@ -165,6 +165,13 @@ static void validation(void **state)
 	((struct sbc_msg_trunk_state *)m.body)->health = SBC_HEALTH_MAX;
 	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
 	m.len = sizeof(ts) - 1;
+	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
+	/* the control plane's call counters (version 6): exact size */
+	struct sbc_msg_cp_calls cc = { .b2b_calls_in = 3, .admit_asked = 1 };
+
+	sbc_msg_init(&m, SBC_CMD_CP_CALLS, &cc, sizeof(cc), 6);
+	assert_int_equal(sbc_msg_validate(&m), 0);
+	m.len = sizeof(cc) - 8;
 	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
 	m = limits(1);
 	m.len = 3;
