@@ -16,10 +16,11 @@
 #include "sbc_cidr.h"
 
 #define SBC_CHAN_MAGIC   0x314e414843434253ull	/* "SBCCHAN1" little-endian */
-#define SBC_CHAN_VERSION 6u	/* 2: CP_STATUS, call events; 3: call records in CP_STATUS, call end
+#define SBC_CHAN_VERSION 7u	/* 2: CP_STATUS, call events; 3: call records in CP_STATUS, call end
 				 * timer_c; 4: admission over the channel (TCP/TLS calls); 5: the
 				 * denylist (SBC_CMD_DENY_*); 6: TRUNK_STATE, CP_CALLS (the B2BUA's,
-				 * admission and connection counters) */
+				 * admission and connection counters); 7: CP_CALLS's
+				 * b2b_failed_admission, sip_transactions */
 #define SBC_CHAN_SLOTS   65536u		/* per ring, power of two */
 #define SBC_MSG_SIZE     256u
 #define SBC_MSG_BODY     (SBC_MSG_SIZE - 24u)
@@ -154,6 +155,9 @@ struct sbc_msg_cp_calls {
 	uint64_t b2b_refused;		/* 403: no trunk for the source, or an empty route */
 	uint64_t b2b_too_many_hops;	/* 483: Max-Forwards 0 */
 	uint64_t loop_late_max_ms;	/* the worst lateness of the loop's 10 ms tick, last 10 s */
+	uint64_t b2b_failed_admission;	/* TCP/TLS calls refused by admission: over a cap, or no
+					 * verdict within admit_wait_ms (503 either way) */
+	uint64_t sip_transactions;	/* nta's server and client transactions alive */
 };
 
 /* The B2BUA's view of a trunk it sends calls to (only the control plane knows it). */

@@ -65,6 +65,7 @@ struct call {
 	nta_outgoing_t *orq;		/* the INVITE to the callee */
 	enum state state;
 	bool canceled, counted, recorded;
+	bool cap_refused;		/* TCP/TLS: refused by admission (over a cap, or no verdict) */
 	int trunk_in, trunk_out;
 	unsigned int pos;		/* next position in the route */
 	unsigned int refs;		/* relayed in-dialog transactions in flight */
@@ -212,7 +213,9 @@ static void count_end(const struct call *c)
 
 	if (c->cdr.answer_ns != 0 || by == NULL)
 		return;
-	if (strcmp(by, "caller") == 0)
+	if (c->cap_refused)
+		b2b.st.failed_admission++;
+	else if (strcmp(by, "caller") == 0)
 		b2b.st.canceled++;
 	else if (strcmp(by, "callee") == 0)
 		b2b.st.failed_callee++;
@@ -662,6 +665,7 @@ static void refuse_cap(struct call *c, const char *by)
 {
 	char ra[16];
 
+	c->cap_refused = true;
 	snprintf(ra, sizeof(ra), "%u", b2b.cfg->retry_after);
 	answer_caller(c, 503, "Service Unavailable",
 		      (tagi_t[]){ { SIPTAG_RETRY_AFTER_STR(ra) }, { TAG_END() } });
@@ -684,7 +688,6 @@ static void on_admission(void *arg, const struct sbc_msg_admit_verdict *v)
 		return;
 	}
 	if (v->verdict != SBC_ADMIT_OK) {
-		b2b.st.refused++;
 		refuse_cap(c, "sbc");
 		return;
 	}

@@ -18,7 +18,7 @@ struct cp_b2bua_stats {
 	uint64_t calls;		/* INVITEs taken as new calls */
 	uint64_t calls_out;	/* INVITEs sent to a trunk (each failover sends one more) */
 	uint64_t answered;
-	uint64_t refused;	/* answered with an error before any carrier was tried */
+	uint64_t refused;	/* 403 before a call: no trunk for the source, or no route */
 	uint64_t failovers;	/* INVITEs sent again to the next trunk of a route */
 	uint64_t active;	/* calls not ended yet (gauge) */
 	uint64_t too_many_hops;	/* requests that came with Max-Forwards 0 (483) */
@@ -26,6 +26,8 @@ struct cp_b2bua_stats {
 	uint64_t failed_callee;		/* the last trunk's final failure, relayed */
 	uint64_t failed_timeout;	/* no final answer within Timer B */
 	uint64_t failed_no_trunk;	/* no trunk of the route could be tried (503) */
+	uint64_t failed_admission;	/* TCP/TLS: refused by the data plane's admission (over a
+					 * cap: 503) or no verdict in time (fail closed: 503) */
 	uint64_t failed_internal;	/* the SBC's own error (500) */
 	uint64_t canceled;		/* the caller's CANCEL or early BYE */
 };

@@ -14,6 +14,7 @@
 #include "cp_keys.h"
 #include "cp_policy.h"
 #include "cp_redis.h"
+#include "cp_sip.h"
 #include "cp_status.h"
 
 static void fill_b2bua(struct sbc_msg_cp_calls *s)
@@ -29,9 +30,22 @@ static void fill_b2bua(struct sbc_msg_cp_calls *s)
 	s->b2b_failed_timeout = b->failed_timeout;
 	s->b2b_failed_no_trunk = b->failed_no_trunk;
 	s->b2b_failed_internal = b->failed_internal;
+	s->b2b_failed_admission = b->failed_admission;
 	s->b2b_canceled = b->canceled;
 	s->b2b_refused = b->refused;
 	s->b2b_too_many_hops = b->too_many_hops;
+}
+
+/* nta's transactions alive, server and client (a call's end keeps its BYE's up to Timer J). */
+static uint64_t sip_transactions(void)
+{
+	usize_t irq = 0, orq = 0;
+	nta_agent_t *a = cp_sip_agent();
+
+	if (a != NULL)
+		nta_agent_get_stats(a, NTATAG_S_IRQ_HASH_USED_REF(irq),
+				    NTATAG_S_ORQ_HASH_USED_REF(orq), TAG_END());
+	return (uint64_t)irq + orq;
 }
 
 void cp_status_fill(struct sbc_msg_cp_status *s)
@@ -74,6 +88,7 @@ void cp_status_fill_calls(struct sbc_msg_cp_calls *s)
 	s->conn_refused = n->refused;
 	s->conn_open = n->open;
 	s->conn_idle_closed = n->idle_closed;
+	s->sip_transactions = sip_transactions();
 
 	fill_b2bua(s);
 }

@@ -238,17 +238,22 @@ static void cmd_resync(const struct sbc_msg *m)
 	send_started();
 }
 
+/* A snapshot the control plane sends each second, kept with when it came. Read by the telemetry
+ * thread: a torn copy only mixes two honest snapshots; the stamp (release) says one is there. */
+static void keep_snapshot(void *dst, size_t size, uint64_t *stamp_ns, const struct sbc_msg *m)
+{
+	memcpy(dst, m->body, size);
+	__atomic_store_n(stamp_ns, sbc_now_ns(), __ATOMIC_RELEASE);
+}
+
 static void cmd_cp_status(const struct sbc_msg *m)
 {
-	/* read by the telemetry thread: a torn copy only mixes two honest snapshots */
-	memcpy(&chan.cp_status, m->body, sizeof(chan.cp_status));
-	__atomic_store_n(&chan.cp_status_ns, sbc_now_ns(), __ATOMIC_RELEASE);
+	keep_snapshot(&chan.cp_status, sizeof(chan.cp_status), &chan.cp_status_ns, m);
 }
 
 static void cmd_cp_calls(const struct sbc_msg *m)
 {
-	memcpy(&chan.cp_calls, m->body, sizeof(chan.cp_calls));	/* as cmd_cp_status */
-	__atomic_store_n(&chan.cp_calls_ns, sbc_now_ns(), __ATOMIC_RELEASE);
+	keep_snapshot(&chan.cp_calls, sizeof(chan.cp_calls), &chan.cp_calls_ns, m);
 }
 
 /* TRUNK_STATE: health, calls out, last code of a trunk the B2BUA sends calls to. */
@@ -642,10 +647,12 @@ int dp_channel_telemetry(struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, "cp_b2b_failed_timeout", c->b2b_failed_timeout);
 		rte_tel_data_add_dict_u64(d, "cp_b2b_failed_no_trunk", c->b2b_failed_no_trunk);
 		rte_tel_data_add_dict_u64(d, "cp_b2b_failed_internal", c->b2b_failed_internal);
+		rte_tel_data_add_dict_u64(d, "cp_b2b_failed_admission", c->b2b_failed_admission);
 		rte_tel_data_add_dict_u64(d, "cp_b2b_canceled", c->b2b_canceled);
 		rte_tel_data_add_dict_u64(d, "cp_b2b_refused", c->b2b_refused);
 		rte_tel_data_add_dict_u64(d, "cp_b2b_too_many_hops", c->b2b_too_many_hops);
 		rte_tel_data_add_dict_u64(d, "cp_loop_late_max_ms", c->loop_late_max_ms);
+		rte_tel_data_add_dict_u64(d, "cp_sip_transactions", c->sip_transactions);
 	}
 	return 0;
 }

@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # The default test run (also CI's, through .ci/run): installs what is missing, builds `build`,
-# runs the suites unit, packet, e2e and fuzz, compiles `build-release` (what scripts/bench.sh
-# measures), then builds `build-asan` (ASan + UBSan) and runs unit and packet there. Prints meson's summary for each run, every skipped test with the reason
-# it gave, and ends with one line `N passed, N failed` (`N passed, N failed, N skipped` when
-# anything skipped); exits non-zero when anything failed. No stdin needed.
+# runs the suites unit and packet there, then e2e and fuzz while `build-release` (what
+# scripts/bench.sh measures) and `build-asan` (ASan + UBSan) compile at the lowest priority beside
+# them, then runs unit and packet in build-asan. Prints meson's summary for each run, every
+# skipped test with the reason it gave, and ends with one line `N passed, N failed` (`N passed,
+# N failed, N skipped` when anything skipped); exits non-zero when anything failed. No stdin
+# needed.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 exec </dev/null
@@ -13,21 +15,70 @@ exec </dev/null
 passed=0 failed=0 skipped=0
 recap=()
 
-# build DIR [meson options]: set up (or reconfigure) and compile; a failure counts as one failed
-build() {
-	local dir=$1
+# compile DIR [meson options]: set up (or reconfigure) and compile; with SBC_TARGETS="SUITE..."
+# only what those suites' tests need. Status 2: meson setup failed, 3: ninja failed.
+compile() {
+	local dir=$1 targets=()
 	shift
 	echo "=== build $dir $*"
 	if [ -f "$dir/meson-private/coredata.dat" ]; then
-		meson setup --reconfigure "$dir" "$@" || { bad_build "$dir" "meson setup"; return 1; }
+		meson setup --reconfigure "$dir" "$@" || return 2
 	else
-		meson setup "$dir" "$@" || { bad_build "$dir" "meson setup"; return 1; }
+		meson setup "$dir" "$@" || return 2
 	fi
-	ninja -C "$dir" || { bad_build "$dir" ninja; return 1; }
+	if [ -n "${SBC_TARGETS:-}" ]; then
+		# shellcheck disable=SC2086
+		mapfile -t targets < <(suite_targets "$dir" $SBC_TARGETS) || return 2
+		echo "(only the ${#targets[@]} targets the suites $SBC_TARGETS run)"
+	fi
+	ninja -C "$dir" "${targets[@]}" || return 3
+}
+# suite_targets DIR SUITE...: the ninja targets (outputs) the tests of those suites depend on
+# (meson's own introspection; ninja builds what they link against)
+suite_targets() {
+	/usr/bin/python3 - "$@" <<'PY'
+import json, os, sys
+d, suites = sys.argv[1], {'sbc:' + s for s in sys.argv[2:]}
+info = os.path.join(d, 'meson-info')
+files = {t['id']: t['filename'] for t in json.load(open(os.path.join(info, 'intro-targets.json')))}
+out = set()
+for t in json.load(open(os.path.join(info, 'intro-tests.json'))):
+    if suites & set(t['suite']):
+        for dep in t['depends']:
+            out.update(os.path.relpath(f, d) for f in files.get(dep, []))
+print('\n'.join(sorted(out)))
+PY
+}
+# build DIR [meson options]: compile; a failure counts as one failed
+build() {
+	compile "$@"
+	built "$1" $?
+}
+# built DIR STATUS: count compile's status
+built() {
+	case $2 in
+	0) return 0 ;;
+	2) bad_build "$1" "meson setup" ;;
+	*) bad_build "$1" ninja ;;
+	esac
+	return 1
 }
 bad_build() {
 	failed=$((failed + 1))
 	recap+=("$1: $2 FAILED (counted as 1 failed; its suites did not run)")
+}
+# background_build LOG DIR [meson options]: compile at the lowest priority (nice 19), its output
+# in LOG and its status in LOG.rc; shown and counted by background_done
+background_build() {
+	local log=$1
+	shift
+	nice -n 19 bash -c "$(declare -f compile suite_targets); compile \"\$@\"" compile "$@" \
+		>"$log" 2>&1
+	echo $? >"$log.rc"
+}
+background_done() {	# LOG DIR: its output now, and its status counted; 0 when it built
+	cat "$1"
+	built "$2" "$(cat "$1.rc" 2>/dev/null || echo 3)"
 }
 
 # suites DIR SUITE...: meson test over those suites, its summary folded into the totals.
@@ -88,20 +139,42 @@ if ! bash scripts/deps.sh; then
 	exit 1
 fi
 
+# The sanitizer build's options. b_lundef=false: the sanitizer runtimes resolve some symbols only
+# at load time.
+asan_opts=(-Db_sanitize=address,undefined -Db_lundef=false)
+bg_dir=$(mktemp -d)
+bg_pid=
 if build build; then
-	suites build unit packet e2e fuzz
+	suites build unit packet
+	# The release build scripts/bench.sh measures (-O3 warns where -O2 does not; -Werror) and the
+	# sanitizer build (only what its suites run) compile at nice 19 while the e2e suite runs: its
+	# tests mostly wait on peers and timers, and any CPU they want is theirs first
+	(
+		background_build "$bg_dir/release.log" build-release --buildtype=release -Dbench_cycles=true
+		SBC_TARGETS="unit packet" background_build "$bg_dir/asan.log" build-asan "${asan_opts[@]}"
+	) &
+	bg_pid=$!
+	suites build e2e fuzz
 fi
+if [ -n "$bg_pid" ]; then
+	wait "$bg_pid"
+	background_done "$bg_dir/release.log" build-release
+	background_done "$bg_dir/asan.log" build-asan
+	asan_built=$?
+else
+	# the default build failed: the other two alone (their own failures counted)
+	build build-release --buildtype=release -Dbench_cycles=true
+	SBC_TARGETS="unit packet" build build-asan "${asan_opts[@]}"
+	asan_built=$?
+fi
+rm -rf "$bg_dir"
 
-# The release build scripts/bench.sh measures (-O3 warns where -O2 does not; -Werror): compiled,
-# its suites are the default build's.
-build build-release --buildtype=release -Dbench_cycles=true || true
-
-# Sanitizers. b_lundef=false: the sanitizer runtimes resolve some symbols only at load time.
-# UBSan stops at the first report with a stack. LeakSanitizer stays on: DPDK 22.11's own exit
-# paths here (EAL with --no-huge, net_pcap, net_af_packet, net_tap) were measured leak-free, but
-# allocations EAL or a PMD keeps for the process's lifetime are not ours to fix, so leaks whose
-# stack runs through a DPDK library are suppressed (rte_malloc memory is invisible to LSan anyway).
-if build build-asan -Db_sanitize=address,undefined -Db_lundef=false; then
+# Sanitizers: UBSan stops at the first report with a stack. LeakSanitizer stays on: DPDK
+# 22.11's own exit paths here (EAL with --no-huge, net_pcap, net_af_packet, net_tap) were
+# measured leak-free, but allocations EAL or a PMD keeps for the process's lifetime are not ours
+# to fix, so leaks whose stack runs through a DPDK library are suppressed (rte_malloc memory is
+# invisible to LSan anyway).
+if [ "$asan_built" -eq 0 ]; then
 	supp=$PWD/build-asan/lsan-dpdk.supp
 	printf '# written by scripts/test.sh\nleak:librte_\n' >"$supp"
 	ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:halt_on_error=1} \

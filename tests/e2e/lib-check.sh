@@ -5,7 +5,34 @@
 # $checks / $failures. fatal stops the run, shows the tail of the data plane's log and of the
 # files listed in $E2E_LOGS ("label:path" words), and keeps the run's directory.
 
+# Sourced by every e2e script (after `here` is set): scripts/lib-netns.sh comes with it.
+declare -F sbcnet_init >/dev/null ||
+	# shellcheck source-path=SCRIPTDIR source=../../scripts/lib-netns.sh
+	. "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib-netns.sh"
+
 failures=0 checks=0
+# e2e_args "SPEC" "$@": the programs meson passes (relative to the build directory), as absolute
+# paths in variables named after SPEC's words (SBC_DATAPLANE -> dataplane, SBC_CONTROLPLANE ->
+# controlplane, SBCCTL -> sbcctl), in order; a [WORD] may be absent or empty (its variable
+# empty); any other missing stops the script with its usage.
+e2e_args() {
+	local spec=$1 w name opt
+	shift
+	for w in $spec; do
+		opt=0
+		[[ $w == \[*\] ]] && opt=1 w=${w:1:-1}
+		name=${w#SBC_} name=${name,,}
+		if [ -n "${1:-}" ]; then
+			printf -v "$name" '%s' "$(realpath -m -- "$1")"
+		elif [ $opt = 1 ]; then
+			printf -v "$name" ''
+		else
+			echo "usage: $0 $spec" >&2
+			exit 1
+		fi
+		[ $# -eq 0 ] || shift
+	done
+}
 # e2e_preflight "TOOL..." EXECUTABLE...: what every e2e script needs before it makes anything:
 # root and ip netns, its tools (else exit 77, a skip naming what is missing), its binaries (else
 # exit 1). Needs scripts/lib-netns.sh sourced first.
@@ -23,6 +50,13 @@ e2e_preflight() {
 	for b in "$@"; do
 		[ -x "$b" ] || { echo "FAIL: $b is not an executable"; exit 1; }
 	done
+}
+# e2e_kamailio_tls: skip (77) unless Kamailio's tls module is installed
+e2e_kamailio_tls() {
+	local mods
+	mods=$(kamailio -I 2>/dev/null | awk -F': *' '/paths to modules/ { print $2; exit }')
+	[ -f "${mods:-/usr/lib/x86_64-linux-gnu/kamailio/modules}/tls.so" ] ||
+		{ echo "SKIP: Kamailio's tls module is missing (kamailio-tls-modules, scripts/deps.sh)"; exit 77; }
 }
 pass() { checks=$((checks + 1)); echo "ok   - $*"; }
 fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "FAIL - $*"; }
@@ -123,4 +157,52 @@ e2e_end() {
 	fi
 	echo "# $((checks - failures)) of $checks checks passed"
 	[ "$failures" -eq 0 ]
+}
+
+# The CPS cap over the whole run (caps_e2e, tcpcaps_e2e). cap_watch TRUNK COUNT TIMEOUT: start
+# tests/e2e/cap_watch.py's window watcher: it polls TRUNK's counters on the stats socket,
+# timestamps each query with its own monotonic clock and prints the outer window (from before
+# the first admission to after the last of COUNT INVITEs was counted) and the inner one (after
+# the first admission to before the last INVITE); returns once it is ready.
+cap_watch() {
+	cap_watch_out=$SBCNET_DIR/watch.out
+	"$SBCNET_PY" "$(dirname "${BASH_SOURCE[0]}")/cap_watch.py" window \
+		"/var/run/dpdk/$SBCNET_PREFIX/dpdk_telemetry.v2" "$1" "$2" "$3" >"$cap_watch_out" 2>&1 &
+	cap_watch_pid=$!
+	poll_until 10 grep -qx ready "$cap_watch_out" ||
+		fatal "the stats watcher did not start: $(cat "$cap_watch_out")"
+}
+# cap_window_check DESC CPS BURST: once the watcher ends, its admissions (w_adm) against the cap
+# (GCRA: no window holds more; at 10x the cap it is offered all through the inner window, 0.8
+# for a starved worker or a sipp stall):
+#   admitted <= cps * outer + burst + 1      admitted >= 0.8 * cps * inner
+# Sets w_adm, w_outer, w_inner (s); status 1 when the watcher measured no window (a failed check).
+cap_window_check() {
+	local d=$1 cps=$2 burst=$3 rc outer_ms inner_ms hi lo
+	wait "$cap_watch_pid"
+	rc=$?
+	sed 's/^/# watcher: /' "$cap_watch_out"
+	w_adm=
+	if [ $rc -ne 0 ] || ! read -r _ w_adm _ w_outer _ w_inner < <(grep '^admitted ' "$cap_watch_out"); then
+		fail "$d: the stats watcher measured no admission window"
+		return 1
+	fi
+	# integer arithmetic in thousandths
+	outer_ms=${w_outer/./} inner_ms=${w_inner/./}
+	outer_ms=$((10#$outer_ms)) inner_ms=$((10#$inner_ms))
+	hi=$(((cps * outer_ms + 999) / 1000 + burst + 1))
+	lo=$((8 * cps * inner_ms / 10000))
+	echo "# $d: $w_adm admitted in ${w_outer} s (outer window), ${w_inner} s (inner):" \
+		"$(awk -v a="$w_adm" -v o="$w_outer" 'BEGIN { printf "%.2f", a / o }') to" \
+		"$(awk -v a="$w_adm" -v i="$w_inner" 'BEGIN { printf "%.2f", (i > 0 ? a / i : 0) }') per s at cap $cps"
+	if [ "$w_adm" -le "$hi" ]; then
+		pass "$d: admitted $w_adm <= cps * ${w_outer} s + burst + 1 = $hi"
+	else
+		fail "$d: admitted $w_adm > cps * ${w_outer} s + burst + 1 = $hi"
+	fi
+	if [ "$w_adm" -ge "$lo" ]; then
+		pass "$d: admitted $w_adm >= 0.8 * cps * ${w_inner} s = $lo"
+	else
+		fail "$d: admitted $w_adm < 0.8 * cps * ${w_inner} s = $lo"
+	fi
 }

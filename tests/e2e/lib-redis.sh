@@ -1,8 +1,12 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # e2e helpers for the tests that run redis-server and sbc-controlplane in the SBC's namespace
-# (sourced after scripts/lib-netns.sh and lib-check.sh). They read the caller's port, sock,
-# redis_log, cp_log, conf and controlplane, and keep the control plane's pid in cp_pid.
+# (sourced after lib-check.sh, once e2e_begin made $SBCNET_DIR). They read the caller's port,
+# sock, redis_log, cp_log, conf and controlplane (defaults below for those not set), and keep
+# the control plane's pid in cp_pid.
+: "${port:=$((20000 + RANDOM % 20000))}"
+: "${sock:=$SBCNET_DIR/redis.sock}" "${redis_log:=$SBCNET_DIR/redis.log}"
+: "${cp_log:=$SBCNET_DIR/controlplane.log}" "${cp_pid:=}"
 
 R() { ip netns exec "$NS_SBC" redis-cli -p "$port" "$@"; }
 
@@ -36,3 +40,20 @@ stop_cp() {	# [KILL]
 
 chan() { sbcnet_get /sbc/channel "$1" 2>/dev/null; }
 cp_ready() { [ "$(chan control_plane)" = alive ] && [ "$(chan cp_redis)" = up ]; }
+
+# e2e_redis_cp: redis-server and the control plane started, the control plane attached to the
+# data plane with Redis up (a check), or the run stops
+e2e_redis_cp() {
+	start_redis || fatal "redis-server did not start"
+	start_cp
+	wait_for "control plane up beside the data plane, Redis up" 10 cp_ready || fatal "control plane"
+}
+
+# e2e_cp_end: stop the control plane (SIGTERM): it exits 0 with no error in its log (checks);
+# Redis shut down
+e2e_cp_end() {
+	stop_cp
+	check_eq "sbc-controlplane exits 0" $? 0
+	check_eq "no error in the control plane's log" "$(grep -c ': error:' "$cp_log")" 0
+	R shutdown nosave >/dev/null 2>&1
+}

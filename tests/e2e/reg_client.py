@@ -3,7 +3,7 @@
 """
 A SIP registering client and caller for the registration e2e tests (stdlib only: hashlib has
 MD5 and SHA-256), run inside a peer namespace. Every mode prints the status codes it got, space
-separated (0: no answer within the timeout).
+separated (0: no answer within the timeout: 4 x REG_TIMEOUT, 2 s unless set).
 
   reg_client.py register SRC DST USER PASSWORD DOMAIN ALG MODE [EXPIRES] [SPORT]
       REGISTER sip:DOMAIN to DST:5060 from SRC:SPORT (default: any port); answer the 401 with
@@ -22,16 +22,18 @@ separated (0: no answer within the timeout).
       PROCS processes register USER (401, then 200 with ALG) back to back for SECONDS, each
       registration a new Call-ID; prints "registrations failed elapsed_s" (the benchmark)
   reg_client.py uas SRC PORT SECONDS
-      answer INVITEs on SRC:PORT 200 (then ACK and BYE are answered) for SECONDS; prints the
-      Request-URIs of the INVITEs it took
+      answer INVITEs on SRC:PORT 200 (then ACK and BYE are answered) for SECONDS or until
+      SIGTERM; prints the Request-URI of each INVITE it takes (a line each, at once)
 """
 import hashlib
+import os
 import random
 import re
 import socket
 import sys
 
-TIMEOUT = 2.0
+# how long to wait for an answer before each retransmission (3 of them): REG_TIMEOUT seconds
+TIMEOUT = float(os.environ.get('REG_TIMEOUT', '2.0'))
 
 
 def h(alg, s):
@@ -193,7 +195,9 @@ def reply(s, req, addr, code, phrase, tag, invite=False):
 
 
 def uas(src, port, seconds):
+    import signal
     import time
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     s = sock(src, int(port))
     s.settimeout(0.2)
     end, took = time.monotonic() + float(seconds), []
@@ -208,6 +212,7 @@ def uas(src, port, seconds):
             continue
         if m.group(1) == 'INVITE' and m.group(2) not in took:
             took.append(m.group(2))
+            print(m.group(2), flush=True)
         call_id = re.search(r'(?im)^Call-ID:\s*(\S+)', req)
         tag = 'pbx%x' % (hash(call_id.group(1) if call_id else '') & 0xffffffff)
         reply(s, req, addr, 200, 'OK', tag, m.group(1) == 'INVITE')
@@ -244,7 +249,7 @@ def main():
     elif len(a) == 9 and a[0] == 'flood':
         print(' '.join(map(str, flood(*a[1:]))))
     elif len(a) == 4 and a[0] == 'uas':
-        print(' '.join(uas(*a[1:])))
+        uas(*a[1:])
     else:
         sys.stderr.write(__doc__)
         sys.exit(64)

@@ -9,17 +9,10 @@
 # usage: test_acl_e2e.sh SBC_DATAPLANE [SBCCTL]     exit 0 pass, 1 fail, 77 skip
 set -u
 
-dataplane=${1:?usage: $0 SBC_DATAPLANE [SBCCTL]}
-sbcctl=${2:-}
-# meson passes build targets relative to the build directory: make them absolute
-dataplane=$(realpath -m -- "$dataplane")
-[ -z "$sbcctl" ] || sbcctl=$(realpath -m -- "$sbcctl")
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source-path=SCRIPTDIR source=../../scripts/lib-netns.sh
-. "$here/../../scripts/lib-netns.sh"
-
 # shellcheck source-path=SCRIPTDIR source=lib-check.sh
-. "$here/lib-check.sh"
+. "$here/lib-check.sh"	# and scripts/lib-netns.sh
+e2e_args "SBC_DATAPLANE [SBCCTL]" "$@"
 
 e2e_preflight "sipp ping ethtool ss" "$dataplane"
 

@@ -20,30 +20,25 @@
 # usage: test_caps_e2e.sh SBC_DATAPLANE [SBCCTL [SBC_CONTROLPLANE]]   exit 0 pass, 1 fail, 77 skip
 set -u
 
-dataplane=$(realpath -m -- "${1:?usage: $0 SBC_DATAPLANE [SBCCTL [SBC_CONTROLPLANE]]}")
-sbcctl=${2:-}
-[ -z "$sbcctl" ] || sbcctl=$(realpath -m -- "$sbcctl")
-controlplane=${3:-}
-[ -z "$controlplane" ] || controlplane=$(realpath -m -- "$controlplane")
-command -v redis-server >/dev/null || controlplane=
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source-path=SCRIPTDIR source=../../scripts/lib-netns.sh
-. "$here/../../scripts/lib-netns.sh"
 # shellcheck source-path=SCRIPTDIR source=lib-check.sh
-. "$here/lib-check.sh"
+. "$here/lib-check.sh"	# and scripts/lib-netns.sh
+e2e_args "SBC_DATAPLANE [SBCCTL] [SBC_CONTROLPLANE]" "$@"
+command -v redis-server >/dev/null || controlplane=
 
 e2e_preflight "sipp ethtool ss" "$dataplane"
 
 CAP=10 BURST=1 RATE_A=100 RATE_B=20 SECONDS_RUN=8
 
 uas_pid='' cp_pid=''
-port=$((20000 + RANDOM % 20000))
 e2e_cleanup() {
 	[ -n "$uas_pid" ] && kill "$uas_pid" 2>/dev/null
 	[ -n "$cp_pid" ] && kill -9 "$cp_pid" 2>/dev/null
 	return 0
 }
 e2e_begin
+# shellcheck source-path=SCRIPTDIR source=lib-redis.sh
+. "$here/lib-redis.sh"
 
 conf=$SBCNET_DIR/sbc.conf
 sbcnet_conf "$conf" drop
@@ -64,16 +59,7 @@ burst = $((RATE_B * SECONDS_RUN))
 address = 127.0.0.1:$port
 EOF
 sbcnet_start_dp "$dataplane" "$conf" || fatal "sbc-dataplane did not start"
-R() { ip netns exec "$NS_SBC" redis-cli -p "$port" "$@"; }
-if [ -n "$controlplane" ]; then
-	ip netns exec "$NS_SBC" redis-server --port "$port" --bind 127.0.0.1 --save '' \
-		--appendonly no --daemonize yes --logfile "$SBCNET_DIR/redis.log" ||
-		fatal "redis-server did not start"
-	ip netns exec "$NS_SBC" "$controlplane" -c "$conf" </dev/null \
-		>"$SBCNET_DIR/controlplane.log" 2>&1 &
-	cp_pid=$!
-	wait_eq "control plane up beside the data plane" 10 up sbcnet_get /sbc/channel cp_redis
-fi
+[ -z "$controlplane" ] || e2e_redis_cp
 
 # a callee on the tap's address that answers after 700 ms (the callers retransmit at 500 ms)
 (cd "$SBCNET_DIR" && exec ip netns exec "$NS_SBC" sipp -sf "$SBCNET_SIPP_DIR/invite_uas_slow.xml" \
@@ -98,13 +84,8 @@ print(rows[-1][rows[0].index(sys.argv[2])])
 PY
 }
 
-# The watcher: polls pbx-floor's counters on the stats socket, timestamps each query with its
-# own monotonic clock and prints the outer and inner windows of the admissions (see the top)
-watch_out=$SBCNET_DIR/watch.out
-"$SBCNET_PY" "$here/cap_watch.py" window "/var/run/dpdk/$SBCNET_PREFIX/dpdk_telemetry.v2" \
-	pbx-floor $((RATE_A * SECONDS_RUN)) 120 >"$watch_out" 2>&1 &
-watch_pid=$!
-poll_until 10 grep -qx ready "$watch_out" || fatal "the stats watcher did not start: $(cat "$watch_out")"
+# the watcher of the admission window (see the top), on pbx-floor's counters
+cap_watch pbx-floor $((RATE_A * SECONDS_RUN)) 120
 
 uac "$NS_PA" "$SBCNET_PA4" $RATE_A $((RATE_A * SECONDS_RUN)) uac-a &
 pa_job=$!
@@ -112,31 +93,7 @@ uac "$NS_PB" "$SBCNET_PB4" $RATE_B $((RATE_B * SECONDS_RUN)) uac-b &
 pb_job=$!
 wait $pa_job
 wait $pb_job
-wait $watch_pid
-watch_rc=$?
-sed 's/^/# watcher: /' "$watch_out"
-if [ $watch_rc -eq 0 ] && read -r _ w_adm _ w_outer _ w_inner < <(grep '^admitted ' "$watch_out"); then
-	# integer arithmetic in thousandths
-	outer_ms=${w_outer/./} inner_ms=${w_inner/./}
-	outer_ms=$((10#$outer_ms)) inner_ms=$((10#$inner_ms))
-	hi=$(((CAP * outer_ms + 999) / 1000 + BURST + 1))
-	lo=$((8 * CAP * inner_ms / 10000))
-	echo "# pbx-floor: $w_adm admitted in ${w_outer} s (outer window), ${w_inner} s (inner):" \
-		"$(awk -v a="$w_adm" -v o="$w_outer" 'BEGIN { printf "%.2f", a / o }') to" \
-		"$(awk -v a="$w_adm" -v i="$w_inner" 'BEGIN { printf "%.2f", (i > 0 ? a / i : 0) }') per s at cap $CAP"
-	if [ "$w_adm" -le "$hi" ]; then
-		pass "pbx-floor at 10x its cap: admitted $w_adm <= cps * ${w_outer} s + burst + 1 = $hi"
-	else
-		fail "pbx-floor at 10x its cap: admitted $w_adm > cps * ${w_outer} s + burst + 1 = $hi"
-	fi
-	if [ "$w_adm" -ge "$lo" ]; then
-		pass "pbx-floor at 10x its cap: admitted $w_adm >= 0.8 * cps * ${w_inner} s = $lo"
-	else
-		fail "pbx-floor at 10x its cap: admitted $w_adm < 0.8 * cps * ${w_inner} s = $lo"
-	fi
-else
-	fail "pbx-floor: the stats watcher measured no admission window"
-fi
+cap_window_check "pbx-floor at 10x its cap" $CAP $BURST
 
 # sipp has ended every call (BYE answered): the data plane saw each end before that
 wait_eq "pbx-floor: active calls back to 0" 10 0 sbcnet_get /sbc/trunks trunk:pbx-floor.active_calls
@@ -179,13 +136,7 @@ if [ -n "$controlplane" ]; then
 	check_eq "carrier-b's records" \
 		"$(R xrange sbc:cdr - + | grep -A1 -x trunk | grep -c -x carrier-b)" \
 		"$(sbcnet_get /sbc/trunks trunk:carrier-b.admitted)"
-	kill "$cp_pid" 2>/dev/null
-	wait "$cp_pid" 2>/dev/null
-	check_eq "sbc-controlplane exits 0" $? 0
-	cp_pid=''
-	check_eq "no error in the control plane's log" \
-		"$(grep -c ': error:' "$SBCNET_DIR/controlplane.log")" 0
-	R shutdown nosave >/dev/null 2>&1
+	e2e_cp_end
 fi
 kill "$uas_pid" 2>/dev/null
 wait "$uas_pid" 2>/dev/null

@@ -13,32 +13,22 @@
 # usage: test_deny_e2e.sh SBC_DATAPLANE SBC_CONTROLPLANE [SBCCTL]   exit 0 pass, 1 fail, 77 skip
 set -u
 
-dataplane=$(realpath -m -- "${1:?usage: $0 SBC_DATAPLANE SBC_CONTROLPLANE [SBCCTL]}")
-controlplane=$(realpath -m -- "${2:?usage: $0 SBC_DATAPLANE SBC_CONTROLPLANE [SBCCTL]}")
-sbcctl=${3:-}
-[ -z "$sbcctl" ] || sbcctl=$(realpath -m -- "$sbcctl")
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source-path=SCRIPTDIR source=../../scripts/lib-netns.sh
-. "$here/../../scripts/lib-netns.sh"
-probe_py=$here/sip_probe.py
-
 # shellcheck source-path=SCRIPTDIR source=lib-check.sh
-. "$here/lib-check.sh"
+. "$here/lib-check.sh"	# and scripts/lib-netns.sh
+e2e_args "SBC_DATAPLANE SBC_CONTROLPLANE [SBCCTL]" "$@"
+probe_py=$here/sip_probe.py
 
 e2e_preflight "sipp ethtool ss redis-server redis-cli" "$dataplane" "$controlplane"
 
 e2e_cleanup() { stop_cp KILL; }
 e2e_begin
 
-port=$((20000 + RANDOM % 20000))
-cp_log=$SBCNET_DIR/controlplane.log
-redis_log=$SBCNET_DIR/redis.log
-E2E_LOGS="controlplane:$cp_log redis:$redis_log"
-sock=$SBCNET_DIR/redis.sock
-cp_pid=
-# R (redis-cli), start_redis, start_cp, stop_cp, chan, cp_ready (on port, sock, redis_log, cp_log, conf)
+# R (redis-cli), start_redis, start_cp, stop_cp, chan, cp_ready, e2e_redis_cp, e2e_cp_end (on
+# port, sock, redis_log, cp_log, conf: defaults there)
 # shellcheck source-path=SCRIPTDIR source=lib-redis.sh
 . "$here/lib-redis.sh"
+E2E_LOGS="controlplane:$cp_log redis:$redis_log"
 
 # the data plane's own view: /sbc/denied (one page is enough here)
 denied_has() {
@@ -65,11 +55,9 @@ cat >>"$conf" <<EOF2
 address = 127.0.0.1:$port
 EOF2
 
-start_redis || fatal "redis-server did not start"
 sbcnet_start_dp "$dataplane" "$conf" || fatal "sbc-dataplane did not start"
 sbcnet_start_uas "$SBCNET_SBC4" || fatal "the sipp responder did not start"
-start_cp
-wait_for "control plane attached, Redis up" 10 cp_ready || fatal "no control plane"
+e2e_redis_cp
 expect "listed peer: 200 from the responder" "$NS_PA" "$SBCNET_PA4" 200
 expect "unlisted peer: 403 from the data plane" "$NS_PB" "$SBCNET_PB4" 403
 
@@ -147,12 +135,9 @@ expect "denied after the data plane's restart" "$NS_PA" "$SBCNET_PA4" 0
 expect "the unlisted peer still gets its 403" "$NS_PB" "$SBCNET_PB4" 403
 
 # --- clean stops
-stop_cp TERM
-check_eq "sbc-controlplane exits 0 on SIGTERM" $? 0
-check_eq "no error in the control plane's log" "$(grep -c ': error:' "$cp_log")" 0
+e2e_cp_end
 sbcnet_stop_uas
 sbcnet_stop_dp
 check_eq "sbc-dataplane exits 0" $? 0
-R shutdown nosave >/dev/null 2>&1
 
 e2e_end

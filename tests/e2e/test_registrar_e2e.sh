@@ -17,12 +17,14 @@
 #   both       good credentials from .21 (listed by pbx-floor only) -> 403; from .22 -> 200
 #   calls      a call from the floor to alice reaches her contact; a call from the registered
 #              source is pbx-digest's (CDR trunk_in); un-REGISTER removes binding and /32 at
-#              once, the next call from there is pbx-floor's again; a short binding expires
+#              once, the next call from there is pbx-floor's again
 #   restart    the control plane restarted: the binding replayed from Redis, calls reach it
+#   short      a 20 s binding (the registrar's minimum) from .24 expires: its /32 leaves the
+#              table, its key Redis (registered before the lockout phase, checked after it)
 #   lockout    auth_failures (8) wrong passwords from .23 -> sbc:deny:198.51.100.23 with the
-#              lockout's TTL and its REGISTERs dropped by the data plane (with its denylist;
-#              without it refused 403 by the control plane); the key expiring lifts it; locked
-#              again, a DEL by hand lifts it at once
+#              lockout's TTL and its REGISTERs dropped by the data plane (with its denylist:
+#              counted as denied drops; without it refused 403 by the control plane); the key
+#              expiring lifts it; locked again, a DEL by hand lifts it at once
 #   unlisted   (with the data plane's unlisted REGISTER path, else skipped and said) a PBX on
 #              198.51.100.40, listed nowhere: no answer before, registers, calls (its trunk's
 #              call), un-REGISTERs, no answer again
@@ -31,27 +33,24 @@
 # usage: test_registrar_e2e.sh SBC_DATAPLANE SBC_CONTROLPLANE SBCCTL   exit 0 pass, 1 fail, 77 skip
 set -u
 
-dataplane=$(realpath -m -- "${1:?usage: $0 SBC_DATAPLANE SBC_CONTROLPLANE SBCCTL}")
-controlplane=$(realpath -m -- "${2:?usage: $0 SBC_DATAPLANE SBC_CONTROLPLANE SBCCTL}")
-sbcctl=$(realpath -m -- "${3:?usage: $0 SBC_DATAPLANE SBC_CONTROLPLANE SBCCTL}")
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source-path=SCRIPTDIR source=../../scripts/lib-netns.sh
-. "$here/../../scripts/lib-netns.sh"
 # shellcheck source-path=SCRIPTDIR source=lib-check.sh
-. "$here/lib-check.sh"
+. "$here/lib-check.sh"	# and scripts/lib-netns.sh
+e2e_args "SBC_DATAPLANE SBC_CONTROLPLANE SBCCTL" "$@"
 
 e2e_preflight "ethtool ss redis-server redis-cli" "$dataplane" "$controlplane" "$sbcctl"
 
 PBX=$SBCNET_V4.21 PBX2=$SBCNET_V4.22 BAD=$SBCNET_V4.23 ODD=$SBCNET_V4.24 CA=$SBCNET_PB4
-cp_pid='' uas_pids=()
-port=$((20000 + RANDOM % 20000))
+cp_pid='' uas_pids=() pbx_pid=''
 e2e_cleanup() {
 	local p
 	for p in "${uas_pids[@]}" $cp_pid; do kill -9 "$p" 2>/dev/null; done
 	return 0
 }
 e2e_begin
-E2E_LOGS="controlplane:$SBCNET_DIR/controlplane.log"
+# shellcheck source-path=SCRIPTDIR source=lib-redis.sh
+. "$here/lib-redis.sh"
+E2E_LOGS="controlplane:$cp_log"
 
 conf=$SBCNET_DIR/sbc.conf
 sbcnet_conf "$conf" drop "auth_failures = 8" "auth_window = 60" "lockout = 15"
@@ -84,31 +83,30 @@ address = 127.0.0.1:$port
 EOC
 for a in $PBX $PBX2 $BAD $ODD; do ip -n "$NS_PA" addr add "$a/24" dev eth0 || fatal "address $a"; done
 
-R() { ip netns exec "$NS_SBC" redis-cli -p "$port" "$@"; }
 rc() { ip netns exec "$NS_PA" "$SBCNET_PY" "$here/reg_client.py" "$@"; }
 # reg SRC USER PASSWORD DOMAIN ALG MODE [EXPIRES] [SPORT]: the status codes the PBX got
 reg() { rc register "$1" "$SBCNET_SBC4" "${@:2}"; }
-start_cp() {
-	ip netns exec "$NS_SBC" "$controlplane" -c "$conf" </dev/null >>"$SBCNET_DIR/controlplane.log" 2>&1 &
-	cp_pid=$!
-	sip_up() { ip netns exec "$NS_SBC" ss -Hlun "sport = :5060" | grep -qF "$SBCNET_SBC4"; }
-	wait_for "the control plane listens on $SBCNET_SBC4:5060" 15 sip_up || fatal "no SIP socket"
-}
+sip_up() { ip netns exec "$NS_SBC" ss -Hlun "sport = :5060" | grep -qF "$SBCNET_SBC4"; }
 acl_has() { sbcnet_tel "/sbc/acl,$1" | grep -qF "\"$2\""; }
 no_acl() { ! acl_has "$@"; }
 start_uas() {	# SRC PORT SECONDS OUT: reg_client.py uas in pa-ID
-	(ip netns exec "$NS_PA" "$SBCNET_PY" "$here/reg_client.py" uas "$1" "$2" "$3" >"$4" 2>&1) &
+	(exec ip netns exec "$NS_PA" "$SBCNET_PY" "$here/reg_client.py" uas "$1" "$2" "$3" >"$4" 2>&1) &
+	pbx_pid=$!
 	uas_pids+=($!)
+}
+# took OUT: the PBX's answering side prints each INVITE's Request-URI as it takes it; once the
+# call that must reach it is over, its line is there (polled), and the PBX is stopped
+took() {
+	poll_until 10 test -s "$1"
+	kill -TERM "$pbx_pid" 2>/dev/null
+	wait "$pbx_pid" 2>/dev/null
+	cat "$1"
 }
 last_trunk_in() { R xrevrange sbc:cdr + - count 1 | awk 'p { print; exit } $0 == "trunk_in" { p = 1 }'; }
 
 sbcnet_start_dp "$dataplane" "$conf" || fatal "sbc-dataplane did not start"
-ip netns exec "$NS_SBC" redis-server --port "$port" --bind 127.0.0.1 --save '' \
-	--appendonly no --daemonize yes --logfile "$SBCNET_DIR/redis.log" ||
-	fatal "redis-server did not start"
-start_cp
-wait_eq "control plane up beside the data plane" 10 up sbcnet_get /sbc/channel cp_redis ||
-	fatal "control plane"
+e2e_redis_cp
+wait_for "the control plane listens on $SBCNET_SBC4:5060" 15 sip_up || fatal "no SIP socket"
 
 # --- users --------------------------------------------------------------------------------------
 ctl_user() { echo "$3" | ip netns exec "$NS_SBC" "$sbcctl" -c "$conf" user add "$1" "$2"; }
@@ -169,8 +167,7 @@ pbx_up() { ip netns exec "$NS_PA" ss -Hlun "sport = :5090" | grep -qF "$PBX:5090
 poll_until 10 pbx_up || fatal "the PBX did not bind"
 check_eq "a call from the floor to alice: answered (200, BYE 200)" \
 	"$(rc invite "$SBCNET_PA4" "$SBCNET_SBC4" alice)" "200 200"
-wait "${uas_pids[0]}"
-check_eq "it reached alice at her registered contact" "$(cat "$SBCNET_DIR/pbx.out")" \
+check_eq "it reached alice at her registered contact" "$(took "$SBCNET_DIR/pbx.out")" \
 	"sip:alice@$PBX:5090"
 check_eq "a call from the registered source: answered by the carrier" \
 	"$(rc invite "$PBX" "$SBCNET_SBC4" 15550199 5093)" "200 200"
@@ -185,50 +182,75 @@ wait_for "$PBX/32 left pbx-digest's allowlist" 10 no_acl pbx-digest "$PBX/32"
 check_eq "a call from $PBX now: answered (pbx-floor's route: pbx-digest has no contact, carrier-a)" \
 	"$(rc invite "$PBX" "$SBCNET_SBC4" 15550199 5093)" "200 200"
 check_eq "it is pbx-floor's call again (the /28)" "$(last_trunk_in)" pbx-floor
-check_eq "a short binding (20 s)" "$(reg "$PBX" alice 'alice pw' digest.example MD5 good 20 5090)" \
-	"401 200"
-wait_for "$PBX/32 in pbx-digest's allowlist" 10 acl_has pbx-digest "$PBX/32"
-wait_for "it expires: $PBX/32 leaves the allowlist" 40 no_acl pbx-digest "$PBX/32"
-check_eq "and Redis (TTL)" "$(R exists sbc:reg:pbx-digest:alice@digest.example)" 0
 
 # --- restart ---------------------------------------------------------------------------------------
 check_eq "alice registers again" "$(reg "$PBX" alice 'alice pw' digest.example SHA-256 good 300 5090)" \
 	"401 200"
-kill -TERM "$cp_pid"
-wait "$cp_pid"
+stop_cp
 check_eq "the control plane stops (SIGTERM)" "$?" 0
 start_cp
-wait_eq "control plane back" 10 up sbcnet_get /sbc/channel cp_redis
+wait_for "control plane back" 10 cp_ready
+wait_for "the control plane listens on $SBCNET_SBC4:5060" 15 sip_up || fatal "no SIP socket"
 start_uas "$PBX" 5090 20 "$SBCNET_DIR/pbx2.out"
 poll_until 10 pbx_up || fatal "the PBX did not bind"
 check_eq "after the restart a call to alice is answered (binding replayed from Redis)" \
 	"$(rc invite "$SBCNET_PA4" "$SBCNET_SBC4" alice)" "200 200"
-wait "${uas_pids[-1]}"
-check_eq "at her contact" "$(cat "$SBCNET_DIR/pbx2.out")" "sip:alice@$PBX:5090"
+check_eq "at her contact" "$(took "$SBCNET_DIR/pbx2.out")" "sip:alice@$PBX:5090"
 check "$PBX/32 still pbx-digest's" acl_has pbx-digest "$PBX/32"
 
+# --- a short binding: registered here, its expiry checked after the lockout phase (which takes
+# about as long) --------------------------------------------------------------------------------
+check_eq "a short binding (20 s, the registrar's minimum): bob from $ODD" \
+	"$(reg "$ODD" bob bob-pw digest.example MD5 good 20 5091)" "401 200"
+wait_for "$ODD/32 in pbx-digest's allowlist" 10 acl_has pbx-digest "$ODD/32"
+
 # --- lockout ---------------------------------------------------------------------------------------
-lock() {
+lock() {	# wrong passwords from $BAD until it is denied (at most 9): prints how many it took
 	local i
-	for i in 1 2 3 4 5 6 7 8; do reg "$BAD" alice "guess$i" digest.example MD5 good >/dev/null; done
+	for i in 1 2 3 4 5 6 7 8 9; do
+		reg "$BAD" alice "guess$i" digest.example MD5 good >/dev/null
+		[ "$(R exists "sbc:deny:$BAD")" = 1 ] && break
+	done
+	echo "$i"
 }
-lock
-check_eq "8 wrong passwords from $BAD: sbc:deny:$BAD" "$(R get sbc:deny:$BAD)" auth
+check_eq "$BAD denied at its 8th wrong password (auth_failures)" "$(lock)" 8
+check_eq "sbc:deny:$BAD says why" "$(R get sbc:deny:$BAD)" auth
 ttl=$(R ttl sbc:deny:$BAD)
 check "with the lockout's TTL (0 < $ttl <= 15)" test "$ttl" -gt 0 -a "$ttl" -le 15
-# with the data plane's denylist (issue 11's data-plane half: /sbc/denied) nothing comes back;
-# without it the control plane refuses the source itself (403)
+# with the data plane's denylist (issue 11's data-plane half: /sbc/denied) nothing comes back:
+# each REGISTER and its 3 retransmissions are counted dropped as denied, so the client's wait
+# for an answer that never comes can be short (REG_TIMEOUT 0.5: 2 s in all); without it the
+# control plane refuses the source itself (403)
 has_denied() { local o; o=$(sbcnet_tel /sbc/denied 2>/dev/null); [ -n "$o" ] && [ "$o" != null ]; }
+dp_denies() { sbcnet_tel /sbc/denied | grep -qF "\"$1\""; }
+drops_denied() { sbcnet_get /sbc/drops denied; }
+locked() {	# DESC: a good REGISTER from $BAD gets nothing (dropped as denied) or 403
+	local d0 got
+	if has_denied; then
+		wait_for "$1: $BAD in the data plane's denylist" 10 dp_denies "$BAD" || return
+		d0=$(drops_denied)
+	fi
+	got=$(REG_TIMEOUT=0.5 reg "$BAD" alice 'alice pw' digest.example MD5 good)
+	check_eq "$1: its REGISTERs get no challenge, even a good one" "$got" $locked_answer
+	[ -z "${d0:-}" ] || wait_eq "$1: the REGISTER and its 3 retransmissions dropped as denied" 10 \
+		$((d0 + 4)) drops_denied
+}
 locked_answer=403
 has_denied && locked_answer=0
-check_eq "its REGISTERs get no challenge, even a good one" \
-	"$(reg "$BAD" alice 'alice pw' digest.example MD5 good)" $locked_answer
-answered() { [ "$(reg "$BAD" alice 'alice pw' digest.example MD5 good 60 5094)" = "401 200" ]; }
-wait_for "the key expires after 15 s: answered again" 30 answered
-lock
-check_eq "locked again" "$(reg "$BAD" alice 'alice pw' digest.example MD5 good)" $locked_answer
+locked "locked"
+answered() { [ "$(REG_TIMEOUT=0.5 reg "$BAD" alice 'alice pw' digest.example MD5 good 60 5094)" = "401 200" ]; }
+lifted() { [ "$(R exists "sbc:deny:$BAD")" = 0 ] && { ! has_denied || ! dp_denies "$BAD"; }; }
+wait_for "the key expires after 15 s (Redis), and the data plane lifts it" 30 lifted
+wait_for "answered again" 10 answered
+n=$(lock)
+check "wrong passwords again: denied again after $n (at most auth_failures)" \
+	test "$n" -le 8 -a "$(R exists "sbc:deny:$BAD")" = 1
+locked "locked again"
 R del "sbc:deny:$BAD" >/dev/null
 wait_for "a DEL by hand lifts it at once" 5 answered
+
+wait_for "the short binding expires: $ODD/32 leaves the allowlist" 40 no_acl pbx-digest "$ODD/32"
+check_eq "and Redis (TTL)" "$(R exists sbc:reg:pbx-digest:bob@digest.example)" 0
 
 # --- unlisted: a PBX on an address no prefix lists (needs the data plane's unlisted REGISTER
 # path, issue 11's data-plane half: /sbc/denied is its telemetry) ---------------------------------
@@ -252,8 +274,5 @@ else
 	echo "# unlisted phase skipped: this data plane has no unlisted REGISTER path (/sbc/denied)"
 fi
 
-kill -TERM "$cp_pid"
-wait "$cp_pid"
-check_eq "the control plane stops (SIGTERM)" "$?" 0
-cp_pid=''
+e2e_cp_end
 e2e_end

@@ -28,26 +28,17 @@
 # usage: test_tls_e2e.sh SBC_DATAPLANE SBC_CONTROLPLANE [SBCCTL]   exit 0 pass, 1 fail, 77 skip
 set -u
 
-dataplane=$(realpath -m -- "${1:?usage: $0 SBC_DATAPLANE SBC_CONTROLPLANE [SBCCTL]}")
-controlplane=$(realpath -m -- "${2:?usage: $0 SBC_DATAPLANE SBC_CONTROLPLANE [SBCCTL]}")
-sbcctl=${3:-}
-[ -z "$sbcctl" ] || sbcctl=$(realpath -m -- "$sbcctl")
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source-path=SCRIPTDIR source=../../scripts/lib-netns.sh
-. "$here/../../scripts/lib-netns.sh"
 # shellcheck source-path=SCRIPTDIR source=lib-check.sh
-. "$here/lib-check.sh"
+. "$here/lib-check.sh"	# and scripts/lib-netns.sh
+e2e_args "SBC_DATAPLANE SBC_CONTROLPLANE [SBCCTL]" "$@"
 
 e2e_preflight "sipp ethtool ss kamailio openssl tshark redis-server redis-cli" "$dataplane" "$controlplane"
-kam_modules=$(kamailio -I 2>/dev/null | awk -F': *' '/paths to modules/ { print $2; exit }')
-[ -n "$kam_modules" ] || kam_modules=/usr/lib/x86_64-linux-gnu/kamailio/modules
-[ -f "$kam_modules/tls.so" ] ||
-	{ echo "SKIP: Kamailio's tls module is missing (kamailio-tls-modules, scripts/deps.sh)"; exit 77; }
+e2e_kamailio_tls
 
 CALLS=3
 TLS_PORT=5061 UAS_PORT=5080
 cp_pid='' kam_pid='' cap_pid='' uas_pid=''
-port=$((20000 + RANDOM % 20000))
 e2e_cleanup() {
 	# everything runs inside the run's namespaces, which sbcnet_down empties and removes; the
 	# control plane first, so it is not killed in the middle of a Redis write; the peers
@@ -59,8 +50,10 @@ e2e_cleanup() {
 	return 0
 }
 e2e_begin
+# shellcheck source-path=SCRIPTDIR source=lib-redis.sh
+. "$here/lib-redis.sh"
 pki=$SBCNET_DIR/pki
-E2E_LOGS="controlplane:$SBCNET_DIR/controlplane.log kamailio:$SBCNET_DIR/kamailio.log"
+E2E_LOGS="controlplane:$cp_log kamailio:$SBCNET_DIR/kamailio.log"
 E2E_LOGS+=" uas:$SBCNET_DIR/uas.out floor:$SBCNET_DIR/floor.out"
 
 # --- certificates -----------------------------------------------------------------------------
@@ -184,14 +177,7 @@ ip netns exec "$NS_PB" tshark -i eth0 -q -n -w "$SBCNET_DIR/carrier-side.pcap" -
 	-f "host $SBCNET_SBC4 and host $SBCNET_PB4" </dev/null >"$tshark_out" 2>&1 &
 cap_pid=$!
 poll_until 10 grep -q "Capturing on" "$tshark_out" || fatal "tshark did not start: $(cat "$tshark_out")"
-R() { ip netns exec "$NS_SBC" redis-cli -p "$port" "$@"; }
-ip netns exec "$NS_SBC" redis-server --port "$port" --bind 127.0.0.1 --save '' \
-	--appendonly no --daemonize yes --logfile "$SBCNET_DIR/redis.log" ||
-	fatal "redis-server did not start"
-ip netns exec "$NS_SBC" "$controlplane" -c "$conf" </dev/null >"$SBCNET_DIR/controlplane.log" 2>&1 &
-cp_pid=$!
-wait_eq "control plane up beside the data plane" 15 up sbcnet_get /sbc/channel cp_redis ||
-	fatal "sbc-controlplane did not come up"
+e2e_redis_cp
 wait_for "the SBC listens for SIP on $SBCNET_SBC4:5060 (UDP)" 10 \
 	listening "$NS_SBC" u "$SBCNET_SBC4" 5060 || fatal "no SIP listener on the SBC"
 
@@ -264,13 +250,7 @@ stop_carrier
 if [ -n "$sbcctl" ]; then
 	"$sbcctl" --file-prefix "$SBCNET_PREFIX" trunks | sed 's/^/# /'
 fi
-kill "$cp_pid" 2>/dev/null
-wait "$cp_pid" 2>/dev/null
-check_eq "sbc-controlplane exits 0" $? 0
-cp_pid=''
-check_eq "no error in the control plane's log" \
-	"$(grep -c ': error:' "$SBCNET_DIR/controlplane.log")" 0
-R shutdown nosave >/dev/null 2>&1
+e2e_cp_end
 kill -TERM "$uas_pid" 2>/dev/null
 wait "$uas_pid" 2>/dev/null
 uas_pid=''

@@ -110,18 +110,26 @@ def load_scapy():
     import logging
     logging.getLogger('scapy.runtime').setLevel(logging.ERROR)
     logging.getLogger('scapy.loading').setLevel(logging.ERROR)
+    # the layer modules the names live in, not scapy.all (every layer and contrib module: about
+    # 0.4 s of CPU more for each of the ~120 cases, each its own process)
     try:
-        import scapy.all as sa
+        from scapy.config import conf
+        import scapy.layers.inet
+        import scapy.layers.inet6
+        import scapy.layers.l2
+        import scapy.packet
     except Exception as e:  # ImportError, or a broken install
         raise Skip(f'scapy is not importable by {sys.executable} ({e}); '
                    'apt-get install python3-scapy') from e
+    layers = (scapy.layers.l2, scapy.layers.inet, scapy.layers.inet6, scapy.packet)
     # the harness's names and those of every module that registered a case (each imported them
     # from here while they were still None)
     mods = {sys.modules[__name__]} | {sys.modules[cd.func.__module__] for cd in CASES.values()}
-    for m in mods:
-        for n in SCAPY_NAMES:
-            setattr(m, n, getattr(sa, n))
-    sa.conf.verb = 0
+    for n in SCAPY_NAMES:
+        v = next(getattr(m, n) for m in layers if hasattr(m, n))
+        for m in mods:
+            setattr(m, n, v)
+    conf.verb = 0
 
 
 # --------------------------------------------------------------------------------------------
