@@ -165,7 +165,10 @@ e2e_end() {
 # the first admission to after the last of COUNT INVITEs was counted) and the inner one (after
 # the first admission to before the last INVITE); returns once it is ready.
 cap_watch() {
-	cap_watch_out=$SBCNET_DIR/watch.out
+	# a new file each time: the background job truncates its output only when it starts, so a
+	# previous run's "ready" in a reused file let the callers start before the watcher's first
+	# query (tcpcaps_e2e's TLS phase then counted 929 of its 960 INVITEs and timed out)
+	cap_watch_out=$(mktemp -p "$SBCNET_DIR" watch.XXXXXX)
 	"$SBCNET_PY" "$(dirname "${BASH_SOURCE[0]}")/cap_watch.py" window \
 		"/var/run/dpdk/$SBCNET_PREFIX/dpdk_telemetry.v2" "$1" "$2" "$3" >"$cap_watch_out" 2>&1 &
 	cap_watch_pid=$!
