@@ -20,7 +20,7 @@
 				 * timer_c; 4: admission over the channel (TCP/TLS calls); 5: the
 				 * denylist (SBC_CMD_DENY_*); 6: TRUNK_STATE, CP_CALLS (the B2BUA's,
 				 * admission and connection counters); 7: CP_CALLS's
-				 * b2b_failed_admission, sip_transactions */
+				 * b2b_failed_admission, sip_transactions, b2b_session_expired */
 #define SBC_CHAN_SLOTS   65536u		/* per ring, power of two */
 #define SBC_MSG_SIZE     256u
 #define SBC_MSG_BODY     (SBC_MSG_SIZE - 24u)
@@ -158,6 +158,7 @@ struct sbc_msg_cp_calls {
 	uint64_t b2b_failed_admission;	/* TCP/TLS calls refused by admission: over a cap, or no
 					 * verdict within admit_wait_ms (503 either way) */
 	uint64_t sip_transactions;	/* nta's server and client transactions alive */
+	uint64_t b2b_session_expired;	/* answered calls ended by their session timer */
 };
 
 /* The B2BUA's view of a trunk it sends calls to (only the control plane knows it). */

@@ -18,6 +18,8 @@
  *   Session-Expires) is answered in our 2xx with itself as refresher (Require: timer), on the
  *   INVITE and on each refresh (re-INVITE/UPDATE, relayed like any other but without its
  *   Session-Expires: the other leg negotiated none); below Min-SE it gets 422 (section 9).
+ *   Without a refresh the session expires (section 10): a BYE on both legs, min(32 s, a third
+ *   of the interval) before its end, the record ended_by "session_timer".
  * - The call's record (cp_cdr_call) is written once, when it ends; Sofia's objects of the
  *   call (legs, transactions, home) are returned as it ends.
  * Runs on the su_root thread.
@@ -70,6 +72,7 @@ struct call {
 	unsigned int pos;		/* next position in the route */
 	unsigned int refs;		/* relayed in-dialog transactions in flight */
 	uint32_t se_delta;		/* caller's Session-Expires (0: none) */
+	su_timer_t *se_timer;		/* the session's expiry (RFC 4028 10), while one runs */
 	char max_forwards[12];		/* what the callee's INVITE carries (the caller's - 1) */
 	sip_cseq_t *ack_cseq;		/* late offer: the callee's 2xx waits for the caller's ACK */
 	uint8_t transport;		/* enum sbc_transport of the caller's INVITE */
@@ -97,6 +100,7 @@ static struct {
 	su_home_t home[1];
 	url_t **uri;			/* each trunk's parsed uri */
 	su_timer_t *trim;
+	struct su_root_s *root;
 	uint64_t trim_calls;		/* calls counted at the last tick */
 	long trimmed_kb;		/* resident size after the last trim */
 	size_t trimmed_inuse;		/* heap in use then (bytes) */
@@ -107,6 +111,7 @@ static int leg_request(nta_leg_magic_t *magic, nta_leg_t *leg, nta_incoming_t *i
 		       sip_t const *sip);
 static void call_end(struct call *c, int code, const char *by);
 static void try_next(struct call *c);
+static void send_bye(struct call *c, enum side s);
 
 const struct cp_b2bua_stats *cp_b2bua_stats(void)
 {
@@ -227,6 +232,36 @@ static void count_end(const struct call *c)
 		b2b.st.failed_internal++;
 }
 
+/* RFC 4028 10: no refresh came within the session interval: the session is over, a BYE on
+ * both legs. */
+static void on_session_expired(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
+{
+	struct call *c = (struct call *)arg;
+
+	(void)magic, (void)t;
+	b2b.st.session_expired++;
+	send_bye(c, IN);
+	send_bye(c, OUT);
+	call_end(c, c->cdr.code ? c->cdr.code : 200, "session_timer");
+}
+
+/* (Re)start the session's expiry at Session-Expires delta s: the BYE goes min(32 s, delta / 3)
+ * before it (RFC 4028 10). */
+static void session_timer(struct call *c, uint32_t delta)
+{
+	uint32_t early = delta / 3 < 32 ? delta / 3 : 32;
+
+	if (delta == 0 || c->state != ANSWERED)
+		return;
+	if (c->se_timer == NULL)
+		c->se_timer = su_timer_create(su_root_task(b2b.root), 0);
+	if (c->se_timer == NULL)
+		return;	/* no memory: the session ends with a BYE from either side */
+	su_timer_reset(c->se_timer);
+	su_timer_set_interval(c->se_timer, on_session_expired, (su_timer_arg_t *)c,
+			      (delta - early) * 1000u);
+}
+
 /* The call is over: record it, return every leg and transaction. */
 static void call_end(struct call *c, int code, const char *by)
 {
@@ -244,6 +279,10 @@ static void call_end(struct call *c, int code, const char *by)
 	}
 	release_out(c);
 	admission_over(c);
+	if (c->se_timer != NULL) {
+		su_timer_destroy(c->se_timer);
+		c->se_timer = NULL;
+	}
 	for (int s = IN; s <= OUT; s++)
 		if (c->leg[s] != NULL) {
 			nta_leg_destroy(c->leg[s]);
@@ -388,6 +427,7 @@ static void callee_answered(struct call *c, sip_t const *sip)
 			    TAG_IF(sdp.ct, SIPTAG_CONTENT_TYPE(sdp.ct)),
 			    TAG_IF(sdp.pl, SIPTAG_PAYLOAD(sdp.pl)), TAG_END());
 	c->cdr.code = sip->sip_status->st_status;
+	session_timer(c, c->se_delta);
 }
 
 /* A final failure from the callee: the next trunk, or the caller's one final answer. */
@@ -817,6 +857,8 @@ static int on_relay_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
 				    TAG_IF(sdp.pl, SIPTAG_PAYLOAD(sdp.pl)), TAG_END());
 	if (status < 200)
 		return 0;
+	if (status < 300 && r->to == OUT && r->se_delta > 0)	/* the caller's refresh */
+		session_timer(r->c, r->se_delta);
 	if (invite && status < 300 && r->irq != NULL) {	/* wait for the sender's ACK */
 		nta_outgoing_destroy(r->orq);
 		r->orq = NULL;
@@ -958,6 +1000,7 @@ int cp_b2bua_init(struct su_root_s *root, const struct sbc_config *cfg)
 	b2b.cfg = cfg;
 	su_home_init(b2b.home);
 	b2b.uri = su_zalloc(b2b.home, (cfg->n_trunks + 1) * sizeof(*b2b.uri));
+	b2b.root = root;
 	b2b.trim = su_timer_create(su_root_task(root), TRIM_MS);
 	if (b2b.uri == NULL || b2b.trim == NULL || su_timer_set_for_ever(b2b.trim, on_trim, NULL) < 0)
 		return -ENOMEM;

@@ -30,6 +30,7 @@ struct cp_b2bua_stats {
 					 * cap: 503) or no verdict in time (fail closed: 503) */
 	uint64_t failed_internal;	/* the SBC's own error (500) */
 	uint64_t canceled;		/* the caller's CANCEL or early BYE */
+	uint64_t session_expired;	/* answered calls ended by their session timer (RFC 4028 10) */
 };
 
 struct su_root_s;

@@ -31,6 +31,7 @@ static void fill_b2bua(struct sbc_msg_cp_calls *s)
 	s->b2b_failed_no_trunk = b->failed_no_trunk;
 	s->b2b_failed_internal = b->failed_internal;
 	s->b2b_failed_admission = b->failed_admission;
+	s->b2b_session_expired = b->session_expired;
 	s->b2b_canceled = b->canceled;
 	s->b2b_refused = b->refused;
 	s->b2b_too_many_hops = b->too_many_hops;

@@ -649,6 +649,7 @@ int dp_channel_telemetry(struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, "cp_b2b_failed_internal", c->b2b_failed_internal);
 		rte_tel_data_add_dict_u64(d, "cp_b2b_failed_admission", c->b2b_failed_admission);
 		rte_tel_data_add_dict_u64(d, "cp_b2b_canceled", c->b2b_canceled);
+		rte_tel_data_add_dict_u64(d, "cp_b2b_session_expired", c->b2b_session_expired);
 		rte_tel_data_add_dict_u64(d, "cp_b2b_refused", c->b2b_refused);
 		rte_tel_data_add_dict_u64(d, "cp_b2b_too_many_hops", c->b2b_too_many_hops);
 		rte_tel_data_add_dict_u64(d, "cp_loop_late_max_ms", c->loop_late_max_ms);

@@ -35,7 +35,9 @@
 #   timer_b      a carrier that never answers: after Timer B (32 s) the call completes on the
 #                next trunk (carrier-silent, then carrier-b through a Redis route)
 #   flood        200 CPS for 20 s, 0 failed; both processes' VmRSS back within 10 % of the start;
-#                timer_b runs while it waits for the first burst's transactions to end
+#                timer_b runs while it waits for the first burst's transactions to end, and
+#                beside the first burst a session timer (Session-Expires 90) never refreshed:
+#                the B2BUA's BYE ends it (RFC 4028 10), its record ended_by session_timer
 # Also: TLS on tls_port (a handshake from the floor through the data plane), nta holds no dialog
 # or transaction when the control plane stops. B2B_PHASES="..." picks phases.
 # usage: test_b2bua_e2e.sh SBC_DATAPLANE SBC_CONTROLPLANE [SBCCTL]   exit 0 pass, 1 fail, 77 skip
@@ -154,11 +156,12 @@ stop_carriers() {
 	for p in "${car_pids[@]}"; do kill -CONT "$p" 2>/dev/null; kill -TERM "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 	car_pids=()
 }
-# floor SCENARIO CALLS RATE HOLD_MS NAME: sipp caller in pa-ID; its counters in NAME.csv
+# floor SCENARIO CALLS RATE HOLD_MS NAME [PORT]: sipp caller in pa-ID (on PORT, 5070 unless
+# given: one beside another needs its own); its counters in NAME.csv
 floor() {
-	local sf=$1 calls=$2 rate=$3 hold=$4 name=$5
+	local sf=$1 calls=$2 rate=$3 hold=$4 name=$5 lport=${6:-5070}
 	(cd "$SBCNET_DIR" && ip netns exec "$NS_PA" sipp -sf "$SBCNET_SIPP_DIR/$sf" -i "$SBCNET_PA4" \
-		-p 5070 -r "$rate" -m "$calls" -d "$hold" -l 500 -timeout 120 -nostdin -max_socket 1000 \
+		-p "$lport" -r "$rate" -m "$calls" -d "$hold" -l 500 -timeout 120 -nostdin -max_socket 1000 \
 		-trace_stat -stf "$SBCNET_DIR/$name.csv" -fd 1 -trace_err \
 		-error_file "$SBCNET_DIR/$name.err" "$SBCNET_SBC4:5060" </dev/null \
 		>"$SBCNET_DIR/$name.out" 2>&1)
@@ -195,6 +198,12 @@ print(len(bad), json.dumps(bad[:2]))')
 	if [ "${out%% *}" = 0 ]; then pass "$d"; else fail "$d: ${out#* }"; fi
 }
 state() { R hget "sbc:state:$1" "$2"; }
+# n_records FROM PYTHON-EXPRESSION: how many records after FROM satisfy it
+n_records() {
+	cdrs "$1" | "$SBCNET_PY" -c '
+import json, sys
+print(sum(1 for r in map(json.loads, sys.stdin) if ('"$2"')))'
+}
 # calls NAME N RATE HOLD_MS FLOOR_XML [CARRIER_A_XML [CARRIER_B_XML]]: the carriers with their
 # scenarios (b2b_uas.xml; B as A), N calls from the floor, all successful, one record each
 calls() {
@@ -516,13 +525,32 @@ while True:
 	from=$(last_id)
 	floor b2b_uac.xml 1 1 0 timer_b
 	floor_ok timer_b 1
-	wait_eq "timer_b: 1 record" 10 $((base + 1)) xlen
+	# (in the flood's wait, the session timer's call may end beside it: its record is not this one)
+	wait_eq "timer_b: 1 record" 10 1 n_records "$from" 'r["ended_by"] != "session_timer"'
 	cdr_check "timer_b: the silent carrier timed out (Timer B), the call completed on carrier-b" \
-		"$from" 'r["code"] == "200" and r["tried"] == "carrier-silent,carrier-b" and r["trunk_out"] == "carrier-b"'
+		"$from" 'r["ended_by"] == "session_timer" or r["code"] == "200" and r["tried"] == "carrier-silent,carrier-b" and r["trunk_out"] == "carrier-b"'
 	check_eq "timer_b: carrier-silent's last_code in sbc:state" "$(state carrier-silent last_code)" 408
 	R del sbc:route:pbx-floor >/dev/null
 }
 
+# session_expired JOB FROM: the session timer's call (floor JOB) is over: the caller got the
+# B2BUA's BYE (sipp: the call successful), its record says session_timer, answered, held at
+# least the 60 s before the BYE is due (90 s less min(32, 90 / 3)), and it is counted
+session_expired() {
+	wait "$1"
+	total_calls=$((total_calls + 1))	# floor ran in the background: its count is here
+	floor_ok session_expires 1
+	# (the carriers' own error files may hold the restarted carrier's "unexpected BYE" for the
+	# session's callee leg: only the caller's is read)
+	check_eq "session_expires: the 200 named the caller the refresher (Session-Expires: 90;refresher=uac)" \
+		"$(cat "$SBCNET_DIR/session_expires.err" 2>/dev/null | grep -a -c -i -e 'regexp' -e 'Aborting call')" 0
+	wait_eq "session_expires: one record ended by the session timer" 10 1 \
+		n_records "$2" 'r["ended_by"] == "session_timer"'
+	cdr_check "session_expires: answered (200), at least 59 s long" "$2" \
+		'r["ended_by"] != "session_timer" or r["code"] == "200" and r["answer"] and int(r["duration_ms"]) >= 59000'
+	wait_eq "session_expires: cp_b2b_session_expired on the stats socket" 10 1 \
+		sbcnet_get /sbc/channel cp_b2b_session_expired
+}
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 # a process's resident memory without its shared-memory mappings (RssAnon + RssFile): the
 # channel's two rings (2 x 16 MB, shared with the data plane) become resident page by page as
@@ -537,9 +565,15 @@ phase_flood() {
 	# the start: after a first flood of the same size, its transactions ended (nta keeps a BYE's
 	# 32 s, Timer J) and the heap given back, so what a burst sizes once (hash tables, pools) is
 	# in it; the second flood must then leave nothing behind
-	local tx0
+	local tx0 st_job st_from
 	wait_for "flood: nta's transaction count on the stats socket" 10 sip_tx
 	tx0=$(sip_tx)
+	# beside the warm-up: a call whose caller asks for a session timer (Session-Expires 90, the
+	# smallest we take) and never refreshes it (RFC 4028 10): the B2BUA ends it with a BYE on
+	# both legs 30 s before the 90 s run out, about when the wait below ends
+	st_from=$(last_id)
+	floor b2b_uac_session_expires.xml 1 1 0 session_expires 5071 &
+	st_job=$!
 	floor b2b_uac.xml $n $rate 0 flood_warmup
 	floor_ok flood_warmup $n
 	wait_eq "flood: warm-up records" 30 $((base + n)) xlen
@@ -558,6 +592,8 @@ phase_flood() {
 	# poll for memory unchanged over one 5 s trim tick measured the start 18 % too high once);
 	# two ticks and some: a wait on the control plane's own 5 s timer, not a race
 	sleep 13
+	session_expired "$st_job" "$st_from"
+	base=$(xlen)
 	cp0=$(own_kb "$cp_pid") dp0=$(rss_kb "$SBCNET_DP_PID")
 	echo "# flood: control plane at start: $(mem_line "$cp_pid")"
 	from=$(last_id)
