@@ -306,6 +306,7 @@ static void fill_leg(struct dp_media_leg *d, const struct sbc_media_leg *l,
 		memcpy(d, keep, sizeof(*d));
 		d->flags = l->flags;		/* HOLD may change */
 		d->trunk = l->trunk;
+		d->rx.nh_gen = 0;		/* the other leg's remote may have changed */
 		return;
 	}
 	memset(d, 0, sizeof(*d));

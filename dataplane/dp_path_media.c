@@ -77,8 +77,8 @@ static inline uint16_t dest_port(const struct dp_media_leg *out, bool rtcp)
 		v = __atomic_load_n(&out->latch_rtcp, __ATOMIC_RELAXED);
 		if (v != 0)
 			return (uint16_t)(v - 1);
-		if (out->remote_rtcp_port != 0)
-			return out->remote_rtcp_port;
+		if (out->remote_rtcp_port != 0 && out->remote_port != 0)
+			return out->remote_rtcp_port;	/* a latching leg's SDP port is no guess */
 		v = __atomic_load_n(&out->latch_rtp, __ATOMIC_RELAXED);
 		return v != 0 ? (uint16_t)v : 0;	/* RTP port + 1 */
 	}
