@@ -272,13 +272,11 @@ static int refuse(int rc, char *err, size_t errlen, const char *fmt, unsigned in
 	return rc;
 }
 
-/* Each leg sane beyond what sbc_msg_validate checked: ports in range, no SRTP yet. */
+/* Each leg sane beyond what sbc_msg_validate checked (an even local port always leaves
+ * port + 1 for RTCP): no SRTP yet. */
 static int legs_ok(const struct sbc_media_leg *leg, char *err, size_t errlen)
 {
 	for (unsigned int l = 0; l < 2; l++) {
-		if (!(leg[l].flags & SBC_MEDIA_RTCP_MUX) && leg[l].local_port == 65534)
-			return refuse(-EINVAL, err, errlen, "leg %u: local port 65534 leaves no RTCP "
-				      "port", l);
 		/* the srtp helper's dp_srtp makes leg->srtp_in/out here */
 		if (leg[l].srtp != SBC_SRTP_NONE)
 			return refuse(-EINVAL, err, errlen, "leg %u: SRTP is not in this build's "
