@@ -272,11 +272,42 @@ static int refuse(int rc, char *err, size_t errlen, const char *fmt, unsigned in
 	return rc;
 }
 
+/* A leg's local address is one the data plane receives media on: address, address6, or one
+ * of media_addresses. */
+static bool local_ours(const struct sbc_media_leg *l)
+{
+	const struct sbc_config *c = &dp.cfg;
+
+	if (l->family == SBC_AF_V4) {
+		if (memcmp(l->local_addr, c->address, 4) == 0)
+			return true;
+		for (unsigned int k = 0; k < c->n_media_addr4; k++)
+			if (memcmp(l->local_addr, c->media_addr4[k], 4) == 0)
+				return true;
+		return false;
+	}
+	if (c->has_address6 && memcmp(l->local_addr, c->address6, 16) == 0)
+		return true;
+	for (unsigned int k = 0; k < c->n_media_addr6; k++)
+		if (memcmp(l->local_addr, c->media_addr6[k], 16) == 0)
+			return true;
+	return false;
+}
+
 /* Each leg sane beyond what sbc_msg_validate checked (an even local port always leaves
- * port + 1 for RTCP): no SRTP yet. */
+ * port + 1 for RTCP): a local address of ours, a port in media_ports, no SRTP yet. */
 static int legs_ok(const struct sbc_media_leg *leg, char *err, size_t errlen)
 {
 	for (unsigned int l = 0; l < 2; l++) {
+		if (!local_ours(&leg[l]))
+			return refuse(-EINVAL, err, errlen, "leg %u: the local address is not one of "
+				      "address, address6, media_addresses", l);
+		if (!dp_media_port(&dp.cfg, leg[l].local_port) ||
+		    (!(leg[l].flags & SBC_MEDIA_RTCP_MUX) &&
+		     !dp_media_port(&dp.cfg, (uint16_t)(leg[l].local_port + 1))))
+			return refuse(-EINVAL, err, errlen, "leg %u: local port (or RTCP port) outside "
+				      "media_ports",
+				      l);
 		/* the srtp helper's dp_srtp makes leg->srtp_in/out here */
 		if (leg[l].srtp != SBC_SRTP_NONE)
 			return refuse(-EINVAL, err, errlen, "leg %u: SRTP is not in this build's "

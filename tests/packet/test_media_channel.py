@@ -9,8 +9,8 @@ captures what the data plane sends back. A session is installed (MEDIA_READY), R
 leg 0's remote, and the session is removed (MEDIA_DEL) while it streams: every packet is either
 relayed (before the removal) or dropped media_no_session (after it), none twice or lost; the
 figures MEDIA_GONE carries equal what was relayed and captured. Then MEDIA_FLUSH frees every
-port (a new session takes them), a port in use is refused -EADDRINUSE, a re-SET is READY with its
-seq. Exit 0 pass, 1 fail, 77 skip.
+port (a new session takes them), a port in use is refused -EADDRINUSE, a leg on an address or
+port not ours -EINVAL, a re-SET is READY with its seq. Exit 0 pass, 1 fail, 77 skip.
 usage: test_media_channel.py SBC_DATAPLANE MEDIA_PROBE SBCCTL
 """
 
@@ -24,7 +24,7 @@ import time
 SBC, A, B = '192.0.2.10', '192.0.2.20', '192.0.2.30'
 MAC_A, MAC_B = '00:00:5e:00:53:0a', '00:00:5e:00:53:0b'
 N = 300
-EADDRINUSE = 98
+EADDRINUSE, EINVAL = 98, 22
 
 
 def fail(msg):
@@ -170,6 +170,10 @@ def inner(dp, probe_path, sbcctl):
         checks = [(f'set 2 1 {SBC} 20010 {A} 41000 20012 {B} 51000', ['ready', '2', '1', '0']),
                   (f'set 3 1 {SBC} 20012 {A} 42000 20014 {B} 52000',
                    ['ready', '3', '1', str(-EADDRINUSE)]),
+                  (f'set 4 1 192.0.2.99 20020 {A} 43000 20022 {B} 53000',
+                   ['ready', '4', '1', str(-EINVAL)]),     # not our address
+                  (f'set 4 1 {SBC} 30000 {A} 43000 20022 {B} 53000',
+                   ['ready', '4', '1', str(-EINVAL)]),     # outside media_ports
                   ('flush', ['flushed']),
                   (f'set 3 1 {SBC} 20012 {A} 42000 20014 {B} 52000', ['ready', '3', '1', '0']),
                   (f'set 3 2 {SBC} 20012 {A} 42002 20014 {B} 52000', ['ready', '3', '2', '0'])]
