@@ -7,7 +7,7 @@
  *       -> "ready ID SEQ ERROR" (SBC_EVT_MEDIA_READY)
  *   del ID SEQ -> "gone ID SEQ PACKETS0 PACKETS1 DROPPED0 DROPPED1" (SBC_EVT_MEDIA_GONE)
  *   flush      -> "flushed" (no event: the next set answers)
- * Other events are skipped. An answer that does not come within 5 s: "timeout", exit 1.
+ * Other events are skipped. An answer that does not come within 15 s: "timeout", exit 1.
  * usage: media_probe --channel NAME
  */
 #include <arpa/inet.h>
@@ -21,7 +21,7 @@ static struct sbc_channel ch;
 
 static int wait_event(uint16_t want, uint64_t session, struct sbc_msg *m)
 {
-	uint64_t end = sbc_mono_ns() + 5000000000ull;
+	uint64_t end = sbc_mono_ns() + 15000000000ull;	/* a loaded machine */
 
 	while (sbc_mono_ns() < end) {
 		sbc_chan_heartbeat(&ch);

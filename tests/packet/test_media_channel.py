@@ -47,7 +47,8 @@ def outer():
         return subprocess.run(['ip', 'netns', 'exec', ns, sys.executable, __file__, '--inner',
                                *sys.argv[1:]]).returncode
     finally:
-        subprocess.run(['ip', 'netns', 'del', ns])
+        if subprocess.run(['ip', 'netns', 'del', ns]).returncode != 0:
+            print(f'sbc: could not remove network namespace {ns}', file=sys.stderr)
 
 
 class Probe:
@@ -62,15 +63,15 @@ class Probe:
         self.p.stdin.flush()
         got = self.p.stdout.readline().split()
         if not got or got[0] == 'timeout':
-            fail(f'no answer to "{line}" within 5 s')
+            fail(f'no answer to "{line}" within 15 s')
         return got
 
 
 def inner(dp, probe_path, sbcctl):
     from scapy.all import ARP, IP, UDP, AsyncSniffer, Ether, Raw, sendp
-    pid = os.getpid()
-    prefix, chan, tap = f'mdp-mc{pid}', f'/mdp-mc{pid}', 'mdpw0'
-    wd = f'/tmp/mdp-mc{pid}'
+    uniq = f'{os.getpid()}x{os.urandom(3).hex()}'      # a stale run's names never clash
+    prefix, chan, tap = f'mdp-mc{uniq}', f'/mdp-mc{uniq}', 'mdpw0'
+    wd = f'/tmp/mdp-mc{uniq}'
     os.makedirs(wd, exist_ok=True)
     with open(f'{wd}/sbc.conf', 'w') as f:
         f.write(f'[sbc]\naddress = {SBC}/24\n[dataplane]\nwire = net_tap0\n'
@@ -189,14 +190,28 @@ def inner(dp, probe_path, sbcctl):
         print('ok   - /sbc/media: 1 session, 1 flush, 1 update')
         return 0
     finally:
-        if probe:
-            probe.p.stdin.close()
-            probe.p.wait(timeout=10)
-        d.terminate()
-        rc = d.wait(timeout=60)
-        if rc != 0:
-            print(f'FAIL - sbc-dataplane exit {rc}')
+        stop(probe, d)
         subprocess.run(['rm', '-rf', wd, f'/var/run/dpdk/{prefix}', f'/dev/shm{chan}'])
+
+
+def stop(probe, d):
+    """The probe, then the data plane (SIGTERM; killed if it has not exited in 60 s)."""
+    if probe:
+        probe.p.stdin.close()
+        try:
+            probe.p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            probe.p.kill()
+            probe.p.wait()
+    d.terminate()
+    try:
+        rc = d.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        d.kill()
+        rc = d.wait()
+        print('FAIL - sbc-dataplane did not exit within 60 s of SIGTERM')
+    if rc != 0:
+        print(f'FAIL - sbc-dataplane exit {rc}')
 
 
 if __name__ == '__main__':
