@@ -154,20 +154,18 @@ static void maybe_up(void)
 /* ------------------------------------------------------------------------------------------ */
 /* Subscriber connection */
 
-/* The listener that wants events of key, if any. */
-static const struct cp_redis_listener *listener_of(const char *key, size_t len)
+/* Does listener l want events of key? */
+static bool wants(const struct cp_redis_listener *l, const char *key, size_t len)
 {
-	for (unsigned int i = 0; i < rd.n_ls; i++)
-		for (const char *const *p = rd.ls[i]->prefixes; p != NULL && *p != NULL; p++)
-			if (len > strlen(*p) && memcmp(key, *p, strlen(*p)) == 0)
-				return rd.ls[i];
-	return NULL;
+	for (const char *const *p = l->prefixes; p != NULL && *p != NULL; p++)
+		if (len > strlen(*p) && memcmp(key, *p, strlen(*p)) == 0)
+			return true;
+	return false;
 }
 
 static void on_notification(const redisReply *r)
 {
 	/* ["pmessage", pattern, "__keyspace@<db>__:<key>", event] */
-	const struct cp_redis_listener *l;
 	const char *ch, *key;
 	size_t len;
 
@@ -180,9 +178,11 @@ static void on_notification(const redisReply *r)
 	key += 3;
 	len = r->element[2]->len - (size_t)(key - ch);
 	rd.st.notifications_seen++;
-	l = listener_of(key, len);
-	if (l != NULL && l->changed != NULL)
-		l->changed(key, len);
+	/* every listener of the prefix: sbc:deny:<ip> is the denylist's (cp_deny.c) and the
+	 * registrar's (a DEL lifts its own lockout too) */
+	for (unsigned int i = 0; i < rd.n_ls; i++)
+		if (rd.ls[i]->changed != NULL && wants(rd.ls[i], key, len))
+			rd.ls[i]->changed(key, len);
 }
 
 static void on_psub(redisAsyncContext *ac, void *reply, void *priv)
