@@ -269,10 +269,15 @@ static bool binding_old(const struct cp_strnode *n, void *arg)
 static void on_tick(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
 {
 	uint64_t now = (uint64_t)time(NULL);
+	unsigned int gone;
 
 	(void)magic, (void)t, (void)arg;
 	cp_strmap_sweep(&rr.bindings, binding_old, &now, binding_free);
-	rr.st.dynacl_expired += cp_dynacl_expire(cp_dynacl_now());
+	gone = cp_dynacl_expire(cp_dynacl_now());	/* what no binding's removal took */
+	if (gone > 0)
+		cp_log(CP_WARN, "registrar: %u allowlist entries ran out without their binding's "
+		       "removal", gone);
+	rr.st.dynacl_expired += gone;
 	cp_regauth_sweep(&rr.auth, mono_ms());
 }
 
