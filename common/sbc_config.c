@@ -23,7 +23,7 @@
 
 enum key_type { K_IPV4, K_IPV6, K_U16, K_U32, K_STR, K_CHOICE, K_AUTH, K_RANGE, K_PEERS,
 		K_PEERS_FILE, K_EMERGENCY, K_ROLE, K_URI, K_ROUTE, K_CODES, K_PATH, K_BOOL, K_CRED, K_PWFILE, K_CODECS,
-		K_MEDIA_ADDRS };
+		K_MEDIA_ADDRS, K_ALGS };
 
 enum section { S_NONE, S_SBC, S_DATAPLANE, S_REDIS, S_TRUNK };
 
@@ -125,6 +125,7 @@ static const struct key keys[] = {
 	{ S_TRUNK, "password_file", K_PWFILE, TRK(password_file), SBC_PATH_MAX, 0, 0 },
 	{ S_TRUNK, "realm", K_CRED, TRK(realm), SBC_CRED_MAX, 0, 0 },
 	{ S_TRUNK, "expires", K_U32, TRK(expires), 0, 60, 3600 },
+	{ S_TRUNK, "algorithms", K_ALGS, 0, 0, 0, 0 },
 	{ S_TRUNK, "media", K_CHOICE, TRK(media), 0, 0, 0, media_words },
 	{ S_TRUNK, "media_latch", K_BOOL, TRK(media_latch), 0, 0, 0 },
 	{ S_TRUNK, "srtp", K_CHOICE, TRK(srtp), 0, 0, 0, srtp_words },
@@ -306,6 +307,9 @@ static void sbc_trunk_defaults(struct sbc_trunk_config *t)
 	t->options_interval = SBC_OPTIONS_INTERVAL_DEFAULT;
 	t->options_misses = SBC_OPTIONS_MISSES_DEFAULT;
 	t->expires = SBC_REG_EXPIRES_DEFAULT;
+	t->algorithms[0] = SBC_DIGEST_SHA256;
+	t->algorithms[1] = SBC_DIGEST_MD5;
+	t->n_algorithms = 2;
 	t->failover[408 / 64] |= 1ull << (408 % 64);	/* Timer B's 408 */
 	for (unsigned int c = 500; c <= 599; c++)
 		t->failover[c / 64] |= 1ull << (c % 64);
@@ -716,6 +720,38 @@ static int set_route(struct parse *ps, struct sbc_trunk_config *t, const char *v
 	return 0;
 }
 
+/* "SHA-256, MD5": the digest algorithms a registrar trunk offers, in order; replaces the
+ * default. */
+static int set_algorithms(struct parse *ps, struct sbc_trunk_config *t, const char *value)
+{
+	static const char *const names[SBC_DIGEST_N] = { "MD5", "SHA-256" };
+	char copy[64], *save = NULL;
+	unsigned int n = 0;
+	bool had[SBC_DIGEST_N] = { false };
+
+	if (strlen(value) >= sizeof(copy))
+		goto bad;
+	memcpy(copy, value, strlen(value) + 1);
+	for (char *tok = strtok_r(copy, ", \t", &save); tok != NULL;
+	     tok = strtok_r(NULL, ", \t", &save)) {
+		int a = strcasecmp(tok, "MD5") == 0 ? SBC_DIGEST_MD5 :
+			strcasecmp(tok, "SHA-256") == 0 ? SBC_DIGEST_SHA256 : -1;
+
+		if (a < 0 || had[a])
+			goto bad;
+		had[a] = true;
+		t->algorithms[n++] = (enum sbc_digest_alg)a;
+	}
+	if (n == 0)
+		goto bad;
+	t->n_algorithms = n;
+	return 0;
+bad:
+	perr(ps, ps->line, "algorithms: '%s' is not a list of %s and %s (each at most once, the "
+	     "preferred first)", value, names[SBC_DIGEST_SHA256], names[SBC_DIGEST_MD5]);
+	return -EINVAL;
+}
+
 /* "408, 500-599": final status codes (300-699), single or ranges; replaces the default. */
 static int set_codes(struct parse *ps, const struct key *k, uint64_t *bits, const char *value)
 {
@@ -1010,6 +1046,8 @@ static int set_key(struct parse *ps, const struct key *k, void *base, const char
 	case K_PWFILE:
 		((struct sbc_trunk_config *)base)->password_file_line = ps->line;
 		return set_path(ps, k, dst, value);
+	case K_ALGS:
+		return set_algorithms(ps, base, value);
 	case K_CODECS:
 		return set_codecs(ps, base, value);
 	}
@@ -1165,6 +1203,9 @@ static void validate_registrar(struct parse *ps, struct sbc_trunk_config *t, boo
 		if (!t->reg && trunk_has(t, "realm"))
 			perr(ps, t->line, "[trunk %s] realm is only for register = yes or "
 			     "auth = digest|both", t->name);
+		else if (trunk_has(t, "algorithms"))
+			perr(ps, t->line, "[trunk %s] algorithms is only for auth = digest|both",
+			     t->name);
 		return;
 	}
 	if (t->role == SBC_ROLE_CARRIER)

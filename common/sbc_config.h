@@ -23,6 +23,8 @@ enum sbc_unlisted_mode { SBC_UNLISTED_DROP, SBC_UNLISTED_REJECT };
 /* ip: listed prefixes only; digest: registration (the registrar's credentials); both: a listed
  * source and valid credentials */
 enum sbc_auth_mode { SBC_AUTH_IP, SBC_AUTH_DIGEST, SBC_AUTH_BOTH };
+/* Digest algorithms a registrar trunk offers (the values of cp_digest's enum cp_digest_alg) */
+enum sbc_digest_alg { SBC_DIGEST_MD5, SBC_DIGEST_SHA256, SBC_DIGEST_N };
 enum sbc_over_limit { SBC_OVER_LIMIT_REJECT, SBC_OVER_LIMIT_DROP };
 /* role: NONE until set; required on every trunk once any trunk has a route */
 enum sbc_trunk_role { SBC_ROLE_NONE, SBC_ROLE_FLOOR, SBC_ROLE_CARRIER };
@@ -83,6 +85,10 @@ struct sbc_trunk_config {
 	unsigned int password_file_line;
 	char realm[SBC_CRED_MAX];	/* "" = any (carrier) / the SBC's address (registrar) */
 	uint32_t expires;		/* asked for, 60-3600 s */
+	/* registrar: the algorithms its 401 offers, one challenge each in this order (RFC 8760
+	 * 2.4: preferred first); credentials with another are refused. Default SHA-256, MD5. */
+	enum sbc_digest_alg algorithms[SBC_DIGEST_N];
+	unsigned int n_algorithms;
 
 	/* media (issue 12) */
 	enum sbc_media_mode media;	/* relay (default) or direct */

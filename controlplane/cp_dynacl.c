@@ -3,9 +3,9 @@
  * Dynamic allowlist entries (the minimal version the registrar needs): per trunk a refcounted
  * list of prefixes with an optional expiry, mirrored into the trunk's dyn set of the policy
  * engine (cp_policy_dyn_changed), which merges it with sbc:acl:<trunk> and pushes the result
- * to the data plane like any Redis prefix (conflicts and capacity alike). Expired entries are
- * swept on the next add or delete; their owners delete them on time anyway. Runs on the
- * su_root thread.
+ * to the data plane like any Redis prefix (conflicts and capacity alike). An entry with a TTL
+ * (a registrar binding's) goes when it runs out even if its owner never deletes it: swept on
+ * each add or delete and by cp_dynacl_expire each second. Runs on the su_root thread.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -27,7 +27,7 @@ static struct {
 	size_t n, cap;
 } dyn;
 
-static uint64_t now_s(void)
+uint64_t cp_dynacl_now(void)
 {
 	struct timespec ts;
 
@@ -54,9 +54,9 @@ static int publish(struct cp_trunk *t)
 	return cp_policy_dyn_changed(t);
 }
 
-static void sweep(void)
+unsigned int cp_dynacl_expire(uint64_t now)
 {
-	uint64_t now = now_s();
+	unsigned int gone = 0;
 
 	for (size_t i = 0; i < dyn.n;) {
 		if (dyn.v[i].until == 0 || dyn.v[i].until > now) {
@@ -66,9 +66,16 @@ static void sweep(void)
 		struct cp_trunk *t = cp_policy_trunk(dyn.v[i].trunk);
 
 		dyn.v[i] = dyn.v[--dyn.n];
+		gone++;
 		if (t != NULL)
 			publish(t);
 	}
+	return gone;
+}
+
+static void sweep(void)
+{
+	cp_dynacl_expire(cp_dynacl_now());
 }
 
 static struct entry *find(const struct cp_trunk *t, const struct sbc_prefix *p)
@@ -81,7 +88,7 @@ static struct entry *find(const struct cp_trunk *t, const struct sbc_prefix *p)
 
 int cp_dynacl_add(struct cp_trunk *t, const struct sbc_prefix *addr, uint32_t ttl_s)
 {
-	uint64_t until = ttl_s ? now_s() + ttl_s : 0;
+	uint64_t until = ttl_s ? cp_dynacl_now() + ttl_s : 0;
 	struct entry *e;
 
 	sweep();
@@ -117,4 +124,16 @@ int cp_dynacl_del(struct cp_trunk *t, const struct sbc_prefix *addr)
 		return 0;
 	*e = dyn.v[--dyn.n];
 	return publish(t);
+}
+
+int cp_dynacl_renew(struct cp_trunk *t, const struct sbc_prefix *addr, uint32_t ttl_s)
+{
+	struct entry *e = find(t, addr);
+	uint64_t until = cp_dynacl_now() + ttl_s;
+
+	if (e == NULL)
+		return -ENOENT;
+	if (e->until != 0 && until > e->until)
+		e->until = until;
+	return 0;
 }

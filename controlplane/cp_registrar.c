@@ -6,16 +6,17 @@
  *
  * - A REGISTER belongs to the digest trunk whose realm is its Request-URI host (else 404);
  *   auth = both also wants its source inside the trunk's own prefixes (else 403).
- * - Without credentials for that realm: 401 with one challenge per algorithm, SHA-256 first,
- *   qop="auth". A nonce is <ms>.<random>.<HMAC-SHA256 of both and the trunk, secret made at
- *   start>: ours when the HMAC matches, stale after NONCE_LIFE_MS (401 stale=true, not a
- *   failure: the client retries with the new nonce).
+ * - Without credentials for that realm: 401 with one challenge per algorithm the trunk offers
+ *   (algorithms: SHA-256, MD5 by default), the preferred first, qop="auth". A nonce is <ms>.<random>.<HMAC-SHA256 of both and the trunk, secret made at
+ *   start>: ours when the HMAC matches, stale after CP_NONCE_LIFE_MS (401 stale=true, not a
+ *   failure: the client retries with the new nonce). These checks and their state (nonces,
+ *   nc per nonce, failures per source) are cp_regauth.c's, apart from I/O for the unit tests.
  * - Credentials: the realm is the trunk's, uri= names the Request-URI (RFC 3261 22.4), qop=auth
  *   with nc and cnonce, and nc is above the last nc accepted with that nonce (a replay or a
  *   lower nc is refused); HA1 (ha1_md5 / ha1_sha256) from Redis sbc:user:<trunk>:<user>, read
  *   on the shared hiredis connection while the transaction waits.
  * - Every failure (wrong password, unknown user, replayed nc, a nonce not ours, a wrong uri= or
- *   realm) is counted per source address: auth_failures within auth_window seconds deny the
+ *   realm) is counted per source address: auth_failures within any auth_window seconds deny the
  *   source for lockout seconds (SET sbc:deny:<ip> auth EX <lockout>, which the data plane
  *   enforces; until it expires we answer the source 403 without any check; a DEL of the key
  *   lifts it here).
@@ -23,7 +24,10 @@
  *   sbc:reg:<trunk>:<user>@<realm> (contact, source, expires as a Unix time, user_agent; its
  *   TTL ends with it) and as a dynamic allowlist entry (/32, /128) of the trunk, so calls from
  *   it are the trunk's. Expires: 0 (or Contact: *) removes it at once; a sweep each second
- *   removes the expired; at each Redis connect the bindings in Redis are replayed.
+ *   removes the expired (ours, not Redis's keyspace events: a missed or late expiry event
+ *   changes nothing), and the allowlist entry carries the binding's TTL too (cp_dynacl), so
+ *   it goes even if its binding's removal never comes; at each Redis connect the bindings in
+ *   Redis are replayed.
  * Runs on the su_root thread.
  */
 #include <arpa/inet.h>
@@ -34,7 +38,6 @@
 #include <strings.h>
 #include <time.h>
 
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <sofia-sip/msg_addr.h>
 #include <sofia-sip/sip_header.h>
@@ -46,126 +49,28 @@
 #include "cp_log.h"
 #include "cp_policy.h"
 #include "cp_redis.h"
+#include "cp_regauth.h"
 #include "cp_registrar.h"
-#include "sbc_hash.h"
 
-#define NONCE_LIFE_MS 30000	/* a nonce older than this is stale */
+_Static_assert((int)CP_DIGEST_MD5 == (int)SBC_DIGEST_MD5 &&
+	       (int)CP_DIGEST_SHA256 == (int)SBC_DIGEST_SHA256 &&
+	       (int)CP_DIGEST_N == (int)SBC_DIGEST_N, "a trunk's algorithms are cp_digest's");
+
 #define MIN_EXPIRES 20		/* RFC 3261 10.3 step 7: shorter gets 423 */
 #define MAX_EXPIRES 3600
 #define DEFAULT_EXPIRES 3600
-#define KEY_MAX 192
-#define MAP_MAX 262144		/* entries per table: memory stays bounded whatever is sent */
-
-/* ---- a small chained hash table keyed by strings (keyed FNV-1a: keys come from outside) */
-struct hnode {
-	struct hnode *next;
-	char key[KEY_MAX];
-};
-
-struct hmap {
-	struct hnode **b;
-	size_t nb, n;
-};
-
-static uint64_t hash_seed;
-
-static size_t slot(const struct hmap *m, const char *key)
-{
-	return sbc_fnv1a(hash_seed, key, strlen(key)) & (m->nb - 1);
-}
-
-static struct hnode *hmap_get(const struct hmap *m, const char *key)
-{
-	for (struct hnode *e = m->b[slot(m, key)]; e != NULL; e = e->next)
-		if (strcmp(e->key, key) == 0)
-			return e;
-	return NULL;
-}
-
-static void hmap_put(struct hmap *m, struct hnode *e)
-{
-	size_t s = slot(m, e->key);
-
-	e->next = m->b[s];
-	m->b[s] = e;
-	m->n++;
-}
-
-static void hmap_del(struct hmap *m, struct hnode *e)
-{
-	for (struct hnode **p = &m->b[slot(m, e->key)]; *p != NULL; p = &(*p)->next)
-		if (*p == e) {
-			*p = e->next;
-			m->n--;
-			return;
-		}
-}
-
-/* Remove (and hand to gone, which frees) every entry for which old() says so. */
-static void hmap_sweep(struct hmap *m, bool (*old)(struct hnode *), void (*gone)(struct hnode *))
-{
-	for (size_t i = 0; i < m->nb; i++)
-		for (struct hnode **p = &m->b[i]; *p != NULL;) {
-			struct hnode *e = *p;
-
-			if (!old(e)) {
-				p = &e->next;
-				continue;
-			}
-			*p = e->next;
-			m->n--;
-			gone(e);
-		}
-}
-
-static int hmap_init(struct hmap *m, size_t nb)
-{
-	m->nb = nb;
-	m->n = 0;
-	m->b = calloc(nb, sizeof(*m->b));
-	return m->b ? 0 : -ENOMEM;
-}
-
-static void free_node(struct hnode *e)
-{
-	free(e);
-}
-
-static void hmap_fini(struct hmap *m, void (*gone)(struct hnode *))
-{
-	for (size_t i = 0; m->b != NULL && i < m->nb; i++)
-		while (m->b[i] != NULL) {
-			struct hnode *e = m->b[i];
-
-			m->b[i] = e->next;
-			gone(e);
-		}
-	free(m->b);
-	memset(m, 0, sizeof(*m));
-}
+#define KEY_MAX CP_STRKEY_MAX
+#define MAP_MAX CP_REGAUTH_MAP_MAX
 
 /* ---- state */
 struct binding {
-	struct hnode n;			/* key: trunk:user@realm */
+	struct cp_strnode n;			/* key: trunk:user@realm */
 	unsigned int trunk;
 	char user[SBC_CRED_MAX];
 	char contact[SBC_URI_MAX];
 	struct sbc_prefix src;
 	uint64_t until;			/* Unix time it runs out */
 	uint64_t since;			/* Unix time of its last REGISTER (most recent wins) */
-};
-
-struct fails {
-	struct hnode n;			/* key: source address */
-	uint32_t count;
-	uint64_t window_start;		/* monotonic s */
-	uint64_t locked_until;		/* monotonic s; 0: not locked */
-};
-
-struct ncent {
-	struct hnode n;			/* key: nonce */
-	uint32_t last_nc;
-	uint64_t born_ms;		/* monotonic */
 };
 
 struct source {
@@ -180,11 +85,8 @@ struct pending {
 	nta_incoming_t *irq;
 	unsigned int trunk;
 	struct source src;
-	enum cp_digest_alg alg;
-	bool stale;
-	uint32_t nc;
-	char user[SBC_CRED_MAX], nonce[128], ncs[9], cnonce[128], response[CP_DIGEST_HEX_MAX];
-	char uri[SBC_URI_MAX], contact[SBC_URI_MAX], ua[128];
+	struct cp_cred c;
+	char contact[SBC_URI_MAX], ua[128];
 	bool remove;
 	uint32_t expires;
 };
@@ -192,9 +94,9 @@ struct pending {
 static struct {
 	const struct sbc_config *cfg;
 	su_timer_t *tick;
-	unsigned char secret[32];
 	char (*realm)[SBC_CRED_MAX];	/* each trunk's realm ("" for auth = ip) */
-	struct hmap bindings, fails, ncs;
+	struct cp_regauth auth;		/* nonces, nc per nonce, failures per source */
+	struct cp_strmap bindings;
 	struct pending *pending;
 	struct cp_registrar_stats st;
 	bool active;
@@ -213,108 +115,41 @@ const struct cp_registrar_stats *cp_registrar_stats(void)
 	return &rr.st;
 }
 
-/* ---- nonces: ms.random.HMAC(ms.random.trunk) */
-static void nonce_mac(const char *head, size_t hlen, unsigned int trunk, char out[33])
-{
-	unsigned char md[EVP_MAX_MD_SIZE], msg[128 + SBC_TRUNK_NAME_MAX];
-	unsigned int mdlen = 0;
-	const char *name = rr.cfg->trunks[trunk].name;
-
-	memcpy(msg, head, hlen);
-	memcpy(msg + hlen, name, strlen(name));
-	HMAC(EVP_sha256(), rr.secret, sizeof(rr.secret), msg, hlen + strlen(name), md, &mdlen);
-	for (unsigned int i = 0; i < 16; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-}
-
-static void nonce_make(unsigned int trunk, char *out, size_t len)
-{
-	unsigned char rnd[8] = { 0 };
-	char head[64], mac[33];
-	int n;
-
-	RAND_bytes(rnd, sizeof(rnd));
-	n = snprintf(head, sizeof(head), "%llx.%02x%02x%02x%02x%02x%02x%02x%02x.",
-		     (unsigned long long)mono_ms(), rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5],
-		     rnd[6], rnd[7]);
-	nonce_mac(head, (size_t)n, trunk, mac);
-	snprintf(out, len, "%s%s", head, mac);
-}
-
-/* 0: ours and fresh; 1: ours and stale; -1: not ours. */
-static int nonce_check(unsigned int trunk, const char *nonce)
-{
-	const char *dot = strchr(nonce, '.'), *dot2 = dot ? strchr(dot + 1, '.') : NULL;
-	char mac[33];
-	unsigned long long born;
-
-	if (dot2 == NULL || (size_t)(dot2 + 1 - nonce) > 64 || strlen(dot2 + 1) != 32)
-		return -1;
-	nonce_mac(nonce, (size_t)(dot2 + 1 - nonce), trunk, mac);
-	if (!cp_digest_equal(mac, dot2 + 1))
-		return -1;
-	born = strtoull(nonce, NULL, 16);
-	return mono_ms() - born > NONCE_LIFE_MS ? 1 : 0;
-}
-
 /* ---- answers */
 static void challenge(nta_incoming_t *irq, unsigned int trunk, bool stale)
 {
-	char nonce[128], sha[512], md5[512];
-	const char *realm = rr.realm[trunk];
+	const struct sbc_trunk_config *t = &rr.cfg->trunks[trunk];
+	char nonce[CP_NONCE_MAX], ch[SBC_DIGEST_N][512];
+	unsigned char rnd[8] = { 0 };
 
-	nonce_make(trunk, nonce, sizeof(nonce));
-	/* RFC 8760 2.4: the preferred algorithm first */
-	snprintf(sha, sizeof(sha), "Digest realm=\"%s\", nonce=\"%s\", algorithm=SHA-256, "
-		 "qop=\"auth\"%s", realm, nonce, stale ? ", stale=true" : "");
-	snprintf(md5, sizeof(md5), "Digest realm=\"%s\", nonce=\"%s\", algorithm=MD5, "
-		 "qop=\"auth\"%s", realm, nonce, stale ? ", stale=true" : "");
+	RAND_bytes(rnd, sizeof(rnd));
+	cp_nonce_make(&rr.auth, t->name, mono_ms(), rnd, nonce, sizeof(nonce));
+	/* one challenge per algorithm the trunk offers, its preferred first (RFC 8760 2.4) */
+	for (unsigned int i = 0; i < SBC_DIGEST_N; i++)
+		snprintf(ch[i], sizeof(ch[i]), "Digest realm=\"%s\", nonce=\"%s\", algorithm=%s, "
+			 "qop=\"auth\"%s", rr.realm[trunk], nonce,
+			 cp_digest_alg_name((enum cp_digest_alg)t->algorithms[i % t->n_algorithms]),
+			 stale ? ", stale=true" : "");
 	rr.st.challenged++;
-	nta_incoming_treply(irq, SIP_401_UNAUTHORIZED, SIPTAG_WWW_AUTHENTICATE_STR(sha),
-			    SIPTAG_WWW_AUTHENTICATE_STR(md5), TAG_END());
-}
-
-static void lock_out(struct fails *f, const char *ip)
-{
-	uint64_t now = mono_ms() / 1000;
-
-	f->locked_until = now + rr.cfg->lockout;
-	rr.st.lockouts++;
-	cp_log(CP_WARN, "registrar: %s locked out for %u s (%u failed authentications within "
-	       "%u s)", ip, rr.cfg->lockout, f->count, rr.cfg->auth_window);
-	cp_redis_command(NULL, NULL, "SET sbc:deny:%s auth EX %u", ip, rr.cfg->lockout);
+	nta_incoming_treply(irq, SIP_401_UNAUTHORIZED, SIPTAG_WWW_AUTHENTICATE_STR(ch[0]),
+			    TAG_IF(t->n_algorithms > 1, SIPTAG_WWW_AUTHENTICATE_STR(ch[1])),
+			    TAG_END());
 }
 
 /* A failed authentication from src: counted for the lockout, answered with a new challenge. */
 static void failure(nta_incoming_t *irq, unsigned int trunk, const struct source *src,
 		    const char *why)
 {
-	struct fails *f = (struct fails *)hmap_get(&rr.fails, src->ip);
-	uint64_t now = mono_ms() / 1000;
-
 	rr.st.failed++;
 	cp_log(CP_DEBUG, "registrar: %s: %s", src->ip, why);
-	if (f == NULL && rr.fails.n < MAP_MAX && (f = calloc(1, sizeof(*f))) != NULL) {
-		snprintf(f->n.key, sizeof(f->n.key), "%s", src->ip);
-		f->window_start = now;
-		hmap_put(&rr.fails, &f->n);
-	}
-	if (f != NULL) {
-		if (now - f->window_start >= rr.cfg->auth_window) {
-			f->window_start = now;
-			f->count = 0;
-		}
-		if (++f->count >= rr.cfg->auth_failures && f->locked_until <= now)
-			lock_out(f, src->ip);
+	if (cp_regauth_fail(&rr.auth, src->ip, mono_ms() / 1000)) {
+		rr.st.lockouts++;
+		cp_log(CP_WARN, "registrar: %s locked out for %u s (%u failed authentications "
+		       "within %u s)", src->ip, rr.cfg->lockout, rr.cfg->auth_failures,
+		       rr.cfg->auth_window);
+		cp_redis_command(NULL, NULL, "SET sbc:deny:%s auth EX %u", src->ip, rr.cfg->lockout);
 	}
 	challenge(irq, trunk, false);
-}
-
-static bool locked(const char *ip)
-{
-	const struct fails *f = (const struct fails *)hmap_get(&rr.fails, ip);
-
-	return f != NULL && f->locked_until > mono_ms() / 1000;
 }
 
 /* ---- bindings */
@@ -323,7 +158,7 @@ static void binding_key(char *out, size_t len, unsigned int trunk, const char *u
 	snprintf(out, len, "%s:%s@%s", rr.cfg->trunks[trunk].name, user, rr.realm[trunk]);
 }
 
-static void binding_free(struct hnode *n)
+static void binding_free(struct cp_strnode *n)
 {
 	struct binding *b = (struct binding *)n;
 	struct cp_trunk *t = cp_policy_trunk(b->trunk);
@@ -334,54 +169,67 @@ static void binding_free(struct hnode *n)
 	free(b);
 }
 
-/* Add or refresh; src_changed tells whether the allowlist entry moves. */
+/* The binding's source as a dynamic allowlist entry of its trunk, for as long as it lasts
+ * (+1 s: our own sweep removes it first; the TTL is what removes it if that never comes). */
+static void binding_allow(struct cp_trunk *t, const struct binding *b, bool is_new)
+{
+	uint64_t now = (uint64_t)time(NULL);
+	uint32_t ttl = b->until > now ? (uint32_t)(b->until - now) + 1 : 1;
+	int rc = is_new ? -ENOENT : cp_dynacl_renew(t, &b->src, ttl);
+
+	if (rc == -ENOENT)
+		rc = cp_dynacl_add(t, &b->src, ttl);
+	if (rc != 0 && rc != -EEXIST) {
+		char txt[64];
+
+		cp_log(CP_WARN, "registrar: %s: cannot allowlist %s: %s", b->n.key,
+		       sbc_prefix_format(&b->src, txt, sizeof(txt)), strerror(-rc));
+	}
+}
+
+/* Add or refresh; the allowlist entry moves with the source. */
 static struct binding *binding_set(unsigned int trunk, const char *user, const char *contact,
 				   const struct sbc_prefix *src, uint64_t until, uint64_t since)
 {
 	char key[KEY_MAX];
 	struct binding *b;
 	struct cp_trunk *t = cp_policy_trunk(trunk);
-	int rc;
+	bool moved = false;
 
 	binding_key(key, sizeof(key), trunk, user);
-	b = (struct binding *)hmap_get(&rr.bindings, key);
+	b = (struct binding *)cp_strmap_get(&rr.bindings, key);
 	if (b == NULL) {
 		if (rr.bindings.n >= MAP_MAX || (b = calloc(1, sizeof(*b))) == NULL)
 			return NULL;
 		snprintf(b->n.key, sizeof(b->n.key), "%s", key);
 		b->trunk = trunk;
 		snprintf(b->user, sizeof(b->user), "%s", user);
-		hmap_put(&rr.bindings, &b->n);
+		cp_strmap_put(&rr.bindings, &b->n);
 		rr.st.bindings++;
-	} else if (!sbc_prefix_equal(&b->src, src) && t != NULL) {
-		cp_dynacl_del(t, &b->src);
-		memset(&b->src, 0, sizeof(b->src));
+		moved = true;
+	} else if (!sbc_prefix_equal(&b->src, src)) {
+		if (t != NULL)
+			cp_dynacl_del(t, &b->src);
+		moved = true;
 	}
-	if (b->src.depth == 0 && t != NULL) {
-		b->src = *src;
-		rc = cp_dynacl_add(t, src, 0);
-		if (rc != 0 && rc != -EEXIST) {
-			char txt[64];
-
-			cp_log(CP_WARN, "registrar: %s: cannot allowlist %s: %s", key,
-			       sbc_prefix_format(src, txt, sizeof(txt)), strerror(-rc));
-		}
-	}
+	b->src = *src;
 	snprintf(b->contact, sizeof(b->contact), "%s", contact);
 	b->until = until;
 	b->since = since;
+	if (t != NULL)
+		binding_allow(t, b, moved);
 	return b;
 }
 
 static void binding_remove(unsigned int trunk, const char *user)
 {
 	char key[KEY_MAX];
-	struct hnode *n;
+	struct cp_strnode *n;
 
 	binding_key(key, sizeof(key), trunk, user);
-	n = hmap_get(&rr.bindings, key);
+	n = cp_strmap_get(&rr.bindings, key);
 	if (n != NULL) {
-		hmap_del(&rr.bindings, n);
+		cp_strmap_del(&rr.bindings, n);
 		binding_free(n);
 	}
 	cp_redis_command(NULL, NULL, "DEL sbc:reg:%s", key);
@@ -397,11 +245,11 @@ url_t *cp_registrar_contact(su_home_t *home, unsigned int trunk, const char *use
 		return NULL;
 	if (user != NULL) {
 		binding_key(key, sizeof(key), trunk, user);
-		best = (const struct binding *)hmap_get(&rr.bindings, key);
+		best = (const struct binding *)cp_strmap_get(&rr.bindings, key);
 	}
 	/* else the trunk's most recent binding (a walk: a call, not a packet) */
 	for (size_t i = 0; (best == NULL || best->until <= now) && i < rr.bindings.nb; i++)
-		for (const struct hnode *n = rr.bindings.b[i]; n != NULL; n = n->next) {
+		for (const struct cp_strnode *n = rr.bindings.b[i]; n != NULL; n = n->next) {
 			const struct binding *b = (const struct binding *)n;
 
 			if (b->trunk == trunk && b->until > now && (best == NULL || best->until <= now ||
@@ -411,30 +259,26 @@ url_t *cp_registrar_contact(su_home_t *home, unsigned int trunk, const char *use
 	return best != NULL && best->until > now ? url_make(home, best->contact) : NULL;
 }
 
-static bool binding_old(struct hnode *n)
+static bool binding_old(const struct cp_strnode *n, void *arg)
 {
-	return ((struct binding *)n)->until <= (uint64_t)time(NULL);
+	return ((const struct binding *)n)->until <= *(const uint64_t *)arg;
 }
 
-static bool fails_old(struct hnode *n)
-{
-	const struct fails *f = (const struct fails *)n;
-	uint64_t now = mono_ms() / 1000;
-
-	return f->locked_until <= now && now - f->window_start >= rr.cfg->auth_window;
-}
-
-static bool nc_old(struct hnode *n)
-{
-	return mono_ms() - ((struct ncent *)n)->born_ms > 2 * NONCE_LIFE_MS;
-}
-
+/* Each second: bindings whose time ran out leave (with their allowlist entry) whether or not
+ * Redis's expiry of their key was seen; stale nonces and quiet sources are forgotten. */
 static void on_tick(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
 {
+	uint64_t now = (uint64_t)time(NULL);
+	unsigned int gone;
+
 	(void)magic, (void)t, (void)arg;
-	hmap_sweep(&rr.bindings, binding_old, binding_free);
-	hmap_sweep(&rr.fails, fails_old, free_node);
-	hmap_sweep(&rr.ncs, nc_old, free_node);
+	cp_strmap_sweep(&rr.bindings, binding_old, &now, binding_free);
+	gone = cp_dynacl_expire(cp_dynacl_now());	/* what no binding's removal took */
+	if (gone > 0)
+		cp_log(CP_WARN, "registrar: %u allowlist entries ran out without their binding's "
+		       "removal", gone);
+	rr.st.dynacl_expired += gone;
+	cp_regauth_sweep(&rr.auth, mono_ms());
 }
 
 /* ---- a REGISTER */
@@ -503,58 +347,6 @@ static void asked_expiry(sip_t const *sip, struct pending *p)
 		snprintf(p->ua, sizeof(p->ua), "%s", sip->sip_user_agent->g_string);
 }
 
-/* Copy value into dst; false when absent or too long. */
-static bool take(char *dst, size_t len, const char *v)
-{
-	return v != NULL && strlen(v) < len && snprintf(dst, len, "%s", v) >= 0;
-}
-
-/*
- * The credentials of a REGISTER for its trunk's realm, checked as far as they can be without
- * the user's HA1. NULL (why set) when they fail.
- */
-static const char *check_credentials(sip_t const *sip, struct pending *p)
-{
-	const char *realm = rr.realm[p->trunk];
-	struct cp_digest_params d;
-	const msg_auth_t *au;
-	const struct ncent *nc;
-	url_t *u;
-	int fresh;
-
-	for (au = (const msg_auth_t *)sip->sip_authorization; au != NULL; au = au->au_next)
-		if (au->au_scheme != NULL && strcasecmp(au->au_scheme, "Digest") == 0 &&
-		    cp_digest_params_parse(au->au_params, &d) == 0 && d.realm != NULL &&
-		    strcmp(d.realm, realm) == 0)
-			break;
-	if (au == NULL)
-		return "credentials for another realm";
-	if (!take(p->user, sizeof(p->user), d.username) || !take(p->nonce, sizeof(p->nonce), d.nonce) ||
-	    !take(p->uri, sizeof(p->uri), d.uri) ||
-	    !take(p->response, sizeof(p->response), d.response) ||
-	    !take(p->cnonce, sizeof(p->cnonce), d.cnonce) || d.nc == NULL || strlen(d.nc) != 8 ||
-	    strspn(d.nc, "0123456789abcdefABCDEF") != 8 || d.qop == NULL ||
-	    strcasecmp(d.qop, "auth") != 0 ||
-	    cp_digest_alg_parse(d.algorithm, d.algorithm ? strlen(d.algorithm) : 0, &p->alg) != 0)
-		return "incomplete credentials (username, nonce, uri, response, qop=auth, nc, cnonce)";
-	snprintf(p->ncs, sizeof(p->ncs), "%s", d.nc);
-	p->nc = (uint32_t)strtoul(d.nc, NULL, 16);
-	/* RFC 3261 22.4 / RFC 7616 3.4.6: uri= is the Request-URI */
-	u = url_make(NULL, p->uri);
-	fresh = u != NULL && url_cmp_all(u, sip->sip_request->rq_url) == 0;
-	su_free(NULL, u);
-	if (!fresh)
-		return "uri= is not the Request-URI";
-	fresh = nonce_check(p->trunk, p->nonce);
-	if (fresh < 0)
-		return "a nonce that is not ours";
-	p->stale = fresh == 1;
-	nc = (const struct ncent *)hmap_get(&rr.ncs, p->nonce);
-	if (nc != NULL && p->nc <= nc->last_nc)
-		return "nc not above the last accepted with this nonce (replay)";
-	return NULL;
-}
-
 static void pending_unlink(struct pending *p)
 {
 	for (struct pending **q = &rr.pending; *q != NULL; q = &(*q)->next)
@@ -571,20 +363,6 @@ static void finish(struct pending *p)
 	free(p);
 }
 
-/* Record nc as the last accepted for the nonce. */
-static void nc_accept(const struct pending *p)
-{
-	struct ncent *e = (struct ncent *)hmap_get(&rr.ncs, p->nonce);
-
-	if (e == NULL && rr.ncs.n < MAP_MAX && (e = calloc(1, sizeof(*e))) != NULL) {
-		snprintf(e->n.key, sizeof(e->n.key), "%s", p->nonce);
-		e->born_ms = mono_ms();
-		hmap_put(&rr.ncs, &e->n);
-	}
-	if (e != NULL)
-		e->last_nc = p->nc;
-}
-
 /* Authenticated: the binding changes (RFC 3261 10.3 step 7-8). */
 static void accepted(struct pending *p)
 {
@@ -592,10 +370,10 @@ static void accepted(struct pending *p)
 	uint64_t now = (uint64_t)time(NULL);
 
 	rr.st.accepted++;
-	binding_key(key, sizeof(key), p->trunk, p->user);
+	binding_key(key, sizeof(key), p->trunk, p->c.user);
 	if (p->remove || p->contact[0] == '\0') {
 		if (p->remove)
-			binding_remove(p->trunk, p->user);
+			binding_remove(p->trunk, p->c.user);
 		nta_incoming_treply(p->irq, SIP_200_OK, TAG_END());
 		return;
 	}
@@ -605,7 +383,7 @@ static void accepted(struct pending *p)
 				    TAG_END());
 		return;
 	}
-	if (binding_set(p->trunk, p->user, p->contact, &p->src.host, now + p->expires, now) ==
+	if (binding_set(p->trunk, p->c.user, p->contact, &p->src.host, now + p->expires, now) ==
 	    NULL) {
 		nta_incoming_treply(p->irq, SIP_503_SERVICE_UNAVAILABLE, TAG_END());
 		return;
@@ -633,7 +411,7 @@ static void on_ha1(redisAsyncContext *ac, void *reply, void *arg)
 	struct pending *p = arg;
 	const redisReply *r = reply;
 	const redisReply *e = r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 2 ?
-			      r->element[p->alg == CP_DIGEST_SHA256 ? 1 : 0] : NULL;
+			      r->element[p->c.alg == CP_DIGEST_SHA256 ? 1 : 0] : NULL;
 	char want[CP_DIGEST_HEX_MAX];
 
 	(void)ac;
@@ -641,25 +419,31 @@ static void on_ha1(redisAsyncContext *ac, void *reply, void *arg)
 		nta_incoming_treply(p->irq, SIP_503_SERVICE_UNAVAILABLE,
 				    SIPTAG_RETRY_AFTER_STR("5"), TAG_END());
 	} else if (e == NULL || e->type != REDIS_REPLY_STRING ||
-		   e->len != cp_digest_hexlen(p->alg)) {
+		   e->len != cp_digest_hexlen(p->c.alg)) {
 		failure(p->irq, p->trunk, &p->src, "unknown user");
-	} else if (cp_digest_response(p->alg, e->str, p->nonce, p->ncs, p->cnonce, "auth",
-				      "REGISTER", p->uri, want) != 0 ||
-		   !cp_digest_equal(want, p->response)) {
+	} else if (cp_digest_response(p->c.alg, e->str, p->c.nonce, p->c.ncs, p->c.cnonce,
+				      "auth", "REGISTER", p->c.uri, want) != 0 ||
+		   !cp_digest_equal(want, p->c.response)) {
 		failure(p->irq, p->trunk, &p->src, "wrong response (password)");
-	} else if (p->stale) {
+	} else if (p->c.stale) {
 		challenge(p->irq, p->trunk, true);	/* RFC 7616 3.3: right, but an old nonce */
+	} else if (!cp_nc_fresh(&rr.auth, p->c.nonce, p->c.nc)) {
+		failure(p->irq, p->trunk, &p->src, "nc replayed");	/* the same nc twice in flight */
 	} else {
-		const struct ncent *nc = (const struct ncent *)hmap_get(&rr.ncs, p->nonce);
-
-		if (nc != NULL && p->nc <= nc->last_nc) {	/* the same nc twice in flight */
-			failure(p->irq, p->trunk, &p->src, "nc replayed");
-		} else {
-			nc_accept(p);
-			accepted(p);
-		}
+		cp_nc_accept(&rr.auth, p->c.nonce, p->c.nc);
+		accepted(p);
 	}
 	finish(p);
+}
+
+/* The algorithms a trunk offers, as cp_regauth_check's mask. */
+static unsigned int algs_of(const struct sbc_trunk_config *t)
+{
+	unsigned int m = 0;
+
+	for (unsigned int i = 0; i < t->n_algorithms; i++)
+		m |= 1u << t->algorithms[i];
+	return m;
 }
 
 int cp_registrar_request(nta_incoming_t *irq, sip_t const *sip)
@@ -675,7 +459,7 @@ int cp_registrar_request(nta_incoming_t *irq, sip_t const *sip)
 	trunk = trunk_of_realm(sip->sip_request->rq_url->url_host);
 	if (source_of(irq, &src) != 0)
 		return 500;
-	if (locked(src.ip)) {
+	if (cp_regauth_locked(&rr.auth, src.ip, mono_ms() / 1000)) {
 		/* the data plane drops it before this once it enforces sbc:deny; here a refusal
 		 * without any check (nta cannot end a transaction without an answer) */
 		rr.st.refused++;
@@ -702,7 +486,8 @@ int cp_registrar_request(nta_incoming_t *irq, sip_t const *sip)
 	p->irq = irq;
 	p->trunk = (unsigned int)trunk;
 	p->src = src;
-	why = check_credentials(sip, p);
+	why = cp_regauth_check(&rr.auth, sip, rr.realm[trunk], rr.cfg->trunks[trunk].name,
+			       algs_of(&rr.cfg->trunks[trunk]), mono_ms(), &p->c);
 	if (why != NULL) {
 		failure(irq, p->trunk, &src, why);
 		free(p);
@@ -710,7 +495,7 @@ int cp_registrar_request(nta_incoming_t *irq, sip_t const *sip)
 	}
 	asked_expiry(sip, p);
 	if (cp_redis_command(on_ha1, p, "HMGET sbc:user:%s:%s ha1_md5 ha1_sha256",
-			     rr.cfg->trunks[trunk].name, p->user) != 0) {
+			     rr.cfg->trunks[trunk].name, p->c.user) != 0) {
 		free(p);
 		nta_incoming_treply(irq, SIP_503_SERVICE_UNAVAILABLE, SIPTAG_RETRY_AFTER_STR("5"),
 				    TAG_END());
@@ -770,7 +555,7 @@ static void on_binding(redisAsyncContext *ac, void *reply, void *arg)
 			goto out;
 	}
 	*at = '\0';
-	if (hmap_get(&rr.bindings, key + strlen("sbc:reg:")) == NULL)
+	if (cp_strmap_get(&rr.bindings, key + strlen("sbc:reg:")) == NULL)
 		binding_set((unsigned int)trunk, sep + 1, contact, &src, until, until);
 out:
 	free(key);
@@ -810,13 +595,10 @@ static void on_deny_exists(redisAsyncContext *ac, void *reply, void *arg)
 {
 	const redisReply *r = reply;
 	char *ip = arg;
-	struct fails *f = (struct fails *)hmap_get(&rr.fails, ip);
 
 	(void)ac;
-	if (r != NULL && r->type == REDIS_REPLY_INTEGER && r->integer == 0 && f != NULL &&
-	    f->locked_until != 0) {
-		f->locked_until = 0;
-		f->count = 0;
+	if (r != NULL && r->type == REDIS_REPLY_INTEGER && r->integer == 0 &&
+	    cp_regauth_unlock(&rr.auth, ip)) {
 		cp_log(CP_INFO, "registrar: %s no longer locked out (sbc:deny:%s is gone)", ip, ip);
 	}
 	free(ip);
@@ -845,18 +627,21 @@ static const struct cp_redis_listener listener = {
 /* ---- life */
 int cp_registrar_init(struct su_root_s *root, const struct sbc_config *cfg)
 {
+	unsigned char secret[32];
+	uint64_t seed = 0;
+
 	memset(&rr, 0, sizeof(rr));
 	rr.cfg = cfg;
 	if (!sbc_config_takes_digest(cfg))
 		return 0;
-	if (RAND_bytes(rr.secret, sizeof(rr.secret)) != 1 ||
-	    RAND_bytes((unsigned char *)&hash_seed, sizeof(hash_seed)) != 1)
+	if (RAND_bytes(secret, sizeof(secret)) != 1 ||
+	    RAND_bytes((unsigned char *)&seed, sizeof(seed)) != 1)
 		return -EIO;
-	hash_seed ^= SBC_FNV1A_INIT;
 	rr.realm = calloc(cfg->n_trunks, sizeof(*rr.realm));
 	rr.tick = su_timer_create(su_root_task(root), 1000);
-	if (rr.realm == NULL || rr.tick == NULL || hmap_init(&rr.bindings, 4096) != 0 ||
-	    hmap_init(&rr.fails, 4096) != 0 || hmap_init(&rr.ncs, 4096) != 0 ||
+	if (rr.realm == NULL || rr.tick == NULL || cp_strmap_init(&rr.bindings, 4096, seed) != 0 ||
+	    cp_regauth_init(&rr.auth, secret, seed + 1, cfg->auth_failures, cfg->auth_window,
+			    cfg->lockout) != 0 ||
 	    su_timer_set_for_ever(rr.tick, on_tick, NULL) < 0)
 		return -ENOMEM;
 	for (unsigned int i = 0; i < cfg->n_trunks; i++)
@@ -880,16 +665,15 @@ void cp_registrar_stop(void)
 	rr.tick = NULL;
 }
 
-static void binding_drop(struct hnode *n)
+static void binding_drop(struct cp_strnode *n)
 {
 	free(n);	/* at exit: the data plane keeps its entries (fail static) */
 }
 
 void cp_registrar_fini(void)
 {
-	hmap_fini(&rr.bindings, binding_drop);
-	hmap_fini(&rr.fails, free_node);
-	hmap_fini(&rr.ncs, free_node);
+	cp_strmap_fini(&rr.bindings, binding_drop);
+	cp_regauth_fini(&rr.auth);
 	free(rr.realm);
 	memset(&rr, 0, sizeof(rr));
 }

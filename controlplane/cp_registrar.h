@@ -26,6 +26,7 @@ struct cp_registrar_stats {
 	uint64_t refused;	/* 403/404: not our realm, auth = both from an unlisted source */
 	uint64_t lockouts;	/* sources denied */
 	uint64_t bindings;	/* gauge */
+	uint64_t dynacl_expired;	/* allowlist entries whose TTL removed them, not their binding */
 };
 
 /* Before cp_redis_start (a listener: bindings replayed from Redis at each connect). */

@@ -82,7 +82,8 @@ static int setup_regrate(struct dp_worker *w, int socket)
 				 RTE_CACHE_LINE_SIZE, socket);
 	if (w->regrate == NULL || mem == NULL)
 		return -ENOMEM;
-	return dp_regrate_init(w->regrate, dp.cfg.register_sources, dp.cfg.register_rate, mem);
+	return dp_regrate_init(w->regrate, dp.cfg.register_sources, dp.cfg.register_rate,
+			       rte_rand(), mem);
 }
 
 static int setup_workers(void)

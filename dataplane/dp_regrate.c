@@ -23,7 +23,8 @@ size_t dp_regrate_bytes(uint32_t sources)
 	return (size_t)sets_for(sources) * DP_REGRATE_WAYS * sizeof(struct dp_regrate_entry);
 }
 
-int dp_regrate_init(struct dp_regrate *r, uint32_t sources, uint32_t rate, void *mem)
+int dp_regrate_init(struct dp_regrate *r, uint32_t sources, uint32_t rate, uint64_t seed,
+		    void *mem)
 {
 	uint32_t sets = sets_for(sources);
 
@@ -34,6 +35,7 @@ int dp_regrate_init(struct dp_regrate *r, uint32_t sources, uint32_t rate, void 
 	r->interval_ns = rate ? NS_PER_S / rate : 0;
 	r->tolerance_ns = rate ? (uint64_t)(rate - 1) * r->interval_ns : 0;
 	r->passed = 0;
+	r->seed = seed;
 	return 0;
 }
 
@@ -48,13 +50,25 @@ static void key_of(const struct dp_pkt *p, uint8_t key[16])
 	memcpy(key + 12, p->src, 4);
 }
 
+/* fmix64 of MurmurHash3: every input bit reaches every output bit. */
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	return x ^ (x >> 33);
+}
+
+/* Both halves mixed whole: a plain multiply moves bits only upwards, so an IPv4 source (the
+ * last 4 bytes of the key) picked its set by its first 10 bits, and every source of one /16
+ * shared a single set of 8 ways (register_table_full for the rest). */
 static uint32_t set_of(const struct dp_regrate *r, const uint8_t key[16])
 {
 	uint64_t w[2];
 
 	memcpy(w, key, 16);
-	w[0] = (w[0] ^ (w[1] * 0x9e3779b97f4a7c15ull)) * 0xff51afd7ed558ccdull;
-	return (uint32_t)(w[0] >> 32) & r->set_mask;
+	return (uint32_t)mix64(mix64(w[0] ^ r->seed) ^ w[1]) & r->set_mask;
 }
 
 /* GCRA (as the trunks' CPS bucket): conforming while tat - tolerance <= now. */

@@ -34,12 +34,15 @@ struct dp_regrate {
 	uint64_t interval_ns;		/* 1 s / rate; 0: rate 0, nothing passes */
 	uint64_t tolerance_ns;		/* (burst - 1) * interval */
 	uint64_t passed;		/* REGISTERs passed to the control plane */
+	uint64_t seed;			/* keys the set hash: sources cannot aim at one set */
 };
 
-/* A table for at least `sources` entries at rate per second (burst = rate); mem: the memory
- * to use (dp_regrate_bytes(sources) bytes, zeroed), or NULL to allocate with calloc. */
+/* A table for at least `sources` entries at rate per second (burst = rate); seed: a random
+ * number keying the set hash; mem: the memory to use (dp_regrate_bytes(sources) bytes,
+ * zeroed), or NULL to allocate with calloc. */
 size_t dp_regrate_bytes(uint32_t sources);
-int dp_regrate_init(struct dp_regrate *r, uint32_t sources, uint32_t rate, void *mem);
+int dp_regrate_init(struct dp_regrate *r, uint32_t sources, uint32_t rate, uint64_t seed,
+		    void *mem);
 
 /* A REGISTER request over UDP, whole (not a fragment): its start line's method. */
 static inline bool dp_regrate_is_register(const uint8_t *frame, const struct dp_pkt *p)

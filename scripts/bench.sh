@@ -10,7 +10,9 @@
 # build-bench/bench.txt (or --out FILE). Then the policy-update benchmark
 # (tests/bench/bench_policy.sh: redis-server, both processes, 10,000 updates and a
 # 1,000,000-prefix replace; SBC_BENCH_SKIP_POLICY=1 skips it), the admission latency of TCP/TLS
-# calls next to UDP's (tests/bench/bench_admit.sh; SBC_BENCH_SKIP_ADMIT=1). About 6-8 minutes.
+# calls next to UDP's (tests/bench/bench_admit.sh; SBC_BENCH_SKIP_ADMIT=1), the end-to-end CPS
+# (bench_cps.sh; SBC_BENCH_SKIP_CPS=1) and the registrar's memory under 1,000,000 REGISTERs
+# (bench_register_memory.sh; SBC_BENCH_SKIP_REGMEM=1). About 6-8 minutes without the last two.
 # One benchmark at a time on the machine: it waits for /tmp/sbc-bench.lock.
 #
 # usage: scripts/bench.sh [--huge] [--out FILE] [bench_dataplane.py options...]
@@ -132,5 +134,17 @@ if [ -z "${SBC_BENCH_SKIP_CPS:-}" ]; then
 	# shellcheck disable=SC2086 # options, split on purpose
 	tests/bench/bench_cps.sh --out "$out" ${SBC_BENCH_CPS_ARGS:-} "$dir/dataplane/sbc-dataplane" \
 		"$dir/controlplane/sbc-controlplane" || [ $? -eq 77 ] || rc=1
+fi
+
+# The registrar's memory under 1,000,000 REGISTERs with random Call-IDs and users from 1,000
+# sources (tests/bench/bench_register_memory.sh, issue 11): 10-40 minutes at the 400-1,900
+# REGISTERs/s this machine manages. SBC_BENCH_SKIP_REGMEM=1 skips it; SBC_BENCH_REGMEM_ARGS
+# adds options (e.g. "--count 200000").
+echo
+if [ -z "${SBC_BENCH_SKIP_REGMEM:-}" ]; then
+	# shellcheck disable=SC2086 # options, split on purpose
+	SBC_BENCH_LOCKED=1 tests/bench/bench_register_memory.sh --out "$out" ${SBC_BENCH_REGMEM_ARGS:-} \
+		"$dir/dataplane/sbc-dataplane" "$dir/controlplane/sbc-controlplane" \
+		"$dir/controlplane/sbcctl" || [ $? -eq 77 ] || rc=1
 fi
 exit $rc

@@ -14,6 +14,7 @@ pkgs=(
 	libssl-dev						# control plane: digest (MD5, SHA-256)
 	redis-server kamailio kamailio-tls-modules openssl	# real peers for e2e (TLS carrier: certificates)
 	python3-scapy sip-tester sipsak tshark			# packet tests, SIP peers, captures
+	sipvicious						# e2e: svmap, svwar, svcrack against the registrar
 	dnsmasq-base						# e2e: a DNS server for RFC 3263 (NAPTR/SRV)
 	iproute2 ethtool iputils-ping				# namespaces, offloads, ping
 	linux-perf						# bench: where the worker's cycles go

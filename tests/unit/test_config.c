@@ -451,6 +451,21 @@ static void registration_keys(void **state)
 		sbc_trunk_realm(&c, &c.trunks[0], realm, sizeof(realm));
 		assert_string_equal(realm, "198.51.100.10");
 	}
+	/* the registrar offers SHA-256 then MD5 unless told */
+	assert_int_equal(c.trunks[0].n_algorithms, 2);
+	assert_int_equal(c.trunks[0].algorithms[0], SBC_DIGEST_SHA256);
+	assert_int_equal(c.trunks[0].algorithms[1], SBC_DIGEST_MD5);
+	sbc_config_free(&c);
+	/* algorithms: its order, either alone, any case */
+	assert_int_equal(sbc_config_load_string(&c, REG_BASE "auth = digest\nalgorithms = md5, "
+		"SHA-256\n[trunk p2]\nrole = floor\nauth = both\nrealm = p2.example\nalgorithms = "
+		"SHA-256\n[trunk c]\nrole = carrier\nuri = sip:203.0.113.5\n", "g.conf", err,
+		sizeof(err)), 0);
+	assert_int_equal(c.trunks[0].n_algorithms, 2);
+	assert_int_equal(c.trunks[0].algorithms[0], SBC_DIGEST_MD5);
+	assert_int_equal(c.trunks[0].algorithms[1], SBC_DIGEST_SHA256);
+	assert_int_equal(c.trunks[1].n_algorithms, 1);
+	assert_int_equal(c.trunks[1].algorithms[0], SBC_DIGEST_SHA256);
 	sbc_config_free(&c);
 	for (size_t i = 0; i < 2; i++) {	/* both modes parse */
 		snprintf(text, sizeof(text), REG_BASE "auth = %s\n[trunk c]\nrole = carrier\n"
@@ -507,6 +522,17 @@ static const struct bad reg_bads[] = {
 	  "role = carrier\nuri = sip:203.0.113.5\n",
 	  "x.conf:10: [trunk p2] realm '198.51.100.10' is trunk 'pbx''s too; a REGISTER's realm "
 	  "names its trunk" },
+	{ REG_BASE "auth = digest\nalgorithms = MD5, md5\n[trunk c]\nrole = carrier\n"
+	  "uri = sip:203.0.113.5\n", "x.conf:10: algorithms: 'MD5, md5' is not a list of SHA-256 "
+	  "and MD5 (each at most once, the preferred first)" },
+	{ REG_BASE "auth = digest\nalgorithms = SHA-512-256\n[trunk c]\nrole = carrier\n"
+	  "uri = sip:203.0.113.5\n", "x.conf:10: algorithms: 'SHA-512-256' is not a list of "
+	  "SHA-256 and MD5 (each at most once, the preferred first)" },
+	{ REG_BASE "auth = digest\nalgorithms = ,\n[trunk c]\nrole = carrier\n"
+	  "uri = sip:203.0.113.5\n", "x.conf:10: algorithms: ',' is not a list of "
+	  "SHA-256 and MD5 (each at most once, the preferred first)" },
+	{ REG_BASE "algorithms = MD5\n[trunk c]\nrole = carrier\nuri = sip:203.0.113.5\n",
+	  "x.conf:6: [trunk pbx] algorithms is only for auth = digest|both" },
 	{ "[sbc]\nlockout = 0\n", "x.conf:2: lockout: '0' is not a whole number from 1 to 604800" },
 	{ "[sbc]\nauth_failures = 1001\n",
 	  "x.conf:2: auth_failures: '1001' is not a whole number from 1 to 1000" },

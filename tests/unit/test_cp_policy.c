@@ -371,6 +371,46 @@ static void test_dynacl(void **state)
 	assert_int_equal(cp_dynacl_del(a, &host), -ENOENT);
 }
 
+/* An entry's TTL removes it when its owner's delete never comes (a registrar binding whose
+ * Redis expiry was missed): refcount or not, sent as ACL_DEL; renewing extends it; an entry
+ * without TTL stays. */
+static void test_dynacl_ttl(void **state)
+{
+	struct cp_trunk *a = cp_policy_trunk(0);
+	struct sbc_prefix pbx, pbx2, carrier;
+	uint64_t now = cp_dynacl_now();
+
+	(void)state;
+	assert_int_equal(sbc_prefix_parse("198.51.100.21", &pbx, NULL, 0), 0);
+	assert_int_equal(sbc_prefix_parse("2001:db8::21", &pbx2, NULL, 0), 0);
+	assert_int_equal(sbc_prefix_parse("203.0.113.9", &carrier, NULL, 0), 0);
+	read_acl(a, NULL, 0);
+	n_sent = 0;
+	assert_int_equal(cp_dynacl_add(a, &pbx, 5), 0);
+	assert_int_equal(cp_dynacl_add(a, &pbx, 3), 0);		/* two bindings: refs 2 */
+	assert_int_equal(cp_dynacl_add(a, &pbx2, 20), 0);
+	assert_int_equal(cp_dynacl_add(a, &carrier, 0), 0);	/* no TTL */
+	assert_int_equal(a->eff.n, 3);
+	assert_int_equal(n_sent, 3);
+	assert_int_equal(cp_dynacl_expire(now + 4), 0);	/* the later of the two TTLs holds */
+	assert_int_equal(cp_dynacl_renew(a, &pbx, 10), 0);	/* refreshed: now + 10 at least */
+	assert_int_equal(cp_dynacl_expire(now + 9), 0);
+	assert_int_equal(a->eff.n, 3);
+	assert_int_equal(cp_dynacl_expire(now + 12), 1);	/* gone, both refs, no delete */
+	assert_int_equal(a->eff.n, 2);
+	assert_int_equal(n_sent, 4);
+	assert_int_equal(sent[3].type, SBC_CMD_ACL_DEL);
+	assert_int_equal(cp_dynacl_del(a, &pbx), -ENOENT);	/* the owner's late delete */
+	assert_int_equal(cp_dynacl_renew(a, &pbx, 10), -ENOENT);
+	assert_int_equal(cp_dynacl_expire(now + 21), 1);
+	assert_int_equal(cp_dynacl_expire(now + 100000), 0);	/* the carrier's stays */
+	assert_int_equal(a->eff.n, 1);
+	assert_int_equal(cp_dynacl_renew(a, &carrier, 10), 0);	/* and keeps no TTL */
+	assert_int_equal(cp_dynacl_expire(now + 100000), 0);
+	assert_int_equal(cp_dynacl_del(a, &carrier), 0);
+	assert_int_equal(a->eff.n, 0);
+}
+
 static void test_capacity_refused_whole(void **state)
 {
 	struct cp_trunk *c = cp_policy_trunk(2);
@@ -451,6 +491,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_conflict_moves_when_released, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_capacity_refused_whole, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dynacl, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dynacl_ttl, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_limits_sent_on_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dp_reset_replays, setup, teardown),
 	};

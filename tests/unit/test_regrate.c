@@ -2,7 +2,8 @@
 /*
  * Unit tests for the unlisted-REGISTER buckets (dataplane/dp_regrate.c): the rate and burst per
  * source, sources apart (IPv4 and IPv6), rate 0, a full table counted and never evicting a
- * source still inside its rate, idle entries reused, and the REGISTER test itself.
+ * source still inside its rate, idle entries reused, the sources of one prefix spread over the
+ * sets, and the REGISTER test itself.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -43,7 +44,7 @@ static void rate_and_burst(void **state)
 	struct src a, b, c;
 
 	(void)state;
-	assert_int_equal(dp_regrate_init(&r, 64, 2, NULL), 0);
+	assert_int_equal(dp_regrate_init(&r, 64, 2, 0x5eed, NULL), 0);
 	src_init(&a, "192.0.2.66");
 	src_init(&b, "2001:db8:bad::66");
 	src_init(&c, "::ffff:192.0.2.66");	/* an IPv6 source is never an IPv4 one */
@@ -65,7 +66,7 @@ static void rate_and_burst(void **state)
 	assert_int_equal(r.passed, 2 + 2 + 1 + passed);
 	free(r.e);
 	/* rate 0: nothing passes */
-	assert_int_equal(dp_regrate_init(&r, 64, 0, NULL), 0);
+	assert_int_equal(dp_regrate_init(&r, 64, 0, 0x5eed, NULL), 0);
 	assert_int_equal(dp_regrate_take(&r, &a.p, S), DP_DROP_REGISTER_OVER_RATE);
 	free(r.e);
 	(void)c;
@@ -80,7 +81,7 @@ static void full_table(void **state)
 	char ip[32];
 
 	(void)state;
-	assert_int_equal(dp_regrate_init(&r, 64, 2, NULL), 0);
+	assert_int_equal(dp_regrate_init(&r, 64, 2, 0x5eed, NULL), 0);
 	sets = r.set_mask + 1;
 	assert_int_equal(sets * DP_REGRATE_WAYS, 64);
 	assert_int_equal(dp_regrate_bytes(64), 64 * sizeof(struct dp_regrate_entry));
@@ -112,6 +113,33 @@ static void full_table(void **state)
 	free(r.e);
 }
 
+/* 1,000 sources of one /22 (and 1,000 IPv6 of one /64) in a table for 16,384: every one gets
+ * an entry. The set hash used to mix only upwards, so an IPv4 source's set came from its
+ * first 10 bits: every source of one /16 shared one set of 8 ways. */
+static void sources_spread(void **state)
+{
+	struct dp_regrate r;
+	struct src s;
+	unsigned int passed = 0;
+	char ip[64];
+
+	(void)state;
+	for (uint64_t seed = 0; seed < 3; seed++) {
+		assert_int_equal(dp_regrate_init(&r, 16384, 2, seed * 0x9e3779b97f4a7c15ull, NULL), 0);
+		passed = 0;
+		for (unsigned int i = 0; i < 1000; i++) {
+			snprintf(ip, sizeof(ip), "198.18.%u.%u", i / 250, i % 250 + 1);
+			src_init(&s, ip);
+			passed += dp_regrate_take(&r, &s.p, S) == DP_DROP_NONE;
+			snprintf(ip, sizeof(ip), "2001:db8::1:%x", i);
+			src_init(&s, ip);
+			passed += dp_regrate_take(&r, &s.p, S) == DP_DROP_NONE;
+		}
+		assert_int_equal(passed, 2000);
+		free(r.e);
+	}
+}
+
 static void is_register(void **state)
 {
 	static const uint8_t f[] = "xxxxREGISTER sip:pbx.example SIP/2.0\r\n";
@@ -137,6 +165,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(rate_and_burst),
 		cmocka_unit_test(full_table),
+		cmocka_unit_test(sources_spread),
 		cmocka_unit_test(is_register),
 	};
 

@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# The registrar's memory under a REGISTER storm (issue 11, FreeSWITCH CVE-2021-41145): COUNT
+# REGISTERs (default 1,000,000) with random Call-IDs and random users from NSRC (1,000) unlisted
+# sources in pb-ID (198.18.0.1 and up: RFC 2544's benchmarking range, routed via pb's .30).
+# reg_storm.py: 1 user in 10 exists with the password used (-> 200, a binding that moves from
+# source to source), the others are unknown (-> 401, a counted authentication failure;
+# lockout thresholds set so that none is locked out). Both processes' resident size is sampled
+# every SAMPLE s during the storm and for AFTER s after it (nta keeps every answered
+# transaction 32 s, Timer J). Prints the storm's figures, per process the start, the peak in
+# each quarter of the storm, the end and AFTER s later, the REGISTER rate per quarter, and
+# whether it stayed bounded: the last quarter's peak no higher than the first's + 10 % (memory
+# that grows with the count grows quarter by quarter) and the control plane's heap giving back
+# 3/4 of its growth AFTER s after the storm. The samples go to <out>.rss. At 400-1,900
+# REGISTERs/s on this 2-core machine the default count takes 10-40 min; --count makes a
+# shorter run (under about 4 x 32 s the first quarter does not hold a full Timer J yet, and the
+# bound cannot show).
+# usage: bench_register_memory.sh [--count N] [--sources N] [--after S] [--out FILE]
+#        SBC_DATAPLANE SBC_CONTROLPLANE SBCCTL
+set -u
+
+COUNT=1000000 NSRC=1000 AFTER=60 SAMPLE=2 OUT=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--count) COUNT=$2; shift 2 ;;
+	--sources) NSRC=$2; shift 2 ;;
+	--after) AFTER=$2; shift 2 ;;
+	--out) OUT=$2; shift 2 ;;
+	*) break ;;
+	esac
+done
+dataplane=$(realpath -m -- "${1:?usage: $0 [options] SBC_DATAPLANE SBC_CONTROLPLANE SBCCTL}")
+controlplane=$(realpath -m -- "${2:?}")
+sbcctl=$(realpath -m -- "${3:?}")
+here=$(cd "$(dirname "$0")" && pwd)
+e2e=$here/../e2e
+# shellcheck source-path=SCRIPTDIR source=../../scripts/lib-netns.sh
+. "$here/../../scripts/lib-netns.sh"
+# shellcheck source-path=SCRIPTDIR source=../e2e/lib-check.sh
+. "$e2e/lib-check.sh"
+
+e2e_preflight "ethtool ss redis-server redis-cli flock" "$dataplane" "$controlplane" "$sbcctl"
+if [ "${SBC_BENCH_LOCKED:-}" != 1 ]; then
+	SBC_BENCH_LOCKED=1 exec flock /tmp/sbc-bench.lock "$0" --count "$COUNT" --sources "$NSRC" \
+		--after "$AFTER" ${OUT:+--out "$OUT"} "$dataplane" "$controlplane" "$sbcctl"
+fi
+
+BASE=198.18.0.1	# the sources: BASE .. BASE + NSRC - 1 (RFC 2544), listed nowhere
+cp_pid='' sampler=''
+port=$((20000 + RANDOM % 20000))
+e2e_cleanup() {
+	local p
+	for p in $sampler $cp_pid; do kill -9 "$p" 2>/dev/null; done
+	return 0
+}
+e2e_begin
+E2E_LOGS="controlplane:$SBCNET_DIR/controlplane.log"
+
+# The sources live in pb-ID; the SBC's kernel reaches them through pb's address (one
+# neighbour entry, not one per source).
+"$SBCNET_PY" - "$BASE" "$NSRC" <<'PY' | ip -n "$NS_PB" -batch - || fatal "source addresses"
+import ipaddress, sys
+b = ipaddress.ip_address(sys.argv[1])
+for i in range(int(sys.argv[2])):
+    print(f'addr add {b + i}/32 dev eth0')
+PY
+
+conf=$SBCNET_DIR/sbc.conf
+sbcnet_conf "$conf" drop "auth_failures = 1000" "auth_window = 1" "register_rate = 50"
+cat >>"$conf" <<EOC
+role = floor
+route = carrier-a
+
+[trunk pbx-digest]
+role = floor
+auth = digest
+realm = digest.example
+
+[trunk carrier-a]
+role = carrier
+uri = sip:$SBCNET_PB4:5060
+options_interval = 0
+
+[redis]
+address = 127.0.0.1:$port
+EOC
+sbcnet_start_dp "$dataplane" "$conf" || fatal "sbc-dataplane did not start"
+ip -n "$NS_SBC" route add 198.18.0.0/15 via "$SBCNET_PB4" dev sbc0 || fatal "route to the sources"
+ip netns exec "$NS_SBC" redis-server --port "$port" --bind 127.0.0.1 --save '' \
+	--appendonly no --daemonize yes --logfile "$SBCNET_DIR/redis.log" || fatal "redis-server"
+# 1,000 known users (u00000 .. u00999, password "pw"): both HA1s for the trunk's realm
+"$SBCNET_PY" - <<'PY' | ip netns exec "$NS_SBC" redis-cli -p "$port" >/dev/null || fatal "users"
+import hashlib
+for i in range(1000):
+    u = 'u%05d' % i
+    a = f'{u}:digest.example:pw'.encode()
+    print(f'HSET sbc:user:pbx-digest:{u} ha1_md5 {hashlib.md5(a).hexdigest()} '
+          f'ha1_sha256 {hashlib.sha256(a).hexdigest()}')
+PY
+ip netns exec "$NS_SBC" "$controlplane" -q -c "$conf" </dev/null >"$SBCNET_DIR/controlplane.log" 2>&1 &
+cp_pid=$!
+wait_eq "control plane up" 15 up sbcnet_get /sbc/channel cp_redis || fatal "control plane"
+
+# kB of /proc/PID/status FIELD
+kb() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null; }
+rss=${OUT:-$SBCNET_DIR/bench_register_memory.txt}.rss
+# T CP_RSSANON CP_VMRSS DP_VMRSS every SAMPLE s, until killed. The control plane's RssAnon is
+# its heap; its VmRSS adds the channel's shared rings (resident page by page as they are used).
+(t0=$(date +%s.%N); while :; do
+	echo "$(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN { printf "%.1f", a - b }') \
+$(kb "$cp_pid" RssAnon) $(kb "$cp_pid" VmRSS) $(kb "$SBCNET_DP_PID" VmRSS)"
+	sleep "$SAMPLE"
+done) >"$rss" &
+sampler=$!
+poll_until 10 test -s "$rss" || fatal "no RSS sample"
+
+ip netns exec "$NS_PB" "$SBCNET_PY" "$here/reg_storm.py" "$SBCNET_SBC4" digest.example pw MD5 \
+	"$COUNT" "$BASE" "$NSRC" 10000 1000 64 10 >"$SBCNET_DIR/storm.out" || fatal "reg_storm.py"
+t_end=$(tail -n 1 "$rss" | cut -d' ' -f1)
+read -r _ sent ok failed lost elapsed < <(grep '^done' "$SBCNET_DIR/storm.out")
+poll_until $((AFTER + 10)) awk -v t="$t_end" -v a="$AFTER" '$1 >= t + a { f = 1 } END { exit !f }' "$rss"
+kill "$sampler"; wait "$sampler" 2>/dev/null; sampler=''
+drops=$(sbcnet_tel /sbc/drops 2>/dev/null | "$SBCNET_PY" -c '
+import json, sys
+print(" ".join(f"{k}={v}" for k, v in sorted(json.load(sys.stdin).items()) if v))')
+bindings=$(ip netns exec "$NS_SBC" redis-cli -p "$port" --scan --pattern 'sbc:reg:*' | wc -l)
+kill -TERM "$cp_pid"; wait "$cp_pid"; cp_pid=''
+
+# COL of the samples: at the start, its peak in each quarter of the storm, at the end, AFTER s on
+summary() {
+	awk -v col="$1" -v end="$t_end" -v after="$AFTER" '
+	{ t[NR] = $1; v[NR] = $col }
+	END {
+		for (i = 1; i <= NR; i++) {
+			if (t[i] <= end) { q = int(4 * t[i] / (end + 0.001)); if (v[i] > pk[q]) pk[q] = v[i]; e = v[i] }
+			if (t[i] <= end + after) a = v[i]
+		}
+		printf "%d %d %d %d %d %d %d\n", v[1], pk[0], pk[1], pk[2], pk[3], e, a
+	}' "$rss"
+}
+read -r a0 aq1 aq2 aq3 aq4 aend aafter < <(summary 2)
+read -r c0 cq1 cq2 cq3 cq4 cend cafter < <(summary 3)
+read -r d0 dq1 dq2 dq3 dq4 dend dafter < <(summary 4)
+# REGISTERs/s in each quarter, from the storm's own progress lines ("progress T SENT ..."): what
+# the control plane's peak holds is about this rate x 32 s (nta's Timer J) of transactions
+read -r r1 r2 r3 r4 < <(awk -v e="$elapsed" '
+	$1 == "progress" { t[++n] = $2; c[n] = $3 }
+	$1 == "done" { d = $2 }
+	END {
+		t[0] = 0; c[0] = 0; t[n + 1] = e; c[n + 1] = d
+		for (q = 0; q < 4; q++) {
+			a = 0; b = n + 1
+			for (i = 0; i <= n + 1; i++) { if (t[i] <= q * e / 4) a = i; if (t[i] >= (q + 1) * e / 4 && b == n + 1) b = i }
+			printf "%.0f ", (t[b] > t[a] ? (c[b] - c[a]) / (t[b] - t[a]) : 0)
+		}
+		print ""
+	}' "$SBCNET_DIR/storm.out")
+# bounded: the last quarter's peak within 10 % of the first's (memory that grows with the count
+# grows quarter by quarter; a run of at least 4 x 32 s has nta's Timer J full in q1) and, for
+# the control plane's heap, 3/4 of the storm's growth given back AFTER s after it
+bounded() {	# START Q1 Q4 AFTER [check_after]
+	[ "$3" -le $(($2 + $2 / 10)) ] &&
+		{ [ -z "${5:-}" ] || [ $(($4 - $1)) -le $((($3 - $1) / 4)) ]; }
+}
+verdict_cp=no verdict_dp=no
+bounded "$a0" "$aq1" "$aq4" "$aafter" after && verdict_cp=yes
+bounded "$d0" "$dq1" "$dq4" "$dafter" && verdict_dp=yes
+{
+	echo "# REGISTER storm (reg_storm.py): $sent REGISTERs from $NSRC unlisted sources, random"
+	echo "# Call-IDs and users (1 in 10 known), 64 registrations in flight, $elapsed s"
+	printf 'registrations ok %s, refused (unknown user) %s, lost %s; %.0f REGISTERs/s\n' \
+		"$ok" "$failed" "$lost" "$(awk -v n="$sent" -v s="$elapsed" 'BEGIN { print n / s }')"
+	echo "data plane drops: ${drops:-none}; bindings left in Redis: $bindings"
+	printf '%-13s %8s %8s %8s %8s %8s %8s %9s %8s\n' kB start q1_peak q2_peak q3_peak \
+		q4_peak end "+${AFTER}s" bounded
+	printf '%-13s %8s %8s %8s %8s %8s %8s %9s %8s\n' cp_RssAnon "$a0" "$aq1" "$aq2" "$aq3" \
+		"$aq4" "$aend" "$aafter" "$verdict_cp"
+	printf '%-13s %8s %8s %8s %8s %8s %8s %9s %8s\n' cp_VmRSS "$c0" "$cq1" "$cq2" "$cq3" \
+		"$cq4" "$cend" "$cafter" -
+	printf '%-13s %8s %8s %8s %8s %8s %8s %9s %8s\n' REGISTER/s - "$r1" "$r2" "$r3" "$r4" - - -
+	printf '%-13s %8s %8s %8s %8s %8s %8s %9s %8s\n' kB_per_REG/s - \
+		"$(awk -v m="$aq1" -v r="$r1" 'BEGIN { printf "%.0f", r ? m / r : 0 }')" \
+		"$(awk -v m="$aq2" -v r="$r2" 'BEGIN { printf "%.0f", r ? m / r : 0 }')" \
+		"$(awk -v m="$aq3" -v r="$r3" 'BEGIN { printf "%.0f", r ? m / r : 0 }')" \
+		"$(awk -v m="$aq4" -v r="$r4" 'BEGIN { printf "%.0f", r ? m / r : 0 }')" - - -
+	printf '%-13s %8s %8s %8s %8s %8s %8s %9s %8s\n' dp_VmRSS "$d0" "$dq1" "$dq2" "$dq3" \
+		"$dq4" "$dend" "$dafter" "$verdict_dp"
+	echo "# bounded: q4 peak <= q1 peak + 10 %; for the control plane's heap also +${AFTER}s - start"
+	echo "# <= (q4 peak - start) / 4. kB_per_REG/s: the heap's peak over the quarter's REGISTER rate"
+	echo "# (about 32 s of transactions, nta's Timer J, in kB each x 32)"
+} | tee ${OUT:+-a "$OUT"}
+check_eq "the control plane's memory stayed bounded" "$verdict_cp" yes
+check_eq "the data plane's memory stayed bounded" "$verdict_dp" yes
+check "registrations answered: lost $lost of $((ok + failed + lost)) (<= 5 %)" \
+	test "$lost" -le $(((ok + failed + lost) / 20))
+e2e_end
