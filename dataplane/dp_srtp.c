@@ -19,8 +19,15 @@
 #define DP_SRTP_BACKEND "unknown"
 #endif
 
+/*
+ * Two libsrtp2 sessions of the same key: RTP's and RTCP's. Without rtcp-mux RTCP arrives on the
+ * odd port, another 5-tuple that RSS may give to another worker, and one libsrtp2 session must
+ * not be entered by two threads at once (its stream list grows on a new SSRC's first packet).
+ * Each half is claimed by the first worker that uses it (owner, dp_srtp_claim).
+ */
 struct dp_srtp_ctx {
-	srtp_t session;
+	srtp_t session[2];	/* [0] RTP, [1] RTCP */
+	int32_t owner[2];	/* worker that uses the half, -1 until the first packet */
 	uint32_t tag_rtp;	/* bytes protect appends to RTP */
 	uint32_t tag_rtcp;	/* ... to RTCP: E flag + index (4) and the tag */
 	uint8_t suite;
@@ -105,6 +112,22 @@ static int suite_policy(unsigned int suite, srtp_crypto_policy_t *rtp, srtp_cryp
 	}
 }
 
+/* One session for the policy; its trailer length for RTP (rtcp false) or RTCP into *tl. */
+static srtp_err_status_t make_session(srtp_t *out, srtp_policy_t *pol, bool rtcp, uint32_t *tl)
+{
+	srtp_err_status_t st = srtp_create(out, pol);
+
+	if (st != srtp_err_status_ok)
+		return st;
+	st = rtcp ? srtp_get_protect_rtcp_trailer_length(*out, 0, 0, tl)
+		  : srtp_get_protect_trailer_length(*out, 0, 0, tl);
+	if (st != srtp_err_status_ok) {
+		srtp_dealloc(*out);
+		*out = NULL;
+	}
+	return st;
+}
+
 int dp_srtp_ctx_new(struct dp_srtp_ctx **out, unsigned int suite, const uint8_t *key,
 		    bool inbound, char *err, size_t errlen)
 {
@@ -112,7 +135,6 @@ int dp_srtp_ctx_new(struct dp_srtp_ctx **out, unsigned int suite, const uint8_t 
 	srtp_policy_t pol;
 	struct dp_srtp_ctx *c;
 	srtp_err_status_t st;
-	uint32_t tl;
 
 	*out = NULL;
 	memset(&pol, 0, sizeof(pol));
@@ -131,39 +153,48 @@ int dp_srtp_ctx_new(struct dp_srtp_ctx **out, unsigned int suite, const uint8_t 
 	pol.key = keybuf;
 	pol.window_size = 128;		/* RFC 3711 3.3.2: at least 64 */
 	pol.allow_repeat_tx = 0;	/* never protect one index twice (key stream reuse) */
-	st = srtp_create(&c->session, &pol);
+	st = make_session(&c->session[0], &pol, false, &c->tag_rtp);
+	if (st == srtp_err_status_ok) {
+		st = make_session(&c->session[1], &pol, true, &c->tag_rtcp);
+		if (st != srtp_err_status_ok)
+			srtp_dealloc(c->session[0]);
+	}
 	explicit_bzero(keybuf, sizeof(keybuf));
 	if (st != srtp_err_status_ok) {
-		snprintf(err, errlen, "srtp_create for %s failed (libsrtp2 status %d)",
+		snprintf(err, errlen, "libsrtp2 refused a %s context (status %d)",
 			 sbc_srtp_suite_names[suite], (int)st);
 		free(c);
 		return -EINVAL;
 	}
-	if (srtp_get_protect_trailer_length(c->session, 0, 0, &tl) != srtp_err_status_ok)
-		goto no_trailer;
-	c->tag_rtp = tl;
-	if (srtp_get_protect_rtcp_trailer_length(c->session, 0, 0, &tl) !=
-	    srtp_err_status_ok)
-		goto no_trailer;
-	c->tag_rtcp = tl;
+	c->owner[0] = c->owner[1] = -1;
 	c->suite = (uint8_t)suite;
 	c->inbound = inbound;
 	*out = c;
 	return 0;
-no_trailer:
-	snprintf(err, errlen, "libsrtp2 gave no trailer length for %s", sbc_srtp_suite_names[suite]);
-	srtp_dealloc(c->session);
-	free(c);
-	return -EINVAL;
 }
 
 void dp_srtp_ctx_free(struct dp_srtp_ctx *c)
 {
 	if (c == NULL)
 		return;
-	srtp_dealloc(c->session);	/* wipes and frees the derived keys */
+	srtp_dealloc(c->session[0]);	/* wipes and frees the derived keys */
+	srtp_dealloc(c->session[1]);
 	explicit_bzero(c, sizeof(*c));
 	free(c);
+}
+
+bool dp_srtp_claim(struct dp_srtp_ctx *c, bool rtcp, unsigned int worker)
+{
+	int32_t *o = &c->owner[rtcp];
+	int32_t cur = __atomic_load_n(o, __ATOMIC_RELAXED);
+
+	if (cur == (int32_t)worker)
+		return true;
+	if (cur != -1)
+		return false;
+	/* the first packet: whichever worker wins owns the half; the other is told no */
+	return __atomic_compare_exchange_n(o, &cur, (int32_t)worker, false, __ATOMIC_ACQ_REL,
+					   __ATOMIC_ACQUIRE) || cur == (int32_t)worker;
 }
 
 uint32_t dp_srtp_trailer(const struct dp_srtp_ctx *c, bool rtcp)
@@ -203,11 +234,11 @@ int dp_srtp_unprotect(struct dp_srtp_ctx *c, uint8_t *pkt, uint32_t *len, bool r
 	if (rtcp) {
 		if (!plausible(pkt, *len, RTCP_HDR_MIN + c->tag_rtcp))
 			return DP_SRTP_MALFORMED;
-		st = srtp_unprotect_rtcp(c->session, pkt, &n);
+		st = srtp_unprotect_rtcp(c->session[1], pkt, &n);
 	} else {
 		if (!plausible(pkt, *len, RTP_HDR_MIN + c->tag_rtp))
 			return DP_SRTP_MALFORMED;
-		st = srtp_unprotect(c->session, pkt, &n);
+		st = srtp_unprotect(c->session[0], pkt, &n);
 	}
 	if (st != srtp_err_status_ok)
 		return result_of(st);
@@ -226,7 +257,7 @@ int dp_srtp_protect(struct dp_srtp_ctx *c, uint8_t *pkt, uint32_t *len, uint32_t
 	/* libsrtp2 writes the trailer past *len without a bound: check it here */
 	if (room < *len || room - *len < add)
 		return DP_SRTP_ROOM;
-	st = rtcp ? srtp_protect_rtcp(c->session, pkt, &n) : srtp_protect(c->session, pkt, &n);
+	st = rtcp ? srtp_protect_rtcp(c->session[1], pkt, &n) : srtp_protect(c->session[0], pkt, &n);
 	if (st != srtp_err_status_ok)
 		return result_of(st);
 	*len = (uint32_t)n;

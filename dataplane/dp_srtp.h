@@ -2,7 +2,7 @@
 /*
  * SRTP <-> RTP on the media path (RFC 3711, SDES keys of RFC 4568, AES-GCM of RFC 7714), on
  * libsrtp2. One context per leg and direction: created and freed by the main lcore (freed only
- * after RCU quiescence), used by exactly one worker at a time. Free of DPDK, so the unit tests and
+ * after RCU quiescence), its RTP and its RTCP half each used by one worker (dp_srtp_claim). Free of DPDK, so the unit tests and
  * the benchmark link it without an EAL.
  */
 #ifndef DP_SRTP_H
@@ -48,6 +48,15 @@ const char *dp_srtp_backend(void);
  */
 int dp_srtp_ctx_new(struct dp_srtp_ctx **out, unsigned int suite, const uint8_t *key,
 		    bool inbound, char *err, size_t errlen);
+
+/*
+ * A context's RTP half and RTCP half (separate libsrtp2 sessions of the same key: RTCP on the odd
+ * port is another 5-tuple, which RSS may give another worker) are each used by one worker: the
+ * first that claims it. true: this worker owns that half (now or already); false: another does,
+ * and the caller drops the packet. RSS keeps one 5-tuple on one queue, so this fails only when a
+ * direction's 5-tuple moved (see README, "Media: SRTP").
+ */
+bool dp_srtp_claim(struct dp_srtp_ctx *c, bool rtcp, unsigned int worker);
 
 /* Frees a context (NULL is fine). Only after no worker can still hold it (RCU quiescence). */
 void dp_srtp_ctx_free(struct dp_srtp_ctx *c);

@@ -4,10 +4,12 @@
  * reference packets for AES_CM_128_HMAC_SHA1_80 and AEAD_AES_128_GCM (RTP and RTCP), the _32
  * suite from the same vector (RFC 3711 4.2: the tag is the HMAC truncated), a wrong tag and a
  * replayed packet refused, the replay window's edges, the rollover counter across a sequence
- * wrap, protect -> unprotect for every suite with RTP and RTCP, room and malformed checks.
+ * wrap, protect -> unprotect for every suite with RTP and RTCP, room and malformed checks, one
+ * worker per context half (claims, also racing).
  * No EAL: dp_srtp is free of DPDK.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -365,6 +367,60 @@ static void room_and_malformed(void **state)
 	dp_srtp_ctx_free(rx);
 }
 
+/* Each half has one owner: the first worker to claim it; RTP's and RTCP's independently. */
+static void claim_one_worker(void **state)
+{
+	struct dp_srtp_ctx *c = ctx(SBC_SRTP_AES_CM_128_HMAC_SHA1_80, kat_key_cm, true);
+
+	(void)state;
+	assert_true(dp_srtp_claim(c, false, 3));
+	assert_true(dp_srtp_claim(c, false, 3));
+	assert_false(dp_srtp_claim(c, false, 0));
+	assert_false(dp_srtp_claim(c, false, 4));
+	assert_true(dp_srtp_claim(c, true, 0));
+	assert_false(dp_srtp_claim(c, true, 3));
+	assert_true(dp_srtp_claim(c, true, 0));
+	dp_srtp_ctx_free(c);
+}
+
+struct claim_arg {
+	struct dp_srtp_ctx *c;
+	unsigned int worker;
+	pthread_barrier_t *start;
+	bool won;
+};
+
+static void *claim_thread(void *p)
+{
+	struct claim_arg *a = p;
+
+	pthread_barrier_wait(a->start);
+	a->won = dp_srtp_claim(a->c, false, a->worker);
+	return NULL;
+}
+
+/* Two workers claiming a fresh half at the same moment: exactly one wins, 500 times. */
+static void claim_race(void **state)
+{
+	(void)state;
+	for (int round = 0; round < 500; round++) {
+		struct dp_srtp_ctx *c = ctx(SBC_SRTP_AEAD_AES_128_GCM, kat_key_gcm, true);
+		pthread_barrier_t start;
+		struct claim_arg a[2] = {{c, 1, &start, false}, {c, 2, &start, false}};
+		pthread_t t[2];
+
+		pthread_barrier_init(&start, NULL, 2);
+		for (int i = 0; i < 2; i++)
+			assert_int_equal(pthread_create(&t[i], NULL, claim_thread, &a[i]), 0);
+		for (int i = 0; i < 2; i++)
+			pthread_join(t[i], NULL);
+		pthread_barrier_destroy(&start);
+		assert_true(a[0].won != a[1].won);
+		assert_true(dp_srtp_claim(c, false, a[0].won ? 1 : 2));
+		dp_srtp_ctx_free(c);
+	}
+}
+
 /* Unknown suites are refused with a message; NULL frees nothing */
 static void bad_suite(void **state)
 {
@@ -403,6 +459,8 @@ int main(void)
 		cmocka_unit_test(replay_window),
 		cmocka_unit_test(round_trip_all_suites),
 		cmocka_unit_test(room_and_malformed),
+		cmocka_unit_test(claim_one_worker),
+		cmocka_unit_test(claim_race),
 		cmocka_unit_test(bad_suite),
 	};
 
