@@ -197,6 +197,12 @@ bool dp_srtp_claim(struct dp_srtp_ctx *c, bool rtcp, unsigned int worker)
 					   __ATOMIC_ACQUIRE) || cur == (int32_t)worker;
 }
 
+void dp_srtp_release(struct dp_srtp_ctx *c)
+{
+	__atomic_store_n(&c->owner[0], -1, __ATOMIC_RELEASE);
+	__atomic_store_n(&c->owner[1], -1, __ATOMIC_RELEASE);
+}
+
 uint32_t dp_srtp_trailer(const struct dp_srtp_ctx *c, bool rtcp)
 {
 	return rtcp ? c->tag_rtcp : c->tag_rtp;

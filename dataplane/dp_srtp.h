@@ -58,6 +58,13 @@ int dp_srtp_ctx_new(struct dp_srtp_ctx **out, unsigned int suite, const uint8_t 
  */
 bool dp_srtp_claim(struct dp_srtp_ctx *c, bool rtcp, unsigned int worker);
 
+/*
+ * Main lcore, once no worker can still be handling the 5-tuple that drove the context (RCU
+ * quiescence after the leg's remote changed): both halves without an owner, so the worker of the
+ * new 5-tuple claims them; windows and rollover counters are kept.
+ */
+void dp_srtp_release(struct dp_srtp_ctx *c);
+
 /* Frees a context (NULL is fine). Only after no worker can still hold it (RCU quiescence). */
 void dp_srtp_ctx_free(struct dp_srtp_ctx *c);
 

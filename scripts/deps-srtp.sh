@@ -29,14 +29,24 @@ fi
 conf_opts=(--enable-openssl --disable-pcap --prefix="$prefix")
 sig="libsrtp2 $want ${conf_opts[*]}"
 
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sig" ] && [ -f "$prefix/lib/libsrtp2.a" ] &&
-	[ -f "$pc" ]; then
+built() {
+	[ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sig" ] && [ -f "$prefix/lib/libsrtp2.a" ] &&
+		[ -f "$pc" ]
+}
+if built; then
 	echo "deps-srtp: libsrtp2 $want (OpenSSL) present in $prefix"
 	exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps-srtp: libsrtp2 with OpenSSL not built in $prefix; run as root: sudo $0" >&2
 	exit 1
+fi
+# two test runs starting at once on a fresh machine: one builds, the other then finds it built
+exec 8>/run/lock/sbc-deps-srtp.lock
+flock 8
+if built; then
+	echo "deps-srtp: libsrtp2 $want (OpenSSL) present in $prefix"
+	exit 0
 fi
 
 # apt-get source needs a deb-src entry: the system's own Debian entries, as deb-src

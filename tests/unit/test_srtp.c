@@ -146,21 +146,23 @@ static void kat_gcm(void **state)
 				true});
 }
 
+/* The reference packets as received: RTP and SRTCP of both reference keys */
+static const struct {
+	unsigned int suite;
+	const uint8_t *key, *pkt;
+	uint32_t len;
+	bool rtcp;
+} cases[] = {
+	{SBC_SRTP_AES_CM_128_HMAC_SHA1_80, kat_key_cm, kat_srtp_cm80, 38, false},
+	{SBC_SRTP_AES_CM_128_HMAC_SHA1_80, kat_key_cm, kat_srtcp_cm80, 38, true},
+	{SBC_SRTP_AEAD_AES_128_GCM, kat_key_gcm, kat_srtp_gcm, 44, false},
+	{SBC_SRTP_AEAD_AES_128_GCM, kat_key_gcm, kat_srtcp_gcm, 44, true},
+};
+
 /* Every bit of the tag, and one in the header and the payload, flipped: refused as auth; the
  * replay window did not move (the genuine packet is still accepted after the forgeries). */
 static void bad_tag_dropped(void **state)
 {
-	static const struct {
-		unsigned int suite;
-		const uint8_t *key, *pkt;
-		uint32_t len;
-		bool rtcp;
-	} cases[] = {
-		{SBC_SRTP_AES_CM_128_HMAC_SHA1_80, kat_key_cm, kat_srtp_cm80, 38, false},
-		{SBC_SRTP_AES_CM_128_HMAC_SHA1_80, kat_key_cm, kat_srtcp_cm80, 38, true},
-		{SBC_SRTP_AEAD_AES_128_GCM, kat_key_gcm, kat_srtp_gcm, 44, false},
-		{SBC_SRTP_AEAD_AES_128_GCM, kat_key_gcm, kat_srtcp_gcm, 44, true},
-	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct dp_srtp_ctx *rx = ctx(cases[i].suite, cases[i].key, true);
@@ -188,17 +190,6 @@ static void bad_tag_dropped(void **state)
 /* The reference packet twice: the second is a replay (RTP and SRTCP, both suites) */
 static void replay_dropped(void **state)
 {
-	static const struct {
-		unsigned int suite;
-		const uint8_t *key, *pkt;
-		uint32_t len;
-		bool rtcp;
-	} cases[] = {
-		{SBC_SRTP_AES_CM_128_HMAC_SHA1_80, kat_key_cm, kat_srtp_cm80, 38, false},
-		{SBC_SRTP_AES_CM_128_HMAC_SHA1_80, kat_key_cm, kat_srtcp_cm80, 38, true},
-		{SBC_SRTP_AEAD_AES_128_GCM, kat_key_gcm, kat_srtp_gcm, 44, false},
-		{SBC_SRTP_AEAD_AES_128_GCM, kat_key_gcm, kat_srtcp_gcm, 44, true},
-	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct dp_srtp_ctx *rx = ctx(cases[i].suite, cases[i].key, true);
@@ -367,7 +358,8 @@ static void room_and_malformed(void **state)
 	dp_srtp_ctx_free(rx);
 }
 
-/* Each half has one owner: the first worker to claim it; RTP's and RTCP's independently. */
+/* Each half has one owner: the first worker to claim it; RTP's and RTCP's independently; a
+ * release hands both to the next claimer and keeps the replay state. */
 static void claim_one_worker(void **state)
 {
 	struct dp_srtp_ctx *c = ctx(SBC_SRTP_AES_CM_128_HMAC_SHA1_80, kat_key_cm, true);
@@ -380,6 +372,20 @@ static void claim_one_worker(void **state)
 	assert_true(dp_srtp_claim(c, true, 0));
 	assert_false(dp_srtp_claim(c, true, 3));
 	assert_true(dp_srtp_claim(c, true, 0));
+	/* released (the leg's remote moved): the next worker claims both halves, and the window
+	 * is kept (the reference packet, accepted once, is a replay after the release) */
+	uint8_t buf[64];
+	uint32_t len = 38;
+
+	memcpy(buf, kat_srtp_cm80, 38);
+	assert_int_equal(dp_srtp_unprotect(c, buf, &len, false), DP_SRTP_OK);
+	dp_srtp_release(c);
+	assert_true(dp_srtp_claim(c, false, 4));
+	assert_false(dp_srtp_claim(c, false, 3));
+	assert_true(dp_srtp_claim(c, true, 4));
+	memcpy(buf, kat_srtp_cm80, 38);
+	len = 38;
+	assert_int_equal(dp_srtp_unprotect(c, buf, &len, false), DP_SRTP_REPLAY);
 	dp_srtp_ctx_free(c);
 }
 
