@@ -84,6 +84,7 @@ fi
 work=$(mktemp -d /var/tmp/sbc-libsrtp2.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 chmod 755 "$work"	# apt-get source downloads as the _apt user
+chown _apt "$work" 2>/dev/null || true
 echo "deps-srtp: building libsrtp2 $want with OpenSSL in $work"
 (cd "$work" && apt-get source -q "libsrtp2=$want" </dev/null) ||
 	(apt-get update -q </dev/null && cd "$work" && apt-get source -q "libsrtp2=$want" </dev/null)
