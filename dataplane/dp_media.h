@@ -71,6 +71,7 @@ struct dp_media_leg {
 	/* SRTP, per direction (NULL: plain RTP): srtp_in unprotects what the remote sends,
 	 * srtp_out protects what is sent to it; made and freed by the main lcore (dp_srtp.h) */
 	struct dp_srtp_ctx *srtp_in, *srtp_out;
+	bool srtp_kept;		/* main lcore: a newer version took over srtp_in/out (not freed) */
 	/* SBC_MEDIA_LATCH: 0 until the first packet from remote_addr, then its port + 1 (set
 	 * once, by compare-and-swap) */
 	uint32_t latch_rtp, latch_rtcp;

@@ -10,9 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/random.h>
+
 #include <srtp2/srtp.h>
 
 #include "sbc_channel.h"
+#include "sbc_hash.h"
 #include "dp_srtp.h"
 
 #ifndef DP_SRTP_BACKEND
@@ -30,6 +33,7 @@ struct dp_srtp_ctx {
 	int32_t owner[2];	/* worker that uses the half, -1 until the first packet */
 	uint32_t tag_rtp;	/* bytes protect appends to RTP */
 	uint32_t tag_rtcp;	/* ... to RTCP: E flag + index (4) and the tag */
+	uint64_t key_print;	/* keyed FNV-1a of suite + key: "same key?" without keeping it */
 	uint8_t suite;
 	bool inbound;
 };
@@ -40,6 +44,14 @@ struct dp_srtp_ctx {
 #define SRTCP_INDEX_LEN 4u
 
 static uint64_t srtp_events[4];
+static uint64_t print_seed;	/* per start: fingerprints mean nothing outside this process */
+
+static uint64_t key_print(unsigned int suite, const uint8_t *key)
+{
+	uint8_t s = (uint8_t)suite;
+
+	return sbc_fnv1a(sbc_fnv1a(print_seed, &s, 1), key, sbc_srtp_key_len(suite));
+}
 
 /* Called by libsrtp2 from whichever thread hit the event (a worker): count, never print. */
 static void count_event(srtp_event_data_t *data)
@@ -73,6 +85,9 @@ void dp_srtp_events_get(struct dp_srtp_events *ev)
 
 int dp_srtp_init(void)
 {
+	if (getrandom(&print_seed, sizeof(print_seed), 0) != sizeof(print_seed))
+		return -EIO;
+	print_seed ^= SBC_FNV1A_INIT;
 	if (srtp_init() != srtp_err_status_ok)
 		return -EIO;
 	if (srtp_install_event_handler(count_event) != srtp_err_status_ok)
@@ -167,6 +182,7 @@ int dp_srtp_ctx_new(struct dp_srtp_ctx **out, unsigned int suite, const uint8_t 
 		return -EINVAL;
 	}
 	c->owner[0] = c->owner[1] = -1;
+	c->key_print = key_print(suite, key);
 	c->suite = (uint8_t)suite;
 	c->inbound = inbound;
 	*out = c;
@@ -195,6 +211,12 @@ bool dp_srtp_claim(struct dp_srtp_ctx *c, bool rtcp, unsigned int worker)
 	/* the first packet: whichever worker wins owns the half; the other is told no */
 	return __atomic_compare_exchange_n(o, &cur, (int32_t)worker, false, __ATOMIC_ACQ_REL,
 					   __ATOMIC_ACQUIRE) || cur == (int32_t)worker;
+}
+
+bool dp_srtp_key_is(const struct dp_srtp_ctx *c, unsigned int suite, const uint8_t *key)
+{
+	return c != NULL && c->suite == suite && sbc_srtp_key_len(suite) != 0 &&
+	       c->key_print == key_print(suite, key);
 }
 
 void dp_srtp_release(struct dp_srtp_ctx *c)

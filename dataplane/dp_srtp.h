@@ -65,6 +65,13 @@ bool dp_srtp_claim(struct dp_srtp_ctx *c, bool rtcp, unsigned int worker);
  */
 void dp_srtp_release(struct dp_srtp_ctx *c);
 
+/*
+ * Was c made for this suite and key? (A MEDIA_SET that repeats a leg's keys keeps its contexts.)
+ * Compares a 64-bit keyed fingerprint taken at creation (FNV-1a under a random per-start seed),
+ * not the key, which the context does not keep. Main lcore.
+ */
+bool dp_srtp_key_is(const struct dp_srtp_ctx *c, unsigned int suite, const uint8_t *key);
+
 /* Frees a context (NULL is fine). Only after no worker can still hold it (RCU quiescence). */
 void dp_srtp_ctx_free(struct dp_srtp_ctx *c);
 

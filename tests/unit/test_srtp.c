@@ -427,6 +427,22 @@ static void claim_race(void **state)
 	}
 }
 
+/* The fingerprint tells the same key from another, and the suite counts */
+static void key_is(void **state)
+{
+	struct dp_srtp_ctx *c = ctx(SBC_SRTP_AES_CM_128_HMAC_SHA1_80, kat_key_cm, false);
+	uint8_t other[30];
+
+	(void)state;
+	memcpy(other, kat_key_cm, 30);
+	other[29] ^= 1;
+	assert_true(dp_srtp_key_is(c, SBC_SRTP_AES_CM_128_HMAC_SHA1_80, kat_key_cm));
+	assert_false(dp_srtp_key_is(c, SBC_SRTP_AES_CM_128_HMAC_SHA1_80, other));
+	assert_false(dp_srtp_key_is(c, SBC_SRTP_AES_CM_128_HMAC_SHA1_32, kat_key_cm));
+	assert_false(dp_srtp_key_is(NULL, SBC_SRTP_AES_CM_128_HMAC_SHA1_80, kat_key_cm));
+	dp_srtp_ctx_free(c);
+}
+
 /* Unknown suites are refused with a message; NULL frees nothing */
 static void bad_suite(void **state)
 {
@@ -467,6 +483,7 @@ int main(void)
 		cmocka_unit_test(room_and_malformed),
 		cmocka_unit_test(claim_one_worker),
 		cmocka_unit_test(claim_race),
+		cmocka_unit_test(key_is),
 		cmocka_unit_test(bad_suite),
 	};
 
