@@ -35,7 +35,8 @@ struct dp_media_key {
 	uint8_t pad;
 	uint16_t port;		/* host order */
 	uint8_t addr[16];	/* IPv4 in the first 4 bytes, the rest zero */
-};
+} __attribute__((aligned(8)));	/* 24 bytes: rte_hash_crc reads 8 at a time (UBSan: arrays of
+				 * 20-byte keys put every other one off alignment) */
 
 /* The hash data: the session slot, the leg, and whether the port is the leg's RTCP port. */
 #define DP_MEDIA_DATA(slot, leg, rtcp) ((void *)(uintptr_t)(((slot) << 2) | ((leg) << 1) | (rtcp)))
