@@ -309,7 +309,7 @@ static int setup_tables(void)
 		fprintf(stderr, "sbc-dataplane: media table of %u sessions ([dataplane] "
 			"media_sessions, about %u MB): out of memory; give EAL more (-m) or lower "
 			"media_sessions\n", dp_media_capacity(&dp.cfg),
-			(unsigned int)((uint64_t)dp_media_capacity(&dp.cfg) * 1400 >> 20));
+			(unsigned int)((uint64_t)dp_media_capacity(&dp.cfg) * 1024 >> 20));
 		return -ENOMEM;
 	}
 	if (dp_calls_init(&dp.cfg, dp.qsv, (int)rte_socket_id()) != 0) {

@@ -29,14 +29,16 @@
 
 struct dp_srtp_ctx;	/* dataplane/dp_srtp.h (the srtp helper's) */
 
-/* The hash key: where a packet was sent to. */
+/* The hash key: where a packet was sent to. 32 bytes, so that rte_hash compares keys with
+ * its vector compare rather than memcmp. */
 struct dp_media_key {
 	uint8_t family;		/* SBC_AF_V4 / SBC_AF_V6 */
 	uint8_t pad;
 	uint16_t port;		/* host order */
 	uint8_t addr[16];	/* IPv4 in the first 4 bytes, the rest zero */
-} __attribute__((aligned(8)));	/* 24 bytes: rte_hash_crc reads 8 at a time (UBSan: arrays of
-				 * 20-byte keys put every other one off alignment) */
+	uint8_t zero[12];
+};
+_Static_assert(sizeof(struct dp_media_key) == 32, "rte_hash's 32-byte key compare");
 
 /* The hash data: the session slot, the leg, and whether the port is the leg's RTCP port. */
 #define DP_MEDIA_DATA(slot, leg, rtcp) ((void *)(uintptr_t)(((slot) << 2) | ((leg) << 1) | (rtcp)))
@@ -51,6 +53,8 @@ struct dp_media_rx {
 	uint64_t packets, bytes;
 	uint64_t last_ns;	/* the data plane's clock at the last packet relayed from it */
 	uint64_t dropped;	/* received for this leg and not relayed (atomic adds: any worker) */
+	uint64_t nh_mac;	/* the other leg's next hop's MAC (bit 63: valid), cached at */
+	uint32_t nh_gen;	/* dp_neigh_gen (dp_neigh.h) */
 	struct dp_rtp_seq seq;
 	struct dp_rtp_jitter jitter;
 } __rte_cache_aligned;

@@ -23,6 +23,8 @@ struct entry {
 	uint64_t mac;		/* 6 bytes of MAC in the low 48 bits */
 };
 
+uint32_t dp_neigh_gen = 1;
+
 static struct {
 	struct entry e[DP_NEIGH_SLOTS];
 	rte_spinlock_t lock;
@@ -34,6 +36,7 @@ void dp_neigh_init(void)
 {
 	memset(&nt, 0, sizeof(nt));
 	rte_spinlock_init(&nt.lock);
+	dp_neigh_gen = 1;
 }
 
 static inline unsigned int alen(uint8_t family)
@@ -85,7 +88,8 @@ static struct entry *find(uint8_t family, const uint8_t *a)
 
 		if (__atomic_load_n(&e->state, __ATOMIC_ACQUIRE) != ST_READY)
 			return NULL;
-		if (e->family == family && memcmp(e->addr, a, alen(family)) == 0)
+		if (e->family == family && (family == SBC_AF_V6 ? memcmp(e->addr, a, 16) == 0 :
+					    memcmp(e->addr, a, 4) == 0))
 			return e;
 	}
 	return NULL;
@@ -126,6 +130,7 @@ void dp_neigh_learn(uint8_t family, const uint8_t *hop, const uint8_t *mac)
 	if (e != NULL) {
 		if (__atomic_load_n(&e->mac, __ATOMIC_RELAXED) != v) {
 			__atomic_store_n(&e->mac, v, __ATOMIC_RELAXED);
+			__atomic_store_n(&dp_neigh_gen, dp_neigh_gen + 1, __ATOMIC_RELEASE);
 			dp_count(&nt.c.changed, 1);
 		}
 		goto out;
@@ -144,6 +149,7 @@ void dp_neigh_learn(uint8_t family, const uint8_t *hop, const uint8_t *mac)
 	e->mac = v;
 	__atomic_store_n(&e->state, ST_READY, __ATOMIC_RELEASE);
 	__atomic_store_n(&nt.entries, nt.entries + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&dp_neigh_gen, dp_neigh_gen + 1, __ATOMIC_RELEASE);
 	dp_count(&nt.c.learnt, 1);
 out:
 	rte_spinlock_unlock(&nt.lock);

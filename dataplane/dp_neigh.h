@@ -39,6 +39,10 @@ struct dp_neigh_counters {
 	uint64_t full;		/* not learnt: the table is full */
 };
 
+/* Bumped (release) whenever an address is learnt or changes MAC: a cached MAC taken at
+ * generation g is still right while dp_neigh_gen == g. */
+extern uint32_t dp_neigh_gen;
+
 void dp_neigh_init(void);
 
 /* The next hop of dst (family SBC_AF_V4 / SBC_AF_V6, 4 or 16 bytes) into hop[16]; false when

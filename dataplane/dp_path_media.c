@@ -36,13 +36,29 @@ static inline void st16(uint8_t *b, uint16_t v)
 	b[1] = (uint8_t)v;
 }
 
+/* The packet's source is the leg's remote address: one or two 8-byte compares. */
+static inline bool from_remote(const struct dp_media_leg *in, const uint8_t *src)
+{
+	uint64_t a, b;
+
+	if (in->family == SBC_AF_V4)
+		return dp_ld32(src) == dp_ld32(in->remote_addr);
+	memcpy(&a, src, 8);
+	memcpy(&b, in->remote_addr, 8);
+	if (a != b)
+		return false;
+	memcpy(&a, src + 8, 8);
+	memcpy(&b, in->remote_addr + 8, 8);
+	return a == b;
+}
+
 /* Strict source: the remote's address and its port (RTP, or RTCP on the RTCP port); a
  * latching leg takes the first port its remote's address sends from, and only that one. */
 static inline bool source_ok(struct dp_media_leg *in, const struct dp_pkt *p, bool rtcp_port)
 {
 	uint32_t *latch, v, mine = p->sport + 1u;
 
-	if (memcmp(p->src, in->remote_addr, alen(in->family)) != 0)
+	if (!from_remote(in, p->src))
 		return false;
 	if (!(in->flags & SBC_MEDIA_LATCH))
 		return p->sport == (rtcp_port ? in->remote_rtcp_port : in->remote_port);
@@ -103,17 +119,32 @@ static inline void count_in(struct dp_media_leg *in, const uint8_t *pl, uint32_t
 				     rd32(pl + 4));
 }
 
-/* The next hop's MAC, or why not: asked for (within DP_NEIGH_ASK_MS) when unknown. */
-static enum dp_drop next_hop_mac(struct dp_worker *w, const struct dp_media_leg *out,
-				 struct dp_burst_clock *clk, struct dp_burst_out *o, uint8_t *mac)
+/* The next hop's MAC, or why not: asked for (within DP_NEIGH_ASK_MS) when unknown. Cached in
+ * the receiving leg (written by this worker only) while the neighbour table is unchanged. */
+static enum dp_drop next_hop_mac(struct dp_worker *w, struct dp_media_leg *in,
+				 const struct dp_media_leg *out, struct dp_burst_clock *clk,
+				 struct dp_burst_out *o, uint8_t *mac)
 {
+	uint32_t gen = __atomic_load_n(&dp_neigh_gen, __ATOMIC_ACQUIRE);
+	uint64_t v = in->rx.nh_mac;
 	uint8_t hop[16];
 	struct rte_mbuf *ask;
 
+	if (in->rx.nh_gen == gen && (v >> 63)) {
+		for (int k = 5; k >= 0; k--, v >>= 8)
+			mac[k] = (uint8_t)v;
+		return DP_DROP_NONE;
+	}
 	if (!dp_neigh_next_hop(out->family, out->remote_addr, hop))
 		return DP_DROP_MEDIA_NO_ROUTE;
-	if (dp_neigh_lookup(out->family, hop, mac))
+	if (dp_neigh_lookup(out->family, hop, mac)) {
+		v = 1ull << 63;
+		for (int k = 0; k < 6; k++)
+			v |= (uint64_t)mac[k] << (8 * (5 - k));
+		in->rx.nh_mac = v;
+		in->rx.nh_gen = gen;
 		return DP_DROP_NONE;
+	}
 	if (dp_neigh_should_ask(&w->asked, out->family, hop, dp_burst_tsc(clk))) {
 		ask = dp_neigh_solicit(dp.pool, out->family, hop);
 		if (ask != NULL)
@@ -188,7 +219,7 @@ static void put_ip4(uint8_t *ip, const struct kept *k, const struct dp_media_leg
 	ip[11] = 0;
 	memcpy(ip + 12, out->local_addr, 4);
 	memcpy(ip + 16, out->remote_addr, 4);
-	st16(ip + 10, dp_csum_fold(dp_csum_partial(ip, 20, 0)));
+	st16(ip + 10, (uint16_t)~dp_fold16(dp_sum16(ip, 20)));
 }
 
 /* RFC 768 / RFC 8200 8.1: the UDP checksum of the new addresses and ports. Incremental from
@@ -220,6 +251,40 @@ static void put_udp_csum(uint8_t *u, const struct kept *k, const struct dp_media
 	memcpy(u + 6, &c, 2);
 }
 
+/* The common shape, IPv4 to IPv4 without VLAN tags or IP options: fixed offsets, the frame
+ * keeps its length, the UDP checksum moves by the six 16-bit words that change. */
+static inline void rewrite_v4(uint8_t *f, const struct dp_media_leg *out, uint16_t sport,
+			      uint16_t dport, const uint8_t *mac)
+{
+	uint8_t *ip = f + 14, *u = f + 34;
+	uint8_t old[12], neu[12];
+	uint16_t c;
+
+	memcpy(old, ip + 12, 8);
+	memcpy(old + 8, u, 4);
+	memcpy(f, mac, 6);
+	memcpy(f + 6, dp.wire_mac.addr_bytes, 6);
+	ip[6] = 0;
+	ip[7] = 0;
+	ip[8] = 64;
+	ip[10] = 0;
+	ip[11] = 0;
+	memcpy(ip + 12, out->local_addr, 4);
+	memcpy(ip + 16, out->remote_addr, 4);
+	st16(ip + 10, (uint16_t)~dp_fold16(dp_sum16(ip, 20)));
+	st16(u, sport);
+	st16(u + 2, dport);
+	memcpy(neu, ip + 12, 8);
+	memcpy(neu + 8, u, 4);
+	memcpy(&c, u + 6, 2);
+	if (c == 0)
+		return;		/* sent without a checksum: stays without (IPv4) */
+	c = dp_csum_replace(c, old, 12, neu, 12);
+	if (c == 0)
+		c = 0xffff;
+	memcpy(u + 6, &c, 2);
+}
+
 /* Rewrite m in place for the other leg; false when a longer header does not fit. */
 static bool rewrite(struct rte_mbuf *m, const struct dp_pkt *p, const struct dp_media_leg *out,
 		    uint16_t sport, uint16_t dport, const uint8_t *mac, bool payload_changed)
@@ -230,6 +295,13 @@ static bool rewrite(struct rte_mbuf *m, const struct dp_pkt *p, const struct dp_
 	struct kept k;
 	uint8_t *ip, *u;
 
+	/* (not after SRTP: the lengths changed and the checksum is no longer incremental) */
+	if (!payload_changed && p->l3 == DP_L3_IPV4 && out->family == SBC_AF_V4 &&
+	    p->l2_len == 14 && p->l4_off == 34 && rte_pktmbuf_pkt_len(m) == p->l3_end) {
+		rewrite_v4(f, out, sport, dport, mac);
+		m->ol_flags = 0;
+		return true;
+	}
 	keep(f, p, &k);
 	k.payload_changed = payload_changed;
 	if (rte_pktmbuf_pkt_len(m) > p->l3_end)	/* Ethernet padding */
@@ -302,6 +374,20 @@ static enum dp_drop srtp_apply(const struct dp_worker *w, struct rte_mbuf *m, st
 	return DP_DROP_NONE;
 }
 
+/* The IPv4 header checksum (unless the NIC checked it): a plain 20-byte header summed inline,
+ * options the long way. */
+static inline bool v4_header_bad(const struct rte_mbuf *m, const struct dp_pkt *p)
+{
+	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *) + p->l3_off;
+
+	if (p->l3 != DP_L3_IPV4 ||
+	    (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD)
+		return false;
+	if (p->l4_off - p->l3_off != 20)
+		return dp_v4_csum_bad(m, p);
+	return dp_fold16(dp_sum16(ip, 20)) != 0xffff;
+}
+
 /* Not relayed: counted on the leg too (its figures' dropped). */
 static inline enum dp_path_verdict leg_drop(struct dp_media_leg *in, enum dp_drop r,
 					    enum dp_drop *why)
@@ -328,7 +414,7 @@ enum dp_path_verdict dp_path_media(struct dp_worker *w, struct rte_mbuf *m,
 		*why = DP_DROP_MEDIA_NO_SESSION;
 		return DP_PATH_DROP;
 	}
-	if (dp_v4_csum_bad(m, p)) {
+	if (v4_header_bad(m, p)) {
 		*why = DP_DROP_IPV4_BAD_CHECKSUM;
 		return DP_PATH_DROP;
 	}
@@ -354,7 +440,7 @@ enum dp_path_verdict dp_path_media(struct dp_worker *w, struct rte_mbuf *m,
 	dport = dest_port(out, rtcp);
 	if (dport == 0)
 		return leg_drop(in, DP_DROP_MEDIA_NO_REMOTE, why);
-	*why = next_hop_mac(w, out, clk, o, mac);
+	*why = next_hop_mac(w, in, out, clk, o, mac);
 	if (*why != DP_DROP_NONE)
 		return leg_drop(in, *why, why);
 	if (out->srtp_out != NULL) {

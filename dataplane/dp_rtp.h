@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <arpa/inet.h>
+
 #define DP_RTP_HDR 12
 #define DP_RTP_CLOCK_HZ 8000	/* the only clock rate jitter is computed for (see below) */
 
@@ -43,8 +45,55 @@ struct dp_rtcp_rr {
 	uint32_t jitter;	/* in the sender's timestamp units */
 };
 
-/* Count one packet with sequence number seq. */
-void dp_rtp_seq_update(struct dp_rtp_seq *s, uint16_t seq);
+#define DP_RTP_SEQ_MOD (1u << 16)
+#define DP_RTP_MAX_DROPOUT 3000u
+#define DP_RTP_MAX_MISORDER 100u
+
+/* Count one packet with sequence number seq (inline: once per relayed RTP packet). */
+static inline void dp_rtp_seq_init(struct dp_rtp_seq *s, uint16_t seq)
+{
+	s->base_seq = seq;
+	s->max_seq = seq;
+	s->bad_seq = DP_RTP_SEQ_MOD + 1;	/* so seq == bad_seq is false */
+	s->cycles = 0;
+	s->received = 0;
+	s->init = true;
+}
+
+/* RFC 3550 A.1 update_seq, without the probation (dp_rtp.h says why). */
+static inline void dp_rtp_seq_update(struct dp_rtp_seq *s, uint16_t seq)
+{
+	uint16_t udelta;
+
+	if (!s->init)
+		dp_rtp_seq_init(s, seq);
+	udelta = (uint16_t)(seq - s->max_seq);
+	if (s->received == 0) {
+		/* the first packet */
+	} else if (udelta < DP_RTP_MAX_DROPOUT) {
+		if (udelta == 0) {
+			s->reordered++;		/* a duplicate */
+		} else {
+			if (seq < s->max_seq)
+				s->cycles += DP_RTP_SEQ_MOD;	/* wrapped */
+			s->max_seq = seq;
+		}
+	} else if (udelta <= DP_RTP_SEQ_MOD - DP_RTP_MAX_MISORDER) {
+		/* a very large jump: the sender restarted, or a stray packet. Two in a row
+		 * restart the count (A.1); the first alone is not counted */
+		if (seq != s->bad_seq) {
+			s->bad_seq = (seq + 1u) & (DP_RTP_SEQ_MOD - 1);
+			return;
+		}
+		uint32_t keep = s->reordered;
+
+		dp_rtp_seq_init(s, seq);
+		s->reordered = keep;
+	} else {
+		s->reordered++;			/* late: after a later sequence number */
+	}
+	s->received++;
+}
 
 /* Packets expected and not received (A.3), never negative (duplicates can outnumber losses). */
 uint32_t dp_rtp_lost(const struct dp_rtp_seq *s);
@@ -63,7 +112,23 @@ static inline bool dp_rtp_pt_8khz(uint8_t pt)
  * One packet into the jitter estimate: arrival in 8 kHz ticks (any origin, wrapping), ts the
  * packet's RTP timestamp.
  */
-void dp_rtp_jitter_update(struct dp_rtp_jitter *j, uint32_t arrival, uint32_t ts);
+/* RFC 3550 A.8: J += (|D| - J) / 16, J kept scaled by 16. */
+static inline void dp_rtp_jitter_update(struct dp_rtp_jitter *j, uint32_t arrival, uint32_t ts)
+{
+	uint32_t transit = arrival - ts;
+	int32_t d;
+
+	if (!j->have) {
+		j->transit = transit;
+		j->have = true;
+		return;
+	}
+	d = (int32_t)(transit - j->transit);
+	j->transit = transit;
+	if (d < 0)
+		d = -d;
+	j->jitter_q4 += (uint32_t)d - ((j->jitter_q4 + 8) >> 4);
+}
 
 /* Jitter in microseconds (ticks of 125 us). */
 static inline uint32_t dp_rtp_jitter_us(const struct dp_rtp_jitter *j)
@@ -93,7 +158,31 @@ bool dp_rtcp_first_rr(const uint8_t *b, uint32_t len, struct dp_rtcp_rr *out);
  * addresses and ports; an IPv4 pseudo-header's addresses may become an IPv6 one's, the rest of
  * the two pseudo-headers sums alike). Returns the new checksum, network order.
  */
-uint16_t dp_csum_replace(uint16_t csum, const void *old, uint32_t old_len, const void *new,
-			 uint32_t new_len);
+static inline uint32_t dp_sum16(const void *p, uint32_t len)
+{
+	const uint8_t *b = p;
+	uint32_t s = 0;
+
+	for (uint32_t i = 0; i + 1 < len; i += 2)
+		s += (uint32_t)(b[i] << 8 | b[i + 1]);
+	return s;
+}
+
+static inline uint16_t dp_fold16(uint32_t s)
+{
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+static inline uint16_t dp_csum_replace(uint16_t csum, const void *old, uint32_t old_len,
+				       const void *new, uint32_t new_len)
+{
+	uint32_t sum = (uint16_t)~ntohs(csum);
+
+	sum += (uint16_t)~dp_fold16(dp_sum16(old, old_len));
+	sum += dp_fold16(dp_sum16(new, new_len));
+	return htons((uint16_t)~dp_fold16(sum));
+}
 
 #endif

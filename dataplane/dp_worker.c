@@ -297,6 +297,14 @@ static void media_look_up_burst(struct burst *b)
 	for (k = 0; k < b->nm; k++) {
 		b->media_found[b->atm[k]] = (b->mhit >> k) & 1;
 		b->media[b->atm[k]] = b->mdata[k];
+		if ((b->mhit >> k) & 1) {	/* the legs the media path reads and writes */
+			struct dp_media_session *s = &dp_media_slots[DP_MEDIA_SLOT(b->mdata[k])];
+			unsigned int l = DP_MEDIA_LEG(b->mdata[k]);
+
+			rte_prefetch0(&s->leg[l]);
+			rte_prefetch0(&s->leg[l].rx);
+			rte_prefetch0(&s->leg[l ^ 1]);
+		}
 	}
 }
 

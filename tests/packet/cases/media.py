@@ -67,6 +67,16 @@ def learn(t, ip, mac):
     t.out_exc(f)
 
 
+def known_pair(t, session=None):
+    """Both remotes on the SBC's link, their MACs learnt; with session: that id installed
+    between them (leg 0 on port 20000 from A4:40000, leg 1 on 20002 from B4:50000)."""
+    on_link(t)
+    learn(t, A4, MAC_A)
+    learn(t, B4, MAC_B)
+    if session is not None:
+        media_set(t, session, leg(SBC4, 20000, A4, 40000), leg(SBC4, 20002, B4, 50000))
+
+
 def ip_layer(src, dst, v6_flow=0x12345, ident=0x1234):
     if ':' in src:
         return IPv6(src=src, dst=dst, tc=EF, fl=v6_flow, hlim=61)
@@ -165,10 +175,7 @@ def _(t):
 @case('media_v4_no_udp_checksum', 'IPv4 -> IPv4: a datagram without UDP checksum stays '
       'without, one with gets it updated')
 def _(t):
-    on_link(t)
-    learn(t, A4, MAC_A)
-    learn(t, B4, MAC_B)
-    media_set(t, 1, leg(SBC4, 20000, A4, 40000), leg(SBC4, 20002, B4, 50000))
+    known_pair(t, 1)
     p = rtp(3)
     f = bytearray(inp(t, A4, 40000, SBC4, 20000, p, MAC_A))
     f[40:42] = b'\0\0'
@@ -181,12 +188,8 @@ def _(t):
       'leg\'s remote: dropped media_foreign, nothing relayed; a port without session: '
       'media_no_session')
 def _(t):
-    on_link(t)
-    learn(t, A4, MAC_A)
-    learn(t, B4, MAC_B)
     t.media_calls = ['foreign-call']
-    media_set(t, fnv1a('foreign-call'), leg(SBC4, 20000, A4, 40000),
-              leg(SBC4, 20002, B4, 50000))
+    known_pair(t, fnv1a('foreign-call'))
     p = rtp(1)
     t.rx(inp(t, A4, 40002, SBC4, 20000, p, MAC_A),           # the remote, another port
          inp(t, '198.51.100.99', 40000, SBC4, 20000, p, MAC_A),  # an injector
@@ -214,9 +217,7 @@ def _(t):
       '(relayed), then another port is foreign; the other side is sent to the latched port; '
       'before the latch the other side has nowhere to go (media_no_remote)')
 def _(t):
-    on_link(t)
-    learn(t, A4, MAC_A)
-    learn(t, B4, MAC_B)
+    known_pair(t)
     t.media_calls = ['latch-call']
     media_set(t, fnv1a('latch-call'), leg(SBC4, 20000, A4, 0, rtcp=0, flags=LATCH),
               leg(SBC4, 20002, B4, 50000))
@@ -243,9 +244,7 @@ def _(t):
 @case('media_rtcp_mux', 'rtcp-mux on leg 0 only: RTCP (PT 200-204) on its RTP port goes to '
       'leg 1\'s RTCP port from our odd port, and leg 1\'s RTCP comes back on leg 0\'s one port')
 def _(t):
-    on_link(t)
-    learn(t, A4, MAC_A)
-    learn(t, B4, MAC_B)
+    known_pair(t)
     media_set(t, 1, leg(SBC4, 20000, A4, 40000, flags=RTCP_MUX), leg(SBC4, 20002, B4, 50000))
     r, p = rtcp_rr(), rtp(5)
     t.rx(inp(t, A4, 40000, SBC4, 20000, r, MAC_A),           # muxed RTCP
@@ -261,10 +260,7 @@ def _(t):
 @case('media_removed', 'MEDIA_DEL: the session\'s ports drop media_no_session, another '
       'session relays on; /sbc/media counts it')
 def _(t):
-    on_link(t)
-    learn(t, A4, MAC_A)
-    learn(t, B4, MAC_B)
-    media_set(t, 1, leg(SBC4, 20000, A4, 40000), leg(SBC4, 20002, B4, 50000))
+    known_pair(t, 1)
     media_set(t, 2, leg(SBC4, 20004, A4, 40010), leg(SBC4, 20006, B4, 50010))
     media_del(t, 1)
     p = rtp(1)
@@ -322,11 +318,8 @@ def rfc3550_jitter(arrivals_s, stamps):
       'interarrival jitter on the pcap clock (8 kHz payload), the RTCP RR\'s fraction, '
       'cumulative loss and jitter; `sbcctl media CALL-ID` shows both legs')
 def _(t):
-    on_link(t)
     t.media_calls = ['quality-call']
-    learn(t, A4, MAC_A)
-    learn(t, B4, MAC_B)
-    media_set(t, fnv1a('quality-call'), leg(SBC4, 20000, A4, 40000), leg(SBC4, 20002, B4, 50000))
+    known_pair(t, fnv1a('quality-call'))
     seqs = [1, 2, 4, 3, 5, 8]                                # 6, 7 lost; 3 late
     arrivals = [1.0, 1.020, 1.045, 1.046, 1.080, 1.140]
     stamps = [160 * (s - 1) for s in seqs]
@@ -357,11 +350,8 @@ def _(t):
 @case('media_timeout', 'no packet on either leg for media_timeout s (the pcap clock): one '
       'timeout for the session; a session with a leg on hold is exempt')
 def _(t):
-    on_link(t)
     t.config(media_timeout=5)
-    learn(t, A4, MAC_A)
-    learn(t, B4, MAC_B)
-    media_set(t, 1, leg(SBC4, 20000, A4, 40000), leg(SBC4, 20002, B4, 50000))
+    known_pair(t, 1)
     media_set(t, 2, leg(SBC4, 20004, A4, 40010, flags=HOLD), leg(SBC4, 20006, B4, 50010))
     p = rtp(1)
     t.at(1.0)
