@@ -37,7 +37,8 @@ struct dp_media_key {
 	uint16_t port;		/* host order */
 	uint8_t addr[16];	/* IPv4 in the first 4 bytes, the rest zero */
 	uint8_t zero[12];
-};
+} __attribute__((aligned(8)));	/* rte_hash_crc reads 8 bytes at a time: an array of keys (the
+				 * worker's burst) must keep each on an 8-byte boundary (UBSan) */
 _Static_assert(sizeof(struct dp_media_key) == 32, "rte_hash's 32-byte key compare");
 
 /* The hash data: the session slot, the leg, and whether the port is the leg's RTCP port. */
