@@ -543,6 +543,7 @@ unsigned int dp_channel_poll(void)
 			continue;
 		}
 		handle(&m);
+		explicit_bzero(&m, sizeof(m));	/* a MEDIA_SET's SRTP keys: no copy left behind */
 	}
 	dp_media_commit(media_event);
 	dp_media_tick(dp_clock_ns(), media_event);
@@ -567,6 +568,7 @@ int dp_channel_replay_file(const char *path)
 			return -EBADMSG;
 		}
 		handle(&m);
+		explicit_bzero(&m, sizeof(m));
 		n++;
 	}
 	dp_media_commit(media_event);

@@ -44,6 +44,12 @@
 	X(MEDIA_NO_ROUTE,     "media_no_route",     "media for a remote off-link with no gateway of its family") \
 	X(MEDIA_NO_NEIGHBOUR, "media_no_neighbour", "media whose next hop's MAC is not known yet (asked for)") \
 	X(MEDIA_NO_ROOM,      "media_no_room",      "media not rewritable in place (segmented mbuf, or no headroom for IPv6)") \
+	X(SRTP_AUTH,          "srtp_auth",          "SRTP/SRTCP whose authentication tag is wrong (forged, or not the leg's key)") \
+	X(SRTP_REPLAY,        "srtp_replay",        "SRTP index seen before or behind the replay window; or RTP to protect with a repeated index") \
+	X(SRTP_MALFORMED,     "srtp_malformed",     "media on an SRTP leg that is not RTP/RTCP v2 or shorter than header + tag") \
+	X(SRTP_ROOM,          "srtp_room",          "RTP to protect without tailroom in its mbuf for the tag") \
+	X(SRTP_WORKER,        "srtp_worker",        "SRTP direction reached another worker than its context's (5-tuple moved; until released)") \
+	X(SRTP_FAIL,          "srtp_fail",          "SRTP refused by libsrtp2 otherwise (key usage limit)") \
 	X(EXCEPTION_FULL,     "exception_full",     "exception port queue full") \
 	X(WIRE_FULL,          "wire_full",          "wire port queue full")
 

@@ -27,6 +27,7 @@
 #include "dp_channel.h"
 #include "dp_deny.h"
 #include "dp_regrate.h"
+#include "dp_srtp.h"
 #include "dp_timers.h"
 
 #define MBUF_CACHE 256		/* per-lcore mbuf cache of the pool */
@@ -275,6 +276,13 @@ static int setup_basics(const char *conf)
 			rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
+	/* libsrtp2 once, before the first MEDIA_SET creates a context */
+	if (dp_srtp_init() != 0) {
+		fprintf(stderr, "sbc-dataplane: libsrtp2 (%s) failed to initialise\n",
+			dp_srtp_backend());
+		return -EIO;
+	}
+	printf("sbc-dataplane: SRTP: %s, %s crypto\n", dp_srtp_version(), dp_srtp_backend());
 	return 0;
 }
 

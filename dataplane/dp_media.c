@@ -19,6 +19,7 @@
 #include "dp.h"
 #include "dp_media.h"
 #include "dp_neigh.h"
+#include "dp_srtp.h"
 
 #define PEND_MAX 8192		/* deferred actions before a forced RCU wait */
 #define SCAN_EVERY_NS 250000000ull	/* media_timeout scan period */
@@ -26,7 +27,8 @@
 struct dp_media_session *dp_media_slots;
 struct rte_hash *dp_media_hash;
 
-enum pend_kind { P_READY, P_GONE, P_RECLAIM };
+/* P_SRTP_RELEASE: seq holds the leg whose srtp_out changes worker (srtp_release) */
+enum pend_kind { P_READY, P_GONE, P_RECLAIM, P_SRTP_RELEASE };
 
 struct pend {
 	uint8_t kind;
@@ -110,8 +112,12 @@ int dp_media_create(const struct sbc_config *c, struct rte_rcu_qsbr *qsv, int so
 	return 0;
 }
 
+static void srtp_reclaim(struct dp_media_session *s);
+
 void dp_media_free(void)
 {
+	for (uint32_t i = 0; dp_media_slots != NULL && i < md.n_slots; i++)
+		srtp_reclaim(&dp_media_slots[i]);
 	rte_hash_free(dp_media_hash);
 	rte_hash_free(md.ids);
 	rte_free(dp_media_slots);
@@ -251,10 +257,17 @@ void dp_media_commit(dp_media_send_fn send)
 			break;
 		case P_GONE:
 			send_gone(p, sender);
-			if (p->slot != UINT32_MAX)
+			if (p->slot != UINT32_MAX) {
+				srtp_reclaim(&dp_media_slots[p->slot]);
 				md.free_slots[md.n_free++] = p->slot;
+			}
+			break;
+		case P_SRTP_RELEASE:
+			/* no worker handles the 5-tuple that drove it any more */
+			dp_srtp_release(dp_media_slots[p->slot].leg[p->seq].srtp_out);
 			break;
 		default:
+			srtp_reclaim(&dp_media_slots[p->slot]);
 			md.free_slots[md.n_free++] = p->slot;
 			break;
 		}
@@ -295,7 +308,7 @@ static bool local_ours(const struct sbc_media_leg *l)
 }
 
 /* Each leg sane beyond what sbc_msg_validate checked (an even local port always leaves
- * port + 1 for RTCP): a local address of ours, a port in media_ports, no SRTP yet. */
+ * port + 1 for RTCP): a local address of ours, a port in media_ports. */
 static int legs_ok(const struct sbc_media_leg *leg, char *err, size_t errlen)
 {
 	for (unsigned int l = 0; l < 2; l++) {
@@ -308,18 +321,24 @@ static int legs_ok(const struct sbc_media_leg *leg, char *err, size_t errlen)
 			return refuse(-EINVAL, err, errlen, "leg %u: local port (or RTCP port) outside "
 				      "media_ports",
 				      l);
-		/* the srtp helper's dp_srtp makes leg->srtp_in/out here */
-		if (leg[l].srtp != SBC_SRTP_NONE)
-			return refuse(-EINVAL, err, errlen, "leg %u: SRTP is not in this build's "
-				      "relay (dp_srtp)", l);
 	}
 	return 0;
+}
+
+/* The leg's SRTP as the message wants it: none, or contexts of these keys (dp_srtp_key_is
+ * compares fingerprints: the table keeps no key). */
+static bool srtp_same(const struct dp_media_leg *o, const struct sbc_media_leg *n)
+{
+	if (n->srtp == SBC_SRTP_NONE)
+		return o->srtp_in == NULL && o->srtp_out == NULL;
+	return dp_srtp_key_is(o->srtp_in, n->srtp, n->key_rx) &&
+	       dp_srtp_key_is(o->srtp_out, n->srtp, n->key_tx);
 }
 
 /* Same remote and keys: a re-INVITE that did not touch this leg keeps its state. */
 static bool leg_same(const struct dp_media_leg *o, const struct sbc_media_leg *n)
 {
-	return o->family == n->family && o->remote_port == n->remote_port &&
+	return srtp_same(o, n) && o->family == n->family && o->remote_port == n->remote_port &&
 	       o->remote_rtcp_port == n->remote_rtcp_port &&
 	       ((o->flags ^ n->flags) & (SBC_MEDIA_LATCH | SBC_MEDIA_RTCP_MUX)) == 0 &&
 	       memcmp(o->remote_addr, n->remote_addr, 16) == 0 && o->srtp == n->srtp &&
@@ -327,7 +346,7 @@ static bool leg_same(const struct dp_media_leg *o, const struct sbc_media_leg *n
 }
 
 static void fill_leg(struct dp_media_leg *d, const struct sbc_media_leg *l,
-		     const struct dp_media_leg *keep)
+		     const struct dp_media_leg *keep, struct dp_srtp_ctx *const ctx[2])
 {
 	if (keep != NULL) {
 		/* latched ports, figures: a worker may still add a packet or two to the old
@@ -342,6 +361,8 @@ static void fill_leg(struct dp_media_leg *d, const struct sbc_media_leg *l,
 	d->family = l->family;
 	d->flags = l->flags;
 	d->srtp = l->srtp;
+	d->srtp_in = ctx[0];
+	d->srtp_out = ctx[1];
 	d->trunk = l->trunk;
 	d->local_port = l->local_port;
 	d->remote_port = l->remote_port;
@@ -395,11 +416,11 @@ static int add_keys(const struct dp_media_key *k, void **d, unsigned int n, int3
 }
 
 static void install(struct dp_media_session *s, const struct sbc_msg_media *m,
-		    const struct dp_media_session *old, uint64_t now_ns)
+		    const struct dp_media_session *old, const bool same[2],
+		    struct dp_srtp_ctx *const ctx[2][2], uint64_t now_ns)
 {
 	for (unsigned int l = 0; l < 2; l++)
-		fill_leg(&s->leg[l], &m->leg[l],
-			 old != NULL && leg_same(&old->leg[l], &m->leg[l]) ? &old->leg[l] : NULL);
+		fill_leg(&s->leg[l], &m->leg[l], same[l] ? &old->leg[l] : NULL, ctx[l]);
 	s->id = m->session;
 	s->seq = m->seq;
 	s->installed_ns = now_ns;
@@ -407,8 +428,69 @@ static void install(struct dp_media_session *s, const struct sbc_msg_media *m,
 	s->live = true;
 }
 
+/* ---- SRTP contexts (dp_srtp.h): made here, freed after RCU with their version */
+
+/* A version's contexts, unless a newer version took them over. */
+static void srtp_reclaim(struct dp_media_session *s)
+{
+	for (unsigned int l = 0; l < 2; l++) {
+		struct dp_media_leg *g = &s->leg[l];
+
+		if (!g->srtp_kept) {
+			dp_srtp_ctx_free(g->srtp_in);
+			dp_srtp_ctx_free(g->srtp_out);
+		}
+		g->srtp_in = g->srtp_out = NULL;
+		g->srtp_kept = false;
+	}
+}
+
+/* New contexts for each SRTP leg that does not keep its old ones: ctx[leg][0] unprotects what
+ * the remote sends (key_rx), ctx[leg][1] protects what we send it (key_tx). */
+static int srtp_make(const struct sbc_msg_media *m, const bool same[2],
+		     struct dp_srtp_ctx *ctx[2][2], char *err, size_t errlen)
+{
+	char why[160];
+
+	memset(ctx, 0, 4 * sizeof(ctx[0][0]));
+	for (unsigned int l = 0; l < 2; l++) {
+		const struct sbc_media_leg *g = &m->leg[l];
+
+		if (same[l] || g->srtp == SBC_SRTP_NONE)
+			continue;
+		if (dp_srtp_ctx_new(&ctx[l][0], g->srtp, g->key_rx, true, why, sizeof(why)) != 0 ||
+		    dp_srtp_ctx_new(&ctx[l][1], g->srtp, g->key_tx, false, why, sizeof(why)) != 0) {
+			for (unsigned int i = 0; i < 4; i++)
+				dp_srtp_ctx_free(ctx[i / 2][i % 2]);
+			snprintf(err, errlen, "leg %u: SRTP: %s", l, why);
+			bump(&md.refused[2]);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* A kept leg's contexts now belong to the new version (lock held). */
+static void srtp_handover(struct dp_media_session *old, const bool same[2])
+{
+	for (unsigned int l = 0; l < 2; l++)
+		if (same[l])
+			old->leg[l].srtp_kept = true;
+}
+
+/* A kept leg's srtp_out was driven by packets from the other leg's remote: when that leg
+ * changed, another worker may see them: its owner is released after RCU (lock not held). */
+static void srtp_release_moved(uint32_t slot, const bool same[2])
+{
+	for (unsigned int l = 0; l < 2; l++)
+		if (same[l] && !same[l ^ 1] && dp_media_slots[slot].leg[l].srtp_out != NULL)
+			pend(P_SRTP_RELEASE, slot, 0, l);
+}
+
 int dp_media_set(const struct sbc_msg_media *m, uint64_t now_ns, char *err, size_t errlen)
 {
+	struct dp_srtp_ctx *ctx[2][2];
+	bool same[2];
 	struct dp_media_key k[4], ok[4];
 	void *d[4], *od[4];
 	struct sbc_media_leg ol[2];
@@ -428,15 +510,25 @@ int dp_media_set(const struct sbc_msg_media *m, uint64_t now_ns, char *err, size
 	if ((old < 0 && md.live >= md.cap) || md.n_free == 0)
 		return refuse(-ENOSPC, err, errlen, "media table full (%u sessions: [dataplane] "
 			      "media_sessions)", md.cap);
+	for (unsigned int l = 0; l < 2; l++)
+		same[l] = old >= 0 && leg_same(&dp_media_slots[old].leg[l], &m->leg[l]);
+	rc = srtp_make(m, same, ctx, err, errlen);
+	if (rc != 0)
+		return rc;
 	pthread_mutex_lock(&md.lock);
 	slot = md.free_slots[--md.n_free];
-	install(&dp_media_slots[slot], m, old >= 0 ? &dp_media_slots[old] : NULL, now_ns);
+	install(&dp_media_slots[slot], m, old >= 0 ? &dp_media_slots[old] : NULL, same, ctx,
+		now_ns);
 	n = keys_of(m->leg, slot, k, d);
 	if (old >= 0) {
 		legs_of(&dp_media_slots[old], ol);
 		on = keys_of(ol, (uint32_t)old, ok, od);
 	}
 	if (add_keys(k, d, n, old, ok, od, on) != 0) {
+		for (unsigned int i = 0; i < 4; i++)
+			dp_srtp_ctx_free(ctx[i / 2][i % 2]);
+		dp_media_slots[slot].leg[0].srtp_in = dp_media_slots[slot].leg[0].srtp_out = NULL;
+		dp_media_slots[slot].leg[1].srtp_in = dp_media_slots[slot].leg[1].srtp_out = NULL;
 		dp_media_slots[slot].live = false;
 		md.free_slots[md.n_free++] = slot;	/* no worker found it */
 		pthread_mutex_unlock(&md.lock);
@@ -447,6 +539,7 @@ int dp_media_set(const struct sbc_msg_media *m, uint64_t now_ns, char *err, size
 		for (unsigned int i = 0; i < on; i++)
 			if (!key_in(&ok[i], k, n))
 				del_key(&ok[i]);
+		srtp_handover(&dp_media_slots[old], same);
 		dp_media_slots[old].live = false;
 		bump(&md.updates);
 	} else {
@@ -454,8 +547,10 @@ int dp_media_set(const struct sbc_msg_media *m, uint64_t now_ns, char *err, size
 	}
 	bump(&md.sets);
 	pthread_mutex_unlock(&md.lock);
-	if (old >= 0)
+	if (old >= 0) {
 		pend(P_RECLAIM, (uint32_t)old, 0, 0);
+		srtp_release_moved(slot, same);
+	}
 	pend(P_READY, slot, m->session, m->seq);
 	return 0;
 }

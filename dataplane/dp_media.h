@@ -37,7 +37,8 @@ struct dp_media_key {
 	uint16_t port;		/* host order */
 	uint8_t addr[16];	/* IPv4 in the first 4 bytes, the rest zero */
 	uint8_t zero[12];
-};
+} __attribute__((aligned(8)));	/* rte_hash_crc reads 8 bytes at a time: an array of keys (the
+				 * worker's burst) must keep each on an 8-byte boundary (UBSan) */
 _Static_assert(sizeof(struct dp_media_key) == 32, "rte_hash's 32-byte key compare");
 
 /* The hash data: the session slot, the leg, and whether the port is the leg's RTCP port. */
@@ -76,6 +77,7 @@ struct dp_media_leg {
 	/* SRTP, per direction (NULL: plain RTP): srtp_in unprotects what the remote sends,
 	 * srtp_out protects what is sent to it; made and freed by the main lcore (dp_srtp.h) */
 	struct dp_srtp_ctx *srtp_in, *srtp_out;
+	bool srtp_kept;		/* main lcore: a newer version took over srtp_in/out (not freed) */
 	/* SBC_MEDIA_LATCH: 0 until the first packet from remote_addr, then its port + 1 (set
 	 * once, by compare-and-swap) */
 	uint32_t latch_rtp, latch_rtcp;

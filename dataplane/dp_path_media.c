@@ -6,8 +6,10 @@
  * for the leg's quality figures (RFC 3550 A.1-A.8, RTCP receiver reports), and relays it out of
  * the other leg: Ethernet to the next hop's MAC, IP from that leg's local address to its remote
  * (IPv4 or IPv6, whichever that leg is: the header grows or shrinks in place), UDP from its local
- * port (RTCP: + 1 unless rtcp-mux) with the checksum updated incrementally (RFC 1624). Worker
- * lcores only.
+ * port (RTCP: + 1 unless rtcp-mux) with the checksum updated incrementally (RFC 1624). On an
+ * SRTP leg (dp_srtp.h) what arrives is authenticated and decrypted before anything else reads
+ * it, and what leaves towards one is encrypted last, in place in the mbuf; the UDP checksum is
+ * then computed whole. Worker lcores only.
  */
 #include <arpa/inet.h>
 
@@ -16,6 +18,7 @@
 #include "dp_neigh.h"
 #include "dp_path.h"
 #include "dp_rtp.h"
+#include "dp_srtp.h"
 
 static inline unsigned int alen(uint8_t family)
 {
@@ -161,6 +164,7 @@ struct kept {
 	uint32_t old_len;
 	uint8_t csum[2];
 	uint16_t ulen;
+	bool payload_changed;	/* SRTP: the incremental checksum does not apply */
 };
 
 static void keep(const uint8_t *f, const struct dp_pkt *p, struct kept *k)
@@ -230,8 +234,8 @@ static void put_udp_csum(uint8_t *u, const struct kept *k, const struct dp_media
 	memcpy(neu, out->local_addr, a);
 	memcpy(neu + a, out->remote_addr, a);
 	memcpy(neu + 2 * a, u, 4);
-	if (k->csum[0] == 0 && k->csum[1] == 0) {
-		if (out->family == SBC_AF_V4)
+	if ((k->csum[0] == 0 && k->csum[1] == 0) || k->payload_changed) {
+		if (out->family == SBC_AF_V4 && k->csum[0] == 0 && k->csum[1] == 0)
 			return;
 		uint32_t sum = dp_csum_partial(neu, 2 * a, 0) + k->ulen + DP_PROTO_UDP;
 
@@ -283,7 +287,7 @@ static inline void rewrite_v4(uint8_t *f, const struct dp_media_leg *out, uint16
 
 /* Rewrite m in place for the other leg; false when a longer header does not fit. */
 static bool rewrite(struct rte_mbuf *m, const struct dp_pkt *p, const struct dp_media_leg *out,
-		    uint16_t sport, uint16_t dport, const uint8_t *mac)
+		    uint16_t sport, uint16_t dport, const uint8_t *mac, bool payload_changed)
 {
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
 	const uint32_t l2 = p->l2_len, nl3 = out->family == SBC_AF_V6 ? 40 : 20;
@@ -291,13 +295,15 @@ static bool rewrite(struct rte_mbuf *m, const struct dp_pkt *p, const struct dp_
 	struct kept k;
 	uint8_t *ip, *u;
 
-	if (p->l3 == DP_L3_IPV4 && out->family == SBC_AF_V4 && p->l2_len == 14 &&
-	    p->l4_off == 34 && rte_pktmbuf_pkt_len(m) == p->l3_end) {
+	/* (not after SRTP: the lengths changed and the checksum is no longer incremental) */
+	if (!payload_changed && p->l3 == DP_L3_IPV4 && out->family == SBC_AF_V4 &&
+	    p->l2_len == 14 && p->l4_off == 34 && rte_pktmbuf_pkt_len(m) == p->l3_end) {
 		rewrite_v4(f, out, sport, dport, mac);
 		m->ol_flags = 0;
 		return true;
 	}
 	keep(f, p, &k);
+	k.payload_changed = payload_changed;
 	if (rte_pktmbuf_pkt_len(m) > p->l3_end)	/* Ethernet padding */
 		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - p->l3_end));
 	if (delta > 0 && rte_pktmbuf_prepend(m, (uint16_t)delta) == NULL)
@@ -320,6 +326,52 @@ static bool rewrite(struct rte_mbuf *m, const struct dp_pkt *p, const struct dp_
 	put_udp_csum(u, &k, out);
 	m->ol_flags = 0;
 	return true;
+}
+
+/* ---- SRTP (dp_srtp.h) */
+
+static const enum dp_drop srtp_drop[DP_SRTP_RESULT_MAX] = {
+	[DP_SRTP_OK] = DP_DROP_NONE,
+	[DP_SRTP_AUTH] = DP_DROP_SRTP_AUTH,
+	[DP_SRTP_REPLAY] = DP_DROP_SRTP_REPLAY,
+	[DP_SRTP_MALFORMED] = DP_DROP_SRTP_MALFORMED,
+	[DP_SRTP_ROOM] = DP_DROP_SRTP_ROOM,
+	[DP_SRTP_FAIL] = DP_DROP_SRTP_FAIL,
+};
+
+/*
+ * Unprotect (protect false) or protect the UDP payload in place, then make the mbuf, the UDP
+ * length and q (payload_len, l3_end) match its new length. The mbuf is contiguous (checked by
+ * the caller); Ethernet padding goes first so that a tag is appended right after the datagram.
+ * Protect's room is what the mbuf holds from the payload on plus its tailroom (dp_srtp.h).
+ */
+static enum dp_drop srtp_apply(const struct dp_worker *w, struct rte_mbuf *m, struct dp_pkt *q,
+			       struct dp_srtp_ctx *c, bool protect, bool rtcp)
+{
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+	uint32_t len = q->payload_len, room;
+	int r;
+
+	if (!dp_srtp_claim(c, rtcp, w->id))
+		return DP_DROP_SRTP_WORKER;
+	if (rte_pktmbuf_pkt_len(m) > q->l3_end)
+		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - q->l3_end));
+	if (protect) {
+		room = rte_pktmbuf_data_len(m) - q->payload_off + rte_pktmbuf_tailroom(m);
+		r = dp_srtp_protect(c, f + q->payload_off, &len, room, rtcp);
+	} else {
+		r = dp_srtp_unprotect(c, f + q->payload_off, &len, rtcp);
+	}
+	if (r != DP_SRTP_OK)
+		return r < DP_SRTP_RESULT_MAX ? srtp_drop[r] : DP_DROP_SRTP_FAIL;
+	if (len > q->payload_len)
+		rte_pktmbuf_append(m, (uint16_t)(len - q->payload_len));
+	else
+		rte_pktmbuf_trim(m, (uint16_t)(q->payload_len - len));
+	q->l3_end = q->l3_end - q->payload_len + len;
+	q->payload_len = len;
+	st16(f + q->l4_off + 4, (uint16_t)(8 + len));
+	return DP_DROP_NONE;
 }
 
 /* The IPv4 header checksum (unless the NIC checked it): a plain 20-byte header summed inline,
@@ -353,9 +405,10 @@ enum dp_path_verdict dp_path_media(struct dp_worker *w, struct rte_mbuf *m,
 	struct dp_media_session *s;
 	struct dp_media_leg *in, *out;
 	const uint8_t *pl;
-	bool rtcp_port, rtcp;
+	bool rtcp_port, rtcp, srtp;
 	uint16_t dport;
 	uint8_t mac[6];
+	struct dp_pkt q = *p;	/* p as SRTP changes the payload's length */
 
 	if (!found) {
 		*why = DP_DROP_MEDIA_NO_SESSION;
@@ -372,17 +425,32 @@ enum dp_path_verdict dp_path_media(struct dp_worker *w, struct rte_mbuf *m,
 	if (!source_ok(in, p, rtcp_port))
 		return leg_drop(in, DP_DROP_MEDIA_FOREIGN, why);
 	pl = rte_pktmbuf_mtod(m, const uint8_t *) + p->payload_off;
+	/* RFC 5761 4: on a muxed port RTCP by its packet type (in clear in SRTCP too) */
 	rtcp = rtcp_port || ((in->flags & SBC_MEDIA_RTCP_MUX) && dp_rtp_is_rtcp(pl, p->payload_len));
-	count_in(in, pl, p->payload_len, rtcp, dp_pkt_time(m, dp_burst_ns(clk)));
+	srtp = in->srtp_in != NULL || out->srtp_out != NULL;
+	if (srtp && !rte_pktmbuf_is_contiguous(m))
+		return leg_drop(in, DP_DROP_MEDIA_NO_ROOM, why);
+	/* RFC 3711 3.3: authenticated (and not a replay) before anything reads or forwards it */
+	if (in->srtp_in != NULL) {
+		*why = srtp_apply(w, m, &q, in->srtp_in, false, rtcp);
+		if (*why != DP_DROP_NONE)
+			return leg_drop(in, *why, why);
+	}
+	count_in(in, pl, q.payload_len, rtcp, dp_pkt_time(m, dp_burst_ns(clk)));
 	dport = dest_port(out, rtcp);
 	if (dport == 0)
 		return leg_drop(in, DP_DROP_MEDIA_NO_REMOTE, why);
 	*why = next_hop_mac(w, in, out, clk, o, mac);
 	if (*why != DP_DROP_NONE)
 		return leg_drop(in, *why, why);
-	if (!rte_pktmbuf_is_contiguous(m) || !rewrite(m, p, out, (uint16_t)(out->local_port +
+	if (out->srtp_out != NULL) {
+		*why = srtp_apply(w, m, &q, out->srtp_out, true, rtcp);
+		if (*why != DP_DROP_NONE)
+			return leg_drop(in, *why, why);
+	}
+	if (!rte_pktmbuf_is_contiguous(m) || !rewrite(m, &q, out, (uint16_t)(out->local_port +
 					   (rtcp && !(out->flags & SBC_MEDIA_RTCP_MUX))),
-		     dport, mac))
+		     dport, mac, srtp))
 		return leg_drop(in, DP_DROP_MEDIA_NO_ROOM, why);
 	return DP_PATH_RELAYED;
 }

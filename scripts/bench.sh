@@ -10,7 +10,8 @@
 # build-bench/bench.txt (or --out FILE). Then the policy-update benchmark
 # (tests/bench/bench_policy.sh: redis-server, both processes, 10,000 updates and a
 # 1,000,000-prefix replace; SBC_BENCH_SKIP_POLICY=1 skips it), the admission latency of TCP/TLS
-# calls next to UDP's (tests/bench/bench_admit.sh; SBC_BENCH_SKIP_ADMIT=1), the end-to-end CPS
+# calls next to UDP's (tests/bench/bench_admit.sh; SBC_BENCH_SKIP_ADMIT=1), SRTP per core with
+# both libsrtp2 builds (tests/bench/bench_srtp.sh; SBC_BENCH_SKIP_SRTP=1), the end-to-end CPS
 # (bench_cps.sh; SBC_BENCH_SKIP_CPS=1) and the registrar's memory under 1,000,000 REGISTERs
 # (bench_register_memory.sh; SBC_BENCH_SKIP_REGMEM=1). About 6-8 minutes without the last two.
 # One benchmark at a time on the machine: it waits for /tmp/sbc-bench.lock.
@@ -123,6 +124,19 @@ if [ -z "${SBC_BENCH_SKIP_ADMIT:-}" ]; then
 	tests/bench/bench_admit.sh "$dir/dataplane/sbc-dataplane" "$dir/tests/bench/bench_admit" \
 		"$dir/tests/bench/bench_gate" 2>&1 | grep -v '^EAL: \|^TELEMETRY: ' | tee -a "$out"
 	[ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
+fi
+
+# SRTP per core (tests/bench/bench_srtp.sh, issue 12): protect and unprotect through dp_srtp with
+# the OpenSSL libsrtp2 (scripts/deps-srtp.sh) next to Debian's NSS one. SBC_BENCH_SKIP_SRTP=1
+# skips it.
+echo
+if [ -z "${SBC_BENCH_SKIP_SRTP:-}" ]; then
+	if [ -x "$dir/tests/bench/bench_srtp_debian" ]; then
+		tests/bench/bench_srtp.sh "$dir/tests/bench/bench_srtp" \
+			"$dir/tests/bench/bench_srtp_debian" --out "$out" || rc=1
+	else
+		echo "bench.sh: SRTP: no OpenSSL libsrtp2 build (scripts/deps.sh makes it): not measured"
+	fi
 fi
 
 # End-to-end CPS (tests/bench/bench_cps.sh, issue 10): Kamailio as a stateful proxy, then the

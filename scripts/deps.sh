@@ -3,15 +3,20 @@
 #
 # Installs the Debian 12 packages the build, the test suites and the demo need: only those
 # missing (dpkg-query), with one `apt-get update` and one non-interactive `apt-get install`.
-# Nothing to install: works as any user. Something to install: needs root, else says what.
+# Then builds libsrtp2 with OpenSSL crypto from Debian's own source package (Debian's binary
+# libsrtp2 is built on NSS and several times slower) into $SBC_SRTP_PREFIX, once: skipped when
+# that build is present (scripts/deps-srtp.sh).
+# Nothing to install or build: works as any user. Something to do: needs root, else says what.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 pkgs=(
 	build-essential meson ninja-build pkg-config clang	# build, fuzz suite
 	dpdk dpdk-dev libdpdk-dev				# data plane
 	libinih-dev libjansson-dev libcmocka-dev libpcap-dev	# config, telemetry, unit tests
 	libsrtp2-dev libsofia-sip-ua-dev libhiredis-dev		# control plane (later issues)
-	libssl-dev						# control plane: digest (MD5, SHA-256)
+	libssl-dev						# digest (MD5, SHA-256); libsrtp2's OpenSSL build
+	dpkg-dev						# apt-get source libsrtp2 (unpacks Debian's source)
 	redis-server kamailio kamailio-tls-modules openssl	# real peers for e2e (TLS carrier: certificates)
 	python3-scapy sip-tester sipsak tshark			# packet tests, SIP peers, captures
 	sipvicious						# e2e: svmap, svwar, svcrack against the registrar
@@ -28,7 +33,7 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
 	echo "deps: all ${#pkgs[@]} packages installed"
-	exit 0
+	exec bash scripts/deps-srtp.sh
 fi
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps: missing packages: ${missing[*]}" >&2
@@ -55,3 +60,4 @@ apt-get update -q </dev/null
 apt-get install -y -q --no-install-recommends -o Dpkg::Options::=--force-confdef \
 	-o Dpkg::Options::=--force-confold "${missing[@]}" </dev/null
 echo "deps: installed ${#missing[@]} package(s)"
+bash scripts/deps-srtp.sh

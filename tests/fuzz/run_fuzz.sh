@@ -1,22 +1,39 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # Builds one libFuzzer target with clang (ASan + UBSan) and runs it for a bounded time, seeded
-# from the SIP corpora the repository carries in tests/data/sip.
+# from the SIP corpora the repository carries in tests/data/sip (fuzz_srtp: a few RTP shapes).
 # usage: run_fuzz.sh TARGET SECONDS SRCDIR BUILDDIR
 set -euo pipefail
 target=$1 secs=$2 src=$3 out=$4
 command -v clang >/dev/null || { echo "SKIP: clang not installed"; exit 77; }
 mkdir -p "$out/fuzz-$target/corpus"
 bin="$out/fuzz-$target/$target"
+if [ "$target" = fuzz_srtp ]; then
+	# dp_srtp on the libsrtp2 meson chose (the OpenSSL build when scripts/deps.sh made it)
+	srtp_pc=libsrtp2-openssl
+	pkg-config --exists "$srtp_pc" || srtp_pc=libsrtp2
+	units=("$src/dataplane/dp_srtp.c" "$src/common/sbc_channel.c")
+	read -r -a libs <<<"$(pkg-config --cflags --libs "$srtp_pc")"
+else
+	units=("$src/dataplane/dp_parse.c" "$src/dataplane/dp_sip_reply.c" "$src/dataplane/dp_drops.c"
+		"$src/dataplane/dp_sip.c")
+	libs=()
+fi
 clang -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-I"$src/dataplane" -I"$src/common" \
-	"$src/tests/fuzz/$target.c" "$src/dataplane/dp_parse.c" "$src/dataplane/dp_sip_reply.c" \
-	"$src/dataplane/dp_drops.c" "$src/dataplane/dp_sip.c" -o "$bin"
+	-I"$src/dataplane" -I"$src/common" "$src/tests/fuzz/$target.c" "${units[@]}" "${libs[@]}" \
+	-o "$bin"
 
 corpus="$out/fuzz-$target/corpus"
 seeds="$src/tests/data/sip"
 [ -d "$seeds" ] || { echo "FAIL: $seeds is absent (part of the repository)"; exit 1; }
-if [ "$target" = fuzz_frame ]; then
+if [ "$target" = fuzz_srtp ]; then
+	# a mode byte (suite, RTCP, round trip) and an RTP / RTCP packet: a few shapes to start from
+	printf '\x20\x80\x00\x12\x34\x00\x00\x00\xa0\xca\xfe\xba\xbe%0160d' 0 >"$corpus/rtp-roundtrip"
+	printf '\x31\x81\xc9\x00\x07\xca\xfe\xba\xbe%024d' 0 >"$corpus/rtcp-roundtrip"
+	printf '\x02\x90\x00\x00\x01\x00\x00\x00\x01\x00\x00\x00\x01\xbe\xde\x00\x01\x10\xff\x00\x00%032d' 0 \
+		>"$corpus/rtp-ext"
+	echo "fuzz: 3 seeds"
+elif [ "$target" = fuzz_frame ]; then
 	# wrap each SIP message in Ethernet/IPv4/UDP so the frame target reaches the builder
 	/usr/bin/python3 - "$seeds" "$corpus" <<'PY'
 import os, struct, sys

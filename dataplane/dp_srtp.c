@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * SRTP contexts on libsrtp2 (dp_srtp.h): one srtp_t session per leg and direction, with a policy
+ * for any SSRC inbound or outbound. Created and freed on the main lcore; protect/unprotect run
+ * on the one worker that owns the direction. No DPDK here; no logging on the packet path; keys
+ * never leave the context and temporary copies are wiped.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sys/random.h>
+
+#include <srtp2/srtp.h>
+
+#include "sbc_channel.h"
+#include "sbc_hash.h"
+#include "dp_srtp.h"
+
+#ifndef DP_SRTP_BACKEND
+#define DP_SRTP_BACKEND "unknown"
+#endif
+
+/*
+ * Two libsrtp2 sessions of the same key: RTP's and RTCP's. Without rtcp-mux RTCP arrives on the
+ * odd port, another 5-tuple that RSS may give to another worker, and one libsrtp2 session must
+ * not be entered by two threads at once (its stream list grows on a new SSRC's first packet).
+ * Each half is claimed by the first worker that uses it (owner, dp_srtp_claim).
+ */
+struct dp_srtp_ctx {
+	srtp_t session[2];	/* [0] RTP, [1] RTCP */
+	int32_t owner[2];	/* worker that uses the half, -1 until the first packet */
+	uint32_t tag_rtp;	/* bytes protect appends to RTP */
+	uint32_t tag_rtcp;	/* ... to RTCP: E flag + index (4) and the tag */
+	uint64_t key_print;	/* keyed FNV-1a of suite + key: "same key?" without keeping it */
+	uint8_t suite;
+	bool inbound;
+};
+
+/* RFC 3550 5.1 / 6.4.1: fixed RTP header 12 bytes, RTCP header 8 bytes (SSRC included) */
+#define RTP_HDR_MIN 12u
+#define RTCP_HDR_MIN 8u
+#define SRTCP_INDEX_LEN 4u
+
+static uint64_t srtp_events[4];
+static uint64_t print_seed;	/* per start: fingerprints mean nothing outside this process */
+
+static uint64_t key_print(unsigned int suite, const uint8_t *key)
+{
+	uint8_t s = (uint8_t)suite;
+
+	return sbc_fnv1a(sbc_fnv1a(print_seed, &s, 1), key, sbc_srtp_key_len(suite));
+}
+
+/* Called by libsrtp2 from whichever thread hit the event (a worker): count, never print. */
+static void count_event(srtp_event_data_t *data)
+{
+	unsigned int i;
+
+	switch (data->event) {
+	case event_key_soft_limit:
+		i = 0;
+		break;
+	case event_key_hard_limit:
+		i = 1;
+		break;
+	case event_ssrc_collision:
+		i = 2;
+		break;
+	default:
+		i = 3;
+		break;
+	}
+	__atomic_fetch_add(&srtp_events[i], 1, __ATOMIC_RELAXED);
+}
+
+void dp_srtp_events_get(struct dp_srtp_events *ev)
+{
+	ev->key_soft_limit = __atomic_load_n(&srtp_events[0], __ATOMIC_RELAXED);
+	ev->key_hard_limit = __atomic_load_n(&srtp_events[1], __ATOMIC_RELAXED);
+	ev->ssrc_collision = __atomic_load_n(&srtp_events[2], __ATOMIC_RELAXED);
+	ev->other = __atomic_load_n(&srtp_events[3], __ATOMIC_RELAXED);
+}
+
+int dp_srtp_init(void)
+{
+	if (getrandom(&print_seed, sizeof(print_seed), 0) != sizeof(print_seed))
+		return -EIO;
+	print_seed ^= SBC_FNV1A_INIT;
+	if (srtp_init() != srtp_err_status_ok)
+		return -EIO;
+	if (srtp_install_event_handler(count_event) != srtp_err_status_ok)
+		return -EIO;
+	return 0;
+}
+
+const char *dp_srtp_version(void)
+{
+	return srtp_get_version_string();
+}
+
+const char *dp_srtp_backend(void)
+{
+	return DP_SRTP_BACKEND;
+}
+
+/* The suite's crypto policies (RFC 4568 6.2 names; RFC 7714 14.2 for GCM). SRTCP keeps an 80-bit
+ * tag with AES_CM_128_HMAC_SHA1_32 (RFC 4568 6.2.1: the _32 applies to SRTP only). */
+static int suite_policy(unsigned int suite, srtp_crypto_policy_t *rtp, srtp_crypto_policy_t *rtcp)
+{
+	switch (suite) {
+	case SBC_SRTP_AES_CM_128_HMAC_SHA1_80:
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(rtp);
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(rtcp);
+		return 0;
+	case SBC_SRTP_AES_CM_128_HMAC_SHA1_32:
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(rtp);
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(rtcp);
+		return 0;
+	case SBC_SRTP_AEAD_AES_128_GCM:
+		srtp_crypto_policy_set_aes_gcm_128_16_auth(rtp);
+		srtp_crypto_policy_set_aes_gcm_128_16_auth(rtcp);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* One session for the policy; its trailer length for RTP (rtcp false) or RTCP into *tl. */
+static srtp_err_status_t make_session(srtp_t *out, srtp_policy_t *pol, bool rtcp, uint32_t *tl)
+{
+	srtp_err_status_t st = srtp_create(out, pol);
+
+	if (st != srtp_err_status_ok)
+		return st;
+	st = rtcp ? srtp_get_protect_rtcp_trailer_length(*out, 0, 0, tl)
+		  : srtp_get_protect_trailer_length(*out, 0, 0, tl);
+	if (st != srtp_err_status_ok) {
+		srtp_dealloc(*out);
+		*out = NULL;
+	}
+	return st;
+}
+
+int dp_srtp_ctx_new(struct dp_srtp_ctx **out, unsigned int suite, const uint8_t *key,
+		    bool inbound, char *err, size_t errlen)
+{
+	uint8_t keybuf[SBC_SRTP_KEY_MAX];
+	srtp_policy_t pol;
+	struct dp_srtp_ctx *c;
+	srtp_err_status_t st;
+
+	*out = NULL;
+	memset(&pol, 0, sizeof(pol));
+	if (suite_policy(suite, &pol.rtp, &pol.rtcp) < 0 || sbc_srtp_key_len(suite) == 0) {
+		snprintf(err, errlen, "SRTP suite %u unknown", suite);
+		return -EINVAL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		snprintf(err, errlen, "no memory for an SRTP context");
+		return -ENOMEM;
+	}
+	/* libsrtp2 reads the key through a non-const pointer: hand it a copy, wiped after */
+	memcpy(keybuf, key, sbc_srtp_key_len(suite));
+	pol.ssrc.type = inbound ? ssrc_any_inbound : ssrc_any_outbound;
+	pol.key = keybuf;
+	pol.window_size = 128;		/* RFC 3711 3.3.2: at least 64 */
+	pol.allow_repeat_tx = 0;	/* never protect one index twice (key stream reuse) */
+	st = make_session(&c->session[0], &pol, false, &c->tag_rtp);
+	if (st == srtp_err_status_ok) {
+		st = make_session(&c->session[1], &pol, true, &c->tag_rtcp);
+		if (st != srtp_err_status_ok)
+			srtp_dealloc(c->session[0]);
+	}
+	explicit_bzero(keybuf, sizeof(keybuf));
+	if (st != srtp_err_status_ok) {
+		snprintf(err, errlen, "libsrtp2 refused a %s context (status %d)",
+			 sbc_srtp_suite_names[suite], (int)st);
+		free(c);
+		return -EINVAL;
+	}
+	c->owner[0] = c->owner[1] = -1;
+	c->key_print = key_print(suite, key);
+	c->suite = (uint8_t)suite;
+	c->inbound = inbound;
+	*out = c;
+	return 0;
+}
+
+void dp_srtp_ctx_free(struct dp_srtp_ctx *c)
+{
+	if (c == NULL)
+		return;
+	srtp_dealloc(c->session[0]);	/* wipes and frees the derived keys */
+	srtp_dealloc(c->session[1]);
+	explicit_bzero(c, sizeof(*c));
+	free(c);
+}
+
+bool dp_srtp_claim(struct dp_srtp_ctx *c, bool rtcp, unsigned int worker)
+{
+	int32_t *o = &c->owner[rtcp];
+	int32_t cur = __atomic_load_n(o, __ATOMIC_RELAXED);
+
+	if (cur == (int32_t)worker)
+		return true;
+	if (cur != -1)
+		return false;
+	/* the first packet: whichever worker wins owns the half; the other is told no */
+	return __atomic_compare_exchange_n(o, &cur, (int32_t)worker, false, __ATOMIC_ACQ_REL,
+					   __ATOMIC_ACQUIRE) || cur == (int32_t)worker;
+}
+
+bool dp_srtp_key_is(const struct dp_srtp_ctx *c, unsigned int suite, const uint8_t *key)
+{
+	return c != NULL && c->suite == suite && sbc_srtp_key_len(suite) != 0 &&
+	       c->key_print == key_print(suite, key);
+}
+
+void dp_srtp_release(struct dp_srtp_ctx *c)
+{
+	__atomic_store_n(&c->owner[0], -1, __ATOMIC_RELEASE);
+	__atomic_store_n(&c->owner[1], -1, __ATOMIC_RELEASE);
+}
+
+uint32_t dp_srtp_trailer(const struct dp_srtp_ctx *c, bool rtcp)
+{
+	return rtcp ? c->tag_rtcp : c->tag_rtp;
+}
+
+static int result_of(srtp_err_status_t st)
+{
+	switch (st) {
+	case srtp_err_status_ok:
+		return DP_SRTP_OK;
+	case srtp_err_status_auth_fail:
+		return DP_SRTP_AUTH;
+	case srtp_err_status_replay_fail:
+	case srtp_err_status_replay_old:
+		return DP_SRTP_REPLAY;
+	case srtp_err_status_bad_param:
+	case srtp_err_status_parse_err:
+		return DP_SRTP_MALFORMED;
+	default:
+		return DP_SRTP_FAIL;
+	}
+}
+
+/* Version 2 and at least the fixed header (+ what the suite appends, when unprotecting). */
+static bool plausible(const uint8_t *pkt, uint32_t len, uint32_t min)
+{
+	return len >= min && len <= INT32_MAX && (pkt[0] >> 6) == 2;
+}
+
+int dp_srtp_unprotect(struct dp_srtp_ctx *c, uint8_t *pkt, uint32_t *len, bool rtcp)
+{
+	int n = (int)*len;
+	srtp_err_status_t st;
+
+	if (rtcp) {
+		if (!plausible(pkt, *len, RTCP_HDR_MIN + c->tag_rtcp))
+			return DP_SRTP_MALFORMED;
+		st = srtp_unprotect_rtcp(c->session[1], pkt, &n);
+	} else {
+		if (!plausible(pkt, *len, RTP_HDR_MIN + c->tag_rtp))
+			return DP_SRTP_MALFORMED;
+		st = srtp_unprotect(c->session[0], pkt, &n);
+	}
+	if (st != srtp_err_status_ok)
+		return result_of(st);
+	*len = (uint32_t)n;
+	return DP_SRTP_OK;
+}
+
+int dp_srtp_protect(struct dp_srtp_ctx *c, uint8_t *pkt, uint32_t *len, uint32_t room, bool rtcp)
+{
+	uint32_t add = rtcp ? c->tag_rtcp : c->tag_rtp;
+	int n = (int)*len;
+	srtp_err_status_t st;
+
+	if (!plausible(pkt, *len, rtcp ? RTCP_HDR_MIN : RTP_HDR_MIN))
+		return DP_SRTP_MALFORMED;
+	/* libsrtp2 writes the trailer past *len without a bound: check it here */
+	if (room < *len || room - *len < add)
+		return DP_SRTP_ROOM;
+	st = rtcp ? srtp_protect_rtcp(c->session[1], pkt, &n) : srtp_protect(c->session[0], pkt, &n);
+	if (st != srtp_err_status_ok)
+		return result_of(st);
+	*len = (uint32_t)n;
+	return DP_SRTP_OK;
+}
+
+const char *dp_srtp_result_name(int r)
+{
+	static const char *const names[DP_SRTP_RESULT_MAX] = {
+		[DP_SRTP_OK] = "ok",
+		[DP_SRTP_AUTH] = "auth",
+		[DP_SRTP_REPLAY] = "replay",
+		[DP_SRTP_MALFORMED] = "malformed",
+		[DP_SRTP_ROOM] = "room",
+		[DP_SRTP_FAIL] = "fail",
+	};
+
+	return r >= 0 && r < DP_SRTP_RESULT_MAX ? names[r] : "?";
+}
