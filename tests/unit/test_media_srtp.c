@@ -198,6 +198,8 @@ static int setup(void **state)
 	cfg.media_port_min = 20000;
 	cfg.media_port_max = 20099;
 	cfg.media_sessions = 16;
+	memcpy(cfg.address, (const uint8_t[]){ 198, 51, 100, 10 }, 4);
+	dp.cfg = cfg;	/* MEDIA_SET checks local addresses and ports against the data plane's */
 	return dp_media_create(&cfg, qsv, SOCKET_ID_ANY);
 }
 
