@@ -12,6 +12,7 @@
 #include "cp_cdr.h"
 #include "cp_conn.h"
 #include "cp_keys.h"
+#include "cp_media.h"
 #include "cp_policy.h"
 #include "cp_redis.h"
 #include "cp_status.h"
@@ -32,6 +33,19 @@ static void fill_b2bua(struct sbc_msg_cp_calls *s)
 	s->b2b_canceled = b->canceled;
 	s->b2b_refused = b->refused;
 	s->b2b_too_many_hops = b->too_many_hops;
+}
+
+static void fill_media(struct sbc_msg_cp_calls *s)
+{
+	const struct cp_b2bua_stats *b = cp_b2bua_stats();
+	const struct cp_media_stats *m = cp_media_stats();
+
+	s->media_sessions = m->sessions;
+	s->media_no_port = m->no_port;
+	s->media_refused = b->media_refused;
+	s->media_timeouts = b->media_timeouts;
+	s->sdp_rejected = b->sdp_rejected;
+	s->media_gone_late = m->gone_late;
 }
 
 void cp_status_fill(struct sbc_msg_cp_status *s)
@@ -76,4 +90,5 @@ void cp_status_fill_calls(struct sbc_msg_cp_calls *s)
 	s->conn_idle_closed = n->idle_closed;
 
 	fill_b2bua(s);
+	fill_media(s);
 }
