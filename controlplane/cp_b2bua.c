@@ -79,7 +79,9 @@ struct call {
 	struct cp_media *media;
 	uint8_t sig_family;		/* the caller's signalling source: a latched leg 0 */
 	uint8_t sig_addr[16];
-	bool answer_pending;		/* the callee's 2xx is ACKed and waits for READY */
+	bool answer_pending;		/* the callee's 2xx waits for READY */
+	sip_cseq_t *ack_after;		/* its ACK, sent once the session is in force (so the
+					 * callee's first RTP, sent on the ACK, is relayed) */
 	bool sdp_refused;		/* a trunk was skipped: its codecs or SRTP left nothing */
 	bool media_fail;		/* ended for its media (counted apart from failed_*) */
 	struct held *held, **held_tail;	/* responses for the caller waiting for READY */
@@ -135,6 +137,8 @@ static int leg_request(nta_leg_magic_t *magic, nta_leg_t *leg, nta_incoming_t *i
 static void call_end(struct call *c, int code, const char *by);
 static void drop_waiting(struct call *c);
 static void relay_done(struct relay *r);
+static void ack_deferred(struct call *c);
+static bool anchored(const struct call *c);
 static void try_next(struct call *c);
 
 const struct cp_b2bua_stats *cp_b2bua_stats(void)
@@ -300,6 +304,7 @@ static void call_end(struct call *c, int code, const char *by)
 		nta_incoming_destroy(c->irq);
 		c->irq = NULL;
 	}
+	ack_deferred(c);
 	release_out(c);
 	admission_over(c);
 	for (int s = IN; s <= OUT; s++)
@@ -357,6 +362,8 @@ static void send_ack(struct call *c, enum side s, sip_t const *sip)
 static void ack_callee(struct call *c, sip_t const *sip)
 {
 	if (c->sdp.pl != NULL) {
+		if (anchored(c) && (c->ack_after = sip_cseq_dup(c->home, sip->sip_cseq)) != NULL)
+			return;	/* sent by ack_deferred once its session is in force */
 		send_ack(c, OUT, sip);
 		return;
 	}
@@ -365,6 +372,16 @@ static void ack_callee(struct call *c, sip_t const *sip)
 		if (c->ack_cseq == NULL)
 			send_ack(c, OUT, sip);
 	}
+}
+
+/* The callee's 2xx whose ACK waited for its media session: ACKed now (in force, or failed). */
+static void ack_deferred(struct call *c)
+{
+	sip_cseq_t *cseq = c->ack_after;
+
+	c->ack_after = NULL;
+	if (cseq != NULL && c->leg[OUT] != NULL)
+		send_ack_body(c, OUT, cseq, NULL);
 }
 
 /* A tagged response from the callee: the dialog's remote tag and target (12.1.2). */
@@ -454,8 +471,10 @@ static void media_failed(struct call *c, int code, const char *phrase)
 		call_end(c, c->cdr.code, "sbc");
 		return;
 	}
-	if (c->answer_pending)
+	if (c->answer_pending) {	/* its 2xx is ACKed, then ended */
+		ack_deferred(c);
 		send_bye(c, OUT);
+	}
 	c->held = NULL;
 	refuse(c, code, phrase, "sbc");
 }
@@ -737,6 +756,7 @@ static void forward_answer(struct call *c, int status, const char *phrase,
 	char se[32];
 
 	c->answer_pending = false;
+	ack_deferred(c);
 	c->state = ANSWERED;
 	c->cdr.answer_ns = sbc_now_ns();
 	b2b.st.answered++;
@@ -776,8 +796,8 @@ static void callee_answered(struct call *c, sip_t const *sip)
 		return;
 	}
 	if (c->state != CALLING || c->answer_pending) {
-		/* a retransmitted 2xx: ACKed again unless it waits */
-		if (c->ack_cseq == NULL)
+		/* a retransmitted 2xx: ACKed again unless its ACK waits */
+		if (c->ack_cseq == NULL && c->ack_after == NULL)
 			send_ack(c, OUT, sip);
 		return;
 	}
@@ -1024,8 +1044,10 @@ static int on_caller_ack_cancel(nta_incoming_magic_t *magic, nta_incoming_t *irq
 			nta_outgoing_cancel(c->orq);
 			return 0;
 		}
-		if (c->answer_pending)	/* the callee's 2xx waited for its media: ACKed */
+		if (c->answer_pending) {	/* the callee's 2xx waited for its media */
+			ack_deferred(c);
 			send_bye(c, OUT);
+		}
 		call_end(c, 487, "caller");
 		return 0;
 	}

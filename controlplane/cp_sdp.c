@@ -4,7 +4,8 @@
  * Sofia-SIP (sdp_parse), changed as a structure and printed again (sdp_print): never edited as
  * text. What changes, on the way from one leg's remote to the other's:
  * - o= is ours on each leg (session id, a version that moves when our body changes: RFC 3264
- *   8), s= is "-", i=/u=/e=/p=/k= go: nothing of one side's topology reaches the other;
+ *   8), i=/u=/e=/p=/k= go: nothing of one side's topology reaches the other (s=, the session
+ *   name, is passed on);
  * - c= is our address on that leg (session level only), the first audio stream's m= port is
  *   ours, a=rtcp ours (RFC 3605); every other stream is declined (port 0: only one RTP stream a
  *   call is relayed);
@@ -426,7 +427,7 @@ static void decline(sdp_media_t *m)
 	m->m_rejected = 1;
 }
 
-/* Session level: our o=, s=, c=; nothing that names the other side. */
+/* Session level: our o= and c=; no i=, u=, e=, p=, k= (the session name s= is passed on). */
 static int write_session(su_home_t *home, sdp_session_t *s, const struct cp_sdp_leg *to)
 {
 	sdp_origin_t *o = su_zalloc(home, sizeof(*o));
@@ -440,7 +441,6 @@ static int write_session(su_home_t *home, sdp_session_t *s, const struct cp_sdp_
 	o->o_version = to->o_version;
 	o->o_address = c;
 	s->sdp_origin = o;
-	s->sdp_subject = "-";
 	s->sdp_information = NULL;
 	s->sdp_uri = NULL;
 	s->sdp_emails = NULL;

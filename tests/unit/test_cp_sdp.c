@@ -126,7 +126,7 @@ static void test_offer_rewritten(void **state)
 	snprintf(ours, sizeof(ours), "o=- %llu 1 IN IP4 192.0.2.10\r\n",
 		 (unsigned long long)leg[1].o_id);
 	assert_has(out, ours);
-	assert_has(out, "s=-\r\n");
+	assert_has(out, "s=Talk\r\n");	/* the session name is passed on */
 	assert_has(out, "c=IN IP4 192.0.2.10\r\n");
 	assert_has(out, "m=audio 20002 RTP/AVP 0 8 9 18 101\r\n");
 	assert_has(out, "a=rtcp:20003\r\n");
