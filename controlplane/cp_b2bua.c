@@ -82,7 +82,8 @@ struct call {
 	bool answer_pending;		/* the callee's 2xx waits for READY */
 	sip_cseq_t *ack_after;		/* its ACK, sent once the session is in force (so the
 					 * callee's first RTP, sent on the ACK, is relayed) */
-	bool sdp_refused;		/* a trunk was skipped: its codecs or SRTP left nothing */
+	const char *sdp_refused;	/* why a trunk was skipped (its codecs or SRTP left nothing
+					 * of the offer): the 488's reason phrase when none takes it */
 	bool media_fail;		/* ended for its media (counted apart from failed_*) */
 	struct held *held, **held_tail;	/* responses for the caller waiting for READY */
 	struct relay *waiting;		/* in-dialog answers waiting for READY */
@@ -669,6 +670,8 @@ static int offer_for(struct call *c, int to, struct cp_sdp *out)
 		if (rc != 0 || x.error != 0) {
 			cp_log(CP_DEBUG, "call %s: offer for %s: %s", c->cdr.call_id_in,
 			       b2b.cfg->trunks[to].name, x.why ? x.why : "no memory");
+			if (rc == 0)
+				c->sdp_refused = x.why;
 			return rc != 0 ? rc : x.error;
 		}
 	}
@@ -960,7 +963,8 @@ static void try_next(struct call *c)
 		}
 		if (rc == -ENOMSG || rc == -EPROTONOSUPPORT || rc == -EAFNOSUPPORT ||
 		    rc == -EBADMSG) {
-			c->sdp_refused = true;	/* another trunk may allow its codecs */
+			if (c->sdp_refused == NULL)	/* another trunk may take it */
+				c->sdp_refused = "Not Acceptable Here";
 			continue;
 		}
 		cp_log(rc == -ENOENT ? CP_DEBUG : CP_WARN, "call %s: %s %s", c->cdr.call_id_in,
@@ -970,7 +974,7 @@ static void try_next(struct call *c)
 	if (to < 0 && c->sdp_refused && c->cdr.code < 300) {
 		b2b.st.sdp_rejected++;	/* RFC 3261 21.4.26: nothing here takes this offer */
 		c->media_fail = true;
-		refuse(c, 488, "Not Acceptable Here", "sbc");
+		refuse(c, 488, c->sdp_refused, "sbc");
 		return;
 	}
 	if (to < 0) {
