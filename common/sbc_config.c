@@ -22,7 +22,8 @@
 #include <strings.h>
 
 enum key_type { K_IPV4, K_IPV6, K_U16, K_U32, K_STR, K_CHOICE, K_AUTH, K_RANGE, K_PEERS,
-		K_PEERS_FILE, K_EMERGENCY, K_ROLE, K_URI, K_ROUTE, K_CODES, K_PATH, K_BOOL, K_CRED, K_PWFILE, K_CODECS };
+		K_PEERS_FILE, K_EMERGENCY, K_ROLE, K_URI, K_ROUTE, K_CODES, K_PATH, K_BOOL, K_CRED, K_PWFILE, K_CODECS,
+		K_MEDIA_ADDRS };
 
 enum section { S_NONE, S_SBC, S_DATAPLANE, S_REDIS, S_TRUNK };
 
@@ -32,7 +33,8 @@ struct key {
 	enum key_type type;
 	size_t offset;		/* into struct sbc_config, or struct sbc_trunk_config for S_TRUNK */
 	size_t size;		/* K_STR buffer size; for K_IPV4/K_IPV6 the offset of the has_ flag + 1 */
-	uint32_t min, max;
+	uint32_t min, max;	/* K_IPV4/K_IPV6: min = the offset of an on-link prefix length + 1
+				 * when the key takes "ADDRESS/LEN" (0: a bare address only) */
 	const char *const *choices;	/* K_CHOICE, K_AUTH: the words, in the enum's order */
 };
 
@@ -54,15 +56,17 @@ _Static_assert(sizeof(enum sbc_unlisted_mode) == sizeof(int) &&
 	       sizeof(enum sbc_srtp_mode) == sizeof(int), "K_CHOICE keys are stored as int");
 
 static const struct key keys[] = {
-	{ S_SBC, "address", K_IPV4, CFG(address), 0, 0, 0 },
-	{ S_SBC, "address6", K_IPV6, CFG(address6), HAS(has_address6), 0, 0 },
+	{ S_SBC, "address", K_IPV4, CFG(address), 0, CFG(address_plen) + 1, 0 },
+	{ S_SBC, "address6", K_IPV6, CFG(address6), HAS(has_address6), CFG(address6_plen) + 1, 0 },
 	{ S_SBC, "gateway", K_IPV4, CFG(gateway), HAS(has_gateway), 0, 0 },
+	{ S_SBC, "gateway6", K_IPV6, CFG(gateway6), HAS(has_gateway6), 0, 0 },
 	{ S_SBC, "sip_port", K_U16, CFG(sip_port), 0, 1, 65535 },
 	{ S_SBC, "unlisted", K_CHOICE, CFG(unlisted), 0, 0, 0, unlisted_words },
 	{ S_SBC, "reject_rate", K_U32, CFG(reject_rate), 0, 0, 1000000 },
 	{ S_SBC, "register_rate", K_U32, CFG(register_rate), 0, 0, 100000 },
 	{ S_SBC, "media_ports", K_RANGE, CFG(media_port_min), 0, 1024, 65535 },
 	{ S_SBC, "media_timeout", K_U32, CFG(media_timeout), 0, 5, 3600 },
+	{ S_SBC, "media_addresses", K_MEDIA_ADDRS, 0, 0, 0, 0 },
 	{ S_SBC, "emergency", K_EMERGENCY, 0, 0, 0, 0 },
 	{ S_SBC, "max_call_duration", K_U32, CFG(max_call_duration), 0, 60, 604800 },
 	{ S_SBC, "retry_after", K_U32, CFG(retry_after), 0, 1, 86400 },
@@ -645,16 +649,41 @@ static int set_range(struct parse *ps, const struct key *k, uint16_t *dst, const
 	return 0;
 }
 
-/* An IPv4 or IPv6 address, and its has_ flag where the key has one. */
+/* "/LEN" after an address (keys that take one): the on-link prefix length, 1..bits. */
+static int set_plen(struct parse *ps, const struct key *k, void *base, const char *len,
+		    unsigned int bits)
+{
+	uint32_t n;
+
+	if (k->min == 0 || parse_u32(len, 1, bits, &n) != 0) {
+		if (k->min == 0)
+			perr(ps, ps->line, "%s: takes an address without /LEN", k->name);
+		else
+			perr(ps, ps->line, "%s: '/%s' is not a prefix length from 1 to %u", k->name,
+			     len, bits);
+		return -EINVAL;
+	}
+	*((uint8_t *)base + k->min - 1) = (uint8_t)n;
+	return 0;
+}
+
+/* An IPv4 or IPv6 address (with "/LEN" where the key takes one: the on-link prefix), and its
+ * has_ flag where the key has one. */
 static int set_address(struct parse *ps, const struct key *k, void *base, const char *value)
 {
 	bool v4 = k->type == K_IPV4;
+	char addr[INET6_ADDRSTRLEN + 8];
+	const char *slash = strchr(value, '/');
 
-	if (inet_pton(v4 ? AF_INET : AF_INET6, value, (char *)base + k->offset) != 1) {
+	snprintf(addr, sizeof(addr), "%.*s", slash ? (int)(slash - value) : (int)strlen(value),
+		 value);
+	if (inet_pton(v4 ? AF_INET : AF_INET6, addr, (char *)base + k->offset) != 1) {
 		perr(ps, ps->line, "%s: '%s' is not an IPv%c address", k->name, value,
 		     v4 ? '4' : '6');
 		return -EINVAL;
 	}
+	if (slash != NULL && set_plen(ps, k, base, slash + 1, v4 ? 32 : 128) != 0)
+		return -EINVAL;
 	if (k->size > 0)
 		*((bool *)base + k->size - 1) = true;
 	return 0;
@@ -890,6 +919,41 @@ static int set_codecs(struct parse *ps, struct sbc_trunk_config *t, const char *
 	return 0;
 }
 
+/* "198.51.100.11, 2001:db8::11": more addresses of ours for media only (beside address and
+ * address6), SBC_MEDIA_ADDRS_MAX of each family. */
+static int set_media_addrs(struct parse *ps, struct sbc_config *c, const char *value)
+{
+	char *copy = strdup(value), *save = NULL;
+	int rc = 0;
+
+	if (copy == NULL) {
+		perr(ps, ps->line, "out of memory");
+		return -ENOMEM;
+	}
+	c->n_media_addr4 = c->n_media_addr6 = 0;
+	for (char *tok = strtok_r(copy, ", \t", &save); tok != NULL && rc == 0;
+	     tok = strtok_r(NULL, ", \t", &save)) {
+		bool v6 = strchr(tok, ':') != NULL;
+		unsigned int *n = v6 ? &c->n_media_addr6 : &c->n_media_addr4;
+
+		if (*n == SBC_MEDIA_ADDRS_MAX) {
+			perr(ps, ps->line, "media_addresses: more than %d IPv%c addresses",
+			     SBC_MEDIA_ADDRS_MAX, v6 ? '6' : '4');
+			rc = -EINVAL;
+		} else if (inet_pton(v6 ? AF_INET6 : AF_INET, tok,
+				     v6 ? (void *)c->media_addr6[*n] : (void *)c->media_addr4[*n])
+			   != 1) {
+			perr(ps, ps->line, "media_addresses: '%s' is not an IPv4 or IPv6 address",
+			     tok);
+			rc = -EINVAL;
+		} else {
+			(*n)++;
+		}
+	}
+	free(copy);
+	return rc;
+}
+
 static int set_key(struct parse *ps, const struct key *k, void *base, const char *value)
 {
 	char *dst = (char *)base + k->offset;
@@ -917,6 +981,8 @@ static int set_key(struct parse *ps, const struct key *k, void *base, const char
 		return set_range(ps, k, (uint16_t *)dst, value);
 	case K_EMERGENCY:
 		return set_emergency(ps, value);
+	case K_MEDIA_ADDRS:
+		return set_media_addrs(ps, ps->cfg, value);
 	case K_PEERS:
 		return add_peer_list(ps, base, value, ps->line);
 	case K_PEERS_FILE:

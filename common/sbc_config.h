@@ -44,6 +44,7 @@ enum sbc_srtp_mode { SBC_SRTP_MODE_NO, SBC_SRTP_MODE_SDES };
 #define SBC_AUTH_WINDOW_DEFAULT 60	/* ... within T s ... */
 #define SBC_LOCKOUT_DEFAULT 600		/* ... deny the source D s */
 
+#define SBC_MEDIA_ADDRS_MAX 8		/* [sbc] media_addresses of each family */
 #define SBC_MEDIA_TIMEOUT_DEFAULT 60	/* seconds without media before a call is ended */
 #define SBC_CODECS_MAX 16		/* codecs = names a trunk allows */
 #define SBC_CODEC_NAME_MAX 32		/* an rtpmap encoding name, including the NUL */
@@ -102,16 +103,26 @@ struct sbc_config {
 
 	/* [sbc] */
 	uint8_t address[4];
+	uint8_t address_plen;		/* "address = A/LEN": the on-link prefix; 0: not given */
 	bool has_address6;
 	uint8_t address6[16];
+	uint8_t address6_plen;		/* likewise for address6 */
 	bool has_gateway;
-	uint8_t gateway[4];
+	uint8_t gateway[4];		/* next hop off-link (IPv4) */
+	bool has_gateway6;
+	uint8_t gateway6[16];		/* next hop off-link (IPv6) */
 	uint16_t sip_port;
 	enum sbc_unlisted_mode unlisted;
 	uint32_t reject_rate;		/* 403 responses per second, whole SBC */
 	uint32_t register_rate;		/* REGISTERs per second (and burst) one unlisted source
 					 * may send to the control plane; 0 = none */
 	uint16_t media_port_min, media_port_max;
+	/* media_addresses: more local addresses for media only (more sessions than one
+	 * address's ports hold); the kernel side must own them too (ARP/ND) */
+	uint8_t media_addr4[SBC_MEDIA_ADDRS_MAX][4];
+	unsigned int n_media_addr4;
+	uint8_t media_addr6[SBC_MEDIA_ADDRS_MAX][16];
+	unsigned int n_media_addr6;
 	uint32_t media_timeout;		/* seconds without a packet on either leg (held exempt) */
 	char emergency[SBC_EMERGENCY_MAX][SBC_EMERGENCY_LEN];	/* never capped */
 	unsigned int n_emergency;

@@ -22,6 +22,7 @@
 
 #include "cp_digest.h"
 #include "sbc_config.h"
+#include "sbc_hash.h"
 
 #define REPLY_MAX (1u << 20)
 
@@ -580,6 +581,59 @@ static int run_drops(char **args)
 	return cmd_drops(args[0]);
 }
 
+/*
+ * media: the relay's totals (/sbc/media); media CALL-ID: one call's session, whose id is the
+ * FNV-1a hash of the inbound Call-ID as the control plane computes it (sbc_hash.h), with both
+ * legs' figures side by side.
+ */
+static void media_legs(json_t *v)
+{
+	static const char *const rows[] = { "local", "remote", "trunk", "rtcp_mux", "latch",
+					    "latched", "hold", "packets", "bytes", "dropped", "lost",
+					    "reordered", "jitter_us", "rr_lost", "rr_fraction",
+					    "rr_jitter_us", NULL };
+	json_t *l0 = json_object_get(v, "leg0"), *l1 = json_object_get(v, "leg1");
+
+	printf("session %s  seq %" JSON_INTEGER_FORMAT "  idle %" JSON_INTEGER_FORMAT " ms%s\n\n",
+	       json_string_value(json_object_get(v, "session")),
+	       json_integer_value(json_object_get(v, "seq")),
+	       json_integer_value(json_object_get(v, "idle_ms")),
+	       json_integer_value(json_object_get(v, "timeout_sent")) ? "  (media timeout sent)" :
+	       "");
+	printf("%-14s  %-28s  %-28s\n", "", "LEG 0 (caller)", "LEG 1 (callee)");
+	for (size_t i = 0; rows[i] != NULL; i++) {
+		char a[64], b[64];
+
+		cell(json_object_get(l0, rows[i]), a, sizeof(a));
+		cell(json_object_get(l1, rows[i]), b, sizeof(b));
+		printf("%-14s  %-28s  %-28s\n", rows[i], a, b);
+	}
+}
+
+static int run_media(char **args)
+{
+	char tcmd[64];
+	uint64_t id;
+	json_t *v;
+
+	if (args[0] == NULL)
+		return cmd_channel_like("/sbc/media");
+	id = sbc_fnv1a(SBC_FNV1A_INIT, args[0], strlen(args[0]));
+	snprintf(tcmd, sizeof(tcmd), "/sbc/media_session,%016llx", (unsigned long long)id);
+	v = tel_call(tcmd);
+	if (v == NULL) {
+		fprintf(stderr, "sbcctl: no media session for Call-ID '%s' (session id %016llx)\n",
+			args[0], (unsigned long long)id);
+		return 1;
+	}
+	if (opt_json)
+		print_json(v);
+	else
+		media_legs(v);
+	json_decref(v);
+	return 0;
+}
+
 /* A trunk name goes into "/sbc/acl,<name>": no comma of its own. */
 static bool acl_args_ok(char **args)
 {
@@ -756,6 +810,8 @@ static const struct command {
 	  run_acl },
 	{ "denied", "", "denied sources (sbc:deny:<ip>): seconds left, reason", 0, 0, NULL,
 	  run_denied },
+	{ "media", "[CALL-ID]", "media relay: sessions, capacity, drops by reason; or one call's "
+	  "legs", 0, 1, NULL, run_media },
 	{ "raw", "CMD", "any telemetry command, e.g. raw /ethdev/stats,0", 1, 1, NULL, run_raw },
 	{ "user", "add TRUNK USER", "with -c: a digest trunk's user, password on stdin (HA1s to "
 	  "Redis)", 3, 3, user_args_ok, run_user, true },

@@ -19,6 +19,7 @@
 
 #include "dp_acl.h"
 #include "dp_drops.h"
+#include "dp_neigh.h"
 #include "dp_sip.h"
 #include "sbc_channel.h"
 #include "sbc_config.h"
@@ -33,6 +34,9 @@ struct dp_worker_stats {
 	uint64_t to_exception;	/* handed to the kernel side */
 	uint64_t to_wire;	/* kernel side's frames sent out of the wire */
 	uint64_t reject_sent;	/* 403 responses sent */
+	uint64_t media_relayed;	/* RTP/RTCP relayed to the other leg (out of the wire) */
+	uint64_t neigh_asked;	/* ARP requests / neighbour solicitations sent (not received
+				 * frames: outside rx + exc_rx = out + dropped) */
 	uint64_t drops[DP_DROP_MAX];
 } __rte_cache_aligned;
 
@@ -83,6 +87,7 @@ struct dp_worker {
 	uint64_t frag_last_expire;	/* TSC */
 	uint8_t *big;			/* a reassembled datagram, linear */
 	struct dp_regrate *regrate;	/* unlisted REGISTER buckets; NULL: no trunk takes digest */
+	struct dp_neigh_asked asked;	/* next hops this worker asked for lately */
 	char scratch[2048];	/* response text being built */
 } __rte_cache_aligned;
 

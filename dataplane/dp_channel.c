@@ -21,6 +21,7 @@
 #include "dp_deny.h"
 #include "dp_gate.h"
 #include "dp_grow.h"
+#include "dp_media.h"
 #include "sbc_channel.h"
 
 #define CP_DEAD_MS 1000		/* heartbeats come every 100 ms */
@@ -54,6 +55,7 @@ static struct {
 	struct sbc_msg_cp_calls cp_calls;	/* likewise */
 	uint64_t cp_calls_ns;
 	struct sbc_msg_trunk_state trunk_state[SBC_MAX_TRUNKS];	/* the B2BUA's, per trunk */
+	char media_refusal[128];	/* why the last MEDIA_SET was refused */
 } chan;
 
 static inline void bump(uint64_t *c)
@@ -415,6 +417,43 @@ static void watch_cp_boot(void)
 	chan.cp_boot_seen = boot;
 }
 
+/* ---- Media sessions (dp_media.h): READY and GONE go out after the batch's RCU wait */
+
+static void media_event(uint16_t type, const void *body, uint32_t len)
+{
+	send_event(type, body, len, 0);
+}
+
+/* MEDIA_SET: refused at once with its reason, else READY once every worker sees it. */
+static void cmd_media_set(const struct sbc_msg *m)
+{
+	const struct sbc_msg_media *s = (const void *)m->body;
+	struct sbc_msg_media_ref r = { .session = s->session, .seq = s->seq };
+	char err[128] = "";
+
+	r.error = dp_media_set(s, dp_clock_ns(), err, sizeof(err));
+	if (r.error == 0) {
+		bump(&chan.applied);
+		return;
+	}
+	bump(&chan.refused);
+	snprintf(chan.media_refusal, sizeof(chan.media_refusal), "%s", err);
+	send_event(SBC_EVT_MEDIA_READY, &r, sizeof(r), m->generation);
+}
+
+static void cmd_media_del(const struct sbc_msg *m)
+{
+	dp_media_del((const void *)m->body);
+	bump(&chan.applied);
+}
+
+static void cmd_media_flush(const struct sbc_msg *m)
+{
+	(void)m;
+	dp_media_flush();
+	bump(&chan.applied);
+}
+
 static const struct {
 	void (*run)(const struct sbc_msg *m);
 	bool has_trunk;
@@ -435,6 +474,9 @@ static const struct {
 	[SBC_CMD_DENY_SYNC_END] = { cmd_deny, false },
 	[SBC_CMD_ADMIT] = { cmd_admit, true },
 	[SBC_CMD_ADMIT_END] = { cmd_admit_end, true },
+	[SBC_CMD_MEDIA_SET] = { cmd_media_set, false },
+	[SBC_CMD_MEDIA_DEL] = { cmd_media_del, false },
+	[SBC_CMD_MEDIA_FLUSH] = { cmd_media_flush, false },
 };
 
 static void handle(const struct sbc_msg *m)
@@ -497,6 +539,8 @@ unsigned int dp_channel_poll(void)
 		}
 		handle(&m);
 	}
+	dp_media_commit(media_event);
+	dp_media_tick(dp_clock_ns(), media_event);
 	return n;
 }
 
@@ -520,6 +564,7 @@ int dp_channel_replay_file(const char *path)
 		handle(&m);
 		n++;
 	}
+	dp_media_commit(media_event);
 	fclose(f);
 	printf("sbc-dataplane: %u commands from %s applied\n", n, path);
 	return 0;
@@ -591,6 +636,7 @@ int dp_channel_telemetry(struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "invalid", __atomic_load_n(&chan.invalid, __ATOMIC_RELAXED));
 	rte_tel_data_add_dict_u64(d, "events_lost",
 				  __atomic_load_n(&chan.events_lost, __ATOMIC_RELAXED));
+	rte_tel_data_add_dict_string(d, "media_last_refusal", chan.media_refusal);
 	rte_tel_data_add_dict_u64(d, "admit_end_unknown",
 				  __atomic_load_n(&chan.admit_end_unknown, __ATOMIC_RELAXED));
 	rte_tel_data_add_dict_u64(d, "last_generation",

@@ -38,6 +38,12 @@
 	X(OVER_CPS,           "over_cps",           "new call over its trunk's CPS cap, over_limit = drop") \
 	X(OVER_CALLS,         "over_calls",         "new call over its trunk's max_calls, over_limit = drop") \
 	X(CALL_TABLE_FULL,    "call_table_full",    "new call refused: [dataplane] calls in use, drop mode") \
+	X(MEDIA_NO_SESSION,   "media_no_session",   "UDP to a media port no session holds (none, or removed)") \
+	X(MEDIA_FOREIGN,      "media_foreign",      "media from a source other than the leg's remote (strict source)") \
+	X(MEDIA_NO_REMOTE,    "media_no_remote",    "media for a latching leg that has not latched yet (no port to send to)") \
+	X(MEDIA_NO_ROUTE,     "media_no_route",     "media for a remote off-link with no gateway of its family") \
+	X(MEDIA_NO_NEIGHBOUR, "media_no_neighbour", "media whose next hop's MAC is not known yet (asked for)") \
+	X(MEDIA_NO_ROOM,      "media_no_room",      "media not rewritable in place (segmented mbuf, or no headroom for IPv6)") \
 	X(EXCEPTION_FULL,     "exception_full",     "exception port queue full") \
 	X(WIRE_FULL,          "wire_full",          "wire port queue full")
 

@@ -22,6 +22,7 @@
 
 #include "dp.h"
 #include "dp_calls.h"
+#include "dp_media.h"
 #include "dp_frag.h"
 #include "dp_channel.h"
 #include "dp_deny.h"
@@ -295,6 +296,14 @@ static int setup_tables(void)
 			dp.cfg.deny_entries);
 		return -ENOMEM;
 	}
+	dp_neigh_init();
+	if (dp_media_create(&dp.cfg, dp.qsv, (int)rte_socket_id()) != 0) {
+		fprintf(stderr, "sbc-dataplane: media table of %u sessions ([dataplane] "
+			"media_sessions, about %u MB): out of memory; give EAL more (-m) or lower "
+			"media_sessions\n", dp_media_capacity(&dp.cfg),
+			(unsigned int)((uint64_t)dp_media_capacity(&dp.cfg) * 1400 >> 20));
+		return -ENOMEM;
+	}
 	if (dp_calls_init(&dp.cfg, dp.qsv, (int)rte_socket_id()) != 0) {
 		fprintf(stderr, "sbc-dataplane: call table of %u calls ([dataplane] calls, about %u MB): "
 			"out of memory; give EAL more (-m) or lower calls\n", dp.cfg.calls,
@@ -319,7 +328,8 @@ static int setup_rest(void)
 		return -EIO;
 	if (test_commands != NULL && dp_channel_replay_file(test_commands) != 0)
 		return -EINVAL;
-	if (dp_stats_register() != 0 || dp_deny_telemetry_register() != 0)
+	if (dp_stats_register() != 0 || dp_deny_telemetry_register() != 0 ||
+	    dp_media_telemetry_register() != 0)
 		fprintf(stderr, "sbc-dataplane: some /sbc/ telemetry commands did not register\n");
 	return 0;
 }
@@ -387,6 +397,7 @@ int main(int argc, char **argv)
 	dp_acl_free(dp.acl);
 	dp_calls_free();
 	dp_deny_free();
+	dp_media_free();
 	sbc_config_free(&dp.cfg);
 	rte_eal_cleanup();
 	return rc == 0 ? 0 : 1;

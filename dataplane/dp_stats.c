@@ -56,16 +56,19 @@ uint64_t dp_stats_total_rx(void)
 	return s;
 }
 
-/* The five packet counters a worker keeps, in one place for totals and rows. */
-static void put_counters(struct rte_tel_data *d, uint64_t rx, uint64_t exc_rx, uint64_t to_exc,
-			 uint64_t to_wire, uint64_t reject, uint64_t dropped)
+/* The packet counters a worker keeps, in one place for totals and rows. */
+enum { C_RX, C_EXC_RX, C_TO_EXC, C_TO_WIRE, C_REJECT, C_MEDIA, C_ASKED, C_DROPPED, C_N };
+
+static void put_counters(struct rte_tel_data *d, const uint64_t *c)
 {
-	rte_tel_data_add_dict_u64(d, "rx", rx);
-	rte_tel_data_add_dict_u64(d, "exc_rx", exc_rx);
-	rte_tel_data_add_dict_u64(d, "to_exception", to_exc);
-	rte_tel_data_add_dict_u64(d, "to_wire", to_wire);
-	rte_tel_data_add_dict_u64(d, "reject_sent", reject);
-	rte_tel_data_add_dict_u64(d, "dropped", dropped);
+	rte_tel_data_add_dict_u64(d, "rx", c[C_RX]);
+	rte_tel_data_add_dict_u64(d, "exc_rx", c[C_EXC_RX]);
+	rte_tel_data_add_dict_u64(d, "to_exception", c[C_TO_EXC]);
+	rte_tel_data_add_dict_u64(d, "to_wire", c[C_TO_WIRE]);
+	rte_tel_data_add_dict_u64(d, "reject_sent", c[C_REJECT]);
+	rte_tel_data_add_dict_u64(d, "media_relayed", c[C_MEDIA]);
+	rte_tel_data_add_dict_u64(d, "neigh_asked", c[C_ASKED]);
+	rte_tel_data_add_dict_u64(d, "dropped", c[C_DROPPED]);
 }
 
 /* Unlisted REGISTERs passed to the registrar, and the denylist's size. */
@@ -83,7 +86,7 @@ static void put_register(struct rte_tel_data *d)
 static int cmd_stats(const char *cmd __rte_unused, const char *params __rte_unused,
 		     struct rte_tel_data *d)
 {
-	uint64_t t[6] = { 0 };
+	uint64_t t[C_N] = { 0 };
 	char key[32];
 
 	rte_tel_data_start_dict(d);
@@ -94,12 +97,13 @@ static int cmd_stats(const char *cmd __rte_unused, const char *params __rte_unus
 	rte_tel_data_add_dict_string(d, "control_plane", dp_channel_cp_state());
 	for (unsigned int i = 0; i < dp.n_workers; i++) {
 		const struct dp_worker *w = dp.workers[i];
-		uint64_t c[6] = { rd(&w->stats.rx), rd(&w->stats.exc_rx), rd(&w->stats.to_exception),
-				  rd(&w->stats.to_wire), rd(&w->stats.reject_sent),
-				  worker_dropped(w) };
+		uint64_t c[C_N] = { rd(&w->stats.rx), rd(&w->stats.exc_rx),
+				    rd(&w->stats.to_exception), rd(&w->stats.to_wire),
+				    rd(&w->stats.reject_sent), rd(&w->stats.media_relayed),
+				    rd(&w->stats.neigh_asked), worker_dropped(w) };
 		struct rte_tel_data *row = rte_tel_data_alloc();
 
-		for (int k = 0; k < 6; k++)
+		for (int k = 0; k < C_N; k++)
 			t[k] += c[k];
 		if (row == NULL)
 			continue;
@@ -107,12 +111,12 @@ static int cmd_stats(const char *cmd __rte_unused, const char *params __rte_unus
 		rte_tel_data_add_dict_int(row, "lcore", (int)w->lcore);
 		rte_tel_data_add_dict_int(row, "queue", w->wire_queue);
 		rte_tel_data_add_dict_int(row, "active", w->active);
-		put_counters(row, c[0], c[1], c[2], c[3], c[4], c[5]);
+		put_counters(row, c);
 		snprintf(key, sizeof(key), "worker%u", i);
 		if (rte_tel_data_add_dict_container(d, key, row, 0) != 0)
 			rte_tel_data_free(row);
 	}
-	put_counters(d, t[0], t[1], t[2], t[3], t[4], t[5]);
+	put_counters(d, t);
 	rte_tel_data_add_dict_u64(d, "calls_active", dp_calls_count());
 	rte_tel_data_add_dict_u64(d, "calls_capacity", dp_calls_capacity());
 	rte_tel_data_add_dict_u64(d, "verdicts_cached", dp_verdicts_count());

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The worker loop, one per worker lcore: rx burst -> sort (parse and every check that needs no
- * table) -> one allowlist lookup per address family for the whole burst -> decide -> act -> tx.
- * No syscalls, locks, allocation or logging in here; every packet ends in exactly one counter:
- * to_exception, to_wire, reject_sent or a drop reason.
+ * table) -> one allowlist lookup per address family and one media table lookup for the whole
+ * burst -> dispatch each frame to its path's handler (dp_path.h: host, SIP, media) -> act ->
+ * tx. No syscalls, locks, allocation or logging in here; every packet ends in exactly one
+ * counter: to_exception, to_wire, reject_sent, media_relayed or a drop reason.
  */
 #include <string.h>
 
@@ -15,16 +16,13 @@
 #include "dp_admit.h"
 #include "dp_deny.h"
 #include "dp_frag.h"
+#include "dp_media.h"
 #include "dp_parse.h"
-#include "dp_regrate.h"
-#include "dp_reply.h"
-#include "dp_sip_reply.h"
+#include "dp_path.h"
 
 #define PREFETCH_AHEAD 4	/* frames whose headers are fetched ahead of the one sorted */
 
 _Static_assert(DP_DROP_MAX <= UINT8_MAX, "drop reasons are kept in a byte per frame");
-
-enum verdict { V_DROP, V_EXCEPTION, V_WIRE, V_HELD };
 
 /* What the first pass makes of a frame. */
 enum kind {
@@ -32,6 +30,7 @@ enum kind {
 	K_EXCEPTION,	/* ARP, ICMP, ICMPv6 for the host: to the kernel as is */
 	K_SIP,		/* SIP to sip_port, tls_port, or from a peer's: the allowlist decides */
 	K_FRAGMENT,	/* an IP fragment: the allowlist applies to each of them */
+	K_MEDIA,	/* UDP to a port in media_ports: the media table decides */
 };
 
 /* One burst from the wire through the passes. */
@@ -48,15 +47,15 @@ struct burst {
 	uint8_t ip6[DP_BURST][RTE_FIB6_IPV6_ADDR_SIZE];
 	uint64_t hop[DP_BURST];
 	uint32_t slot_of[DP_BURST];
-};
-
-struct burst_out {
-	struct rte_mbuf *exc[DP_BURST * 2];
-	uint16_t exc_trunk[DP_BURST * 2];	/* trunk id or UINT16_MAX, for per-trunk accounting */
-	unsigned int n_exc;
-	struct rte_mbuf *wire[DP_BURST * 2];
-	bool wire_is_reject[DP_BURST * 2];
-	unsigned int n_wire;
+	/* media table keys to look up, and the frame each came from */
+	unsigned int nm;
+	uint8_t atm[DP_BURST];
+	struct dp_media_key mkey[DP_BURST];
+	const void *mkp[DP_BURST];
+	void *mdata[DP_BURST];
+	uint64_t mhit;			/* bit k: mkey[k] found */
+	void *media[DP_BURST];		/* per frame: the hash data */
+	bool media_found[DP_BURST];
 };
 
 /* Dropped mbufs are counted and freed together at the end of the burst. */
@@ -66,56 +65,9 @@ struct drops {
 	unsigned int n;
 };
 
-/*
- * The burst's time, read from the TSC once and only when a packet needs it (admission, 403
- * tokens, reassembly): a burst that is only dropped never reads it.
- */
-struct burst_clock {
-	uint64_t tsc, ns;
-	bool read;
-};
-
-static inline void clock_read(struct burst_clock *c)
-{
-	if (!c->read) {
-		c->tsc = rte_rdtsc();
-		c->ns = dp_clock_ns_at(c->tsc);
-		c->read = true;
-	}
-}
-
-static inline uint64_t clock_tsc(struct burst_clock *c)
-{
-	clock_read(c);
-	return c->tsc;
-}
-
-static inline uint64_t clock_ns(struct burst_clock *c)
-{
-	clock_read(c);
-	return c->ns;
-}
-
-/* Addresses compared as one load each, in network order. */
-static inline uint32_t ld32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
-
-static inline uint16_t ld16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, 2);
-	return v;
-}
-
 static inline bool is_our_v4(const uint8_t *a)
 {
-	return ld32(a) == ld32(dp.cfg.address);
+	return dp_ld32(a) == dp_ld32(dp.cfg.address);
 }
 
 static inline bool is_our_v6(const uint8_t *a)
@@ -123,10 +75,27 @@ static inline bool is_our_v6(const uint8_t *a)
 	return dp.cfg.has_address6 && memcmp(a, dp.cfg.address6, 16) == 0;
 }
 
+/* One of [sbc] media_addresses (media only: RTP/RTCP to a media port, and ARP/ND). */
+static inline bool is_media_v4(const uint8_t *a)
+{
+	for (unsigned int k = 0; k < dp.cfg.n_media_addr4; k++)
+		if (dp_ld32(a) == dp_ld32(dp.cfg.media_addr4[k]))
+			return true;
+	return false;
+}
+
+static inline bool is_media_v6(const uint8_t *a)
+{
+	for (unsigned int k = 0; k < dp.cfg.n_media_addr6; k++)
+		if (memcmp(a, dp.cfg.media_addr6[k], 16) == 0)
+			return true;
+	return false;
+}
+
 /* ICMPv6 the kernel must see for ND and RA: our address, link-local unicast, ff02::/16. */
 static inline bool icmp6_for_us(const uint8_t *a)
 {
-	if (is_our_v6(a))
+	if (is_our_v6(a) || is_media_v6(a))
 		return true;
 	if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)
 		return true;
@@ -140,23 +109,7 @@ static inline bool l2_for_us(const uint8_t *f, uint32_t len)
 
 	if (len < RTE_ETHER_ADDR_LEN || (f[0] & 1))
 		return true;
-	return ld32(f) == ld32(mac) && ld16(f + 4) == ld16(mac + 4);
-}
-
-/*
- * The IPv4 header checksum, when the NIC has not checked it, is verified only for what is
- * passed on or answered: a flood from unlisted sources is dropped without it.
- */
-static inline bool v4_csum_bad(const struct rte_mbuf *m, const struct dp_pkt *p)
-{
-	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
-	uint32_t hlen;
-
-	if (p->l3 != DP_L3_IPV4 ||
-	    (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD)
-		return false;
-	hlen = (f[p->l3_off] & 0x0fu) * 4u;
-	return dp_csum_fold(dp_csum_partial(f + p->l3_off, hlen, 0)) != 0;
+	return dp_ld32(f) == dp_ld32(mac) && dp_ld16(f + 4) == dp_ld16(mac + 4);
 }
 
 /* ---- pass 1: sort each frame by what needs no table */
@@ -173,13 +126,32 @@ static inline enum kind look_up(struct burst *b, unsigned int i, enum kind k)
 	const struct dp_pkt *p = &b->p[i];
 
 	if (p->l3 == DP_L3_IPV4) {
-		b->ip4[b->n4] = rte_be_to_cpu_32(ld32(p->src));
+		b->ip4[b->n4] = rte_be_to_cpu_32(dp_ld32(p->src));
 		b->at4[b->n4++] = (uint8_t)i;
 	} else {
 		memcpy(b->ip6[b->n6], p->src, RTE_FIB6_IPV6_ADDR_SIZE);
 		b->at6[b->n6++] = (uint8_t)i;
 	}
 	return k;
+}
+
+/* The media table decides: queue (family, our address, port) for the burst's lookup. */
+static inline enum kind media_look_up(struct burst *b, unsigned int i)
+{
+	const struct dp_pkt *p = &b->p[i];
+	struct dp_media_key *k = &b->mkey[b->nm];
+
+	memset(k, 0, sizeof(*k));
+	if (p->l3 == DP_L3_IPV4) {
+		k->family = SBC_AF_V4;
+		memcpy(k->addr, p->dst, 4);
+	} else {
+		k->family = SBC_AF_V6;
+		memcpy(k->addr, p->dst, 16);
+	}
+	k->port = p->dport;
+	b->atm[b->nm++] = (uint8_t)i;
+	return K_MEDIA;
 }
 
 /* SIP over TCP beside sip_port: to tls_port (RFC 3261 26.2: TLS runs over TCP only), and the
@@ -201,9 +173,24 @@ static inline enum kind sort_transport(struct burst *b, unsigned int i)
 
 	if (p->proto != DP_PROTO_UDP && p->proto != DP_PROTO_TCP)
 		return drop_as(b, i, DP_DROP_PROTOCOL);
-	if (p->dport != dp.cfg.sip_port && !sip_over_tcp(p))
+	if (p->dport != dp.cfg.sip_port && !sip_over_tcp(p)) {
+		if (p->proto == DP_PROTO_UDP && dp_media_port(&dp.cfg, p->dport))
+			return media_look_up(b, i);
 		return drop_as(b, i, DP_DROP_PORT_CLOSED);
+	}
 	return look_up(b, i, K_SIP);
+}
+
+/* Not the SBC's address: media to one of media_addresses, else not for us. */
+static inline enum kind sort_other(struct burst *b, unsigned int i, bool v6)
+{
+	const struct dp_pkt *p = &b->p[i];
+
+	if ((v6 ? dp.cfg.n_media_addr6 : dp.cfg.n_media_addr4) != 0 &&
+	    p->proto == DP_PROTO_UDP && p->frag == DP_FRAG_NONE &&
+	    dp_media_port(&dp.cfg, p->dport) && (v6 ? is_media_v6(p->dst) : is_media_v4(p->dst)))
+		return media_look_up(b, i);
+	return drop_as(b, i, DP_DROP_NOT_FOR_US);
 }
 
 static inline enum kind sort_ipv4(struct burst *b, unsigned int i)
@@ -211,11 +198,11 @@ static inline enum kind sort_ipv4(struct burst *b, unsigned int i)
 	const struct dp_pkt *p = &b->p[i];
 
 	if (!is_our_v4(p->dst))
-		return drop_as(b, i, DP_DROP_NOT_FOR_US);
+		return sort_other(b, i, false);
 	if (p->frag != DP_FRAG_NONE)
 		return look_up(b, i, K_FRAGMENT);
 	if (p->proto == DP_PROTO_ICMP)
-		return v4_csum_bad(b->m[i], p) ? drop_as(b, i, DP_DROP_IPV4_BAD_CHECKSUM) :
+		return dp_v4_csum_bad(b->m[i], p) ? drop_as(b, i, DP_DROP_IPV4_BAD_CHECKSUM) :
 						 K_EXCEPTION;
 	return sort_transport(b, i);
 }
@@ -227,7 +214,7 @@ static inline enum kind sort_ipv6(struct burst *b, unsigned int i)
 	if (p->proto == DP_PROTO_ICMPV6 && p->frag == DP_FRAG_NONE)
 		return icmp6_for_us(p->dst) ? K_EXCEPTION : drop_as(b, i, DP_DROP_NOT_FOR_US);
 	if (!is_our_v6(p->dst))
-		return drop_as(b, i, DP_DROP_NOT_FOR_US);
+		return sort_other(b, i, true);
 	if (p->frag != DP_FRAG_NONE)
 		return look_up(b, i, K_FRAGMENT);
 	return sort_transport(b, i);
@@ -251,7 +238,8 @@ static inline enum kind sort_frame(struct burst *b, unsigned int i)
 		return drop_as(b, i, DP_DROP_DENIED);
 	switch (b->p[i].l3) {
 	case DP_L3_ARP:
-		return is_our_v4(b->p[i].dst) ? K_EXCEPTION : drop_as(b, i, DP_DROP_ARP_NOT_OURS);
+		return is_our_v4(b->p[i].dst) || is_media_v4(b->p[i].dst) ? K_EXCEPTION :
+		       drop_as(b, i, DP_DROP_ARP_NOT_OURS);
 	case DP_L3_IPV4:
 		return sort_ipv4(b, i);
 	case DP_L3_IPV6:
@@ -267,6 +255,7 @@ static void sort_burst(struct burst *b, unsigned int n)
 
 	b->n4 = 0;
 	b->n6 = 0;
+	b->nm = 0;
 	for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(b->m[i], void *));
 	for (i = 0; i < n; i++) {
@@ -294,159 +283,21 @@ static void look_up_burst(const struct dp_acl_bank *acl, struct burst *b)
 	}
 }
 
-/* ---- pass 3: decide what the allowlist left open */
-
-/* Per-worker share of [sbc] reject_rate: a token bucket in TSC time (the burst's), full at
- * start. */
-static bool reject_token(struct dp_worker *w, uint64_t now)
+/* ... and the media table, one bulk lookup */
+static void media_look_up_burst(struct burst *b)
 {
-	w->reject_tokens += (double)(now - w->reject_last_tsc) * w->reject_rate;
-	if (w->reject_tokens > w->reject_burst)
-		w->reject_tokens = w->reject_burst;
-	w->reject_last_tsc = now;
-	if (w->reject_tokens < 1.0)
-		return false;
-	w->reject_tokens -= 1.0;
-	return true;
-}
+	unsigned int k;
 
-/* An unlisted UDP SIP request in reject mode: a 403 in place, within reject_rate. */
-static enum dp_drop reject(struct dp_worker *w, struct rte_mbuf *m, const struct dp_pkt *p,
-			   struct burst_clock *clk)
-{
-	if (p->frag != DP_FRAG_NONE || p->proto != DP_PROTO_UDP || !rte_pktmbuf_is_contiguous(m) ||
-	    !dp_sip_answerable(rte_pktmbuf_mtod(m, const uint8_t *) + p->payload_off,
-			       p->payload_len))
-		return DP_DROP_SIP_UNLISTED;
-	if (!reject_token(w, clock_tsc(clk)))
-		return DP_DROP_REJECT_RATELIMITED;
-	return dp_reply_in_place(w, m, rte_pktmbuf_mtod(m, const uint8_t *), p, NULL, 403,
-				 "Forbidden", NULL, DP_DROP_SIP_UNLISTED);
-}
-
-/* Allowlist lookup result (a rule slot) -> trunk id, counting the rule's hit. */
-static inline uint32_t slot_trunk(struct dp_worker *w, uint32_t slot)
-{
-	if (slot == DP_TRUNK_NONE)
-		return DP_TRUNK_NONE;
-	dp_count(&w->acl_hits[slot], 1);
-	return dp_acl_slot_trunk[slot];
-}
-
-/* Listed SIP over UDP (frame: the datagram, linear): admission decides. */
-static enum verdict admit(struct dp_worker *w, struct rte_mbuf *m, const uint8_t *frame,
-			  const struct dp_pkt *p, uint32_t t, uint64_t now_ns, enum dp_drop *why)
-{
-	switch (dp_admit_wire(w, m, frame, p, t, now_ns, why)) {
-	case DP_ADMIT_PASS:
-		return V_EXCEPTION;
-	case DP_ADMIT_REPLY:
-		return V_WIRE;
-	default:
-		return V_DROP;
+	if (b->nm == 0)
+		return;
+	for (k = 0; k < b->nm; k++)
+		b->mkp[k] = &b->mkey[k];
+	b->mhit = 0;
+	rte_hash_lookup_bulk_data(dp_media_hash, b->mkp, b->nm, &b->mhit, b->mdata);
+	for (k = 0; k < b->nm; k++) {
+		b->media_found[b->atm[k]] = (b->mhit >> k) & 1;
+		b->media[b->atm[k]] = b->mdata[k];
 	}
-}
-
-/* A datagram reassembled from listed fragments: classified as if it had come whole. */
-static enum verdict reassembled(struct dp_worker *w, struct rte_mbuf *m, uint64_t now_ns,
-				enum dp_drop *why, uint32_t t)
-{
-	const uint8_t *f = rte_pktmbuf_read(m, 0, m->pkt_len, w->big);
-	struct dp_pkt p;
-
-	if (f == NULL || m->pkt_len > DP_FRAG_BIG) {
-		*why = DP_DROP_FRAG_REASSEMBLY;
-		return V_DROP;
-	}
-	*why = dp_parse(f, m->pkt_len, false, &p);
-	if (*why != DP_DROP_NONE)
-		return V_DROP;
-	if (p.proto != DP_PROTO_UDP || p.dport != dp.cfg.sip_port) {
-		*why = DP_DROP_PORT_CLOSED;
-		return V_DROP;
-	}
-	return admit(w, m, f, &p, t, now_ns, why);
-}
-
-/* An unlisted REGISTER while some trunk takes digest: to the registrar within register_rate
- * per source. */
-static enum verdict unlisted_register(struct dp_worker *w, struct rte_mbuf *m,
-				      const struct dp_pkt *p, struct burst_clock *clk,
-				      enum dp_drop *why)
-{
-	if (v4_csum_bad(m, p))
-		*why = DP_DROP_IPV4_BAD_CHECKSUM;
-	else
-		*why = dp_regrate_take(w->regrate, p, dp_pkt_time(m, clock_ns(clk)));
-	return *why == DP_DROP_NONE ? V_EXCEPTION : V_DROP;
-}
-
-/* Unlisted SIP: a REGISTER for the registrar (above), else dropped, or in reject mode a 403
- * within reject_rate. */
-static enum verdict unlisted(struct dp_worker *w, struct rte_mbuf *m, const struct dp_pkt *p,
-			     struct burst_clock *clk, enum dp_drop *why)
-{
-	if (w->regrate != NULL && rte_pktmbuf_is_contiguous(m) &&
-	    dp_regrate_is_register(rte_pktmbuf_mtod(m, const uint8_t *), p))
-		return unlisted_register(w, m, p, clk, why);
-	if (dp.cfg.unlisted != SBC_UNLISTED_REJECT) {
-		*why = DP_DROP_SIP_UNLISTED;
-		return V_DROP;
-	}
-	if (v4_csum_bad(m, p)) {
-		*why = DP_DROP_IPV4_BAD_CHECKSUM;
-		return V_DROP;
-	}
-	*why = reject(w, m, p, clk);
-	return *why == DP_DROP_NONE ? V_WIRE : V_DROP;
-}
-
-/* SIP to sip_port: listed UDP goes to admission, listed TCP to the kernel (its caps are the
- * control plane's), unlisted is dropped or answered. */
-static enum verdict decide_sip(struct dp_worker *w, struct rte_mbuf *m, const struct dp_pkt *p,
-			       uint32_t slot, struct burst_clock *clk, enum dp_drop *why,
-			       uint32_t *trunk)
-{
-	uint32_t t = slot_trunk(w, slot);
-
-	if (t == DP_TRUNK_NONE)
-		return unlisted(w, m, p, clk, why);
-	if (v4_csum_bad(m, p)) {
-		*why = DP_DROP_IPV4_BAD_CHECKSUM;
-		return V_DROP;
-	}
-	*trunk = t;
-	if (p->proto != DP_PROTO_UDP)
-		return V_EXCEPTION;
-	return admit(w, m, rte_pktmbuf_mtod(m, const uint8_t *), p, t, clock_ns(clk), why);
-}
-
-/* Every fragment carries the source address: the allowlist applies to each of them. Listed
- * UDP ones are reassembled and the datagram decided as if it had come whole. *mp may be
- * replaced (the datagram completed) or taken (V_HELD: waiting for the others). */
-static enum verdict decide_fragment(struct dp_worker *w, struct rte_mbuf **mp,
-				    const struct dp_pkt *p, uint32_t slot, struct burst_clock *clk,
-				    enum dp_drop *why, uint32_t *trunk)
-{
-	struct rte_mbuf *m = *mp;
-	uint32_t t = slot_trunk(w, slot);
-
-	if (t == DP_TRUNK_NONE) {
-		*why = DP_DROP_FRAGMENT_UNLISTED;
-		return V_DROP;
-	}
-	if (v4_csum_bad(m, p)) {
-		*why = DP_DROP_IPV4_BAD_CHECKSUM;
-		return V_DROP;
-	}
-	*trunk = t;
-	if (!dp_frag_can(rte_pktmbuf_mtod(m, const uint8_t *), p))
-		return V_EXCEPTION;	/* TCP, or an IPv6 chain rte_ip_frag cannot take: as is */
-	m = dp_frag_feed(w, m, p, clock_tsc(clk));
-	if (m == NULL)
-		return V_HELD;
-	*mp = m;
-	return reassembled(w, m, clock_ns(clk), why, t);
 }
 
 /* ---- acting on the verdicts, sending, counting */
@@ -457,28 +308,30 @@ static inline void drop(struct drops *d, struct rte_mbuf *m, enum dp_drop why)
 	d->why[d->n++] = (uint8_t)why;
 }
 
-static inline void to_exception(struct burst_out *o, struct rte_mbuf *m, uint32_t trunk)
+static inline void to_exception(struct dp_burst_out *o, struct rte_mbuf *m, uint32_t trunk)
 {
 	o->exc_trunk[o->n_exc] = trunk == DP_TRUNK_NONE ? UINT16_MAX : (uint16_t)trunk;
 	o->exc[o->n_exc++] = m;
 }
 
-static void act(struct dp_worker *w, struct burst_out *o, struct drops *d, struct rte_mbuf *m,
-		enum verdict v, uint32_t trunk, enum dp_drop why)
+static void act(struct dp_worker *w, struct dp_burst_out *o, struct drops *d,
+		struct rte_mbuf *m, enum dp_path_verdict v, uint32_t trunk, enum dp_drop why)
 {
 	switch (v) {
-	case V_HELD:
+	case DP_PATH_HELD:
 		break;
-	case V_EXCEPTION:
+	case DP_PATH_EXCEPTION:
 		to_exception(o, m, trunk);
 		break;
-	case V_WIRE:
+	case DP_PATH_REPLY:
 		if (trunk != DP_TRUNK_NONE)	/* a 503 */
 			dp_count(&w->trunk_stats[trunk].rejected, 1);
-		o->wire_is_reject[o->n_wire] = true;
-		o->wire[o->n_wire++] = m;
+		dp_out_wire(o, m, DP_WIRE_REJECT);
 		break;
-	case V_DROP:
+	case DP_PATH_RELAYED:
+		dp_out_wire(o, m, DP_WIRE_MEDIA);
+		break;
+	case DP_PATH_DROP:
 		if (trunk != DP_TRUNK_NONE)
 			dp_count(&w->trunk_stats[trunk].rejected, 1);
 		drop(d, m, why);
@@ -486,34 +339,68 @@ static void act(struct dp_worker *w, struct burst_out *o, struct drops *d, struc
 	}
 }
 
-/* Pass 3 over the burst: what pass 1 settled goes straight to its place. */
+/* Unlisted SIP in drop mode with no REGISTER path: the flood's verdict, settled here. */
+static inline bool unlisted_drop(const struct dp_worker *w, uint32_t slot)
+{
+	return slot == DP_TRUNK_NONE && w->regrate == NULL &&
+	       dp.cfg.unlisted != SBC_UNLISTED_REJECT;
+}
+
+/* Pass 3 over the burst: each frame to its path's handler; what pass 1 settled goes straight
+ * to its place. */
 static void decide_burst(struct dp_worker *w, struct burst *b, unsigned int n,
-			 struct burst_clock *clk, struct burst_out *o, struct drops *d)
+			 struct dp_burst_clock *clk, struct dp_burst_out *o, struct drops *d)
 {
 	for (unsigned int i = 0; i < n; i++) {
 		enum dp_drop why = DP_DROP_NONE;
 		uint32_t trunk = DP_TRUNK_NONE;
-		enum verdict v;
+		enum dp_path_verdict v;
 
 		switch (b->kind[i]) {
 		case K_DROP:
 			drop(d, b->m[i], (enum dp_drop)b->why[i]);
 			continue;
 		case K_EXCEPTION:
+			dp_path_host(b->m[i], &b->p[i]);
 			to_exception(o, b->m[i], DP_TRUNK_NONE);
 			continue;
 		case K_SIP:
-			v = decide_sip(w, b->m[i], &b->p[i], b->slot[i], clk, &why, &trunk);
+			if (unlisted_drop(w, b->slot[i])) {
+				drop(d, b->m[i], DP_DROP_SIP_UNLISTED);
+				continue;
+			}
+			v = dp_path_sip(w, b->m[i], &b->p[i], b->slot[i], clk, &why, &trunk);
+			break;
+		case K_MEDIA:
+			v = dp_path_media(w, b->m[i], &b->p[i], b->media[i], b->media_found[i], clk,
+					  o, &why);
 			break;
 		default:
-			v = decide_fragment(w, &b->m[i], &b->p[i], b->slot[i], clk, &why, &trunk);
+			v = dp_path_fragment(w, &b->m[i], &b->p[i], b->slot[i], clk, &why, &trunk);
 			break;
 		}
 		act(w, o, d, b->m[i], v, trunk, why);
 	}
 }
 
-static void flush(struct dp_worker *w, struct burst_out *o, struct drops *d)
+/* What went out of the wire, counted by what it is. */
+static void count_wire(struct dp_worker *w, const struct dp_burst_out *o, unsigned int sent)
+{
+	unsigned int by[4] = { 0, 0, 0, 0 };
+
+	for (unsigned int i = 0; i < sent; i++)
+		by[o->wire_kind[i]]++;
+	if (by[DP_WIRE_KERNEL])
+		dp_count(&w->stats.to_wire, by[DP_WIRE_KERNEL]);
+	if (by[DP_WIRE_REJECT])
+		dp_count(&w->stats.reject_sent, by[DP_WIRE_REJECT]);
+	if (by[DP_WIRE_MEDIA])
+		dp_count(&w->stats.media_relayed, by[DP_WIRE_MEDIA]);
+	if (by[DP_WIRE_ASK])
+		dp_count(&w->stats.neigh_asked, by[DP_WIRE_ASK]);
+}
+
+static void flush(struct dp_worker *w, struct dp_burst_out *o, struct drops *d)
 {
 	unsigned int sent, i;
 
@@ -534,15 +421,14 @@ static void flush(struct dp_worker *w, struct burst_out *o, struct drops *d)
 		o->n_exc = 0;
 	}
 	if (o->n_wire > 0) {
-		unsigned int rej = 0;
-
 		sent = rte_eth_tx_burst(dp.wire_port, w->wire_queue, o->wire, (uint16_t)o->n_wire);
-		for (i = 0; i < sent; i++)
-			rej += o->wire_is_reject[i];
-		dp_count(&w->stats.reject_sent, rej);
-		dp_count(&w->stats.to_wire, sent - rej);
-		for (; i < o->n_wire; i++)
-			drop(d, o->wire[i], DP_DROP_WIRE_FULL);
+		count_wire(w, o, sent);
+		for (i = sent; i < o->n_wire; i++) {
+			if (o->wire_kind[i] == DP_WIRE_ASK)	/* made here: not a received frame */
+				rte_pktmbuf_free(o->wire[i]);
+			else
+				drop(d, o->wire[i], DP_DROP_WIRE_FULL);
+		}
 		o->n_wire = 0;
 	}
 }
@@ -591,8 +477,8 @@ static void drain_exc_ring(struct ring_pending *rp)
 }
 
 /* The kernel's side (ARP replies, the control plane's SIP) goes out unchanged. */
-static void kernel_burst(struct dp_worker *w, uint16_t *rxq, struct burst_clock *clk,
-			 struct burst_out *o)
+static void kernel_burst(struct dp_worker *w, uint16_t *rxq, struct dp_burst_clock *clk,
+			 struct dp_burst_out *o)
 {
 	struct rte_mbuf *pkts[DP_BURST];
 	uint16_t n = rte_eth_rx_burst(dp.exc_port, *rxq, pkts, DP_BURST);
@@ -603,9 +489,8 @@ static void kernel_burst(struct dp_worker *w, uint16_t *rxq, struct burst_clock 
 		return;
 	dp_count(&w->stats.exc_rx, n);
 	for (uint16_t i = 0; i < n; i++) {
-		dp_admit_from_kernel(w, pkts[i], clock_ns(clk));
-		o->wire_is_reject[o->n_wire] = false;
-		o->wire[o->n_wire++] = pkts[i];
+		dp_admit_from_kernel(w, pkts[i], dp_burst_ns(clk));
+		dp_out_wire(o, pkts[i], DP_WIRE_KERNEL);
 	}
 }
 
@@ -616,7 +501,7 @@ int dp_worker_main(void *arg)
 	unsigned int turns = 0;
 	struct dp_worker *w = arg;
 	struct burst b;
-	struct burst_out out = { .n_exc = 0, .n_wire = 0 };
+	struct dp_burst_out out = { .n_exc = 0, .n_wire = 0 };
 	struct drops dropped = { .n = 0 };
 
 	rte_rcu_qsbr_thread_register(dp.qsv, w->id);
@@ -625,7 +510,7 @@ int dp_worker_main(void *arg)
 
 	while (!__atomic_load_n(&dp.stop, __ATOMIC_RELAXED)) {
 		const struct dp_acl_bank *acl = dp_acl_reader(dp.acl);
-		struct burst_clock clk = { .read = false };
+		struct dp_burst_clock clk = { .read = false };
 		uint16_t n = 0;
 
 		if (w->active)
@@ -634,6 +519,7 @@ int dp_worker_main(void *arg)
 			dp_count(&w->stats.rx, n);
 			sort_burst(&b, n);
 			look_up_burst(acl, &b);
+			media_look_up_burst(&b);
 			decide_burst(w, &b, n, &clk, &out, &dropped);
 		}
 		if (w->polls_exception)
@@ -642,7 +528,7 @@ int dp_worker_main(void *arg)
 		/* reassembly timeouts: whenever the clock was read or nothing came, else (a flood
 		 * that is only dropped) every 64th burst */
 		if (clk.read || n == 0 || (++turns & 63) == 0)
-			dp_frag_housekeeping(w, clock_tsc(&clk));
+			dp_frag_housekeeping(w, dp_burst_tsc(&clk));
 		free_drops(w, &dropped);
 		if (!dp.exc_direct && w->id == 0)
 			drain_exc_ring(&ring_pending);

@@ -95,6 +95,15 @@ rc=0
 	--out "$out" "${args[@]}" || rc=$?
 echo "bench.sh: table written to $out"
 
+# The media relay (tests/bench/bench_media.py, issue 12): RTP relayed per worker core with
+# 10,000 and 100,000 sessions next to testpmd 5tswap and io. SBC_BENCH_SKIP_MEDIA=1 skips it.
+echo
+if [ -z "${SBC_BENCH_SKIP_MEDIA:-}" ]; then
+	/usr/bin/python3 tests/bench/bench_media.py --dataplane "$dir/dataplane/sbc-dataplane" \
+		--out "$out.media" || rc=$?
+	cat "$out.media" >>"$out" 2>/dev/null || true
+fi
+
 # Policy updates: Redis write -> applied in every worker, and a 1,000,000-prefix replace,
 # next to the bare keyspace-notification latency of the same redis-server.
 echo

@@ -95,7 +95,7 @@ SCAPY_NAMES = ['Ether', 'Dot1Q', 'Dot1AD', 'IP', 'IPv6', 'UDP', 'TCP', 'ARP', 'I
                'IPOption_NOP', 'IPOption_EOL', 'IPOption_RR', 'ICMPv6EchoRequest', 'ICMPv6ND_NS',
                'ICMPv6NDOptSrcLLAddr', 'IPv6ExtHdrHopByHop', 'IPv6ExtHdrDestOpt',
                'IPv6ExtHdrRouting', 'IPv6ExtHdrFragment', 'PadN', 'fragment', 'fragment6',
-               'NoPayload', 'Padding']
+               'NoPayload', 'Padding', 'ICMPv6ND_NA', 'ICMPv6NDOptDstLLAddr']
 
 
 # placeholders so the names exist before load_scapy() (and for static checkers)
@@ -103,6 +103,7 @@ Ether = Dot1Q = Dot1AD = IP = IPv6 = UDP = TCP = ARP = ICMP = Raw = None
 IPOption_NOP = IPOption_EOL = IPOption_RR = ICMPv6EchoRequest = ICMPv6ND_NS = None
 ICMPv6NDOptSrcLLAddr = IPv6ExtHdrHopByHop = IPv6ExtHdrDestOpt = IPv6ExtHdrRouting = None
 IPv6ExtHdrFragment = PadN = fragment = fragment6 = NoPayload = Padding = None
+ICMPv6ND_NA = ICMPv6NDOptDstLLAddr = None
 
 
 def load_scapy():
@@ -735,6 +736,8 @@ class T:
         self.now = 0.0
         self.settle = None             # f(stats): the counters are final (timers in real time)
         self.commands = []             # channel commands applied at start (--test-commands)
+        self.want_media = False        # read /sbc/media into res.media (media cases)
+        self.media_calls = []          # and `sbcctl media CALL-ID` of these into res.media_calls
 
     # configuration
     def config(self, trunks=None, **sbc):
@@ -849,13 +852,16 @@ class DataPlane(Program):
         if line.startswith('sbc-dataplane: ready'):
             self.ready = True
 
-    def query(self, cmd):
-        """/sbc/<cmd> through sbcctl --json when given, else the telemetry socket itself."""
+    def query(self, cmd, *args):
+        """/sbc/<cmd> through sbcctl --json when given (with args: `sbcctl media CALL-ID`),
+        else the telemetry socket itself."""
         if not self.sbcctl:
+            if args:
+                raise Skip(f'sbcctl {cmd} {" ".join(args)} needs --sbcctl')
             return super().query(f'/sbc/{cmd}')
         try:
-            p = subprocess.run([self.sbcctl, '--file-prefix', self.prefix, '--json', cmd],
-                               capture_output=True, text=True, timeout=15)
+            p = subprocess.run([self.sbcctl, '--file-prefix', self.prefix, '--json', cmd,
+                                *args], capture_output=True, text=True, timeout=15)
         except subprocess.TimeoutExpired:
             raise HarnessError(f'sbcctl {cmd}: no answer within 15 s') from None
         if p.returncode != 0:
@@ -983,6 +989,9 @@ def run(t, args, wd):
         res.trunks = normalize_trunks(dp.query('trunks'))
         res.ports = dp.query('ports')
         res.denied = dp.query('denied')
+        if t.want_media:
+            res.media = dp.query('media')
+            res.media_calls = {c: dp.query('media', c) for c in t.media_calls}
         rc = dp.stop()
         res.stdout = list(dp.lines)
         res.log_tail = dp.log_tail()
@@ -1012,12 +1021,13 @@ def check_counters(t, res):
     # fragments merged into a reassembled datagram beyond its first, and those still waiting
     # for the rest of theirs, end in no other counter
     frag = st.get('frags_absorbed', 0) + st.get('frags_pending', 0)
-    rhs = st['to_exception'] + st['to_wire'] + st['reject_sent'] + st['dropped'] + frag
+    relayed, asked = st.get('media_relayed', 0), st.get('neigh_asked', 0)
+    rhs = st['to_exception'] + st['to_wire'] + st['reject_sent'] + relayed + st['dropped'] + frag
     if lhs != rhs:
         errs.append(f'invariant: rx + exc_rx = {st["rx"]} + {st["exc_rx"]} = {lhs}, but '
-                    f'to_exception + to_wire + reject_sent + dropped + frags_absorbed + '
-                    f'frags_pending = {st["to_exception"]} + {st["to_wire"]} + '
-                    f'{st["reject_sent"]} + {st["dropped"]} + {frag} = {rhs}')
+                    f'to_exception + to_wire + reject_sent + media_relayed + dropped + '
+                    f'frags_absorbed + frags_pending = {st["to_exception"]} + {st["to_wire"]} + '
+                    f'{st["reject_sent"]} + {relayed} + {st["dropped"]} + {frag} = {rhs}')
     nd = sum(v for v in dr.values() if isinstance(v, int))
     if st['dropped'] != nd:
         errs.append(f'invariant: stats.dropped = {st["dropped"]}, sum of /sbc/drops = {nd}')
@@ -1030,9 +1040,11 @@ def check_counters(t, res):
     if len(res.exc_out) != st['to_exception']:
         errs.append(f'exc_out.pcap holds {len(res.exc_out)} frames, stats.to_exception = '
                     f'{st["to_exception"]}')
-    if len(res.wire_out) != st['to_wire'] + st['reject_sent']:
+    # the ARP requests / neighbour solicitations the data plane makes are not received frames
+    if len(res.wire_out) != st['to_wire'] + st['reject_sent'] + relayed + asked:
         errs.append(f'wire_out.pcap holds {len(res.wire_out)} frames, stats.to_wire + '
-                    f'reject_sent = {st["to_wire"] + st["reject_sent"]}')
+                    f'reject_sent + media_relayed + neigh_asked = '
+                    f'{st["to_wire"] + st["reject_sent"] + relayed + asked}')
     for k, v in t.stats.items():
         if st.get(k) != v:
             errs.append(f'stats.{k}: expected {v}, got {st.get(k)}')

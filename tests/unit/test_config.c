@@ -26,13 +26,15 @@ static void good_full(void **state)
 		"; comment\n"
 		"# another\n"
 		"[sbc]\n"
-		"address   = 198.51.100.10\n"
-		"address6  = 2001:db8::10   ; inline comment\n"
+		"address   = 198.51.100.10/24\n"
+		"address6  = 2001:db8::10/64   ; inline comment\n"
 		"gateway   = 198.51.100.1\n"
+		"gateway6  = 2001:db8::1\n"
 		"sip_port  = 5080\n"
 		"unlisted  = reject\n"
 		"reject_rate = 7\n"
 		"media_ports = 30000-30999\n"
+		"media_addresses = 198.51.100.11, 2001:db8::11 198.51.100.12\n"
 		"emergency = 911, 112 000\n"
 		"max_call_duration = 7200\n"
 		"retry_after = 9\n"
@@ -69,6 +71,14 @@ static void good_full(void **state)
 	assert_int_equal(c.media_port_max, 30999);
 	assert_true(c.has_address6);
 	assert_true(c.has_gateway);
+	assert_true(c.has_gateway6);
+	assert_int_equal(c.gateway6[15], 1);
+	assert_int_equal(c.address_plen, 24);
+	assert_int_equal(c.address6_plen, 64);
+	assert_int_equal(c.n_media_addr4, 2);
+	assert_int_equal(c.n_media_addr6, 1);
+	assert_int_equal(c.media_addr4[1][3], 12);
+	assert_int_equal(c.media_addr6[0][15], 0x11);
 	assert_int_equal(c.address[0], 198);
 	assert_int_equal(c.address6[15], 0x10);
 	assert_string_equal(c.wire, "0000:3b:00.0");
@@ -81,7 +91,7 @@ static void good_full(void **state)
 	assert_int_equal(c.n_trunks, 2);
 	assert_string_equal(c.trunks[0].name, "carrier-a");
 	assert_int_equal(c.trunks[0].n_peers, 5);
-	assert_int_equal(c.trunks[0].peer_lines[4], 29);
+	assert_int_equal(c.trunks[0].peer_lines[4], 31);
 	assert_int_equal(c.trunks[0].over_limit, SBC_OVER_LIMIT_DROP);
 	assert_int_equal(c.trunks[1].over_limit, SBC_OVER_LIMIT_REJECT);
 	assert_int_equal(c.n_emergency, 3);
@@ -148,6 +158,17 @@ static const struct bad bads[] = {
 	  "b.conf:2: address: '198.51.100.300' is not an IPv4 address" },
 	{ "[sbc]\naddress6 = 2001:db8::zz\n",
 	  "b.conf:2: address6: '2001:db8::zz' is not an IPv6 address" },
+	{ "[sbc]\naddress = 198.51.100.10/33\n",
+	  "b.conf:2: address: '/33' is not a prefix length from 1 to 32" },
+	{ "[sbc]\naddress6 = 2001:db8::10/0\n",
+	  "b.conf:2: address6: '/0' is not a prefix length from 1 to 128" },
+	{ "[sbc]\ngateway = 198.51.100.1/24\n",
+	  "b.conf:2: gateway: takes an address without /LEN" },
+	{ "[sbc]\nmedia_addresses = 198.51.100.11, 198.51.100.300\n",
+	  "b.conf:2: media_addresses: '198.51.100.300' is not an IPv4 or IPv6 address" },
+	{ "[sbc]\nmedia_addresses = 10.0.0.1 10.0.0.2 10.0.0.3 10.0.0.4 10.0.0.5 10.0.0.6 "
+	  "10.0.0.7 10.0.0.8 10.0.0.9\n",
+	  "b.conf:2: media_addresses: more than 8 IPv4 addresses" },
 	{ "[sbc]\nsip_port = 0\n", "b.conf:2: sip_port: '0' is not a whole number from 1 to 65535" },
 	{ "[sbc]\nsip_port = 65536\n",
 	  "b.conf:2: sip_port: '65536' is not a whole number from 1 to 65535" },

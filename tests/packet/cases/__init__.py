@@ -6,4 +6,4 @@ order here is the order of `sbc_packet_test.py --list`.
 """
 
 from . import (acl, l2l3, malformed, host, frag, sip_reply, admission, corpus,  # noqa: F401
-               deny, register)
+               deny, register, media)

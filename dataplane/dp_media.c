@@ -1,0 +1,708 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The media table's main-lcore side (dp_media.h): session slots, the key hash the workers read,
+ * the id map only the main lcore reads, the deferred work that waits for RCU (events, slot and
+ * key reuse), the media timeout scan and the telemetry. Mutations and the telemetry thread's
+ * reads share a mutex; workers never take it.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+
+#include "dp.h"
+#include "dp_media.h"
+#include "dp_neigh.h"
+
+#define PEND_MAX 8192		/* deferred actions before a forced RCU wait */
+#define SCAN_EVERY_NS 250000000ull	/* media_timeout scan period */
+
+struct dp_media_session *dp_media_slots;
+struct rte_hash *dp_media_hash;
+
+enum pend_kind { P_READY, P_GONE, P_RECLAIM };
+
+struct pend {
+	uint8_t kind;
+	uint32_t slot;		/* UINT32_MAX: none (GONE of an unknown session) */
+	uint64_t session;
+	uint32_t seq;
+};
+
+static struct {
+	struct rte_hash *ids;		/* session id -> slot, main lcore only */
+	struct rte_rcu_qsbr *qsv;
+	uint32_t cap, n_slots, live;
+	uint32_t *free_slots, n_free;
+	struct pend *pend;
+	uint32_t n_pend;
+	int32_t *dead_keys;		/* hash key positions deleted, reusable after RCU */
+	uint32_t n_dead;
+	uint64_t last_scan_ns;
+	dp_media_send_fn send;
+	pthread_mutex_t lock;
+	/* counters, read by the telemetry thread */
+	uint64_t sets, updates, dels, dels_unknown, flushes, timeouts, gone;
+	uint64_t refused[3];		/* -ENOSPC, -EADDRINUSE, -EINVAL */
+} md = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static inline void bump(uint64_t *c)
+{
+	__atomic_store_n(c, *c + 1, __ATOMIC_RELAXED);
+}
+
+uint32_t dp_media_capacity(const struct sbc_config *c)
+{
+	uint32_t ports = (uint32_t)c->media_port_max - c->media_port_min + 1;
+
+	if (c->media_sessions != 0)
+		return c->media_sessions;
+	return ports / 2 * (c->has_address6 ? 2 : 1);
+}
+
+int dp_media_create(const struct sbc_config *c, struct rte_rcu_qsbr *qsv, int socket)
+{
+	uint32_t spare;
+	struct rte_hash_parameters hp = {
+		.name = "sbc_media",
+		.key_len = sizeof(struct dp_media_key),
+		.hash_func = rte_hash_crc,
+		.socket_id = socket,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
+			      RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+	struct rte_hash_parameters ip = {
+		.name = "sbc_media_ids",
+		.key_len = sizeof(uint64_t),
+		.hash_func = rte_hash_crc,
+		.socket_id = socket,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+
+	md.qsv = qsv;
+	md.cap = dp_media_capacity(c);
+	spare = md.cap / 8 + 64;	/* new versions while the old wait for RCU */
+	md.n_slots = md.cap + spare;
+	hp.entries = md.n_slots * 4 + PEND_MAX * 4;
+	ip.entries = md.n_slots;
+	dp_media_slots = rte_zmalloc_socket("sbc_media_slots",
+					    (size_t)md.n_slots * sizeof(*dp_media_slots),
+					    RTE_CACHE_LINE_SIZE, socket);
+	md.free_slots = malloc((size_t)md.n_slots * sizeof(*md.free_slots));
+	md.pend = malloc(PEND_MAX * sizeof(*md.pend));
+	md.dead_keys = malloc(PEND_MAX * 4 * sizeof(*md.dead_keys));
+	dp_media_hash = rte_hash_create(&hp);
+	md.ids = rte_hash_create(&ip);
+	if (dp_media_slots == NULL || md.free_slots == NULL || md.pend == NULL ||
+	    md.dead_keys == NULL || dp_media_hash == NULL || md.ids == NULL) {
+		dp_media_free();
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < md.n_slots; i++)
+		md.free_slots[i] = md.n_slots - 1 - i;
+	md.n_free = md.n_slots;
+	return 0;
+}
+
+void dp_media_free(void)
+{
+	rte_hash_free(dp_media_hash);
+	rte_hash_free(md.ids);
+	rte_free(dp_media_slots);
+	free(md.free_slots);
+	free(md.pend);
+	free(md.dead_keys);
+	dp_media_hash = NULL;
+	md.ids = NULL;
+	dp_media_slots = NULL;
+	md.free_slots = NULL;
+	md.pend = NULL;
+	md.dead_keys = NULL;
+}
+
+/* The channel's event sender, given with each dp_media_commit / dp_media_tick. */
+static dp_media_send_fn sender;
+
+/* ---- keys of a session */
+
+static unsigned int alen(uint8_t family)
+{
+	return family == SBC_AF_V6 ? 16 : 4;
+}
+
+static void key_of(struct dp_media_key *k, const struct sbc_media_leg *l, unsigned int rtcp)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = l->family;
+	k->port = (uint16_t)(l->local_port + rtcp);
+	memcpy(k->addr, l->local_addr, alen(l->family));
+}
+
+/* A session's keys and their data; returns how many (2 to 4). */
+static unsigned int keys_of(const struct sbc_media_leg *leg, uint32_t slot,
+			    struct dp_media_key *k, void **d)
+{
+	unsigned int n = 0;
+
+	for (unsigned int l = 0; l < 2; l++)
+		for (unsigned int r = 0; r < ((leg[l].flags & SBC_MEDIA_RTCP_MUX) ? 1u : 2u); r++) {
+			key_of(&k[n], &leg[l], r);
+			d[n++] = DP_MEDIA_DATA(slot, l, r);
+		}
+	return n;
+}
+
+/* The legs of a slot in the channel's form (for keys_of on an installed version). */
+static void legs_of(const struct dp_media_session *s, struct sbc_media_leg *out)
+{
+	memset(out, 0, 2 * sizeof(*out));
+	for (unsigned int l = 0; l < 2; l++) {
+		out[l].family = s->leg[l].family;
+		out[l].flags = s->leg[l].flags;
+		out[l].local_port = s->leg[l].local_port;
+		memcpy(out[l].local_addr, s->leg[l].local_addr, 16);
+	}
+}
+
+static bool key_in(const struct dp_media_key *k, const struct dp_media_key *set, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (memcmp(k, &set[i], sizeof(*k)) == 0)
+			return true;
+	return false;
+}
+
+static int32_t slot_of_id(uint64_t id)
+{
+	void *d;
+
+	if (rte_hash_lookup_data(md.ids, &id, &d) < 0)
+		return -1;
+	return (int32_t)(uintptr_t)d;
+}
+
+/* ---- deferred work */
+
+static void pend(uint8_t kind, uint32_t slot, uint64_t session, uint32_t seq)
+{
+	if (md.n_pend == PEND_MAX)
+		dp_media_commit(sender);
+	md.pend[md.n_pend++] = (struct pend){ kind, slot, session, seq };
+}
+
+static void del_key(const struct dp_media_key *k)
+{
+	int32_t pos = rte_hash_del_key(dp_media_hash, k);
+
+	if (pos >= 0)
+		md.dead_keys[md.n_dead++] = pos;
+}
+
+static uint64_t last_packet_ns(const struct dp_media_session *s);
+
+static void send_gone(const struct pend *p, dp_media_send_fn send)
+{
+	struct sbc_msg_media_stats st;
+
+	memset(&st, 0, sizeof(st));
+	st.session = p->session;
+	st.seq = p->seq;
+	st.reason = SBC_MEDIA_END_DEL;
+	if (p->slot != UINT32_MAX) {
+		const struct dp_media_session *s = &dp_media_slots[p->slot];
+		uint64_t now = dp_clock_ns(), last = s->installed_ns;
+
+		for (unsigned int l = 0; l < 2; l++)
+			dp_media_leg_stats(&s->leg[l], &st.leg[l]);
+		last = last_packet_ns(s);
+		st.idle_ms = now > last ? (now - last) / 1000000 : 0;
+	}
+	if (send != NULL)
+		send(SBC_EVT_MEDIA_GONE, &st, sizeof(st));
+	bump(&md.gone);
+}
+
+void dp_media_commit(dp_media_send_fn send)
+{
+	if (send != NULL)
+		sender = send;
+	if (md.n_pend == 0 && md.n_dead == 0)
+		return;
+	/* every worker has left whatever it looked up before the changes */
+	rte_rcu_qsbr_synchronize(md.qsv, RTE_QSBR_THRID_INVALID);
+	pthread_mutex_lock(&md.lock);
+	for (uint32_t i = 0; i < md.n_dead; i++)
+		rte_hash_free_key_with_position(dp_media_hash, md.dead_keys[i]);
+	md.n_dead = 0;
+	for (uint32_t i = 0; i < md.n_pend; i++) {
+		const struct pend *p = &md.pend[i];
+		struct sbc_msg_media_ref r = { .session = p->session, .seq = p->seq, .error = 0 };
+
+		switch (p->kind) {
+		case P_READY:
+			if (sender != NULL)
+				sender(SBC_EVT_MEDIA_READY, &r, sizeof(r));
+			break;
+		case P_GONE:
+			send_gone(p, sender);
+			if (p->slot != UINT32_MAX)
+				md.free_slots[md.n_free++] = p->slot;
+			break;
+		default:
+			md.free_slots[md.n_free++] = p->slot;
+			break;
+		}
+	}
+	md.n_pend = 0;
+	pthread_mutex_unlock(&md.lock);
+}
+
+/* ---- MEDIA_SET */
+
+static int refuse(int rc, char *err, size_t errlen, const char *fmt, unsigned int a)
+{
+	snprintf(err, errlen, fmt, a);
+	bump(&md.refused[rc == -ENOSPC ? 0 : rc == -EADDRINUSE ? 1 : 2]);
+	return rc;
+}
+
+/* Each leg sane beyond what sbc_msg_validate checked: ports in range, no SRTP yet. */
+static int legs_ok(const struct sbc_media_leg *leg, char *err, size_t errlen)
+{
+	for (unsigned int l = 0; l < 2; l++) {
+		if (!(leg[l].flags & SBC_MEDIA_RTCP_MUX) && leg[l].local_port == 65534)
+			return refuse(-EINVAL, err, errlen, "leg %u: local port 65534 leaves no RTCP "
+				      "port", l);
+		/* the srtp helper's dp_srtp makes leg->srtp_in/out here */
+		if (leg[l].srtp != SBC_SRTP_NONE)
+			return refuse(-EINVAL, err, errlen, "leg %u: SRTP is not in this build's "
+				      "relay (dp_srtp)", l);
+	}
+	return 0;
+}
+
+/* Same remote and keys: a re-INVITE that did not touch this leg keeps its state. */
+static bool leg_same(const struct dp_media_leg *o, const struct sbc_media_leg *n)
+{
+	return o->family == n->family && o->remote_port == n->remote_port &&
+	       o->remote_rtcp_port == n->remote_rtcp_port &&
+	       ((o->flags ^ n->flags) & (SBC_MEDIA_LATCH | SBC_MEDIA_RTCP_MUX)) == 0 &&
+	       memcmp(o->remote_addr, n->remote_addr, 16) == 0 && o->srtp == n->srtp &&
+	       memcmp(o->local_addr, n->local_addr, 16) == 0 && o->local_port == n->local_port;
+}
+
+static void fill_leg(struct dp_media_leg *d, const struct sbc_media_leg *l,
+		     const struct dp_media_leg *keep)
+{
+	if (keep != NULL) {
+		/* latched ports, figures: a worker may still add a packet or two to the old
+		 * version until the RCU wait; those are not carried over */
+		memcpy(d, keep, sizeof(*d));
+		d->flags = l->flags;		/* HOLD may change */
+		d->trunk = l->trunk;
+		return;
+	}
+	memset(d, 0, sizeof(*d));
+	d->family = l->family;
+	d->flags = l->flags;
+	d->srtp = l->srtp;
+	d->trunk = l->trunk;
+	d->local_port = l->local_port;
+	d->remote_port = l->remote_port;
+	d->remote_rtcp_port = l->remote_rtcp_port;
+	memcpy(d->local_addr, l->local_addr, 16);
+	memcpy(d->remote_addr, l->remote_addr, 16);
+	if (l->family == SBC_AF_V4) {
+		memset(d->local_addr + 4, 0, 12);
+		memset(d->remote_addr + 4, 0, 12);
+	}
+}
+
+/* Keys another session holds, or two legs on one port: -EADDRINUSE / -EINVAL. */
+static int keys_free(const struct dp_media_key *k, unsigned int n, int32_t old, char *err,
+		     size_t errlen)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		void *d;
+
+		if (key_in(&k[i], k, i))
+			return refuse(-EINVAL, err, errlen, "local port %u used twice", k[i].port);
+		if (rte_hash_lookup_data(dp_media_hash, &k[i], &d) >= 0 &&
+		    (old < 0 || DP_MEDIA_SLOT(d) != (uint32_t)old))
+			return refuse(-EADDRINUSE, err, errlen, "local port %u belongs to another "
+				      "session", k[i].port);
+	}
+	return 0;
+}
+
+/* Put the new version's keys in; on failure put back what was there. */
+static int add_keys(const struct dp_media_key *k, void **d, unsigned int n, int32_t old,
+		    const struct dp_media_key *ok, void **od, unsigned int on)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		if (rte_hash_add_key_data(dp_media_hash, &k[i], d[i]) == 0)
+			continue;
+		for (unsigned int j = 0; j < i; j++) {
+			unsigned int o;
+
+			for (o = 0; old >= 0 && o < on; o++)
+				if (memcmp(&ok[o], &k[j], sizeof(k[j])) == 0)
+					break;
+			if (old >= 0 && o < on)
+				rte_hash_add_key_data(dp_media_hash, &k[j], od[o]);
+			else
+				del_key(&k[j]);
+		}
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+static void install(struct dp_media_session *s, const struct sbc_msg_media *m,
+		    const struct dp_media_session *old, uint64_t now_ns)
+{
+	for (unsigned int l = 0; l < 2; l++)
+		fill_leg(&s->leg[l], &m->leg[l],
+			 old != NULL && leg_same(&old->leg[l], &m->leg[l]) ? &old->leg[l] : NULL);
+	s->id = m->session;
+	s->seq = m->seq;
+	s->installed_ns = now_ns;
+	s->timeout_sent = false;
+	s->live = true;
+}
+
+int dp_media_set(const struct sbc_msg_media *m, uint64_t now_ns, char *err, size_t errlen)
+{
+	struct dp_media_key k[4], ok[4];
+	void *d[4], *od[4];
+	struct sbc_media_leg ol[2];
+	unsigned int n, on = 0;
+	int32_t old;
+	uint32_t slot;
+	int rc;
+
+	rc = legs_ok(m->leg, err, errlen);
+	if (rc != 0)
+		return rc;
+	old = slot_of_id(m->session);
+	n = keys_of(m->leg, 0, k, d);
+	rc = keys_free(k, n, old, err, errlen);
+	if (rc != 0)
+		return rc;
+	if ((old < 0 && md.live >= md.cap) || md.n_free == 0)
+		return refuse(-ENOSPC, err, errlen, "media table full (%u sessions: [dataplane] "
+			      "media_sessions)", md.cap);
+	pthread_mutex_lock(&md.lock);
+	slot = md.free_slots[--md.n_free];
+	install(&dp_media_slots[slot], m, old >= 0 ? &dp_media_slots[old] : NULL, now_ns);
+	n = keys_of(m->leg, slot, k, d);
+	if (old >= 0) {
+		legs_of(&dp_media_slots[old], ol);
+		on = keys_of(ol, (uint32_t)old, ok, od);
+	}
+	if (add_keys(k, d, n, old, ok, od, on) != 0) {
+		dp_media_slots[slot].live = false;
+		md.free_slots[md.n_free++] = slot;	/* no worker found it */
+		pthread_mutex_unlock(&md.lock);
+		return refuse(-ENOSPC, err, errlen, "media hash full (%u sessions)", md.cap);
+	}
+	rte_hash_add_key_data(md.ids, &m->session, (void *)(uintptr_t)slot);
+	if (old >= 0) {
+		for (unsigned int i = 0; i < on; i++)
+			if (!key_in(&ok[i], k, n))
+				del_key(&ok[i]);
+		dp_media_slots[old].live = false;
+		bump(&md.updates);
+	} else {
+		md.live++;
+	}
+	bump(&md.sets);
+	pthread_mutex_unlock(&md.lock);
+	if (old >= 0)
+		pend(P_RECLAIM, (uint32_t)old, 0, 0);
+	pend(P_READY, slot, m->session, m->seq);
+	return 0;
+}
+
+/* ---- MEDIA_DEL, MEDIA_FLUSH */
+
+/* Out of the hash and the id map; the slot waits for RCU. Lock held. */
+static void unlink_slot(uint32_t slot)
+{
+	struct dp_media_session *s = &dp_media_slots[slot];
+	struct dp_media_key k[4];
+	struct sbc_media_leg l[2];
+	void *d[4];
+	unsigned int n;
+
+	legs_of(s, l);
+	n = keys_of(l, slot, k, d);
+	for (unsigned int i = 0; i < n; i++)
+		del_key(&k[i]);
+	rte_hash_del_key(md.ids, &s->id);
+	s->live = false;
+	md.live--;
+}
+
+void dp_media_del(const struct sbc_msg_media_ref *r)
+{
+	int32_t slot = slot_of_id(r->session);
+	uint32_t seq = r->seq;
+
+	bump(&md.dels);
+	if (slot < 0) {
+		bump(&md.dels_unknown);
+		pend(P_GONE, UINT32_MAX, r->session, seq);
+		return;
+	}
+	pthread_mutex_lock(&md.lock);
+	unlink_slot((uint32_t)slot);
+	pthread_mutex_unlock(&md.lock);
+	pend(P_GONE, (uint32_t)slot, r->session, seq);
+}
+
+void dp_media_flush(void)
+{
+	bump(&md.flushes);
+	for (uint32_t i = 0; i < md.n_slots; i++) {
+		if (!dp_media_slots[i].live)
+			continue;
+		pthread_mutex_lock(&md.lock);
+		unlink_slot(i);
+		pthread_mutex_unlock(&md.lock);
+		pend(P_RECLAIM, i, 0, 0);
+	}
+	dp_media_commit(sender);
+}
+
+/* ---- figures, timeout */
+
+void dp_media_leg_stats(const struct dp_media_leg *l, struct sbc_media_leg_stats *out)
+{
+	const struct dp_media_rx *rx = &l->rx;
+	const struct dp_media_rtcp_rx *rc = &l->rtcp;
+
+	memset(out, 0, sizeof(*out));
+	out->packets = __atomic_load_n(&rx->packets, __ATOMIC_RELAXED) +
+		       __atomic_load_n(&rc->packets, __ATOMIC_RELAXED);
+	out->bytes = __atomic_load_n(&rx->bytes, __ATOMIC_RELAXED) +
+		     __atomic_load_n(&rc->bytes, __ATOMIC_RELAXED);
+	out->dropped = __atomic_load_n(&rx->dropped, __ATOMIC_RELAXED);
+	out->lost = dp_rtp_lost(&rx->seq);
+	out->reordered = rx->seq.reordered;
+	out->jitter_us = dp_rtp_jitter_us(&rx->jitter);
+	if (rc->have_rr) {
+		out->rr_lost = rc->rr.cumulative > 0 ? (uint32_t)rc->rr.cumulative : 0;
+		/* the remote's timestamp units, taken as 8 kHz (dp_rtp.h) */
+		out->rr_jitter_us = rc->rr.jitter * (1000000u / DP_RTP_CLOCK_HZ);
+		out->rr_fraction = rc->rr.fraction;
+	}
+	out->latched = l->latch_rtp != 0 || l->latch_rtcp != 0;
+}
+
+static uint64_t last_packet_ns(const struct dp_media_session *s)
+{
+	uint64_t last = s->installed_ns;
+
+	for (unsigned int l = 0; l < 2; l++) {
+		uint64_t t = __atomic_load_n(&s->leg[l].rx.last_ns, __ATOMIC_RELAXED);
+		uint64_t r = __atomic_load_n(&s->leg[l].rtcp.last_ns, __ATOMIC_RELAXED);
+
+		last = RTE_MAX(last, RTE_MAX(t, r));
+	}
+	return last;
+}
+
+void dp_media_tick(uint64_t now_ns, dp_media_send_fn send)
+{
+	uint64_t limit = (uint64_t)dp.cfg.media_timeout * 1000000000ull;
+
+	if (send != NULL)
+		sender = send;
+	if (now_ns - md.last_scan_ns < SCAN_EVERY_NS && md.last_scan_ns != 0)
+		return;
+	md.last_scan_ns = now_ns;
+	for (uint32_t i = 0; i < md.n_slots; i++) {
+		struct dp_media_session *s = &dp_media_slots[i];
+		struct sbc_msg_media_stats st;
+		uint64_t last;
+
+		if (!s->live || s->timeout_sent ||
+		    ((s->leg[0].flags | s->leg[1].flags) & SBC_MEDIA_HOLD))
+			continue;
+		last = last_packet_ns(s);
+		if (last == 0) {	/* installed before --test-clock's first frame */
+			s->installed_ns = now_ns;
+			continue;
+		}
+		if (now_ns < last || now_ns - last < limit)
+			continue;
+		memset(&st, 0, sizeof(st));
+		st.session = s->id;
+		st.seq = s->seq;
+		st.reason = SBC_MEDIA_END_TIMEOUT;
+		st.idle_ms = (now_ns - last) / 1000000;
+		dp_media_leg_stats(&s->leg[0], &st.leg[0]);
+		dp_media_leg_stats(&s->leg[1], &st.leg[1]);
+		s->timeout_sent = true;
+		bump(&md.timeouts);
+		if (sender != NULL)
+			sender(SBC_EVT_MEDIA_TIMEOUT, &st, sizeof(st));
+	}
+}
+
+/* ---- telemetry */
+
+#define RD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+
+static uint64_t sum_workers(size_t off)
+{
+	uint64_t s = 0;
+
+	for (unsigned int i = 0; i < dp.n_workers; i++)
+		s += __atomic_load_n((const uint64_t *)((const char *)dp.workers[i] + off),
+				     __ATOMIC_RELAXED);
+	return s;
+}
+
+static void put_drops(struct rte_tel_data *d)
+{
+	struct rte_tel_data *dr = rte_tel_data_alloc();
+
+	if (dr == NULL)
+		return;
+	rte_tel_data_start_dict(dr);
+	for (int r = 1; r < DP_DROP_MAX; r++)
+		if (strncmp(dp_drop_names[r], "media_", 6) == 0 ||
+		    strncmp(dp_drop_names[r], "srtp_", 5) == 0)
+			rte_tel_data_add_dict_u64(dr, dp_drop_names[r], sum_workers(
+				offsetof(struct dp_worker, stats.drops) + r * sizeof(uint64_t)));
+	if (rte_tel_data_add_dict_container(d, "drops", dr, 0) != 0)
+		rte_tel_data_free(dr);
+}
+
+static int tel_media(const char *cmd __rte_unused, const char *params __rte_unused,
+		     struct rte_tel_data *d)
+{
+	struct dp_neigh_counters nc;
+	uint32_t neigh;
+
+	dp_neigh_counters(&nc, &neigh);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "sessions", RD(md.live));
+	rte_tel_data_add_dict_u64(d, "capacity", md.cap);
+	rte_tel_data_add_dict_u64(d, "relayed", sum_workers(offsetof(struct dp_worker,
+								     stats.media_relayed)));
+	rte_tel_data_add_dict_u64(d, "sets", RD(md.sets));
+	rte_tel_data_add_dict_u64(d, "updates", RD(md.updates));
+	rte_tel_data_add_dict_u64(d, "dels", RD(md.dels));
+	rte_tel_data_add_dict_u64(d, "dels_unknown", RD(md.dels_unknown));
+	rte_tel_data_add_dict_u64(d, "flushes", RD(md.flushes));
+	rte_tel_data_add_dict_u64(d, "refused_full", RD(md.refused[0]));
+	rte_tel_data_add_dict_u64(d, "refused_port_taken", RD(md.refused[1]));
+	rte_tel_data_add_dict_u64(d, "refused_invalid", RD(md.refused[2]));
+	rte_tel_data_add_dict_u64(d, "timeouts", RD(md.timeouts));
+	rte_tel_data_add_dict_u64(d, "gone", RD(md.gone));
+	rte_tel_data_add_dict_u64(d, "neighbours", neigh);
+	rte_tel_data_add_dict_u64(d, "neigh_learnt", nc.learnt);
+	rte_tel_data_add_dict_u64(d, "neigh_changed", nc.changed);
+	rte_tel_data_add_dict_u64(d, "neigh_full", nc.full);
+	rte_tel_data_add_dict_u64(d, "neigh_asked", sum_workers(offsetof(struct dp_worker,
+									 stats.neigh_asked)));
+	put_drops(d);
+	return 0;
+}
+
+static void addr_text(uint8_t family, const uint8_t *a, uint16_t port, char *out, size_t n)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	inet_ntop(family == SBC_AF_V6 ? AF_INET6 : AF_INET, a, ip, sizeof(ip));
+	snprintf(out, n, family == SBC_AF_V6 ? "[%s]:%u" : "%s:%u", ip, port);
+}
+
+static void put_leg(struct rte_tel_data *d, const char *name, const struct dp_media_leg *l)
+{
+	struct rte_tel_data *t = rte_tel_data_alloc();
+	struct sbc_media_leg_stats st;
+	char a[64];
+	uint32_t latched = RD(l->latch_rtp);
+
+	if (t == NULL)
+		return;
+	dp_media_leg_stats(l, &st);
+	rte_tel_data_start_dict(t);
+	addr_text(l->family, l->local_addr, l->local_port, a, sizeof(a));
+	rte_tel_data_add_dict_string(t, "local", a);
+	addr_text(l->family, l->remote_addr, latched ? (uint16_t)(latched - 1) : l->remote_port,
+		  a, sizeof(a));
+	rte_tel_data_add_dict_string(t, "remote", a);
+	rte_tel_data_add_dict_int(t, "trunk", l->trunk);
+	rte_tel_data_add_dict_int(t, "rtcp_mux", !!(l->flags & SBC_MEDIA_RTCP_MUX));
+	rte_tel_data_add_dict_int(t, "latch", !!(l->flags & SBC_MEDIA_LATCH));
+	rte_tel_data_add_dict_int(t, "hold", !!(l->flags & SBC_MEDIA_HOLD));
+	rte_tel_data_add_dict_int(t, "latched", st.latched);
+	rte_tel_data_add_dict_u64(t, "packets", st.packets);
+	rte_tel_data_add_dict_u64(t, "bytes", st.bytes);
+	rte_tel_data_add_dict_u64(t, "dropped", st.dropped);
+	rte_tel_data_add_dict_u64(t, "lost", st.lost);
+	rte_tel_data_add_dict_u64(t, "reordered", st.reordered);
+	rte_tel_data_add_dict_u64(t, "jitter_us", st.jitter_us);
+	rte_tel_data_add_dict_u64(t, "rr_lost", st.rr_lost);
+	rte_tel_data_add_dict_u64(t, "rr_fraction", st.rr_fraction);
+	rte_tel_data_add_dict_u64(t, "rr_jitter_us", st.rr_jitter_us);
+	if (rte_tel_data_add_dict_container(d, name, t, 0) != 0)
+		rte_tel_data_free(t);
+}
+
+/* /sbc/media_session,<16 hex digits>: a session's legs (sbcctl media CALL-ID hashes the
+ * Call-ID to the id). */
+static int tel_session(const char *cmd __rte_unused, const char *params,
+		       struct rte_tel_data *d)
+{
+	char *end;
+	uint64_t id, now = dp_clock_ns();
+	int32_t slot;
+	char hex[24];
+
+	if (params == NULL || *params == '\0')
+		return -EINVAL;
+	id = strtoull(params, &end, 16);
+	if (*end != '\0')
+		return -EINVAL;
+	pthread_mutex_lock(&md.lock);
+	slot = slot_of_id(id);
+	if (slot < 0) {
+		pthread_mutex_unlock(&md.lock);
+		return -ENOENT;
+	}
+	const struct dp_media_session *s = &dp_media_slots[slot];
+	uint64_t last = last_packet_ns(s);
+
+	rte_tel_data_start_dict(d);
+	snprintf(hex, sizeof(hex), "%016" PRIx64, s->id);
+	rte_tel_data_add_dict_string(d, "session", hex);
+	rte_tel_data_add_dict_u64(d, "seq", s->seq);
+	rte_tel_data_add_dict_u64(d, "idle_ms", now > last ? (now - last) / 1000000 : 0);
+	rte_tel_data_add_dict_int(d, "timeout_sent", s->timeout_sent);
+	put_leg(d, "leg0", &s->leg[0]);
+	put_leg(d, "leg1", &s->leg[1]);
+	pthread_mutex_unlock(&md.lock);
+	return 0;
+}
+
+int dp_media_telemetry_register(void)
+{
+	int rc = rte_telemetry_register_cmd("/sbc/media", tel_media,
+		"Media relay: sessions, capacity, channel commands, neighbours, drops by reason");
+
+	rc |= rte_telemetry_register_cmd("/sbc/media_session", tel_session,
+		"One media session, both legs' figures. Param: session id (16 hex digits)");
+	return rc;
+}

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What the worker loop (dp_worker.c) and its per-path handlers share: the verdicts, the
+ * burst's outputs and drops, the burst's clock, and the small address and checksum tests.
+ * After the loop has sorted a burst and looked up its tables, each frame goes to one handler:
+ * host traffic (dp_path_host.c: ARP, ICMP, ND to the kernel), SIP (dp_path_sip.c: allowlist,
+ * admission, 403/503, reassembly) or media (dp_path_media.c: the relay). Worker lcores only.
+ */
+#ifndef DP_PATH_H
+#define DP_PATH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_mbuf.h>
+
+#include "dp.h"
+#include "dp_parse.h"
+
+enum dp_path_verdict {
+	DP_PATH_DROP,		/* *why says why */
+	DP_PATH_EXCEPTION,	/* to the kernel */
+	DP_PATH_REPLY,		/* answered in place (403, 503): out of the wire */
+	DP_PATH_HELD,		/* kept (a fragment waiting for the others) */
+	DP_PATH_RELAYED,	/* media rewritten for the other leg: out of the wire */
+};
+
+/* What a frame sent out of the wire is, for its counter. */
+enum dp_wire_kind {
+	DP_WIRE_KERNEL,		/* the kernel's own (to_wire) */
+	DP_WIRE_REJECT,		/* a 403/503 built here (reject_sent) */
+	DP_WIRE_MEDIA,		/* relayed RTP/RTCP (media_relayed) */
+	DP_WIRE_ASK,		/* ARP request / neighbour solicitation built here (neigh_asked) */
+};
+
+struct dp_burst_out {
+	struct rte_mbuf *exc[DP_BURST * 2];
+	uint16_t exc_trunk[DP_BURST * 2];	/* trunk id or UINT16_MAX, for per-trunk accounting */
+	unsigned int n_exc;
+	struct rte_mbuf *wire[DP_BURST * 2];
+	uint8_t wire_kind[DP_BURST * 2];	/* enum dp_wire_kind */
+	unsigned int n_wire;
+};
+
+static inline void dp_out_wire(struct dp_burst_out *o, struct rte_mbuf *m, enum dp_wire_kind k)
+{
+	o->wire_kind[o->n_wire] = (uint8_t)k;
+	o->wire[o->n_wire++] = m;
+}
+
+/*
+ * The burst's time, read from the TSC once and only when a packet needs it (admission, 403
+ * tokens, reassembly, media): a burst that is only dropped never reads it.
+ */
+struct dp_burst_clock {
+	uint64_t tsc, ns;
+	bool read;
+};
+
+static inline void dp_clock_read(struct dp_burst_clock *c)
+{
+	if (!c->read) {
+		c->tsc = rte_rdtsc();
+		c->ns = dp_clock_ns_at(c->tsc);
+		c->read = true;
+	}
+}
+
+static inline uint64_t dp_burst_tsc(struct dp_burst_clock *c)
+{
+	dp_clock_read(c);
+	return c->tsc;
+}
+
+static inline uint64_t dp_burst_ns(struct dp_burst_clock *c)
+{
+	dp_clock_read(c);
+	return c->ns;
+}
+
+/* Addresses compared as one load each, in network order. */
+static inline uint32_t dp_ld32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static inline uint16_t dp_ld16(const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, 2);
+	return v;
+}
+
+/*
+ * The IPv4 header checksum, when the NIC has not checked it, is verified only for what is
+ * passed on or answered: a flood from unlisted sources is dropped without it.
+ */
+static inline bool dp_v4_csum_bad(const struct rte_mbuf *m, const struct dp_pkt *p)
+{
+	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t hlen;
+
+	if (p->l3 != DP_L3_IPV4 ||
+	    (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD)
+		return false;
+	hlen = (f[p->l3_off] & 0x0fu) * 4u;
+	return dp_csum_fold(dp_csum_partial(f + p->l3_off, hlen, 0)) != 0;
+}
+
+/* dp_path_host.c: ARP, ICMP, ND for the host: neighbours learnt on the way to the kernel. */
+void dp_path_host(struct rte_mbuf *m, const struct dp_pkt *p);
+
+/* dp_path_sip.c: SIP to sip_port / over TCP, and IP fragments (the allowlist decides). *trunk:
+ * the source's trunk when listed. A fragment's *mp may be replaced (the datagram completed). */
+enum dp_path_verdict dp_path_sip(struct dp_worker *w, struct rte_mbuf *m, const struct dp_pkt *p,
+				 uint32_t slot, struct dp_burst_clock *clk, enum dp_drop *why,
+				 uint32_t *trunk);
+enum dp_path_verdict dp_path_fragment(struct dp_worker *w, struct rte_mbuf **mp,
+				      const struct dp_pkt *p, uint32_t slot,
+				      struct dp_burst_clock *clk, enum dp_drop *why,
+				      uint32_t *trunk);
+
+/* dp_path_media.c: a UDP datagram to one of our media ports; data: the media hash's (NULL: no
+ * session). Relayed in place, or dropped; an ARP request / NS may be added to o. */
+enum dp_path_verdict dp_path_media(struct dp_worker *w, struct rte_mbuf *m,
+				   const struct dp_pkt *p, const void *data, bool found,
+				   struct dp_burst_clock *clk, struct dp_burst_out *o,
+				   enum dp_drop *why);
+
+#endif

@@ -1,0 +1,219 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Media relay benchmark: RTP relayed per worker core, next to testpmd 5tswap and io.
+
+sbc-dataplane with N media sessions installed at start (SBC_CMD_MEDIA_SET through
+--test-commands, as the control plane sends them) relays a pcap replayed endlessly into its wire
+port (net_pcap, infinite_rx=1; the exception port is net_null): --packets distinct RTP frames
+(12-byte RTP header + 160 bytes of PCMU, 214-byte frames), each to leg 0 of a different session
+spread evenly over the N (every N/packets-th session), from that leg's remote; each is checked
+(strict source), counted (RFC 3550 sequence and jitter), rewritten for leg 1 (Ethernet to the
+gateway's MAC, IPv4 addresses, UDP ports, incremental UDP checksum) and sent. The legs are
+plain RTP with RTCP on the odd ports (four ports a session), so 100,000 sessions take eight
+local addresses: [sbc] address and seven media_addresses. The first frame of the pcap is the
+gateway's ARP reply (the next hop's MAC), one in --packets + 1 frames.
+
+In the same run, on the same pcap and vdevs, dpdk-testpmd --forward-mode=5tswap (swaps L2-L4
+addresses and ports: the work of a relay without its lookups) and io (pass-through); all are
+measured as bench_dataplane.py measures them (its measure(): /ethdev/stats,0 ipackets per
+CPU-second of the forwarding thread, after a warm-up), rounds alternating, medians kept.
+Target: sbc >= 0.85 x testpmd 5tswap.
+
+Exit status: 0 measured, 1 a run failed or a check did not hold, 77 cannot run here.
+"""
+
+import argparse
+import importlib.util
+import ipaddress
+import os
+import shutil
+import statistics
+import struct
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, '..', 'lib'))
+import bench_dataplane as bd  # noqa: E402
+from sbc_dprun import Program, RunError  # noqa: E402
+
+SKIP = 77
+SBC4 = '192.0.2.10'
+EXTRA = [f'192.0.2.{11 + i}' for i in range(7)]          # media_addresses
+GW4, GW_MAC = '192.0.2.1', '00:00:5e:00:53:01'
+PORT_LO, PORT_HI = 1024, 65535
+PER_ADDR = (PORT_HI - PORT_LO + 1) // 4                  # sessions per local address
+REMOTE_A = int(ipaddress.ip_address('198.18.0.0'))       # RFC 2544 benchmarking range
+WIRE_MAC = '02:70:63:61:70:00'                           # net_pcap0's
+
+LEG = struct.Struct('<BBBBHHHH16s16s30s30s')
+MSG_HDR = struct.Struct('<HHIQQ')
+
+
+def session_of(s):
+    """(local address, leg 0 port, leg 1 port, remote A, remote B) of session s."""
+    addr = ([SBC4] + EXTRA)[s // PER_ADDR]
+    base = PORT_LO + (s % PER_ADDR) * 4
+    a = str(ipaddress.ip_address(REMOTE_A + s))
+    b = f'203.0.113.{1 + s % 250}'
+    return addr, base, base + 2, a, b
+
+
+def commands(path, n):
+    def v4(ip):
+        return ipaddress.ip_address(ip).packed + bytes(12)
+
+    with open(path, 'wb') as f:
+        for s in range(n):
+            addr, p0, p1, a, b = session_of(s)
+            body = struct.pack('<QII', s + 1, 1, 0)
+            body += LEG.pack(4, 0, 0, 0, 0, p0, 30000, 30001, v4(addr), v4(a), b'', b'')
+            body += LEG.pack(4, 0, 0, 0, 0, p1, 40000, 40001, v4(addr), v4(b), b'', b'')
+            f.write((MSG_HDR.pack(48, 1, len(body), s + 1, 0) + body).ljust(256, b'\0'))
+
+
+def pcap(path, n, packets):
+    from scapy.all import ARP, IP, UDP, Ether, Raw
+    frames = [bytes(Ether(dst=WIRE_MAC, src=GW_MAC) /
+                    ARP(op=2, hwsrc=GW_MAC, psrc=GW4, hwdst=WIRE_MAC, pdst=SBC4))]
+    step = max(1, n // packets)
+    for k in range(min(packets, n)):
+        s = k * step
+        addr, p0, _, a, _ = session_of(s)
+        rtp = struct.pack('!BBHII', 0x80, 0, k & 0xffff, 160 * k, 0x1000 + s) + bytes(160)
+        frames.append(bytes(Ether(dst=WIRE_MAC, src=GW_MAC) / IP(src=a, dst=addr, tos=0xb8) /
+                            UDP(sport=30000, dport=p0) / Raw(rtp)))
+    bd.write_pcap(path, frames)
+    return len(frames)
+
+
+def config(path, channel, n, mbufs):
+    with open(path, 'w') as f:
+        f.write('\n'.join([
+            '[sbc]', f'address = {SBC4}/24', f'gateway = {GW4}',
+            f'media_ports = {PORT_LO}-{PORT_HI}', 'media_timeout = 3600',
+            'media_addresses = ' + ', '.join(EXTRA),
+            '[dataplane]', 'wire = net_pcap0', 'exception = net_null0', 'workers = 1',
+            f'channel = {channel}', f'mbufs = {mbufs}', f'media_sessions = {n}',
+            'calls = 1024',
+            '[trunk floor]', 'peers = 198.51.100.0/24', '']))
+
+
+def testpmd(args, prefix, pcap_path, mode):
+    cmd = bd.testpmd_cmd(args, prefix, pcap_path, mode)
+    return Program('dpdk-testpmd', cmd, prefix, args.wd, stop_by_stdin=True)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--dataplane', required=True)
+    ap.add_argument('--testpmd', default=shutil.which('dpdk-testpmd') or '/usr/bin/dpdk-testpmd')
+    ap.add_argument('--out', help='also write the table here')
+    ap.add_argument('--sessions', default='10000,100000')
+    ap.add_argument('--packets', type=int, default=8192, help='distinct frames in the pcap')
+    ap.add_argument('--rounds', type=int, default=3)
+    ap.add_argument('--seconds', type=int, default=3)
+    ap.add_argument('--warmup', type=float, default=1.0)
+    ap.add_argument('--mem', type=int, default=1024)
+    ap.add_argument('--huge-dir')
+    ap.add_argument('--start-timeout', type=float, default=120)
+    ap.add_argument('--target', type=float, default=0.85, help='x testpmd 5tswap')
+    ap.add_argument('--keep')
+    args = ap.parse_args()
+
+    if os.geteuid() != 0:
+        print('bench_media: needs root (DPDK EAL); skipped')
+        return SKIP
+    if importlib.util.find_spec('scapy') is None:
+        print('bench_media: python3-scapy missing; skipped')
+        return SKIP
+    if not os.access(args.testpmd, os.X_OK):
+        print(f'bench_media: {args.testpmd} missing (dpdk package); skipped')
+        return SKIP
+    sizes = [int(x) for x in args.sessions.split(',')]
+    if max(sizes) > PER_ADDR * (1 + len(EXTRA)):
+        print(f'bench_media: at most {PER_ADDR * (1 + len(EXTRA))} sessions', file=sys.stderr)
+        return 2
+    os.sched_setaffinity(0, {0})
+    args.wd = args.keep or tempfile.mkdtemp(prefix='sbc-bench-media-')
+    os.makedirs(args.wd, exist_ok=True)
+    tag = f'mdp-bench{os.getpid()}'
+    pcaps, cmds = {}, {}
+    for n in sizes:
+        pcaps[n] = os.path.join(args.wd, f'rtp_{n}.pcap')
+        frames = pcap(pcaps[n], n, args.packets)
+        cmds[n] = os.path.join(args.wd, f'sessions_{n}.bin')
+        commands(cmds[n], n)
+    mbufs = 4 * frames + 8191
+    # testpmd's pool must hold the replayed pcap too
+    bd_cmd = bd.testpmd_cmd
+    bd.testpmd_cmd = lambda a, p, f, m: [x if not x.startswith('--total-num-mbufs') else
+                                         f'--total-num-mbufs={mbufs}'
+                                         for x in bd_cmd(a, p, f, m)]
+    ref = {(n, m): [] for n in sizes for m in ('5tswap', 'io')}
+    sbc = {n: [] for n in sizes}
+    ratio = {n: [] for n in sizes}
+    notes = []
+    rc = 0
+    try:
+        for r in range(args.rounds):
+            for n in sizes:
+                for mode in ('5tswap', 'io'):
+                    res = bd.measure(testpmd(args, f'{tag}-{mode}', pcaps[n], mode), args, False)
+                    ref[(n, mode)].append(res['mpps'])
+                    print(f'  round {r + 1}: testpmd {mode:6s} {n:6d} sessions pcap '
+                          f'{res["mpps"]:6.2f} Mpps', flush=True)
+                conf = os.path.join(args.wd, f'sbc_{n}.conf')
+                config(conf, f'/{tag}-{n}', n, mbufs)
+                cmd = [args.dataplane, *bd.eal_args(f'{tag}-sbc', pcaps[n], args), '--', '-c',
+                       conf, '--test-commands', cmds[n]]
+                res = bd.measure(Program('sbc-dataplane', cmd, f'{tag}-sbc', args.wd,
+                                         shm=f'/{tag}-{n}'), args, True)
+                d = res['d_sbc']
+                relayed = d['rx'] - d['to_exception'] - d['to_wire'] - d['reject_sent'] - \
+                    d['dropped']
+                if relayed < 0.99 * d['rx']:
+                    notes.append(f'{n} sessions, round {r + 1}: relayed {relayed} of {d["rx"]} '
+                                 f'received (drops {res["d_drops"]})')
+                    rc = 1
+                sbc[n].append(res['mpps'])
+                ratio[n].append(res['mpps'] / ref[(n, '5tswap')][-1])
+                print(f'  round {r + 1}: sbc relay      {n:6d} sessions      {res["mpps"]:6.2f} '
+                      f'Mpps ({relayed / max(1, d["rx"]):.4f} of rx relayed)', flush=True)
+    except RunError as e:
+        print(f'bench_media: {e}', file=sys.stderr)
+        return 1
+    finally:
+        if not args.keep:
+            shutil.rmtree(args.wd, ignore_errors=True)
+
+    med = statistics.median
+    lines = ['RTP relay per worker core (1 forwarding lcore), sbc-dataplane vs dpdk-testpmd on the '
+             'same pcap and vdevs',
+             f'{"sessions":>9s}  {"sbc Mpps":>9s}  {"5tswap":>7s}  {"io":>7s}  '
+             f'{"sbc/5tswap":>10s}  {"spread":>11s}']
+    for n in sizes:
+        lines.append(f'{n:9d}  {med(sbc[n]):9.2f}  {med(ref[(n, "5tswap")]):7.2f}  '
+                     f'{med(ref[(n, "io")]):7.2f}  {med(ratio[n]):10.2f}  '
+                     f'{min(ratio[n]):.2f}-{max(ratio[n]):.2f}')
+    lines += ['', f'  {args.packets} distinct 214-byte RTP frames per pcap, each to a different '
+              'session (evenly spread), replayed with net_pcap infinite_rx=1; exception port '
+              'net_null0.',
+              f'  Mpps = ipackets per CPU-second of the forwarding thread, {args.seconds} s after '
+              f'{args.warmup} s warm-up; medians of {args.rounds} rounds; ratio per round.',
+              f'  Target sbc >= {args.target:g} x testpmd 5tswap: ' +
+              ', '.join(f'{n}: {"met" if med(ratio[n]) >= args.target else "NOT met"}'
+                        for n in sizes)]
+    lines += notes
+    text = '\n'.join(lines)
+    print(text)
+    if args.out:
+        with open(args.out, 'w') as f:
+            f.write(text + '\n')
+    return rc
+
+
+if __name__ == '__main__':
+    sys.exit(main())

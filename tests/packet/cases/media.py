@@ -1,0 +1,378 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""
+Packet cases. The media relay (issue 12): sessions installed with SBC_CMD_MEDIA_SET as the
+control plane sends them (applied at start, --test-commands), RTP and RTCP relayed from one
+leg to the other with Ethernet, IP and UDP rewritten (compared byte for byte with frames scapy
+builds from scratch, so the incremental checksums are checked against full ones), IPv4, IPv6
+and a leg of each; strict source, latching, rtcp-mux, removal, next hops learnt from ARP/ND or
+asked for, the quality figures (RFC 3550) and the media timeout.
+"""
+
+import struct
+
+from harness import (ARP, BCAST, ICMPv6ND_NA, ICMPv6NDOptDstLLAddr, IP, IPv6, Raw, SBC4, SBC6,
+    UDP, case, chan_msg, wire_addr)
+
+CMD_MEDIA_SET, CMD_MEDIA_DEL = 48, 49
+LATCH, RTCP_MUX, HOLD = 2, 1, 4
+LEG = struct.Struct('<BBBBHHHH16s16s30s30s')          # struct sbc_media_leg
+REF = struct.Struct('<QIi')                            # struct sbc_msg_media_ref
+
+# the two remotes, on the SBC's link (address = SBC4/24, address6 = SBC6/64)
+A4, B4 = '198.51.100.20', '198.51.100.30'
+A6, B6 = '2001:db8::20', '2001:db8::30'
+MAC_A, MAC_B = '00:00:5e:00:53:0a', '00:00:5e:00:53:0b'
+GW4, MAC_GW = '198.51.100.1', '00:00:5e:00:53:01'
+EF = 0xb8                                              # DSCP EF, kept across the relay
+
+
+def fnv1a(text):
+    h = 0xcbf29ce484222325
+    for b in text.encode():
+        h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
+    return h
+
+
+def leg(local, lport, remote, rport, rtcp=None, flags=0, trunk=0):
+    fam, la = wire_addr(local)
+    _, ra = wire_addr(remote)
+    if rtcp is None:
+        rtcp = rport + 1 if rport else 0
+    return LEG.pack(fam, flags, 0, 0, trunk, lport, rport, rtcp, la, ra, b'', b'')
+
+
+def media_set(t, session, leg0, leg1, seq=1):
+    body = struct.pack('<QII', session, seq, 0) + leg0 + leg1
+    t.commands.append(chan_msg(CMD_MEDIA_SET, body, len(t.commands) + 1))
+
+
+def media_del(t, session, seq=1):
+    t.commands.append(chan_msg(CMD_MEDIA_DEL, REF.pack(session, seq, 0), len(t.commands) + 1))
+
+
+def on_link(t):
+    t.config(address=SBC4 + '/24', address6=SBC6 + '/64')
+    t.want_media = True
+
+
+def learn(t, ip, mac):
+    """The remote tells the SBC its MAC (ARP request / neighbour advertisement to us): the
+    frame goes to the kernel and the data plane learns from it on the way."""
+    if ':' in ip:
+        f = bytes(t.eth(src=mac) / IPv6(src=ip, dst=SBC6, hlim=255) /
+                  ICMPv6ND_NA(tgt=ip, R=0, S=1, O=1) / ICMPv6NDOptDstLLAddr(lladdr=mac))
+    else:
+        f = bytes(t.eth(BCAST, src=mac) / ARP(op=1, hwsrc=mac, psrc=ip, pdst=SBC4))
+    t.rx(f)
+    t.out_exc(f)
+
+
+def ip_layer(src, dst, v6_flow=0x12345, ident=0x1234):
+    if ':' in src:
+        return IPv6(src=src, dst=dst, tc=EF, fl=v6_flow, hlim=61)
+    return IP(src=src, dst=dst, tos=EF, id=ident, ttl=61, flags='DF')
+
+
+def rtp(seq, ts=0, pt=0, ssrc=0x11223344, size=160):
+    return struct.pack('!BBHII', 0x80, pt, seq, ts, ssrc) + bytes((seq + i) & 0xff
+                                                                  for i in range(size))
+
+
+def rtcp_rr(fraction=25, lost=7, jitter=80):
+    """An RTCP RR with one report block (RFC 3550 6.4.2)."""
+    block = struct.pack('!IB3sIIII', 0x55667788, fraction, lost.to_bytes(3, 'big', signed=True),
+                        1000, jitter, 0, 0)
+    return struct.pack('!BBHI', 0x81, 201, 7, 0x11223344) + block
+
+
+def inp(t, src, sport, dst, dport, payload, mac, **ip):
+    """A datagram from a remote (its MAC) to an SBC media port."""
+    return bytes(t.eth(src=mac) / ip_layer(src, dst, **ip) / UDP(sport=sport, dport=dport) /
+                 Raw(payload))
+
+
+def out(t, src, sport, dst, dport, payload, mac, tos=EF, ident=0x1234, flow=0, chksum=None):
+    """What the relay must send: built from scratch (scapy computes every checksum)."""
+    if ':' in src:
+        ipl = IPv6(src=src, dst=dst, tc=tos, fl=flow, hlim=64)
+    else:
+        ipl = IP(src=src, dst=dst, tos=tos, id=ident, ttl=64, flags=0)
+    u = UDP(sport=sport, dport=dport) if chksum is None else \
+        UDP(sport=sport, dport=dport, chksum=chksum)
+    return bytes(t.eth(dst=mac, src=t.wire_mac) / ipl / u / Raw(payload))
+
+
+def both_ways(t, sa, a, sb, b):
+    """RTP and RTCP each way between remotes a (leg 0, local sa) and b (leg 1, local sb)."""
+    v6a, v6b = ':' in a, ':' in b
+    p1, p2, r1 = rtp(1), rtp(7, pt=8), rtcp_rr()
+    t.rx(inp(t, a, 40000, sa, 20000, p1, MAC_A),
+         inp(t, b, 50000, sb, 20002, p2, MAC_B),
+         inp(t, a, 40001, sa, 20001, r1, MAC_A),
+         inp(t, b, 50001, sb, 20003, r1, MAC_B))
+    # the IPv4 identification survives IPv4 -> IPv4 only; the flow label IPv6 -> IPv6 only
+    fl_ab = 0x12345 if v6a and v6b else 0
+    id_ab = 0x1234 if not v6a else 0
+    id_ba = 0x1234 if not v6b else 0
+    t.out_wire(out(t, sb, 20002, b, 50000, p1, MAC_B, ident=id_ab, flow=fl_ab),
+               out(t, sa, 20000, a, 40000, p2, MAC_A, ident=id_ba, flow=fl_ab),
+               out(t, sb, 20003, b, 50001, r1, MAC_B, ident=id_ab, flow=fl_ab),
+               out(t, sa, 20001, a, 40001, r1, MAC_A, ident=id_ba, flow=fl_ab))
+
+
+def relay_case(t, sa, a, sb, b):
+    on_link(t)
+    learn(t, a, MAC_A)
+    learn(t, b, MAC_B)
+    media_set(t, 1, leg(sa, 20000, a, 40000), leg(sb, 20002, b, 50000))
+    both_ways(t, sa, a, sb, b)
+    t.expect(to_exception=2, media_relayed=4)
+    t.checks.append(media_totals(sessions=1, relayed=4))
+
+
+def media_totals(**want):
+    def check(t, res):
+        return [f'/sbc/media {k}: expected {v}, got {res.media.get(k)}'
+                for k, v in want.items() if res.media.get(k) != v]
+    return check
+
+
+@case('media_relay_v4', 'RTP and RTCP (odd ports) both ways between two IPv4 legs: L2-L4 '
+      'rewritten byte for byte, DSCP and IP id kept, UDP checksum updated incrementally')
+def _(t):
+    relay_case(t, SBC4, A4, SBC4, B4)
+
+
+@case('media_relay_v6', 'RTP and RTCP both ways between two IPv6 legs (neighbours from NA): '
+      'rewritten byte for byte, traffic class and flow label kept')
+def _(t):
+    relay_case(t, SBC6, A6, SBC6, B6)
+
+
+@case('media_relay_v4_v6', 'an IPv4 leg bridged to an IPv6 leg, both ways: the IP header '
+      'grows and shrinks in place; a v4 datagram without UDP checksum gets one on IPv6')
+def _(t):
+    relay_case(t, SBC4, A4, SBC6, B6)
+    p = rtp(2)
+    f = bytearray(inp(t, A4, 40000, SBC4, 20000, p, MAC_A))
+    f[14 + 20 + 6:14 + 20 + 8] = b'\0\0'                  # UDP checksum 0: none (RFC 768)
+    t.rx(bytes(f))
+    t.out_wire(out(t, SBC6, 20002, B6, 50000, p, MAC_B))
+    t.expect(media_relayed=5)
+    t.checks[-1] = media_totals(sessions=1, relayed=5)
+
+
+@case('media_v4_no_udp_checksum', 'IPv4 -> IPv4: a datagram without UDP checksum stays '
+      'without, one with gets it updated')
+def _(t):
+    on_link(t)
+    learn(t, A4, MAC_A)
+    learn(t, B4, MAC_B)
+    media_set(t, 1, leg(SBC4, 20000, A4, 40000), leg(SBC4, 20002, B4, 50000))
+    p = rtp(3)
+    f = bytearray(inp(t, A4, 40000, SBC4, 20000, p, MAC_A))
+    f[40:42] = b'\0\0'
+    t.rx(bytes(f))
+    t.out_wire(out(t, SBC4, 20002, B4, 50000, p, MAC_B, chksum=0))
+    t.expect(to_exception=2, media_relayed=1)
+
+
+@case('media_foreign', 'strict source: another port of the remote, another address, the other '
+      'leg\'s remote: dropped media_foreign, nothing relayed; a port without session: '
+      'media_no_session')
+def _(t):
+    on_link(t)
+    learn(t, A4, MAC_A)
+    learn(t, B4, MAC_B)
+    t.media_calls = ['foreign-call']
+    media_set(t, fnv1a('foreign-call'), leg(SBC4, 20000, A4, 40000),
+              leg(SBC4, 20002, B4, 50000))
+    p = rtp(1)
+    t.rx(inp(t, A4, 40002, SBC4, 20000, p, MAC_A),           # the remote, another port
+         inp(t, '198.51.100.99', 40000, SBC4, 20000, p, MAC_A),  # an injector
+         inp(t, B4, 50000, SBC4, 20000, p, MAC_B),           # leg 1's remote to leg 0
+         inp(t, A4, 40000, SBC4, 20001, p, MAC_A),           # RTP source to the RTCP port
+         inp(t, A4, 40000, SBC4, 20010, p, MAC_A),           # no session there
+         inp(t, A4, 40000, SBC4, 20000, p, MAC_A))           # the real one: relayed
+    t.out_wire(out(t, SBC4, 20002, B4, 50000, p, MAC_B))
+    t.expect(to_exception=2, media_relayed=1,
+             drops={'media_foreign': 4, 'media_no_session': 1})
+
+    def check(t, res):
+        s = res.media_calls['foreign-call']
+        errs = []
+        if s['leg0']['dropped'] != 4 or s['leg0']['packets'] != 1:
+            errs.append(f'leg0 dropped/packets: expected 4/1, got {s["leg0"]["dropped"]}/'
+                        f'{s["leg0"]["packets"]}')
+        if res.media['drops'].get('media_foreign') != 4:
+            errs.append(f'/sbc/media drops: {res.media["drops"]}')
+        return errs
+    t.checks.append(check)
+
+
+@case('media_latch', 'latching: the first packet from the remote\'s address fixes its port '
+      '(relayed), then another port is foreign; the other side is sent to the latched port; '
+      'before the latch the other side has nowhere to go (media_no_remote)')
+def _(t):
+    on_link(t)
+    learn(t, A4, MAC_A)
+    learn(t, B4, MAC_B)
+    t.media_calls = ['latch-call']
+    media_set(t, fnv1a('latch-call'), leg(SBC4, 20000, A4, 0, rtcp=0, flags=LATCH),
+              leg(SBC4, 20002, B4, 50000))
+    p1, p2, p3, q = rtp(1), rtp(2), rtp(3), rtp(9)
+    t.rx(inp(t, B4, 50000, SBC4, 20002, q, MAC_B),           # A not latched: no port for it
+         inp(t, A4, 41000, SBC4, 20000, p1, MAC_A),          # latches 41000
+         inp(t, A4, 41002, SBC4, 20000, p2, MAC_A),          # locked: foreign
+         inp(t, A4, 41000, SBC4, 20000, p3, MAC_A),
+         inp(t, B4, 50000, SBC4, 20002, q, MAC_B))           # to A's latched port
+    t.out_wire(out(t, SBC4, 20002, B4, 50000, p1, MAC_B),
+               out(t, SBC4, 20002, B4, 50000, p3, MAC_B),
+               out(t, SBC4, 20000, A4, 41000, q, MAC_A))
+    t.expect(to_exception=2, media_relayed=3,
+             drops={'media_foreign': 1, 'media_no_remote': 1})
+
+    def check(t, res):
+        s = res.media_calls['latch-call']
+        want = {'latched': 1, 'remote': f'{A4}:41000', 'packets': 2, 'dropped': 1}
+        return [f'leg0 {k}: expected {v!r}, got {s["leg0"].get(k)!r}'
+                for k, v in want.items() if s['leg0'].get(k) != v]
+    t.checks.append(check)
+
+
+@case('media_rtcp_mux', 'rtcp-mux on leg 0 only: RTCP (PT 200-204) on its RTP port goes to '
+      'leg 1\'s RTCP port from our odd port, and leg 1\'s RTCP comes back on leg 0\'s one port')
+def _(t):
+    on_link(t)
+    learn(t, A4, MAC_A)
+    learn(t, B4, MAC_B)
+    media_set(t, 1, leg(SBC4, 20000, A4, 40000, flags=RTCP_MUX), leg(SBC4, 20002, B4, 50000))
+    r, p = rtcp_rr(), rtp(5)
+    t.rx(inp(t, A4, 40000, SBC4, 20000, r, MAC_A),           # muxed RTCP
+         inp(t, A4, 40000, SBC4, 20000, p, MAC_A),           # muxed RTP
+         inp(t, B4, 50001, SBC4, 20003, r, MAC_B),           # leg 1's RTCP
+         inp(t, A4, 40000, SBC4, 20001, p, MAC_A))           # leg 0 has no RTCP port
+    t.out_wire(out(t, SBC4, 20003, B4, 50001, r, MAC_B),
+               out(t, SBC4, 20002, B4, 50000, p, MAC_B),
+               out(t, SBC4, 20000, A4, 40000, r, MAC_A))
+    t.expect(to_exception=2, media_relayed=3, drops={'media_no_session': 1})
+
+
+@case('media_removed', 'MEDIA_DEL: the session\'s ports drop media_no_session, another '
+      'session relays on; /sbc/media counts it')
+def _(t):
+    on_link(t)
+    learn(t, A4, MAC_A)
+    learn(t, B4, MAC_B)
+    media_set(t, 1, leg(SBC4, 20000, A4, 40000), leg(SBC4, 20002, B4, 50000))
+    media_set(t, 2, leg(SBC4, 20004, A4, 40010), leg(SBC4, 20006, B4, 50010))
+    media_del(t, 1)
+    p = rtp(1)
+    t.rx(inp(t, A4, 40000, SBC4, 20000, p, MAC_A),
+         inp(t, A4, 40001, SBC4, 20001, p, MAC_A),
+         inp(t, A4, 40010, SBC4, 20004, p, MAC_A))
+    t.out_wire(out(t, SBC4, 20006, B4, 50010, p, MAC_B))
+    t.expect(to_exception=2, media_relayed=1, drops={'media_no_session': 2})
+    t.checks.append(media_totals(sessions=1, dels=1, gone=1))
+
+
+@case('media_neighbour_asked', 'next hop unknown: an ARP request for it goes out and the packet '
+      'is dropped media_no_neighbour; the reply is learnt on its way to the kernel and the next '
+      'packet relays; an off-link remote goes to the gateway (asked for too)')
+def _(t):
+    on_link(t)
+    t.config(gateway=GW4)
+    learn(t, A4, MAC_A)
+    far = '192.0.2.77'                                       # off 198.51.100.0/24
+    media_set(t, 1, leg(SBC4, 20000, A4, 40000), leg(SBC4, 20002, B4, 50000))
+    media_set(t, 2, leg(SBC4, 20004, A4, 40010), leg(SBC4, 20006, far, 50010))
+    p1, p2 = rtp(1), rtp(2)
+    t.rx(inp(t, A4, 40000, SBC4, 20000, p1, MAC_A),          # B unknown: asked, dropped
+         inp(t, A4, 40000, SBC4, 20000, p1, MAC_A))          # within 100 ms: not asked again
+    reply = bytes(t.eth(src=MAC_B) / ARP(op=2, hwsrc=MAC_B, psrc=B4, hwdst=t.wire_mac,
+                                         pdst=SBC4))
+    t.rx(reply, inp(t, A4, 40000, SBC4, 20000, p2, MAC_A),
+         inp(t, A4, 40010, SBC4, 20004, p2, MAC_A))          # via the gateway: asked
+    t.out_exc(reply)
+
+    def arp_req(target):
+        return bytes(t.eth(dst=BCAST, src=t.wire_mac) /
+                     ARP(op=1, hwsrc=t.wire_mac, psrc=SBC4, hwdst='00:00:00:00:00:00',
+                         pdst=target) / Raw(bytes(18)))
+    t.out_wire(arp_req(B4), out(t, SBC4, 20002, B4, 50000, p2, MAC_B), arp_req(GW4))
+    t.expect(to_exception=2, media_relayed=1, neigh_asked=2,
+             drops={'media_no_neighbour': 3})
+    t.checks.append(media_totals(neigh_asked=2, neighbours=2))
+
+
+def rfc3550_jitter(arrivals_s, stamps):
+    """RFC 3550 A.8 in the data plane's integer form (8 kHz ticks, J scaled by 16)."""
+    j, last = 0, None
+    for a, ts in zip(arrivals_s, stamps):
+        tr = (round(a * 1e9) // 125000 - ts) & 0xffffffff
+        if last is not None:
+            d = (tr - last) & 0xffffffff
+            d = d - (1 << 32) if d >= 1 << 31 else d
+            j += abs(d) - ((j + 8) >> 4)
+        last = tr
+    return (j >> 4) * 125
+
+
+@case('media_quality', 'RFC 3550 figures of a leg: loss and reordering from sequence numbers, '
+      'interarrival jitter on the pcap clock (8 kHz payload), the RTCP RR\'s fraction, '
+      'cumulative loss and jitter; `sbcctl media CALL-ID` shows both legs')
+def _(t):
+    on_link(t)
+    t.media_calls = ['quality-call']
+    learn(t, A4, MAC_A)
+    learn(t, B4, MAC_B)
+    media_set(t, fnv1a('quality-call'), leg(SBC4, 20000, A4, 40000), leg(SBC4, 20002, B4, 50000))
+    seqs = [1, 2, 4, 3, 5, 8]                                # 6, 7 lost; 3 late
+    arrivals = [1.0, 1.020, 1.045, 1.046, 1.080, 1.140]
+    stamps = [160 * (s - 1) for s in seqs]
+    for s, a, ts in zip(seqs, arrivals, stamps):
+        t.at(a)
+        p = rtp(s, ts)
+        t.rx(inp(t, A4, 40000, SBC4, 20000, p, MAC_A))
+        t.out_wire(out(t, SBC4, 20002, B4, 50000, p, MAC_B))
+    t.at(1.2)
+    r = rtcp_rr(fraction=25, lost=7, jitter=80)
+    t.rx(inp(t, A4, 40001, SBC4, 20001, r, MAC_A))
+    t.out_wire(out(t, SBC4, 20003, B4, 50001, r, MAC_B))
+    t.expect(to_exception=2, media_relayed=7)
+    jitter = rfc3550_jitter(arrivals, stamps)
+
+    def check(t, res):
+        g = res.media_calls['quality-call']['leg0']
+        want = {'packets': 7, 'lost': 2, 'reordered': 1, 'jitter_us': jitter, 'rr_lost': 7,
+                'rr_fraction': 25, 'rr_jitter_us': 80 * 125, 'bytes': 6 * 172 + len(r)}
+        errs = [f'leg0 {k}: expected {v}, got {g.get(k)}' for k, v in want.items()
+                if g.get(k) != v]
+        if jitter == 0:
+            errs.append('the case\'s arrivals give no jitter: it would test nothing')
+        return errs
+    t.checks.append(check)
+
+
+@case('media_timeout', 'no packet on either leg for media_timeout s (the pcap clock): one '
+      'timeout for the session; a session with a leg on hold is exempt')
+def _(t):
+    on_link(t)
+    t.config(media_timeout=5)
+    learn(t, A4, MAC_A)
+    learn(t, B4, MAC_B)
+    media_set(t, 1, leg(SBC4, 20000, A4, 40000), leg(SBC4, 20002, B4, 50000))
+    media_set(t, 2, leg(SBC4, 20004, A4, 40010, flags=HOLD), leg(SBC4, 20006, B4, 50010))
+    p = rtp(1)
+    t.at(1.0)
+    t.rx(inp(t, A4, 40000, SBC4, 20000, p, MAC_A))
+    t.out_wire(out(t, SBC4, 20002, B4, 50000, p, MAC_B))
+    t.at(3.0)
+    t.rx(inp(t, A4, 40000, SBC4, 20000, p, MAC_A))
+    t.out_wire(out(t, SBC4, 20002, B4, 50000, p, MAC_B))
+    t.at(9.0)                  # 6 s after session 1's last; the held session's packet moves
+    t.rx(inp(t, A4, 40010, SBC4, 20004, p, MAC_A))           # the test clock on
+    t.out_wire(out(t, SBC4, 20006, B4, 50010, p, MAC_B))
+    t.expect(to_exception=2, media_relayed=3)
+    t.checks.append(media_totals(timeouts=1, sessions=2))
+
