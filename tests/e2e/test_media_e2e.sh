@@ -118,10 +118,13 @@ floor() {
 	floor_pid=$!
 	pids+=("$floor_pid")
 }
-# the media port a sipp message log shows in the SDP it received (not its own MINE)
+# sdp_port NAME MINE: the media port of the SDP sipp NAME received (not its own, MINE); fails
+# while there is none
 sdp_port() {
-	grep -a -o '^m=audio [0-9]*' "$SBCNET_DIR/$1.msg" 2>/dev/null | awk '{print $2}' |
-		grep -v -x "$2" | head -n 1
+	local p
+	p=$(grep -a -o '^m=audio [0-9]*' "$SBCNET_DIR/$1.msg" 2>/dev/null | awk '{print $2}' |
+		grep -v -x "$2" | head -n 1)
+	[ -n "$p" ] && echo "$p"
 }
 count() { "$SBCNET_PY" "$here/rtp_pcap.py" count "$SBCNET_DIR/$1.pcap" "$2"; }
 last_cdr() {	# FIELD: of the newest record in sbc:cdr
@@ -169,6 +172,9 @@ check "relay: the carrier's INVITE names the SBC in o= and c=, nothing of the fl
 	sh -c "grep -a -q '^c=IN IP4 $SBCNET_SBC4' '$SBCNET_DIR/car-relay.msg' &&
 		grep -a -q '^o=- [0-9]* [0-9]* IN IP4 $SBCNET_SBC4' '$SBCNET_DIR/car-relay.msg' &&
 		! grep -a -q '$SBCNET_PA4' '$SBCNET_DIR/car-relay.msg'"
+foreign=$(sbcnet_get /sbc/drops media_foreign)
+check "relay: the data plane dropped the injected packets as media_foreign ($foreign)" \
+	test "${foreign:-0}" -ge 100
 check_eq "relay: record loss_in" "$(last_cdr loss_in)" 0
 check_eq "relay: record loss_out" "$(last_cdr loss_out)" 0
 check "relay: record jitter_ms and mos ($(last_cdr jitter_ms), $(last_cdr mos))" \
