@@ -167,14 +167,16 @@ struct sbc_msg_cp_calls {
 	uint64_t b2b_refused;		/* 403: no trunk for the source, or an empty route */
 	uint64_t b2b_too_many_hops;	/* 483: Max-Forwards 0 */
 	uint64_t loop_late_max_ms;	/* the worst lateness of the loop's 10 ms tick, last 10 s */
-	/* anchored media (channel 7; cp_media.c, cp_b2bua.c) */
-	uint64_t media_sessions;	/* calls holding media ports, until GONE (gauge) */
+	/* anchored media (channel 7; cp_media.c, cp_b2bua.c): five of the body's last seven
+	 * 8-byte slots, two left for the B2BUA's admission and transaction counters */
+	uint32_t media_sessions;	/* calls holding media ports, until GONE (gauge; at most
+					 * 32,768 a pool) */
+	uint32_t media_gone_late;	/* GONE not within 2 s (its ports stay taken until it comes) */
 	uint64_t media_no_port;		/* 503: no free port pair in media_ports */
 	uint64_t media_refused;		/* 500/503: a session refused by the data plane, not
 					 * confirmed within 1 s, no data plane, or its id taken */
 	uint64_t media_timeouts;	/* calls ended by SBC_EVT_MEDIA_TIMEOUT */
 	uint64_t sdp_rejected;		/* 488: no allowed codec, no usable audio or a=crypto */
-	uint64_t media_gone_late;	/* GONE not within 2 s (its ports stay taken until it comes) */
 };
 
 /* The B2BUA's view of a trunk it sends calls to (only the control plane knows it). */

@@ -40,12 +40,12 @@ static void fill_media(struct sbc_msg_cp_calls *s)
 	const struct cp_b2bua_stats *b = cp_b2bua_stats();
 	const struct cp_media_stats *m = cp_media_stats();
 
-	s->media_sessions = m->sessions;
+	s->media_sessions = (uint32_t)m->sessions;
 	s->media_no_port = m->no_port;
 	s->media_refused = b->media_refused;
 	s->media_timeouts = b->media_timeouts;
 	s->sdp_rejected = b->sdp_rejected;
-	s->media_gone_late = m->gone_late;
+	s->media_gone_late = (uint32_t)m->gone_late;
 }
 
 void cp_status_fill(struct sbc_msg_cp_status *s)
