@@ -21,7 +21,8 @@
 				 * denylist (SBC_CMD_DENY_*); 6: TRUNK_STATE, CP_CALLS (the B2BUA's,
 				 * admission and connection counters); 7: media sessions
 				 * (SBC_CMD_MEDIA_*, SBC_EVT_MEDIA_*); 8: CP_CALLS's
-				 * b2b_failed_admission, sip_transactions, b2b_session_expired */
+				 * b2b_failed_admission, sip_transactions, b2b_session_expired and
+				 * the media counters (loop_late_max_ms 32 bits to make room) */
 #define SBC_CHAN_SLOTS   65536u		/* per ring, power of two */
 #define SBC_MSG_SIZE     256u
 #define SBC_MSG_BODY     (SBC_MSG_SIZE - 24u)
@@ -167,11 +168,20 @@ struct sbc_msg_cp_calls {
 	uint64_t b2b_canceled;		/* the caller's CANCEL (or early BYE) */
 	uint64_t b2b_refused;		/* 403: no trunk for the source, or an empty route */
 	uint64_t b2b_too_many_hops;	/* 483: Max-Forwards 0 */
-	uint64_t loop_late_max_ms;	/* the worst lateness of the loop's 10 ms tick, last 10 s */
+	uint32_t loop_late_max_ms;	/* the worst lateness of the loop's 10 ms tick, last 10 s */
+	uint32_t sip_transactions;	/* nta's server and client transactions alive */
 	uint64_t b2b_failed_admission;	/* TCP/TLS calls refused by admission: over a cap, or no
 					 * verdict within admit_wait_ms (503 either way) */
-	uint64_t sip_transactions;	/* nta's server and client transactions alive */
 	uint64_t b2b_session_expired;	/* answered calls ended by their session timer */
+	/* anchored media (cp_media.c, cp_b2bua.c) */
+	uint32_t media_sessions;	/* calls holding media ports, until GONE (gauge; at most
+					 * 32,768 a pool) */
+	uint32_t media_gone_late;	/* GONE not within 2 s (its ports stay taken until it comes) */
+	uint64_t media_no_port;		/* 503: no free port pair in media_ports */
+	uint64_t media_refused;		/* 500/503: a session refused by the data plane, not
+					 * confirmed within 1 s, no data plane, or its id taken */
+	uint64_t media_timeouts;	/* calls ended by SBC_EVT_MEDIA_TIMEOUT */
+	uint64_t sdp_rejected;		/* 488: no allowed codec, no usable audio or a=crypto */
 };
 
 /* The B2BUA's view of a trunk it sends calls to (only the control plane knows it). */
@@ -423,6 +433,7 @@ _Static_assert(sizeof(struct sbc_msg_acl) <= SBC_MSG_BODY, "acl body");
 _Static_assert(sizeof(struct sbc_msg_applied) <= SBC_MSG_BODY, "applied body");
 _Static_assert(sizeof(struct sbc_msg_cp_status) <= SBC_MSG_BODY, "cp status body");
 _Static_assert(sizeof(struct sbc_msg_cp_calls) <= SBC_MSG_BODY, "cp calls body");
+_Static_assert(sizeof(struct sbc_msg_cp_calls) == 232, "cp calls body: every 8-byte slot used");
 _Static_assert(sizeof(struct sbc_msg_trunk_state) <= SBC_MSG_BODY, "trunk state body");
 _Static_assert(sizeof(struct sbc_msg_call) <= SBC_MSG_BODY, "call body");
 _Static_assert(sizeof(struct sbc_deny_entry) == 48, "deny entry size");

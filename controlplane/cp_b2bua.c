@@ -44,6 +44,7 @@
 #include "cp_b2bua.h"
 #include "cp_cdr.h"
 #include "cp_log.h"
+#include "cp_media.h"
 #include "cp_registrar.h"
 #include "cp_route.h"
 #include "cp_sdp.h"
@@ -78,6 +79,20 @@ struct call {
 	uint8_t transport;		/* enum sbc_transport of the caller's INVITE */
 	bool admitted;			/* TCP/TLS: a slot of the data plane's, freed at the end */
 	struct cp_admit_req *admit;	/* TCP/TLS: waiting for the data plane's verdict */
+	/* anchored media (issue 12): NULL when the caller's trunk says media = direct */
+	struct cp_media *media;
+	uint8_t sig_family;		/* the caller's signalling source: a latched leg 0 */
+	uint8_t sig_addr[16];
+	bool answer_pending;		/* the callee's 2xx waits for READY */
+	sip_cseq_t *ack_after;		/* its ACK, sent once the session is in force (so the
+					 * callee's first RTP, sent on the ACK, is relayed) */
+	const char *sdp_refused;	/* why a trunk was skipped (its codecs or SRTP left nothing
+					 * of the offer): the 488's reason phrase when none takes it */
+	bool media_fail;		/* ended for its media (counted apart from failed_*) */
+	struct held *held, **held_tail;	/* responses for the caller waiting for READY */
+	struct relay *waiting;		/* in-dialog answers waiting for READY */
+	uint32_t ready_seq;		/* the last MEDIA_SET in force (READY 0) */
+	char codec[SBC_CODEC_NAME_MAX];	/* the callee's first codec, for the record's MOS */
 	/* carried to every INVITE of the route */
 	char *ruser;
 	sip_from_t *from;
@@ -86,13 +101,29 @@ struct call {
 	struct cp_cdr_call cdr;
 };
 
+/* A response for the caller that waits for its media session (cp_media READY of seq). */
+struct held {
+	struct held *next;
+	int status;
+	char *phrase;
+	struct cp_sdp sdp;
+	uint32_t seq;			/* 0: waits only for those before it */
+};
+
 /* An in-dialog request relayed to the other leg. */
 struct relay {
 	struct call *c;
+	struct relay *wnext;		/* in the call's list of answers waiting for READY */
 	enum side to;
 	nta_incoming_t *irq;
 	nta_outgoing_t *orq;
 	uint32_t se_delta;		/* its sender asked for a session timer (0: no) */
+	bool invite;			/* a re-INVITE: its 2xx is ACKed hop by hop */
+	bool offer;			/* the request carried an offer (its answer comes back) */
+	uint32_t seq;			/* its answer waits for READY of this seq */
+	int status;			/* the answer held */
+	char *phrase;
+	struct cp_sdp sdp;
 };
 
 static struct {
@@ -110,6 +141,10 @@ static struct {
 static int leg_request(nta_leg_magic_t *magic, nta_leg_t *leg, nta_incoming_t *irq,
 		       sip_t const *sip);
 static void call_end(struct call *c, int code, const char *by);
+static void drop_waiting(struct call *c);
+static void relay_done(struct relay *r);
+static void ack_deferred(struct call *c);
+static bool anchored(const struct call *c);
 static void try_next(struct call *c);
 static void send_bye(struct call *c, enum side s);
 
@@ -156,20 +191,51 @@ static void refuse(struct call *c, int status, const char *phrase, const char *b
 /* ------------------------------------------------------------------------------------------ */
 /* The end of a call: one record, every Sofia object returned */
 
-static void write_cdr(struct call *c)
-{
-	if (c->recorded)
-		return;
-	c->recorded = true;
-	c->cdr.end_ns = sbc_now_ns();
-	cp_cdr_call(&c->cdr);
-}
-
 static void call_free(struct call *c)
 {
 	if (c->refs > 0 || c->state != ENDED)
 		return;
 	su_home_unref(c->home);
+}
+
+static void write_cdr(struct call *c)
+{
+	if (c->recorded)
+		return;
+	c->recorded = true;
+	if (c->cdr.end_ns == 0)
+		c->cdr.end_ns = sbc_now_ns();
+	cp_cdr_call(&c->cdr);
+}
+
+/* The data plane's final figures (NULL: none): the record is written with them. */
+static void on_media_gone(void *arg, const struct sbc_msg_media_stats *st)
+{
+	struct call *c = arg;
+	struct cp_media_quality q;
+
+	cp_media_quality(st, c->codec, &q);
+	memcpy(c->cdr.loss_in, q.loss_in, sizeof(q.loss_in));
+	memcpy(c->cdr.loss_out, q.loss_out, sizeof(q.loss_out));
+	memcpy(c->cdr.jitter_ms, q.jitter_ms, sizeof(q.jitter_ms));
+	memcpy(c->cdr.mos, q.mos, sizeof(q.mos));
+	write_cdr(c);
+	c->refs--;
+	call_free(c);
+}
+
+/* The call's media ends with it (MEDIA_DEL): its record waits for the final figures. */
+static void end_media(struct call *c)
+{
+	struct cp_media *m = c->media;
+
+	c->media = NULL;
+	c->cdr.end_ns = sbc_now_ns();
+	if (m != NULL && cp_media_close(m)) {
+		c->refs++;	/* on_media_gone writes the record */
+		return;
+	}
+	write_cdr(c);
 }
 
 static void release_out(struct call *c)
@@ -216,7 +282,7 @@ static void count_end(const struct call *c)
 {
 	const char *by = c->cdr.ended_by;
 
-	if (c->cdr.answer_ns != 0 || by == NULL)
+	if (c->cdr.answer_ns != 0 || by == NULL || c->media_fail)
 		return;
 	if (c->cap_refused)
 		b2b.st.failed_admission++;
@@ -277,6 +343,7 @@ static void call_end(struct call *c, int code, const char *by)
 		nta_incoming_destroy(c->irq);
 		c->irq = NULL;
 	}
+	ack_deferred(c);
 	release_out(c);
 	admission_over(c);
 	if (c->se_timer != NULL) {
@@ -288,7 +355,9 @@ static void call_end(struct call *c, int code, const char *by)
 			nta_leg_destroy(c->leg[s]);
 			c->leg[s] = NULL;
 		}
-	write_cdr(c);
+	c->held = NULL;
+	drop_waiting(c);
+	end_media(c);
 	count_end(c);
 	c->state = ENDED;
 	b2b.st.active--;
@@ -318,7 +387,8 @@ static void send_ack_body(struct call *c, enum side s, sip_cseq_t const *cseq,
 	nta_outgoing_t *ack;
 
 	if (body_of != NULL)
-		cp_sdp_relay(NULL, body_of, s == OUT ? CP_SDP_TO_CALLEE : CP_SDP_TO_CALLER, &sdp);
+		cp_sdp_relay(NULL, body_of, s == OUT ? CP_SDP_TO_CALLEE : CP_SDP_TO_CALLER, NULL,
+			     &sdp);
 	ack = nta_outgoing_tcreate(c->leg[s], NULL, NULL, NULL, SIP_METHOD_ACK, NULL,
 				   SIPTAG_CSEQ(cseq), TAG_IF(sdp.ct, SIPTAG_CONTENT_TYPE(sdp.ct)),
 				   TAG_IF(sdp.pl, SIPTAG_PAYLOAD(sdp.pl)), TAG_END());
@@ -335,6 +405,8 @@ static void send_ack(struct call *c, enum side s, sip_t const *sip)
 static void ack_callee(struct call *c, sip_t const *sip)
 {
 	if (c->sdp.pl != NULL) {
+		if (anchored(c) && (c->ack_after = sip_cseq_dup(c->home, sip->sip_cseq)) != NULL)
+			return;	/* sent by ack_deferred once its session is in force */
 		send_ack(c, OUT, sip);
 		return;
 	}
@@ -345,6 +417,16 @@ static void ack_callee(struct call *c, sip_t const *sip)
 	}
 }
 
+/* The callee's 2xx whose ACK waited for its media session: ACKed now (in force, or failed). */
+static void ack_deferred(struct call *c)
+{
+	sip_cseq_t *cseq = c->ack_after;
+
+	c->ack_after = NULL;
+	if (cseq != NULL && c->leg[OUT] != NULL)
+		send_ack_body(c, OUT, cseq, NULL);
+}
+
 /* A tagged response from the callee: the dialog's remote tag and target (12.1.2). */
 static void early_dialog(struct call *c, sip_t const *sip)
 {
@@ -353,6 +435,322 @@ static void early_dialog(struct call *c, sip_t const *sip)
 	if (nta_leg_get_rtag(c->leg[OUT]) == NULL)
 		nta_leg_rtag(c->leg[OUT], sip->sip_to->a_tag);
 	nta_leg_client_reroute(c->leg[OUT], sip->sip_record_route, sip->sip_contact, 1);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Media (issue 12): which calls are anchored, their SDP across legs, answers held for READY */
+
+/* Leg IN is the session's leg 0, OUT its leg 1 (sbc_channel.h). */
+_Static_assert(IN == 0 && OUT == 1, "sides are the media legs");
+
+/* The current attempt's media goes through the data plane: both trunks say relay. */
+static bool anchored(const struct call *c)
+{
+	return c->media != NULL && c->trunk_out >= 0 &&
+	       b2b.cfg->trunks[c->trunk_out].media == SBC_MEDIA_MODE_RELAY;
+}
+
+/* The rewrite of an SDP coming from side `from`, or NULL when the call is not anchored. */
+static struct cp_sdp_xlate *xlate(struct call *c, enum side from, enum cp_sdp_kind kind,
+				  struct cp_sdp_xlate *x)
+{
+	const struct sbc_trunk_config *in, *out;
+
+	if (!anchored(c))
+		return NULL;
+	in = &b2b.cfg->trunks[c->trunk_in];
+	out = &b2b.cfg->trunks[c->trunk_out];
+	memset(x, 0, sizeof(*x));
+	x->kind = kind;
+	x->from = cp_media_sdp(c->media, from);
+	x->to = cp_media_sdp(c->media, from == IN ? OUT : IN);
+	x->allow = (struct cp_sdp_allow){ in->codecs, in->n_codecs, out->codecs, out->n_codecs };
+	return x;
+}
+
+/* The source address of a message (its transport's peer): 0, or -ENOENT. */
+static int source_of(msg_t *msg, uint8_t *family, uint8_t *addr)
+{
+	su_addrinfo_t *ai = msg ? msg_addrinfo(msg) : NULL;
+	const su_sockaddr_t *su = ai ? (const su_sockaddr_t *)ai->ai_addr : NULL;
+
+	memset(addr, 0, 16);
+	if (su != NULL && su->su_family == AF_INET) {
+		*family = SBC_AF_V4;
+		memcpy(addr, &su->su_sin.sin_addr, 4);
+		return 0;
+	}
+	if (su != NULL && su->su_family == AF_INET6) {
+		*family = SBC_AF_V6;
+		memcpy(addr, &su->su_sin6.sin6_addr, 16);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* The data plane's refusal as the caller hears it: a full table, no answer, no data plane:
+ * 503 (try again); a port clash or a session it could not take: 500. */
+static int media_status(int error)
+{
+	return error == -EINVAL || error == -EADDRINUSE || error == -EEXIST ? 500 : 503;
+}
+
+/*
+ * The call cannot have its media: before the answer went to the caller, it gets code (the
+ * callee's INVITE is CANCELed, or its 2xx, already ACKed, gets a BYE); after, both legs get a
+ * BYE. Counted.
+ */
+static void media_failed(struct call *c, int code, const char *phrase)
+{
+	if (code == 488)
+		b2b.st.sdp_rejected++;
+	else
+		b2b.st.media_refused++;
+	c->media_fail = true;
+	cp_log(CP_DEBUG, "call %s: media: %d %s", c->cdr.call_id_in, code, phrase ? phrase : "");
+	if (c->state == ANSWERED) {
+		send_bye(c, IN);
+		send_bye(c, OUT);
+		call_end(c, c->cdr.code, "sbc");
+		return;
+	}
+	if (c->answer_pending) {	/* its 2xx is ACKed, then ended */
+		ack_deferred(c);
+		send_bye(c, OUT);
+	}
+	c->held = NULL;
+	refuse(c, code, phrase, "sbc");
+}
+
+/* A callee's tagged response names where its signalling comes from: a latched leg 1. */
+static void latch_callee(struct call *c)
+{
+	msg_t *msg;
+	uint8_t family, addr[16];
+
+	if (!b2b.cfg->trunks[c->trunk_out].media_latch || c->orq == NULL)
+		return;
+	msg = nta_outgoing_getresponse(c->orq);
+	if (source_of(msg, &family, addr) == 0)
+		cp_media_latch(c->media, OUT, family, addr);
+	msg_destroy(msg);
+}
+
+/* Both legs as their SDP stand, to the data plane. The seq to wait for (0: nothing to install:
+ * no audio on a leg), or -1 when the call failed. */
+static int64_t media_update(struct call *c)
+{
+	uint32_t seq = 0;
+	int rc = cp_media_set(c->media, &seq);
+
+	if (rc == -EAGAIN)
+		return 0;
+	if (rc != 0) {
+		media_failed(c, media_status(rc), "Media Unavailable");
+		return -1;
+	}
+	snprintf(c->codec, sizeof(c->codec), "%s", cp_media_sdp(c->media, OUT)->codec);
+	return seq;
+}
+
+static void to_caller(struct call *c, int status, const char *phrase, const struct cp_sdp *sdp);
+
+/* Responses for the caller go in order: those whose session is in force (READY). */
+static void flush_held(struct call *c)
+{
+	struct held *h;
+
+	while ((h = c->held) != NULL && h->seq <= c->ready_seq && c->state != ENDED) {
+		c->held = h->next;
+		to_caller(c, h->status, h->phrase, &h->sdp);
+	}
+}
+
+static void hold_or_send(struct call *c, int status, const char *phrase,
+			 const struct cp_sdp *sdp, uint32_t seq)
+{
+	struct held *h, **pp;
+
+	if (c->held == NULL && seq <= c->ready_seq) {
+		to_caller(c, status, phrase, sdp);
+		return;
+	}
+	h = su_zalloc(c->home, sizeof(*h));
+	if (h == NULL) {
+		media_failed(c, 500, "Internal Error");
+		return;
+	}
+	h->status = status;
+	h->phrase = su_strdup(c->home, phrase);
+	h->sdp = *sdp;
+	h->seq = seq;
+	for (pp = &c->held; *pp != NULL; pp = &(*pp)->next)
+		;
+	*pp = h;
+}
+
+static void relay_forward(struct relay *r, int status, const char *phrase,
+			  const struct cp_sdp *sdp);
+
+/* In-dialog answers whose session is in force go on. */
+static void flush_relays(struct call *c)
+{
+	struct relay **pp = &c->waiting, *r;
+
+	while ((r = *pp) != NULL) {
+		if (r->seq > c->ready_seq) {
+			pp = &r->wnext;
+			continue;
+		}
+		*pp = r->wnext;
+		relay_forward(r, r->status, r->phrase, &r->sdp);
+	}
+}
+
+/* The call ends with in-dialog answers still waiting: their senders get 500. */
+static void drop_waiting(struct call *c)
+{
+	struct relay *r;
+
+	while ((r = c->waiting) != NULL) {
+		c->waiting = r->wnext;
+		if (r->irq != NULL)
+			nta_incoming_treply(r->irq, 500, "Internal Error",
+					    SIPTAG_RETRY_AFTER_STR(RETRY_AFTER), TAG_END());
+		relay_done(r);
+	}
+}
+
+static void on_media_ready(void *arg, uint32_t seq, int error)
+{
+	struct call *c = arg;
+
+	if (error != 0) {
+		media_failed(c, media_status(error), error == -ETIMEDOUT ?
+			     "Media Not Confirmed" : "Media Refused");
+		return;
+	}
+	if (seq > c->ready_seq)
+		c->ready_seq = seq;
+	flush_held(c);
+	if (c->state != ENDED)
+		flush_relays(c);
+}
+
+/* RFC 3261 15: no media for media_timeout s on an answered call: BYE on both legs. */
+static void on_media_timeout(void *arg, const struct sbc_msg_media_stats *st)
+{
+	struct call *c = arg;
+
+	(void)st;	/* the record takes GONE's figures */
+	if (c->state != ANSWERED)
+		return;	/* ringing with early media: the 2xx installs the session again */
+	b2b.st.media_timeouts++;
+	send_bye(c, IN);
+	send_bye(c, OUT);
+	call_end(c, c->cdr.code, "media_timeout");
+}
+
+static const struct cp_media_cbs media_cbs = {
+	.ready = on_media_ready, .timeout = on_media_timeout, .gone = on_media_gone,
+};
+
+/* The call's media at its start: the caller's trunk says relay (else NULL: direct). */
+static int open_media(struct call *c, nta_incoming_t *irq, const char *call_id)
+{
+	const struct sbc_trunk_config *t = &b2b.cfg->trunks[c->trunk_in];
+	msg_t *msg;
+	int rc;
+
+	if (t->media != SBC_MEDIA_MODE_RELAY)
+		return 0;
+	msg = nta_incoming_getrequest(irq);
+	rc = source_of(msg, &c->sig_family, c->sig_addr);
+	msg_destroy(msg);
+	if (rc != 0)
+		c->sig_family = SBC_AF_V4;
+	rc = cp_media_open(&c->media, call_id, &media_cbs, c);
+	if (rc != 0)
+		return rc;
+	cp_media_trunk(c->media, IN, (unsigned int)c->trunk_in);
+	if (t->media_latch && c->sig_family != 0)
+		cp_media_latch(c->media, IN, c->sig_family, c->sig_addr);
+	return 0;
+}
+
+/* Leg 1's family: IPv6 when the trunk's uri names an IPv6 address and we have one. */
+static uint8_t callee_family(int to)
+{
+	const url_t *u = b2b.uri[to];
+
+	return b2b.cfg->has_address6 && u != NULL && u->url_host != NULL &&
+	       strchr(u->url_host, ':') != NULL ? SBC_AF_V6 : SBC_AF_V4;
+}
+
+/*
+ * The INVITE's body for trunk `to`: the caller's offer rewritten for it (media = relay), our
+ * ports taken on the first such attempt. 0; -ENOSPC: no free port (503); -ENOMSG,
+ * -EPROTONOSUPPORT, -EAFNOSUPPORT, -EBADMSG: this trunk cannot take the offer (488 if none
+ * can); -ENOMEM.
+ */
+static int offer_for(struct call *c, int to, struct cp_sdp *out)
+{
+	struct cp_sdp_xlate x;
+	const struct cp_sdp_leg *caller;
+	int rc;
+
+	*out = c->sdp;
+	if (!anchored(c))
+		return 0;
+	cp_media_trunk(c->media, OUT, (unsigned int)to);
+	if (!cp_media_has_leg(c->media, OUT) &&
+	    (rc = cp_media_port(c->media, OUT, callee_family(to))) != 0)
+		return rc;
+	if (c->sdp.pl != NULL) {
+		rc = cp_sdp_relay_body(c->home, c->sdp.ct, c->sdp.pl,
+				       xlate(c, IN, CP_SDP_OFFER, &x), out);
+		if (rc != 0 || x.error != 0) {
+			cp_log(CP_DEBUG, "call %s: offer for %s: %s", c->cdr.call_id_in,
+			       b2b.cfg->trunks[to].name, x.why ? x.why : "no memory");
+			if (rc == 0)
+				c->sdp_refused = x.why;
+			return rc != 0 ? rc : x.error;
+		}
+	}
+	if (cp_media_has_leg(c->media, IN))
+		return 0;
+	caller = cp_media_sdp(c->media, IN);
+	return cp_media_port(c->media, IN, caller->remote_known ? caller->remote_family :
+			     c->sig_family);
+}
+
+/*
+ * A response of the callee's with SDP on an anchored call: rewritten for the caller; an answer
+ * installs the session and the response waits for its READY (RFC 3264 answers reach the caller
+ * once the first packet after them would be relayed).
+ */
+static void media_response(struct call *c, sip_t const *sip, int status)
+{
+	enum cp_sdp_kind kind = c->sdp.pl != NULL ? CP_SDP_ANSWER : CP_SDP_OFFER;
+	struct cp_sdp_xlate x;
+	struct cp_sdp sdp;
+	int64_t seq = 0;
+
+	if (cp_sdp_relay(c->home, sip, CP_SDP_TO_CALLER, xlate(c, OUT, kind, &x), &sdp) != 0) {
+		media_failed(c, 500, "Internal Error");
+		return;
+	}
+	if (x.error != 0) {
+		media_failed(c, 488, x.why);
+		return;
+	}
+	if (sdp.pl != NULL && kind == CP_SDP_ANSWER) {
+		latch_callee(c);
+		seq = media_update(c);
+		if (seq < 0)
+			return;
+	}
+	hold_or_send(c, status, sip->sip_status->st_phrase, &sdp, (uint32_t)seq);
 }
 
 static int on_invite_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
@@ -388,17 +786,53 @@ static void callee_provisional(struct call *c, nta_outgoing_t *orq, sip_t const 
 		prack(c, orq, sip);
 	if (c->canceled || c->irq == NULL)
 		return;
-	cp_sdp_relay(NULL, sip, CP_SDP_TO_CALLER, &sdp);
-	nta_incoming_treply(c->irq, status, sip->sip_status->st_phrase,
-			    SIPTAG_CONTACT(cp_sip_contact()),
-			    TAG_IF(sdp.ct, SIPTAG_CONTENT_TYPE(sdp.ct)),
-			    TAG_IF(sdp.pl, SIPTAG_PAYLOAD(sdp.pl)), TAG_END());
+	if (anchored(c)) {
+		media_response(c, sip, status);
+		return;
+	}
+	cp_sdp_relay(NULL, sip, CP_SDP_TO_CALLER, NULL, &sdp);
+	to_caller(c, status, sip->sip_status->st_phrase, &sdp);
+}
+
+/* The callee's answer reaches the caller: the call is up. */
+static void forward_answer(struct call *c, int status, const char *phrase,
+			   const struct cp_sdp *sdp)
+{
+	char se[32];
+
+	c->answer_pending = false;
+	ack_deferred(c);
+	c->state = ANSWERED;
+	c->cdr.answer_ns = sbc_now_ns();
+	b2b.st.answered++;
+	snprintf(se, sizeof(se), "%u;refresher=uac", c->se_delta);
+	/* RFC 4028 9: the caller asked for a session timer: it refreshes, we require it */
+	nta_incoming_treply(c->irq, status, phrase, SIPTAG_CONTACT(cp_sip_contact()),
+			    TAG_IF(c->se_delta, SIPTAG_SESSION_EXPIRES_STR(se)),
+			    TAG_IF(c->se_delta, SIPTAG_REQUIRE_STR("timer")),
+			    TAG_IF(sdp->ct, SIPTAG_CONTENT_TYPE(sdp->ct)),
+			    TAG_IF(sdp->pl, SIPTAG_PAYLOAD(sdp->pl)), TAG_END());
+	c->cdr.code = status;
+	session_timer(c, c->se_delta);
+}
+
+/* A provisional or the 2xx of the callee's, to the caller. */
+static void to_caller(struct call *c, int status, const char *phrase, const struct cp_sdp *sdp)
+{
+	if (c->canceled || c->irq == NULL)
+		return;
+	if (status >= 200) {
+		forward_answer(c, status, phrase, sdp);
+		return;
+	}
+	nta_incoming_treply(c->irq, status, phrase, SIPTAG_CONTACT(cp_sip_contact()),
+			    TAG_IF(sdp->ct, SIPTAG_CONTENT_TYPE(sdp->ct)),
+			    TAG_IF(sdp->pl, SIPTAG_PAYLOAD(sdp->pl)), TAG_END());
 }
 
 static void callee_answered(struct call *c, sip_t const *sip)
 {
 	struct cp_sdp sdp;
-	char se[32];
 
 	early_dialog(c, sip);
 	if (c->state == CALLING && (c->canceled || c->irq == NULL)) {	/* the caller gave up */
@@ -407,27 +841,21 @@ static void callee_answered(struct call *c, sip_t const *sip)
 		call_end(c, 487, "caller");
 		return;
 	}
-	if (c->state != CALLING) {	/* a retransmitted 2xx: ACKed again unless it waits */
-		if (c->ack_cseq == NULL)
+	if (c->state != CALLING || c->answer_pending) {
+		/* a retransmitted 2xx: ACKed again unless its ACK waits */
+		if (c->ack_cseq == NULL && c->ack_after == NULL)
 			send_ack(c, OUT, sip);
 		return;
 	}
 	ack_callee(c, sip);
-	c->state = ANSWERED;
-	c->cdr.answer_ns = sbc_now_ns();
-	b2b.st.answered++;
+	c->answer_pending = true;
 	cp_route_last_code((unsigned int)c->trunk_out, sip->sip_status->st_status);
-	cp_sdp_relay(NULL, sip, CP_SDP_TO_CALLER, &sdp);
-	snprintf(se, sizeof(se), "%u;refresher=uac", c->se_delta);
-	/* RFC 4028 9: the caller asked for a session timer: it refreshes, we require it */
-	nta_incoming_treply(c->irq, sip->sip_status->st_status, sip->sip_status->st_phrase,
-			    SIPTAG_CONTACT(cp_sip_contact()),
-			    TAG_IF(c->se_delta, SIPTAG_SESSION_EXPIRES_STR(se)),
-			    TAG_IF(c->se_delta, SIPTAG_REQUIRE_STR("timer")),
-			    TAG_IF(sdp.ct, SIPTAG_CONTENT_TYPE(sdp.ct)),
-			    TAG_IF(sdp.pl, SIPTAG_PAYLOAD(sdp.pl)), TAG_END());
-	c->cdr.code = sip->sip_status->st_status;
-	session_timer(c, c->se_delta);
+	if (anchored(c)) {
+		media_response(c, sip, sip->sip_status->st_status);
+		return;
+	}
+	cp_sdp_relay(NULL, sip, CP_SDP_TO_CALLER, NULL, &sdp);
+	hold_or_send(c, sip->sip_status->st_status, sip->sip_status->st_phrase, &sdp, 0);
 }
 
 /* A final failure from the callee: the next trunk, or the caller's one final answer. */
@@ -502,9 +930,14 @@ static int send_invite(struct call *c, int to)
 	sip_call_id_t *id;
 	sip_from_t *from;
 	sip_to_t *tohdr;
+	struct cp_sdp offer;
+	int rc;
 
 	if (target == NULL)
 		return -ENOENT;		/* no binding (and no uri) */
+	rc = offer_for(c, to, &offer);
+	if (rc != 0)
+		return rc;
 	url_t ruri = *target, turi = *target, furi = *cp_sip_contact()->m_url;
 	id = sip_call_id_create(c->home, cp_sip_host());
 	if (id == NULL)
@@ -531,8 +964,8 @@ static int send_invite(struct call *c, int to)
 				      NULL, SIP_METHOD_INVITE, (url_string_t *)&ruri,
 				      SIPTAG_MAX_FORWARDS_STR(c->max_forwards),
 				      SIPTAG_CONTACT(cp_sip_contact()),
-				      TAG_IF(c->sdp.ct, SIPTAG_CONTENT_TYPE(c->sdp.ct)),
-				      TAG_IF(c->sdp.pl, SIPTAG_PAYLOAD(c->sdp.pl)), TAG_END());
+				      TAG_IF(offer.ct, SIPTAG_CONTENT_TYPE(offer.ct)),
+				      TAG_IF(offer.pl, SIPTAG_PAYLOAD(offer.pl)), TAG_END());
 	return c->orq != NULL ? 0 : -EIO;
 }
 
@@ -555,6 +988,7 @@ static void try_next(struct call *c)
 		nta_leg_destroy(c->leg[OUT]);
 		c->leg[OUT] = NULL;
 	}
+	c->held = NULL;		/* an earlier attempt's responses never reach the caller */
 	while ((to = cp_route_next((unsigned int)c->trunk_in, &c->pos, &skipped)) >= 0) {
 		note_tried(c, to);
 		c->trunk_out = to;
@@ -562,12 +996,29 @@ static void try_next(struct call *c)
 
 		if (rc == 0)
 			break;
-		cp_log(rc == -ENOENT ? CP_DEBUG : CP_WARN, "call %s: %s %s", c->cdr.call_id_in,
-		       rc == -ENOENT ? "no registered contact on" : "cannot send the INVITE to",
-		       b2b.cfg->trunks[to].name);
 		if (c->leg[OUT] != NULL)
 			nta_leg_destroy(c->leg[OUT]);
 		c->leg[OUT] = NULL;
+		if (rc == -ENOSPC) {	/* no media port: no other trunk has one either */
+			c->media_fail = true;	/* counted by cp_media (media_no_port) */
+			refuse(c, 503, "No Media Port Available", "sbc");
+			return;
+		}
+		if (rc == -ENOMSG || rc == -EPROTONOSUPPORT || rc == -EAFNOSUPPORT ||
+		    rc == -EBADMSG) {
+			if (c->sdp_refused == NULL)	/* another trunk may take it */
+				c->sdp_refused = "Not Acceptable Here";
+			continue;
+		}
+		cp_log(rc == -ENOENT ? CP_DEBUG : CP_WARN, "call %s: %s %s", c->cdr.call_id_in,
+		       rc == -ENOENT ? "no registered contact on" : "cannot send the INVITE to",
+		       b2b.cfg->trunks[to].name);
+	}
+	if (to < 0 && c->sdp_refused && c->cdr.code < 300) {
+		b2b.st.sdp_rejected++;	/* RFC 3261 21.4.26: nothing here takes this offer */
+		c->media_fail = true;
+		refuse(c, 488, c->sdp_refused, "sbc");
+		return;
 	}
 	if (to < 0) {
 		/* tried before: its last answer; nothing usable at all: 503 with Retry-After */
@@ -585,6 +1036,33 @@ static void try_next(struct call *c)
 /* ------------------------------------------------------------------------------------------ */
 /* The caller's leg */
 
+/*
+ * RFC 3264 late offer: the caller's ACK carries the answer to the callee's offer in its 2xx;
+ * the callee's ACK carries it on (rewritten on an anchored call, whose session it then
+ * installs: nothing waits for that one). -1 when the call failed with it.
+ */
+static int late_answer(struct call *c, sip_cseq_t const *cseq, sip_t const *sip)
+{
+	struct cp_sdp_xlate x;
+	struct cp_sdp sdp = { 0 };
+
+	if (sip == NULL || !anchored(c)) {
+		send_ack_body(c, OUT, cseq, sip);
+		return 0;
+	}
+	if (cp_sdp_relay(c->home, sip, CP_SDP_TO_CALLEE, xlate(c, IN, CP_SDP_ANSWER, &x),
+			 &sdp) != 0 || x.error != 0) {
+		send_ack_body(c, OUT, cseq, NULL);
+		media_failed(c, x.error != 0 ? 488 : 500, x.why);
+		return -1;
+	}
+	nta_outgoing_destroy(nta_outgoing_tcreate(c->leg[OUT], NULL, NULL, NULL, SIP_METHOD_ACK,
+						  NULL, SIPTAG_CSEQ(cseq),
+						  TAG_IF(sdp.ct, SIPTAG_CONTENT_TYPE(sdp.ct)),
+						  TAG_IF(sdp.pl, SIPTAG_PAYLOAD(sdp.pl)), TAG_END()));
+	return sdp.pl != NULL && media_update(c) < 0 ? -1 : 0;
+}
+
 /* ACK or CANCEL of the caller's INVITE, or sip NULL: no ACK came for our 2xx (13.3.1.4). */
 static int on_caller_ack_cancel(nta_incoming_magic_t *magic, nta_incoming_t *irq,
 				sip_t const *sip)
@@ -596,8 +1074,11 @@ static int on_caller_ack_cancel(nta_incoming_magic_t *magic, nta_incoming_t *irq
 	nta_incoming_destroy(irq);
 	c->irq = NULL;
 	if (c->ack_cseq != NULL && (sip == NULL || sip->sip_request->rq_method == sip_method_ack)) {
-		send_ack_body(c, OUT, c->ack_cseq, sip);	/* a late offer's answer */
+		sip_cseq_t *cseq = c->ack_cseq;
+
 		c->ack_cseq = NULL;
+		if (late_answer(c, cseq, sip) != 0)
+			return 0;	/* the call failed with it */
 	}
 	if (sip != NULL && sip->sip_request->rq_method == sip_method_ack)
 		return 0;	/* the call is up on both legs */
@@ -606,10 +1087,15 @@ static int on_caller_ack_cancel(nta_incoming_magic_t *magic, nta_incoming_t *irq
 		c->canceled = true;
 		c->cdr.code = 487;
 		c->cdr.ended_by = "caller";
-		if (c->orq != NULL && nta_outgoing_status(c->orq) < 200)
+		if (c->orq != NULL && nta_outgoing_status(c->orq) < 200) {
 			nta_outgoing_cancel(c->orq);
-		else
-			call_end(c, 487, "caller");
+			return 0;
+		}
+		if (c->answer_pending) {	/* the callee's 2xx waited for its media */
+			ack_deferred(c);
+			send_bye(c, OUT);
+		}
+		call_end(c, 487, "caller");
 		return 0;
 	}
 	send_bye(c, OUT);	/* no ACK: the session never came up on the caller's side */
@@ -622,17 +1108,9 @@ static int on_caller_ack_cancel(nta_incoming_magic_t *magic, nta_incoming_t *irq
 static int trunk_of(nta_incoming_t *irq)
 {
 	msg_t *msg = nta_incoming_getrequest(irq);
-	su_addrinfo_t *ai = msg ? msg_addrinfo(msg) : NULL;
-	int t = -ENOENT;
+	uint8_t family, addr[16];
+	int t = source_of(msg, &family, addr) == 0 ? cp_route_trunk_of(family, addr) : -ENOENT;
 
-	if (ai != NULL && ai->ai_addr != NULL) {
-		const su_sockaddr_t *su = (const su_sockaddr_t *)ai->ai_addr;
-
-		if (su->su_family == AF_INET)
-			t = cp_route_trunk_of(SBC_AF_V4, (const uint8_t *)&su->su_sin.sin_addr);
-		else if (su->su_family == AF_INET6)
-			t = cp_route_trunk_of(SBC_AF_V6, (const uint8_t *)&su->su_sin6.sin6_addr);
-	}
 	msg_destroy(msg);
 	return t;
 }
@@ -644,7 +1122,7 @@ static int keep_request(struct call *c, sip_t const *sip)
 	c->from = sip_from_dup(c->home, sip->sip_from);
 	c->to = sip_to_dup(c->home, sip->sip_to);
 	if (c->ruser == NULL || c->from == NULL || c->to == NULL ||
-	    cp_sdp_relay(c->home, sip, CP_SDP_TO_CALLEE, &c->sdp) != 0)
+	    cp_sdp_relay(c->home, sip, CP_SDP_TO_CALLEE, NULL, &c->sdp) != 0)
 		return -ENOMEM;
 	c->se_delta = timer_asked(sip);
 	copy_str(c->cdr.call_id_in, sizeof(c->cdr.call_id_in), sip->sip_call_id->i_id);
@@ -792,6 +1270,13 @@ int cp_b2bua_invite(nta_incoming_t *irq, sip_t const *sip)
 		refuse(c, 500, "Internal Error", "sbc");
 		return 0;
 	}
+	if (open_media(c, irq, sip->sip_call_id->i_id) != 0) {
+		/* its id is a session's still held (or no memory): practically never */
+		b2b.st.media_refused++;
+		c->media_fail = true;
+		refuse(c, 500, "Internal Error", "sbc");
+		return 0;
+	}
 	if (c->se_delta > 0 && c->se_delta < MIN_SE) {	/* RFC 4028 9 */
 		answer_caller(c, 422, "Session Interval Too Small",
 			      (tagi_t[]){ { SIPTAG_MIN_SE_STR(MIN_SE_STR) }, { TAG_END() } });
@@ -831,41 +1316,87 @@ static int on_relay_ack(nta_incoming_magic_t *magic, nta_incoming_t *irq, sip_t 
 	return 0;
 }
 
+/* A relayed request's answer to its sender; a 2xx to an INVITE then waits for its ACK. */
+static void relay_forward(struct relay *r, int status, const char *phrase,
+			  const struct cp_sdp *sdp)
+{
+	char se[32];
+
+	snprintf(se, sizeof(se), "%u;refresher=uac", r->se_delta);
+	if (r->irq != NULL)
+		nta_incoming_treply(r->irq, status, phrase,
+				    TAG_IF(status < 300, SIPTAG_CONTACT(cp_sip_contact())),
+				    TAG_IF(status < 300 && r->se_delta, SIPTAG_SESSION_EXPIRES_STR(se)),
+				    TAG_IF(status < 300 && r->se_delta, SIPTAG_REQUIRE_STR("timer")),
+				    TAG_IF(sdp->ct, SIPTAG_CONTENT_TYPE(sdp->ct)),
+				    TAG_IF(sdp->pl, SIPTAG_PAYLOAD(sdp->pl)), TAG_END());
+	if (status < 200)
+		return;
+	if (status < 300 && r->to == OUT && r->se_delta > 0)	/* the caller's refresh */
+		session_timer(r->c, r->se_delta);
+	if (r->invite && status < 300 && r->irq != NULL) {	/* wait for the sender's ACK */
+		if (r->orq != NULL)
+			nta_outgoing_destroy(r->orq);
+		r->orq = NULL;
+		nta_incoming_bind(r->irq, on_relay_ack, (nta_incoming_magic_t *)r);
+		return;
+	}
+	relay_done(r);
+}
+
+/*
+ * The answer to a relayed offer (re-INVITE, UPDATE) on an anchored call: the session takes
+ * both legs' new SDP and the answer waits for its READY. 1 when it waits, 0 to send it now,
+ * -1 when the call failed with it.
+ */
+static int relay_hold(struct relay *r, int status, const char *phrase, const struct cp_sdp *sdp)
+{
+	struct call *c = r->c;
+	int64_t seq;
+
+	if (!r->offer || sdp->pl == NULL || status < 200 || status >= 300 || !anchored(c))
+		return 0;
+	seq = media_update(c);
+	if (seq <= 0)
+		return seq < 0 ? -1 : 0;
+	r->seq = (uint32_t)seq;
+	r->status = status;
+	r->phrase = su_strdup(c->home, phrase);
+	r->sdp = *sdp;
+	r->wnext = c->waiting;
+	c->waiting = r;
+	return 1;
+}
+
 static int on_relay_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
 			     sip_t const *sip)
 {
 	struct relay *r = (struct relay *)magic;
+	struct call *c = r->c;
 	int status = nta_outgoing_status(orq);
-	bool invite = nta_outgoing_method(orq) == sip_method_invite;
+	const char *phrase = sip && sip->sip_status ? sip->sip_status->st_phrase : NULL;
+	struct cp_sdp_xlate x, *xl = xlate(c, r->to, r->offer ? CP_SDP_ANSWER : CP_SDP_OFFER, &x);
 	struct cp_sdp sdp = { 0 };
-	char se[32];
+	int held;
 
 	if (status == 100)
 		return 0;
 	if (sip != NULL)
-		cp_sdp_relay(NULL, sip, r->to == OUT ? CP_SDP_TO_CALLER : CP_SDP_TO_CALLEE, &sdp);
-	if (invite && status >= 200 && status < 300 && sip != NULL && r->c->leg[r->to] != NULL)
-		send_ack(r->c, r->to, sip);
-	snprintf(se, sizeof(se), "%u;refresher=uac", r->se_delta);
-	if (r->irq != NULL)
-		nta_incoming_treply(r->irq, status, sip && sip->sip_status ?
-				    sip->sip_status->st_phrase : NULL,
-				    TAG_IF(status < 300, SIPTAG_CONTACT(cp_sip_contact())),
-				    TAG_IF(status < 300 && r->se_delta, SIPTAG_SESSION_EXPIRES_STR(se)),
-				    TAG_IF(status < 300 && r->se_delta, SIPTAG_REQUIRE_STR("timer")),
-				    TAG_IF(sdp.ct, SIPTAG_CONTENT_TYPE(sdp.ct)),
-				    TAG_IF(sdp.pl, SIPTAG_PAYLOAD(sdp.pl)), TAG_END());
-	if (status < 200)
-		return 0;
-	if (status < 300 && r->to == OUT && r->se_delta > 0)	/* the caller's refresh */
-		session_timer(r->c, r->se_delta);
-	if (invite && status < 300 && r->irq != NULL) {	/* wait for the sender's ACK */
-		nta_outgoing_destroy(r->orq);
-		r->orq = NULL;
-		nta_incoming_bind(r->irq, on_relay_ack, (nta_incoming_magic_t *)r);
+		cp_sdp_relay(xl ? c->home : NULL, sip,
+			     r->to == OUT ? CP_SDP_TO_CALLER : CP_SDP_TO_CALLEE, xl, &sdp);
+	if (r->invite && status >= 200 && status < 300 && sip != NULL && c->leg[r->to] != NULL)
+		send_ack(c, r->to, sip);
+	if (xl != NULL && x.error != 0 && status >= 200 && status < 300) {
+		/* its answer cannot be anchored: the session stays as it was, the call ends */
+		relay_forward(r, 500, "Internal Error", &(struct cp_sdp){ 0 });
+		media_failed(c, 488, x.why);
 		return 0;
 	}
-	relay_done(r);
+	held = relay_hold(r, status, phrase, &sdp);
+	if (held == 0)
+		relay_forward(r, status, phrase, &sdp);
+	else if (held < 0)
+		relay_forward(r, 500, "Internal Error", &(struct cp_sdp){ 0 });
 	return 0;
 }
 
@@ -892,6 +1423,10 @@ static int dialog_bye(struct call *c, enum side from)
 static int dialog_relay(struct call *c, enum side from, nta_incoming_t *irq, sip_t const *sip)
 {
 	enum side to = from == IN ? OUT : IN;
+	sip_method_t method = sip->sip_request->rq_method;
+	/* RFC 3311 / 3261 14: re-INVITE and UPDATE offer; a PRACK's SDP answers a reliable 18x */
+	bool offers = method == sip_method_invite || method == sip_method_update;
+	struct cp_sdp_xlate x, *xl = xlate(c, from, offers ? CP_SDP_OFFER : CP_SDP_ANSWER, &x);
 	struct relay *r;
 	struct cp_sdp sdp;
 	char mf[12];
@@ -909,8 +1444,17 @@ static int dialog_relay(struct call *c, enum side from, nta_incoming_t *irq, sip
 				    SIPTAG_RETRY_AFTER_STR(RETRY_AFTER), TAG_END());
 		return 500;
 	}
-	cp_sdp_relay(NULL, sip, from == IN ? CP_SDP_TO_CALLEE : CP_SDP_TO_CALLER, &sdp);
+	if (cp_sdp_relay(xl ? c->home : NULL, sip, from == IN ? CP_SDP_TO_CALLEE :
+			 CP_SDP_TO_CALLER, xl, &sdp) != 0 || (xl != NULL && x.error != 0)) {
+		free(r);
+		b2b.st.sdp_rejected++;
+		nta_incoming_treply(irq, 488, xl && x.why ? x.why : "Not Acceptable Here",
+				    TAG_END());
+		return 488;
+	}
 	r->c = c;
+	r->invite = method == sip_method_invite;
+	r->offer = offers && sdp.pl != NULL;
 	r->se_delta = timer_asked(sip);
 	r->to = to;
 	r->irq = irq;

@@ -31,6 +31,11 @@ struct cp_b2bua_stats {
 	uint64_t failed_internal;	/* the SBC's own error (500) */
 	uint64_t canceled;		/* the caller's CANCEL or early BYE */
 	uint64_t session_expired;	/* answered calls ended by their session timer (RFC 4028 10) */
+	/* anchored media (issue 12) */
+	uint64_t media_refused;		/* 500/503: the data plane refused a session or did not
+					 * confirm it in time, none in sync, or its id was taken */
+	uint64_t media_timeouts;	/* calls ended by SBC_EVT_MEDIA_TIMEOUT */
+	uint64_t sdp_rejected;		/* 488: no allowed codec, no usable audio or crypto */
 };
 
 struct su_root_s;

@@ -83,7 +83,7 @@ void cp_cdr_time(uint64_t ns, char *buf, size_t len)
 		buf[0] = '\0';
 }
 
-/* XADD a B2BUA record with the fields of issue 10. */
+/* XADD a B2BUA record with the fields of issue 10 and the media quality of issue 12. */
 static int write_b2b(const struct cp_cdr_call *c)
 {
 	char start[32], answer[32], end[32], dur[24], code[8];
@@ -99,9 +99,11 @@ static int write_b2b(const struct cp_cdr_call *c)
 	return cp_redis_command(on_xadd, NULL,
 				"XADD " CDR_STREAM " MAXLEN ~ %u * call_id_in %s call_id_out %s "
 				"trunk_in %s trunk_out %s tried %s from %s to %s start %s answer %s "
-				"end %s duration_ms %s code %s ended_by %s", cdr.cfg->cdr_maxlen,
+				"end %s duration_ms %s code %s ended_by %s loss_in %s loss_out %s "
+				"jitter_ms %s mos %s", cdr.cfg->cdr_maxlen,
 				c->call_id_in, c->call_id_out, c->trunk_in, c->trunk_out, c->tried,
-				c->from, c->to, start, answer, end, dur, code, c->ended_by);
+				c->from, c->to, start, answer, end, dur, code, c->ended_by,
+				c->loss_in, c->loss_out, c->jitter_ms, c->mos);
 }
 
 /* XADD one record: 0, or -errno when Redis is not there (the caller keeps it). */

@@ -32,7 +32,11 @@ struct cp_cdr_call {
 	char from[CP_CDR_USER_MAX], to[CP_CDR_USER_MAX];	/* user parts */
 	uint64_t start_ns, answer_ns, end_ns;	/* CLOCK_REALTIME; answer 0: not answered */
 	int code;				/* the caller's final response */
-	const char *ended_by;			/* caller, callee, sbc, timeout */
+	const char *ended_by;			/* caller, callee, sbc, timeout, media_timeout */
+	/* anchored media (issue 12), from the data plane's final figures; "" without them */
+	char loss_in[16], loss_out[16];		/* RTP packets lost from the caller / callee */
+	char jitter_ms[16];			/* the worse leg's interarrival jitter */
+	char mos[8];				/* E-model estimate (cp_media_mos) */
 };
 
 /*

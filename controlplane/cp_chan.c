@@ -20,6 +20,7 @@
 #include "cp_chan.h"
 #include "cp_deny.h"
 #include "cp_log.h"
+#include "cp_media.h"
 #include "cp_policy.h"
 #include "cp_route.h"
 #include "cp_status.h"
@@ -237,6 +238,7 @@ static void on_started(const struct sbc_msg *m)
 		ch.trunk_dirty[i] = true;
 	send_trunk_states();
 	cp_deny_dp_reset();
+	cp_media_dp_sync();
 	send_status();
 }
 
@@ -265,6 +267,11 @@ static void drain_events(void)
 			break;
 		case SBC_EVT_ADMIT_VERDICT:
 			cp_admit_verdict(&m);
+			break;
+		case SBC_EVT_MEDIA_READY:
+		case SBC_EVT_MEDIA_GONE:
+		case SBC_EVT_MEDIA_TIMEOUT:
+			cp_media_event(&m);
 			break;
 		default:
 			break;

@@ -32,6 +32,7 @@
 #include "cp_health.h"
 #include "cp_keys.h"
 #include "cp_log.h"
+#include "cp_media.h"
 #include "cp_policy.h"
 #include "cp_policy_su.h"
 #include "cp_redis.h"
@@ -122,7 +123,8 @@ static int start_sip(su_root_t *root)
 	if (!cp_route_active())
 		return 0;
 	if (cp_trunk_keys_init(root, &cfg) != 0 || cp_admit_init(root, &cfg) != 0 ||
-	    cp_b2bua_init(root, &cfg) != 0 || cp_registrar_init(root, &cfg) != 0 ||
+	    cp_media_init(root, &cfg) != 0 || cp_b2bua_init(root, &cfg) != 0 ||
+	    cp_registrar_init(root, &cfg) != 0 ||
 	    cp_sip_start(root, &cfg) != 0 || cp_health_start(root, &cfg) != 0 ||
 	    cp_register_start(root, &cfg) != 0) {
 		fprintf(stderr, "sbc-controlplane: cannot start SIP (see the lines above)\n");
@@ -213,6 +215,7 @@ fail:
 	cp_b2bua_stop();
 	cp_registrar_stop();
 	cp_admit_fini();
+	cp_media_fini();
 	cp_trunk_keys_stop();
 	if (root) {
 		su_root_destroy(root);

@@ -12,6 +12,7 @@
 #include "cp_cdr.h"
 #include "cp_conn.h"
 #include "cp_keys.h"
+#include "cp_media.h"
 #include "cp_policy.h"
 #include "cp_redis.h"
 #include "cp_sip.h"
@@ -47,6 +48,19 @@ static uint64_t sip_transactions(void)
 		nta_agent_get_stats(a, NTATAG_S_IRQ_HASH_USED_REF(irq),
 				    NTATAG_S_ORQ_HASH_USED_REF(orq), TAG_END());
 	return (uint64_t)irq + orq;
+}
+
+static void fill_media(struct sbc_msg_cp_calls *s)
+{
+	const struct cp_b2bua_stats *b = cp_b2bua_stats();
+	const struct cp_media_stats *m = cp_media_stats();
+
+	s->media_sessions = (uint32_t)m->sessions;
+	s->media_no_port = m->no_port;
+	s->media_refused = b->media_refused;
+	s->media_timeouts = b->media_timeouts;
+	s->sdp_rejected = b->sdp_rejected;
+	s->media_gone_late = (uint32_t)m->gone_late;
 }
 
 void cp_status_fill(struct sbc_msg_cp_status *s)
@@ -89,7 +103,8 @@ void cp_status_fill_calls(struct sbc_msg_cp_calls *s)
 	s->conn_refused = n->refused;
 	s->conn_open = n->open;
 	s->conn_idle_closed = n->idle_closed;
-	s->sip_transactions = sip_transactions();
+	s->sip_transactions = (uint32_t)sip_transactions();
 
 	fill_b2bua(s);
+	fill_media(s);
 }

@@ -702,6 +702,12 @@ int dp_channel_telemetry(struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, "cp_b2b_too_many_hops", c->b2b_too_many_hops);
 		rte_tel_data_add_dict_u64(d, "cp_loop_late_max_ms", c->loop_late_max_ms);
 		rte_tel_data_add_dict_u64(d, "cp_sip_transactions", c->sip_transactions);
+		rte_tel_data_add_dict_u64(d, "cp_media_sessions", c->media_sessions);
+		rte_tel_data_add_dict_u64(d, "cp_media_no_port", c->media_no_port);
+		rte_tel_data_add_dict_u64(d, "cp_media_refused", c->media_refused);
+		rte_tel_data_add_dict_u64(d, "cp_media_timeouts", c->media_timeouts);
+		rte_tel_data_add_dict_u64(d, "cp_sdp_rejected", c->sdp_rejected);
+		rte_tel_data_add_dict_u64(d, "cp_media_gone_late", c->media_gone_late);
 	}
 	return 0;
 }

@@ -22,13 +22,17 @@ SBCNET_SIPP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../tests/e2e/sipp" && pwd)
 
 sbcnet_log() { printf '%s\n' "$*" >&2; }
 
-# sbcnet_init [ID]: names for this run. Call once, before sbcnet_up.
+# sbcnet_init [ID]: names for this run. Call once, before sbcnet_up. SBCNET_NS_PREFIX (default
+# none) goes in front of every namespace, DPDK file prefix and channel name: runs of several
+# people on one machine keep apart by it.
 sbcnet_init() {
+	local p=${SBCNET_NS_PREFIX:-}
 	SBCNET_ID=${1:-$(printf '%x%04x' $$ $((RANDOM)))}
-	NS_SBC=sbc-$SBCNET_ID NS_LAN=lan-$SBCNET_ID NS_PA=pa-$SBCNET_ID NS_PB=pb-$SBCNET_ID
+	NS_SBC=${p}sbc-$SBCNET_ID NS_LAN=${p}lan-$SBCNET_ID NS_PA=${p}pa-$SBCNET_ID
+	NS_PB=${p}pb-$SBCNET_ID
 	SBCNET_NS=()			# namespaces created so far (the only ones sbcnet_down removes)
-	SBCNET_PREFIX=sbc-$SBCNET_ID	# DPDK --file-prefix
-	SBCNET_CHANNEL=/sbc-$SBCNET_ID	# [dataplane] channel (POSIX shm, shared across netns)
+	SBCNET_PREFIX=${p}sbc-$SBCNET_ID	# DPDK --file-prefix
+	SBCNET_CHANNEL=/${p}sbc-$SBCNET_ID	# [dataplane] channel (POSIX shm, shared across netns)
 	SBCNET_DIR=$(mktemp -d "${TMPDIR:-/tmp}/sbcnet-$SBCNET_ID.XXXXXX")
 	SBCNET_DP_PID='' SBCNET_UAS_PIDS=()
 	SBCNET_DP_LOG=$SBCNET_DIR/dataplane.log

@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# e2e: media anchored in the data plane (issue 12), sipp floor -> SBC -> sipp carrier with RTP
+# from pcaps (sipp's play_pcap_audio, 100 packets each way; tests/e2e/rtp_pcap.py writes them)
+# on the topology of scripts/lib-netns.sh, plus an injector namespace on the same LAN:
+#   relay     the carrier gets the SBC's SDP (c= the SBC's address, nothing of the floor's) and
+#             every packet the floor sent, each from the SBC's address and leg port; the floor
+#             every packet of the carrier's the same way; an injector sending to both live
+#             media ports meanwhile gets nothing through; the record has loss_in 0, loss_out 0,
+#             jitter_ms and mos
+#   latch     a NAT'd phone (trunk nat-phones, media_latch = yes) whose SDP names a private
+#             address: its media reaches the carrier, the carrier's reaches it at its real
+#             address and port (latched from its first packet)
+#   timeout   a call without media: after [sbc] media_timeout (5 s) the SBC sends BYE to both
+#             sides; its record says ended_by media_timeout
+# Then every session is gone (cp_media_sessions 0: the ports are back in the pool).
+# usage: test_media_e2e.sh SBC_DATAPLANE SBC_CONTROLPLANE   exit 0 pass, 1 fail, 77 skip
+set -u
+
+dataplane=$(realpath -m -- "${1:?usage: $0 SBC_DATAPLANE SBC_CONTROLPLANE}")
+controlplane=$(realpath -m -- "${2:?usage: $0 SBC_DATAPLANE SBC_CONTROLPLANE}")
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=../../scripts/lib-netns.sh
+. "$here/../../scripts/lib-netns.sh"
+# shellcheck source-path=SCRIPTDIR source=lib-check.sh
+. "$here/lib-check.sh"
+# shellcheck source-path=SCRIPTDIR source=lib-redis.sh
+. "$here/lib-redis.sh"
+
+e2e_preflight "sipp ethtool ss redis-server redis-cli tshark" "$dataplane" "$controlplane"
+
+CA=$SBCNET_PB4			# the carrier
+NAT=$SBCNET_V4.21		# the NAT'd phone's public address (a second one in pa-ID)
+INJ=$SBCNET_V4.40		# the injector
+PRIV=10.20.30.40		# what the NAT'd phone's SDP says
+PACKETS=100
+cp_pid='' pids=() caps=()
+port=$((7600 + RANDOM % 50))
+e2e_cleanup() {
+	local p
+	for p in "${pids[@]}" "${caps[@]}"; do kill -9 "$p" 2>/dev/null; done
+	[ -n "$cp_pid" ] && kill -9 "$cp_pid" 2>/dev/null
+	return 0
+}
+e2e_begin
+E2E_LOGS="controlplane:$SBCNET_DIR/controlplane.log"
+NS_INJ=${SBCNET_NS_PREFIX:-}inj-$SBCNET_ID
+sbcnet_addns "$NS_INJ" && sbcnet_veth "$NS_INJ" eth0 "$NS_LAN" i0 &&
+	ip -n "$NS_LAN" link set i0 master br0 up &&
+	sbcnet_peer "$NS_INJ" "$INJ" 2001:db8::40 || fatal "the injector's namespace"
+ip -n "$NS_PA" addr add "$NAT/24" dev eth0 || fatal "the NAT'd phone's address"
+
+conf=$SBCNET_DIR/sbc.conf
+sbcnet_conf "$conf" drop "media_ports = 30000-30099" "media_timeout = 5"
+cat >>"$conf" <<EOC
+role = floor
+route = carrier
+
+[trunk nat-phones]
+role = floor
+peers = $NAT/32
+route = carrier
+media_latch = yes
+
+[trunk carrier]
+role = carrier
+uri = sip:$CA:5060
+peers = $CA/32
+options_interval = 0
+
+[redis]
+address = 127.0.0.1:$port
+EOC
+sbcnet_start_dp "$dataplane" "$conf" || fatal "sbc-dataplane did not start"
+sock=$SBCNET_DIR/redis.sock redis_log=$SBCNET_DIR/redis.log cp_log=$SBCNET_DIR/controlplane.log
+start_redis || fatal "redis-server did not start"
+start_cp
+wait_eq "control plane up beside the data plane" 10 up sbcnet_get /sbc/channel cp_redis ||
+	fatal "control plane"
+sip_up() { ip netns exec "$NS_SBC" ss -Hlun "sport = :5060" | grep -qF "$SBCNET_SBC4"; }
+wait_for "the B2BUA listens on $SBCNET_SBC4:5060" 10 sip_up || fatal "no SIP socket"
+
+# both sides play rtp.pcap from their working directory ($SBCNET_DIR)
+"$SBCNET_PY" "$here/rtp_pcap.py" pcap "$SBCNET_DIR/rtp.pcap" $PACKETS 0f100f10 ||
+	fatal "writing the pcap"
+
+# capture NS NAME: UDP other than SIP in NS, into NAME.pcap, until stop_captures
+capture() {
+	ip netns exec "$1" tshark -i eth0 -F pcap -w "$SBCNET_DIR/$2.pcap" -f "udp and not port 5060" \
+		>"$SBCNET_DIR/$2.tshark" 2>&1 &
+	caps+=($!)
+	poll_until 10 grep -q Capturing "$SBCNET_DIR/$2.tshark" || fatal "tshark did not start in $1"
+}
+stop_captures() {
+	kill -INT "${caps[@]}" 2>/dev/null
+	wait "${caps[@]}" 2>/dev/null
+	caps=()
+}
+# carrier SCENARIO NAME MEDIA_PORT [PAUSE_MS]: one call's carrier in pb-ID
+carrier() {
+	(cd "$SBCNET_DIR" && exec ip netns exec "$NS_PB" sipp -sf "$SBCNET_SIPP_DIR/$1" -i "$CA" \
+		-p 5060 -mp "$3" -m 1 -d "${4:-0}" -nostdin -trace_msg \
+		-message_file "$SBCNET_DIR/$2.msg" -trace_err -error_file "$SBCNET_DIR/$2.err" \
+		</dev/null >"$SBCNET_DIR/$2.out" 2>&1) &
+	pids+=($!)
+	car_up() { ip netns exec "$NS_PB" ss -Hlun "sport = :5060" | grep -qF "$CA"; }
+	poll_until 10 car_up || fatal "the carrier did not bind"
+}
+# floor SCENARIO NAME ADDR MEDIA_PORT [SIPP ARGS...]: one call from pa-ID, in the background
+floor() {
+	local sf=$1 name=$2 addr=$3 mp=$4
+	shift 4
+	(cd "$SBCNET_DIR" && exec ip netns exec "$NS_PA" sipp -sf "$SBCNET_SIPP_DIR/$sf" -i "$addr" \
+		-p 5070 -mp "$mp" -m 1 -timeout 40 -nostdin "$@" -trace_msg \
+		-message_file "$SBCNET_DIR/$name.msg" -trace_err -error_file "$SBCNET_DIR/$name.err" \
+		"$SBCNET_SBC4:5060" </dev/null >"$SBCNET_DIR/$name.out" 2>&1) &
+	floor_pid=$!
+	pids+=("$floor_pid")
+}
+# sdp_port NAME MINE: the media port of the SDP sipp NAME received (not its own, MINE); fails
+# while there is none
+sdp_port() {
+	local p
+	p=$(grep -a -o '^m=audio [0-9]*' "$SBCNET_DIR/$1.msg" 2>/dev/null | awk '{print $2}' |
+		grep -v -x "$2" | head -n 1)
+	[ -n "$p" ] && echo "$p"
+}
+count() { "$SBCNET_PY" "$here/rtp_pcap.py" count "$SBCNET_DIR/$1.pcap" "$2"; }
+last_cdr() {	# FIELD: of the newest record in sbc:cdr
+	R --raw xrevrange sbc:cdr + - count 1 | awk -v f="$1" 'p {print; exit} $0 == f {p = 1}'
+}
+xlen() { R xlen sbc:cdr; }
+
+# media_call PHASE ADDR SDP_ADDR FLOOR_MP CARRIER_MP CARRIER_PAUSE_MS [INJECT]: one call with
+# RTP both ways, from the floor at ADDR whose SDP names SDP_ADDR (the carrier starts its RTP that
+# long after the SBC's ACK, which comes once the session is in force); with INJECT, the injector
+# sends 50 packets to each live media port meanwhile. Checks that every packet reached each side
+# from the SBC's leg port.
+media_call() {
+	local ph=$1 addr=$2 sdp=$3 fmp=$4 cmp=$5 leg0 leg1 rc inj
+	capture "$NS_PA" "floor-$ph"
+	capture "$NS_PB" "carrier-$ph"
+	carrier media_uas.xml "car-$ph" "$cmp" "$6"
+	floor media_uac.xml "$ph" "$addr" "$fmp" -d 3000 -set sdp_ip "$sdp"
+	wait_for "$ph: the floor has the SBC's answer" 10 sdp_port "$ph" "$fmp"
+	wait_for "$ph: the carrier has the SBC's offer" 10 sdp_port "car-$ph" "$cmp"
+	leg0=$(sdp_port "$ph" "$fmp") leg1=$(sdp_port "car-$ph" "$cmp")
+	if [ -n "${7:-}" ]; then
+		inj=$(for p in "$leg0" "$leg1"; do
+			ip netns exec "$NS_INJ" "$SBCNET_PY" "$here/rtp_pcap.py" inject "$SBCNET_SBC4" "$p" 50
+		done)
+		check_eq "$ph: the injector sent to both live media ports ($leg0, $leg1)" "$inj" \
+			"$(printf 'sent 50\nsent 50')"
+	fi
+	wait "$floor_pid"
+	rc=$?
+	check_eq "$ph: the floor's call completed" "$rc" 0
+	records=$((records + 1))
+	wait_eq "$ph: a record for the call" 10 "$records" xlen
+	stop_captures
+	check_eq "$ph: the carrier got every packet, each from the SBC's leg port, none injected" \
+		"$(count "carrier-$ph" "$cmp")" "total $PACKETS from $SBCNET_SBC4:$leg1 $PACKETS foreign 0"
+	check_eq "$ph: the floor got every packet of the carrier's the same way" \
+		"$(count "floor-$ph" "$fmp")" "total $PACKETS from $SBCNET_SBC4:$leg0 $PACKETS foreign 0"
+}
+records=0
+
+# ---- relay: both directions, every packet from the SBC's address, an injector gets nowhere
+media_call relay "$SBCNET_PA4" "$SBCNET_PA4" 6000 7000 0 inject
+check "relay: the carrier's INVITE names the SBC in o= and c=, nothing of the floor's" \
+	sh -c "grep -a -q '^c=IN IP4 $SBCNET_SBC4' '$SBCNET_DIR/car-relay.msg' &&
+		grep -a -q '^o=- [0-9]* [0-9]* IN IP4 $SBCNET_SBC4' '$SBCNET_DIR/car-relay.msg' &&
+		! grep -a -q '$SBCNET_PA4' '$SBCNET_DIR/car-relay.msg'"
+foreign=$(sbcnet_get /sbc/drops media_foreign)
+check "relay: the data plane dropped the injected packets as media_foreign ($foreign)" \
+	test "${foreign:-0}" -ge 100
+check_eq "relay: record loss_in" "$(last_cdr loss_in)" 0
+check_eq "relay: record loss_out" "$(last_cdr loss_out)" 0
+check "relay: record jitter_ms and mos ($(last_cdr jitter_ms), $(last_cdr mos))" \
+	"$SBCNET_PY" -c "import sys; j, m = float(sys.argv[1]), float(sys.argv[2]); \
+assert 0 <= j < 100 and 3.5 < m <= 4.5" "$(last_cdr jitter_ms)" "$(last_cdr mos)"
+
+# ---- latch: the phone's SDP says a private address; its first packet fixes its leg (until then
+# the carrier's media has nowhere to go: the carrier starts 500 ms after its ACK, the phone at
+# once after its 200)
+media_call latch "$NAT" "$PRIV" 6100 7100 500
+check "latch: the carrier never saw the private address" \
+	sh -c "! grep -a -q '$PRIV' '$SBCNET_DIR/car-latch.msg'"
+
+# ---- timeout: no media for media_timeout s: BYE to both sides, the record says so
+carrier b2b_uas.xml car-timeout 7200
+t0=${EPOCHREALTIME/./}
+floor b2b_uac_wait_bye.xml timeout "$SBCNET_PA4" 6200
+wait "$floor_pid"
+check_eq "timeout: the floor got the SBC's BYE and answered it" "$?" 0
+took=$(((${EPOCHREALTIME/./} - t0) / 1000))
+check "timeout: not before media_timeout (5 s; took $took ms)" test "$took" -ge 5000
+wait_eq "timeout: a record for the call" 10 $((records + 1)) xlen
+check_eq "timeout: the record's ended_by" "$(last_cdr ended_by)" media_timeout
+wait_for "timeout: the carrier got its BYE" 10 grep -a -q '^BYE ' "$SBCNET_DIR/car-timeout.msg"
+wait_eq "timeout: counted (cp_media_timeouts)" 5 1 sbcnet_get /sbc/channel cp_media_timeouts
+
+# ---- every session gone: the ports are back in the pool
+wait_eq "every session gone (cp_media_sessions)" 10 0 sbcnet_get /sbc/channel cp_media_sessions
+check_eq "no call refused for its media (cp_media_refused)" \
+	"$(sbcnet_get /sbc/channel cp_media_refused)" 0
+check_eq "no sipp aborted a call" "$(cat "$SBCNET_DIR"/*.err 2>/dev/null |
+	grep -a -c -i -e regexp -e 'Aborting call')" 0
+
+stop_cp
+e2e_end
