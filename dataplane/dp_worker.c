@@ -32,6 +32,7 @@ enum kind {
 	K_EXCEPTION,	/* ARP, ICMP, ICMPv6 for the host: to the kernel as is */
 	K_SIP,		/* SIP to sip_port, tls_port, or from a peer's: the allowlist decides */
 	K_FRAGMENT,	/* an IP fragment: the allowlist applies to each of them */
+	K_SIP4,		/* K_SIP of the common shape (sort_plain_sip4): its dp_pkt not yet filled */
 };
 
 /* One burst from the wire through the passes. */
@@ -48,6 +49,7 @@ struct burst {
 	uint8_t ip6[DP_BURST][RTE_FIB6_IPV6_ADDR_SIZE];
 	uint64_t hop[DP_BURST];
 	uint32_t slot_of[DP_BURST];
+	uint64_t mac;			/* wire_mac_word() */
 };
 
 struct burst_out {
@@ -133,14 +135,27 @@ static inline bool icmp6_for_us(const uint8_t *a)
 	return a[0] == 0xff && a[1] == 0x02;
 }
 
-/* Unicast frames must be for us; broadcast and multicast are sorted out by L3. */
-static inline bool l2_for_us(const uint8_t *f, uint32_t len)
+/* The wire MAC as the low 48 bits of a little-endian word (dp_ld64le of a frame's start). */
+static inline uint64_t wire_mac_word(void)
 {
-	const uint8_t *mac = dp.wire_mac.addr_bytes;
+	uint8_t b[8] = { 0 };
 
-	if (len < RTE_ETHER_ADDR_LEN || (f[0] & 1))
-		return true;
-	return ld32(f) == ld32(mac) && ld16(f + 4) == ld16(mac + 4);
+	memcpy(b, dp.wire_mac.addr_bytes, RTE_ETHER_ADDR_LEN);
+	return dp_ld64le(b);
+}
+
+/* Unicast frames must be for us; broadcast and multicast are sorted out by L3. mac: the
+ * burst's wire_mac_word(). */
+static inline bool l2_for_us(const uint8_t *f, uint32_t len, uint64_t mac)
+{
+	uint64_t d;
+
+	if (len < 8)
+		return len < RTE_ETHER_ADDR_LEN || (f[0] & 1) ||
+		       (ld32(f) == ld32(dp.wire_mac.addr_bytes) &&
+			ld16(f + 4) == ld16(dp.wire_mac.addr_bytes + 4));
+	d = dp_ld64le(f);
+	return (d & 1) || ((d ^ mac) << 16) == 0;	/* group bit, or the 6 bytes equal */
 }
 
 /*
@@ -233,6 +248,24 @@ static inline enum kind sort_ipv6(struct burst *b, unsigned int i)
 	return sort_transport(b, i);
 }
 
+/*
+ * The shape nearly all SIP has, a flood's included: untagged IPv4 without options, UDP, not a
+ * fragment (dp_plain_udp4_shape), to our address and sip_port, from a source not denied. It
+ * goes to the allowlist from its bytes alone, and its dp_pkt is filled only when the packet
+ * is more than dropped (see fill_plain): a dropped flood writes none. Anything else takes the
+ * full path below, which names every defect.
+ */
+static inline bool sort_plain_sip4(struct burst *b, unsigned int i, const uint8_t *f,
+				   uint32_t len)
+{
+	if (!dp_plain_udp4_shape(f, len) || ld32(f + 30) != ld32(dp.cfg.address) ||
+	    dp_rd16(f + 36) != dp.cfg.sip_port || dp_deny_hit4(f + 26))
+		return false;
+	b->ip4[b->n4] = rte_be_to_cpu_32(ld32(f + 26));
+	b->at4[b->n4++] = (uint8_t)i;
+	return true;
+}
+
 static inline enum kind sort_frame(struct burst *b, unsigned int i)
 {
 	const struct rte_mbuf *m = b->m[i];
@@ -242,8 +275,10 @@ static inline enum kind sort_frame(struct burst *b, unsigned int i)
 
 	if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD)
 		return drop_as(b, i, DP_DROP_IPV4_BAD_CHECKSUM);
-	if (!l2_for_us(f, len))
+	if (!l2_for_us(f, len, b->mac))
 		return drop_as(b, i, DP_DROP_L2_OTHER_HOST);
+	if (sort_plain_sip4(b, i, f, len))
+		return K_SIP4;
 	why = dp_parse(f, len, false, &b->p[i]);
 	if (why != DP_DROP_NONE)
 		return drop_as(b, i, why);
@@ -267,6 +302,7 @@ static void sort_burst(struct burst *b, unsigned int n)
 
 	b->n4 = 0;
 	b->n6 = 0;
+	b->mac = wire_mac_word();
 	for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(b->m[i], void *));
 	for (i = 0; i < n; i++) {
@@ -486,30 +522,55 @@ static void act(struct dp_worker *w, struct burst_out *o, struct drops *d, struc
 	}
 }
 
-/* Pass 3 over the burst: what pass 1 settled goes straight to its place. */
+/* One frame of the burst: what pass 1 settled goes straight to its place. */
+static inline void decide_one(struct dp_worker *w, struct burst *b, unsigned int i,
+			      struct burst_clock *clk, struct burst_out *o, struct drops *d)
+{
+	enum dp_drop why = DP_DROP_NONE;
+	uint32_t trunk = DP_TRUNK_NONE;
+	enum verdict v;
+
+	switch (b->kind[i]) {
+	case K_DROP:
+		drop(d, b->m[i], (enum dp_drop)b->why[i]);
+		return;
+	case K_EXCEPTION:
+		to_exception(o, b->m[i], DP_TRUNK_NONE);
+		return;
+	case K_SIP:
+		v = decide_sip(w, b->m[i], &b->p[i], b->slot[i], clk, &why, &trunk);
+		break;
+	default:
+		v = decide_fragment(w, &b->m[i], &b->p[i], b->slot[i], clk, &why, &trunk);
+		break;
+	}
+	act(w, o, d, b->m[i], v, trunk, why);
+}
+
+/* The dp_pkt of a K_SIP4 frame, filled when the packet needs more than a drop. */
+static inline void fill_plain(struct burst *b, unsigned int i)
+{
+	dp_plain_udp4_fill(rte_pktmbuf_mtod(b->m[i], const uint8_t *), &b->p[i]);
+	b->kind[i] = K_SIP;
+}
+
+/* Pass 3 over the burst: an unlisted K_SIP4 frame that would only be dropped is dropped here,
+ * with no dp_pkt; every other frame is decided one by one. */
 static void decide_burst(struct dp_worker *w, struct burst *b, unsigned int n,
 			 struct burst_clock *clk, struct burst_out *o, struct drops *d)
 {
-	for (unsigned int i = 0; i < n; i++) {
-		enum dp_drop why = DP_DROP_NONE;
-		uint32_t trunk = DP_TRUNK_NONE;
-		enum verdict v;
+	/* unlisted() would only drop: no REGISTER path, no 403s */
+	bool unlisted_drops = w->regrate == NULL && dp.cfg.unlisted != SBC_UNLISTED_REJECT;
 
-		switch (b->kind[i]) {
-		case K_DROP:
-			drop(d, b->m[i], (enum dp_drop)b->why[i]);
-			continue;
-		case K_EXCEPTION:
-			to_exception(o, b->m[i], DP_TRUNK_NONE);
-			continue;
-		case K_SIP:
-			v = decide_sip(w, b->m[i], &b->p[i], b->slot[i], clk, &why, &trunk);
-			break;
-		default:
-			v = decide_fragment(w, &b->m[i], &b->p[i], b->slot[i], clk, &why, &trunk);
-			break;
+	for (unsigned int i = 0; i < n; i++) {
+		if (b->kind[i] == K_SIP4) {
+			if (b->slot[i] == DP_TRUNK_NONE && unlisted_drops) {
+				drop(d, b->m[i], DP_DROP_SIP_UNLISTED);
+				continue;
+			}
+			fill_plain(b, i);
 		}
-		act(w, o, d, b->m[i], v, trunk, why);
+		decide_one(w, b, i, clk, o, d);
 	}
 }
 
