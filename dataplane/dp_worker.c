@@ -48,7 +48,6 @@ struct burst {
 	uint32_t ip4[DP_BURST];
 	uint8_t ip6[DP_BURST][RTE_FIB6_IPV6_ADDR_SIZE];
 	uint64_t hop[DP_BURST];
-	uint32_t slot_of[DP_BURST];
 	uint64_t mac;			/* wire_mac_word() */
 };
 
@@ -316,18 +315,10 @@ static void sort_burst(struct burst *b, unsigned int n)
 
 static void look_up_burst(const struct dp_acl_bank *acl, struct burst *b)
 {
-	unsigned int k;
-
-	if (b->n4 > 0) {
-		dp_acl_lookup4_bulk(acl, b->ip4, b->hop, b->slot_of, b->n4);
-		for (k = 0; k < b->n4; k++)
-			b->slot[b->at4[k]] = b->slot_of[k];
-	}
-	if (b->n6 > 0) {
-		dp_acl_lookup6_bulk(acl, b->ip6, b->hop, b->slot_of, b->n6);
-		for (k = 0; k < b->n6; k++)
-			b->slot[b->at6[k]] = b->slot_of[k];
-	}
+	if (b->n4 > 0)
+		dp_acl_lookup4_bulk(acl, b->ip4, b->hop, b->at4, b->slot, b->n4);
+	if (b->n6 > 0)
+		dp_acl_lookup6_bulk(acl, b->ip6, b->hop, b->at6, b->slot, b->n6);
 }
 
 /* ---- pass 3: decide what the allowlist left open */
