@@ -302,6 +302,63 @@ const char *const sbc_admit_names[SBC_ADMIT_MAX] = {
 	[SBC_ADMIT_OVER_CALLS] = "over_calls", [SBC_ADMIT_TABLE_FULL] = "table_full",
 };
 
+const char *const sbc_srtp_suite_names[SBC_SRTP_MAX] = {
+	[SBC_SRTP_NONE] = "none",
+	[SBC_SRTP_AES_CM_128_HMAC_SHA1_80] = "AES_CM_128_HMAC_SHA1_80",
+	[SBC_SRTP_AES_CM_128_HMAC_SHA1_32] = "AES_CM_128_HMAC_SHA1_32",
+	[SBC_SRTP_AEAD_AES_128_GCM] = "AEAD_AES_128_GCM",
+};
+
+unsigned int sbc_srtp_key_len(unsigned int suite)
+{
+	switch (suite) {
+	case SBC_SRTP_AES_CM_128_HMAC_SHA1_80:
+	case SBC_SRTP_AES_CM_128_HMAC_SHA1_32:
+		return 30;
+	case SBC_SRTP_AEAD_AES_128_GCM:
+		return 28;
+	default:
+		return 0;
+	}
+}
+
+/* One leg of a MEDIA_SET: a known family, an even local port, a remote port unless latching,
+ * a known crypto suite. */
+static bool media_leg_ok(const struct sbc_media_leg *l)
+{
+	if (l->family != SBC_AF_V4 && l->family != SBC_AF_V6)
+		return false;
+	if (l->local_port == 0 || (l->local_port & 1) || l->srtp >= SBC_SRTP_MAX)
+		return false;
+	if (l->flags & ~(unsigned int)(SBC_MEDIA_RTCP_MUX | SBC_MEDIA_LATCH | SBC_MEDIA_HOLD))
+		return false;
+	return l->remote_port != 0 || (l->flags & SBC_MEDIA_LATCH);
+}
+
+static int media_validate(const struct sbc_msg *m)
+{
+	switch (m->type) {
+	case SBC_CMD_MEDIA_SET: {
+		const struct sbc_msg_media *s = (const void *)m->body;
+
+		return m->len == sizeof(*s) && media_leg_ok(&s->leg[0]) && media_leg_ok(&s->leg[1]) ?
+		       0 : -EBADMSG;
+	}
+	case SBC_CMD_MEDIA_DEL:
+	case SBC_EVT_MEDIA_READY:
+		return m->len == sizeof(struct sbc_msg_media_ref) ? 0 : -EBADMSG;
+	case SBC_CMD_MEDIA_FLUSH:
+		return m->len == 0 ? 0 : -EBADMSG;
+	case SBC_EVT_MEDIA_GONE:
+	case SBC_EVT_MEDIA_TIMEOUT:
+		return m->len == sizeof(struct sbc_msg_media_stats) &&
+		       ((const struct sbc_msg_media_stats *)m->body)->reason < SBC_MEDIA_END_MAX ?
+		       0 : -EBADMSG;
+	default:
+		return -EBADMSG;
+	}
+}
+
 /* An admission request or end: a stream transport, lengths within their fields. */
 static int admit_validate(const struct sbc_msg *m)
 {
@@ -414,6 +471,13 @@ int sbc_msg_validate(const struct sbc_msg *m)
 		return admit_validate(m);
 	case SBC_EVT_ADMIT_VERDICT:
 		return verdict_validate(m);
+	case SBC_CMD_MEDIA_SET:
+	case SBC_CMD_MEDIA_DEL:
+	case SBC_CMD_MEDIA_FLUSH:
+	case SBC_EVT_MEDIA_READY:
+	case SBC_EVT_MEDIA_GONE:
+	case SBC_EVT_MEDIA_TIMEOUT:
+		return media_validate(m);
 	default:
 		return -EBADMSG;
 	}

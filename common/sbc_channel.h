@@ -16,10 +16,11 @@
 #include "sbc_cidr.h"
 
 #define SBC_CHAN_MAGIC   0x314e414843434253ull	/* "SBCCHAN1" little-endian */
-#define SBC_CHAN_VERSION 6u	/* 2: CP_STATUS, call events; 3: call records in CP_STATUS, call end
+#define SBC_CHAN_VERSION 7u	/* 2: CP_STATUS, call events; 3: call records in CP_STATUS, call end
 				 * timer_c; 4: admission over the channel (TCP/TLS calls); 5: the
 				 * denylist (SBC_CMD_DENY_*); 6: TRUNK_STATE, CP_CALLS (the B2BUA's,
-				 * admission and connection counters) */
+				 * admission and connection counters); 7: media sessions
+				 * (SBC_CMD_MEDIA_*, SBC_EVT_MEDIA_*) */
 #define SBC_CHAN_SLOTS   65536u		/* per ring, power of two */
 #define SBC_MSG_SIZE     256u
 #define SBC_MSG_BODY     (SBC_MSG_SIZE - 24u)
@@ -45,6 +46,13 @@ enum sbc_msg_type {
 	SBC_CMD_DENY_SYNC_BEGIN,	/* body: sbc_msg_deny, n = 0: a full replay starts */
 	SBC_CMD_DENY_SYNC_END,		/* body: sbc_msg_deny, n = 0: entries not added since
 					 * the BEGIN of the same generation are lifted */
+	/* media sessions (channel 7): the control plane owns ports and SDP, the data plane relays */
+	SBC_CMD_MEDIA_SET = 48,		/* body: sbc_msg_media: install a session or replace both
+					 * of its legs (re-INVITE); answered by SBC_EVT_MEDIA_READY */
+	SBC_CMD_MEDIA_DEL,		/* body: sbc_msg_media_ref: remove it; answered by
+					 * SBC_EVT_MEDIA_GONE (only then are its ports free again) */
+	SBC_CMD_MEDIA_FLUSH,		/* no body: remove every session without an event each (a
+					 * control plane that starts has no calls) */
 	/* events, data plane -> control plane */
 	SBC_EVT_STARTED = 64,		/* body: sbc_msg_started */
 	SBC_EVT_APPLIED,		/* body: sbc_msg_applied: a generation is in force */
@@ -53,6 +61,11 @@ enum sbc_msg_type {
 	SBC_EVT_CALL_ADMITTED,		/* body: sbc_msg_call: an INVITE took a call slot */
 	SBC_EVT_CALL_ENDED,		/* body: sbc_msg_call with the reason it ended */
 	SBC_EVT_ADMIT_VERDICT = 96,	/* body: sbc_msg_admit_verdict, the answer to SBC_CMD_ADMIT */
+	SBC_EVT_MEDIA_READY = 104,	/* body: sbc_msg_media_ref: a MEDIA_SET is in force in every
+					 * worker (error 0), or was refused (error -errno) */
+	SBC_EVT_MEDIA_GONE,		/* body: sbc_msg_media_stats: removed (DEL); final figures */
+	SBC_EVT_MEDIA_TIMEOUT,		/* body: sbc_msg_media_stats: no packet from either leg for
+					 * media_timeout s (legs on hold exempt); still installed */
 };
 
 /* Every message: 24-byte header + body, SBC_MSG_SIZE bytes in all. */
@@ -276,6 +289,97 @@ struct sbc_msg_admit_verdict {
 	uint64_t ref;			/* the request's */
 };
 
+/*
+ * Media sessions (channel 7). A session is one call's two legs: leg 0 faces the caller (the
+ * floor trunk), leg 1 the callee (the carrier). Each leg is one local (address, RTP port) of
+ * ours, RTCP on port + 1 unless RTCP_MUX, and the remote the leg expects packets from; what a
+ * leg receives is relayed out of the other leg, from that leg's local address and port to its
+ * remote. Addresses are SBC_AF_V4 (first 4 bytes) or SBC_AF_V6; the two legs may differ.
+ */
+enum sbc_media_flag {
+	SBC_MEDIA_RTCP_MUX = 1u << 0,	/* RTCP shares the RTP port (a=rtcp-mux on this leg) */
+	SBC_MEDIA_LATCH = 1u << 1,	/* remote_port 0: the first packet from remote_addr (the
+					 * signalling source's IP, any port) fixes the remote; then
+					 * the leg is locked to that address and port */
+	SBC_MEDIA_HOLD = 1u << 2,	/* sendonly/inactive: exempt from media_timeout */
+};
+
+/* SDES crypto suites (RFC 4568 names), each a master key and salt of SBC_SRTP_KEY_LEN bytes. */
+enum sbc_srtp_suite {
+	SBC_SRTP_NONE = 0,		/* plain RTP on this leg */
+	SBC_SRTP_AES_CM_128_HMAC_SHA1_80,	/* key 16 + salt 14 */
+	SBC_SRTP_AES_CM_128_HMAC_SHA1_32,	/* key 16 + salt 14 */
+	SBC_SRTP_AEAD_AES_128_GCM,		/* key 16 + salt 12 */
+	SBC_SRTP_MAX
+};
+
+/* "none", "AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32", "AEAD_AES_128_GCM" */
+extern const char *const sbc_srtp_suite_names[SBC_SRTP_MAX];
+
+#define SBC_SRTP_KEY_MAX 30		/* master key + master salt, the longest suite's */
+
+/* Master key + salt bytes of a suite (0 for SBC_SRTP_NONE or out of range). */
+unsigned int sbc_srtp_key_len(unsigned int suite);
+
+struct sbc_media_leg {
+	uint8_t family;			/* SBC_AF_V4 or SBC_AF_V6: local and remote alike */
+	uint8_t flags;			/* enum sbc_media_flag */
+	uint8_t srtp;			/* enum sbc_srtp_suite: this leg's wire side is SRTP */
+	uint8_t pad;
+	uint16_t trunk;			/* the trunk this leg faces */
+	uint16_t local_port;		/* ours, even: RTP; RTCP on local_port + 1 unless RTCP_MUX */
+	uint16_t remote_port;		/* RTP port the SDP names; 0 only with SBC_MEDIA_LATCH */
+	uint16_t remote_rtcp_port;	/* a=rtcp, else remote_port + 1 (ignored with RTCP_MUX) */
+	uint8_t local_addr[16];
+	uint8_t remote_addr[16];	/* the SDP's c=, or with LATCH the signalling source's IP */
+	uint8_t key_rx[SBC_SRTP_KEY_MAX];	/* the remote's a=crypto: unprotects what it sends */
+	uint8_t key_tx[SBC_SRTP_KEY_MAX];	/* our a=crypto to it: protects what we send it */
+};
+
+struct sbc_msg_media {
+	uint64_t session;		/* the control plane's id, never reused within its boot */
+	uint32_t seq;			/* this version of the session, echoed in every event */
+	uint32_t pad;
+	struct sbc_media_leg leg[2];
+};
+
+struct sbc_msg_media_ref {
+	uint64_t session;
+	uint32_t seq;
+	int32_t error;			/* MEDIA_READY: 0, -ENOSPC (table full), -EADDRINUSE (a
+					 * local port another session holds), -EINVAL */
+};
+
+/* What came in on one leg from its remote (RFC 3550 A.3 loss, A.8 jitter), and what the
+ * remote's RTCP receiver reports said about what we sent it. */
+struct sbc_media_leg_stats {
+	uint64_t packets, bytes;	/* RTP + RTCP received from the remote and relayed */
+	uint64_t dropped;		/* received for this leg and not relayed (foreign, auth) */
+	uint32_t lost;			/* RTP packets expected and not received */
+	uint32_t reordered;		/* RTP packets that came after a later sequence number */
+	uint32_t jitter_us;		/* interarrival jitter, microseconds */
+	uint32_t rr_lost;		/* RTCP RR: cumulative lost the remote reports */
+	uint32_t rr_jitter_us;		/* RTCP RR: the remote's interarrival jitter */
+	uint16_t rr_fraction;		/* RTCP RR: fraction lost, 0-255 of 256 */
+	uint8_t latched;		/* 1: the remote was learnt from a packet */
+	uint8_t pad;
+};
+
+enum sbc_media_end {
+	SBC_MEDIA_END_DEL = 0,		/* SBC_CMD_MEDIA_DEL */
+	SBC_MEDIA_END_TIMEOUT,		/* SBC_EVT_MEDIA_TIMEOUT (session still installed) */
+	SBC_MEDIA_END_MAX
+};
+
+struct sbc_msg_media_stats {
+	uint64_t session;
+	uint32_t seq;
+	uint8_t reason;			/* enum sbc_media_end */
+	uint8_t pad[3];
+	uint64_t idle_ms;		/* since the last packet from either leg */
+	struct sbc_media_leg_stats leg[2];
+};
+
 /* A ring: the producer writes head, the consumer tail; each on its own cache line. */
 struct sbc_chan_ring {
 	uint64_t head __attribute__((aligned(64)));
@@ -321,6 +425,10 @@ _Static_assert(sizeof(struct sbc_msg_deny) <= SBC_MSG_BODY && SBC_DENY_PER_MSG =
 _Static_assert(sizeof(struct sbc_msg_admit) <= SBC_MSG_BODY, "admit body");
 _Static_assert(sizeof(struct sbc_msg_admit_verdict) == 24, "admit verdict body");
 _Static_assert(sizeof(struct sbc_wire_prefix) == 18, "prefix size");
+_Static_assert(sizeof(struct sbc_media_leg) == 104, "media leg size");
+_Static_assert(sizeof(struct sbc_msg_media) <= SBC_MSG_BODY, "media body");
+_Static_assert(sizeof(struct sbc_msg_media_ref) == 16, "media ref body");
+_Static_assert(sizeof(struct sbc_msg_media_stats) <= SBC_MSG_BODY, "media stats body");
 _Static_assert(sizeof(struct sbc_chan_ring) == 192, "ring size");
 _Static_assert(offsetof(struct sbc_chan_header, dp) == 64, "header layout");
 _Static_assert(offsetof(struct sbc_chan_header, cmd) == 192, "header layout");

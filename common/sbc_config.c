@@ -22,7 +22,7 @@
 #include <strings.h>
 
 enum key_type { K_IPV4, K_IPV6, K_U16, K_U32, K_STR, K_CHOICE, K_AUTH, K_RANGE, K_PEERS,
-		K_PEERS_FILE, K_EMERGENCY, K_ROLE, K_URI, K_ROUTE, K_CODES, K_PATH, K_BOOL, K_CRED, K_PWFILE };
+		K_PEERS_FILE, K_EMERGENCY, K_ROLE, K_URI, K_ROUTE, K_CODES, K_PATH, K_BOOL, K_CRED, K_PWFILE, K_CODECS };
 
 enum section { S_NONE, S_SBC, S_DATAPLANE, S_REDIS, S_TRUNK };
 
@@ -45,9 +45,13 @@ static const char *const unlisted_words[] = { "drop", "reject", NULL };	/* enum 
 static const char *const auth_words[] = { "ip", "digest", "both", NULL };	/* enum sbc_auth_mode */
 static const char *const over_limit_words[] = { "reject", "drop", NULL };	/* enum sbc_over_limit */
 static const char *const role_words[] = { "floor", "carrier", NULL };	/* sbc_trunk_role - 1 */
+static const char *const media_words[] = { "relay", "direct", NULL };	/* enum sbc_media_mode */
+static const char *const srtp_words[] = { "no", "sdes", NULL };		/* enum sbc_srtp_mode */
 _Static_assert(sizeof(enum sbc_unlisted_mode) == sizeof(int) &&
 	       sizeof(enum sbc_auth_mode) == sizeof(int) &&
-	       sizeof(enum sbc_over_limit) == sizeof(int), "K_CHOICE keys are stored as int");
+	       sizeof(enum sbc_over_limit) == sizeof(int) &&
+	       sizeof(enum sbc_media_mode) == sizeof(int) &&
+	       sizeof(enum sbc_srtp_mode) == sizeof(int), "K_CHOICE keys are stored as int");
 
 static const struct key keys[] = {
 	{ S_SBC, "address", K_IPV4, CFG(address), 0, 0, 0 },
@@ -58,6 +62,7 @@ static const struct key keys[] = {
 	{ S_SBC, "reject_rate", K_U32, CFG(reject_rate), 0, 0, 1000000 },
 	{ S_SBC, "register_rate", K_U32, CFG(register_rate), 0, 0, 100000 },
 	{ S_SBC, "media_ports", K_RANGE, CFG(media_port_min), 0, 1024, 65535 },
+	{ S_SBC, "media_timeout", K_U32, CFG(media_timeout), 0, 5, 3600 },
 	{ S_SBC, "emergency", K_EMERGENCY, 0, 0, 0, 0 },
 	{ S_SBC, "max_call_duration", K_U32, CFG(max_call_duration), 0, 60, 604800 },
 	{ S_SBC, "retry_after", K_U32, CFG(retry_after), 0, 1, 86400 },
@@ -89,6 +94,7 @@ static const struct key keys[] = {
 	{ S_DATAPLANE, "frag_timeout_ms", K_U32, CFG(frag_timeout_ms), 0, 100, 30000 },
 	{ S_DATAPLANE, "register_sources", K_U32, CFG(register_sources), 0, 64, 4194304 },
 	{ S_DATAPLANE, "deny_entries", K_U32, CFG(deny_entries), 0, 16, 4194304 },
+	{ S_DATAPLANE, "media_sessions", K_U32, CFG(media_sessions), 0, 0, 16777216 },
 	{ S_REDIS, "address", K_STR, CFG(redis_address),
 	  sizeof(((struct sbc_config *)0)->redis_address), 0, 0 },
 	{ S_REDIS, "password", K_STR, CFG(redis_password),
@@ -115,9 +121,23 @@ static const struct key keys[] = {
 	{ S_TRUNK, "password_file", K_PWFILE, TRK(password_file), SBC_PATH_MAX, 0, 0 },
 	{ S_TRUNK, "realm", K_CRED, TRK(realm), SBC_CRED_MAX, 0, 0 },
 	{ S_TRUNK, "expires", K_U32, TRK(expires), 0, 60, 3600 },
+	{ S_TRUNK, "media", K_CHOICE, TRK(media), 0, 0, 0, media_words },
+	{ S_TRUNK, "media_latch", K_BOOL, TRK(media_latch), 0, 0, 0 },
+	{ S_TRUNK, "srtp", K_CHOICE, TRK(srtp), 0, 0, 0, srtp_words },
+	{ S_TRUNK, "codecs", K_CODECS, 0, 0, 0, 0 },
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
-_Static_assert(N_KEYS < 63, "the seen bit masks hold 63 keys");
+
+/* A key's bit in its section's seen mask: its place among its section's keys (bit 63 is the
+ * section header's own; test_config sets every key once, so more than 63 in a section fails). */
+static unsigned int key_bit(size_t i)
+{
+	unsigned int b = 0;
+
+	for (size_t j = 0; j < i; j++)
+		b += keys[j].section == keys[i].section;
+	return b;
+}
 
 /*
  * Every prefix of every trunk, for duplicate checks in O(1): open addressing, linear probing,
@@ -243,6 +263,7 @@ void sbc_config_defaults(struct sbc_config *cfg)
 	cfg->deny_entries = 65536;
 	cfg->media_port_min = 20000;
 	cfg->media_port_max = 29999;
+	cfg->media_timeout = SBC_MEDIA_TIMEOUT_DEFAULT;
 	cfg->workers = 1;
 	snprintf(cfg->channel, sizeof(cfg->channel), "/sbc-channel");
 	cfg->mbufs = 16383;
@@ -827,6 +848,48 @@ static int set_cred(struct parse *ps, const struct key *k, char *dst, const char
 	return 0;
 }
 
+/* codecs = PCMU, PCMA, telephone-event: rtpmap encoding names (RFC 4566 token characters),
+ * compared without case, each once, at most SBC_CODECS_MAX. */
+static int set_codecs(struct parse *ps, struct sbc_trunk_config *t, const char *value)
+{
+	char buf[1024];
+	char *save = NULL;
+
+	if (strlen(value) >= sizeof(buf)) {
+		perr(ps, ps->line, "codecs: the list is longer than %zu characters", sizeof(buf) - 1);
+		return -EINVAL;
+	}
+	memcpy(buf, value, strlen(value) + 1);
+	t->n_codecs = 0;
+	for (char *w = strtok_r(buf, ", \t", &save); w; w = strtok_r(NULL, ", \t", &save)) {
+		size_t len = strlen(w);
+		bool ok = len < SBC_CODEC_NAME_MAX;
+
+		for (size_t i = 0; ok && i < len; i++)
+			ok = isalnum((unsigned char)w[i]) || strchr("-._+", w[i]) != NULL;
+		if (!ok) {
+			perr(ps, ps->line, "codecs: '%s' is not a codec name (letters, digits, "
+			     "'-._+', at most %d characters)", w, SBC_CODEC_NAME_MAX - 1);
+			return -EINVAL;
+		}
+		for (unsigned int i = 0; i < t->n_codecs; i++)
+			if (strcasecmp(t->codecs[i], w) == 0) {
+				perr(ps, ps->line, "codecs: '%s' is listed twice", w);
+				return -EINVAL;
+			}
+		if (t->n_codecs == SBC_CODECS_MAX) {
+			perr(ps, ps->line, "codecs: more than %d names", SBC_CODECS_MAX);
+			return -EINVAL;
+		}
+		memcpy(t->codecs[t->n_codecs++], w, len + 1);
+	}
+	if (t->n_codecs == 0) {
+		perr(ps, ps->line, "codecs: no codec named");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int set_key(struct parse *ps, const struct key *k, void *base, const char *value)
 {
 	char *dst = (char *)base + k->offset;
@@ -881,6 +944,8 @@ static int set_key(struct parse *ps, const struct key *k, void *base, const char
 	case K_PWFILE:
 		((struct sbc_trunk_config *)base)->password_file_line = ps->line;
 		return set_path(ps, k, dst, value);
+	case K_CODECS:
+		return set_codecs(ps, base, value);
 	}
 	return -EINVAL;
 }
@@ -916,11 +981,12 @@ static int handler(void *user, const char *section, const char *name, const char
 		seen = &ps->seen[ps->section];
 	}
 	/* peers may repeat and continue on indented lines; every other key is set once */
-	if ((*seen & (1ull << i)) && keys[i].type != K_PEERS && keys[i].type != K_PEERS_FILE) {
+	if ((*seen & (1ull << key_bit(i))) && keys[i].type != K_PEERS &&
+	    keys[i].type != K_PEERS_FILE) {
 		perr(ps, ps->line, "'%s' is set twice in [%s]", name, ps->section_name);
 		return 0;
 	}
-	*seen |= 1ull << i;
+	*seen |= 1ull << key_bit(i);
 	return set_key(ps, &keys[i], base, value) == 0;
 }
 
@@ -967,7 +1033,7 @@ static bool trunk_has(const struct sbc_trunk_config *t, const char *name)
 {
 	for (size_t i = 0; i < N_KEYS; i++)
 		if (keys[i].section == S_TRUNK && strcmp(keys[i].name, name) == 0)
-			return (t->seen >> i) & 1;
+			return (t->seen >> key_bit(i)) & 1;
 	return false;
 }
 
@@ -1098,6 +1164,30 @@ static void validate_tls(struct parse *ps)
 	}
 }
 
+/* SDES keys travel in the SDP, so a trunk with srtp = sdes must signal over TLS only: a sips: or
+ * transport=tls uri for a trunk we call, the [sbc] tls_port for one that calls us. */
+static void validate_media(struct parse *ps)
+{
+	const struct sbc_config *cfg = ps->cfg;
+
+	for (unsigned int i = 0; i < cfg->n_trunks && !ps->failed; i++) {
+		const struct sbc_trunk_config *t = &cfg->trunks[i];
+
+		if (t->srtp != SBC_SRTP_MODE_SDES)
+			continue;
+		if (t->media == SBC_MEDIA_MODE_DIRECT)
+			perr(ps, t->line, "[trunk %s] srtp = sdes needs media = relay (the SBC holds "
+			     "the keys)", t->name);
+		else if (t->uri[0] != '\0' && strncasecmp(t->uri, "sips:", 5) != 0 &&
+			 strcasestr(t->uri, ";transport=tls") == NULL)
+			perr(ps, t->line, "[trunk %s] srtp = sdes sends keys in the SDP: its uri '%s' "
+			     "must be sips: or ;transport=tls", t->name, t->uri);
+		else if (t->uri[0] == '\0' && cfg->tls_port == 0)
+			perr(ps, t->line, "[trunk %s] srtp = sdes sends keys in the SDP: [sbc] tls_port "
+			     "must be set for it to call over TLS", t->name);
+	}
+}
+
 /* Checks that need the whole file: required keys, a prefix in two trunks. */
 static void validate(struct parse *ps)
 {
@@ -1121,6 +1211,8 @@ static void validate(struct parse *ps)
 		validate_tls(ps);
 	if (!ps->failed)
 		validate_auth(ps);
+	if (!ps->failed)
+		validate_media(ps);
 }
 
 static int load_stream(struct sbc_config *cfg, FILE *fp, const char *name, char *err,

@@ -26,6 +26,10 @@ enum sbc_auth_mode { SBC_AUTH_IP, SBC_AUTH_DIGEST, SBC_AUTH_BOTH };
 enum sbc_over_limit { SBC_OVER_LIMIT_REJECT, SBC_OVER_LIMIT_DROP };
 /* role: NONE until set; required on every trunk once any trunk has a route */
 enum sbc_trunk_role { SBC_ROLE_NONE, SBC_ROLE_FLOOR, SBC_ROLE_CARRIER };
+/* media: relay (anchored in the data plane) or direct (SDP untouched, media end to end) */
+enum sbc_media_mode { SBC_MEDIA_MODE_RELAY, SBC_MEDIA_MODE_DIRECT };
+/* srtp: no (plain RTP on this trunk's legs) or sdes (RFC 4568 keys in the SDP, TLS only) */
+enum sbc_srtp_mode { SBC_SRTP_MODE_NO, SBC_SRTP_MODE_SDES };
 
 #define SBC_ROUTE_MAX 16		/* trunks in one route */
 #define SBC_URI_MAX 256
@@ -39,6 +43,10 @@ enum sbc_trunk_role { SBC_ROLE_NONE, SBC_ROLE_FLOOR, SBC_ROLE_CARRIER };
 #define SBC_AUTH_FAILURES_DEFAULT 5	/* lockout: K failures ... */
 #define SBC_AUTH_WINDOW_DEFAULT 60	/* ... within T s ... */
 #define SBC_LOCKOUT_DEFAULT 600		/* ... deny the source D s */
+
+#define SBC_MEDIA_TIMEOUT_DEFAULT 60	/* seconds without media before a call is ended */
+#define SBC_CODECS_MAX 16		/* codecs = names a trunk allows */
+#define SBC_CODEC_NAME_MAX 32		/* an rtpmap encoding name, including the NUL */
 
 #define SBC_EMERGENCY_MAX 16	/* emergency numbers */
 #define SBC_EMERGENCY_LEN 16	/* digits of one, including the NUL */
@@ -74,6 +82,13 @@ struct sbc_trunk_config {
 	unsigned int password_file_line;
 	char realm[SBC_CRED_MAX];	/* "" = any (carrier) / the SBC's address (registrar) */
 	uint32_t expires;		/* asked for, 60-3600 s */
+
+	/* media (issue 12) */
+	enum sbc_media_mode media;	/* relay (default) or direct */
+	bool media_latch;		/* learn the remote from the first packet (NAT) */
+	enum sbc_srtp_mode srtp;	/* sdes: SRTP on this trunk's legs, TLS signalling only */
+	char codecs[SBC_CODECS_MAX][SBC_CODEC_NAME_MAX];	/* allowed, in order; none = any */
+	unsigned int n_codecs;
 };
 
 /* Is this final status a failover code of t (default 408, 500-599)? */
@@ -97,6 +112,7 @@ struct sbc_config {
 	uint32_t register_rate;		/* REGISTERs per second (and burst) one unlisted source
 					 * may send to the control plane; 0 = none */
 	uint16_t media_port_min, media_port_max;
+	uint32_t media_timeout;		/* seconds without a packet on either leg (held exempt) */
 	char emergency[SBC_EMERGENCY_MAX][SBC_EMERGENCY_LEN];	/* never capped */
 	unsigned int n_emergency;
 	uint32_t max_call_duration;	/* seconds a call may last without a BYE */
@@ -125,6 +141,7 @@ struct sbc_config {
 	uint32_t frag_timeout_ms;
 	uint32_t register_sources;	/* per worker: unlisted sources with a REGISTER bucket */
 	uint32_t deny_entries;		/* denied source addresses (sbc:deny:<ip>) */
+	uint32_t media_sessions;	/* media table: sessions (0 = what media_ports can hold) */
 
 	/* [redis] */
 	char redis_address[256];

@@ -339,6 +339,72 @@ static void deny_messages(void **state)
 	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
 }
 
+/* Media sessions (layout 7): even local ports, a remote port unless latching, known families,
+ * flags and suites; the refs and stats of fixed size. */
+static void media_messages(void **state)
+{
+	struct sbc_msg m;
+	struct sbc_msg_media s;
+	struct sbc_msg_media_ref r = { .session = 9, .seq = 2, .error = 0 };
+	struct sbc_msg_media_stats st;
+	struct sbc_msg_media *b = (struct sbc_msg_media *)m.body;
+
+	(void)state;
+	assert_true(SBC_CHAN_VERSION >= 7);
+	memset(&s, 0, sizeof(s));
+	s.session = 9;
+	s.leg[0] = (struct sbc_media_leg){ .family = SBC_AF_V4, .local_port = 20000,
+					   .remote_port = 4000, .local_addr = { 198, 51, 100, 10 },
+					   .remote_addr = { 192, 0, 2, 7 } };
+	s.leg[1] = (struct sbc_media_leg){ .family = SBC_AF_V6, .local_port = 20002,
+					   .flags = SBC_MEDIA_LATCH | SBC_MEDIA_RTCP_MUX,
+					   .srtp = SBC_SRTP_AEAD_AES_128_GCM };
+	sbc_msg_init(&m, SBC_CMD_MEDIA_SET, &s, sizeof(s), 1);
+	assert_int_equal(sbc_msg_validate(&m), 0);
+	b->leg[0].local_port = 20001;			/* odd: RTCP's */
+	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
+	b->leg[0].local_port = 20000;
+	b->leg[0].remote_port = 0;			/* no remote and no latching */
+	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
+	b->leg[0].remote_port = 4000;
+	b->leg[1].family = 5;
+	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
+	b->leg[1].family = SBC_AF_V6;
+	b->leg[1].srtp = SBC_SRTP_MAX;
+	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
+	b->leg[1].srtp = SBC_SRTP_NONE;
+	b->leg[1].flags = 0x80;
+	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
+	b->leg[1].flags = SBC_MEDIA_LATCH;
+	assert_int_equal(sbc_msg_validate(&m), 0);
+	m.len--;
+	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
+
+	sbc_msg_init(&m, SBC_CMD_MEDIA_DEL, &r, sizeof(r), 2);
+	assert_int_equal(sbc_msg_validate(&m), 0);
+	m.type = SBC_EVT_MEDIA_READY;
+	assert_int_equal(sbc_msg_validate(&m), 0);
+	m.len = 8;
+	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
+	sbc_msg_init(&m, SBC_CMD_MEDIA_FLUSH, NULL, 0, 3);
+	assert_int_equal(sbc_msg_validate(&m), 0);
+
+	memset(&st, 0, sizeof(st));
+	st.reason = SBC_MEDIA_END_TIMEOUT;
+	sbc_msg_init(&m, SBC_EVT_MEDIA_TIMEOUT, &st, sizeof(st), 4);
+	assert_int_equal(sbc_msg_validate(&m), 0);
+	m.type = SBC_EVT_MEDIA_GONE;
+	assert_int_equal(sbc_msg_validate(&m), 0);
+	((struct sbc_msg_media_stats *)m.body)->reason = SBC_MEDIA_END_MAX;
+	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
+
+	assert_int_equal(sbc_srtp_key_len(SBC_SRTP_AES_CM_128_HMAC_SHA1_80), 30);
+	assert_int_equal(sbc_srtp_key_len(SBC_SRTP_AEAD_AES_128_GCM), 28);
+	assert_int_equal(sbc_srtp_key_len(SBC_SRTP_NONE), 0);
+	assert_string_equal(sbc_srtp_suite_names[SBC_SRTP_AES_CM_128_HMAC_SHA1_32],
+			    "AES_CM_128_HMAC_SHA1_32");
+}
+
 static void shm_create_attach(void **state)
 {
 	struct sbc_channel dp, cp, cp2;
@@ -390,6 +456,7 @@ int main(void)
 		cmocka_unit_test(call_end_reasons),
 		cmocka_unit_test(deny_messages),
 		cmocka_unit_test(admit_messages),
+		cmocka_unit_test(media_messages),
 		cmocka_unit_test(shm_create_attach),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

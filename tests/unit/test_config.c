@@ -186,6 +186,24 @@ static const struct bad bads[] = {
 	{ BASE "calls = 10\n", "b.conf:6: calls: '10' is not a whole number from 1024 to 16777216" },
 	{ BASE "frag_timeout_ms = 99999\n",
 	  "b.conf:6: frag_timeout_ms: '99999' is not a whole number from 100 to 30000" },
+	/* media */
+	{ "[sbc]\nmedia_timeout = 4\n",
+	  "b.conf:2: media_timeout: '4' is not a whole number from 5 to 3600" },
+	{ BASE "[trunk a]\nmedia = anchor\n", "b.conf:7: media: 'anchor' is not relay or direct" },
+	{ BASE "[trunk a]\nsrtp = dtls\n", "b.conf:7: srtp: 'dtls' is not no or sdes" },
+	{ BASE "[trunk a]\nmedia_latch = 1\n", "b.conf:7: media_latch: '1' is not yes or no" },
+	{ BASE "[trunk a]\ncodecs = PCMU, G.729/8000\n",
+	  "b.conf:7: codecs: 'G.729/8000' is not a codec name (letters, digits, '-._+', at most 31 characters)" },
+	{ BASE "[trunk a]\ncodecs = PCMU, pcmu\n", "b.conf:7: codecs: 'pcmu' is listed twice" },
+	{ BASE "[trunk a]\ncodecs = ,\n", "b.conf:7: codecs: no codec named" },
+	{ BASE "[trunk a]\ncodecs = PCMU\ncodecs = PCMA\n", "b.conf:8: 'codecs' is set twice in [trunk a]" },
+	{ BASE "[trunk a]\nrole = carrier\nuri = sip:203.0.113.5\nsrtp = sdes\n"
+	  "[trunk f]\nrole = floor\nroute = a\n",
+	  "b.conf:6: [trunk a] srtp = sdes sends keys in the SDP: its uri 'sip:203.0.113.5' must be sips: or ;transport=tls" },
+	{ BASE "[trunk a]\nsrtp = sdes\n",
+	  "b.conf:6: [trunk a] srtp = sdes sends keys in the SDP: [sbc] tls_port must be set for it to call over TLS" },
+	{ BASE "[trunk a]\nsrtp = sdes\nmedia = direct\n",
+	  "b.conf:6: [trunk a] srtp = sdes needs media = relay (the SBC holds the keys)" },
 	/* trunk names */
 	{ BASE "[trunk bad/name]\n",
 	  "b.conf:6: trunk name 'bad/name' must be 1-31 characters of A-Z a-z 0-9 - _ ." },
@@ -483,6 +501,54 @@ static void registration_bad(void **state)
 
 /* The port the data plane lets a listed peer's TCP come from (replies to the B2BUA's own
  * connections): the uri's, or its scheme's and transport's default. */
+/* Media keys; also every trunk key set once in one section (more keys than one 64-bit mask
+ * would hold if the bits were counted over all sections). */
+static void media_keys(void **state)
+{
+	struct sbc_config c;
+	char err[512] = "";
+	const struct sbc_trunk_config *f, *a, *b;
+	const char *text =
+		"[sbc]\naddress = 198.51.100.10\nmedia_timeout = 30\ntls_port = 5061\n"
+		"tls_certificate = /dev/null\ntls_key = /dev/null\n"
+		"[dataplane]\nwire = a\nexception = b\nmedia_sessions = 5000\n"
+		"[trunk floor]\nrole = floor\nroute = carrier-a\nmedia_latch = yes\nsrtp = sdes\n"
+		"codecs = PCMU, pcma ,G722,telephone-event\n"
+		"[trunk carrier-a]\nrole = carrier\nuri = sip:203.0.113.5;transport=tls\n"
+		"srtp = sdes\nmedia = relay\n"
+		"[trunk carrier-b]\nrole = carrier\nuri = sip:203.0.113.6\nmedia = direct\n"
+		"peers = 203.0.113.6/32\nauth = ip\ncps = 5\nburst = 5\nmax_calls = 9\n"
+		"over_limit = drop\nfailover_codes = 503\nmax_calls_out = 2\noptions_interval = 9\n"
+		"options_misses = 2\nmedia_latch = no\nsrtp = no\ncodecs = PCMA\n";
+
+	(void)state;
+	if (sbc_config_load_string(&c, text, "m.conf", err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	f = &c.trunks[0], a = &c.trunks[1], b = &c.trunks[2];
+	assert_int_equal(c.media_timeout, 30);
+	assert_int_equal(c.media_sessions, 5000);
+	assert_true(f->media_latch);
+	assert_int_equal(f->srtp, SBC_SRTP_MODE_SDES);
+	assert_int_equal(f->media, SBC_MEDIA_MODE_RELAY);
+	assert_int_equal(f->n_codecs, 4);
+	assert_string_equal(f->codecs[1], "pcma");
+	assert_string_equal(f->codecs[3], "telephone-event");
+	assert_int_equal(a->srtp, SBC_SRTP_MODE_SDES);
+	assert_int_equal(b->media, SBC_MEDIA_MODE_DIRECT);
+	assert_false(b->media_latch);
+	assert_int_equal(b->n_codecs, 1);
+	sbc_config_free(&c);
+	/* defaults */
+	assert_int_equal(sbc_config_load_string(&c, BASE "[trunk t]\n", "d.conf", err, sizeof(err)), 0);
+	assert_int_equal(c.media_timeout, 60);
+	assert_int_equal(c.media_sessions, 0);
+	assert_int_equal(c.trunks[0].media, SBC_MEDIA_MODE_RELAY);
+	assert_int_equal(c.trunks[0].srtp, SBC_SRTP_MODE_NO);
+	assert_false(c.trunks[0].media_latch);
+	assert_int_equal(c.trunks[0].n_codecs, 0);
+	sbc_config_free(&c);
+}
+
 static void uri_port(void **state)
 {
 	static const struct { const char *uri; uint16_t port; } cases[] = {
@@ -582,6 +648,7 @@ int main(void)
 		cmocka_unit_test(registration_keys),
 		cmocka_unit_test(registration_bad),
 		cmocka_unit_test(b2bua_keys),
+		cmocka_unit_test(media_keys),
 		cmocka_unit_test(uri_port),
 		cmocka_unit_test(peers_file_and_long_lines),
 	};
