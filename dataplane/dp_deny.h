@@ -70,21 +70,27 @@ static inline bool dp_deny_find6(const struct dp_deny_bank *b, const uint8_t *a)
 	}
 }
 
-/*
- * Worker fast path, per parsed frame: is its source denied? An empty list costs one load and a
- * branch. ARP counts as IPv4 (its sender address).
- */
-static inline bool dp_deny_hit(const struct dp_pkt *p)
+/* Worker fast path: is the IPv4 source a (4 bytes, network order) denied? An empty list costs
+ * one load and a branch. */
+static inline bool dp_deny_hit4(const uint8_t *src)
 {
 	const struct dp_deny_bank *b = __atomic_load_n(&dp_deny_active, __ATOMIC_ACQUIRE);
 	uint32_t a;
 
-	if (p->l3 == DP_L3_IPV6)
-		return b->n6 != 0 && dp_deny_find6(b, p->src);
 	if (b->n4 == 0)
 		return false;
-	memcpy(&a, p->src, 4);
+	memcpy(&a, src, 4);
 	return dp_deny_find4(b, a);
+}
+
+/* The same per parsed frame, either family. ARP counts as IPv4 (its sender address). */
+static inline bool dp_deny_hit(const struct dp_pkt *p)
+{
+	const struct dp_deny_bank *b = __atomic_load_n(&dp_deny_active, __ATOMIC_ACQUIRE);
+
+	if (p->l3 == DP_L3_IPV6)
+		return b->n6 != 0 && dp_deny_find6(b, p->src);
+	return dp_deny_hit4(p->src);
 }
 
 /* Tables for capacity entries (both families together), on the data plane's RCU. */

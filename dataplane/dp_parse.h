@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "dp_drops.h"
 
@@ -53,28 +54,62 @@ static inline uint16_t dp_rd16(const uint8_t *b)
 	return (uint16_t)((b[0] << 8) | b[1]);
 }
 
+/* b[0..8) as a little-endian word: b[0] in the low byte */
+static inline uint64_t dp_ld64le(const uint8_t *b)
+{
+	uint64_t w;
+
+	memcpy(&w, b, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
+	return w;
+}
+
 /*
  * The shape nearly every frame has: untagged Ethernet, IPv4 without options, not a fragment,
- * UDP, all lengths consistent. A few loads decide it and fill *p exactly as dp_parse_full
- * would; false for anything else (which dp_parse_full then parses, and names the defect).
+ * UDP, all lengths consistent. A few loads decide it; dp_parse_plain_udp4 then fills *p exactly
+ * as dp_parse_full would (the worker sorts a flood by the shape alone and fills *p only for
+ * what goes on).
  */
-static inline bool dp_parse_plain_udp4(const uint8_t *f, uint32_t len, struct dp_pkt *p)
+static inline bool dp_plain_udp4_shape(const uint8_t *f, uint32_t len)
 {
+	uint64_t a, b;
 	uint32_t tlen, ulen;
 
-	if (len < 42 || dp_rd16(f + 12) != DP_ETHERTYPE_IPV4 || f[14] != 0x45 ||
-	    f[23] != DP_PROTO_UDP || (dp_rd16(f + 20) & 0x3fff) != 0)
+	if (len < 42)
+		return false;
+	/* two word compares: bytes 12-14 (EtherType 0x0800, version 4 and IHL 5), and bytes 20,
+	 * 21 and 23 (fragment offset and MF 0, whatever DF says; protocol UDP) */
+	a = dp_ld64le(f + 12);
+	b = dp_ld64le(f + 20);
+	if ((a & 0xffffffu) != 0x450008u || (b & 0xff00ff3fu) != ((uint64_t)DP_PROTO_UDP << 24))
 		return false;
 	tlen = dp_rd16(f + 16);
 	ulen = dp_rd16(f + 38);
-	if (tlen < 28 || 14 + tlen > len || ulen < 8 || ulen > tlen - 20)
-		return false;
+	return tlen >= 28 && 14 + tlen <= len && ulen >= 8 && ulen <= tlen - 20;
+}
+
+/* *p of a frame of the shape above. */
+static inline void dp_plain_udp4_fill(const uint8_t *f, struct dp_pkt *p)
+{
+	uint32_t tlen = dp_rd16(f + 16), ulen = dp_rd16(f + 38);
+
 	*p = (struct dp_pkt){
 		.l2_len = 14, .l3 = DP_L3_IPV4, .l3_off = 14, .l4_off = 34, .l3_end = 14 + tlen,
 		.proto = DP_PROTO_UDP, .frag = DP_FRAG_NONE,
 		.sport = dp_rd16(f + 34), .dport = dp_rd16(f + 36),
 		.payload_off = 42, .payload_len = ulen - 8, .src = f + 26, .dst = f + 30,
 	};
+}
+
+/* The shape above, *p filled; false for anything else (which dp_parse_full then parses, and
+ * names the defect). */
+static inline bool dp_parse_plain_udp4(const uint8_t *f, uint32_t len, struct dp_pkt *p)
+{
+	if (!dp_plain_udp4_shape(f, len))
+		return false;
+	dp_plain_udp4_fill(f, p);
 	return true;
 }
 

@@ -8,8 +8,9 @@
  * Where the bytes are found: the structural characters a decision turns on (LF and ':' for the
  * lines, '"' '\\' '<' '>' and the separator for the parameters) are found as bitmaps of 64
  * bytes at a time, so the scanner jumps from one to the next instead of testing every byte.
- * SSE2 (the x86-64 baseline) does the compares; DP_SIP_PORTABLE, or a target without SSE2,
- * takes the plain C path, which the unit tests build and compare too.
+ * SSE2 (the x86-64 baseline) does the compares, AVX2 the line bitmaps where the cpu has it
+ * (checked once at load time); DP_SIP_PORTABLE, or a target without SSE2, takes the plain C
+ * path, which the unit tests build and compare too.
  */
 #include "dp_sip.h"
 #include "sbc_num.h"
@@ -19,6 +20,10 @@
 #if defined(__SSE2__) && !defined(DP_SIP_PORTABLE)
 #define DP_SIP_SSE2 1
 #include <emmintrin.h>
+#if defined(__x86_64__) || defined(__i386__)
+#define DP_SIP_AVX2 1	/* with a run-time check of the cpu */
+#include <immintrin.h>
+#endif
 #endif
 
 /* The helpers every byte or line goes through: inlined at -O2 too (meson's default build). */
@@ -180,16 +185,23 @@ static inline uint32_t skip_to(const uint8_t *s, uint32_t i, uint32_t len, const
 			       unsigned int n);
 
 /*
- * Line ends and colons, found 64 bytes at a time: the cursor keeps one bit per LF and per ':'
- * of the block it last classified, so each header byte is compared once however many lines it
- * holds, and the scanner only moves forward through the blocks (a line's colon, then its LF).
+ * Line ends and colons, found 64 bytes at a time: the cursor holds one bit per LF and per ':'
+ * for a window of up to DP_SIP_WINDOW blocks of 64 bytes (the whole of a message of up to
+ * 64 x DP_SIP_WINDOW bytes), classified in one tight loop when the scan first reaches the
+ * window, so each header byte is compared once however many lines it holds, and finding a
+ * line's LF or colon is a shift and a count of trailing zeros in a word already computed.
  */
+#ifndef DP_SIP_WINDOW
+#define DP_SIP_WINDOW 16
+#endif
+
 struct lines {
 	const uint8_t *m;
 	uint32_t len;
-	uint32_t block;		/* offset of the cached block (a multiple of 64), or UINT32_MAX */
-	uint64_t lf;		/* bit i: m[block + i] == '\n' */
-	uint64_t colon;		/* bit i: m[block + i] == ':' */
+	uint32_t base;		/* first block of the window (offset / 64) */
+	uint32_t n;		/* blocks in the window; 0 before the first is classified */
+	uint64_t lf[DP_SIP_WINDOW];	/* bit i of lf[k]: m[64 * (base + k) + i] == '\n' */
+	uint64_t colon[DP_SIP_WINDOW];	/* the same for ':' */
 };
 
 /* Bit i: s[i] == c, for the 64 bytes s[0..64). */
@@ -228,43 +240,110 @@ HOT void classify64(const uint8_t *s, uint64_t *lf, uint64_t *colon)
 #endif
 }
 
-/* Classify the block at b. The message's last, partial block: its last 64 bytes, the bits
- * before b shifted out, or (a message under 64 bytes) a zeroed copy; nothing past m[len - 1]
- * is read. */
-static void load_block(struct lines *l, uint32_t b)
+/* n whole blocks from s: lf[k], colon[k] for s[64k..64k+64). */
+static void classify_blocks(const uint8_t *s, uint32_t n, uint64_t *lf, uint64_t *colon)
 {
-	l->block = b;
-	if (l->len - b >= 64) {
-		classify64(l->m + b, &l->lf, &l->colon);
-	} else if (l->len >= 64) {
-		uint32_t s = l->len - 64;	/* < b */
+	for (uint32_t k = 0; k < n; k++)
+		classify64(s + 64 * k, &lf[k], &colon[k]);
+}
 
-		classify64(l->m + s, &l->lf, &l->colon);
-		l->lf >>= b - s;
-		l->colon >>= b - s;
-	} else {
-		uint8_t t[64] = { 0 };
+#ifdef DP_SIP_AVX2
+/* The same with AVX2: two 32-byte compares per character and block. */
+__attribute__((target("avx2"))) static void classify_blocks_avx2(const uint8_t *s, uint32_t n,
+								  uint64_t *lf, uint64_t *colon)
+{
+	const __m256i vlf = _mm256_set1_epi8('\n'), vcolon = _mm256_set1_epi8(':');
 
-		memcpy(t, l->m + b, l->len - b);
-		classify64(t, &l->lf, &l->colon);
+	for (uint32_t k = 0; k < n; k++) {
+		__m256i lo = _mm256_loadu_si256((const __m256i *)(s + 64 * k));
+		__m256i hi = _mm256_loadu_si256((const __m256i *)(s + 64 * k + 32));
+
+		lf[k] = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, vlf)) |
+			(uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, vlf)) << 32;
+		colon[k] = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, vcolon)) |
+			   (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, vcolon))
+				   << 32;
+	}
+}
+
+/* AVX2 where the cpu has it: chosen once, at load time. */
+static bool use_avx2;
+
+__attribute__((constructor)) static void choose_simd(void)
+{
+	__builtin_cpu_init();
+	use_avx2 = __builtin_cpu_supports("avx2");
+}
+#endif
+
+bool dp_sip_simd_avx2(int on)
+{
+#ifdef DP_SIP_AVX2
+	if (on >= 0)
+		use_avx2 = on > 0 && __builtin_cpu_supports("avx2");
+	return use_avx2;
+#else
+	(void)on;
+	return false;
+#endif
+}
+
+/*
+ * Classify the window that starts at block b: up to DP_SIP_WINDOW blocks, the last of them
+ * possibly the message's partial last block (its last 64 bytes, the bits before the block
+ * shifted out, or for a message under 64 bytes a zeroed copy); nothing past m[len - 1] is
+ * read, and no bit is set past it.
+ */
+static void load_window(struct lines *l, uint32_t b)
+{
+	uint32_t whole = l->len / 64 - b, n;	/* whole blocks from b on; b <= len / 64 */
+
+	n = whole < DP_SIP_WINDOW ? whole : DP_SIP_WINDOW;
+#ifdef DP_SIP_AVX2
+	if (use_avx2)
+		classify_blocks_avx2(l->m + 64 * b, n, l->lf, l->colon);
+	else
+#endif
+		classify_blocks(l->m + 64 * b, n, l->lf, l->colon);
+	l->base = b;
+	l->n = n;
+	if (n < DP_SIP_WINDOW && l->len % 64 != 0) {	/* the partial last block */
+		uint32_t o = 64 * (b + n);
+
+		if (l->len >= 64) {
+			uint32_t s = l->len - 64;	/* < o */
+
+			classify64(l->m + s, &l->lf[n], &l->colon[n]);
+			l->lf[n] >>= o - s;
+			l->colon[n] >>= o - s;
+		} else {
+			uint8_t t[64] = { 0 };
+
+			memcpy(t, l->m, l->len);
+			classify64(t, &l->lf[n], &l->colon[n]);
+		}
+		l->n = n + 1;
 	}
 }
 
 /* First LF (colon false) or ':' (colon true) at or after p, or len. */
 HOT uint32_t next_mark(struct lines *l, uint32_t p, bool colon)
 {
-	while (p < l->len) {
-		uint32_t b = p & ~63u;
+	for (;;) {
+		uint32_t b = p / 64, k = b - l->base;
 		uint64_t rest;
 
-		if (l->block != b)
-			load_block(l, b);
-		rest = (colon ? l->colon : l->lf) >> (p - b);
+		if (k >= l->n) {	/* past the window (or before the first) */
+			if (p >= l->len)
+				return l->len;
+			load_window(l, b);
+			k = 0;
+		}
+		rest = (colon ? l->colon[k] : l->lf[k]) >> (p % 64);
 		if (rest != 0)
 			return p + (uint32_t)__builtin_ctzll(rest);
-		p = b + 64;
+		p = 64 * (b + 1);
 	}
-	return l->len;
 }
 
 /* End of the line whose LF is at f (before its CR LF, or LF) */
@@ -608,8 +687,8 @@ struct seen {
  * One header line from p, which holds a token character: where its name ends, its ':' and the
  * LF of its last line (folded continuation lines, 7.3.1, belong to it). The name is what comes
  * before the line's first ':' (HCOLON: whitespace may precede it); header_fields checks that
- * it is a token. A line without ':' fails here or there: its first ':' lies past an LF, which
- * no name holds.
+ * it is a token. A line without ':' before its LF fails here: a name holding an LF would not
+ * be a token.
  */
 struct hline {
 	uint32_t name_end, colon, lf;
@@ -620,13 +699,14 @@ static enum dp_sip_err header_line(struct lines *l, uint32_t p, struct hline *h)
 	const uint8_t *m = l->m;
 	uint32_t len = l->len, colon, ne, f;
 
+	/* the line's LF and its first ':', two searches from p the cpu runs side by side */
+	f = next_mark(l, p, false);
 	colon = next_mark(l, p, true);
-	if (colon >= len)
+	if (colon >= f)	/* no ':' before the LF (or none at all): no name would be a token */
 		return DP_SIP_ERR_HEADER;
 	ne = colon;	/* > p: m[p] is no ':' */
 	while (is_ws(m[ne - 1]))	/* "Via  :" is legal; m[p] is no whitespace */
 		ne--;
-	f = next_mark(l, colon + 1, false);
 	/* folded continuation lines start with SP or HT (7.3.1) */
 	while (f + 1 < len && is_ws(m[f + 1]))
 		f = next_mark(l, f + 2, false);
@@ -853,11 +933,15 @@ static enum dp_sip_err body(const uint8_t *m, uint32_t len, uint32_t p, struct d
 
 enum dp_sip_err dp_sip_scan(const uint8_t *m, uint32_t len, struct dp_sip_msg *sm)
 {
-	struct lines l = { .m = m, .len = len, .block = UINT32_MAX };
+	struct lines l;	/* its bitmaps are written before they are read: not cleared */
 	struct seen n = { 0 };
 	uint32_t e, p;
 	enum dp_sip_err rc;
 
+	l.m = m;
+	l.len = len;
+	l.base = 0;
+	l.n = 0;
 	memset(sm, 0, offsetof(struct dp_sip_msg, via));
 	if (len == 0)
 		return DP_SIP_ERR_START_LINE;

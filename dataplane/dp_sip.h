@@ -75,6 +75,11 @@ struct dp_sip_msg {
 /* Scan msg[0..len). Returns DP_SIP_ERR_OK with *m filled, or the first defect found. */
 enum dp_sip_err dp_sip_scan(const uint8_t *msg, uint32_t len, struct dp_sip_msg *m);
 
+/* The scanner's line bitmaps by AVX2 (on > 0) or SSE2 (on == 0) where the cpu and the build
+ * allow; on < 0 only asks. Returns whether AVX2 is used. AVX2 is chosen at load time when the
+ * cpu has it; this is for tests and benchmarks that compare both paths. */
+bool dp_sip_simd_avx2(int on);
+
 /* The first value of the first Via field (what via_top holds for an INVITE), for any
  * message the scanner accepted. */
 struct dp_span dp_sip_via_top(const uint8_t *msg, const struct dp_sip_msg *m);

@@ -31,6 +31,7 @@ enum kind {
 	K_SIP,		/* SIP to sip_port, tls_port, or from a peer's: the allowlist decides */
 	K_FRAGMENT,	/* an IP fragment: the allowlist applies to each of them */
 	K_MEDIA,	/* UDP to a port in media_ports: the media table decides */
+	K_SIP4,		/* K_SIP of the common shape (sort_plain_sip4): its dp_pkt not yet filled */
 };
 
 /* One burst from the wire through the passes. */
@@ -46,7 +47,7 @@ struct burst {
 	uint32_t ip4[DP_BURST];
 	uint8_t ip6[DP_BURST][RTE_FIB6_IPV6_ADDR_SIZE];
 	uint64_t hop[DP_BURST];
-	uint32_t slot_of[DP_BURST];
+	uint64_t mac;			/* wire_mac_word() */
 	/* media table keys to look up, and the frame each came from */
 	unsigned int nm;
 	uint8_t atm[DP_BURST];
@@ -102,14 +103,27 @@ static inline bool icmp6_for_us(const uint8_t *a)
 	return a[0] == 0xff && a[1] == 0x02;
 }
 
-/* Unicast frames must be for us; broadcast and multicast are sorted out by L3. */
-static inline bool l2_for_us(const uint8_t *f, uint32_t len)
+/* The wire MAC as the low 48 bits of a little-endian word (dp_ld64le of a frame's start). */
+static inline uint64_t wire_mac_word(void)
 {
-	const uint8_t *mac = dp.wire_mac.addr_bytes;
+	uint8_t b[8] = { 0 };
 
-	if (len < RTE_ETHER_ADDR_LEN || (f[0] & 1))
-		return true;
-	return dp_ld32(f) == dp_ld32(mac) && dp_ld16(f + 4) == dp_ld16(mac + 4);
+	memcpy(b, dp.wire_mac.addr_bytes, RTE_ETHER_ADDR_LEN);
+	return dp_ld64le(b);
+}
+
+/* Unicast frames must be for us; broadcast and multicast are sorted out by L3. mac: the
+ * burst's wire_mac_word(). */
+static inline bool l2_for_us(const uint8_t *f, uint32_t len, uint64_t mac)
+{
+	uint64_t d;
+
+	if (len < 8)
+		return len < RTE_ETHER_ADDR_LEN || (f[0] & 1) ||
+		       (dp_ld32(f) == dp_ld32(dp.wire_mac.addr_bytes) &&
+			dp_ld16(f + 4) == dp_ld16(dp.wire_mac.addr_bytes + 4));
+	d = dp_ld64le(f);
+	return (d & 1) || ((d ^ mac) << 16) == 0;	/* group bit, or the 6 bytes equal */
 }
 
 /* ---- pass 1: sort each frame by what needs no table */
@@ -220,6 +234,24 @@ static inline enum kind sort_ipv6(struct burst *b, unsigned int i)
 	return sort_transport(b, i);
 }
 
+/*
+ * The shape nearly all SIP has, a flood's included: untagged IPv4 without options, UDP, not a
+ * fragment (dp_plain_udp4_shape), to our address and sip_port, from a source not denied. It
+ * goes to the allowlist from its bytes alone, and its dp_pkt is filled only when the packet
+ * is more than dropped (see fill_plain): a dropped flood writes none. Anything else takes the
+ * full path below, which names every defect.
+ */
+static inline bool sort_plain_sip4(struct burst *b, unsigned int i, const uint8_t *f,
+				   uint32_t len)
+{
+	if (!dp_plain_udp4_shape(f, len) || dp_ld32(f + 30) != dp_ld32(dp.cfg.address) ||
+	    dp_rd16(f + 36) != dp.cfg.sip_port || dp_deny_hit4(f + 26))
+		return false;
+	b->ip4[b->n4] = rte_be_to_cpu_32(dp_ld32(f + 26));
+	b->at4[b->n4++] = (uint8_t)i;
+	return true;
+}
+
 static inline enum kind sort_frame(struct burst *b, unsigned int i)
 {
 	const struct rte_mbuf *m = b->m[i];
@@ -229,8 +261,10 @@ static inline enum kind sort_frame(struct burst *b, unsigned int i)
 
 	if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD)
 		return drop_as(b, i, DP_DROP_IPV4_BAD_CHECKSUM);
-	if (!l2_for_us(f, len))
+	if (!l2_for_us(f, len, b->mac))
 		return drop_as(b, i, DP_DROP_L2_OTHER_HOST);
+	if (sort_plain_sip4(b, i, f, len))
+		return K_SIP4;
 	why = dp_parse(f, len, false, &b->p[i]);
 	if (why != DP_DROP_NONE)
 		return drop_as(b, i, why);
@@ -256,6 +290,7 @@ static void sort_burst(struct burst *b, unsigned int n)
 	b->n4 = 0;
 	b->n6 = 0;
 	b->nm = 0;
+	b->mac = wire_mac_word();
 	for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(b->m[i], void *));
 	for (i = 0; i < n; i++) {
@@ -269,18 +304,10 @@ static void sort_burst(struct burst *b, unsigned int n)
 
 static void look_up_burst(const struct dp_acl_bank *acl, struct burst *b)
 {
-	unsigned int k;
-
-	if (b->n4 > 0) {
-		dp_acl_lookup4_bulk(acl, b->ip4, b->hop, b->slot_of, b->n4);
-		for (k = 0; k < b->n4; k++)
-			b->slot[b->at4[k]] = b->slot_of[k];
-	}
-	if (b->n6 > 0) {
-		dp_acl_lookup6_bulk(acl, b->ip6, b->hop, b->slot_of, b->n6);
-		for (k = 0; k < b->n6; k++)
-			b->slot[b->at6[k]] = b->slot_of[k];
-	}
+	if (b->n4 > 0)
+		dp_acl_lookup4_bulk(acl, b->ip4, b->hop, b->at4, b->slot, b->n4);
+	if (b->n6 > 0)
+		dp_acl_lookup6_bulk(acl, b->ip6, b->hop, b->at6, b->slot, b->n6);
 }
 
 /* ... and the media table, one bulk lookup */
@@ -354,8 +381,16 @@ static inline bool unlisted_drop(const struct dp_worker *w, uint32_t slot)
 	       dp.cfg.unlisted != SBC_UNLISTED_REJECT;
 }
 
+/* The dp_pkt of a K_SIP4 frame, filled when the packet needs more than a drop. */
+static inline void fill_plain(struct burst *b, unsigned int i)
+{
+	dp_plain_udp4_fill(rte_pktmbuf_mtod(b->m[i], const uint8_t *), &b->p[i]);
+	b->kind[i] = K_SIP;
+}
+
 /* Pass 3 over the burst: each frame to its path's handler; what pass 1 settled goes straight
- * to its place. */
+ * to its place. An unlisted K_SIP4 frame that would only be dropped is dropped with no
+ * dp_pkt. */
 static void decide_burst(struct dp_worker *w, struct burst *b, unsigned int n,
 			 struct dp_burst_clock *clk, struct dp_burst_out *o, struct drops *d)
 {
@@ -364,6 +399,13 @@ static void decide_burst(struct dp_worker *w, struct burst *b, unsigned int n,
 		uint32_t trunk = DP_TRUNK_NONE;
 		enum dp_path_verdict v;
 
+		if (b->kind[i] == K_SIP4) {
+			if (unlisted_drop(w, b->slot[i])) {
+				drop(d, b->m[i], DP_DROP_SIP_UNLISTED);
+				continue;
+			}
+			fill_plain(b, i);
+		}
 		switch (b->kind[i]) {
 		case K_DROP:
 			drop(d, b->m[i], (enum dp_drop)b->why[i]);

@@ -529,7 +529,8 @@ def testpmd_cmd(args, prefix, pcap, mode):
 # static functions inlined into a caller count for the caller). The scanner's static functions
 # that the compiler keeps apart (dataplane/dp_sip.c) are named here.
 SCAN_SYMBOLS = ('dp_sip_', 'start_line', 'header_', 'scan_', 'sbc_parse_', 'find_unquoted',
-                'marks64', 'param_in', 'load_block', 'take_', 'ruri_user', 'required_fields',
+                'marks64', 'param_in', 'load_window', 'classify_blocks', 'next_mark', 'take_',
+                'ruri_user', 'required_fields',
                 'close_quote', 'visible_end', 'skip_to')
 SPLIT = [
     ('rx', lambda dso, sym: 'net_pcap' in dso or sym.startswith('rte_pktmbuf_alloc')),

@@ -322,6 +322,16 @@ int main(int argc, char **argv)
 	corpus = argc > 1 ? argv[1] : "tests/data/sip";
 	if (argc > 2)
 		stride = (unsigned int)atoi(argv[2]) > 0 ? (unsigned int)atoi(argv[2]) : 1;
+	/* third argument: the line bitmaps by "sse2" or "avx2" (the default where the cpu has it) */
+	if (argc > 3) {
+		bool avx2 = strcmp(argv[3], "avx2") == 0;
+
+		if (dp_sip_simd_avx2(avx2) != avx2) {
+			printf("SKIP: no AVX2 on this cpu or in this build\n");
+			return 77;
+		}
+	}
+	printf("sip_diff: line bitmaps by %s\n", dp_sip_simd_avx2(-1) ? "AVX2" : "SSE2 or plain C");
 #ifdef __SANITIZE_ADDRESS__
 	stride *= 4;	/* the sanitizer build is several times slower: fewer mutations */
 	splices /= 4;
