@@ -25,8 +25,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../scripts/lib-netns.sh"
 # shellcheck source-path=SCRIPTDIR source=lib-check.sh
 . "$here/lib-check.sh"
-# shellcheck source-path=SCRIPTDIR source=lib-redis.sh
-. "$here/lib-redis.sh"
 
 e2e_preflight "sipp ethtool ss redis-server redis-cli tshark" "$dataplane" "$controlplane"
 
@@ -44,6 +42,9 @@ e2e_cleanup() {
 	return 0
 }
 e2e_begin
+# R, start_redis, start_cp, stop_cp, ... (lib-redis.sh reads $SBCNET_DIR, which e2e_begin made)
+# shellcheck source-path=SCRIPTDIR source=lib-redis.sh
+. "$here/lib-redis.sh"
 E2E_LOGS="controlplane:$SBCNET_DIR/controlplane.log"
 NS_INJ=${SBCNET_NS_PREFIX:-}inj-$SBCNET_ID
 sbcnet_addns "$NS_INJ" && sbcnet_veth "$NS_INJ" eth0 "$NS_LAN" i0 &&

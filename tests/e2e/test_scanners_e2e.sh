@@ -32,8 +32,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../scripts/lib-netns.sh"
 # shellcheck source-path=SCRIPTDIR source=lib-check.sh
 . "$here/lib-check.sh"
-# shellcheck source-path=SCRIPTDIR source=lib-redis.sh
-. "$here/lib-redis.sh"
 
 e2e_preflight "ethtool ss redis-server redis-cli svmap svwar svcrack" "$dataplane" \
 	"$controlplane" "$sbcctl"
@@ -44,6 +42,9 @@ cp_pid=''
 port=$((20000 + RANDOM % 20000))
 e2e_cleanup() { stop_cp KILL; }
 e2e_begin
+# R, start_redis, start_cp, stop_cp, ... (lib-redis.sh reads $SBCNET_DIR, which e2e_begin made)
+# shellcheck source-path=SCRIPTDIR source=lib-redis.sh
+. "$here/lib-redis.sh"
 sock=$SBCNET_DIR/redis.sock redis_log=$SBCNET_DIR/redis.log cp_log=$SBCNET_DIR/controlplane.log
 E2E_LOGS="controlplane:$cp_log"
 
