@@ -426,7 +426,8 @@ static void watch_cp_boot(void)
 
 static void media_event(uint16_t type, const void *body, uint32_t len)
 {
-	send_event(type, body, len, 0);
+	if (chan.open)
+		send_event(type, body, len, 0);
 }
 
 /* MEDIA_SET: refused at once with its reason, else READY once every worker sees it. */
@@ -532,8 +533,10 @@ unsigned int dp_channel_poll(void)
 	unsigned int n = 0;
 	int rc;
 
-	if (!chan.open)
+	if (!chan.open) {
+		dp_media_commit(media_event);	/* a grace period of --test-commands' changes */
 		return 0;
+	}
 	sbc_chan_heartbeat(&chan.ch);
 	watch_cp_boot();
 	while (n < POLL_BUDGET && (rc = sbc_ring_recv(chan.ch.h, &chan.ch.h->cmd, &m)) != 0) {

@@ -46,6 +46,11 @@ static struct {
 	uint32_t n_pend;
 	int32_t *dead_keys;		/* hash key positions deleted, reusable after RCU */
 	uint32_t n_dead;
+	/* the grace period in flight: pend[0..wait_pend) and dead_keys[0..wait_dead) complete
+	 * once every worker has passed token (polled by dp_media_commit, never spun on) */
+	bool waiting;
+	uint64_t token;
+	uint32_t wait_pend, wait_dead;
 	uint64_t last_scan_ns;
 	dp_media_send_fn send;
 	pthread_mutex_t lock;
@@ -195,10 +200,12 @@ static int32_t slot_of_id(uint64_t id)
 
 /* ---- deferred work */
 
+static void commit_wait(void);
+
 static void pend(uint8_t kind, uint32_t slot, uint64_t session, uint32_t seq)
 {
 	if (md.n_pend == PEND_MAX)
-		dp_media_commit(sender);
+		commit_wait();
 	md.pend[md.n_pend++] = (struct pend){ kind, slot, session, seq };
 }
 
@@ -234,19 +241,14 @@ static void send_gone(const struct pend *p, dp_media_send_fn send)
 	bump(&md.gone);
 }
 
-void dp_media_commit(dp_media_send_fn send)
+/* What the grace period covered: the keys' positions reused, READY and GONE sent, slots back;
+ * what was queued since moves to the front. */
+static void complete(uint32_t np, uint32_t nd)
 {
-	if (send != NULL)
-		sender = send;
-	if (md.n_pend == 0 && md.n_dead == 0)
-		return;
-	/* every worker has left whatever it looked up before the changes */
-	rte_rcu_qsbr_synchronize(md.qsv, RTE_QSBR_THRID_INVALID);
 	pthread_mutex_lock(&md.lock);
-	for (uint32_t i = 0; i < md.n_dead; i++)
+	for (uint32_t i = 0; i < nd; i++)
 		rte_hash_free_key_with_position(dp_media_hash, md.dead_keys[i]);
-	md.n_dead = 0;
-	for (uint32_t i = 0; i < md.n_pend; i++) {
+	for (uint32_t i = 0; i < np; i++) {
 		const struct pend *p = &md.pend[i];
 		struct sbc_msg_media_ref r = { .session = p->session, .seq = p->seq, .error = 0 };
 
@@ -272,8 +274,61 @@ void dp_media_commit(dp_media_send_fn send)
 			break;
 		}
 	}
-	md.n_pend = 0;
+	memmove(md.dead_keys, md.dead_keys + nd, (md.n_dead - nd) * sizeof(*md.dead_keys));
+	md.n_dead -= nd;
+	memmove(md.pend, md.pend + np, (md.n_pend - np) * sizeof(*md.pend));
+	md.n_pend -= np;
 	pthread_mutex_unlock(&md.lock);
+}
+
+/* Start a grace period for everything queued (none in flight), done at once if no worker is
+ * inside a lookup. */
+static void start(void)
+{
+	if (md.n_pend == 0 && md.n_dead == 0)
+		return;
+	md.token = rte_rcu_qsbr_start(md.qsv);
+	md.wait_pend = md.n_pend;
+	md.wait_dead = md.n_dead;
+	md.waiting = true;
+	if (rte_rcu_qsbr_check(md.qsv, md.token, false) == 1) {
+		md.waiting = false;
+		complete(md.wait_pend, md.wait_dead);
+	}
+}
+
+/*
+ * Called on every pass of the main lcore's loop: the grace period in flight is checked, not
+ * waited for (rte_rcu_qsbr_synchronize would spin the main lcore, which shares a core with the
+ * control plane on small machines, for as long as a worker is descheduled).
+ */
+void dp_media_commit(dp_media_send_fn send)
+{
+	if (send != NULL)
+		sender = send;
+	if (md.waiting) {
+		if (rte_rcu_qsbr_check(md.qsv, md.token, false) != 1)
+			return;
+		md.waiting = false;
+		complete(md.wait_pend, md.wait_dead);
+	}
+	start();
+}
+
+/* The queue is full: wait for the grace period in flight and one for the rest. */
+static void commit_wait(void)
+{
+	if (md.waiting) {
+		rte_rcu_qsbr_check(md.qsv, md.token, true);
+		md.waiting = false;
+		complete(md.wait_pend, md.wait_dead);
+	}
+	start();
+	if (md.waiting) {
+		rte_rcu_qsbr_check(md.qsv, md.token, true);
+		md.waiting = false;
+		complete(md.wait_pend, md.wait_dead);
+	}
 }
 
 /* ---- MEDIA_SET */
