@@ -49,21 +49,64 @@ static struct {
 	struct cp_cdr_stats st;
 } cdr;
 
+static void pend_front(struct record *r);
+
+static void free_record(struct record *r)
+{
+	if (r != NULL)
+		free(r->b2b);
+	free(r);
+}
+
+/*
+ * An XADD's answer. priv: the record's copy (NULL if none could be made). No answer at all
+ * means the connection went down with the command in flight (hiredis calls back with NULL):
+ * the record goes back to the head of the queue and is sent again once Redis is back, so a
+ * record reaches sbc:cdr at least once (a resend after a lost reply may add a second copy,
+ * which its call_id_in names). A refusal (an error reply) is counted lost.
+ */
 static void on_xadd(redisAsyncContext *ac, void *reply, void *priv)
 {
 	const redisReply *r = reply;
+	struct record *rec = priv;
 
 	(void)ac;
-	(void)priv;
 	if (r != NULL && r->type != REDIS_REPLY_ERROR) {
 		cdr.st.written++;
+		free_record(rec);
+		return;
+	}
+	if (r == NULL && rec != NULL) {
+		pend_front(rec);	/* takes rec->b2b */
+		free(rec);
 		return;
 	}
 	cdr.st.lost++;
+	free_record(rec);
 	if (r != NULL && !cdr.refused_logged) {
 		cp_log(CP_ERR, CDR_STREAM ": XADD refused: %.*s", (int)r->len, r->str);
 		cdr.refused_logged = true;
 	}
+}
+
+/* A copy of c that lives until its XADD is answered (NULL: no memory; then a lost connection
+ * loses it). */
+static struct record *in_flight(const struct record *c)
+{
+	struct record *r = malloc(sizeof(*r));
+
+	if (r == NULL)
+		return NULL;
+	*r = *c;
+	if (c->b2b != NULL) {
+		r->b2b = malloc(sizeof(*r->b2b));
+		if (r->b2b == NULL) {
+			free(r);
+			return NULL;
+		}
+		*r->b2b = *c->b2b;
+	}
+	return r;
 }
 
 void cp_cdr_time(uint64_t ns, char *buf, size_t len)
@@ -84,7 +127,7 @@ void cp_cdr_time(uint64_t ns, char *buf, size_t len)
 }
 
 /* XADD a B2BUA record with the fields of issue 10 and the media quality of issue 12. */
-static int write_b2b(const struct cp_cdr_call *c)
+static int write_b2b(const struct cp_cdr_call *c, struct record *fl)
 {
 	char start[32], answer[32], end[32], dur[24], code[8];
 	uint64_t from = c->answer_ns ? c->answer_ns : c->end_ns;
@@ -96,7 +139,7 @@ static int write_b2b(const struct cp_cdr_call *c)
 	snprintf(dur, sizeof(dur), "%llu", c->answer_ns && c->end_ns > from ?
 		 (unsigned long long)((c->end_ns - from) / NS_PER_MS) : 0ull);
 	snprintf(code, sizeof(code), "%d", c->code);
-	return cp_redis_command(on_xadd, NULL,
+	return cp_redis_command(on_xadd, fl,
 				"XADD " CDR_STREAM " MAXLEN ~ %u * call_id_in %s call_id_out %s "
 				"trunk_in %s trunk_out %s tried %s from %s to %s start %s answer %s "
 				"end %s duration_ms %s code %s ended_by %s loss_in %s loss_out %s "
@@ -110,20 +153,30 @@ static int write_b2b(const struct cp_cdr_call *c)
 static int write_record(const struct record *c)
 {
 	char start[24], end[24], dur[24];
+	struct record *fl;
+	int rc;
 
 	if (!cp_redis_up())
 		return -ENOTCONN;
-	if (c->b2b != NULL)
-		return write_b2b(c->b2b);
+	fl = in_flight(c);
+	if (c->b2b != NULL) {
+		rc = write_b2b(c->b2b, fl);
+		if (rc != 0)
+			free_record(fl);
+		return rc;
+	}
 	snprintf(start, sizeof(start), "%llu", (unsigned long long)(c->start_ns / NS_PER_MS));
 	snprintf(end, sizeof(end), "%llu", (unsigned long long)(c->end_ns / NS_PER_MS));
 	snprintf(dur, sizeof(dur), "%llu", c->start_ns && c->end_ns > c->start_ns ?
 		 (unsigned long long)((c->end_ns - c->start_ns) / NS_PER_MS) : 0ull);
-	return cp_redis_command(on_xadd, NULL,
-				"XADD " CDR_STREAM " MAXLEN ~ %u * trunk %s call_id %s end %s "
-				"emergency %d start_ms %s end_ms %s duration_ms %s", cdr.cfg->cdr_maxlen,
-				cdr.cfg->trunks[c->trunk].name, c->call_id,
-				sbc_call_end_names[c->reason], c->emergency, start, end, dur);
+	rc = cp_redis_command(on_xadd, fl,
+			      "XADD " CDR_STREAM " MAXLEN ~ %u * trunk %s call_id %s end %s "
+			      "emergency %d start_ms %s end_ms %s duration_ms %s", cdr.cfg->cdr_maxlen,
+			      cdr.cfg->trunks[c->trunk].name, c->call_id,
+			      sbc_call_end_names[c->reason], c->emergency, start, end, dur);
+	if (rc != 0)
+		free_record(fl);
+	return rc;
 }
 
 static void pend(const struct record *r)
@@ -147,6 +200,19 @@ static void pend(const struct record *r)
 		cdr.lost_logged = true;
 	}
 	cdr.pending[(cdr.p_head + cdr.p_n) % PENDING_MAX] = *r;
+	cdr.p_n++;
+}
+
+/* A record whose XADD was in flight when the connection went: first in line again (the queue
+ * full: counted lost). Takes r->b2b. */
+static void pend_front(struct record *r)
+{
+	if (cdr.pending == NULL || cdr.p_n == PENDING_MAX) {
+		pend(r);	/* allocates the queue, or drops the oldest for it */
+		return;
+	}
+	cdr.p_head = (cdr.p_head + PENDING_MAX - 1) % PENDING_MAX;
+	cdr.pending[cdr.p_head] = *r;
 	cdr.p_n++;
 }
 

@@ -18,8 +18,9 @@ struct cp_cdr_stats {
 	uint64_t calls_admitted, calls_ended;	/* call events received */
 	uint64_t written;	/* records sbc:cdr took */
 	uint64_t pending;	/* records waiting for Redis (gauge) */
-	uint64_t lost;		/* records that never reached sbc:cdr: beyond the wait queue,
-				 * refused by Redis, or in flight when the connection went */
+	uint64_t lost;		/* records that never reached sbc:cdr: beyond the wait queue or
+				 * refused by Redis (one in flight when the connection went is
+				 * queued again and sent once Redis is back) */
 	uint64_t open;		/* calls admitted and not ended yet (gauge) */
 };
 
