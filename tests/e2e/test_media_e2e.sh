@@ -74,11 +74,7 @@ options_interval = 0
 address = 127.0.0.1:$port
 EOC
 sbcnet_start_dp "$dataplane" "$conf" || fatal "sbc-dataplane did not start"
-sock=$SBCNET_DIR/redis.sock redis_log=$SBCNET_DIR/redis.log cp_log=$SBCNET_DIR/controlplane.log
-start_redis || fatal "redis-server did not start"
-start_cp
-wait_eq "control plane up beside the data plane" 10 up sbcnet_get /sbc/channel cp_redis ||
-	fatal "control plane"
+e2e_redis_cp	# redis-server and the control plane (lib-redis.sh: its defaults are these paths)
 sip_up() { ip netns exec "$NS_SBC" ss -Hlun "sport = :5060" | grep -qF "$SBCNET_SBC4"; }
 wait_for "the B2BUA listens on $SBCNET_SBC4:5060" 10 sip_up || fatal "no SIP socket"
 
