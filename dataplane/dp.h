@@ -147,6 +147,13 @@ static inline uint64_t dp_clock_ns(void)
 /* dp_stats.c */
 int dp_stats_register(void);
 uint64_t dp_stats_total_rx(void);
+/* A per-worker counter at offset off in struct dp_worker, summed over the workers. */
+uint64_t dp_stats_sum_workers(size_t off);
+/* Into dict d: each drop reason's counter summed over workers [first, last), only the reasons
+ * whose name starts with one of prefixes (NULL-terminated; NULL: every reason). */
+struct rte_tel_data;
+void dp_stats_put_drops(struct rte_tel_data *d, unsigned int first, unsigned int last,
+			const char *const *prefixes);
 
 static inline void dp_count(uint64_t *c, uint64_t n)
 {

@@ -28,7 +28,7 @@ static inline uint64_t rd(const uint64_t *c)
 }
 
 /* A per-worker counter (at offset off in struct dp_worker), summed over the workers. */
-static uint64_t sum_workers(size_t off)
+uint64_t dp_stats_sum_workers(size_t off)
 {
 	uint64_t s = 0;
 
@@ -36,7 +36,7 @@ static uint64_t sum_workers(size_t off)
 		s += rd((const uint64_t *)((const char *)dp.workers[i] + off));
 	return s;
 }
-#define SUM_WORKERS(field) sum_workers(offsetof(struct dp_worker, field))
+#define SUM_WORKERS(field) dp_stats_sum_workers(offsetof(struct dp_worker, field))
 
 static uint64_t worker_dropped(const struct dp_worker *w)
 {
@@ -289,6 +289,30 @@ static int cmd_trunks(const char *cmd __rte_unused, const char *params, struct r
 	return 0;
 }
 
+static bool named(const char *name, const char *const *prefixes)
+{
+	if (prefixes == NULL)
+		return true;
+	for (; *prefixes != NULL; prefixes++)
+		if (strncmp(name, *prefixes, strlen(*prefixes)) == 0)
+			return true;
+	return false;
+}
+
+void dp_stats_put_drops(struct rte_tel_data *d, unsigned int first, unsigned int last,
+			const char *const *prefixes)
+{
+	for (int r = 1; r < DP_DROP_MAX; r++) {
+		uint64_t s = 0;
+
+		if (!named(dp_drop_names[r], prefixes))
+			continue;
+		for (unsigned int i = first; i < last; i++)
+			s += rd(&dp.workers[i]->stats.drops[r]);
+		rte_tel_data_add_dict_u64(d, dp_drop_names[r], s);
+	}
+}
+
 static int cmd_drops(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
 {
 	unsigned int first = 0, last = dp.n_workers;
@@ -303,13 +327,7 @@ static int cmd_drops(const char *cmd __rte_unused, const char *params, struct rt
 		last = first + 1;
 	}
 	rte_tel_data_start_dict(d);
-	for (int r = 1; r < DP_DROP_MAX; r++) {
-		uint64_t s = 0;
-
-		for (unsigned int i = first; i < last; i++)
-			s += rd(&dp.workers[i]->stats.drops[r]);
-		rte_tel_data_add_dict_u64(d, dp_drop_names[r], s);
-	}
+	dp_stats_put_drops(d, first, last, NULL);
 	return 0;
 }
 

@@ -516,10 +516,18 @@ def fmt_spread(vals):
     return f'{min(vals):.2f}-{max(vals):.2f}' if len(vals) > 1 else '-'
 
 
-def testpmd_cmd(args, prefix, pcap, mode):
+def testpmd_cmd(args, prefix, pcap, mode, mbufs=16384):
+    """mbufs: the pool, which must also hold the replayed pcap (net_pcap keeps it in mbufs)."""
     return [args.testpmd, *eal_args(prefix, pcap, args), '--', f'--forward-mode={mode}',
             '--nb-cores=1', '--no-mlockall', '--txd=1024', '--rxd=1024', '--burst=32',
-            '--total-num-mbufs=16384']
+            f'--total-num-mbufs={mbufs}']
+
+
+def testpmd(args, prefix, pcap, mode, wd, mbufs=16384):
+    """dpdk-testpmd forwarding the pcap in mode (rxonly, io, 5tswap): the reference every
+    benchmark of the data plane measures beside it (stopped by closing its stdin)."""
+    return Program('dpdk-testpmd', testpmd_cmd(args, prefix, pcap, mode, mbufs), prefix, wd,
+                   stop_by_stdin=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -745,9 +753,7 @@ def main():
                 for mode in MODES:
                     run += 1
                     prefix = f'{tag}-{run}'
-                    res = measure(Program('dpdk-testpmd', testpmd_cmd(args, prefix, pcaps[kind],
-                                                                      mode),
-                                          prefix, wd, True), args, False)
+                    res = measure(testpmd(args, prefix, pcaps[kind], mode, wd), args, False)
                     ref[kind, mode].append(res['mpps'])
                     account(res)
                     print(f'  round {r + 1}: testpmd {mode:6s} {kind:14s} {res["mpps"]:6.2f} Mpps '
