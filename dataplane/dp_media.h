@@ -8,10 +8,13 @@
  * quiescent point, and only then are MEDIA_READY (for a SET) and MEDIA_GONE (for a DEL) sent.
  *
  * A session version is immutable for the workers except for what they write themselves: the
- * latched remote ports (compare-and-swap, so two workers never both latch), the receive
- * figures of each leg (by the worker RSS gives the leg's 5-tuple to), the drop counter
- * (atomic). A MEDIA_SET on a live session builds a new version in another slot, carrying over
- * each leg whose remote and keys did not change, and swaps the hash data to it.
+ * latched remote ports (compare-and-swap, so two workers never both latch) and the ports the
+ * other direction sends to, the receive figures of each leg (by the worker RSS gives the leg's
+ * 5-tuple to), the next-hop cache, the drop counter (atomic). What a relayed packet needs is
+ * its direction's block (struct dp_media_fwd), made from the legs at MEDIA_SET; the slot keeps
+ * the legs as given, the RTCP figures and the SRTP contexts. A MEDIA_SET on a live session
+ * builds a new version in another slot, carrying over each leg whose remote and keys did not
+ * change (its latches and figures), and swaps the hash data to it.
  */
 #ifndef DP_MEDIA_H
 #define DP_MEDIA_H

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The media path of the worker (dp_path.h): a UDP datagram to one of our media ports. The
- * leg it reached (dp_media.h) admits it only from the leg's remote (strict source; with
+ * leg it reached admits it, through its direction's block (struct dp_media_fwd, dp_media.h:
+ * all a plain relayed packet reads and writes), only from the leg's remote (strict source; with
  * SBC_MEDIA_LATCH the first packet from the remote's address fixes its port, once), counts it
  * for the leg's quality figures (RFC 3550 A.1-A.8, RTCP receiver reports), and relays it out of
  * the other leg: Ethernet to the next hop's MAC, IP from that leg's local address to its remote

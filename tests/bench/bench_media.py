@@ -133,6 +133,8 @@ def main():
     ap.add_argument('--start-timeout', type=float, default=120)
     ap.add_argument('--target', type=float, default=0.85, help='x testpmd 5tswap')
     ap.add_argument('--keep')
+    ap.add_argument('--baseline', help='another sbc-dataplane build (before a change) measured '
+                    'in the same rounds')
     ap.add_argument('--perf', default=shutil.which('perf') or '',
                     help='perf binary (Debian linux-perf), for --perf-sessions')
     ap.add_argument('--perf-sessions', default='',
@@ -167,17 +169,33 @@ def main():
         commands(cmds[n], n)
     mbufs = 4 * frames + 8191       # testpmd's pool holds the replayed pcap too
 
-    def sbc_cmd(prefix, n):
+    def sbc_cmd(prefix, n, binary=args.dataplane):
         conf = os.path.join(args.wd, f'sbc_{n}.conf')
         config(conf, f'/{tag}-{n}', n, mbufs)
-        return [args.dataplane, *bd.eal_args(prefix, pcaps[n], args), '--', '-c', conf,
+        return [binary, *bd.eal_args(prefix, pcaps[n], args), '--', '-c', conf,
                 '--test-commands', cmds[n]]
+
+    def relay(r, n, binary, label):
+        """One run of a data plane build: its Mpps; a note when it relayed too little."""
+        res = bd.measure(Program('sbc-dataplane', sbc_cmd(f'{tag}-sbc', n, binary), f'{tag}-sbc',
+                                 args.wd, shm=f'/{tag}-{n}'), args, True)
+        d = res['d_sbc']
+        relayed = d['rx'] - d['to_exception'] - d['to_wire'] - d['reject_sent'] - d['dropped']
+        if relayed < 0.99 * d['rx']:
+            notes.append(f'{label}, {n} sessions, round {r + 1}: relayed {relayed} of '
+                         f'{d["rx"]} received (drops {res["d_drops"]})')
+        loads.append(os.getloadavg()[0])
+        print(f'  round {r + 1}: {label:14s} {n:6d} sessions      {res["mpps"]:6.2f} Mpps '
+              f'({relayed / max(1, d["rx"]):.4f} of rx relayed; / 5tswap '
+              f'{res["mpps"] / ref[(n, "5tswap")][-1]:.2f}; load average {loads[-1]:.1f})',
+              flush=True)
+        return res['mpps']
 
     ref = {(n, m): [] for n in sizes for m in ('5tswap', 'io')}
     sbc = {n: [] for n in sizes}
     ratio = {n: [] for n in sizes}
+    base = {n: [] for n in sizes}       # --baseline's Mpps / 5tswap
     notes, loads = [], []
-    rc = 0
     try:
         for r in range(args.rounds):
             for n in sizes:
@@ -187,21 +205,11 @@ def main():
                     ref[(n, mode)].append(res['mpps'])
                     print(f'  round {r + 1}: testpmd {mode:6s} {n:6d} sessions pcap '
                           f'{res["mpps"]:6.2f} Mpps', flush=True)
-                res = bd.measure(Program('sbc-dataplane', sbc_cmd(f'{tag}-sbc', n), f'{tag}-sbc',
-                                         args.wd, shm=f'/{tag}-{n}'), args, True)
-                d = res['d_sbc']
-                relayed = d['rx'] - d['to_exception'] - d['to_wire'] - d['reject_sent'] - \
-                    d['dropped']
-                if relayed < 0.99 * d['rx']:
-                    notes.append(f'{n} sessions, round {r + 1}: relayed {relayed} of {d["rx"]} '
-                                 f'received (drops {res["d_drops"]})')
-                    rc = 1
-                sbc[n].append(res['mpps'])
-                ratio[n].append(res['mpps'] / ref[(n, '5tswap')][-1])
-                loads.append(os.getloadavg()[0])
-                print(f'  round {r + 1}: sbc relay      {n:6d} sessions      {res["mpps"]:6.2f} '
-                      f'Mpps ({relayed / max(1, d["rx"]):.4f} of rx relayed; / 5tswap '
-                      f'{ratio[n][-1]:.2f}; load average {loads[-1]:.1f})', flush=True)
+                sbc[n].append(relay(r, n, args.dataplane, 'sbc relay'))
+                ratio[n].append(sbc[n][-1] / ref[(n, '5tswap')][-1])
+                if args.baseline:
+                    base[n].append(relay(r, n, args.baseline, 'baseline') /
+                                   ref[(n, '5tswap')][-1])
         perf_text = []
         for n in [int(x) for x in args.perf_sessions.split(',') if x]:
             perf_text += perf_lines(args, tag, n, sbc_cmd(f'{tag}-perf', n), pcaps[n], mbufs)
@@ -212,6 +220,7 @@ def main():
         if not args.keep:
             shutil.rmtree(args.wd, ignore_errors=True)
 
+    rc = 1 if notes else 0
     med = statistics.median
     if args.rounds == 0:    # --perf-sessions alone
         print('\n'.join(perf_text))
@@ -233,6 +242,10 @@ def main():
               f'  Target sbc >= {args.target:g} x testpmd 5tswap: ' +
               ', '.join(f'{n}: {"met" if med(ratio[n]) >= args.target else "NOT met"}'
                         for n in sizes)]
+    if args.baseline:
+        lines.append(f'  --baseline {args.baseline} in the same rounds, x 5tswap: ' +
+                     ', '.join(f'{n}: {med(base[n]):.2f} ({min(base[n]):.2f}-{max(base[n]):.2f})'
+                               for n in sizes))
     lines += notes + perf_text
     text = '\n'.join(lines)
     print(text)
