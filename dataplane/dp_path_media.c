@@ -275,29 +275,29 @@ static inline void rewrite_v4(uint8_t *f, const struct dp_media_fwd *out, uint16
 			      uint16_t dport, const uint8_t *mac)
 {
 	uint8_t *ip = f + 14, *u = f + 34;
-	uint8_t old[12], neu[12];
+	const uint8_t *src = out_local(out), *dst = out->dst;
+	/* every sum from the values, before anything is stored: read back, the header would wait
+	 * for the narrower stores just made to it (perf: a fifth of this function) */
+	uint32_t ip_sum = dp_rd16(ip) + dp_rd16(ip + 2) + dp_rd16(ip + 4) + (64u << 8 | ip[9]) +
+			  dp_sum16(src, 4) + dp_sum16(dst, 4);
+	uint32_t old = dp_sum16(ip + 12, 8) + dp_sum16(u, 4);
+	uint32_t neu = dp_sum16(src, 4) + dp_sum16(dst, 4) + sport + dport;
 	uint16_t c;
 
-	memcpy(old, ip + 12, 8);
-	memcpy(old + 8, u, 4);
+	memcpy(&c, u + 6, 2);
 	memcpy(f, mac, 6);
 	memcpy(f + 6, dp.wire_mac.addr_bytes, 6);
 	ip[6] = 0;
 	ip[7] = 0;
 	ip[8] = 64;
-	ip[10] = 0;
-	ip[11] = 0;
-	memcpy(ip + 12, out_local(out), 4);
-	memcpy(ip + 16, out->dst, 4);
-	st16(ip + 10, (uint16_t)~dp_fold16(dp_sum16(ip, 20)));
+	st16(ip + 10, (uint16_t)~dp_fold16(ip_sum));	/* the header with the fields below */
+	memcpy(ip + 12, src, 4);
+	memcpy(ip + 16, dst, 4);
 	st16(u, sport);
 	st16(u + 2, dport);
-	memcpy(neu, ip + 12, 8);
-	memcpy(neu + 8, u, 4);
-	memcpy(&c, u + 6, 2);
 	if (c == 0)
 		return;		/* sent without a checksum: stays without (IPv4) */
-	c = dp_csum_replace(c, old, 12, neu, 12);
+	c = dp_csum_replace_sum(c, old, neu);
 	if (c == 0)
 		c = 0xffff;
 	memcpy(u + 6, &c, 2);

@@ -22,6 +22,9 @@
 
 #define PREFETCH_AHEAD 4	/* frames whose headers are fetched ahead of the one sorted */
 
+#if RTE_BYTE_ORDER != RTE_LITTLE_ENDIAN
+#error "media_look_up builds the media key's words little-endian"
+#endif
 _Static_assert(DP_DROP_MAX <= UINT8_MAX, "drop reasons are kept in a byte per frame");
 
 /* What the first pass makes of a frame. */
@@ -154,15 +157,17 @@ static inline enum kind media_look_up(struct burst *b, unsigned int i)
 {
 	const struct dp_pkt *p = &b->p[i];
 	struct dp_media_key *k = &b->mkey[b->nm];
-	uint64_t w[3] = { 0, 0, 0 };	/* built in registers: three stores, no memset */
-	uint8_t *kb = (uint8_t *)w;
+	/* the key's three words (dp_media.h's layout, little-endian) made in registers and stored
+	 * whole: byte stores read back as words by the hash would wait on each other */
+	uint64_t w[3] = { (p->l3 == DP_L3_IPV4 ? SBC_AF_V4 : SBC_AF_V6) |
+			  (uint64_t)p->dport << 16 | (uint64_t)dp_ld32(p->dst) << 32, 0, 0 };
 
-	kb[offsetof(struct dp_media_key, family)] = p->l3 == DP_L3_IPV4 ? SBC_AF_V4 : SBC_AF_V6;
-	memcpy(kb + offsetof(struct dp_media_key, port), &p->dport, 2);
-	if (p->l3 == DP_L3_IPV4)
-		memcpy(kb + offsetof(struct dp_media_key, addr), p->dst, 4);
-	else
-		memcpy(kb + offsetof(struct dp_media_key, addr), p->dst, 16);
+	_Static_assert(offsetof(struct dp_media_key, port) == 2 &&
+		       offsetof(struct dp_media_key, addr) == 4, "the key's words");
+	if (p->l3 != DP_L3_IPV4) {
+		memcpy(&w[1], p->dst + 4, 8);
+		w[2] = dp_ld32(p->dst + 12);
+	}
 	memcpy(k, w, sizeof(w));
 	b->atm[b->nm++] = (uint8_t)i;
 	return K_MEDIA;

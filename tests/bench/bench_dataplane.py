@@ -345,6 +345,17 @@ def measure(prog, args, sbc):
     return measure_once(prog, args, sbc)
 
 
+def query_dict(tel, cmd, tries=5):
+    """A telemetry command's dict. Under heavy load sbc-dataplane has answered /sbc/stats with
+    null now and then (README, media benchmark): asked again, then given up on."""
+    for _ in range(tries):
+        v = tel.query(cmd)
+        if isinstance(v, dict):
+            return v
+        time.sleep(0.1)
+    raise RunError(f'{cmd}: answered {v!r} {tries} times')
+
+
 def measure_once(prog, args, sbc):
     """Start prog, wait until packets flow, warm up, sample. Returns a result dict."""
     res = {}
@@ -375,8 +386,8 @@ def measure_once(prog, args, sbc):
             if task:
                 s['cpu'], s['nvcs'] = thread_cpu(task)
             if sbc:
-                s['sbc'] = tel.query('/sbc/stats')
-                s['drops'] = tel.query('/sbc/drops')
+                s['sbc'] = query_dict(tel, '/sbc/stats')
+                s['drops'] = query_dict(tel, '/sbc/drops')
             return s
 
         samples = [sample()]
