@@ -397,11 +397,10 @@ static void act(struct dp_worker *w, struct dp_burst_out *o, struct drops *d,
 	}
 }
 
-/* Unlisted SIP in drop mode with no REGISTER path: the flood's verdict, settled here. */
-static inline bool unlisted_drop(const struct dp_worker *w, uint32_t slot)
+/* Unlisted SIP is only dropped: drop mode and no REGISTER path (once per burst). */
+static inline bool unlisted_only_dropped(const struct dp_worker *w)
 {
-	return slot == DP_TRUNK_NONE && w->regrate == NULL &&
-	       dp.cfg.unlisted != SBC_UNLISTED_REJECT;
+	return w->regrate == NULL && dp.cfg.unlisted != SBC_UNLISTED_REJECT;
 }
 
 /* The dp_pkt of a K_SIP4 frame, filled when the packet needs more than a drop. */
@@ -432,6 +431,8 @@ static inline void prefetch_listed_sip(const struct burst *b, unsigned int i)
 static void decide_burst(struct dp_worker *w, struct burst *b, unsigned int n,
 			 struct dp_burst_clock *clk, struct dp_burst_out *o, struct drops *d)
 {
+	const bool drop_unlisted = unlisted_only_dropped(w);	/* the flood's verdict, settled here */
+
 	if (b->listed)
 		prefetch_listed_sip(b, 0);
 	for (unsigned int i = 0; i < n; i++) {
@@ -442,7 +443,7 @@ static void decide_burst(struct dp_worker *w, struct burst *b, unsigned int n,
 		if (b->listed && i + 1 < n)	/* (a flood of unlisted sources: none) */
 			prefetch_listed_sip(b, i + 1);
 		if (b->kind[i] == K_SIP4) {
-			if (unlisted_drop(w, b->slot[i])) {
+			if (drop_unlisted && b->slot[i] == DP_TRUNK_NONE) {
 				drop(d, b->m[i], DP_DROP_SIP_UNLISTED);
 				continue;
 			}
@@ -457,7 +458,7 @@ static void decide_burst(struct dp_worker *w, struct burst *b, unsigned int n,
 			to_exception(o, b->m[i], DP_TRUNK_NONE);
 			continue;
 		case K_SIP:
-			if (unlisted_drop(w, b->slot[i])) {
+			if (drop_unlisted && b->slot[i] == DP_TRUNK_NONE) {
 				drop(d, b->m[i], DP_DROP_SIP_UNLISTED);
 				continue;
 			}
