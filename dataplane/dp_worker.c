@@ -305,7 +305,7 @@ static void sort_burst(struct burst *b, unsigned int n)
 
 /* A listed source's rule hit counter and trunk (dp_path_sip's slot_trunk), fetched while the
  * rest of the burst is looked up and decided: with thousands of rules, each is a cache miss. */
-static inline void prefetch_slots(const struct dp_worker *w, struct burst *b,
+static inline void prefetch_slots(const struct dp_worker *w, const struct burst *b,
 				  const uint8_t *at, unsigned int n)
 {
 	for (unsigned int k = 0; k < n; k++) {
@@ -314,7 +314,6 @@ static inline void prefetch_slots(const struct dp_worker *w, struct burst *b,
 		if (slot != DP_TRUNK_NONE) {
 			rte_prefetch0(&w->acl_hits[slot]);
 			rte_prefetch0(&dp_acl_slot_trunk[slot]);
-			b->listed = true;
 		}
 	}
 }
@@ -323,13 +322,13 @@ static void look_up_burst(const struct dp_worker *w, const struct dp_acl_bank *a
 			  struct burst *b)
 {
 	b->listed = false;
-	if (b->n4 > 0) {
-		dp_acl_lookup4_bulk(acl, b->ip4, b->hop, b->at4, b->slot, b->n4);
+	if (b->n4 > 0 && dp_acl_lookup4_bulk(acl, b->ip4, b->hop, b->at4, b->slot, b->n4)) {
 		prefetch_slots(w, b, b->at4, b->n4);
+		b->listed = true;
 	}
-	if (b->n6 > 0) {
-		dp_acl_lookup6_bulk(acl, b->ip6, b->hop, b->at6, b->slot, b->n6);
+	if (b->n6 > 0 && dp_acl_lookup6_bulk(acl, b->ip6, b->hop, b->at6, b->slot, b->n6)) {
 		prefetch_slots(w, b, b->at6, b->n6);
+		b->listed = true;
 	}
 }
 
@@ -538,7 +537,8 @@ static inline void free_burst(struct rte_mbuf **m, unsigned int n)
 	for (i = 0; i < n; i++) {
 		const struct rte_mbuf *x = m[i];
 
-		if (x->pool != mp || x->nb_segs != 1 || x->next != NULL || !RTE_MBUF_DIRECT(x) ||
+		/* (a packet's first segment: one segment means no next) */
+		if (x->pool != mp || x->nb_segs != 1 || !RTE_MBUF_DIRECT(x) ||
 		    rte_mbuf_refcnt_read(x) != 1)
 			break;
 	}
