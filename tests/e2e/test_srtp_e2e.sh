@@ -33,6 +33,8 @@
 #   keys      no key the SBC offered nor the carrier's (base64 or the master key in hex) in the
 #             stats socket's output (every /sbc/ command, sbcctl media CALL-ID --json), the data
 #             plane's and control plane's logs or the call records
+#   refused   a carrier answering with a tag the SBC did not offer: 488 to the floor, the
+#             carrier's 200 ACKed and BYEd, cp_sdp_rejected, the record's code 488 by the sbc
 # The call is ended by the floor once the test sends its sipp an INFO (srtp_uac.xml waits for it),
 # so the media never races a BYE. Then every session is gone.
 # usage: test_srtp_e2e.sh SBC_DATAPLANE SBC_CONTROLPLANE SRTP_PEER [SBCCTL]
@@ -168,26 +170,30 @@ PY
 	fi
 }
 
-# srtp_call N SUITE TAG KEY_BYTES TAG_BYTES: one call, its media both ways, the checks above
-srtp_call() {
-	local n=$1 suite=$2 tag=$3 klen=$4 tlen=$5 ckey skey leg0 leg1 fssrc cssrc floor_pid car_pid
-	local fpid cpid a0 r0 callid to
-	ckey=$(openssl rand -base64 "$klen")
+# A call's steps share its variables (n, suite, leg0, leg1, the keys, SSRCs and pids).
+# carrier_uas N TAG SUITE KEY: the carrier's callee for call N, answering a=crypto:TAG SUITE KEY
+carrier_uas() {
+	sipp_bg "$NS_PB" "uas-$1" -sf "$SBCNET_SIPP_DIR/srtp_uas.xml" -i "$SBCNET_PB4" -p "$UAS_PORT" \
+		-mp 17000 -set rtp_port "$CARRIER_RTP" -set crypto_tag "$2" -set crypto_suite "$3" \
+		-set crypto_key "$4"
+	car_pid=$sipp_pid
+	poll_until 10 tls_listening "$NS_PB" u "$SBCNET_PB4" "$UAS_PORT" || fatal "the UAS did not bind"
+}
+# call_up TAG KEY_BYTES: captures on both sides, the call answered, the SDP each side got
+call_up() {
+	local tag=$1
+	ckey=$(openssl rand -base64 "$2")
 	add_key "$ckey"
 	fssrc=f100f10$n cssrc=ca1e0c0$n
 	capture "$NS_PA" "floor-$n"
 	capture "$NS_PB" "carrier-$n"
-	sipp_bg "$NS_PB" "uas-$n" -sf "$SBCNET_SIPP_DIR/srtp_uas.xml" -i "$SBCNET_PB4" -p "$UAS_PORT" \
-		-mp 17000 -set rtp_port "$CARRIER_RTP" -set crypto_tag "$tag" -set crypto_suite "$suite" \
-		-set crypto_key "$ckey"
-	car_pid=$sipp_pid
-	poll_until 10 tls_listening "$NS_PB" u "$SBCNET_PB4" "$UAS_PORT" || fatal "the UAS did not bind"
+	carrier_uas "$n" "$tag" "$suite" "$ckey"
 	sipp_bg "$NS_PA" "floor-$n" -sf "$SBCNET_SIPP_DIR/srtp_uac.xml" -i "$SBCNET_PA4" -p 5070 \
 		-mp 16000 -timeout 40 -set rtp_port "$FLOOR_RTP" "$SBCNET_SBC4:5060"
 	floor_pid=$sipp_pid
-	wait_for "$suite: the carrier has the SBC's offer" 15 \
-		sdp_port "uas-$n" "$CARRIER_RTP" || return
-	wait_for "$suite: the floor has the SBC's answer" 15 sdp_port "floor-$n" "$FLOOR_RTP" || return
+	wait_for "$suite: the carrier has the SBC's offer" 15 sdp_port "uas-$n" "$CARRIER_RTP" &&
+		wait_for "$suite: the floor has the SBC's answer" 15 sdp_port "floor-$n" "$FLOOR_RTP" ||
+		fatal "$suite: the call was not answered"
 	leg0=$(sdp_port "floor-$n" "$FLOOR_RTP") leg1=$(sdp_port "uas-$n" "$CARRIER_RTP")
 	check "$suite: the offer to the carrier is RTP/SAVP with a=crypto:$tag $suite" \
 		sh -c "grep -a -q '^m=audio $leg1 RTP/SAVP ' '$SBCNET_DIR/uas-$n.msg' &&
@@ -195,14 +201,14 @@ srtp_call() {
 	check "$suite: the answer to the floor is RTP/AVP without a=crypto" \
 		sh -c "grep -a -q '^m=audio $leg0 RTP/AVP ' '$SBCNET_DIR/floor-$n.msg' &&
 			! grep -a -q '^a=crypto' '$SBCNET_DIR/floor-$n.msg'"
-	# every key the SBC offered (one per suite), for the search at the end
-	for skey in $(grep -a -o '^a=crypto:[0-9]* [A-Z0-9_]* inline:[A-Za-z0-9+/=]*' \
-		"$SBCNET_DIR/uas-$n.msg" | sed 's/.*inline://'); do
-		add_key "$skey"
-	done
 	skey=$(grep -a -o "^a=crypto:$tag $suite inline:[A-Za-z0-9+/=]*" "$SBCNET_DIR/uas-$n.msg" |
 		head -n 1 | sed 's/.*inline://')
-
+	callid=$(grep -a -m 1 -i '^Call-ID:' "$SBCNET_DIR/floor-$n.msg" | sed 's/^[^:]*: *//' |
+		tr -d '\r')
+}
+# media: both srtp_peers at once, what each got, the SBC's drops of the forged and replayed
+media() {
+	local fpid cpid a0 r0 clean="missing 0 unequal 0 unauthentic 0 duplicate 0 foreign 0"
 	a0=$(drops srtp_auth) r0=$(drops srtp_replay)
 	peer "$NS_PA" "floor-$n" "$SBCNET_PA4" "$FLOOR_RTP" "$SBCNET_SBC4" "$leg0" "$fssrc" "$cssrc" \
 		"$PACKETS" --go "$SBCNET_DIR/go-$n"
@@ -215,35 +221,40 @@ srtp_call() {
 	wait "$fpid"
 	wait "$cpid"
 	check_eq "$suite: the floor got every packet of the carrier's, decrypted, equal" \
-		"$(report "floor-$n")" "sent $PACKETS bad_tag 0 replayed 0 received $PACKETS equal $PACKETS missing 0 unequal 0 unauthentic 0 duplicate 0 foreign 0"
+		"$(report "floor-$n")" \
+		"sent $PACKETS bad_tag 0 replayed 0 received $PACKETS equal $PACKETS $clean"
 	check_eq "$suite: the carrier got every packet of the floor's, encrypted, equal once decrypted" \
-		"$(report "carrier-$n")" "sent $PACKETS bad_tag $BAD_TAG replayed $REPLAY received $PACKETS equal $PACKETS missing 0 unequal 0 unauthentic 0 duplicate 0 foreign 0"
+		"$(report "carrier-$n")" \
+		"sent $PACKETS bad_tag $BAD_TAG replayed $REPLAY received $PACKETS equal $PACKETS $clean"
 	wait_eq "$suite: the wrong tags dropped as srtp_auth" 10 $((a0 + BAD_TAG)) drops srtp_auth
 	wait_eq "$suite: the replays dropped as srtp_replay" 10 $((r0 + REPLAY)) drops srtp_replay
-
-	callid=$(grep -a -m 1 -i '^Call-ID:' "$SBCNET_DIR/floor-$n.msg" | sed 's/^[^:]*: *//' | tr -d '\r')
+}
+# scan NAME SSRC: srtp_peer scan of capture NAME for stream SSRC's payloads
+scan() { "$srtp_peer" scan "$SBCNET_DIR/$1.pcap" "$2" "$PACKETS"; }
+# on_the_wire TAG_BYTES: the stats socket while the call is up, then what the captures hold
+on_the_wire() {
 	stats_snapshot "$callid" "$SBCNET_DIR/stats-$n.txt"
 	check "$suite: the stats socket shows the session's legs (/sbc/media_session)" \
 		grep -q "\"local\": *\"$SBCNET_SBC4:$leg1\"" "$SBCNET_DIR/stats-$n.txt"
 	stop_captures
 	check_eq "$suite: the floor's capture: the carrier's $PACKETS packets to it, nothing more" \
-		"$(tshark -r "$SBCNET_DIR/floor-$n.pcap" -n -Y "udp.dstport == $FLOOR_RTP" 2>/dev/null | wc -l)" \
-		"$PACKETS"
+		"$(tshark -r "$SBCNET_DIR/floor-$n.pcap" -n -Y "udp.dstport == $FLOOR_RTP" 2>/dev/null |
+			wc -l)" "$PACKETS"
 	check_eq "$suite: the floor's capture holds both streams' payloads in clear" \
-		"$("$srtp_peer" scan "$SBCNET_DIR/floor-$n.pcap" "$fssrc" "$PACKETS") $("$srtp_peer" scan \
-			"$SBCNET_DIR/floor-$n.pcap" "$cssrc" "$PACKETS")" \
-		"found $PACKETS of $PACKETS found $PACKETS of $PACKETS"
+		"$(scan "floor-$n" "$fssrc"), $(scan "floor-$n" "$cssrc")" \
+		"found $PACKETS of $PACKETS, found $PACKETS of $PACKETS"
 	check_eq "$suite: the carrier's capture holds no payload of either stream" \
-		"$("$srtp_peer" scan "$SBCNET_DIR/carrier-$n.pcap" "$fssrc" "$PACKETS") $("$srtp_peer" scan \
-			"$SBCNET_DIR/carrier-$n.pcap" "$cssrc" "$PACKETS")" \
-		"found 0 of $PACKETS found 0 of $PACKETS"
-	check_eq "$suite: the SBC's packets to the carrier: RTP + a $tlen-byte tag, from its leg port" \
+		"$(scan "carrier-$n" "$fssrc"), $(scan "carrier-$n" "$cssrc")" \
+		"found 0 of $PACKETS, found 0 of $PACKETS"
+	check_eq "$suite: the SBC's packets to the carrier: RTP + a $1-byte tag, from its leg port" \
 		"$(tshark -r "$SBCNET_DIR/carrier-$n.pcap" -n -Y "udp.dstport == $CARRIER_RTP" \
 			-T fields -e ip.src -e udp.srcport -e udp.length 2>/dev/null | sort | uniq -c |
 			awk '{print $1, $2 ":" $3, $4}')" \
-		"$PACKETS $SBCNET_SBC4:$leg1 $((8 + 12 + 160 + tlen))"
-
-	# the call ends: an INFO to the floor's sipp (srtp_uac.xml) makes it send its BYE
+		"$PACKETS $SBCNET_SBC4:$leg1 $((8 + 12 + 160 + $1))"
+}
+# hang_up: an INFO to the floor's sipp (srtp_uac.xml waits for it) makes it send its BYE
+hang_up() {
+	local to
 	to=$(grep -a -m 1 -i '^To:.*tag=' "$SBCNET_DIR/floor-$n.msg" | tr -d '\r')
 	ip netns exec "$NS_PA" "$SBCNET_PY" -c 'import socket, sys
 a, to, cid, n = sys.argv[1:]
@@ -257,25 +268,57 @@ socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(m.encode(), (a, 5070))' 
 	wait "$car_pid"
 	check_eq "$suite: the carrier's side completed" $? 0
 }
+# srtp_call N SUITE TAG KEY_BYTES TAG_BYTES: one call, its media both ways, the checks above
+srtp_call() {
+	n=$1 suite=$2
+	call_up "$3" "$4"
+	media
+	on_the_wire "$5"
+	hang_up
+}
 
 srtp_call 1 AES_CM_128_HMAC_SHA1_80 1 30 10
 srtp_call 2 AES_CM_128_HMAC_SHA1_32 2 30 4
 srtp_call 3 AEAD_AES_128_GCM 3 28 16
+
+# ---- refused: the carrier answers with a tag the SBC never offered (a key it cannot use): the
+# floor gets 488, the carrier's 200 is ACKed and then BYEd, cp_sdp_rejected counts it
+rej0=$(sbcnet_get /sbc/channel cp_sdp_rejected)
+ckey=$(openssl rand -base64 30)
+add_key "$ckey"
+carrier_uas 4 9 AES_CM_128_HMAC_SHA1_80 "$ckey"
+sipp_bg "$NS_PA" floor-4 -sf "$SBCNET_SIPP_DIR/srtp_uac_488.xml" -i "$SBCNET_PA4" -p 5070 \
+	-mp 16000 -timeout 40 "$SBCNET_SBC4:5060"
+wait "$sipp_pid"
+check_eq "refused: a carrier's answer without a usable a=crypto: the floor gets 488 (and ACKs it)" $? 0
+wait "$car_pid"
+check_eq "refused: the carrier's 200 is ACKed, then BYE" $? 0
+wait_eq "refused: counted (cp_sdp_rejected, published with the control plane's status)" 10 \
+	$((rej0 + 1)) sbcnet_get /sbc/channel cp_sdp_rejected
 
 wait_eq "every session gone (cp_media_sessions)" 10 0 sbcnet_get /sbc/channel cp_media_sessions
 check_eq "no sipp aborted a call" "$(cat "$SBCNET_DIR"/*.err 2>/dev/null |
 	grep -a -c -i -e regexp -e 'Aborting call')" 0
 check_eq "Kamailio got each call's INVITE from the SBC over TLS, nothing over UDP" \
 	"$(grep -c "carrier-rx: INVITE from $SBCNET_SBC4:[0-9]* over tls\$" "$SBCNET_DIR/kamailio.log") $(grep -c \
-		"carrier-rx: .* from $SBCNET_SBC4:[0-9]* over udp" "$SBCNET_DIR/kamailio.log")" "3 0"
+		"carrier-rx: .* from $SBCNET_SBC4:[0-9]* over udp" "$SBCNET_DIR/kamailio.log")" "4 0"
 R --raw xrange sbc:cdr - + >"$SBCNET_DIR/records.txt"
-check_eq "a call record for each call" "$(R xlen sbc:cdr)" 3
+wait_eq "a call record for each call" 10 4 R xlen sbc:cdr
+check_eq "the refused call's record: code, ended_by" \
+	"$(R --raw xrevrange sbc:cdr + - count 1 | awk '$0 == "code" || $0 == "ended_by" {getline v; printf "%s ", v}')" \
+	"488 sbc "
 e2e_cp_end
 tls_carrier_stop
 sbcnet_stop_dp
 check_eq "sbc-dataplane exits 0" $? 0
-keys=$(grep -c . "$keyfile")
-check "no key ($keys strings: the SBC's offers and the carrier's, base64 and hex) in the stats, the logs or the records" \
+# every key the SBC offered (three a call: one per suite), beside the carrier's
+for skey in $(cat "$SBCNET_DIR"/uas-*.msg |
+	grep -a -o '^a=crypto:[0-9]* [A-Z0-9_]* inline:[A-Za-z0-9+/=]*' | sed 's/.*inline://' | sort -u); do
+	add_key "$skey"
+done
+check_eq "the keys looked for: 3 offered in each of the 4 INVITEs, 4 of the carrier's, each in base64 and hex" \
+	"$(sort -u "$keyfile" | grep -c .)" 32
+check "no key in the stats socket's output, the logs or the records" \
 	sh -c "! cat '$SBCNET_DIR'/stats-*.txt '$SBCNET_DP_LOG' '$cp_log' '$SBCNET_DIR/records.txt' |
 		grep -a -i -F -f '$keyfile'"
 check "the search for keys finds one where there is one (the carrier's trace)" \
