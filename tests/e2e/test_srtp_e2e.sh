@@ -302,8 +302,8 @@ check_eq "no sipp aborted a call" "$(cat "$SBCNET_DIR"/*.err 2>/dev/null |
 check_eq "Kamailio got each call's INVITE from the SBC over TLS, nothing over UDP" \
 	"$(grep -c "carrier-rx: INVITE from $SBCNET_SBC4:[0-9]* over tls\$" "$SBCNET_DIR/kamailio.log") $(grep -c \
 		"carrier-rx: .* from $SBCNET_SBC4:[0-9]* over udp" "$SBCNET_DIR/kamailio.log")" "4 0"
-R --raw xrange sbc:cdr - + >"$SBCNET_DIR/records.txt"
 wait_eq "a call record for each call" 10 4 R xlen sbc:cdr
+R --raw xrange sbc:cdr - + >"$SBCNET_DIR/records.txt"
 check_eq "the refused call's record: code, ended_by" \
 	"$(R --raw xrevrange sbc:cdr + - count 1 | awk '$0 == "code" || $0 == "ended_by" {getline v; printf "%s ", v}')" \
 	"488 sbc "
