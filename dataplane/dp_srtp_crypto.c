@@ -278,22 +278,21 @@ static inline AES_TARGET void aes_4(const __m128i *rk, __m128i *b)
 /*
  * buf ^= the key stream from where the last call stopped (encrypt and decrypt alike). Blocks
  * are counted in the counter's low 32 bits; SRTP starts each packet at a counter whose low 16
- * bits are 0 (RFC 3711 4.1.1: 2^16 blocks at most), so the count never carries beyond them,
- * and a call that would wrap them is refused (OpenSSL's CTR would carry: no key stream either
- * implementation gives differently is ever made).
+ * bits are 0 (RFC 3711 4.1.1: 2^16 blocks at most), so the count never carries beyond them;
+ * a call that would need the low 32 bits past 0xffffffff is refused, nothing written (OpenSSL's
+ * CTR would carry: no key stream the two would make differently is ever used).
  */
 static AES_TARGET srtp_err_status_t icm_crypt(void *sv, uint8_t *buf, unsigned int *lenp)
 {
 	struct icm_state *s = sv;
-	unsigned int len = *lenp, full;
+	unsigned int len = *lenp, left = s->ks_left < len ? s->ks_left : len;
 	__m128i base = _mm_loadu_si128((const __m128i *)s->ctr), b[4];
 	uint32_t low = ld_be32(s->ctr + 12);
 
-	for (; s->ks_left > 0 && len > 0; len--)
-		*buf++ ^= s->ks[16 - s->ks_left--];
-	full = len / 16;
-	if ((uint64_t)low + full + (len % 16 != 0) > UINT32_MAX + 1ull)
+	if ((uint64_t)low + (len - left + 15) / 16 > UINT32_MAX)
 		return srtp_err_status_terminus;
+	for (; left > 0; left--, len--)
+		*buf++ ^= s->ks[16 - s->ks_left--];
 	for (; len >= 64; len -= 64, buf += 64, low += 4) {
 		for (int j = 0; j < 4; j++)
 			b[j] = ctr_block(base, low + (uint32_t)j);

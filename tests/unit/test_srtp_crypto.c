@@ -280,6 +280,15 @@ static void icm_refusals(void **state)
 	memset(iv, 0xff, sizeof(iv));	/* counter low 32 bits: salt 0 ^ 0xffffffff */
 	assert_int_equal(c->type->set_iv(c->state, iv, srtp_direction_encrypt), srtp_err_status_ok);
 	assert_int_equal(c->type->encrypt(c->state, buf, &len), srtp_err_status_terminus);
+	for (unsigned int i = 0; i < sizeof(buf); i++)	/* nothing written */
+		assert_int_equal(buf[i], 0);
+	iv[15] = 0xfe;		/* one block left: it is given, then nothing more */
+	assert_int_equal(c->type->set_iv(c->state, iv, srtp_direction_encrypt), srtp_err_status_ok);
+	len = 16;
+	assert_int_equal(c->type->encrypt(c->state, buf, &len), srtp_err_status_ok);
+	len = 1;
+	assert_int_equal(c->type->encrypt(c->state, buf + 16, &len), srtp_err_status_terminus);
+	assert_int_equal(buf[16], 0);
 	c->type->dealloc(c);
 }
 
