@@ -5,9 +5,10 @@
  * dp_srtp_init on the main lcore; then run by the worker that owns a context. Why: libsrtp2 2.5
  * on OpenSSL 3.0 spends most of a packet in OpenSSL's per-call EVP machinery (EVP_MAC_init
  * copies a digest context and looks parameters up by name; EVP_EncryptInit_ex per IV), not in
- * SHA-1 or AES. Here the HMAC's inner and outer SHA-1 states are computed once per key and
- * copied per packet (RFC 2104 2), hashing with OpenSSL's SHA1_Update (its SHA-NI code where the
- * cpu has it); AES-128 is AES-NI, the key schedule made once per key, four blocks in flight.
+ * SHA-1 or AES. Here the HMAC's inner and outer SHA-1 chaining values are computed once per key
+ * (RFC 2104 2) and each packet's hash resumes from them, with OpenSSL's SHA1_Update (its SHA-NI
+ * code where the cpu has it); AES-128 is AES-NI, the key schedule made once per key, four blocks
+ * in flight.
  * libsrtp2 tests each replacement against its own vectors before taking it (and the ones here:
  * RFC 2202 for HMAC-SHA1, RFC 3711 B.2 for AES-CM). Keys never leave these states; freed
  * states are wiped.
@@ -32,11 +33,43 @@
 #define SHA1_BLOCK 64
 #define SHA1_LEN 20
 
+/*
+ * Per key only the two SHA-1 chaining values after the pad blocks (40 bytes: one cache line, as
+ * a packet of another session finds it cold); the packet's own hashing state is the thread's
+ * (libsrtp2 runs start, update, compute of one auth in a row on one thread), claimed by start:
+ * an update or compute whose state did not start it last on this thread is refused, never
+ * computed from another packet's state.
+ */
 struct hmac_state {
-	SHA_CTX inner;		/* SHA-1 after the block key ^ ipad */
-	SHA_CTX outer;		/* ... key ^ opad */
-	SHA_CTX work;		/* the packet's inner hash, from inner at start */
+	uint32_t inner[5];	/* SHA-1 chaining value after the block key ^ ipad */
+	uint32_t outer[5];	/* ... key ^ opad */
 };
+
+static __thread SHA_CTX hmac_work;
+static __thread const struct hmac_state *hmac_owner;
+
+/* A SHA-1 state that has hashed one 64-byte block with chaining value h (SHA_CTX's public
+ * fields: the length so far in bits, nothing buffered). */
+static inline void sha1_resume(SHA_CTX *c, const uint32_t *h)
+{
+	c->h0 = h[0];
+	c->h1 = h[1];
+	c->h2 = h[2];
+	c->h3 = h[3];
+	c->h4 = h[4];
+	c->Nl = SHA1_BLOCK * 8;
+	c->Nh = 0;
+	c->num = 0;
+}
+
+static inline void sha1_keep(uint32_t *h, const SHA_CTX *c)
+{
+	h[0] = c->h0;
+	h[1] = c->h1;
+	h[2] = c->h2;
+	h[3] = c->h3;
+	h[4] = c->h4;
+}
 
 /* libsrtp2 frees what alloc made through dealloc only: one block for both. */
 struct hmac_alloc {
@@ -66,6 +99,8 @@ static srtp_err_status_t hmac_alloc(srtp_auth_t **a, int key_len, int out_len)
 
 static srtp_err_status_t hmac_dealloc(srtp_auth_t *a)
 {
+	if (hmac_owner == a->state)
+		hmac_owner = NULL;
 	explicit_bzero(a, sizeof(struct hmac_alloc));
 	free(a);
 	return srtp_err_status_ok;
@@ -76,6 +111,7 @@ static srtp_err_status_t hmac_init(void *sv, const uint8_t *key, int key_len)
 {
 	struct hmac_state *s = sv;
 	uint8_t block[SHA1_BLOCK], pad[SHA1_BLOCK];
+	SHA_CTX c;
 	unsigned int i;
 
 	if (key_len < 0)
@@ -87,33 +123,36 @@ static srtp_err_status_t hmac_init(void *sv, const uint8_t *key, int key_len)
 		memcpy(block, key, (size_t)key_len);
 	for (i = 0; i < SHA1_BLOCK; i++)
 		pad[i] = block[i] ^ 0x36;
-	SHA1_Init(&s->inner);
-	SHA1_Update(&s->inner, pad, SHA1_BLOCK);
+	SHA1_Init(&c);
+	SHA1_Update(&c, pad, SHA1_BLOCK);
+	sha1_keep(s->inner, &c);
 	for (i = 0; i < SHA1_BLOCK; i++)
 		pad[i] = block[i] ^ 0x5c;
-	SHA1_Init(&s->outer);
-	SHA1_Update(&s->outer, pad, SHA1_BLOCK);
-	s->work = s->inner;
+	SHA1_Init(&c);
+	SHA1_Update(&c, pad, SHA1_BLOCK);
+	sha1_keep(s->outer, &c);
 	explicit_bzero(block, sizeof(block));
 	explicit_bzero(pad, sizeof(pad));
+	explicit_bzero(&c, sizeof(c));
+	if (hmac_owner == s)	/* re-keyed: what it had started is void */
+		hmac_owner = NULL;
 	return srtp_err_status_ok;
 }
 
 static srtp_err_status_t hmac_start(void *sv)
 {
-	struct hmac_state *s = sv;
+	const struct hmac_state *s = sv;
 
-	s->work = s->inner;
+	sha1_resume(&hmac_work, s->inner);
+	hmac_owner = s;
 	return srtp_err_status_ok;
 }
 
 static srtp_err_status_t hmac_update(void *sv, const uint8_t *msg, int len)
 {
-	struct hmac_state *s = sv;
-
-	if (len < 0)
+	if (len < 0 || hmac_owner != sv)
 		return srtp_err_status_bad_param;
-	SHA1_Update(&s->work, msg, (size_t)len);
+	SHA1_Update(&hmac_work, msg, (size_t)len);
 	return srtp_err_status_ok;
 }
 
@@ -121,15 +160,16 @@ static srtp_err_status_t hmac_update(void *sv, const uint8_t *msg, int len)
 static srtp_err_status_t hmac_compute(void *sv, const uint8_t *msg, int len, int tag_len,
 				     uint8_t *tag)
 {
-	struct hmac_state *s = sv;
+	const struct hmac_state *s = sv;
 	uint8_t h[SHA1_LEN];
 	SHA_CTX o;
 
-	if (len < 0 || tag_len < 0 || tag_len > SHA1_LEN)
+	if (len < 0 || tag_len < 0 || tag_len > SHA1_LEN || hmac_owner != s)
 		return srtp_err_status_bad_param;
-	SHA1_Update(&s->work, msg, (size_t)len);
-	SHA1_Final(h, &s->work);
-	o = s->outer;
+	hmac_owner = NULL;	/* one tag per start */
+	SHA1_Update(&hmac_work, msg, (size_t)len);
+	SHA1_Final(h, &hmac_work);
+	sha1_resume(&o, s->outer);
 	SHA1_Update(&o, h, SHA1_LEN);
 	SHA1_Final(h, &o);
 	memcpy(tag, h, (size_t)tag_len);
@@ -234,14 +274,6 @@ static inline uint32_t ld_be32(const uint8_t *p)
 	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
 
-static inline void st_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 /* Counter block n after base: the low 32 bits big-endian + n (see icm_crypt for the range). */
 static inline AES_TARGET __m128i ctr_block(__m128i base, uint32_t low)
 {
@@ -315,7 +347,7 @@ static AES_TARGET srtp_err_status_t icm_crypt(void *sv, uint8_t *buf, unsigned i
 			buf[i] ^= s->ks[i];
 		s->ks_left = 16 - len;
 	}
-	st_be32(s->ctr + 12, low);
+	_mm_storeu_si128((__m128i *)s->ctr, ctr_block(base, low));
 	return srtp_err_status_ok;
 }
 
@@ -367,8 +399,9 @@ static srtp_err_status_t icm_set_iv(void *sv, uint8_t *iv, srtp_cipher_direction
 	struct icm_state *s = sv;
 
 	(void)dir;
-	for (unsigned int i = 0; i < 16; i++)
-		s->ctr[i] = s->offset[i] ^ iv[i];
+	/* one 16-byte store: icm_crypt's 16-byte load of it is then forwarded, not stalled */
+	_mm_storeu_si128((__m128i *)s->ctr, _mm_xor_si128(_mm_loadu_si128((const __m128i *)s->offset),
+							  _mm_loadu_si128((const __m128i *)iv)));
 	s->ks_left = 0;
 	return srtp_err_status_ok;
 }

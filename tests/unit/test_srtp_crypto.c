@@ -163,8 +163,27 @@ static void hmac_vs_openssl(void **state)
 	HMAC(EVP_sha1(), key2, 20, msg, 176, want, &wlen);
 	assert_memory_equal(tag, want, 10);
 	/* more than SHA-1 gives, or a negative length: refused */
+	assert_int_equal(a->type->start(a->state), srtp_err_status_ok);
 	assert_int_equal(a->type->compute(a->state, msg, 1, 21, tag), srtp_err_status_bad_param);
 	assert_int_equal(a->type->update(a->state, msg, -1), srtp_err_status_bad_param);
+	/* the packet state is the thread's: a compute its start did not begin (none since the
+	 * last tag, or another state's start in between) is refused, not computed */
+	assert_int_equal(a->type->compute(a->state, msg, 176, 10, tag), srtp_err_status_ok);
+	assert_int_equal(a->type->compute(a->state, msg, 176, 10, tag), srtp_err_status_bad_param);
+	{
+		srtp_auth_t *b;
+
+		assert_int_equal(dp_srtp_hmac_sha1.alloc(&b, 20, 10), srtp_err_status_ok);
+		assert_int_equal(b->type->init(b->state, key2, 20), srtp_err_status_ok);
+		assert_int_equal(a->type->start(a->state), srtp_err_status_ok);
+		assert_int_equal(b->type->start(b->state), srtp_err_status_ok);
+		assert_int_equal(a->type->update(a->state, msg, 4), srtp_err_status_bad_param);
+		assert_int_equal(a->type->compute(a->state, msg, 4, 10, tag),
+				 srtp_err_status_bad_param);
+		assert_int_equal(b->type->compute(b->state, msg, 176, 10, tag), srtp_err_status_ok);
+		assert_memory_equal(tag, want, 10);	/* b has a's key (key2) */
+		b->type->dealloc(b);
+	}
 	a->type->dealloc(a);
 	assert_int_equal(dp_srtp_hmac_sha1.alloc(&a, 20, 21), srtp_err_status_bad_param);
 }
