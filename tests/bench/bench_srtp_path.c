@@ -29,6 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/mman.h>
+
 #include <arpa/inet.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
@@ -323,17 +325,26 @@ static int eal(const char *prog)
 	return rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])) - 1, argv);
 }
 
+static char channel[64];	/* the channel's shm name: removed at exit (the data plane leaves it) */
+
+static void unlink_channel(void)
+{
+	shm_unlink(channel);
+}
+
 static void configure(void)
 {
 	char conf[1024], err[512];
 
+	snprintf(channel, sizeof(channel), "/srtp-bench-%d", (int)getpid());
+	atexit(unlink_channel);		/* also when a check fails (die) */
 	snprintf(conf, sizeof(conf),
 		 "[sbc]\naddress = 192.0.2.10/24\ngateway = 192.0.2.1\n"
 		 "media_ports = %u-65535\nmedia_timeout = 3600\n"
 		 "[dataplane]\nwire = net_null0\nexception = net_null1\nworkers = 1\n"
-		 "channel = /srtp-bench-%d\nmbufs = 16383\nmedia_sessions = %u\ncalls = 1024\n"
+		 "channel = %s\nmbufs = 16383\nmedia_sessions = %u\ncalls = 1024\n"
 		 "[trunk floor]\npeers = 198.51.100.0/24\n",
-		 PORT_LO, (int)getpid(), n_sessions);
+		 PORT_LO, channel, n_sessions);
 	if (sbc_config_load_string(&dp.cfg, conf, "bench_srtp_path", err, sizeof(err)) != 0)
 		die(err);
 	/* the data plane's start-up lines on stderr: stdout is the results' */
