@@ -124,8 +124,14 @@ struct dp {
 
 extern struct dp dp;
 
+struct rte_mbuf;
+
 /* dp_worker.c */
 int dp_worker_main(void *arg);
+/* What a turn of w's loop does with n (<= DP_BURST) frames from the wire, the wire's rx aside:
+ * sort, lookups, paths, tx, drops, RCU report. For the SRTP path benchmark, which brings its
+ * own frames on the main lcore in place of the worker (never while w's lcore runs). */
+void dp_worker_feed(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n);
 
 /* dp_port.c */
 int dp_port_setup(struct dp *d);

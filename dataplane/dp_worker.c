@@ -613,6 +613,36 @@ static void kernel_burst(struct dp_worker *w, uint16_t *rxq, struct dp_burst_clo
 	}
 }
 
+/* A burst from the wire, after rx: counted, sorted, looked up, each frame to its path. */
+static inline void wire_burst(struct dp_worker *w, const struct dp_acl_bank *acl, struct burst *b,
+			      uint16_t n, struct dp_burst_clock *clk, struct dp_burst_out *o,
+			      struct drops *d)
+{
+	dp_count(&w->stats.rx, n);
+	sort_burst(b, n);
+	look_up_burst(w, acl, b);
+	media_look_up_burst(b);
+	decide_burst(w, b, n, clk, o, d);
+}
+
+void dp_worker_feed(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct burst b;
+	struct dp_burst_clock clk = { .read = false };
+	struct dp_burst_out out = { .n_exc = 0, .n_wire = 0 };
+	struct drops dropped = { .n = 0 };
+
+	if (n == 0 || n > DP_BURST)
+		return;
+	memcpy(b.m, pkts, n * sizeof(pkts[0]));
+	wire_burst(w, dp_acl_reader(dp.acl), &b, n, &clk, &out, &dropped);
+	flush(w, &out, &dropped);
+	if (clk.read)
+		dp_frag_housekeeping(w, dp_burst_tsc(&clk));
+	free_drops(w, &dropped);
+	rte_rcu_qsbr_quiescent(dp.qsv, w->id);
+}
+
 int dp_worker_main(void *arg)
 {
 	struct ring_pending ring_pending = { .n = 0 };
@@ -634,13 +664,8 @@ int dp_worker_main(void *arg)
 
 		if (w->active)
 			n = rte_eth_rx_burst(dp.wire_port, w->wire_queue, b.m, DP_BURST);
-		if (n > 0) {
-			dp_count(&w->stats.rx, n);
-			sort_burst(&b, n);
-			look_up_burst(w, acl, &b);
-			media_look_up_burst(&b);
-			decide_burst(w, &b, n, &clk, &out, &dropped);
-		}
+		if (n > 0)
+			wire_burst(w, acl, &b, n, &clk, &out, &dropped);
 		if (w->polls_exception)
 			kernel_burst(w, &exc_rxq, &clk, &out);
 		flush(w, &out, &dropped);

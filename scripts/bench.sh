@@ -126,14 +126,16 @@ if [ -z "${SBC_BENCH_SKIP_ADMIT:-}" ]; then
 	[ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
 fi
 
-# SRTP per core (tests/bench/bench_srtp.sh, issue 12): protect and unprotect through dp_srtp with
-# the OpenSSL libsrtp2 (scripts/deps-srtp.sh) next to Debian's NSS one. SBC_BENCH_SKIP_SRTP=1
+# SRTP per core (tests/bench/bench_srtp.sh, issue 12): protect and unprotect through dp_srtp, and
+# the worker's whole media path with SRTP, with the OpenSSL libsrtp2 (scripts/deps-srtp.sh) next
+# to Debian's NSS one. SBC_BENCH_SKIP_SRTP=1
 # skips it.
 echo
 if [ -z "${SBC_BENCH_SKIP_SRTP:-}" ]; then
 	if [ -x "$dir/tests/bench/bench_srtp_debian" ]; then
 		tests/bench/bench_srtp.sh "$dir/tests/bench/bench_srtp" \
-			"$dir/tests/bench/bench_srtp_debian" --out "$out" || rc=1
+			"$dir/tests/bench/bench_srtp_debian" --path "$dir/tests/bench/bench_srtp_path" \
+			"$dir/tests/bench/bench_srtp_path_debian" --out "$out" || rc=1
 	else
 		echo "bench.sh: SRTP: no OpenSSL libsrtp2 build (scripts/deps.sh makes it): not measured"
 	fi
