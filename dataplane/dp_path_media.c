@@ -119,15 +119,16 @@ static inline void count_in(struct dp_media_leg *in, const uint8_t *pl, uint32_t
 				     rd32(pl + 4));
 }
 
-/* The next hop's MAC, or why not: asked for (within DP_NEIGH_ASK_MS) when unknown. Cached in
- * the receiving leg (written by this worker only) while the neighbour table is unchanged. */
+/* The next hop's MAC, or why not: asked for (within DP_NEIGH_ASK_MS) when unknown, and then,
+ * or while this worker still holds packets for that hop, DP_DROP_MEDIA_NO_NEIGHBOUR: the
+ * caller holds the packet (hop[] says for whom). Cached in the receiving leg (written by this
+ * worker only) while the neighbour table is unchanged. */
 static enum dp_drop next_hop_mac(struct dp_worker *w, struct dp_media_leg *in,
 				 const struct dp_media_leg *out, struct dp_burst_clock *clk,
-				 struct dp_burst_out *o, uint8_t *mac)
+				 struct dp_burst_out *o, uint8_t *mac, uint8_t *hop)
 {
 	uint32_t gen = __atomic_load_n(&dp_neigh_gen, __ATOMIC_ACQUIRE);
 	uint64_t v = in->rx.nh_mac;
-	uint8_t hop[16];
 	struct rte_mbuf *ask;
 
 	if (in->rx.nh_gen == gen && (v >> 63)) {
@@ -138,6 +139,8 @@ static enum dp_drop next_hop_mac(struct dp_worker *w, struct dp_media_leg *in,
 	if (!dp_neigh_next_hop(out->family, out->remote_addr, hop))
 		return DP_DROP_MEDIA_NO_ROUTE;
 	if (dp_neigh_lookup(out->family, hop, mac)) {
+		if (w->held.n > 0 && dp_neigh_holding(&w->held, out->family, hop))
+			return DP_DROP_MEDIA_NO_NEIGHBOUR;	/* behind those, in order */
 		v = 1ull << 63;
 		for (int k = 0; k < 6; k++)
 			v |= (uint64_t)mac[k] << (8 * (5 - k));
@@ -150,6 +153,7 @@ static enum dp_drop next_hop_mac(struct dp_worker *w, struct dp_media_leg *in,
 		if (ask != NULL)
 			dp_out_wire(o, ask, DP_WIRE_ASK);
 	}
+	memset(mac, 0, 6);
 	return DP_DROP_MEDIA_NO_NEIGHBOUR;
 }
 
@@ -405,9 +409,10 @@ enum dp_path_verdict dp_path_media(struct dp_worker *w, struct rte_mbuf *m,
 	struct dp_media_session *s;
 	struct dp_media_leg *in, *out;
 	const uint8_t *pl;
-	bool rtcp_port, rtcp, srtp;
+	bool rtcp_port, rtcp, srtp, hold;
 	uint16_t dport;
-	uint8_t mac[6];
+	uint8_t mac[6], hop[16];
+	uint64_t now;
 	struct dp_pkt q = *p;	/* p as SRTP changes the payload's length */
 
 	if (!found) {
@@ -436,12 +441,14 @@ enum dp_path_verdict dp_path_media(struct dp_worker *w, struct rte_mbuf *m,
 		if (*why != DP_DROP_NONE)
 			return leg_drop(in, *why, why);
 	}
-	count_in(in, pl, q.payload_len, rtcp, dp_pkt_time(m, dp_burst_ns(clk)));
+	now = dp_pkt_time(m, dp_burst_ns(clk));
+	count_in(in, pl, q.payload_len, rtcp, now);
 	dport = dest_port(out, rtcp);
 	if (dport == 0)
 		return leg_drop(in, DP_DROP_MEDIA_NO_REMOTE, why);
-	*why = next_hop_mac(w, in, out, clk, o, mac);
-	if (*why != DP_DROP_NONE)
+	*why = next_hop_mac(w, in, out, clk, o, mac, hop);
+	hold = *why == DP_DROP_MEDIA_NO_NEIGHBOUR;
+	if (*why != DP_DROP_NONE && !hold)
 		return leg_drop(in, *why, why);
 	if (out->srtp_out != NULL) {
 		*why = srtp_apply(w, m, &q, out->srtp_out, true, rtcp);
@@ -452,5 +459,8 @@ enum dp_path_verdict dp_path_media(struct dp_worker *w, struct rte_mbuf *m,
 					   (rtcp && !(out->flags & SBC_MEDIA_RTCP_MUX))),
 		     dport, mac, srtp))
 		return leg_drop(in, DP_DROP_MEDIA_NO_ROOM, why);
+	if (hold)	/* rewritten but for the MAC: sent once the next hop answers (dp_neigh.h) */
+		return dp_neigh_hold(&w->held, m, out->family, hop, now) ? DP_PATH_HELD :
+			leg_drop(in, DP_DROP_MEDIA_HOLD_FULL, why);
 	return DP_PATH_RELAYED;
 }
