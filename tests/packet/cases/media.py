@@ -10,8 +10,8 @@ asked for, the quality figures (RFC 3550) and the media timeout.
 
 import struct
 
-from harness import (ARP, BCAST, ICMPv6ND_NA, ICMPv6NDOptDstLLAddr, IP, IPv6, Raw, SBC4, SBC6,
-    UDP, case, chan_msg, wire_addr)
+from harness import (ARP, BCAST, ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6NDOptDstLLAddr,
+    ICMPv6NDOptSrcLLAddr, IP, IPv6, Raw, SBC4, SBC6, UDP, case, chan_msg, wire_addr)
 
 CMD_MEDIA_SET, CMD_MEDIA_DEL = 48, 49
 LATCH, RTCP_MUX, HOLD = 2, 1, 4
@@ -347,34 +347,68 @@ def _(t):
                                  entries=17))
 
 
-@case('media_neighbour_ageing', 'a neighbour unconfirmed for 30 s (pcap clock) is asked again '
-      'by unicast ARP to its MAC, 3 times 1 s apart while media still flows to it, then removed; '
-      'the next packet is held and asked for by broadcast, and released by the reply')
-def _(t):
+def solicit(t, target, to=None):
+    """The data plane's ARP request / NS for target: broadcast (solicited-node multicast), or
+    ageing's unicast one to its MAC."""
+    if ':' not in target:
+        return arp_req(t, target, to or BCAST)
+    if to is None:
+        low = bytes.fromhex(target.split(':')[-1].rjust(6, '0'))[-3:]
+        dst, mac = 'ff02::1:ff' + low[:1].hex() + ':' + low[1:].hex(), \
+            '33:33:ff:' + ':'.join(f'{x:02x}' for x in low)
+    else:
+        dst, mac = target, to
+    return bytes(t.eth(dst=mac, src=t.wire_mac) / IPv6(src=SBC6, dst=dst, hlim=255) /
+                 ICMPv6ND_NS(tgt=target) / ICMPv6NDOptSrcLLAddr(lladdr=t.wire_mac))
+
+
+def answer(t, ip, mac):
+    """The neighbour's answer to it: ARP reply, or NA with its link-layer address."""
+    if ':' not in ip:
+        return arp_reply(t, ip, mac)
+    return bytes(t.eth(src=mac) / IPv6(src=ip, dst=SBC6, hlim=255) /
+                 ICMPv6ND_NA(tgt=ip, R=0, S=1, O=1) / ICMPv6NDOptDstLLAddr(lladdr=mac))
+
+
+def ageing_case(t, local, a, b):
     on_link(t)
     t.at(1.0)
-    learn(t, B4, MAC_B)
-    media_set(t, 1, leg(SBC4, 20000, A4, 40000), leg(SBC4, 20002, B4, 50000))
-    filler = inp(t, A4, 40000, SBC4, 20010, rtp(0), MAC_A)  # no session there: dropped
+    learn(t, b, MAC_B)
+    media_set(t, 1, leg(local, 20000, a, 40000), leg(local, 20002, b, 50000))
+    filler = inp(t, a, 40000, local, 20010, rtp(0), MAC_A)  # no session there: dropped
     want = []
     for k, when in enumerate((1.0, 31.5, 32.6, 33.7, 34.8, 35.0)):
         t.at(when)
         p = rtp(k + 1)
         # a burst (32 frames) holds at most one of these times: one ageing scan each
-        t.rx(inp(t, A4, 40000, SBC4, 20000, p, MAC_A), *[filler] * 33)
+        t.rx(inp(t, a, 40000, local, 20000, p, MAC_A), *[filler] * 33)
         if k == 5:                                           # removed: asked for, held
-            want.append(arp_req(t, B4))
-        want.append(out(t, SBC4, 20002, B4, 50000, p, MAC_B))
+            want.append(solicit(t, b))
+        want.append(out(t, local, 20002, b, 50000, p, MAC_B, flow=0x12345 if ':' in a else 0))
         if 1 <= k <= 3:                                      # unconfirmed: unicast probes
-            want.append(arp_req(t, B4, to=MAC_B))
+            want.append(solicit(t, b, to=MAC_B))
     t.at(35.01)
-    reply = arp_reply(t, B4, MAC_B)
+    reply = answer(t, b, MAC_B)
     t.rx(reply)
     t.out_exc(reply)
     t.out_wire(*want)
     t.expect(to_exception=2, media_relayed=6, neigh_asked=4, media_held=0,
              drops={'media_no_session': 6 * 33})
     t.checks.append(totals('neigh', probes=3, aged=1, learnt=2, held=1, released=1, entries=1))
+
+
+@case('media_neighbour_ageing', 'a neighbour unconfirmed for 30 s (pcap clock) is asked again '
+      'by unicast ARP to its MAC, 3 times 1 s apart while media still flows to it, then removed; '
+      'the next packet is held and asked for by broadcast, and released by the reply')
+def _(t):
+    ageing_case(t, SBC4, A4, B4)
+
+
+@case('media_neighbour_ageing_v6', 'the same over IPv6: unicast NS probes to the neighbour, '
+      'then removed; the next packet held, an NS to its solicited-node address, released by '
+      'the NA')
+def _(t):
+    ageing_case(t, SBC6, A6, B6)
 
 
 def rfc3550_jitter(arrivals_s, stamps):
