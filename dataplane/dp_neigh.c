@@ -410,13 +410,14 @@ bool dp_neigh_holding(const struct dp_neigh_held *h, uint8_t family, const uint8
 }
 
 bool dp_neigh_hold(struct dp_neigh_held *h, struct rte_mbuf *m, uint8_t family,
-		   const uint8_t *hop, uint64_t now_ns)
+		   const uint8_t *hop, uint64_t now_ns, bool answered)
 {
 	unsigned int same_hop = 0;
 
-	for (unsigned int i = 0; i < h->n; i++)
+	for (unsigned int i = 0; i < h->n && !answered; i++)
 		same_hop += held_for(h, i, family, hop);
-	if (h->n >= DP_NEIGH_HOLD_MAX || same_hop >= DP_NEIGH_HOLD_PER) {
+	if (answered ? h->n >= DP_NEIGH_HOLD_SLOTS :
+	    h->n >= DP_NEIGH_HOLD_MAX || same_hop >= DP_NEIGH_HOLD_PER) {
 		dp_count(&h->full, 1);
 		return false;
 	}
@@ -437,7 +438,8 @@ unsigned int dp_neigh_release(struct dp_neigh_held *h, uint64_t now_ns, struct r
 	unsigned int kept = 0, sent = 0, gone = 0;
 	uint8_t mac[6];
 
-	h->gen = __atomic_load_n(&dp_neigh_gen, __ATOMIC_ACQUIRE);
+	uint32_t gen = __atomic_load_n(&dp_neigh_gen, __ATOMIC_ACQUIRE);
+
 	for (unsigned int i = 0; i < h->n; i++) {
 		struct rte_mbuf *m = h->m[i];
 
@@ -460,6 +462,8 @@ unsigned int dp_neigh_release(struct dp_neigh_held *h, uint64_t now_ns, struct r
 		kept++;
 	}
 	__atomic_store_n(&h->n, kept, __ATOMIC_RELAXED);
+	/* out of room with some left: they may be answered, look again next time */
+	h->gen = sent == room && kept > 0 ? gen - 1 : gen;
 	if (sent > 0)
 		dp_count(&h->released, sent);
 	if (gone > 0) {

@@ -10,8 +10,9 @@
  * but for the destination MAC and held, at most DP_NEIGH_HOLD_PER per next hop and
  * DP_NEIGH_HOLD_MAX per worker (beyond: dropped, media_hold_full). Once the answer is learnt
  * (by any worker: dp_neigh_gen moves), the worker sends what it holds for that hop in the
- * order held, before anything newer to it (a packet to a hop it still holds for queues
- * behind). What waits longer than DP_NEIGH_HOLD_MS is dropped, media_no_neighbour.
+ * order held, before anything newer to it: a packet to an answered hop it still holds for
+ * queues behind them (outside those bounds: at most a burst, sent at the burst's end). What
+ * waits longer than DP_NEIGH_HOLD_MS is dropped, media_no_neighbour.
  *
  * Ageing (worker 0, every DP_NEIGH_AGE_SCAN_MS of the data plane's clock): an entry not
  * confirmed (an ARP or ND frame from that address passing to the kernel) for
@@ -41,6 +42,7 @@
 #define DP_NEIGH_ASK_CACHE 16		/* per worker: addresses recently asked for */
 #define DP_NEIGH_HOLD_PER 4		/* packets held per unresolved next hop and worker */
 #define DP_NEIGH_HOLD_MAX 64		/* packets held per worker */
+#define DP_NEIGH_HOLD_SLOTS (DP_NEIGH_HOLD_MAX + 32)	/* + a burst waiting behind them */
 #define DP_NEIGH_HOLD_MS 200		/* ... at most this long */
 #define DP_NEIGH_REACHABLE_S 30		/* unconfirmed this long: asked again */
 #define DP_NEIGH_PROBES 3		/* unicast requests before removal */
@@ -58,10 +60,10 @@ struct dp_neigh_asked {
 struct dp_neigh_held {
 	unsigned int n;
 	uint32_t gen;			/* dp_neigh_gen when last released from */
-	struct rte_mbuf *m[DP_NEIGH_HOLD_MAX];
-	uint64_t deadline_ns[DP_NEIGH_HOLD_MAX];
-	uint8_t family[DP_NEIGH_HOLD_MAX];
-	uint8_t hop[DP_NEIGH_HOLD_MAX][16];
+	struct rte_mbuf *m[DP_NEIGH_HOLD_SLOTS];
+	uint64_t deadline_ns[DP_NEIGH_HOLD_SLOTS];
+	uint8_t family[DP_NEIGH_HOLD_SLOTS];
+	uint8_t hop[DP_NEIGH_HOLD_SLOTS][16];
 	/* this worker's counts (relaxed stores, read by telemetry) */
 	uint64_t held, released, full, expired;
 	uint64_t age_scan_ns;		/* worker 0: the last ageing scan */
@@ -109,9 +111,10 @@ void dp_neigh_counters(struct dp_neigh_counters *c, uint32_t *entries);
 
 /* Hold m (rewritten for hop but for the destination MAC) until hop is learnt; false when hop
  * already has DP_NEIGH_HOLD_PER packets held here or the worker DP_NEIGH_HOLD_MAX (the caller
- * drops it: media_hold_full). */
+ * drops it: media_hold_full). answered: hop is known, m only waits behind those held for it
+ * (not bounded by them: a burst at most). */
 bool dp_neigh_hold(struct dp_neigh_held *h, struct rte_mbuf *m, uint8_t family,
-		   const uint8_t *hop, uint64_t now_ns);
+		   const uint8_t *hop, uint64_t now_ns, bool answered);
 
 /* Does this worker hold packets for hop? (A packet to it then queues behind them.) */
 bool dp_neigh_holding(const struct dp_neigh_held *h, uint8_t family, const uint8_t *hop);

@@ -119,13 +119,14 @@ static inline void count_in(struct dp_media_leg *in, const uint8_t *pl, uint32_t
 				     rd32(pl + 4));
 }
 
-/* The next hop's MAC, or why not: asked for (within DP_NEIGH_ASK_MS) when unknown, and then,
- * or while this worker still holds packets for that hop, DP_DROP_MEDIA_NO_NEIGHBOUR: the
- * caller holds the packet (hop[] says for whom). Cached in the receiving leg (written by this
- * worker only) while the neighbour table is unchanged. */
+/* The next hop's MAC, or why not: asked for (within DP_NEIGH_ASK_MS) when unknown, and then
+ * DP_DROP_MEDIA_NO_NEIGHBOUR: the caller holds the packet (hop[] says for whom). Known while
+ * this worker still holds packets for that hop: *behind, the caller holds it behind them.
+ * Cached in the receiving leg (written by this worker only) while the neighbour table is
+ * unchanged. */
 static enum dp_drop next_hop_mac(struct dp_worker *w, struct dp_media_leg *in,
 				 const struct dp_media_leg *out, struct dp_burst_clock *clk,
-				 struct dp_burst_out *o, uint8_t *mac, uint8_t *hop)
+				 struct dp_burst_out *o, uint8_t *mac, uint8_t *hop, bool *behind)
 {
 	uint32_t gen = __atomic_load_n(&dp_neigh_gen, __ATOMIC_ACQUIRE);
 	uint64_t v = in->rx.nh_mac;
@@ -139,8 +140,9 @@ static enum dp_drop next_hop_mac(struct dp_worker *w, struct dp_media_leg *in,
 	if (!dp_neigh_next_hop(out->family, out->remote_addr, hop))
 		return DP_DROP_MEDIA_NO_ROUTE;
 	if (dp_neigh_lookup(out->family, hop, mac)) {
-		if (w->held.n > 0 && dp_neigh_holding(&w->held, out->family, hop))
-			return DP_DROP_MEDIA_NO_NEIGHBOUR;	/* behind those, in order */
+		*behind = w->held.n > 0 && dp_neigh_holding(&w->held, out->family, hop);
+		if (*behind)
+			return DP_DROP_NONE;	/* not cached: the next ones wait too */
 		v = 1ull << 63;
 		for (int k = 0; k < 6; k++)
 			v |= (uint64_t)mac[k] << (8 * (5 - k));
@@ -409,7 +411,7 @@ enum dp_path_verdict dp_path_media(struct dp_worker *w, struct rte_mbuf *m,
 	struct dp_media_session *s;
 	struct dp_media_leg *in, *out;
 	const uint8_t *pl;
-	bool rtcp_port, rtcp, srtp, hold;
+	bool rtcp_port, rtcp, srtp, hold, behind = false;
 	uint16_t dport;
 	uint8_t mac[6], hop[16];
 	uint64_t now;
@@ -446,8 +448,8 @@ enum dp_path_verdict dp_path_media(struct dp_worker *w, struct rte_mbuf *m,
 	dport = dest_port(out, rtcp);
 	if (dport == 0)
 		return leg_drop(in, DP_DROP_MEDIA_NO_REMOTE, why);
-	*why = next_hop_mac(w, in, out, clk, o, mac, hop);
-	hold = *why == DP_DROP_MEDIA_NO_NEIGHBOUR;
+	*why = next_hop_mac(w, in, out, clk, o, mac, hop, &behind);
+	hold = *why == DP_DROP_MEDIA_NO_NEIGHBOUR || behind;
 	if (*why != DP_DROP_NONE && !hold)
 		return leg_drop(in, *why, why);
 	if (out->srtp_out != NULL) {
@@ -460,7 +462,7 @@ enum dp_path_verdict dp_path_media(struct dp_worker *w, struct rte_mbuf *m,
 		     dport, mac, srtp))
 		return leg_drop(in, DP_DROP_MEDIA_NO_ROOM, why);
 	if (hold)	/* rewritten but for the MAC: sent once the next hop answers (dp_neigh.h) */
-		return dp_neigh_hold(&w->held, m, out->family, hop, now) ? DP_PATH_HELD :
+		return dp_neigh_hold(&w->held, m, out->family, hop, now, behind) ? DP_PATH_HELD :
 			leg_drop(in, DP_DROP_MEDIA_HOLD_FULL, why);
 	return DP_PATH_RELAYED;
 }
