@@ -88,6 +88,7 @@ struct dp_worker {
 	uint8_t *big;			/* a reassembled datagram, linear */
 	struct dp_regrate *regrate;	/* unlisted REGISTER buckets; NULL: no trunk takes digest */
 	struct dp_neigh_asked asked;	/* next hops this worker asked for lately */
+	struct dp_neigh_held held;	/* media waiting for its next hop's MAC */
 	char scratch[2048];	/* response text being built */
 } __rte_cache_aligned;
 

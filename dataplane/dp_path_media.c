@@ -142,14 +142,16 @@ static inline uint64_t nh_word(uint32_t gen, const uint8_t *mac)
 	return NH_VALID | ((uint64_t)(gen & 0x7fff) << 48) | rte_le_to_cpu_64(v);
 }
 
-/* The next hop's MAC, or why not: asked for (within DP_NEIGH_ASK_MS) when unknown. Cached in
- * the direction while the neighbour table is unchanged. */
+/* The next hop's MAC, or why not: asked for (within DP_NEIGH_ASK_MS) when unknown, and then
+ * DP_DROP_MEDIA_NO_NEIGHBOUR: the caller holds the packet (hop[] says for whom). Known while
+ * this worker still holds packets for that hop: *behind, the caller holds it behind them.
+ * Cached in the direction while the neighbour table is unchanged. */
 static enum dp_drop next_hop_mac(struct dp_worker *w, struct dp_media_fwd *f,
-				 struct dp_burst_clock *clk, struct dp_burst_out *o, uint8_t *mac)
+				 struct dp_burst_clock *clk, struct dp_burst_out *o, uint8_t *mac,
+				 uint8_t *hop, bool *behind)
 {
 	uint32_t gen = __atomic_load_n(&dp_neigh_gen, __ATOMIC_ACQUIRE);
 	uint64_t v = __atomic_load_n(&f->nh, __ATOMIC_RELAXED);
-	uint8_t hop[16];
 	struct rte_mbuf *ask;
 
 	if (likely((v >> 48) == (0x8000 | (gen & 0x7fff)))) {
@@ -160,6 +162,9 @@ static enum dp_drop next_hop_mac(struct dp_worker *w, struct dp_media_fwd *f,
 	if (!dp_neigh_next_hop(f->out_family, f->dst, hop))
 		return DP_DROP_MEDIA_NO_ROUTE;
 	if (dp_neigh_lookup(f->out_family, hop, mac)) {
+		*behind = w->held.n > 0 && dp_neigh_holding(&w->held, f->out_family, hop);
+		if (*behind)
+			return DP_DROP_NONE;	/* not cached: the next ones wait too */
 		__atomic_store_n(&f->nh, nh_word(gen, mac), __ATOMIC_RELAXED);
 		return DP_DROP_NONE;
 	}
@@ -168,6 +173,7 @@ static enum dp_drop next_hop_mac(struct dp_worker *w, struct dp_media_fwd *f,
 		if (ask != NULL)
 			dp_out_wire(o, ask, DP_WIRE_ASK);
 	}
+	memset(mac, 0, 6);
 	return DP_DROP_MEDIA_NO_NEIGHBOUR;
 }
 
@@ -414,6 +420,18 @@ static inline enum dp_path_verdict leg_drop(uint32_t idx, enum dp_drop r, enum d
 	return DP_PATH_DROP;
 }
 
+/* Rewritten but for the next hop's MAC: held until it answers (dp_neigh.h), or dropped when
+ * the hold is full. */
+static enum dp_path_verdict hold(struct dp_worker *w, struct rte_mbuf *m, uint32_t idx,
+				 const struct dp_media_fwd *f, const uint8_t *hop, bool behind,
+				 struct dp_burst_clock *clk, enum dp_drop *why)
+{
+	if (dp_neigh_hold(&w->held, m, f->out_family, hop, dp_pkt_time(m, dp_burst_ns(clk)),
+			  behind))
+		return DP_PATH_HELD;
+	return leg_drop(idx, DP_DROP_MEDIA_HOLD_FULL, why);
+}
+
 /* The legs' SRTP contexts (DP_FWD_SRTP): unprotect what arrives before anything reads it
  * (RFC 3711 3.3: authenticated, and not a replay), count it, then as the plain path, with the
  * payload protected for the out leg last and the UDP checksum computed whole. */
@@ -428,7 +446,8 @@ static enum dp_path_verdict relay_srtp(struct dp_worker *w, struct rte_mbuf *m,
 	uint64_t now = dp_pkt_time(m, dp_burst_ns(clk));
 	struct dp_pkt q = *p;	/* p as SRTP changes the payload's length */
 	uint16_t dport;
-	uint8_t mac[6];
+	uint8_t mac[6], hop[16];
+	bool behind = false, held;
 
 	if (!rte_pktmbuf_is_contiguous(m))
 		return leg_drop(idx, DP_DROP_MEDIA_NO_ROOM, why);
@@ -444,8 +463,9 @@ static enum dp_path_verdict relay_srtp(struct dp_worker *w, struct rte_mbuf *m,
 	dport = __atomic_load_n(&f->dst_port[rtcp], __ATOMIC_RELAXED);
 	if (dport == 0)
 		return leg_drop(idx, DP_DROP_MEDIA_NO_REMOTE, why);
-	*why = next_hop_mac(w, f, clk, o, mac);
-	if (*why != DP_DROP_NONE)
+	*why = next_hop_mac(w, f, clk, o, mac, hop, &behind);
+	held = *why == DP_DROP_MEDIA_NO_NEIGHBOUR || behind;
+	if (*why != DP_DROP_NONE && !held)
 		return leg_drop(idx, *why, why);
 	if (out->srtp_out != NULL) {
 		*why = srtp_apply(w, m, &q, out->srtp_out, true, rtcp);
@@ -454,6 +474,8 @@ static enum dp_path_verdict relay_srtp(struct dp_worker *w, struct rte_mbuf *m,
 	}
 	if (!rewrite(m, &q, f, f->out_port[rtcp], dport, mac, true))
 		return leg_drop(idx, DP_DROP_MEDIA_NO_ROOM, why);
+	if (held)
+		return hold(w, m, idx, f, hop, behind, clk, why);
 	return DP_PATH_RELAYED;
 }
 
@@ -465,9 +487,9 @@ enum dp_path_verdict dp_path_media(struct dp_worker *w, struct rte_mbuf *m,
 	uint32_t idx = DP_MEDIA_FWD(data);
 	struct dp_media_fwd *f;
 	const uint8_t *pl;
-	bool rtcp_port, rtcp;
+	bool rtcp_port, rtcp, behind = false, held;
 	uint16_t dport;
-	uint8_t mac[6];
+	uint8_t mac[6], hop[16];
 
 	if (!found) {
 		*why = DP_DROP_MEDIA_NO_SESSION;
@@ -494,10 +516,13 @@ enum dp_path_verdict dp_path_media(struct dp_worker *w, struct rte_mbuf *m,
 	dport = __atomic_load_n(&f->dst_port[rtcp], __ATOMIC_RELAXED);
 	if (dport == 0)
 		return leg_drop(idx, DP_DROP_MEDIA_NO_REMOTE, why);
-	*why = next_hop_mac(w, f, clk, o, mac);
-	if (*why != DP_DROP_NONE)
+	*why = next_hop_mac(w, f, clk, o, mac, hop, &behind);
+	held = *why == DP_DROP_MEDIA_NO_NEIGHBOUR || behind;
+	if (unlikely(*why != DP_DROP_NONE && !held))
 		return leg_drop(idx, *why, why);
 	if (!rte_pktmbuf_is_contiguous(m) || !rewrite(m, p, f, f->out_port[rtcp], dport, mac, false))
 		return leg_drop(idx, DP_DROP_MEDIA_NO_ROOM, why);
+	if (unlikely(held))
+		return hold(w, m, idx, f, hop, behind, clk, why);
 	return DP_PATH_RELAYED;
 }

@@ -529,6 +529,32 @@ static void flush(struct dp_worker *w, struct dp_burst_out *o, struct drops *d)
 	}
 }
 
+/* Media held for its next hop (dp_neigh.h), after the burst's flush (o is empty): what can go
+ * now goes; what waited too long is dropped media_no_neighbour. */
+static void neigh_release(struct dp_worker *w, struct dp_burst_out *o)
+{
+	uint64_t now = dp_clock_ns_at(rte_rdtsc());	/* the test clock: this burst's frames too */
+	unsigned int k, n;
+
+	if (!dp_neigh_release_due(&w->held, now))
+		return;
+	n = dp_neigh_release(&w->held, now, o->wire + o->n_wire, DP_BURST * 2 - o->n_wire,
+			     &w->stats.drops[DP_DROP_MEDIA_NO_NEIGHBOUR]);
+	for (k = 0; k < n; k++)
+		o->wire_kind[o->n_wire++] = DP_WIRE_MEDIA;
+}
+
+/* Worker 0: the neighbour table's ageing and its unicast requests. */
+static void neigh_age(struct dp_worker *w, struct dp_burst_out *o)
+{
+	unsigned int k, n;
+
+	n = dp_neigh_age(&w->held.age_scan_ns, dp_clock_ns_at(rte_rdtsc()), dp.pool,
+			 o->wire + o->n_wire, DP_BURST * 2 - o->n_wire);
+	for (k = 0; k < n; k++)
+		o->wire_kind[o->n_wire++] = DP_WIRE_ASK;
+}
+
 /* n received mbufs back to their pool: one inline mempool put for the usual burst (each mbuf
  * one direct segment, referenced once, all from one pool: what rte_pktmbuf_free_bulk would
  * find after a check of each, at the cost of a call and a pass that sorts them by pool); any
@@ -669,10 +695,17 @@ int dp_worker_main(void *arg)
 		if (w->polls_exception)
 			kernel_burst(w, &exc_rxq, &clk, &out);
 		flush(w, &out, &dropped);
-		/* reassembly timeouts: whenever the clock was read or nothing came, else (a flood
-		 * that is only dropped) every 64th burst */
-		if (clk.read || n == 0 || (++turns & 63) == 0)
+		/* reassembly timeouts and neighbour ageing: whenever the clock was read or nothing
+		 * came, else (a flood that is only dropped) every 64th burst */
+		if (clk.read || n == 0 || (++turns & 63) == 0) {
 			dp_frag_housekeeping(w, dp_burst_tsc(&clk));
+			if (w->id == 0)
+				neigh_age(w, &out);
+		}
+		if (w->held.n > 0)
+			neigh_release(w, &out);
+		if (out.n_wire > 0)
+			flush(w, &out, &dropped);
 		free_drops(w, &dropped);
 		if (!dp.exc_direct && w->id == 0)
 			drain_exc_ring(&ring_pending);
@@ -680,6 +713,9 @@ int dp_worker_main(void *arg)
 	}
 	for (unsigned int i = 0; i < ring_pending.n; i++)	/* shutting down */
 		rte_pktmbuf_free(ring_pending.m[i]);
+	for (unsigned int i = 0; i < w->held.n; i++)
+		rte_pktmbuf_free(w->held.m[i]);
+	w->held.n = 0;
 	rte_rcu_qsbr_thread_offline(dp.qsv, w->id);
 	rte_rcu_qsbr_thread_unregister(dp.qsv, w->id);
 	return 0;

@@ -23,6 +23,7 @@ pkgs=(
 	dnsmasq-base						# e2e: a DNS server for RFC 3263 (NAPTR/SRV)
 	iproute2 ethtool iputils-ping				# namespaces, offloads, ping
 	linux-perf						# bench: where the worker's cycles go
+	rtpengine-daemon iptables				# bench: the relay next to rtpengine (userspace)
 )
 
 missing=()
