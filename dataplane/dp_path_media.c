@@ -421,13 +421,13 @@ static inline enum dp_path_verdict leg_drop(uint32_t idx, enum dp_drop r, enum d
 }
 
 /* Rewritten but for the next hop's MAC: held until it answers (dp_neigh.h), or dropped when
- * the hold is full. */
+ * the hold is full. now: the frame's arrival (taken before the rewrite, which may clear its
+ * timestamp flag). */
 static enum dp_path_verdict hold(struct dp_worker *w, struct rte_mbuf *m, uint32_t idx,
 				 const struct dp_media_fwd *f, const uint8_t *hop, bool behind,
-				 struct dp_burst_clock *clk, enum dp_drop *why)
+				 uint64_t now, enum dp_drop *why)
 {
-	if (dp_neigh_hold(&w->held, m, f->out_family, hop, dp_pkt_time(m, dp_burst_ns(clk)),
-			  behind))
+	if (dp_neigh_hold(&w->held, m, f->out_family, hop, now, behind))
 		return DP_PATH_HELD;
 	return leg_drop(idx, DP_DROP_MEDIA_HOLD_FULL, why);
 }
@@ -475,7 +475,7 @@ static enum dp_path_verdict relay_srtp(struct dp_worker *w, struct rte_mbuf *m,
 	if (!rewrite(m, &q, f, f->out_port[rtcp], dport, mac, true))
 		return leg_drop(idx, DP_DROP_MEDIA_NO_ROOM, why);
 	if (held)
-		return hold(w, m, idx, f, hop, behind, clk, why);
+		return hold(w, m, idx, f, hop, behind, now, why);
 	return DP_PATH_RELAYED;
 }
 
@@ -490,6 +490,7 @@ enum dp_path_verdict dp_path_media(struct dp_worker *w, struct rte_mbuf *m,
 	bool rtcp_port, rtcp, behind = false, held;
 	uint16_t dport;
 	uint8_t mac[6], hop[16];
+	uint64_t now;
 
 	if (!found) {
 		*why = DP_DROP_MEDIA_NO_SESSION;
@@ -508,11 +509,11 @@ enum dp_path_verdict dp_path_media(struct dp_worker *w, struct rte_mbuf *m,
 	rtcp = rtcp_port || ((f->flags & DP_FWD_MUX) && dp_rtp_is_rtcp(pl, p->payload_len));
 	if (unlikely(f->flags & DP_FWD_SRTP))
 		return relay_srtp(w, m, p, f, idx, rtcp, clk, o, why);
+	now = dp_pkt_time(m, dp_burst_ns(clk));
 	if (unlikely(rtcp))
-		count_rtcp(&dp_media_slots[idx >> 1].leg[idx & 1].rtcp, pl, p->payload_len,
-			   dp_pkt_time(m, dp_burst_ns(clk)));
+		count_rtcp(&dp_media_slots[idx >> 1].leg[idx & 1].rtcp, pl, p->payload_len, now);
 	else
-		count_rtp(f, pl, p->payload_len, dp_pkt_time(m, dp_burst_ns(clk)));
+		count_rtp(f, pl, p->payload_len, now);
 	dport = __atomic_load_n(&f->dst_port[rtcp], __ATOMIC_RELAXED);
 	if (dport == 0)
 		return leg_drop(idx, DP_DROP_MEDIA_NO_REMOTE, why);
@@ -523,6 +524,6 @@ enum dp_path_verdict dp_path_media(struct dp_worker *w, struct rte_mbuf *m,
 	if (!rte_pktmbuf_is_contiguous(m) || !rewrite(m, p, f, f->out_port[rtcp], dport, mac, false))
 		return leg_drop(idx, DP_DROP_MEDIA_NO_ROOM, why);
 	if (unlikely(held))
-		return hold(w, m, idx, f, hop, behind, clk, why);
+		return hold(w, m, idx, f, hop, behind, now, why);
 	return DP_PATH_RELAYED;
 }
