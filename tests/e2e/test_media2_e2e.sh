@@ -25,8 +25,8 @@
 #            sides got from the SBC's leg ports what the new data plane counted relayed) or
 #            dropped media_no_neighbour (the new data plane learns its neighbours again); the
 #            call's record at its end has that data plane's figures (no loss)
-# MEDIA2_PHASES (default all four, in that order) runs some of them: meson runs "ports fork" and
-# "hold replay" as two tests.
+# MEDIA2_PHASES (default all four, in that order) runs some of them: meson runs "ports fork",
+# "hold" and "replay" as three tests.
 # usage: test_media2_e2e.sh SBC_DATAPLANE SBC_CONTROLPLANE SBCCTL   exit 0 pass, 1 fail, 77 skip
 set -u
 
@@ -120,6 +120,33 @@ done_ok() {
 both_legs() {	# CALL-ID N: both legs of the session have N packets or more
 	ge "$2" media "$1" leg0.packets && ge "$2" media "$1" leg1.packets
 }
+# call_up PHASE CARRIER_SCENARIO FLOOR_SCENARIO FLOOR_MP CARRIER_MP [CARRIER ARGS...]: captures
+# on both sides, the floor's call placed and answered; sets f (the floor's pid), leg0 and leg1
+# (the SBC's ports in the SDP each side got) and cid (the floor's Call-ID) in the caller's scope
+call_up() {
+	local ph=$1 csf=$2 fsf=$3 fmp=$4 cmp=$5
+	shift 5
+	capture "$NS_PA" "floor-$ph"
+	capture "$NS_PB" "carrier-$ph"
+	carrier "$csf" "car-$ph" "$cmp" "$@"
+	floor "$fsf" "$ph" "$SBCNET_PA4" "$fmp"
+	f=$floor_pid
+	answered "$ph" "$fmp"
+	leg0=$(sdp_port "$ph" "$fmp")
+	leg1=$(sdp_port "car-$ph" "$cmp")
+	cid=$(call_id "$ph")
+}
+# floor_hangs_up PHASE: the cued floor's BYE ends the call (uses f, cid, carrier_pid): both
+# sipps complete, its record says so, without loss
+floor_hangs_up() {
+	cue "$NS_PA" "$SBCNET_PA4" 5070 "$cid"
+	done_ok "$1: the floor's call completed" "$f"
+	done_ok "$1: the carrier's too" "$carrier_pid"
+	record "$1"
+	check_eq "$1: record (code, ended_by)" "$(last_cdr code) $(last_cdr ended_by)" \
+		"200 caller"
+	no_loss "$1"
+}
 records=0
 record() {	# PHASE: one more record in sbc:cdr
 	records=$((records + 1))
@@ -205,27 +232,22 @@ phase_ports() {
 # ---- fork NAME ANS: fork ANS (1 or 2) answers; its SDP names $CA:7500 (where sipp's media
 # is), the other fork's $OTHER:7502 (nothing there)
 fork_call() {
-	local ph=$1 ans=$2 f1 f2 leg0 leg1 cid tag
+	local ph=$1 ans=$2 f1 f2 f leg0 leg1 cid tag
 	f1="$CA 7500" f2="$OTHER 7502"
 	[ "$ans" = 1 ] || f1="$OTHER 7502" f2="$CA 7500"
-	capture "$NS_PA" "floor-$ph"
-	capture "$NS_PB" "carrier-$ph"
-	carrier media_uas_fork.xml "car-$ph" 7500 -set f1_ip "${f1% *}" -set f1_port "${f1#* }" \
-		-set f2_ip "${f2% *}" -set f2_port "${f2#* }" -set ans "$ans" -set ans_ip "$CA"
-	floor media_uac_wait_bye.xml "$ph" "$SBCNET_PA4" 6100
-	answered "$ph" 6100
-	leg0=$(sdp_port "$ph" 6100)
-	leg1=$(sdp_port "car-$ph" 7500)
-	check_eq "$ph: the floor got both forks' 183 and the 200" \
-		"$(grep -a -c -e '^SIP/2.0 183 ' -e '^SIP/2.0 200 ' "$SBCNET_DIR/$ph.msg")" 3
-	cid=$(call_id "$ph")
+	call_up "$ph" media_uas_fork.xml media_uac_wait_bye.xml 6100 7500 \
+		-set f1_ip "${f1% *}" -set f1_port "${f1#* }" -set f2_ip "${f2% *}" \
+		-set f2_port "${f2#* }" -set ans "$ans" -set ans_ip "$CA"
 	wait_for "$ph: media relayed both ways (sbcctl media: $PACKETS packets from each leg)" 15 \
 		both_legs "$cid" $PACKETS
+	# the floor plays its RTP after the 200's ACK: it has both 183s by now
+	check_eq "$ph: the floor got both forks' 183" \
+		"$(grep -a -c '^SIP/2.0 183 ' "$SBCNET_DIR/$ph.msg")" 2
 	tag="fork${ans}x"
 	check "$ph: the carrier's ACK is on the answering fork's dialog (To tag $tag...)" \
 		grep -q ";tag=$tag" <<<"$(hdr "car-$ph" ACK To)"
 	cue "$NS_PB" "$CA" 5060 "$(call_id "car-$ph")"
-	done_ok "$ph: the answering fork's BYE reached the floor" "$floor_pid"
+	done_ok "$ph: the answering fork's BYE reached the floor" "$f"
 	done_ok "$ph: ... and its 200 the fork" "$carrier_pid"
 	record "$ph"
 	check_eq "$ph: record (code, ended_by)" "$(last_cdr code) $(last_cdr ended_by)" \
@@ -244,15 +266,7 @@ phase_fork() {
 # ---- hold: sendonly re-INVITE, silent beyond media_timeout, resumed
 phase_hold() {
 	local ph=hold cid leg0 leg1 f
-	capture "$NS_PA" "floor-$ph"
-	capture "$NS_PB" "carrier-$ph"
-	carrier media_uas_hold.xml "car-$ph" 7600
-	floor media_uac_hold.xml "$ph" "$SBCNET_PA4" 6200
-	f=$floor_pid
-	answered "$ph" 6200
-	leg0=$(sdp_port "$ph" 6200)
-	leg1=$(sdp_port "car-$ph" 7600)
-	cid=$(call_id "$ph")
+	call_up "$ph" media_uas_hold.xml media_uac_hold.xml 6200 7600
 	# put on hold while the first stream flows: media_timeout counts from its last packet
 	wait_for "$ph: RTP flowing both ways (sbcctl media: 20 packets from each leg)" 15 \
 		both_legs "$cid" 20
@@ -276,13 +290,7 @@ phase_hold() {
 	check_eq "$ph: ... and leg1" "$(media "$cid" leg1.hold)" 0
 	wait_for "$ph: the second stream relayed both ways ($((2 * PACKETS)) packets from each leg)" \
 		15 both_legs "$cid" $((2 * PACKETS))
-	cue "$NS_PA" "$SBCNET_PA4" 5070 "$cid"	# BYE
-	done_ok "$ph: the floor's call completed" "$f"
-	done_ok "$ph: the carrier's too" "$carrier_pid"
-	record "$ph"
-	check_eq "$ph: record (code, ended_by)" "$(last_cdr code) $(last_cdr ended_by)" \
-		"200 caller"
-	no_loss "$ph"
+	floor_hangs_up "$ph"
 	check_eq "$ph: not counted as a media timeout (cp_media_timeouts)" \
 		"$(chan cp_media_timeouts)" 0
 	stop_captures
@@ -292,15 +300,7 @@ phase_hold() {
 # ---- replay: the data plane killed while RTP flows, started again, the call replayed
 phase_replay() {
 	local ph=replay cid leg0 leg1 f seq relayed got_c got_f
-	capture "$NS_PA" "floor-$ph"
-	capture "$NS_PB" "carrier-$ph"
-	carrier media_uas_cue.xml "car-$ph" 7700
-	floor media_uac_cue.xml "$ph" "$SBCNET_PA4" 6300
-	f=$floor_pid
-	answered "$ph" 6300
-	leg0=$(sdp_port "$ph" 6300)
-	leg1=$(sdp_port "car-$ph" 7700)
-	cid=$(call_id "$ph")
+	call_up "$ph" media_uas_cue.xml media_uac_cue.xml 6300 7700
 	wait_for "$ph: the first stream relayed both ways ($PACKETS packets from each leg)" 15 \
 		both_legs "$cid" $PACKETS
 	seq=$(media "$cid" seq)
@@ -321,13 +321,9 @@ phase_replay() {
 	wait_for "$ph: each of its $((2 * PACKETS)) packets relayed or dropped media_no_neighbour" \
 		10 prints $((2 * PACKETS)) relayed_or_no_neigh
 	relayed=$(dpm relayed)
-	cue "$NS_PA" "$SBCNET_PA4" 5070 "$cid"			# BYE
-	done_ok "$ph: the floor's call completed" "$f"
-	done_ok "$ph: the carrier's too" "$carrier_pid"
-	record "$ph"
-	check_eq "$ph: record (code, ended_by)" "$(last_cdr code) $(last_cdr ended_by)" \
-		"200 caller"
-	no_loss "$ph"
+	echo "# $ph: the new data plane relayed $relayed, dropped $(dpm drops.media_no_neighbour)" \
+		"media_no_neighbour"
+	floor_hangs_up "$ph"
 	stop_captures
 	# each side's count of the second stream: all from the SBC's leg port, together what the
 	# new data plane relayed
