@@ -567,6 +567,12 @@ static int run_channel(char **args)
 	return cmd_channel_like("/sbc/channel");
 }
 
+static int run_neigh(char **args)
+{
+	(void)args;
+	return cmd_channel_like("/sbc/neigh");
+}
+
 static bool drops_args_ok(char **args)
 {
 	if (args[0] != NULL && strspn(args[0], "0123456789") != strlen(args[0])) {
@@ -812,6 +818,8 @@ static const struct command {
 	  run_denied },
 	{ "media", "[CALL-ID]", "media relay: sessions, capacity, drops by reason; or one call's "
 	  "legs", 0, 1, NULL, run_media },
+	{ "neigh", "", "next hops of media: table, ageing, packets held for an answer", 0, 0,
+	  NULL, run_neigh },
 	{ "raw", "CMD", "any telemetry command, e.g. raw /ethdev/stats,0", 1, 1, NULL, run_raw },
 	{ "user", "add TRUNK USER", "with -c: a digest trunk's user, password on stdin (HA1s to "
 	  "Redis)", 3, 3, user_args_ok, run_user, true },

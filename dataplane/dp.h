@@ -88,6 +88,7 @@ struct dp_worker {
 	uint8_t *big;			/* a reassembled datagram, linear */
 	struct dp_regrate *regrate;	/* unlisted REGISTER buckets; NULL: no trunk takes digest */
 	struct dp_neigh_asked asked;	/* next hops this worker asked for lately */
+	struct dp_neigh_held held;	/* media waiting for its next hop's MAC */
 	char scratch[2048];	/* response text being built */
 } __rte_cache_aligned;
 
@@ -124,8 +125,14 @@ struct dp {
 
 extern struct dp dp;
 
+struct rte_mbuf;
+
 /* dp_worker.c */
 int dp_worker_main(void *arg);
+/* What a turn of w's loop does with n (<= DP_BURST) frames from the wire, the wire's rx aside:
+ * sort, lookups, paths, tx, drops, RCU report. For the SRTP path benchmark, which brings its
+ * own frames on the main lcore in place of the worker (never while w's lcore runs). */
+void dp_worker_feed(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n);
 
 /* dp_port.c */
 int dp_port_setup(struct dp *d);
@@ -147,6 +154,13 @@ static inline uint64_t dp_clock_ns(void)
 /* dp_stats.c */
 int dp_stats_register(void);
 uint64_t dp_stats_total_rx(void);
+/* A per-worker counter at offset off in struct dp_worker, summed over the workers. */
+uint64_t dp_stats_sum_workers(size_t off);
+/* Into dict d: each drop reason's counter summed over workers [first, last), only the reasons
+ * whose name starts with one of prefixes (NULL-terminated; NULL: every reason). */
+struct rte_tel_data;
+void dp_stats_put_drops(struct rte_tel_data *d, unsigned int first, unsigned int last,
+			const char *const *prefixes);
 
 static inline void dp_count(uint64_t *c, uint64_t n)
 {

@@ -42,7 +42,8 @@
 	X(MEDIA_FOREIGN,      "media_foreign",      "media from a source other than the leg's remote (strict source)") \
 	X(MEDIA_NO_REMOTE,    "media_no_remote",    "media for a latching leg that has not latched yet (no port to send to)") \
 	X(MEDIA_NO_ROUTE,     "media_no_route",     "media for a remote off-link with no gateway of its family") \
-	X(MEDIA_NO_NEIGHBOUR, "media_no_neighbour", "media whose next hop's MAC is not known yet (asked for)") \
+	X(MEDIA_NO_NEIGHBOUR, "media_no_neighbour", "media held for a next hop that did not answer within 200 ms (asked for)") \
+	X(MEDIA_HOLD_FULL,    "media_hold_full",    "media for an unanswered next hop beyond the hold queue (4 per hop, 64 per worker)") \
 	X(MEDIA_NO_ROOM,      "media_no_room",      "media not rewritable in place (segmented mbuf, or no headroom for IPv6)") \
 	X(SRTP_AUTH,          "srtp_auth",          "SRTP/SRTCP whose authentication tag is wrong (forged, or not the leg's key)") \
 	X(SRTP_REPLAY,        "srtp_replay",        "SRTP index seen before or behind the replay window; or RTP to protect with a repeated index") \

@@ -25,7 +25,11 @@
 #define SCAN_EVERY_NS 250000000ull	/* media_timeout scan period */
 
 struct dp_media_session *dp_media_slots;
+struct dp_media_fwd *dp_media_fwd;
 struct rte_hash *dp_media_hash;
+uint8_t dp_media_locals[DP_MEDIA_LOCALS][16];
+static uint8_t locals_family[DP_MEDIA_LOCALS];
+static unsigned int n_locals;
 
 /* P_SRTP_RELEASE: seq holds the leg whose srtp_out changes worker (srtp_release) */
 enum pend_kind { P_READY, P_GONE, P_RECLAIM, P_SRTP_RELEASE };
@@ -62,6 +66,37 @@ static struct {
 static inline void bump(uint64_t *c)
 {
 	__atomic_store_n(c, *c + 1, __ATOMIC_RELAXED);
+}
+
+/* The key compare rte_hash uses: three words (dp_media.h). */
+static int key_cmp(const void *a, const void *b, size_t len __rte_unused)
+{
+	uint64_t x[3], y[3];
+
+	memcpy(x, a, sizeof(x));
+	memcpy(y, b, sizeof(y));
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2])) != 0;
+}
+
+/* dp_media_locals: address, media_addresses, then address6 and its media_addresses. */
+static void locals_of(const struct sbc_config *c)
+{
+	n_locals = 0;
+	memset(dp_media_locals, 0, sizeof(dp_media_locals));
+	locals_family[n_locals] = SBC_AF_V4;
+	memcpy(dp_media_locals[n_locals++], c->address, 4);
+	for (unsigned int k = 0; k < c->n_media_addr4; k++) {
+		locals_family[n_locals] = SBC_AF_V4;
+		memcpy(dp_media_locals[n_locals++], c->media_addr4[k], 4);
+	}
+	if (c->has_address6) {
+		locals_family[n_locals] = SBC_AF_V6;
+		memcpy(dp_media_locals[n_locals++], c->address6, 16);
+	}
+	for (unsigned int k = 0; k < c->n_media_addr6; k++) {
+		locals_family[n_locals] = SBC_AF_V6;
+		memcpy(dp_media_locals[n_locals++], c->media_addr6[k], 16);
+	}
 }
 
 uint32_t dp_media_capacity(const struct sbc_config *c)
@@ -101,16 +136,22 @@ int dp_media_create(const struct sbc_config *c, struct rte_rcu_qsbr *qsv, int so
 	dp_media_slots = rte_zmalloc_socket("sbc_media_slots",
 					    (size_t)md.n_slots * sizeof(*dp_media_slots),
 					    RTE_CACHE_LINE_SIZE, socket);
+	dp_media_fwd = rte_zmalloc_socket("sbc_media_fwd",
+					  (size_t)md.n_slots * 2 * sizeof(*dp_media_fwd),
+					  sizeof(*dp_media_fwd), socket);
 	md.free_slots = malloc((size_t)md.n_slots * sizeof(*md.free_slots));
 	md.pend = malloc(PEND_MAX * sizeof(*md.pend));
 	md.dead_keys = malloc(PEND_MAX * 4 * sizeof(*md.dead_keys));
 	dp_media_hash = rte_hash_create(&hp);
 	md.ids = rte_hash_create(&ip);
-	if (dp_media_slots == NULL || md.free_slots == NULL || md.pend == NULL ||
+	if (dp_media_slots == NULL || dp_media_fwd == NULL || md.free_slots == NULL ||
+	    md.pend == NULL ||
 	    md.dead_keys == NULL || dp_media_hash == NULL || md.ids == NULL) {
 		dp_media_free();
 		return -ENOMEM;
 	}
+	rte_hash_set_cmp_func(dp_media_hash, key_cmp);
+	locals_of(c);
 	for (uint32_t i = 0; i < md.n_slots; i++)
 		md.free_slots[i] = md.n_slots - 1 - i;
 	md.n_free = md.n_slots;
@@ -126,12 +167,14 @@ void dp_media_free(void)
 	rte_hash_free(dp_media_hash);
 	rte_hash_free(md.ids);
 	rte_free(dp_media_slots);
+	rte_free(dp_media_fwd);
 	free(md.free_slots);
 	free(md.pend);
 	free(md.dead_keys);
 	dp_media_hash = NULL;
 	md.ids = NULL;
 	dp_media_slots = NULL;
+	dp_media_fwd = NULL;
 	md.free_slots = NULL;
 	md.pend = NULL;
 	md.dead_keys = NULL;
@@ -232,7 +275,7 @@ static void send_gone(const struct pend *p, dp_media_send_fn send)
 		uint64_t now = dp_clock_ns(), last = s->installed_ns;
 
 		for (unsigned int l = 0; l < 2; l++)
-			dp_media_leg_stats(&s->leg[l], &st.leg[l]);
+			dp_media_leg_stats(s, l, &st.leg[l]);
 		last = last_packet_ns(s);
 		st.idle_ms = now > last ? (now - last) / 1000000 : 0;
 	}
@@ -340,26 +383,14 @@ static int refuse(int rc, char *err, size_t errlen, const char *fmt, unsigned in
 	return rc;
 }
 
-/* A leg's local address is one the data plane receives media on: address, address6, or one
- * of media_addresses. */
-static bool local_ours(const struct sbc_media_leg *l)
+/* A leg's local address, one the data plane receives media on (address, address6, or one of
+ * media_addresses): its index in dp_media_locals, or -1. */
+static int local_index(uint8_t family, const uint8_t *addr)
 {
-	const struct sbc_config *c = &dp.cfg;
-
-	if (l->family == SBC_AF_V4) {
-		if (memcmp(l->local_addr, c->address, 4) == 0)
-			return true;
-		for (unsigned int k = 0; k < c->n_media_addr4; k++)
-			if (memcmp(l->local_addr, c->media_addr4[k], 4) == 0)
-				return true;
-		return false;
-	}
-	if (c->has_address6 && memcmp(l->local_addr, c->address6, 16) == 0)
-		return true;
-	for (unsigned int k = 0; k < c->n_media_addr6; k++)
-		if (memcmp(l->local_addr, c->media_addr6[k], 16) == 0)
-			return true;
-	return false;
+	for (unsigned int k = 0; k < n_locals; k++)
+		if (locals_family[k] == family && memcmp(addr, dp_media_locals[k], alen(family)) == 0)
+			return (int)k;
+	return -1;
 }
 
 /* Each leg sane beyond what sbc_msg_validate checked (an even local port always leaves
@@ -367,7 +398,7 @@ static bool local_ours(const struct sbc_media_leg *l)
 static int legs_ok(const struct sbc_media_leg *leg, char *err, size_t errlen)
 {
 	for (unsigned int l = 0; l < 2; l++) {
-		if (!local_ours(&leg[l]))
+		if (local_index(leg[l].family, leg[l].local_addr) < 0)
 			return refuse(-EINVAL, err, errlen, "leg %u: the local address is not one of "
 				      "address, address6, media_addresses", l);
 		if (!dp_media_port(&dp.cfg, leg[l].local_port) ||
@@ -409,7 +440,6 @@ static void fill_leg(struct dp_media_leg *d, const struct sbc_media_leg *l,
 		memcpy(d, keep, sizeof(*d));
 		d->flags = l->flags;		/* HOLD may change */
 		d->trunk = l->trunk;
-		d->rx.nh_gen = 0;		/* the other leg's remote may have changed */
 		return;
 	}
 	memset(d, 0, sizeof(*d));
@@ -470,12 +500,86 @@ static int add_keys(const struct dp_media_key *k, void **d, unsigned int n, int3
 	return 0;
 }
 
+/* A leg's latched ports (+ 1, 0: none) as its direction holds them. */
+static void latches_of(const struct dp_media_leg *l, const struct dp_media_fwd *f, uint32_t *v)
+{
+	bool on = l->flags & SBC_MEDIA_LATCH;
+
+	v[0] = on ? __atomic_load_n(&f->src_port[0], __ATOMIC_RELAXED) : 0;
+	v[1] = on ? __atomic_load_n(&f->src_port[1], __ATOMIC_RELAXED) : 0;
+}
+
+/* Where out's remote receives RTP, or RTCP (its RTCP port unless rtcp-mux), given its latched
+ * ports; 0: not known yet (a latching leg that has sent nothing). The workers keep the answer
+ * current in dst_port as out latches (dp_path_media.c). */
+static uint16_t dest_port(const struct dp_media_leg *out, const uint32_t *latch, bool rtcp)
+{
+	if (rtcp && !(out->flags & SBC_MEDIA_RTCP_MUX)) {
+		if (latch[1] != 0)
+			return (uint16_t)(latch[1] - 1);
+		if (out->remote_rtcp_port != 0 && out->remote_port != 0)
+			return out->remote_rtcp_port;	/* a latching leg's SDP port is no guess */
+		return (uint16_t)latch[0];		/* RTP port + 1, or 0 */
+	}
+	return latch[0] != 0 ? (uint16_t)(latch[0] - 1) : out->remote_port;
+}
+
+/* The direction from in to out (dp_media.h), with the in leg's figures of kept (NULL: none). */
+static void fwd_build(struct dp_media_fwd *f, const struct dp_media_leg *in,
+		      const struct dp_media_leg *out, const uint32_t *in_latch,
+		      const uint32_t *out_latch, const struct dp_media_fwd *kept)
+{
+	bool out_mux = out->flags & SBC_MEDIA_RTCP_MUX;
+
+	memset(f, 0, sizeof(*f));
+	memcpy(f->src, in->remote_addr, 16);
+	memcpy(f->dst, out->remote_addr, 16);
+	if (in->flags & SBC_MEDIA_LATCH) {
+		f->src_port[0] = in_latch[0];
+		f->src_port[1] = in_latch[1];
+	} else {
+		f->src_port[0] = in->remote_port + 1u;
+		f->src_port[1] = in->remote_rtcp_port + 1u;
+	}
+	f->dst_port[0] = dest_port(out, out_latch, false);
+	f->dst_port[1] = dest_port(out, out_latch, true);
+	f->out_port[0] = out->local_port;
+	f->out_port[1] = (uint16_t)(out->local_port + !out_mux);
+	f->out_family = out->family;
+	f->out_local = (uint8_t)local_index(out->family, out->local_addr);	/* legs_ok: >= 0 */
+	f->flags = (uint8_t)(((in->flags & SBC_MEDIA_LATCH) ? DP_FWD_LATCH : 0) |
+			     ((in->flags & SBC_MEDIA_RTCP_MUX) ? DP_FWD_MUX : 0) |
+			     (in->srtp_in != NULL || out->srtp_out != NULL ? DP_FWD_SRTP : 0));
+	if (kept != NULL) {
+		/* figures: a worker may still add a packet or two to the old version until
+		 * the RCU wait; those are not carried over */
+		f->packets = kept->packets;
+		f->bytes = kept->bytes;
+		f->last_ns = kept->last_ns;
+		f->seq = kept->seq;
+		f->jitter = kept->jitter;
+	}
+}
+
+static inline struct dp_media_fwd *fwd_of(const struct dp_media_session *s, unsigned int leg)
+{
+	return &dp_media_fwd[(size_t)(s - dp_media_slots) * 2 + leg];
+}
+
 static void install(struct dp_media_session *s, const struct sbc_msg_media *m,
 		    const struct dp_media_session *old, const bool same[2],
 		    struct dp_srtp_ctx *const ctx[2][2], uint64_t now_ns)
 {
-	for (unsigned int l = 0; l < 2; l++)
+	uint32_t latch[2][2] = { { 0, 0 }, { 0, 0 } };
+
+	for (unsigned int l = 0; l < 2; l++) {
 		fill_leg(&s->leg[l], &m->leg[l], same[l] ? &old->leg[l] : NULL, ctx[l]);
+		if (same[l])	/* a kept leg keeps its latched ports */
+			latches_of(&old->leg[l], fwd_of(old, l), latch[l]);
+	}
+	for (unsigned int l = 0; l < 2; l++)
+		fwd_build(fwd_of(s, l), &s->leg[l], &s->leg[l ^ 1], latch[l], latch[l ^ 1],
+			  same[l] ? fwd_of(old, l) : NULL);
 	s->id = m->session;
 	s->seq = m->seq;
 	s->installed_ns = now_ns;
@@ -663,17 +767,20 @@ void dp_media_flush(void)
 
 /* ---- figures, timeout */
 
-void dp_media_leg_stats(const struct dp_media_leg *l, struct sbc_media_leg_stats *out)
+void dp_media_leg_stats(const struct dp_media_session *s, unsigned int leg,
+			struct sbc_media_leg_stats *out)
 {
-	const struct dp_media_rx *rx = &l->rx;
+	const struct dp_media_leg *l = &s->leg[leg];
+	const struct dp_media_fwd *rx = fwd_of(s, leg);
 	const struct dp_media_rtcp_rx *rc = &l->rtcp;
+	uint32_t latch[2];
 
 	memset(out, 0, sizeof(*out));
 	out->packets = __atomic_load_n(&rx->packets, __ATOMIC_RELAXED) +
 		       __atomic_load_n(&rc->packets, __ATOMIC_RELAXED);
 	out->bytes = __atomic_load_n(&rx->bytes, __ATOMIC_RELAXED) +
 		     __atomic_load_n(&rc->bytes, __ATOMIC_RELAXED);
-	out->dropped = __atomic_load_n(&rx->dropped, __ATOMIC_RELAXED);
+	out->dropped = __atomic_load_n(&l->dropped, __ATOMIC_RELAXED);
 	out->lost = dp_rtp_lost(&rx->seq);
 	out->reordered = rx->seq.reordered;
 	out->jitter_us = dp_rtp_jitter_us(&rx->jitter);
@@ -683,7 +790,8 @@ void dp_media_leg_stats(const struct dp_media_leg *l, struct sbc_media_leg_stats
 		out->rr_jitter_us = rc->rr.jitter * (1000000u / DP_RTP_CLOCK_HZ);
 		out->rr_fraction = rc->rr.fraction;
 	}
-	out->latched = l->latch_rtp != 0 || l->latch_rtcp != 0;
+	latches_of(l, rx, latch);
+	out->latched = latch[0] != 0 || latch[1] != 0;
 }
 
 static uint64_t last_packet_ns(const struct dp_media_session *s)
@@ -691,7 +799,7 @@ static uint64_t last_packet_ns(const struct dp_media_session *s)
 	uint64_t last = s->installed_ns;
 
 	for (unsigned int l = 0; l < 2; l++) {
-		uint64_t t = __atomic_load_n(&s->leg[l].rx.last_ns, __ATOMIC_RELAXED);
+		uint64_t t = __atomic_load_n(&fwd_of(s, l)->last_ns, __ATOMIC_RELAXED);
 		uint64_t r = __atomic_load_n(&s->leg[l].rtcp.last_ns, __ATOMIC_RELAXED);
 
 		last = RTE_MAX(last, RTE_MAX(t, r));
@@ -728,8 +836,8 @@ void dp_media_tick(uint64_t now_ns, dp_media_send_fn send)
 		st.seq = s->seq;
 		st.reason = SBC_MEDIA_END_TIMEOUT;
 		st.idle_ms = (now_ns - last) / 1000000;
-		dp_media_leg_stats(&s->leg[0], &st.leg[0]);
-		dp_media_leg_stats(&s->leg[1], &st.leg[1]);
+		dp_media_leg_stats(s, 0, &st.leg[0]);
+		dp_media_leg_stats(s, 1, &st.leg[1]);
 		s->timeout_sent = true;
 		bump(&md.timeouts);
 		if (sender != NULL)
@@ -741,28 +849,16 @@ void dp_media_tick(uint64_t now_ns, dp_media_send_fn send)
 
 #define RD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 
-static uint64_t sum_workers(size_t off)
-{
-	uint64_t s = 0;
-
-	for (unsigned int i = 0; i < dp.n_workers; i++)
-		s += __atomic_load_n((const uint64_t *)((const char *)dp.workers[i] + off),
-				     __ATOMIC_RELAXED);
-	return s;
-}
-
+/* The drops of media and SRTP by reason, as /sbc/drops counts them. */
 static void put_drops(struct rte_tel_data *d)
 {
+	static const char *const media[] = { "media_", "srtp_", NULL };
 	struct rte_tel_data *dr = rte_tel_data_alloc();
 
 	if (dr == NULL)
 		return;
 	rte_tel_data_start_dict(dr);
-	for (int r = 1; r < DP_DROP_MAX; r++)
-		if (strncmp(dp_drop_names[r], "media_", 6) == 0 ||
-		    strncmp(dp_drop_names[r], "srtp_", 5) == 0)
-			rte_tel_data_add_dict_u64(dr, dp_drop_names[r], sum_workers(
-				offsetof(struct dp_worker, stats.drops) + r * sizeof(uint64_t)));
+	dp_stats_put_drops(dr, 0, dp.n_workers, media);
 	if (rte_tel_data_add_dict_container(d, "drops", dr, 0) != 0)
 		rte_tel_data_free(dr);
 }
@@ -777,8 +873,8 @@ static int tel_media(const char *cmd __rte_unused, const char *params __rte_unus
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "sessions", RD(md.live));
 	rte_tel_data_add_dict_u64(d, "capacity", md.cap);
-	rte_tel_data_add_dict_u64(d, "relayed", sum_workers(offsetof(struct dp_worker,
-								     stats.media_relayed)));
+	rte_tel_data_add_dict_u64(d, "relayed", dp_stats_sum_workers(
+					  offsetof(struct dp_worker, stats.media_relayed)));
 	rte_tel_data_add_dict_u64(d, "sets", RD(md.sets));
 	rte_tel_data_add_dict_u64(d, "updates", RD(md.updates));
 	rte_tel_data_add_dict_u64(d, "dels", RD(md.dels));
@@ -793,8 +889,8 @@ static int tel_media(const char *cmd __rte_unused, const char *params __rte_unus
 	rte_tel_data_add_dict_u64(d, "neigh_learnt", nc.learnt);
 	rte_tel_data_add_dict_u64(d, "neigh_changed", nc.changed);
 	rte_tel_data_add_dict_u64(d, "neigh_full", nc.full);
-	rte_tel_data_add_dict_u64(d, "neigh_asked", sum_workers(offsetof(struct dp_worker,
-									 stats.neigh_asked)));
+	rte_tel_data_add_dict_u64(d, "neigh_asked", dp_stats_sum_workers(
+					  offsetof(struct dp_worker, stats.neigh_asked)));
 	put_drops(d);
 	return 0;
 }
@@ -807,20 +903,23 @@ static void addr_text(uint8_t family, const uint8_t *a, uint16_t port, char *out
 	snprintf(out, n, family == SBC_AF_V6 ? "[%s]:%u" : "%s:%u", ip, port);
 }
 
-static void put_leg(struct rte_tel_data *d, const char *name, const struct dp_media_leg *l)
+static void put_leg(struct rte_tel_data *d, const char *name, const struct dp_media_session *s,
+		    unsigned int leg)
 {
+	const struct dp_media_leg *l = &s->leg[leg];
 	struct rte_tel_data *t = rte_tel_data_alloc();
 	struct sbc_media_leg_stats st;
 	char a[64];
-	uint32_t latched = RD(l->latch_rtp);
+	uint32_t latch[2];
 
 	if (t == NULL)
 		return;
-	dp_media_leg_stats(l, &st);
+	latches_of(l, fwd_of(s, leg), latch);
+	dp_media_leg_stats(s, leg, &st);
 	rte_tel_data_start_dict(t);
 	addr_text(l->family, l->local_addr, l->local_port, a, sizeof(a));
 	rte_tel_data_add_dict_string(t, "local", a);
-	addr_text(l->family, l->remote_addr, latched ? (uint16_t)(latched - 1) : l->remote_port,
+	addr_text(l->family, l->remote_addr, latch[0] ? (uint16_t)(latch[0] - 1) : l->remote_port,
 		  a, sizeof(a));
 	rte_tel_data_add_dict_string(t, "remote", a);
 	rte_tel_data_add_dict_int(t, "trunk", l->trunk);
@@ -871,8 +970,8 @@ static int tel_session(const char *cmd __rte_unused, const char *params,
 	rte_tel_data_add_dict_u64(d, "seq", s->seq);
 	rte_tel_data_add_dict_u64(d, "idle_ms", now > last ? (now - last) / 1000000 : 0);
 	rte_tel_data_add_dict_int(d, "timeout_sent", s->timeout_sent);
-	put_leg(d, "leg0", &s->leg[0]);
-	put_leg(d, "leg1", &s->leg[1]);
+	put_leg(d, "leg0", s, 0);
+	put_leg(d, "leg1", s, 1);
 	pthread_mutex_unlock(&md.lock);
 	return 0;
 }

@@ -8,18 +8,23 @@
  * quiescent point, and only then are MEDIA_READY (for a SET) and MEDIA_GONE (for a DEL) sent.
  *
  * A session version is immutable for the workers except for what they write themselves: the
- * latched remote ports (compare-and-swap, so two workers never both latch), the receive
- * figures of each leg (by the worker RSS gives the leg's 5-tuple to), the drop counter
- * (atomic). A MEDIA_SET on a live session builds a new version in another slot, carrying over
- * each leg whose remote and keys did not change, and swaps the hash data to it.
+ * latched remote ports (compare-and-swap, so two workers never both latch) and the ports the
+ * other direction sends to, the receive figures of each leg (by the worker RSS gives the leg's
+ * 5-tuple to), the next-hop cache, the drop counter (atomic). What a relayed packet needs is
+ * its direction's block (struct dp_media_fwd), made from the legs at MEDIA_SET; the slot keeps
+ * the legs as given, the RTCP figures and the SRTP contexts. A MEDIA_SET on a live session
+ * builds a new version in another slot, carrying over each leg whose remote and keys did not
+ * change (its latches and figures), and swaps the hash data to it.
  */
 #ifndef DP_MEDIA_H
 #define DP_MEDIA_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <rte_hash.h>
+#include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_telemetry.h>
 
@@ -29,36 +34,68 @@
 
 struct dp_srtp_ctx;	/* dataplane/dp_srtp.h (the srtp helper's) */
 
-/* The hash key: where a packet was sent to. 32 bytes, so that rte_hash compares keys with
- * its vector compare rather than memcmp. */
+/* The hash key: where a packet was sent to. 24 bytes, compared as three words (dp_media.c
+ * sets the compare): a key slot is 32 bytes with rte_hash's data pointer, so none straddles
+ * two cache lines. */
 struct dp_media_key {
 	uint8_t family;		/* SBC_AF_V4 / SBC_AF_V6 */
 	uint8_t pad;
 	uint16_t port;		/* host order */
 	uint8_t addr[16];	/* IPv4 in the first 4 bytes, the rest zero */
-	uint8_t zero[12];
+	uint8_t zero[4];
 } __attribute__((aligned(8)));	/* rte_hash_crc reads 8 bytes at a time: an array of keys (the
 				 * worker's burst) must keep each on an 8-byte boundary (UBSan) */
-_Static_assert(sizeof(struct dp_media_key) == 32, "rte_hash's 32-byte key compare");
+_Static_assert(sizeof(struct dp_media_key) == 24, "a 32-byte rte_hash key slot");
 
 /* The hash data: the session slot, the leg, and whether the port is the leg's RTCP port. */
 #define DP_MEDIA_DATA(slot, leg, rtcp) ((void *)(uintptr_t)(((slot) << 2) | ((leg) << 1) | (rtcp)))
 #define DP_MEDIA_SLOT(d) ((uint32_t)((uintptr_t)(d) >> 2))
 #define DP_MEDIA_LEG(d) ((unsigned int)(((uintptr_t)(d) >> 1) & 1))
 #define DP_MEDIA_RTCP(d) ((bool)((uintptr_t)(d) & 1))
+/* The direction (struct dp_media_fwd) a packet to that port takes: slot * 2 + leg. */
+#define DP_MEDIA_FWD(d) ((uint32_t)((uintptr_t)(d) >> 1))
 
-/* What a leg receives, written by the worker its RTP 5-tuple hashes to (RSS keeps a 5-tuple
- * on one queue), on its own cache line: the worker relaying the other way reads the leg's
- * addresses, never this. */
-struct dp_media_rx {
-	uint64_t packets, bytes;
-	uint64_t last_ns;	/* the data plane's clock at the last packet relayed from it */
-	uint64_t dropped;	/* received for this leg and not relayed (atomic adds: any worker) */
-	uint64_t nh_mac;	/* the other leg's next hop's MAC (bit 63: valid), cached at */
-	uint32_t nh_gen;	/* dp_neigh_gen (dp_neigh.h) */
+/* struct dp_media_fwd's flags */
+#define DP_FWD_LATCH 0x01	/* the in leg latches (SBC_MEDIA_LATCH) */
+#define DP_FWD_MUX 0x02		/* the in leg muxes RTCP on its RTP port (RFC 5761) */
+#define DP_FWD_SRTP 0x04	/* SRTP in or out: the legs' contexts are read (the slow path) */
+
+/*
+ * One direction of a session: what a packet arriving at one leg (in) needs to leave by the
+ * other (out), in one 128-byte block of two cache lines that the worker fetches together
+ * (dp_media_prefetch) and nothing else shares: a relayed RTP packet touches no other memory of
+ * the session. Made by the main lcore from the two legs at MEDIA_SET (struct dp_media_leg keeps
+ * what the session was given); workers write only the latches (compare-and-swap, once), the
+ * other direction's dst_port when they latch, the next-hop cache and line 1.
+ */
+struct dp_media_fwd {
+	/* line 0: mostly read */
+	uint8_t src[16];	/* the in leg's remote: the only source admitted */
+	uint8_t dst[16];	/* the out leg's remote */
+	/* [rtcp]: the port the in leg's remote sends from, + 1; 0: a latching leg (DP_FWD_LATCH)
+	 * that has not sent yet, the first packet's port is set here by compare-and-swap */
+	uint32_t src_port[2];
+	/* [rtcp]: where the out leg's remote receives RTP, RTCP (its RTP port with rtcp-mux); 0:
+	 * not known (a latching leg that has sent nothing): set when the out leg latches */
+	uint16_t dst_port[2];
+	uint16_t out_port[2];	/* [rtcp]: the out leg's local port RTP, RTCP leave from */
+	uint8_t out_family;
+	uint8_t out_local;	/* the out leg's local address: index in dp_media_locals */
+	uint8_t flags;		/* DP_FWD_* */
+	uint8_t pad;
+	/* the out leg's next hop's MAC as the relaying worker found it: bit 63 valid, bits 48-62
+	 * the low 15 bits of dp_neigh_gen (dp_neigh.h) it was found at, bits 0-47 the MAC's
+	 * bytes little-endian; one word, so a reader never sees half of two */
+	uint64_t nh;
+	/* line 1: the in leg's RTP receive figures, written by the worker its RTP 5-tuple
+	 * hashes to (RSS keeps a 5-tuple on one queue) */
+	uint64_t packets, bytes;	/* RTP (RTCP: struct dp_media_rtcp_rx) */
+	uint64_t last_ns;	/* the data plane's clock at the last packet counted */
 	struct dp_rtp_seq seq;
 	struct dp_rtp_jitter jitter;
-} __rte_cache_aligned;
+} __attribute__((aligned(128)));
+_Static_assert(offsetof(struct dp_media_fwd, packets) == 64, "line 0, then the figures' line");
+_Static_assert(sizeof(struct dp_media_fwd) == 128, "a direction is two cache lines");
 
 /* What a leg's RTCP says, written by the worker its RTCP 5-tuple hashes to. */
 struct dp_media_rtcp_rx {
@@ -68,8 +105,8 @@ struct dp_media_rtcp_rx {
 	bool have_rr;
 } __rte_cache_aligned;
 
+/* A leg as MEDIA_SET gave it (main lcore), with the figures that are not per RTP packet. */
 struct dp_media_leg {
-	/* set by the main lcore before any worker can see the version */
 	uint8_t family, flags, srtp;
 	uint16_t trunk;
 	uint16_t local_port, remote_port, remote_rtcp_port;
@@ -78,10 +115,7 @@ struct dp_media_leg {
 	 * srtp_out protects what is sent to it; made and freed by the main lcore (dp_srtp.h) */
 	struct dp_srtp_ctx *srtp_in, *srtp_out;
 	bool srtp_kept;		/* main lcore: a newer version took over srtp_in/out (not freed) */
-	/* SBC_MEDIA_LATCH: 0 until the first packet from remote_addr, then its port + 1 (set
-	 * once, by compare-and-swap) */
-	uint32_t latch_rtp, latch_rtcp;
-	struct dp_media_rx rx;
+	uint64_t dropped;	/* received for this leg and not relayed (atomic adds: any worker) */
 	struct dp_media_rtcp_rx rtcp;
 };
 
@@ -97,6 +131,21 @@ struct dp_media_session {
 /* Read by the workers. */
 extern struct rte_hash *dp_media_hash;
 extern struct dp_media_session *dp_media_slots;
+extern struct dp_media_fwd *dp_media_fwd;	/* [slot * 2 + leg] */
+/* The local addresses a leg may have (address, media_addresses, address6), IPv4 in the first
+ * 4 bytes: what dp_media_fwd.out_local indexes. */
+#define DP_MEDIA_LOCALS (2 + 2 * SBC_MEDIA_ADDRS_MAX)
+extern uint8_t dp_media_locals[DP_MEDIA_LOCALS][16];
+
+/* The direction a hash hit leads to, its two lines asked for ahead of use. */
+static inline struct dp_media_fwd *dp_media_prefetch(const void *data)
+{
+	struct dp_media_fwd *f = &dp_media_fwd[DP_MEDIA_FWD(data)];
+
+	rte_prefetch0(f);
+	rte_prefetch0((const char *)f + 64);
+	return f;
+}
 
 /* Is dport in [sbc] media_ports? The only cost media adds to other traffic. */
 static inline bool dp_media_port(const struct sbc_config *c, uint16_t dport)
@@ -127,7 +176,8 @@ void dp_media_commit(dp_media_send_fn send);
 void dp_media_tick(uint64_t now_ns, dp_media_send_fn send);
 
 /* A leg's figures as MEDIA_GONE / MEDIA_TIMEOUT carry them. */
-void dp_media_leg_stats(const struct dp_media_leg *l, struct sbc_media_leg_stats *out);
+void dp_media_leg_stats(const struct dp_media_session *s, unsigned int leg,
+			struct sbc_media_leg_stats *out);
 
 /* Telemetry: /sbc/media (totals) and /sbc/media_session,<id> (both legs). */
 int dp_media_telemetry_register(void);

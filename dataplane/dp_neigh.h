@@ -4,14 +4,28 @@
  * [sbc] gateway / gateway6) and that address's MAC. MACs are learnt from the ARP and neighbour
  * discovery that pass from the wire to the kernel (requests and answers to the SBC); one that
  * is not known is asked for (ARP request, neighbour solicitation) by the worker that needed it,
- * at most every DP_NEIGH_ASK_MS per address and worker, and the packet is dropped and counted
- * (media_no_neighbour): RTP comes 50 times a second, the next one finds the answer.
+ * at most every DP_NEIGH_ASK_MS per address and worker.
  *
- * The table is open addressing, insert-only (an entry's MAC may change, its address never):
- * workers read it without locks (an entry's address is published by a release store of its
- * state, its MAC is one 64-bit word); the few writers (a worker seeing ARP or ND, rare next to
- * media) serialise on a spinlock. Entries are never removed: DP_NEIGH_SLOTS addresses at most,
- * more are counted (neigh_full) and not learnt.
+ * Hold queue (per worker, no locks): a packet whose next hop is not known is rewritten for it
+ * but for the destination MAC and held, at most DP_NEIGH_HOLD_PER per next hop and
+ * DP_NEIGH_HOLD_MAX per worker (beyond: dropped, media_hold_full). Once the answer is learnt
+ * (by any worker: dp_neigh_gen moves), the worker sends what it holds for that hop in the
+ * order held, before anything newer to it: a packet to an answered hop it still holds for
+ * queues behind them (outside those bounds: at most a burst, sent at the burst's end). What
+ * waits longer than DP_NEIGH_HOLD_MS is dropped, media_no_neighbour.
+ *
+ * Ageing (worker 0, every DP_NEIGH_AGE_SCAN_MS of the data plane's clock): an entry not
+ * confirmed (an ARP or ND frame from that address passing to the kernel) for
+ * DP_NEIGH_REACHABLE_S is asked again with a unicast ARP request / NS to its MAC, up to
+ * DP_NEIGH_PROBES times DP_NEIGH_PROBE_MS apart, while it is still used; an answer confirms
+ * it, none removes it (the next packet to it is held and asked for by broadcast).
+ *
+ * The table is open addressing with linear probing; workers read it without locks, each
+ * entry under a sequence counter (odd while a writer changes it: the reader reads again). The
+ * few writers (a worker seeing ARP or ND, worker 0 ageing) serialise on a spinlock. A removed
+ * entry stays a tombstone that probing walks past; an insert takes the first tombstone on its
+ * path, else an empty slot while fewer than 3/4 of the slots are used: DP_NEIGH_SLOTS * 3 / 4
+ * addresses at most, more are counted (neigh_full) and not learnt.
  */
 #ifndef DP_NEIGH_H
 #define DP_NEIGH_H
@@ -26,6 +40,15 @@
 #define DP_NEIGH_SLOTS 4096		/* power of two */
 #define DP_NEIGH_ASK_MS 100
 #define DP_NEIGH_ASK_CACHE 16		/* per worker: addresses recently asked for */
+#define DP_NEIGH_HOLD_PER 4		/* packets held per unresolved next hop and worker */
+#define DP_NEIGH_HOLD_MAX 64		/* packets held per worker */
+#define DP_NEIGH_HOLD_SLOTS (DP_NEIGH_HOLD_MAX + 32)	/* + a burst waiting behind them */
+#define DP_NEIGH_HOLD_MS 200		/* ... at most this long */
+#define DP_NEIGH_REACHABLE_S 30		/* unconfirmed this long: asked again */
+#define DP_NEIGH_PROBES 3		/* unicast requests before removal */
+#define DP_NEIGH_PROBE_MS 1000		/* between them */
+#define DP_NEIGH_AGE_SCAN_MS 250
+#define DP_NEIGH_AGE_ASKS 16		/* requests per scan at most (the rest next scan) */
 
 /* Per worker: when each recently asked address was asked (direct-mapped by hash). */
 struct dp_neigh_asked {
@@ -33,10 +56,26 @@ struct dp_neigh_asked {
 	uint64_t tsc[DP_NEIGH_ASK_CACHE];
 };
 
+/* Per worker: packets waiting for their next hop's MAC, oldest first. */
+struct dp_neigh_held {
+	unsigned int n;
+	uint32_t gen;			/* dp_neigh_gen when last released from */
+	struct rte_mbuf *m[DP_NEIGH_HOLD_SLOTS];
+	uint64_t deadline_ns[DP_NEIGH_HOLD_SLOTS];
+	uint8_t family[DP_NEIGH_HOLD_SLOTS];
+	uint8_t hop[DP_NEIGH_HOLD_SLOTS][16];
+	/* this worker's counts (relaxed stores, read by telemetry) */
+	uint64_t held, released, full, expired;
+	uint64_t age_scan_ns;		/* worker 0: the last ageing scan */
+};
+
 struct dp_neigh_counters {
 	uint64_t learnt;	/* new addresses */
 	uint64_t changed;	/* a known address with a new MAC */
 	uint64_t full;		/* not learnt: the table is full */
+	uint64_t confirmed;	/* an ARP/ND frame from a known address (and its MAC) */
+	uint64_t probes;	/* unicast requests of ageing */
+	uint64_t aged;		/* removed: no answer to them */
 };
 
 /* Bumped (release) whenever an address is learnt or changes MAC: a cached MAC taken at
@@ -69,5 +108,33 @@ bool dp_neigh_should_ask(struct dp_neigh_asked *a, uint8_t family, const uint8_t
 struct rte_mbuf *dp_neigh_solicit(struct rte_mempool *pool, uint8_t family, const uint8_t *hop);
 
 void dp_neigh_counters(struct dp_neigh_counters *c, uint32_t *entries);
+
+/* Hold m (rewritten for hop but for the destination MAC) until hop is learnt; false when hop
+ * already has DP_NEIGH_HOLD_PER packets held here or the worker DP_NEIGH_HOLD_MAX (the caller
+ * drops it: media_hold_full). answered: hop is known, m only waits behind those held for it
+ * (not bounded by them: a burst at most). */
+bool dp_neigh_hold(struct dp_neigh_held *h, struct rte_mbuf *m, uint8_t family,
+		   const uint8_t *hop, uint64_t now_ns, bool answered);
+
+/* Does this worker hold packets for hop? (A packet to it then queues behind them.) */
+bool dp_neigh_holding(const struct dp_neigh_held *h, uint8_t family, const uint8_t *hop);
+
+/* Is there anything to release or expire? (One compare when nothing is held.) */
+static inline bool dp_neigh_release_due(const struct dp_neigh_held *h, uint64_t now_ns)
+{
+	return h->n > 0 && (h->gen != __atomic_load_n(&dp_neigh_gen, __ATOMIC_ACQUIRE) ||
+			    now_ns >= h->deadline_ns[0]);
+}
+
+/* The held packets whose next hop is known now, their destination MAC written, into out[] in
+ * the order held (room at most; the rest stay); those past their deadline freed and added to
+ * *expired. Returns how many went into out. */
+unsigned int dp_neigh_release(struct dp_neigh_held *h, uint64_t now_ns, struct rte_mbuf **out,
+			      unsigned int room, uint64_t *expired);
+
+/* Worker 0, often: every DP_NEIGH_AGE_SCAN_MS one ageing scan (dp_neigh.h's top); unicast
+ * requests, made from pool, into out[] (room at most). Returns how many. */
+unsigned int dp_neigh_age(uint64_t *last_scan_ns, uint64_t now_ns, struct rte_mempool *pool,
+			  struct rte_mbuf **out, unsigned int room);
 
 #endif

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The media path of the worker (dp_path.h): a UDP datagram to one of our media ports. The
- * leg it reached (dp_media.h) admits it only from the leg's remote (strict source; with
+ * leg it reached admits it, through its direction's block (struct dp_media_fwd, dp_media.h:
+ * all a plain relayed packet reads and writes), only from the leg's remote (strict source; with
  * SBC_MEDIA_LATCH the first packet from the remote's address fixes its port, once), counts it
  * for the leg's quality figures (RFC 3550 A.1-A.8, RTCP receiver reports), and relays it out of
  * the other leg: Ethernet to the next hop's MAC, IP from that leg's local address to its remote
@@ -36,120 +37,143 @@ static inline void st16(uint8_t *b, uint16_t v)
 	b[1] = (uint8_t)v;
 }
 
-/* The packet's source is the leg's remote address: one or two 8-byte compares. */
-static inline bool from_remote(const struct dp_media_leg *in, const uint8_t *src)
+/* The out leg's local address. */
+static inline const uint8_t *out_local(const struct dp_media_fwd *f)
+{
+	return dp_media_locals[f->out_local];
+}
+
+/* The packet's source is the in leg's remote address (the key's family is the packet's): one
+ * or two 8-byte compares. */
+static inline bool from_remote(const struct dp_media_fwd *f, const struct dp_pkt *p)
 {
 	uint64_t a, b;
 
-	if (in->family == SBC_AF_V4)
-		return dp_ld32(src) == dp_ld32(in->remote_addr);
-	memcpy(&a, src, 8);
-	memcpy(&b, in->remote_addr, 8);
+	if (p->l3 == DP_L3_IPV4)
+		return dp_ld32(p->src) == dp_ld32(f->src);
+	memcpy(&a, p->src, 8);
+	memcpy(&b, f->src, 8);
 	if (a != b)
 		return false;
-	memcpy(&a, src + 8, 8);
-	memcpy(&b, in->remote_addr + 8, 8);
+	memcpy(&a, p->src + 8, 8);
+	memcpy(&b, f->src + 8, 8);
 	return a == b;
+}
+
+/* A leg latched port (its RTP port, or its RTCP port when rtcp): the other direction's
+ * dst_port follows, as dp_media.c's dest_port would compute it from the latches. RTCP latched
+ * is where RTCP goes; RTP latched is where RTP goes (and RTCP with rtcp-mux), and port + 1 the
+ * RTCP guess while the RTCP port is neither latched nor in the SDP (dst_port[1] still 0). */
+static void latched(const struct dp_media_fwd *f, uint32_t idx, bool rtcp, uint16_t port)
+{
+	struct dp_media_fwd *back = &dp_media_fwd[idx ^ 1];
+	uint16_t none = 0;
+
+	if (rtcp) {
+		__atomic_store_n(&back->dst_port[1], port, __ATOMIC_RELAXED);
+		return;
+	}
+	__atomic_store_n(&back->dst_port[0], port, __ATOMIC_RELAXED);
+	if (f->flags & DP_FWD_MUX)
+		__atomic_store_n(&back->dst_port[1], port, __ATOMIC_RELAXED);
+	else
+		__atomic_compare_exchange_n(&back->dst_port[1], &none, (uint16_t)(port + 1u), false,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 }
 
 /* Strict source: the remote's address and its port (RTP, or RTCP on the RTCP port); a
  * latching leg takes the first port its remote's address sends from, and only that one. */
-static inline bool source_ok(struct dp_media_leg *in, const struct dp_pkt *p, bool rtcp_port)
+static inline bool source_ok(struct dp_media_fwd *f, uint32_t idx, const struct dp_pkt *p,
+			     bool rtcp_port)
 {
-	uint32_t *latch, v, mine = p->sport + 1u;
+	uint32_t v, mine = p->sport + 1u;
 
-	if (!from_remote(in, p->src))
+	if (!from_remote(f, p))
 		return false;
-	if (!(in->flags & SBC_MEDIA_LATCH))
-		return p->sport == (rtcp_port ? in->remote_rtcp_port : in->remote_port);
-	latch = rtcp_port ? &in->latch_rtcp : &in->latch_rtp;
-	v = __atomic_load_n(latch, __ATOMIC_ACQUIRE);
-	if (v == 0 && __atomic_compare_exchange_n(latch, &v, mine, false, __ATOMIC_ACQ_REL,
-						  __ATOMIC_ACQUIRE))
+	v = __atomic_load_n(&f->src_port[rtcp_port], __ATOMIC_ACQUIRE);
+	if (likely(v != 0) || !(f->flags & DP_FWD_LATCH))
+		return v == mine;
+	if (__atomic_compare_exchange_n(&f->src_port[rtcp_port], &v, mine, false,
+					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		latched(f, idx, rtcp_port, p->sport);
 		return true;
+	}
 	return v == mine;	/* v: the port that won the latch */
 }
 
-/* Where the other leg's remote receives RTP, or RTCP (its RTCP port unless rtcp-mux); 0: not
- * known yet (a latching leg that has sent nothing). */
-static inline uint16_t dest_port(const struct dp_media_leg *out, bool rtcp)
+/* The leg's RTP receive figures (RFC 3550 A.1, A.8), on the direction's second line. */
+static inline void count_rtp(struct dp_media_fwd *f, const uint8_t *pl, uint32_t len,
+			     uint64_t now_ns)
 {
-	uint32_t v;
-
-	if (rtcp && !(out->flags & SBC_MEDIA_RTCP_MUX)) {
-		v = __atomic_load_n(&out->latch_rtcp, __ATOMIC_RELAXED);
-		if (v != 0)
-			return (uint16_t)(v - 1);
-		if (out->remote_rtcp_port != 0 && out->remote_port != 0)
-			return out->remote_rtcp_port;	/* a latching leg's SDP port is no guess */
-		v = __atomic_load_n(&out->latch_rtp, __ATOMIC_RELAXED);
-		return v != 0 ? (uint16_t)v : 0;	/* RTP port + 1 */
-	}
-	v = __atomic_load_n(&out->latch_rtp, __ATOMIC_RELAXED);
-	return v != 0 ? (uint16_t)(v - 1) : out->remote_port;
+	dp_count(&f->packets, 1);
+	dp_count(&f->bytes, len);
+	__atomic_store_n(&f->last_ns, now_ns, __ATOMIC_RELAXED);
+	if (!dp_rtp_valid(pl, len))
+		return;
+	dp_rtp_seq_update(&f->seq, dp_rd16(pl + 2));
+	if (dp_rtp_pt_8khz(pl[1] & 0x7f))
+		dp_rtp_jitter_update(&f->jitter, (uint32_t)(now_ns / (1000000000u / DP_RTP_CLOCK_HZ)),
+				     rd32(pl + 4));
 }
 
-/* The leg's receive figures: RTP sequence and jitter, or what its RTCP report says. */
-static inline void count_in(struct dp_media_leg *in, const uint8_t *pl, uint32_t len, bool rtcp,
-			    uint64_t now_ns)
+/* What the leg's RTCP report says (on the RTCP port: the session's own line for it). */
+static void count_rtcp(struct dp_media_rtcp_rx *r, const uint8_t *pl, uint32_t len,
+		       uint64_t now_ns)
 {
-	if (rtcp) {
-		struct dp_media_rtcp_rx *r = &in->rtcp;
-		struct dp_rtcp_rr rr;
-
-		dp_count(&r->packets, 1);
-		dp_count(&r->bytes, len);
-		__atomic_store_n(&r->last_ns, now_ns, __ATOMIC_RELAXED);
-		if (dp_rtcp_first_rr(pl, len, &rr)) {
-			r->rr = rr;
-			r->have_rr = true;
-		}
-		return;
-	}
-	struct dp_media_rx *r = &in->rx;
+	struct dp_rtcp_rr rr;
 
 	dp_count(&r->packets, 1);
 	dp_count(&r->bytes, len);
 	__atomic_store_n(&r->last_ns, now_ns, __ATOMIC_RELAXED);
-	if (!dp_rtp_valid(pl, len))
-		return;
-	dp_rtp_seq_update(&r->seq, dp_rd16(pl + 2));
-	if (dp_rtp_pt_8khz(pl[1] & 0x7f))
-		dp_rtp_jitter_update(&r->jitter, (uint32_t)(now_ns / (1000000000u / DP_RTP_CLOCK_HZ)),
-				     rd32(pl + 4));
+	if (dp_rtcp_first_rr(pl, len, &rr)) {
+		r->rr = rr;
+		r->have_rr = true;
+	}
 }
 
-/* The next hop's MAC, or why not: asked for (within DP_NEIGH_ASK_MS) when unknown. Cached in
- * the receiving leg (written by this worker only) while the neighbour table is unchanged. */
-static enum dp_drop next_hop_mac(struct dp_worker *w, struct dp_media_leg *in,
-				 const struct dp_media_leg *out, struct dp_burst_clock *clk,
-				 struct dp_burst_out *o, uint8_t *mac)
+#define NH_VALID (1ull << 63)
+
+/* dp_media_fwd.nh for a MAC found at neighbour generation gen. */
+static inline uint64_t nh_word(uint32_t gen, const uint8_t *mac)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, mac, 6);
+	return NH_VALID | ((uint64_t)(gen & 0x7fff) << 48) | rte_le_to_cpu_64(v);
+}
+
+/* The next hop's MAC, or why not: asked for (within DP_NEIGH_ASK_MS) when unknown, and then
+ * DP_DROP_MEDIA_NO_NEIGHBOUR: the caller holds the packet (hop[] says for whom). Known while
+ * this worker still holds packets for that hop: *behind, the caller holds it behind them.
+ * Cached in the direction while the neighbour table is unchanged. */
+static enum dp_drop next_hop_mac(struct dp_worker *w, struct dp_media_fwd *f,
+				 struct dp_burst_clock *clk, struct dp_burst_out *o, uint8_t *mac,
+				 uint8_t *hop, bool *behind)
 {
 	uint32_t gen = __atomic_load_n(&dp_neigh_gen, __ATOMIC_ACQUIRE);
-	uint64_t v = in->rx.nh_mac;
-	uint8_t hop[16];
+	uint64_t v = __atomic_load_n(&f->nh, __ATOMIC_RELAXED);
 	struct rte_mbuf *ask;
 
-	if (in->rx.nh_gen == gen && (v >> 63)) {
-		for (int k = 5; k >= 0; k--, v >>= 8)
-			mac[k] = (uint8_t)v;
+	if (likely((v >> 48) == (0x8000 | (gen & 0x7fff)))) {
+		v = rte_cpu_to_le_64(v);
+		memcpy(mac, &v, 6);
 		return DP_DROP_NONE;
 	}
-	if (!dp_neigh_next_hop(out->family, out->remote_addr, hop))
+	if (!dp_neigh_next_hop(f->out_family, f->dst, hop))
 		return DP_DROP_MEDIA_NO_ROUTE;
-	if (dp_neigh_lookup(out->family, hop, mac)) {
-		v = 1ull << 63;
-		for (int k = 0; k < 6; k++)
-			v |= (uint64_t)mac[k] << (8 * (5 - k));
-		in->rx.nh_mac = v;
-		in->rx.nh_gen = gen;
+	if (dp_neigh_lookup(f->out_family, hop, mac)) {
+		*behind = w->held.n > 0 && dp_neigh_holding(&w->held, f->out_family, hop);
+		if (*behind)
+			return DP_DROP_NONE;	/* not cached: the next ones wait too */
+		__atomic_store_n(&f->nh, nh_word(gen, mac), __ATOMIC_RELAXED);
 		return DP_DROP_NONE;
 	}
-	if (dp_neigh_should_ask(&w->asked, out->family, hop, dp_burst_tsc(clk))) {
-		ask = dp_neigh_solicit(dp.pool, out->family, hop);
+	if (dp_neigh_should_ask(&w->asked, f->out_family, hop, dp_burst_tsc(clk))) {
+		ask = dp_neigh_solicit(dp.pool, f->out_family, hop);
 		if (ask != NULL)
 			dp_out_wire(o, ask, DP_WIRE_ASK);
 	}
+	memset(mac, 0, 6);
 	return DP_DROP_MEDIA_NO_NEIGHBOUR;
 }
 
@@ -190,7 +214,7 @@ static void keep(const uint8_t *f, const struct dp_pkt *p, struct kept *k)
 	k->ulen = dp_rd16(f + p->l4_off + 4);
 }
 
-static void put_ip6(uint8_t *ip, const struct kept *k, const struct dp_media_leg *out)
+static void put_ip6(uint8_t *ip, const struct kept *k, const struct dp_media_fwd *out)
 {
 	uint32_t vtc = (6u << 28) | ((uint32_t)k->tclass << 20) | k->flow;
 
@@ -201,11 +225,11 @@ static void put_ip6(uint8_t *ip, const struct kept *k, const struct dp_media_leg
 	st16(ip + 4, k->ulen);
 	ip[6] = DP_PROTO_UDP;
 	ip[7] = 64;
-	memcpy(ip + 8, out->local_addr, 16);
-	memcpy(ip + 24, out->remote_addr, 16);
+	memcpy(ip + 8, out_local(out), 16);
+	memcpy(ip + 24, out->dst, 16);
 }
 
-static void put_ip4(uint8_t *ip, const struct kept *k, const struct dp_media_leg *out)
+static void put_ip4(uint8_t *ip, const struct kept *k, const struct dp_media_fwd *out)
 {
 	ip[0] = 0x45;
 	ip[1] = k->tclass;
@@ -217,25 +241,25 @@ static void put_ip4(uint8_t *ip, const struct kept *k, const struct dp_media_leg
 	ip[9] = DP_PROTO_UDP;
 	ip[10] = 0;
 	ip[11] = 0;
-	memcpy(ip + 12, out->local_addr, 4);
-	memcpy(ip + 16, out->remote_addr, 4);
+	memcpy(ip + 12, out_local(out), 4);
+	memcpy(ip + 16, out->dst, 4);
 	st16(ip + 10, (uint16_t)~dp_fold16(dp_sum16(ip, 20)));
 }
 
 /* RFC 768 / RFC 8200 8.1: the UDP checksum of the new addresses and ports. Incremental from
  * the old one; an IPv4 datagram sent without one (0) stays without on IPv4 and gets a full
  * one on IPv6, where it is mandatory. */
-static void put_udp_csum(uint8_t *u, const struct kept *k, const struct dp_media_leg *out)
+static void put_udp_csum(uint8_t *u, const struct kept *k, const struct dp_media_fwd *out)
 {
-	unsigned int a = alen(out->family);
+	unsigned int a = alen(out->out_family);
 	uint8_t neu[36];
 	uint16_t c;
 
-	memcpy(neu, out->local_addr, a);
-	memcpy(neu + a, out->remote_addr, a);
+	memcpy(neu, out_local(out), a);
+	memcpy(neu + a, out->dst, a);
 	memcpy(neu + 2 * a, u, 4);
 	if ((k->csum[0] == 0 && k->csum[1] == 0) || k->payload_changed) {
-		if (out->family == SBC_AF_V4 && k->csum[0] == 0 && k->csum[1] == 0)
+		if (out->out_family == SBC_AF_V4 && k->csum[0] == 0 && k->csum[1] == 0)
 			return;
 		uint32_t sum = dp_csum_partial(neu, 2 * a, 0) + k->ulen + DP_PROTO_UDP;
 
@@ -253,50 +277,50 @@ static void put_udp_csum(uint8_t *u, const struct kept *k, const struct dp_media
 
 /* The common shape, IPv4 to IPv4 without VLAN tags or IP options: fixed offsets, the frame
  * keeps its length, the UDP checksum moves by the six 16-bit words that change. */
-static inline void rewrite_v4(uint8_t *f, const struct dp_media_leg *out, uint16_t sport,
+static inline void rewrite_v4(uint8_t *f, const struct dp_media_fwd *out, uint16_t sport,
 			      uint16_t dport, const uint8_t *mac)
 {
 	uint8_t *ip = f + 14, *u = f + 34;
-	uint8_t old[12], neu[12];
+	const uint8_t *src = out_local(out), *dst = out->dst;
+	/* every sum from the values, before anything is stored: read back, the header would wait
+	 * for the narrower stores just made to it (perf: a fifth of this function) */
+	uint32_t ip_sum = dp_rd16(ip) + dp_rd16(ip + 2) + dp_rd16(ip + 4) + (64u << 8 | ip[9]) +
+			  dp_sum16(src, 4) + dp_sum16(dst, 4);
+	uint32_t old = dp_sum16(ip + 12, 8) + dp_sum16(u, 4);
+	uint32_t neu = dp_sum16(src, 4) + dp_sum16(dst, 4) + sport + dport;
 	uint16_t c;
 
-	memcpy(old, ip + 12, 8);
-	memcpy(old + 8, u, 4);
+	memcpy(&c, u + 6, 2);
 	memcpy(f, mac, 6);
 	memcpy(f + 6, dp.wire_mac.addr_bytes, 6);
 	ip[6] = 0;
 	ip[7] = 0;
 	ip[8] = 64;
-	ip[10] = 0;
-	ip[11] = 0;
-	memcpy(ip + 12, out->local_addr, 4);
-	memcpy(ip + 16, out->remote_addr, 4);
-	st16(ip + 10, (uint16_t)~dp_fold16(dp_sum16(ip, 20)));
+	st16(ip + 10, (uint16_t)~dp_fold16(ip_sum));	/* the header with the fields below */
+	memcpy(ip + 12, src, 4);
+	memcpy(ip + 16, dst, 4);
 	st16(u, sport);
 	st16(u + 2, dport);
-	memcpy(neu, ip + 12, 8);
-	memcpy(neu + 8, u, 4);
-	memcpy(&c, u + 6, 2);
 	if (c == 0)
 		return;		/* sent without a checksum: stays without (IPv4) */
-	c = dp_csum_replace(c, old, 12, neu, 12);
+	c = dp_csum_replace_sum(c, old, neu);
 	if (c == 0)
 		c = 0xffff;
 	memcpy(u + 6, &c, 2);
 }
 
 /* Rewrite m in place for the other leg; false when a longer header does not fit. */
-static bool rewrite(struct rte_mbuf *m, const struct dp_pkt *p, const struct dp_media_leg *out,
+static bool rewrite(struct rte_mbuf *m, const struct dp_pkt *p, const struct dp_media_fwd *out,
 		    uint16_t sport, uint16_t dport, const uint8_t *mac, bool payload_changed)
 {
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
-	const uint32_t l2 = p->l2_len, nl3 = out->family == SBC_AF_V6 ? 40 : 20;
+	const uint32_t l2 = p->l2_len, nl3 = out->out_family == SBC_AF_V6 ? 40 : 20;
 	const int32_t delta = (int32_t)(l2 + nl3) - (int32_t)p->l4_off;
 	struct kept k;
 	uint8_t *ip, *u;
 
 	/* (not after SRTP: the lengths changed and the checksum is no longer incremental) */
-	if (!payload_changed && p->l3 == DP_L3_IPV4 && out->family == SBC_AF_V4 &&
+	if (!payload_changed && p->l3 == DP_L3_IPV4 && out->out_family == SBC_AF_V4 &&
 	    p->l2_len == 14 && p->l4_off == 34 && rte_pktmbuf_pkt_len(m) == p->l3_end) {
 		rewrite_v4(f, out, sport, dport, mac);
 		m->ol_flags = 0;
@@ -314,10 +338,10 @@ static bool rewrite(struct rte_mbuf *m, const struct dp_pkt *p, const struct dp_
 	memcpy(f, mac, 6);
 	memcpy(f + 6, dp.wire_mac.addr_bytes, 6);
 	memcpy(f + 12, k.l2 + 12, l2 - 12);	/* VLAN tags as they came */
-	st16(f + l2 - 2, out->family == SBC_AF_V6 ? DP_ETHERTYPE_IPV6 : DP_ETHERTYPE_IPV4);
+	st16(f + l2 - 2, out->out_family == SBC_AF_V6 ? DP_ETHERTYPE_IPV6 : DP_ETHERTYPE_IPV4);
 	ip = f + l2;
 	u = ip + nl3;
-	if (out->family == SBC_AF_V6)
+	if (out->out_family == SBC_AF_V6)
 		put_ip6(ip, &k, out);
 	else
 		put_ip4(ip, &k, out);
@@ -389,12 +413,70 @@ static inline bool v4_header_bad(const struct rte_mbuf *m, const struct dp_pkt *
 }
 
 /* Not relayed: counted on the leg too (its figures' dropped). */
-static inline enum dp_path_verdict leg_drop(struct dp_media_leg *in, enum dp_drop r,
-					    enum dp_drop *why)
+static inline enum dp_path_verdict leg_drop(uint32_t idx, enum dp_drop r, enum dp_drop *why)
 {
-	__atomic_fetch_add(&in->rx.dropped, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&dp_media_slots[idx >> 1].leg[idx & 1].dropped, 1, __ATOMIC_RELAXED);
 	*why = r;
 	return DP_PATH_DROP;
+}
+
+/* Rewritten but for the next hop's MAC: held until it answers (dp_neigh.h), or dropped when
+ * the hold is full. */
+static enum dp_path_verdict hold(struct dp_worker *w, struct rte_mbuf *m, uint32_t idx,
+				 const struct dp_media_fwd *f, const uint8_t *hop, bool behind,
+				 struct dp_burst_clock *clk, enum dp_drop *why)
+{
+	if (dp_neigh_hold(&w->held, m, f->out_family, hop, dp_pkt_time(m, dp_burst_ns(clk)),
+			  behind))
+		return DP_PATH_HELD;
+	return leg_drop(idx, DP_DROP_MEDIA_HOLD_FULL, why);
+}
+
+/* The legs' SRTP contexts (DP_FWD_SRTP): unprotect what arrives before anything reads it
+ * (RFC 3711 3.3: authenticated, and not a replay), count it, then as the plain path, with the
+ * payload protected for the out leg last and the UDP checksum computed whole. */
+static enum dp_path_verdict relay_srtp(struct dp_worker *w, struct rte_mbuf *m,
+				       const struct dp_pkt *p, struct dp_media_fwd *f,
+				       uint32_t idx, bool rtcp, struct dp_burst_clock *clk,
+				       struct dp_burst_out *o, enum dp_drop *why)
+{
+	struct dp_media_session *s = &dp_media_slots[idx >> 1];
+	struct dp_media_leg *in = &s->leg[idx & 1], *out = &s->leg[(idx & 1) ^ 1];
+	const uint8_t *pl = rte_pktmbuf_mtod(m, const uint8_t *) + p->payload_off;
+	uint64_t now = dp_pkt_time(m, dp_burst_ns(clk));
+	struct dp_pkt q = *p;	/* p as SRTP changes the payload's length */
+	uint16_t dport;
+	uint8_t mac[6], hop[16];
+	bool behind = false, held;
+
+	if (!rte_pktmbuf_is_contiguous(m))
+		return leg_drop(idx, DP_DROP_MEDIA_NO_ROOM, why);
+	if (in->srtp_in != NULL) {
+		*why = srtp_apply(w, m, &q, in->srtp_in, false, rtcp);
+		if (*why != DP_DROP_NONE)
+			return leg_drop(idx, *why, why);
+	}
+	if (rtcp)
+		count_rtcp(&in->rtcp, pl, q.payload_len, now);
+	else
+		count_rtp(f, pl, q.payload_len, now);
+	dport = __atomic_load_n(&f->dst_port[rtcp], __ATOMIC_RELAXED);
+	if (dport == 0)
+		return leg_drop(idx, DP_DROP_MEDIA_NO_REMOTE, why);
+	*why = next_hop_mac(w, f, clk, o, mac, hop, &behind);
+	held = *why == DP_DROP_MEDIA_NO_NEIGHBOUR || behind;
+	if (*why != DP_DROP_NONE && !held)
+		return leg_drop(idx, *why, why);
+	if (out->srtp_out != NULL) {
+		*why = srtp_apply(w, m, &q, out->srtp_out, true, rtcp);
+		if (*why != DP_DROP_NONE)
+			return leg_drop(idx, *why, why);
+	}
+	if (!rewrite(m, &q, f, f->out_port[rtcp], dport, mac, true))
+		return leg_drop(idx, DP_DROP_MEDIA_NO_ROOM, why);
+	if (held)
+		return hold(w, m, idx, f, hop, behind, clk, why);
+	return DP_PATH_RELAYED;
 }
 
 enum dp_path_verdict dp_path_media(struct dp_worker *w, struct rte_mbuf *m,
@@ -402,13 +484,12 @@ enum dp_path_verdict dp_path_media(struct dp_worker *w, struct rte_mbuf *m,
 				   struct dp_burst_clock *clk, struct dp_burst_out *o,
 				   enum dp_drop *why)
 {
-	struct dp_media_session *s;
-	struct dp_media_leg *in, *out;
+	uint32_t idx = DP_MEDIA_FWD(data);
+	struct dp_media_fwd *f;
 	const uint8_t *pl;
-	bool rtcp_port, rtcp, srtp;
+	bool rtcp_port, rtcp, behind = false, held;
 	uint16_t dport;
-	uint8_t mac[6];
-	struct dp_pkt q = *p;	/* p as SRTP changes the payload's length */
+	uint8_t mac[6], hop[16];
 
 	if (!found) {
 		*why = DP_DROP_MEDIA_NO_SESSION;
@@ -418,39 +499,30 @@ enum dp_path_verdict dp_path_media(struct dp_worker *w, struct rte_mbuf *m,
 		*why = DP_DROP_IPV4_BAD_CHECKSUM;
 		return DP_PATH_DROP;
 	}
-	s = &dp_media_slots[DP_MEDIA_SLOT(data)];
-	in = &s->leg[DP_MEDIA_LEG(data)];
-	out = &s->leg[DP_MEDIA_LEG(data) ^ 1];
+	f = &dp_media_fwd[idx];
 	rtcp_port = DP_MEDIA_RTCP(data);
-	if (!source_ok(in, p, rtcp_port))
-		return leg_drop(in, DP_DROP_MEDIA_FOREIGN, why);
+	if (!source_ok(f, idx, p, rtcp_port))
+		return leg_drop(idx, DP_DROP_MEDIA_FOREIGN, why);
 	pl = rte_pktmbuf_mtod(m, const uint8_t *) + p->payload_off;
 	/* RFC 5761 4: on a muxed port RTCP by its packet type (in clear in SRTCP too) */
-	rtcp = rtcp_port || ((in->flags & SBC_MEDIA_RTCP_MUX) && dp_rtp_is_rtcp(pl, p->payload_len));
-	srtp = in->srtp_in != NULL || out->srtp_out != NULL;
-	if (srtp && !rte_pktmbuf_is_contiguous(m))
-		return leg_drop(in, DP_DROP_MEDIA_NO_ROOM, why);
-	/* RFC 3711 3.3: authenticated (and not a replay) before anything reads or forwards it */
-	if (in->srtp_in != NULL) {
-		*why = srtp_apply(w, m, &q, in->srtp_in, false, rtcp);
-		if (*why != DP_DROP_NONE)
-			return leg_drop(in, *why, why);
-	}
-	count_in(in, pl, q.payload_len, rtcp, dp_pkt_time(m, dp_burst_ns(clk)));
-	dport = dest_port(out, rtcp);
+	rtcp = rtcp_port || ((f->flags & DP_FWD_MUX) && dp_rtp_is_rtcp(pl, p->payload_len));
+	if (unlikely(f->flags & DP_FWD_SRTP))
+		return relay_srtp(w, m, p, f, idx, rtcp, clk, o, why);
+	if (unlikely(rtcp))
+		count_rtcp(&dp_media_slots[idx >> 1].leg[idx & 1].rtcp, pl, p->payload_len,
+			   dp_pkt_time(m, dp_burst_ns(clk)));
+	else
+		count_rtp(f, pl, p->payload_len, dp_pkt_time(m, dp_burst_ns(clk)));
+	dport = __atomic_load_n(&f->dst_port[rtcp], __ATOMIC_RELAXED);
 	if (dport == 0)
-		return leg_drop(in, DP_DROP_MEDIA_NO_REMOTE, why);
-	*why = next_hop_mac(w, in, out, clk, o, mac);
-	if (*why != DP_DROP_NONE)
-		return leg_drop(in, *why, why);
-	if (out->srtp_out != NULL) {
-		*why = srtp_apply(w, m, &q, out->srtp_out, true, rtcp);
-		if (*why != DP_DROP_NONE)
-			return leg_drop(in, *why, why);
-	}
-	if (!rte_pktmbuf_is_contiguous(m) || !rewrite(m, &q, out, (uint16_t)(out->local_port +
-					   (rtcp && !(out->flags & SBC_MEDIA_RTCP_MUX))),
-		     dport, mac, srtp))
-		return leg_drop(in, DP_DROP_MEDIA_NO_ROOM, why);
+		return leg_drop(idx, DP_DROP_MEDIA_NO_REMOTE, why);
+	*why = next_hop_mac(w, f, clk, o, mac, hop, &behind);
+	held = *why == DP_DROP_MEDIA_NO_NEIGHBOUR || behind;
+	if (unlikely(*why != DP_DROP_NONE && !held))
+		return leg_drop(idx, *why, why);
+	if (!rte_pktmbuf_is_contiguous(m) || !rewrite(m, p, f, f->out_port[rtcp], dport, mac, false))
+		return leg_drop(idx, DP_DROP_MEDIA_NO_ROOM, why);
+	if (unlikely(held))
+		return hold(w, m, idx, f, hop, behind, clk, why);
 	return DP_PATH_RELAYED;
 }

@@ -175,14 +175,20 @@ static inline uint16_t dp_fold16(uint32_t s)
 	return (uint16_t)s;
 }
 
-static inline uint16_t dp_csum_replace(uint16_t csum, const void *old, uint32_t old_len,
-				       const void *new, uint32_t new_len)
+/* The same from the sums (dp_sum16) of the old and the new bytes. */
+static inline uint16_t dp_csum_replace_sum(uint16_t csum, uint32_t old_sum, uint32_t new_sum)
 {
 	uint32_t sum = (uint16_t)~ntohs(csum);
 
-	sum += (uint16_t)~dp_fold16(dp_sum16(old, old_len));
-	sum += dp_fold16(dp_sum16(new, new_len));
+	sum += (uint16_t)~dp_fold16(old_sum);
+	sum += dp_fold16(new_sum);
 	return htons((uint16_t)~dp_fold16(sum));
+}
+
+static inline uint16_t dp_csum_replace(uint16_t csum, const void *old, uint32_t old_len,
+				       const void *new, uint32_t new_len)
+{
+	return dp_csum_replace_sum(csum, dp_sum16(old, old_len), dp_sum16(new, new_len));
 }
 
 #endif

@@ -17,6 +17,9 @@
 #include "sbc_channel.h"
 #include "sbc_hash.h"
 #include "dp_srtp.h"
+#ifdef DP_SRTP_OWN_CRYPTO
+#include "dp_srtp_crypto.h"
+#endif
 
 #ifndef DP_SRTP_BACKEND
 #define DP_SRTP_BACKEND "unknown"
@@ -90,6 +93,11 @@ int dp_srtp_init(void)
 	print_seed ^= SBC_FNV1A_INIT;
 	if (srtp_init() != srtp_err_status_ok)
 		return -EIO;
+#ifdef DP_SRTP_OWN_CRYPTO
+	/* the OpenSSL build: its HMAC-SHA1 and AES-CM replaced by ours (dp_srtp_crypto.c) */
+	if (dp_srtp_crypto_install() != 0)
+		return -EIO;
+#endif
 	if (srtp_install_event_handler(count_event) != srtp_err_status_ok)
 		return -EIO;
 	return 0;
@@ -103,6 +111,15 @@ const char *dp_srtp_version(void)
 const char *dp_srtp_backend(void)
 {
 	return DP_SRTP_BACKEND;
+}
+
+const char *dp_srtp_crypto(void)
+{
+#ifdef DP_SRTP_OWN_CRYPTO
+	return dp_srtp_crypto_installed();
+#else
+	return "libsrtp2's own HMAC-SHA1 and AES-CM";
+#endif
 }
 
 /* The suite's crypto policies (RFC 4568 6.2 names; RFC 7714 14.2 for GCM). SRTCP keeps an 80-bit

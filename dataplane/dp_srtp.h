@@ -36,6 +36,10 @@ int dp_srtp_init(void);
 const char *dp_srtp_version(void);
 const char *dp_srtp_backend(void);
 
+/* Which HMAC-SHA1 and AES-CM libsrtp2 runs: "libsrtp2's own", or what dp_srtp_crypto.c put in
+ * their place in the OpenSSL build (after dp_srtp_init). */
+const char *dp_srtp_crypto(void);
+
 /*
  * A context for one direction of one leg. suite: enum sbc_srtp_suite (not NONE); key: master key
  * then master salt, sbc_srtp_key_len(suite) bytes (the caller wipes its own copy afterwards; this

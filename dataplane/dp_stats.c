@@ -28,7 +28,7 @@ static inline uint64_t rd(const uint64_t *c)
 }
 
 /* A per-worker counter (at offset off in struct dp_worker), summed over the workers. */
-static uint64_t sum_workers(size_t off)
+uint64_t dp_stats_sum_workers(size_t off)
 {
 	uint64_t s = 0;
 
@@ -36,7 +36,17 @@ static uint64_t sum_workers(size_t off)
 		s += rd((const uint64_t *)((const char *)dp.workers[i] + off));
 	return s;
 }
-#define SUM_WORKERS(field) sum_workers(offsetof(struct dp_worker, field))
+#define SUM_WORKERS(field) dp_stats_sum_workers(offsetof(struct dp_worker, field))
+
+/* Media packets the workers hold for their next hop now (dp_neigh.h). */
+static uint64_t held_now(void)
+{
+	uint64_t s = 0;
+
+	for (unsigned int i = 0; i < dp.n_workers; i++)
+		s += __atomic_load_n(&dp.workers[i]->held.n, __ATOMIC_RELAXED);
+	return s;
+}
 
 static uint64_t worker_dropped(const struct dp_worker *w)
 {
@@ -135,7 +145,36 @@ static int cmd_stats(const char *cmd __rte_unused, const char *params __rte_unus
 		rte_tel_data_add_dict_u64(d, "frags_pending", in - dg - ab - gone);
 	}
 	rte_tel_data_add_dict_string(d, "clock", dp.test_clock ? "test (rx timestamps)" : "tsc");
+	rte_tel_data_add_dict_u64(d, "media_held", held_now());
 	put_register(d);
+	return 0;
+}
+
+/* Next hops (dp_neigh.h): the table, ageing, and the workers' hold queues. */
+static int cmd_neigh(const char *cmd __rte_unused, const char *params __rte_unused,
+		     struct rte_tel_data *d)
+{
+	struct dp_neigh_counters c;
+	uint32_t entries;
+
+	dp_neigh_counters(&c, &entries);
+	const struct {
+		const char *name;
+		uint64_t v;
+	} row[] = {
+		{ "entries", entries }, { "capacity", DP_NEIGH_SLOTS * 3 / 4 },
+		{ "learnt", c.learnt }, { "changed", c.changed }, { "confirmed", c.confirmed },
+		{ "full", c.full }, { "asked", SUM_WORKERS(stats.neigh_asked) },
+		{ "probes", c.probes }, { "aged", c.aged }, { "held_now", held_now() },
+		{ "held", SUM_WORKERS(held.held) }, { "released", SUM_WORKERS(held.released) },
+		{ "hold_full", SUM_WORKERS(held.full) },
+		{ "hold_expired", SUM_WORKERS(held.expired) },
+		{ "reachable_s", DP_NEIGH_REACHABLE_S }, { "hold_ms", DP_NEIGH_HOLD_MS },
+	};
+
+	rte_tel_data_start_dict(d);
+	for (size_t i = 0; i < RTE_DIM(row); i++)
+		rte_tel_data_add_dict_u64(d, row[i].name, row[i].v);
 	return 0;
 }
 
@@ -289,6 +328,30 @@ static int cmd_trunks(const char *cmd __rte_unused, const char *params, struct r
 	return 0;
 }
 
+static bool named(const char *name, const char *const *prefixes)
+{
+	if (prefixes == NULL)
+		return true;
+	for (; *prefixes != NULL; prefixes++)
+		if (strncmp(name, *prefixes, strlen(*prefixes)) == 0)
+			return true;
+	return false;
+}
+
+void dp_stats_put_drops(struct rte_tel_data *d, unsigned int first, unsigned int last,
+			const char *const *prefixes)
+{
+	for (int r = 1; r < DP_DROP_MAX; r++) {
+		uint64_t s = 0;
+
+		if (!named(dp_drop_names[r], prefixes))
+			continue;
+		for (unsigned int i = first; i < last; i++)
+			s += rd(&dp.workers[i]->stats.drops[r]);
+		rte_tel_data_add_dict_u64(d, dp_drop_names[r], s);
+	}
+}
+
 static int cmd_drops(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
 {
 	unsigned int first = 0, last = dp.n_workers;
@@ -303,13 +366,7 @@ static int cmd_drops(const char *cmd __rte_unused, const char *params, struct rt
 		last = first + 1;
 	}
 	rte_tel_data_start_dict(d);
-	for (int r = 1; r < DP_DROP_MAX; r++) {
-		uint64_t s = 0;
-
-		for (unsigned int i = first; i < last; i++)
-			s += rd(&dp.workers[i]->stats.drops[r]);
-		rte_tel_data_add_dict_u64(d, dp_drop_names[r], s);
-	}
+	dp_stats_put_drops(d, first, last, NULL);
 	return 0;
 }
 
@@ -448,5 +505,7 @@ int dp_stats_register(void)
 		"SIP from listed sources the scanner refused, by reason. No parameters");
 	rc |= rte_telemetry_register_cmd("/sbc/ports", cmd_ports,
 		"Wire and exception port counters. No parameters");
+	rc |= rte_telemetry_register_cmd("/sbc/neigh", cmd_neigh,
+		"Next hops of media: table, ageing, packets held for an answer. No parameters");
 	return rc;
 }

@@ -22,6 +22,9 @@
 
 #define PREFETCH_AHEAD 4	/* frames whose headers are fetched ahead of the one sorted */
 
+#if RTE_BYTE_ORDER != RTE_LITTLE_ENDIAN
+#error "media_look_up builds the media key's words little-endian"
+#endif
 _Static_assert(DP_DROP_MAX <= UINT8_MAX, "drop reasons are kept in a byte per frame");
 
 /* What the first pass makes of a frame. */
@@ -47,6 +50,7 @@ struct burst {
 	uint32_t ip4[DP_BURST];
 	uint8_t ip6[DP_BURST][RTE_FIB6_IPV6_ADDR_SIZE];
 	uint64_t hop[DP_BURST];
+	bool listed;			/* some source of the burst is listed */
 	uint64_t mac;			/* wire_mac_word() */
 	/* media table keys to look up, and the frame each came from */
 	unsigned int nm;
@@ -154,16 +158,18 @@ static inline enum kind media_look_up(struct burst *b, unsigned int i)
 {
 	const struct dp_pkt *p = &b->p[i];
 	struct dp_media_key *k = &b->mkey[b->nm];
+	/* the key's three words (dp_media.h's layout, little-endian) made in registers and stored
+	 * whole: byte stores read back as words by the hash would wait on each other */
+	uint64_t w[3] = { (p->l3 == DP_L3_IPV4 ? SBC_AF_V4 : SBC_AF_V6) |
+			  (uint64_t)p->dport << 16 | (uint64_t)dp_ld32(p->dst) << 32, 0, 0 };
 
-	memset(k, 0, sizeof(*k));
-	if (p->l3 == DP_L3_IPV4) {
-		k->family = SBC_AF_V4;
-		memcpy(k->addr, p->dst, 4);
-	} else {
-		k->family = SBC_AF_V6;
-		memcpy(k->addr, p->dst, 16);
+	_Static_assert(offsetof(struct dp_media_key, port) == 2 &&
+		       offsetof(struct dp_media_key, addr) == 4, "the key's words");
+	if (p->l3 != DP_L3_IPV4) {
+		memcpy(&w[1], p->dst + 4, 8);
+		w[2] = dp_ld32(p->dst + 12);
 	}
-	k->port = p->dport;
+	memcpy(k, w, sizeof(w));
 	b->atm[b->nm++] = (uint8_t)i;
 	return K_MEDIA;
 }
@@ -302,15 +308,41 @@ static void sort_burst(struct burst *b, unsigned int n)
 
 /* ---- pass 2: the allowlist, one bulk lookup per family */
 
-static void look_up_burst(const struct dp_acl_bank *acl, struct burst *b)
+/* A listed source's rule hit counter and trunk (dp_path_sip's slot_trunk), fetched while the
+ * rest of the burst is looked up and decided: with thousands of rules, each is a cache miss. */
+static inline void prefetch_slots(const struct dp_worker *w, const struct burst *b,
+				  const uint8_t *at, unsigned int n)
 {
-	if (b->n4 > 0)
-		dp_acl_lookup4_bulk(acl, b->ip4, b->hop, b->at4, b->slot, b->n4);
-	if (b->n6 > 0)
-		dp_acl_lookup6_bulk(acl, b->ip6, b->hop, b->at6, b->slot, b->n6);
+	for (unsigned int k = 0; k < n; k++) {
+		uint32_t slot = b->slot[at[k]];
+
+		if (slot != DP_TRUNK_NONE) {
+			rte_prefetch0(&w->acl_hits[slot]);
+			rte_prefetch0(&dp_acl_slot_trunk[slot]);
+		}
+	}
 }
 
-/* ... and the media table, one bulk lookup */
+static void look_up_burst(const struct dp_worker *w, const struct dp_acl_bank *acl,
+			  struct burst *b)
+{
+	b->listed = false;
+	if (b->n4 > 0 && dp_acl_lookup4_bulk(acl, b->ip4, b->hop, b->at4, b->slot, b->n4)) {
+		prefetch_slots(w, b, b->at4, b->n4);
+		b->listed = true;
+	}
+	if (b->n6 > 0 && dp_acl_lookup6_bulk(acl, b->ip6, b->hop, b->at6, b->slot, b->n6)) {
+		prefetch_slots(w, b, b->at6, b->n6);
+		b->listed = true;
+	}
+}
+
+/*
+ * ... and the media table, one bulk lookup, then every hit's direction (dp_media_prefetch)
+ * fetched at once: with 4 KiB pages (--no-huge) nearly each is a TLB miss too, and prefetches
+ * issued together walk the page tables in parallel, where one issued per frame ahead stalled
+ * the loop for its walk (perf: a fifth of the worker's time on that prefetch).
+ */
 static void media_look_up_burst(struct burst *b)
 {
 	unsigned int k;
@@ -324,14 +356,8 @@ static void media_look_up_burst(struct burst *b)
 	for (k = 0; k < b->nm; k++) {
 		b->media_found[b->atm[k]] = (b->mhit >> k) & 1;
 		b->media[b->atm[k]] = b->mdata[k];
-		if ((b->mhit >> k) & 1) {	/* the legs the media path reads and writes */
-			struct dp_media_session *s = &dp_media_slots[DP_MEDIA_SLOT(b->mdata[k])];
-			unsigned int l = DP_MEDIA_LEG(b->mdata[k]);
-
-			rte_prefetch0(&s->leg[l]);
-			rte_prefetch0(&s->leg[l].rx);
-			rte_prefetch0(&s->leg[l ^ 1]);
-		}
+		if ((b->mhit >> k) & 1)
+			dp_media_prefetch(b->mdata[k]);
 	}
 }
 
@@ -374,11 +400,10 @@ static void act(struct dp_worker *w, struct dp_burst_out *o, struct drops *d,
 	}
 }
 
-/* Unlisted SIP in drop mode with no REGISTER path: the flood's verdict, settled here. */
-static inline bool unlisted_drop(const struct dp_worker *w, uint32_t slot)
+/* Unlisted SIP is only dropped: drop mode and no REGISTER path (once per burst). */
+static inline bool unlisted_only_dropped(const struct dp_worker *w)
 {
-	return slot == DP_TRUNK_NONE && w->regrate == NULL &&
-	       dp.cfg.unlisted != SBC_UNLISTED_REJECT;
+	return w->regrate == NULL && dp.cfg.unlisted != SBC_UNLISTED_REJECT;
 }
 
 /* The dp_pkt of a K_SIP4 frame, filled when the packet needs more than a drop. */
@@ -388,19 +413,40 @@ static inline void fill_plain(struct burst *b, unsigned int i)
 	b->kind[i] = K_SIP;
 }
 
+/* The bytes of a listed SIP frame that the scanner will read (up to its window's 1 KB), fetched
+ * while the frame before it is scanned. */
+static inline void prefetch_listed_sip(const struct burst *b, unsigned int i)
+{
+	const uint8_t *f;
+	uint32_t len;
+
+	if ((b->kind[i] != K_SIP4 && b->kind[i] != K_SIP) || b->slot[i] == DP_TRUNK_NONE)
+		return;
+	f = rte_pktmbuf_mtod(b->m[i], const uint8_t *);
+	len = RTE_MIN(rte_pktmbuf_data_len(b->m[i]), 1024u);
+	for (uint32_t o = 64; o < len; o += 64)	/* the first line: read by the sort pass */
+		rte_prefetch0(f + o);
+}
+
 /* Pass 3 over the burst: each frame to its path's handler; what pass 1 settled goes straight
  * to its place. An unlisted K_SIP4 frame that would only be dropped is dropped with no
  * dp_pkt. */
 static void decide_burst(struct dp_worker *w, struct burst *b, unsigned int n,
 			 struct dp_burst_clock *clk, struct dp_burst_out *o, struct drops *d)
 {
+	const bool drop_unlisted = unlisted_only_dropped(w);	/* the flood's verdict, settled here */
+
+	if (b->listed)
+		prefetch_listed_sip(b, 0);
 	for (unsigned int i = 0; i < n; i++) {
 		enum dp_drop why = DP_DROP_NONE;
 		uint32_t trunk = DP_TRUNK_NONE;
 		enum dp_path_verdict v;
 
+		if (b->listed && i + 1 < n)	/* (a flood of unlisted sources: none) */
+			prefetch_listed_sip(b, i + 1);
 		if (b->kind[i] == K_SIP4) {
-			if (unlisted_drop(w, b->slot[i])) {
+			if (drop_unlisted && b->slot[i] == DP_TRUNK_NONE) {
 				drop(d, b->m[i], DP_DROP_SIP_UNLISTED);
 				continue;
 			}
@@ -415,7 +461,7 @@ static void decide_burst(struct dp_worker *w, struct burst *b, unsigned int n,
 			to_exception(o, b->m[i], DP_TRUNK_NONE);
 			continue;
 		case K_SIP:
-			if (unlisted_drop(w, b->slot[i])) {
+			if (drop_unlisted && b->slot[i] == DP_TRUNK_NONE) {
 				drop(d, b->m[i], DP_DROP_SIP_UNLISTED);
 				continue;
 			}
@@ -483,8 +529,57 @@ static void flush(struct dp_worker *w, struct dp_burst_out *o, struct drops *d)
 	}
 }
 
+/* Media held for its next hop (dp_neigh.h), after the burst's flush (o is empty): what can go
+ * now goes; what waited too long is dropped media_no_neighbour. */
+static void neigh_release(struct dp_worker *w, struct dp_burst_out *o)
+{
+	uint64_t now = dp_clock_ns_at(rte_rdtsc());	/* the test clock: this burst's frames too */
+	unsigned int k, n;
+
+	if (!dp_neigh_release_due(&w->held, now))
+		return;
+	n = dp_neigh_release(&w->held, now, o->wire + o->n_wire, DP_BURST * 2 - o->n_wire,
+			     &w->stats.drops[DP_DROP_MEDIA_NO_NEIGHBOUR]);
+	for (k = 0; k < n; k++)
+		o->wire_kind[o->n_wire++] = DP_WIRE_MEDIA;
+}
+
+/* Worker 0: the neighbour table's ageing and its unicast requests. */
+static void neigh_age(struct dp_worker *w, struct dp_burst_out *o)
+{
+	unsigned int k, n;
+
+	n = dp_neigh_age(&w->held.age_scan_ns, dp_clock_ns_at(rte_rdtsc()), dp.pool,
+			 o->wire + o->n_wire, DP_BURST * 2 - o->n_wire);
+	for (k = 0; k < n; k++)
+		o->wire_kind[o->n_wire++] = DP_WIRE_ASK;
+}
+
+/* n received mbufs back to their pool: one inline mempool put for the usual burst (each mbuf
+ * one direct segment, referenced once, all from one pool: what rte_pktmbuf_free_bulk would
+ * find after a check of each, at the cost of a call and a pass that sorts them by pool); any
+ * other burst through rte_pktmbuf_free_bulk. */
+static inline void free_burst(struct rte_mbuf **m, unsigned int n)
+{
+	struct rte_mempool *mp = m[0]->pool;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		const struct rte_mbuf *x = m[i];
+
+		/* (a packet's first segment: one segment means no next) */
+		if (x->pool != mp || x->nb_segs != 1 || !RTE_MBUF_DIRECT(x) ||
+		    rte_mbuf_refcnt_read(x) != 1)
+			break;
+	}
+	if (i == n)
+		rte_mempool_put_bulk(mp, (void **)m, n);
+	else
+		rte_pktmbuf_free_bulk(m, n);
+}
+
 /* Drops counted by runs of one reason (a flood is one run the whole burst long), then freed
- * with one mempool call. */
+ * together. */
 static void free_drops(struct dp_worker *w, struct drops *d)
 {
 	unsigned int i = 0, j;
@@ -497,7 +592,7 @@ static void free_drops(struct dp_worker *w, struct drops *d)
 		dp_count(&w->stats.drops[d->why[i]], j - i);
 		i = j;
 	}
-	rte_pktmbuf_free_bulk(d->m, d->n);
+	free_burst(d->m, d->n);
 	d->n = 0;
 }
 
@@ -544,6 +639,36 @@ static void kernel_burst(struct dp_worker *w, uint16_t *rxq, struct dp_burst_clo
 	}
 }
 
+/* A burst from the wire, after rx: counted, sorted, looked up, each frame to its path. */
+static inline void wire_burst(struct dp_worker *w, const struct dp_acl_bank *acl, struct burst *b,
+			      uint16_t n, struct dp_burst_clock *clk, struct dp_burst_out *o,
+			      struct drops *d)
+{
+	dp_count(&w->stats.rx, n);
+	sort_burst(b, n);
+	look_up_burst(w, acl, b);
+	media_look_up_burst(b);
+	decide_burst(w, b, n, clk, o, d);
+}
+
+void dp_worker_feed(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct burst b;
+	struct dp_burst_clock clk = { .read = false };
+	struct dp_burst_out out = { .n_exc = 0, .n_wire = 0 };
+	struct drops dropped = { .n = 0 };
+
+	if (n == 0 || n > DP_BURST)
+		return;
+	memcpy(b.m, pkts, n * sizeof(pkts[0]));
+	wire_burst(w, dp_acl_reader(dp.acl), &b, n, &clk, &out, &dropped);
+	flush(w, &out, &dropped);
+	if (clk.read)
+		dp_frag_housekeeping(w, dp_burst_tsc(&clk));
+	free_drops(w, &dropped);
+	rte_rcu_qsbr_quiescent(dp.qsv, w->id);
+}
+
 int dp_worker_main(void *arg)
 {
 	struct ring_pending ring_pending = { .n = 0 };
@@ -565,20 +690,22 @@ int dp_worker_main(void *arg)
 
 		if (w->active)
 			n = rte_eth_rx_burst(dp.wire_port, w->wire_queue, b.m, DP_BURST);
-		if (n > 0) {
-			dp_count(&w->stats.rx, n);
-			sort_burst(&b, n);
-			look_up_burst(acl, &b);
-			media_look_up_burst(&b);
-			decide_burst(w, &b, n, &clk, &out, &dropped);
-		}
+		if (n > 0)
+			wire_burst(w, acl, &b, n, &clk, &out, &dropped);
 		if (w->polls_exception)
 			kernel_burst(w, &exc_rxq, &clk, &out);
 		flush(w, &out, &dropped);
-		/* reassembly timeouts: whenever the clock was read or nothing came, else (a flood
-		 * that is only dropped) every 64th burst */
-		if (clk.read || n == 0 || (++turns & 63) == 0)
+		/* reassembly timeouts and neighbour ageing: whenever the clock was read or nothing
+		 * came, else (a flood that is only dropped) every 64th burst */
+		if (clk.read || n == 0 || (++turns & 63) == 0) {
 			dp_frag_housekeeping(w, dp_burst_tsc(&clk));
+			if (w->id == 0)
+				neigh_age(w, &out);
+		}
+		if (w->held.n > 0)
+			neigh_release(w, &out);
+		if (out.n_wire > 0)
+			flush(w, &out, &dropped);
 		free_drops(w, &dropped);
 		if (!dp.exc_direct && w->id == 0)
 			drain_exc_ring(&ring_pending);
@@ -586,6 +713,9 @@ int dp_worker_main(void *arg)
 	}
 	for (unsigned int i = 0; i < ring_pending.n; i++)	/* shutting down */
 		rte_pktmbuf_free(ring_pending.m[i]);
+	for (unsigned int i = 0; i < w->held.n; i++)
+		rte_pktmbuf_free(w->held.m[i]);
+	w->held.n = 0;
 	rte_rcu_qsbr_thread_offline(dp.qsv, w->id);
 	rte_rcu_qsbr_thread_unregister(dp.qsv, w->id);
 	return 0;

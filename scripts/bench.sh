@@ -11,7 +11,8 @@
 # (tests/bench/bench_policy.sh: redis-server, both processes, 10,000 updates and a
 # 1,000,000-prefix replace; SBC_BENCH_SKIP_POLICY=1 skips it), the admission latency of TCP/TLS
 # calls next to UDP's (tests/bench/bench_admit.sh; SBC_BENCH_SKIP_ADMIT=1), SRTP per core with
-# both libsrtp2 builds (tests/bench/bench_srtp.sh; SBC_BENCH_SKIP_SRTP=1), the end-to-end CPS
+# both libsrtp2 builds (tests/bench/bench_srtp.sh; SBC_BENCH_SKIP_SRTP=1), the relay on veth next
+# to rtpengine (bench_rtpengine.py; SBC_BENCH_SKIP_RTPENGINE=1), the end-to-end CPS
 # (bench_cps.sh; SBC_BENCH_SKIP_CPS=1) and the registrar's memory under 1,000,000 REGISTERs
 # (bench_register_memory.sh; SBC_BENCH_SKIP_REGMEM=1). About 6-8 minutes without the last two.
 # One benchmark at a time on the machine: it waits for /tmp/sbc-bench.lock.
@@ -107,6 +108,16 @@ if [ -z "${SBC_BENCH_SKIP_MEDIA:-}" ]; then
 	cat "$out.media" >>"$out" 2>/dev/null || true
 fi
 
+# The relay on veth next to rtpengine 10.5 in userspace (tests/bench/bench_rtpengine.py, issue
+# 12): packets relayed per CPU-second for the same sessions and stream, and every stream's
+# recovery after a flat-out second. SBC_BENCH_SKIP_RTPENGINE=1 skips it.
+echo
+if [ -z "${SBC_BENCH_SKIP_RTPENGINE:-}" ]; then
+	/usr/bin/python3 tests/bench/bench_rtpengine.py --dataplane "$dir/dataplane/sbc-dataplane" \
+		--blast "$dir/tests/bench/rtp_blast" --out "$out.rtpengine" || rc=$?
+	cat "$out.rtpengine" >>"$out" 2>/dev/null || true
+fi
+
 # Policy updates: Redis write -> applied in every worker, and a 1,000,000-prefix replace,
 # next to the bare keyspace-notification latency of the same redis-server.
 echo
@@ -126,14 +137,16 @@ if [ -z "${SBC_BENCH_SKIP_ADMIT:-}" ]; then
 	[ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
 fi
 
-# SRTP per core (tests/bench/bench_srtp.sh, issue 12): protect and unprotect through dp_srtp with
-# the OpenSSL libsrtp2 (scripts/deps-srtp.sh) next to Debian's NSS one. SBC_BENCH_SKIP_SRTP=1
+# SRTP per core (tests/bench/bench_srtp.sh, issue 12): protect and unprotect through dp_srtp, and
+# the worker's whole media path with SRTP, with the OpenSSL libsrtp2 (scripts/deps-srtp.sh) next
+# to Debian's NSS one. SBC_BENCH_SKIP_SRTP=1
 # skips it.
 echo
 if [ -z "${SBC_BENCH_SKIP_SRTP:-}" ]; then
 	if [ -x "$dir/tests/bench/bench_srtp_debian" ]; then
 		tests/bench/bench_srtp.sh "$dir/tests/bench/bench_srtp" \
-			"$dir/tests/bench/bench_srtp_debian" --out "$out" || rc=1
+			"$dir/tests/bench/bench_srtp_debian" --path "$dir/tests/bench/bench_srtp_path" \
+			"$dir/tests/bench/bench_srtp_path_debian" --out "$out" || rc=1
 	else
 		echo "bench.sh: SRTP: no OpenSSL libsrtp2 build (scripts/deps.sh makes it): not measured"
 	fi

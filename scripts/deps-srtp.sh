@@ -100,6 +100,8 @@ srcdir=$(find "$work" -mindepth 1 -maxdepth 1 -type d -name 'libsrtp2-*' | head 
 	rm -rf "$prefix"
 	mkdir -p "$prefix/lib" "$prefix/include/srtp2"
 	install -m 644 libsrtp2.a "$prefix/lib/"
+	# auth.h, cipher.h, crypto_types.h: the interface dataplane/dp_srtp_crypto.c replaces
+	# libsrtp2's HMAC-SHA1 and AES-CM through
 	install -m 644 include/srtp.h crypto/include/auth.h crypto/include/cipher.h \
 		crypto/include/crypto_types.h "$prefix/include/srtp2/"
 )

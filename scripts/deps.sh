@@ -15,7 +15,7 @@ pkgs=(
 	dpdk dpdk-dev libdpdk-dev				# data plane
 	libinih-dev libjansson-dev libcmocka-dev libpcap-dev	# config, telemetry, unit tests
 	libsrtp2-dev libsofia-sip-ua-dev libhiredis-dev		# control plane (later issues)
-	libssl-dev						# digest (MD5, SHA-256); libsrtp2's OpenSSL build
+	libssl-dev						# digest (MD5, SHA-256); libsrtp2's OpenSSL build, dp_srtp_crypto
 	dpkg-dev						# apt-get source libsrtp2 (unpacks Debian's source)
 	redis-server kamailio kamailio-tls-modules openssl	# real peers for e2e (TLS carrier: certificates)
 	python3-scapy sip-tester sipsak tshark			# packet tests, SIP peers, captures
@@ -23,6 +23,7 @@ pkgs=(
 	dnsmasq-base						# e2e: a DNS server for RFC 3263 (NAPTR/SRV)
 	iproute2 ethtool iputils-ping				# namespaces, offloads, ping
 	linux-perf						# bench: where the worker's cycles go
+	rtpengine-daemon iptables				# bench: the relay next to rtpengine (userspace)
 )
 
 missing=()

@@ -101,9 +101,21 @@ def config(path, channel, n, mbufs):
             '[trunk floor]', 'peers = 198.51.100.0/24', '']))
 
 
-def testpmd(args, prefix, pcap_path, mode):
-    cmd = bd.testpmd_cmd(args, prefix, pcap_path, mode)
-    return Program('dpdk-testpmd', cmd, prefix, args.wd, stop_by_stdin=True)
+def perf_lines(args, tag, n, cmd, pcap_path, mbufs):
+    """Where the forwarding thread's cycles go (bench_dataplane's profile(): perf record -e
+    cpu-clock of that thread alone), the relay's and testpmd 5tswap's."""
+    if not args.perf or not os.access(args.perf, os.X_OK):
+        return ['', 'perf breakdown skipped: no perf (Debian package linux-perf)']
+    rows, mpps, hz = bd.profile(args, 'sbc-dataplane', cmd, f'{tag}-perf', args.wd, True,
+                                shm=f'/{tag}-{n}')
+    lines = [''] + bd.perf_lines(f'sbc-dataplane, {n} sessions', rows, mpps, args.perf_top)
+    if hz:
+        lines.append(f'  {hz / (mpps * 1e6):.0f} TSC cycles a packet ({hz / 1e9:.2f} GHz)')
+    prefix = f'{tag}-perf-testpmd'
+    rows, mpps, _ = bd.profile(args, 'dpdk-testpmd',
+                               bd.testpmd_cmd(args, prefix, pcap_path, '5tswap', mbufs),
+                               prefix, args.wd, False)
+    return lines + [''] + bd.perf_lines(f'dpdk-testpmd 5tswap, {n} sessions pcap', rows, mpps, 8)
 
 
 def main():
@@ -121,6 +133,15 @@ def main():
     ap.add_argument('--start-timeout', type=float, default=120)
     ap.add_argument('--target', type=float, default=0.85, help='x testpmd 5tswap')
     ap.add_argument('--keep')
+    ap.add_argument('--baseline', help='another sbc-dataplane build (before a change) measured '
+                    'in the same rounds')
+    ap.add_argument('--perf', default=shutil.which('perf') or '',
+                    help='perf binary (Debian linux-perf), for --perf-sessions')
+    ap.add_argument('--perf-sessions', default='',
+                    help='after the rounds, profile the relay and testpmd 5tswap with these '
+                    'table sizes (e.g. 100000)')
+    ap.add_argument('--perf-seconds', type=int, default=3)
+    ap.add_argument('--perf-top', type=int, default=20)
     args = ap.parse_args()
 
     if os.geteuid() != 0:
@@ -146,42 +167,52 @@ def main():
         frames = pcap(pcaps[n], n, args.packets)
         cmds[n] = os.path.join(args.wd, f'sessions_{n}.bin')
         commands(cmds[n], n)
-    mbufs = 4 * frames + 8191
-    # testpmd's pool must hold the replayed pcap too
-    bd_cmd = bd.testpmd_cmd
-    bd.testpmd_cmd = lambda a, p, f, m: [x if not x.startswith('--total-num-mbufs') else
-                                         f'--total-num-mbufs={mbufs}'
-                                         for x in bd_cmd(a, p, f, m)]
+    mbufs = 4 * frames + 8191       # testpmd's pool holds the replayed pcap too
+
+    def sbc_cmd(prefix, n, binary=args.dataplane):
+        conf = os.path.join(args.wd, f'sbc_{n}.conf')
+        config(conf, f'/{tag}-{n}', n, mbufs)
+        return [binary, *bd.eal_args(prefix, pcaps[n], args), '--', '-c', conf,
+                '--test-commands', cmds[n]]
+
+    def relay(r, n, binary, label):
+        """One run of a data plane build: its Mpps; a note when it relayed too little."""
+        res = bd.measure(Program('sbc-dataplane', sbc_cmd(f'{tag}-sbc', n, binary), f'{tag}-sbc',
+                                 args.wd, shm=f'/{tag}-{n}'), args, True)
+        d = res['d_sbc']
+        relayed = d['rx'] - d['to_exception'] - d['to_wire'] - d['reject_sent'] - d['dropped']
+        if relayed < 0.99 * d['rx']:
+            notes.append(f'{label}, {n} sessions, round {r + 1}: relayed {relayed} of '
+                         f'{d["rx"]} received (drops {res["d_drops"]})')
+        loads.append(os.getloadavg()[0])
+        print(f'  round {r + 1}: {label:14s} {n:6d} sessions      {res["mpps"]:6.2f} Mpps '
+              f'({relayed / max(1, d["rx"]):.4f} of rx relayed; / 5tswap '
+              f'{res["mpps"] / ref[(n, "5tswap")][-1]:.2f}; load average {loads[-1]:.1f})',
+              flush=True)
+        return res['mpps']
+
     ref = {(n, m): [] for n in sizes for m in ('5tswap', 'io')}
     sbc = {n: [] for n in sizes}
     ratio = {n: [] for n in sizes}
-    notes = []
-    rc = 0
+    base = {n: [] for n in sizes}       # --baseline's Mpps / 5tswap
+    notes, loads = [], []
     try:
         for r in range(args.rounds):
             for n in sizes:
                 for mode in ('5tswap', 'io'):
-                    res = bd.measure(testpmd(args, f'{tag}-{mode}', pcaps[n], mode), args, False)
+                    res = bd.measure(bd.testpmd(args, f'{tag}-{mode}', pcaps[n], mode, args.wd,
+                                                mbufs), args, False)
                     ref[(n, mode)].append(res['mpps'])
                     print(f'  round {r + 1}: testpmd {mode:6s} {n:6d} sessions pcap '
                           f'{res["mpps"]:6.2f} Mpps', flush=True)
-                conf = os.path.join(args.wd, f'sbc_{n}.conf')
-                config(conf, f'/{tag}-{n}', n, mbufs)
-                cmd = [args.dataplane, *bd.eal_args(f'{tag}-sbc', pcaps[n], args), '--', '-c',
-                       conf, '--test-commands', cmds[n]]
-                res = bd.measure(Program('sbc-dataplane', cmd, f'{tag}-sbc', args.wd,
-                                         shm=f'/{tag}-{n}'), args, True)
-                d = res['d_sbc']
-                relayed = d['rx'] - d['to_exception'] - d['to_wire'] - d['reject_sent'] - \
-                    d['dropped']
-                if relayed < 0.99 * d['rx']:
-                    notes.append(f'{n} sessions, round {r + 1}: relayed {relayed} of {d["rx"]} '
-                                 f'received (drops {res["d_drops"]})')
-                    rc = 1
-                sbc[n].append(res['mpps'])
-                ratio[n].append(res['mpps'] / ref[(n, '5tswap')][-1])
-                print(f'  round {r + 1}: sbc relay      {n:6d} sessions      {res["mpps"]:6.2f} '
-                      f'Mpps ({relayed / max(1, d["rx"]):.4f} of rx relayed)', flush=True)
+                sbc[n].append(relay(r, n, args.dataplane, 'sbc relay'))
+                ratio[n].append(sbc[n][-1] / ref[(n, '5tswap')][-1])
+                if args.baseline:
+                    base[n].append(relay(r, n, args.baseline, 'baseline') /
+                                   ref[(n, '5tswap')][-1])
+        perf_text = []
+        for n in [int(x) for x in args.perf_sessions.split(',') if x]:
+            perf_text += perf_lines(args, tag, n, sbc_cmd(f'{tag}-perf', n), pcaps[n], mbufs)
     except RunError as e:
         print(f'bench_media: {e}', file=sys.stderr)
         return 1
@@ -189,7 +220,11 @@ def main():
         if not args.keep:
             shutil.rmtree(args.wd, ignore_errors=True)
 
+    rc = 1 if notes else 0
     med = statistics.median
+    if args.rounds == 0:    # --perf-sessions alone
+        print('\n'.join(perf_text))
+        return rc
     lines = ['RTP relay per worker core (1 forwarding lcore), sbc-dataplane vs dpdk-testpmd on the '
              'same pcap and vdevs',
              f'{"sessions":>9s}  {"sbc Mpps":>9s}  {"5tswap":>7s}  {"io":>7s}  '
@@ -202,11 +237,16 @@ def main():
               'session (evenly spread), replayed with net_pcap infinite_rx=1; exception port '
               'net_null0.',
               f'  Mpps = ipackets per CPU-second of the forwarding thread, {args.seconds} s after '
-              f'{args.warmup} s warm-up; medians of {args.rounds} rounds; ratio per round.',
+              f'{args.warmup} s warm-up; medians of {args.rounds} rounds; ratio per round; '
+              f'1-minute load average {min(loads):.1f}-{max(loads):.1f} (at each relay run\'s end).',
               f'  Target sbc >= {args.target:g} x testpmd 5tswap: ' +
               ', '.join(f'{n}: {"met" if med(ratio[n]) >= args.target else "NOT met"}'
                         for n in sizes)]
-    lines += notes
+    if args.baseline:
+        lines.append(f'  --baseline {args.baseline} in the same rounds, x 5tswap: ' +
+                     ', '.join(f'{n}: {med(base[n]):.2f} ({min(base[n]):.2f}-{max(base[n]):.2f})'
+                               for n in sizes))
+    lines += notes + perf_text
     text = '\n'.join(lines)
     print(text)
     if args.out:

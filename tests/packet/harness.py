@@ -999,6 +999,7 @@ def run(t, args, wd):
         res.denied = dp.query('denied')
         if t.want_media:
             res.media = dp.query('media')
+            res.neigh = dp.query('neigh')
             res.media_calls = {c: dp.query('media', c) for c in t.media_calls}
         rc = dp.stop()
         res.stdout = list(dp.lines)
@@ -1030,12 +1031,15 @@ def check_counters(t, res):
     # for the rest of theirs, end in no other counter
     frag = st.get('frags_absorbed', 0) + st.get('frags_pending', 0)
     relayed, asked = st.get('media_relayed', 0), st.get('neigh_asked', 0)
-    rhs = st['to_exception'] + st['to_wire'] + st['reject_sent'] + relayed + st['dropped'] + frag
+    held = st.get('media_held', 0)     # media waiting for its next hop's answer
+    rhs = st['to_exception'] + st['to_wire'] + st['reject_sent'] + relayed + st['dropped'] + \
+        frag + held
     if lhs != rhs:
         errs.append(f'invariant: rx + exc_rx = {st["rx"]} + {st["exc_rx"]} = {lhs}, but '
                     f'to_exception + to_wire + reject_sent + media_relayed + dropped + '
-                    f'frags_absorbed + frags_pending = {st["to_exception"]} + {st["to_wire"]} + '
-                    f'{st["reject_sent"]} + {relayed} + {st["dropped"]} + {frag} = {rhs}')
+                    f'frags_absorbed + frags_pending + media_held = {st["to_exception"]} + '
+                    f'{st["to_wire"]} + {st["reject_sent"]} + {relayed} + {st["dropped"]} + '
+                    f'{frag} + {held} = {rhs}')
     nd = sum(v for v in dr.values() if isinstance(v, int))
     if st['dropped'] != nd:
         errs.append(f'invariant: stats.dropped = {st["dropped"]}, sum of /sbc/drops = {nd}')

@@ -119,8 +119,10 @@ def inner(dp, probe_path, sbcctl):
 
         def stream():
             for f in frames:
-                sendp(f, iface=tap, verbose=0)
+                # counted before it goes: a frame relayed before MEDIA_GONE is then always
+                # within at_gone (counted after, it could be relayed and not yet counted)
                 sent[0] += 1
+                sendp(f, iface=tap, verbose=0)
                 time.sleep(0.002)
         t = threading.Thread(target=stream)
         t.start()

@@ -10,8 +10,8 @@ asked for, the quality figures (RFC 3550) and the media timeout.
 
 import struct
 
-from harness import (ARP, BCAST, ICMPv6ND_NA, ICMPv6NDOptDstLLAddr, IP, IPv6, Raw, SBC4, SBC6,
-    UDP, case, chan_msg, wire_addr)
+from harness import (ARP, BCAST, ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6NDOptDstLLAddr,
+    ICMPv6NDOptSrcLLAddr, IP, IPv6, Raw, SBC4, SBC6, UDP, case, chan_msg, wire_addr)
 
 CMD_MEDIA_SET, CMD_MEDIA_DEL = 48, 49
 LATCH, RTCP_MUX, HOLD = 2, 1, 4
@@ -140,11 +140,17 @@ def relay_case(t, sa, a, sb, b):
     t.checks.append(media_totals(sessions=1, relayed=4))
 
 
-def media_totals(**want):
+def totals(what, **want):
+    """Counters of /sbc/<what> (media: `sbcctl media`, neigh: `sbcctl neigh`)."""
     def check(t, res):
-        return [f'/sbc/media {k}: expected {v}, got {res.media.get(k)}'
-                for k, v in want.items() if res.media.get(k) != v]
+        got = getattr(res, what)
+        return [f'/sbc/{what} {k}: expected {v}, got {got.get(k)}'
+                for k, v in want.items() if got.get(k) != v]
     return check
+
+
+def media_totals(**want):
+    return totals('media', **want)
 
 
 @case('media_relay_v4', 'RTP and RTCP (odd ports) both ways between two IPv4 legs: L2-L4 '
@@ -272,33 +278,140 @@ def _(t):
     t.checks.append(media_totals(sessions=1, dels=1, gone=1))
 
 
-@case('media_neighbour_asked', 'next hop unknown: an ARP request for it goes out and the packet '
-      'is dropped media_no_neighbour; the reply is learnt on its way to the kernel and the next '
-      'packet relays; an off-link remote goes to the gateway (asked for too)')
+def arp_req(t, target, to=BCAST):
+    """The ARP request the data plane makes for target: broadcast, or ageing's unicast one."""
+    return bytes(t.eth(dst=to, src=t.wire_mac) /
+                 ARP(op=1, hwsrc=t.wire_mac, psrc=SBC4, hwdst='00:00:00:00:00:00',
+                     pdst=target) / Raw(bytes(18)))
+
+
+def arp_reply(t, ip, mac):
+    return bytes(t.eth(src=mac) / ARP(op=2, hwsrc=mac, psrc=ip, hwdst=t.wire_mac, pdst=SBC4))
+
+
+@case('media_neighbour_asked', 'next hop unknown: an ARP request for it goes out and the packets '
+      'are held; the reply is learnt on its way to the kernel and they go out in order, a later '
+      'one to the same hop behind them; an off-link remote goes to the gateway (asked for '
+      'too), whose silence drops its packet media_no_neighbour after 200 ms (pcap clock)')
 def _(t):
     on_link(t)
     t.config(gateway=GW4)
+    t.at(1.0)
     learn(t, A4, MAC_A)
     far = '192.0.2.77'                                       # off 198.51.100.0/24
     media_set(t, 1, leg(SBC4, 20000, A4, 40000), leg(SBC4, 20002, B4, 50000))
     media_set(t, 2, leg(SBC4, 20004, A4, 40010), leg(SBC4, 20006, far, 50010))
-    p1, p2 = rtp(1), rtp(2)
-    t.rx(inp(t, A4, 40000, SBC4, 20000, p1, MAC_A),          # B unknown: asked, dropped
-         inp(t, A4, 40000, SBC4, 20000, p1, MAC_A))          # within 100 ms: not asked again
-    reply = bytes(t.eth(src=MAC_B) / ARP(op=2, hwsrc=MAC_B, psrc=B4, hwdst=t.wire_mac,
-                                         pdst=SBC4))
-    t.rx(reply, inp(t, A4, 40000, SBC4, 20000, p2, MAC_A),
-         inp(t, A4, 40010, SBC4, 20004, p2, MAC_A))          # via the gateway: asked
+    p1, p2, p3 = rtp(1), rtp(2), rtp(3)
+    t.rx(inp(t, A4, 40000, SBC4, 20000, p1, MAC_A),          # B unknown: asked, held
+         inp(t, A4, 40000, SBC4, 20000, p2, MAC_A))          # within 100 ms: not asked again
+    t.at(1.05)
+    reply = arp_reply(t, B4, MAC_B)
+    t.rx(reply, inp(t, A4, 40000, SBC4, 20000, p3, MAC_A),   # behind the two held
+         inp(t, A4, 40010, SBC4, 20004, p3, MAC_A))          # via the gateway: asked, held
     t.out_exc(reply)
+    t.at(1.5)                                                # the gateway never answers
+    learn(t, A4, MAC_A)
+    t.out_wire(arp_req(t, B4), arp_req(t, GW4), *(out(t, SBC4, 20002, B4, 50000, p, MAC_B)
+                                                  for p in (p1, p2, p3)))
+    t.expect(to_exception=3, media_relayed=3, neigh_asked=2, media_held=0,
+             drops={'media_no_neighbour': 1})
+    t.checks += [media_totals(neigh_asked=2, neighbours=2),
+                 totals('neigh', held=4, released=3, hold_expired=1, hold_full=0, held_now=0)]
 
-    def arp_req(target):
-        return bytes(t.eth(dst=BCAST, src=t.wire_mac) /
-                     ARP(op=1, hwsrc=t.wire_mac, psrc=SBC4, hwdst='00:00:00:00:00:00',
-                         pdst=target) / Raw(bytes(18)))
-    t.out_wire(arp_req(B4), out(t, SBC4, 20002, B4, 50000, p2, MAC_B), arp_req(GW4))
-    t.expect(to_exception=2, media_relayed=1, neigh_asked=2,
-             drops={'media_no_neighbour': 3})
-    t.checks.append(media_totals(neigh_asked=2, neighbours=2))
+
+@case('media_neighbour_hold_full', 'the hold queue is bounded: 4 packets per unanswered next '
+      'hop (the 5th and 6th dropped media_hold_full), 64 per worker (a 17th hop\'s packet '
+      'dropped); the replies release all 64 in the order held, and two packets to an answered '
+      'hop still held for go out behind them')
+def _(t):
+    on_link(t)
+    t.at(1.0)
+    hops = [f'198.51.100.{100 + k}' for k in range(17)]
+    macs = [f'00:00:5e:00:54:{k:02x}' for k in range(17)]
+    counts = [6] + [4] * 15 + [1]
+    sent = []
+    for k, (hop, n) in enumerate(zip(hops, counts)):
+        media_set(t, k + 1, leg(SBC4, 20000 + 4 * k, A4, 40000 + 2 * k),
+                  leg(SBC4, 20002 + 4 * k, hop, 50000))
+        for i in range(n):
+            p = rtp(100 * k + i)
+            t.rx(inp(t, A4, 40000 + 2 * k, SBC4, 20000 + 4 * k, p, MAC_A))
+            if i < 4 and k < 16:
+                sent.append(out(t, SBC4, 20002 + 4 * k, hop, 50000, p, macs[k]))
+    replies = [arp_reply(t, hop, mac) for hop, mac in zip(hops, macs)]
+    late = [rtp(90 + i) for i in range(2)]     # the same burst as the replies: behind the 64
+    t.rx(*replies, *(inp(t, A4, 40000, SBC4, 20000, p, MAC_A) for p in late))
+    t.out_exc(*replies)
+    t.out_wire(*(arp_req(t, hop) for hop in hops), *sent,
+               *(out(t, SBC4, 20002, hops[0], 50000, p, macs[0]) for p in late))
+    t.expect(to_exception=17, media_relayed=66, neigh_asked=17, media_held=0,
+             drops={'media_hold_full': 3})
+    t.checks.append(totals('neigh', held=66, released=66, hold_full=3, hold_expired=0,
+                           entries=17))
+
+
+def solicit(t, target, to=None):
+    """The data plane's ARP request / NS for target: broadcast (solicited-node multicast), or
+    ageing's unicast one to its MAC."""
+    if ':' not in target:
+        return arp_req(t, target, to or BCAST)
+    if to is None:
+        low = bytes.fromhex(target.split(':')[-1].rjust(6, '0'))[-3:]
+        dst, mac = 'ff02::1:ff' + low[:1].hex() + ':' + low[1:].hex(), \
+            '33:33:ff:' + ':'.join(f'{x:02x}' for x in low)
+    else:
+        dst, mac = target, to
+    return bytes(t.eth(dst=mac, src=t.wire_mac) / IPv6(src=SBC6, dst=dst, hlim=255) /
+                 ICMPv6ND_NS(tgt=target) / ICMPv6NDOptSrcLLAddr(lladdr=t.wire_mac))
+
+
+def answer(t, ip, mac):
+    """The neighbour's answer to it: ARP reply, or NA with its link-layer address."""
+    if ':' not in ip:
+        return arp_reply(t, ip, mac)
+    return bytes(t.eth(src=mac) / IPv6(src=ip, dst=SBC6, hlim=255) /
+                 ICMPv6ND_NA(tgt=ip, R=0, S=1, O=1) / ICMPv6NDOptDstLLAddr(lladdr=mac))
+
+
+def ageing_case(t, local, a, b):
+    on_link(t)
+    t.at(1.0)
+    learn(t, b, MAC_B)
+    media_set(t, 1, leg(local, 20000, a, 40000), leg(local, 20002, b, 50000))
+    filler = inp(t, a, 40000, local, 20010, rtp(0), MAC_A)  # no session there: dropped
+    want = []
+    for k, when in enumerate((1.0, 31.5, 32.6, 33.7, 34.8, 35.0)):
+        t.at(when)
+        p = rtp(k + 1)
+        # a burst (32 frames) holds at most one of these times: one ageing scan each
+        t.rx(inp(t, a, 40000, local, 20000, p, MAC_A), *[filler] * 33)
+        if k == 5:                                           # removed: asked for, held
+            want.append(solicit(t, b))
+        want.append(out(t, local, 20002, b, 50000, p, MAC_B, flow=0x12345 if ':' in a else 0))
+        if 1 <= k <= 3:                                      # unconfirmed: unicast probes
+            want.append(solicit(t, b, to=MAC_B))
+    t.at(35.01)
+    reply = answer(t, b, MAC_B)
+    t.rx(reply)
+    t.out_exc(reply)
+    t.out_wire(*want)
+    t.expect(to_exception=2, media_relayed=6, neigh_asked=4, media_held=0,
+             drops={'media_no_session': 6 * 33})
+    t.checks.append(totals('neigh', probes=3, aged=1, learnt=2, held=1, released=1, entries=1))
+
+
+@case('media_neighbour_ageing', 'a neighbour unconfirmed for 30 s (pcap clock) is asked again '
+      'by unicast ARP to its MAC, 3 times 1 s apart while media still flows to it, then removed; '
+      'the next packet is held and asked for by broadcast, and released by the reply')
+def _(t):
+    ageing_case(t, SBC4, A4, B4)
+
+
+@case('media_neighbour_ageing_v6', 'the same over IPv6: unicast NS probes to the neighbour, '
+      'then removed; the next packet held, an NS to its solicited-node address, released by '
+      'the NA')
+def _(t):
+    ageing_case(t, SBC6, A6, B6)
 
 
 def rfc3550_jitter(arrivals_s, stamps):

@@ -1,0 +1,539 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Media relay on veth next to rtpengine (userspace): packets relayed per CPU-second, overload.
+
+Topology (network namespaces, names from SBCNET_NS_PREFIX + 'rtpb-ID-', nothing in ours):
+
+    a   (senders)    eth0 198.51.100.20 --+
+    b   (receivers)  eth0 198.51.100.30 --+-- br0 in lan
+    sbc: wire0 (veth) given to sbc-dataplane on net_af_packet (exception net_null0),
+         [sbc] address 198.51.100.10, 1 worker lcore                --+
+    rte: eth0 198.51.100.11, rtpengine (Debian rtpengine-daemon) with --table=-1: no kernel
+         forwarding, userspace only                                  --+
+
+The same N sessions on each relay: leg 0's remote a:(20000 + 2i), leg 1's b:(40000 + 2i);
+sbc-dataplane gets them as SBC_CMD_MEDIA_SET (--test-commands, as the control plane sends
+them), rtpengine over its ng protocol (bencode over UDP: offer from a, answer from b). The
+same stream to both: tests/bench/rtp_blast (AF_PACKET, prebuilt frames with full checksums)
+sends 172-byte RTP round-robin over the N streams from a; what arrives at b is counted by b's
+eth0 (its rx_packets; b drops the datagrams in netfilter, so it sends no ICMP back). Each relay
+runs alone (the other one stopped).
+
+A. Packets relayed per CPU-second: at each rate (N x 50/s, the streams' own rate, and the
+   sender flat out), after a warm-up, the relay process's utime + stime over the interval from
+   /proc/PID/stat (every thread: sbc-dataplane's main lcore and its polling worker, which takes
+   a whole core whatever the load; rtpengine's threads) against the packets arriving at b over
+   the same interval. Printed: both relays' Mpps delivered, CPU-s/s, packets per CPU-second,
+   and the ratio (target: sbc >= 5 x rtpengine).
+B. Overload: the streams at their own rate for --pre s, then the sender flat out for 1 s, then
+   their own rate again for --post s. Each packet says its phase; rtp_blast recv in b takes
+   kernel arrival times: per stream, the time from the end of the burst to the first packet of
+   the after-phase arriving (max, p99, median), streams that never came back, and what
+   arrived of each phase. "Capacity" is what the relay delivered in A with the sender flat
+   out on this same path; the burst's rate is what the sender reached (stated as a multiple
+   of that capacity, which may be below 10 on this machine).
+
+Needs root, ip, iptables, rtpengine, the rtp_blast binary. Exit 0 measured, 1 a run failed,
+77 cannot run here.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, '..', 'lib'))
+from sbc_dprun import Program, RunError, eal  # noqa: E402
+
+SKIP = 77
+PY = '/usr/bin/python3'
+V4 = '198.51.100'
+SBC4, RTE4, A4, B4 = f'{V4}.10', f'{V4}.11', f'{V4}.20', f'{V4}.30'
+SPORT, BPORT, SBC_PORT = 20000, 40000, 30000      # rtp_blast's SPORT_BASE is 20000
+NG_PORT = 2223
+CLK = os.sysconf('SC_CLK_TCK')
+LEG = struct.Struct('<BBBBHHHH16s16s30s30s')         # struct sbc_media_leg
+MSG_HDR = struct.Struct('<HHIQQ')
+
+
+def sh(*cmd, check=True, ns=None, **kw):
+    if ns:
+        cmd = ('ip', 'netns', 'exec', ns) + cmd
+    return subprocess.run(cmd, check=check, capture_output=True, text=True, **kw)
+
+
+# ---- bencode (the ng protocol) ---------------------------------------------------------------
+
+def benc(v):
+    if isinstance(v, int):
+        return b'i%de' % v
+    if isinstance(v, str):
+        v = v.encode()
+    if isinstance(v, bytes):
+        return b'%d:%s' % (len(v), v)
+    if isinstance(v, list):
+        return b'l' + b''.join(benc(x) for x in v) + b'e'
+    return b'd' + b''.join(benc(k) + benc(x) for k, x in sorted(v.items())) + b'e'
+
+
+def bdec(b, i=0):
+    c = b[i:i + 1]
+    if c == b'i':
+        j = b.index(b'e', i)
+        return int(b[i + 1:j]), j + 1
+    if c in (b'l', b'd'):
+        out, i = [], i + 1
+        while b[i:i + 1] != b'e':
+            x, i = bdec(b, i)
+            out.append(x)
+        return (out if c == b'l' else dict(zip(out[::2], out[1::2]))), i + 1
+    j = b.index(b':', i)
+    n = int(b[i:j])
+    return b[j + 1:j + 1 + n], j + 1 + n
+
+
+def ng_client(server, n, out_path):
+    """In namespace a: offer (a's SDP) and answer (b's) for n calls; writes the port of
+    rtpengine's answer (where a sends) per call, one a line."""
+    import socket
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(2)
+
+    def sdp(ip, port):
+        return (f'v=0\r\no=- 1 1 IN IP4 {ip}\r\ns=-\r\nc=IN IP4 {ip}\r\nt=0 0\r\n'
+                f'm=audio {port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n')
+
+    def call(cookie, msg):
+        for _ in range(5):
+            s.sendto(cookie.encode() + b' ' + benc(msg), (server, NG_PORT))
+            try:
+                data = s.recv(65536)
+            except socket.timeout:
+                continue
+            c, _, body = data.partition(b' ')
+            if c.decode() == cookie:
+                r, _ = bdec(body)
+                if r.get(b'result') != b'ok':
+                    raise SystemExit(f'ng {msg["command"]}: {r}')
+                return r
+        raise SystemExit(f'ng {msg["command"]}: no answer from {server}:{NG_PORT}')
+
+    ports = []
+    for i in range(n):
+        cid = f'bench-{i}'
+        call(f'o{i}', {'command': 'offer', 'call-id': cid, 'from-tag': f'ft{i}',
+                       'sdp': sdp(A4, SPORT + 2 * i), 'replace': ['origin']})
+        r = call(f'a{i}', {'command': 'answer', 'call-id': cid, 'from-tag': f'ft{i}',
+                           'to-tag': f'tt{i}', 'sdp': sdp(B4, BPORT + 2 * i)})
+        m = [ln for ln in r[b'sdp'].decode().split('\r\n') if ln.startswith('m=audio ')]
+        ports.append(int(m[0].split()[1]))
+    with open(out_path, 'w') as f:
+        f.write(''.join(f'{p}\n' for p in ports))
+
+
+# ---- the topology ----------------------------------------------------------------------------
+
+class Net:
+    def __init__(self, tag):
+        self.ns = {k: f'{tag}-{k}' for k in ('lan', 'sbc', 'rte', 'a', 'b')}
+        self.made = []
+
+    def up(self):
+        for name in self.ns.values():
+            sh('ip', 'netns', 'add', name)
+            self.made.append(name)
+            sh('ip', '-n', name, 'link', 'set', 'lo', 'up')
+        lan = self.ns['lan']
+        sh('sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', ns=lan)
+        sh('ip', '-n', lan, 'link', 'add', 'br0', 'type', 'bridge', 'stp_state', '0',
+           'forward_delay', '0')
+        for k, dev, port in (('sbc', 'wire0', 's0'), ('rte', 'eth0', 'r0'), ('a', 'eth0', 'a0'),
+                             ('b', 'eth0', 'b0')):
+            sh('ip', '-n', self.ns[k], 'link', 'add', dev, 'type', 'veth', 'peer', 'name', port,
+               'netns', lan)
+            sh('ip', '-n', lan, 'link', 'set', port, 'master', 'br0', 'up')
+            sh('sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', ns=self.ns[k])
+        sh('ip', '-n', lan, 'link', 'set', 'br0', 'up')
+        sbc = self.ns['sbc']
+        sh('ip', '-n', sbc, 'link', 'set', 'wire0', 'arp', 'off', 'up')
+        for k, ip in (('rte', RTE4), ('a', A4), ('b', B4)):
+            # frames from the kernel with a partial checksum would reach net_af_packet so
+            sh('ethtool', '-K', 'eth0', 'tx', 'off', ns=self.ns[k])
+            sh('ip', '-n', self.ns[k], 'addr', 'add', f'{ip}/24', 'dev', 'eth0')
+            sh('ip', '-n', self.ns[k], 'link', 'set', 'eth0', 'up')
+        # b only counts: what the relays send it is dropped before UDP (no ICMP back)
+        sh('iptables', '-A', 'INPUT', '-p', 'udp', '-j', 'DROP', ns=self.ns['b'])
+
+    def mac(self, k, dev='eth0'):
+        out = sh('ip', '-n', self.ns[k], '-j', 'link', 'show', dev).stdout
+        return json.loads(out)[0]['address']
+
+    def down(self):
+        for name in self.made:
+            for pid in sh('ip', 'netns', 'pids', name, check=False).stdout.split():
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                except OSError:
+                    pass
+            sh('ip', 'netns', 'del', name, check=False)
+        self.made = []
+
+
+# ---- measuring -------------------------------------------------------------------------------
+
+def proc_cpu(pid):
+    """(utime, stime) of every thread of pid, seconds."""
+    with open(f'/proc/{pid}/stat') as f:
+        v = f.read().rsplit(')', 1)[1].split()
+    return int(v[11]) / CLK, int(v[12]) / CLK
+
+
+def rx_packets(pid):
+    """eth0's rx_packets in the namespace of process pid."""
+    with open(f'/proc/{pid}/net/dev') as f:
+        for line in f:
+            name, _, rest = line.partition(':')
+            if name.strip() == 'eth0':
+                return int(rest.split()[1])
+    raise RunError(f'no eth0 in the namespace of {pid}')
+
+
+class Relay:
+    """One of the two relays, started with its sessions in place: pid, ports a sends to."""
+    name = ''
+    n = 0
+    pid = None
+    dst_mac = ''
+    dst_ip = ''
+    ports = ''
+
+    def stop(self):
+        pass
+
+
+class Sbc(Relay):
+    name = 'sbc-dataplane'
+
+    def __init__(self, args, net, wd, tag, n):
+        self.dst_ip, self.n = SBC4, n
+        cmds = os.path.join(wd, 'sessions.bin')
+        with open(cmds, 'wb') as f:
+            for i in range(n):
+                body = struct.pack('<QII', i + 1, 1, 0)
+                body += LEG.pack(4, 0, 0, 0, 0, SBC_PORT + 4 * i, SPORT + 2 * i,
+                                 SPORT + 2 * i + 1, v4(SBC4), v4(A4), b'', b'')
+                body += LEG.pack(4, 0, 0, 0, 0, SBC_PORT + 4 * i + 2, BPORT + 2 * i,
+                                 BPORT + 2 * i + 1, v4(SBC4), v4(B4), b'', b'')
+                f.write((MSG_HDR.pack(48, 1, len(body), i + 1, 0) + body).ljust(256, b'\0'))
+        self.ports = os.path.join(wd, 'ports_sbc')
+        with open(self.ports, 'w') as f:
+            f.write(''.join(f'{SBC_PORT + 4 * i}\n' for i in range(n)))
+        conf = os.path.join(wd, 'sbc.conf')
+        shm = f'/{tag}-sbc'
+        with open(conf, 'w') as f:
+            f.write('\n'.join([
+                '[sbc]', f'address = {SBC4}/24', f'media_ports = {SBC_PORT}-{SBC_PORT + 4 * n + 3}',
+                'media_timeout = 3600',
+                '[dataplane]', 'wire = net_af_packet0', 'exception = net_null0', 'workers = 1',
+                f'channel = {shm}', 'mbufs = 16383', f'media_sessions = {n}',
+                '[trunk floor]', f'peers = {A4}/32', '']))
+        cmd = ['ip', 'netns', 'exec', net.ns['sbc'], args.dataplane,
+               *eal(f'{tag}-sbc', [f'net_af_packet0,iface=wire0{args.af_packet}',
+                                   'net_null0,no-rx=1']),      # null: no frames of its own
+               '--', '-c', conf, '--test-commands', cmds]
+        self.prog = Program('sbc-dataplane', cmd, f'{tag}-sbc', wd, shm=shm, watch=True)
+        self.prog.start()
+        self.prog.wait_for(lambda: any(x.startswith('sbc-dataplane: ready')
+                                       for x in self.prog.lines),
+                           time.monotonic() + args.start_timeout, '"ready"')
+        self.pid = self.prog.proc.pid       # ip netns exec execs the data plane
+        self.dst_mac = net.mac('sbc', 'wire0')
+
+    def stop(self):
+        self.prog.stop()
+        self.prog.cleanup()
+
+
+class Rtpengine(Relay):
+    name = 'rtpengine'
+
+    def __init__(self, args, net, wd, n):
+        self.dst_ip, self.n = RTE4, n
+        conf = os.path.join(wd, 'rtpengine.conf')
+        with open(conf, 'w') as f:
+            f.write('\n'.join([
+                '[rtpengine]', 'table = -1', f'interface = {RTE4}',
+                f'listen-ng = {RTE4}:{NG_PORT}', 'port-min = 30000', 'port-max = 60000',
+                'timeout = 3600', 'foreground = true', 'log-stderr = true', 'log-level = 4',
+                f'num-threads = {args.rtpengine_threads}', '']))
+        self.log = open(os.path.join(wd, 'rtpengine.log'), 'wb')
+        self.proc = subprocess.Popen(['ip', 'netns', 'exec', net.ns['rte'], args.rtpengine,
+                                      f'--config-file={conf}'], stdin=subprocess.DEVNULL,
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        self.pid = self.proc.pid
+        self.ports = os.path.join(wd, 'ports_rte')
+        deadline = time.monotonic() + args.start_timeout
+        while True:                          # the ng socket: the client retries until then
+            r = sh(PY, os.path.abspath(__file__), '--ng', RTE4, str(n), self.ports,
+                   ns=net.ns['a'], check=False, timeout=3600)
+            if r.returncode == 0:
+                break
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RunError(f'rtpengine sessions: {r.stdout} {r.stderr}'.strip())
+            time.sleep(0.5)
+        self.dst_mac = net.mac('rte')
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
+
+def start(which, args, net, wd, tag, n):
+    relay = Sbc(args, net, wd, tag, n) if which == 'sbc' else Rtpengine(args, net, wd, n)
+    try:
+        # the first packets: sbc-dataplane asks b's MAC (ARP), rtpengine's kernel too
+        finish(sender(args, net, relay, f'{50 * n}:1'))
+    except BaseException:
+        relay.stop()
+        raise
+    return relay
+
+
+def v4(ip):
+    return bytes(int(x) for x in ip.split('.')) + bytes(12)
+
+
+def sender(args, net, relay, phases):
+    return subprocess.Popen(['ip', 'netns', 'exec', net.ns['a'], 'taskset', '-c', args.cpu,
+                             args.blast, 'send', 'eth0', net.mac('a'), relay.dst_mac, A4,
+                             relay.dst_ip, str(relay.n), relay.ports, phases],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finish(p):
+    out, err = p.communicate(timeout=120)
+    if p.returncode != 0:
+        raise RunError(f'rtp_blast: exit {p.returncode}: {err.strip()}')
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def throughput(args, net, relay, rate, counter_pid):
+    """A: (delivered pps, CPU-s per s, delivered per CPU-s, sent pps) at rate (0: flat out)."""
+    p = sender(args, net, relay, f'{rate}:{args.warmup + args.seconds + 1}')
+    time.sleep(args.warmup)
+    t0, c0, r0 = time.monotonic(), proc_cpu(relay.pid), rx_packets(counter_pid)
+    g0 = proc_cpu(p.pid)                 # ip netns exec and taskset exec the sender
+    time.sleep(args.seconds)
+    t1, c1, r1 = time.monotonic(), proc_cpu(relay.pid), rx_packets(counter_pid)
+    g1 = proc_cpu(p.pid)
+    res = finish(p)
+    ph = res['phases'][0]
+    sent_pps = ph['sent'] / ((ph['end_ns'] - ph['start_ns']) / 1e9)
+    dt, got = t1 - t0, r1 - r0
+    cpu, sys_ = sum(c1) - sum(c0), c1[1] - c0[1]
+    return {'pps': got / dt, 'cpu': cpu / dt, 'sys': sys_ / dt,
+            'sender_cpu': (sum(g1) - sum(g0)) / dt,
+            'per_cpu': got / cpu if cpu > 0 else 0.0, 'sent_pps': sent_pps}
+
+
+def overload(args, net, relay, normal):
+    """B: per-stream recovery after a flat-out second (rtp_blast recv's arrival times)."""
+    total = args.pre + 1 + args.post
+    rx = subprocess.Popen(['ip', 'netns', 'exec', net.ns['b'], args.blast, 'recv', 'eth0',
+                           str(relay.n), str(total + 3)],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if rx.stdout.readline().strip() != 'ready':
+        raise RunError(f'rtp_blast recv did not start: {rx.stderr.read()}')
+    p = sender(args, net, relay, f'{normal}:{args.pre},0:1,{normal}:{args.post}')
+    s = finish(p)
+    out, err = rx.communicate(timeout=60)
+    if rx.returncode != 0:
+        raise RunError(f'rtp_blast recv: exit {rx.returncode}: {err.strip()}')
+    r = json.loads(out.strip().splitlines()[-1])
+    burst_end = s['phases'][1]['end_ns']
+    per_stream_sent = s['phases'][2]['sent'] / relay.n
+    rec, lost_for_good, short = [], 0, 0
+    for st in r['streams']:
+        n_after, first_after = st[4], st[5]
+        if n_after == 0:
+            lost_for_good += 1
+            continue
+        rec.append((first_after - burst_end) / 1e6)
+        if n_after < 0.9 * per_stream_sent:
+            short += 1
+    rec.sort()
+    b = s['phases'][1]
+    return {
+        'burst_pps': b['sent'] / ((b['end_ns'] - b['start_ns']) / 1e9),
+        'sent': [ph['sent'] for ph in s['phases']],
+        'got': r['per_phase'][:3], 'ring_drops': r['ring_drops'],
+        'rec_max': rec[-1] if rec else None,
+        'rec_p99': rec[min(len(rec) - 1, int(0.99 * len(rec)))] if rec else None,
+        'rec_p50': statistics.median(rec) if rec else None,
+        'never': lost_for_good, 'short': short,
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--dataplane')
+    ap.add_argument('--blast', help='the rtp_blast binary')
+    ap.add_argument('--rtpengine', default=shutil.which('rtpengine') or '/usr/bin/rtpengine')
+    ap.add_argument('--out')
+    ap.add_argument('--sessions', type=int, default=1000)
+    ap.add_argument('--seconds', type=float, default=5)
+    ap.add_argument('--warmup', type=float, default=1.5)
+    ap.add_argument('--pre', type=float, default=2)
+    ap.add_argument('--post', type=float, default=3)
+    ap.add_argument('--target', type=float, default=5.0)
+    ap.add_argument('--overload-streams', default='1000,100', help='B\'s stream counts (fewer: '
+                    'more packets per stream in the burst)')
+    ap.add_argument('--cpu', default='0', help='the sender\'s cpu (the worker lcore is 1)')
+    ap.add_argument('--rtpengine-threads', type=int, default=2)
+    ap.add_argument('--af-packet', default=',framecnt=2048', help='more net_af_packet devargs '
+                    '(default: a ring of 2048 frames against 512)')
+    ap.add_argument('--start-timeout', type=float, default=120)
+    ap.add_argument('--keep')
+    ap.add_argument('--ng', nargs=3, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.ng:
+        ng_client(args.ng[0], int(args.ng[1]), args.ng[2])
+        return 0
+
+    if os.geteuid() != 0:
+        print('bench_rtpengine: needs root (namespaces, EAL); skipped')
+        return SKIP
+    for tool in ('ip', 'iptables', 'ethtool', 'taskset'):
+        if shutil.which(tool) is None:
+            print(f'bench_rtpengine: {tool} missing; skipped')
+            return SKIP
+    if not os.access(args.rtpengine, os.X_OK):
+        print(f'bench_rtpengine: {args.rtpengine} missing (Debian rtpengine-daemon, '
+              'scripts/deps.sh); skipped')
+        return SKIP
+    if not args.dataplane or not args.blast:
+        print('bench_rtpengine: --dataplane and --blast are required', file=sys.stderr)
+        return 2
+    wd = args.keep or tempfile.mkdtemp(prefix='sbc-bench-rtpe-')
+    os.makedirs(wd, exist_ok=True)
+    tag = f'{os.environ.get("SBCNET_NS_PREFIX", "")}rtpb{os.getpid()}'
+    net = Net(tag)
+    normal = 50 * args.sessions
+    rates = [normal, 4 * normal, 0]
+    streams = [int(x) for x in args.overload_streams.split(',')]
+    res = {}
+    load = os.getloadavg()
+    try:
+        net.up()
+        counter = subprocess.Popen(['ip', 'netns', 'exec', net.ns['b'], 'sleep', '100000'])
+        for which in ('sbc', 'rtpengine'):
+            # A on one start, B on a fresh one for each stream count (rtpengine gives up a
+            # stream that overflowed)
+            relay = start(which, args, net, wd, tag, args.sessions)
+            try:
+                for rate in rates:
+                    res[(which, rate)] = r = throughput(args, net, relay, rate, counter.pid)
+                    print(f'  {which:10s} offered {"flat out" if rate == 0 else rate:>8} pps: '
+                          f'sent {r["sent_pps"] / 1e6:.3f} Mpps, delivered {r["pps"] / 1e6:.3f} '
+                          f'Mpps, {r["cpu"]:.2f} CPU-s/s ({r["sys"]:.2f} system), '
+                          f'{r["per_cpu"] / 1e6:.3f} M/CPU-s', flush=True)
+            finally:
+                relay.stop()
+            for n in streams:
+                relay = start(which, args, net, wd, tag, n)
+                try:
+                    res[(which, 'overload', n)] = o = overload(args, net, relay, 50 * n)
+                    print(f'  {which:10s} overload, {n} streams: burst {o["burst_pps"] / 1e6:.3f} '
+                          f'Mpps, recovery max {o["rec_max"]} ms, never {o["never"]}', flush=True)
+                finally:
+                    relay.stop()
+                if which == 'rtpengine':        # what it said about its receive queues
+                    with open(os.path.join(wd, 'rtpengine.log'), errors='replace') as f:
+                        log = f.read()
+                    o['strikes'] = (log.count('aborting loop'), log.count('discarding packet'))
+        counter.kill()
+    except (RunError, subprocess.CalledProcessError, subprocess.TimeoutExpired) as e:
+        msg = getattr(e, 'stderr', None) or ''
+        print(f'bench_rtpengine: {e} {msg}'.strip(), file=sys.stderr)
+        return 1
+    finally:
+        net.down()
+        if not args.keep:
+            shutil.rmtree(wd, ignore_errors=True)
+    text = report(args, res, rates, load, os.getloadavg())
+    print(text)
+    if args.out:
+        with open(args.out, 'w') as f:
+            f.write(text + '\n')
+    return 0
+
+
+def report(args, res, rates, load0, load1):
+    def fmt(x, spec='.3f'):
+        return '-' if x is None else format(x, spec)
+
+    lines = [f'Media relay on veth, {args.sessions} sessions, sbc-dataplane (net_af_packet, 1 '
+             'polling worker) vs rtpengine 10.5 userspace (--table=-1), same stream, each alone',
+             f'{"offered":>12s}  {"relay":12s}  {"sent Mpps":>9s}  {"delivered":>9s}  '
+             f'{"CPU-s/s":>7s}  {"system":>6s}  {"M/CPU-s":>8s}  {"sender CPU-s/s":>14s}']
+    for rate in rates:
+        for w in ('sbc', 'rtpengine'):
+            r = res[(w, rate)]
+            lines.append(f'{"flat out" if rate == 0 else f"{rate} pps":>12s}  {w:12s}  '
+                         f'{r["sent_pps"] / 1e6:9.3f}  {r["pps"] / 1e6:9.3f}  {r["cpu"]:7.2f}  '
+                         f'{r["sys"]:6.2f}  {r["per_cpu"] / 1e6:8.3f}  {r["sender_cpu"]:14.2f}')
+        ratio = res[('sbc', rate)]['per_cpu'] / max(1e-9, res[('rtpengine', rate)]['per_cpu'])
+        lines.append(f'{"":12s}  sbc/rtpengine per CPU-second: {ratio:.2f} (target >= '
+                     f'{args.target:g}: {"met" if ratio >= args.target else "NOT met"})')
+    lines += ['', f'Overload: N streams at 50 pps for {args.pre:g} s, the sender flat out for 1 '
+              f's, 50 pps for {args.post:g} s, a fresh relay each; per stream, end of the burst '
+              '-> first packet of the after-phase arriving (ms)',
+              f'{"relay":12s}  {"N":>5s}  {"burst Mpps":>10s}  {"x capacity":>10s}  '
+              f'{"max":>7s}  {"p99":>7s}  {"median":>7s}  {"never back":>10s}  '
+              f'{"<90% after":>10s}  {"sent (pre/burst/after)":>24s}  {"arrived":>24s}  '
+              'ring drops']
+    for n in [int(x) for x in args.overload_streams.split(',')]:
+        for w in ('sbc', 'rtpengine'):
+            o, cap = res[(w, 'overload', n)], max(1.0, res[(w, 0)]['pps'])
+            lines.append(f'{w:12s}  {n:5d}  {o["burst_pps"] / 1e6:10.3f}  '
+                         f'{o["burst_pps"] / cap:10.2f}  {fmt(o["rec_max"], ".1f"):>7s}  '
+                         f'{fmt(o["rec_p99"], ".1f"):>7s}  {fmt(o["rec_p50"], ".1f"):>7s}  '
+                         f'{o["never"]:10d}  {o["short"]:10d}  '
+                         f'{"/".join(map(str, o["sent"])):>24s}  '
+                         f'{"/".join(map(str, o["got"])):>24s}  {o["ring_drops"]}')
+    for n in [int(x) for x in args.overload_streams.split(',')]:
+        a, d = res[('rtpengine', 'overload', n)].get('strikes', (0, 0))
+        lines.append(f'  rtpengine, {n} streams: {a} log lines "Too many packets in UDP receive '
+                     f'queue ... aborting loop" (a strike), {d} "UDP receive queue exceeded ... '
+                     'discarding packet" (rate-limited lines)')
+    lines += ['',
+              '  x capacity: the burst\'s rate over what that relay delivered with the sender '
+              'flat out in A (its capacity on this path with this sender); the burst is what one '
+              'sender core reached.',
+              '  CPU-s/s: utime + stime of the relay process (all threads) from /proc/PID/stat '
+              'over the interval; sbc-dataplane\'s worker polls, so it takes a whole core '
+              'whatever the load.',
+              f'  delivered: b\'s eth0 rx_packets over the same interval ({args.seconds:g} s '
+              f'after {args.warmup:g} s warm-up); 172-byte RTP, 214-byte frames.',
+              '  sender CPU-s/s: rtp_blast\'s own; the kernel\'s receive path up to the relay\'s '
+              'ring or socket runs in its context, so it pays for that part of each relay.',
+              f'  load average before {load0[0]:.2f} {load0[1]:.2f}, after {load1[0]:.2f} '
+              f'{load1[1]:.2f} (2 cores, shared)']
+    return '\n'.join(lines)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
