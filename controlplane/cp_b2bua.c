@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <sofia-sip/msg_addr.h>
@@ -425,6 +426,35 @@ static void ack_deferred(struct call *c)
 	c->ack_after = NULL;
 	if (cseq != NULL && c->leg[OUT] != NULL)
 		send_ack_body(c, OUT, cseq, NULL);
+}
+
+/*
+ * RFC 3261 12.1.2 / 13.2.2.4: a forking callee's 2xx may come from another early dialog than
+ * the one whose tag the leg took (the first tagged response): the 2xx's dialog is the call's.
+ * The leg is made again for it (our From with its tag, the 2xx's To with the answering fork's
+ * tag, the INVITE's CSeq), so the ACK, BYE and re-INVITEs carry that tag and the answering
+ * fork's own requests find the call. A leg that cannot be made (no memory) stays as it was.
+ */
+static void answering_dialog(struct call *c, sip_t const *sip)
+{
+	const char *rtag = nta_leg_get_rtag(c->leg[OUT]);
+	nta_leg_t *leg;
+
+	if (rtag == NULL || sip->sip_to == NULL || sip->sip_to->a_tag == NULL ||
+	    strcasecmp(rtag, sip->sip_to->a_tag) == 0)
+		return;
+	leg = nta_leg_tcreate(cp_sip_agent(), leg_request, (nta_leg_magic_t *)c,
+			      SIPTAG_CALL_ID(sip->sip_call_id), SIPTAG_FROM(sip->sip_from),
+			      SIPTAG_TO(sip->sip_to), SIPTAG_CSEQ(sip->sip_cseq), TAG_END());
+	if (leg == NULL) {
+		cp_log(CP_WARN, "call %s: no memory for the answering fork's dialog",
+		       c->cdr.call_id_in);
+		return;
+	}
+	cp_log(CP_DEBUG, "call %s: answered by another fork (tag %s, not %s)", c->cdr.call_id_in,
+	       sip->sip_to->a_tag, rtag);
+	nta_leg_destroy(c->leg[OUT]);
+	c->leg[OUT] = leg;
 }
 
 /* A tagged response from the callee: the dialog's remote tag and target (12.1.2). */
@@ -834,6 +864,8 @@ static void callee_answered(struct call *c, sip_t const *sip)
 {
 	struct cp_sdp sdp;
 
+	if (c->state == CALLING && !c->answer_pending)
+		answering_dialog(c, sip);
 	early_dialog(c, sip);
 	if (c->state == CALLING && (c->canceled || c->irq == NULL)) {	/* the caller gave up */
 		send_ack(c, OUT, sip);

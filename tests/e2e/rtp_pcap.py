@@ -1,18 +1,21 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""RTP for the media e2e test (test_media_e2e.sh), stdlib only.
+"""RTP for the media e2e tests (test_media_e2e.sh, test_media2_e2e.sh), stdlib only.
 
-pcap FILE N SSRC
-    Writes N RTP packets (PCMU, 160 bytes of payload, 20 ms apart, sequence numbers from 1000,
-    SSRC as given in hex) as an Ethernet/IPv4/UDP pcap for sipp's play_pcap_audio, which sends
-    the UDP payloads with the capture's timing from its own address and media port.
+pcap FILE N SSRC [FIRST]
+    Writes N RTP packets (PCMU, 160 bytes of payload, 20 ms apart, SSRC as given in hex,
+    sequence numbers from FIRST (1000), timestamps 160 apart from 160 * (FIRST - 1000): a file
+    from 1000 + N goes on where the first ended) as an Ethernet/IPv4/UDP pcap for sipp's
+    play_pcap_audio, which sends the UDP payloads with the capture's timing from its own
+    address and media port.
 inject DST PORT N
     Sends N RTP-shaped datagrams of 100 bytes (SSRC 0xbadbad00) to DST:PORT, 5 ms apart: a
     foreign source at a live media port. Prints "sent N".
-count PCAP PORT
+count PCAP PORT [FIRST]
     Reads a capture (tshark -w, pcap or pcapng through tshark -F pcap) given as a classic pcap
-    and prints, for UDP datagrams to PORT: "total T from SRC:SPORT C ... foreign F" where
-    foreign counts datagrams with the injector's SSRC.
+    and prints, for UDP datagrams to PORT (with FIRST, only those whose RTP sequence number is
+    FIRST or above): "total T from SRC:SPORT C ... foreign F" where foreign counts datagrams
+    with the injector's SSRC.
 """
 import socket
 import struct
@@ -33,11 +36,12 @@ def rtp(seq, ts, ssrc, payload):
     return struct.pack('!BBHII', 0x80, 0, seq & 0xffff, ts, ssrc) + payload
 
 
-def write_pcap(path, n, ssrc):
+def write_pcap(path, n, ssrc, first=1000):
     with open(path, 'wb') as f:
         f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
         for i in range(n):
-            udp_payload = rtp(1000 + i, 160 * i, ssrc, bytes([0xff]) * 160)
+            k = first - 1000 + i
+            udp_payload = rtp(first + i, 160 * k, ssrc, bytes([0xff]) * 160)
             udp = struct.pack('!HHHH', 6000, 6000, 8 + len(udp_payload), 0) + udp_payload
             ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(udp), i, 0, 64, 17, 0,
                              bytes([192, 0, 2, 1]), bytes([192, 0, 2, 2]))
@@ -70,7 +74,7 @@ def frames(path):
         off += 16 + incl
 
 
-def count(path, port):
+def count(path, port, first=0):
     total, foreign, by_src = 0, 0, {}
     for link, fr in frames(path):
         if link == 1:		# Ethernet
@@ -85,12 +89,13 @@ def count(path, port):
             continue
         ihl = (ip[0] & 15) * 4
         sport, dport = struct.unpack('!HH', ip[ihl:ihl + 4])
-        if dport != port:
+        payload = ip[ihl + 8:]
+        if dport != port or (first and (len(payload) < 12 or
+                                        struct.unpack('!H', payload[2:4])[0] < first)):
             continue
         total += 1
         src = '%s:%d' % (socket.inet_ntoa(ip[12:16]), sport)
         by_src[src] = by_src.get(src, 0) + 1
-        payload = ip[ihl + 8:]
         if len(payload) >= 12 and struct.unpack('!I', payload[8:12])[0] == INJECT_SSRC:
             foreign += 1
     print('total %d %s foreign %d' % (
@@ -98,12 +103,13 @@ def count(path, port):
 
 
 def main(argv):
-    if len(argv) == 5 and argv[1] == 'pcap':
-        write_pcap(argv[2], int(argv[3]), int(argv[4], 16))
+    if len(argv) in (5, 6) and argv[1] == 'pcap':
+        first = int(argv[5]) if len(argv) == 6 else 1000
+        write_pcap(argv[2], int(argv[3]), int(argv[4], 16), first)
     elif len(argv) == 5 and argv[1] == 'inject':
         inject(argv[2], int(argv[3]), int(argv[4]))
-    elif len(argv) == 4 and argv[1] == 'count':
-        count(argv[2], int(argv[3]))
+    elif len(argv) in (4, 5) and argv[1] == 'count':
+        count(argv[2], int(argv[3]), int(argv[4]) if len(argv) == 5 else 0)
     else:
         raise SystemExit(__doc__)
 

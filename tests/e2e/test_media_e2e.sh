@@ -45,6 +45,9 @@ e2e_begin
 # R, start_redis, start_cp, stop_cp, ... (lib-redis.sh reads $SBCNET_DIR, which e2e_begin made)
 # shellcheck source-path=SCRIPTDIR source=lib-redis.sh
 . "$here/lib-redis.sh"
+# capture, carrier, floor, sdp_port, count, last_cdr, xlen, ...
+# shellcheck source-path=SCRIPTDIR source=lib-media.sh
+. "$here/lib-media.sh"
 E2E_LOGS="controlplane:$SBCNET_DIR/controlplane.log"
 NS_INJ=${SBCNET_NS_PREFIX:-}inj-$SBCNET_ID
 sbcnet_addns "$NS_INJ" && sbcnet_veth "$NS_INJ" eth0 "$NS_LAN" i0 &&
@@ -82,53 +85,6 @@ wait_for "the B2BUA listens on $SBCNET_SBC4:5060" 10 sip_up || fatal "no SIP soc
 "$SBCNET_PY" "$here/rtp_pcap.py" pcap "$SBCNET_DIR/rtp.pcap" $PACKETS 0f100f10 ||
 	fatal "writing the pcap"
 
-# capture NS NAME: UDP other than SIP in NS, into NAME.pcap, until stop_captures
-capture() {
-	ip netns exec "$1" tshark -i eth0 -F pcap -w "$SBCNET_DIR/$2.pcap" -f "udp and not port 5060" \
-		>"$SBCNET_DIR/$2.tshark" 2>&1 &
-	caps+=($!)
-	poll_until 10 grep -q Capturing "$SBCNET_DIR/$2.tshark" || fatal "tshark did not start in $1"
-}
-stop_captures() {
-	kill -INT "${caps[@]}" 2>/dev/null
-	wait "${caps[@]}" 2>/dev/null
-	caps=()
-}
-# carrier SCENARIO NAME MEDIA_PORT [PAUSE_MS]: one call's carrier in pb-ID
-carrier() {
-	(cd "$SBCNET_DIR" && exec ip netns exec "$NS_PB" sipp -sf "$SBCNET_SIPP_DIR/$1" -i "$CA" \
-		-p 5060 -mp "$3" -m 1 -d "${4:-0}" -nostdin -trace_msg \
-		-message_file "$SBCNET_DIR/$2.msg" -trace_err -error_file "$SBCNET_DIR/$2.err" \
-		</dev/null >"$SBCNET_DIR/$2.out" 2>&1) &
-	pids+=($!)
-	car_up() { ip netns exec "$NS_PB" ss -Hlun "sport = :5060" | grep -qF "$CA"; }
-	poll_until 10 car_up || fatal "the carrier did not bind"
-}
-# floor SCENARIO NAME ADDR MEDIA_PORT [SIPP ARGS...]: one call from pa-ID, in the background
-floor() {
-	local sf=$1 name=$2 addr=$3 mp=$4
-	shift 4
-	(cd "$SBCNET_DIR" && exec ip netns exec "$NS_PA" sipp -sf "$SBCNET_SIPP_DIR/$sf" -i "$addr" \
-		-p 5070 -mp "$mp" -m 1 -timeout 40 -nostdin "$@" -trace_msg \
-		-message_file "$SBCNET_DIR/$name.msg" -trace_err -error_file "$SBCNET_DIR/$name.err" \
-		"$SBCNET_SBC4:5060" </dev/null >"$SBCNET_DIR/$name.out" 2>&1) &
-	floor_pid=$!
-	pids+=("$floor_pid")
-}
-# sdp_port NAME MINE: the media port of the SDP sipp NAME received (not its own, MINE); fails
-# while there is none
-sdp_port() {
-	local p
-	p=$(grep -a -o '^m=audio [0-9]*' "$SBCNET_DIR/$1.msg" 2>/dev/null | awk '{print $2}' |
-		grep -v -x "$2" | head -n 1)
-	[ -n "$p" ] && echo "$p"
-}
-count() { "$SBCNET_PY" "$here/rtp_pcap.py" count "$SBCNET_DIR/$1.pcap" "$2"; }
-last_cdr() {	# FIELD: of the newest record in sbc:cdr
-	R --raw xrevrange sbc:cdr + - count 1 | awk -v f="$1" 'p {print; exit} $0 == f {p = 1}'
-}
-xlen() { R xlen sbc:cdr; }
-
 # media_call PHASE ADDR SDP_ADDR FLOOR_MP CARRIER_MP CARRIER_PAUSE_MS [INJECT]: one call with
 # RTP both ways, from the floor at ADDR whose SDP names SDP_ADDR (the carrier starts its RTP that
 # long after the SBC's ACK, which comes once the session is in force); with INJECT, the injector
@@ -138,7 +94,7 @@ media_call() {
 	local ph=$1 addr=$2 sdp=$3 fmp=$4 cmp=$5 leg0 leg1 rc inj
 	capture "$NS_PA" "floor-$ph"
 	capture "$NS_PB" "carrier-$ph"
-	carrier media_uas.xml "car-$ph" "$cmp" "$6"
+	carrier media_uas.xml "car-$ph" "$cmp" -d "$6"
 	floor media_uac.xml "$ph" "$addr" "$fmp" -d 3000 -set sdp_ip "$sdp"
 	wait_for "$ph: the floor has the SBC's answer" 10 sdp_port "$ph" "$fmp"
 	wait_for "$ph: the carrier has the SBC's offer" 10 sdp_port "car-$ph" "$cmp"
