@@ -141,6 +141,8 @@ static uint64_t mono_ms(void)
 
 const struct cp_registrar_stats *cp_registrar_stats(void)
 {
+	rr.st.answers_kept = rr.cache.n;
+	rr.st.answers_evicted = rr.cache.evicted_early;
 	return &rr.st;
 }
 

@@ -32,6 +32,8 @@ struct cp_registrar_stats {
 	uint64_t absorbed;	/* retransmissions while their first copy waited for Redis */
 	uint64_t busy;		/* 503: CP_REG_PENDING_MAX REGISTERs already waiting for Redis */
 	uint64_t pending;	/* gauge: REGISTERs waiting for Redis */
+	uint64_t answers_kept;	/* gauge: recent answers in cp_regcache */
+	uint64_t answers_evicted;	/* pushed out of it before CP_REGCACHE_LIFE_MS */
 };
 
 /* REGISTERs that may wait for their HA1 from Redis at once, each holding its request message

@@ -54,6 +54,8 @@ static struct {
 	uint64_t cp_status_ns;
 	struct sbc_msg_cp_calls cp_calls;	/* likewise */
 	uint64_t cp_calls_ns;
+	struct sbc_msg_cp_registrar cp_registrar;	/* likewise */
+	uint64_t cp_registrar_ns;
 	struct sbc_msg_trunk_state trunk_state[SBC_MAX_TRUNKS];	/* the B2BUA's, per trunk */
 	char media_refusal[128];	/* why the last MEDIA_SET was refused */
 } chan;
@@ -130,6 +132,24 @@ _Static_assert(offsetof(struct sbc_msg_admit, trunk) == 0, "trunk first");
 static const struct sbc_msg_acl *acl_body(const struct sbc_msg *m)
 {
 	return (const void *)m->body;
+}
+
+/* The registrar's counters, as cp_reg_* (README "Stats socket"). */
+static void add_cp_registrar(struct rte_tel_data *d, const struct sbc_msg_cp_registrar *r)
+{
+	const struct { const char *name; uint64_t v; } f[] = {
+		{ "cp_reg_registers", r->registers }, { "cp_reg_challenged", r->challenged },
+		{ "cp_reg_accepted", r->accepted }, { "cp_reg_failed", r->failed },
+		{ "cp_reg_refused", r->refused }, { "cp_reg_lockouts", r->lockouts },
+		{ "cp_reg_bindings", r->bindings }, { "cp_reg_dynacl_expired", r->dynacl_expired },
+		{ "cp_reg_answered_again", r->answered_again }, { "cp_reg_absorbed", r->absorbed },
+		{ "cp_reg_busy", r->busy }, { "cp_reg_pending", r->pending },
+		{ "cp_reg_answers_kept", r->answers_kept },
+		{ "cp_reg_answers_evicted", r->answers_evicted },
+	};
+
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		rte_tel_data_add_dict_u64(d, f[i].name, f[i].v);
 }
 
 static int stage_append(struct staging *st, const struct sbc_msg_acl *a)
@@ -256,6 +276,11 @@ static void cmd_cp_status(const struct sbc_msg *m)
 static void cmd_cp_calls(const struct sbc_msg *m)
 {
 	keep_snapshot(&chan.cp_calls, sizeof(chan.cp_calls), &chan.cp_calls_ns, m);
+}
+
+static void cmd_cp_registrar(const struct sbc_msg *m)
+{
+	keep_snapshot(&chan.cp_registrar, sizeof(chan.cp_registrar), &chan.cp_registrar_ns, m);
 }
 
 /* TRUNK_STATE: health, calls out, last code of a trunk the B2BUA sends calls to. */
@@ -473,6 +498,7 @@ static const struct {
 	[SBC_CMD_RESYNC_REQUEST] = { cmd_resync, false },
 	[SBC_CMD_CP_STATUS] = { cmd_cp_status, false },
 	[SBC_CMD_CP_CALLS] = { cmd_cp_calls, false },
+	[SBC_CMD_CP_REGISTRAR] = { cmd_cp_registrar, false },
 	[SBC_CMD_TRUNK_STATE] = { cmd_trunk_state, true },
 	[SBC_CMD_DENY_ADD] = { cmd_deny, false },
 	[SBC_CMD_DENY_DEL] = { cmd_deny, false },
@@ -712,5 +738,7 @@ int dp_channel_telemetry(struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, "cp_sdp_rejected", c->sdp_rejected);
 		rte_tel_data_add_dict_u64(d, "cp_media_gone_late", c->media_gone_late);
 	}
+	if (__atomic_load_n(&chan.cp_registrar_ns, __ATOMIC_ACQUIRE) != 0)
+		add_cp_registrar(d, &chan.cp_registrar);
 	return 0;
 }

@@ -20,7 +20,11 @@
 #        SBC_DATAPLANE SBC_CONTROLPLANE SBCCTL
 set -u
 
-COUNT=1000000 NSRC=1000 AFTER=60 SAMPLE=2 OUT=
+here=$(cd "$(dirname "$0")" && pwd)
+e2e=$here/../e2e
+# shellcheck source-path=SCRIPTDIR source=../e2e/lib-check.sh
+. "$e2e/lib-check.sh"	# and scripts/lib-netns.sh
+all=("$@") COUNT=1000000 NSRC=1000 AFTER=60 SAMPLE=2 OUT=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--count) COUNT=$2; shift 2 ;;
@@ -30,32 +34,22 @@ while [ $# -gt 0 ]; do
 	*) break ;;
 	esac
 done
-dataplane=$(realpath -m -- "${1:?usage: $0 [options] SBC_DATAPLANE SBC_CONTROLPLANE SBCCTL}")
-controlplane=$(realpath -m -- "${2:?}")
-sbcctl=$(realpath -m -- "${3:?}")
-here=$(cd "$(dirname "$0")" && pwd)
-e2e=$here/../e2e
-# shellcheck source-path=SCRIPTDIR source=../../scripts/lib-netns.sh
-. "$here/../../scripts/lib-netns.sh"
-# shellcheck source-path=SCRIPTDIR source=../e2e/lib-check.sh
-. "$e2e/lib-check.sh"
-
+e2e_args "SBC_DATAPLANE SBC_CONTROLPLANE SBCCTL" "$@"
 e2e_preflight "ethtool ss redis-server redis-cli flock" "$dataplane" "$controlplane" "$sbcctl"
-if [ "${SBC_BENCH_LOCKED:-}" != 1 ]; then
-	SBC_BENCH_LOCKED=1 exec flock /tmp/sbc-bench.lock "$0" --count "$COUNT" --sources "$NSRC" \
-		--after "$AFTER" ${OUT:+--out "$OUT"} "$dataplane" "$controlplane" "$sbcctl"
-fi
+bench_lock "${all[@]}"
 
 BASE=198.18.0.1	# the sources: BASE .. BASE + NSRC - 1 (RFC 2544), listed nowhere
 cp_pid='' sampler=''
 port=$((20000 + RANDOM % 20000))
 e2e_cleanup() {
-	local p
-	for p in $sampler $cp_pid; do kill -9 "$p" 2>/dev/null; done
+	[ -z "$sampler" ] || kill -9 "$sampler" 2>/dev/null
+	stop_cp KILL
 	return 0
 }
 e2e_begin
-E2E_LOGS="controlplane:$SBCNET_DIR/controlplane.log"
+# shellcheck source-path=SCRIPTDIR source=../e2e/lib-redis.sh
+. "$e2e/lib-redis.sh"	# R, e2e_redis_cp, stop_cp, registrar_conf
+E2E_LOGS="controlplane:$cp_log"
 
 # The sources live in pb-ID; the SBC's kernel reaches them through pb's address (one
 # neighbour entry, not one per source).
@@ -67,30 +61,12 @@ for i in range(int(sys.argv[2])):
 PY
 
 conf=$SBCNET_DIR/sbc.conf
-sbcnet_conf "$conf" drop "auth_failures = 1000" "auth_window = 1" "register_rate = 50"
-cat >>"$conf" <<EOC
-role = floor
-route = carrier-a
-
-[trunk pbx-digest]
-role = floor
-auth = digest
-realm = digest.example
-
-[trunk carrier-a]
-role = carrier
-uri = sip:$SBCNET_PB4:5060
-options_interval = 0
-
-[redis]
-address = 127.0.0.1:$port
-EOC
+registrar_conf "auth_failures = 1000" "auth_window = 1" "register_rate = 50"
 sbcnet_start_dp "$dataplane" "$conf" || fatal "sbc-dataplane did not start"
 ip -n "$NS_SBC" route add 198.18.0.0/15 via "$SBCNET_PB4" dev sbc0 || fatal "route to the sources"
-ip netns exec "$NS_SBC" redis-server --port "$port" --bind 127.0.0.1 --save '' \
-	--appendonly no --daemonize yes --logfile "$SBCNET_DIR/redis.log" || fatal "redis-server"
+e2e_redis_cp -q
 # 1,000 known users (u00000 .. u00999, password "pw"): both HA1s for the trunk's realm
-"$SBCNET_PY" - <<'PY' | ip netns exec "$NS_SBC" redis-cli -p "$port" >/dev/null || fatal "users"
+"$SBCNET_PY" - <<'PY' | R >/dev/null || fatal "users"
 import hashlib
 for i in range(1000):
     u = 'u%05d' % i
@@ -98,9 +74,6 @@ for i in range(1000):
     print(f'HSET sbc:user:pbx-digest:{u} ha1_md5 {hashlib.md5(a).hexdigest()} '
           f'ha1_sha256 {hashlib.sha256(a).hexdigest()}')
 PY
-ip netns exec "$NS_SBC" "$controlplane" -q -c "$conf" </dev/null >"$SBCNET_DIR/controlplane.log" 2>&1 &
-cp_pid=$!
-wait_eq "control plane up" 15 up sbcnet_get /sbc/channel cp_redis || fatal "control plane"
 
 # kB of /proc/PID/status FIELD
 kb() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null; }
@@ -124,8 +97,8 @@ kill "$sampler"; wait "$sampler" 2>/dev/null; sampler=''
 drops=$(sbcnet_tel /sbc/drops 2>/dev/null | "$SBCNET_PY" -c '
 import json, sys
 print(" ".join(f"{k}={v}" for k, v in sorted(json.load(sys.stdin).items()) if v))')
-bindings=$(ip netns exec "$NS_SBC" redis-cli -p "$port" --scan --pattern 'sbc:reg:*' | wc -l)
-kill -TERM "$cp_pid"; wait "$cp_pid"; cp_pid=''
+bindings=$(R --scan --pattern 'sbc:reg:*' | wc -l)
+stop_cp
 
 # COL of the samples: at the start, its peak in each quarter of the storm, at the end, AFTER s on
 summary() {

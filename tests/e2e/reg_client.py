@@ -15,6 +15,9 @@ separated (0: no answer within the timeout: 4 x REG_TIMEOUT, 2 s unless set).
         wrong_uri   uri= not the Request-URI                           e.g. "401 401"
         wrong_realm realm= not the challenge's                         e.g. "401 401"
         none        no answer to the challenge                         e.g. "401"
+        copies      the answer, then 3 exact copies of it (retransmissions, as if each
+                    answer were lost): each gets the first one's answer, the same To tag
+                    ("tag-differs" appended when not)                 e.g. "401 200 200 200 200"
       PASSWORD is used as given (a wrong one gives "401 401").
   reg_client.py invite SRC DST RUSER [SPORT]
       an INVITE (no SDP) to sip:RUSER@DST; prints the final status; ACKs it (a 2xx: ACK, BYE)
@@ -119,12 +122,17 @@ def register(src, dst, user, password, domain, alg, mode, expires='60', sport=0)
     contact = f'Contact: <sip:{user}@{src}:{d.sport}>\r\nExpires: {expires}\r\n'
     codes = []
 
-    def send(extra=''):
-        msg = d.request('REGISTER', ruri, aor, contact + extra)
+    def send(extra='', msg=None):
+        msg = msg or d.request('REGISTER', ruri, aor, contact + extra)
         s.sendto(msg, (dst, 5060))
         code, text = final(s, (msg, (dst, 5060)))
         codes.append(code)
+        d.last = msg
         return code, text
+
+    def to_tag(text):
+        m = re.search(r'(?im)^(?:To|t):.*;tag=([^;\s]+)', text)
+        return m.group(1) if m else None
 
     code, text = send()
     chs = [c for c in challenges(text) if c.get('algorithm', 'MD5').upper() == alg.upper()]
@@ -138,7 +146,14 @@ def register(src, dst, user, password, domain, alg, mode, expires='60', sport=0)
         send(authorization(ch, alg, user, password, ruri, 1, cnonce, realm='x' + ch['realm']))
         return codes
     first = authorization(ch, alg, user, password, ruri, 1, cnonce)
-    code, _ = send(first)
+    code, text = send(first)
+    if mode == 'copies':
+        tag, msg = to_tag(text), d.last
+        for _ in range(3):
+            code, text = send(msg=msg)
+            if to_tag(text) != tag:
+                codes.append('tag-differs')
+        return codes
     if code != 200 or mode == 'good':
         return codes
     if mode == 'replay':

@@ -13,7 +13,9 @@
 #   digest     good MD5 and SHA-256 -> 401 200, a binding in sbc:reg with its TTL, the source as
 #              a dynamic /32 of pbx-digest in the data plane; wrong password, a replay of the
 #              good Authorization, nc not increasing, uri= not the Request-URI, another realm
-#              -> 401; nc increasing on one nonce -> 200; an unknown realm -> 404
+#              -> 401; nc increasing on one nonce -> 200; an unknown realm -> 404; exact copies
+#              of a good and of a wrong REGISTER (retransmissions) get the first answer and To
+#              tag again, the wrong one's counted once (.24 stays below auth_failures)
 #   both       good credentials from .21 (listed by pbx-floor only) -> 403; from .22 -> 200
 #   calls      a call from the floor to alice reaches her contact; a call from the registered
 #              source is pbx-digest's (CDR trunk_in); un-REGISTER removes binding and /32 at
@@ -145,6 +147,16 @@ check_eq "uri= not the Request-URI" "$(reg "$ODD" alice 'alice pw' digest.exampl
 check_eq "realm= not the trunk's" "$(reg "$ODD" alice 'alice pw' digest.example MD5 wrong_realm)" "401 401"
 check_eq "an unknown realm" "$(reg "$ODD" alice 'alice pw' nowhere.example MD5 good)" "404"
 check_eq "an unknown user" "$(reg "$ODD" mallory x digest.example MD5 good)" "401 401"
+# retransmissions (exact copies, as if each answer were lost) get their first copy's answer
+# and To tag, unchecked: a good one's copies are no replays, a wrong one's no more failures
+again() { [ "$(sbcnet_get /sbc/channel cp_reg_answered_again)" -ge "$1" ]; }
+a0=$(sbcnet_get /sbc/channel cp_reg_answered_again)
+check_eq "a good REGISTER and 3 copies of it" \
+	"$(reg "$ODD" bob bob-pw digest.example MD5 copies 60 5091)" "401 200 200 200 200"
+check_eq "a wrong password and 3 copies of it (one failure: 7 in all)" \
+	"$(reg "$ODD" alice wrong digest.example MD5 copies)" "401 401 401 401 401"
+wait_for "the 6 copies answered from the registrar's recent answers (cp_reg_answered_again \
+$a0 -> at least $((a0 + 6)))" 10 again $((a0 + 6))
 check_eq "those failures were counted, below auth_failures: $ODD is not denied" \
 	"$(R exists sbc:deny:$ODD)" 0
 check_eq "bob's binding is where he registered last" \
