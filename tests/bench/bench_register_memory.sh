@@ -7,29 +7,33 @@
 # reg_storm.py: 1 user in 10 exists with the password used (-> 200, a binding that moves from
 # source to source), the others are unknown (-> 401, a counted authentication failure;
 # lockout thresholds set so that none is locked out). Both processes' resident size is sampled
-# every SAMPLE s during the storm and for AFTER s after it (nta keeps every answered
-# transaction 32 s, Timer J). Prints the storm's figures, per process the start, the peak in
-# each quarter of the storm, the end and AFTER s later, the REGISTER rate per quarter, and
-# whether it stayed bounded: the last quarter's peak no higher than the first's + 10 % (memory
-# that grows with the count grows quarter by quarter) and the control plane's heap giving back
-# 3/4 of its growth AFTER s after the storm. The samples go to <out>.rss. At 400-1,900
-# REGISTERs/s on this 2-core machine the default count takes 10-40 min; --count makes a
-# shorter run (under about 4 x 32 s the first quarter does not hold a full Timer J yet, and the
-# bound cannot show).
-# usage: bench_register_memory.sh [--count N] [--sources N] [--after S] [--out FILE]
-#        SBC_DATAPLANE SBC_CONTROLPLANE SBCCTL
+# every SAMPLE s during the storm and for AFTER s after it. Prints the storm's figures, per
+# process the start, the peak in each quarter of the storm, the end and AFTER s later, the
+# REGISTER rate per quarter, the registrar's counters (recent answers pushed out early, 503s
+# for Redis, nta's transactions) and whether memory stayed bounded: the last quarter's peak no
+# higher than the first's + 10 % or 4 MB (memory that grows with the count grows quarter by
+# quarter) and, for the control plane's heap, its peak no more than BOUND MB (--bound, 32)
+# above its start: the registrar answers statelessly, and what a storm may make it hold is fixed (the
+# ring of recent answers, 5.5 MB; 256 REGISTERs waiting for Redis; the entries this storm's
+# 1,000 sources and users put in its tables), not a multiple of the rate (nta's transactions,
+# 13-20 KB each for 32 s: 1.2 GB at 1,865 REGISTERs/s before). The samples go to <out>.rss.
+# At 1,000-2,000 REGISTERs/s on this 2-core machine the default count takes 10-20 min; --count
+# makes a shorter run (a minute of it, 32 s of answers in the ring, shows the bound).
+# usage: bench_register_memory.sh [--count N] [--sources N] [--after S] [--bound MB]
+#        [--out FILE] SBC_DATAPLANE SBC_CONTROLPLANE SBCCTL
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 e2e=$here/../e2e
 # shellcheck source-path=SCRIPTDIR source=../e2e/lib-check.sh
 . "$e2e/lib-check.sh"	# and scripts/lib-netns.sh
-all=("$@") COUNT=1000000 NSRC=1000 AFTER=60 SAMPLE=2 OUT=
+all=("$@") COUNT=1000000 NSRC=1000 AFTER=60 SAMPLE=2 BOUND=32 OUT=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--count) COUNT=$2; shift 2 ;;
 	--sources) NSRC=$2; shift 2 ;;
 	--after) AFTER=$2; shift 2 ;;
+	--bound) BOUND=$2; shift 2 ;;
 	--out) OUT=$2; shift 2 ;;
 	*) break ;;
 	esac
@@ -98,6 +102,11 @@ drops=$(sbcnet_tel /sbc/drops 2>/dev/null | "$SBCNET_PY" -c '
 import json, sys
 print(" ".join(f"{k}={v}" for k, v in sorted(json.load(sys.stdin).items()) if v))')
 bindings=$(R --scan --pattern 'sbc:reg:*' | wc -l)
+reg=$(sbcnet_tel /sbc/channel 2>/dev/null | "$SBCNET_PY" -c '
+import json, sys
+c = json.load(sys.stdin)
+print(" ".join(f"{k[3:]}={c.get(k, 0)}" for k in ("cp_reg_registers", "cp_reg_answers_evicted",
+      "cp_reg_busy", "cp_reg_answered_again", "cp_sip_transactions")))')
 stop_cp
 
 # COL of the samples: at the start, its peak in each quarter of the storm, at the end, AFTER s on
@@ -115,8 +124,7 @@ summary() {
 read -r a0 aq1 aq2 aq3 aq4 aend aafter < <(summary 2)
 read -r c0 cq1 cq2 cq3 cq4 cend cafter < <(summary 3)
 read -r d0 dq1 dq2 dq3 dq4 dend dafter < <(summary 4)
-# REGISTERs/s in each quarter, from the storm's own progress lines ("progress T SENT ..."): what
-# the control plane's peak holds is about this rate x 32 s (nta's Timer J) of transactions
+# REGISTERs/s in each quarter, from the storm's own progress lines ("progress T SENT ...")
 read -r r1 r2 r3 r4 < <(awk -v e="$elapsed" '
 	$1 == "progress" { t[++n] = $2; c[n] = $3 }
 	$1 == "done" { d = $2 }
@@ -129,22 +137,27 @@ read -r r1 r2 r3 r4 < <(awk -v e="$elapsed" '
 		}
 		print ""
 	}' "$SBCNET_DIR/storm.out")
-# bounded: the last quarter's peak within 10 % of the first's (memory that grows with the count
-# grows quarter by quarter; a run of at least 4 x 32 s has nta's Timer J full in q1) and, for
-# the control plane's heap, 3/4 of the storm's growth given back AFTER s after it
-bounded() {	# START Q1 Q4 AFTER [check_after]
-	[ "$3" -le $(($2 + $2 / 10)) ] &&
-		{ [ -z "${5:-}" ] || [ $(($4 - $1)) -le $((($3 - $1) / 4)) ]; }
+# bounded: the last quarter's peak within 10 % (at least 4 MB: a heap of 10-20 MB moves by a
+# few MB as malloc reuses and trims it) of the first's (memory that grows with the count grows
+# quarter by quarter: 4 MB over the last 3/4 of a million REGISTERs is 5-6 bytes each) and, for
+# the control plane's heap, its highest peak within BOUND MB of its start (a storm's REGISTERs
+# hold a fixed amount, whatever their rate)
+bounded() {	# START Q1..Q4 [BOUND_KB]
+	local max=$2 slack=$(($2 / 10)) q
+	[ "$slack" -ge 4096 ] || slack=4096
+	for q in "$3" "$4" "$5"; do [ "$q" -le "$max" ] || max=$q; done
+	[ "$5" -le $(($2 + slack)) ] && { [ -z "${6:-}" ] || [ $((max - $1)) -le "$6" ]; }
 }
 verdict_cp=no verdict_dp=no
-bounded "$a0" "$aq1" "$aq4" "$aafter" after && verdict_cp=yes
-bounded "$d0" "$dq1" "$dq4" "$dafter" && verdict_dp=yes
+bounded "$a0" "$aq1" "$aq2" "$aq3" "$aq4" $((BOUND * 1024)) && verdict_cp=yes
+bounded "$d0" "$dq1" "$dq2" "$dq3" "$dq4" && verdict_dp=yes
 {
 	echo "# REGISTER storm (reg_storm.py): $sent REGISTERs from $NSRC unlisted sources, random"
 	echo "# Call-IDs and users (1 in 10 known), 64 registrations in flight, $elapsed s"
 	printf 'registrations ok %s, refused (unknown user) %s, lost %s; %.0f REGISTERs/s\n' \
 		"$ok" "$failed" "$lost" "$(awk -v n="$sent" -v s="$elapsed" 'BEGIN { print n / s }')"
 	echo "data plane drops: ${drops:-none}; bindings left in Redis: $bindings"
+	echo "control plane at the end: ${reg:-?}"
 	printf '%-13s %8s %8s %8s %8s %8s %8s %9s %8s\n' kB start q1_peak q2_peak q3_peak \
 		q4_peak end "+${AFTER}s" bounded
 	printf '%-13s %8s %8s %8s %8s %8s %8s %9s %8s\n' cp_RssAnon "$a0" "$aq1" "$aq2" "$aq3" \
@@ -152,16 +165,10 @@ bounded "$d0" "$dq1" "$dq4" "$dafter" && verdict_dp=yes
 	printf '%-13s %8s %8s %8s %8s %8s %8s %9s %8s\n' cp_VmRSS "$c0" "$cq1" "$cq2" "$cq3" \
 		"$cq4" "$cend" "$cafter" -
 	printf '%-13s %8s %8s %8s %8s %8s %8s %9s %8s\n' REGISTER/s - "$r1" "$r2" "$r3" "$r4" - - -
-	printf '%-13s %8s %8s %8s %8s %8s %8s %9s %8s\n' kB_per_REG/s - \
-		"$(awk -v m="$aq1" -v r="$r1" 'BEGIN { printf "%.0f", r ? m / r : 0 }')" \
-		"$(awk -v m="$aq2" -v r="$r2" 'BEGIN { printf "%.0f", r ? m / r : 0 }')" \
-		"$(awk -v m="$aq3" -v r="$r3" 'BEGIN { printf "%.0f", r ? m / r : 0 }')" \
-		"$(awk -v m="$aq4" -v r="$r4" 'BEGIN { printf "%.0f", r ? m / r : 0 }')" - - -
 	printf '%-13s %8s %8s %8s %8s %8s %8s %9s %8s\n' dp_VmRSS "$d0" "$dq1" "$dq2" "$dq3" \
 		"$dq4" "$dend" "$dafter" "$verdict_dp"
-	echo "# bounded: q4 peak <= q1 peak + 10 %; for the control plane's heap also +${AFTER}s - start"
-	echo "# <= (q4 peak - start) / 4. kB_per_REG/s: the heap's peak over the quarter's REGISTER rate"
-	echo "# (about 32 s of transactions, nta's Timer J, in kB each x 32)"
+	echo "# bounded: q4 peak <= q1 peak + 10 % (4 MB at least); for the control plane's heap also"
+	echo "# its highest peak <= start + $BOUND MB"
 } | tee ${OUT:+-a "$OUT"}
 check_eq "the control plane's memory stayed bounded" "$verdict_cp" yes
 check_eq "the data plane's memory stayed bounded" "$verdict_dp" yes
