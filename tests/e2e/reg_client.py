@@ -19,6 +19,11 @@ separated (0: no answer within the timeout: 4 x REG_TIMEOUT, 2 s unless set).
                     answer were lost): each gets the first one's answer, the same To tag
                     ("tag-differs" appended when not)                 e.g. "401 200 200 200 200"
       PASSWORD is used as given (a wrong one gives "401 401").
+  reg_client.py burst SRC DST USER PASSWORD DOMAIN ALG N
+      one challenge, then N un-REGISTERs (Expires: 0) of USER answering it with nc 1..N, each
+      its own transaction, sent within about 0.3 s and never again; prints how many got 503
+      within 2 s
+      (the registrar's bound on REGISTERs waiting for Redis, with Redis frozen)
   reg_client.py invite SRC DST RUSER [SPORT]
       an INVITE (no SDP) to sip:RUSER@DST; prints the final status; ACKs it (a 2xx: ACK, BYE)
   reg_client.py flood SRC DST USER PASSWORD DOMAIN ALG SECONDS PROCS
@@ -234,6 +239,34 @@ def uas(src, port, seconds):
     return took
 
 
+def burst(src, dst, user, password, domain, alg, n):
+    import time
+    s = sock(src)
+    d = Dialog(src, s.getsockname()[1], dst)
+    ruri, aor = f'sip:{domain}', f'sip:{user}@{domain}'
+    contact = f'Contact: <sip:{user}@{src}:{d.sport}>\r\nExpires: 0\r\n'
+    msg = d.request('REGISTER', ruri, aor, contact)
+    s.sendto(msg, (dst, 5060))
+    code, text = final(s, (msg, (dst, 5060)))
+    chs = [c for c in challenges(text) if c.get('algorithm', 'MD5').upper() == alg.upper()]
+    if code != 401 or not chs:
+        return [f'no challenge ({code})']
+    cnonce = rid()
+    for nc in range(1, int(n) + 1):
+        s.sendto(d.request('REGISTER', ruri, aor,
+                           contact + authorization(chs[0], alg, user, password, ruri, nc, cnonce)),
+                 (dst, 5060))
+        time.sleep(0.001)  # paced: a socket buffer's worth at once could overflow
+    busy, end = 0, time.monotonic() + 2
+    s.settimeout(0.2)
+    while time.monotonic() < end:
+        try:
+            busy += s.recv(65535).startswith(b'SIP/2.0 503 ')
+        except socket.timeout:
+            pass
+    return [busy]
+
+
 def flood_one(args):
     src, dst, user, password, domain, alg, seconds = args
     import time
@@ -259,6 +292,8 @@ def main():
     a = sys.argv[1:]
     if len(a) in (8, 9, 10) and a[0] == 'register':
         print(' '.join(map(str, register(*a[1:]))))
+    elif len(a) == 8 and a[0] == 'burst':
+        print(' '.join(map(str, burst(*a[1:]))))
     elif len(a) in (4, 5) and a[0] == 'invite':
         print(' '.join(map(str, invite(*a[1:]))))
     elif len(a) == 9 and a[0] == 'flood':

@@ -20,7 +20,8 @@
 #   calls      a call from the floor to alice reaches her contact; a call from the registered
 #              source is pbx-digest's (CDR trunk_in); un-REGISTER removes binding and /32 at
 #              once, the next call from there is pbx-floor's again; a short binding expires
-#              while Redis is frozen (SIGSTOP: no keyspace event), its /32 leaves on time
+#              while Redis is frozen (SIGSTOP: no keyspace event), its /32 leaves on time;
+#              meanwhile 300 REGISTERs with credentials: 256 wait for Redis, 44 get 503 at once
 #   restart    the control plane restarted: the binding replayed from Redis, calls reach it
 #   lockout    auth_failures (8) wrong passwords from .23 -> sbc:deny:198.51.100.23 with the
 #              lockout's TTL and its REGISTERs dropped by the data plane (with its denylist:
@@ -202,9 +203,16 @@ wait_for "$PBX/32 in pbx-digest's allowlist" 10 acl_has pbx-digest "$PBX/32"
 # registrar's own expiry must remove the entry
 redis_pid=$(R info server | tr -d '\r' | awk -F: '$1 == "process_id" { print $2 }')
 kill -STOP "$redis_pid"
+# meanwhile REGISTERs with credentials wait for their HA1: 256 at most (CP_REG_PENDING_MAX), the
+# others are answered 503 at once (counted); Redis back (or given up), the 256 are answered
+b0=$(chan cp_reg_busy)
+check_eq "300 un-REGISTERs with credentials while Redis is frozen: 44 answered 503 at once" \
+	"$(rc burst "$ODD" "$SBCNET_SBC4" bob bob-pw digest.example MD5 300)" 44
+wait_eq "they are counted (cp_reg_busy)" 5 $((b0 + 44)) chan cp_reg_busy
 wait_for "it expires with Redis frozen: $PBX/32 leaves the allowlist" 40 no_acl pbx-digest "$PBX/32"
 kill -CONT "$redis_pid"
 check_eq "and Redis (TTL)" "$(R exists sbc:reg:pbx-digest:alice@digest.example)" 0
+wait_eq "none waits for Redis any more (cp_reg_pending)" 10 0 chan cp_reg_pending
 
 # --- restart ---------------------------------------------------------------------------------------
 check_eq "alice registers again" "$(reg "$PBX" alice 'alice pw' digest.example SHA-256 good 300 5090)" \
