@@ -37,6 +37,7 @@ struct record {
 	uint8_t emergency;
 	uint64_t start_ns;	/* 0: admitted before this control plane started */
 	uint64_t end_ns;
+	struct record *next;	/* in the resend list */
 };
 
 static struct {
@@ -45,11 +46,11 @@ static struct {
 	struct cp_cdr_table open;
 	struct record *pending;		/* circular, PENDING_MAX */
 	size_t p_head, p_n;
+	struct record *resend, **resend_tail;	/* in flight at a disconnect, in order */
+	size_t resend_n;
 	bool lost_logged, full_logged, refused_logged;
 	struct cp_cdr_stats st;
 } cdr;
-
-static void pend_front(struct record *r);
 
 static void free_record(struct record *r)
 {
@@ -61,9 +62,11 @@ static void free_record(struct record *r)
 /*
  * An XADD's answer. priv: the record's copy (NULL if none could be made). No answer at all
  * means the connection went down with the command in flight (hiredis calls back with NULL):
- * the record goes back to the head of the queue and is sent again once Redis is back, so a
- * record reaches sbc:cdr at least once (a resend after a lost reply may add a second copy,
- * which its call_id_in names). A refusal (an error reply) is counted lost.
+ * the record joins the resend list (hiredis calls back in the order the commands went, so
+ * the list keeps it) and is sent again, before anything queued after it, once Redis is back:
+ * a record reaches sbc:cdr at least once (a command Redis still executes from the closed
+ * connection's buffer adds a second copy, which its call_id_in names). A refusal (an error
+ * reply) is counted lost.
  */
 static void on_xadd(redisAsyncContext *ac, void *reply, void *priv)
 {
@@ -77,8 +80,10 @@ static void on_xadd(redisAsyncContext *ac, void *reply, void *priv)
 		return;
 	}
 	if (r == NULL && rec != NULL) {
-		pend_front(rec);	/* takes rec->b2b */
-		free(rec);
+		rec->next = NULL;
+		*cdr.resend_tail = rec;
+		cdr.resend_tail = &rec->next;
+		cdr.resend_n++;
 		return;
 	}
 	cdr.st.lost++;
@@ -98,6 +103,7 @@ static struct record *in_flight(const struct record *c)
 	if (r == NULL)
 		return NULL;
 	*r = *c;
+	r->next = NULL;
 	if (c->b2b != NULL) {
 		r->b2b = malloc(sizeof(*r->b2b));
 		if (r->b2b == NULL) {
@@ -203,22 +209,26 @@ static void pend(const struct record *r)
 	cdr.p_n++;
 }
 
-/* A record whose XADD was in flight when the connection went: first in line again (the queue
- * full: counted lost). Takes r->b2b. */
-static void pend_front(struct record *r)
+/* Records waiting: the resend list's and the queue's. */
+static size_t waiting(void)
 {
-	if (cdr.pending == NULL || cdr.p_n == PENDING_MAX) {
-		pend(r);	/* allocates the queue, or drops the oldest for it */
-		return;
-	}
-	cdr.p_head = (cdr.p_head + PENDING_MAX - 1) % PENDING_MAX;
-	cdr.pending[cdr.p_head] = *r;
-	cdr.p_n++;
+	return cdr.resend_n + cdr.p_n;
 }
 
-/* Redis is up: write what waits, in order, while it takes it. */
+/* Redis is up: write what waits, in order (the resend list first), while it takes it. */
 static void flush(void)
 {
+	struct record *r;
+
+	while ((r = cdr.resend) != NULL && write_record(r) == 0) {
+		cdr.resend = r->next;
+		if (cdr.resend == NULL)
+			cdr.resend_tail = &cdr.resend;
+		cdr.resend_n--;
+		free_record(r);
+	}
+	if (cdr.resend != NULL)
+		return;
 	while (cdr.p_n > 0 && write_record(&cdr.pending[cdr.p_head]) == 0) {
 		free(cdr.pending[cdr.p_head].b2b);
 		cdr.p_head = (cdr.p_head + 1) % PENDING_MAX;
@@ -265,7 +275,7 @@ static void call_ended(const struct sbc_msg_call *c)
 	/* else: admitted before this control plane started; the record has no start */
 	if (cdr.b2bua)
 		return;		/* the B2BUA writes this call's record */
-	if (cdr.p_n > 0 || write_record(&r) != 0)
+	if (waiting() > 0 || write_record(&r) != 0)
 		pend(&r);
 }
 
@@ -273,7 +283,7 @@ void cp_cdr_call(const struct cp_cdr_call *c)
 {
 	struct record r = { .b2b = NULL };
 
-	if (cdr.p_n == 0 && write_record(&(struct record){ .b2b = (struct cp_cdr_call *)c }) == 0)
+	if (waiting() == 0 && write_record(&(struct record){ .b2b = (struct cp_cdr_call *)c }) == 0)
 		return;
 	r.b2b = malloc(sizeof(*r.b2b));
 	if (r.b2b == NULL) {
@@ -311,7 +321,7 @@ void cp_cdr_reset(void)
 void cp_cdr_stats(struct cp_cdr_stats *out)
 {
 	*out = cdr.st;
-	out->pending = cdr.p_n;
+	out->pending = waiting();
 	out->open = cdr.open.n;
 }
 
@@ -325,6 +335,7 @@ int cp_cdr_init(const struct sbc_config *cfg, bool b2bua)
 	memset(&cdr, 0, sizeof(cdr));
 	cdr.cfg = cfg;
 	cdr.b2bua = b2bua;
+	cdr.resend_tail = &cdr.resend;
 	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed))
 		seed = sbc_now_ns() ^ ((uint64_t)getpid() << 32);
 	rc = cp_cdr_table_init(&cdr.open, OPEN_MIN, OPEN_MAX, seed);
@@ -333,6 +344,12 @@ int cp_cdr_init(const struct sbc_config *cfg, bool b2bua)
 
 void cp_cdr_fini(void)
 {
+	struct record *r;
+
+	while ((r = cdr.resend) != NULL) {
+		cdr.resend = r->next;
+		free_record(r);
+	}
 	for (size_t i = 0; i < cdr.p_n; i++)
 		free(cdr.pending[(cdr.p_head + i) % PENDING_MAX].b2b);
 	cp_cdr_table_fini(&cdr.open);

@@ -134,24 +134,6 @@ static const struct sbc_msg_acl *acl_body(const struct sbc_msg *m)
 	return (const void *)m->body;
 }
 
-/* The registrar's counters, as cp_reg_* (README "Stats socket"). */
-static void add_cp_registrar(struct rte_tel_data *d, const struct sbc_msg_cp_registrar *r)
-{
-	const struct { const char *name; uint64_t v; } f[] = {
-		{ "cp_reg_registers", r->registers }, { "cp_reg_challenged", r->challenged },
-		{ "cp_reg_accepted", r->accepted }, { "cp_reg_failed", r->failed },
-		{ "cp_reg_refused", r->refused }, { "cp_reg_lockouts", r->lockouts },
-		{ "cp_reg_bindings", r->bindings }, { "cp_reg_dynacl_expired", r->dynacl_expired },
-		{ "cp_reg_answered_again", r->answered_again }, { "cp_reg_absorbed", r->absorbed },
-		{ "cp_reg_busy", r->busy }, { "cp_reg_pending", r->pending },
-		{ "cp_reg_answers_kept", r->answers_kept },
-		{ "cp_reg_answers_evicted", r->answers_evicted },
-	};
-
-	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-		rte_tel_data_add_dict_u64(d, f[i].name, f[i].v);
-}
-
 static int stage_append(struct staging *st, const struct sbc_msg_acl *a)
 {
 	void *v;
@@ -636,6 +618,94 @@ const char *dp_channel_cp_state(void)
 	return age > CP_DEAD_MS ? "dead" : "alive";
 }
 
+/* The control plane's last CP_STATUS: Redis, notifications, CDRs. */
+static void tel_cp_status(struct rte_tel_data *d)
+{
+	const struct sbc_msg_cp_status *s = &chan.cp_status;
+
+	if (__atomic_load_n(&chan.cp_status_ns, __ATOMIC_ACQUIRE) == 0)
+		return;
+	rte_tel_data_add_dict_string(d, "cp_redis", s->redis_up ? "up" : "down");
+	rte_tel_data_add_dict_string(d, "cp_notifications", s->notifications ? "on" : "off");
+	rte_tel_data_add_dict_u64(d, "cp_replays", s->replays);
+	rte_tel_data_add_dict_u64(d, "cp_redis_reconnects", s->redis_reconnects);
+	rte_tel_data_add_dict_u64(d, "cp_notifications_seen", s->notifications_seen);
+	rte_tel_data_add_dict_u64(d, "cp_bad_values", s->bad_values);
+	rte_tel_data_add_dict_u64(d, "cp_unknown_keys", s->unknown_keys);
+	rte_tel_data_add_dict_u64(d, "cp_refused_sets", s->refused_sets);
+	rte_tel_data_add_dict_u64(d, "cp_queued", s->queued);
+	rte_tel_data_add_dict_u64(d, "cp_calls_admitted", s->calls_admitted);
+	rte_tel_data_add_dict_u64(d, "cp_calls_ended", s->calls_ended);
+	rte_tel_data_add_dict_u64(d, "cp_calls_open", s->calls_open);
+	rte_tel_data_add_dict_u64(d, "cp_cdr_written", s->cdr_written);
+	rte_tel_data_add_dict_u64(d, "cp_cdr_pending", s->cdr_pending);
+	rte_tel_data_add_dict_u64(d, "cp_cdr_lost", s->cdr_lost);
+	rte_tel_data_add_dict_u64(d, "cp_status_age_ms",
+				  (sbc_now_ns() - chan.cp_status_ns) / 1000000);
+}
+
+/* The control plane's last CP_CALLS: admission, connections, the B2BUA, media. */
+static void tel_cp_calls(struct rte_tel_data *d)
+{
+	const struct sbc_msg_cp_calls *c = &chan.cp_calls;
+
+	if (__atomic_load_n(&chan.cp_calls_ns, __ATOMIC_ACQUIRE) == 0)
+		return;
+	rte_tel_data_add_dict_u64(d, "cp_admit_asked", c->admit_asked);
+	rte_tel_data_add_dict_u64(d, "cp_admit_failclosed", c->admit_failclosed);
+	rte_tel_data_add_dict_u64(d, "cp_admit_late", c->admit_late);
+	rte_tel_data_add_dict_u64(d, "cp_admit_answered", c->admit_answered);
+	rte_tel_data_add_dict_u64(d, "cp_admit_wait_avg_us", c->admit_answered ?
+				  c->admit_wait_ns / c->admit_answered / 1000 : 0);
+	rte_tel_data_add_dict_u64(d, "cp_conn_accepted", c->conn_accepted);
+	rte_tel_data_add_dict_u64(d, "cp_conn_refused", c->conn_refused);
+	rte_tel_data_add_dict_u64(d, "cp_conn_open", c->conn_open);
+	rte_tel_data_add_dict_u64(d, "cp_conn_idle_closed", c->conn_idle_closed);
+	rte_tel_data_add_dict_u64(d, "cp_b2b_calls_in", c->b2b_calls_in);
+	rte_tel_data_add_dict_u64(d, "cp_b2b_calls_out", c->b2b_calls_out);
+	rte_tel_data_add_dict_u64(d, "cp_b2b_answered", c->b2b_answered);
+	rte_tel_data_add_dict_u64(d, "cp_b2b_failovers", c->b2b_failovers);
+	rte_tel_data_add_dict_u64(d, "cp_b2b_active", c->b2b_active);
+	rte_tel_data_add_dict_u64(d, "cp_b2b_failed_callee", c->b2b_failed_callee);
+	rte_tel_data_add_dict_u64(d, "cp_b2b_failed_timeout", c->b2b_failed_timeout);
+	rte_tel_data_add_dict_u64(d, "cp_b2b_failed_no_trunk", c->b2b_failed_no_trunk);
+	rte_tel_data_add_dict_u64(d, "cp_b2b_failed_internal", c->b2b_failed_internal);
+	rte_tel_data_add_dict_u64(d, "cp_b2b_failed_admission", c->b2b_failed_admission);
+	rte_tel_data_add_dict_u64(d, "cp_b2b_canceled", c->b2b_canceled);
+	rte_tel_data_add_dict_u64(d, "cp_b2b_session_expired", c->b2b_session_expired);
+	rte_tel_data_add_dict_u64(d, "cp_b2b_refused", c->b2b_refused);
+	rte_tel_data_add_dict_u64(d, "cp_b2b_too_many_hops", c->b2b_too_many_hops);
+	rte_tel_data_add_dict_u64(d, "cp_loop_late_max_ms", c->loop_late_max_ms);
+	rte_tel_data_add_dict_u64(d, "cp_sip_transactions", c->sip_transactions);
+	rte_tel_data_add_dict_u64(d, "cp_media_sessions", c->media_sessions);
+	rte_tel_data_add_dict_u64(d, "cp_media_no_port", c->media_no_port);
+	rte_tel_data_add_dict_u64(d, "cp_media_refused", c->media_refused);
+	rte_tel_data_add_dict_u64(d, "cp_media_timeouts", c->media_timeouts);
+	rte_tel_data_add_dict_u64(d, "cp_sdp_rejected", c->sdp_rejected);
+	rte_tel_data_add_dict_u64(d, "cp_media_gone_late", c->media_gone_late);
+}
+
+/* The control plane's last CP_REGISTRAR: the registrar's counters, as cp_reg_*. */
+static void tel_cp_registrar(struct rte_tel_data *d)
+{
+	const struct sbc_msg_cp_registrar *r = &chan.cp_registrar;
+	const struct { const char *name; uint64_t v; } f[] = {
+		{ "cp_reg_registers", r->registers }, { "cp_reg_challenged", r->challenged },
+		{ "cp_reg_accepted", r->accepted }, { "cp_reg_failed", r->failed },
+		{ "cp_reg_refused", r->refused }, { "cp_reg_lockouts", r->lockouts },
+		{ "cp_reg_bindings", r->bindings }, { "cp_reg_dynacl_expired", r->dynacl_expired },
+		{ "cp_reg_answered_again", r->answered_again }, { "cp_reg_absorbed", r->absorbed },
+		{ "cp_reg_busy", r->busy }, { "cp_reg_pending", r->pending },
+		{ "cp_reg_answers_kept", r->answers_kept },
+		{ "cp_reg_answers_evicted", r->answers_evicted },
+	};
+
+	if (__atomic_load_n(&chan.cp_registrar_ns, __ATOMIC_ACQUIRE) == 0)
+		return;
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		rte_tel_data_add_dict_u64(d, f[i].name, f[i].v);
+}
+
 int dp_channel_telemetry(struct rte_tel_data *d)
 {
 	const struct sbc_chan_header *h;
@@ -681,64 +751,8 @@ int dp_channel_telemetry(struct rte_tel_data *d)
 				  __atomic_load_n(&chan.last_applied_ns, __ATOMIC_RELAXED));
 	rte_tel_data_add_dict_u64(d, "last_apply_us",
 				  __atomic_load_n(&chan.last_latency_ns, __ATOMIC_RELAXED) / 1000);
-	if (__atomic_load_n(&chan.cp_status_ns, __ATOMIC_ACQUIRE) != 0) {
-		const struct sbc_msg_cp_status *s = &chan.cp_status;
-
-		rte_tel_data_add_dict_string(d, "cp_redis", s->redis_up ? "up" : "down");
-		rte_tel_data_add_dict_string(d, "cp_notifications", s->notifications ? "on" : "off");
-		rte_tel_data_add_dict_u64(d, "cp_replays", s->replays);
-		rte_tel_data_add_dict_u64(d, "cp_redis_reconnects", s->redis_reconnects);
-		rte_tel_data_add_dict_u64(d, "cp_notifications_seen", s->notifications_seen);
-		rte_tel_data_add_dict_u64(d, "cp_bad_values", s->bad_values);
-		rte_tel_data_add_dict_u64(d, "cp_unknown_keys", s->unknown_keys);
-		rte_tel_data_add_dict_u64(d, "cp_refused_sets", s->refused_sets);
-		rte_tel_data_add_dict_u64(d, "cp_queued", s->queued);
-		rte_tel_data_add_dict_u64(d, "cp_calls_admitted", s->calls_admitted);
-		rte_tel_data_add_dict_u64(d, "cp_calls_ended", s->calls_ended);
-		rte_tel_data_add_dict_u64(d, "cp_calls_open", s->calls_open);
-		rte_tel_data_add_dict_u64(d, "cp_cdr_written", s->cdr_written);
-		rte_tel_data_add_dict_u64(d, "cp_cdr_pending", s->cdr_pending);
-		rte_tel_data_add_dict_u64(d, "cp_cdr_lost", s->cdr_lost);
-		rte_tel_data_add_dict_u64(d, "cp_status_age_ms",
-					  (sbc_now_ns() - chan.cp_status_ns) / 1000000);
-	}
-	if (__atomic_load_n(&chan.cp_calls_ns, __ATOMIC_ACQUIRE) != 0) {
-		const struct sbc_msg_cp_calls *c = &chan.cp_calls;
-
-		rte_tel_data_add_dict_u64(d, "cp_admit_asked", c->admit_asked);
-		rte_tel_data_add_dict_u64(d, "cp_admit_failclosed", c->admit_failclosed);
-		rte_tel_data_add_dict_u64(d, "cp_admit_late", c->admit_late);
-		rte_tel_data_add_dict_u64(d, "cp_admit_answered", c->admit_answered);
-		rte_tel_data_add_dict_u64(d, "cp_admit_wait_avg_us", c->admit_answered ?
-					  c->admit_wait_ns / c->admit_answered / 1000 : 0);
-		rte_tel_data_add_dict_u64(d, "cp_conn_accepted", c->conn_accepted);
-		rte_tel_data_add_dict_u64(d, "cp_conn_refused", c->conn_refused);
-		rte_tel_data_add_dict_u64(d, "cp_conn_open", c->conn_open);
-		rte_tel_data_add_dict_u64(d, "cp_conn_idle_closed", c->conn_idle_closed);
-		rte_tel_data_add_dict_u64(d, "cp_b2b_calls_in", c->b2b_calls_in);
-		rte_tel_data_add_dict_u64(d, "cp_b2b_calls_out", c->b2b_calls_out);
-		rte_tel_data_add_dict_u64(d, "cp_b2b_answered", c->b2b_answered);
-		rte_tel_data_add_dict_u64(d, "cp_b2b_failovers", c->b2b_failovers);
-		rte_tel_data_add_dict_u64(d, "cp_b2b_active", c->b2b_active);
-		rte_tel_data_add_dict_u64(d, "cp_b2b_failed_callee", c->b2b_failed_callee);
-		rte_tel_data_add_dict_u64(d, "cp_b2b_failed_timeout", c->b2b_failed_timeout);
-		rte_tel_data_add_dict_u64(d, "cp_b2b_failed_no_trunk", c->b2b_failed_no_trunk);
-		rte_tel_data_add_dict_u64(d, "cp_b2b_failed_internal", c->b2b_failed_internal);
-		rte_tel_data_add_dict_u64(d, "cp_b2b_failed_admission", c->b2b_failed_admission);
-		rte_tel_data_add_dict_u64(d, "cp_b2b_canceled", c->b2b_canceled);
-		rte_tel_data_add_dict_u64(d, "cp_b2b_session_expired", c->b2b_session_expired);
-		rte_tel_data_add_dict_u64(d, "cp_b2b_refused", c->b2b_refused);
-		rte_tel_data_add_dict_u64(d, "cp_b2b_too_many_hops", c->b2b_too_many_hops);
-		rte_tel_data_add_dict_u64(d, "cp_loop_late_max_ms", c->loop_late_max_ms);
-		rte_tel_data_add_dict_u64(d, "cp_sip_transactions", c->sip_transactions);
-		rte_tel_data_add_dict_u64(d, "cp_media_sessions", c->media_sessions);
-		rte_tel_data_add_dict_u64(d, "cp_media_no_port", c->media_no_port);
-		rte_tel_data_add_dict_u64(d, "cp_media_refused", c->media_refused);
-		rte_tel_data_add_dict_u64(d, "cp_media_timeouts", c->media_timeouts);
-		rte_tel_data_add_dict_u64(d, "cp_sdp_rejected", c->sdp_rejected);
-		rte_tel_data_add_dict_u64(d, "cp_media_gone_late", c->media_gone_late);
-	}
-	if (__atomic_load_n(&chan.cp_registrar_ns, __ATOMIC_ACQUIRE) != 0)
-		add_cp_registrar(d, &chan.cp_registrar);
+	tel_cp_status(d);
+	tel_cp_calls(d);
+	tel_cp_registrar(d);
 	return 0;
 }

@@ -34,6 +34,10 @@
 #                refuses (ICMP port unreachable), the next one takes the call
 #   timer_b      a carrier that never answers: after Timer B (32 s) the call completes on the
 #                next trunk (carrier-silent, then carrier-b through a Redis route)
+#   redis_freeze Redis SIGSTOPped while 300 calls end until the control plane gives it up (no
+#                PONG for 5 s), then SIGCONT: every call has its record (at least once: the
+#                copies a closed connection's buffer still held are counted), the first copies
+#                in the order the calls ended, cp_cdr_lost unchanged
 #   flood        200 CPS for 20 s, 0 failed; both processes' VmRSS back within 10 % of the start;
 #                timer_b runs while it waits for the first burst's transactions to end, and
 #                beside the first burst a session timer (Session-Expires 90) never refreshed:
@@ -51,13 +55,14 @@ e2e_args "SBC_DATAPLANE SBC_CONTROLPLANE [SBCCTL]" "$@"
 e2e_preflight "sipp ethtool ss redis-server redis-cli tshark openssl dnsmasq" "$dataplane" "$controlplane"
 # phases to run (meson runs the flood as a test of its own: b2bua_flood_e2e)
 # (and timer_b, 32 s of waiting on Timer B, inside the flood's own wait after its first burst)
-PHASES=${B2B_PHASES:-basic cancel callee_bye reinvite 100rel late_offer indialog session_422 redirect failover max_calls health route dns}
+PHASES=${B2B_PHASES:-basic cancel callee_bye reinvite 100rel late_offer indialog session_422 redirect failover max_calls health route dns redis_freeze}
 
 CA=$SBCNET_V4.30 CB=$SBCNET_V4.31 CS=$SBCNET_V4.32	# CS: a sink that reads and never answers
-cp_pid='' car_pids=() cap_pid='' dns_pid='' etcns=''
+cp_pid='' car_pids=() cap_pid='' dns_pid='' etcns='' redis_pid=''
 e2e_cleanup() {
 	local p
 	for p in "${car_pids[@]}" $cap_pid $dns_pid; do kill -CONT "$p" 2>/dev/null; kill -9 "$p" 2>/dev/null; done
+	[ -n "$redis_pid" ] && kill -CONT "$redis_pid" 2>/dev/null
 	[ -n "$cp_pid" ] && kill -9 "$cp_pid" 2>/dev/null
 	[ -n "$etcns" ] && rm -rf "$etcns"
 	return 0
@@ -167,7 +172,7 @@ floor() {
 		>"$SBCNET_DIR/$name.out" 2>&1)
 	total_calls=$((total_calls + $(csv_field "$name" 'TotalCallCreated')))
 }
-total_calls=0
+total_calls=0 dup_records=0
 csv_field() {	# NAME FIELD: the last row's value of a sipp statistics column
 	"$SBCNET_PY" - "$SBCNET_DIR/$1.csv" "$2" <<'PY'
 import csv, sys
@@ -616,6 +621,50 @@ phase_flood() {
 	echo "# flood: now control plane $(own_kb "$cp_pid") kB, data plane $(rss_kb "$SBCNET_DP_PID") kB"
 }
 
+# Redis frozen (SIGSTOP) while calls end: the XADDs in flight when the control plane gives Redis
+# up (no PONG for 5 s) and the records of the calls that end meanwhile reach sbc:cdr once Redis
+# answers again; at least once: a command Redis still finds in the closed connection's buffer
+# may add a second copy, named by its call_id_in
+phase_redis_freeze() {
+	local from n=300 rate=20 job lost0 got
+	from=$(last_id)
+	lost0=$(sbcnet_get /sbc/channel cp_cdr_lost)
+	carriers
+	floor b2b_uac.xml $n $rate 200 redis_freeze &
+	job=$!
+	at_least() { [ "$(xlen)" -ge $((base + $1)) ]; }
+	wait_for "redis_freeze: the first records written" 20 at_least 20
+	redis_pid=$(R info server | tr -d '\r' | awk -F: '$1 == "process_id" { print $2 }')
+	kill -STOP "$redis_pid"
+	wait_eq "redis_freeze: the control plane gives Redis up (no PONG)" 20 down \
+		sbcnet_get /sbc/channel cp_redis
+	kill -CONT "$redis_pid"
+	redis_pid=''
+	wait_eq "redis_freeze: Redis back for the control plane" 30 up sbcnet_get /sbc/channel cp_redis
+	wait "$job"
+	total_calls=$((total_calls + n))	# floor ran in the background: its count is here
+	floor_ok redis_freeze $n
+	distinct() { cdrs "$from" | "$SBCNET_PY" -c '
+import json, sys
+print(len({r["call_id_in"] for r in map(json.loads, sys.stdin)}))'; }
+	wait_eq "redis_freeze: a record for each of the $n calls (distinct call_id_in)" 30 $n distinct
+	# in order: the first copy of each record in the order the calls ended (the resend list
+	# keeps the order the XADDs went in)
+	in_order() { cdrs "$from" | "$SBCNET_PY" -c '
+import json, sys
+seen, ends = set(), []
+for r in map(json.loads, sys.stdin):
+    if r["call_id_in"] not in seen:
+        seen.add(r["call_id_in"])
+        ends.append(r["end"])
+print(sum(1 for a, b in zip(ends, ends[1:]) if b < a))'; }
+	check_eq "redis_freeze: records in the order the calls ended (first copies)" "$(in_order)" 0
+	got=$(($(xlen) - base))
+	echo "# redis_freeze: $got records for $n calls ($((got - n)) sent twice)"
+	dup_records=$((dup_records + got - n))
+	check_eq "redis_freeze: cp_cdr_lost unchanged" "$(sbcnet_get /sbc/channel cp_cdr_lost)" "$lost0"
+}
+
 for ph in $PHASES; do
 	echo "# phase $ph"
 	base=$(xlen)
@@ -623,7 +672,8 @@ for ph in $PHASES; do
 done
 
 stop_carriers
-check_eq "sbc:cdr: one record per call the floor made, over every phase" "$(xlen)" "$total_calls"
+check_eq "sbc:cdr: one record per call the floor made, over every phase (and the copies redis_freeze counted)" \
+	"$(xlen)" $((total_calls + dup_records))
 # the B2BUA's counters on the stats socket (CP_STATUS, each second): every call it took ended
 # answered or unanswered with a reason, none is open
 b2b_counts() {
