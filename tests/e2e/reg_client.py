@@ -19,6 +19,8 @@ separated (0: no answer within the timeout: 4 x REG_TIMEOUT, 2 s unless set).
                     answer were lost): each gets the first one's answer, the same To tag
                     ("tag-differs" appended when not)                 e.g. "401 200 200 200 200"
       PASSWORD is used as given (a wrong one gives "401 401").
+  reg_client.py tcp SRC DST USER PASSWORD DOMAIN ALG
+      the same as register ... good, over one TCP connection to DST:5060     e.g. "401 200"
   reg_client.py burst SRC DST USER PASSWORD DOMAIN ALG N
       one challenge, then N un-REGISTERs (Expires: 0) of USER answering it with nc 1..N, each
       its own transaction, sent within about 0.3 s and never again; prints how many got 503
@@ -239,6 +241,44 @@ def uas(src, port, seconds):
     return took
 
 
+def tcp(src, dst, user, password, domain, alg):
+    s = socket.create_connection((dst, 5060), timeout=4 * TIMEOUT, source_address=(src, 0))
+    d = Dialog(src, s.getsockname()[1], dst)
+    ruri, aor = f'sip:{domain}', f'sip:{user}@{domain}'
+    contact = f'Contact: <sip:{user}@{src}:{d.sport};transport=tcp>\r\nExpires: 60\r\n'
+    codes, buf = [], b''
+
+    def send(extra=''):
+        nonlocal buf
+        s.sendall(d.request('REGISTER', ruri, aor, contact + extra).replace(
+            b'SIP/2.0/UDP', b'SIP/2.0/TCP', 1))
+        while True:  # one response: its headers, then Content-Length bytes
+            while b'\r\n\r\n' not in buf:
+                try:
+                    data = s.recv(65535)
+                except socket.timeout:
+                    data = b''
+                if not data:
+                    codes.append(0)
+                    return 0, ''
+                buf += data
+            head, buf = buf.split(b'\r\n\r\n', 1)
+            m = re.search(rb'(?im)^(?:Content-Length|l):\s*(\d+)', head)
+            buf = buf[int(m.group(1)) if m else 0:]
+            text = head.decode(errors='replace')
+            code = int(text.split(' ', 2)[1])
+            if code >= 200:
+                codes.append(code)
+                return code, text
+
+    code, text = send()
+    chs = [c for c in challenges(text) if c.get('algorithm', 'MD5').upper() == alg.upper()]
+    if code == 401 and chs:
+        send(authorization(chs[0], alg, user, password, ruri, 1, rid()))
+    s.close()
+    return codes
+
+
 def burst(src, dst, user, password, domain, alg, n):
     import time
     s = sock(src)
@@ -292,6 +332,8 @@ def main():
     a = sys.argv[1:]
     if len(a) in (8, 9, 10) and a[0] == 'register':
         print(' '.join(map(str, register(*a[1:]))))
+    elif len(a) == 7 and a[0] == 'tcp':
+        print(' '.join(map(str, tcp(*a[1:]))))
     elif len(a) == 8 and a[0] == 'burst':
         print(' '.join(map(str, burst(*a[1:]))))
     elif len(a) in (4, 5) and a[0] == 'invite':

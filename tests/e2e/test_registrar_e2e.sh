@@ -10,8 +10,8 @@
 # digest.example) and pbx-both (auth = both, realm both.example, peers .22/32) route to carrier-a.
 # Checks:
 #   users      sbcctl -c sbc.conf user add writes both HA1s of the trunk's realm (checked here)
-#   digest     good MD5 and SHA-256 -> 401 200, a binding in sbc:reg with its TTL, the source as
-#              a dynamic /32 of pbx-digest in the data plane; wrong password, a replay of the
+#   digest     good MD5 and SHA-256 -> 401 200 (also over TCP), a binding in sbc:reg with its
+#              TTL, the source as a dynamic /32 of pbx-digest in the data plane; wrong password, a replay of the
 #              good Authorization, nc not increasing, uri= not the Request-URI, another realm
 #              -> 401; nc increasing on one nonce -> 200; an unknown realm -> 404; exact copies
 #              of a good and of a wrong REGISTER (retransmissions) get the first answer and To
@@ -137,6 +137,8 @@ check_eq "its contact" "$(R hget sbc:reg:pbx-digest:alice@digest.example contact
 check_eq "its source" "$(R hget sbc:reg:pbx-digest:alice@digest.example source)" "$PBX:5090"
 wait_for "$PBX/32 is a dynamic entry of pbx-digest in the data plane" 10 acl_has pbx-digest "$PBX/32"
 check_eq "SHA-256, good password" "$(reg "$PBX" bob bob-pw digest.example SHA-256 good 60 5091)" "401 200"
+check_eq "over TCP (the answer waits for Redis on the connection it came on)" \
+	"$(rc tcp "$ODD" "$SBCNET_SBC4" bob bob-pw digest.example MD5)" "401 200"
 check_eq "wrong password" "$(reg "$ODD" alice wrong digest.example SHA-256 good)" "401 401"
 check_eq "an exact replay of a good Authorization" \
 	"$(reg "$ODD" bob bob-pw digest.example SHA-256 replay 60 5091)" "401 200 401"
