@@ -52,76 +52,28 @@ e2e_cleanup() {
 e2e_begin
 # shellcheck source-path=SCRIPTDIR source=lib-redis.sh
 . "$here/lib-redis.sh"
-pki=$SBCNET_DIR/pki
+# shellcheck source-path=SCRIPTDIR source=lib-tls.sh
+. "$here/lib-tls.sh"	# pki=$SBCNET_DIR/pki, tls_mkcert, tls_carrier_start/stop (kam_pid)
 E2E_LOGS="controlplane:$cp_log kamailio:$SBCNET_DIR/kamailio.log"
 E2E_LOGS+=" uas:$SBCNET_DIR/uas.out floor:$SBCNET_DIR/floor.out"
 
 # --- certificates -----------------------------------------------------------------------------
-mkdir -p "$pki"
-cat >"$pki/ext.cnf" <<'EOF'
-[req]
-distinguished_name = dn
-prompt = no
-[dn]
-[ca]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-[leaf]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth, clientAuth
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-EOF
-mkcert() {	# NAME SUBJECT [CA-NAME SAN]: NAME.key + NAME.crt, a CA (self-signed) or signed by CA-NAME
-	local name=$1 subj=$2 ca=${3:-} san=${4:-}
-	local args=(-config "$pki/ext.cnf" -x509 -days 2 -nodes -newkey ec
-		-pkeyopt ec_paramgen_curve:prime256v1 -keyout "$pki/$name.key" -out "$pki/$name.crt"
-		-subj "$subj")
-	if [ -z "$ca" ]; then
-		args+=(-extensions ca)
-	else
-		args+=(-extensions leaf -CA "$pki/$ca.crt" -CAkey "$pki/$ca.key" -addext "subjectAltName = $san")
-	fi
-	openssl req "${args[@]}" >"$pki/$name.log" 2>&1
-}
-mkcert ca "/CN=sbc e2e test CA" &&
-	mkcert carrier "/CN=carrier.test" ca "IP:$SBCNET_PB4, DNS:carrier.test" &&
-	mkcert sbc "/CN=sbc.test" ca "IP:$SBCNET_SBC4, DNS:sbc.test" &&
-	mkcert rogue-ca "/CN=another CA" &&
-	mkcert rogue "/CN=carrier.test" rogue-ca "IP:$SBCNET_PB4, DNS:carrier.test" ||
+tls_mkcert ca "/CN=sbc e2e test CA" &&
+	tls_mkcert carrier "/CN=carrier.test" ca "IP:$SBCNET_PB4, DNS:carrier.test" &&
+	tls_mkcert sbc "/CN=sbc.test" ca "IP:$SBCNET_SBC4, DNS:sbc.test" &&
+	tls_mkcert rogue-ca "/CN=another CA" &&
+	tls_mkcert rogue "/CN=carrier.test" rogue-ca "IP:$SBCNET_PB4, DNS:carrier.test" ||
 	fatal "openssl req could not make the certificates: $(cat "$pki"/*.log)"
 check "the carrier's certificate verifies against the test CA" \
 	openssl verify -CAfile "$pki/ca.crt" "$pki/carrier.crt"
-chmod 600 "$pki"/*.key
 
 # --- the TLS carrier: Kamailio + a sipp UAS behind it, in pb-ID -------------------------------
-listening() {	# NS PROTO(u|t) ADDR PORT
-	ip netns exec "$1" ss -Hl"$2"n "sport = :$4" | grep -qF "$3:$4"
-}
-start_carrier() {	# CERT-NAME
-	: >>"$SBCNET_DIR/kamailio.log"
-	ip netns exec "$NS_PB" kamailio -f "$here/kamailio_tls_carrier.cfg" -DD -E \
-		-l "tls:$SBCNET_PB4:$TLS_PORT" -l "udp:$SBCNET_PB4:5060" -Y "$SBCNET_DIR" \
-		-A "UAS_URI=\"sip:$SBCNET_PB4:$UAS_PORT\"" -A "TLS_CERT=\"$pki/$1.crt\"" \
-		-A "TLS_KEY=\"$pki/$1.key\"" -A "TLS_CA=\"$pki/ca.crt\"" \
-		</dev/null >>"$SBCNET_DIR/kamailio.log" 2>&1 &
-	kam_pid=$!
-	poll_until 20 listening "$NS_PB" t "$SBCNET_PB4" "$TLS_PORT"
-}
-stop_carrier() {
-	[ -n "$kam_pid" ] || return 0
-	kill -TERM "$kam_pid" 2>/dev/null
-	wait "$kam_pid" 2>/dev/null
-	kam_pid=''
-}
 (cd "$SBCNET_DIR" && exec ip netns exec "$NS_PB" sipp -sf "$SBCNET_SIPP_DIR/invite_uas_rr.xml" \
 	-i "$SBCNET_PB4" -p "$UAS_PORT" -nostdin </dev/null >"$SBCNET_DIR/uas.out" 2>&1) &
 uas_pid=$!
-poll_until 10 listening "$NS_PB" u "$SBCNET_PB4" "$UAS_PORT" ||
+poll_until 10 tls_listening "$NS_PB" u "$SBCNET_PB4" "$UAS_PORT" ||
 	fatal "the sipp UAS did not bind $SBCNET_PB4:$UAS_PORT"
-start_carrier carrier || fatal "Kamailio did not listen on tls:$SBCNET_PB4:$TLS_PORT"
+tls_carrier_start carrier "$UAS_PORT" || fatal "Kamailio did not listen on tls:$SBCNET_PB4:$TLS_PORT"
 pass "Kamailio TLS carrier on $SBCNET_PB4:$TLS_PORT, UAS behind it on UDP $UAS_PORT"
 
 # 1. the carrier on its own: a verified TLS call from the floor's namespace straight to it
@@ -179,7 +131,7 @@ cap_pid=$!
 poll_until 10 grep -q "Capturing on" "$tshark_out" || fatal "tshark did not start: $(cat "$tshark_out")"
 e2e_redis_cp
 wait_for "the SBC listens for SIP on $SBCNET_SBC4:5060 (UDP)" 10 \
-	listening "$NS_SBC" u "$SBCNET_SBC4" 5060 || fatal "no SIP listener on the SBC"
+	tls_listening "$NS_SBC" u "$SBCNET_SBC4" 5060 || fatal "no SIP listener on the SBC"
 
 
 floor_calls() {	# NAME CALLS: sipp's built-in UAC from the floor, one call a second; sets ok/failed
@@ -237,14 +189,14 @@ check_eq "no SIP in clear (UDP or TCP) between the SBC and the carrier" \
 	"$(tshark -r "$pcap" -n -d "tcp.port==$TLS_PORT,tls" -Y sip 2>/dev/null | wc -l)" 0
 
 # 4. tls_ca enforced: the same carrier address with a certificate of another CA gets no call
-stop_carrier
+tls_carrier_stop
 : >"$SBCNET_DIR/kamailio.log"
-start_carrier rogue || fatal "Kamailio did not restart with the other CA's certificate"
+tls_carrier_start rogue "$UAS_PORT" || fatal "Kamailio did not restart with the other CA's certificate"
 floor_calls floor-rogue 1
 check_eq "a carrier whose certificate the CA did not sign: the floor's call fails" \
 	"${ok:-}/${failed:-}" "0/1"
 check_eq "and Kamailio got no INVITE from the SBC" "$(kam_from_sbc INVITE tls)" 0
-stop_carrier
+tls_carrier_stop
 
 # 5. clean ends
 if [ -n "$sbcctl" ]; then

@@ -1,0 +1,327 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# e2e (issue 12): SRTP on a TLS carrier leg with RTP on the floor leg, the payload equal end to
+# end. The topology of scripts/lib-netns.sh:
+#
+#   pa-ID  sipp UAC (floor, UDP, tests/e2e/sipp/srtp_uac.xml)       RTP/AVP
+#          srtp_peer: plain RTP from/to 198.51.100.20:6000
+#                                   |
+#          SBC 198.51.100.10 (sbc-dataplane + sbc-controlplane + redis-server, sbc-ID)
+#                                   | SIP over TLS (trunk carrier: srtp = sdes,
+#                                   v uri = sip:198.51.100.30:5061;transport=tls)  RTP/SAVP
+#   pb-ID  Kamailio TLS carrier 198.51.100.30:5061 (kamailio_tls_carrier.cfg, certificates made
+#          here by lib-tls.sh) ---UDP---> sipp UAS :5080 (srtp_uas.xml): answers RTP/SAVP with
+#          the carrier's own a=crypto key for the suite under test
+#          srtp_peer: SRTP from/to 198.51.100.30:7000 (libsrtp2, Debian's NSS build)
+#
+# One call per SDES suite (AES_CM_128_HMAC_SHA1_80, _32, AEAD_AES_128_GCM). In each, once both
+# sides have the SBC's SDP, the two srtp_peers (tests/e2e/srtp_peer.c) send 100 packets each way
+# at the same time, sequence numbers wrapping after 50; the carrier's peer protects with its key
+# and unprotects with the key the SBC offered it in the INVITE (read from the sipp UAS's message
+# trace); then the carrier's peer sends 3 packets with a wrong tag and 2 replayed ones. Checks:
+#   sdp       the carrier got RTP/SAVP with the suite's a=crypto from the SBC over TLS; the floor
+#             plain RTP/AVP and no a=crypto
+#   payload   each side got all 100 of the other's packets, each byte for byte (header and
+#             payload, after unprotect on the carrier side) what the other side built, from the
+#             SBC's leg address and port; nothing unauthentic, unequal, duplicated or foreign
+#   drops     the wrong tags counted srtp_auth (3), the replays srtp_replay (2), none relayed
+#             (the floor's capture holds exactly 100 packets to its port)
+#   wire      the carrier's capture holds no payload of either stream (found 0 of 100 each)
+#             while the floor's holds all of both (the search works); the SBC's packets to the
+#             carrier are RTP + the suite's tag long
+#   keys      no key the SBC offered nor the carrier's (base64 or the master key in hex) in the
+#             stats socket's output (every /sbc/ command, sbcctl media CALL-ID --json), the data
+#             plane's and control plane's logs or the call records
+#   refused   a carrier answering with a tag the SBC did not offer: 488 to the floor, the
+#             carrier's 200 ACKed and BYEd, cp_sdp_rejected, the record's code 488 by the sbc
+# The call is ended by the floor once the test sends its sipp an INFO (srtp_uac.xml waits for it),
+# so the media never races a BYE. Then every session is gone.
+# usage: test_srtp_e2e.sh SBC_DATAPLANE SBC_CONTROLPLANE SRTP_PEER [SBCCTL]
+#   exit 0 pass, 1 fail, 77 skip
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib-check.sh
+. "$here/lib-check.sh"	# and scripts/lib-netns.sh
+e2e_args "SBC_DATAPLANE SBC_CONTROLPLANE SRTP_PEER [SBCCTL]" "$@"
+
+e2e_preflight "sipp ethtool ss kamailio openssl tshark redis-server redis-cli" \
+	"$dataplane" "$controlplane" "$srtp_peer"
+e2e_kamailio_tls
+
+PACKETS=100 BAD_TAG=3 REPLAY=2
+UAS_PORT=5080 FLOOR_RTP=6000 CARRIER_RTP=7000
+port=$((6530 + RANDOM % 10))
+cp_pid='' kam_pid='' pids=() caps=()
+t_start=${EPOCHREALTIME/./}
+e2e_cleanup() {
+	local p
+	[ -n "$cp_pid" ] && kill -9 "$cp_pid" 2>/dev/null
+	for p in "${pids[@]}" "${caps[@]}"; do kill -9 "$p" 2>/dev/null; done
+	[ -n "$kam_pid" ] && kill -9 "$kam_pid" 2>/dev/null
+	return 0
+}
+e2e_begin
+# shellcheck source-path=SCRIPTDIR source=lib-redis.sh
+. "$here/lib-redis.sh"
+# shellcheck source-path=SCRIPTDIR source=lib-tls.sh
+. "$here/lib-tls.sh"
+E2E_LOGS="controlplane:$cp_log kamailio:$SBCNET_DIR/kamailio.log"
+
+tls_mkcert ca "/CN=sbc srtp e2e CA" &&
+	tls_mkcert carrier "/CN=carrier.test" ca "IP:$SBCNET_PB4, DNS:carrier.test" &&
+	tls_mkcert sbc "/CN=sbc.test" ca "IP:$SBCNET_SBC4, DNS:sbc.test" ||
+	fatal "openssl req could not make the certificates: $(cat "$pki"/*.log)"
+tls_carrier_start carrier "$UAS_PORT" || fatal "Kamailio did not listen on tls:$SBCNET_PB4:$TLS_PORT"
+
+conf=$SBCNET_DIR/sbc.conf
+sbcnet_conf "$conf" drop "media_ports = 30000-30099" "tls_port = $TLS_PORT" \
+	"tls_certificate = $pki/sbc.crt" "tls_key = $pki/sbc.key" "tls_ca = $pki/ca.crt"
+cat >>"$conf" <<EOC
+role = floor
+route = carrier
+
+[trunk carrier]
+role = carrier
+uri = sip:$SBCNET_PB4:$TLS_PORT;transport=tls
+peers = $SBCNET_PB4/32
+srtp = sdes
+options_interval = 0
+
+[redis]
+address = 127.0.0.1:$port
+EOC
+sbcnet_start_dp "$dataplane" "$conf" || fatal "sbc-dataplane did not start"
+e2e_redis_cp
+wait_for "the B2BUA listens on $SBCNET_SBC4:5060" 10 tls_listening "$NS_SBC" u "$SBCNET_SBC4" 5060 ||
+	fatal "no SIP socket"
+
+# capture NS NAME: UDP other than SIP on NS's eth0, into NAME.pcap, until stop_captures
+capture() {
+	ip netns exec "$1" tshark -i eth0 -F pcap -w "$SBCNET_DIR/$2.pcap" -f "udp and not port 5060" \
+		>"$SBCNET_DIR/$2.tshark" 2>&1 &
+	caps+=($!)
+	poll_until 10 grep -q Capturing "$SBCNET_DIR/$2.tshark" || fatal "tshark did not start in $1"
+}
+stop_captures() {
+	kill -INT "${caps[@]}" 2>/dev/null
+	wait "${caps[@]}" 2>/dev/null
+	caps=()
+}
+# sipp_bg NS NAME ARGS...: one sipp in NS, its messages in NAME.msg; its pid in sipp_pid
+sipp_bg() {
+	local ns=$1 name=$2
+	shift 2
+	(cd "$SBCNET_DIR" && exec ip netns exec "$ns" sipp -m 1 -nostdin -trace_msg \
+		-message_file "$SBCNET_DIR/$name.msg" -trace_err -error_file "$SBCNET_DIR/$name.err" \
+		"$@" </dev/null >"$SBCNET_DIR/$name.out" 2>&1) &
+	sipp_pid=$!
+	pids+=("$sipp_pid")
+}
+# sdp_port NAME MINE: the m= port of the SDP sipp NAME received (not its own, MINE)
+sdp_port() {
+	local p
+	p=$(grep -a -o '^m=audio [0-9]*' "$SBCNET_DIR/$1.msg" 2>/dev/null | awk '{print $2}' |
+		grep -v -x "$2" | head -n 1)
+	[ -n "$p" ] && echo "$p"
+}
+# peer NS NAME ARGS...: srtp_peer run in NS, its report in NAME.peer; returns once it is bound
+peer() {
+	local ns=$1 name=$2
+	shift 2
+	ip netns exec "$ns" "$srtp_peer" run "$@" >"$SBCNET_DIR/$name.peer" 2>&1 &
+	peer_pid=$!
+	pids+=("$peer_pid")
+	poll_until 10 grep -qx ready "$SBCNET_DIR/$name.peer" ||
+		fatal "srtp_peer $name did not bind: $(cat "$SBCNET_DIR/$name.peer")"
+}
+report() { grep -a -v -x ready "$SBCNET_DIR/$1.peer"; }
+drops() { sbcnet_get /sbc/media "drops.$1"; }
+keyfile=$SBCNET_DIR/keys	# every key of the run: base64, and the master key in hex
+add_key() {
+	{
+		echo "$1"
+		printf '%s' "$1" | base64 -d 2>/dev/null | head -c 16 | od -An -tx1 | tr -d ' \n'
+		echo
+	} >>"$keyfile"
+}
+stats_snapshot() {	# CALL-ID OUT: everything the stats socket says now (one connection)
+	"$SBCNET_PY" - "/var/run/dpdk/$SBCNET_PREFIX/dpdk_telemetry.v2" "$1" >"$2" 2>&1 <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.settimeout(5)
+s.connect(sys.argv[1])
+s.recv(16384)
+def ask(cmd):
+    s.send(cmd.encode())
+    return s.recv(1 << 20).decode()
+h = 0xcbf29ce484222325                  # the session id: FNV-1a of the Call-ID (sbc_hash.h)
+for b in sys.argv[2].encode():
+    h = ((h ^ b) * 0x100000001b3) & (1 << 64) - 1
+cmds = [c for c in json.loads(ask('/'))['/'] if c.startswith('/sbc/')]
+for c in cmds + ['/sbc/media_session,%016x' % h]:
+    print('==', c)
+    print(ask(c))
+PY
+	if [ -n "$sbcctl" ]; then
+		"$sbcctl" --file-prefix "$SBCNET_PREFIX" --json media "$1" >>"$2" 2>&1
+		"$sbcctl" --file-prefix "$SBCNET_PREFIX" media "$1" >>"$2" 2>&1
+	fi
+}
+
+# A call's steps share its variables (n, suite, leg0, leg1, the keys, SSRCs and pids).
+# carrier_uas N TAG SUITE KEY: the carrier's callee for call N, answering a=crypto:TAG SUITE KEY
+carrier_uas() {
+	sipp_bg "$NS_PB" "uas-$1" -sf "$SBCNET_SIPP_DIR/srtp_uas.xml" -i "$SBCNET_PB4" -p "$UAS_PORT" \
+		-mp 17000 -set rtp_port "$CARRIER_RTP" -set crypto_tag "$2" -set crypto_suite "$3" \
+		-set crypto_key "$4"
+	car_pid=$sipp_pid
+	poll_until 10 tls_listening "$NS_PB" u "$SBCNET_PB4" "$UAS_PORT" || fatal "the UAS did not bind"
+}
+# call_up TAG KEY_BYTES: captures on both sides, the call answered, the SDP each side got
+call_up() {
+	local tag=$1
+	ckey=$(openssl rand -base64 "$2")
+	add_key "$ckey"
+	fssrc=f100f10$n cssrc=ca1e0c0$n
+	capture "$NS_PA" "floor-$n"
+	capture "$NS_PB" "carrier-$n"
+	carrier_uas "$n" "$tag" "$suite" "$ckey"
+	sipp_bg "$NS_PA" "floor-$n" -sf "$SBCNET_SIPP_DIR/srtp_uac.xml" -i "$SBCNET_PA4" -p 5070 \
+		-mp 16000 -timeout 40 -set rtp_port "$FLOOR_RTP" "$SBCNET_SBC4:5060"
+	floor_pid=$sipp_pid
+	wait_for "$suite: the carrier has the SBC's offer" 15 sdp_port "uas-$n" "$CARRIER_RTP" &&
+		wait_for "$suite: the floor has the SBC's answer" 15 sdp_port "floor-$n" "$FLOOR_RTP" ||
+		fatal "$suite: the call was not answered"
+	leg0=$(sdp_port "floor-$n" "$FLOOR_RTP") leg1=$(sdp_port "uas-$n" "$CARRIER_RTP")
+	check "$suite: the offer to the carrier is RTP/SAVP with a=crypto:$tag $suite" \
+		sh -c "grep -a -q '^m=audio $leg1 RTP/SAVP ' '$SBCNET_DIR/uas-$n.msg' &&
+			grep -a -q '^a=crypto:$tag $suite inline:' '$SBCNET_DIR/uas-$n.msg'"
+	check "$suite: the answer to the floor is RTP/AVP without a=crypto" \
+		sh -c "grep -a -q '^m=audio $leg0 RTP/AVP ' '$SBCNET_DIR/floor-$n.msg' &&
+			! grep -a -q '^a=crypto' '$SBCNET_DIR/floor-$n.msg'"
+	skey=$(grep -a -o "^a=crypto:$tag $suite inline:[A-Za-z0-9+/=]*" "$SBCNET_DIR/uas-$n.msg" |
+		head -n 1 | sed 's/.*inline://')
+	callid=$(grep -a -m 1 -i '^Call-ID:' "$SBCNET_DIR/floor-$n.msg" | sed 's/^[^:]*: *//' |
+		tr -d '\r')
+}
+# media: both srtp_peers at once, what each got, the SBC's drops of the forged and replayed
+media() {
+	local fpid cpid a0 r0 clean="missing 0 unequal 0 unauthentic 0 duplicate 0 foreign 0"
+	a0=$(drops srtp_auth) r0=$(drops srtp_replay)
+	peer "$NS_PA" "floor-$n" "$SBCNET_PA4" "$FLOOR_RTP" "$SBCNET_SBC4" "$leg0" "$fssrc" "$cssrc" \
+		"$PACKETS" --go "$SBCNET_DIR/go-$n"
+	fpid=$peer_pid
+	peer "$NS_PB" "carrier-$n" "$SBCNET_PB4" "$CARRIER_RTP" "$SBCNET_SBC4" "$leg1" "$cssrc" \
+		"$fssrc" "$PACKETS" --suite "$suite" --key-tx "$ckey" --key-rx "$skey" \
+		--bad-tag "$BAD_TAG" --replay "$REPLAY" --go "$SBCNET_DIR/go-$n"
+	cpid=$peer_pid
+	touch "$SBCNET_DIR/go-$n"
+	wait "$fpid"
+	wait "$cpid"
+	check_eq "$suite: the floor got every packet of the carrier's, decrypted, equal" \
+		"$(report "floor-$n")" \
+		"sent $PACKETS bad_tag 0 replayed 0 received $PACKETS equal $PACKETS $clean"
+	check_eq "$suite: the carrier got every packet of the floor's, encrypted, equal once decrypted" \
+		"$(report "carrier-$n")" \
+		"sent $PACKETS bad_tag $BAD_TAG replayed $REPLAY received $PACKETS equal $PACKETS $clean"
+	wait_eq "$suite: the wrong tags dropped as srtp_auth" 10 $((a0 + BAD_TAG)) drops srtp_auth
+	wait_eq "$suite: the replays dropped as srtp_replay" 10 $((r0 + REPLAY)) drops srtp_replay
+}
+# scan NAME SSRC: srtp_peer scan of capture NAME for stream SSRC's payloads
+scan() { "$srtp_peer" scan "$SBCNET_DIR/$1.pcap" "$2" "$PACKETS"; }
+# on_the_wire TAG_BYTES: the stats socket while the call is up, then what the captures hold
+on_the_wire() {
+	stats_snapshot "$callid" "$SBCNET_DIR/stats-$n.txt"
+	check "$suite: the stats socket shows the session's legs (/sbc/media_session)" \
+		grep -q "\"local\": *\"$SBCNET_SBC4:$leg1\"" "$SBCNET_DIR/stats-$n.txt"
+	stop_captures
+	check_eq "$suite: the floor's capture: the carrier's $PACKETS packets to it, nothing more" \
+		"$(tshark -r "$SBCNET_DIR/floor-$n.pcap" -n -Y "udp.dstport == $FLOOR_RTP" 2>/dev/null |
+			wc -l)" "$PACKETS"
+	check_eq "$suite: the floor's capture holds both streams' payloads in clear" \
+		"$(scan "floor-$n" "$fssrc"), $(scan "floor-$n" "$cssrc")" \
+		"found $PACKETS of $PACKETS, found $PACKETS of $PACKETS"
+	check_eq "$suite: the carrier's capture holds no payload of either stream" \
+		"$(scan "carrier-$n" "$fssrc"), $(scan "carrier-$n" "$cssrc")" \
+		"found 0 of $PACKETS, found 0 of $PACKETS"
+	check_eq "$suite: the SBC's packets to the carrier: RTP + a $1-byte tag, from its leg port" \
+		"$(tshark -r "$SBCNET_DIR/carrier-$n.pcap" -n -Y "udp.dstport == $CARRIER_RTP" \
+			-T fields -e ip.src -e udp.srcport -e udp.length 2>/dev/null | sort | uniq -c |
+			awk '{print $1, $2 ":" $3, $4}')" \
+		"$PACKETS $SBCNET_SBC4:$leg1 $((8 + 12 + 160 + $1))"
+}
+# hang_up: an INFO to the floor's sipp (srtp_uac.xml waits for it) makes it send its BYE
+hang_up() {
+	local to
+	to=$(grep -a -m 1 -i '^To:.*tag=' "$SBCNET_DIR/floor-$n.msg" | tr -d '\r')
+	ip netns exec "$NS_PA" "$SBCNET_PY" -c 'import socket, sys
+a, to, cid, n = sys.argv[1:]
+m = ("INFO sip:phone@%s:5070 SIP/2.0\r\nVia: SIP/2.0/UDP %s:5999;branch=z9hG4bKsrtpe2e%s\r\n"
+     "From: <sip:test@%s>;tag=srtpe2e\r\n%s\r\nCall-ID: %s\r\nCSeq: 1 INFO\r\n"
+     "Max-Forwards: 1\r\nContent-Length: 0\r\n\r\n") % (a, a, n, a, to, cid)
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(m.encode(), (a, 5070))' \
+		"$SBCNET_PA4" "$to" "$callid" "$n"
+	wait "$floor_pid"
+	check_eq "$suite: the floor's call completed (BYE answered)" $? 0
+	wait "$car_pid"
+	check_eq "$suite: the carrier's side completed" $? 0
+}
+# srtp_call N SUITE TAG KEY_BYTES TAG_BYTES: one call, its media both ways, the checks above
+srtp_call() {
+	n=$1 suite=$2
+	call_up "$3" "$4"
+	media
+	on_the_wire "$5"
+	hang_up
+}
+
+srtp_call 1 AES_CM_128_HMAC_SHA1_80 1 30 10
+srtp_call 2 AES_CM_128_HMAC_SHA1_32 2 30 4
+srtp_call 3 AEAD_AES_128_GCM 3 28 16
+
+# ---- refused: the carrier answers with a tag the SBC never offered (a key it cannot use): the
+# floor gets 488, the carrier's 200 is ACKed and then BYEd, cp_sdp_rejected counts it
+rej0=$(sbcnet_get /sbc/channel cp_sdp_rejected)
+ckey=$(openssl rand -base64 30)
+add_key "$ckey"
+carrier_uas 4 9 AES_CM_128_HMAC_SHA1_80 "$ckey"
+sipp_bg "$NS_PA" floor-4 -sf "$SBCNET_SIPP_DIR/srtp_uac_488.xml" -i "$SBCNET_PA4" -p 5070 \
+	-mp 16000 -timeout 40 "$SBCNET_SBC4:5060"
+wait "$sipp_pid"
+check_eq "refused: a carrier's answer without a usable a=crypto: the floor gets 488 (and ACKs it)" $? 0
+wait "$car_pid"
+check_eq "refused: the carrier's 200 is ACKed, then BYE" $? 0
+wait_eq "refused: counted (cp_sdp_rejected, published with the control plane's status)" 10 \
+	$((rej0 + 1)) sbcnet_get /sbc/channel cp_sdp_rejected
+
+wait_eq "every session gone (cp_media_sessions)" 10 0 sbcnet_get /sbc/channel cp_media_sessions
+check_eq "no sipp aborted a call" "$(cat "$SBCNET_DIR"/*.err 2>/dev/null |
+	grep -a -c -i -e regexp -e 'Aborting call')" 0
+check_eq "Kamailio got each call's INVITE from the SBC over TLS, nothing over UDP" \
+	"$(grep -c "carrier-rx: INVITE from $SBCNET_SBC4:[0-9]* over tls\$" "$SBCNET_DIR/kamailio.log") $(grep -c \
+		"carrier-rx: .* from $SBCNET_SBC4:[0-9]* over udp" "$SBCNET_DIR/kamailio.log")" "4 0"
+wait_eq "a call record for each call" 10 4 R xlen sbc:cdr
+R --raw xrange sbc:cdr - + >"$SBCNET_DIR/records.txt"
+check_eq "the refused call's record: code, ended_by" \
+	"$(R --raw xrevrange sbc:cdr + - count 1 | awk '$0 == "code" || $0 == "ended_by" {getline v; printf "%s ", v}')" \
+	"488 sbc "
+e2e_cp_end
+tls_carrier_stop
+sbcnet_stop_dp
+check_eq "sbc-dataplane exits 0" $? 0
+# every key the SBC offered (three a call: one per suite), beside the carrier's
+for skey in $(cat "$SBCNET_DIR"/uas-*.msg |
+	grep -a -o '^a=crypto:[0-9]* [A-Z0-9_]* inline:[A-Za-z0-9+/=]*' | sed 's/.*inline://' | sort -u); do
+	add_key "$skey"
+done
+check_eq "the keys looked for: 3 offered in each of the 4 INVITEs, 4 of the carrier's, each in base64 and hex" \
+	"$(sort -u "$keyfile" | grep -c .)" 32
+check "no key in the stats socket's output, the logs or the records" \
+	sh -c "! cat '$SBCNET_DIR'/stats-*.txt '$SBCNET_DP_LOG' '$cp_log' '$SBCNET_DIR/records.txt' |
+		grep -a -i -F -f '$keyfile'"
+check "the search for keys finds one where there is one (the carrier's trace)" \
+	grep -a -q -F -f "$keyfile" "$SBCNET_DIR/uas-1.msg"
+echo "# took $(((${EPOCHREALTIME/./} - t_start) / 1000)) ms"
+e2e_end
