@@ -93,22 +93,33 @@ extern const uint32_t *dp_acl_slot_trunk;
  * burst before it reads the first (DIR-24-8: one tbl24 line per address, a tbl8 for some).
  * ip: host-order IPv4 addresses; hop: scratch of n entries; slot[at[i]] gets ip[i]'s (at: the
  * frame each address came from, so the worker needs no second pass to put them in place).
+ * Returns whether some address is listed (a flood of unlisted ones: false).
  */
-static inline void dp_acl_lookup4_bulk(const struct dp_acl_bank *b, uint32_t *ip, uint64_t *hop,
+static inline bool dp_acl_hops_to_slots(const uint64_t *hop, const uint8_t *at, uint32_t *slot,
+				unsigned int n)
+{
+	bool listed = false;
+
+	for (unsigned int i = 0; i < n; i++) {
+		slot[at[i]] = hop[i] == DP_ACL_NO_RULE ? DP_TRUNK_NONE : (uint32_t)hop[i];
+		listed |= hop[i] != DP_ACL_NO_RULE;
+	}
+	return listed;
+}
+
+static inline bool dp_acl_lookup4_bulk(const struct dp_acl_bank *b, uint32_t *ip, uint64_t *hop,
 				       const uint8_t *at, uint32_t *slot, unsigned int n)
 {
 	rte_fib_lookup_bulk(b->v4, ip, hop, n);
-	for (unsigned int i = 0; i < n; i++)
-		slot[at[i]] = hop[i] == DP_ACL_NO_RULE ? DP_TRUNK_NONE : (uint32_t)hop[i];
+	return dp_acl_hops_to_slots(hop, at, slot, n);
 }
 
-static inline void dp_acl_lookup6_bulk(const struct dp_acl_bank *b,
+static inline bool dp_acl_lookup6_bulk(const struct dp_acl_bank *b,
 				       uint8_t ip[][RTE_FIB6_IPV6_ADDR_SIZE], uint64_t *hop,
 				       const uint8_t *at, uint32_t *slot, unsigned int n)
 {
 	rte_fib6_lookup_bulk(b->v6, ip, hop, n);
-	for (unsigned int i = 0; i < n; i++)
-		slot[at[i]] = hop[i] == DP_ACL_NO_RULE ? DP_TRUNK_NONE : (uint32_t)hop[i];
+	return dp_acl_hops_to_slots(hop, at, slot, n);
 }
 
 #endif

@@ -12,33 +12,9 @@ static inline uint16_t rd16(const uint8_t *p)
 	return (uint16_t)((p[0] << 8) | p[1]);
 }
 
-/*
- * Sum of big-endian 16-bit words, 32 bits at a time into a 64-bit accumulator (RFC 1071 2(B):
- * the ones' complement sum survives wider additions; folding brings the carries back).
- */
 uint32_t dp_csum_partial(const void *buf, uint32_t len, uint32_t sum)
 {
-	const uint8_t *b = buf;
-	uint64_t acc = sum;
-
-	while (len >= 4) {
-		uint32_t w;
-
-		memcpy(&w, b, 4);
-		acc += __builtin_bswap32(w);
-		b += 4;
-		len -= 4;
-	}
-	if (len >= 2) {
-		acc += rd16(b);
-		b += 2;
-		len -= 2;
-	}
-	if (len)
-		acc += (uint32_t)b[0] << 8;
-	acc = (acc & 0xffffffffu) + (acc >> 32);
-	acc = (acc & 0xffffffffu) + (acc >> 32);
-	return (uint32_t)((acc & 0xffff) + (acc >> 16));
+	return dp_csum_sum(buf, len, sum);
 }
 
 uint16_t dp_csum_fold(uint32_t sum)

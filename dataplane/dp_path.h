@@ -110,6 +110,8 @@ static inline bool dp_v4_csum_bad(const struct rte_mbuf *m, const struct dp_pkt 
 	    (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD)
 		return false;
 	hlen = (f[p->l3_off] & 0x0fu) * 4u;
+	if (hlen == 20)	/* no options: five adds inline */
+		return dp_csum_fold(dp_csum_sum(f + p->l3_off, 20, 0)) != 0;
 	return dp_csum_fold(dp_csum_partial(f + p->l3_off, hlen, 0)) != 0;
 }
 

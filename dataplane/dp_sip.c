@@ -8,8 +8,8 @@
  * Where the bytes are found: the structural characters a decision turns on (LF and ':' for the
  * lines, '"' '\\' '<' '>' and the separator for the parameters) are found as bitmaps of 64
  * bytes at a time, so the scanner jumps from one to the next instead of testing every byte.
- * SSE2 (the x86-64 baseline) does the compares, AVX2 the line bitmaps where the cpu has it
- * (checked once at load time); DP_SIP_PORTABLE, or a target without SSE2, takes the plain C
+ * SSE2 (the x86-64 baseline) does the compares, AVX-512 or AVX2 the line bitmaps where the cpu
+ * has it (checked once at load time); DP_SIP_PORTABLE, or a target without SSE2, takes the plain C
  * path, which the unit tests build and compare too.
  */
 #include "dp_sip.h"
@@ -35,27 +35,28 @@ const char *const dp_sip_err_text[DP_SIP_ERR_MAX] = {
 #undef DP_SIP_ERR_TEXT
 };
 
-HOT bool is_ws(uint8_t c)
-{
-	return c == ' ' || c == '\t';
-}
-
-/* inside a folded value, line breaks count as whitespace (LWS, 25.1) */
-HOT bool is_lws(uint8_t c)
-{
-	return is_ws(c) || c == '\r' || c == '\n';
-}
-
-/* Character classes by table: one load per byte in the loops that see every byte. */
-enum { C_TOKEN = 1, C_QUOTE = 2, C_BSLASH = 4, C_LT = 8, C_GT = 16 };
+/* Character classes by table: one load per byte in the loops that see every byte. C_LWS: SP,
+ * HT and, inside a folded value, the line breaks (LWS, 25.1). */
+enum { C_TOKEN = 1, C_QUOTE = 2, C_BSLASH = 4, C_LT = 8, C_GT = 16, C_WS = 32, C_LWS = 64 };
 
 static const uint8_t cls[256] = {
 #define T3(a, b, c) [a] = C_TOKEN, [b] = C_TOKEN, [c] = C_TOKEN
 	['a' ... 'z'] = C_TOKEN, ['A' ... 'Z'] = C_TOKEN, ['0' ... '9'] = C_TOKEN,
 	T3('-', '.', '!'), T3('%', '*', '_'), T3('+', '`', '\''), ['~'] = C_TOKEN,
 	['"'] = C_QUOTE, ['\\'] = C_BSLASH, ['<'] = C_LT, ['>'] = C_GT,
+	[' '] = C_WS | C_LWS, ['\t'] = C_WS | C_LWS, ['\r'] = C_LWS, ['\n'] = C_LWS,
 #undef T3
 };
+
+HOT bool is_ws(uint8_t c)
+{
+	return cls[c] & C_WS;
+}
+
+HOT bool is_lws(uint8_t c)
+{
+	return cls[c] & C_LWS;
+}
 
 /* RFC 3261 25.1 token characters */
 HOT bool is_token(uint8_t c)
@@ -200,8 +201,8 @@ struct lines {
 	uint32_t len;
 	uint32_t base;		/* first block of the window (offset / 64) */
 	uint32_t n;		/* blocks in the window; 0 before the first is classified */
-	uint64_t lf[DP_SIP_WINDOW];	/* bit i of lf[k]: m[64 * (base + k) + i] == '\n' */
-	uint64_t colon[DP_SIP_WINDOW];	/* the same for ':' */
+	uint64_t lf[DP_SIP_WINDOW + 1];	/* bit i of lf[k]: m[64 * (base + k) + i] == '\n' */
+	uint64_t colon[DP_SIP_WINDOW + 1];	/* the same for ':'; [n] is 0 */
 };
 
 /* Bit i: s[i] == c, for the 64 bytes s[0..64). */
@@ -266,25 +267,55 @@ __attribute__((target("avx2"))) static void classify_blocks_avx2(const uint8_t *
 	}
 }
 
-/* AVX2 where the cpu has it: chosen once, at load time. */
-static bool use_avx2;
+/* The same with AVX-512 (BW): one 64-byte compare into a mask register per character and
+ * block, the mask the bitmap word itself. */
+__attribute__((target("avx512f,avx512bw"))) static void
+classify_blocks_avx512(const uint8_t *s, uint32_t n, uint64_t *lf, uint64_t *colon)
+{
+	const __m512i vlf = _mm512_set1_epi8('\n'), vcolon = _mm512_set1_epi8(':');
+
+	for (uint32_t k = 0; k < n; k++) {
+		__m512i x = _mm512_loadu_si512((const void *)(s + 64 * k));
+
+		lf[k] = _mm512_cmpeq_epi8_mask(x, vlf);
+		colon[k] = _mm512_cmpeq_epi8_mask(x, vcolon);
+	}
+}
+
+/* The best the cpu has: chosen once, at load time. */
+static enum dp_sip_simd simd;
+
+static enum dp_sip_simd simd_best(void)
+{
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw"))
+		return DP_SIP_SIMD_AVX512;
+	return __builtin_cpu_supports("avx2") ? DP_SIP_SIMD_AVX2 : DP_SIP_SIMD_BASE;
+}
 
 __attribute__((constructor)) static void choose_simd(void)
 {
-	__builtin_cpu_init();
-	use_avx2 = __builtin_cpu_supports("avx2");
+	simd = simd_best();
 }
 #endif
 
-bool dp_sip_simd_avx2(int on)
+const char *const dp_sip_simd_name[DP_SIP_SIMD_MAX] = {
+	[DP_SIP_SIMD_BASE] = "SSE2 or plain C", [DP_SIP_SIMD_AVX2] = "AVX2",
+	[DP_SIP_SIMD_AVX512] = "AVX-512",
+};
+
+enum dp_sip_simd dp_sip_simd(int want)
 {
 #ifdef DP_SIP_AVX2
-	if (on >= 0)
-		use_avx2 = on > 0 && __builtin_cpu_supports("avx2");
-	return use_avx2;
+	if (want >= 0) {
+		enum dp_sip_simd best = simd_best();
+
+		simd = (unsigned int)want < (unsigned int)best ? (enum dp_sip_simd)want : best;
+	}
+	return simd;
 #else
-	(void)on;
-	return false;
+	(void)want;
+	return DP_SIP_SIMD_BASE;
 #endif
 }
 
@@ -300,7 +331,9 @@ static void load_window(struct lines *l, uint32_t b)
 
 	n = whole < DP_SIP_WINDOW ? whole : DP_SIP_WINDOW;
 #ifdef DP_SIP_AVX2
-	if (use_avx2)
+	if (simd == DP_SIP_SIMD_AVX512)
+		classify_blocks_avx512(l->m + 64 * b, n, l->lf, l->colon);
+	else if (simd == DP_SIP_SIMD_AVX2)
 		classify_blocks_avx2(l->m + 64 * b, n, l->lf, l->colon);
 	else
 #endif
@@ -324,6 +357,8 @@ static void load_window(struct lines *l, uint32_t b)
 		}
 		l->n = n + 1;
 	}
+	l->lf[l->n] = 0;	/* the word after the last block, for reads of two words */
+	l->colon[l->n] = 0;
 }
 
 /* First LF (colon false) or ':' (colon true) at or after p, or len. */
@@ -694,22 +729,102 @@ struct hline {
 	uint32_t name_end, colon, lf;
 };
 
-static enum dp_sip_err header_line(struct lines *l, uint32_t p, struct hline *h)
+/*
+ * The LFs of the header lines in order, when the window holds the whole message (up to
+ * 64 x DP_SIP_WINDOW bytes: nearly all SIP over UDP): the LF bits not yet taken of one block,
+ * kept in a register (the cursor lives in header_fields only), so the LF that ends a line is
+ * the lowest bit left, and a line's ':' is found in the two colon words from its start. Any
+ * longer message takes next_mark's searches (whole false).
+ */
+struct lf_cursor {
+	bool whole;
+	uint32_t k;		/* block of w */
+	uint64_t w;		/* LF bits of block k not yet taken */
+};
+
+HOT struct lf_cursor lf_cursor_at(const struct lines *l, uint32_t p)
+{
+	struct lf_cursor c = { .whole = l->base == 0 && l->len <= 64 * l->n && p < l->len };
+
+	if (c.whole) {
+		c.k = p / 64;
+		c.w = l->lf[c.k] & (~0ull << (p % 64));
+	}
+	return c;
+}
+
+/* Take the next LF (or len): the one at or after the end of the last one taken. */
+HOT uint32_t lf_take(struct lf_cursor *c, const struct lines *l)
+{
+	uint32_t f;
+
+	while (c->w == 0) {
+		if (++c->k >= l->n)
+			return l->len;
+		c->w = l->lf[c->k];
+	}
+	f = 64 * c->k + (uint32_t)__builtin_ctzll(c->w);
+	c->w &= c->w - 1;
+	return f;
+}
+
+/* The first ':' at or after p (< len): in the 16 bytes from p (a header name's colon, nearly
+ * always), else in the two bitmap words from p where it is that near. */
+HOT uint32_t colon_from(struct lines *l, uint32_t p)
+{
+	uint32_t k = p / 64, sh = p % 64;
+	uint64_t w;
+
+#ifdef DP_SIP_SSE2
+	if (p + 16 <= l->len) {
+		uint32_t mask = (uint32_t)_mm_movemask_epi8(
+			_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(l->m + p)), _mm_set1_epi8(':')));
+
+		if (mask != 0)
+			return p + (uint32_t)__builtin_ctz(mask);
+	}
+#endif
+	w = l->colon[k] >> sh;
+
+	if (sh != 0)
+		w |= l->colon[k + 1] << (64 - sh);
+	return w != 0 ? p + (uint32_t)__builtin_ctzll(w) : next_mark(l, p, true);
+}
+
+/* The LF of the last line of a folded header field (7.3.1: continuation lines start with SP or
+ * HT), f the LF of its first. Rare: kept out of the line loop, whose registers it would take. */
+static __attribute__((noinline)) uint32_t folded_end(struct lines *l, struct lf_cursor *c,
+						     uint32_t f)
+{
+	while (f + 1 < l->len && is_ws(l->m[f + 1]))	/* the next LF is at f + 2 or on */
+		f = c->whole ? lf_take(c, l) : next_mark(l, f + 2, false);
+	return f;
+}
+
+HOT enum dp_sip_err header_line(struct lines *l, struct lf_cursor *c, uint32_t p, struct hline *h)
 {
 	const uint8_t *m = l->m;
 	uint32_t len = l->len, colon, ne, f;
 
-	/* the line's LF and its first ':', two searches from p the cpu runs side by side */
-	f = next_mark(l, p, false);
-	colon = next_mark(l, p, true);
+	/* the line's LF and its first ':' */
+	if (c->whole) {
+		f = lf_take(c, l);
+		colon = colon_from(l, p);
+	} else {	/* two searches from p the cpu runs side by side */
+		f = next_mark(l, p, false);
+		colon = next_mark(l, p, true);
+	}
 	if (colon >= f)	/* no ':' before the LF (or none at all): no name would be a token */
 		return DP_SIP_ERR_HEADER;
 	ne = colon;	/* > p: m[p] is no ':' */
 	while (is_ws(m[ne - 1]))	/* "Via  :" is legal; m[p] is no whitespace */
 		ne--;
-	/* folded continuation lines start with SP or HT (7.3.1) */
-	while (f + 1 < len && is_ws(m[f + 1]))
-		f = next_mark(l, f + 2, false);
+	if (f + 1 < len && is_ws(m[f + 1])) {	/* a folded field */
+		struct lf_cursor t = *c;	/* (c itself stays in registers) */
+
+		f = folded_end(l, &t, f);
+		*c = t;
+	}
 	*h = (struct hline){ .name_end = ne, .colon = colon, .lf = f };
 	return DP_SIP_ERR_OK;
 }
@@ -847,6 +962,7 @@ static enum dp_sip_err header_fields(struct lines *l, uint32_t p, struct dp_sip_
 {
 	const uint8_t *m = l->m;
 	uint32_t len = l->len;
+	struct lf_cursor c = lf_cursor_at(l, p);
 
 	for (;;) {
 		struct hline h;
@@ -864,7 +980,7 @@ static enum dp_sip_err header_fields(struct lines *l, uint32_t p, struct dp_sip_
 			/* a continuation with no header before it, or no name */
 			return DP_SIP_ERR_HEADER;
 		}
-		rc = header_line(l, p, &h);
+		rc = header_line(l, &c, p, &h);
 		if (rc != DP_SIP_ERR_OK)
 			return rc;
 		id = header_id(m + p, h.name_end - p);

@@ -75,10 +75,20 @@ struct dp_sip_msg {
 /* Scan msg[0..len). Returns DP_SIP_ERR_OK with *m filled, or the first defect found. */
 enum dp_sip_err dp_sip_scan(const uint8_t *msg, uint32_t len, struct dp_sip_msg *m);
 
-/* The scanner's line bitmaps by AVX2 (on > 0) or SSE2 (on == 0) where the cpu and the build
- * allow; on < 0 only asks. Returns whether AVX2 is used. AVX2 is chosen at load time when the
- * cpu has it; this is for tests and benchmarks that compare both paths. */
-bool dp_sip_simd_avx2(int on);
+/* What computes the scanner's line bitmaps (the rest of it is the same C for all). */
+enum dp_sip_simd {
+	DP_SIP_SIMD_BASE,	/* SSE2, the x86-64 baseline (plain C without it) */
+	DP_SIP_SIMD_AVX2,
+	DP_SIP_SIMD_AVX512,	/* AVX-512 F and BW */
+	DP_SIP_SIMD_MAX
+};
+
+extern const char *const dp_sip_simd_name[DP_SIP_SIMD_MAX];
+
+/* The best the cpu and the build have is chosen at load time. want >= 0: use the highest level
+ * up to want that they allow (for tests and benchmarks that compare the paths); want < 0 only
+ * asks. Returns the level in use. */
+enum dp_sip_simd dp_sip_simd(int want);
 
 /* The first value of the first Via field (what via_top holds for an INVITE), for any
  * message the scanner accepted. */

@@ -47,6 +47,7 @@ struct burst {
 	uint32_t ip4[DP_BURST];
 	uint8_t ip6[DP_BURST][RTE_FIB6_IPV6_ADDR_SIZE];
 	uint64_t hop[DP_BURST];
+	bool listed;			/* some source of the burst is listed */
 	uint64_t mac;			/* wire_mac_word() */
 	/* media table keys to look up, and the frame each came from */
 	unsigned int nm;
@@ -302,12 +303,33 @@ static void sort_burst(struct burst *b, unsigned int n)
 
 /* ---- pass 2: the allowlist, one bulk lookup per family */
 
-static void look_up_burst(const struct dp_acl_bank *acl, struct burst *b)
+/* A listed source's rule hit counter and trunk (dp_path_sip's slot_trunk), fetched while the
+ * rest of the burst is looked up and decided: with thousands of rules, each is a cache miss. */
+static inline void prefetch_slots(const struct dp_worker *w, const struct burst *b,
+				  const uint8_t *at, unsigned int n)
 {
-	if (b->n4 > 0)
-		dp_acl_lookup4_bulk(acl, b->ip4, b->hop, b->at4, b->slot, b->n4);
-	if (b->n6 > 0)
-		dp_acl_lookup6_bulk(acl, b->ip6, b->hop, b->at6, b->slot, b->n6);
+	for (unsigned int k = 0; k < n; k++) {
+		uint32_t slot = b->slot[at[k]];
+
+		if (slot != DP_TRUNK_NONE) {
+			rte_prefetch0(&w->acl_hits[slot]);
+			rte_prefetch0(&dp_acl_slot_trunk[slot]);
+		}
+	}
+}
+
+static void look_up_burst(const struct dp_worker *w, const struct dp_acl_bank *acl,
+			  struct burst *b)
+{
+	b->listed = false;
+	if (b->n4 > 0 && dp_acl_lookup4_bulk(acl, b->ip4, b->hop, b->at4, b->slot, b->n4)) {
+		prefetch_slots(w, b, b->at4, b->n4);
+		b->listed = true;
+	}
+	if (b->n6 > 0 && dp_acl_lookup6_bulk(acl, b->ip6, b->hop, b->at6, b->slot, b->n6)) {
+		prefetch_slots(w, b, b->at6, b->n6);
+		b->listed = true;
+	}
 }
 
 /* ... and the media table, one bulk lookup */
@@ -374,11 +396,10 @@ static void act(struct dp_worker *w, struct dp_burst_out *o, struct drops *d,
 	}
 }
 
-/* Unlisted SIP in drop mode with no REGISTER path: the flood's verdict, settled here. */
-static inline bool unlisted_drop(const struct dp_worker *w, uint32_t slot)
+/* Unlisted SIP is only dropped: drop mode and no REGISTER path (once per burst). */
+static inline bool unlisted_only_dropped(const struct dp_worker *w)
 {
-	return slot == DP_TRUNK_NONE && w->regrate == NULL &&
-	       dp.cfg.unlisted != SBC_UNLISTED_REJECT;
+	return w->regrate == NULL && dp.cfg.unlisted != SBC_UNLISTED_REJECT;
 }
 
 /* The dp_pkt of a K_SIP4 frame, filled when the packet needs more than a drop. */
@@ -388,19 +409,40 @@ static inline void fill_plain(struct burst *b, unsigned int i)
 	b->kind[i] = K_SIP;
 }
 
+/* The bytes of a listed SIP frame that the scanner will read (up to its window's 1 KB), fetched
+ * while the frame before it is scanned. */
+static inline void prefetch_listed_sip(const struct burst *b, unsigned int i)
+{
+	const uint8_t *f;
+	uint32_t len;
+
+	if ((b->kind[i] != K_SIP4 && b->kind[i] != K_SIP) || b->slot[i] == DP_TRUNK_NONE)
+		return;
+	f = rte_pktmbuf_mtod(b->m[i], const uint8_t *);
+	len = RTE_MIN(rte_pktmbuf_data_len(b->m[i]), 1024u);
+	for (uint32_t o = 64; o < len; o += 64)	/* the first line: read by the sort pass */
+		rte_prefetch0(f + o);
+}
+
 /* Pass 3 over the burst: each frame to its path's handler; what pass 1 settled goes straight
  * to its place. An unlisted K_SIP4 frame that would only be dropped is dropped with no
  * dp_pkt. */
 static void decide_burst(struct dp_worker *w, struct burst *b, unsigned int n,
 			 struct dp_burst_clock *clk, struct dp_burst_out *o, struct drops *d)
 {
+	const bool drop_unlisted = unlisted_only_dropped(w);	/* the flood's verdict, settled here */
+
+	if (b->listed)
+		prefetch_listed_sip(b, 0);
 	for (unsigned int i = 0; i < n; i++) {
 		enum dp_drop why = DP_DROP_NONE;
 		uint32_t trunk = DP_TRUNK_NONE;
 		enum dp_path_verdict v;
 
+		if (b->listed && i + 1 < n)	/* (a flood of unlisted sources: none) */
+			prefetch_listed_sip(b, i + 1);
 		if (b->kind[i] == K_SIP4) {
-			if (unlisted_drop(w, b->slot[i])) {
+			if (drop_unlisted && b->slot[i] == DP_TRUNK_NONE) {
 				drop(d, b->m[i], DP_DROP_SIP_UNLISTED);
 				continue;
 			}
@@ -415,7 +457,7 @@ static void decide_burst(struct dp_worker *w, struct burst *b, unsigned int n,
 			to_exception(o, b->m[i], DP_TRUNK_NONE);
 			continue;
 		case K_SIP:
-			if (unlisted_drop(w, b->slot[i])) {
+			if (drop_unlisted && b->slot[i] == DP_TRUNK_NONE) {
 				drop(d, b->m[i], DP_DROP_SIP_UNLISTED);
 				continue;
 			}
@@ -483,8 +525,31 @@ static void flush(struct dp_worker *w, struct dp_burst_out *o, struct drops *d)
 	}
 }
 
+/* n received mbufs back to their pool: one inline mempool put for the usual burst (each mbuf
+ * one direct segment, referenced once, all from one pool: what rte_pktmbuf_free_bulk would
+ * find after a check of each, at the cost of a call and a pass that sorts them by pool); any
+ * other burst through rte_pktmbuf_free_bulk. */
+static inline void free_burst(struct rte_mbuf **m, unsigned int n)
+{
+	struct rte_mempool *mp = m[0]->pool;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		const struct rte_mbuf *x = m[i];
+
+		/* (a packet's first segment: one segment means no next) */
+		if (x->pool != mp || x->nb_segs != 1 || !RTE_MBUF_DIRECT(x) ||
+		    rte_mbuf_refcnt_read(x) != 1)
+			break;
+	}
+	if (i == n)
+		rte_mempool_put_bulk(mp, (void **)m, n);
+	else
+		rte_pktmbuf_free_bulk(m, n);
+}
+
 /* Drops counted by runs of one reason (a flood is one run the whole burst long), then freed
- * with one mempool call. */
+ * together. */
 static void free_drops(struct dp_worker *w, struct drops *d)
 {
 	unsigned int i = 0, j;
@@ -497,7 +562,7 @@ static void free_drops(struct dp_worker *w, struct drops *d)
 		dp_count(&w->stats.drops[d->why[i]], j - i);
 		i = j;
 	}
-	rte_pktmbuf_free_bulk(d->m, d->n);
+	free_burst(d->m, d->n);
 	d->n = 0;
 }
 
@@ -568,7 +633,7 @@ int dp_worker_main(void *arg)
 		if (n > 0) {
 			dp_count(&w->stats.rx, n);
 			sort_burst(&b, n);
-			look_up_burst(acl, &b);
+			look_up_burst(w, acl, &b);
 			media_look_up_burst(&b);
 			decide_burst(w, &b, n, &clk, &out, &dropped);
 		}

@@ -531,7 +531,7 @@ def testpmd_cmd(args, prefix, pcap, mode):
 SCAN_SYMBOLS = ('dp_sip_', 'start_line', 'header_', 'scan_', 'sbc_parse_', 'find_unquoted',
                 'marks64', 'param_in', 'load_window', 'classify_blocks', 'next_mark', 'take_',
                 'ruri_user', 'required_fields',
-                'close_quote', 'visible_end', 'skip_to')
+                'close_quote', 'visible_end', 'skip_to', 'folded_end', 'lf_take', 'colon_from')
 SPLIT = [
     ('rx', lambda dso, sym: 'net_pcap' in dso or sym.startswith('rte_pktmbuf_alloc')),
     ('tx', lambda dso, sym: 'net_null' in dso or 'librte_mbuf' in dso),

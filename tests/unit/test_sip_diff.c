@@ -322,16 +322,18 @@ int main(int argc, char **argv)
 	corpus = argc > 1 ? argv[1] : "tests/data/sip";
 	if (argc > 2)
 		stride = (unsigned int)atoi(argv[2]) > 0 ? (unsigned int)atoi(argv[2]) : 1;
-	/* third argument: the line bitmaps by "sse2" or "avx2" (the default where the cpu has it) */
+	/* third argument: the line bitmaps by "sse2", "avx2" or "avx512" (the default: the best
+	 * the cpu has) */
 	if (argc > 3) {
-		bool avx2 = strcmp(argv[3], "avx2") == 0;
+		int want = strcmp(argv[3], "avx512") == 0 ? DP_SIP_SIMD_AVX512 :
+			   strcmp(argv[3], "avx2") == 0 ? DP_SIP_SIMD_AVX2 : DP_SIP_SIMD_BASE;
 
-		if (dp_sip_simd_avx2(avx2) != avx2) {
-			printf("SKIP: no AVX2 on this cpu or in this build\n");
+		if ((int)dp_sip_simd(want) != want) {
+			printf("SKIP: no %s on this cpu or in this build\n", dp_sip_simd_name[want]);
 			return 77;
 		}
 	}
-	printf("sip_diff: line bitmaps by %s\n", dp_sip_simd_avx2(-1) ? "AVX2" : "SSE2 or plain C");
+	printf("sip_diff: line bitmaps by %s\n", dp_sip_simd_name[dp_sip_simd(-1)]);
 #ifdef __SANITIZE_ADDRESS__
 	stride *= 4;	/* the sanitizer build is several times slower: fewer mutations */
 	splices /= 4;
