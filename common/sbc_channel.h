@@ -16,13 +16,14 @@
 #include "sbc_cidr.h"
 
 #define SBC_CHAN_MAGIC   0x314e414843434253ull	/* "SBCCHAN1" little-endian */
-#define SBC_CHAN_VERSION 8u	/* 2: CP_STATUS, call events; 3: call records in CP_STATUS, call end
+#define SBC_CHAN_VERSION 9u	/* 2: CP_STATUS, call events; 3: call records in CP_STATUS, call end
 				 * timer_c; 4: admission over the channel (TCP/TLS calls); 5: the
 				 * denylist (SBC_CMD_DENY_*); 6: TRUNK_STATE, CP_CALLS (the B2BUA's,
 				 * admission and connection counters); 7: media sessions
 				 * (SBC_CMD_MEDIA_*, SBC_EVT_MEDIA_*); 8: CP_CALLS's
 				 * b2b_failed_admission, sip_transactions, b2b_session_expired and
-				 * the media counters (loop_late_max_ms 32 bits to make room) */
+				 * the media counters (loop_late_max_ms 32 bits to make room); 9:
+				 * CP_REGISTRAR (the registrar's counters) */
 #define SBC_CHAN_SLOTS   65536u		/* per ring, power of two */
 #define SBC_MSG_SIZE     256u
 #define SBC_MSG_BODY     (SBC_MSG_SIZE - 24u)
@@ -39,6 +40,7 @@ enum sbc_msg_type {
 	SBC_CMD_CP_STATUS,		/* body: sbc_msg_cp_status, shown on the stats socket */
 	SBC_CMD_TRUNK_STATE,		/* body: sbc_msg_trunk_state, shown in /sbc/trunks */
 	SBC_CMD_CP_CALLS,		/* body: sbc_msg_cp_calls, shown on the stats socket */
+	SBC_CMD_CP_REGISTRAR,		/* body: sbc_msg_cp_registrar, shown on the stats socket */
 	/* admission of calls that reached the control plane over TCP or TLS (channel 4) */
 	SBC_CMD_ADMIT = 32,		/* body: sbc_msg_admit: may this call go on? */
 	SBC_CMD_ADMIT_END,		/* body: sbc_msg_admit: a call it admitted has ended */
@@ -182,6 +184,25 @@ struct sbc_msg_cp_calls {
 					 * confirmed within 1 s, no data plane, or its id taken */
 	uint64_t media_timeouts;	/* calls ended by SBC_EVT_MEDIA_TIMEOUT */
 	uint64_t sdp_rejected;		/* 488: no allowed codec, no usable audio or a=crypto */
+};
+
+/* The registrar's counters, for `sbcctl channel` (SBC_CMD_CP_REGISTRAR; cp_registrar.c). */
+struct sbc_msg_cp_registrar {
+	uint64_t registers;		/* REGISTERs taken (copies included) */
+	uint64_t challenged;		/* 401 with a fresh nonce */
+	uint64_t accepted;		/* authenticated (200, or 423/503 for the binding) */
+	uint64_t failed;		/* authentication failures, counted for the lockout */
+	uint64_t refused;		/* 403/404: locked out, not our realm, auth = both unlisted */
+	uint64_t lockouts;		/* sources denied */
+	uint64_t bindings;		/* gauge */
+	uint64_t dynacl_expired;	/* allowlist entries whose TTL removed them, not their
+					 * binding */
+	uint64_t answered_again;	/* retransmissions answered from the recent answers */
+	uint64_t absorbed;		/* retransmissions while their first copy waited for Redis */
+	uint64_t busy;			/* 503: the most REGISTERs already waiting for Redis */
+	uint64_t pending;		/* gauge: REGISTERs waiting for Redis */
+	uint64_t answers_kept;		/* gauge: recent answers held (at most their ring's size) */
+	uint64_t answers_evicted;	/* recent answers pushed out before 32 s: the ring full */
 };
 
 /* The B2BUA's view of a trunk it sends calls to (only the control plane knows it). */
@@ -434,6 +455,7 @@ _Static_assert(sizeof(struct sbc_msg_applied) <= SBC_MSG_BODY, "applied body");
 _Static_assert(sizeof(struct sbc_msg_cp_status) <= SBC_MSG_BODY, "cp status body");
 _Static_assert(sizeof(struct sbc_msg_cp_calls) <= SBC_MSG_BODY, "cp calls body");
 _Static_assert(sizeof(struct sbc_msg_cp_calls) == 232, "cp calls body: every 8-byte slot used");
+_Static_assert(sizeof(struct sbc_msg_cp_registrar) <= SBC_MSG_BODY, "cp registrar body");
 _Static_assert(sizeof(struct sbc_msg_trunk_state) <= SBC_MSG_BODY, "trunk state body");
 _Static_assert(sizeof(struct sbc_msg_call) <= SBC_MSG_BODY, "call body");
 _Static_assert(sizeof(struct sbc_deny_entry) == 48, "deny entry size");

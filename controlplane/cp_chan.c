@@ -154,6 +154,7 @@ static void send_status(void)
 {
 	struct sbc_msg_cp_status s;
 	struct sbc_msg_cp_calls c;
+	struct sbc_msg_cp_registrar r;
 
 	cp_status_fill(&s);
 	s.queued = ch.q_n;
@@ -161,6 +162,8 @@ static void send_status(void)
 	cp_status_fill_calls(&c);
 	c.loop_late_max_ms = ch.late_max > ch.late_prev ? ch.late_max : ch.late_prev;
 	cp_chan_send(SBC_CMD_CP_CALLS, &c, sizeof(c));
+	cp_status_fill_registrar(&r);
+	cp_chan_send(SBC_CMD_CP_REGISTRAR, &r, sizeof(r));
 }
 
 void cp_chan_trunk_changed(unsigned int trunk)

@@ -28,6 +28,13 @@
  *   changes nothing), and the allowlist entry carries the binding's TTL too (cp_dynacl), so
  *   it goes even if its binding's removal never comes; at each Redis connect the bindings in
  *   Redis are replayed.
+ * - Stateless (RFC 3261 8.2.7, as Kamailio's registrar answers through its sl module): nta
+ *   keeps no transaction for a REGISTER (cp_sip.c), so what a REGISTER flood holds does not grow
+ *   with its rate. A REGISTER with credentials is remembered in cp_regcache by its transaction
+ *   key: a retransmission while its HA1 is awaited is absorbed, a later one gets the same
+ *   answer (rebuilt from the copy: the same status, To tag, granted expiry; a 401 a fresh
+ *   nonce) without being checked or counted again. At most CP_REG_PENDING_MAX REGISTERs wait
+ *   for Redis (each holding its request message); beyond them 503 with Retry-After, counted.
  * Runs on the su_root thread.
  */
 #include <arpa/inet.h>
@@ -40,9 +47,11 @@
 
 #include <openssl/rand.h>
 #include <sofia-sip/msg_addr.h>
+#include <sofia-sip/nta_tport.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/su_wait.h>
+#include <sofia-sip/tport.h>
 
 #include "cp_digest.h"
 #include "cp_dynacl.h"
@@ -50,7 +59,9 @@
 #include "cp_policy.h"
 #include "cp_redis.h"
 #include "cp_regauth.h"
+#include "cp_regcache.h"
 #include "cp_registrar.h"
+#include "cp_sip.h"
 
 _Static_assert((int)CP_DIGEST_MD5 == (int)SBC_DIGEST_MD5 &&
 	       (int)CP_DIGEST_SHA256 == (int)SBC_DIGEST_SHA256 &&
@@ -61,6 +72,8 @@ _Static_assert((int)CP_DIGEST_MD5 == (int)SBC_DIGEST_MD5 &&
 #define DEFAULT_EXPIRES 3600
 #define KEY_MAX CP_STRKEY_MAX
 #define MAP_MAX CP_REGAUTH_MAP_MAX
+/* a 503's Retry-After: 5 s */
+#define RETRY_AFTER ((tagi_t[]){ { SIPTAG_RETRY_AFTER_STR("5") }, { TAG_END() } })
 
 /* ---- state */
 struct binding {
@@ -79,16 +92,31 @@ struct source {
 	struct sbc_prefix host;		/* /32 or /128 */
 };
 
-/* A REGISTER waiting for its user's HA1 from Redis. */
-struct pending {
-	struct pending *next;
-	nta_incoming_t *irq;
-	unsigned int trunk;
-	struct source src;
-	struct cp_cred c;
+/* What a REGISTER asks (RFC 3261 10.3 steps 6-7). */
+struct ask {
 	char contact[SBC_URI_MAX], ua[128];
 	bool remove;
 	uint32_t expires;
+};
+
+/* A REGISTER waiting for its user's HA1 from Redis, holding its request to answer. */
+struct pending {
+	struct pending *next;
+	msg_t *msg;
+	tport_t *tp;			/* the transport it came on (a TCP/TLS connection's kept) */
+	uint8_t key[CP_REGCACHE_KEY];
+	char tag[CP_REGCACHE_TAG];
+	unsigned int trunk;
+	struct source src;
+	struct cp_cred c;
+	struct ask ask;
+};
+
+/* An answer as cp_regcache keeps it: a retransmission is answered from this alone. */
+struct answer {
+	uint16_t status;
+	bool stale;
+	uint32_t value;		/* 200: the expiry granted (0: no Contact); 423: Min-Expires */
 };
 
 static struct {
@@ -98,6 +126,7 @@ static struct {
 	struct cp_regauth auth;		/* nonces, nc per nonce, failures per source */
 	struct cp_strmap bindings;
 	struct pending *pending;
+	struct cp_regcache cache;	/* recent answers to REGISTERs with credentials */
 	struct cp_registrar_stats st;
 	bool active;
 } rr;
@@ -112,11 +141,13 @@ static uint64_t mono_ms(void)
 
 const struct cp_registrar_stats *cp_registrar_stats(void)
 {
+	rr.st.answers_kept = rr.cache.n;
+	rr.st.answers_evicted = rr.cache.evicted_early;
 	return &rr.st;
 }
 
 /* ---- answers */
-static void challenge(nta_incoming_t *irq, unsigned int trunk, bool stale)
+static void challenge(msg_t *msg, tport_t *tp, const char *tag, unsigned int trunk, bool stale)
 {
 	const struct sbc_trunk_config *t = &rr.cfg->trunks[trunk];
 	char nonce[CP_NONCE_MAX], ch[SBC_DIGEST_N][512];
@@ -131,14 +162,14 @@ static void challenge(nta_incoming_t *irq, unsigned int trunk, bool stale)
 			 cp_digest_alg_name((enum cp_digest_alg)t->algorithms[i % t->n_algorithms]),
 			 stale ? ", stale=true" : "");
 	rr.st.challenged++;
-	nta_incoming_treply(irq, SIP_401_UNAUTHORIZED, SIPTAG_WWW_AUTHENTICATE_STR(ch[0]),
-			    TAG_IF(t->n_algorithms > 1, SIPTAG_WWW_AUTHENTICATE_STR(ch[1])),
-			    TAG_END());
+	cp_sip_answer(msg, tp, tag, SIP_401_UNAUTHORIZED,
+		      (tagi_t[]){ { SIPTAG_WWW_AUTHENTICATE_STR(ch[0]) },
+				  { TAG_IF(t->n_algorithms > 1, SIPTAG_WWW_AUTHENTICATE_STR(ch[1])) },
+				  { TAG_END() } });
 }
 
-/* A failed authentication from src: counted for the lockout, answered with a new challenge. */
-static void failure(nta_incoming_t *irq, unsigned int trunk, const struct source *src,
-		    const char *why)
+/* A failed authentication from src: counted for the lockout (answered with a new challenge). */
+static struct answer failure(const struct source *src, const char *why)
 {
 	rr.st.failed++;
 	cp_log(CP_DEBUG, "registrar: %s: %s", src->ip, why);
@@ -149,7 +180,70 @@ static void failure(nta_incoming_t *irq, unsigned int trunk, const struct source
 		       rr.cfg->auth_window);
 		cp_redis_command(NULL, NULL, "SET sbc:deny:%s auth EX %u", src->ip, rr.cfg->lockout);
 	}
-	challenge(irq, trunk, false);
+	return (struct answer){ .status = 401 };
+}
+
+/* What the REGISTER asks (RFC 3261 10.3 steps 6-7): remove, or the expiry it wants. */
+static void asked_expiry(sip_t const *sip, struct ask *a)
+{
+	const sip_contact_t *m = sip->sip_contact;
+	unsigned long e = sip->sip_expires ? sip->sip_expires->ex_delta : DEFAULT_EXPIRES;
+
+	memset(a, 0, sizeof(*a));
+	if (m != NULL && m->m_expires != NULL)
+		e = strtoul(m->m_expires, NULL, 10);
+	a->remove = e == 0 || (m != NULL && m->m_url->url_type == url_any);
+	a->expires = e > MAX_EXPIRES ? MAX_EXPIRES : (uint32_t)e;
+	if (m != NULL && m->m_url->url_type != url_any)
+		url_e(a->contact, sizeof(a->contact), m->m_url);
+	if (sip->sip_user_agent != NULL && sip->sip_user_agent->g_string != NULL)
+		snprintf(a->ua, sizeof(a->ua), "%s", sip->sip_user_agent->g_string);
+}
+
+/* Send a: to the request msg (the first copy or a retransmission: the Contact of a 200 is the
+ * request's own, which every copy carries alike). Takes msg. */
+static void answer_send(msg_t *msg, tport_t *tp, const char *tag, unsigned int trunk,
+			const struct answer *a)
+{
+	char buf[SBC_URI_MAX + 32];
+	struct ask ask;
+
+	switch (a->status) {
+	case 200:
+		asked_expiry(sip_object(msg), &ask);
+		snprintf(buf, sizeof(buf), "<%s>;expires=%u", ask.contact, a->value);
+		cp_sip_answer(msg, tp, tag, SIP_200_OK,
+			      (tagi_t[]){ { TAG_IF(a->value > 0, SIPTAG_CONTACT_STR(buf)) },
+					  { TAG_END() } });
+		break;
+	case 401:
+		challenge(msg, tp, tag, trunk, a->stale);
+		break;
+	case 423:
+		snprintf(buf, sizeof(buf), "%u", a->value);
+		cp_sip_answer(msg, tp, tag, SIP_423_INTERVAL_TOO_BRIEF,
+			      (tagi_t[]){ { SIPTAG_MIN_EXPIRES_STR(buf) }, { TAG_END() } });
+		break;
+	default:
+		cp_sip_answer(msg, tp, tag, SIP_503_SERVICE_UNAVAILABLE,
+			      RETRY_AFTER);
+		break;
+	}
+}
+
+/* Remember a as the answer to the REGISTER with key, for its retransmissions. */
+static void answer_keep(const uint8_t *key, unsigned int trunk, const struct answer *a)
+{
+	uint64_t now = mono_ms();
+	struct cp_regcache_entry *e = cp_regcache_find(&rr.cache, key, now);
+
+	if (e == NULL)	/* its pending entry pushed out (a ring full of newer ones) */
+		e = cp_regcache_add(&rr.cache, key, now);
+	e->trunk = trunk;
+	e->state = CP_REGCACHE_ANSWERED;
+	e->status = a->status;
+	e->stale = a->stale;
+	e->value = a->value;
 }
 
 /* ---- bindings */
@@ -282,10 +376,9 @@ static void on_tick(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
 }
 
 /* ---- a REGISTER */
-static int source_of(nta_incoming_t *irq, struct source *s)
+static int source_of(msg_t *msg, struct source *s)
 {
-	msg_t *msg = nta_incoming_getrequest(irq);
-	su_addrinfo_t *ai = msg ? msg_addrinfo(msg) : NULL;
+	su_addrinfo_t *ai = msg_addrinfo(msg);
 	int rc = -EINVAL;
 
 	memset(s, 0, sizeof(*s));
@@ -305,7 +398,6 @@ static int source_of(nta_incoming_t *irq, struct source *s)
 			rc = 0;
 		}
 	}
-	msg_destroy(msg);
 	return rc;
 }
 
@@ -331,68 +423,48 @@ static bool listed(unsigned int trunk, const struct sbc_prefix *src)
 	return false;
 }
 
-/* What the REGISTER asks (RFC 3261 10.3 steps 6-7): remove, or the expiry it wants. */
-static void asked_expiry(sip_t const *sip, struct pending *p)
-{
-	const sip_contact_t *m = sip->sip_contact;
-	unsigned long e = sip->sip_expires ? sip->sip_expires->ex_delta : DEFAULT_EXPIRES;
-
-	if (m != NULL && m->m_expires != NULL)
-		e = strtoul(m->m_expires, NULL, 10);
-	p->remove = e == 0 || (m != NULL && m->m_url->url_type == url_any);
-	p->expires = e > MAX_EXPIRES ? MAX_EXPIRES : (uint32_t)e;
-	if (m != NULL && m->m_url->url_type != url_any)
-		url_e(p->contact, sizeof(p->contact), m->m_url);
-	if (sip->sip_user_agent != NULL && sip->sip_user_agent->g_string != NULL)
-		snprintf(p->ua, sizeof(p->ua), "%s", sip->sip_user_agent->g_string);
-}
-
 static void pending_unlink(struct pending *p)
 {
 	for (struct pending **q = &rr.pending; *q != NULL; q = &(*q)->next)
 		if (*q == p) {
 			*q = p->next;
+			rr.st.pending--;
 			return;
 		}
 }
 
-static void finish(struct pending *p)
+static void pending_free(struct pending *p)
 {
-	pending_unlink(p);
-	nta_incoming_destroy(p->irq);
+	if (p->tp != NULL && cp_sip_agent() != NULL)	/* at exit the agent took its tports */
+		tport_unref(p->tp);
+	if (p->msg != NULL)
+		msg_destroy(p->msg);
 	free(p);
 }
 
 /* Authenticated: the binding changes (RFC 3261 10.3 step 7-8). */
-static void accepted(struct pending *p)
+static struct answer accepted(struct pending *p)
 {
-	char key[KEY_MAX], contact[SBC_URI_MAX + 32], exp[16], src[64];
+	char key[KEY_MAX], until[24];
 	uint64_t now = (uint64_t)time(NULL);
 
 	rr.st.accepted++;
 	binding_key(key, sizeof(key), p->trunk, p->c.user);
-	if (p->remove || p->contact[0] == '\0') {
-		if (p->remove)
+	if (p->ask.remove || p->ask.contact[0] == '\0') {
+		if (p->ask.remove)
 			binding_remove(p->trunk, p->c.user);
-		nta_incoming_treply(p->irq, SIP_200_OK, TAG_END());
-		return;
+		return (struct answer){ .status = 200 };
 	}
-	if (p->expires < MIN_EXPIRES) {
-		snprintf(exp, sizeof(exp), "%u", MIN_EXPIRES);
-		nta_incoming_treply(p->irq, SIP_423_INTERVAL_TOO_BRIEF, SIPTAG_MIN_EXPIRES_STR(exp),
-				    TAG_END());
-		return;
-	}
-	if (binding_set(p->trunk, p->c.user, p->contact, &p->src.host, now + p->expires, now) ==
-	    NULL) {
-		nta_incoming_treply(p->irq, SIP_503_SERVICE_UNAVAILABLE, TAG_END());
-		return;
-	}
-	snprintf(src, sizeof(src), "%llu", (unsigned long long)(now + p->expires));
+	if (p->ask.expires < MIN_EXPIRES)
+		return (struct answer){ .status = 423, .value = MIN_EXPIRES };
+	if (binding_set(p->trunk, p->c.user, p->ask.contact, &p->src.host, now + p->ask.expires,
+			now) == NULL)
+		return (struct answer){ .status = 503 };
+	snprintf(until, sizeof(until), "%llu", (unsigned long long)(now + p->ask.expires));
 	{
 		char rkey[KEY_MAX + 16];
-		const char *argv[] = { "HSET", rkey, "contact", p->contact, "source", p->src.ipport,
-				       "expires", src, "user_agent", p->ua };
+		const char *argv[] = { "HSET", rkey, "contact", p->ask.contact, "source",
+				       p->src.ipport, "expires", until, "user_agent", p->ask.ua };
 		size_t lens[10];
 
 		snprintf(rkey, sizeof(rkey), "sbc:reg:%s", key);
@@ -400,40 +472,50 @@ static void accepted(struct pending *p)
 			lens[i] = strlen(argv[i]);
 		cp_redis_command_argv(NULL, NULL, 10, argv, lens);
 	}
-	cp_redis_command(NULL, NULL, "EXPIREAT sbc:reg:%s %s", key, src);
-	snprintf(contact, sizeof(contact), "<%s>;expires=%u", p->contact, p->expires);
-	nta_incoming_treply(p->irq, SIP_200_OK, SIPTAG_CONTACT_STR(contact), TAG_END());
+	cp_redis_command(NULL, NULL, "EXPIREAT sbc:reg:%s %s", key, until);
+	return (struct answer){ .status = 200, .value = p->ask.expires };
+}
+
+/* The answer to p once its HA1 came (r: HMGET's reply, NULL when the connection went). */
+static struct answer verdict(struct pending *p, const redisReply *r)
+{
+	const redisReply *e = r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 2 ?
+			      r->element[p->c.alg == CP_DIGEST_SHA256 ? 1 : 0] : NULL;
+	char want[CP_DIGEST_HEX_MAX];
+
+	if (r == NULL || r->type == REDIS_REPLY_ERROR)
+		return (struct answer){ .status = 503 };
+	if (e == NULL || e->type != REDIS_REPLY_STRING || e->len != cp_digest_hexlen(p->c.alg))
+		return failure(&p->src, "unknown user");
+	if (cp_digest_response(p->c.alg, e->str, p->c.nonce, p->c.ncs, p->c.cnonce, "auth",
+			       "REGISTER", p->c.uri, want) != 0 ||
+	    !cp_digest_equal(want, p->c.response))
+		return failure(&p->src, "wrong response (password)");
+	if (p->c.stale)		/* RFC 7616 3.3: right, but an old nonce */
+		return (struct answer){ .status = 401, .stale = true };
+	if (!cp_nc_fresh(&rr.auth, p->c.nonce, p->c.nc))	/* the same nc twice in flight */
+		return failure(&p->src, "nc replayed");
+	cp_nc_accept(&rr.auth, p->c.nonce, p->c.nc);
+	return accepted(p);
 }
 
 /* HMGET sbc:user:<trunk>:<user> ha1_md5 ha1_sha256 answered. */
 static void on_ha1(redisAsyncContext *ac, void *reply, void *arg)
 {
 	struct pending *p = arg;
-	const redisReply *r = reply;
-	const redisReply *e = r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 2 ?
-			      r->element[p->c.alg == CP_DIGEST_SHA256 ? 1 : 0] : NULL;
-	char want[CP_DIGEST_HEX_MAX];
+	struct answer a;
 
 	(void)ac;
-	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-		nta_incoming_treply(p->irq, SIP_503_SERVICE_UNAVAILABLE,
-				    SIPTAG_RETRY_AFTER_STR("5"), TAG_END());
-	} else if (e == NULL || e->type != REDIS_REPLY_STRING ||
-		   e->len != cp_digest_hexlen(p->c.alg)) {
-		failure(p->irq, p->trunk, &p->src, "unknown user");
-	} else if (cp_digest_response(p->c.alg, e->str, p->c.nonce, p->c.ncs, p->c.cnonce,
-				      "auth", "REGISTER", p->c.uri, want) != 0 ||
-		   !cp_digest_equal(want, p->c.response)) {
-		failure(p->irq, p->trunk, &p->src, "wrong response (password)");
-	} else if (p->c.stale) {
-		challenge(p->irq, p->trunk, true);	/* RFC 7616 3.3: right, but an old nonce */
-	} else if (!cp_nc_fresh(&rr.auth, p->c.nonce, p->c.nc)) {
-		failure(p->irq, p->trunk, &p->src, "nc replayed");	/* the same nc twice in flight */
-	} else {
-		cp_nc_accept(&rr.auth, p->c.nonce, p->c.nc);
-		accepted(p);
+	pending_unlink(p);
+	if (cp_sip_agent() == NULL) {	/* at exit: nothing can be sent any more */
+		pending_free(p);
+		return;
 	}
-	finish(p);
+	a = verdict(p, reply);
+	answer_keep(p->key, p->trunk, &a);
+	answer_send(p->msg, p->tp, p->tag, p->trunk, &a);
+	p->msg = NULL;
+	pending_free(p);
 }
 
 /* The algorithms a trunk offers, as cp_regauth_check's mask. */
@@ -446,64 +528,120 @@ static unsigned int algs_of(const struct sbc_trunk_config *t)
 	return m;
 }
 
-int cp_registrar_request(nta_incoming_t *irq, sip_t const *sip)
+/* A copy of a REGISTER with credentials already seen: true when it was dealt with here. */
+static bool retransmission(msg_t *msg, const uint8_t *key, const char *tag)
 {
-	struct pending *p;
-	const char *why;
-	struct source src;
-	int trunk;
+	const struct cp_regcache_entry *e = cp_regcache_find(&rr.cache, key, mono_ms());
+	struct answer a;
 
-	if (!rr.active)
-		return 405;
-	rr.st.registers++;
-	trunk = trunk_of_realm(sip->sip_request->rq_url->url_host);
-	if (source_of(irq, &src) != 0)
-		return 500;
-	if (cp_regauth_locked(&rr.auth, src.ip, mono_ms() / 1000)) {
-		/* the data plane drops it before this once it enforces sbc:deny; here a refusal
-		 * without any check (nta cannot end a transaction without an answer) */
-		rr.st.refused++;
-		nta_incoming_treply(irq, 403, "Locked Out", TAG_END());
-		return 403;
+	if (e == NULL)
+		return false;
+	if (e->state == CP_REGCACHE_PENDING) {	/* its first copy still waits for Redis */
+		rr.st.absorbed++;
+		msg_destroy(msg);
+		return true;
 	}
+	rr.st.answered_again++;
+	a = (struct answer){ .status = e->status, .stale = e->stale, .value = e->value };
+	answer_send(msg, NULL, tag, e->trunk, &a);
+	return true;
+}
+
+/* The checks before the credentials: why the REGISTER is refused at once, or NULL. */
+static const char *gate(const struct source *src, int trunk, int *status)
+{
+	*status = 403;
+	if (cp_regauth_locked(&rr.auth, src->ip, mono_ms() / 1000))
+		return "Locked Out";	/* the data plane drops it before this once it enforces
+					 * sbc:deny */
 	if (trunk < 0) {
-		rr.st.refused++;
-		nta_incoming_treply(irq, 404, "Unknown Domain", TAG_END());
-		return 404;
+		*status = 404;
+		return "Unknown Domain";
 	}
-	if (rr.cfg->trunks[trunk].auth == SBC_AUTH_BOTH && !listed((unsigned int)trunk, &src.host)) {
-		rr.st.refused++;
-		nta_incoming_treply(irq, 403, "Source Not Listed", TAG_END());
-		return 403;
-	}
-	if (sip->sip_authorization == NULL) {
-		challenge(irq, (unsigned int)trunk, false);
-		return 401;
-	}
-	p = calloc(1, sizeof(*p));
-	if (p == NULL)
-		return 500;
-	p->irq = irq;
-	p->trunk = (unsigned int)trunk;
-	p->src = src;
-	why = cp_regauth_check(&rr.auth, sip, rr.realm[trunk], rr.cfg->trunks[trunk].name,
-			       algs_of(&rr.cfg->trunks[trunk]), mono_ms(), &p->c);
+	if (rr.cfg->trunks[trunk].auth == SBC_AUTH_BOTH && !listed((unsigned int)trunk, &src->host))
+		return "Source Not Listed";
+	return NULL;
+}
+
+/* Credentials checked as far as they can be without the HA1: then wait for it from Redis. */
+static void check_credentials(msg_t *msg, sip_t const *sip, struct pending *p)
+{
+	const struct sbc_trunk_config *t = &rr.cfg->trunks[p->trunk];
+	const char *why = cp_regauth_check(&rr.auth, sip, rr.realm[p->trunk], t->name, algs_of(t),
+					   mono_ms(), &p->c);
+	struct cp_regcache_entry *e;
+	struct answer a;
+
 	if (why != NULL) {
-		failure(irq, p->trunk, &src, why);
+		a = failure(&p->src, why);
+		answer_keep(p->key, p->trunk, &a);
+		answer_send(msg, NULL, p->tag, p->trunk, &a);
 		free(p);
-		return 401;
+		return;
 	}
-	asked_expiry(sip, p);
-	if (cp_redis_command(on_ha1, p, "HMGET sbc:user:%s:%s ha1_md5 ha1_sha256",
-			     rr.cfg->trunks[trunk].name, p->c.user) != 0) {
+	if (rr.st.pending >= CP_REG_PENDING_MAX) {	/* Redis slower than REGISTERs come */
+		rr.st.busy++;
+		cp_sip_answer(msg, NULL, p->tag, SIP_503_SERVICE_UNAVAILABLE,
+			      RETRY_AFTER);
 		free(p);
-		nta_incoming_treply(irq, SIP_503_SERVICE_UNAVAILABLE, SIPTAG_RETRY_AFTER_STR("5"),
-				    TAG_END());
-		return 503;
+		return;
 	}
+	asked_expiry(sip, &p->ask);
+	if (cp_redis_command(on_ha1, p, "HMGET sbc:user:%s:%s ha1_md5 ha1_sha256", t->name,
+			     p->c.user) != 0) {
+		cp_sip_answer(msg, NULL, p->tag, SIP_503_SERVICE_UNAVAILABLE,
+			      RETRY_AFTER);
+		free(p);
+		return;
+	}
+	p->msg = msg;
+	p->tp = tport_ref(tport_delivered_by(nta_agent_tports(cp_sip_agent()), msg));
+	e = cp_regcache_add(&rr.cache, p->key, mono_ms());
+	e->state = CP_REGCACHE_PENDING;
+	e->trunk = p->trunk;
 	p->next = rr.pending;
 	rr.pending = p;
-	return 0;
+	rr.st.pending++;
+}
+
+void cp_registrar_request(msg_t *msg, sip_t const *sip)
+{
+	struct pending *p;
+	struct source src;
+	uint8_t key[CP_REGCACHE_KEY];
+	char tag[CP_REGCACHE_TAG];
+	const char *why;
+	int trunk, status;
+
+	rr.st.registers++;
+	if (cp_sip_key(sip, key) != 0 || source_of(msg, &src) != 0) {
+		cp_sip_answer(msg, NULL, NULL, SIP_400_BAD_REQUEST, NULL);
+		return;
+	}
+	cp_regcache_tag(key, tag);
+	if (sip->sip_authorization != NULL && retransmission(msg, key, tag))
+		return;
+	trunk = trunk_of_realm(sip->sip_request->rq_url->url_host);
+	why = gate(&src, trunk, &status);
+	if (why != NULL) {
+		rr.st.refused++;
+		cp_sip_answer(msg, NULL, tag, status, why, NULL);
+		return;
+	}
+	if (sip->sip_authorization == NULL) {
+		challenge(msg, NULL, tag, (unsigned int)trunk, false);
+		return;
+	}
+	p = calloc(1, sizeof(*p));
+	if (p == NULL) {
+		cp_sip_answer(msg, NULL, tag, SIP_500_INTERNAL_SERVER_ERROR, NULL);
+		return;
+	}
+	memcpy(p->key, key, sizeof(key));
+	memcpy(p->tag, tag, sizeof(tag));
+	p->trunk = (unsigned int)trunk;
+	p->src = src;
+	check_credentials(msg, sip, p);
 }
 
 /* ---- replay: the bindings Redis holds, at each connect (a restart of either side) */
@@ -640,6 +778,7 @@ int cp_registrar_init(struct su_root_s *root, const struct sbc_config *cfg)
 	rr.realm = calloc(cfg->n_trunks, sizeof(*rr.realm));
 	rr.tick = su_timer_create(su_root_task(root), 1000);
 	if (rr.realm == NULL || rr.tick == NULL || cp_strmap_init(&rr.bindings, 4096, seed) != 0 ||
+	    cp_regcache_init(&rr.cache, CP_REGCACHE_ENTRIES) != 0 ||
 	    cp_regauth_init(&rr.auth, secret, seed + 1, cfg->auth_failures, cfg->auth_window,
 			    cfg->lockout) != 0 ||
 	    su_timer_set_for_ever(rr.tick, on_tick, NULL) < 0)
@@ -658,8 +797,12 @@ int cp_registrar_init(struct su_root_s *root, const struct sbc_config *cfg)
 
 void cp_registrar_stop(void)
 {
-	while (rr.pending != NULL)
-		finish(rr.pending);
+	while (rr.pending != NULL) {
+		struct pending *p = rr.pending;
+
+		pending_unlink(p);
+		pending_free(p);
+	}
 	if (rr.tick != NULL)
 		su_timer_destroy(rr.tick);
 	rr.tick = NULL;
@@ -674,6 +817,7 @@ void cp_registrar_fini(void)
 {
 	cp_strmap_fini(&rr.bindings, binding_drop);
 	cp_regauth_fini(&rr.auth);
+	cp_regcache_fini(&rr.cache);
 	free(rr.realm);
 	memset(&rr, 0, sizeof(rr));
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The control plane's status for the stats socket: each role's counters in the
- * SBC_CMD_CP_STATUS and SBC_CMD_CP_CALLS bodies (the data plane shows them as cp_* in /sbc/channel). A new role adds
+ * SBC_CMD_CP_STATUS, SBC_CMD_CP_CALLS and SBC_CMD_CP_REGISTRAR bodies (the data plane shows them as cp_* in /sbc/channel). A new role adds
  * its fields here and in struct sbc_msg_cp_status. Run on the su_root thread.
  */
 #include <string.h>
@@ -15,6 +15,7 @@
 #include "cp_media.h"
 #include "cp_policy.h"
 #include "cp_redis.h"
+#include "cp_registrar.h"
 #include "cp_sip.h"
 #include "cp_status.h"
 
@@ -107,4 +108,25 @@ void cp_status_fill_calls(struct sbc_msg_cp_calls *s)
 
 	fill_b2bua(s);
 	fill_media(s);
+}
+
+void cp_status_fill_registrar(struct sbc_msg_cp_registrar *s)
+{
+	const struct cp_registrar_stats *r = cp_registrar_stats();
+
+	memset(s, 0, sizeof(*s));
+	s->registers = r->registers;
+	s->challenged = r->challenged;
+	s->accepted = r->accepted;
+	s->failed = r->failed;
+	s->refused = r->refused;
+	s->lockouts = r->lockouts;
+	s->bindings = r->bindings;
+	s->dynacl_expired = r->dynacl_expired;
+	s->answered_again = r->answered_again;
+	s->absorbed = r->absorbed;
+	s->busy = r->busy;
+	s->pending = r->pending;
+	s->answers_kept = r->answers_kept;
+	s->answers_evicted = r->answers_evicted;
 }

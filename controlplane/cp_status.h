@@ -12,5 +12,6 @@
 void cp_status_fill(struct sbc_msg_cp_status *s);
 /* The B2BUA's, admission and connection counters (all but loop_late_max_ms). */
 void cp_status_fill_calls(struct sbc_msg_cp_calls *s);
+void cp_status_fill_registrar(struct sbc_msg_cp_registrar *s);
 
 #endif

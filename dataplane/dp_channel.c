@@ -54,6 +54,8 @@ static struct {
 	uint64_t cp_status_ns;
 	struct sbc_msg_cp_calls cp_calls;	/* likewise */
 	uint64_t cp_calls_ns;
+	struct sbc_msg_cp_registrar cp_registrar;	/* likewise */
+	uint64_t cp_registrar_ns;
 	struct sbc_msg_trunk_state trunk_state[SBC_MAX_TRUNKS];	/* the B2BUA's, per trunk */
 	char media_refusal[128];	/* why the last MEDIA_SET was refused */
 } chan;
@@ -256,6 +258,11 @@ static void cmd_cp_status(const struct sbc_msg *m)
 static void cmd_cp_calls(const struct sbc_msg *m)
 {
 	keep_snapshot(&chan.cp_calls, sizeof(chan.cp_calls), &chan.cp_calls_ns, m);
+}
+
+static void cmd_cp_registrar(const struct sbc_msg *m)
+{
+	keep_snapshot(&chan.cp_registrar, sizeof(chan.cp_registrar), &chan.cp_registrar_ns, m);
 }
 
 /* TRUNK_STATE: health, calls out, last code of a trunk the B2BUA sends calls to. */
@@ -473,6 +480,7 @@ static const struct {
 	[SBC_CMD_RESYNC_REQUEST] = { cmd_resync, false },
 	[SBC_CMD_CP_STATUS] = { cmd_cp_status, false },
 	[SBC_CMD_CP_CALLS] = { cmd_cp_calls, false },
+	[SBC_CMD_CP_REGISTRAR] = { cmd_cp_registrar, false },
 	[SBC_CMD_TRUNK_STATE] = { cmd_trunk_state, true },
 	[SBC_CMD_DENY_ADD] = { cmd_deny, false },
 	[SBC_CMD_DENY_DEL] = { cmd_deny, false },
@@ -677,6 +685,27 @@ static void tel_cp_calls(struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "cp_media_gone_late", c->media_gone_late);
 }
 
+/* The control plane's last CP_REGISTRAR: the registrar's counters, as cp_reg_*. */
+static void tel_cp_registrar(struct rte_tel_data *d)
+{
+	const struct sbc_msg_cp_registrar *r = &chan.cp_registrar;
+	const struct { const char *name; uint64_t v; } f[] = {
+		{ "cp_reg_registers", r->registers }, { "cp_reg_challenged", r->challenged },
+		{ "cp_reg_accepted", r->accepted }, { "cp_reg_failed", r->failed },
+		{ "cp_reg_refused", r->refused }, { "cp_reg_lockouts", r->lockouts },
+		{ "cp_reg_bindings", r->bindings }, { "cp_reg_dynacl_expired", r->dynacl_expired },
+		{ "cp_reg_answered_again", r->answered_again }, { "cp_reg_absorbed", r->absorbed },
+		{ "cp_reg_busy", r->busy }, { "cp_reg_pending", r->pending },
+		{ "cp_reg_answers_kept", r->answers_kept },
+		{ "cp_reg_answers_evicted", r->answers_evicted },
+	};
+
+	if (__atomic_load_n(&chan.cp_registrar_ns, __ATOMIC_ACQUIRE) == 0)
+		return;
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		rte_tel_data_add_dict_u64(d, f[i].name, f[i].v);
+}
+
 int dp_channel_telemetry(struct rte_tel_data *d)
 {
 	const struct sbc_chan_header *h;
@@ -724,5 +753,6 @@ int dp_channel_telemetry(struct rte_tel_data *d)
 				  __atomic_load_n(&chan.last_latency_ns, __ATOMIC_RELAXED) / 1000);
 	tel_cp_status(d);
 	tel_cp_calls(d);
+	tel_cp_registrar(d);
 	return 0;
 }

@@ -164,7 +164,7 @@ if [ -z "${SBC_BENCH_SKIP_CPS:-}" ]; then
 fi
 
 # The registrar's memory under 1,000,000 REGISTERs with random Call-IDs and users from 1,000
-# sources (tests/bench/bench_register_memory.sh, issue 11): 10-40 minutes at the 400-1,900
+# sources (tests/bench/bench_register_memory.sh, issue 11): 10-20 minutes at the 1,000-2,000
 # REGISTERs/s this machine manages. SBC_BENCH_SKIP_REGMEM=1 skips it; SBC_BENCH_REGMEM_ARGS
 # adds options (e.g. "--count 200000").
 echo

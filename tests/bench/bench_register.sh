@@ -19,7 +19,11 @@
 # usage: bench_register.sh [--seconds N] [--procs N] [--out FILE] SBC_DATAPLANE SBC_CONTROLPLANE SBCCTL
 set -u
 
-SECS=20 PROCS=2 OUT=
+here=$(cd "$(dirname "$0")" && pwd)
+e2e=$here/../e2e
+# shellcheck source-path=SCRIPTDIR source=../e2e/lib-check.sh
+. "$e2e/lib-check.sh"	# and scripts/lib-netns.sh
+all=("$@") SECS=20 PROCS=2 OUT=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--seconds) SECS=$2; shift 2 ;;
@@ -28,32 +32,22 @@ while [ $# -gt 0 ]; do
 	*) break ;;
 	esac
 done
-dataplane=$(realpath -m -- "${1:?usage: $0 [options] SBC_DATAPLANE SBC_CONTROLPLANE SBCCTL}")
-controlplane=$(realpath -m -- "${2:?}")
-sbcctl=$(realpath -m -- "${3:?}")
-here=$(cd "$(dirname "$0")" && pwd)
-e2e=$here/../e2e
-# shellcheck source-path=SCRIPTDIR source=../../scripts/lib-netns.sh
-. "$here/../../scripts/lib-netns.sh"
-# shellcheck source-path=SCRIPTDIR source=../e2e/lib-check.sh
-. "$e2e/lib-check.sh"
-
+e2e_args "SBC_DATAPLANE SBC_CONTROLPLANE SBCCTL" "$@"
 e2e_preflight "ethtool ss redis-server redis-cli kamailio flock" "$dataplane" "$controlplane" "$sbcctl"
-if [ "${SBC_BENCH_LOCKED:-}" != 1 ]; then
-	SBC_BENCH_LOCKED=1 exec flock /tmp/sbc-bench.lock "$0" --seconds "$SECS" --procs "$PROCS" \
-		${OUT:+--out "$OUT"} "$dataplane" "$controlplane" "$sbcctl"
-fi
+bench_lock "${all[@]}"
 
 PBX=$SBCNET_V4.21 K=$SBCNET_PB4
 cp_pid='' kam_pid=''
 port=$((20000 + RANDOM % 20000))
 e2e_cleanup() {
-	local p
-	for p in $kam_pid $cp_pid; do kill -9 "$p" 2>/dev/null; done
+	[ -z "$kam_pid" ] || kill -9 "$kam_pid" 2>/dev/null
+	stop_cp KILL
 	return 0
 }
 e2e_begin
-E2E_LOGS="controlplane:$SBCNET_DIR/controlplane.log"
+# shellcheck source-path=SCRIPTDIR source=../e2e/lib-redis.sh
+. "$e2e/lib-redis.sh"	# R, e2e_redis_cp, stop_cp, registrar_conf, user_add
+E2E_LOGS="controlplane:$cp_log"
 ip -n "$NS_PA" addr add "$PBX/24" dev eth0 || fatal "address $PBX"
 
 cpu_of() {	# PID...: utime + stime in clock ticks
@@ -84,38 +78,15 @@ run() {
 
 # --- X = the SBC ------------------------------------------------------------------------------
 conf=$SBCNET_DIR/sbc.conf
-sbcnet_conf "$conf" drop "auth_failures = 1000"
-cat >>"$conf" <<EOC
-peers = $SBCNET_V4.16/28
-role = floor
-route = carrier-a
-
-[trunk pbx-digest]
-role = floor
-auth = digest
-realm = digest.example
-
-[trunk carrier-a]
-role = carrier
-uri = sip:$K:5060
-options_interval = 0
-
-[redis]
-address = 127.0.0.1:$port
-EOC
+floor_extra="peers = $SBCNET_V4.16/28" registrar_conf "auth_failures = 1000"
 sbcnet_start_dp "$dataplane" "$conf" || fatal "sbc-dataplane did not start"
-ip netns exec "$NS_SBC" redis-server --port "$port" --bind 127.0.0.1 --save '' \
-	--appendonly no --daemonize yes --logfile "$SBCNET_DIR/redis.log" || fatal "redis-server"
-ip netns exec "$NS_SBC" "$controlplane" -q -c "$conf" </dev/null >"$SBCNET_DIR/controlplane.log" 2>&1 &
-cp_pid=$!
-wait_eq "control plane up" 15 up sbcnet_get /sbc/channel cp_redis || fatal "control plane"
-echo 'alice pw' | ip netns exec "$NS_SBC" "$sbcctl" -c "$conf" user add pbx-digest alice >/dev/null ||
-	fatal "sbcctl user add"
+e2e_redis_cp -q
+user_add pbx-digest alice 'alice pw'
 rss0=$(rss_kb "$cp_pid")
 run SBC MD5 "$SBCNET_SBC4" "$cp_pid"
 run SBC SHA-256 "$SBCNET_SBC4" "$cp_pid"
 rss1=$(rss_kb "$cp_pid")
-kill -TERM "$cp_pid"; wait "$cp_pid"; cp_pid=''
+stop_cp
 
 # --- X = Kamailio (reference) -----------------------------------------------------------------
 for alg in MD5 SHA-256; do

@@ -33,6 +33,12 @@ e2e_args() {
 		[ $# -eq 0 ] || shift
 	done
 }
+# bench_lock ARGS...: a benchmark's run, once: the script runs itself again with ARGS (its own
+# arguments, as it was given them) under /tmp/sbc-bench.lock, unless SBC_BENCH_LOCKED=1 says
+# a caller holds it (scripts/bench.sh)
+bench_lock() {
+	[ "${SBC_BENCH_LOCKED:-}" = 1 ] || SBC_BENCH_LOCKED=1 exec flock /tmp/sbc-bench.lock "$0" "$@"
+}
 # e2e_preflight "TOOL..." EXECUTABLE...: what every e2e script needs before it makes anything:
 # root and ip netns, its tools (else exit 77, a skip naming what is missing), its binaries (else
 # exit 1). Needs scripts/lib-netns.sh sourced first.

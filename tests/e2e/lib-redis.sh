@@ -23,8 +23,8 @@ start_redis() {	# [unix]: unix socket only (the control plane cannot reach it)
 	return 1
 }
 
-start_cp() {
-	ip netns exec "$NS_SBC" "$controlplane" -c "$conf" </dev/null >>"$cp_log" 2>&1 &
+start_cp() {	# [OPTION...]: sbc-controlplane's own (-q)
+	ip netns exec "$NS_SBC" "$controlplane" "$@" -c "$conf" </dev/null >>"$cp_log" 2>&1 &
 	cp_pid=$!
 }
 
@@ -41,11 +41,11 @@ stop_cp() {	# [KILL]
 chan() { sbcnet_get /sbc/channel "$1" 2>/dev/null; }
 cp_ready() { [ "$(chan control_plane)" = alive ] && [ "$(chan cp_redis)" = up ]; }
 
-# e2e_redis_cp: redis-server and the control plane started, the control plane attached to the
-# data plane with Redis up (a check), or the run stops
+# e2e_redis_cp [OPTION...]: redis-server and the control plane (with OPTIONs) started, the
+# control plane attached to the data plane with Redis up (a check), or the run stops
 e2e_redis_cp() {
 	start_redis || fatal "redis-server did not start"
-	start_cp
+	start_cp "$@"
 	wait_for "control plane up beside the data plane, Redis up" 10 cp_ready || fatal "control plane"
 }
 
@@ -56,4 +56,37 @@ e2e_cp_end() {
 	check_eq "sbc-controlplane exits 0" $? 0
 	check_eq "no error in the control plane's log" "$(grep -c ': error:' "$cp_log")" 0
 	R shutdown nosave >/dev/null 2>&1
+}
+
+# registrar_conf [SBC_LINE...]: $conf for the registrar's tests and benchmarks: sbcnet_conf's
+# (unlisted = drop, the SBC_LINEs in [sbc]); pbx-floor routing to carrier-a, with $floor_extra
+# lines; pbx-digest (auth = digest, realm digest.example) with $digest_extra lines; carrier-a
+# at pb's address, no OPTIONS; Redis on 127.0.0.1:$port
+registrar_conf() {
+	sbcnet_conf "$conf" drop "$@"
+	cat >>"$conf" <<EOC
+${floor_extra:-}
+role = floor
+route = carrier-a
+
+[trunk pbx-digest]
+role = floor
+auth = digest
+realm = digest.example
+${digest_extra:-}
+
+[trunk carrier-a]
+role = carrier
+uri = sip:$SBCNET_PB4:5060
+options_interval = 0
+
+[redis]
+address = 127.0.0.1:$port
+EOC
+}
+
+# user_add TRUNK USER PASSWORD: sbcctl writes the user's HA1s to Redis, or the run stops
+user_add() {
+	echo "$3" | ip netns exec "$NS_SBC" "$sbcctl" -c "$conf" user add "$1" "$2" >/dev/null ||
+		fatal "sbcctl user add $1 $2"
 }

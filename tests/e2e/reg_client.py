@@ -15,7 +15,17 @@ separated (0: no answer within the timeout: 4 x REG_TIMEOUT, 2 s unless set).
         wrong_uri   uri= not the Request-URI                           e.g. "401 401"
         wrong_realm realm= not the challenge's                         e.g. "401 401"
         none        no answer to the challenge                         e.g. "401"
+        copies      the answer, then 3 exact copies of it (retransmissions, as if each
+                    answer were lost): each gets the first one's answer, the same To tag
+                    ("tag-differs" appended when not)                 e.g. "401 200 200 200 200"
       PASSWORD is used as given (a wrong one gives "401 401").
+  reg_client.py tcp SRC DST USER PASSWORD DOMAIN ALG
+      the same as register ... good, over one TCP connection to DST:5060     e.g. "401 200"
+  reg_client.py burst SRC DST USER PASSWORD DOMAIN ALG N
+      one challenge, then N un-REGISTERs (Expires: 0) of USER answering it with nc 1..N, each
+      its own transaction, sent within about 0.3 s and never again; prints how many got 503
+      within 2 s
+      (the registrar's bound on REGISTERs waiting for Redis, with Redis frozen)
   reg_client.py invite SRC DST RUSER [SPORT]
       an INVITE (no SDP) to sip:RUSER@DST; prints the final status; ACKs it (a 2xx: ACK, BYE)
   reg_client.py flood SRC DST USER PASSWORD DOMAIN ALG SECONDS PROCS
@@ -119,12 +129,17 @@ def register(src, dst, user, password, domain, alg, mode, expires='60', sport=0)
     contact = f'Contact: <sip:{user}@{src}:{d.sport}>\r\nExpires: {expires}\r\n'
     codes = []
 
-    def send(extra=''):
-        msg = d.request('REGISTER', ruri, aor, contact + extra)
+    def send(extra='', msg=None):
+        msg = msg or d.request('REGISTER', ruri, aor, contact + extra)
         s.sendto(msg, (dst, 5060))
         code, text = final(s, (msg, (dst, 5060)))
         codes.append(code)
+        d.last = msg
         return code, text
+
+    def to_tag(text):
+        m = re.search(r'(?im)^(?:To|t):.*;tag=([^;\s]+)', text)
+        return m.group(1) if m else None
 
     code, text = send()
     chs = [c for c in challenges(text) if c.get('algorithm', 'MD5').upper() == alg.upper()]
@@ -138,7 +153,14 @@ def register(src, dst, user, password, domain, alg, mode, expires='60', sport=0)
         send(authorization(ch, alg, user, password, ruri, 1, cnonce, realm='x' + ch['realm']))
         return codes
     first = authorization(ch, alg, user, password, ruri, 1, cnonce)
-    code, _ = send(first)
+    code, text = send(first)
+    if mode == 'copies':
+        tag, msg = to_tag(text), d.last
+        for _ in range(3):
+            code, text = send(msg=msg)
+            if to_tag(text) != tag:
+                codes.append('tag-differs')
+        return codes
     if code != 200 or mode == 'good':
         return codes
     if mode == 'replay':
@@ -219,6 +241,72 @@ def uas(src, port, seconds):
     return took
 
 
+def tcp(src, dst, user, password, domain, alg):
+    s = socket.create_connection((dst, 5060), timeout=4 * TIMEOUT, source_address=(src, 0))
+    d = Dialog(src, s.getsockname()[1], dst)
+    ruri, aor = f'sip:{domain}', f'sip:{user}@{domain}'
+    contact = f'Contact: <sip:{user}@{src}:{d.sport};transport=tcp>\r\nExpires: 60\r\n'
+    codes, buf = [], b''
+
+    def send(extra=''):
+        nonlocal buf
+        s.sendall(d.request('REGISTER', ruri, aor, contact + extra).replace(
+            b'SIP/2.0/UDP', b'SIP/2.0/TCP', 1))
+        while True:  # one response: its headers, then Content-Length bytes
+            while b'\r\n\r\n' not in buf:
+                try:
+                    data = s.recv(65535)
+                except socket.timeout:
+                    data = b''
+                if not data:
+                    codes.append(0)
+                    return 0, ''
+                buf += data
+            head, buf = buf.split(b'\r\n\r\n', 1)
+            m = re.search(rb'(?im)^(?:Content-Length|l):\s*(\d+)', head)
+            buf = buf[int(m.group(1)) if m else 0:]
+            text = head.decode(errors='replace')
+            code = int(text.split(' ', 2)[1])
+            if code >= 200:
+                codes.append(code)
+                return code, text
+
+    code, text = send()
+    chs = [c for c in challenges(text) if c.get('algorithm', 'MD5').upper() == alg.upper()]
+    if code == 401 and chs:
+        send(authorization(chs[0], alg, user, password, ruri, 1, rid()))
+    s.close()
+    return codes
+
+
+def burst(src, dst, user, password, domain, alg, n):
+    import time
+    s = sock(src)
+    d = Dialog(src, s.getsockname()[1], dst)
+    ruri, aor = f'sip:{domain}', f'sip:{user}@{domain}'
+    contact = f'Contact: <sip:{user}@{src}:{d.sport}>\r\nExpires: 0\r\n'
+    msg = d.request('REGISTER', ruri, aor, contact)
+    s.sendto(msg, (dst, 5060))
+    code, text = final(s, (msg, (dst, 5060)))
+    chs = [c for c in challenges(text) if c.get('algorithm', 'MD5').upper() == alg.upper()]
+    if code != 401 or not chs:
+        return [f'no challenge ({code})']
+    cnonce = rid()
+    for nc in range(1, int(n) + 1):
+        s.sendto(d.request('REGISTER', ruri, aor,
+                           contact + authorization(chs[0], alg, user, password, ruri, nc, cnonce)),
+                 (dst, 5060))
+        time.sleep(0.001)  # paced: a socket buffer's worth at once could overflow
+    busy, end = 0, time.monotonic() + 2
+    s.settimeout(0.2)
+    while time.monotonic() < end:
+        try:
+            busy += s.recv(65535).startswith(b'SIP/2.0 503 ')
+        except socket.timeout:
+            pass
+    return [busy]
+
+
 def flood_one(args):
     src, dst, user, password, domain, alg, seconds = args
     import time
@@ -244,6 +332,10 @@ def main():
     a = sys.argv[1:]
     if len(a) in (8, 9, 10) and a[0] == 'register':
         print(' '.join(map(str, register(*a[1:]))))
+    elif len(a) == 7 and a[0] == 'tcp':
+        print(' '.join(map(str, tcp(*a[1:]))))
+    elif len(a) == 8 and a[0] == 'burst':
+        print(' '.join(map(str, burst(*a[1:]))))
     elif len(a) in (4, 5) and a[0] == 'invite':
         print(' '.join(map(str, invite(*a[1:]))))
     elif len(a) == 9 and a[0] == 'flood':

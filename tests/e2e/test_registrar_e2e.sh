@@ -10,15 +10,18 @@
 # digest.example) and pbx-both (auth = both, realm both.example, peers .22/32) route to carrier-a.
 # Checks:
 #   users      sbcctl -c sbc.conf user add writes both HA1s of the trunk's realm (checked here)
-#   digest     good MD5 and SHA-256 -> 401 200, a binding in sbc:reg with its TTL, the source as
-#              a dynamic /32 of pbx-digest in the data plane; wrong password, a replay of the
+#   digest     good MD5 and SHA-256 -> 401 200 (also over TCP), a binding in sbc:reg with its
+#              TTL, the source as a dynamic /32 of pbx-digest in the data plane; wrong password, a replay of the
 #              good Authorization, nc not increasing, uri= not the Request-URI, another realm
-#              -> 401; nc increasing on one nonce -> 200; an unknown realm -> 404
+#              -> 401; nc increasing on one nonce -> 200; an unknown realm -> 404; exact copies
+#              of a good and of a wrong REGISTER (retransmissions) get the first answer and To
+#              tag again, the wrong one's counted once (.24 stays below auth_failures)
 #   both       good credentials from .21 (listed by pbx-floor only) -> 403; from .22 -> 200
 #   calls      a call from the floor to alice reaches her contact; a call from the registered
 #              source is pbx-digest's (CDR trunk_in); un-REGISTER removes binding and /32 at
 #              once, the next call from there is pbx-floor's again; a short binding expires
-#              while Redis is frozen (SIGSTOP: no keyspace event), its /32 leaves on time
+#              while Redis is frozen (SIGSTOP: no keyspace event), its /32 leaves on time;
+#              meanwhile 300 REGISTERs with credentials: 256 wait for Redis, 44 get 503 at once
 #   restart    the control plane restarted: the binding replayed from Redis, calls reach it
 #   lockout    auth_failures (8) wrong passwords from .23 -> sbc:deny:198.51.100.23 with the
 #              lockout's TTL and its REGISTERs dropped by the data plane (with its denylist:
@@ -134,6 +137,8 @@ check_eq "its contact" "$(R hget sbc:reg:pbx-digest:alice@digest.example contact
 check_eq "its source" "$(R hget sbc:reg:pbx-digest:alice@digest.example source)" "$PBX:5090"
 wait_for "$PBX/32 is a dynamic entry of pbx-digest in the data plane" 10 acl_has pbx-digest "$PBX/32"
 check_eq "SHA-256, good password" "$(reg "$PBX" bob bob-pw digest.example SHA-256 good 60 5091)" "401 200"
+check_eq "over TCP (the answer waits for Redis on the connection it came on)" \
+	"$(rc tcp "$ODD" "$SBCNET_SBC4" bob bob-pw digest.example MD5)" "401 200"
 check_eq "wrong password" "$(reg "$ODD" alice wrong digest.example SHA-256 good)" "401 401"
 check_eq "an exact replay of a good Authorization" \
 	"$(reg "$ODD" bob bob-pw digest.example SHA-256 replay 60 5091)" "401 200 401"
@@ -145,6 +150,16 @@ check_eq "uri= not the Request-URI" "$(reg "$ODD" alice 'alice pw' digest.exampl
 check_eq "realm= not the trunk's" "$(reg "$ODD" alice 'alice pw' digest.example MD5 wrong_realm)" "401 401"
 check_eq "an unknown realm" "$(reg "$ODD" alice 'alice pw' nowhere.example MD5 good)" "404"
 check_eq "an unknown user" "$(reg "$ODD" mallory x digest.example MD5 good)" "401 401"
+# retransmissions (exact copies, as if each answer were lost) get their first copy's answer
+# and To tag, unchecked: a good one's copies are no replays, a wrong one's no more failures
+again() { [ "$(sbcnet_get /sbc/channel cp_reg_answered_again)" -ge "$1" ]; }
+a0=$(sbcnet_get /sbc/channel cp_reg_answered_again)
+check_eq "a good REGISTER and 3 copies of it" \
+	"$(reg "$ODD" bob bob-pw digest.example MD5 copies 60 5091)" "401 200 200 200 200"
+check_eq "a wrong password and 3 copies of it (one failure: 7 in all)" \
+	"$(reg "$ODD" alice wrong digest.example MD5 copies)" "401 401 401 401 401"
+wait_for "the 6 copies answered from the registrar's recent answers (cp_reg_answered_again \
+$a0 -> at least $((a0 + 6)))" 10 again $((a0 + 6))
 check_eq "those failures were counted, below auth_failures: $ODD is not denied" \
 	"$(R exists sbc:deny:$ODD)" 0
 check_eq "bob's binding is where he registered last" \
@@ -190,9 +205,16 @@ wait_for "$PBX/32 in pbx-digest's allowlist" 10 acl_has pbx-digest "$PBX/32"
 # registrar's own expiry must remove the entry
 redis_pid=$(R info server | tr -d '\r' | awk -F: '$1 == "process_id" { print $2 }')
 kill -STOP "$redis_pid"
+# meanwhile REGISTERs with credentials wait for their HA1: 256 at most (CP_REG_PENDING_MAX), the
+# others are answered 503 at once (counted); Redis back (or given up), the 256 are answered
+b0=$(chan cp_reg_busy)
+check_eq "300 un-REGISTERs with credentials while Redis is frozen: 44 answered 503 at once" \
+	"$(rc burst "$ODD" "$SBCNET_SBC4" bob bob-pw digest.example MD5 300)" 44
+wait_eq "they are counted (cp_reg_busy)" 5 $((b0 + 44)) chan cp_reg_busy
 wait_for "it expires with Redis frozen: $PBX/32 leaves the allowlist" 40 no_acl pbx-digest "$PBX/32"
 kill -CONT "$redis_pid"
 check_eq "and Redis (TTL)" "$(R exists sbc:reg:pbx-digest:alice@digest.example)" 0
+wait_eq "none waits for Redis any more (cp_reg_pending)" 10 0 chan cp_reg_pending
 
 # --- restart ---------------------------------------------------------------------------------------
 check_eq "alice registers again" "$(reg "$PBX" alice 'alice pw' digest.example SHA-256 good 300 5090)" \

@@ -24,14 +24,10 @@
 # usage: test_scanners_e2e.sh SBC_DATAPLANE SBC_CONTROLPLANE SBCCTL   exit 0 pass, 1 fail, 77 skip
 set -u
 
-dataplane=$(realpath -m -- "${1:?usage: $0 SBC_DATAPLANE SBC_CONTROLPLANE SBCCTL}")
-controlplane=$(realpath -m -- "${2:?usage: $0 SBC_DATAPLANE SBC_CONTROLPLANE SBCCTL}")
-sbcctl=$(realpath -m -- "${3:?usage: $0 SBC_DATAPLANE SBC_CONTROLPLANE SBCCTL}")
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source-path=SCRIPTDIR source=../../scripts/lib-netns.sh
-. "$here/../../scripts/lib-netns.sh"
 # shellcheck source-path=SCRIPTDIR source=lib-check.sh
-. "$here/lib-check.sh"
+. "$here/lib-check.sh"	# and scripts/lib-netns.sh
+e2e_args "SBC_DATAPLANE SBC_CONTROLPLANE SBCCTL" "$@"
 
 e2e_preflight "ethtool ss redis-server redis-cli svmap svwar svcrack" "$dataplane" \
 	"$controlplane" "$sbcctl"
@@ -42,33 +38,15 @@ cp_pid=''
 port=$((20000 + RANDOM % 20000))
 e2e_cleanup() { stop_cp KILL; }
 e2e_begin
-# R, start_redis, start_cp, stop_cp, ... (lib-redis.sh reads $SBCNET_DIR, which e2e_begin made)
+# R, e2e_redis_cp, registrar_conf, user_add, ... (lib-redis.sh reads $SBCNET_DIR, which
+# e2e_begin made)
 # shellcheck source-path=SCRIPTDIR source=lib-redis.sh
 . "$here/lib-redis.sh"
-sock=$SBCNET_DIR/redis.sock redis_log=$SBCNET_DIR/redis.log cp_log=$SBCNET_DIR/controlplane.log
 E2E_LOGS="controlplane:$cp_log"
 
 conf=$SBCNET_DIR/sbc.conf
-sbcnet_conf "$conf" drop "auth_failures = 5" "auth_window = 60" "lockout = 60"
-cat >>"$conf" <<EOC
-role = floor
-route = carrier-a
-
-[trunk pbx-digest]
-role = floor
-auth = digest
-realm = digest.example
-algorithms = MD5, SHA-256
-route = carrier-a
-
-[trunk carrier-a]
-role = carrier
-uri = sip:$SBCNET_PB4:5060
-options_interval = 0
-
-[redis]
-address = 127.0.0.1:$port
-EOC
+digest_extra=$'algorithms = MD5, SHA-256\nroute = carrier-a' \
+	registrar_conf "auth_failures = 5" "auth_window = 60" "lockout = 60"
 for a in $MAP $WAR $CRACK $CTRL; do ip -n "$NS_PB" addr add "$a/24" dev eth0 || fatal "address $a"; done
 
 drop() { sbcnet_get /sbc/drops "$1"; }
@@ -84,13 +62,10 @@ sv() {
 }
 
 sbcnet_start_dp "$dataplane" "$conf" || fatal "sbc-dataplane did not start"
-start_redis || fatal "redis-server did not start"
-start_cp
-wait_for "control plane up beside the data plane" 15 cp_ready || fatal "control plane"
+e2e_redis_cp
 sip_up() { ip netns exec "$NS_SBC" ss -Hlun "sport = :5060" | grep -qF "$SBC"; }
 wait_for "the control plane listens on $SBC:5060" 15 sip_up || fatal "no SIP socket"
-echo 1234 | ip netns exec "$NS_SBC" "$sbcctl" -c "$conf" user add pbx-digest 1001 >/dev/null ||
-	fatal "sbcctl user add"
+user_add pbx-digest 1001 1234
 
 # --- svmap -------------------------------------------------------------------------------------
 u0=$(drop sip_unlisted)

@@ -173,6 +173,13 @@ static void validation(void **state)
 	assert_int_equal(sbc_msg_validate(&m), 0);
 	m.len = sizeof(cc) - 8;
 	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
+	/* the registrar's counters (version 9): exact size */
+	struct sbc_msg_cp_registrar rc = { .registers = 5, .answered_again = 2 };
+
+	sbc_msg_init(&m, SBC_CMD_CP_REGISTRAR, &rc, sizeof(rc), 7);
+	assert_int_equal(sbc_msg_validate(&m), 0);
+	m.len = sizeof(rc) + 8;
+	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
 	m = limits(1);
 	m.len = 3;
 
