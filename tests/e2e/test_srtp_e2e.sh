@@ -67,6 +67,8 @@ e2e_begin
 . "$here/lib-redis.sh"
 # shellcheck source-path=SCRIPTDIR source=lib-tls.sh
 . "$here/lib-tls.sh"
+# shellcheck source-path=SCRIPTDIR source=lib-media.sh
+. "$here/lib-media.sh"	# capture, stop_captures, sdp_port
 E2E_LOGS="controlplane:$cp_log kamailio:$SBCNET_DIR/kamailio.log"
 
 tls_mkcert ca "/CN=sbc srtp e2e CA" &&
@@ -97,18 +99,6 @@ e2e_redis_cp
 wait_for "the B2BUA listens on $SBCNET_SBC4:5060" 10 tls_listening "$NS_SBC" u "$SBCNET_SBC4" 5060 ||
 	fatal "no SIP socket"
 
-# capture NS NAME: UDP other than SIP on NS's eth0, into NAME.pcap, until stop_captures
-capture() {
-	ip netns exec "$1" tshark -i eth0 -F pcap -w "$SBCNET_DIR/$2.pcap" -f "udp and not port 5060" \
-		>"$SBCNET_DIR/$2.tshark" 2>&1 &
-	caps+=($!)
-	poll_until 10 grep -q Capturing "$SBCNET_DIR/$2.tshark" || fatal "tshark did not start in $1"
-}
-stop_captures() {
-	kill -INT "${caps[@]}" 2>/dev/null
-	wait "${caps[@]}" 2>/dev/null
-	caps=()
-}
 # sipp_bg NS NAME ARGS...: one sipp in NS, its messages in NAME.msg; its pid in sipp_pid
 sipp_bg() {
 	local ns=$1 name=$2
@@ -118,13 +108,6 @@ sipp_bg() {
 		"$@" </dev/null >"$SBCNET_DIR/$name.out" 2>&1) &
 	sipp_pid=$!
 	pids+=("$sipp_pid")
-}
-# sdp_port NAME MINE: the m= port of the SDP sipp NAME received (not its own, MINE)
-sdp_port() {
-	local p
-	p=$(grep -a -o '^m=audio [0-9]*' "$SBCNET_DIR/$1.msg" 2>/dev/null | awk '{print $2}' |
-		grep -v -x "$2" | head -n 1)
-	[ -n "$p" ] && echo "$p"
 }
 # peer NS NAME ARGS...: srtp_peer run in NS, its report in NAME.peer; returns once it is bound
 peer() {
