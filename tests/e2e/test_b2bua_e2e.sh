@@ -154,7 +154,13 @@ carriers() {
 		car_pids+=($!)
 	done
 	car_up() { ip netns exec "$NS_PB" ss -Hlun "sport = :5060" | grep -c "$SBCNET_V4" | grep -qx 2; }
-	poll_until 10 car_up || fatal "carriers did not bind"
+	if ! poll_until 30 car_up; then
+		# what there is: the sockets bound, the sipps alive, what they said
+		ip netns exec "$NS_PB" ss -Hlunp "sport = :5060" | sed 's/^/# /'
+		for n in "${car_pids[@]}"; do ps -o pid,stat,etime,args -p "$n" | sed 's/^/# /'; done
+		tail -n 5 "$SBCNET_DIR"/car-a.out "$SBCNET_DIR"/car-b.out | sed 's/^/# /'
+		fatal "carriers did not bind within 30 s"
+	fi
 }
 stop_carriers() {
 	local p
