@@ -128,7 +128,10 @@ tshark_out=$SBCNET_DIR/carrier-side.tshark
 ip netns exec "$NS_PB" tshark -i eth0 -q -n -w "$SBCNET_DIR/carrier-side.pcap" -F pcap \
 	-f "host $SBCNET_SBC4 and host $SBCNET_PB4" </dev/null >"$tshark_out" 2>&1 &
 cap_pid=$!
-poll_until 10 grep -q "Capturing on" "$tshark_out" || fatal "tshark did not start: $(cat "$tshark_out")"
+# "Capture started." (dumpcap's, once the interface is open), not tshark's "Capturing on" that
+# comes before it: the control plane's first OPTIONS opens the TLS connection at once, and a
+# fresh-clone run captured from its ServerHello on
+poll_until 10 grep -q "Capture started" "$tshark_out" || fatal "tshark did not start: $(cat "$tshark_out")"
 e2e_redis_cp
 wait_for "the SBC listens for SIP on $SBCNET_SBC4:5060 (UDP)" 10 \
 	tls_listening "$NS_SBC" u "$SBCNET_SBC4" 5060 || fatal "no SIP listener on the SBC"
