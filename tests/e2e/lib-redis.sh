@@ -9,6 +9,8 @@
 : "${cp_log:=$SBCNET_DIR/controlplane.log}" "${cp_pid:=}"
 
 R() { ip netns exec "$NS_SBC" redis-cli -p "$port" "$@"; }
+# the redis-server's pid (to freeze it with SIGSTOP)
+redis_server_pid() { R info server | tr -d '\r' | awk -F: '$1 == "process_id" { print $2 }'; }
 
 start_redis() {	# [unix]: unix socket only (the control plane cannot reach it)
 	local i tcp=$port

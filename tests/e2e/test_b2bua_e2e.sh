@@ -640,7 +640,7 @@ phase_redis_freeze() {
 	job=$!
 	at_least() { [ "$(xlen)" -ge $((base + $1)) ]; }
 	wait_for "redis_freeze: the first records written" 20 at_least 20
-	redis_pid=$(R info server | tr -d '\r' | awk -F: '$1 == "process_id" { print $2 }')
+	redis_pid=$(redis_server_pid)
 	kill -STOP "$redis_pid"
 	wait_eq "redis_freeze: the control plane gives Redis up (no PONG)" 20 down \
 		sbcnet_get /sbc/channel cp_redis

@@ -203,7 +203,7 @@ check_eq "a short binding (20 s)" "$(reg "$PBX" alice 'alice pw' digest.example 
 wait_for "$PBX/32 in pbx-digest's allowlist" 10 acl_has pbx-digest "$PBX/32"
 # Redis frozen (SIGSTOP) until the binding has run out: no keyspace event can tell anyone; the
 # registrar's own expiry must remove the entry
-redis_pid=$(R info server | tr -d '\r' | awk -F: '$1 == "process_id" { print $2 }')
+redis_pid=$(redis_server_pid)
 kill -STOP "$redis_pid"
 # meanwhile REGISTERs with credentials wait for their HA1: 256 at most (CP_REG_PENDING_MAX), the
 # others are answered 503 at once (counted); Redis back (or given up), the 256 are answered
