@@ -49,11 +49,13 @@ static const char *const over_limit_words[] = { "reject", "drop", NULL };	/* enu
 static const char *const role_words[] = { "floor", "carrier", NULL };	/* sbc_trunk_role - 1 */
 static const char *const media_words[] = { "relay", "direct", NULL };	/* enum sbc_media_mode */
 static const char *const srtp_words[] = { "no", "sdes", NULL };		/* enum sbc_srtp_mode */
+static const char *const poll_words[] = { "busy", "adaptive", NULL };	/* enum sbc_poll_mode */
 _Static_assert(sizeof(enum sbc_unlisted_mode) == sizeof(int) &&
 	       sizeof(enum sbc_auth_mode) == sizeof(int) &&
 	       sizeof(enum sbc_over_limit) == sizeof(int) &&
 	       sizeof(enum sbc_media_mode) == sizeof(int) &&
-	       sizeof(enum sbc_srtp_mode) == sizeof(int), "K_CHOICE keys are stored as int");
+	       sizeof(enum sbc_srtp_mode) == sizeof(int) &&
+	       sizeof(enum sbc_poll_mode) == sizeof(int), "K_CHOICE keys are stored as int");
 
 static const struct key keys[] = {
 	{ S_SBC, "address", K_IPV4, CFG(address), 0, CFG(address_plen) + 1, 0 },
@@ -99,6 +101,8 @@ static const struct key keys[] = {
 	{ S_DATAPLANE, "register_sources", K_U32, CFG(register_sources), 0, 64, 4194304 },
 	{ S_DATAPLANE, "deny_entries", K_U32, CFG(deny_entries), 0, 16, 4194304 },
 	{ S_DATAPLANE, "media_sessions", K_U32, CFG(media_sessions), 0, 0, 16777216 },
+	{ S_DATAPLANE, "poll", K_CHOICE, CFG(poll), 0, 0, 0, poll_words },
+	{ S_DATAPLANE, "poll_sleep_max_us", K_U32, CFG(poll_sleep_max_us), 0, 1, 1000 },
 	{ S_REDIS, "address", K_STR, CFG(redis_address),
 	  sizeof(((struct sbc_config *)0)->redis_address), 0, 0 },
 	{ S_REDIS, "password", K_STR, CFG(redis_password),
@@ -272,6 +276,8 @@ void sbc_config_defaults(struct sbc_config *cfg)
 	cfg->workers = 1;
 	snprintf(cfg->channel, sizeof(cfg->channel), "/sbc-channel");
 	cfg->mbufs = 16383;
+	cfg->poll = SBC_POLL_BUSY;
+	cfg->poll_sleep_max_us = 200;
 	cfg->acl_v4_rules = 65536;
 	cfg->acl_v4_tbl8 = 4096;
 	cfg->acl_v6_rules = 16384;

@@ -32,6 +32,8 @@ enum sbc_trunk_role { SBC_ROLE_NONE, SBC_ROLE_FLOOR, SBC_ROLE_CARRIER };
 enum sbc_media_mode { SBC_MEDIA_MODE_RELAY, SBC_MEDIA_MODE_DIRECT };
 /* srtp: no (plain RTP on this trunk's legs) or sdes (RFC 4568 keys in the SDP, TLS only) */
 enum sbc_srtp_mode { SBC_SRTP_MODE_NO, SBC_SRTP_MODE_SDES };
+/* [dataplane] poll: workers poll flat out, or sleep a growing while after empty polls */
+enum sbc_poll_mode { SBC_POLL_BUSY, SBC_POLL_ADAPTIVE };
 
 #define SBC_ROUTE_MAX 16		/* trunks in one route */
 #define SBC_URI_MAX 256
@@ -159,6 +161,8 @@ struct sbc_config {
 	uint32_t register_sources;	/* per worker: unlisted sources with a REGISTER bucket */
 	uint32_t deny_entries;		/* denied source addresses (sbc:deny:<ip>) */
 	uint32_t media_sessions;	/* media table: sessions (0 = what media_ports can hold) */
+	enum sbc_poll_mode poll;	/* workers' loop when nothing arrives (dp_idle.h) */
+	uint32_t poll_sleep_max_us;	/* adaptive: the longest sleep between empty polls */
 
 	/* [redis] */
 	char redis_address[256];

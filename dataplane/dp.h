@@ -77,6 +77,8 @@ struct dp_worker {
 	uint64_t admit_cycles;		/* TSC cycles from scan to admission, admitted calls
 					 * (-Dbench_cycles builds; 0 otherwise) */
 	uint64_t admit_count;
+	uint64_t idle_sleeps;		/* poll = adaptive: sleeps after empty polls (dp_idle.h) */
+	uint64_t idle_sleep_cycles;	/* TSC cycles spent in them */
 	struct rte_ring *events;	/* call events for the main lcore (SP/SC, sbc_msg_call) */
 	/* IP reassembly (dp_frag.c) */
 	struct rte_ip_frag_tbl *frag_tbl;

@@ -81,6 +81,13 @@ static void put_counters(struct rte_tel_data *d, const uint64_t *c)
 	rte_tel_data_add_dict_u64(d, "dropped", c[C_DROPPED]);
 }
 
+/* poll = adaptive (dp_idle.h): the sleeps after empty polls and the time they took. */
+static void put_idle(struct rte_tel_data *d, uint64_t sleeps, uint64_t cycles)
+{
+	rte_tel_data_add_dict_u64(d, "idle_sleeps", sleeps);
+	rte_tel_data_add_dict_u64(d, "idle_sleep_us", cycles / (rte_get_tsc_hz() / 1000000));
+}
+
 /* Unlisted REGISTERs passed to the registrar, and the denylist's size. */
 static void put_register(struct rte_tel_data *d)
 {
@@ -122,11 +129,14 @@ static int cmd_stats(const char *cmd __rte_unused, const char *params __rte_unus
 		rte_tel_data_add_dict_int(row, "queue", w->wire_queue);
 		rte_tel_data_add_dict_int(row, "active", w->active);
 		put_counters(row, c);
+		put_idle(row, rd(&w->idle_sleeps), rd(&w->idle_sleep_cycles));
 		snprintf(key, sizeof(key), "worker%u", i);
 		if (rte_tel_data_add_dict_container(d, key, row, 0) != 0)
 			rte_tel_data_free(row);
 	}
 	put_counters(d, t);
+	rte_tel_data_add_dict_string(d, "poll", dp.cfg.poll == SBC_POLL_ADAPTIVE ? "adaptive" : "busy");
+	put_idle(d, SUM_WORKERS(idle_sleeps), SUM_WORKERS(idle_sleep_cycles));
 	rte_tel_data_add_dict_u64(d, "calls_active", dp_calls_count());
 	rte_tel_data_add_dict_u64(d, "calls_capacity", dp_calls_capacity());
 	rte_tel_data_add_dict_u64(d, "verdicts_cached", dp_verdicts_count());

@@ -16,6 +16,7 @@
 #include "dp_admit.h"
 #include "dp_deny.h"
 #include "dp_frag.h"
+#include "dp_idle.h"
 #include "dp_media.h"
 #include "dp_parse.h"
 #include "dp_path.h"
@@ -621,8 +622,9 @@ static void drain_exc_ring(struct ring_pending *rp)
 	rp->n -= sent;
 }
 
-/* The kernel's side (ARP replies, the control plane's SIP) goes out unchanged. */
-static void kernel_burst(struct dp_worker *w, uint16_t *rxq, struct dp_burst_clock *clk,
+/* The kernel's side (ARP replies, the control plane's SIP) goes out unchanged; returns how many
+ * frames came. */
+static uint16_t kernel_burst(struct dp_worker *w, uint16_t *rxq, struct dp_burst_clock *clk,
 			 struct dp_burst_out *o)
 {
 	struct rte_mbuf *pkts[DP_BURST];
@@ -631,12 +633,13 @@ static void kernel_burst(struct dp_worker *w, uint16_t *rxq, struct dp_burst_clo
 	if (++*rxq == dp.exc_queues)
 		*rxq = 0;
 	if (n == 0)
-		return;
+		return 0;
 	dp_count(&w->stats.exc_rx, n);
 	for (uint16_t i = 0; i < n; i++) {
 		dp_admit_from_kernel(w, pkts[i], dp_burst_ns(clk));
 		dp_out_wire(o, pkts[i], DP_WIRE_KERNEL);
 	}
+	return n;
 }
 
 /* A burst from the wire, after rx: counted, sorted, looked up, each frame to its path. */
@@ -678,22 +681,24 @@ int dp_worker_main(void *arg)
 	struct burst b;
 	struct dp_burst_out out = { .n_exc = 0, .n_wire = 0 };
 	struct drops dropped = { .n = 0 };
+	struct dp_idle idle;
 
 	rte_rcu_qsbr_thread_register(dp.qsv, w->id);
 	rte_rcu_qsbr_thread_online(dp.qsv, w->id);
 	w->reject_last_tsc = rte_rdtsc();
+	dp_idle_init(&idle);
 
 	while (!__atomic_load_n(&dp.stop, __ATOMIC_RELAXED)) {
 		const struct dp_acl_bank *acl = dp_acl_reader(dp.acl);
 		struct dp_burst_clock clk = { .read = false };
-		uint16_t n = 0;
+		uint16_t n = 0, kn = 0;
 
 		if (w->active)
 			n = rte_eth_rx_burst(dp.wire_port, w->wire_queue, b.m, DP_BURST);
 		if (n > 0)
 			wire_burst(w, acl, &b, n, &clk, &out, &dropped);
 		if (w->polls_exception)
-			kernel_burst(w, &exc_rxq, &clk, &out);
+			kn = kernel_burst(w, &exc_rxq, &clk, &out);
 		flush(w, &out, &dropped);
 		/* reassembly timeouts and neighbour ageing: whenever the clock was read or nothing
 		 * came, else (a flood that is only dropped) every 64th burst */
@@ -710,6 +715,7 @@ int dp_worker_main(void *arg)
 		if (!dp.exc_direct && w->id == 0)
 			drain_exc_ring(&ring_pending);
 		rte_rcu_qsbr_quiescent(dp.qsv, w->id);
+		dp_idle_after_turn(w, &idle, n + kn + ring_pending.n + w->held.n);
 	}
 	for (unsigned int i = 0; i < ring_pending.n; i++)	/* shutting down */
 		rte_pktmbuf_free(ring_pending.m[i]);

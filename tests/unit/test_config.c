@@ -207,6 +207,13 @@ static const struct bad bads[] = {
 	{ BASE "calls = 10\n", "b.conf:6: calls: '10' is not a whole number from 1024 to 16777216" },
 	{ BASE "frag_timeout_ms = 99999\n",
 	  "b.conf:6: frag_timeout_ms: '99999' is not a whole number from 100 to 30000" },
+	{ BASE "poll = sleepy\n", "b.conf:6: poll: 'sleepy' is not busy or adaptive" },
+	{ BASE "poll_sleep_max_us = 0\n",
+	  "b.conf:6: poll_sleep_max_us: '0' is not a whole number from 1 to 1000" },
+	{ BASE "poll_sleep_max_us = 1001\n",
+	  "b.conf:6: poll_sleep_max_us: '1001' is not a whole number from 1 to 1000" },
+	{ BASE "poll_sleep_max_us = 100us\n",
+	  "b.conf:6: poll_sleep_max_us: '100us' is not a whole number from 1 to 1000" },
 	/* media */
 	{ "[sbc]\nmedia_timeout = 4\n",
 	  "b.conf:2: media_timeout: '4' is not a whole number from 5 to 3600" },
@@ -558,7 +565,8 @@ static void media_keys(void **state)
 	const char *text =
 		"[sbc]\naddress = 198.51.100.10\nmedia_timeout = 30\ntls_port = 5061\n"
 		"tls_certificate = /dev/null\ntls_key = /dev/null\n"
-		"[dataplane]\nwire = a\nexception = b\nmedia_sessions = 5000\n"
+		"[dataplane]\nwire = a\nexception = b\nmedia_sessions = 5000\npoll = adaptive\n"
+		"poll_sleep_max_us = 500\n"
 		"[trunk floor]\nrole = floor\nroute = carrier-a\nmedia_latch = yes\nsrtp = sdes\n"
 		"codecs = PCMU, pcma ,G722,telephone-event\n"
 		"[trunk carrier-a]\nrole = carrier\nuri = sip:203.0.113.5;transport=tls\n"
@@ -574,6 +582,8 @@ static void media_keys(void **state)
 	f = &c.trunks[0], a = &c.trunks[1], b = &c.trunks[2];
 	assert_int_equal(c.media_timeout, 30);
 	assert_int_equal(c.media_sessions, 5000);
+	assert_int_equal(c.poll, SBC_POLL_ADAPTIVE);
+	assert_int_equal(c.poll_sleep_max_us, 500);
 	assert_true(f->media_latch);
 	assert_int_equal(f->srtp, SBC_SRTP_MODE_SDES);
 	assert_int_equal(f->media, SBC_MEDIA_MODE_RELAY);
@@ -589,6 +599,8 @@ static void media_keys(void **state)
 	assert_int_equal(sbc_config_load_string(&c, BASE "[trunk t]\n", "d.conf", err, sizeof(err)), 0);
 	assert_int_equal(c.media_timeout, 60);
 	assert_int_equal(c.media_sessions, 0);
+	assert_int_equal(c.poll, SBC_POLL_BUSY);
+	assert_int_equal(c.poll_sleep_max_us, 200);
 	assert_int_equal(c.trunks[0].media, SBC_MEDIA_MODE_RELAY);
 	assert_int_equal(c.trunks[0].srtp, SBC_SRTP_MODE_NO);
 	assert_false(c.trunks[0].media_latch);
