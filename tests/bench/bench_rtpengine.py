@@ -196,6 +196,38 @@ def proc_cpu(pid):
     return int(v[11]) / CLK, int(v[12]) / CLK
 
 
+def threads_cpu(pid):
+    """{thread name: utime + stime} of every thread of pid, seconds (names may repeat: summed)."""
+    out = {}
+    for tid in os.listdir(f'/proc/{pid}/task'):
+        try:
+            with open(f'/proc/{pid}/task/{tid}/stat') as f:
+                head, _, rest = f.read().rpartition(')')
+        except OSError:
+            continue
+        v, name = rest.split(), head.partition('(')[2]
+        out[name] = out.get(name, 0.0) + (int(v[11]) + int(v[12])) / CLK
+    return out
+
+
+def ksoftirqd_cpu():
+    """utime + stime of the ksoftirqd threads (the softirq work the kernel deferred to them:
+    packet processing charged to no process of the benchmark), seconds."""
+    t = 0.0
+    for pid in os.listdir('/proc'):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f'/proc/{pid}/stat') as f:
+                head, _, rest = f.read().rpartition(')')
+        except OSError:
+            continue
+        if head.partition('(')[2].startswith('ksoftirqd/'):
+            v = rest.split()
+            t += (int(v[11]) + int(v[12])) / CLK
+    return t
+
+
 def rx_packets(pid):
     """eth0's rx_packets in the namespace of process pid."""
     with open(f'/proc/{pid}/net/dev') as f:
@@ -218,11 +250,14 @@ class Relay:
     def stop(self):
         pass
 
+    def stats(self):
+        return None
+
 
 class Sbc(Relay):
     name = 'sbc-dataplane'
 
-    def __init__(self, args, net, wd, tag, n):
+    def __init__(self, args, net, wd, tag, n, poll):
         self.dst_ip, self.n = SBC4, n
         cmds = os.path.join(wd, 'sessions.bin')
         with open(cmds, 'wb') as f:
@@ -243,7 +278,8 @@ class Sbc(Relay):
                 '[sbc]', f'address = {SBC4}/24', f'media_ports = {SBC_PORT}-{SBC_PORT + 4 * n + 3}',
                 'media_timeout = 3600',
                 '[dataplane]', 'wire = net_af_packet0', 'exception = net_null0', 'workers = 1',
-                f'channel = {shm}', 'mbufs = 16383', f'media_sessions = {n}',
+                f'channel = {shm}', 'mbufs = 16383', f'media_sessions = {n}', f'poll = {poll}',
+                f'poll_sleep_max_us = {args.poll_sleep_max_us}',
                 '[trunk floor]', f'peers = {A4}/32', '']))
         cmd = ['ip', 'netns', 'exec', net.ns['sbc'], args.dataplane,
                *eal(f'{tag}-sbc', [f'net_af_packet0,iface=wire0{args.af_packet}',
@@ -256,6 +292,9 @@ class Sbc(Relay):
                            time.monotonic() + args.start_timeout, '"ready"')
         self.pid = self.prog.proc.pid       # ip netns exec execs the data plane
         self.dst_mac = net.mac('sbc', 'wire0')
+
+    def stats(self):
+        return self.prog.query('/sbc/stats')
 
     def stop(self):
         self.prog.stop()
@@ -301,8 +340,14 @@ class Rtpengine(Relay):
         self.log.close()
 
 
+RELAYS = ('sbc-busy', 'sbc-adaptive', 'rtpengine')
+
+
 def start(which, args, net, wd, tag, n):
-    relay = Sbc(args, net, wd, tag, n) if which == 'sbc' else Rtpengine(args, net, wd, n)
+    if which.startswith('sbc-'):
+        relay = Sbc(args, net, wd, tag, n, which[4:])
+    else:
+        relay = Rtpengine(args, net, wd, n)
     try:
         # the first packets: sbc-dataplane asks b's MAC (ARP), rtpengine's kernel too
         finish(sender(args, net, relay, f'{50 * n}:1'))
@@ -334,19 +379,25 @@ def throughput(args, net, relay, rate, counter_pid):
     """A: (delivered pps, CPU-s per s, delivered per CPU-s, sent pps) at rate (0: flat out)."""
     p = sender(args, net, relay, f'{rate}:{args.warmup + args.seconds + 1}')
     time.sleep(args.warmup)
+    st0 = relay.stats()
     t0, c0, r0 = time.monotonic(), proc_cpu(relay.pid), rx_packets(counter_pid)
-    g0 = proc_cpu(p.pid)                 # ip netns exec and taskset exec the sender
+    g0, k0, w0 = proc_cpu(p.pid), ksoftirqd_cpu(), threads_cpu(relay.pid)
     time.sleep(args.seconds)
     t1, c1, r1 = time.monotonic(), proc_cpu(relay.pid), rx_packets(counter_pid)
-    g1 = proc_cpu(p.pid)
+    g1, k1, w1 = proc_cpu(p.pid), ksoftirqd_cpu(), threads_cpu(relay.pid)
+    st1 = relay.stats()
     res = finish(p)
     ph = res['phases'][0]
     sent_pps = ph['sent'] / ((ph['end_ns'] - ph['start_ns']) / 1e9)
     dt, got = t1 - t0, r1 - r0
-    cpu, sys_ = sum(c1) - sum(c0), c1[1] - c0[1]
-    return {'pps': got / dt, 'cpu': cpu / dt, 'sys': sys_ / dt,
-            'sender_cpu': (sum(g1) - sum(g0)) / dt,
-            'per_cpu': got / cpu if cpu > 0 else 0.0, 'sent_pps': sent_pps}
+    cpu = sum(c1) - sum(c0)
+    threads = sorted(((n, (w1[n] - w0.get(n, 0.0)) / dt) for n in w1), key=lambda x: -x[1])
+    return {'pps': got / dt, 'cpu': cpu / dt, 'user': (c1[0] - c0[0]) / dt,
+            'sys': (c1[1] - c0[1]) / dt, 'sender_cpu': (sum(g1) - sum(g0)) / dt,
+            'softirqd': (k1 - k0) / dt, 'threads': [t for t in threads if t[1] >= 0.01],
+            'per_cpu': got / cpu if cpu > 0 else 0.0, 'sent_pps': sent_pps,
+            'sleeps': (st1['idle_sleeps'] - st0['idle_sleeps']) / dt if st0 else None,
+            'slept': (st1['idle_sleep_us'] - st0['idle_sleep_us']) / 1e6 / dt if st0 else None}
 
 
 def overload(args, net, relay, normal):
@@ -403,8 +454,13 @@ def main():
                     'more packets per stream in the burst)')
     ap.add_argument('--cpu', default='0', help='the sender\'s cpu (the worker lcore is 1)')
     ap.add_argument('--rtpengine-threads', type=int, default=2)
-    ap.add_argument('--af-packet', default=',framecnt=2048', help='more net_af_packet devargs '
-                    '(default: a ring of 2048 frames against 512)')
+    ap.add_argument('--af-packet', default=',framecnt=2048,qdisc_bypass=1',
+                    help='more net_af_packet devargs (default: a ring of 2048 frames against '
+                    '512, transmit past the qdisc)')
+    ap.add_argument('--relays', default=','.join(RELAYS), help='which relays, in order: '
+                    'sbc-busy (poll = busy), sbc-adaptive (poll = adaptive), rtpengine')
+    ap.add_argument('--poll-sleep-max-us', type=int, default=200,
+                    help='sbc-adaptive\'s poll_sleep_max_us')
     ap.add_argument('--start-timeout', type=float, default=120)
     ap.add_argument('--keep')
     ap.add_argument('--ng', nargs=3, help=argparse.SUPPRESS)
@@ -427,6 +483,10 @@ def main():
     if not args.dataplane or not args.blast:
         print('bench_rtpengine: --dataplane and --blast are required', file=sys.stderr)
         return 2
+    relays = args.relays.split(',')
+    if not relays or any(w not in RELAYS for w in relays):
+        print(f'bench_rtpengine: --relays: each of {", ".join(RELAYS)}', file=sys.stderr)
+        return 2
     wd = args.keep or tempfile.mkdtemp(prefix='sbc-bench-rtpe-')
     os.makedirs(wd, exist_ok=True)
     tag = f'{os.environ.get("SBCNET_NS_PREFIX", "")}rtpb{os.getpid()}'
@@ -439,24 +499,25 @@ def main():
     try:
         net.up()
         counter = subprocess.Popen(['ip', 'netns', 'exec', net.ns['b'], 'sleep', '100000'])
-        for which in ('sbc', 'rtpengine'):
+        for which in relays:
             # A on one start, B on a fresh one for each stream count (rtpengine gives up a
             # stream that overflowed)
             relay = start(which, args, net, wd, tag, args.sessions)
             try:
                 for rate in rates:
                     res[(which, rate)] = r = throughput(args, net, relay, rate, counter.pid)
-                    print(f'  {which:10s} offered {"flat out" if rate == 0 else rate:>8} pps: '
+                    print(f'  {which:12s} offered {"flat out" if rate == 0 else rate:>8} pps: '
                           f'sent {r["sent_pps"] / 1e6:.3f} Mpps, delivered {r["pps"] / 1e6:.3f} '
                           f'Mpps, {r["cpu"]:.2f} CPU-s/s ({r["sys"]:.2f} system), '
-                          f'{r["per_cpu"] / 1e6:.3f} M/CPU-s', flush=True)
+                          f'{r["per_cpu"] / 1e6:.3f} M/CPU-s; threads '
+                          + ', '.join(f'{n} {c:.2f}' for n, c in r['threads']), flush=True)
             finally:
                 relay.stop()
             for n in streams:
                 relay = start(which, args, net, wd, tag, n)
                 try:
                     res[(which, 'overload', n)] = o = overload(args, net, relay, 50 * n)
-                    print(f'  {which:10s} overload, {n} streams: burst {o["burst_pps"] / 1e6:.3f} '
+                    print(f'  {which:12s} overload, {n} streams: burst {o["burst_pps"] / 1e6:.3f} '
                           f'Mpps, recovery max {o["rec_max"]} ms, never {o["never"]}', flush=True)
                 finally:
                     relay.stop()
@@ -485,19 +546,30 @@ def report(args, res, rates, load0, load1):
     def fmt(x, spec='.3f'):
         return '-' if x is None else format(x, spec)
 
-    lines = [f'Media relay on veth, {args.sessions} sessions, sbc-dataplane (net_af_packet, 1 '
-             'polling worker) vs rtpengine 10.5 userspace (--table=-1), same stream, each alone',
-             f'{"offered":>12s}  {"relay":12s}  {"sent Mpps":>9s}  {"delivered":>9s}  '
-             f'{"CPU-s/s":>7s}  {"system":>6s}  {"M/CPU-s":>8s}  {"sender CPU-s/s":>14s}']
+    relays = args.relays.split(',')
+    lines = [f'Media relay on veth, {args.sessions} sessions, sbc-dataplane (net_af_packet '
+             f'{args.af_packet.lstrip(",")}, 1 worker; poll = busy, and adaptive with '
+             f'poll_sleep_max_us = {args.poll_sleep_max_us}) vs rtpengine 10.5 userspace '
+             '(--table=-1), same stream, each alone',
+             f'{"offered":>10s}  {"relay":12s}  {"sent Mpps":>9s}  {"delivered":>9s}  '
+             f'{"CPU-s/s":>7s}  {"user":>5s}  {"system":>6s}  {"M/CPU-s":>7s}  {"sender":>6s}  '
+             f'{"ksoftirqd":>9s}  {"sleeps/s":>8s}  {"slept":>5s}  busiest threads (CPU-s/s)']
     for rate in rates:
-        for w in ('sbc', 'rtpengine'):
+        for w in relays:
             r = res[(w, rate)]
-            lines.append(f'{"flat out" if rate == 0 else f"{rate} pps":>12s}  {w:12s}  '
+            lines.append(f'{"flat out" if rate == 0 else f"{rate} pps":>10s}  {w:12s}  '
                          f'{r["sent_pps"] / 1e6:9.3f}  {r["pps"] / 1e6:9.3f}  {r["cpu"]:7.2f}  '
-                         f'{r["sys"]:6.2f}  {r["per_cpu"] / 1e6:8.3f}  {r["sender_cpu"]:14.2f}')
-        ratio = res[('sbc', rate)]['per_cpu'] / max(1e-9, res[('rtpengine', rate)]['per_cpu'])
-        lines.append(f'{"":12s}  sbc/rtpengine per CPU-second: {ratio:.2f} (target >= '
-                     f'{args.target:g}: {"met" if ratio >= args.target else "NOT met"})')
+                         f'{r["user"]:5.2f}  {r["sys"]:6.2f}  {r["per_cpu"] / 1e6:7.3f}  '
+                         f'{r["sender_cpu"]:6.2f}  {r["softirqd"]:9.2f}  '
+                         f'{fmt(r["sleeps"], ".0f"):>8s}  {fmt(r["slept"], ".2f"):>5s}  '
+                         + ', '.join(f'{n} {c:.2f}' for n, c in r['threads'][:3]))
+        if 'rtpengine' in relays:
+            for w in relays:
+                if w == 'rtpengine':
+                    continue
+                ratio = res[(w, rate)]['per_cpu'] / max(1e-9, res[('rtpengine', rate)]['per_cpu'])
+                lines.append(f'{"":10s}  {w}/rtpengine per CPU-second: {ratio:.2f} (target >= '
+                             f'{args.target:g}: {"met" if ratio >= args.target else "NOT met"})')
     lines += ['', f'Overload: N streams at 50 pps for {args.pre:g} s, the sender flat out for 1 '
               f's, 50 pps for {args.post:g} s, a fresh relay each; per stream, end of the burst '
               '-> first packet of the after-phase arriving (ms)',
@@ -506,7 +578,7 @@ def report(args, res, rates, load0, load1):
               f'{"<90% after":>10s}  {"sent (pre/burst/after)":>24s}  {"arrived":>24s}  '
               'ring drops']
     for n in [int(x) for x in args.overload_streams.split(',')]:
-        for w in ('sbc', 'rtpengine'):
+        for w in relays:
             o, cap = res[(w, 'overload', n)], max(1.0, res[(w, 0)]['pps'])
             lines.append(f'{w:12s}  {n:5d}  {o["burst_pps"] / 1e6:10.3f}  '
                          f'{o["burst_pps"] / cap:10.2f}  {fmt(o["rec_max"], ".1f"):>7s}  '
@@ -515,6 +587,8 @@ def report(args, res, rates, load0, load1):
                          f'{"/".join(map(str, o["sent"])):>24s}  '
                          f'{"/".join(map(str, o["got"])):>24s}  {o["ring_drops"]}')
     for n in [int(x) for x in args.overload_streams.split(',')]:
+        if ('rtpengine', 'overload', n) not in res:
+            continue
         a, d = res[('rtpengine', 'overload', n)].get('strikes', (0, 0))
         lines.append(f'  rtpengine, {n} streams: {a} log lines "Too many packets in UDP receive '
                      f'queue ... aborting loop" (a strike), {d} "UDP receive queue exceeded ... '
@@ -522,14 +596,18 @@ def report(args, res, rates, load0, load1):
     lines += ['',
               '  x capacity: the burst\'s rate over what that relay delivered with the sender '
               'flat out in A (its capacity on this path with this sender); the burst is what one '
-              'sender core reached.',
+              'sender core reached (rtp_blast: PACKET_TX_RING, qdisc bypassed).',
               '  CPU-s/s: utime + stime of the relay process (all threads) from /proc/PID/stat '
-              'over the interval; sbc-dataplane\'s worker polls, so it takes a whole core '
-              'whatever the load.',
+              'over the interval, split into user and system; with poll = busy sbc-dataplane\'s '
+              'worker polls, so it takes a whole core whatever the load; with poll = adaptive it '
+              'sleeps after 64 empty polls (sleeps/s, and slept: the share of a second spent in '
+              'them, from /sbc/stats idle_sleeps and idle_sleep_us).',
               f'  delivered: b\'s eth0 rx_packets over the same interval ({args.seconds:g} s '
               f'after {args.warmup:g} s warm-up); 172-byte RTP, 214-byte frames.',
-              '  sender CPU-s/s: rtp_blast\'s own; the kernel\'s receive path up to the relay\'s '
-              'ring or socket runs in its context, so it pays for that part of each relay.',
+              '  sender: rtp_blast\'s CPU-s/s; the kernel\'s receive path up to the relay\'s '
+              'ring or socket runs in its context, so it pays for that part of each relay. '
+              'ksoftirqd: the ksoftirqd threads\' CPU-s/s over the interval (softirq packet work '
+              'the kernel deferred to them, in neither process; machine-wide).',
               f'  load average before {load0[0]:.2f} {load0[1]:.2f}, after {load1[0]:.2f} '
               f'{load1[1]:.2f} (2 cores, shared)']
     return '\n'.join(lines)
