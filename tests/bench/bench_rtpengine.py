@@ -382,11 +382,23 @@ def throughput(args, net, relay, rate, counter_pid):
     st0 = relay.stats()
     t0, c0, r0 = time.monotonic(), proc_cpu(relay.pid), rx_packets(counter_pid)
     g0, k0, w0 = proc_cpu(p.pid), ksoftirqd_cpu(), threads_cpu(relay.pid)
+    prof = None
+    if args.perf and rate == 0 and shutil.which('perf'):   # where the relay's time goes
+        prof = os.path.join(args.wd, f'perf-{relay.pid}.data')
+        perf = subprocess.Popen(['perf', 'record', '-q', '-F', '499', '-p', str(relay.pid), '-o',
+                                 prof, '--', 'sleep', str(args.seconds)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(args.seconds)
     t1, c1, r1 = time.monotonic(), proc_cpu(relay.pid), rx_packets(counter_pid)
     g1, k1, w1 = proc_cpu(p.pid), ksoftirqd_cpu(), threads_cpu(relay.pid)
     st1 = relay.stats()
     res = finish(p)
+    top = []
+    if prof:
+        perf.wait(60)
+        rep_ = sh('perf', 'report', '-i', prof, '--no-children', '--sort', 'comm,dso,sym',
+                  '--stdio', '--percent-limit', '2', check=False).stdout
+        top = [ln.strip() for ln in rep_.splitlines() if ln.strip() and not ln.startswith('#')]
     ph = res['phases'][0]
     sent_pps = ph['sent'] / ((ph['end_ns'] - ph['start_ns']) / 1e9)
     dt, got = t1 - t0, r1 - r0
@@ -397,7 +409,8 @@ def throughput(args, net, relay, rate, counter_pid):
             'softirqd': (k1 - k0) / dt, 'threads': [t for t in threads if t[1] >= 0.01],
             'per_cpu': got / cpu if cpu > 0 else 0.0, 'sent_pps': sent_pps,
             'sleeps': (st1['idle_sleeps'] - st0['idle_sleeps']) / dt if st0 else None,
-            'slept': (st1['idle_sleep_us'] - st0['idle_sleep_us']) / 1e6 / dt if st0 else None}
+            'slept': (st1['idle_sleep_us'] - st0['idle_sleep_us']) / 1e6 / dt if st0 else None,
+            'perf': top[:args.perf]}
 
 
 def overload(args, net, relay, normal):
@@ -462,6 +475,8 @@ def main():
     ap.add_argument('--poll-sleep-max-us', type=int, default=200,
                     help='sbc-adaptive\'s poll_sleep_max_us')
     ap.add_argument('--start-timeout', type=float, default=120)
+    ap.add_argument('--perf', type=int, default=0, help='with the sender flat out, sample the '
+                    'relay with perf and print its top N symbols (>= 2 %%)')
     ap.add_argument('--keep')
     ap.add_argument('--ng', nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -489,6 +504,7 @@ def main():
         return 2
     wd = args.keep or tempfile.mkdtemp(prefix='sbc-bench-rtpe-')
     os.makedirs(wd, exist_ok=True)
+    args.wd = wd
     tag = f'{os.environ.get("SBCNET_NS_PREFIX", "")}rtpb{os.getpid()}'
     net = Net(tag)
     normal = 50 * args.sessions
@@ -570,6 +586,10 @@ def report(args, res, rates, load0, load1):
                 ratio = res[(w, rate)]['per_cpu'] / max(1e-9, res[('rtpengine', rate)]['per_cpu'])
                 lines.append(f'{"":10s}  {w}/rtpengine per CPU-second: {ratio:.2f} (target >= '
                              f'{args.target:g}: {"met" if ratio >= args.target else "NOT met"})')
+    for w in relays:
+        if res[(w, 0)].get('perf'):
+            lines += ['', f'perf, {w} with the sender flat out (comm, object, symbol; share of '
+                      'the relay\'s samples):'] + [f'  {x}' for x in res[(w, 0)]['perf']]
     lines += ['', f'Overload: N streams at 50 pps for {args.pre:g} s, the sender flat out for 1 '
               f's, 50 pps for {args.post:g} s, a fresh relay each; per stream, end of the burst '
               '-> first packet of the after-phase arriving (ms)',

@@ -173,16 +173,21 @@ static void stamp(uint8_t *f, uint32_t base, uint16_t seq, uint8_t phase, uint64
 	put16(u + 6, s == 0 ? 0xffff : (uint16_t)s);
 }
 
-/* The transmit ring: TX_SLOTS slots of TX_FRAME bytes, frames bypassing the qdisc. */
+/* The transmit ring: TX_SLOTS slots of TX_FRAME bytes, frames bypassing the qdisc. The send
+ * buffer is made large: a frame is charged to it until its skb is freed, which for a frame
+ * queued on the relay's UDP socket (rtpengine) is when the relay reads it; with the default
+ * (about 200 KB, some 250 frames) the sender would wait on the relay's reads and the offered
+ * rate would be what the relay takes, not what the phase asks. */
 static uint8_t *tx_ring(int fd)
 {
 	struct tpacket_req req = { .tp_block_size = 1 << 16, .tp_frame_size = TX_FRAME };
-	int v = TPACKET_V2, one = 1;
+	int v = TPACKET_V2, one = 1, sndbuf = 1 << 30;
 	void *ring;
 
 	req.tp_frame_nr = TX_SLOTS;
 	req.tp_block_nr = TX_SLOTS / (req.tp_block_size / TX_FRAME);
-	if (setsockopt(fd, SOL_PACKET, PACKET_VERSION, &v, sizeof(v)) != 0 ||
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)) != 0 ||
+	    setsockopt(fd, SOL_PACKET, PACKET_VERSION, &v, sizeof(v)) != 0 ||
 	    setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one)) != 0 ||
 	    setsockopt(fd, SOL_PACKET, PACKET_TX_RING, &req, sizeof(req)) != 0)
 		return NULL;
@@ -281,8 +286,9 @@ static int cmd_send(char **a)
 				__atomic_store_n(&h->tp_status, TP_STATUS_SEND_REQUEST, __ATOMIC_RELEASE);
 				slot = (slot + 1) % TX_SLOTS;
 			}
-			/* the kick: the kernel sends every slot marked so far */
-			if (done > 0 && send(fd, NULL, 0, MSG_DONTWAIT) < 0 && errno != ENOBUFS &&
+			/* the kick: the kernel sends every slot marked so far (also when the ring is
+			 * full: frames a previous kick left, the send buffer being full then) */
+			if (send(fd, NULL, 0, MSG_DONTWAIT) < 0 && errno != ENOBUFS &&
 			    errno != EAGAIN && errno != EINTR)
 				return die("send");
 			if (done < k) {	/* the ring is full: wait for the kernel to free slots */
