@@ -625,7 +625,7 @@ static void drain_exc_ring(struct ring_pending *rp)
 /* The kernel's side (ARP replies, the control plane's SIP) goes out unchanged; returns how many
  * frames came. */
 static uint16_t kernel_burst(struct dp_worker *w, uint16_t *rxq, struct dp_burst_clock *clk,
-			 struct dp_burst_out *o)
+			     struct dp_burst_out *o)
 {
 	struct rte_mbuf *pkts[DP_BURST];
 	uint16_t n = rte_eth_rx_burst(dp.exc_port, *rxq, pkts, DP_BURST);
