@@ -79,12 +79,35 @@ HOT uint32_t token_end(const uint8_t *m, uint32_t i, uint32_t e)
  * makes them tokens without a look at each byte); H_OTHER: any other name. */
 enum hdr { H_OTHER, H_SKIP, H_VIA, H_CALL_ID, H_CSEQ, H_FROM, H_TO, H_CLEN, H_CTYPE };
 
-/* Bytes s[0..n) as a little-endian word (n <= 8, a constant where it is called). */
+/* Bytes s[0..n) as a little-endian word (n <= 8, a constant where it is called): loads of 4, 2
+ * and 1 bytes put together in a register, never bytes copied into a word on the stack and read
+ * back whole (a store-forwarding stall of a dozen cycles per compare); on a literal, a constant. */
 HOT uint64_t word(const void *s, uint32_t n)
 {
+	const uint8_t *b = s;
 	uint64_t w = 0;
+	uint32_t k = 0;
 
-	memcpy(&w, s, n);
+	if (n == 8) {
+		memcpy(&w, b, 8);
+		return w;
+	}
+	if (n & 4) {
+		uint32_t x;
+
+		memcpy(&x, b, 4);
+		w = x;
+		k = 4;
+	}
+	if (n & 2) {
+		uint16_t x;
+
+		memcpy(&x, b + k, 2);
+		w |= (uint64_t)x << (8 * k);
+		k += 2;
+	}
+	if (n & 1)
+		w |= (uint64_t)b[k] << (8 * k);
 	return w;
 }
 
@@ -1047,6 +1070,33 @@ static enum dp_sip_err body(const uint8_t *m, uint32_t len, uint32_t p, struct d
 	return DP_SIP_ERR_OK;
 }
 
+/* Zero what comes before via[] (the scanner's fields). With SSE2 as 16-byte stores, the last
+ * one ending where via[] starts: memset's "rep stos" takes some 30 cycles to start, a tenth of
+ * a message's scan. */
+HOT void clear_fields(struct dp_sip_msg *sm)
+{
+	const size_t n = offsetof(struct dp_sip_msg, via);
+#ifdef DP_SIP_SSE2
+	uint8_t *b = (uint8_t *)sm;
+
+	const __m128i z = _mm_setzero_si128();
+
+	/* written out: a loop of these is turned back into memset */
+	_Static_assert(offsetof(struct dp_sip_msg, via) > 96 &&
+		       offsetof(struct dp_sip_msg, via) <= 128, "dp_sip_msg: clear_fields");
+	_mm_storeu_si128((__m128i *)b, z);
+	_mm_storeu_si128((__m128i *)(b + 16), z);
+	_mm_storeu_si128((__m128i *)(b + 32), z);
+	_mm_storeu_si128((__m128i *)(b + 48), z);
+	_mm_storeu_si128((__m128i *)(b + 64), z);
+	_mm_storeu_si128((__m128i *)(b + 80), z);
+	_mm_storeu_si128((__m128i *)(b + 96), z);
+	_mm_storeu_si128((__m128i *)(b + n - 16), z);
+#else
+	memset(sm, 0, n);
+#endif
+}
+
 enum dp_sip_err dp_sip_scan(const uint8_t *m, uint32_t len, struct dp_sip_msg *sm)
 {
 	struct lines l;	/* its bitmaps are written before they are read: not cleared */
@@ -1058,7 +1108,7 @@ enum dp_sip_err dp_sip_scan(const uint8_t *m, uint32_t len, struct dp_sip_msg *s
 	l.len = len;
 	l.base = 0;
 	l.n = 0;
-	memset(sm, 0, offsetof(struct dp_sip_msg, via));
+	clear_fields(sm);
 	if (len == 0)
 		return DP_SIP_ERR_START_LINE;
 	e = line_end(&l, 0);
