@@ -791,22 +791,31 @@ HOT uint32_t lf_take(struct lf_cursor *c, const struct lines *l)
 	return f;
 }
 
+/* Bit i: m[p + i] == ':', for the 16 bytes from p (p + 16 <= len); 0 without SSE2. */
+HOT uint32_t colons16(const struct lines *l, uint32_t p)
+{
+#ifdef DP_SIP_SSE2
+	return (uint32_t)_mm_movemask_epi8(
+		_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(l->m + p)), _mm_set1_epi8(':')));
+#else
+	(void)l;
+	(void)p;
+	return 0;
+#endif
+}
+
 /* The first ':' at or after p (< len): in the 16 bytes from p (a header name's colon, nearly
- * always), else in the two bitmap words from p where it is that near. */
-HOT uint32_t colon_from(struct lines *l, uint32_t p)
+ * always; ahead: their colons16 if the previous line computed them, else 0), else in the two
+ * bitmap words from p where it is that near. */
+HOT uint32_t colon_from(struct lines *l, uint32_t p, uint32_t ahead)
 {
 	uint32_t k = p / 64, sh = p % 64;
 	uint64_t w;
 
-#ifdef DP_SIP_SSE2
-	if (p + 16 <= l->len) {
-		uint32_t mask = (uint32_t)_mm_movemask_epi8(
-			_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(l->m + p)), _mm_set1_epi8(':')));
-
-		if (mask != 0)
-			return p + (uint32_t)__builtin_ctz(mask);
-	}
-#endif
+	if (ahead == 0 && p + 16 <= l->len)
+		ahead = colons16(l, p);
+	if (ahead != 0)
+		return p + (uint32_t)__builtin_ctz(ahead);
 	w = l->colon[k] >> sh;
 
 	if (sh != 0)
@@ -824,7 +833,10 @@ static __attribute__((noinline)) uint32_t folded_end(struct lines *l, struct lf_
 	return f;
 }
 
-HOT enum dp_sip_err header_line(struct lines *l, struct lf_cursor *c, uint32_t p, struct hline *h)
+/* *ahead: the colons16 of the line at p, when the line before found them (else 0); on return,
+ * those of the next line, read early so that its colon does not wait for this line's work. */
+HOT enum dp_sip_err header_line(struct lines *l, struct lf_cursor *c, uint32_t p, struct hline *h,
+				uint32_t *ahead)
 {
 	const uint8_t *m = l->m;
 	uint32_t len = l->len, colon, ne, f;
@@ -832,7 +844,7 @@ HOT enum dp_sip_err header_line(struct lines *l, struct lf_cursor *c, uint32_t p
 	/* the line's LF and its first ':' */
 	if (c->whole) {
 		f = lf_take(c, l);
-		colon = colon_from(l, p);
+		colon = colon_from(l, p, *ahead);
 	} else {	/* two searches from p the cpu runs side by side */
 		f = next_mark(l, p, false);
 		colon = next_mark(l, p, true);
@@ -848,6 +860,7 @@ HOT enum dp_sip_err header_line(struct lines *l, struct lf_cursor *c, uint32_t p
 		f = folded_end(l, &t, f);
 		*c = t;
 	}
+	*ahead = f + 1 + 16 <= len ? colons16(l, f + 1) : 0;
 	*h = (struct hline){ .name_end = ne, .colon = colon, .lf = f };
 	return DP_SIP_ERR_OK;
 }
@@ -986,6 +999,7 @@ static enum dp_sip_err header_fields(struct lines *l, uint32_t p, struct dp_sip_
 	const uint8_t *m = l->m;
 	uint32_t len = l->len;
 	struct lf_cursor c = lf_cursor_at(l, p);
+	uint32_t ahead = 0;
 
 	for (;;) {
 		struct hline h;
@@ -1003,7 +1017,7 @@ static enum dp_sip_err header_fields(struct lines *l, uint32_t p, struct dp_sip_
 			/* a continuation with no header before it, or no name */
 			return DP_SIP_ERR_HEADER;
 		}
-		rc = header_line(l, &c, p, &h);
+		rc = header_line(l, &c, p, &h, &ahead);
 		if (rc != DP_SIP_ERR_OK)
 			return rc;
 		id = header_id(m + p, h.name_end - p);
