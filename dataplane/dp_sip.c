@@ -79,6 +79,12 @@ HOT uint32_t token_end(const uint8_t *m, uint32_t i, uint32_t e)
  * makes them tokens without a look at each byte); H_OTHER: any other name. */
 enum hdr { H_OTHER, H_SKIP, H_VIA, H_CALL_ID, H_CSEQ, H_FROM, H_TO, H_CLEN, H_CTYPE };
 
+/* A mask of the low n bytes of a word (n <= 8). */
+HOT uint64_t below_bytes(uint32_t n)
+{
+	return n >= 8 ? ~0ull : (1ull << (8 * n)) - 1;
+}
+
 /* Bytes s[0..n) as a little-endian word (n <= 8, a constant where it is called): loads of 4, 2
  * and 1 bytes put together in a register, never bytes copied into a word on the stack and read
  * back whole (a store-forwarding stall of a dozen cycles per compare); on a literal, a constant. */
@@ -1033,6 +1039,18 @@ static enum dp_sip_err header_fields(struct lines *l, uint32_t p, struct dp_sip_
 	}
 }
 
+/* CSeq's method is the request's: for a method of up to 8 bytes with 8 bytes readable at both
+ * (nearly always: the start line and the headers follow), one masked word compare instead
+ * of a call to memcmp. */
+HOT bool same_method(const uint8_t *m, uint32_t len, struct dp_span a, struct dp_span b)
+{
+	if (a.len != b.len)
+		return false;
+	if (a.len <= 8 && a.off + 8 <= len && b.off + 8 <= len)
+		return ((word(m + a.off, 8) ^ word(m + b.off, 8)) & below_bytes(a.len)) == 0;
+	return memcmp(m + a.off, m + b.off, a.len) == 0;
+}
+
 /* The fields every request and response carries, once (8.1.1), and their tags. */
 static enum dp_sip_err required_fields(const uint8_t *m, uint32_t len, struct dp_sip_msg *sm,
 				       const struct seen *n)
@@ -1041,8 +1059,7 @@ static enum dp_sip_err required_fields(const uint8_t *m, uint32_t len, struct dp
 		return DP_SIP_ERR_CALL_ID;
 	if (n->cseq != 1 || sm->cseq_method.len == 0)
 		return DP_SIP_ERR_CSEQ;
-	if (sm->is_request && (sm->cseq_method.len != sm->method.len ||
-			       memcmp(m + sm->cseq_method.off, m + sm->method.off, sm->method.len) != 0))
+	if (sm->is_request && !same_method(m, len, sm->cseq_method, sm->method))
 		return DP_SIP_ERR_CSEQ_METHOD;
 	if (sm->n_via == 0)
 		return DP_SIP_ERR_VIA;
