@@ -19,17 +19,24 @@
 # sides have the SBC's SDP, the two srtp_peers (tests/e2e/srtp_peer.c) send 100 packets each way
 # at the same time, sequence numbers wrapping after 50; the carrier's peer protects with its key
 # and unprotects with the key the SBC offered it in the INVITE (read from the sipp UAS's message
-# trace); then the carrier's peer sends 3 packets with a wrong tag and 2 replayed ones. Checks:
+# trace); then the carrier's peer sends 3 packets with a wrong tag and 2 replayed ones. Beside the
+# RTP, 10 RTCP reports each way (sender and receiver reports in turn, each with a report block on
+# the other's SSRC) on the RTCP ports (RTP + 1): SRTCP on the carrier's leg (E flag, index, tag;
+# the _32 suite's SRTCP keeps the 80-bit tag), plain RTCP on the floor's; the carrier's peer
+# sends 3 tampered SRTCP packets and 2 replayed ones as well. Checks:
 #   sdp       the carrier got RTP/SAVP with the suite's a=crypto from the SBC over TLS; the floor
 #             plain RTP/AVP and no a=crypto
-#   payload   each side got all 100 of the other's packets, each byte for byte (header and
-#             payload, after unprotect on the carrier side) what the other side built, from the
-#             SBC's leg address and port; nothing unauthentic, unequal, duplicated or foreign
-#   drops     the wrong tags counted srtp_auth (3), the replays srtp_replay (2), none relayed
-#             (the floor's capture holds exactly 100 packets to its port)
-#   wire      the carrier's capture holds no payload of either stream (found 0 of 100 each)
-#             while the floor's holds all of both (the search works); the SBC's packets to the
-#             carrier are RTP + the suite's tag long
+#   payload   each side got all 100 of the other's packets and all 10 of its reports, each byte
+#             for byte (header and payload, after unprotect on the carrier side) what the other
+#             side built, from the SBC's leg address and port (RTCP: port + 1); nothing
+#             unauthentic, unequal, duplicated or foreign
+#   drops     the wrong tags and tampered SRTCP counted srtp_auth (3 + 3), the replays
+#             srtp_replay (2 + 2), none relayed (the floor's capture holds exactly 100 packets
+#             to its RTP port and 10 to its RTCP port)
+#   wire      the carrier's capture holds no payload of either stream nor any report's body
+#             (found 0 of 100, rtcp found 0 of 10, each) while the floor's holds all of them
+#             (the search works); the SBC's packets to the carrier are RTP + the suite's tag
+#             long, its reports RTCP + 4 (E flag and index) + the SRTCP tag
 #   keys      no key the SBC offered nor the carrier's (base64 or the master key in hex) in the
 #             stats socket's output (every /sbc/ command, sbcctl media CALL-ID --json), the data
 #             plane's and control plane's logs or the call records
@@ -50,7 +57,7 @@ e2e_preflight "sipp ethtool ss kamailio openssl tshark redis-server redis-cli" \
 	"$dataplane" "$controlplane" "$srtp_peer"
 e2e_kamailio_tls
 
-PACKETS=100 BAD_TAG=3 REPLAY=2
+PACKETS=100 BAD_TAG=3 REPLAY=2 RTCP=10
 UAS_PORT=5080 FLOOR_RTP=6000 CARRIER_RTP=7000
 port=$((6530 + RANDOM % 10))
 cp_pid='' kam_pid='' pids=() caps=()
@@ -192,48 +199,62 @@ call_up() {
 # media: both srtp_peers at once, what each got, the SBC's drops of the forged and replayed
 media() {
 	local fpid cpid a0 r0 clean="missing 0 unequal 0 unauthentic 0 duplicate 0 foreign 0"
+	local rclean="rtcp_received $RTCP rtcp_equal $RTCP rtcp_missing 0 rtcp_unequal 0"
+	rclean+=" rtcp_unauthentic 0 rtcp_duplicate 0 rtcp_foreign 0"
 	a0=$(drops srtp_auth) r0=$(drops srtp_replay)
 	peer "$NS_PA" "floor-$n" "$SBCNET_PA4" "$FLOOR_RTP" "$SBCNET_SBC4" "$leg0" "$fssrc" "$cssrc" \
-		"$PACKETS" --go "$SBCNET_DIR/go-$n"
+		"$PACKETS" --rtcp "$RTCP" --go "$SBCNET_DIR/go-$n"
 	fpid=$peer_pid
 	peer "$NS_PB" "carrier-$n" "$SBCNET_PB4" "$CARRIER_RTP" "$SBCNET_SBC4" "$leg1" "$cssrc" \
 		"$fssrc" "$PACKETS" --suite "$suite" --key-tx "$ckey" --key-rx "$skey" \
-		--bad-tag "$BAD_TAG" --replay "$REPLAY" --go "$SBCNET_DIR/go-$n"
+		--bad-tag "$BAD_TAG" --replay "$REPLAY" --rtcp "$RTCP" --go "$SBCNET_DIR/go-$n"
 	cpid=$peer_pid
 	touch "$SBCNET_DIR/go-$n"
 	wait "$fpid"
 	wait "$cpid"
-	check_eq "$suite: the floor got every packet of the carrier's, decrypted, equal" \
-		"$(report "floor-$n")" \
-		"sent $PACKETS bad_tag 0 replayed 0 received $PACKETS equal $PACKETS $clean"
-	check_eq "$suite: the carrier got every packet of the floor's, encrypted, equal once decrypted" \
-		"$(report "carrier-$n")" \
-		"sent $PACKETS bad_tag $BAD_TAG replayed $REPLAY received $PACKETS equal $PACKETS $clean"
-	wait_eq "$suite: the wrong tags dropped as srtp_auth" 10 $((a0 + BAD_TAG)) drops srtp_auth
-	wait_eq "$suite: the replays dropped as srtp_replay" 10 $((r0 + REPLAY)) drops srtp_replay
+	check_eq "$suite: the floor got every packet and report of the carrier's, decrypted, equal" \
+		"$(report "floor-$n")" "sent $PACKETS bad_tag 0 replayed 0 received $PACKETS\
+ equal $PACKETS $clean rtcp_sent $RTCP $rclean"
+	check_eq "$suite: the carrier got every packet and report of the floor's, encrypted (SRTP,\
+ SRTCP), equal once decrypted" "$(report "carrier-$n")" "sent $PACKETS bad_tag $BAD_TAG\
+ replayed $REPLAY received $PACKETS equal $PACKETS $clean rtcp_sent $RTCP $rclean"
+	wait_eq "$suite: the wrong tags and tampered SRTCP dropped as srtp_auth" 10 \
+		$((a0 + 2 * BAD_TAG)) drops srtp_auth
+	wait_eq "$suite: the replays (SRTP and SRTCP) dropped as srtp_replay" 10 \
+		$((r0 + 2 * REPLAY)) drops srtp_replay
 }
-# scan NAME SSRC: srtp_peer scan of capture NAME for stream SSRC's payloads
-scan() { "$srtp_peer" scan "$SBCNET_DIR/$1.pcap" "$2" "$PACKETS"; }
-# on_the_wire TAG_BYTES: the stats socket while the call is up, then what the captures hold
+# scan NAME SSRC PEER_SSRC: srtp_peer scan of capture NAME for stream SSRC's payloads and reports
+scan() { "$srtp_peer" scan "$SBCNET_DIR/$1.pcap" "$2" "$PACKETS" "$3" "$RTCP"; }
+# lengths NAME PORT: the packets to PORT in capture NAME: count, source, UDP length (one line
+# each length)
+lengths() {
+	tshark -r "$SBCNET_DIR/$1.pcap" -n -Y "udp.dstport == $2" -T fields -e ip.src \
+		-e udp.srcport -e udp.length 2>/dev/null | sort | uniq -c |
+		awk '{printf "%s %s:%s %s; ", $1, $2, $3, $4}'
+}
+# on_the_wire TAG_BYTES SRTCP_TAG_BYTES: the stats socket while the call is up, then what the
+# captures hold
 on_the_wire() {
 	stats_snapshot "$callid" "$SBCNET_DIR/stats-$n.txt"
 	check "$suite: the stats socket shows the session's legs (/sbc/media_session)" \
 		grep -q "\"local\": *\"$SBCNET_SBC4:$leg1\"" "$SBCNET_DIR/stats-$n.txt"
 	stop_captures
-	check_eq "$suite: the floor's capture: the carrier's $PACKETS packets to it, nothing more" \
-		"$(tshark -r "$SBCNET_DIR/floor-$n.pcap" -n -Y "udp.dstport == $FLOOR_RTP" 2>/dev/null |
-			wc -l)" "$PACKETS"
-	check_eq "$suite: the floor's capture holds both streams' payloads in clear" \
-		"$(scan "floor-$n" "$fssrc"), $(scan "floor-$n" "$cssrc")" \
-		"found $PACKETS of $PACKETS, found $PACKETS of $PACKETS"
-	check_eq "$suite: the carrier's capture holds no payload of either stream" \
-		"$(scan "carrier-$n" "$fssrc"), $(scan "carrier-$n" "$cssrc")" \
-		"found 0 of $PACKETS, found 0 of $PACKETS"
-	check_eq "$suite: the SBC's packets to the carrier: RTP + a $1-byte tag, from its leg port" \
-		"$(tshark -r "$SBCNET_DIR/carrier-$n.pcap" -n -Y "udp.dstport == $CARRIER_RTP" \
-			-T fields -e ip.src -e udp.srcport -e udp.length 2>/dev/null | sort | uniq -c |
-			awk '{print $1, $2 ":" $3, $4}')" \
-		"$PACKETS $SBCNET_SBC4:$leg1 $((8 + 12 + 160 + $1))"
+	check_eq "$suite: the floor's capture: the carrier's $PACKETS packets and $RTCP reports (plain\
+ SR and RR) to it, nothing more" "$(lengths "floor-$n" "$FLOOR_RTP")$(lengths "floor-$n" \
+		$((FLOOR_RTP + 1)))" "$PACKETS $SBCNET_SBC4:$leg0 180; \
+$((RTCP / 2)) $SBCNET_SBC4:$((leg0 + 1)) 40; $((RTCP / 2)) $SBCNET_SBC4:$((leg0 + 1)) 60; "
+	all="found $PACKETS of $PACKETS, rtcp found $RTCP of $RTCP"
+	check_eq "$suite: the floor's capture holds both streams' payloads and reports in clear" \
+		"$(scan "floor-$n" "$fssrc" "$cssrc"); $(scan "floor-$n" "$cssrc" "$fssrc")" "$all; $all"
+	none="found 0 of $PACKETS, rtcp found 0 of $RTCP"
+	check_eq "$suite: the carrier's capture holds no payload nor report body of either stream" \
+		"$(scan "carrier-$n" "$fssrc" "$cssrc"); $(scan "carrier-$n" "$cssrc" "$fssrc")" \
+		"$none; $none"
+	check_eq "$suite: the SBC's packets to the carrier: RTP + a $1-byte tag, SRTCP: RTCP + 4 + $2,\
+ from its leg's ports" "$(lengths "carrier-$n" "$CARRIER_RTP")$(lengths "carrier-$n" \
+		$((CARRIER_RTP + 1)))" "$PACKETS $SBCNET_SBC4:$leg1 $((8 + 12 + 160 + $1)); \
+$((RTCP / 2)) $SBCNET_SBC4:$((leg1 + 1)) $((8 + 32 + 4 + $2)); \
+$((RTCP / 2)) $SBCNET_SBC4:$((leg1 + 1)) $((8 + 52 + 4 + $2)); "
 }
 # hang_up: an INFO to the floor's sipp (srtp_uac.xml waits for it) makes it send its BYE
 hang_up() {
@@ -251,18 +272,19 @@ socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(m.encode(), (a, 5070))' 
 	wait "$car_pid"
 	check_eq "$suite: the carrier's side completed" $? 0
 }
-# srtp_call N SUITE TAG KEY_BYTES TAG_BYTES: one call, its media both ways, the checks above
+# srtp_call N SUITE TAG KEY_BYTES TAG_BYTES SRTCP_TAG_BYTES: one call, its media both ways, the
+# checks above
 srtp_call() {
 	n=$1 suite=$2
 	call_up "$3" "$4"
 	media
-	on_the_wire "$5"
+	on_the_wire "$5" "$6"
 	hang_up
 }
 
-srtp_call 1 AES_CM_128_HMAC_SHA1_80 1 30 10
-srtp_call 2 AES_CM_128_HMAC_SHA1_32 2 30 4
-srtp_call 3 AEAD_AES_128_GCM 3 28 16
+srtp_call 1 AES_CM_128_HMAC_SHA1_80 1 30 10 10
+srtp_call 2 AES_CM_128_HMAC_SHA1_32 2 30 4 10
+srtp_call 3 AEAD_AES_128_GCM 3 28 16 16
 
 # ---- refused: the carrier answers with a tag the SBC never offered (a key it cannot use): the
 # floor gets 488, the carrier's 200 is ACKed and then BYEd, cp_sdp_rejected counts it
