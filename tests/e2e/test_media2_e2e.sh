@@ -65,7 +65,7 @@ e2e_cleanup() {
 }
 e2e_begin
 # shellcheck source-path=SCRIPTDIR source=lib-redis.sh
-. "$here/lib-redis.sh"	# R, e2e_redis_cp, ... (reads $SBCNET_DIR, which e2e_begin made)
+. "$here/lib-redis.sh"	# R, e2e_trunks, e2e_sbc_up, ... (reads $SBCNET_DIR: after e2e_begin)
 # shellcheck source-path=SCRIPTDIR source=lib-media.sh
 . "$here/lib-media.sh"	# carrier, floor, capture, cue, count, last_cdr, ...
 E2E_LOGS="controlplane:$SBCNET_DIR/controlplane.log"
@@ -73,23 +73,8 @@ ip -n "$NS_PB" addr add "$OTHER/24" dev eth0 || fatal "the other fork's address"
 
 conf=$SBCNET_DIR/sbc.conf
 sbcnet_conf "$conf" drop "media_ports = 30000-30007" "media_timeout = $timeout"
-cat >>"$conf" <<EOC
-role = floor
-route = carrier
-
-[trunk carrier]
-role = carrier
-uri = sip:$CA:5060
-peers = $CA/32
-options_interval = 0
-
-[redis]
-address = 127.0.0.1:$port
-EOC
-sbcnet_start_dp "$dataplane" "$conf" || fatal "sbc-dataplane did not start"
-e2e_redis_cp
-sip_up() { ip netns exec "$NS_SBC" ss -Hlun "sport = :5060" | grep -qF "$SBCNET_SBC4"; }
-wait_for "the B2BUA listens on $SBCNET_SBC4:5060" 10 sip_up || fatal "no SIP socket"
+e2e_trunks carrier "$CA:5060"
+e2e_sbc_up
 
 # every sipp plays rtp.pcap (sequence numbers 1000-1099) and, cued, rtp2.pcap (1100-1199, the
 # same stream going on) from its working directory ($SBCNET_DIR)
