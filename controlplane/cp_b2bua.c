@@ -66,7 +66,12 @@ struct call {
 	su_home_t home[1];		/* first: the call is a Sofia home (su_home_new) */
 	nta_leg_t *leg[2];
 	nta_incoming_t *irq;		/* the caller's INVITE until its final (2xx: its ACK) */
-	nta_outgoing_t *orq;		/* the INVITE to the callee */
+	nta_outgoing_t *orq;		/* the INVITE to the callee (untagged: every fork's first
+					 * response comes on it) */
+	struct fork *forks;		/* the current attempt's early dialogs, one per To tag */
+	nta_outgoing_t *resp_orq;	/* the transaction of the response being handled (read
+					 * only while on_invite_response runs) */
+	bool final;			/* the current attempt had its final response */
 	enum state state;
 	bool canceled, counted, recorded;
 	bool cap_refused;		/* TCP/TLS: refused by admission (over a cap, or no verdict) */
@@ -100,6 +105,20 @@ struct call {
 	sip_to_t *to;
 	struct cp_sdp sdp;
 	struct cp_cdr_call cdr;
+};
+
+/*
+ * An early dialog of the callee's INVITE (RFC 3261 12.1.2, 13.2.2.4): each To tag of its
+ * responses (a forking proxy's forks) gets its own INVITE transaction (nta_outgoing_tagged, so
+ * its later responses come to us even after another fork's 2xx completed the INVITE) and its
+ * own dialog (leg: the first tag's is the call's leg[OUT]; the others answer 481 until theirs
+ * is the answering fork's), on which its reliable provisionals are PRACKed (RFC 3262 4).
+ */
+struct fork {
+	struct fork *next;
+	nta_outgoing_t *orq;		/* the INVITE tagged with this fork's To tag */
+	nta_leg_t *leg;			/* its dialog (c->leg[OUT] for the first fork's) */
+	char *tag;
 };
 
 /* A response for the caller that waits for its media session (cp_media READY of seq). */
@@ -239,11 +258,29 @@ static void end_media(struct call *c)
 	write_cdr(c);
 }
 
+/* The callee's INVITE has had no final response (a tagged fork's may have come: c->final). */
+static bool invite_pending(const struct call *c)
+{
+	return c->orq != NULL && !c->final && nta_outgoing_status(c->orq) < 200;
+}
+
+/* The attempt's early dialogs are over: their transactions and the legs not the call's. */
+static void forks_release(struct call *c)
+{
+	for (struct fork *f = c->forks; f != NULL; f = f->next) {
+		if (f->leg != NULL && f->leg != c->leg[OUT])
+			nta_leg_destroy(f->leg);
+		nta_outgoing_destroy(f->orq);
+	}
+	c->forks = NULL;
+}
+
 static void release_out(struct call *c)
 {
 	/* RFC 3261 9.1: an INVITE still pending is CANCELed (nta would just drop it) */
-	if (c->orq != NULL && nta_outgoing_status(c->orq) < 200 && !c->canceled)
+	if (invite_pending(c) && !c->canceled)
 		nta_outgoing_cancel(c->orq);
+	forks_release(c);
 	if (c->orq != NULL) {
 		nta_outgoing_destroy(c->orq);
 		c->orq = NULL;
@@ -428,43 +465,168 @@ static void ack_deferred(struct call *c)
 		send_ack_body(c, OUT, cseq, NULL);
 }
 
+/* A request on an early dialog of a fork that is not the call's (or on the dialog of a fork
+ * ended after the answer, its BYE in flight): no call of ours there. */
+static int fork_request(nta_leg_magic_t *magic, nta_leg_t *leg, nta_incoming_t *irq,
+			sip_t const *sip)
+{
+	(void)magic, (void)leg, (void)irq;
+	return sip->sip_request->rq_method == sip_method_ack ? 200 : 481;
+}
+
+/* The callee's dialog of To tag `sip`'s (our From, its To, the INVITE's CSeq), routed by the
+ * response (12.1.2); requests on it answer 481 until it is bound to the call. */
+static nta_leg_t *fork_leg(sip_t const *sip)
+{
+	nta_leg_t *leg = nta_leg_tcreate(cp_sip_agent(), fork_request, NULL,
+					 SIPTAG_CALL_ID(sip->sip_call_id),
+					 SIPTAG_FROM(sip->sip_from), SIPTAG_TO(sip->sip_to),
+					 SIPTAG_CSEQ(sip->sip_cseq), TAG_END());
+
+	if (leg != NULL)
+		nta_leg_client_reroute(leg, sip->sip_record_route, sip->sip_contact, 1);
+	return leg;
+}
+
+static struct fork *fork_of(const struct call *c, const char *tag)
+{
+	for (struct fork *f = c->forks; f != NULL; f = f->next)
+		if (strcasecmp(f->tag, tag) == 0)
+			return f;
+	return NULL;
+}
+
+static int on_invite_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
+			      sip_t const *sip);
+
+/* The early dialog of a provisional's To tag: found, or made on its first response (which
+ * came on the untagged INVITE). NULL without memory: that fork is then not PRACKed. */
+static struct fork *fork_early(struct call *c, sip_t const *sip)
+{
+	const char *tag = sip->sip_to->a_tag;
+	struct fork *f = fork_of(c, tag);
+
+	if (f != NULL || c->orq == NULL)
+		return f;
+	f = su_zalloc(c->home, sizeof(*f));
+	if (f == NULL || (f->tag = su_strdup(c->home, tag)) == NULL)
+		return NULL;
+	f->orq = nta_outgoing_tagged(c->orq, on_invite_response, (nta_outgoing_magic_t *)c, tag,
+				     NULL);
+	if (f->orq == NULL) {
+		cp_log(CP_WARN, "call %s: no memory for the early dialog of fork %s",
+		       c->cdr.call_id_in, tag);
+		return NULL;
+	}
+	if (strcasecmp(nta_leg_get_rtag(c->leg[OUT]), tag) == 0) {
+		f->leg = c->leg[OUT];
+	} else if ((f->leg = fork_leg(sip)) == NULL) {
+		nta_outgoing_destroy(f->orq);
+		return NULL;
+	}
+	f->next = c->forks;
+	c->forks = f;
+	return f;
+}
+
 /*
  * RFC 3261 12.1.2 / 13.2.2.4: a forking callee's 2xx may come from another early dialog than
  * the one whose tag the leg took (the first tagged response): the 2xx's dialog is the call's.
- * The leg is made again for it (our From with its tag, the 2xx's To with the answering fork's
- * tag, the INVITE's CSeq), so the ACK, BYE and re-INVITEs carry that tag and the answering
- * fork's own requests find the call. A leg that cannot be made (no memory) stays as it was.
+ * The leg becomes that fork's (its early dialog's, which carried its PRACKs, or one made from
+ * the 2xx: our From with its tag, the 2xx's To with the answering fork's tag, the INVITE's
+ * CSeq), so the ACK, BYE and re-INVITEs carry that tag and the answering fork's own requests
+ * find the call. A leg that cannot be made (no memory) stays as it was.
  */
 static void answering_dialog(struct call *c, sip_t const *sip)
 {
 	const char *rtag = nta_leg_get_rtag(c->leg[OUT]);
+	struct fork *f;
 	nta_leg_t *leg;
 
 	if (rtag == NULL || sip->sip_to == NULL || sip->sip_to->a_tag == NULL ||
 	    strcasecmp(rtag, sip->sip_to->a_tag) == 0)
 		return;
-	leg = nta_leg_tcreate(cp_sip_agent(), leg_request, (nta_leg_magic_t *)c,
-			      SIPTAG_CALL_ID(sip->sip_call_id), SIPTAG_FROM(sip->sip_from),
-			      SIPTAG_TO(sip->sip_to), SIPTAG_CSEQ(sip->sip_cseq), TAG_END());
+	f = fork_of(c, sip->sip_to->a_tag);
+	leg = f != NULL && f->leg != NULL ? f->leg : fork_leg(sip);
 	if (leg == NULL) {
 		cp_log(CP_WARN, "call %s: no memory for the answering fork's dialog",
 		       c->cdr.call_id_in);
 		return;
 	}
+	nta_leg_bind(leg, leg_request, (nta_leg_magic_t *)c);
 	cp_log(CP_DEBUG, "call %s: answered by another fork (tag %s, not %s)", c->cdr.call_id_in,
 	       sip->sip_to->a_tag, rtag);
+	for (f = c->forks; f != NULL; f = f->next)
+		if (f->leg == c->leg[OUT])
+			f->leg = NULL;		/* the first fork's dialog goes */
 	nta_leg_destroy(c->leg[OUT]);
 	c->leg[OUT] = leg;
 }
 
-/* A tagged response from the callee: the dialog's remote tag and target (12.1.2). */
+/* A tagged response from the callee: the dialog's remote tag and target (12.1.2); only that
+ * fork's dialog follows it. */
 static void early_dialog(struct call *c, sip_t const *sip)
 {
+	const char *rtag;
+	struct fork *f;
+
 	if (sip->sip_to == NULL || sip->sip_to->a_tag == NULL)
 		return;
-	if (nta_leg_get_rtag(c->leg[OUT]) == NULL)
-		nta_leg_rtag(c->leg[OUT], sip->sip_to->a_tag);
-	nta_leg_client_reroute(c->leg[OUT], sip->sip_record_route, sip->sip_contact, 1);
+	rtag = nta_leg_get_rtag(c->leg[OUT]);
+	if (rtag == NULL)
+		nta_leg_rtag(c->leg[OUT], rtag = sip->sip_to->a_tag);
+	if (strcasecmp(rtag, sip->sip_to->a_tag) == 0)
+		nta_leg_client_reroute(c->leg[OUT], sip->sip_record_route, sip->sip_contact, 1);
+	else if ((f = fork_of(c, sip->sip_to->a_tag)) != NULL && f->leg != NULL)
+		nta_leg_client_reroute(f->leg, sip->sip_record_route, sip->sip_contact, 1);
+}
+
+/* A fork's BYE (fork_hangup) is over: its dialog goes with it. */
+static int fork_bye_done(nta_outgoing_magic_t *magic, nta_outgoing_t *orq, sip_t const *sip)
+{
+	nta_leg_t *leg = (nta_leg_t *)magic;
+
+	(void)sip;
+	if (nta_outgoing_status(orq) < 200)
+		return 0;
+	nta_outgoing_destroy(orq);
+	nta_leg_destroy(leg);
+	return 0;
+}
+
+/*
+ * RFC 3261 13.2.2.4: a 2xx from another fork once the call took one: the UAC core ACKs it and
+ * sends BYE on that fork's own dialog at once. The caller never sees it, the call's dialog and
+ * media stay the first answer's. Its dialog (its early one, or made from the 2xx) lives until
+ * the BYE's final response (or Timer F's 408).
+ */
+static void fork_hangup(struct call *c, sip_t const *sip)
+{
+	struct fork *f = fork_of(c, sip->sip_to->a_tag);
+	nta_leg_t *leg = NULL;
+	nta_outgoing_t *bye;
+
+	if (f != NULL && f->leg != NULL && f->leg != c->leg[OUT]) {
+		leg = f->leg;
+		f->leg = NULL;
+		nta_leg_client_reroute(leg, sip->sip_record_route, sip->sip_contact, 1);
+	} else {
+		leg = fork_leg(sip);
+	}
+	if (leg == NULL) {
+		cp_log(CP_WARN, "call %s: no memory to end fork %s's 2xx", c->cdr.call_id_in,
+		       sip->sip_to->a_tag);
+		return;
+	}
+	nta_leg_bind(leg, fork_request, NULL);
+	nta_outgoing_destroy(nta_outgoing_tcreate(leg, NULL, NULL, NULL, SIP_METHOD_ACK, NULL,
+						  SIPTAG_CSEQ(sip->sip_cseq), TAG_END()));
+	bye = nta_outgoing_tcreate(leg, fork_bye_done, (nta_outgoing_magic_t *)leg, NULL,
+				   SIP_METHOD_BYE, NULL, TAG_END());
+	if (bye == NULL)
+		nta_leg_destroy(leg);
+	cp_log(CP_INFO, "call %s: a 2xx from fork %s after the answer: ACKed and ended (BYE)",
+	       c->cdr.call_id_in, sip->sip_to->a_tag);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -560,7 +722,7 @@ static void latch_callee(struct call *c)
 
 	if (!b2b.cfg->trunks[c->trunk_out].media_latch || c->orq == NULL)
 		return;
-	msg = nta_outgoing_getresponse(c->orq);
+	msg = nta_outgoing_getresponse(c->resp_orq != NULL ? c->resp_orq : c->orq);
 	if (source_of(msg, &family, addr) == 0)
 		cp_media_latch(c->media, OUT, family, addr);
 	msg_destroy(msg);
@@ -783,37 +945,32 @@ static void media_response(struct call *c, sip_t const *sip, int status)
 	hold_or_send(c, status, sip->sip_status->st_phrase, &sdp, (uint32_t)seq);
 }
 
-static int on_invite_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
-			      sip_t const *sip);
-
-/* A PRACK belongs to the early dialog of that To tag: the INVITE becomes that dialog's
- * (nta_outgoing_tagged) before it is PRACKed (RFC 3262 4). */
-static void prack(struct call *c, nta_outgoing_t *orq, sip_t const *sip)
+/* A reliable provisional is PRACKed on its fork's early dialog, against that fork's tagged
+ * INVITE, with its RSeq (RFC 3262 4, 7.2): each fork has its own RSeq space. */
+static void prack(struct call *c, sip_t const *sip)
 {
-	if (orq == c->orq && !nta_outgoing_rseq(orq)) {
-		nta_outgoing_t *tagged = nta_outgoing_tagged(orq, on_invite_response,
-							     (nta_outgoing_magic_t *)c,
-							     sip->sip_to->a_tag, sip->sip_rseq);
+	struct fork *f = fork_early(c, sip);
 
-		if (tagged != NULL && tagged != orq) {
-			nta_outgoing_destroy(c->orq);
-			c->orq = orq = tagged;
-		}
+	if (f == NULL || f->leg == NULL) {
+		cp_log(CP_WARN, "call %s: a reliable %u of fork %s not PRACKed (no dialog)",
+		       c->cdr.call_id_in, sip->sip_status->st_status, sip->sip_to->a_tag);
+		return;
 	}
-	nta_outgoing_destroy(nta_outgoing_prack(c->leg[OUT], orq, NULL, NULL, NULL, sip,
+	nta_outgoing_destroy(nta_outgoing_prack(f->leg, f->orq, NULL, NULL, NULL, sip,
 						TAG_END()));
 }
 
-static void callee_provisional(struct call *c, nta_outgoing_t *orq, sip_t const *sip,
-			       int status)
+static void callee_provisional(struct call *c, sip_t const *sip, int status)
 {
 	struct cp_sdp sdp;
 
 	early_dialog(c, sip);
+	if (sip->sip_to->a_tag != NULL)
+		fork_early(c, sip);
 	/* RFC 3262 hop by hop: PRACK the callee ourselves, relay the response unreliably */
 	if (sip->sip_rseq != NULL && sip->sip_require != NULL &&
 	    sip_has_feature(sip->sip_require, "100rel") && sip->sip_to->a_tag != NULL)
-		prack(c, orq, sip);
+		prack(c, sip);
 	if (c->canceled || c->irq == NULL)
 		return;
 	if (anchored(c)) {
@@ -862,8 +1019,15 @@ static void to_caller(struct call *c, int status, const char *phrase, const stru
 
 static void callee_answered(struct call *c, sip_t const *sip)
 {
+	const char *rtag = nta_leg_get_rtag(c->leg[OUT]);
 	struct cp_sdp sdp;
 
+	if ((c->state != CALLING || c->answer_pending) && rtag != NULL &&
+	    sip->sip_to != NULL && sip->sip_to->a_tag != NULL &&
+	    strcasecmp(rtag, sip->sip_to->a_tag) != 0) {
+		fork_hangup(c, sip);	/* another fork's, after the one the call took */
+		return;
+	}
 	if (c->state == CALLING && !c->answer_pending)
 		answering_dialog(c, sip);
 	early_dialog(c, sip);
@@ -919,19 +1083,27 @@ static int on_invite_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
 {
 	struct call *c = (struct call *)magic;
 	int status = nta_outgoing_status(orq);
+	struct fork *f;
 
-	if (c->orq != orq)
+	for (f = c->forks; f != NULL && f->orq != orq; f = f->next)
+		;
+	if (c->orq != orq && f == NULL)
 		return 0;	/* an earlier attempt's late answer */
+	if (status >= 300 && c->final)
+		return 0;	/* a fork's end (Timer D's 408) after the INVITE's final */
+	c->resp_orq = orq;
 	if (status < 200) {
 		if (status > 100 && sip != NULL)
-			callee_provisional(c, orq, sip, status);
+			callee_provisional(c, sip, status);
 	} else if (status < 300) {
+		c->final = true;
 		if (sip != NULL)
 			callee_answered(c, sip);
 	} else {
+		c->final = true;
 		callee_failed(c, sip, status);
 	}
-	return 0;
+	return 0;	/* c may be gone (call_end) */
 }
 
 /*
@@ -992,6 +1164,7 @@ static int send_invite(struct call *c, int to)
 				      TAG_END());
 	if (c->leg[OUT] == NULL || nta_leg_tag(c->leg[OUT], NULL) == NULL)
 		return -ENOMEM;
+	c->final = false;
 	c->orq = nta_outgoing_tcreate(c->leg[OUT], on_invite_response, (nta_outgoing_magic_t *)c,
 				      NULL, SIP_METHOD_INVITE, (url_string_t *)&ruri,
 				      SIPTAG_MAX_FORWARDS_STR(c->max_forwards),
@@ -1119,7 +1292,7 @@ static int on_caller_ack_cancel(nta_incoming_magic_t *magic, nta_incoming_t *irq
 		c->canceled = true;
 		c->cdr.code = 487;
 		c->cdr.ended_by = "caller";
-		if (c->orq != NULL && nta_outgoing_status(c->orq) < 200) {
+		if (invite_pending(c)) {
 			nta_outgoing_cancel(c->orq);
 			return 0;
 		}
@@ -1441,7 +1614,7 @@ static int dialog_bye(struct call *c, enum side from)
 		c->canceled = true;
 		c->cdr.code = 487;
 		c->cdr.ended_by = by;
-		if (c->orq != NULL && nta_outgoing_status(c->orq) < 200) {
+		if (invite_pending(c)) {
 			nta_outgoing_cancel(c->orq);
 			return 200;
 		}

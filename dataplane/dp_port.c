@@ -67,7 +67,10 @@ static int start_port(uint16_t port, const char *role, uint16_t nq, struct rte_e
 	return 0;
 }
 
-/* RSS over the workers' queues where the PMD has it for IPv4/IPv6 UDP/TCP; else one queue. */
+/* RSS over the workers' queues where the PMD has it for IPv4/IPv6 UDP/TCP; net_af_packet given
+ * a socket per worker (qpairs=N) spreads by the kernel's PACKET_FANOUT_HASH (its flow hash over
+ * addresses and ports, with ROLLOVER: a packet whose socket's ring is full goes to another);
+ * else one queue. */
 static void wire_queues(struct dp *d, const struct rte_eth_dev_info *wi, struct rte_eth_conf *c)
 {
 	uint64_t want = RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP | RTE_ETH_RSS_TCP;
@@ -81,6 +84,12 @@ static void wire_queues(struct dp *d, const struct rte_eth_dev_info *wi, struct 
 	if (hf != 0 && wi->max_rx_queues >= nw && wi->max_tx_queues >= nw) {
 		c->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		c->rx_adv_conf.rss_conf.rss_hf = hf;
+		d->wire_queues = (uint16_t)nw;
+		d->rss = true;
+		return;
+	}
+	if (strcmp(wi->driver_name, "net_af_packet") == 0 && wi->max_rx_queues >= nw &&
+	    wi->max_tx_queues >= nw) {
 		d->wire_queues = (uint16_t)nw;
 		d->rss = true;
 		return;

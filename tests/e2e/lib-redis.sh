@@ -51,6 +51,47 @@ e2e_redis_cp() {
 	wait_for "control plane up beside the data plane, Redis up" 10 cp_ready || fatal "control plane"
 }
 
+# e2e_trunks CARRIER HOSTPORT [LINE...]: the rest of $conf after sbcnet_conf: the floor trunk
+# routes to $route (default: trunk CARRIER), then the lines of $floor_extra; the sections of
+# $extra_trunks; trunk CARRIER (role carrier, uri sip:HOSTPORT, peers its address /32, the
+# LINEs, no OPTIONS); Redis on 127.0.0.1:$port
+e2e_trunks() {
+	local name=$1 hp=$2
+	shift 2
+	cat >>"$conf" <<EOC
+role = floor
+route = ${route:-$name}
+${floor_extra:-}
+
+${extra_trunks:-}
+[trunk $name]
+role = carrier
+uri = sip:$hp
+peers = ${hp%%[:;]*}/32
+$(printf '%s\n' "$@")
+options_interval = 0
+
+[redis]
+address = 127.0.0.1:$port
+EOC
+}
+
+# sip_listens [u|t]: the B2BUA's SIP socket on $SBCNET_SBC4:5060 is open (UDP, or TCP)
+sip_listens() { ip netns exec "$NS_SBC" ss -Hl"${1:-u}"n "sport = :5060" | grep -qF "$SBCNET_SBC4"; }
+# e2e_sip_up [u|t]: waits for it (a check), or the run stops
+e2e_sip_up() {
+	local what=$SBCNET_SBC4:5060
+	[ "${1:-u}" = t ] && what="TCP $what"
+	wait_for "the B2BUA listens on $what" 15 sip_listens "${1:-u}" || fatal "no SIP socket"
+}
+# e2e_sbc_up [u|t]: sbc-dataplane on $conf, redis-server and the control plane (e2e_redis_cp),
+# the B2BUA listening (e2e_sip_up), or the run stops
+e2e_sbc_up() {
+	sbcnet_start_dp "$dataplane" "$conf" || fatal "sbc-dataplane did not start"
+	e2e_redis_cp
+	e2e_sip_up "$@"
+}
+
 # e2e_cp_end: stop the control plane (SIGTERM): it exits 0 with no error in its log (checks);
 # Redis shut down
 e2e_cp_end() {

@@ -14,6 +14,15 @@
 #            fork 1: the caller gets both 183s and the 200; the ACK and the later in-dialog
 #            requests carry the answering fork's tag (the answering fork's BYE ends the call);
 #            media goes to the answering fork's address and port only, both ways, every packet
+#   late     a forking carrier's fork 1 rings and answers; then fork 2 answers too (its first
+#            response a 200 with SDP elsewhere): the B2BUA ACKs it and sends BYE on fork 2's
+#            dialog (To tag fork2..., the dialog's next CSeq) at once; the caller never sees it (one 200), the call and
+#            its session stay fork 1's (leg1's remote), its media relayed both ways, every
+#            packet, nothing to fork 2's address; one record
+#   prack    the same with reliable 183s (Require: 100rel) from both forks first: each PRACKed
+#            on its own early dialog (PRACK To tag and RAck with that fork's RSeq, 1 and 5), both
+#            relayed to the caller without RSeq; fork 2's late 200 is ACKed and ended on its
+#            early dialog (its BYE's CSeq after its PRACK's)
 #   hold     a re-INVITE with a=sendonly from the floor (the carrier answers a=recvonly): both
 #            legs HOLD in `sbcctl media CALL-ID`; silent past media_timeout (the session's
 #            idle_ms beyond 6 s) the call stays up (no MEDIA_TIMEOUT, no BYE); a re-INVITE
@@ -25,8 +34,8 @@
 #            sides got from the SBC's leg ports what the new data plane counted relayed) or
 #            dropped media_no_neighbour (the new data plane learns its neighbours again); the
 #            call's record at its end has that data plane's figures (no loss)
-# MEDIA2_PHASES (default all four, in that order) runs some of them: meson runs "ports fork",
-# "hold" and "replay" as three tests.
+# MEDIA2_PHASES (default all six, in that order) runs some of them: meson runs "ports fork",
+# "late prack", "hold" and "replay" as four tests.
 # usage: test_media2_e2e.sh SBC_DATAPLANE SBC_CONTROLPLANE SBCCTL   exit 0 pass, 1 fail, 77 skip
 set -u
 
@@ -41,7 +50,7 @@ e2e_preflight "sipp ethtool ss redis-server redis-cli tshark" "$dataplane" "$con
 CA=$SBCNET_PB4			# the carrier (and the answering fork's media: sipp's)
 OTHER=$SBCNET_V4.31		# the other fork's media address (in pb-ID, nothing listening)
 PACKETS=100
-phases=${MEDIA2_PHASES:-ports fork hold replay}
+phases=${MEDIA2_PHASES:-ports fork late prack hold replay}
 # hold needs the shortest media_timeout; the calls of ports and fork wait for their cues
 # without media, longer than that
 timeout=60
@@ -56,7 +65,7 @@ e2e_cleanup() {
 }
 e2e_begin
 # shellcheck source-path=SCRIPTDIR source=lib-redis.sh
-. "$here/lib-redis.sh"	# R, e2e_redis_cp, ... (reads $SBCNET_DIR, which e2e_begin made)
+. "$here/lib-redis.sh"	# R, e2e_trunks, e2e_sbc_up, ... (reads $SBCNET_DIR: after e2e_begin)
 # shellcheck source-path=SCRIPTDIR source=lib-media.sh
 . "$here/lib-media.sh"	# carrier, floor, capture, cue, count, last_cdr, ...
 E2E_LOGS="controlplane:$SBCNET_DIR/controlplane.log"
@@ -64,23 +73,8 @@ ip -n "$NS_PB" addr add "$OTHER/24" dev eth0 || fatal "the other fork's address"
 
 conf=$SBCNET_DIR/sbc.conf
 sbcnet_conf "$conf" drop "media_ports = 30000-30007" "media_timeout = $timeout"
-cat >>"$conf" <<EOC
-role = floor
-route = carrier
-
-[trunk carrier]
-role = carrier
-uri = sip:$CA:5060
-peers = $CA/32
-options_interval = 0
-
-[redis]
-address = 127.0.0.1:$port
-EOC
-sbcnet_start_dp "$dataplane" "$conf" || fatal "sbc-dataplane did not start"
-e2e_redis_cp
-sip_up() { ip netns exec "$NS_SBC" ss -Hlun "sport = :5060" | grep -qF "$SBCNET_SBC4"; }
-wait_for "the B2BUA listens on $SBCNET_SBC4:5060" 10 sip_up || fatal "no SIP socket"
+e2e_trunks carrier "$CA:5060"
+e2e_sbc_up
 
 # every sipp plays rtp.pcap (sequence numbers 1000-1099) and, cued, rtp2.pcap (1100-1199, the
 # same stream going on) from its working directory ($SBCNET_DIR)
@@ -105,10 +99,20 @@ ge() {	# N COMMAND...: COMMAND prints a number >= N
 }
 chan() { sbcnet_get /sbc/channel "$1"; }
 dpm() { sbcnet_get /sbc/media "$1"; }
-# hdr NAME METHOD HEADER: HEADER's line in the first METHOD request in sipp NAME's messages
-hdr() {
-	awk -v m="$2 " -v h="$3:" 'index($0, m) == 1 {f = 1} f && index($0, h) == 1 {print; exit}' \
-		"$SBCNET_DIR/$1.msg" | tr -d '\r'
+# hdrs NAME METHOD HEADER: HEADER's line in each METHOD request in sipp NAME's messages (sent
+# and received, in order); hdr: in the first
+hdrs() {
+	awk -v m="$2 " -v h="$3:" '/^[A-Z]+ sip:|^SIP\/2\.0 / {f = index($0, m) == 1}
+		f && index($0, h) == 1 {print; f = 0}' "$SBCNET_DIR/$1.msg" | tr -d '\r'
+}
+hdr() { hdrs "$@" | head -n 1; }
+# tags NAME METHOD: the fork (fork1, fork2) of each METHOD's To tag in sipp NAME's messages
+tags() { hdrs "$1" "$2" To | sed -n 's/.*;tag=\(fork[0-9]\)x.*/\1/p' | tr '\n' ' '; }
+# answers NAME CODE METHOD: how many CODE responses to METHOD sipp NAME's messages hold
+answers() {
+	tr -d '\r' <"$SBCNET_DIR/$1.msg" | awk -v c="$2" -v m="$3" '/^[A-Z]+ sip:/ {s = ""}
+		/^SIP\/2\.0 / {s = $2} s == c && $1 == "CSeq:" && $3 == m {n++; s = ""}
+		END {print n + 0}'
 }
 # answered NAME MINE: sipp NAME got the SBC's SDP (a check)
 answered() { wait_for "$1: answered with the SBC's SDP" 10 sdp_port "$1" "$2"; }
@@ -263,6 +267,59 @@ phase_fork() {
 	fork_call fork-a 1
 }
 
+# ---- late NAME SCENARIO: fork 1 answers (its SDP $CA:7800), then fork 2 (SDP $OTHER:7802):
+# fork 2's 2xx ACKed and ended on its own dialog, the call fork 1's
+late_fork_call() {
+	local ph=$1 f leg0 leg1 cid
+	call_up "$ph" "$2" media_uac_wait_bye.xml 6400 7800 -set f2_ip "$OTHER" -set f2_port 7802
+	fork2_ended() { [ "$(tags "car-$ph" BYE)" = "fork2 " ]; }
+	wait_for "$ph: fork 2's 200 got a BYE on fork 2's dialog (To tag fork2...)" 15 fork2_ended
+	check_eq "$ph: ACKs on fork 1's dialog, then on fork 2's" "$(tags "car-$ph" ACK)" \
+		"fork1 fork2 "
+	wait_for "$ph: media relayed both ways ($PACKETS packets from each leg)" 15 \
+		both_legs "$cid" $PACKETS
+	check_eq "$ph: the session is still fork 1's (leg1 remote)" "$(media "$cid" leg1.remote)" \
+		"$CA:7800"
+	check_eq "$ph: the floor got one 200 to its INVITE" "$(answers "$ph" 200 INVITE)" 1
+	check "$ph: ... and no BYE while fork 1's call is up" \
+		sh -c "! grep -a -q '^BYE ' '$SBCNET_DIR/$ph.msg'"
+	cue "$NS_PB" "$CA" 5060 "$(call_id "car-$ph")"
+	done_ok "$ph: fork 1's BYE reached the floor" "$f"
+	done_ok "$ph: ... and the carrier completed (fork 2's BYE answered, fork 1's too)" \
+		"$carrier_pid"
+	record "$ph"
+	check_eq "$ph: record (code, ended_by)" "$(last_cdr code) $(last_cdr ended_by)" \
+		"200 callee"
+	no_loss "$ph"
+	stop_captures
+	both_ways "$ph" 6400 "$leg0" 7800 "$leg1" 1000
+	check_eq "$ph: nothing went to fork 2's address" "$(count "carrier-$ph" 7802)" \
+		"total 0  foreign 0"
+}
+phase_late() {
+	late_fork_call late media_uas_fork_late.xml
+	# a request of the B2BUA's on fork 2's dialog (12.2.1.1), not nta's stateless ACK and BYE
+	# of an orphan 2xx (CSeq 2147483647, sent once)
+	check_eq "late: fork 2's BYE is the next request of its dialog (CSeq: INVITE's + 1)" \
+		"$(hdr car-late BYE CSeq | awk '{print $2}')" \
+		"$(hdr car-late INVITE CSeq | awk '{print $2 + 1}')"
+}
+phase_prack() {
+	local cs
+	late_fork_call prack media_uas_fork_100rel.xml
+	check_eq "prack: a PRACK on each fork's early dialog (To tags)" "$(tags car-prack PRACK)" \
+		"fork1 fork2 "
+	cs=$(hdr car-prack INVITE CSeq | awk '{print $2}')
+	check_eq "prack: each with its fork's RSeq (RAck)" \
+		"$(hdrs car-prack PRACK RAck | tr '\n' ' ')" "RAck: 1 $cs INVITE RAck: 5 $cs INVITE "
+	check_eq "prack: fork 2's BYE after its PRACK on its dialog (CSeq)" \
+		"$(hdrs car-prack PRACK CSeq | sed -n 2p | awk '{print $2 + 1}')" \
+		"$(hdr car-prack BYE CSeq | awk '{print $2}')"
+	check_eq "prack: the floor got both 183s" "$(answers prack 183 INVITE)" 2
+	check "prack: ... relayed unreliably (no RSeq, no Require: 100rel)" \
+		sh -c "! grep -a -q -i -e '^RSeq:' -e '^Require:.*100rel' '$SBCNET_DIR/prack.msg'"
+}
+
 # ---- hold: sendonly re-INVITE, silent beyond media_timeout, resumed
 phase_hold() {
 	local ph=hold cid leg0 leg1 f
@@ -343,7 +400,7 @@ relayed_or_no_neigh() {
 
 for ph in $phases; do
 	case $ph in
-	ports | fork | hold | replay) "phase_$ph" ;;
+	ports | fork | late | prack | hold | replay) "phase_$ph" ;;
 	*) fatal "unknown phase '$ph' in MEDIA2_PHASES" ;;
 	esac
 done

@@ -57,29 +57,13 @@ ip -n "$NS_PA" addr add "$NAT/24" dev eth0 || fatal "the NAT'd phone's address"
 
 conf=$SBCNET_DIR/sbc.conf
 sbcnet_conf "$conf" drop "media_ports = 30000-30099" "media_timeout = 5"
-cat >>"$conf" <<EOC
-role = floor
-route = carrier
-
-[trunk nat-phones]
+extra_trunks="[trunk nat-phones]
 role = floor
 peers = $NAT/32
 route = carrier
 media_latch = yes
-
-[trunk carrier]
-role = carrier
-uri = sip:$CA:5060
-peers = $CA/32
-options_interval = 0
-
-[redis]
-address = 127.0.0.1:$port
-EOC
-sbcnet_start_dp "$dataplane" "$conf" || fatal "sbc-dataplane did not start"
-e2e_redis_cp	# redis-server and the control plane (lib-redis.sh: its defaults are these paths)
-sip_up() { ip netns exec "$NS_SBC" ss -Hlun "sport = :5060" | grep -qF "$SBCNET_SBC4"; }
-wait_for "the B2BUA listens on $SBCNET_SBC4:5060" 10 sip_up || fatal "no SIP socket"
+" e2e_trunks carrier "$CA:5060"
+e2e_sbc_up	# redis-server and the control plane (lib-redis.sh: its defaults are these paths)
 
 # both sides play rtp.pcap from their working directory ($SBCNET_DIR)
 "$SBCNET_PY" "$here/rtp_pcap.py" pcap "$SBCNET_DIR/rtp.pcap" $PACKETS 0f100f10 ||

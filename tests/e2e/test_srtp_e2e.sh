@@ -19,24 +19,40 @@
 # sides have the SBC's SDP, the two srtp_peers (tests/e2e/srtp_peer.c) send 100 packets each way
 # at the same time, sequence numbers wrapping after 50; the carrier's peer protects with its key
 # and unprotects with the key the SBC offered it in the INVITE (read from the sipp UAS's message
-# trace); then the carrier's peer sends 3 packets with a wrong tag and 2 replayed ones. Checks:
+# trace); then the carrier's peer sends 3 packets with a wrong tag and 2 replayed ones. Beside the
+# RTP, 10 RTCP reports each way (sender and receiver reports in turn, each with a report block on
+# the other's SSRC) on the RTCP ports (RTP + 1): SRTCP on the carrier's leg (E flag, index, tag;
+# the _32 suite's SRTCP keeps the 80-bit tag), plain RTCP on the floor's; the carrier's peer
+# sends 3 tampered SRTCP packets and 2 replayed ones as well. Checks:
 #   sdp       the carrier got RTP/SAVP with the suite's a=crypto from the SBC over TLS; the floor
 #             plain RTP/AVP and no a=crypto
-#   payload   each side got all 100 of the other's packets, each byte for byte (header and
-#             payload, after unprotect on the carrier side) what the other side built, from the
-#             SBC's leg address and port; nothing unauthentic, unequal, duplicated or foreign
-#   drops     the wrong tags counted srtp_auth (3), the replays srtp_replay (2), none relayed
-#             (the floor's capture holds exactly 100 packets to its port)
-#   wire      the carrier's capture holds no payload of either stream (found 0 of 100 each)
-#             while the floor's holds all of both (the search works); the SBC's packets to the
-#             carrier are RTP + the suite's tag long
+#   payload   each side got all 100 of the other's packets and all 10 of its reports, each byte
+#             for byte (header and payload, after unprotect on the carrier side) what the other
+#             side built, from the SBC's leg address and port (RTCP: port + 1); nothing
+#             unauthentic, unequal, duplicated or foreign
+#   drops     the wrong tags and tampered SRTCP counted srtp_auth (3 + 3), the replays
+#             srtp_replay (2 + 2), none relayed (the floor's capture holds exactly 100 packets
+#             to its RTP port and 10 to its RTCP port)
+#   wire      the carrier's capture holds no payload of either stream nor any report's body
+#             (found 0 of 100, rtcp found 0 of 10, each) while the floor's holds all of them
+#             (the search works); the SBC's packets to the carrier are RTP + the suite's tag
+#             long, its reports RTCP + 4 (E flag and index) + the SRTCP tag
 #   keys      no key the SBC offered nor the carrier's (base64 or the master key in hex) in the
 #             stats socket's output (every /sbc/ command, sbcctl media CALL-ID --json), the data
 #             plane's and control plane's logs or the call records
 #   refused   a carrier answering with a tag the SBC did not offer: 488 to the floor, the
 #             carrier's 200 ACKed and BYEd, cp_sdp_rejected, the record's code 488 by the sbc
+#   workers   the data plane with 2 workers, net_af_packet with 2 queue pairs (its sockets in a
+#             PACKET_FANOUT_HASH group: the kernel's flow hash keeps each 5-tuple on one queue):
+#             3 calls (AES_CM_128_HMAC_SHA1_80) up at once, their media (RTP, RTCP, the wrong tags
+#             and replays) all at the same time: each call's payload and reports equal end to
+#             end both ways as above, the drops counted as above (3 calls' worth), none
+#             srtp_worker; /sbc/stats's media_relayed of worker 0 and worker 1 add up to the
+#             total, each relayed some, and the total grew by exactly what the peers got
 # The call is ended by the floor once the test sends its sipp an INFO (srtp_uac.xml waits for it),
 # so the media never races a BYE. Then every session is gone.
+# SRTP_PHASES (default "suites refused": the three suites' calls, then refused) runs some of
+# them; meson runs "workers" as srtp_workers_e2e.
 # usage: test_srtp_e2e.sh SBC_DATAPLANE SBC_CONTROLPLANE SRTP_PEER [SBCCTL]
 #   exit 0 pass, 1 fail, 77 skip
 set -u
@@ -50,8 +66,12 @@ e2e_preflight "sipp ethtool ss kamailio openssl tshark redis-server redis-cli" \
 	"$dataplane" "$controlplane" "$srtp_peer"
 e2e_kamailio_tls
 
-PACKETS=100 BAD_TAG=3 REPLAY=2
-UAS_PORT=5080 FLOOR_RTP=6000 CARRIER_RTP=7000
+PACKETS=100 BAD_TAG=3 REPLAY=2 RTCP=10
+UAS_PORT=5080
+phases=${SRTP_PHASES:-suites refused}
+# [dataplane] workers (sbcnet_conf) and the wire's queues (sbcnet_start_dp)
+export SBCNET_WORKERS=1
+[[ " $phases " == *" workers "* ]] && SBCNET_WORKERS=2
 port=$((6530 + RANDOM % 10))
 cp_pid='' kam_pid='' pids=() caps=()
 t_start=${EPOCHREALTIME/./}
@@ -80,30 +100,15 @@ tls_carrier_start carrier "$UAS_PORT" || fatal "Kamailio did not listen on tls:$
 conf=$SBCNET_DIR/sbc.conf
 sbcnet_conf "$conf" drop "media_ports = 30000-30099" "tls_port = $TLS_PORT" \
 	"tls_certificate = $pki/sbc.crt" "tls_key = $pki/sbc.key" "tls_ca = $pki/ca.crt"
-cat >>"$conf" <<EOC
-role = floor
-route = carrier
+e2e_trunks carrier "$SBCNET_PB4:$TLS_PORT;transport=tls" "srtp = sdes"
+e2e_sbc_up
 
-[trunk carrier]
-role = carrier
-uri = sip:$SBCNET_PB4:$TLS_PORT;transport=tls
-peers = $SBCNET_PB4/32
-srtp = sdes
-options_interval = 0
-
-[redis]
-address = 127.0.0.1:$port
-EOC
-sbcnet_start_dp "$dataplane" "$conf" || fatal "sbc-dataplane did not start"
-e2e_redis_cp
-wait_for "the B2BUA listens on $SBCNET_SBC4:5060" 10 tls_listening "$NS_SBC" u "$SBCNET_SBC4" 5060 ||
-	fatal "no SIP socket"
-
-# sipp_bg NS NAME ARGS...: one sipp in NS, its messages in NAME.msg; its pid in sipp_pid
+# sipp_bg NS NAME ARGS...: one sipp in NS ($SIPP_CALLS calls, 1), its messages in NAME.msg; its
+# pid in sipp_pid
 sipp_bg() {
 	local ns=$1 name=$2
 	shift 2
-	(cd "$SBCNET_DIR" && exec ip netns exec "$ns" sipp -m 1 -nostdin -trace_msg \
+	(cd "$SBCNET_DIR" && exec ip netns exec "$ns" sipp -m "${SIPP_CALLS:-1}" -nostdin -trace_msg \
 		-message_file "$SBCNET_DIR/$name.msg" -trace_err -error_file "$SBCNET_DIR/$name.err" \
 		"$@" </dev/null >"$SBCNET_DIR/$name.out" 2>&1) &
 	sipp_pid=$!
@@ -153,143 +158,263 @@ PY
 	fi
 }
 
-# A call's steps share its variables (n, suite, leg0, leg1, the keys, SSRCs and pids).
-# carrier_uas N TAG SUITE KEY: the carrier's callee for call N, answering a=crypto:TAG SUITE KEY
+# A call n's state is in arrays indexed by n (its ports, the SBC's leg ports, the SBC's key, the
+# Call-ID, the pids); suite and ckey (the carrier's key) are the phase's; the carrier's UAS is U.
+# Call n's floor: SIP port 5069 + n, RTP 6000 + 10n (srtp_peer); SSRCs f100f10n and ca1e0c0n.
+fssrc() { echo "f100f10$1"; }
+cssrc() { echo "ca1e0c0$1"; }
+calls=0 ncarrier=0
+new_ckey() {	# KEY_BYTES: the carrier's key for what follows
+	ckey=$(openssl rand -base64 "$1")
+	add_key "$ckey"
+	ncarrier=$((ncarrier + 1))
+}
+# carrier_uas NAME TAG SUITE KEY [CALLS]: the carrier's callee (U=NAME) for CALLS calls (1),
+# answering a=crypto:TAG SUITE KEY, its k-th call's RTP on port 70k0 (srtp_uas.xml)
 carrier_uas() {
-	sipp_bg "$NS_PB" "uas-$1" -sf "$SBCNET_SIPP_DIR/srtp_uas.xml" -i "$SBCNET_PB4" -p "$UAS_PORT" \
-		-mp 17000 -set rtp_port "$CARRIER_RTP" -set crypto_tag "$2" -set crypto_suite "$3" \
+	U=$1
+	SIPP_CALLS=${5:-1} sipp_bg "$NS_PB" "$1" -sf "$SBCNET_SIPP_DIR/srtp_uas.xml" -i "$SBCNET_PB4" \
+		-p "$UAS_PORT" -mp 17000 -set rtp_port 70 -set crypto_tag "$2" -set crypto_suite "$3" \
 		-set crypto_key "$4"
 	car_pid=$sipp_pid
 	poll_until 10 tls_listening "$NS_PB" u "$SBCNET_PB4" "$UAS_PORT" || fatal "the UAS did not bind"
 }
-# call_up TAG KEY_BYTES: captures on both sides, the call answered, the SDP each side got
-call_up() {
-	local tag=$1
-	ckey=$(openssl rand -base64 "$2")
-	add_key "$ckey"
-	fssrc=f100f10$n cssrc=ca1e0c0$n
-	capture "$NS_PA" "floor-$n"
-	capture "$NS_PB" "carrier-$n"
-	carrier_uas "$n" "$tag" "$suite" "$ckey"
-	sipp_bg "$NS_PA" "floor-$n" -sf "$SBCNET_SIPP_DIR/srtp_uac.xml" -i "$SBCNET_PA4" -p 5070 \
-		-mp 16000 -timeout 40 -set rtp_port "$FLOOR_RTP" "$SBCNET_SBC4:5060"
-	floor_pid=$sipp_pid
-	wait_for "$suite: the carrier has the SBC's offer" 15 sdp_port "uas-$n" "$CARRIER_RTP" &&
-		wait_for "$suite: the floor has the SBC's answer" 15 sdp_port "floor-$n" "$FLOOR_RTP" ||
-		fatal "$suite: the call was not answered"
-	leg0=$(sdp_port "floor-$n" "$FLOOR_RTP") leg1=$(sdp_port "uas-$n" "$CARRIER_RTP")
+# kth_invite NAME K: the K-th INVITE in sipp NAME's messages
+kth_invite() {
+	tr -d '\r' <"$SBCNET_DIR/$1.msg" | awk -v k="$2" '/^[A-Z]+ sip:|^SIP\/2\.0 / {f = 0}
+		/^INVITE / {f = ++i == k} f'
+}
+# place_call TAG K: call n from the floor, the carrier's K-th: answered, the SDP each side got
+place_call() {
+	local tag=$1 k=$2 inv
+	calls=$((calls + 1))
+	FRTP[n]=$((6000 + 10 * n)) CRTP[n]=$((7000 + 10 * k))
+	sipp_bg "$NS_PA" "floor-$n" -sf "$SBCNET_SIPP_DIR/srtp_uac.xml" -i "$SBCNET_PA4" \
+		-p $((5069 + n)) -mp $((16000 + 10 * n)) -timeout 40 -set rtp_port "${FRTP[n]}" \
+		"$SBCNET_SBC4:5060"
+	FPID[n]=$sipp_pid
+	offered() { kth_invite "$U" "$k" | grep -q '^m=audio '; }
+	wait_for "$suite: the carrier has the SBC's offer (call $n)" 15 offered &&
+		wait_for "$suite: the floor has the SBC's answer" 15 sdp_port "floor-$n" "${FRTP[n]}" ||
+		fatal "$suite: call $n was not answered"
+	inv=$SBCNET_DIR/$U-$k.invite
+	kth_invite "$U" "$k" >"$inv"
+	LEG0[n]=$(sdp_port "floor-$n" "${FRTP[n]}")
+	LEG1[n]=$(awk '/^m=audio / {print $2; exit}' "$inv")
 	check "$suite: the offer to the carrier is RTP/SAVP with a=crypto:$tag $suite" \
-		sh -c "grep -a -q '^m=audio $leg1 RTP/SAVP ' '$SBCNET_DIR/uas-$n.msg' &&
-			grep -a -q '^a=crypto:$tag $suite inline:' '$SBCNET_DIR/uas-$n.msg'"
+		sh -c "grep -q '^m=audio ${LEG1[n]} RTP/SAVP ' '$inv' &&
+			grep -q '^a=crypto:$tag $suite inline:' '$inv'"
 	check "$suite: the answer to the floor is RTP/AVP without a=crypto" \
-		sh -c "grep -a -q '^m=audio $leg0 RTP/AVP ' '$SBCNET_DIR/floor-$n.msg' &&
+		sh -c "grep -a -q '^m=audio ${LEG0[n]} RTP/AVP ' '$SBCNET_DIR/floor-$n.msg' &&
 			! grep -a -q '^a=crypto' '$SBCNET_DIR/floor-$n.msg'"
-	skey=$(grep -a -o "^a=crypto:$tag $suite inline:[A-Za-z0-9+/=]*" "$SBCNET_DIR/uas-$n.msg" |
-		head -n 1 | sed 's/.*inline://')
-	callid=$(grep -a -m 1 -i '^Call-ID:' "$SBCNET_DIR/floor-$n.msg" | sed 's/^[^:]*: *//' |
-		tr -d '\r')
+	SKEY[n]=$(grep -o "^a=crypto:$tag $suite inline:[A-Za-z0-9+/=]*" "$inv" | head -n 1 |
+		sed 's/.*inline://')
+	CID[n]=$(call_id "floor-$n")
 }
-# media: both srtp_peers at once, what each got, the SBC's drops of the forged and replayed
-media() {
-	local fpid cpid a0 r0 clean="missing 0 unequal 0 unauthentic 0 duplicate 0 foreign 0"
-	a0=$(drops srtp_auth) r0=$(drops srtp_replay)
-	peer "$NS_PA" "floor-$n" "$SBCNET_PA4" "$FLOOR_RTP" "$SBCNET_SBC4" "$leg0" "$fssrc" "$cssrc" \
-		"$PACKETS" --go "$SBCNET_DIR/go-$n"
-	fpid=$peer_pid
-	peer "$NS_PB" "carrier-$n" "$SBCNET_PB4" "$CARRIER_RTP" "$SBCNET_SBC4" "$leg1" "$cssrc" \
-		"$fssrc" "$PACKETS" --suite "$suite" --key-tx "$ckey" --key-rx "$skey" \
-		--bad-tag "$BAD_TAG" --replay "$REPLAY" --go "$SBCNET_DIR/go-$n"
-	cpid=$peer_pid
-	touch "$SBCNET_DIR/go-$n"
-	wait "$fpid"
-	wait "$cpid"
-	check_eq "$suite: the floor got every packet of the carrier's, decrypted, equal" \
-		"$(report "floor-$n")" \
-		"sent $PACKETS bad_tag 0 replayed 0 received $PACKETS equal $PACKETS $clean"
-	check_eq "$suite: the carrier got every packet of the floor's, encrypted, equal once decrypted" \
-		"$(report "carrier-$n")" \
-		"sent $PACKETS bad_tag $BAD_TAG replayed $REPLAY received $PACKETS equal $PACKETS $clean"
-	wait_eq "$suite: the wrong tags dropped as srtp_auth" 10 $((a0 + BAD_TAG)) drops srtp_auth
-	wait_eq "$suite: the replays dropped as srtp_replay" 10 $((r0 + REPLAY)) drops srtp_replay
+# media_start GO: both srtp_peers of call n, waiting for file GO
+media_start() {
+	peer "$NS_PA" "floor-$n" "$SBCNET_PA4" "${FRTP[n]}" "$SBCNET_SBC4" "${LEG0[n]}" \
+		"$(fssrc $n)" "$(cssrc $n)" "$PACKETS" --rtcp "$RTCP" --go "$SBCNET_DIR/$1"
+	PF[n]=$peer_pid
+	peer "$NS_PB" "carrier-$n" "$SBCNET_PB4" "${CRTP[n]}" "$SBCNET_SBC4" "${LEG1[n]}" \
+		"$(cssrc $n)" "$(fssrc $n)" "$PACKETS" --suite "$suite" --key-tx "$ckey" \
+		--key-rx "${SKEY[n]}" --bad-tag "$BAD_TAG" --replay "$REPLAY" --rtcp "$RTCP" \
+		--go "$SBCNET_DIR/$1"
+	PC[n]=$peer_pid
 }
-# scan NAME SSRC: srtp_peer scan of capture NAME for stream SSRC's payloads
-scan() { "$srtp_peer" scan "$SBCNET_DIR/$1.pcap" "$2" "$PACKETS"; }
-# on_the_wire TAG_BYTES: the stats socket while the call is up, then what the captures hold
-on_the_wire() {
-	stats_snapshot "$callid" "$SBCNET_DIR/stats-$n.txt"
+# media_check: what call n's srtp_peers got
+media_check() {
+	local clean="missing 0 unequal 0 unauthentic 0 duplicate 0 foreign 0"
+	local rclean="rtcp_received $RTCP rtcp_equal $RTCP rtcp_missing 0 rtcp_unequal 0"
+	rclean+=" rtcp_unauthentic 0 rtcp_duplicate 0 rtcp_foreign 0"
+	wait "${PF[n]}"
+	wait "${PC[n]}"
+	check_eq "$suite: the floor got every packet and report of the carrier's, decrypted, equal" \
+		"$(report "floor-$n")" "sent $PACKETS bad_tag 0 replayed 0 received $PACKETS\
+ equal $PACKETS $clean rtcp_sent $RTCP $rclean"
+	check_eq "$suite: the carrier got every packet and report of the floor's, encrypted (SRTP,\
+ SRTCP), equal once decrypted" "$(report "carrier-$n")" "sent $PACKETS bad_tag $BAD_TAG\
+ replayed $REPLAY received $PACKETS equal $PACKETS $clean rtcp_sent $RTCP $rclean"
+}
+# dropped N A0 R0: N calls' wrong tags and replays counted since srtp_auth was A0, srtp_replay R0
+dropped() {
+	wait_eq "$suite: the wrong tags and tampered SRTCP dropped as srtp_auth" 10 \
+		$(($2 + 2 * $1 * BAD_TAG)) drops srtp_auth
+	wait_eq "$suite: the replays (SRTP and SRTCP) dropped as srtp_replay" 10 \
+		$(($3 + 2 * $1 * REPLAY)) drops srtp_replay
+}
+# scan NAME SSRC PEER_SSRC: srtp_peer scan of capture NAME for stream SSRC's payloads and reports
+scan() { "$srtp_peer" scan "$SBCNET_DIR/$1.pcap" "$2" "$PACKETS" "$3" "$RTCP"; }
+# lengths NAME PORT: the packets to PORT in capture NAME: count, source, UDP length (one line
+# each length)
+lengths() {
+	tshark -r "$SBCNET_DIR/$1.pcap" -n -Y "udp.dstport == $2" -T fields -e ip.src \
+		-e udp.srcport -e udp.length 2>/dev/null | sort | uniq -c |
+		awk '{printf "%s %s:%s %s; ", $1, $2, $3, $4}'
+}
+# stats_of_call: the stats socket while call n is up
+stats_of_call() {
+	stats_snapshot "${CID[n]}" "$SBCNET_DIR/stats-$n.txt"
 	check "$suite: the stats socket shows the session's legs (/sbc/media_session)" \
-		grep -q "\"local\": *\"$SBCNET_SBC4:$leg1\"" "$SBCNET_DIR/stats-$n.txt"
-	stop_captures
-	check_eq "$suite: the floor's capture: the carrier's $PACKETS packets to it, nothing more" \
-		"$(tshark -r "$SBCNET_DIR/floor-$n.pcap" -n -Y "udp.dstport == $FLOOR_RTP" 2>/dev/null |
-			wc -l)" "$PACKETS"
-	check_eq "$suite: the floor's capture holds both streams' payloads in clear" \
-		"$(scan "floor-$n" "$fssrc"), $(scan "floor-$n" "$cssrc")" \
-		"found $PACKETS of $PACKETS, found $PACKETS of $PACKETS"
-	check_eq "$suite: the carrier's capture holds no payload of either stream" \
-		"$(scan "carrier-$n" "$fssrc"), $(scan "carrier-$n" "$cssrc")" \
-		"found 0 of $PACKETS, found 0 of $PACKETS"
-	check_eq "$suite: the SBC's packets to the carrier: RTP + a $1-byte tag, from its leg port" \
-		"$(tshark -r "$SBCNET_DIR/carrier-$n.pcap" -n -Y "udp.dstport == $CARRIER_RTP" \
-			-T fields -e ip.src -e udp.srcport -e udp.length 2>/dev/null | sort | uniq -c |
-			awk '{print $1, $2 ":" $3, $4}')" \
-		"$PACKETS $SBCNET_SBC4:$leg1 $((8 + 12 + 160 + $1))"
+		grep -q "\"local\": *\"$SBCNET_SBC4:${LEG1[n]}\"" "$SBCNET_DIR/stats-$n.txt"
 }
-# hang_up: an INFO to the floor's sipp (srtp_uac.xml waits for it) makes it send its BYE
+# on_the_wire FLOOR_CAP CARRIER_CAP TAG_BYTES SRTCP_TAG_BYTES: what the (stopped) captures hold
+# of call n
+on_the_wire() {
+	local f=$1 c=$2 fs cs fp=${FRTP[n]} cp=${CRTP[n]} l0=${LEG0[n]} l1=${LEG1[n]} all none
+	fs=$(fssrc $n) cs=$(cssrc $n)
+	check_eq "$suite: the floor's capture: the carrier's $PACKETS packets and $RTCP reports (plain\
+ SR and RR) to it, nothing more" "$(lengths "$f" "$fp")$(lengths "$f" $((fp + 1)))" \
+		"$PACKETS $SBCNET_SBC4:$l0 180; \
+$((RTCP / 2)) $SBCNET_SBC4:$((l0 + 1)) 40; $((RTCP / 2)) $SBCNET_SBC4:$((l0 + 1)) 60; "
+	all="found $PACKETS of $PACKETS, rtcp found $RTCP of $RTCP"
+	check_eq "$suite: the floor's capture holds both streams' payloads and reports in clear" \
+		"$(scan "$f" "$fs" "$cs"); $(scan "$f" "$cs" "$fs")" "$all; $all"
+	none="found 0 of $PACKETS, rtcp found 0 of $RTCP"
+	check_eq "$suite: the carrier's capture holds no payload nor report body of either stream" \
+		"$(scan "$c" "$fs" "$cs"); $(scan "$c" "$cs" "$fs")" "$none; $none"
+	check_eq "$suite: the SBC's packets to the carrier: RTP + a $3-byte tag, SRTCP: RTCP + 4 + $4,\
+ from its leg's ports" "$(lengths "$c" "$cp")$(lengths "$c" $((cp + 1)))" \
+		"$PACKETS $SBCNET_SBC4:$l1 $((8 + 12 + 160 + $3)); \
+$((RTCP / 2)) $SBCNET_SBC4:$((l1 + 1)) $((8 + 32 + 4 + $4)); \
+$((RTCP / 2)) $SBCNET_SBC4:$((l1 + 1)) $((8 + 52 + 4 + $4)); "
+}
+# hang_up: an INFO to call n's floor sipp (srtp_uac.xml waits for it) makes it send its BYE
 hang_up() {
 	local to
 	to=$(grep -a -m 1 -i '^To:.*tag=' "$SBCNET_DIR/floor-$n.msg" | tr -d '\r')
 	ip netns exec "$NS_PA" "$SBCNET_PY" -c 'import socket, sys
-a, to, cid, n = sys.argv[1:]
-m = ("INFO sip:phone@%s:5070 SIP/2.0\r\nVia: SIP/2.0/UDP %s:5999;branch=z9hG4bKsrtpe2e%s\r\n"
+a, p, to, cid, n = sys.argv[1:]
+m = ("INFO sip:phone@%s:%s SIP/2.0\r\nVia: SIP/2.0/UDP %s:5999;branch=z9hG4bKsrtpe2e%s\r\n"
      "From: <sip:test@%s>;tag=srtpe2e\r\n%s\r\nCall-ID: %s\r\nCSeq: 1 INFO\r\n"
-     "Max-Forwards: 1\r\nContent-Length: 0\r\n\r\n") % (a, a, n, a, to, cid)
-socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(m.encode(), (a, 5070))' \
-		"$SBCNET_PA4" "$to" "$callid" "$n"
-	wait "$floor_pid"
+     "Max-Forwards: 1\r\nContent-Length: 0\r\n\r\n") % (a, p, a, n, a, to, cid)
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(m.encode(), (a, int(p)))' \
+		"$SBCNET_PA4" $((5069 + n)) "$to" "${CID[n]}" "$n"
+	wait "${FPID[n]}"
 	check_eq "$suite: the floor's call completed (BYE answered)" $? 0
+}
+carrier_done() {
 	wait "$car_pid"
 	check_eq "$suite: the carrier's side completed" $? 0
 }
-# srtp_call N SUITE TAG KEY_BYTES TAG_BYTES: one call, its media both ways, the checks above
+# srtp_call N SUITE TAG KEY_BYTES TAG_BYTES SRTCP_TAG_BYTES: one call, its media both ways, the
+# checks above
 srtp_call() {
+	local a0 r0
 	n=$1 suite=$2
-	call_up "$3" "$4"
-	media
-	on_the_wire "$5"
+	new_ckey "$4"
+	capture "$NS_PA" "floor-$n"
+	capture "$NS_PB" "carrier-$n"
+	carrier_uas "uas-$n" "$3" "$suite" "$ckey"
+	place_call "$3" 1
+	a0=$(drops srtp_auth) r0=$(drops srtp_replay)
+	media_start "go-$n"
+	touch "$SBCNET_DIR/go-$n"
+	media_check
+	dropped 1 "$a0" "$r0"
+	stats_of_call
+	stop_captures
+	on_the_wire "floor-$n" "carrier-$n" "$5" "$6"
 	hang_up
+	carrier_done
 }
 
-srtp_call 1 AES_CM_128_HMAC_SHA1_80 1 30 10
-srtp_call 2 AES_CM_128_HMAC_SHA1_32 2 30 4
-srtp_call 3 AEAD_AES_128_GCM 3 28 16
+phase_suites() {
+	srtp_call 1 AES_CM_128_HMAC_SHA1_80 1 30 10 10
+	srtp_call 2 AES_CM_128_HMAC_SHA1_32 2 30 4 10
+	srtp_call 3 AEAD_AES_128_GCM 3 28 16 16
+}
 
 # ---- refused: the carrier answers with a tag the SBC never offered (a key it cannot use): the
 # floor gets 488, the carrier's 200 is ACKed and then BYEd, cp_sdp_rejected counts it
-rej0=$(sbcnet_get /sbc/channel cp_sdp_rejected)
-ckey=$(openssl rand -base64 30)
-add_key "$ckey"
-carrier_uas 4 9 AES_CM_128_HMAC_SHA1_80 "$ckey"
-sipp_bg "$NS_PA" floor-4 -sf "$SBCNET_SIPP_DIR/srtp_uac_488.xml" -i "$SBCNET_PA4" -p 5070 \
-	-mp 16000 -timeout 40 "$SBCNET_SBC4:5060"
-wait "$sipp_pid"
-check_eq "refused: a carrier's answer without a usable a=crypto: the floor gets 488 (and ACKs it)" $? 0
-wait "$car_pid"
-check_eq "refused: the carrier's 200 is ACKed, then BYE" $? 0
-wait_eq "refused: counted (cp_sdp_rejected, published with the control plane's status)" 10 \
-	$((rej0 + 1)) sbcnet_get /sbc/channel cp_sdp_rejected
+phase_refused() {
+	local rej0
+	rej0=$(sbcnet_get /sbc/channel cp_sdp_rejected)
+	n=4 suite=refused
+	new_ckey 30
+	carrier_uas uas-4 9 AES_CM_128_HMAC_SHA1_80 "$ckey"
+	calls=$((calls + 1))
+	sipp_bg "$NS_PA" floor-4 -sf "$SBCNET_SIPP_DIR/srtp_uac_488.xml" -i "$SBCNET_PA4" -p 5070 \
+		-mp 16000 -timeout 40 "$SBCNET_SBC4:5060"
+	wait "$sipp_pid"
+	check_eq "refused: a carrier's answer without a usable a=crypto: the floor gets 488 (and ACKs\
+ it)" $? 0
+	wait "$car_pid"
+	check_eq "refused: the carrier's 200 is ACKed, then BYE" $? 0
+	wait_eq "refused: counted (cp_sdp_rejected, published with the control plane's status)" 10 \
+		$((rej0 + 1)) sbcnet_get /sbc/channel cp_sdp_rejected
+	wait_eq "refused: its record" 10 "$calls" R xlen sbc:cdr
+	check_eq "the refused call's record: code, ended_by" \
+		"$(R --raw xrevrange sbc:cdr + - count 1 | awk '$0 == "code" || $0 == "ended_by" {getline v; printf "%s ", v}')" \
+		"488 sbc "
+}
+
+# ---- workers: 3 calls at once on 2 workers
+relayed() { sbcnet_get /sbc/stats "${1:+$1.}media_relayed"; }
+phase_workers() {
+	local k base=$calls a0 r0 t0 w0 w1 t1
+	suite=AES_CM_128_HMAC_SHA1_80
+	check_eq "workers: 2 workers, 2 wire queues spread by the kernel's fanout (/sbc/stats workers,\
+ wire_queues, rss)" "$(sbcnet_get /sbc/stats workers) $(sbcnet_get /sbc/stats wire_queues)\
+ $(sbcnet_get /sbc/stats rss)" "2 2 1"
+	new_ckey 30
+	capture "$NS_PA" floor-w
+	capture "$NS_PB" carrier-w
+	carrier_uas uas-w 1 "$suite" "$ckey" 3
+	for k in 1 2 3; do
+		n=$((base + k))
+		place_call 1 "$k"
+	done
+	a0=$(drops srtp_auth) r0=$(drops srtp_replay) t0=$(relayed)
+	w0=$(relayed worker0) w1=$(relayed worker1)
+	for k in 1 2 3; do
+		n=$((base + k))
+		media_start go-w
+	done
+	touch "$SBCNET_DIR/go-w"
+	for k in 1 2 3; do
+		n=$((base + k))
+		media_check
+	done
+	dropped 3 "$a0" "$r0"
+	check_eq "workers: no SRTP direction reached another worker (srtp_worker)" \
+		"$(drops srtp_worker)" 0
+	t1=$(relayed)
+	w0=$(($(relayed worker0) - w0)) w1=$(($(relayed worker1) - w1))
+	echo "# workers: relayed by worker 0: $w0, by worker 1: $w1, in all $((t1 - t0))"
+	check_eq "workers: the calls' packets and reports, both ways, all relayed (media_relayed)" \
+		"$((t1 - t0))" $((3 * 2 * (PACKETS + RTCP)))
+	check_eq "workers: worker 0's and worker 1's media_relayed add up to it" \
+		"$((w0 + w1))" "$((t1 - t0))"
+	check "workers: both workers relayed some ($w0 and $w1)" test "$w0" -gt 0 -a "$w1" -gt 0
+	for k in 1 2 3; do
+		n=$((base + k))
+		stats_of_call
+	done
+	stop_captures
+	for k in 1 2 3; do
+		n=$((base + k))
+		on_the_wire floor-w carrier-w 10 10
+		hang_up
+	done
+	carrier_done
+}
+
+for ph in $phases; do
+	case $ph in
+	suites | refused | workers) "phase_$ph" ;;
+	*) fatal "unknown phase '$ph' in SRTP_PHASES" ;;
+	esac
+done
 
 wait_eq "every session gone (cp_media_sessions)" 10 0 sbcnet_get /sbc/channel cp_media_sessions
 check_eq "no sipp aborted a call" "$(cat "$SBCNET_DIR"/*.err 2>/dev/null |
 	grep -a -c -i -e regexp -e 'Aborting call')" 0
 check_eq "Kamailio got each call's INVITE from the SBC over TLS, nothing over UDP" \
 	"$(grep -c "carrier-rx: INVITE from $SBCNET_SBC4:[0-9]* over tls\$" "$SBCNET_DIR/kamailio.log") $(grep -c \
-		"carrier-rx: .* from $SBCNET_SBC4:[0-9]* over udp" "$SBCNET_DIR/kamailio.log")" "4 0"
-wait_eq "a call record for each call" 10 4 R xlen sbc:cdr
+		"carrier-rx: .* from $SBCNET_SBC4:[0-9]* over udp" "$SBCNET_DIR/kamailio.log")" "$calls 0"
+wait_eq "a call record for each call" 10 "$calls" R xlen sbc:cdr
 R --raw xrange sbc:cdr - + >"$SBCNET_DIR/records.txt"
-check_eq "the refused call's record: code, ended_by" \
-	"$(R --raw xrevrange sbc:cdr + - count 1 | awk '$0 == "code" || $0 == "ended_by" {getline v; printf "%s ", v}')" \
-	"488 sbc "
 e2e_cp_end
 tls_carrier_stop
 sbcnet_stop_dp
@@ -299,12 +424,12 @@ for skey in $(cat "$SBCNET_DIR"/uas-*.msg |
 	grep -a -o '^a=crypto:[0-9]* [A-Z0-9_]* inline:[A-Za-z0-9+/=]*' | sed 's/.*inline://' | sort -u); do
 	add_key "$skey"
 done
-check_eq "the keys looked for: 3 offered in each of the 4 INVITEs, 4 of the carrier's, each in base64 and hex" \
-	"$(sort -u "$keyfile" | grep -c .)" 32
+check_eq "the keys looked for: 3 offered in each of the $calls INVITEs, $ncarrier of the carrier's,\
+ each in base64 and hex" "$(sort -u "$keyfile" | grep -c .)" $((2 * (3 * calls + ncarrier)))
 check "no key in the stats socket's output, the logs or the records" \
 	sh -c "! cat '$SBCNET_DIR'/stats-*.txt '$SBCNET_DP_LOG' '$cp_log' '$SBCNET_DIR/records.txt' |
 		grep -a -i -F -f '$keyfile'"
 check "the search for keys finds one where there is one (the carrier's trace)" \
-	grep -a -q -F -f "$keyfile" "$SBCNET_DIR/uas-1.msg"
+	grep -a -q -F -f "$keyfile" "$SBCNET_DIR/$U.msg"
 echo "# took $(((${EPOCHREALTIME/./} - t_start) / 1000)) ms"
 e2e_end

@@ -58,25 +58,9 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout "$SBCNET_DIR/sbc.key" -out "$S
 sbcnet_conf "$conf" drop "tcp_conns_per_source = $PER_SOURCE" "tcp_idle_timeout = $IDLE_S" \
 	"admit_wait_ms = 500" "tls_port = 5061" "tls_certificate = sbc.crt" "tls_key = sbc.key" \
 	"tcp_message_timeout = $MSG_TIMEOUT_MS" "tcp_max_message = 65536"
-cat >>"$conf" <<EOC
-role = floor
-route = carrier-a
-cps = $CAP
-burst = $BURST
-
-[trunk carrier-a]
-role = carrier
-uri = sip:$CA:5060
-peers = $CA/32
-options_interval = 0
-
-[redis]
-address = 127.0.0.1:$port
-EOC
-sbcnet_start_dp "$dataplane" "$conf" || fatal "sbc-dataplane did not start"
-e2e_redis_cp
-tcp_up() { ip netns exec "$NS_SBC" ss -Hltn "sport = :5060" | grep -qF "$SBCNET_SBC4"; }
-wait_for "the B2BUA listens on TCP $SBCNET_SBC4:5060" 10 tcp_up || fatal "no SIP TCP socket"
+floor_extra="cps = $CAP
+burst = $BURST" e2e_trunks carrier-a "$CA:5060"
+e2e_sbc_up t
 
 (cd "$SBCNET_DIR" && exec ip netns exec "$NS_PB" sipp -sf "$SBCNET_SIPP_DIR/b2b_uas.xml" -i "$CA" \
 	-p 5060 -aa -nostdin -max_socket 1000 </dev/null >"$SBCNET_DIR/carrier.out" 2>&1) &
