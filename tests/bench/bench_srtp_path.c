@@ -93,11 +93,17 @@ static void v4(uint8_t *a, uint32_t host)
 	memcpy(a, &n, 4);
 }
 
-/* After a batch of MEDIA_SET/DEL, the main lcore's part: with this thread (worker 0) offline
- * the grace period is over at once; one commit for the batch, one to complete it. */
-static void settle(void)
+/* Before a batch of MEDIA_SET/DEL: this thread (worker 0) offline, so that every grace period
+ * is over at once (more than dp_media.c's queue of deferred actions forces a wait for one,
+ * which worker 0 online in this same thread would never end). */
+static void begin_batch(void)
 {
 	rte_rcu_qsbr_thread_offline(dp.qsv, 0);
+}
+
+/* After the batch, the main lcore's part: one commit for the batch, one to complete it. */
+static void settle(void)
+{
 	dp_media_commit(NULL);
 	dp_media_commit(NULL);
 	rte_rcu_qsbr_thread_online(dp.qsv, 0);
@@ -108,6 +114,7 @@ static void install(enum mode m, unsigned int suite)
 {
 	char err[256];
 
+	begin_batch();
 	for (unsigned int s = 0; s < n_sessions; s++) {
 		struct sbc_msg_media msg;
 
@@ -145,6 +152,7 @@ static void install(enum mode m, unsigned int suite)
 
 static void uninstall(void)
 {
+	begin_batch();
 	for (unsigned int s = 0; s < n_sessions; s++) {
 		struct sbc_msg_media_ref r = { .session = s + 1, .seq = 1 };
 
