@@ -278,6 +278,10 @@ static void end_where(uint8_t (*why)(const struct dp_call *r, const void *arg), 
 	uint32_t next = 0;
 	int32_t pos;
 
+	/* rte_hash_iterate visits every slot of the table, occupied or not (262,144 by default):
+	 * an empty table is not walked. A call added meanwhile is seen on the next pass. */
+	if (__atomic_load_n(&ct.count, __ATOMIC_RELAXED) == 0)
+		return;
 	while ((pos = rte_hash_iterate(ct.calls, &key, &data, &next)) >= 0) {
 		const struct dp_call *r = &ct.rec[pos];
 		uint8_t reason;
@@ -324,6 +328,8 @@ void dp_calls_expire(uint64_t now_ms, uint32_t max_duration_s,
 	int32_t pos;
 
 	end_where(by_timer, &t, ended, arg);
+	if (__atomic_load_n(&ct.vcount, __ATOMIC_RELAXED) == 0)
+		return;
 	next = 0;
 	while ((pos = rte_hash_iterate(ct.verdicts, &key, &data, &next)) >= 0) {
 		uint64_t at = __atomic_load_n(&ct.vdata[pos], __ATOMIC_ACQUIRE) >> 8;
