@@ -68,17 +68,22 @@ static inline void bump(uint64_t *c)
 	__atomic_store_n(c, *c + 1, __ATOMIC_RELAXED);
 }
 
-/* The key compare rte_hash uses: three words (dp_media.h). */
+/* The key compare and hash rte_hash uses (dp_media.h): one word each. */
 static int key_cmp(const void *a, const void *b, size_t len __rte_unused)
 {
-	uint64_t x[3], y[3];
+	uint32_t x, y;
 
-	memcpy(x, a, sizeof(x));
-	memcpy(y, b, sizeof(y));
-	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2])) != 0;
+	memcpy(&x, a, 4);
+	memcpy(&y, b, 4);
+	return x != y;
 }
 
-/* dp_media_locals: address, media_addresses, then address6 and its media_addresses. */
+static uint32_t key_hash(const void *key, uint32_t len __rte_unused, uint32_t init __rte_unused)
+{
+	return dp_media_sig(key);
+}
+
+/* dp_media_locals in the order dp_media.h's dp_media_local_* say. */
 static void locals_of(const struct sbc_config *c)
 {
 	n_locals = 0;
@@ -114,7 +119,7 @@ int dp_media_create(const struct sbc_config *c, struct rte_rcu_qsbr *qsv, int so
 	struct rte_hash_parameters hp = {
 		.name = "sbc_media",
 		.key_len = sizeof(struct dp_media_key),
-		.hash_func = rte_hash_crc,
+		.hash_func = key_hash,
 		.socket_id = socket,
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
 			      RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
@@ -190,12 +195,13 @@ static unsigned int alen(uint8_t family)
 	return family == SBC_AF_V6 ? 16 : 4;
 }
 
+static int local_index(uint8_t family, const uint8_t *addr);
+
+/* (legs_ok has checked that the local address is one of ours) */
 static void key_of(struct dp_media_key *k, const struct sbc_media_leg *l, unsigned int rtcp)
 {
-	memset(k, 0, sizeof(*k));
-	k->family = l->family;
-	k->port = (uint16_t)(l->local_port + rtcp);
-	memcpy(k->addr, l->local_addr, alen(l->family));
+	*k = dp_media_key_of((unsigned int)local_index(l->family, l->local_addr),
+			     (uint16_t)(l->local_port + rtcp));
 }
 
 /* A session's keys and their data; returns how many (2 to 4). */

@@ -22,9 +22,6 @@
 
 #define PREFETCH_AHEAD 4	/* frames whose headers are fetched ahead of the one sorted */
 
-#if RTE_BYTE_ORDER != RTE_LITTLE_ENDIAN
-#error "media_look_up builds the media key's words little-endian"
-#endif
 _Static_assert(DP_DROP_MAX <= UINT8_MAX, "drop reasons are kept in a byte per frame");
 
 /* What the first pass makes of a frame. */
@@ -56,6 +53,7 @@ struct burst {
 	unsigned int nm;
 	uint8_t atm[DP_BURST];
 	struct dp_media_key mkey[DP_BURST];
+	uint32_t msig[DP_BURST];		/* dp_media_sig of each */
 	const void *mkp[DP_BURST];
 	void *mdata[DP_BURST];
 	uint64_t mhit;			/* bit k: mkey[k] found */
@@ -80,21 +78,32 @@ static inline bool is_our_v6(const uint8_t *a)
 	return dp.cfg.has_address6 && memcmp(a, dp.cfg.address6, 16) == 0;
 }
 
-/* One of [sbc] media_addresses (media only: RTP/RTCP to a media port, and ARP/ND). */
-static inline bool is_media_v4(const uint8_t *a)
+/* One of [sbc] media_addresses (media only: RTP/RTCP to a media port, and ARP/ND): its index
+ * in dp_media_locals, or -1. */
+static inline int media_v4(const uint8_t *a)
 {
 	for (unsigned int k = 0; k < dp.cfg.n_media_addr4; k++)
 		if (dp_ld32(a) == dp_ld32(dp.cfg.media_addr4[k]))
-			return true;
-	return false;
+			return (int)dp_media_local_media4(k);
+	return -1;
+}
+
+static inline int media_v6(const uint8_t *a)
+{
+	for (unsigned int k = 0; k < dp.cfg.n_media_addr6; k++)
+		if (memcmp(a, dp.cfg.media_addr6[k], 16) == 0)
+			return (int)dp_media_local_media6(&dp.cfg, k);
+	return -1;
+}
+
+static inline bool is_media_v4(const uint8_t *a)
+{
+	return media_v4(a) >= 0;
 }
 
 static inline bool is_media_v6(const uint8_t *a)
 {
-	for (unsigned int k = 0; k < dp.cfg.n_media_addr6; k++)
-		if (memcmp(a, dp.cfg.media_addr6[k], 16) == 0)
-			return true;
-	return false;
+	return media_v6(a) >= 0;
 }
 
 /* ICMPv6 the kernel must see for ND and RA: our address, link-local unicast, ff02::/16. */
@@ -153,23 +162,14 @@ static inline enum kind look_up(struct burst *b, unsigned int i, enum kind k)
 	return k;
 }
 
-/* The media table decides: queue (family, our address, port) for the burst's lookup. */
-static inline enum kind media_look_up(struct burst *b, unsigned int i)
+/* The media table decides: queue (our address's index in dp_media_locals, port) for the
+ * burst's lookup, with its hash. */
+static inline enum kind media_look_up(struct burst *b, unsigned int i, unsigned int local)
 {
-	const struct dp_pkt *p = &b->p[i];
 	struct dp_media_key *k = &b->mkey[b->nm];
-	/* the key's three words (dp_media.h's layout, little-endian) made in registers and stored
-	 * whole: byte stores read back as words by the hash would wait on each other */
-	uint64_t w[3] = { (p->l3 == DP_L3_IPV4 ? SBC_AF_V4 : SBC_AF_V6) |
-			  (uint64_t)p->dport << 16 | (uint64_t)dp_ld32(p->dst) << 32, 0, 0 };
 
-	_Static_assert(offsetof(struct dp_media_key, port) == 2 &&
-		       offsetof(struct dp_media_key, addr) == 4, "the key's words");
-	if (p->l3 != DP_L3_IPV4) {
-		memcpy(&w[1], p->dst + 4, 8);
-		w[2] = dp_ld32(p->dst + 12);
-	}
-	memcpy(k, w, sizeof(w));
+	*k = dp_media_key_of(local, b->p[i].dport);
+	b->msig[b->nm] = dp_media_sig(k);
 	b->atm[b->nm++] = (uint8_t)i;
 	return K_MEDIA;
 }
@@ -186,8 +186,9 @@ static inline bool sip_over_tcp(const struct dp_pkt *p)
 	return (dp.sip_peer_sports[p->sport >> 6] >> (p->sport & 63)) & 1;
 }
 
-/* UDP or TCP to the SBC: SIP on sip_port (and over TCP as above), nothing else. */
-static inline enum kind sort_transport(struct burst *b, unsigned int i)
+/* UDP or TCP to the SBC's address (local: its index in dp_media_locals): SIP on sip_port
+ * (and over TCP as above), media on media_ports, nothing else. */
+static inline enum kind sort_transport(struct burst *b, unsigned int i, unsigned int local)
 {
 	const struct dp_pkt *p = &b->p[i];
 
@@ -195,7 +196,7 @@ static inline enum kind sort_transport(struct burst *b, unsigned int i)
 		return drop_as(b, i, DP_DROP_PROTOCOL);
 	if (p->dport != dp.cfg.sip_port && !sip_over_tcp(p)) {
 		if (p->proto == DP_PROTO_UDP && dp_media_port(&dp.cfg, p->dport))
-			return media_look_up(b, i);
+			return media_look_up(b, i, local);
 		return drop_as(b, i, DP_DROP_PORT_CLOSED);
 	}
 	return look_up(b, i, K_SIP);
@@ -205,11 +206,15 @@ static inline enum kind sort_transport(struct burst *b, unsigned int i)
 static inline enum kind sort_other(struct burst *b, unsigned int i, bool v6)
 {
 	const struct dp_pkt *p = &b->p[i];
+	int local;
 
 	if ((v6 ? dp.cfg.n_media_addr6 : dp.cfg.n_media_addr4) != 0 &&
 	    p->proto == DP_PROTO_UDP && p->frag == DP_FRAG_NONE &&
-	    dp_media_port(&dp.cfg, p->dport) && (v6 ? is_media_v6(p->dst) : is_media_v4(p->dst)))
-		return media_look_up(b, i);
+	    dp_media_port(&dp.cfg, p->dport)) {
+		local = v6 ? media_v6(p->dst) : media_v4(p->dst);
+		if (local >= 0)
+			return media_look_up(b, i, (unsigned int)local);
+	}
 	return drop_as(b, i, DP_DROP_NOT_FOR_US);
 }
 
@@ -224,7 +229,7 @@ static inline enum kind sort_ipv4(struct burst *b, unsigned int i)
 	if (p->proto == DP_PROTO_ICMP)
 		return dp_v4_csum_bad(b->m[i], p) ? drop_as(b, i, DP_DROP_IPV4_BAD_CHECKSUM) :
 						 K_EXCEPTION;
-	return sort_transport(b, i);
+	return sort_transport(b, i, dp_media_local_addr4());
 }
 
 static inline enum kind sort_ipv6(struct burst *b, unsigned int i)
@@ -237,7 +242,7 @@ static inline enum kind sort_ipv6(struct burst *b, unsigned int i)
 		return sort_other(b, i, true);
 	if (p->frag != DP_FRAG_NONE)
 		return look_up(b, i, K_FRAGMENT);
-	return sort_transport(b, i);
+	return sort_transport(b, i, dp_media_local_addr6(&dp.cfg));
 }
 
 /*
@@ -352,7 +357,8 @@ static void media_look_up_burst(struct burst *b)
 	for (k = 0; k < b->nm; k++)
 		b->mkp[k] = &b->mkey[k];
 	b->mhit = 0;
-	rte_hash_lookup_bulk_data(dp_media_hash, b->mkp, b->nm, &b->mhit, b->mdata);
+	rte_hash_lookup_with_hash_bulk_data(dp_media_hash, b->mkp, b->msig, b->nm, &b->mhit,
+					    b->mdata);
 	for (k = 0; k < b->nm; k++) {
 		b->media_found[b->atm[k]] = (b->mhit >> k) & 1;
 		b->media[b->atm[k]] = b->mdata[k];
