@@ -549,13 +549,18 @@ static void fwd_build(struct dp_media_fwd *f, const struct dp_media_leg *in,
 	}
 	f->dst_port[0] = dest_port(out, out_latch, false);
 	f->dst_port[1] = dest_port(out, out_latch, true);
-	f->out_port[0] = out->local_port;
-	f->out_port[1] = (uint16_t)(out->local_port + !out_mux);
+	f->out_port = out->local_port;
 	f->out_family = out->family;
 	f->out_local = (uint8_t)local_index(out->family, out->local_addr);	/* legs_ok: >= 0 */
 	f->flags = (uint8_t)(((in->flags & SBC_MEDIA_LATCH) ? DP_FWD_LATCH : 0) |
 			     ((in->flags & SBC_MEDIA_RTCP_MUX) ? DP_FWD_MUX : 0) |
+			     (out_mux ? DP_FWD_OUT_MUX : 0) |
 			     (in->srtp_in != NULL || out->srtp_out != NULL ? DP_FWD_SRTP : 0));
+	if (in->family == SBC_AF_V4 && out->family == SBC_AF_V4)
+		f->v4_addr_delta = dp_fold16((uint16_t)~dp_fold16(dp_sum16(in->remote_addr, 4) +
+								   dp_sum16(in->local_addr, 4)) +
+					     dp_sum16(out->local_addr, 4) +
+					     dp_sum16(out->remote_addr, 4));
 	if (kept != NULL) {
 		/* figures: a worker may still add a packet or two to the old version until
 		 * the RCU wait; those are not carried over */

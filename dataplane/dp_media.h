@@ -73,6 +73,7 @@ static inline uint32_t dp_media_sig(const struct dp_media_key *k)
 #define DP_FWD_LATCH 0x01	/* the in leg latches (SBC_MEDIA_LATCH) */
 #define DP_FWD_MUX 0x02		/* the in leg muxes RTCP on its RTP port (RFC 5761) */
 #define DP_FWD_SRTP 0x04	/* SRTP in or out: the legs' contexts are read (the slow path) */
+#define DP_FWD_OUT_MUX 0x08	/* the out leg muxes RTCP: it leaves from the RTP port */
 
 /*
  * One direction of a session: what a packet arriving at one leg (in) needs to leave by the
@@ -92,7 +93,12 @@ struct dp_media_fwd {
 	/* [rtcp]: where the out leg's remote receives RTP, RTCP (its RTP port with rtcp-mux); 0:
 	 * not known (a latching leg that has sent nothing): set when the out leg latches */
 	uint16_t dst_port[2];
-	uint16_t out_port[2];	/* [rtcp]: the out leg's local port RTP, RTCP leave from */
+	uint16_t out_port;	/* the out leg's local port RTP leaves from (RTCP: dp_fwd_out_port) */
+	/* IPv4 to IPv4 (dp_path_media.c's rewrite_v4): what replacing the in leg's remote and
+	 * local addresses (the packet's: strict source) by the out leg's local and remote adds to
+	 * the IPv4 header's and the UDP checksum (RFC 1624, one's complement), summed at
+	 * MEDIA_SET: per packet only the other changed words are summed */
+	uint16_t v4_addr_delta;
 	uint8_t out_family;
 	uint8_t out_local;	/* the out leg's local address: index in dp_media_locals */
 	uint8_t flags;		/* DP_FWD_* */
@@ -110,6 +116,12 @@ struct dp_media_fwd {
 } __attribute__((aligned(128)));
 _Static_assert(offsetof(struct dp_media_fwd, packets) == 64, "line 0, then the figures' line");
 _Static_assert(sizeof(struct dp_media_fwd) == 128, "a direction is two cache lines");
+
+/* The out leg's local port RTP (rtcp false) or RTCP leaves from. */
+static inline uint16_t dp_fwd_out_port(const struct dp_media_fwd *f, bool rtcp)
+{
+	return (uint16_t)(f->out_port + (rtcp && !(f->flags & DP_FWD_OUT_MUX)));
+}
 
 /* What a leg's RTCP says, written by the worker its RTCP 5-tuple hashes to. */
 struct dp_media_rtcp_rx {
