@@ -312,7 +312,16 @@ static inline void rewrite_v4(uint8_t *f, const struct dp_media_fwd *out, uint16
 	memcpy(u + 6, &c, 2);
 }
 
-/* Rewrite m in place for the other leg; false when a longer header does not fit. */
+/* rewrite_v4's shape (dp_path_media: not after SRTP, where the lengths changed and the
+ * checksum is no longer incremental): one segment, no padding. */
+static inline bool plain_v4(const struct rte_mbuf *m, const struct dp_pkt *p,
+			    const struct dp_media_fwd *out)
+{
+	return p->l3 == DP_L3_IPV4 && out->out_family == SBC_AF_V4 && p->l2_len == 14 &&
+	       p->l4_off == 34 && m->nb_segs == 1 && rte_pktmbuf_pkt_len(m) == p->l3_end;
+}
+
+/* Rewrite m in place for the other leg, any shape; false when a longer header does not fit. */
 static bool rewrite(struct rte_mbuf *m, const struct dp_pkt *p, const struct dp_media_fwd *out,
 		    uint16_t sport, uint16_t dport, const uint8_t *mac, bool payload_changed)
 {
@@ -322,13 +331,6 @@ static bool rewrite(struct rte_mbuf *m, const struct dp_pkt *p, const struct dp_
 	struct kept k;
 	uint8_t *ip, *u;
 
-	/* (not after SRTP: the lengths changed and the checksum is no longer incremental) */
-	if (!payload_changed && p->l3 == DP_L3_IPV4 && out->out_family == SBC_AF_V4 &&
-	    p->l2_len == 14 && p->l4_off == 34 && rte_pktmbuf_pkt_len(m) == p->l3_end) {
-		rewrite_v4(f, out, sport, dport, mac);
-		m->ol_flags = 0;
-		return true;
-	}
 	keep(f, p, &k);
 	k.payload_changed = payload_changed;
 	if (rte_pktmbuf_pkt_len(m) > p->l3_end)	/* Ethernet padding */
@@ -401,8 +403,8 @@ static enum dp_drop srtp_apply(const struct dp_worker *w, struct rte_mbuf *m, st
 	return DP_DROP_NONE;
 }
 
-/* The IPv4 header checksum (unless the NIC checked it): a plain 20-byte header summed inline,
- * options the long way. */
+/* The IPv4 header checksum (unless the NIC checked it): a plain 20-byte header summed inline
+ * as five 32-bit words, options the long way. */
 static inline bool v4_header_bad(const struct rte_mbuf *m, const struct dp_pkt *p)
 {
 	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *) + p->l3_off;
@@ -412,7 +414,7 @@ static inline bool v4_header_bad(const struct rte_mbuf *m, const struct dp_pkt *
 		return false;
 	if (p->l4_off - p->l3_off != 20)
 		return dp_v4_csum_bad(m, p);
-	return dp_fold16(dp_sum16(ip, 20)) != 0xffff;
+	return dp_fold16(dp_csum_sum(ip, 20, 0)) != 0xffff;
 }
 
 /* Not relayed: counted on the leg too (its figures' dropped). */
@@ -524,8 +526,13 @@ enum dp_path_verdict dp_path_media(struct dp_worker *w, struct rte_mbuf *m,
 	held = *why == DP_DROP_MEDIA_NO_NEIGHBOUR || behind;
 	if (unlikely(*why != DP_DROP_NONE && !held))
 		return leg_drop(idx, *why, why);
-	if (!rte_pktmbuf_is_contiguous(m) || !rewrite(m, p, f, dp_fwd_out_port(f, rtcp), dport, mac, false))
+	if (likely(plain_v4(m, p, f))) {
+		rewrite_v4(rte_pktmbuf_mtod(m, uint8_t *), f, dp_fwd_out_port(f, rtcp), dport, mac);
+		m->ol_flags = 0;
+	} else if (!rte_pktmbuf_is_contiguous(m) ||
+		   !rewrite(m, p, f, dp_fwd_out_port(f, rtcp), dport, mac, false)) {
 		return leg_drop(idx, DP_DROP_MEDIA_NO_ROOM, why);
+	}
 	if (unlikely(held))
 		return hold(w, m, idx, f, hop, behind, now, why);
 	return DP_PATH_RELAYED;
