@@ -134,7 +134,7 @@ static void same(const uint8_t *b, uint32_t n, const char *what)
 
 /* The bytes the scanner's decisions turn on. */
 static const uint8_t special[] = { '\r', '\n', ' ', '\t', ':', ';', ',', '"', '<', '>', '\\',
-				   '=', '@', '/', 0, 0x7f, 0x80, 'a', 'Z', '0' };
+				   '=', '@', '/', '-', 0, 0x7f, 0x80, 'a', 'Z', '0' };
 
 /* Every cut, and every byte replaced by / preceded by each special byte. */
 static void variants(const uint8_t *b, uint32_t n, const char *what)
