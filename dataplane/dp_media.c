@@ -68,17 +68,22 @@ static inline void bump(uint64_t *c)
 	__atomic_store_n(c, *c + 1, __ATOMIC_RELAXED);
 }
 
-/* The key compare rte_hash uses: three words (dp_media.h). */
+/* The key compare and hash rte_hash uses (dp_media.h): one word each. */
 static int key_cmp(const void *a, const void *b, size_t len __rte_unused)
 {
-	uint64_t x[3], y[3];
+	uint32_t x, y;
 
-	memcpy(x, a, sizeof(x));
-	memcpy(y, b, sizeof(y));
-	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2])) != 0;
+	memcpy(&x, a, 4);
+	memcpy(&y, b, 4);
+	return x != y;
 }
 
-/* dp_media_locals: address, media_addresses, then address6 and its media_addresses. */
+static uint32_t key_hash(const void *key, uint32_t len __rte_unused, uint32_t init __rte_unused)
+{
+	return dp_media_sig(key);
+}
+
+/* dp_media_locals in the order dp_media.h's dp_media_local_* say. */
 static void locals_of(const struct sbc_config *c)
 {
 	n_locals = 0;
@@ -114,7 +119,7 @@ int dp_media_create(const struct sbc_config *c, struct rte_rcu_qsbr *qsv, int so
 	struct rte_hash_parameters hp = {
 		.name = "sbc_media",
 		.key_len = sizeof(struct dp_media_key),
-		.hash_func = rte_hash_crc,
+		.hash_func = key_hash,
 		.socket_id = socket,
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
 			      RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
@@ -190,12 +195,13 @@ static unsigned int alen(uint8_t family)
 	return family == SBC_AF_V6 ? 16 : 4;
 }
 
+static int local_index(uint8_t family, const uint8_t *addr);
+
+/* (legs_ok has checked that the local address is one of ours) */
 static void key_of(struct dp_media_key *k, const struct sbc_media_leg *l, unsigned int rtcp)
 {
-	memset(k, 0, sizeof(*k));
-	k->family = l->family;
-	k->port = (uint16_t)(l->local_port + rtcp);
-	memcpy(k->addr, l->local_addr, alen(l->family));
+	*k = dp_media_key_of((unsigned int)local_index(l->family, l->local_addr),
+			     (uint16_t)(l->local_port + rtcp));
 }
 
 /* A session's keys and their data; returns how many (2 to 4). */
@@ -543,13 +549,18 @@ static void fwd_build(struct dp_media_fwd *f, const struct dp_media_leg *in,
 	}
 	f->dst_port[0] = dest_port(out, out_latch, false);
 	f->dst_port[1] = dest_port(out, out_latch, true);
-	f->out_port[0] = out->local_port;
-	f->out_port[1] = (uint16_t)(out->local_port + !out_mux);
+	f->out_port = out->local_port;
 	f->out_family = out->family;
 	f->out_local = (uint8_t)local_index(out->family, out->local_addr);	/* legs_ok: >= 0 */
 	f->flags = (uint8_t)(((in->flags & SBC_MEDIA_LATCH) ? DP_FWD_LATCH : 0) |
 			     ((in->flags & SBC_MEDIA_RTCP_MUX) ? DP_FWD_MUX : 0) |
+			     (out_mux ? DP_FWD_OUT_MUX : 0) |
 			     (in->srtp_in != NULL || out->srtp_out != NULL ? DP_FWD_SRTP : 0));
+	if (in->family == SBC_AF_V4 && out->family == SBC_AF_V4)
+		f->v4_addr_delta = dp_fold16((uint16_t)~dp_fold16(dp_sum16(in->remote_addr, 4) +
+								   dp_sum16(in->local_addr, 4)) +
+					     dp_sum16(out->local_addr, 4) +
+					     dp_sum16(out->remote_addr, 4));
 	if (kept != NULL) {
 		/* figures: a worker may still add a packet or two to the old version until
 		 * the RCU wait; those are not carried over */

@@ -22,8 +22,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_hash.h>
+#include <rte_hash_crc.h>
 #include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_telemetry.h>
@@ -34,18 +36,30 @@
 
 struct dp_srtp_ctx;	/* dataplane/dp_srtp.h (the srtp helper's) */
 
-/* The hash key: where a packet was sent to. 24 bytes, compared as three words (dp_media.c
- * sets the compare): a key slot is 32 bytes with rte_hash's data pointer, so none straddles
- * two cache lines. */
+/* The hash key: where a packet was sent to, as the local address's index in dp_media_locals
+ * (a handful of addresses, found by comparing against them) and the port: 4 bytes, read as
+ * one little-endian word (local << 16 | port), hashed with one CRC32 instruction
+ * (dp_media_sig) and compared as one word. */
 struct dp_media_key {
-	uint8_t family;		/* SBC_AF_V4 / SBC_AF_V6 */
-	uint8_t pad;
 	uint16_t port;		/* host order */
-	uint8_t addr[16];	/* IPv4 in the first 4 bytes, the rest zero */
-	uint8_t zero[4];
-} __attribute__((aligned(8)));	/* rte_hash_crc reads 8 bytes at a time: an array of keys (the
-				 * worker's burst) must keep each on an 8-byte boundary (UBSan) */
-_Static_assert(sizeof(struct dp_media_key) == 24, "a 32-byte rte_hash key slot");
+	uint16_t local;		/* index in dp_media_locals */
+} __attribute__((aligned(4)));
+_Static_assert(sizeof(struct dp_media_key) == 4, "one word");
+
+static inline struct dp_media_key dp_media_key_of(unsigned int local, uint16_t port)
+{
+	return (struct dp_media_key){ .port = port, .local = (uint16_t)local };
+}
+
+/* The key's hash, the one the table was made with (workers compute it inline and look up
+ * with it: rte_hash_lookup_with_hash_bulk_data). */
+static inline uint32_t dp_media_sig(const struct dp_media_key *k)
+{
+	uint32_t w;
+
+	memcpy(&w, k, 4);
+	return rte_hash_crc_4byte(w, 0);
+}
 
 /* The hash data: the session slot, the leg, and whether the port is the leg's RTCP port. */
 #define DP_MEDIA_DATA(slot, leg, rtcp) ((void *)(uintptr_t)(((slot) << 2) | ((leg) << 1) | (rtcp)))
@@ -59,6 +73,7 @@ _Static_assert(sizeof(struct dp_media_key) == 24, "a 32-byte rte_hash key slot")
 #define DP_FWD_LATCH 0x01	/* the in leg latches (SBC_MEDIA_LATCH) */
 #define DP_FWD_MUX 0x02		/* the in leg muxes RTCP on its RTP port (RFC 5761) */
 #define DP_FWD_SRTP 0x04	/* SRTP in or out: the legs' contexts are read (the slow path) */
+#define DP_FWD_OUT_MUX 0x08	/* the out leg muxes RTCP: it leaves from the RTP port */
 
 /*
  * One direction of a session: what a packet arriving at one leg (in) needs to leave by the
@@ -78,7 +93,12 @@ struct dp_media_fwd {
 	/* [rtcp]: where the out leg's remote receives RTP, RTCP (its RTP port with rtcp-mux); 0:
 	 * not known (a latching leg that has sent nothing): set when the out leg latches */
 	uint16_t dst_port[2];
-	uint16_t out_port[2];	/* [rtcp]: the out leg's local port RTP, RTCP leave from */
+	uint16_t out_port;	/* the out leg's local port RTP leaves from (RTCP: dp_fwd_out_port) */
+	/* IPv4 to IPv4 (dp_path_media.c's rewrite_v4): what replacing the in leg's remote and
+	 * local addresses (the packet's: strict source) by the out leg's local and remote adds to
+	 * the IPv4 header's and the UDP checksum (RFC 1624, one's complement), summed at
+	 * MEDIA_SET: per packet only the other changed words are summed */
+	uint16_t v4_addr_delta;
 	uint8_t out_family;
 	uint8_t out_local;	/* the out leg's local address: index in dp_media_locals */
 	uint8_t flags;		/* DP_FWD_* */
@@ -96,6 +116,12 @@ struct dp_media_fwd {
 } __attribute__((aligned(128)));
 _Static_assert(offsetof(struct dp_media_fwd, packets) == 64, "line 0, then the figures' line");
 _Static_assert(sizeof(struct dp_media_fwd) == 128, "a direction is two cache lines");
+
+/* The out leg's local port RTP (rtcp false) or RTCP leaves from. */
+static inline uint16_t dp_fwd_out_port(const struct dp_media_fwd *f, bool rtcp)
+{
+	return (uint16_t)(f->out_port + (rtcp && !(f->flags & DP_FWD_OUT_MUX)));
+}
 
 /* What a leg's RTCP says, written by the worker its RTCP 5-tuple hashes to. */
 struct dp_media_rtcp_rx {
@@ -136,6 +162,28 @@ extern struct dp_media_fwd *dp_media_fwd;	/* [slot * 2 + leg] */
  * 4 bytes: what dp_media_fwd.out_local indexes. */
 #define DP_MEDIA_LOCALS (2 + 2 * SBC_MEDIA_ADDRS_MAX)
 extern uint8_t dp_media_locals[DP_MEDIA_LOCALS][16];
+
+/* Where an address of ours is in dp_media_locals (dp_media.c's locals_of makes it in this
+ * order): [sbc] address, the IPv4 media_addresses, address6 (when set), the IPv6 ones. */
+static inline unsigned int dp_media_local_addr4(void)
+{
+	return 0;
+}
+
+static inline unsigned int dp_media_local_media4(unsigned int k)
+{
+	return 1 + k;
+}
+
+static inline unsigned int dp_media_local_addr6(const struct sbc_config *c)
+{
+	return 1 + c->n_media_addr4;
+}
+
+static inline unsigned int dp_media_local_media6(const struct sbc_config *c, unsigned int k)
+{
+	return 1 + c->n_media_addr4 + (c->has_address6 ? 1 : 0) + k;
+}
 
 /* The direction a hash hit leads to, its two lines asked for ahead of use. */
 static inline struct dp_media_fwd *dp_media_prefetch(const void *data)

@@ -276,18 +276,21 @@ static void put_udp_csum(uint8_t *u, const struct kept *k, const struct dp_media
 }
 
 /* The common shape, IPv4 to IPv4 without VLAN tags or IP options: fixed offsets, the frame
- * keeps its length, the UDP checksum moves by the six 16-bit words that change. */
+ * keeps its length. Both checksums move by the addresses' delta summed at MEDIA_SET
+ * (dp_media_fwd.v4_addr_delta: the packet's addresses are the in leg's, strict source checked
+ * them) and by the other words that change: flags and fragment offset (cleared), TTL in the
+ * header (checked good by the caller), the ports in UDP. */
 static inline void rewrite_v4(uint8_t *f, const struct dp_media_fwd *out, uint16_t sport,
 			      uint16_t dport, const uint8_t *mac)
 {
 	uint8_t *ip = f + 14, *u = f + 34;
-	const uint8_t *src = out_local(out), *dst = out->dst;
 	/* every sum from the values, before anything is stored: read back, the header would wait
-	 * for the narrower stores just made to it (perf: a fifth of this function) */
-	uint32_t ip_sum = dp_rd16(ip) + dp_rd16(ip + 2) + dp_rd16(ip + 4) + (64u << 8 | ip[9]) +
-			  dp_sum16(src, 4) + dp_sum16(dst, 4);
-	uint32_t old = dp_sum16(ip + 12, 8) + dp_sum16(u, 4);
-	uint32_t neu = dp_sum16(src, 4) + dp_sum16(dst, 4) + sport + dport;
+	 * for the narrower stores just made to it */
+	uint32_t ip_sum = (uint16_t)~dp_rd16(ip + 10) + (uint32_t)out->v4_addr_delta +
+			  (uint16_t)~dp_rd16(ip + 6) + (uint16_t)~dp_rd16(ip + 8) +
+			  (64u << 8 | ip[9]);
+	uint32_t ports = (uint16_t)~dp_fold16(dp_rd16(u) + dp_rd16(u + 2)) + (uint32_t)sport +
+			 dport;
 	uint16_t c;
 
 	memcpy(&c, u + 6, 2);
@@ -296,20 +299,29 @@ static inline void rewrite_v4(uint8_t *f, const struct dp_media_fwd *out, uint16
 	ip[6] = 0;
 	ip[7] = 0;
 	ip[8] = 64;
-	st16(ip + 10, (uint16_t)~dp_fold16(ip_sum));	/* the header with the fields below */
-	memcpy(ip + 12, src, 4);
-	memcpy(ip + 16, dst, 4);
+	st16(ip + 10, (uint16_t)~dp_fold16(ip_sum));
+	memcpy(ip + 12, out_local(out), 4);
+	memcpy(ip + 16, out->dst, 4);
 	st16(u, sport);
 	st16(u + 2, dport);
 	if (c == 0)
 		return;		/* sent without a checksum: stays without (IPv4) */
-	c = dp_csum_replace_sum(c, old, neu);
+	c = htons((uint16_t)~dp_fold16((uint16_t)~ntohs(c) + (uint32_t)out->v4_addr_delta + ports));
 	if (c == 0)
 		c = 0xffff;
 	memcpy(u + 6, &c, 2);
 }
 
-/* Rewrite m in place for the other leg; false when a longer header does not fit. */
+/* rewrite_v4's shape (dp_path_media: not after SRTP, where the lengths changed and the
+ * checksum is no longer incremental): one segment, no padding. */
+static inline bool plain_v4(const struct rte_mbuf *m, const struct dp_pkt *p,
+			    const struct dp_media_fwd *out)
+{
+	return p->l3 == DP_L3_IPV4 && out->out_family == SBC_AF_V4 && p->l2_len == 14 &&
+	       p->l4_off == 34 && m->nb_segs == 1 && rte_pktmbuf_pkt_len(m) == p->l3_end;
+}
+
+/* Rewrite m in place for the other leg, any shape; false when a longer header does not fit. */
 static bool rewrite(struct rte_mbuf *m, const struct dp_pkt *p, const struct dp_media_fwd *out,
 		    uint16_t sport, uint16_t dport, const uint8_t *mac, bool payload_changed)
 {
@@ -319,13 +331,6 @@ static bool rewrite(struct rte_mbuf *m, const struct dp_pkt *p, const struct dp_
 	struct kept k;
 	uint8_t *ip, *u;
 
-	/* (not after SRTP: the lengths changed and the checksum is no longer incremental) */
-	if (!payload_changed && p->l3 == DP_L3_IPV4 && out->out_family == SBC_AF_V4 &&
-	    p->l2_len == 14 && p->l4_off == 34 && rte_pktmbuf_pkt_len(m) == p->l3_end) {
-		rewrite_v4(f, out, sport, dport, mac);
-		m->ol_flags = 0;
-		return true;
-	}
 	keep(f, p, &k);
 	k.payload_changed = payload_changed;
 	if (rte_pktmbuf_pkt_len(m) > p->l3_end)	/* Ethernet padding */
@@ -398,8 +403,8 @@ static enum dp_drop srtp_apply(const struct dp_worker *w, struct rte_mbuf *m, st
 	return DP_DROP_NONE;
 }
 
-/* The IPv4 header checksum (unless the NIC checked it): a plain 20-byte header summed inline,
- * options the long way. */
+/* The IPv4 header checksum (unless the NIC checked it): a plain 20-byte header summed inline
+ * as five 32-bit words, options the long way. */
 static inline bool v4_header_bad(const struct rte_mbuf *m, const struct dp_pkt *p)
 {
 	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *) + p->l3_off;
@@ -409,7 +414,7 @@ static inline bool v4_header_bad(const struct rte_mbuf *m, const struct dp_pkt *
 		return false;
 	if (p->l4_off - p->l3_off != 20)
 		return dp_v4_csum_bad(m, p);
-	return dp_fold16(dp_sum16(ip, 20)) != 0xffff;
+	return dp_fold16(dp_csum_sum(ip, 20, 0)) != 0xffff;
 }
 
 /* Not relayed: counted on the leg too (its figures' dropped). */
@@ -472,7 +477,7 @@ static enum dp_path_verdict relay_srtp(struct dp_worker *w, struct rte_mbuf *m,
 		if (*why != DP_DROP_NONE)
 			return leg_drop(idx, *why, why);
 	}
-	if (!rewrite(m, &q, f, f->out_port[rtcp], dport, mac, true))
+	if (!rewrite(m, &q, f, dp_fwd_out_port(f, rtcp), dport, mac, true))
 		return leg_drop(idx, DP_DROP_MEDIA_NO_ROOM, why);
 	if (held)
 		return hold(w, m, idx, f, hop, behind, now, why);
@@ -521,8 +526,13 @@ enum dp_path_verdict dp_path_media(struct dp_worker *w, struct rte_mbuf *m,
 	held = *why == DP_DROP_MEDIA_NO_NEIGHBOUR || behind;
 	if (unlikely(*why != DP_DROP_NONE && !held))
 		return leg_drop(idx, *why, why);
-	if (!rte_pktmbuf_is_contiguous(m) || !rewrite(m, p, f, f->out_port[rtcp], dport, mac, false))
+	if (likely(plain_v4(m, p, f))) {
+		rewrite_v4(rte_pktmbuf_mtod(m, uint8_t *), f, dp_fwd_out_port(f, rtcp), dport, mac);
+		m->ol_flags = 0;
+	} else if (!rte_pktmbuf_is_contiguous(m) ||
+		   !rewrite(m, p, f, dp_fwd_out_port(f, rtcp), dport, mac, false)) {
 		return leg_drop(idx, DP_DROP_MEDIA_NO_ROOM, why);
+	}
 	if (unlikely(held))
 		return hold(w, m, idx, f, hop, behind, now, why);
 	return DP_PATH_RELAYED;

@@ -18,8 +18,9 @@
 # One benchmark at a time on the machine: it waits for /tmp/sbc-bench.lock.
 #
 # usage: scripts/bench.sh [--huge] [--out FILE] [bench_dataplane.py options...]
-#   --huge    use 2 MB hugepages instead of --no-huge: reserves 1024 of them on a private
-#             hugetlbfs mount for the run and gives them back afterwards
+#   --huge    use 2 MB hugepages instead of --no-huge (bench_dataplane and the media relay):
+#             reserves 1024 of them on a private hugetlbfs mount for the run and gives them
+#             back afterwards
 #   e.g. scripts/bench.sh --rounds 5 --cases unlisted_flood,listed
 # Needs root (DPDK EAL), python3-scapy (Debian's /usr/bin/python3) and dpdk-testpmd; perf
 # (linux-perf, scripts/deps.sh) for the breakdown, which is skipped with a message without it.
@@ -31,6 +32,7 @@ dir=${SBC_BENCH_BUILD:-build-bench}
 out=
 huge=0
 args=()
+huge_args=()	# the hugepage options, for the benchmarks that take them beside bench_dataplane
 while [ $# -gt 0 ]; do
 	case $1 in
 	--huge) huge=1 ;;
@@ -90,7 +92,8 @@ if [ "$huge" = 1 ]; then
 	echo $((old_hp + 1024 - (free < 1024 ? free : 1024))) >"$hp"
 	mnt=$(mktemp -d /tmp/sbc-bench-huge.XXXXXX)
 	mount -t hugetlbfs -o pagesize=2M nodev "$mnt"
-	args=(--huge-dir "$mnt" --mem 1800 "${args[@]}")
+	huge_args=(--huge-dir "$mnt" --mem 1800)
+	args=("${huge_args[@]}" "${args[@]}")
 	echo "bench.sh: hugepages: $(cat "$hp") reserved (was $old_hp), mounted at $mnt"
 fi
 
@@ -104,7 +107,7 @@ echo "bench.sh: table written to $out"
 echo
 if [ -z "${SBC_BENCH_SKIP_MEDIA:-}" ]; then
 	/usr/bin/python3 tests/bench/bench_media.py --dataplane "$dir/dataplane/sbc-dataplane" \
-		--out "$out.media" || rc=$?
+		"${huge_args[@]}" --out "$out.media" || rc=$?
 	cat "$out.media" >>"$out" 2>/dev/null || true
 fi
 

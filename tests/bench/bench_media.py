@@ -233,7 +233,10 @@ def main():
         lines.append(f'{n:9d}  {med(sbc[n]):9.2f}  {med(ref[(n, "5tswap")]):7.2f}  '
                      f'{med(ref[(n, "io")]):7.2f}  {med(ratio[n]):10.2f}  '
                      f'{min(ratio[n]):.2f}-{max(ratio[n]):.2f}')
-    lines += ['', f'  {args.packets} distinct 214-byte RTP frames per pcap, each to a different '
+    pages = (f'2 MB hugepages ({args.huge_dir}, --mem {args.mem})' if args.huge_dir else
+             f'4 KiB pages (--no-huge, -m {args.mem})')
+    lines += ['', f'  Memory: {pages}, for sbc-dataplane and testpmd alike.',
+              f'  {args.packets} distinct 214-byte RTP frames per pcap, each to a different '
               'session (evenly spread), replayed with net_pcap infinite_rx=1; exception port '
               'net_null0.',
               f'  Mpps = ipackets per CPU-second of the forwarding thread, {args.seconds} s after '

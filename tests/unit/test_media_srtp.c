@@ -78,13 +78,10 @@ static struct sbc_msg_media msg(uint32_t seq, uint8_t rx, uint8_t tx, const char
 /* The live version of the session: the slot leg 0's RTP port leads to. */
 static struct dp_media_session *live(void)
 {
-	struct dp_media_key k;
+	/* [sbc] address (198.51.100.10): the first of the media table's local addresses */
+	struct dp_media_key k = dp_media_key_of(dp_media_local_addr4(), 20000);
 	void *d;
 
-	memset(&k, 0, sizeof(k));
-	k.family = SBC_AF_V4;
-	k.port = 20000;
-	v4(k.addr, "198.51.100.10");
 	assert_true(rte_hash_lookup_data(dp_media_hash, &k, &d) >= 0);
 	return &dp_media_slots[DP_MEDIA_SLOT(d)];
 }
