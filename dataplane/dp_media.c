@@ -258,9 +258,24 @@ static void pend(uint8_t kind, uint32_t slot, uint64_t session, uint32_t seq)
 	md.pend[md.n_pend++] = (struct pend){ kind, slot, session, seq };
 }
 
+/* Before an update or removal (lock not held): room for the up to 4 key positions it frees.
+ * A removal queues one action after freeing its keys, so pend()'s own wait comes too late
+ * when more than PEND_MAX sessions go between two commits. */
+static void room_for_keys(void)
+{
+	if (md.n_dead + 4 > PEND_MAX * 4)
+		commit_wait();
+}
+
 static void del_key(const struct dp_media_key *k)
 {
-	int32_t pos = rte_hash_del_key(dp_media_hash, k);
+	int32_t pos;
+
+	/* a session frees up to 4 keys and queues one action: more than PEND_MAX removals between
+	 * two commits would fill dead_keys before pend() forces the wait */
+	if (md.n_dead == PEND_MAX * 4)
+		commit_wait();
+	pos = rte_hash_del_key(dp_media_hash, k);
 
 	if (pos >= 0)
 		md.dead_keys[md.n_dead++] = pos;
@@ -685,6 +700,7 @@ int dp_media_set(const struct sbc_msg_media *m, uint64_t now_ns, char *err, size
 	rc = srtp_make(m, same, ctx, err, errlen);
 	if (rc != 0)
 		return rc;
+	room_for_keys();
 	pthread_mutex_lock(&md.lock);
 	slot = md.free_slots[--md.n_free];
 	install(&dp_media_slots[slot], m, old >= 0 ? &dp_media_slots[old] : NULL, same, ctx,
@@ -756,6 +772,7 @@ void dp_media_del(const struct sbc_msg_media_ref *r)
 		pend(P_GONE, UINT32_MAX, r->session, seq);
 		return;
 	}
+	room_for_keys();
 	pthread_mutex_lock(&md.lock);
 	unlink_slot((uint32_t)slot);
 	pthread_mutex_unlock(&md.lock);
@@ -768,6 +785,7 @@ void dp_media_flush(void)
 	for (uint32_t i = 0; i < md.n_slots; i++) {
 		if (!dp_media_slots[i].live)
 			continue;
+		room_for_keys();
 		pthread_mutex_lock(&md.lock);
 		unlink_slot(i);
 		pthread_mutex_unlock(&md.lock);

@@ -177,6 +177,46 @@ static void contexts_follow_the_keys(void **state)
 	assert_int_equal(gones, 1);
 }
 
+/* More removals between two commits than the deferred queue holds (PEND_MAX, 8,192): each
+ * frees four keys, and the positions kept for the RCU wait must not overrun their array
+ * (the sanitizer build sees an overrun). */
+static void many_removals_between_commits(void **state)
+{
+	enum { N = 9000 };
+
+	(void)state;
+	for (uint32_t i = 0; i < N; i++) {
+		struct sbc_msg_media m = msg(1, 0, 0, "198.51.100.30");
+		char err[160];
+
+		m.session = 100 + i;
+		m.leg[0].srtp = SBC_SRTP_NONE;
+		for (unsigned int l = 0; l < 2; l++)
+			m.leg[l].local_port = (uint16_t)(20000 + 4 * i + 2 * l);
+		if (dp_media_set(&m, 0, err, sizeof(err)) != 0)
+			fail_msg("session %u: %s", i, err);
+	}
+	dp_media_commit(on_event);
+	assert_int_equal(readies, N);
+	for (uint32_t i = 0; i < N; i++)
+		dp_media_del(&(struct sbc_msg_media_ref){ .session = 100 + i, .seq = 1 });
+	dp_media_commit(on_event);
+	assert_int_equal(gones, N);
+	/* every key position came back: the same sessions install again */
+	for (uint32_t i = 0; i < N; i++) {
+		struct sbc_msg_media m = msg(2, 0, 0, "198.51.100.30");
+		char err[160];
+
+		m.session = 100 + i;
+		m.leg[0].srtp = SBC_SRTP_NONE;
+		for (unsigned int l = 0; l < 2; l++)
+			m.leg[l].local_port = (uint16_t)(20000 + 4 * i + 2 * l);
+		assert_int_equal(dp_media_set(&m, 0, err, sizeof(err)), 0);
+	}
+	dp_media_commit(on_event);
+	assert_int_equal(readies, 2 * N);
+}
+
 /* A live SRTP session at exit: dp_media_free frees its contexts (LeakSanitizer checks). */
 static void freed_at_exit(void **state)
 {
@@ -191,10 +231,11 @@ static void freed_at_exit(void **state)
 static int setup(void **state)
 {
 	(void)state;
+	readies = ready_errors = gones = 0;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.media_port_min = 20000;
-	cfg.media_port_max = 20099;
-	cfg.media_sessions = 16;
+	cfg.media_port_max = 57999;
+	cfg.media_sessions = 9100;
 	memcpy(cfg.address, (const uint8_t[]){ 198, 51, 100, 10 }, 4);
 	dp.cfg = cfg;	/* MEDIA_SET checks local addresses and ports against the data plane's */
 	return dp_media_create(&cfg, qsv, SOCKET_ID_ANY);
@@ -218,6 +259,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(contexts_follow_the_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(freed_at_exit, setup, teardown),
+		cmocka_unit_test_setup_teardown(many_removals_between_commits, setup, teardown),
 	};
 
 	return unit_eal_run("media_srtp", tests, sizeof(tests) / sizeof(tests[0]), group_setup,
