@@ -13,7 +13,7 @@ capture() {
 	ip netns exec "$1" tshark -i eth0 -F pcap -w "$SBCNET_DIR/$2.pcap" -f "udp and not port 5060" \
 		>"$SBCNET_DIR/$2.tshark" 2>&1 &
 	caps+=($!)
-	poll_until 10 grep -q Capturing "$SBCNET_DIR/$2.tshark" || fatal "tshark did not start in $1"
+	poll_until 20 grep -q "Capture started" "$SBCNET_DIR/$2.tshark" || fatal "tshark did not start in $1"
 }
 stop_captures() {
 	kill -INT "${caps[@]}" 2>/dev/null

@@ -275,8 +275,10 @@ phase_basic() {
 	ip netns exec "$NS_PA" tshark -i eth0 -w "$flo" -f "udp port 5060 and host $SBCNET_PA4" \
 		>"$SBCNET_DIR/tshark-floor.out" 2>&1 &
 	fpid=$!
-	poll_until 10 grep -q Capturing "$SBCNET_DIR/tshark.out" || fatal "tshark did not start"
-	poll_until 10 grep -q Capturing "$SBCNET_DIR/tshark-floor.out" || fatal "tshark did not start"
+	# "Capture started." is dumpcap's once the interface is open; tshark's earlier "Capturing on"
+	# let a fresh-clone run make all 10 calls before the capture was live
+	poll_until 20 grep -q "Capture started" "$SBCNET_DIR/tshark.out" || fatal "tshark did not start"
+	poll_until 20 grep -q "Capture started" "$SBCNET_DIR/tshark-floor.out" || fatal "tshark did not start"
 	floor b2b_uac.xml $n 5 500 basic
 	floor_ok basic $n
 	check_eq "basic: an INVITE with Max-Forwards 0 is answered 483 Too Many Hops" \
@@ -487,7 +489,7 @@ phase_dns() {
 	ip netns exec "$NS_PB" tshark -i eth0 -w "$cap" -f "icmp or (udp and (port 5060 or port 5070))" \
 		>"$SBCNET_DIR/tshark-dns.out" 2>&1 &
 	cap_pid=$!
-	poll_until 10 grep -q Capturing "$SBCNET_DIR/tshark-dns.out" || fatal "tshark did not start"
+	poll_until 20 grep -q "Capture started" "$SBCNET_DIR/tshark-dns.out" || fatal "tshark did not start"
 	route_to mark-dns carrier-dns
 	base=$(xlen)
 	from=$(last_id)
