@@ -177,6 +177,20 @@ static void contexts_follow_the_keys(void **state)
 	assert_int_equal(gones, 1);
 }
 
+/* Session 100 + i (version seq), plain RTP on ports 20000 + 4i and + 2, not yet committed. */
+static void set_plain(uint32_t i, uint32_t seq)
+{
+	struct sbc_msg_media m = msg(seq, 0, 0, "198.51.100.30");
+	char err[160];
+
+	m.session = 100 + i;
+	m.leg[0].srtp = SBC_SRTP_NONE;
+	for (unsigned int l = 0; l < 2; l++)
+		m.leg[l].local_port = (uint16_t)(20000 + 4 * i + 2 * l);
+	if (dp_media_set(&m, 0, err, sizeof(err)) != 0)
+		fail_msg("session %u: %s", i, err);
+}
+
 /* More removals between two commits than the deferred queue holds (PEND_MAX, 8,192): each
  * frees four keys, and the positions kept for the RCU wait must not overrun their array
  * (the sanitizer build sees an overrun). */
@@ -185,17 +199,8 @@ static void many_removals_between_commits(void **state)
 	enum { N = 9000 };
 
 	(void)state;
-	for (uint32_t i = 0; i < N; i++) {
-		struct sbc_msg_media m = msg(1, 0, 0, "198.51.100.30");
-		char err[160];
-
-		m.session = 100 + i;
-		m.leg[0].srtp = SBC_SRTP_NONE;
-		for (unsigned int l = 0; l < 2; l++)
-			m.leg[l].local_port = (uint16_t)(20000 + 4 * i + 2 * l);
-		if (dp_media_set(&m, 0, err, sizeof(err)) != 0)
-			fail_msg("session %u: %s", i, err);
-	}
+	for (uint32_t i = 0; i < N; i++)
+		set_plain(i, 1);
 	dp_media_commit(on_event);
 	assert_int_equal(readies, N);
 	for (uint32_t i = 0; i < N; i++)
@@ -203,16 +208,8 @@ static void many_removals_between_commits(void **state)
 	dp_media_commit(on_event);
 	assert_int_equal(gones, N);
 	/* every key position came back: the same sessions install again */
-	for (uint32_t i = 0; i < N; i++) {
-		struct sbc_msg_media m = msg(2, 0, 0, "198.51.100.30");
-		char err[160];
-
-		m.session = 100 + i;
-		m.leg[0].srtp = SBC_SRTP_NONE;
-		for (unsigned int l = 0; l < 2; l++)
-			m.leg[l].local_port = (uint16_t)(20000 + 4 * i + 2 * l);
-		assert_int_equal(dp_media_set(&m, 0, err, sizeof(err)), 0);
-	}
+	for (uint32_t i = 0; i < N; i++)
+		set_plain(i, 2);
 	dp_media_commit(on_event);
 	assert_int_equal(readies, 2 * N);
 }
