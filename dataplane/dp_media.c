@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The media table's main-lcore side (dp_media.h): session slots, the key hash the workers read,
- * the id map only the main lcore reads, the deferred work that waits for RCU (events, slot and
- * key reuse), the media timeout scan and the telemetry. Mutations and the telemetry thread's
+ * The media table's main-lcore side (dp_media.h): session slots, the port index the workers
+ * read, the id map only the main lcore reads, the deferred work that waits for RCU (events, slot
+ * reuse), the media timeout scan and the telemetry. Mutations and the telemetry thread's
  * reads share a mutex; workers never take it.
  */
 #include <errno.h>
@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <arpa/inet.h>
+#include <rte_hash.h>
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
 
@@ -26,7 +27,9 @@
 
 struct dp_media_session *dp_media_slots;
 struct dp_media_fwd *dp_media_fwd;
-struct rte_hash *dp_media_hash;
+uint32_t *dp_media_index;
+uint16_t dp_media_port_base;
+uint32_t dp_media_n_ports;
 uint8_t dp_media_locals[DP_MEDIA_LOCALS][16];
 static uint8_t locals_family[DP_MEDIA_LOCALS];
 static unsigned int n_locals;
@@ -48,13 +51,11 @@ static struct {
 	uint32_t *free_slots, n_free;
 	struct pend *pend;
 	uint32_t n_pend;
-	int32_t *dead_keys;		/* hash key positions deleted, reusable after RCU */
-	uint32_t n_dead;
-	/* the grace period in flight: pend[0..wait_pend) and dead_keys[0..wait_dead) complete
-	 * once every worker has passed token (polled by dp_media_commit, never spun on) */
+	/* the grace period in flight: pend[0..wait_pend) completes once every worker has passed
+	 * token (polled by dp_media_commit, never spun on) */
 	bool waiting;
 	uint64_t token;
-	uint32_t wait_pend, wait_dead;
+	uint32_t wait_pend;
 	uint64_t last_scan_ns;
 	dp_media_send_fn send;
 	pthread_mutex_t lock;
@@ -66,21 +67,6 @@ static struct {
 static inline void bump(uint64_t *c)
 {
 	__atomic_store_n(c, *c + 1, __ATOMIC_RELAXED);
-}
-
-/* The key compare and hash rte_hash uses (dp_media.h): one word each. */
-static int key_cmp(const void *a, const void *b, size_t len __rte_unused)
-{
-	uint32_t x, y;
-
-	memcpy(&x, a, 4);
-	memcpy(&y, b, 4);
-	return x != y;
-}
-
-static uint32_t key_hash(const void *key, uint32_t len __rte_unused, uint32_t init __rte_unused)
-{
-	return dp_media_sig(key);
 }
 
 /* dp_media_locals in the order dp_media.h's dp_media_local_* say. */
@@ -116,14 +102,6 @@ uint32_t dp_media_capacity(const struct sbc_config *c)
 int dp_media_create(const struct sbc_config *c, struct rte_rcu_qsbr *qsv, int socket)
 {
 	uint32_t spare;
-	struct rte_hash_parameters hp = {
-		.name = "sbc_media",
-		.key_len = sizeof(struct dp_media_key),
-		.hash_func = key_hash,
-		.socket_id = socket,
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
-			      RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
-	};
 	struct rte_hash_parameters ip = {
 		.name = "sbc_media_ids",
 		.key_len = sizeof(uint64_t),
@@ -136,8 +114,13 @@ int dp_media_create(const struct sbc_config *c, struct rte_rcu_qsbr *qsv, int so
 	md.cap = dp_media_capacity(c);
 	spare = md.cap / 8 + 64;	/* new versions while the old wait for RCU */
 	md.n_slots = md.cap + spare;
-	hp.entries = md.n_slots * 4 + PEND_MAX * 4;
 	ip.entries = md.n_slots;
+	locals_of(c);
+	dp_media_port_base = c->media_port_min;
+	dp_media_n_ports = (uint32_t)c->media_port_max - c->media_port_min + 1;
+	dp_media_index = rte_zmalloc_socket("sbc_media_index", (size_t)n_locals *
+					    dp_media_n_ports * sizeof(*dp_media_index),
+					    RTE_CACHE_LINE_SIZE, socket);
 	dp_media_slots = rte_zmalloc_socket("sbc_media_slots",
 					    (size_t)md.n_slots * sizeof(*dp_media_slots),
 					    RTE_CACHE_LINE_SIZE, socket);
@@ -146,17 +129,12 @@ int dp_media_create(const struct sbc_config *c, struct rte_rcu_qsbr *qsv, int so
 					  sizeof(*dp_media_fwd), socket);
 	md.free_slots = malloc((size_t)md.n_slots * sizeof(*md.free_slots));
 	md.pend = malloc(PEND_MAX * sizeof(*md.pend));
-	md.dead_keys = malloc(PEND_MAX * 4 * sizeof(*md.dead_keys));
-	dp_media_hash = rte_hash_create(&hp);
 	md.ids = rte_hash_create(&ip);
 	if (dp_media_slots == NULL || dp_media_fwd == NULL || md.free_slots == NULL ||
-	    md.pend == NULL ||
-	    md.dead_keys == NULL || dp_media_hash == NULL || md.ids == NULL) {
+	    md.pend == NULL || dp_media_index == NULL || md.ids == NULL) {
 		dp_media_free();
 		return -ENOMEM;
 	}
-	rte_hash_set_cmp_func(dp_media_hash, key_cmp);
-	locals_of(c);
 	for (uint32_t i = 0; i < md.n_slots; i++)
 		md.free_slots[i] = md.n_slots - 1 - i;
 	md.n_free = md.n_slots;
@@ -169,26 +147,24 @@ void dp_media_free(void)
 {
 	for (uint32_t i = 0; dp_media_slots != NULL && i < md.n_slots; i++)
 		srtp_reclaim(&dp_media_slots[i]);
-	rte_hash_free(dp_media_hash);
 	rte_hash_free(md.ids);
+	rte_free(dp_media_index);
 	rte_free(dp_media_slots);
 	rte_free(dp_media_fwd);
 	free(md.free_slots);
 	free(md.pend);
-	free(md.dead_keys);
-	dp_media_hash = NULL;
+	dp_media_index = NULL;
 	md.ids = NULL;
 	dp_media_slots = NULL;
 	dp_media_fwd = NULL;
 	md.free_slots = NULL;
 	md.pend = NULL;
-	md.dead_keys = NULL;
 }
 
 /* The channel's event sender, given with each dp_media_commit / dp_media_tick. */
 static dp_media_send_fn sender;
 
-/* ---- keys of a session */
+/* ---- a session's ports: their words in dp_media_index */
 
 static unsigned int alen(uint8_t family)
 {
@@ -197,23 +173,26 @@ static unsigned int alen(uint8_t family)
 
 static int local_index(uint8_t family, const uint8_t *addr);
 
-/* (legs_ok has checked that the local address is one of ours) */
-static void key_of(struct dp_media_key *k, const struct sbc_media_leg *l, unsigned int rtcp)
+/* The place of a leg's RTP (rtcp 0) or RTCP port's word (legs_ok has checked that the local
+ * address is one of ours and the port in media_ports). */
+static uint32_t key_of(const struct sbc_media_leg *l, unsigned int rtcp)
 {
-	*k = dp_media_key_of((unsigned int)local_index(l->family, l->local_addr),
-			     (uint16_t)(l->local_port + rtcp));
+	uint32_t *w = dp_media_word((unsigned int)local_index(l->family, l->local_addr),
+				    (uint16_t)(l->local_port + rtcp));
+
+	return (uint32_t)(w - dp_media_index);
 }
 
-/* A session's keys and their data; returns how many (2 to 4). */
-static unsigned int keys_of(const struct sbc_media_leg *leg, uint32_t slot,
-			    struct dp_media_key *k, void **d)
+/* A session's ports' places and the words they get; returns how many (2 to 4). */
+static unsigned int keys_of(const struct sbc_media_leg *leg, uint32_t slot, uint32_t *k,
+			    uint32_t *d)
 {
 	unsigned int n = 0;
 
 	for (unsigned int l = 0; l < 2; l++)
 		for (unsigned int r = 0; r < ((leg[l].flags & SBC_MEDIA_RTCP_MUX) ? 1u : 2u); r++) {
-			key_of(&k[n], &leg[l], r);
-			d[n++] = DP_MEDIA_DATA(slot, l, r);
+			k[n] = key_of(&leg[l], r);
+			d[n++] = (uint32_t)(uintptr_t)DP_MEDIA_DATA(slot, l, r) + 1;
 		}
 	return n;
 }
@@ -230,10 +209,10 @@ static void legs_of(const struct dp_media_session *s, struct sbc_media_leg *out)
 	}
 }
 
-static bool key_in(const struct dp_media_key *k, const struct dp_media_key *set, unsigned int n)
+static bool key_in(uint32_t k, const uint32_t *set, unsigned int n)
 {
 	for (unsigned int i = 0; i < n; i++)
-		if (memcmp(k, &set[i], sizeof(*k)) == 0)
+		if (set[i] == k)
 			return true;
 	return false;
 }
@@ -258,27 +237,11 @@ static void pend(uint8_t kind, uint32_t slot, uint64_t session, uint32_t seq)
 	md.pend[md.n_pend++] = (struct pend){ kind, slot, session, seq };
 }
 
-/* Before an update or removal (lock not held): room for the up to 4 key positions it frees.
- * A removal queues one action after freeing its keys, so pend()'s own wait comes too late
- * when more than PEND_MAX sessions go between two commits. */
-static void room_for_keys(void)
+/* A port's word cleared: the next packet to it finds no session (one that read the word before
+ * still finds the version it named, kept until RCU). */
+static void del_key(uint32_t k)
 {
-	if (md.n_dead + 4 > PEND_MAX * 4)
-		commit_wait();
-}
-
-static void del_key(const struct dp_media_key *k)
-{
-	int32_t pos;
-
-	/* a session frees up to 4 keys and queues one action: more than PEND_MAX removals between
-	 * two commits would fill dead_keys before pend() forces the wait */
-	if (md.n_dead == PEND_MAX * 4)
-		commit_wait();
-	pos = rte_hash_del_key(dp_media_hash, k);
-
-	if (pos >= 0)
-		md.dead_keys[md.n_dead++] = pos;
+	__atomic_store_n(&dp_media_index[k], 0, __ATOMIC_RELEASE);
 }
 
 static uint64_t last_packet_ns(const struct dp_media_session *s);
@@ -305,13 +268,11 @@ static void send_gone(const struct pend *p, dp_media_send_fn send)
 	bump(&md.gone);
 }
 
-/* What the grace period covered: the keys' positions reused, READY and GONE sent, slots back;
- * what was queued since moves to the front. */
-static void complete(uint32_t np, uint32_t nd)
+/* What the grace period covered: READY and GONE sent, slots back; what was queued since moves
+ * to the front. */
+static void complete(uint32_t np)
 {
 	pthread_mutex_lock(&md.lock);
-	for (uint32_t i = 0; i < nd; i++)
-		rte_hash_free_key_with_position(dp_media_hash, md.dead_keys[i]);
 	for (uint32_t i = 0; i < np; i++) {
 		const struct pend *p = &md.pend[i];
 		struct sbc_msg_media_ref r = { .session = p->session, .seq = p->seq, .error = 0 };
@@ -338,8 +299,6 @@ static void complete(uint32_t np, uint32_t nd)
 			break;
 		}
 	}
-	memmove(md.dead_keys, md.dead_keys + nd, (md.n_dead - nd) * sizeof(*md.dead_keys));
-	md.n_dead -= nd;
 	memmove(md.pend, md.pend + np, (md.n_pend - np) * sizeof(*md.pend));
 	md.n_pend -= np;
 	pthread_mutex_unlock(&md.lock);
@@ -349,15 +308,14 @@ static void complete(uint32_t np, uint32_t nd)
  * inside a lookup. */
 static void start(void)
 {
-	if (md.n_pend == 0 && md.n_dead == 0)
+	if (md.n_pend == 0)
 		return;
 	md.token = rte_rcu_qsbr_start(md.qsv);
 	md.wait_pend = md.n_pend;
-	md.wait_dead = md.n_dead;
 	md.waiting = true;
 	if (rte_rcu_qsbr_check(md.qsv, md.token, false) == 1) {
 		md.waiting = false;
-		complete(md.wait_pend, md.wait_dead);
+		complete(md.wait_pend);
 	}
 }
 
@@ -374,7 +332,7 @@ void dp_media_commit(dp_media_send_fn send)
 		if (rte_rcu_qsbr_check(md.qsv, md.token, false) != 1)
 			return;
 		md.waiting = false;
-		complete(md.wait_pend, md.wait_dead);
+		complete(md.wait_pend);
 	}
 	start();
 }
@@ -385,13 +343,13 @@ static void commit_wait(void)
 	if (md.waiting) {
 		rte_rcu_qsbr_check(md.qsv, md.token, true);
 		md.waiting = false;
-		complete(md.wait_pend, md.wait_dead);
+		complete(md.wait_pend);
 	}
 	start();
 	if (md.waiting) {
 		rte_rcu_qsbr_check(md.qsv, md.token, true);
 		md.waiting = false;
-		complete(md.wait_pend, md.wait_dead);
+		complete(md.wait_pend);
 	}
 }
 
@@ -481,44 +439,32 @@ static void fill_leg(struct dp_media_leg *d, const struct sbc_media_leg *l,
 	}
 }
 
-/* Keys another session holds, or two legs on one port: -EADDRINUSE / -EINVAL. */
-static int keys_free(const struct dp_media_key *k, unsigned int n, int32_t old, char *err,
-		     size_t errlen)
+/* The port of place k (for a refusal's text). */
+static unsigned int port_at(uint32_t k)
+{
+	return dp_media_port_base + k % dp_media_n_ports;
+}
+
+/* Ports another session holds, or two legs on one port: -EADDRINUSE / -EINVAL. */
+static int keys_free(const uint32_t *k, unsigned int n, int32_t old, char *err, size_t errlen)
 {
 	for (unsigned int i = 0; i < n; i++) {
-		void *d;
+		uint32_t w = dp_media_index[k[i]];
 
-		if (key_in(&k[i], k, i))
-			return refuse(-EINVAL, err, errlen, "local port %u used twice", k[i].port);
-		if (rte_hash_lookup_data(dp_media_hash, &k[i], &d) >= 0 &&
-		    (old < 0 || DP_MEDIA_SLOT(d) != (uint32_t)old))
+		if (key_in(k[i], k, i))
+			return refuse(-EINVAL, err, errlen, "local port %u used twice", port_at(k[i]));
+		if (w != 0 && (old < 0 || DP_MEDIA_SLOT((uintptr_t)w - 1) != (uint32_t)old))
 			return refuse(-EADDRINUSE, err, errlen, "local port %u belongs to another "
-				      "session", k[i].port);
+				      "session", port_at(k[i]));
 	}
 	return 0;
 }
 
-/* Put the new version's keys in; on failure put back what was there. */
-static int add_keys(const struct dp_media_key *k, void **d, unsigned int n, int32_t old,
-		    const struct dp_media_key *ok, void **od, unsigned int on)
+/* The new version's ports point at it (release: its slot and directions are written). */
+static void add_keys(const uint32_t *k, const uint32_t *d, unsigned int n)
 {
-	for (unsigned int i = 0; i < n; i++) {
-		if (rte_hash_add_key_data(dp_media_hash, &k[i], d[i]) == 0)
-			continue;
-		for (unsigned int j = 0; j < i; j++) {
-			unsigned int o;
-
-			for (o = 0; old >= 0 && o < on; o++)
-				if (memcmp(&ok[o], &k[j], sizeof(k[j])) == 0)
-					break;
-			if (old >= 0 && o < on)
-				rte_hash_add_key_data(dp_media_hash, &k[j], od[o]);
-			else
-				del_key(&k[j]);
-		}
-		return -ENOSPC;
-	}
-	return 0;
+	for (unsigned int i = 0; i < n; i++)
+		__atomic_store_n(&dp_media_index[k[i]], d[i], __ATOMIC_RELEASE);
 }
 
 /* A leg's latched ports (+ 1, 0: none) as its direction holds them. */
@@ -676,8 +622,7 @@ int dp_media_set(const struct sbc_msg_media *m, uint64_t now_ns, char *err, size
 {
 	struct dp_srtp_ctx *ctx[2][2];
 	bool same[2];
-	struct dp_media_key k[4], ok[4];
-	void *d[4], *od[4];
+	uint32_t k[4], ok[4], d[4], od[4];
 	struct sbc_media_leg ol[2];
 	unsigned int n, on = 0;
 	int32_t old;
@@ -700,7 +645,6 @@ int dp_media_set(const struct sbc_msg_media *m, uint64_t now_ns, char *err, size
 	rc = srtp_make(m, same, ctx, err, errlen);
 	if (rc != 0)
 		return rc;
-	room_for_keys();
 	pthread_mutex_lock(&md.lock);
 	slot = md.free_slots[--md.n_free];
 	install(&dp_media_slots[slot], m, old >= 0 ? &dp_media_slots[old] : NULL, same, ctx,
@@ -710,21 +654,12 @@ int dp_media_set(const struct sbc_msg_media *m, uint64_t now_ns, char *err, size
 		legs_of(&dp_media_slots[old], ol);
 		on = keys_of(ol, (uint32_t)old, ok, od);
 	}
-	if (add_keys(k, d, n, old, ok, od, on) != 0) {
-		for (unsigned int i = 0; i < 4; i++)
-			dp_srtp_ctx_free(ctx[i / 2][i % 2]);
-		dp_media_slots[slot].leg[0].srtp_in = dp_media_slots[slot].leg[0].srtp_out = NULL;
-		dp_media_slots[slot].leg[1].srtp_in = dp_media_slots[slot].leg[1].srtp_out = NULL;
-		dp_media_slots[slot].live = false;
-		md.free_slots[md.n_free++] = slot;	/* no worker found it */
-		pthread_mutex_unlock(&md.lock);
-		return refuse(-ENOSPC, err, errlen, "media hash full (%u sessions)", md.cap);
-	}
+	add_keys(k, d, n);
 	rte_hash_add_key_data(md.ids, &m->session, (void *)(uintptr_t)slot);
 	if (old >= 0) {
 		for (unsigned int i = 0; i < on; i++)
-			if (!key_in(&ok[i], k, n))
-				del_key(&ok[i]);
+			if (!key_in(ok[i], k, n))
+				del_key(ok[i]);
 		srtp_handover(&dp_media_slots[old], same);
 		dp_media_slots[old].live = false;
 		bump(&md.updates);
@@ -743,19 +678,18 @@ int dp_media_set(const struct sbc_msg_media *m, uint64_t now_ns, char *err, size
 
 /* ---- MEDIA_DEL, MEDIA_FLUSH */
 
-/* Out of the hash and the id map; the slot waits for RCU. Lock held. */
+/* Out of the port index and the id map; the slot waits for RCU. Lock held. */
 static void unlink_slot(uint32_t slot)
 {
 	struct dp_media_session *s = &dp_media_slots[slot];
-	struct dp_media_key k[4];
+	uint32_t k[4], d[4];
 	struct sbc_media_leg l[2];
-	void *d[4];
 	unsigned int n;
 
 	legs_of(s, l);
 	n = keys_of(l, slot, k, d);
 	for (unsigned int i = 0; i < n; i++)
-		del_key(&k[i]);
+		del_key(k[i]);
 	rte_hash_del_key(md.ids, &s->id);
 	s->live = false;
 	md.live--;
@@ -772,7 +706,6 @@ void dp_media_del(const struct sbc_msg_media_ref *r)
 		pend(P_GONE, UINT32_MAX, r->session, seq);
 		return;
 	}
-	room_for_keys();
 	pthread_mutex_lock(&md.lock);
 	unlink_slot((uint32_t)slot);
 	pthread_mutex_unlock(&md.lock);
@@ -785,7 +718,6 @@ void dp_media_flush(void)
 	for (uint32_t i = 0; i < md.n_slots; i++) {
 		if (!dp_media_slots[i].live)
 			continue;
-		room_for_keys();
 		pthread_mutex_lock(&md.lock);
 		unlink_slot(i);
 		pthread_mutex_unlock(&md.lock);

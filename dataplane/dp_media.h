@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The media table: relayed calls' sessions (two legs each) and the rte_hash that finds a leg
- * from a packet's destination (family, our address, port). Workers look it up without locks
- * (RW_CONCURRENCY_LF); the main lcore installs, replaces and removes sessions from the
- * channel's commands (SBC_CMD_MEDIA_*) under the data plane's QSBR: a session slot, a hash key
- * slot or an old version of a session is reused only after every worker has passed a
- * quiescent point, and only then are MEDIA_READY (for a SET) and MEDIA_GONE (for a DEL) sent.
+ * The media table: relayed calls' sessions (two legs each) and the port index that finds a leg
+ * from a packet's destination (our address, port). Workers read it without locks; the main
+ * lcore installs, replaces and removes sessions from the channel's commands (SBC_CMD_MEDIA_*)
+ * under the data plane's QSBR: a session slot or an old version of a session is reused only
+ * after every worker has passed a quiescent point, and only then are MEDIA_READY (for a SET) and MEDIA_GONE (for a DEL) sent.
  *
  * A session version is immutable for the workers except for what they write themselves: the
  * latched remote ports (compare-and-swap, so two workers never both latch) and the ports the
@@ -14,7 +13,7 @@
  * its direction's block (struct dp_media_fwd), made from the legs at MEDIA_SET; the slot keeps
  * the legs as given, the RTCP figures and the SRTP contexts. A MEDIA_SET on a live session
  * builds a new version in another slot, carrying over each leg whose remote and keys did not
- * change (its latches and figures), and swaps the hash data to it.
+ * change (its latches and figures), and points the ports' words at it.
  */
 #ifndef DP_MEDIA_H
 #define DP_MEDIA_H
@@ -24,8 +23,6 @@
 #include <stdint.h>
 #include <string.h>
 
-#include <rte_hash.h>
-#include <rte_hash_crc.h>
 #include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_telemetry.h>
@@ -36,32 +33,38 @@
 
 struct dp_srtp_ctx;	/* dataplane/dp_srtp.h (the srtp helper's) */
 
-/* The hash key: where a packet was sent to, as the local address's index in dp_media_locals
- * (a handful of addresses, found by comparing against them) and the port: 4 bytes, read as
- * one little-endian word (local << 16 | port), hashed with one CRC32 instruction
- * (dp_media_sig) and compared as one word. */
-struct dp_media_key {
-	uint16_t port;		/* host order */
-	uint16_t local;		/* index in dp_media_locals */
-} __attribute__((aligned(4)));
-_Static_assert(sizeof(struct dp_media_key) == 4, "one word");
+/*
+ * Where a packet was sent to, (our address's index in dp_media_locals, port), finds its leg in
+ * one load: dp_media_index holds a word for every port of [sbc] media_ports on every local
+ * address (local-major), the media port range being known and bounded (at most 65,536 ports
+ * times DP_MEDIA_LOCALS addresses: 4.5 MB; 20000-29999 on one address: 40 KB). A word is 0 (no
+ * session) or DP_MEDIA_DATA + 1. The main lcore stores whole words; a worker that read a word
+ * just before it changed still finds the session version it named, whose slot is reused only
+ * after RCU (dp_media.c), so the words themselves need no grace period.
+ */
+extern uint32_t *dp_media_index;
+extern uint16_t dp_media_port_base;	/* media_port_min */
+extern uint32_t dp_media_n_ports;	/* media_port_max - media_port_min + 1 */
 
-static inline struct dp_media_key dp_media_key_of(unsigned int local, uint16_t port)
+/* The word of (local, port); port within media_ports (dp_media_port). */
+static inline uint32_t *dp_media_word(unsigned int local, uint16_t port)
 {
-	return (struct dp_media_key){ .port = port, .local = (uint16_t)local };
+	return &dp_media_index[(size_t)local * dp_media_n_ports +
+			       (uint16_t)(port - dp_media_port_base)];
 }
 
-/* The key's hash, the one the table was made with (workers compute it inline and look up
- * with it: rte_hash_lookup_with_hash_bulk_data). */
-static inline uint32_t dp_media_sig(const struct dp_media_key *k)
+/* What (local, port)'s word names (DP_MEDIA_SLOT, _LEG, _RTCP, _FWD read it) and true, or
+ * false: no session there. Any lcore. */
+static inline bool dp_media_find(unsigned int local, uint16_t port, void **data)
 {
-	uint32_t w;
+	uint32_t w = __atomic_load_n(dp_media_word(local, port), __ATOMIC_ACQUIRE);
 
-	memcpy(&w, k, 4);
-	return rte_hash_crc_4byte(w, 0);
+	*data = (void *)(uintptr_t)(w - 1);
+	return w != 0;
 }
 
-/* The hash data: the session slot, the leg, and whether the port is the leg's RTCP port. */
+/* What a port's word names (less one): the session slot, the leg, and whether the port is the
+ * leg's RTCP port. */
 #define DP_MEDIA_DATA(slot, leg, rtcp) ((void *)(uintptr_t)(((slot) << 2) | ((leg) << 1) | (rtcp)))
 #define DP_MEDIA_SLOT(d) ((uint32_t)((uintptr_t)(d) >> 2))
 #define DP_MEDIA_LEG(d) ((unsigned int)(((uintptr_t)(d) >> 1) & 1))
@@ -155,7 +158,6 @@ struct dp_media_session {
 };
 
 /* Read by the workers. */
-extern struct rte_hash *dp_media_hash;
 extern struct dp_media_session *dp_media_slots;
 extern struct dp_media_fwd *dp_media_fwd;	/* [slot * 2 + leg] */
 /* The local addresses a leg may have (address, media_addresses, address6), IPv4 in the first
@@ -185,7 +187,7 @@ static inline unsigned int dp_media_local_media6(const struct sbc_config *c, uns
 	return 1 + c->n_media_addr4 + (c->has_address6 ? 1 : 0) + k;
 }
 
-/* The direction a hash hit leads to, its two lines asked for ahead of use. */
+/* The direction a port's word leads to, its two lines asked for ahead of use. */
 static inline struct dp_media_fwd *dp_media_prefetch(const void *data)
 {
 	struct dp_media_fwd *f = &dp_media_fwd[DP_MEDIA_FWD(data)];

@@ -50,16 +50,13 @@ struct burst {
 	uint64_t hop[DP_BURST];
 	bool listed;			/* some source of the burst is listed */
 	uint64_t mac;			/* wire_mac_word() */
-	/* media table keys to look up, and the frame each came from */
+	/* media frames, in order: the frame each is, and whether its port names a session */
 	unsigned int nm;
 	uint8_t atm[DP_BURST];
-	struct dp_media_key mkey[DP_BURST];
-	uint32_t msig[DP_BURST];		/* dp_media_sig of each */
-	const void *mkp[DP_BURST];
-	void *mdata[DP_BURST];
-	uint64_t mhit;			/* bit k: mkey[k] found */
+	bool mhit[DP_BURST];
+	const uint32_t *mword[DP_BURST];	/* its port's word (dp_media_word) */
 	unsigned int mnext;		/* media frames decided so far (media_stage) */
-	void *media[DP_BURST];		/* per frame: the hash data */
+	void *media[DP_BURST];		/* per frame: what its port's word names (dp_media_find) */
 	bool media_found[DP_BURST];
 };
 
@@ -164,14 +161,15 @@ static inline enum kind look_up(struct burst *b, unsigned int i, enum kind k)
 	return k;
 }
 
-/* The media table decides: queue (our address's index in dp_media_locals, port) for the
- * burst's lookup, with its hash. */
+/* The media table decides: (our address's index in dp_media_locals, port)'s word (dp_media.h),
+ * asked for now and read once the whole burst is sorted (media_look_up_burst): with a large
+ * table the words' misses overlap instead of each stalling the sort. */
 static inline enum kind media_look_up(struct burst *b, unsigned int i, unsigned int local)
 {
-	struct dp_media_key *k = &b->mkey[b->nm];
+	const uint32_t *w = dp_media_word(local, b->p[i].dport);
 
-	*k = dp_media_key_of(local, b->p[i].dport);
-	b->msig[b->nm] = dp_media_sig(k);
+	rte_prefetch0(w);
+	b->mword[b->nm] = w;
 	b->atm[b->nm++] = (uint8_t)i;
 	return K_MEDIA;
 }
@@ -374,7 +372,7 @@ static void look_up_burst(const struct dp_worker *w, const struct dp_acl_bank *a
 }
 
 /*
- * ... and the media table, one bulk lookup, then the first MEDIA_AHEAD hits' directions
+ * ... and the media frames' sessions: the first MEDIA_AHEAD hits' directions
  * (dp_media_prefetch) fetched at once; decide_burst asks for each further one MEDIA_AHEAD
  * media frames before its use (media_stage). Prefetches issued together walk the page tables
  * in parallel (with 4 KiB pages nearly each is a TLB miss), but the whole burst's at once
@@ -388,18 +386,14 @@ static void media_look_up_burst(struct burst *b)
 	unsigned int k;
 
 	b->mnext = 0;
-	if (b->nm == 0)
-		return;
-	for (k = 0; k < b->nm; k++)
-		b->mkp[k] = &b->mkey[k];
-	b->mhit = 0;
-	rte_hash_lookup_with_hash_bulk_data(dp_media_hash, b->mkp, b->msig, b->nm, &b->mhit,
-					    b->mdata);
 	for (k = 0; k < b->nm; k++) {
-		b->media_found[b->atm[k]] = (b->mhit >> k) & 1;
-		b->media[b->atm[k]] = b->mdata[k];
-		if (k < MEDIA_AHEAD && ((b->mhit >> k) & 1))
-			dp_media_prefetch(b->mdata[k]);
+		uint32_t w = __atomic_load_n(b->mword[k], __ATOMIC_ACQUIRE);
+		unsigned int i = b->atm[k];
+
+		b->media[i] = (void *)(uintptr_t)(w - 1);
+		b->media_found[i] = b->mhit[k] = w != 0;
+		if (k < MEDIA_AHEAD && w != 0)
+			dp_media_prefetch(b->media[i]);
 	}
 }
 
@@ -408,8 +402,8 @@ static inline void media_stage(struct burst *b)
 {
 	unsigned int k = b->mnext++ + MEDIA_AHEAD;
 
-	if (k < b->nm && ((b->mhit >> k) & 1))
-		dp_media_prefetch(b->mdata[k]);
+	if (k < b->nm && b->mhit[k])
+		dp_media_prefetch(b->media[b->atm[k]]);
 }
 
 /* ---- acting on the verdicts, sending, counting */

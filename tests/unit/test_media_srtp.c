@@ -79,10 +79,9 @@ static struct sbc_msg_media msg(uint32_t seq, uint8_t rx, uint8_t tx, const char
 static struct dp_media_session *live(void)
 {
 	/* [sbc] address (198.51.100.10): the first of the media table's local addresses */
-	struct dp_media_key k = dp_media_key_of(dp_media_local_addr4(), 20000);
 	void *d;
 
-	assert_true(rte_hash_lookup_data(dp_media_hash, &k, &d) >= 0);
+	assert_true(dp_media_find(dp_media_local_addr4(), 20000, &d));
 	return &dp_media_slots[DP_MEDIA_SLOT(d)];
 }
 
