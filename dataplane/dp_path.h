@@ -128,11 +128,32 @@ enum dp_path_verdict dp_path_fragment(struct dp_worker *w, struct rte_mbuf **mp,
 				      struct dp_burst_clock *clk, enum dp_drop *why,
 				      uint32_t *trunk);
 
-/* dp_path_media.c: a UDP datagram to one of our media ports; data: the media hash's (NULL: no
- * session). Relayed in place, or dropped; an ARP request / NS may be added to o. */
+/* dp_path_media.c: a UDP datagram to one of our media ports; data: what its port's word names
+ * (dp_media_find; found false: no session). Relayed in place, or dropped; an ARP request / NS
+ * may be added to o. */
 enum dp_path_verdict dp_path_media(struct dp_worker *w, struct rte_mbuf *m,
 				   const struct dp_pkt *p, const void *data, bool found,
 				   struct dp_burst_clock *clk, struct dp_burst_out *o,
 				   enum dp_drop *why);
+
+/* What dp_path_media4 takes from the burst, once: its time (not the test clock's, which is
+ * each frame's own), that time in 8 kHz RTP clock ticks (jitter), and the next-hop cache's
+ * tag for the neighbour table's current generation (dp_media_fwd.nh bits 48-63). */
+struct dp_media4_burst {
+	uint64_t ns;
+	uint32_t ticks;
+	uint16_t nh_tag;
+};
+
+void dp_media4_burst_init(struct dp_media4_burst *t, struct dp_burst_clock *clk);
+
+/*
+ * dp_path_media.c: the common case whole, from the frame's bytes (no dp_pkt): a frame of the
+ * plain IPv4/UDP shape (dp_plain_udp4_shape) to a leg's RTP port, from that leg's remote
+ * address and port, plain RTP both ways without rtcp-mux, out to an IPv4 leg, its IPv4 header
+ * checksum good, the port to send to and the next hop's MAC known. true: counted and rewritten in place, the
+ * caller sends it (DP_WIRE_MEDIA); false: nothing read was changed, dp_path_media decides.
+ */
+bool dp_path_media4(struct rte_mbuf *m, const void *data, const struct dp_media4_burst *t);
 
 #endif

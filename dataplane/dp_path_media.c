@@ -101,9 +101,16 @@ static inline bool source_ok(struct dp_media_fwd *f, uint32_t idx, const struct 
 	return v == mine;	/* v: the port that won the latch */
 }
 
-/* The leg's RTP receive figures (RFC 3550 A.1, A.8), on the direction's second line. */
-static inline void count_rtp(struct dp_media_fwd *f, const uint8_t *pl, uint32_t len,
-			     uint64_t now_ns)
+/* A time in 8 kHz RTP clock ticks (RFC 3550 A.8's arrival). */
+static inline uint32_t rtp_ticks(uint64_t now_ns)
+{
+	return (uint32_t)(now_ns / (1000000000u / DP_RTP_CLOCK_HZ));
+}
+
+/* The leg's RTP receive figures (RFC 3550 A.1, A.8), on the direction's second line; ticks:
+ * now_ns in rtp_ticks. */
+static inline void count_rtp_at(struct dp_media_fwd *f, const uint8_t *pl, uint32_t len,
+				uint64_t now_ns, uint32_t ticks)
 {
 	dp_count(&f->packets, 1);
 	dp_count(&f->bytes, len);
@@ -112,8 +119,13 @@ static inline void count_rtp(struct dp_media_fwd *f, const uint8_t *pl, uint32_t
 		return;
 	dp_rtp_seq_update(&f->seq, dp_rd16(pl + 2));
 	if (dp_rtp_pt_8khz(pl[1] & 0x7f))
-		dp_rtp_jitter_update(&f->jitter, (uint32_t)(now_ns / (1000000000u / DP_RTP_CLOCK_HZ)),
-				     rd32(pl + 4));
+		dp_rtp_jitter_update(&f->jitter, ticks, rd32(pl + 4));
+}
+
+static inline void count_rtp(struct dp_media_fwd *f, const uint8_t *pl, uint32_t len,
+			     uint64_t now_ns)
+{
+	count_rtp_at(f, pl, len, now_ns, rtp_ticks(now_ns));
 }
 
 /* What the leg's RTCP report says (on the RTCP port: the session's own line for it). */
@@ -132,6 +144,12 @@ static void count_rtcp(struct dp_media_rtcp_rx *r, const uint8_t *pl, uint32_t l
 }
 
 #define NH_VALID (1ull << 63)
+
+/* dp_media_fwd.nh's top 16 bits when it was cached at neighbour generation gen. */
+static inline uint16_t nh_tag(uint32_t gen)
+{
+	return (uint16_t)(0x8000 | (gen & 0x7fff));
+}
 
 /* dp_media_fwd.nh for a MAC found at neighbour generation gen. */
 static inline uint64_t nh_word(uint32_t gen, const uint8_t *mac)
@@ -154,7 +172,7 @@ static enum dp_drop next_hop_mac(struct dp_worker *w, struct dp_media_fwd *f,
 	uint64_t v = __atomic_load_n(&f->nh, __ATOMIC_RELAXED);
 	struct rte_mbuf *ask;
 
-	if (likely((v >> 48) == (0x8000 | (gen & 0x7fff)))) {
+	if (likely((v >> 48) == nh_tag(gen))) {
 		v = rte_cpu_to_le_64(v);
 		memcpy(mac, &v, 6);
 		return DP_DROP_NONE;
@@ -482,6 +500,42 @@ static enum dp_path_verdict relay_srtp(struct dp_worker *w, struct rte_mbuf *m,
 	if (held)
 		return hold(w, m, idx, f, hop, behind, now, why);
 	return DP_PATH_RELAYED;
+}
+
+void dp_media4_burst_init(struct dp_media4_burst *t, struct dp_burst_clock *clk)
+{
+	t->ns = dp_burst_ns(clk);
+	t->ticks = rtp_ticks(t->ns);
+	t->nh_tag = nh_tag(__atomic_load_n(&dp_neigh_gen, __ATOMIC_ACQUIRE));
+}
+
+/* (dp_path.h) Every test of the general path that this case passes, in the order that the
+ * cheapest and most often failing come first; the frame's shape was checked by the sort. */
+bool dp_path_media4(struct rte_mbuf *m, const void *data, const struct dp_media4_burst *t)
+{
+	uint8_t *fr = rte_pktmbuf_mtod(m, uint8_t *);
+	struct dp_media_fwd *f = &dp_media_fwd[DP_MEDIA_FWD(data)];
+	uint16_t dport, ulen = dp_rd16(fr + 38);
+	uint64_t nh;
+	uint8_t mac[8];
+
+	if (DP_MEDIA_RTCP(data) || (f->flags & (DP_FWD_SRTP | DP_FWD_MUX)) ||
+	    f->out_family != SBC_AF_V4 || dp_ld32(fr + 26) != dp_ld32(f->src) ||
+	    __atomic_load_n(&f->src_port[0], __ATOMIC_ACQUIRE) != dp_rd16(fr + 34) + 1u)
+		return false;
+	dport = __atomic_load_n(&f->dst_port[0], __ATOMIC_RELAXED);
+	nh = __atomic_load_n(&f->nh, __ATOMIC_RELAXED);
+	if (dport == 0 || (nh >> 48) != t->nh_tag || m->nb_segs != 1 ||
+	    rte_pktmbuf_pkt_len(m) != 14u + dp_rd16(fr + 16) ||
+	    ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
+	     dp_csum_fold(dp_csum_sum(fr + 14, 20, 0)) != 0))
+		return false;
+	count_rtp_at(f, fr + 42, ulen - 8u, t->ns, t->ticks);
+	nh = rte_cpu_to_le_64(nh);
+	memcpy(mac, &nh, 8);
+	rewrite_v4(fr, f, f->out_port, dport, mac);
+	m->ol_flags = 0;
+	return true;
 }
 
 enum dp_path_verdict dp_path_media(struct dp_worker *w, struct rte_mbuf *m,

@@ -33,6 +33,7 @@ enum kind {
 	K_FRAGMENT,	/* an IP fragment: the allowlist applies to each of them */
 	K_MEDIA,	/* UDP to a port in media_ports: the media table decides */
 	K_SIP4,		/* K_SIP of the common shape (sort_plain_sip4): its dp_pkt not yet filled */
+	K_MEDIA4,	/* K_MEDIA of that shape (sort_plain_media4): dp_path_media4 first */
 };
 
 /* One burst from the wire through the passes. */
@@ -164,9 +165,10 @@ static inline enum kind look_up(struct burst *b, unsigned int i, enum kind k)
 /* The media table decides: (our address's index in dp_media_locals, port)'s word (dp_media.h),
  * asked for now and read once the whole burst is sorted (media_look_up_burst): with a large
  * table the words' misses overlap instead of each stalling the sort. */
-static inline enum kind media_look_up(struct burst *b, unsigned int i, unsigned int local)
+static inline enum kind media_look_up(struct burst *b, unsigned int i, unsigned int local,
+				      uint16_t dport)
 {
-	const uint32_t *w = dp_media_word(local, b->p[i].dport);
+	const uint32_t *w = dp_media_word(local, dport);
 
 	rte_prefetch0(w);
 	b->mword[b->nm] = w;
@@ -196,7 +198,7 @@ static inline enum kind sort_transport(struct burst *b, unsigned int i, unsigned
 		return drop_as(b, i, DP_DROP_PROTOCOL);
 	if (p->dport != dp.cfg.sip_port && !sip_over_tcp(p)) {
 		if (p->proto == DP_PROTO_UDP && dp_media_port(&dp.cfg, p->dport))
-			return media_look_up(b, i, local);
+			return media_look_up(b, i, local, p->dport);
 		return drop_as(b, i, DP_DROP_PORT_CLOSED);
 	}
 	return look_up(b, i, K_SIP);
@@ -213,7 +215,7 @@ static inline enum kind sort_other(struct burst *b, unsigned int i, bool v6)
 	    dp_media_port(&dp.cfg, p->dport)) {
 		local = v6 ? media_v6(p->dst) : media_v4(p->dst);
 		if (local >= 0)
-			return media_look_up(b, i, (unsigned int)local);
+			return media_look_up(b, i, (unsigned int)local, p->dport);
 	}
 	return drop_as(b, i, DP_DROP_NOT_FOR_US);
 }
@@ -285,8 +287,7 @@ static inline bool sort_plain_media4(struct burst *b, unsigned int i, const uint
 		local = media_v4(f + 30);
 	if (local < 0 || dp_deny_hit4(f + 26))
 		return false;
-	dp_plain_udp4_fill(f, &b->p[i]);
-	media_look_up(b, i, (unsigned int)local);
+	media_look_up(b, i, (unsigned int)local, dport);
 	return true;
 }
 
@@ -304,7 +305,7 @@ static inline enum kind sort_frame(struct burst *b, unsigned int i)
 	if (sort_plain_sip4(b, i, f, len))
 		return K_SIP4;
 	if (sort_plain_media4(b, i, f, len))
-		return K_MEDIA;
+		return K_MEDIA4;
 	why = dp_parse(f, len, false, &b->p[i]);
 	if (why != DP_DROP_NONE)
 		return drop_as(b, i, why);
@@ -451,11 +452,26 @@ static inline bool unlisted_only_dropped(const struct dp_worker *w)
 	return w->regrate == NULL && dp.cfg.unlisted != SBC_UNLISTED_REJECT;
 }
 
-/* The dp_pkt of a K_SIP4 frame, filled when the packet needs more than a drop. */
-static inline void fill_plain(struct burst *b, unsigned int i)
+/* The dp_pkt of a K_SIP4 or K_MEDIA4 frame, filled when the packet needs more than a drop or
+ * dp_path_media4. */
+static inline void fill_plain(struct burst *b, unsigned int i, enum kind k)
 {
 	dp_plain_udp4_fill(rte_pktmbuf_mtod(b->m[i], const uint8_t *), &b->p[i]);
-	b->kind[i] = K_SIP;
+	b->kind[i] = (uint8_t)k;
+}
+
+/* A K_MEDIA4 frame that dp_path_media4 relayed (true), or on to the general path. */
+static inline bool media4(struct burst *b, unsigned int i, struct dp_media4_burst *t,
+			  struct dp_burst_clock *clk, struct dp_burst_out *o)
+{
+	if (!b->media_found[i] || dp.test_clock)
+		return false;
+	if (t->ns == 0)
+		dp_media4_burst_init(t, clk);
+	if (!dp_path_media4(b->m[i], b->media[i], t))
+		return false;
+	dp_out_wire(o, b->m[i], DP_WIRE_MEDIA);
+	return true;
 }
 
 /* The bytes of a listed SIP frame that the scanner will read (up to its window's 1 KB), fetched
@@ -480,6 +496,7 @@ static void decide_burst(struct dp_worker *w, struct burst *b, unsigned int n,
 			 struct dp_burst_clock *clk, struct dp_burst_out *o, struct drops *d)
 {
 	const bool drop_unlisted = unlisted_only_dropped(w);	/* the flood's verdict, settled here */
+	struct dp_media4_burst t4 = { .ns = 0 };
 
 	if (b->listed)
 		prefetch_listed_sip(b, 0);
@@ -487,6 +504,7 @@ static void decide_burst(struct dp_worker *w, struct burst *b, unsigned int n,
 		enum dp_drop why = DP_DROP_NONE;
 		uint32_t trunk = DP_TRUNK_NONE;
 		enum dp_path_verdict v;
+		bool staged = false;	/* media_stage done for this frame */
 
 		if (b->listed && i + 1 < n)	/* (a flood of unlisted sources: none) */
 			prefetch_listed_sip(b, i + 1);
@@ -495,7 +513,13 @@ static void decide_burst(struct dp_worker *w, struct burst *b, unsigned int n,
 				drop(d, b->m[i], DP_DROP_SIP_UNLISTED);
 				continue;
 			}
-			fill_plain(b, i);
+			fill_plain(b, i, K_SIP);
+		} else if (b->kind[i] == K_MEDIA4) {
+			media_stage(b);
+			staged = true;
+			if (media4(b, i, &t4, clk, o))
+				continue;
+			fill_plain(b, i, K_MEDIA);
 		}
 		switch (b->kind[i]) {
 		case K_DROP:
@@ -513,7 +537,8 @@ static void decide_burst(struct dp_worker *w, struct burst *b, unsigned int n,
 			v = dp_path_sip(w, b->m[i], &b->p[i], b->slot[i], clk, &why, &trunk);
 			break;
 		case K_MEDIA:
-			media_stage(b);
+			if (!staged)
+				media_stage(b);
 			v = dp_path_media(w, b->m[i], &b->p[i], b->media[i], b->media_found[i], clk,
 					  o, &why);
 			break;
