@@ -17,13 +17,6 @@ uint32_t dp_csum_partial(const void *buf, uint32_t len, uint32_t sum)
 	return dp_csum_sum(buf, len, sum);
 }
 
-uint16_t dp_csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 static enum dp_drop parse_l4(const uint8_t *f, struct dp_pkt *p)
 {
 	uint32_t avail = p->l3_end - p->l4_off;

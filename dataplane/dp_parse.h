@@ -84,7 +84,14 @@ static inline uint32_t dp_csum_sum(const void *buf, uint32_t len, uint32_t sum)
 }
 
 uint32_t dp_csum_partial(const void *buf, uint32_t len, uint32_t sum);
-uint16_t dp_csum_fold(uint32_t sum);
+/* The one's complement of a 32-bit sum folded to 16 bits (inline: the relay's fast path
+ * checks every IPv4 header with it). */
+static inline uint16_t dp_csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
 
 /* b[0..8) as a little-endian word: b[0] in the low byte */
 static inline uint64_t dp_ld64le(const uint8_t *b)
