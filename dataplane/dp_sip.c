@@ -76,8 +76,9 @@ HOT uint32_t token_end(const uint8_t *m, uint32_t i, uint32_t e)
 }
 
 /* The headers the scanner reads; H_SKIP: common ones it does not read, known by name (which
- * makes them tokens without a look at each byte); H_OTHER: any other name. */
-enum hdr { H_OTHER, H_SKIP, H_VIA, H_CALL_ID, H_CSEQ, H_FROM, H_TO, H_CLEN, H_CTYPE };
+ * makes them tokens without a look at each byte); H_OTHER: any other name; H_BAD: one that is
+ * not a token. */
+enum hdr { H_OTHER, H_SKIP, H_VIA, H_CALL_ID, H_CSEQ, H_FROM, H_TO, H_CLEN, H_CTYPE, H_BAD };
 
 /* A mask of the low n bytes of a word (n <= 8). */
 HOT uint64_t below_bytes(uint32_t n)
@@ -748,14 +749,14 @@ struct seen {
 };
 
 /*
- * One header line from p, which holds a token character: where its name ends, its ':' and the
- * LF of its last line (folded continuation lines, 7.3.1, belong to it). The name is what comes
- * before the line's first ':' (HCOLON: whitespace may precede it); header_fields checks that
- * it is a token. A line without ':' before its LF fails here: a name holding an LF would not
- * be a token.
+ * One header line from p, which holds a token character: its ':' and the LF of its last line
+ * (folded continuation lines, 7.3.1, belong to it). The name is what comes before the line's
+ * first ':', whitespace before the colon trimmed (HCOLON); header_fields checks that it is a
+ * token. A line without ':' before its LF fails here: a name holding an LF would not be a
+ * token.
  */
 struct hline {
-	uint32_t name_end, colon, lf;
+	uint32_t colon, lf;
 };
 
 /*
@@ -845,7 +846,7 @@ HOT enum dp_sip_err header_line(struct lines *l, struct lf_cursor *c, uint32_t p
 				uint32_t *ahead)
 {
 	const uint8_t *m = l->m;
-	uint32_t len = l->len, colon, ne, f;
+	uint32_t len = l->len, colon, f;
 
 	/* the line's LF and its first ':' */
 	if (c->whole) {
@@ -857,9 +858,6 @@ HOT enum dp_sip_err header_line(struct lines *l, struct lf_cursor *c, uint32_t p
 	}
 	if (colon >= f)	/* no ':' before the LF (or none at all): no name would be a token */
 		return DP_SIP_ERR_HEADER;
-	ne = colon;	/* > p: m[p] is no ':' */
-	while (is_ws(m[ne - 1]))	/* "Via  :" is legal; m[p] is no whitespace */
-		ne--;
 	if (f + 1 < len && is_ws(m[f + 1])) {	/* a folded field */
 		struct lf_cursor t = *c;	/* (c itself stays in registers) */
 
@@ -867,7 +865,7 @@ HOT enum dp_sip_err header_line(struct lines *l, struct lf_cursor *c, uint32_t p
 		*c = t;
 	}
 	*ahead = f + 1 + 16 <= len ? colons16(l, f + 1) : 0;
-	*h = (struct hline){ .name_end = ne, .colon = colon, .lf = f };
+	*h = (struct hline){ .colon = colon, .lf = f };
 	return DP_SIP_ERR_OK;
 }
 
@@ -875,7 +873,7 @@ HOT enum dp_sip_err header_line(struct lines *l, struct lf_cursor *c, uint32_t p
  * line breaks of folding at its start). */
 static struct dp_span header_value(const uint8_t *m, const struct hline *h)
 {
-	uint32_t vs = h->colon + 1, e = end_before(m, h->colon, h->lf);
+	uint32_t vs = h->colon + 1, e = h->lf - (m[h->lf - 1] == '\r');	/* lf > colon */
 	struct dp_span v;
 
 	while (vs < e && is_lws(m[vs]))
@@ -995,6 +993,26 @@ static enum dp_sip_err take_header(const uint8_t *m, uint32_t len, enum hdr id,
 }
 
 /*
+ * The name of a line that header_id did not know by all before its colon: whitespace before
+ * the colon ("Via  :" is legal), which no name it knows ends with, or a name it does not read,
+ * which is checked by its characters (H_SKIP if it is a token, H_BAD if not). Kept apart from
+ * the loop over the lines, whose common case is a name it knows.
+ */
+static enum hdr other_name(const uint8_t *m, uint32_t p, uint32_t colon)
+{
+	uint32_t ne = colon;	/* > p: m[p] is no ':' */
+	enum hdr id = H_OTHER;
+
+	while (is_ws(m[ne - 1]))	/* m[p] is no whitespace */
+		ne--;
+	if (ne != colon)
+		id = header_id(m + p, ne - p);
+	if (id != H_OTHER)
+		return id;
+	return token_end(m, p, ne) == ne ? H_SKIP : H_BAD;	/* "Call ID:" (CVE-2020-28361) */
+}
+
+/*
  * The header fields up to the empty line; *body: where the body starts. A name the scanner
  * reads is checked by matching it (a match is a token); any other name by its characters, and
  * its value is not looked at.
@@ -1026,11 +1044,12 @@ static enum dp_sip_err header_fields(struct lines *l, uint32_t p, struct dp_sip_
 		rc = header_line(l, &c, p, &h, &ahead);
 		if (rc != DP_SIP_ERR_OK)
 			return rc;
-		id = header_id(m + p, h.name_end - p);
-		if (id == H_OTHER) {
-			if (token_end(m, p, h.name_end) != h.name_end)
-				return DP_SIP_ERR_HEADER;	/* "Call ID:" (CVE-2020-28361) */
-		} else if (id != H_SKIP) {
+		id = header_id(m + p, h.colon - p);
+		if (id == H_OTHER)
+			id = other_name(m, p, h.colon);
+		if (id == H_BAD)
+			return DP_SIP_ERR_HEADER;
+		if (id != H_SKIP) {
 			rc = take_header(m, len, id, header_value(m, &h), sm, n);
 			if (rc != DP_SIP_ERR_OK)
 				return rc;
