@@ -76,8 +76,9 @@ HOT uint32_t token_end(const uint8_t *m, uint32_t i, uint32_t e)
 }
 
 /* The headers the scanner reads; H_SKIP: common ones it does not read, known by name (which
- * makes them tokens without a look at each byte); H_OTHER: any other name. */
-enum hdr { H_OTHER, H_SKIP, H_VIA, H_CALL_ID, H_CSEQ, H_FROM, H_TO, H_CLEN, H_CTYPE };
+ * makes them tokens without a look at each byte); H_OTHER: any other name; H_BAD: one that is
+ * not a token. */
+enum hdr { H_OTHER, H_SKIP, H_VIA, H_CALL_ID, H_CSEQ, H_FROM, H_TO, H_CLEN, H_CTYPE, H_BAD };
 
 /* A mask of the low n bytes of a word (n <= 8). */
 HOT uint64_t below_bytes(uint32_t n)
@@ -704,6 +705,35 @@ static struct dp_span ruri_user(const uint8_t *m, struct dp_span ruri)
 	return (struct dp_span){ ruri.off + s, c - s };
 }
 
+/* A method of up to 7 bytes and its SP as the first n bytes of the word w (8 bytes). */
+#define METHOD_IS(w, lit) \
+	(((w) & below_bytes(sizeof(lit) - 1)) == word(lit, sizeof(lit) - 1))
+
+/*
+ * The length of the method a request line starts with when it is one a trunk sends (RFC 3261,
+ * 3262, 3265, 3311, 3428, 3515, 6086) and fits in a word with its SP, else 0. A known method
+ * is a token: the byte-by-byte check of token_end is for the others only. e >= 8: the word is
+ * in the line.
+ */
+HOT uint32_t known_method(const uint8_t *m)
+{
+	uint64_t w = word(m, 8);
+
+	switch (m[0]) {
+	case 'A': return METHOD_IS(w, "ACK ") ? 3 : 0;
+	case 'B': return METHOD_IS(w, "BYE ") ? 3 : 0;
+	case 'C': return METHOD_IS(w, "CANCEL ") ? 6 : 0;
+	case 'I': return METHOD_IS(w, "INVITE ") ? 6 : METHOD_IS(w, "INFO ") ? 4 : 0;
+	case 'M': return METHOD_IS(w, "MESSAGE ") ? 7 : 0;
+	case 'N': return METHOD_IS(w, "NOTIFY ") ? 6 : 0;
+	case 'O': return METHOD_IS(w, "OPTIONS ") ? 7 : 0;
+	case 'P': return METHOD_IS(w, "PRACK ") ? 5 : 0;
+	case 'R': return METHOD_IS(w, "REFER ") ? 5 : 0;
+	case 'U': return METHOD_IS(w, "UPDATE ") ? 6 : 0;
+	default: return 0;
+	}
+}
+
 /* Request-Line = Method SP Request-URI SP SIP-Version (7.1); one SP each, nothing else. */
 static enum dp_sip_err start_line(const uint8_t *m, uint32_t e, struct dp_sip_msg *sm)
 {
@@ -722,7 +752,9 @@ static enum dp_sip_err start_line(const uint8_t *m, uint32_t e, struct dp_sip_ms
 	}
 	if (e >= 4 && ascii_ieq(m, "sip/", 4))
 		return DP_SIP_ERR_VERSION;
-	i = token_end(m, 0, e);
+	i = e >= 8 ? known_method(m) : 0;
+	if (i == 0)
+		i = token_end(m, 0, e);
 	if (i == 0 || i >= e || m[i] != ' ')
 		return DP_SIP_ERR_START_LINE;
 	sp1 = i;
@@ -748,14 +780,15 @@ struct seen {
 };
 
 /*
- * One header line from p, which holds a token character: where its name ends, its ':' and the
- * LF of its last line (folded continuation lines, 7.3.1, belong to it). The name is what comes
- * before the line's first ':' (HCOLON: whitespace may precede it); header_fields checks that
- * it is a token. A line without ':' before its LF fails here: a name holding an LF would not
- * be a token.
+ * One header line from p, which holds a token character: its ':' and the LF of its last line
+ * (folded continuation lines, 7.3.1, belong to it). The name is what comes before the line's
+ * first ':', whitespace before the colon trimmed (HCOLON); header_fields checks that it is a
+ * token. A line without ':' before its LF fails here: a name holding an LF would not be a
+ * token.
  */
 struct hline {
-	uint32_t name_end, colon, lf;
+	uint32_t colon, lf;
+	uint32_t next;	/* cls[] of the byte after the LF (the next line's first), 0 if none */
 };
 
 /*
@@ -845,7 +878,7 @@ HOT enum dp_sip_err header_line(struct lines *l, struct lf_cursor *c, uint32_t p
 				uint32_t *ahead)
 {
 	const uint8_t *m = l->m;
-	uint32_t len = l->len, colon, ne, f;
+	uint32_t len = l->len, colon, f, next;
 
 	/* the line's LF and its first ':' */
 	if (c->whole) {
@@ -857,17 +890,16 @@ HOT enum dp_sip_err header_line(struct lines *l, struct lf_cursor *c, uint32_t p
 	}
 	if (colon >= f)	/* no ':' before the LF (or none at all): no name would be a token */
 		return DP_SIP_ERR_HEADER;
-	ne = colon;	/* > p: m[p] is no ':' */
-	while (is_ws(m[ne - 1]))	/* "Via  :" is legal; m[p] is no whitespace */
-		ne--;
-	if (f + 1 < len && is_ws(m[f + 1])) {	/* a folded field */
+	next = f + 1 < len ? cls[m[f + 1]] : 0;
+	if (next & C_WS) {	/* a folded field */
 		struct lf_cursor t = *c;	/* (c itself stays in registers) */
 
 		f = folded_end(l, &t, f);
 		*c = t;
+		next = f + 1 < len ? cls[m[f + 1]] : 0;
 	}
 	*ahead = f + 1 + 16 <= len ? colons16(l, f + 1) : 0;
-	*h = (struct hline){ .name_end = ne, .colon = colon, .lf = f };
+	*h = (struct hline){ .colon = colon, .lf = f, .next = next };
 	return DP_SIP_ERR_OK;
 }
 
@@ -875,7 +907,7 @@ HOT enum dp_sip_err header_line(struct lines *l, struct lf_cursor *c, uint32_t p
  * line breaks of folding at its start). */
 static struct dp_span header_value(const uint8_t *m, const struct hline *h)
 {
-	uint32_t vs = h->colon + 1, e = end_before(m, h->colon, h->lf);
+	uint32_t vs = h->colon + 1, e = h->lf - (m[h->lf - 1] == '\r');	/* lf > colon */
 	struct dp_span v;
 
 	while (vs < e && is_lws(m[vs]))
@@ -928,29 +960,54 @@ static enum dp_sip_err take_via(const uint8_t *m, uint32_t len, struct dp_span v
 	return DP_SIP_ERR_OK;
 }
 
-/* A parameter of a value the scanner found (len: the datagram's). */
-static inline bool param(const uint8_t *m, uint32_t len, struct dp_span v, const char *name,
-			 struct dp_span *val)
+/* A parameter of a value the scanner found (len: the datagram's). Always inlined: the name's
+ * length is then a constant, not a call to strlen. */
+HOT bool param(const uint8_t *m, uint32_t len, struct dp_span v, const char *name,
+	       struct dp_span *val)
 {
 	struct unquoted u = unquoted_in(m, v, len - v.off, ';');
 
 	return param_in(&u, v.off, name, (uint32_t)__builtin_strlen(name), val);
 }
 
-/* CSeq = 1*DIGIT LWS Method (20.16) */
-static enum dp_sip_err take_cseq(const uint8_t *m, struct dp_span value, struct dp_sip_msg *sm)
+/* CSeq's method is the request's: for a method of up to 8 bytes with 8 bytes readable at both
+ * (nearly always: the start line and the headers follow), one masked word compare instead
+ * of a call to memcmp. */
+HOT bool same_method(const uint8_t *m, uint32_t len, struct dp_span a, struct dp_span b)
 {
-	uint32_t i = 0;
+	if (a.len != b.len)
+		return false;
+	if (a.len <= 8 && a.off + 8 <= len && b.off + 8 <= len)
+		return ((word(m + a.off, 8) ^ word(m + b.off, 8)) & below_bytes(a.len)) == 0;
+	return memcmp(m + a.off, m + b.off, a.len) == 0;
+}
 
-	while (i < value.len && m[value.off + i] >= '0' && m[value.off + i] <= '9')
+/* CSeq = 1*DIGIT LWS Method (20.16). The digits are read and their value taken in one loop
+ * (what sbc_parse_u32 would take: 1-10 digits, the value within max); a request's CSeq method
+ * that is its request method is a token, known since the start line, so only any other is
+ * checked byte by byte (the same verdict: required_fields refuses the other later). */
+static enum dp_sip_err take_cseq(const uint8_t *m, uint32_t len, struct dp_span value,
+				 struct dp_sip_msg *sm)
+{
+	const uint8_t *v = m + value.off;
+	uint64_t num = 0;
+	uint32_t i = 0, d;
+
+	while (i < value.len && (d = (uint32_t)v[i] - '0') <= 9) {
+		num = num * 10 + d;	/* wraps past 19 digits: refused below for > 10 */
 		i++;
+	}
 	/* 8.1.1.5: the number MUST be less than 2^31 */
-	if (!parse_uint(m, (struct dp_span){ value.off, i }, 0x7fffffffu, &sm->cseq) ||
-	    i == value.len || !is_lws(m[value.off + i]))
+	if (i == 0 || i > 10 || num > 0x7fffffffu)
 		return DP_SIP_ERR_CSEQ;
-	while (i < value.len && is_lws(m[value.off + i]))
+	sm->cseq = (uint32_t)num;
+	if (i == value.len || !is_lws(v[i]))
+		return DP_SIP_ERR_CSEQ;
+	while (i < value.len && is_lws(v[i]))
 		i++;
 	sm->cseq_method = (struct dp_span){ value.off + i, value.len - i };
+	if (sm->is_request && same_method(m, len, sm->cseq_method, sm->method))
+		return DP_SIP_ERR_OK;
 	for (uint32_t k = 0; k < sm->cseq_method.len; k++)
 		if (!is_token(m[sm->cseq_method.off + k]))
 			return DP_SIP_ERR_CSEQ;
@@ -970,7 +1027,7 @@ static enum dp_sip_err take_header(const uint8_t *m, uint32_t len, enum hdr id,
 		return DP_SIP_ERR_OK;
 	case H_CSEQ:
 		n->cseq++;
-		return take_cseq(m, value, sm);
+		return take_cseq(m, len, value, sm);
 	case H_FROM:
 		n->from++;
 		sm->from = value;
@@ -995,6 +1052,26 @@ static enum dp_sip_err take_header(const uint8_t *m, uint32_t len, enum hdr id,
 }
 
 /*
+ * The name of a line that header_id did not know by all before its colon: whitespace before
+ * the colon ("Via  :" is legal), which no name it knows ends with, or a name it does not read,
+ * which is checked by its characters (H_SKIP if it is a token, H_BAD if not). Kept apart from
+ * the loop over the lines, whose common case is a name it knows.
+ */
+static enum hdr other_name(const uint8_t *m, uint32_t p, uint32_t colon)
+{
+	uint32_t ne = colon;	/* > p: m[p] is no ':' */
+	enum hdr id = H_OTHER;
+
+	while (is_ws(m[ne - 1]))	/* m[p] is no whitespace */
+		ne--;
+	if (ne != colon)
+		id = header_id(m + p, ne - p);
+	if (id != H_OTHER)
+		return id;
+	return token_end(m, p, ne) == ne ? H_SKIP : H_BAD;	/* "Call ID:" (CVE-2020-28361) */
+}
+
+/*
  * The header fields up to the empty line; *body: where the body starts. A name the scanner
  * reads is checked by matching it (a match is a token); any other name by its characters, and
  * its value is not looked at.
@@ -1005,16 +1082,16 @@ static enum dp_sip_err header_fields(struct lines *l, uint32_t p, struct dp_sip_
 	const uint8_t *m = l->m;
 	uint32_t len = l->len;
 	struct lf_cursor c = lf_cursor_at(l, p);
-	uint32_t ahead = 0;
+	uint32_t ahead = 0, pc = p < len ? cls[m[p]] : 0;	/* pc: the class of m[p] */
 
 	for (;;) {
 		struct hline h;
 		enum dp_sip_err rc;
 		enum hdr id;
 
-		if (p >= len)
-			return DP_SIP_ERR_NO_END;
-		if (!is_token(m[p])) {
+		if (!(pc & C_TOKEN)) {
+			if (p >= len)
+				return DP_SIP_ERR_NO_END;
 			/* the empty line: LF, CR LF, or a CR that ends the datagram */
 			if (m[p] == '\n' || (m[p] == '\r' && (p + 1 == len || m[p + 1] == '\n'))) {
 				*body = skip_eol(m, len, p);
@@ -1026,29 +1103,19 @@ static enum dp_sip_err header_fields(struct lines *l, uint32_t p, struct dp_sip_
 		rc = header_line(l, &c, p, &h, &ahead);
 		if (rc != DP_SIP_ERR_OK)
 			return rc;
-		id = header_id(m + p, h.name_end - p);
-		if (id == H_OTHER) {
-			if (token_end(m, p, h.name_end) != h.name_end)
-				return DP_SIP_ERR_HEADER;	/* "Call ID:" (CVE-2020-28361) */
-		} else if (id != H_SKIP) {
+		id = header_id(m + p, h.colon - p);
+		if (id == H_OTHER)
+			id = other_name(m, p, h.colon);
+		if (id == H_BAD)
+			return DP_SIP_ERR_HEADER;
+		if (id != H_SKIP) {
 			rc = take_header(m, len, id, header_value(m, &h), sm, n);
 			if (rc != DP_SIP_ERR_OK)
 				return rc;
 		}
-		p = h.lf < len ? h.lf + 1 : len;
+		p = h.lf + 1;	/* past len when the line had no LF: no end */
+		pc = h.next;
 	}
-}
-
-/* CSeq's method is the request's: for a method of up to 8 bytes with 8 bytes readable at both
- * (nearly always: the start line and the headers follow), one masked word compare instead
- * of a call to memcmp. */
-HOT bool same_method(const uint8_t *m, uint32_t len, struct dp_span a, struct dp_span b)
-{
-	if (a.len != b.len)
-		return false;
-	if (a.len <= 8 && a.off + 8 <= len && b.off + 8 <= len)
-		return ((word(m + a.off, 8) ^ word(m + b.off, 8)) & below_bytes(a.len)) == 0;
-	return memcmp(m + a.off, m + b.off, a.len) == 0;
 }
 
 /* The fields every request and response carries, once (8.1.1), and their tags. */
