@@ -269,8 +269,19 @@ static srtp_err_status_t hmac_alloc(srtp_auth_t **a, int key_len, int out_len)
 	return srtp_err_status_ok;
 }
 
+/* A watched block freed before the watch ended (a key derivation cipher, a failed create) is
+ * forgotten: what dp_srtp_crypto_watch reports is live. */
+static void unwatch(void **seen, const void *m)
+{
+	for (unsigned int i = 0; watching != NULL && i < DP_SRTP_SEEN_MAX; i++)
+		if (seen[i] == m)
+			seen[i] = NULL;
+}
+
 static srtp_err_status_t hmac_dealloc(srtp_auth_t *a)
 {
+	if (watching != NULL)
+		unwatch(watching->hmac, a);
 	if (hmac_owner == a->state)
 		hmac_owner = NULL;
 	explicit_bzero(a, sizeof(struct hmac_alloc));
@@ -564,6 +575,9 @@ static srtp_err_status_t icm_alloc(srtp_cipher_t **c, int key_len, int tag_len)
 static srtp_err_status_t icm_dealloc(srtp_cipher_t *c)
 {
 	struct icm_alloc *m = (struct icm_alloc *)((uint8_t *)c - offsetof(struct icm_alloc, cipher));
+
+	if (watching != NULL)
+		unwatch(watching->icm, m);
 
 	explicit_bzero(m, sizeof(*m));
 	free(m);

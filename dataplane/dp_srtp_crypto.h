@@ -20,7 +20,8 @@ int dp_srtp_crypto_install(void);
 /*
  * Where one srtp_create put the states of the types here (dp_srtp.c prefetches them for a
  * packet of the session): the blocks the first DP_SRTP_SEEN_MAX AES-CM and HMAC-SHA1 allocs made,
- * in libsrtp2's order (RTP's cipher and auth, then RTCP's; a key derivation cipher after them).
+ * in libsrtp2's order (RTP's cipher and auth, then RTCP's; a key derivation cipher after them);
+ * one freed before the watch ends is NULL again (AES-GCM's key derivation cipher, the first).
  */
 #define DP_SRTP_SEEN_MAX 2
 struct dp_srtp_crypto_seen {

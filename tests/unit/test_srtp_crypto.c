@@ -371,6 +371,51 @@ static void icm_refusals(void **state)
 	c->type->dealloc(c);
 }
 
+/* A session's live states as dp_srtp_crypto_watch notes them: RTP's then RTCP's AES-CM and
+ * HMAC-SHA1 (the key derivation cipher that came third not kept); with AES-GCM neither type is
+ * ours and the derivation cipher, freed, is forgotten. */
+static void watched_states(void **state)
+{
+	uint8_t key[30];
+	srtp_policy_t pol;
+	struct dp_srtp_crypto_seen seen;
+	srtp_t s;
+
+	(void)state;
+	__builtin_cpu_init();
+	if (!__builtin_cpu_supports("aes"))
+		skip();
+	rnd_bytes(key, sizeof(key));
+	memset(&pol, 0, sizeof(pol));
+	srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol.rtp);
+	srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol.rtcp);
+	pol.ssrc.type = ssrc_any_inbound;
+	pol.key = key;
+	pol.window_size = 128;
+	dp_srtp_crypto_watch(&seen);
+	assert_int_equal(srtp_create(&s, &pol), srtp_err_status_ok);
+	dp_srtp_crypto_watch(NULL);
+	assert_int_equal(seen.n_icm, DP_SRTP_SEEN_MAX);
+	assert_int_equal(seen.n_hmac, DP_SRTP_SEEN_MAX);
+	for (int i = 0; i < DP_SRTP_SEEN_MAX; i++) {
+		assert_non_null(seen.icm[i]);
+		assert_ptr_equal(((const srtp_auth_t *)seen.hmac[i])->type, &dp_srtp_hmac_sha1);
+	}
+	assert_ptr_not_equal(seen.icm[0], seen.icm[1]);
+	assert_ptr_not_equal(seen.hmac[0], seen.hmac[1]);
+	assert_int_equal(srtp_dealloc(s), srtp_err_status_ok);
+	srtp_crypto_policy_set_aes_gcm_128_16_auth(&pol.rtp);
+	srtp_crypto_policy_set_aes_gcm_128_16_auth(&pol.rtcp);
+	pol.key = key;	/* 16 + 12: the first 28 bytes */
+	dp_srtp_crypto_watch(&seen);
+	assert_int_equal(srtp_create(&s, &pol), srtp_err_status_ok);
+	dp_srtp_crypto_watch(NULL);
+	assert_int_equal(seen.n_hmac, 0);
+	for (int i = 0; i < DP_SRTP_SEEN_MAX; i++)
+		assert_null(seen.icm[i]);
+	assert_int_equal(srtp_dealloc(s), srtp_err_status_ok);
+}
+
 /* dp_srtp_init (the group's setup) installed both; AES-CM only where the cpu has AES-NI. */
 static void installed(void **state)
 {
@@ -520,6 +565,7 @@ int main(void)
 		cmocka_unit_test(icm_vs_openssl),
 		cmocka_unit_test(icm_refusals),
 		cmocka_unit_test(installed),
+		cmocka_unit_test(watched_states),
 		cmocka_unit_test(packets_equal_nss),
 	};
 
