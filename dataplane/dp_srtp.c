@@ -26,16 +26,30 @@
 #endif
 
 /*
+ * What a packet of one half reads, in the context's first line for RTP: the session, its owner,
+ * the trailer length, and where libsrtp2 keeps the rest (dp_srtp_prefetch): the states of our
+ * AES-CM and HMAC-SHA1 (noted as srtp_create made them, NULL with GCM or without
+ * dp_srtp_crypto) and the stream of the SSRC last handled (the owner notes it after a packet;
+ * only ever prefetched, never read through).
+ */
+struct dp_srtp_half {
+	srtp_t session;
+	const void *cipher;	/* dp_srtp_crypto's AES-CM block (DP_SRTP_ICM_SPAN bytes) */
+	const void *auth;	/* ... HMAC-SHA1 block (DP_SRTP_HMAC_SPAN bytes) */
+	const void *stream;	/* libsrtp2's stream of stream_ssrc (the owner's, relaxed) */
+	uint32_t stream_ssrc;	/* as in the packet (network order) */
+	int32_t owner;		/* worker that uses the half, -1 until the first packet */
+	uint32_t tag;		/* bytes protect appends (RTCP: E flag + index (4) and the tag) */
+};
+
+/*
  * Two libsrtp2 sessions of the same key: RTP's and RTCP's. Without rtcp-mux RTCP arrives on the
  * odd port, another 5-tuple that RSS may give to another worker, and one libsrtp2 session must
  * not be entered by two threads at once (its stream list grows on a new SSRC's first packet).
  * Each half is claimed by the first worker that uses it (owner, dp_srtp_claim).
  */
 struct dp_srtp_ctx {
-	srtp_t session[2];	/* [0] RTP, [1] RTCP */
-	int32_t owner[2];	/* worker that uses the half, -1 until the first packet */
-	uint32_t tag_rtp;	/* bytes protect appends to RTP */
-	uint32_t tag_rtcp;	/* ... to RTCP: E flag + index (4) and the tag */
+	struct dp_srtp_half half[2];	/* [0] RTP, [1] RTCP */
 	uint64_t key_print;	/* keyed FNV-1a of suite + key: "same key?" without keeping it */
 	uint8_t suite;
 	bool inbound;
@@ -144,20 +158,42 @@ static int suite_policy(unsigned int suite, srtp_crypto_policy_t *rtp, srtp_cryp
 	}
 }
 
-/* One session for the policy; its trailer length for RTP (rtcp false) or RTCP into *tl. */
-static srtp_err_status_t make_session(srtp_t *out, srtp_policy_t *pol, bool rtcp, uint32_t *tl)
+/*
+ * One half's session for the policy, its trailer length, and (with dp_srtp_crypto) where our
+ * cipher and auth states for the half are: srtp_create allocates RTP's cipher and auth, then
+ * RTCP's, in both sessions (libsrtp2 2.5 srtp_stream_alloc); the half uses the pair of its kind.
+ */
+static srtp_err_status_t make_half(struct dp_srtp_half *h, srtp_policy_t *pol, bool rtcp)
 {
-	srtp_err_status_t st = srtp_create(out, pol);
+#ifdef DP_SRTP_OWN_CRYPTO
+	struct dp_srtp_crypto_seen seen;
+#endif
+	srtp_err_status_t st;
 
+#ifdef DP_SRTP_OWN_CRYPTO
+	dp_srtp_crypto_watch(&seen);
+#endif
+	st = srtp_create(&h->session, pol);
+#ifdef DP_SRTP_OWN_CRYPTO
+	dp_srtp_crypto_watch(NULL);
+#endif
 	if (st != srtp_err_status_ok)
 		return st;
-	st = rtcp ? srtp_get_protect_rtcp_trailer_length(*out, 0, 0, tl)
-		  : srtp_get_protect_trailer_length(*out, 0, 0, tl);
+	st = rtcp ? srtp_get_protect_rtcp_trailer_length(h->session, 0, 0, &h->tag)
+		  : srtp_get_protect_trailer_length(h->session, 0, 0, &h->tag);
 	if (st != srtp_err_status_ok) {
-		srtp_dealloc(*out);
-		*out = NULL;
+		srtp_dealloc(h->session);
+		h->session = NULL;
+		return st;
 	}
-	return st;
+#ifdef DP_SRTP_OWN_CRYPTO
+	if (seen.n_icm > (unsigned int)rtcp)
+		h->cipher = seen.icm[rtcp];
+	if (seen.n_hmac > (unsigned int)rtcp)
+		h->auth = seen.hmac[rtcp];
+#endif
+	h->owner = -1;
+	return srtp_err_status_ok;
 }
 
 int dp_srtp_ctx_new(struct dp_srtp_ctx **out, unsigned int suite, const uint8_t *key,
@@ -174,22 +210,24 @@ int dp_srtp_ctx_new(struct dp_srtp_ctx **out, unsigned int suite, const uint8_t 
 		snprintf(err, errlen, "SRTP suite %u unknown", suite);
 		return -EINVAL;
 	}
-	c = calloc(1, sizeof(*c));
+	/* a line of its own: what an RTP packet reads of it is its first line (half[0]) */
+	c = aligned_alloc(64, (sizeof(*c) + 63) & ~(size_t)63);
 	if (c == NULL) {
 		snprintf(err, errlen, "no memory for an SRTP context");
 		return -ENOMEM;
 	}
+	memset(c, 0, sizeof(*c));
 	/* libsrtp2 reads the key through a non-const pointer: hand it a copy, wiped after */
 	memcpy(keybuf, key, sbc_srtp_key_len(suite));
 	pol.ssrc.type = inbound ? ssrc_any_inbound : ssrc_any_outbound;
 	pol.key = keybuf;
 	pol.window_size = 128;		/* RFC 3711 3.3.2: at least 64 */
 	pol.allow_repeat_tx = 0;	/* never protect one index twice (key stream reuse) */
-	st = make_session(&c->session[0], &pol, false, &c->tag_rtp);
+	st = make_half(&c->half[0], &pol, false);
 	if (st == srtp_err_status_ok) {
-		st = make_session(&c->session[1], &pol, true, &c->tag_rtcp);
+		st = make_half(&c->half[1], &pol, true);
 		if (st != srtp_err_status_ok)
-			srtp_dealloc(c->session[0]);
+			srtp_dealloc(c->half[0].session);
 	}
 	explicit_bzero(keybuf, sizeof(keybuf));
 	if (st != srtp_err_status_ok) {
@@ -198,7 +236,6 @@ int dp_srtp_ctx_new(struct dp_srtp_ctx **out, unsigned int suite, const uint8_t 
 		free(c);
 		return -EINVAL;
 	}
-	c->owner[0] = c->owner[1] = -1;
 	c->key_print = key_print(suite, key);
 	c->suite = (uint8_t)suite;
 	c->inbound = inbound;
@@ -210,15 +247,15 @@ void dp_srtp_ctx_free(struct dp_srtp_ctx *c)
 {
 	if (c == NULL)
 		return;
-	srtp_dealloc(c->session[0]);	/* wipes and frees the derived keys */
-	srtp_dealloc(c->session[1]);
+	srtp_dealloc(c->half[0].session);	/* wipes and frees the derived keys */
+	srtp_dealloc(c->half[1].session);
 	explicit_bzero(c, sizeof(*c));
 	free(c);
 }
 
 bool dp_srtp_claim(struct dp_srtp_ctx *c, bool rtcp, unsigned int worker)
 {
-	int32_t *o = &c->owner[rtcp];
+	int32_t *o = &c->half[rtcp].owner;
 	int32_t cur = __atomic_load_n(o, __ATOMIC_RELAXED);
 
 	if (cur == (int32_t)worker)
@@ -238,13 +275,13 @@ bool dp_srtp_key_is(const struct dp_srtp_ctx *c, unsigned int suite, const uint8
 
 void dp_srtp_release(struct dp_srtp_ctx *c)
 {
-	__atomic_store_n(&c->owner[0], -1, __ATOMIC_RELEASE);
-	__atomic_store_n(&c->owner[1], -1, __ATOMIC_RELEASE);
+	__atomic_store_n(&c->half[0].owner, -1, __ATOMIC_RELEASE);
+	__atomic_store_n(&c->half[1].owner, -1, __ATOMIC_RELEASE);
 }
 
 uint32_t dp_srtp_trailer(const struct dp_srtp_ctx *c, bool rtcp)
 {
-	return rtcp ? c->tag_rtcp : c->tag_rtp;
+	return c->half[rtcp].tag;
 }
 
 static int result_of(srtp_err_status_t st)
@@ -271,40 +308,105 @@ static bool plausible(const uint8_t *pkt, uint32_t len, uint32_t min)
 	return len >= min && len <= INT32_MAX && (pkt[0] >> 6) == 2;
 }
 
+/*
+ * libsrtp2's own lookup of a stream by SSRC (srtp_priv.h, not installed; exported by both
+ * builds): taken once per new SSRC after a packet of it succeeded, only for the address
+ * dp_srtp_prefetch fetches. The stream is libsrtp2's; nothing here reads through it.
+ */
+void *srtp_get_stream(srtp_t srtp, uint32_t ssrc);
+
+/* Fetch the lines from p to p + len (prefetches cannot fault: a stale hint costs nothing). */
+static inline void prefetch_span(const void *p, size_t len)
+{
+	uintptr_t a = (uintptr_t)p & ~(uintptr_t)63, end = (uintptr_t)p + len - 1;
+
+	for (; a <= end; a += 64)
+		__builtin_prefetch((const void *)a);
+}
+
+/*
+ * libsrtp2's allocations a packet walks, with what glibc's malloc put next to them (one thread's
+ * consecutive allocations are consecutive chunks): the session and the stream list head
+ * srtp_create allocated right after it; the stream with its session keys, key limit and replay
+ * bitmap, which libsrtp2 allocates together as the SSRC's first packet succeeds (on the owner).
+ * Where the heap placed them elsewhere the prefetch is only wasted.
+ */
+#define SESSION_SPAN 192u
+#define PKT_SPAN 256u		/* the packet's first lines: a voice packet whole, and no more */
+#define STREAM_SPAN 320u
+
+void dp_srtp_prefetch(const struct dp_srtp_ctx *c, bool rtcp)
+{
+	const struct dp_srtp_half *h = &c->half[rtcp];
+	const void *stream = __atomic_load_n(&h->stream, __ATOMIC_RELAXED);
+
+	prefetch_span(h->session, SESSION_SPAN);
+	if (stream != NULL)
+		prefetch_span(stream, STREAM_SPAN);
+#ifdef DP_SRTP_OWN_CRYPTO
+	if (h->cipher != NULL)
+		prefetch_span(h->cipher, DP_SRTP_ICM_SPAN);
+	if (h->auth != NULL)
+		prefetch_span(h->auth, DP_SRTP_HMAC_SPAN);
+#endif
+}
+
+/* After a packet succeeded (so libsrtp2 has the SSRC's stream): note the stream when the
+ * SSRC is not the one noted. ssrc as in the packet. The owner only. */
+static inline void note_stream(struct dp_srtp_half *h, uint32_t ssrc)
+{
+	if (__builtin_expect(h->stream != NULL && h->stream_ssrc == ssrc, 1))
+		return;
+	__atomic_store_n(&h->stream, (const void *)srtp_get_stream(h->session, ssrc),
+			 __ATOMIC_RELAXED);
+	h->stream_ssrc = ssrc;
+}
+
+static inline uint32_t ld_ssrc(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
 int dp_srtp_unprotect(struct dp_srtp_ctx *c, uint8_t *pkt, uint32_t *len, bool rtcp)
 {
+	struct dp_srtp_half *h = &c->half[rtcp];
 	int n = (int)*len;
 	srtp_err_status_t st;
 
-	if (rtcp) {
-		if (!plausible(pkt, *len, RTCP_HDR_MIN + c->tag_rtcp))
-			return DP_SRTP_MALFORMED;
-		st = srtp_unprotect_rtcp(c->session[1], pkt, &n);
-	} else {
-		if (!plausible(pkt, *len, RTP_HDR_MIN + c->tag_rtp))
-			return DP_SRTP_MALFORMED;
-		st = srtp_unprotect(c->session[0], pkt, &n);
-	}
+	/* the context's lines and the packet's at once, not one miss after the other */
+	dp_srtp_prefetch(c, rtcp);
+	prefetch_span(pkt, *len - 1 < PKT_SPAN ? *len : PKT_SPAN);
+	if (!plausible(pkt, *len, (rtcp ? RTCP_HDR_MIN : RTP_HDR_MIN) + h->tag))
+		return DP_SRTP_MALFORMED;
+	st = rtcp ? srtp_unprotect_rtcp(h->session, pkt, &n) : srtp_unprotect(h->session, pkt, &n);
 	if (st != srtp_err_status_ok)
 		return result_of(st);
+	note_stream(h, ld_ssrc(pkt + (rtcp ? 4 : 8)));
 	*len = (uint32_t)n;
 	return DP_SRTP_OK;
 }
 
 int dp_srtp_protect(struct dp_srtp_ctx *c, uint8_t *pkt, uint32_t *len, uint32_t room, bool rtcp)
 {
-	uint32_t add = rtcp ? c->tag_rtcp : c->tag_rtp;
+	struct dp_srtp_half *h = &c->half[rtcp];
+	uint32_t add = h->tag;
 	int n = (int)*len;
 	srtp_err_status_t st;
 
+	dp_srtp_prefetch(c, rtcp);
+	prefetch_span(pkt, *len - 1 < PKT_SPAN ? *len : PKT_SPAN);
 	if (!plausible(pkt, *len, rtcp ? RTCP_HDR_MIN : RTP_HDR_MIN))
 		return DP_SRTP_MALFORMED;
 	/* libsrtp2 writes the trailer past *len without a bound: check it here */
 	if (room < *len || room - *len < add)
 		return DP_SRTP_ROOM;
-	st = rtcp ? srtp_protect_rtcp(c->session[1], pkt, &n) : srtp_protect(c->session[0], pkt, &n);
+	st = rtcp ? srtp_protect_rtcp(h->session, pkt, &n) : srtp_protect(h->session, pkt, &n);
 	if (st != srtp_err_status_ok)
 		return result_of(st);
+	note_stream(h, ld_ssrc(pkt + (rtcp ? 4 : 8)));
 	*len = (uint32_t)n;
 	return DP_SRTP_OK;
 }

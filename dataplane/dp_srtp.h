@@ -99,6 +99,16 @@ int dp_srtp_unprotect(struct dp_srtp_ctx *c, uint8_t *pkt, uint32_t *len, bool r
  */
 int dp_srtp_protect(struct dp_srtp_ctx *c, uint8_t *pkt, uint32_t *len, uint32_t room, bool rtcp);
 
+/*
+ * Ask for the cache lines a packet of c's RTP (rtcp false) or RTCP half will read, without
+ * waiting for them: libsrtp2's session, stream list head and the stream of the SSRC last handled
+ * (with its keys' limit and replay bitmap), the AES-CM and HMAC-SHA1 states. protect/unprotect
+ * begin with it, so those lines arrive together rather than one dependent miss after another; a
+ * caller that knows the context a few packets ahead (the worker's burst) calls it then and finds
+ * them cached. Only the half's owner (or the main lcore before any packet).
+ */
+void dp_srtp_prefetch(const struct dp_srtp_ctx *c, bool rtcp);
+
 /* Bytes protect adds (RTP: the tag; RTCP: 4 + tag), for the caller's room check. */
 uint32_t dp_srtp_trailer(const struct dp_srtp_ctx *c, bool rtcp);
 

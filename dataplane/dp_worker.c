@@ -20,6 +20,7 @@
 #include "dp_media.h"
 #include "dp_parse.h"
 #include "dp_path.h"
+#include "dp_srtp.h"
 
 #define PREFETCH_AHEAD 4	/* frames whose headers are fetched ahead of the one sorted */
 
@@ -398,13 +399,74 @@ static void media_look_up_burst(struct burst *b)
 	}
 }
 
+/*
+ * SRTP frames' contexts, in stages ahead of their use (each stage reads only what the one
+ * before fetched): 4 media frames ahead the legs' context pointers (the direction block came
+ * MEDIA_AHEAD ahead), 2 ahead the contexts' first lines, 1 ahead what a packet of the context
+ * reads (dp_srtp_prefetch) and the frame's payload.
+ */
+/* What the k-th media frame's port word names. */
+static inline const void *mdata(const struct burst *b, unsigned int k)
+{
+	return b->media[b->atm[k]];
+}
+
+static inline const struct dp_media_fwd *srtp_fwd(const struct burst *b, unsigned int k)
+{
+	const struct dp_media_fwd *f;
+
+	if (k >= b->nm || !b->mhit[k])
+		return NULL;
+	f = &dp_media_fwd[DP_MEDIA_FWD(mdata(b, k))];
+	return (f->flags & DP_FWD_SRTP) ? f : NULL;
+}
+
+static inline void srtp_stage(const struct burst *b, unsigned int j)
+{
+	const struct dp_media_session *s;
+	const struct dp_media_leg *in, *out;
+	const struct dp_srtp_ctx *ci, *co;
+	uint32_t idx;
+
+	if (srtp_fwd(b, j + 4) != NULL) {
+		idx = DP_MEDIA_FWD(mdata(b, j + 4));
+		rte_prefetch0(&dp_media_slots[idx >> 1].leg[idx & 1].srtp_in);
+		rte_prefetch0(&dp_media_slots[idx >> 1].leg[(idx & 1) ^ 1].srtp_out);
+	}
+	if (srtp_fwd(b, j + 2) != NULL) {
+		idx = DP_MEDIA_FWD(mdata(b, j + 2));
+		s = &dp_media_slots[idx >> 1];
+		ci = s->leg[idx & 1].srtp_in;
+		co = s->leg[(idx & 1) ^ 1].srtp_out;
+		if (ci != NULL)
+			rte_prefetch0(ci);
+		if (co != NULL)
+			rte_prefetch0(co);
+	}
+	if (srtp_fwd(b, j + 1) != NULL) {
+		bool rtcp = DP_MEDIA_RTCP(mdata(b, j + 1));
+
+		idx = DP_MEDIA_FWD(mdata(b, j + 1));
+		in = &dp_media_slots[idx >> 1].leg[idx & 1];
+		out = &dp_media_slots[idx >> 1].leg[(idx & 1) ^ 1];
+		if (in->srtp_in != NULL)
+			dp_srtp_prefetch(in->srtp_in, rtcp);
+		if (out->srtp_out != NULL)
+			dp_srtp_prefetch(out->srtp_out, rtcp);
+		rte_prefetch0(rte_pktmbuf_mtod_offset(b->m[b->atm[j + 1]], char *, 64));
+		rte_prefetch0(rte_pktmbuf_mtod_offset(b->m[b->atm[j + 1]], char *, 128));
+		rte_prefetch0(rte_pktmbuf_mtod_offset(b->m[b->atm[j + 1]], char *, 192));
+	}
+}
+
 /* A media frame is decided: the hit MEDIA_AHEAD further is asked for. */
 static inline void media_stage(struct burst *b)
 {
-	unsigned int k = b->mnext++ + MEDIA_AHEAD;
+	unsigned int j = b->mnext++, k = j + MEDIA_AHEAD;
 
 	if (k < b->nm && b->mhit[k])
 		dp_media_prefetch(b->media[b->atm[k]]);
+	srtp_stage(b, j);
 }
 
 /* ---- acting on the verdicts, sending, counting */

@@ -2,8 +2,9 @@
 /*
  * dp_srtp_crypto (dataplane/dp_srtp_crypto.c), the HMAC-SHA1 and AES-128-CM put in place of
  * libsrtp2's own in its OpenSSL build: RFC 2202's seven HMAC-SHA1 cases through libsrtp2's auth
- * interface (tags cut as SRTP cuts them), split updates and restarts against OpenSSL's one-shot
- * HMAC over random keys and messages; RFC 3711 B.2's AES-CM key stream, and random keys, IVs and
+ * interface (tags cut as SRTP cuts them), split updates (in up to dozens of pieces, every length
+ * to 400 bytes) and restarts against OpenSSL's one-shot HMAC over random keys and messages, on
+ * the SHA extensions and on OpenSSL's SHA-1 (the fallback); RFC 3711 B.2's AES-CM key stream, and random keys, IVs and
  * lengths against OpenSSL's EVP AES-128-CTR, in one call and in pieces; what both refuse. Then
  * whole packets: dp_srtp (with the replacements installed) protecting random RTP and RTCP for
  * both AES-CM suites across a sequence-number wrap, byte for byte equal to what Debian's NSS
@@ -125,13 +126,59 @@ static void rfc2202(void **state)
 
 /* Random keys (0-100 bytes) and messages (0-600), split at random, against OpenSSL's HMAC(); the
  * same state restarted gives the same tag again, and re-keyed the new key's. */
-static void hmac_vs_openssl(void **state)
+/* The tag of data fed in random pieces (update after update, an empty one now and then). */
+static void hmac_tag_pieces(srtp_auth_t *a, const uint8_t *data, int dlen, int tag_len,
+			    uint8_t *tag)
+{
+	int at = 0;
+
+	assert_int_equal(a->type->start(a->state), srtp_err_status_ok);
+	while (dlen - at > 0 && rnd() % 4 != 0) {
+		int n = (int)(rnd() % (unsigned int)(dlen - at + 1));
+
+		if (rnd() % 3 == 0)	/* across a block's end by a few bytes */
+			n = n % 70;
+		assert_int_equal(a->type->update(a->state, data + at, n), srtp_err_status_ok);
+		at += n;
+	}
+	assert_int_equal(a->type->compute(a->state, data + at, dlen - at, tag_len, tag),
+			 srtp_err_status_ok);
+}
+
+/* Pieces of every length around the padding's edges (55-57, 63-65 bytes in the last block),
+ * both SHA-1s, against OpenSSL's HMAC. */
+static void hmac_pieces(void **state)
+{
+	uint8_t key[20], msg[400], tag[20], want[20];
+	unsigned int wlen;
+	srtp_auth_t *a;
+
+	(void)state;
+	for (int ni = 0; ni < 2; ni++) {
+		if (dp_srtp_crypto_sha_ni(ni == 0) != (ni == 0))
+			continue;	/* no SHA extensions here: the OpenSSL half only */
+		assert_int_equal(dp_srtp_hmac_sha1.alloc(&a, 20, 20), srtp_err_status_ok);
+		for (int mlen = 0; mlen < (int)sizeof(msg); mlen++) {
+			rnd_bytes(key, sizeof(key));
+			rnd_bytes(msg, (size_t)mlen);
+			assert_int_equal(a->type->init(a->state, key, 20), srtp_err_status_ok);
+			for (int k = 0; k < 4; k++) {
+				hmac_tag_pieces(a, msg, mlen, 20, tag);
+				HMAC(EVP_sha1(), key, 20, msg, (size_t)mlen, want, &wlen);
+				assert_memory_equal(tag, want, 20);
+			}
+		}
+		a->type->dealloc(a);
+	}
+	assert_true(dp_srtp_crypto_sha_ni(true) || !__builtin_cpu_supports("sha"));
+}
+
+static void hmac_vs_openssl_one(void)
 {
 	uint8_t key[100], key2[20], msg[600], tag[20], want[20];
 	unsigned int wlen;
 	srtp_auth_t *a;
 
-	(void)state;
 	for (int i = 0; i < 2000; i++) {
 		int klen = (int)(rnd() % sizeof(key)), mlen = (int)(rnd() % sizeof(msg));
 		int first = mlen ? (int)(rnd() % (unsigned int)(mlen + 1)) : 0;
@@ -186,6 +233,19 @@ static void hmac_vs_openssl(void **state)
 	}
 	a->type->dealloc(a);
 	assert_int_equal(dp_srtp_hmac_sha1.alloc(&a, 20, 21), srtp_err_status_bad_param);
+}
+
+/* Random keys and messages, restarts, refusals: with the SHA extensions (where the cpu has
+ * them) and with OpenSSL's SHA-1, the fallback. */
+static void hmac_vs_openssl(void **state)
+{
+	(void)state;
+	__builtin_cpu_init();
+	if (dp_srtp_crypto_sha_ni(true))
+		hmac_vs_openssl_one();
+	assert_false(dp_srtp_crypto_sha_ni(false));
+	hmac_vs_openssl_one();
+	dp_srtp_crypto_sha_ni(true);
 }
 
 /* ---- AES-128-CM */
@@ -309,6 +369,51 @@ static void icm_refusals(void **state)
 	assert_int_equal(c->type->encrypt(c->state, buf + 16, &len), srtp_err_status_terminus);
 	assert_int_equal(buf[16], 0);
 	c->type->dealloc(c);
+}
+
+/* A session's live states as dp_srtp_crypto_watch notes them: RTP's then RTCP's AES-CM and
+ * HMAC-SHA1 (the key derivation cipher that came third not kept); with AES-GCM neither type is
+ * ours and the derivation cipher, freed, is forgotten. */
+static void watched_states(void **state)
+{
+	uint8_t key[30];
+	srtp_policy_t pol;
+	struct dp_srtp_crypto_seen seen;
+	srtp_t s;
+
+	(void)state;
+	__builtin_cpu_init();
+	if (!__builtin_cpu_supports("aes"))
+		skip();
+	rnd_bytes(key, sizeof(key));
+	memset(&pol, 0, sizeof(pol));
+	srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol.rtp);
+	srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol.rtcp);
+	pol.ssrc.type = ssrc_any_inbound;
+	pol.key = key;
+	pol.window_size = 128;
+	dp_srtp_crypto_watch(&seen);
+	assert_int_equal(srtp_create(&s, &pol), srtp_err_status_ok);
+	dp_srtp_crypto_watch(NULL);
+	assert_int_equal(seen.n_icm, DP_SRTP_SEEN_MAX);
+	assert_int_equal(seen.n_hmac, DP_SRTP_SEEN_MAX);
+	for (int i = 0; i < DP_SRTP_SEEN_MAX; i++) {
+		assert_non_null(seen.icm[i]);
+		assert_ptr_equal(((const srtp_auth_t *)seen.hmac[i])->type, &dp_srtp_hmac_sha1);
+	}
+	assert_ptr_not_equal(seen.icm[0], seen.icm[1]);
+	assert_ptr_not_equal(seen.hmac[0], seen.hmac[1]);
+	assert_int_equal(srtp_dealloc(s), srtp_err_status_ok);
+	srtp_crypto_policy_set_aes_gcm_128_16_auth(&pol.rtp);
+	srtp_crypto_policy_set_aes_gcm_128_16_auth(&pol.rtcp);
+	pol.key = key;	/* 16 + 12: the first 28 bytes */
+	dp_srtp_crypto_watch(&seen);
+	assert_int_equal(srtp_create(&s, &pol), srtp_err_status_ok);
+	dp_srtp_crypto_watch(NULL);
+	assert_int_equal(seen.n_hmac, 0);
+	for (int i = 0; i < DP_SRTP_SEEN_MAX; i++)
+		assert_null(seen.icm[i]);
+	assert_int_equal(srtp_dealloc(s), srtp_err_status_ok);
 }
 
 /* dp_srtp_init (the group's setup) installed both; AES-CM only where the cpu has AES-NI. */
@@ -455,10 +560,12 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(rfc2202),
 		cmocka_unit_test(hmac_vs_openssl),
+		cmocka_unit_test(hmac_pieces),
 		cmocka_unit_test(rfc3711_keystream),
 		cmocka_unit_test(icm_vs_openssl),
 		cmocka_unit_test(icm_refusals),
 		cmocka_unit_test(installed),
+		cmocka_unit_test(watched_states),
 		cmocka_unit_test(packets_equal_nss),
 	};
 
