@@ -28,6 +28,7 @@
 struct dp_media_session *dp_media_slots;
 struct dp_media_fwd *dp_media_fwd;
 uint32_t *dp_media_index;
+uint32_t dp_media_srtp_sessions;
 uint16_t dp_media_port_base;
 uint32_t dp_media_n_ports;
 uint8_t dp_media_locals[DP_MEDIA_LOCALS][16];
@@ -618,6 +619,14 @@ static void srtp_release_moved(uint32_t slot, const bool same[2])
 			pend(P_SRTP_RELEASE, slot, 0, l);
 }
 
+/* dp_media_srtp_sessions follows a live version with an SRTP leg coming (by 1) or going (-1). */
+static void srtp_count(const struct dp_media_session *s, int by)
+{
+	if (s->leg[0].srtp != SBC_SRTP_NONE || s->leg[1].srtp != SBC_SRTP_NONE)
+		__atomic_store_n(&dp_media_srtp_sessions,
+				 (uint32_t)((int64_t)dp_media_srtp_sessions + by), __ATOMIC_RELAXED);
+}
+
 int dp_media_set(const struct sbc_msg_media *m, uint64_t now_ns, char *err, size_t errlen)
 {
 	struct dp_srtp_ctx *ctx[2][2];
@@ -654,6 +663,9 @@ int dp_media_set(const struct sbc_msg_media *m, uint64_t now_ns, char *err, size
 		legs_of(&dp_media_slots[old], ol);
 		on = keys_of(ol, (uint32_t)old, ok, od);
 	}
+	srtp_count(&dp_media_slots[slot], 1);
+	if (old >= 0)
+		srtp_count(&dp_media_slots[old], -1);
 	add_keys(k, d, n);
 	rte_hash_add_key_data(md.ids, &m->session, (void *)(uintptr_t)slot);
 	if (old >= 0) {
@@ -678,6 +690,7 @@ int dp_media_set(const struct sbc_msg_media *m, uint64_t now_ns, char *err, size
 
 /* ---- MEDIA_DEL, MEDIA_FLUSH */
 
+
 /* Out of the port index and the id map; the slot waits for RCU. Lock held. */
 static void unlink_slot(uint32_t slot)
 {
@@ -693,6 +706,7 @@ static void unlink_slot(uint32_t slot)
 	rte_hash_del_key(md.ids, &s->id);
 	s->live = false;
 	md.live--;
+	srtp_count(s, -1);
 }
 
 void dp_media_del(const struct sbc_msg_media_ref *r)

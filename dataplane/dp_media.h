@@ -43,6 +43,9 @@ struct dp_srtp_ctx;	/* dataplane/dp_srtp.h (the srtp helper's) */
  * after RCU (dp_media.c), so the words themselves need no grace period.
  */
 extern uint32_t *dp_media_index;
+/* Live sessions with an SRTP leg (main lcore writes): while 0 the workers skip the staged
+ * prefetch of SRTP contexts (dp_worker.c). */
+extern uint32_t dp_media_srtp_sessions;
 extern uint16_t dp_media_port_base;	/* media_port_min */
 extern uint32_t dp_media_n_ports;	/* media_port_max - media_port_min + 1 */
 

@@ -58,6 +58,7 @@ struct burst {
 	bool mhit[DP_BURST];
 	const uint32_t *mword[DP_BURST];	/* its port's word (dp_media_word) */
 	unsigned int mnext;		/* media frames decided so far (media_stage) */
+	bool msrtp;			/* some session has an SRTP leg: srtp_stage runs */
 	void *media[DP_BURST];		/* per frame: what its port's word names (dp_media_find) */
 	bool media_found[DP_BURST];
 };
@@ -388,6 +389,7 @@ static void media_look_up_burst(struct burst *b)
 	unsigned int k;
 
 	b->mnext = 0;
+	b->msrtp = __atomic_load_n(&dp_media_srtp_sessions, __ATOMIC_RELAXED) != 0;
 	for (k = 0; k < b->nm; k++) {
 		uint32_t w = __atomic_load_n(b->mword[k], __ATOMIC_ACQUIRE);
 		unsigned int i = b->atm[k];
@@ -466,7 +468,8 @@ static inline void media_stage(struct burst *b)
 
 	if (k < b->nm && b->mhit[k])
 		dp_media_prefetch(b->media[b->atm[k]]);
-	srtp_stage(b, j);
+	if (b->msrtp)
+		srtp_stage(b, j);
 }
 
 /* ---- acting on the verdicts, sending, counting */
