@@ -151,8 +151,9 @@ void dp_media4_burst_init(struct dp_media4_burst *t, struct dp_burst_clock *clk)
  * dp_path_media.c: the common case whole, from the frame's bytes (no dp_pkt): a frame of the
  * plain IPv4/UDP shape (dp_plain_udp4_shape) to a leg's RTP port, from that leg's remote
  * address and port, plain RTP both ways without rtcp-mux, out to an IPv4 leg, its IPv4 header
- * checksum good, the port to send to and the next hop's MAC known. true: counted and rewritten in place, the
- * caller sends it (DP_WIRE_MEDIA); false: nothing read was changed, dp_path_media decides.
+ * checksum good, the port to send to and the next hop's MAC known. true: counted and rewritten
+ * in place, the caller sends it (DP_WIRE_MEDIA); false: nothing read was changed,
+ * dp_path_media decides.
  */
 bool dp_path_media4(struct rte_mbuf *m, const void *data, const struct dp_media4_burst *t);
 

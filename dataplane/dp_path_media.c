@@ -421,18 +421,22 @@ static enum dp_drop srtp_apply(const struct dp_worker *w, struct rte_mbuf *m, st
 	return DP_DROP_NONE;
 }
 
-/* The IPv4 header checksum (unless the NIC checked it): a plain 20-byte header summed inline
- * as five 32-bit words, options the long way. */
+/* A 20-byte IPv4 header at ip with a wrong checksum (unless the NIC checked it good), summed
+ * inline as five 32-bit words. */
+static inline bool v4_plain_header_bad(const struct rte_mbuf *m, const uint8_t *ip)
+{
+	return (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
+	       dp_csum_fold(dp_csum_sum(ip, 20, 0)) != 0;
+}
+
+/* The IPv4 header checksum (unless the NIC checked it), options the long way. */
 static inline bool v4_header_bad(const struct rte_mbuf *m, const struct dp_pkt *p)
 {
-	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *) + p->l3_off;
-
-	if (p->l3 != DP_L3_IPV4 ||
-	    (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD)
+	if (p->l3 != DP_L3_IPV4)
 		return false;
 	if (p->l4_off - p->l3_off != 20)
 		return dp_v4_csum_bad(m, p);
-	return dp_fold16(dp_csum_sum(ip, 20, 0)) != 0xffff;
+	return v4_plain_header_bad(m, rte_pktmbuf_mtod(m, const uint8_t *) + p->l3_off);
 }
 
 /* Not relayed: counted on the leg too (its figures' dropped). */
@@ -526,9 +530,7 @@ bool dp_path_media4(struct rte_mbuf *m, const void *data, const struct dp_media4
 	dport = __atomic_load_n(&f->dst_port[0], __ATOMIC_RELAXED);
 	nh = __atomic_load_n(&f->nh, __ATOMIC_RELAXED);
 	if (dport == 0 || (nh >> 48) != t->nh_tag || m->nb_segs != 1 ||
-	    rte_pktmbuf_pkt_len(m) != 14u + dp_rd16(fr + 16) ||
-	    ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
-	     dp_csum_fold(dp_csum_sum(fr + 14, 20, 0)) != 0))
+	    rte_pktmbuf_pkt_len(m) != 14u + dp_rd16(fr + 16) || v4_plain_header_bad(m, fr + 14))
 		return false;
 	count_rtp_at(f, fr + 42, ulen - 8u, t->ns, t->ticks);
 	nh = rte_cpu_to_le_64(nh);

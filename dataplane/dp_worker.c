@@ -52,10 +52,9 @@ struct burst {
 	uint64_t hop[DP_BURST];
 	bool listed;			/* some source of the burst is listed */
 	uint64_t mac;			/* wire_mac_word() */
-	/* media frames, in order: the frame each is, and whether its port names a session */
+	/* media frames, in order: the frame each is */
 	unsigned int nm;
 	uint8_t atm[DP_BURST];
-	bool mhit[DP_BURST];
 	const uint32_t *mword[DP_BURST];	/* its port's word (dp_media_word) */
 	unsigned int mnext;		/* media frames decided so far (media_stage) */
 	bool msrtp;			/* some session has an SRTP leg: srtp_stage runs */
@@ -395,10 +394,21 @@ static void media_look_up_burst(struct burst *b)
 		unsigned int i = b->atm[k];
 
 		b->media[i] = (void *)(uintptr_t)(w - 1);
-		b->media_found[i] = b->mhit[k] = w != 0;
+		b->media_found[i] = w != 0;
 		if (k < MEDIA_AHEAD && w != 0)
 			dp_media_prefetch(b->media[i]);
 	}
+}
+
+/* The k-th media frame of the burst names a session (k < nm), and what its port word names. */
+static inline bool mhit(const struct burst *b, unsigned int k)
+{
+	return b->media_found[b->atm[k]];
+}
+
+static inline const void *mdata(const struct burst *b, unsigned int k)
+{
+	return b->media[b->atm[k]];
 }
 
 /*
@@ -407,17 +417,11 @@ static void media_look_up_burst(struct burst *b)
  * MEDIA_AHEAD ahead), 2 ahead the contexts' first lines, 1 ahead what a packet of the context
  * reads (dp_srtp_prefetch) and the frame's payload.
  */
-/* What the k-th media frame's port word names. */
-static inline const void *mdata(const struct burst *b, unsigned int k)
-{
-	return b->media[b->atm[k]];
-}
-
 static inline const struct dp_media_fwd *srtp_fwd(const struct burst *b, unsigned int k)
 {
 	const struct dp_media_fwd *f;
 
-	if (k >= b->nm || !b->mhit[k])
+	if (k >= b->nm || !mhit(b, k))
 		return NULL;
 	f = &dp_media_fwd[DP_MEDIA_FWD(mdata(b, k))];
 	return (f->flags & DP_FWD_SRTP) ? f : NULL;
@@ -466,8 +470,8 @@ static inline void media_stage(struct burst *b)
 {
 	unsigned int j = b->mnext++, k = j + MEDIA_AHEAD;
 
-	if (k < b->nm && b->mhit[k])
-		dp_media_prefetch(b->media[b->atm[k]]);
+	if (k < b->nm && mhit(b, k))
+		dp_media_prefetch(mdata(b, k));
 	if (b->msrtp)
 		srtp_stage(b, j);
 }
