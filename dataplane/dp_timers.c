@@ -33,24 +33,29 @@ static void timer_ended(const struct dp_call *c, uint8_t reason, void *arg)
 	dp_channel_call_event(SBC_EVT_CALL_ENDED, &ev);
 }
 
-static void forward_worker_events(void)
+static unsigned int forward_worker_events(void)
 {
 	struct sbc_msg_call ev;
+	unsigned int n = 0;
 
 	for (unsigned int i = 0; i < dp.n_workers; i++)
-		while (rte_ring_sc_dequeue_elem(dp.workers[i]->events, &ev, sizeof(ev)) == 0)
+		while (rte_ring_sc_dequeue_elem(dp.workers[i]->events, &ev, sizeof(ev)) == 0) {
 			dp_channel_call_event(ev.reason == SBC_CALL_END_NONE ? SBC_EVT_CALL_ADMITTED :
 					      SBC_EVT_CALL_ENDED, &ev);
+			n++;
+		}
+	return n;
 }
 
-void dp_timers_tick(void)
+unsigned int dp_timers_tick(void)
 {
 	static uint64_t last;
 	uint64_t now = dp_clock_ns();
+	unsigned int n = forward_worker_events();
 
-	forward_worker_events();
 	if (now - last < EXPIRE_EVERY_NS && now >= last)
-		return;
+		return n;
 	last = now;
 	dp_calls_expire(now / DP_NS_PER_MS, dp.cfg.max_call_duration, timer_ended, &now);
+	return n;
 }

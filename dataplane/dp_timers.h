@@ -9,8 +9,9 @@
 
 #include <stdint.h>
 
-/* One turn of the main loop: forward the workers' call events, expire what is due. */
-void dp_timers_tick(void);
+/* One turn of the main loop: forward the workers' call events, expire what is due. Returns
+ * the number of events forwarded (the main loop's sign of traffic). */
+unsigned int dp_timers_tick(void);
 
 /* Calls the timers ended, per trunk and reason (enum sbc_call_end), for the stats socket. */
 uint64_t dp_timers_ended(uint32_t trunk, unsigned int reason);
