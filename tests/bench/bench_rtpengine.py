@@ -153,6 +153,10 @@ class Net:
             sh('ip', '-n', name, 'link', 'set', 'lo', 'up')
         lan = self.ns['lan']
         sh('sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', ns=lan)
+        # a host with br_netfilter loaded runs its iptables on bridged frames, in whichever
+        # relay's context sent them: not the bridge a switch would be
+        for f in ('iptables', 'ip6tables', 'arptables'):
+            sh('sysctl', '-qw', f'net.bridge.bridge-nf-call-{f}=0', ns=lan, check=False)
         sh('ip', '-n', lan, 'link', 'add', 'br0', 'type', 'bridge', 'stp_state', '0',
            'forward_delay', '0')
         for k, dev, port in (('sbc', 'wire0', 's0'), ('rte', 'eth0', 'r0'), ('a', 'eth0', 'a0'),
@@ -171,6 +175,14 @@ class Net:
             sh('ip', '-n', self.ns[k], 'link', 'set', 'eth0', 'up')
         # b only counts: what the relays send it is dropped before UDP (no ICMP back)
         sh('iptables', '-A', 'INPUT', '-p', 'udp', '-j', 'DROP', ns=self.ns['b'])
+
+    def sink(self, obj):
+        """b's sink: obj (sink_drop.c) on eth0's tc ingress drops UDP there, counted and seen by
+        packet sockets, before IP; None: the netfilter drop of up() alone (after IP input)."""
+        if obj:
+            sh('tc', 'qdisc', 'add', 'dev', 'eth0', 'clsact', ns=self.ns['b'])
+            sh('tc', 'filter', 'add', 'dev', 'eth0', 'ingress', 'bpf', 'obj', obj, 'sec', 'tc',
+               'da', ns=self.ns['b'])
 
     def mac(self, k, dev='eth0'):
         out = sh('ip', '-n', self.ns[k], '-j', 'link', 'show', dev).stdout
@@ -413,6 +425,29 @@ def throughput(args, net, relay, rate, counter_pid):
             'perf': top[:args.perf]}
 
 
+def floor(args, net, rate, counter_pid):
+    """The kernel's share alone: rtp_blast in the SBC's namespace sends the same frames out of
+    wire0 straight to b (no relay), through the same AF_PACKET transmit ring path a relay on
+    net_af_packet uses, pinned to the worker's cpu. Its system time per packet delivered is
+    what the kernel charges any userspace relay on this path for the transmit alone (veth,
+    bridge, veth, b's sink), whatever the relay does itself; rtpengine's packets per CPU-second
+    over that bounds the ratio a relay on this path can reach. (system CPU-s/s, M/CPU-s)."""
+    ports = os.path.join(args.wd, 'ports_b')
+    with open(ports, 'w') as f:
+        f.write(''.join(f'{BPORT + 2 * i}\n' for i in range(args.sessions)))
+    p = subprocess.Popen(['ip', 'netns', 'exec', net.ns['sbc'], 'taskset', '-c', '1', args.blast,
+                          'send', 'wire0', net.mac('sbc', 'wire0'), net.mac('b'), SBC4, B4,
+                          str(args.sessions), ports, f'{rate}:{args.warmup + args.seconds + 1}'],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(args.warmup)
+    t0, c0, r0 = time.monotonic(), proc_cpu(p.pid), rx_packets(counter_pid)
+    time.sleep(args.seconds)
+    t1, c1, r1 = time.monotonic(), proc_cpu(p.pid), rx_packets(counter_pid)
+    finish(p)
+    dt, got, sys_cpu = t1 - t0, r1 - r0, c1[1] - c0[1]
+    return {'pps': got / dt, 'sys': sys_cpu / dt, 'per_cpu': got / sys_cpu if sys_cpu > 0 else 0}
+
+
 def overload(args, net, relay, normal):
     """B: per-stream recovery after a flat-out second (rtp_blast recv's arrival times)."""
     total = args.pre + 1 + args.post
@@ -451,6 +486,23 @@ def overload(args, net, relay, normal):
     }
 
 
+def build_sink(args):
+    """The tc sink's object (tests/bench/sink_drop.c built with clang), or None with the
+    reason printed: then b drops in netfilter, its IP input charged to the relays."""
+    if args.sink != 'tc':
+        return None
+    obj = os.path.join(args.wd, 'sink_drop.o')
+    clang = shutil.which('clang')
+    r = sh(clang, '-O2', '-target', 'bpf', '-I/usr/include/x86_64-linux-gnu', '-c',
+           os.path.join(HERE, 'sink_drop.c'), '-o', obj, check=False) if clang else None
+    if r is None or r.returncode != 0:
+        print('bench_rtpengine: cannot build the tc sink (clang -target bpf): '
+              f'{r.stderr.strip() if r else "no clang"}; b drops in netfilter', flush=True)
+        args.sink = 'netfilter'
+        return None
+    return obj
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--dataplane')
@@ -474,6 +526,9 @@ def main():
                     'sbc-busy (poll = busy), sbc-adaptive (poll = adaptive), rtpengine')
     ap.add_argument('--poll-sleep-max-us', type=int, default=200,
                     help='sbc-adaptive\'s poll_sleep_max_us')
+    ap.add_argument('--sink', choices=('tc', 'netfilter'), default='tc',
+                    help='how b drops what the relays send it: at tc ingress (default; the far '
+                    'end\'s IP input kept off the relays\' bill) or after IP input, in netfilter')
     ap.add_argument('--start-timeout', type=float, default=120)
     ap.add_argument('--perf', type=int, default=0, help='with the sender flat out, sample the '
                     'relay with perf and print its top N symbols (>= 2 %%)')
@@ -487,7 +542,7 @@ def main():
     if os.geteuid() != 0:
         print('bench_rtpengine: needs root (namespaces, EAL); skipped')
         return SKIP
-    for tool in ('ip', 'iptables', 'ethtool', 'taskset'):
+    for tool in ('ip', 'iptables', 'ethtool', 'taskset', 'tc'):
         if shutil.which(tool) is None:
             print(f'bench_rtpengine: {tool} missing; skipped')
             return SKIP
@@ -515,6 +570,12 @@ def main():
     try:
         net.up()
         counter = subprocess.Popen(['ip', 'netns', 'exec', net.ns['b'], 'sleep', '100000'])
+        net.sink(build_sink(args))
+        for rate in rates:
+            res[('floor', rate)] = r = floor(args, net, rate, counter.pid)
+            print(f'  kernel floor offered {"flat out" if rate == 0 else rate:>8} pps: delivered '
+                  f'{r["pps"] / 1e6:.3f} Mpps, {r["sys"]:.2f} system CPU-s/s, '
+                  f'{r["per_cpu"] / 1e6:.3f} M/CPU-s', flush=True)
         for which in relays:
             # A on one start, B on a fresh one for each stream count (rtpengine gives up a
             # stream that overflowed)
@@ -586,6 +647,11 @@ def report(args, res, rates, load0, load1):
                 ratio = res[(w, rate)]['per_cpu'] / max(1e-9, res[('rtpengine', rate)]['per_cpu'])
                 lines.append(f'{"":10s}  {w}/rtpengine per CPU-second: {ratio:.2f} (target >= '
                              f'{args.target:g}: {"met" if ratio >= args.target else "NOT met"})')
+            fl = res[('floor', rate)]
+            lines.append(f'{"":10s}  kernel floor (transmit alone, no relay): {fl["pps"] / 1e6:.3f} '
+                         f'Mpps for {fl["sys"]:.2f} system CPU-s/s = {fl["per_cpu"] / 1e6:.3f} '
+                         'M/CPU-s: no relay on this path beats rtpengine by more than '
+                         f'{fl["per_cpu"] / max(1e-9, res[("rtpengine", rate)]["per_cpu"]):.2f} x')
     for w in relays:
         if res[(w, 0)].get('perf'):
             lines += ['', f'perf, {w} with the sender flat out (comm, object, symbol; share of '
@@ -623,7 +689,10 @@ def report(args, res, rates, load0, load1):
               'sleeps after 64 empty polls (sleeps/s, and slept: the share of a second spent in '
               'them, from /sbc/stats idle_sleeps and idle_sleep_us).',
               f'  delivered: b\'s eth0 rx_packets over the same interval ({args.seconds:g} s '
-              f'after {args.warmup:g} s warm-up); 172-byte RTP, 214-byte frames.',
+              f'after {args.warmup:g} s warm-up); 172-byte RTP, 214-byte frames; b drops them '
+              + ('at tc ingress (tests/bench/sink_drop.c: the relay pays the veth hops, not b\'s '
+                 'IP input)' if args.sink == 'tc' else 'in netfilter, after IP input (charged to '
+                 'the relay that sends)') + '; the bridge runs no iptables (bridge-nf-call off).',
               '  sender: rtp_blast\'s CPU-s/s; the kernel\'s receive path up to the relay\'s '
               'ring or socket runs in its context, so it pays for that part of each relay. '
               'ksoftirqd: the ksoftirqd threads\' CPU-s/s over the interval (softirq packet work '
