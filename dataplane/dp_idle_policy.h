@@ -6,16 +6,17 @@
  *
  * - Flat out (not backing off): after DP_IDLE_POLLS empty turns in a row, sleep 1 us and back
  *   off.
- * - Backing off, an empty turn: sleep again, twice as long as the last time if nothing came
- *   since that sleep (idle), as long again if something did (a light steady load, RTP at 50
- *   packets a second per stream: taken many frames per wake-up), up to the configured most.
- * - Backing off, a partial burst: the queue is drained; sleep again at once, as long.
- * - A full burst: frames may be waiting, poll again at once. DP_IDLE_FULL_RUN full bursts in a
- *   row mean the last sleep let more frames queue than a NIC ring should have to hold (128):
- *   the sleep is halved, down to flat out. A rate that keeps the worker busy therefore ends
- *   the back-off within a few sleeps, while a moderate one settles where each wake-up takes a
- *   few bursts, instead of every full burst restarting the climb from 1 us (which cost a
- *   relay at 50,000 pps three times the wake-ups it needed under a loaded scheduler).
+ * - Backing off, a full burst: frames may be waiting, poll again at once.
+ * - Backing off, a partial or empty turn: the queue is drained, sleep again, and size the
+ *   sleep by what the last one let in: fewer than half a burst (idle, or a light load such as
+ *   RTP at 50 packets a second per stream) doubles it, up to the configured most; up to
+ *   DP_IDLE_FULL_RUN bursts keeps it; more than that (frames piling up beyond what a NIC ring
+ *   should have to hold during one sleep) halves it, and halves it again for every further
+ *   DP_IDLE_FULL_RUN bursts, down to flat out. So each wake-up takes between half a burst and
+ *   a few bursts: a steady moderate load settles there, and a load that keeps the worker busy
+ *   ends the back-off within a few sleeps, instead of every full burst restarting the climb
+ *   from 1 us (which cost a relay at 50,000 pps twice to three times the wake-ups it needed
+ *   under a loaded scheduler).
  */
 #ifndef DP_IDLE_POLICY_H
 #define DP_IDLE_POLICY_H
@@ -24,37 +25,27 @@
 #include <stdint.h>
 
 #define DP_IDLE_POLLS 64	/* empty turns in a row before the first sleep (a few us) */
-#define DP_IDLE_FULL_RUN 4	/* full bursts in a row that halve the sleep */
+#define DP_IDLE_FULL_RUN 4	/* bursts let in by one sleep that halve it */
 
 struct dp_idle {
 	uint32_t empty;		/* empty turns in a row, while flat out */
-	uint32_t full;		/* full bursts in a row */
+	uint32_t frames;	/* frames since the last sleep (or the last halving) */
 	uint32_t sleep_us;	/* the last sleep; 0: not backing off */
-	bool got;		/* frames came since the last sleep */
+	bool cut;		/* halved since the last sleep */
 };
 
 static inline void dp_idle_reset(struct dp_idle *s)
 {
 	s->empty = 0;
-	s->full = 0;
+	s->frames = 0;
 	s->sleep_us = 0;
-	s->got = false;
+	s->cut = false;
 }
 
 /* After a turn that received got frames (burst: a full burst's size): the sleep, in us. */
 static inline uint32_t dp_idle_next(struct dp_idle *s, unsigned int got, unsigned int burst,
 				    uint32_t max_us)
 {
-	if (got >= burst) {
-		s->empty = 0;
-		s->got = true;
-		if (++s->full >= DP_IDLE_FULL_RUN) {
-			s->full = 0;
-			s->sleep_us /= 2;
-		}
-		return 0;
-	}
-	s->full = 0;
 	if (s->sleep_us == 0) {		/* flat out */
 		if (got != 0) {
 			s->empty = 0;
@@ -63,13 +54,28 @@ static inline uint32_t dp_idle_next(struct dp_idle *s, unsigned int got, unsigne
 		if (++s->empty < DP_IDLE_POLLS)
 			return 0;
 		s->empty = 0;
+		s->frames = 0;
 		s->sleep_us = 1;
-	} else if (got == 0 && !s->got && s->sleep_us < max_us) {	/* idle since the sleep */
-		s->sleep_us *= 2;
-	}		/* else: backing off and the queue drained, or frames came: as long again */
+		return 1;
+	}
+	s->frames += got;
+	if (s->frames >= DP_IDLE_FULL_RUN * burst) {	/* piling up: halve */
+		s->frames = 0;
+		s->sleep_us /= 2;
+		s->cut = true;
+	}
+	if (s->sleep_us == 0) {		/* halved down to flat out */
+		s->cut = false;
+		return 0;
+	}
+	if (got >= burst)		/* more may be waiting */
+		return 0;
+	if (!s->cut && s->frames < burst / 2 && s->sleep_us < max_us)	/* idle or light */
+		s->sleep_us = s->sleep_us * 2 > max_us ? max_us : s->sleep_us * 2;
 	if (s->sleep_us > max_us)
 		s->sleep_us = max_us;
-	s->got = false;
+	s->frames = 0;
+	s->cut = false;
 	return s->sleep_us;
 }
 

@@ -9,7 +9,8 @@
  *     PACKET_QDISC_BYPASS: frames written in place, up to 256 handed to the kernel per send()),
  *     full UDP checksums (each stream's fixed part summed once, the changing words added).
  *     PHASES: RATE:SECONDS[,RATE:SECONDS...], RATE packets/s over all streams (0: as fast as the
- *     socket takes them). Each packet carries its stream (SSRC), sequence, phase and send time.
+ *     socket takes them; paced, it sleeps until 8 frames are due, or RTP_BLAST_PACE). Each
+ *     packet carries its stream (SSRC), sequence, phase and send time.
  *     Prints one JSON line: per phase its start/end (CLOCK_REALTIME ns) and packets sent.
  *   rtp_blast recv IFNAME STREAMS SECONDS
  *     Counts, for SECONDS (or until SIGINT/SIGTERM), the benchmark's RTP arriving on IFNAME
@@ -35,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,6 +45,7 @@
 #define PAYLOAD 160
 #define FRAME (14 + 20 + 8 + 12 + PAYLOAD)
 #define BATCH 256		/* frames per send() kick */
+#define PACE_BATCH 8		/* paced: sleep until this many frames are due (RTP_BLAST_PACE) */
 #define TX_FRAME 256		/* ring slot: tpacket2_hdr, then the frame at TX_DATA */
 #define TX_DATA (TPACKET2_HDRLEN - sizeof(struct sockaddr_ll))
 #define TX_SLOTS 16384
@@ -56,6 +59,27 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
+}
+
+/* Paced sending sleeps until PACE_BATCH frames are due (at most until the phase ends): a
+ * sender that spun would take its core whatever the rate, and bench_rtpengine.py measures the
+ * CPU of this program sending alone (the kernel floor) as well as beside the relays. */
+static double pace_batch(void)
+{
+	const char *e = getenv("RTP_BLAST_PACE");
+	long v = e ? strtol(e, NULL, 10) : 0;
+
+	return v >= 1 && v <= BATCH ? (double)v : PACE_BATCH;
+}
+
+static void pace_wait(double ns, uint64_t left_ns)
+{
+	struct timespec ts;
+	uint64_t n = ns < (double)left_ns ? (uint64_t)ns : left_ns;
+
+	ts.tv_sec = (time_t)(n / 1000000000u);
+	ts.tv_nsec = (long)(n % 1000000000u);
+	(void)nanosleep(&ts, NULL);
 }
 
 static uint64_t now_ns(clockid_t c)
@@ -210,7 +234,7 @@ static int cmd_send(char **a)
 	unsigned int n = (unsigned int)atoi(a[5]), np = 0;
 	uint8_t smac[6], dmac[6];
 	struct in_addr src, dst;
-	double rate[MAX_PHASES], secs[MAX_PHASES];
+	double rate[MAX_PHASES], secs[MAX_PHASES], pace;
 	uint64_t sent[MAX_PHASES] = { 0 }, t0[MAX_PHASES], t1[MAX_PHASES];
 	uint8_t (*frames)[FRAME], *ring;
 	uint16_t *seq;
@@ -249,6 +273,7 @@ static int cmd_send(char **a)
 		base[s] = base_sum(frames[s]);
 	}
 	fclose(pf);
+	pace = pace_batch();
 	fd = packet_socket(a[0], &ifindex);
 	if (fd < 0)
 		return die(a[0]);
@@ -267,7 +292,8 @@ static int cmd_send(char **a)
 			if (rate[p] > 0) {	/* paced: what the elapsed time allows */
 				double due = rate[p] * (double)(now - start) / 1e9 - (double)sent[p];
 
-				if (due < 1) {
+				if (due < 1) {	/* sleep, not spin: the sender's CPU is a figure */
+					pace_wait((pace - due) * 1e9 / rate[p], end - now);
 					now = now_ns(CLOCK_MONOTONIC);
 					continue;
 				}
@@ -432,6 +458,7 @@ int main(int argc, char **argv)
 {
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	(void)prctl(PR_SET_TIMERSLACK, 1000UL, 0UL, 0UL, 0UL);	/* pace_wait's sleeps: us */
 	if (argc == 10 && strcmp(argv[1], "send") == 0)
 		return cmd_send(argv + 2);
 	if (argc == 5 && strcmp(argv[1], "recv") == 0)

@@ -55,24 +55,35 @@ static void flat_out_resets_the_empty_run(void **state)
 	assert_int_equal(dp_idle_next(&s, 0, BURST, MAX), 1);
 }
 
-static void light_load_keeps_the_sleep(void **state)
+static void light_load_climbs_to_the_bound(void **state)
 {
 	struct dp_idle s;
 
 	(void)state;
-	settle_at_max(&s);
-	for (int i = 0; i < 1000; i++) {	/* each wake-up: a few frames, then nothing */
-		assert_int_equal(dp_idle_next(&s, 10, BURST, MAX), MAX);
-		assert_int_equal(dp_idle_next(&s, 0, BURST, MAX), MAX);
-	}
-	/* below the bound: frames since the last sleep keep it, an idle sleep doubles it */
 	dp_idle_reset(&s);
 	s.sleep_us = 16;
-	assert_int_equal(dp_idle_next(&s, 5, BURST, MAX), 16);
-	assert_int_equal(dp_idle_next(&s, 0, BURST, MAX), 32);
-	assert_int_equal(dp_idle_next(&s, BURST, BURST, MAX), 0);	/* a full burst: poll */
-	assert_int_equal(dp_idle_next(&s, 0, BURST, MAX), 32);	/* it came since: as long */
+	/* each wake-up: fewer frames than half a burst, then nothing: twice as long each time */
+	assert_int_equal(dp_idle_next(&s, 5, BURST, MAX), 32);
 	assert_int_equal(dp_idle_next(&s, 0, BURST, MAX), 64);
+	assert_int_equal(dp_idle_next(&s, 10, BURST, MAX), 128);
+	assert_int_equal(dp_idle_next(&s, 15, BURST, MAX), MAX);
+	for (int i = 0; i < 1000; i++)
+		assert_int_equal(dp_idle_next(&s, 10, BURST, MAX), MAX);
+}
+
+static void moderate_load_keeps_the_sleep(void **state)
+{
+	struct dp_idle s;
+
+	(void)state;
+	dp_idle_reset(&s);
+	s.sleep_us = 64;
+	for (int i = 0; i < 1000; i++) {	/* half a burst to a few bursts a wake-up: kept */
+		assert_int_equal(dp_idle_next(&s, BURST, BURST, MAX), 0);
+		assert_int_equal(dp_idle_next(&s, BURST, BURST, MAX), 0);
+		assert_int_equal(dp_idle_next(&s, 20, BURST, MAX), 64);
+		assert_int_equal(dp_idle_next(&s, BURST / 2, BURST, MAX), 64);
+	}
 }
 
 static void frames_piling_up_halve_the_sleep(void **state)
@@ -87,7 +98,12 @@ static void frames_piling_up_halve_the_sleep(void **state)
 	for (int i = 1; i < DP_IDLE_FULL_RUN; i++)
 		assert_int_equal(dp_idle_next(&s, BURST, BURST, MAX), 0);
 	assert_int_equal(dp_idle_next(&s, BURST, BURST, MAX), 0);	/* the run: halved */
-	assert_int_equal(dp_idle_next(&s, 7, BURST, MAX), MAX / 2);
+	assert_int_equal(s.sleep_us, MAX / 2);
+	assert_int_equal(dp_idle_next(&s, 3, BURST, MAX), MAX / 2);	/* not doubled back */
+	/* a drain of 8 bursts: halved twice */
+	for (int i = 0; i < 2 * DP_IDLE_FULL_RUN; i++)
+		assert_int_equal(dp_idle_next(&s, BURST, BURST, MAX), 0);
+	assert_int_equal(dp_idle_next(&s, 1, BURST, MAX), MAX / 8);
 }
 
 static void a_busy_worker_ends_the_back_off(void **state)
@@ -124,7 +140,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(idle_climbs_to_the_bound),
 		cmocka_unit_test(flat_out_resets_the_empty_run),
-		cmocka_unit_test(light_load_keeps_the_sleep),
+		cmocka_unit_test(light_load_climbs_to_the_bound),
+		cmocka_unit_test(moderate_load_keeps_the_sleep),
 		cmocka_unit_test(frames_piling_up_halve_the_sleep),
 		cmocka_unit_test(a_busy_worker_ends_the_back_off),
 		cmocka_unit_test(a_bound_of_one_us),
