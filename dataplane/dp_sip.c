@@ -776,7 +776,7 @@ static enum dp_sip_err start_line(const uint8_t *m, uint32_t e, struct dp_sip_ms
 /* Header fields seen, by kind: each of these may appear once. */
 struct seen {
 	unsigned int call_id, cseq, from, to, clen, ctype;
-	bool invite;	/* an INVITE request: its Via's first value, branch and tags are read */
+	bool invite;	/* an INVITE request: its To tag is read (new_dialog: the rest) */
 };
 
 /*
@@ -940,19 +940,11 @@ struct dp_span dp_sip_via_top(const uint8_t *msg, const struct dp_sip_msg *sm)
 	return first_value(msg, sm->via[0], &u);
 }
 
-/* Via: count the fields; for an INVITE, the first one's first value and its branch (len: the
- * datagram's, so the searches may read whole blocks up to it). */
-static enum dp_sip_err take_via(const uint8_t *m, uint32_t len, struct dp_span value,
-				struct dp_sip_msg *sm, const struct seen *n)
+/* Via: count the fields (the first one's first value and branch: new_dialog). */
+static enum dp_sip_err take_via(struct dp_span value, struct dp_sip_msg *sm)
 {
 	if (value.len == 0)
 		return DP_SIP_ERR_VIA;
-	if (sm->n_via == 0 && n->invite) {
-		struct unquoted u = unquoted_in(m, value, len - value.off, ',');
-
-		sm->via_top = first_value(m, value, &u);
-		param_in(&u, value.off, "branch", 6, &sm->branch);	/* the same bitmap */
-	}
 	if (sm->n_via < DP_SIP_MAX_VIA)
 		sm->via[sm->n_via] = value;
 	if (sm->n_via < UINT16_MAX)
@@ -1020,7 +1012,7 @@ static enum dp_sip_err take_header(const uint8_t *m, uint32_t len, enum hdr id,
 {
 	switch (id) {
 	case H_VIA:
-		return take_via(m, len, value, sm, n);
+		return take_via(value, sm);
 	case H_CALL_ID:
 		n->call_id++;
 		sm->call_id = value;
@@ -1118,6 +1110,22 @@ static enum dp_sip_err header_fields(struct lines *l, uint32_t p, struct dp_sip_
 	}
 }
 
+/*
+ * What admission keys a new dialog and its retransmissions on (an INVITE without a To tag):
+ * the Request-URI's user (an emergency number?), the first Via field's first value and its
+ * branch (len: the datagram's, so the searches may read whole blocks up to it), the From tag.
+ * A re-INVITE inside a dialog passes without them: it costs no parameter search.
+ */
+static void new_dialog(const uint8_t *m, uint32_t len, struct dp_sip_msg *sm)
+{
+	struct unquoted u = unquoted_in(m, sm->via[0], len - sm->via[0].off, ',');
+
+	sm->ruri_user = ruri_user(m, sm->ruri);
+	sm->via_top = first_value(m, sm->via[0], &u);
+	param_in(&u, sm->via[0].off, "branch", 6, &sm->branch);	/* the same bitmap */
+	param(m, len, sm->from, "tag", &sm->from_tag);
+}
+
 /* The fields every request and response carries, once (8.1.1), and their tags. */
 static enum dp_sip_err required_fields(const uint8_t *m, uint32_t len, struct dp_sip_msg *sm,
 				       const struct seen *n)
@@ -1134,9 +1142,10 @@ static enum dp_sip_err required_fields(const uint8_t *m, uint32_t len, struct dp
 		return DP_SIP_ERR_FROM_TO;
 	if (n->clen > 1)
 		return DP_SIP_ERR_CONTENT_LENGTH;
-	if (n->invite) {	/* admission: a new dialog, its retransmissions */
-		param(m, len, sm->from, "tag", &sm->from_tag);
+	if (n->invite) {	/* admission: a new dialog (no To tag) or one running */
 		param(m, len, sm->to, "tag", &sm->to_tag);
+		if (sm->to_tag.len == 0)
+			new_dialog(m, len, sm);
 	}
 	return DP_SIP_ERR_OK;
 }
@@ -1212,8 +1221,6 @@ enum dp_sip_err dp_sip_scan(const uint8_t *m, uint32_t len, struct dp_sip_msg *s
 	e = line_end(&l, 0);
 	rc = start_line(m, e, sm);
 	n.invite = sm->is_request && dp_span_eq(m, sm->method, "INVITE");
-	if (n.invite)
-		sm->ruri_user = ruri_user(m, sm->ruri);	/* admission: an emergency number? */
 	if (rc == DP_SIP_ERR_OK)
 		rc = header_fields(&l, skip_eol(m, len, e), sm, &n, &p);
 	if (rc == DP_SIP_ERR_OK)

@@ -48,17 +48,18 @@ struct dp_sip_msg {
 	struct dp_span method;		/* requests */
 	struct dp_span ruri;
 	struct dp_span ruri_user;	/* user part of a sip:, sips: or tel: Request-URI; INVITE
-					 * requests only, as below */
+					 * requests without a To tag only, as below */
 	struct dp_span call_id;
 	uint32_t cseq;
 	struct dp_span cseq_method;
 	uint16_t n_via;			/* Via header fields (each may hold several values) */
 	/*
-	 * Read for INVITE requests only (what admission keys a new dialog and its
-	 * retransmissions on, and ruri_user above), left empty for every other message, so
-	 * that an OPTIONS or an in-dialog request costs no parameter search: elsewhere use
-	 * dp_sip_via_top() and dp_sip_param(msg, dp_sip_via_top(msg, m) / m->from / m->to,
-	 * "branch" / "tag", ...).
+	 * to_tag is read for INVITE requests only (a new dialog has none); via_top, branch,
+	 * from_tag (what admission keys a new dialog and its retransmissions on) and ruri_user
+	 * above for INVITE requests without a To tag only. Each is left empty for every other
+	 * message, so that an OPTIONS or an in-dialog request (a re-INVITE too) costs no
+	 * parameter search but the To tag's: elsewhere use dp_sip_via_top() and
+	 * dp_sip_param(msg, dp_sip_via_top(msg, m) / m->from / m->to, "branch" / "tag", ...).
 	 */
 	struct dp_span via_top;		/* first value of the first Via field */
 	struct dp_span branch;		/* its branch parameter */

@@ -217,7 +217,7 @@ int dp_sip_response_from(const uint8_t *msg, const struct dp_sip_msg *sm, int co
 	if (!dp_sip_param(msg, sm->to, "tag", NULL)) {
 		uint64_t t = sbc_fnv1a(SBC_FNV1A_INIT ^ tag_secret, msg + sm->call_id.off,
 				       sm->call_id.len);
-		struct dp_span from_tag = { 0, 0 };	/* the scanner reads it for INVITEs only */
+		struct dp_span from_tag = { 0, 0 };	/* the scanner reads it for new INVITEs only */
 
 		dp_sip_param(msg, sm->from, "tag", &from_tag);
 		t = sbc_fnv1a(t, msg + from_tag.off, from_tag.len);

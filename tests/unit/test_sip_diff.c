@@ -41,15 +41,17 @@ static bool span_same(struct dp_span a, struct dp_span b)
 
 /*
  * What a caller may read of a well-formed message (a: the scanner's, b: the reference's),
- * field by field. The one deliberate difference: ruri_user, via_top, branch and the tags are
- * read for INVITE requests only now (dp_sip.h), and must be empty for every other message; the
- * reference's values of those are then compared with dp_sip_via_top() and dp_sip_param().
+ * field by field. The one deliberate difference: the To tag is read for INVITE requests only
+ * now, ruri_user, via_top, branch and the From tag for those without a To tag (a new dialog)
+ * only (dp_sip.h), and each must be empty for every other message; the reference's values of
+ * those are then compared with dp_sip_via_top() and dp_sip_param().
  */
 static const char *differs(const uint8_t *msg, const struct dp_sip_msg *a,
 			   const struct dp_sip_msg *b)
 {
 	static const struct dp_span none = { 0, 0 };
 	bool invite = a->is_request && dp_span_eq(msg, a->method, "INVITE");
+	bool fresh = invite && b->to_tag.len == 0;	/* a new dialog */
 	struct dp_span top, br = none, ft = none, tt = none;
 
 #define SPAN(f) if (!span_same(a->f, b->f)) return #f
@@ -57,15 +59,18 @@ static const char *differs(const uint8_t *msg, const struct dp_sip_msg *a,
 	VAL(is_request); VAL(status); SPAN(method); SPAN(ruri); SPAN(call_id);
 	VAL(cseq); SPAN(cseq_method); VAL(n_via); SPAN(from); SPAN(to); SPAN(content_type);
 	VAL(has_content_length); VAL(content_length); VAL(body_off); VAL(body_len);
-	if (invite) {
-		SPAN(ruri_user); SPAN(via_top); SPAN(branch); SPAN(from_tag); SPAN(to_tag);
+	if (invite)
+		SPAN(to_tag);
+	if (fresh) {
+		SPAN(ruri_user); SPAN(via_top); SPAN(branch); SPAN(from_tag);
 	}
 #undef SPAN
 #undef VAL
-	if (!invite && (!span_same(a->ruri_user, none) || !span_same(a->via_top, none) ||
-			!span_same(a->branch, none) ||
-			!span_same(a->from_tag, none) || !span_same(a->to_tag, none)))
-		return "ruri_user/via_top/branch/tags of a message other than an INVITE request";
+	if (!invite && !span_same(a->to_tag, none))
+		return "to_tag of a message other than an INVITE request";
+	if (!fresh && (!span_same(a->ruri_user, none) || !span_same(a->via_top, none) ||
+		       !span_same(a->branch, none) || !span_same(a->from_tag, none)))
+		return "ruri_user/via_top/branch/from_tag of a message other than a new INVITE";
 	top = dp_sip_via_top(msg, a);
 	dp_sip_param(msg, top, "branch", &br);
 	dp_sip_param(msg, a->from, "tag", &ft);
