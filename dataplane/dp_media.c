@@ -518,6 +518,9 @@ static void fwd_build(struct dp_media_fwd *f, const struct dp_media_leg *in,
 			     ((in->flags & SBC_MEDIA_RTCP_MUX) ? DP_FWD_MUX : 0) |
 			     (out_mux ? DP_FWD_OUT_MUX : 0) |
 			     (in->srtp_in != NULL || out->srtp_out != NULL ? DP_FWD_SRTP : 0));
+	if (in->family == SBC_AF_V4 && out->family == SBC_AF_V4 &&
+	    !(f->flags & (DP_FWD_MUX | DP_FWD_SRTP)))
+		f->flags |= DP_FWD_FAST4;
 	if (in->family == SBC_AF_V4 && out->family == SBC_AF_V4)
 		f->v4_addr_delta = dp_fold16((uint16_t)~dp_fold16(dp_sum16(in->remote_addr, 4) +
 								   dp_sum16(in->local_addr, 4)) +

@@ -80,6 +80,8 @@ static inline bool dp_media_find(unsigned int local, uint16_t port, void **data)
 #define DP_FWD_MUX 0x02		/* the in leg muxes RTCP on its RTP port (RFC 5761) */
 #define DP_FWD_SRTP 0x04	/* SRTP in or out: the legs' contexts are read (the slow path) */
 #define DP_FWD_OUT_MUX 0x08	/* the out leg muxes RTCP: it leaves from the RTP port */
+/* IPv4 in and out, no SRTP, no rtcp-mux on the in leg: what dp_path_media4 takes, one test */
+#define DP_FWD_FAST4 0x10
 
 /*
  * One direction of a session: what a packet arriving at one leg (in) needs to leave by the

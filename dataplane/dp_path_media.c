@@ -421,12 +421,26 @@ static enum dp_drop srtp_apply(const struct dp_worker *w, struct rte_mbuf *m, st
 	return DP_DROP_NONE;
 }
 
-/* A 20-byte IPv4 header at ip with a wrong checksum (unless the NIC checked it good), summed
- * inline as five 32-bit words. */
+/* A 20-byte IPv4 header's checksum holds: its five 32-bit words summed as loaded (no byte
+ * swaps: a one's complement sum of a good header is all ones in either byte order, RFC 1071
+ * 2(B)), in 64 bits, then folded with the carries. */
+static inline bool v4_sum_ok(const uint8_t *ip)
+{
+	uint64_t s = (uint64_t)dp_ld32(ip) + dp_ld32(ip + 4) + dp_ld32(ip + 8) +
+		     dp_ld32(ip + 12) + dp_ld32(ip + 16);
+	uint32_t lo = (uint32_t)s, t = lo + (uint32_t)(s >> 32);
+
+	t += t < lo;	/* the end-around carry */
+	t = (t & 0xffff) + (t >> 16);
+	t = (t & 0xffff) + (t >> 16);
+	return t == 0xffff;
+}
+
+/* A 20-byte IPv4 header at ip with a wrong checksum (unless the NIC checked it good). */
 static inline bool v4_plain_header_bad(const struct rte_mbuf *m, const uint8_t *ip)
 {
 	return (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
-	       dp_csum_fold(dp_csum_sum(ip, 20, 0)) != 0;
+	       !v4_sum_ok(ip);
 }
 
 /* The IPv4 header checksum (unless the NIC checked it), options the long way. */
@@ -513,9 +527,11 @@ void dp_media4_burst_init(struct dp_media4_burst *t, struct dp_burst_clock *clk)
 	t->nh_tag = nh_tag(__atomic_load_n(&dp_neigh_gen, __ATOMIC_ACQUIRE));
 }
 
-/* (dp_path.h) Every test of the general path that this case passes, in the order that the
- * cheapest and most often failing come first; the frame's shape was checked by the sort. */
-bool dp_path_media4(struct rte_mbuf *m, const void *data, const struct dp_media4_burst *t)
+/* Every test of the general path that this case passes, in the order that the cheapest and
+ * most often failing come first; the frame's shape was checked by the sort. DP_FWD_FAST4 says
+ * in one bit what the direction must be (IPv4 both ways, no SRTP, no rtcp-mux: the RTP port
+ * carries only RTP); the port must be the leg's RTP port. true: counted and rewritten. */
+static inline bool relay4(struct rte_mbuf *m, const void *data, const struct dp_media4_burst *t)
 {
 	uint8_t *fr = rte_pktmbuf_mtod(m, uint8_t *);
 	struct dp_media_fwd *f = &dp_media_fwd[DP_MEDIA_FWD(data)];
@@ -523,8 +539,8 @@ bool dp_path_media4(struct rte_mbuf *m, const void *data, const struct dp_media4
 	uint64_t nh;
 	uint8_t mac[8];
 
-	if (DP_MEDIA_RTCP(data) || (f->flags & (DP_FWD_SRTP | DP_FWD_MUX)) ||
-	    f->out_family != SBC_AF_V4 || dp_ld32(fr + 26) != dp_ld32(f->src) ||
+	if (DP_MEDIA_RTCP(data) || !(f->flags & DP_FWD_FAST4) ||
+	    dp_ld32(fr + 26) != dp_ld32(f->src) ||
 	    __atomic_load_n(&f->src_port[0], __ATOMIC_ACQUIRE) != dp_rd16(fr + 34) + 1u)
 		return false;
 	dport = __atomic_load_n(&f->dst_port[0], __ATOMIC_RELAXED);
@@ -538,6 +554,29 @@ bool dp_path_media4(struct rte_mbuf *m, const void *data, const struct dp_media4
 	rewrite_v4(fr, f, f->out_port, dport, mac);
 	m->ol_flags = 0;
 	return true;
+}
+
+/* (dp_path.h) The frames from i on, in order, as long as each takes relay4: one call for the
+ * run instead of one per frame, and the direction of the frame DP_MEDIA4_AHEAD further asked
+ * for as each is relayed (the caller asked for the first DP_MEDIA4_AHEAD). */
+unsigned int dp_path_media4_run(struct rte_mbuf *const *m, void *const *data, const bool *found,
+				unsigned int i, unsigned int n, const struct dp_media4_burst *t,
+				struct dp_burst_out *o)
+{
+	for (; i < n; i++) {
+		if (i + DP_MEDIA4_AHEAD < n && found[i + DP_MEDIA4_AHEAD])
+			dp_media_prefetch(data[i + DP_MEDIA4_AHEAD]);
+		if (!found[i] || !relay4(m[i], data[i], t))
+			return i;
+		dp_out_wire(o, m[i], DP_WIRE_MEDIA);
+	}
+	return n;
+}
+
+/* (dp_path.h) One frame of the per-frame loop. */
+bool dp_path_media4(struct rte_mbuf *m, const void *data, const struct dp_media4_burst *t)
+{
+	return relay4(m, data, t);
 }
 
 enum dp_path_verdict dp_path_media(struct dp_worker *w, struct rte_mbuf *m,

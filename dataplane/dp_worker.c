@@ -54,6 +54,7 @@ struct burst {
 	uint64_t mac;			/* wire_mac_word() */
 	/* media frames, in order: the frame each is */
 	unsigned int nm;
+	unsigned int nm4;		/* of them K_MEDIA4 */
 	uint8_t atm[DP_BURST];
 	const uint32_t *mword[DP_BURST];	/* its port's word (dp_media_word) */
 	unsigned int mnext;		/* media frames decided so far (media_stage) */
@@ -250,15 +251,15 @@ static inline enum kind sort_ipv6(struct burst *b, unsigned int i)
 
 /*
  * The shape nearly all SIP has, a flood's included: untagged IPv4 without options, UDP, not a
- * fragment (dp_plain_udp4_shape), to our address and sip_port, from a source not denied. It
- * goes to the allowlist from its bytes alone, and its dp_pkt is filled only when the packet
- * is more than dropped (see fill_plain): a dropped flood writes none. Anything else takes the
- * full path below, which names every defect.
+ * fragment (dp_plain_udp4_shape, checked by the caller for this and sort_plain_media4), to our
+ * address and sip_port, from a source not denied. It goes to the allowlist from its bytes
+ * alone, and its dp_pkt is filled only when the packet is more than dropped (see fill_plain):
+ * a dropped flood writes none. Anything else takes the full path below, which names every
+ * defect.
  */
-static inline bool sort_plain_sip4(struct burst *b, unsigned int i, const uint8_t *f,
-				   uint32_t len)
+static inline bool sort_plain_sip4(struct burst *b, unsigned int i, const uint8_t *f)
 {
-	if (!dp_plain_udp4_shape(f, len) || dp_ld32(f + 30) != dp_ld32(dp.cfg.address) ||
+	if (dp_ld32(f + 30) != dp_ld32(dp.cfg.address) ||
 	    dp_rd16(f + 36) != dp.cfg.sip_port || dp_deny_hit4(f + 26))
 		return false;
 	b->ip4[b->n4] = rte_be_to_cpu_32(dp_ld32(f + 26));
@@ -271,15 +272,11 @@ static inline bool sort_plain_sip4(struct burst *b, unsigned int i, const uint8_
  * denied: to the media table from its bytes, with no second parse (what sort_ipv4 and
  * sort_other would decide for it). Anything else takes the full path.
  */
-static inline bool sort_plain_media4(struct burst *b, unsigned int i, const uint8_t *f,
-				     uint32_t len)
+static inline bool sort_plain_media4(struct burst *b, unsigned int i, const uint8_t *f)
 {
-	uint16_t dport;
+	uint16_t dport = dp_rd16(f + 36);
 	int local;
 
-	if (!dp_plain_udp4_shape(f, len))
-		return false;
-	dport = dp_rd16(f + 36);
 	if (!dp_media_port(&dp.cfg, dport))
 		return false;
 	if (dp_ld32(f + 30) == dp_ld32(dp.cfg.address))
@@ -289,6 +286,7 @@ static inline bool sort_plain_media4(struct burst *b, unsigned int i, const uint
 	if (local < 0 || dp_deny_hit4(f + 26))
 		return false;
 	media_look_up(b, i, (unsigned int)local, dport);
+	b->nm4++;
 	return true;
 }
 
@@ -303,10 +301,12 @@ static inline enum kind sort_frame(struct burst *b, unsigned int i)
 		return drop_as(b, i, DP_DROP_IPV4_BAD_CHECKSUM);
 	if (!l2_for_us(f, len, b->mac))
 		return drop_as(b, i, DP_DROP_L2_OTHER_HOST);
-	if (sort_plain_sip4(b, i, f, len))
-		return K_SIP4;
-	if (sort_plain_media4(b, i, f, len))
-		return K_MEDIA4;
+	if (dp_plain_udp4_shape(f, len)) {
+		if (sort_plain_sip4(b, i, f))
+			return K_SIP4;
+		if (sort_plain_media4(b, i, f))
+			return K_MEDIA4;
+	}
 	why = dp_parse(f, len, false, &b->p[i]);
 	if (why != DP_DROP_NONE)
 		return drop_as(b, i, why);
@@ -332,6 +332,7 @@ static void sort_burst(struct burst *b, unsigned int n)
 	b->n4 = 0;
 	b->n6 = 0;
 	b->nm = 0;
+	b->nm4 = 0;
 	b->mac = wire_mac_word();
 	for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(b->m[i], void *));
@@ -381,7 +382,7 @@ static void look_up_burst(const struct dp_worker *w, const struct dp_acl_bank *a
  * (two lines a hit) outnumber the core's line fill buffers and the prefetch instruction itself
  * waits (perf: three fifths of the loop's own time on it).
  */
-#define MEDIA_AHEAD 8
+#define MEDIA_AHEAD DP_MEDIA4_AHEAD
 
 static void media_look_up_burst(struct burst *b)
 {
@@ -558,6 +559,38 @@ static inline void prefetch_listed_sip(const struct burst *b, unsigned int i)
 		rte_prefetch0(f + o);
 }
 
+/*
+ * Pass 3 of a burst that is all K_MEDIA4 (RTP of the common shape to a media port: the relay's
+ * steady state), plain RTP only (srtp_stage has nothing to do) and on the TSC clock: runs of
+ * frames through dp_path_media4_run, one call a run with no dispatch per frame; a frame it
+ * does not take goes the general way (dp_path_media) in its place, so that the order of the
+ * frames on the wire is kept.
+ */
+static void decide_media4_burst(struct dp_worker *w, struct burst *b, unsigned int n,
+				struct dp_burst_clock *clk, struct dp_burst_out *o,
+				struct drops *d)
+{
+	struct dp_media4_burst t4;
+	unsigned int i = 0;
+
+	dp_media4_burst_init(&t4, clk);
+	for (;;) {
+		enum dp_drop why = DP_DROP_NONE;
+		enum dp_path_verdict v;
+
+		i = dp_path_media4_run(b->m, b->media, b->media_found, i, n, &t4, o);
+		if (i == n)
+			return;
+		if (i + MEDIA_AHEAD < n && b->media_found[i + MEDIA_AHEAD])
+			dp_media_prefetch(b->media[i + MEDIA_AHEAD]);
+		fill_plain(b, i, K_MEDIA);
+		v = dp_path_media(w, b->m[i], &b->p[i], b->media[i], b->media_found[i], clk, o,
+				  &why);
+		act(w, o, d, b->m[i], v, DP_TRUNK_NONE, why);
+		i++;
+	}
+}
+
 /* Pass 3 over the burst: each frame to its path's handler; what pass 1 settled goes straight
  * to its place. An unlisted K_SIP4 frame that would only be dropped is dropped with no
  * dp_pkt. */
@@ -567,6 +600,10 @@ static void decide_burst(struct dp_worker *w, struct burst *b, unsigned int n,
 	const bool drop_unlisted = unlisted_only_dropped(w);	/* the flood's verdict, settled here */
 	struct dp_media4_burst t4 = { .ns = 0 };
 
+	if (b->nm4 == n && !b->msrtp && !dp.test_clock) {
+		decide_media4_burst(w, b, n, clk, o, d);
+		return;
+	}
 	if (b->listed)
 		prefetch_listed_sip(b, 0);
 	for (unsigned int i = 0; i < n; i++) {
