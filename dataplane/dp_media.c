@@ -521,11 +521,17 @@ static void fwd_build(struct dp_media_fwd *f, const struct dp_media_leg *in,
 	if (in->family == SBC_AF_V4 && out->family == SBC_AF_V4 &&
 	    !(f->flags & (DP_FWD_MUX | DP_FWD_SRTP)))
 		f->flags |= DP_FWD_FAST4;
-	if (in->family == SBC_AF_V4 && out->family == SBC_AF_V4)
-		f->v4_addr_delta = dp_fold16((uint16_t)~dp_fold16(dp_sum16(in->remote_addr, 4) +
-								   dp_sum16(in->local_addr, 4)) +
-					     dp_sum16(out->local_addr, 4) +
-					     dp_sum16(out->remote_addr, 4));
+	/* summed as big-endian words (dp_sum16), stored in the host's order (htons): a one's
+	 * complement sum of byte-swapped words is the byte-swapped sum */
+	if (in->family == SBC_AF_V4 && out->family == SBC_AF_V4) {
+		f->v4_addr_delta = htons(dp_fold16((uint16_t)~dp_fold16(dp_sum16(in->remote_addr, 4) +
+									 dp_sum16(in->local_addr, 4)) +
+						   dp_sum16(out->local_addr, 4) +
+						   dp_sum16(out->remote_addr, 4)));
+		f->v4_hdr_sum = htons(dp_fold16((64u << 8 | DP_PROTO_UDP) +
+						dp_sum16(out->local_addr, 4) +
+						dp_sum16(out->remote_addr, 4)));
+	}
 	if (kept != NULL) {
 		/* figures: a worker may still add a packet or two to the old version until
 		 * the RCU wait; those are not carried over */

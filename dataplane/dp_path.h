@@ -143,6 +143,8 @@ struct dp_media4_burst {
 	uint64_t ns;
 	uint32_t ticks;
 	uint16_t nh_tag;
+	uint32_t wire_hi;	/* our MAC as dp_path_media.c's put_eth takes it */
+	uint64_t wire_lo;
 };
 
 void dp_media4_burst_init(struct dp_media4_burst *t, struct dp_burst_clock *clk);

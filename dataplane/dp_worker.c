@@ -268,29 +268,65 @@ static inline bool sort_plain_sip4(struct burst *b, unsigned int i, const uint8_
 }
 
 /*
+ * What sort_plain_media4 reads of the configuration and the tables for each frame, read once a
+ * burst into values the compiler keeps in registers (read through the globals, each frame's
+ * byte stores to the burst could alias them and would make it load them again).
+ */
+struct media4_sort {
+	const uint32_t *index;		/* dp_media_index */
+	uint32_t n_ports;		/* dp_media_n_ports */
+	uint16_t base;			/* dp_media_port_base, also media_port_min */
+	uint16_t span;			/* media_port_max - media_port_min */
+	uint16_t sip_port;
+	uint32_t address;		/* [sbc] address as loaded (dp_ld32) */
+	const struct dp_deny_bank *deny;	/* NULL: no IPv4 source is denied */
+};
+
+static inline void media4_sort_init(struct media4_sort *ms)
+{
+	const struct dp_deny_bank *deny = __atomic_load_n(&dp_deny_active, __ATOMIC_ACQUIRE);
+
+	ms->index = dp_media_index;
+	ms->n_ports = dp_media_n_ports;
+	ms->base = dp.cfg.media_port_min;
+	ms->span = (uint16_t)(dp.cfg.media_port_max - dp.cfg.media_port_min);
+	ms->sip_port = dp.cfg.sip_port;
+	ms->address = dp_ld32(dp.cfg.address);
+	ms->deny = deny->n4 != 0 ? deny : NULL;
+}
+
+/*
  * RTP/RTCP of that shape to our address or a media address and a media port, from a source not
  * denied: to the media table from its bytes, with no second parse (what sort_ipv4 and
- * sort_other would decide for it). Anything else takes the full path.
+ * sort_other would decide for it). Anything else takes the full path. The port's word is
+ * media_look_up's (dp_media_word) from ms.
  */
-static inline bool sort_plain_media4(struct burst *b, unsigned int i, const uint8_t *f)
+static inline bool sort_plain_media4(struct burst *b, unsigned int i, const uint8_t *f,
+				     const struct media4_sort *ms)
 {
 	uint16_t dport = dp_rd16(f + 36);
+	const uint32_t *w;
+	uint32_t dst = dp_ld32(f + 30), src;
 	int local;
 
-	if (!dp_media_port(&dp.cfg, dport))
+	if ((uint16_t)(dport - ms->base) > ms->span)
 		return false;
-	if (dp_ld32(f + 30) == dp_ld32(dp.cfg.address))
-		local = dport != dp.cfg.sip_port ? (int)dp_media_local_addr4() : -1;
+	if (dst == ms->address)
+		local = dport != ms->sip_port ? (int)dp_media_local_addr4() : -1;
 	else
 		local = media_v4(f + 30);
-	if (local < 0 || dp_deny_hit4(f + 26))
+	memcpy(&src, f + 26, 4);
+	if (local < 0 || (ms->deny != NULL && dp_deny_find4(ms->deny, src)))
 		return false;
-	media_look_up(b, i, (unsigned int)local, dport);
+	w = &ms->index[(size_t)local * ms->n_ports + (uint16_t)(dport - ms->base)];
+	rte_prefetch0(w);
+	b->mword[b->nm] = w;
+	b->atm[b->nm++] = (uint8_t)i;
 	b->nm4++;
 	return true;
 }
 
-static inline enum kind sort_frame(struct burst *b, unsigned int i)
+static inline enum kind sort_frame(struct burst *b, unsigned int i, const struct media4_sort *ms)
 {
 	const struct rte_mbuf *m = b->m[i];
 	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
@@ -304,7 +340,7 @@ static inline enum kind sort_frame(struct burst *b, unsigned int i)
 	if (dp_plain_udp4_shape(f, len)) {
 		if (sort_plain_sip4(b, i, f))
 			return K_SIP4;
-		if (sort_plain_media4(b, i, f))
+		if (sort_plain_media4(b, i, f, ms))
 			return K_MEDIA4;
 	}
 	why = dp_parse(f, len, false, &b->p[i]);
@@ -327,8 +363,10 @@ static inline enum kind sort_frame(struct burst *b, unsigned int i)
 
 static void sort_burst(struct burst *b, unsigned int n)
 {
+	struct media4_sort ms;
 	unsigned int i;
 
+	media4_sort_init(&ms);
 	b->n4 = 0;
 	b->n6 = 0;
 	b->nm = 0;
@@ -339,7 +377,7 @@ static void sort_burst(struct burst *b, unsigned int n)
 	for (i = 0; i < n; i++) {
 		if (i + PREFETCH_AHEAD < n)
 			rte_prefetch0(rte_pktmbuf_mtod(b->m[i + PREFETCH_AHEAD], void *));
-		b->kind[i] = (uint8_t)sort_frame(b, i);
+		b->kind[i] = (uint8_t)sort_frame(b, i, &ms);
 	}
 }
 
@@ -656,13 +694,26 @@ static void decide_burst(struct dp_worker *w, struct burst *b, unsigned int n,
 	}
 }
 
-/* What went out of the wire, counted by what it is. */
+/* What went out of the wire, counted by what it is: four counts kept apart in registers (one
+ * array indexed by the kind made each frame's add wait for the last one's store). */
 static void count_wire(struct dp_worker *w, const struct dp_burst_out *o, unsigned int sent)
 {
-	unsigned int by[4] = { 0, 0, 0, 0 };
+	unsigned int by[4] = { 0, 0, 0, 0 }, kernel = 0, reject = 0, media = 0, ask = 0;
 
-	for (unsigned int i = 0; i < sent; i++)
-		by[o->wire_kind[i]]++;
+	_Static_assert(DP_WIRE_KERNEL < 4 && DP_WIRE_REJECT < 4 && DP_WIRE_MEDIA < 4 &&
+		       DP_WIRE_ASK < 4, "four kinds");
+	for (unsigned int i = 0; i < sent; i++) {
+		unsigned int k = o->wire_kind[i];
+
+		kernel += k == DP_WIRE_KERNEL;
+		reject += k == DP_WIRE_REJECT;
+		media += k == DP_WIRE_MEDIA;
+		ask += k == DP_WIRE_ASK;
+	}
+	by[DP_WIRE_KERNEL] = kernel;
+	by[DP_WIRE_REJECT] = reject;
+	by[DP_WIRE_MEDIA] = media;
+	by[DP_WIRE_ASK] = ask;
 	if (by[DP_WIRE_KERNEL])
 		dp_count(&w->stats.to_wire, by[DP_WIRE_KERNEL]);
 	if (by[DP_WIRE_REJECT])
