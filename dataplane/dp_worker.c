@@ -773,11 +773,11 @@ static void neigh_release(struct dp_worker *w, struct dp_burst_out *o)
 }
 
 /* Worker 0: the neighbour table's ageing and its unicast requests. */
-static void neigh_age(struct dp_worker *w, struct dp_burst_out *o)
+static void neigh_age(struct dp_worker *w, struct dp_burst_out *o, uint64_t tsc)
 {
 	unsigned int k, n;
 
-	n = dp_neigh_age(&w->held.age_scan_ns, dp_clock_ns_at(rte_rdtsc()), dp.pool,
+	n = dp_neigh_age(&w->held.age_scan_ns, dp_clock_ns_at(tsc), dp.pool,
 			 o->wire + o->n_wire, DP_BURST * 2 - o->n_wire);
 	for (k = 0; k < n; k++)
 		o->wire_kind[o->n_wire++] = DP_WIRE_ASK;
@@ -931,8 +931,8 @@ int dp_worker_main(void *arg)
 		 * came, else (a flood that is only dropped) every 64th burst */
 		if (clk.read || n == 0 || (++turns & 63) == 0) {
 			dp_frag_housekeeping(w, dp_burst_tsc(&clk));
-			if (w->id == 0)
-				neigh_age(w, &out);
+			if (w->id == 0)	/* the burst's clock: one TSC read less a burst */
+				neigh_age(w, &out, dp_burst_tsc(&clk));
 		}
 		if (w->held.n > 0)
 			neigh_release(w, &out);
