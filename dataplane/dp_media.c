@@ -518,11 +518,20 @@ static void fwd_build(struct dp_media_fwd *f, const struct dp_media_leg *in,
 			     ((in->flags & SBC_MEDIA_RTCP_MUX) ? DP_FWD_MUX : 0) |
 			     (out_mux ? DP_FWD_OUT_MUX : 0) |
 			     (in->srtp_in != NULL || out->srtp_out != NULL ? DP_FWD_SRTP : 0));
-	if (in->family == SBC_AF_V4 && out->family == SBC_AF_V4)
-		f->v4_addr_delta = dp_fold16((uint16_t)~dp_fold16(dp_sum16(in->remote_addr, 4) +
-								   dp_sum16(in->local_addr, 4)) +
-					     dp_sum16(out->local_addr, 4) +
-					     dp_sum16(out->remote_addr, 4));
+	if (in->family == SBC_AF_V4 && out->family == SBC_AF_V4 &&
+	    !(f->flags & (DP_FWD_MUX | DP_FWD_SRTP)))
+		f->flags |= DP_FWD_FAST4;
+	/* summed as big-endian words (dp_sum16), stored in the host's order (htons): a one's
+	 * complement sum of byte-swapped words is the byte-swapped sum */
+	if (in->family == SBC_AF_V4 && out->family == SBC_AF_V4) {
+		f->v4_addr_delta = htons(dp_fold16((uint16_t)~dp_fold16(dp_sum16(in->remote_addr, 4) +
+									 dp_sum16(in->local_addr, 4)) +
+						   dp_sum16(out->local_addr, 4) +
+						   dp_sum16(out->remote_addr, 4)));
+		f->v4_hdr_sum = htons(dp_fold16((64u << 8 | DP_PROTO_UDP) +
+						dp_sum16(out->local_addr, 4) +
+						dp_sum16(out->remote_addr, 4)));
+	}
 	if (kept != NULL) {
 		/* figures: a worker may still add a packet or two to the old version until
 		 * the RCU wait; those are not carried over */

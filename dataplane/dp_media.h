@@ -80,6 +80,8 @@ static inline bool dp_media_find(unsigned int local, uint16_t port, void **data)
 #define DP_FWD_MUX 0x02		/* the in leg muxes RTCP on its RTP port (RFC 5761) */
 #define DP_FWD_SRTP 0x04	/* SRTP in or out: the legs' contexts are read (the slow path) */
 #define DP_FWD_OUT_MUX 0x08	/* the out leg muxes RTCP: it leaves from the RTP port */
+/* IPv4 in and out, no SRTP, no rtcp-mux on the in leg: what dp_path_media4 takes, one test */
+#define DP_FWD_FAST4 0x10
 
 /*
  * One direction of a session: what a packet arriving at one leg (in) needs to leave by the
@@ -100,15 +102,18 @@ struct dp_media_fwd {
 	 * not known (a latching leg that has sent nothing): set when the out leg latches */
 	uint16_t dst_port[2];
 	uint16_t out_port;	/* the out leg's local port RTP leaves from (RTCP: dp_fwd_out_port) */
-	/* IPv4 to IPv4 (dp_path_media.c's rewrite_v4): what replacing the in leg's remote and
-	 * local addresses (the packet's: strict source) by the out leg's local and remote adds to
-	 * the IPv4 header's and the UDP checksum (RFC 1624, one's complement), summed at
-	 * MEDIA_SET: per packet only the other changed words are summed */
+	/* IPv4 to IPv4 (dp_path_media.c's rewrite_v4), one's complement sums (RFC 1071) in the
+	 * host's byte order of words as they lie in the header, made at MEDIA_SET: what replacing
+	 * the in leg's remote and local addresses (the packet's: strict source) by the out leg's
+	 * local and remote adds to the UDP checksum, per packet only the ports are summed */
 	uint16_t v4_addr_delta;
 	uint8_t out_family;
 	uint8_t out_local;	/* the out leg's local address: index in dp_media_locals */
 	uint8_t flags;		/* DP_FWD_* */
 	uint8_t pad;
+	/* and the sum of what the IPv4 header leaving has from the direction: flags and fragment
+	 * offset 0, TTL 64, protocol UDP, the out leg's local and remote addresses */
+	uint16_t v4_hdr_sum;
 	/* the out leg's next hop's MAC as the relaying worker found it: bit 63 valid, bits 48-62
 	 * the low 15 bits of dp_neigh_gen (dp_neigh.h) it was found at, bits 0-47 the MAC's
 	 * bytes little-endian; one word, so a reader never sees half of two */

@@ -143,6 +143,8 @@ struct dp_media4_burst {
 	uint64_t ns;
 	uint32_t ticks;
 	uint16_t nh_tag;
+	uint32_t wire_hi;	/* our MAC as dp_path_media.c's put_eth takes it */
+	uint64_t wire_lo;
 };
 
 void dp_media4_burst_init(struct dp_media4_burst *t, struct dp_burst_clock *clk);
@@ -156,5 +158,18 @@ void dp_media4_burst_init(struct dp_media4_burst *t, struct dp_burst_clock *clk)
  * dp_path_media decides.
  */
 bool dp_path_media4(struct rte_mbuf *m, const void *data, const struct dp_media4_burst *t);
+
+/* Media frames ahead of the one decided whose directions are asked for (dp_media_prefetch). */
+#define DP_MEDIA4_AHEAD 8
+
+/*
+ * A burst whose frames are all of that shape and to a session's port (found[i]: data[i] names
+ * one; data[i]: what its port's word names): dp_path_media4 of frames i, i + 1, ... sent in
+ * order (DP_WIRE_MEDIA) until one is not taken: its index is returned (n: all were), and the
+ * caller sends it the general way before it goes on from the next.
+ */
+unsigned int dp_path_media4_run(struct rte_mbuf *const *m, void *const *data, const bool *found,
+				unsigned int i, unsigned int n, const struct dp_media4_burst *t,
+				struct dp_burst_out *o);
 
 #endif

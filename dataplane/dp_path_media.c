@@ -293,41 +293,86 @@ static void put_udp_csum(uint8_t *u, const struct kept *k, const struct dp_media
 	memcpy(u + 6, &c, 2);
 }
 
-/* The common shape, IPv4 to IPv4 without VLAN tags or IP options: fixed offsets, the frame
- * keeps its length. Both checksums move by the addresses' delta summed at MEDIA_SET
- * (dp_media_fwd.v4_addr_delta: the packet's addresses are the in leg's, strict source checked
- * them) and by the other words that change: flags and fragment offset (cleared), TTL in the
- * header (checked good by the caller), the ports in UDP. */
+/* A one's complement sum of 16-bit words accumulated from native-order loads (32-bit ones: a
+ * word pair, as 2^16 is 1 modulo 0xffff), folded to 16 bits with the carries: in the byte
+ * order of the loads, which is also the order it is stored back in (RFC 1071 2(B)). */
+static inline uint16_t csum_fold64(uint64_t s)
+{
+	uint32_t lo = (uint32_t)s, t = lo + (uint32_t)(s >> 32);
+
+	t += t < lo;	/* the end-around carry */
+	t = (t & 0xffff) + (t >> 16);
+	t = (t & 0xffff) + (t >> 16);
+	return (uint16_t)t;
+}
+
+/* The Ethernet header's first 8 bytes (the next hop's MAC, then our MAC's first two) and the
+ * next 4 (the rest of ours), as native words: two stores. mac48: the next hop's MAC in the low
+ * 48 bits of a little-endian word (dp_media_fwd.nh's layout). */
+static inline void put_eth(uint8_t *f, uint64_t mac48, uint64_t wire_lo, uint32_t wire_hi)
+{
+	uint64_t a = rte_cpu_to_le_64((mac48 & 0xffffffffffffull) | wire_lo);
+
+	memcpy(f, &a, 8);
+	memcpy(f + 8, &wire_hi, 4);
+}
+
+/*
+ * The common shape, IPv4 to IPv4 without VLAN tags or IP options: fixed offsets, the frame
+ * keeps its length. All sums in native byte order (csum_fold64), from values read before
+ * anything is stored (read back, the header would wait for the narrower stores just made to
+ * it). The IPv4 header's checksum is summed anew: what it keeps (version, DSCP, length,
+ * identification: two loads) and what the direction gives it (flags and fragment offset 0,
+ * TTL 64, UDP, the out leg's addresses: dp_media_fwd.v4_hdr_sum, summed at MEDIA_SET); the
+ * caller checked the old one good. The UDP checksum moves by the addresses' delta
+ * (v4_addr_delta: the packet's addresses are the in leg's, strict source checked them) and the
+ * ports' (RFC 1624 eqn. 3).
+ */
 static inline void rewrite_v4(uint8_t *f, const struct dp_media_fwd *out, uint16_t sport,
-			      uint16_t dport, const uint8_t *mac)
+			      uint16_t dport, uint64_t mac48, uint64_t wire_lo, uint32_t wire_hi)
 {
 	uint8_t *ip = f + 14, *u = f + 34;
-	/* every sum from the values, before anything is stored: read back, the header would wait
-	 * for the narrower stores just made to it */
-	uint32_t ip_sum = (uint16_t)~dp_rd16(ip + 10) + (uint32_t)out->v4_addr_delta +
-			  (uint16_t)~dp_rd16(ip + 6) + (uint16_t)~dp_rd16(ip + 8) +
-			  (64u << 8 | ip[9]);
-	uint32_t ports = (uint16_t)~dp_fold16(dp_rd16(u) + dp_rd16(u + 2)) + (uint32_t)sport +
-			 dport;
-	uint16_t c;
+	uint32_t ports = (uint32_t)htons(sport) | (uint32_t)htons(dport) << 16, old_ports, w01;
+	uint16_t c, w2, hc;
 
+	memcpy(&w01, ip, 4);
+	memcpy(&w2, ip + 4, 2);
+	memcpy(&old_ports, u, 4);
 	memcpy(&c, u + 6, 2);
-	memcpy(f, mac, 6);
-	memcpy(f + 6, dp.wire_mac.addr_bytes, 6);
+	hc = (uint16_t)~csum_fold64((uint64_t)out->v4_hdr_sum + w01 + w2);
+	put_eth(f, mac48, wire_lo, wire_hi);
 	ip[6] = 0;
 	ip[7] = 0;
 	ip[8] = 64;
-	st16(ip + 10, (uint16_t)~dp_fold16(ip_sum));
+	memcpy(ip + 10, &hc, 2);
 	memcpy(ip + 12, out_local(out), 4);
 	memcpy(ip + 16, out->dst, 4);
-	st16(u, sport);
-	st16(u + 2, dport);
+	memcpy(u, &ports, 4);
 	if (c == 0)
 		return;		/* sent without a checksum: stays without (IPv4) */
-	c = htons((uint16_t)~dp_fold16((uint16_t)~ntohs(c) + (uint32_t)out->v4_addr_delta + ports));
+	c = (uint16_t)~csum_fold64((uint64_t)(uint16_t)~c + out->v4_addr_delta +
+				   (uint32_t)~old_ports + ports);
 	if (c == 0)
-		c = 0xffff;
+		c = 0xffff;	/* RFC 768: a computed 0 is sent as all ones (either order) */
 	memcpy(u + 6, &c, 2);
+}
+
+/* Our MAC as put_eth takes it. */
+static inline void wire_words(uint64_t *lo, uint32_t *hi)
+{
+	const uint8_t *w = dp.wire_mac.addr_bytes;
+
+	*lo = (uint64_t)w[0] << 48 | (uint64_t)w[1] << 56;
+	memcpy(hi, w + 2, 4);
+}
+
+/* A MAC's bytes as put_eth's mac48. */
+static inline uint64_t mac_word(const uint8_t *mac)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, mac, 6);
+	return rte_le_to_cpu_64(v);
 }
 
 /* rewrite_v4's shape (dp_path_media: not after SRTP, where the lengths changed and the
@@ -421,12 +466,20 @@ static enum dp_drop srtp_apply(const struct dp_worker *w, struct rte_mbuf *m, st
 	return DP_DROP_NONE;
 }
 
-/* A 20-byte IPv4 header at ip with a wrong checksum (unless the NIC checked it good), summed
- * inline as five 32-bit words. */
+/* A 20-byte IPv4 header's checksum holds: its five 32-bit words summed as loaded (no byte
+ * swaps: a one's complement sum of a good header is all ones in either byte order, RFC 1071
+ * 2(B)), in 64 bits, then folded with the carries. */
+static inline bool v4_sum_ok(const uint8_t *ip)
+{
+	return csum_fold64((uint64_t)dp_ld32(ip) + dp_ld32(ip + 4) + dp_ld32(ip + 8) +
+			   dp_ld32(ip + 12) + dp_ld32(ip + 16)) == 0xffff;
+}
+
+/* A 20-byte IPv4 header at ip with a wrong checksum (unless the NIC checked it good). */
 static inline bool v4_plain_header_bad(const struct rte_mbuf *m, const uint8_t *ip)
 {
 	return (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
-	       dp_csum_fold(dp_csum_sum(ip, 20, 0)) != 0;
+	       !v4_sum_ok(ip);
 }
 
 /* The IPv4 header checksum (unless the NIC checked it), options the long way. */
@@ -511,20 +564,23 @@ void dp_media4_burst_init(struct dp_media4_burst *t, struct dp_burst_clock *clk)
 	t->ns = dp_burst_ns(clk);
 	t->ticks = rtp_ticks(t->ns);
 	t->nh_tag = nh_tag(__atomic_load_n(&dp_neigh_gen, __ATOMIC_ACQUIRE));
+	wire_words(&t->wire_lo, &t->wire_hi);
 }
 
-/* (dp_path.h) Every test of the general path that this case passes, in the order that the
- * cheapest and most often failing come first; the frame's shape was checked by the sort. */
-bool dp_path_media4(struct rte_mbuf *m, const void *data, const struct dp_media4_burst *t)
+/* Every test of the general path that this case passes, in the order that the cheapest and
+ * most often failing come first; the frame's shape was checked by the sort. DP_FWD_FAST4 says
+ * in one bit what the direction must be (IPv4 both ways, no SRTP, no rtcp-mux: the RTP port
+ * carries only RTP); the port must be the leg's RTP port. true: counted and rewritten. */
+static inline bool relay4(struct rte_mbuf *m, const void *data, const struct dp_media4_burst *t,
+			  struct dp_media_fwd *fwd)
 {
 	uint8_t *fr = rte_pktmbuf_mtod(m, uint8_t *);
-	struct dp_media_fwd *f = &dp_media_fwd[DP_MEDIA_FWD(data)];
+	struct dp_media_fwd *f = &fwd[DP_MEDIA_FWD(data)];
 	uint16_t dport, ulen = dp_rd16(fr + 38);
 	uint64_t nh;
-	uint8_t mac[8];
 
-	if (DP_MEDIA_RTCP(data) || (f->flags & (DP_FWD_SRTP | DP_FWD_MUX)) ||
-	    f->out_family != SBC_AF_V4 || dp_ld32(fr + 26) != dp_ld32(f->src) ||
+	if (DP_MEDIA_RTCP(data) || !(f->flags & DP_FWD_FAST4) ||
+	    dp_ld32(fr + 26) != dp_ld32(f->src) ||
 	    __atomic_load_n(&f->src_port[0], __ATOMIC_ACQUIRE) != dp_rd16(fr + 34) + 1u)
 		return false;
 	dport = __atomic_load_n(&f->dst_port[0], __ATOMIC_RELAXED);
@@ -533,11 +589,41 @@ bool dp_path_media4(struct rte_mbuf *m, const void *data, const struct dp_media4
 	    rte_pktmbuf_pkt_len(m) != 14u + dp_rd16(fr + 16) || v4_plain_header_bad(m, fr + 14))
 		return false;
 	count_rtp_at(f, fr + 42, ulen - 8u, t->ns, t->ticks);
-	nh = rte_cpu_to_le_64(nh);
-	memcpy(mac, &nh, 8);
-	rewrite_v4(fr, f, f->out_port, dport, mac);
+	rewrite_v4(fr, f, f->out_port, dport, nh, t->wire_lo, t->wire_hi);
 	m->ol_flags = 0;
 	return true;
+}
+
+/* (dp_path.h) The frames from i on, in order, as long as each takes relay4: one call for the
+ * run instead of one per frame, and the direction of the frame DP_MEDIA4_AHEAD further asked
+ * for as each is relayed (the caller asked for the first DP_MEDIA4_AHEAD). The burst's values
+ * and the table's address are copied to locals: the frames' byte stores could alias them
+ * through t or the global, and each frame would load them again. */
+unsigned int dp_path_media4_run(struct rte_mbuf *const *m, void *const *data, const bool *found,
+				unsigned int i, unsigned int n, const struct dp_media4_burst *t,
+				struct dp_burst_out *o)
+{
+	const struct dp_media4_burst tt = *t;
+	struct dp_media_fwd *fwd = dp_media_fwd;
+
+	for (; i < n; i++) {
+		if (i + DP_MEDIA4_AHEAD < n && found[i + DP_MEDIA4_AHEAD]) {
+			const struct dp_media_fwd *ahead = &fwd[DP_MEDIA_FWD(data[i + DP_MEDIA4_AHEAD])];
+
+			rte_prefetch0(ahead);
+			rte_prefetch0((const char *)ahead + 64);
+		}
+		if (!found[i] || !relay4(m[i], data[i], &tt, fwd))
+			return i;
+		dp_out_wire(o, m[i], DP_WIRE_MEDIA);
+	}
+	return n;
+}
+
+/* (dp_path.h) One frame of the per-frame loop. */
+bool dp_path_media4(struct rte_mbuf *m, const void *data, const struct dp_media4_burst *t)
+{
+	return relay4(m, data, t, dp_media_fwd);
 }
 
 enum dp_path_verdict dp_path_media(struct dp_worker *w, struct rte_mbuf *m,
@@ -583,7 +669,12 @@ enum dp_path_verdict dp_path_media(struct dp_worker *w, struct rte_mbuf *m,
 	if (unlikely(*why != DP_DROP_NONE && !held))
 		return leg_drop(idx, *why, why);
 	if (likely(plain_v4(m, p, f))) {
-		rewrite_v4(rte_pktmbuf_mtod(m, uint8_t *), f, dp_fwd_out_port(f, rtcp), dport, mac);
+		uint64_t wire_lo;
+		uint32_t wire_hi;
+
+		wire_words(&wire_lo, &wire_hi);
+		rewrite_v4(rte_pktmbuf_mtod(m, uint8_t *), f, dp_fwd_out_port(f, rtcp), dport,
+			   mac_word(mac), wire_lo, wire_hi);
 		m->ol_flags = 0;
 	} else if (!rte_pktmbuf_is_contiguous(m) ||
 		   !rewrite(m, p, f, dp_fwd_out_port(f, rtcp), dport, mac, false)) {

@@ -54,6 +54,7 @@ struct burst {
 	uint64_t mac;			/* wire_mac_word() */
 	/* media frames, in order: the frame each is */
 	unsigned int nm;
+	unsigned int nm4;		/* of them K_MEDIA4 */
 	uint8_t atm[DP_BURST];
 	const uint32_t *mword[DP_BURST];	/* its port's word (dp_media_word) */
 	unsigned int mnext;		/* media frames decided so far (media_stage) */
@@ -250,15 +251,15 @@ static inline enum kind sort_ipv6(struct burst *b, unsigned int i)
 
 /*
  * The shape nearly all SIP has, a flood's included: untagged IPv4 without options, UDP, not a
- * fragment (dp_plain_udp4_shape), to our address and sip_port, from a source not denied. It
- * goes to the allowlist from its bytes alone, and its dp_pkt is filled only when the packet
- * is more than dropped (see fill_plain): a dropped flood writes none. Anything else takes the
- * full path below, which names every defect.
+ * fragment (dp_plain_udp4_shape, checked by the caller for this and sort_plain_media4), to our
+ * address and sip_port, from a source not denied. It goes to the allowlist from its bytes
+ * alone, and its dp_pkt is filled only when the packet is more than dropped (see fill_plain):
+ * a dropped flood writes none. Anything else takes the full path below, which names every
+ * defect.
  */
-static inline bool sort_plain_sip4(struct burst *b, unsigned int i, const uint8_t *f,
-				   uint32_t len)
+static inline bool sort_plain_sip4(struct burst *b, unsigned int i, const uint8_t *f)
 {
-	if (!dp_plain_udp4_shape(f, len) || dp_ld32(f + 30) != dp_ld32(dp.cfg.address) ||
+	if (dp_ld32(f + 30) != dp_ld32(dp.cfg.address) ||
 	    dp_rd16(f + 36) != dp.cfg.sip_port || dp_deny_hit4(f + 26))
 		return false;
 	b->ip4[b->n4] = rte_be_to_cpu_32(dp_ld32(f + 26));
@@ -267,32 +268,65 @@ static inline bool sort_plain_sip4(struct burst *b, unsigned int i, const uint8_
 }
 
 /*
+ * What sort_plain_media4 reads of the configuration and the tables for each frame, read once a
+ * burst into values the compiler keeps in registers (read through the globals, each frame's
+ * byte stores to the burst could alias them and would make it load them again).
+ */
+struct media4_sort {
+	const uint32_t *index;		/* dp_media_index */
+	uint32_t n_ports;		/* dp_media_n_ports */
+	uint16_t base;			/* dp_media_port_base, also media_port_min */
+	uint16_t span;			/* media_port_max - media_port_min */
+	uint16_t sip_port;
+	uint32_t address;		/* [sbc] address as loaded (dp_ld32) */
+	const struct dp_deny_bank *deny;	/* NULL: no IPv4 source is denied */
+};
+
+static inline void media4_sort_init(struct media4_sort *ms)
+{
+	const struct dp_deny_bank *deny = __atomic_load_n(&dp_deny_active, __ATOMIC_ACQUIRE);
+
+	ms->index = dp_media_index;
+	ms->n_ports = dp_media_n_ports;
+	ms->base = dp.cfg.media_port_min;
+	ms->span = (uint16_t)(dp.cfg.media_port_max - dp.cfg.media_port_min);
+	ms->sip_port = dp.cfg.sip_port;
+	ms->address = dp_ld32(dp.cfg.address);
+	ms->deny = deny->n4 != 0 ? deny : NULL;
+}
+
+/*
  * RTP/RTCP of that shape to our address or a media address and a media port, from a source not
  * denied: to the media table from its bytes, with no second parse (what sort_ipv4 and
- * sort_other would decide for it). Anything else takes the full path.
+ * sort_other would decide for it). Anything else takes the full path. The port's word is
+ * media_look_up's (dp_media_word) from ms.
  */
 static inline bool sort_plain_media4(struct burst *b, unsigned int i, const uint8_t *f,
-				     uint32_t len)
+				     const struct media4_sort *ms)
 {
-	uint16_t dport;
+	uint16_t dport = dp_rd16(f + 36);
+	const uint32_t *w;
+	uint32_t dst = dp_ld32(f + 30), src;
 	int local;
 
-	if (!dp_plain_udp4_shape(f, len))
+	if ((uint16_t)(dport - ms->base) > ms->span)
 		return false;
-	dport = dp_rd16(f + 36);
-	if (!dp_media_port(&dp.cfg, dport))
-		return false;
-	if (dp_ld32(f + 30) == dp_ld32(dp.cfg.address))
-		local = dport != dp.cfg.sip_port ? (int)dp_media_local_addr4() : -1;
+	if (dst == ms->address)
+		local = dport != ms->sip_port ? (int)dp_media_local_addr4() : -1;
 	else
 		local = media_v4(f + 30);
-	if (local < 0 || dp_deny_hit4(f + 26))
+	memcpy(&src, f + 26, 4);
+	if (local < 0 || (ms->deny != NULL && dp_deny_find4(ms->deny, src)))
 		return false;
-	media_look_up(b, i, (unsigned int)local, dport);
+	w = &ms->index[(size_t)local * ms->n_ports + (uint16_t)(dport - ms->base)];
+	rte_prefetch0(w);
+	b->mword[b->nm] = w;
+	b->atm[b->nm++] = (uint8_t)i;
+	b->nm4++;
 	return true;
 }
 
-static inline enum kind sort_frame(struct burst *b, unsigned int i)
+static inline enum kind sort_frame(struct burst *b, unsigned int i, const struct media4_sort *ms)
 {
 	const struct rte_mbuf *m = b->m[i];
 	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
@@ -303,10 +337,12 @@ static inline enum kind sort_frame(struct burst *b, unsigned int i)
 		return drop_as(b, i, DP_DROP_IPV4_BAD_CHECKSUM);
 	if (!l2_for_us(f, len, b->mac))
 		return drop_as(b, i, DP_DROP_L2_OTHER_HOST);
-	if (sort_plain_sip4(b, i, f, len))
-		return K_SIP4;
-	if (sort_plain_media4(b, i, f, len))
-		return K_MEDIA4;
+	if (dp_plain_udp4_shape(f, len)) {
+		if (sort_plain_sip4(b, i, f))
+			return K_SIP4;
+		if (sort_plain_media4(b, i, f, ms))
+			return K_MEDIA4;
+	}
 	why = dp_parse(f, len, false, &b->p[i]);
 	if (why != DP_DROP_NONE)
 		return drop_as(b, i, why);
@@ -327,18 +363,21 @@ static inline enum kind sort_frame(struct burst *b, unsigned int i)
 
 static void sort_burst(struct burst *b, unsigned int n)
 {
+	struct media4_sort ms;
 	unsigned int i;
 
+	media4_sort_init(&ms);
 	b->n4 = 0;
 	b->n6 = 0;
 	b->nm = 0;
+	b->nm4 = 0;
 	b->mac = wire_mac_word();
 	for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(b->m[i], void *));
 	for (i = 0; i < n; i++) {
 		if (i + PREFETCH_AHEAD < n)
 			rte_prefetch0(rte_pktmbuf_mtod(b->m[i + PREFETCH_AHEAD], void *));
-		b->kind[i] = (uint8_t)sort_frame(b, i);
+		b->kind[i] = (uint8_t)sort_frame(b, i, &ms);
 	}
 }
 
@@ -381,7 +420,7 @@ static void look_up_burst(const struct dp_worker *w, const struct dp_acl_bank *a
  * (two lines a hit) outnumber the core's line fill buffers and the prefetch instruction itself
  * waits (perf: three fifths of the loop's own time on it).
  */
-#define MEDIA_AHEAD 8
+#define MEDIA_AHEAD DP_MEDIA4_AHEAD
 
 static void media_look_up_burst(struct burst *b)
 {
@@ -558,6 +597,38 @@ static inline void prefetch_listed_sip(const struct burst *b, unsigned int i)
 		rte_prefetch0(f + o);
 }
 
+/*
+ * Pass 3 of a burst that is all K_MEDIA4 (RTP of the common shape to a media port: the relay's
+ * steady state), plain RTP only (srtp_stage has nothing to do) and on the TSC clock: runs of
+ * frames through dp_path_media4_run, one call a run with no dispatch per frame; a frame it
+ * does not take goes the general way (dp_path_media) in its place, so that the order of the
+ * frames on the wire is kept.
+ */
+static void decide_media4_burst(struct dp_worker *w, struct burst *b, unsigned int n,
+				struct dp_burst_clock *clk, struct dp_burst_out *o,
+				struct drops *d)
+{
+	struct dp_media4_burst t4;
+	unsigned int i = 0;
+
+	dp_media4_burst_init(&t4, clk);
+	for (;;) {
+		enum dp_drop why = DP_DROP_NONE;
+		enum dp_path_verdict v;
+
+		i = dp_path_media4_run(b->m, b->media, b->media_found, i, n, &t4, o);
+		if (i == n)
+			return;
+		if (i + MEDIA_AHEAD < n && b->media_found[i + MEDIA_AHEAD])
+			dp_media_prefetch(b->media[i + MEDIA_AHEAD]);
+		fill_plain(b, i, K_MEDIA);
+		v = dp_path_media(w, b->m[i], &b->p[i], b->media[i], b->media_found[i], clk, o,
+				  &why);
+		act(w, o, d, b->m[i], v, DP_TRUNK_NONE, why);
+		i++;
+	}
+}
+
 /* Pass 3 over the burst: each frame to its path's handler; what pass 1 settled goes straight
  * to its place. An unlisted K_SIP4 frame that would only be dropped is dropped with no
  * dp_pkt. */
@@ -567,6 +638,10 @@ static void decide_burst(struct dp_worker *w, struct burst *b, unsigned int n,
 	const bool drop_unlisted = unlisted_only_dropped(w);	/* the flood's verdict, settled here */
 	struct dp_media4_burst t4 = { .ns = 0 };
 
+	if (b->nm4 == n && !b->msrtp && !dp.test_clock) {
+		decide_media4_burst(w, b, n, clk, o, d);
+		return;
+	}
 	if (b->listed)
 		prefetch_listed_sip(b, 0);
 	for (unsigned int i = 0; i < n; i++) {
@@ -619,13 +694,26 @@ static void decide_burst(struct dp_worker *w, struct burst *b, unsigned int n,
 	}
 }
 
-/* What went out of the wire, counted by what it is. */
+/* What went out of the wire, counted by what it is: four counts kept apart in registers (one
+ * array indexed by the kind made each frame's add wait for the last one's store). */
 static void count_wire(struct dp_worker *w, const struct dp_burst_out *o, unsigned int sent)
 {
-	unsigned int by[4] = { 0, 0, 0, 0 };
+	unsigned int by[4] = { 0, 0, 0, 0 }, kernel = 0, reject = 0, media = 0, ask = 0;
 
-	for (unsigned int i = 0; i < sent; i++)
-		by[o->wire_kind[i]]++;
+	_Static_assert(DP_WIRE_KERNEL < 4 && DP_WIRE_REJECT < 4 && DP_WIRE_MEDIA < 4 &&
+		       DP_WIRE_ASK < 4, "four kinds");
+	for (unsigned int i = 0; i < sent; i++) {
+		unsigned int k = o->wire_kind[i];
+
+		kernel += k == DP_WIRE_KERNEL;
+		reject += k == DP_WIRE_REJECT;
+		media += k == DP_WIRE_MEDIA;
+		ask += k == DP_WIRE_ASK;
+	}
+	by[DP_WIRE_KERNEL] = kernel;
+	by[DP_WIRE_REJECT] = reject;
+	by[DP_WIRE_MEDIA] = media;
+	by[DP_WIRE_ASK] = ask;
 	if (by[DP_WIRE_KERNEL])
 		dp_count(&w->stats.to_wire, by[DP_WIRE_KERNEL]);
 	if (by[DP_WIRE_REJECT])
@@ -685,11 +773,11 @@ static void neigh_release(struct dp_worker *w, struct dp_burst_out *o)
 }
 
 /* Worker 0: the neighbour table's ageing and its unicast requests. */
-static void neigh_age(struct dp_worker *w, struct dp_burst_out *o)
+static void neigh_age(struct dp_worker *w, struct dp_burst_out *o, uint64_t tsc)
 {
 	unsigned int k, n;
 
-	n = dp_neigh_age(&w->held.age_scan_ns, dp_clock_ns_at(rte_rdtsc()), dp.pool,
+	n = dp_neigh_age(&w->held.age_scan_ns, dp_clock_ns_at(tsc), dp.pool,
 			 o->wire + o->n_wire, DP_BURST * 2 - o->n_wire);
 	for (k = 0; k < n; k++)
 		o->wire_kind[o->n_wire++] = DP_WIRE_ASK;
@@ -843,8 +931,8 @@ int dp_worker_main(void *arg)
 		 * came, else (a flood that is only dropped) every 64th burst */
 		if (clk.read || n == 0 || (++turns & 63) == 0) {
 			dp_frag_housekeeping(w, dp_burst_tsc(&clk));
-			if (w->id == 0)
-				neigh_age(w, &out);
+			if (w->id == 0)	/* the burst's clock: one TSC read less a burst */
+				neigh_age(w, &out, dp_burst_tsc(&clk));
 		}
 		if (w->held.n > 0)
 			neigh_release(w, &out);
