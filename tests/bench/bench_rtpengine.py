@@ -16,15 +16,17 @@ sbc-dataplane gets them as SBC_CMD_MEDIA_SET (--test-commands, as the control pl
 them), rtpengine over its ng protocol (bencode over UDP: offer from a, answer from b). The
 same stream to both: tests/bench/rtp_blast (AF_PACKET, prebuilt frames with full checksums)
 sends 172-byte RTP round-robin over the N streams from a; what arrives at b is counted by b's
-eth0 (its rx_packets; b drops the datagrams in netfilter, so it sends no ICMP back). Each relay
-runs alone (the other one stopped).
+eth0 (its rx_packets; b drops the datagrams at tc ingress, sink_drop.c, or with --sink
+netfilter after IP input, so it sends no ICMP back; the bridge runs no iptables). Each relay
+runs alone (the other one stopped). Beside them, the bare sender: rtp_blast from the SBC's
+namespace straight to b, what writing the frames to this path costs with nothing received.
 
 A. Packets relayed per CPU-second: at each rate (N x 50/s, the streams' own rate, and the
    sender flat out), after a warm-up, the relay process's utime + stime over the interval from
    /proc/PID/stat (every thread: sbc-dataplane's main lcore and its polling worker, which takes
    a whole core whatever the load; rtpengine's threads) against the packets arriving at b over
    the same interval. Printed: both relays' Mpps delivered, CPU-s/s, packets per CPU-second,
-   and the ratio (target: sbc >= 5 x rtpengine).
+   and the ratio (target: sbc >= 5 x rtpengine); the bare sender's, and each relay's against it.
 B. Overload: the streams at their own rate for --pre s, then the sender flat out for 1 s, then
    their own rate again for --post s. Each packet says its phase; rtp_blast recv in b takes
    kernel arrival times: per stream, the time from the end of the burst to the first packet of
@@ -33,7 +35,7 @@ B. Overload: the streams at their own rate for --pre s, then the sender flat out
    out on this same path; the burst's rate is what the sender reached (stated as a multiple
    of that capacity, which may be below 10 on this machine).
 
-Needs root, ip, iptables, rtpengine, the rtp_blast binary. Exit 0 measured, 1 a run failed,
+Needs root, ip, iptables, tc, rtpengine, the rtp_blast binary (clang for the tc sink). Exit 0 measured, 1 a run failed,
 77 cannot run here.
 """
 
