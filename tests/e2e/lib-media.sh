@@ -13,12 +13,26 @@ capture() {
 	ip netns exec "$1" tshark -i eth0 -F pcap -w "$SBCNET_DIR/$2.pcap" -f "udp and not port 5060" \
 		>"$SBCNET_DIR/$2.tshark" 2>&1 &
 	caps+=($!)
+	capfiles+=("$SBCNET_DIR/$2.pcap")
 	poll_until 20 grep -q "Capture started" "$SBCNET_DIR/$2.tshark" || fatal "tshark did not start in $1"
 }
+# stop_captures: once each file has stopped growing (dumpcap writes what it has read about
+# every 100 ms; on a loaded machine it may still be reading the last packets of a call when
+# the peers have them all: a SIGINT then lost them from the capture, not from the wire), at
+# most 5 s, then SIGINT and wait
 stop_captures() {
+	local f a b i
+	for f in "${capfiles[@]}"; do
+		for ((i = 0; i < 12; i++)); do
+			a=$(stat -c %s "$f" 2>/dev/null || echo 0)
+			sleep 0.4
+			b=$(stat -c %s "$f" 2>/dev/null || echo 0)
+			[ "$a" = "$b" ] && break
+		done
+	done
 	kill -INT "${caps[@]}" 2>/dev/null
 	wait "${caps[@]}" 2>/dev/null
-	caps=()
+	caps=() capfiles=()
 }
 # carrier SCENARIO NAME MEDIA_PORT [SIPP ARGS...]: the carrier in pb-ID on $CA:5060, for
 # $CARRIER_CALLS calls (1), in the background; returns once it listens

@@ -55,7 +55,7 @@ phases=${MEDIA2_PHASES:-ports fork late prack hold replay}
 # without media, longer than that
 timeout=60
 [[ " $phases " == *" hold "* ]] && timeout=5
-cp_pid='' pids=() caps=()
+cp_pid='' pids=() caps=() capfiles=()
 port=$((6540 + RANDOM % 10))
 e2e_cleanup() {
 	local p

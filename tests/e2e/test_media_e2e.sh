@@ -33,7 +33,7 @@ NAT=$SBCNET_V4.21		# the NAT'd phone's public address (a second one in pa-ID)
 INJ=$SBCNET_V4.40		# the injector
 PRIV=10.20.30.40		# what the NAT'd phone's SDP says
 PACKETS=100
-cp_pid='' pids=() caps=()
+cp_pid='' pids=() caps=() capfiles=()
 port=$((7600 + RANDOM % 50))
 e2e_cleanup() {
 	local p

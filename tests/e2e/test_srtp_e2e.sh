@@ -73,7 +73,7 @@ phases=${SRTP_PHASES:-suites refused}
 export SBCNET_WORKERS=1
 [[ " $phases " == *" workers "* ]] && SBCNET_WORKERS=2
 port=$((6530 + RANDOM % 10))
-cp_pid='' kam_pid='' pids=() caps=()
+cp_pid='' kam_pid='' pids=() caps=() capfiles=()
 t_start=${EPOCHREALTIME/./}
 e2e_cleanup() {
 	local p
