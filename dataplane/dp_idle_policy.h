@@ -70,8 +70,8 @@ static inline uint32_t dp_idle_next(struct dp_idle *s, unsigned int got, unsigne
 	}
 	if (got >= burst)		/* more may be waiting */
 		return 0;
-	if (!s->cut && s->frames < burst / 2 && s->sleep_us < max_us)	/* idle or light */
-		s->sleep_us = s->sleep_us * 2 > max_us ? max_us : s->sleep_us * 2;
+	if (!s->cut && s->frames < burst / 2)	/* idle or light: longer */
+		s->sleep_us *= 2;
 	if (s->sleep_us > max_us)
 		s->sleep_us = max_us;
 	s->frames = 0;

@@ -76,14 +76,18 @@ struct main_idle {
 	unsigned int sleep_us;
 };
 
+static void main_busy(struct main_idle *s)
+{
+	s->empty = 0;
+	s->sleep_us = MAIN_SLEEP_MIN_US;
+}
+
 static void main_sleep(struct main_idle *s, unsigned int work)
 {
-	if (work != 0) {
-		s->empty = 0;
-		s->sleep_us = MAIN_SLEEP_MIN_US;
-	} else if (++s->empty > MAIN_IDLE_POLLS && s->sleep_us < MAIN_SLEEP_MAX_US) {
+	if (work != 0)
+		main_busy(s);
+	else if (++s->empty > MAIN_IDLE_POLLS && s->sleep_us < MAIN_SLEEP_MAX_US)
 		s->sleep_us = RTE_MIN(2 * s->sleep_us, (unsigned int)MAIN_SLEEP_MAX_US);
-	}
 	rte_delay_us_sleep(s->sleep_us);
 }
 
@@ -101,8 +105,7 @@ static void main_loop(long idle_ms)
 		work = dp_timers_tick();
 		dp_deny_expire(dp_clock_ns());
 		if (dp_channel_poll() > 0) {		/* more may be queued: poll again at once */
-			idle.empty = 0;
-			idle.sleep_us = MAIN_SLEEP_MIN_US;
+			main_busy(&idle);
 			continue;
 		}
 		if (idle_ms >= 0) {

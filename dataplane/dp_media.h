@@ -49,6 +49,14 @@ extern uint32_t dp_media_srtp_sessions;
 extern uint16_t dp_media_port_base;	/* media_port_min */
 extern uint32_t dp_media_n_ports;	/* media_port_max - media_port_min + 1 */
 
+/* The word of (local, port) in an index of n_ports words an address from port base (the
+ * globals below, or a worker's copies of them held in registers over a burst). */
+static inline const uint32_t *dp_media_word_in(const uint32_t *index, uint32_t n_ports,
+					       uint16_t base, unsigned int local, uint16_t port)
+{
+	return &index[(size_t)local * n_ports + (uint16_t)(port - base)];
+}
+
 /* The word of (local, port); port within media_ports (dp_media_port). */
 static inline uint32_t *dp_media_word(unsigned int local, uint16_t port)
 {
@@ -195,14 +203,21 @@ static inline unsigned int dp_media_local_media6(const struct sbc_config *c, uns
 	return 1 + c->n_media_addr4 + (c->has_address6 ? 1 : 0) + k;
 }
 
-/* The direction a port's word leads to, its two lines asked for ahead of use. */
-static inline struct dp_media_fwd *dp_media_prefetch(const void *data)
+/* The direction a port's word leads to in the table fwd (dp_media_fwd, or a copy of its
+ * address kept in a register), its two lines asked for ahead of use. */
+static inline struct dp_media_fwd *dp_media_prefetch_in(struct dp_media_fwd *fwd,
+							const void *data)
 {
-	struct dp_media_fwd *f = &dp_media_fwd[DP_MEDIA_FWD(data)];
+	struct dp_media_fwd *f = &fwd[DP_MEDIA_FWD(data)];
 
 	rte_prefetch0(f);
 	rte_prefetch0((const char *)f + 64);
 	return f;
+}
+
+static inline struct dp_media_fwd *dp_media_prefetch(const void *data)
+{
+	return dp_media_prefetch_in(dp_media_fwd, data);
 }
 
 /* Is dport in [sbc] media_ports? The only cost media adds to other traffic. */

@@ -607,12 +607,8 @@ unsigned int dp_path_media4_run(struct rte_mbuf *const *m, void *const *data, co
 	struct dp_media_fwd *fwd = dp_media_fwd;
 
 	for (; i < n; i++) {
-		if (i + DP_MEDIA4_AHEAD < n && found[i + DP_MEDIA4_AHEAD]) {
-			const struct dp_media_fwd *ahead = &fwd[DP_MEDIA_FWD(data[i + DP_MEDIA4_AHEAD])];
-
-			rte_prefetch0(ahead);
-			rte_prefetch0((const char *)ahead + 64);
-		}
+		if (i + DP_MEDIA4_AHEAD < n && found[i + DP_MEDIA4_AHEAD])
+			(void)dp_media_prefetch_in(fwd, data[i + DP_MEDIA4_AHEAD]);
 		if (!found[i] || !relay4(m[i], data[i], &tt, fwd))
 			return i;
 		dp_out_wire(o, m[i], DP_WIRE_MEDIA);

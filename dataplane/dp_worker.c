@@ -167,14 +167,17 @@ static inline enum kind look_up(struct burst *b, unsigned int i, enum kind k)
 /* The media table decides: (our address's index in dp_media_locals, port)'s word (dp_media.h),
  * asked for now and read once the whole burst is sorted (media_look_up_burst): with a large
  * table the words' misses overlap instead of each stalling the sort. */
-static inline enum kind media_look_up(struct burst *b, unsigned int i, unsigned int local,
-				      uint16_t dport)
+static inline void media_ask(struct burst *b, unsigned int i, const uint32_t *w)
 {
-	const uint32_t *w = dp_media_word(local, dport);
-
 	rte_prefetch0(w);
 	b->mword[b->nm] = w;
 	b->atm[b->nm++] = (uint8_t)i;
+}
+
+static inline enum kind media_look_up(struct burst *b, unsigned int i, unsigned int local,
+				      uint16_t dport)
+{
+	media_ask(b, i, dp_media_word(local, dport));
 	return K_MEDIA;
 }
 
@@ -299,13 +302,12 @@ static inline void media4_sort_init(struct media4_sort *ms)
  * RTP/RTCP of that shape to our address or a media address and a media port, from a source not
  * denied: to the media table from its bytes, with no second parse (what sort_ipv4 and
  * sort_other would decide for it). Anything else takes the full path. The port's word is
- * media_look_up's (dp_media_word) from ms.
+ * asked for as media_look_up does, found from ms's copies of the index's globals.
  */
 static inline bool sort_plain_media4(struct burst *b, unsigned int i, const uint8_t *f,
 				     const struct media4_sort *ms)
 {
 	uint16_t dport = dp_rd16(f + 36);
-	const uint32_t *w;
 	uint32_t dst = dp_ld32(f + 30), src;
 	int local;
 
@@ -318,10 +320,8 @@ static inline bool sort_plain_media4(struct burst *b, unsigned int i, const uint
 	memcpy(&src, f + 26, 4);
 	if (local < 0 || (ms->deny != NULL && dp_deny_find4(ms->deny, src)))
 		return false;
-	w = &ms->index[(size_t)local * ms->n_ports + (uint16_t)(dport - ms->base)];
-	rte_prefetch0(w);
-	b->mword[b->nm] = w;
-	b->atm[b->nm++] = (uint8_t)i;
+	media_ask(b, i, dp_media_word_in(ms->index, ms->n_ports, ms->base, (unsigned int)local,
+					 dport));
 	b->nm4++;
 	return true;
 }
@@ -698,10 +698,8 @@ static void decide_burst(struct dp_worker *w, struct burst *b, unsigned int n,
  * array indexed by the kind made each frame's add wait for the last one's store). */
 static void count_wire(struct dp_worker *w, const struct dp_burst_out *o, unsigned int sent)
 {
-	unsigned int by[4] = { 0, 0, 0, 0 }, kernel = 0, reject = 0, media = 0, ask = 0;
+	unsigned int kernel = 0, reject = 0, media = 0, ask = 0;
 
-	_Static_assert(DP_WIRE_KERNEL < 4 && DP_WIRE_REJECT < 4 && DP_WIRE_MEDIA < 4 &&
-		       DP_WIRE_ASK < 4, "four kinds");
 	for (unsigned int i = 0; i < sent; i++) {
 		unsigned int k = o->wire_kind[i];
 
@@ -710,18 +708,14 @@ static void count_wire(struct dp_worker *w, const struct dp_burst_out *o, unsign
 		media += k == DP_WIRE_MEDIA;
 		ask += k == DP_WIRE_ASK;
 	}
-	by[DP_WIRE_KERNEL] = kernel;
-	by[DP_WIRE_REJECT] = reject;
-	by[DP_WIRE_MEDIA] = media;
-	by[DP_WIRE_ASK] = ask;
-	if (by[DP_WIRE_KERNEL])
-		dp_count(&w->stats.to_wire, by[DP_WIRE_KERNEL]);
-	if (by[DP_WIRE_REJECT])
-		dp_count(&w->stats.reject_sent, by[DP_WIRE_REJECT]);
-	if (by[DP_WIRE_MEDIA])
-		dp_count(&w->stats.media_relayed, by[DP_WIRE_MEDIA]);
-	if (by[DP_WIRE_ASK])
-		dp_count(&w->stats.neigh_asked, by[DP_WIRE_ASK]);
+	if (kernel)
+		dp_count(&w->stats.to_wire, kernel);
+	if (reject)
+		dp_count(&w->stats.reject_sent, reject);
+	if (media)
+		dp_count(&w->stats.media_relayed, media);
+	if (ask)
+		dp_count(&w->stats.neigh_asked, ask);
 }
 
 static void flush(struct dp_worker *w, struct dp_burst_out *o, struct drops *d)

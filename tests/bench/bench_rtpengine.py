@@ -35,8 +35,8 @@ B. Overload: the streams at their own rate for --pre s, then the sender flat out
    out on this same path; the burst's rate is what the sender reached (stated as a multiple
    of that capacity, which may be below 10 on this machine).
 
-Needs root, ip, iptables, tc, rtpengine, the rtp_blast binary (clang for the tc sink). Exit 0 measured, 1 a run failed,
-77 cannot run here.
+Needs root, ip, iptables, tc, rtpengine, the rtp_blast binary (clang for the tc sink). Exit 0
+measured, 1 a run failed, 77 cannot run here.
 """
 
 import argparse
@@ -427,16 +427,14 @@ def throughput(args, net, relay, rate, counter_pid):
             'perf': top[:args.perf]}
 
 
-def floor(args, net, rate, counter_pid):
-    """The kernel's share alone: rtp_blast in the SBC's namespace sends the same frames out of
-    wire0 straight to b (no relay), through the same AF_PACKET transmit ring path a relay on
-    net_af_packet uses, pinned to the worker's cpu. Its system time per packet delivered is
-    what the kernel charges any userspace relay on this path for the transmit alone (veth,
-    bridge, veth, b's sink), whatever the relay does itself; rtpengine's packets per CPU-second
-    over that is about the most a relay on this path can reach. Paced, rtp_blast sleeps between
-    batches of 64 frames here (RTP_BLAST_PACE), so its utime + stime is what sending costs it
-    with few wake-ups; the figure counts both (building the frames is the least a relay does
-    in user space too)."""
+def bare_sender(args, net, rate, counter_pid):
+    """A reference beside the relays, not a relay: rtp_blast in the SBC's namespace sends the
+    same frames out of wire0 straight to b, through the AF_PACKET transmit ring a relay on
+    net_af_packet uses too, pinned to the worker's cpu, sleeping between batches of 64 frames
+    when paced (RTP_BLAST_PACE). Its utime + stime per packet delivered is what writing the
+    frames to this path from user space costs with nothing received: the kernel's transmit
+    (veth, bridge, veth, b's sink) and the least user-space work. Not a bound: a relay that
+    batches differently can come out cheaper. (delivered pps, CPU-s/s, system, per CPU-s)."""
     ports = os.path.join(args.wd, 'ports_b')
     with open(ports, 'w') as f:
         f.write(''.join(f'{BPORT + 2 * i}\n' for i in range(args.sessions)))
@@ -573,7 +571,7 @@ def main():
     net = Net(tag)
     normal = 50 * args.sessions
     rates = [int(x) for x in args.rates.split(',')] if args.rates else [normal, 4 * normal, 0]
-    streams = [int(x) for x in args.overload_streams.split(',') if x]
+    args.streams = streams = [int(x) for x in args.overload_streams.split(',') if x]
     res = {}
     load = os.getloadavg()
     try:
@@ -581,7 +579,7 @@ def main():
         counter = subprocess.Popen(['ip', 'netns', 'exec', net.ns['b'], 'sleep', '100000'])
         net.sink(build_sink(args))
         for rate in rates:
-            res[('floor', rate)] = r = floor(args, net, rate, counter.pid)
+            res[('bare', rate)] = r = bare_sender(args, net, rate, counter.pid)
             print(f'  bare sender  offered {"flat out" if rate == 0 else rate:>8} pps: delivered '
                   f'{r["pps"] / 1e6:.3f} Mpps, {r["cpu"]:.2f} CPU-s/s ({r["sys"]:.2f} system), '
                   f'{r["per_cpu"] / 1e6:.3f} M/CPU-s', flush=True)
@@ -656,7 +654,7 @@ def report(args, res, rates, load0, load1):
                 ratio = res[(w, rate)]['per_cpu'] / max(1e-9, res[('rtpengine', rate)]['per_cpu'])
                 lines.append(f'{"":10s}  {w}/rtpengine per CPU-second: {ratio:.2f} (target >= '
                              f'{args.target:g}: {"met" if ratio >= args.target else "NOT met"})')
-        fl = res[('floor', rate)]
+        fl = res[('bare', rate)]
         lines.append(f'{"":10s}  bare sender (rtp_blast from the SBC\'s namespace straight to b, no '
                      f'relay): {fl["pps"] / 1e6:.3f} Mpps for {fl["cpu"]:.2f} CPU-s/s = '
                      f'{fl["per_cpu"] / 1e6:.3f} M/CPU-s (writing the frames to this path from '
@@ -674,16 +672,18 @@ def report(args, res, rates, load0, load1):
               f'{"max":>7s}  {"p99":>7s}  {"median":>7s}  {"never back":>10s}  '
               f'{"<90% after":>10s}  {"sent (pre/burst/after)":>24s}  {"arrived":>24s}  '
               'ring drops']
-    for n in [int(x) for x in args.overload_streams.split(',') if x]:
+    for n in args.streams:
         for w in relays:
-            o, cap = res[(w, 'overload', n)], max(1.0, res[(w, 0)]['pps'])
+            # capacity: what A delivered flat out (not measured when --rates has no 0)
+            o, flat = res[(w, 'overload', n)], res.get((w, 0))
+            xcap = o['burst_pps'] / max(1.0, flat['pps']) if flat else None
             lines.append(f'{w:12s}  {n:5d}  {o["burst_pps"] / 1e6:10.3f}  '
-                         f'{o["burst_pps"] / cap:10.2f}  {fmt(o["rec_max"], ".1f"):>7s}  '
+                         f'{fmt(xcap, ".2f"):>10s}  {fmt(o["rec_max"], ".1f"):>7s}  '
                          f'{fmt(o["rec_p99"], ".1f"):>7s}  {fmt(o["rec_p50"], ".1f"):>7s}  '
                          f'{o["never"]:10d}  {o["short"]:10d}  '
                          f'{"/".join(map(str, o["sent"])):>24s}  '
                          f'{"/".join(map(str, o["got"])):>24s}  {o["ring_drops"]}')
-    for n in [int(x) for x in args.overload_streams.split(',') if x]:
+    for n in args.streams:
         if ('rtpengine', 'overload', n) not in res:
             continue
         a, d = res[('rtpengine', 'overload', n)].get('strikes', (0, 0))
