@@ -527,18 +527,22 @@ def fmt_spread(vals):
     return f'{min(vals):.2f}-{max(vals):.2f}' if len(vals) > 1 else '-'
 
 
-def testpmd_cmd(args, prefix, pcap, mode, mbufs=16384):
-    """mbufs: the pool, which must also hold the replayed pcap (net_pcap keeps it in mbufs)."""
+def testpmd_cmd(args, prefix, pcap, mode, mbufs=16384, topology='paired'):
+    """mbufs: the pool, which must also hold the replayed pcap (net_pcap keeps it in mbufs).
+    topology 'paired' sends what port 0 receives out of port 1 (net_null: frees a burst at
+    once); 'loop' sends it back out of port 0 (net_pcap without tx_pcap: frees one by one), as
+    the relay does with its wire port."""
     return [args.testpmd, *eal_args(prefix, pcap, args), '--', f'--forward-mode={mode}',
+            f'--port-topology={topology}',
             '--nb-cores=1', '--no-mlockall', '--txd=1024', '--rxd=1024', '--burst=32',
             f'--total-num-mbufs={mbufs}']
 
 
-def testpmd(args, prefix, pcap, mode, wd, mbufs=16384):
+def testpmd(args, prefix, pcap, mode, wd, mbufs=16384, topology='paired'):
     """dpdk-testpmd forwarding the pcap in mode (rxonly, io, 5tswap): the reference every
     benchmark of the data plane measures beside it (stopped by closing its stdin)."""
-    return Program('dpdk-testpmd', testpmd_cmd(args, prefix, pcap, mode, mbufs), prefix, wd,
-                   stop_by_stdin=True)
+    return Program('dpdk-testpmd', testpmd_cmd(args, prefix, pcap, mode, mbufs, topology),
+                   prefix, wd, stop_by_stdin=True)
 
 
 # --------------------------------------------------------------------------------------------

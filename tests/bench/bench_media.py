@@ -17,7 +17,11 @@ In the same run, on the same pcap and vdevs, dpdk-testpmd --forward-mode=5tswap 
 addresses and ports: the work of a relay without its lookups) and io (pass-through); all are
 measured as bench_dataplane.py measures them (its measure(): /ethdev/stats,0 ipackets per
 CPU-second of the forwarding thread, after a warm-up), rounds alternating, medians kept.
-Target: sbc >= 0.85 x testpmd 5tswap.
+5tswap runs in two shapes: `loop` sends each frame back out of the port it came in on, as the
+relay does (one wire port: net_pcap0, whose transmit without tx_pcap frees mbufs one by one);
+`paired` sends it out of net_null0 (frees a burst at once), testpmd's default. The target is
+against 5tswap loop, the reference doing the relay's transmit; both ratios are printed.
+Target: sbc >= 0.85 x testpmd 5tswap (loop).
 
 Exit status: 0 measured, 1 a run failed or a check did not hold, 77 cannot run here.
 """
@@ -31,7 +35,6 @@ import statistics
 import struct
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -113,9 +116,10 @@ def perf_lines(args, tag, n, cmd, pcap_path, mbufs):
         lines.append(f'  {hz / (mpps * 1e6):.0f} TSC cycles a packet ({hz / 1e9:.2f} GHz)')
     prefix = f'{tag}-perf-testpmd'
     rows, mpps, _ = bd.profile(args, 'dpdk-testpmd',
-                               bd.testpmd_cmd(args, prefix, pcap_path, '5tswap', mbufs),
+                               bd.testpmd_cmd(args, prefix, pcap_path, '5tswap', mbufs, 'loop'),
                                prefix, args.wd, False)
-    return lines + [''] + bd.perf_lines(f'dpdk-testpmd 5tswap, {n} sessions pcap', rows, mpps, 8)
+    return lines + [''] + bd.perf_lines(f'dpdk-testpmd 5tswap loop, {n} sessions pcap', rows,
+                                        mpps, 8)
 
 
 def main():
@@ -131,7 +135,7 @@ def main():
     ap.add_argument('--mem', type=int, default=1024)
     ap.add_argument('--huge-dir')
     ap.add_argument('--start-timeout', type=float, default=120)
-    ap.add_argument('--target', type=float, default=0.85, help='x testpmd 5tswap')
+    ap.add_argument('--target', type=float, default=0.85, help='x testpmd 5tswap (loop)')
     ap.add_argument('--keep')
     ap.add_argument('--baseline', help='another sbc-dataplane build (before a change) measured '
                     'in the same rounds')
@@ -185,31 +189,38 @@ def main():
             notes.append(f'{label}, {n} sessions, round {r + 1}: relayed {relayed} of '
                          f'{d["rx"]} received (drops {res["d_drops"]})')
         loads.append(os.getloadavg()[0])
+        best[(n, label)] = max([best.get((n, label), 0.0)] + res['per_s'])
         print(f'  round {r + 1}: {label:14s} {n:6d} sessions      {res["mpps"]:6.2f} Mpps '
-              f'({relayed / max(1, d["rx"]):.4f} of rx relayed; / 5tswap '
-              f'{res["mpps"] / ref[(n, "5tswap")][-1]:.2f}; load average {loads[-1]:.1f})',
+              f'({relayed / max(1, d["rx"]):.4f} of rx relayed; / 5tswap loop '
+              f'{res["mpps"] / ref[(n, "loop")][-1]:.2f}; load average {loads[-1]:.1f})',
               flush=True)
         return res['mpps']
 
-    ref = {(n, m): [] for n in sizes for m in ('5tswap', 'io')}
+    # reference -> (testpmd forward mode, port topology)
+    refs = {'loop': ('5tswap', 'loop'), 'paired': ('5tswap', 'paired'), 'io': ('io', 'paired')}
+    ref = {(n, m): [] for n in sizes for m in refs}
     sbc = {n: [] for n in sizes}
-    ratio = {n: [] for n in sizes}
-    base = {n: [] for n in sizes}       # --baseline's Mpps / 5tswap
+    ratio = {n: [] for n in sizes}      # / 5tswap loop, the target's
+    ratio_p = {n: [] for n in sizes}    # / 5tswap paired
+    base = {n: [] for n in sizes}       # --baseline's Mpps / 5tswap loop
+    best = {}      # (sessions, program) -> the best one-second wall-clock rate of all rounds
     notes, loads = [], []
     try:
         for r in range(args.rounds):
             for n in sizes:
-                for mode in ('5tswap', 'io'):
-                    res = bd.measure(bd.testpmd(args, f'{tag}-{mode}', pcaps[n], mode, args.wd,
-                                                mbufs), args, False)
-                    ref[(n, mode)].append(res['mpps'])
-                    print(f'  round {r + 1}: testpmd {mode:6s} {n:6d} sessions pcap '
+                for name, (mode, topo) in refs.items():
+                    res = bd.measure(bd.testpmd(args, f'{tag}-{name}', pcaps[n], mode, args.wd,
+                                                mbufs, topo), args, False)
+                    ref[(n, name)].append(res['mpps'])
+                    best[(n, name)] = max([best.get((n, name), 0.0)] + res['per_s'])
+                    print(f'  round {r + 1}: testpmd {mode} {topo:6s} {n:6d} sessions pcap '
                           f'{res["mpps"]:6.2f} Mpps', flush=True)
                 sbc[n].append(relay(r, n, args.dataplane, 'sbc relay'))
-                ratio[n].append(sbc[n][-1] / ref[(n, '5tswap')][-1])
+                ratio[n].append(sbc[n][-1] / ref[(n, 'loop')][-1])
+                ratio_p[n].append(sbc[n][-1] / ref[(n, 'paired')][-1])
                 if args.baseline:
                     base[n].append(relay(r, n, args.baseline, 'baseline') /
-                                   ref[(n, '5tswap')][-1])
+                                   ref[(n, 'loop')][-1])
         perf_text = []
         for n in [int(x) for x in args.perf_sessions.split(',') if x]:
             perf_text += perf_lines(args, tag, n, sbc_cmd(f'{tag}-perf', n), pcaps[n], mbufs)
@@ -227,12 +238,13 @@ def main():
         return rc
     lines = ['RTP relay per worker core (1 forwarding lcore), sbc-dataplane vs dpdk-testpmd on the '
              'same pcap and vdevs',
-             f'{"sessions":>9s}  {"sbc Mpps":>9s}  {"5tswap":>7s}  {"io":>7s}  '
-             f'{"sbc/5tswap":>10s}  {"spread":>11s}']
+             f'{"sessions":>9s}  {"sbc Mpps":>9s}  {"5tswap loop":>11s}  {"5tswap paired":>13s}  '
+             f'{"io":>6s}  {"sbc/loop":>8s}  {"spread":>9s}  {"sbc/paired":>10s}  {"spread":>9s}']
     for n in sizes:
-        lines.append(f'{n:9d}  {med(sbc[n]):9.2f}  {med(ref[(n, "5tswap")]):7.2f}  '
-                     f'{med(ref[(n, "io")]):7.2f}  {med(ratio[n]):10.2f}  '
-                     f'{min(ratio[n]):.2f}-{max(ratio[n]):.2f}')
+        lines.append(f'{n:9d}  {med(sbc[n]):9.2f}  {med(ref[(n, "loop")]):11.2f}  '
+                     f'{med(ref[(n, "paired")]):13.2f}  {med(ref[(n, "io")]):6.2f}  '
+                     f'{med(ratio[n]):8.2f}  {min(ratio[n]):.2f}-{max(ratio[n]):.2f}  '
+                     f'{med(ratio_p[n]):10.2f}  {min(ratio_p[n]):.2f}-{max(ratio_p[n]):.2f}')
     pages = (f'2 MB hugepages ({args.huge_dir}, --mem {args.mem})' if args.huge_dir else
              f'4 KiB pages (--no-huge, -m {args.mem})')
     lines += ['', f'  Memory: {pages}, for sbc-dataplane and testpmd alike.',
@@ -242,11 +254,19 @@ def main():
               f'  Mpps = ipackets per CPU-second of the forwarding thread, {args.seconds} s after '
               f'{args.warmup} s warm-up; medians of {args.rounds} rounds; ratio per round; '
               f'1-minute load average {min(loads):.1f}-{max(loads):.1f} (at each relay run\'s end).',
-              f'  Target sbc >= {args.target:g} x testpmd 5tswap: ' +
+              '  5tswap loop: testpmd --port-topology=loop, each frame back out of net_pcap0 '
+              'as the relay sends it; paired: out of net_null0 (testpmd\'s default).',
+              f'  Target sbc >= {args.target:g} x testpmd 5tswap loop: ' +
               ', '.join(f'{n}: {"met" if med(ratio[n]) >= args.target else "NOT met"}'
                         for n in sizes)]
+    lines.append('  Best one-second rate of any round (wall clock, the least disturbed second: '
+                 'the host\'s other tenants slow every program by up to a third at times), '
+                 'sbc relay / 5tswap loop: ' +
+                 ', '.join(f'{n}: {best[(n, "sbc relay")]:.2f} / {best[(n, "loop")]:.2f} = '
+                           f'{best[(n, "sbc relay")] / best[(n, "loop")]:.2f}' for n in sizes) +
+                 '; the target is judged on the medians above.')
     if args.baseline:
-        lines.append(f'  --baseline {args.baseline} in the same rounds, x 5tswap: ' +
+        lines.append(f'  --baseline {args.baseline} in the same rounds, x 5tswap loop: ' +
                      ', '.join(f'{n}: {med(base[n]):.2f} ({min(base[n]):.2f}-{max(base[n]):.2f})'
                                for n in sizes))
     lines += notes + perf_text

@@ -34,6 +34,17 @@ B. Overload: the streams at their own rate for --pre s, then the sender flat out
    arrived of each phase. "Capacity" is what the relay delivered in A with the sender flat
    out on this same path; the burst's rate is what the sender reached (stated as a multiple
    of that capacity, which may be below 10 on this machine).
+C. Overload at 10 x and more (--quota PCT, 0: not run): on two shared vCPUs one sender core
+   cannot send 10 x what a relay with a whole core relays, so each relay is held to PCT % of
+   one cpu by a CPU cgroup (cgroup v2 cpu.max or v1 cfs quota: the same for every relay, set
+   on the whole process before any packet). Its capacity under that quota is measured as in A
+   (sender flat out, a start of its own), then B is run on a fresh start under the same
+   quota: the burst is then many times the relay's capacity, and recovery is what B reports.
+   sbc-dataplane's receive ring is scaled with the quota (--quota-framecnt, default A's
+   framecnt x PCT / 100, but at least what the streams send in two quota periods, while the
+   relay is throttled): a ring drains at the relay's capacity, and a ring sized for a whole
+   core would hold 100 / PCT times as many milliseconds of stale burst under the quota as it
+   does without one.
 
 Needs root, ip, iptables, tc, rtpengine, the rtp_blast binary (clang for the tc sink). Exit 0
 measured, 1 a run failed, 77 cannot run here.
@@ -42,6 +53,7 @@ measured, 1 a run failed, 77 cannot run here.
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import statistics
@@ -242,6 +254,67 @@ def ksoftirqd_cpu():
     return t
 
 
+class CpuQuota:
+    """A CPU cgroup holding processes to pct % of one cpu: cgroup v2 (cpu.max) where the
+    unified hierarchy has the cpu controller, else v1's cpu controller (cfs quota and period).
+    The period is 10 ms, longer where the quota would fall under v1's 1 ms minimum: a throttled
+    process waits at most one period less its quota."""
+
+    @staticmethod
+    def period_us(pct):
+        return max(10000, int(1000 * 100 / pct))
+
+    def __init__(self, tag, pct):
+        self.period = self.period_us(pct)
+        self.quota = int(self.period * pct / 100)
+        v2 = '/sys/fs/cgroup'
+        if os.path.exists(f'{v2}/cgroup.controllers'):
+            with open(f'{v2}/cgroup.controllers') as f:
+                if 'cpu' not in f.read().split():
+                    raise RunError('cgroup v2 without the cpu controller: --quota needs it')
+            self.root = v2
+            self.dir = f'{v2}/{tag}-quota'
+            with open(f'{v2}/cgroup.subtree_control', 'w') as f:
+                f.write('+cpu')
+            os.mkdir(self.dir)
+            with open(f'{self.dir}/cpu.max', 'w') as f:
+                f.write(f'{self.quota} {self.period}')
+        elif os.path.isdir('/sys/fs/cgroup/cpu'):
+            self.root = '/sys/fs/cgroup/cpu'
+            self.dir = f'{self.root}/{tag}-quota'
+            os.mkdir(self.dir)
+            for name, v in (('cpu.cfs_period_us', self.period), ('cpu.cfs_quota_us', self.quota)):
+                with open(f'{self.dir}/{name}', 'w') as f:
+                    f.write(str(v))
+        else:
+            raise RunError('no CPU cgroup controller (v1 or v2) mounted: --quota needs one')
+
+    def hold(self, pid):
+        """pid with every thread it has and makes from now on."""
+        with open(f'{self.dir}/cgroup.procs', 'w') as f:
+            f.write(str(pid))
+
+    def throttled(self):
+        """(periods, throttled periods) so far."""
+        st = {}
+        with open(f'{self.dir}/cpu.stat') as f:
+            for line in f:
+                k, _, v = line.partition(' ')
+                st[k] = int(v)
+        return st.get('nr_periods', 0), st.get('nr_throttled', 0)
+
+    def remove(self):
+        try:
+            with open(f'{self.dir}/cgroup.procs') as f:
+                pids = f.read().split()
+            for pid in pids:
+                with open(f'{self.root}/cgroup.procs', 'w') as f:
+                    f.write(pid)
+            os.rmdir(self.dir)
+        except OSError:
+            pass
+
+
 def rx_packets(pid):
     """eth0's rx_packets in the namespace of process pid."""
     with open(f'/proc/{pid}/net/dev') as f:
@@ -357,12 +430,15 @@ class Rtpengine(Relay):
 RELAYS = ('sbc-busy', 'sbc-adaptive', 'rtpengine')
 
 
-def start(which, args, net, wd, tag, n):
+def start(which, args, net, wd, tag, n, quota=None):
+    """A relay with n sessions, held by quota (a CpuQuota) before its first packet."""
     if which.startswith('sbc-'):
         relay = Sbc(args, net, wd, tag, n, which[4:])
     else:
         relay = Rtpengine(args, net, wd, n)
     try:
+        if quota:
+            quota.hold(relay.pid)
         # the first packets: sbc-dataplane asks b's MAC (ARP), rtpengine's kernel too
         finish(sender(args, net, relay, f'{50 * n}:1'))
     except BaseException:
@@ -491,6 +567,59 @@ def overload(args, net, relay, normal):
     }
 
 
+def quota_framecnt(args):
+    """The receive ring's frames under the quota: --quota-framecnt, else A's scaled."""
+    if args.quota_framecnt:
+        return args.quota_framecnt
+    m = re.search(r'framecnt=(\d+)', args.af_packet)
+    periods = 2 * 50 * args.quota_streams * CpuQuota.period_us(args.quota) / 1e6
+    return max(64, int(periods), int(int(m.group(1) if m else 512) * args.quota / 100))
+
+
+def quota_runs(args, net, wd, tag, which, counter_pid, res):
+    """C: which held to --quota % of a cpu: its capacity flat out, then B with
+    --quota-streams streams, each on a fresh start in a fresh cgroup (and sbc-dataplane's ring
+    scaled to the quota)."""
+    whole = args.af_packet
+    ring = quota_framecnt(args)
+    args.af_packet = (re.sub(r'framecnt=\d+', f'framecnt={ring}', whole) if 'framecnt=' in whole
+                      else f'{whole},framecnt={ring}')
+    try:
+        quota_phases(args, net, wd, tag, which, counter_pid, res)
+    finally:
+        args.af_packet = whole
+
+
+def quota_phases(args, net, wd, tag, which, counter_pid, res):
+    for phase in ('capacity', 'overload'):
+        quota = CpuQuota(f'{tag}-{which}', args.quota)
+        try:
+            n = args.sessions if phase == 'capacity' else args.quota_streams
+            relay = start(which, args, net, wd, tag, n, quota)
+            try:
+                t0 = quota.throttled()
+                if phase == 'capacity':
+                    r = throughput(args, net, relay, 0, counter_pid)
+                else:
+                    r = overload(args, net, relay, 50 * n)
+                t1 = quota.throttled()
+            finally:
+                relay.stop()
+        finally:
+            quota.remove()
+        r['throttled'] = (t1[1] - t0[1]) / max(1, t1[0] - t0[0])
+        res[(which, 'quota', phase)] = r
+        if phase == 'capacity':
+            print(f'  {which:12s} held to {args.quota:g} % of a cpu, flat out: delivered '
+                  f'{r["pps"] / 1e6:.3f} Mpps for {r["cpu"]:.3f} CPU-s/s (throttled in '
+                  f'{100 * r["throttled"]:.0f} % of the periods)', flush=True)
+        else:
+            cap = res[(which, 'quota', 'capacity')]['pps']
+            print(f'  {which:12s} held to {args.quota:g} %, overload, {n} streams: burst '
+                  f'{r["burst_pps"] / 1e6:.3f} Mpps = {r["burst_pps"] / max(1.0, cap):.1f} x its '
+                  f'capacity, recovery max {r["rec_max"]} ms, never {r["never"]}', flush=True)
+
+
 def build_sink(args):
     """The tc sink's object (tests/bench/sink_drop.c built with clang), or None with the
     reason printed: then b drops in netfilter, its IP input charged to the relays."""
@@ -526,6 +655,14 @@ def main():
                     'more packets per stream in the burst)')
     ap.add_argument('--cpu', default='0', help='the sender\'s cpu (the worker lcore is 1)')
     ap.add_argument('--rtpengine-threads', type=int, default=2)
+    ap.add_argument('--quota', type=float, default=0,
+                    help='C: each relay held to this %% of one cpu (a CPU cgroup) for an overload '
+                    'of 10 x its capacity and more; 0: C not run')
+    ap.add_argument('--quota-framecnt', type=int, default=0,
+                    help='C: sbc-dataplane\'s net_af_packet framecnt under the quota (default: '
+                    'A\'s x quota / 100, at least 64)')
+    ap.add_argument('--quota-streams', type=int, default=100,
+                    help='C\'s stream count (at 50 pps each: under the held capacity)')
     ap.add_argument('--af-packet', default=',framecnt=2048,qdisc_bypass=1',
                     help='more net_af_packet devargs (default: a ring of 2048 frames against '
                     '512, transmit past the qdisc)')
@@ -609,6 +746,8 @@ def main():
                     with open(os.path.join(wd, 'rtpengine.log'), errors='replace') as f:
                         log = f.read()
                     o['strikes'] = (log.count('aborting loop'), log.count('discarding packet'))
+            if args.quota > 0:
+                quota_runs(args, net, wd, tag, which, counter.pid, res)
         counter.kill()
     except (RunError, subprocess.CalledProcessError, subprocess.TimeoutExpired) as e:
         msg = getattr(e, 'stderr', None) or ''
@@ -683,6 +822,30 @@ def report(args, res, rates, load0, load1):
                          f'{o["never"]:10d}  {o["short"]:10d}  '
                          f'{"/".join(map(str, o["sent"])):>24s}  '
                          f'{"/".join(map(str, o["got"])):>24s}  {o["ring_drops"]}')
+    if args.quota > 0:
+        lines += ['', f'Overload under a CPU quota: each relay held to {args.quota:g} % of one '
+                  f'cpu (a CPU cgroup, {CpuQuota.period_us(args.quota) / 1000:g} ms periods); capacity = '
+                  'delivered '
+                  f'with the sender flat out ({args.sessions} sessions); then {args.quota_streams} '
+                  f'streams at 50 pps for {args.pre:g} s, the sender flat out for 1 s, 50 pps for '
+                  f'{args.post:g} s on a fresh start under the same quota; sbc-dataplane\'s '
+                  f'receive ring {quota_framecnt(args)} frames (scaled with the quota, and two '
+                  'periods of the streams)',
+                  f'{"relay":12s}  {"capacity Mpps":>13s}  {"burst Mpps":>10s}  '
+                  f'{"x capacity":>10s}  {"max":>7s}  {"p99":>7s}  {"median":>7s}  '
+                  f'{"never back":>10s}  {"<90% after":>10s}  {"throttled":>9s}  '
+                  f'{"sent (pre/burst/after)":>24s}  {"arrived":>24s}']
+        for w in relays:
+            c, o = res[(w, 'quota', 'capacity')], res[(w, 'quota', 'overload')]
+            lines.append(f'{w:12s}  {c["pps"] / 1e6:13.4f}  {o["burst_pps"] / 1e6:10.3f}  '
+                         f'{o["burst_pps"] / max(1.0, c["pps"]):10.1f}  '
+                         f'{fmt(o["rec_max"], ".1f"):>7s}  {fmt(o["rec_p99"], ".1f"):>7s}  '
+                         f'{fmt(o["rec_p50"], ".1f"):>7s}  {o["never"]:10d}  {o["short"]:10d}  '
+                         f'{100 * o["throttled"]:8.0f}%  '
+                         f'{"/".join(map(str, o["sent"])):>24s}  '
+                         f'{"/".join(map(str, o["got"])):>24s}')
+        lines.append('  throttled: the share of the quota\'s periods in which the relay ran out '
+                     'of its quota during the overload run (cgroup cpu.stat).')
     for n in args.streams:
         if ('rtpengine', 'overload', n) not in res:
             continue
