@@ -6,7 +6,8 @@ Topology (network namespaces, names from SBCNET_NS_PREFIX + 'rtpb-ID-', nothing 
 
     a   (senders)    eth0 198.51.100.20 --+
     b   (receivers)  eth0 198.51.100.30 --+-- br0 in lan
-    sbc: wire0 (veth) given to sbc-dataplane on net_af_packet (exception net_null0),
+    sbc: wire0 (veth) given to sbc-dataplane on net_af_xdp (--wire-pmd: or net_af_packet;
+         exception net_null0),
          [sbc] address 198.51.100.10, 1 worker lcore                --+
     rte: eth0 198.51.100.11, rtpengine (Debian rtpengine-daemon) with --table=-1: no kernel
          forwarding, userspace only                                  --+
@@ -40,9 +41,10 @@ C. Overload at 10 x and more (--quota PCT, 0: not run): on two shared vCPUs one 
    on the whole process before any packet). Its capacity under that quota is measured as in A
    (sender flat out, a start of its own), then B is run on a fresh start under the same
    quota: the burst is then many times the relay's capacity, and recovery is what B reports.
-   sbc-dataplane's receive ring is scaled with the quota (--quota-framecnt, default A's
-   framecnt x PCT / 100, but at least what the streams send in two quota periods, while the
-   relay is throttled): a ring drains at the relay's capacity, and a ring sized for a whole
+   sbc-dataplane runs on net_af_packet in C, its receive ring scaled with the quota
+   (--quota-framecnt, default A's framecnt x PCT / 100, but at least what the streams send in
+   two quota periods, while the relay is throttled; net_af_xdp's ring is the data plane's
+   fixed descriptor count, which the benchmark cannot scale): a ring drains at the relay's capacity, and a ring sized for a whole
    core would hold 100 / PCT times as many milliseconds of stale burst under the quota as it
    does without one. sbc-busy is not run in C: a worker that polls without pause spends any
    quota polling whatever the load (held to 5 % it is throttled in every period and drains
@@ -343,6 +345,13 @@ class Relay:
         return None
 
 
+def wire_vdev(args):
+    """(port name, --vdev) of sbc-dataplane's wire port on wire0."""
+    if args.wire_pmd == 'af_xdp':
+        return 'net_af_xdp0', 'net_af_xdp0,iface=wire0,start_queue=0,queue_count=1'
+    return 'net_af_packet0', f'net_af_packet0,iface=wire0{args.af_packet}'
+
+
 class Sbc(Relay):
     name = 'sbc-dataplane'
 
@@ -366,12 +375,13 @@ class Sbc(Relay):
             f.write('\n'.join([
                 '[sbc]', f'address = {SBC4}/24', f'media_ports = {SBC_PORT}-{SBC_PORT + 4 * n + 3}',
                 'media_timeout = 3600',
-                '[dataplane]', 'wire = net_af_packet0', 'exception = net_null0', 'workers = 1',
+                '[dataplane]', f'wire = {wire_vdev(args)[0]}', 'exception = net_null0',
+                'workers = 1',
                 f'channel = {shm}', 'mbufs = 16383', f'media_sessions = {n}', f'poll = {poll}',
                 f'poll_sleep_max_us = {args.poll_sleep_max_us}',
                 '[trunk floor]', f'peers = {A4}/32', '']))
         cmd = ['ip', 'netns', 'exec', net.ns['sbc'], args.dataplane,
-               *eal(f'{tag}-sbc', [f'net_af_packet0,iface=wire0{args.af_packet}',
+               *eal(f'{tag}-sbc', [wire_vdev(args)[1],
                                    'net_null0,no-rx=1']),      # null: no frames of its own
                '--', '-c', conf, '--test-commands', cmds]
         self.prog = Program('sbc-dataplane', cmd, f'{tag}-sbc', wd, shm=shm, watch=True)
@@ -582,14 +592,15 @@ def quota_runs(args, net, wd, tag, which, counter_pid, res):
     """C: which held to --quota % of a cpu: its capacity flat out, then B with
     --quota-streams streams, each on a fresh start in a fresh cgroup (and sbc-dataplane's ring
     scaled to the quota)."""
-    whole = args.af_packet
+    whole, pmd = args.af_packet, args.wire_pmd
     ring = quota_framecnt(args)
     args.af_packet = (re.sub(r'framecnt=\d+', f'framecnt={ring}', whole) if 'framecnt=' in whole
                       else f'{whole},framecnt={ring}')
+    args.wire_pmd = 'af_packet'     # the ring this benchmark can size
     try:
         quota_phases(args, net, wd, tag, which, counter_pid, res)
     finally:
-        args.af_packet = whole
+        args.af_packet, args.wire_pmd = whole, pmd
 
 
 def quota_phases(args, net, wd, tag, which, counter_pid, res):
@@ -665,6 +676,10 @@ def main():
                     'A\'s x quota / 100, at least 64)')
     ap.add_argument('--quota-streams', type=int, default=100,
                     help='C\'s stream count (at 50 pps each: under the held capacity)')
+    ap.add_argument('--wire-pmd', choices=('af_packet', 'af_xdp'), default='af_xdp',
+                    help='sbc-dataplane\'s PMD on wire0 in A and B: net_af_xdp (an XDP program '
+                    'on wire0 redirects to an AF_XDP socket; copy mode on veth) or net_af_packet '
+                    '(--af-packet options); C always runs net_af_packet')
     ap.add_argument('--af-packet', default=',framecnt=2048,qdisc_bypass=1',
                     help='more net_af_packet devargs (default: a ring of 2048 frames against '
                     '512, transmit past the qdisc)')
@@ -772,9 +787,10 @@ def report(args, res, rates, load0, load1):
         return '-' if x is None else format(x, spec)
 
     relays = args.relays.split(',')
-    lines = [f'Media relay on veth, {args.sessions} sessions, sbc-dataplane (net_af_packet '
-             f'{args.af_packet.lstrip(",")}, 1 worker; poll = busy, and adaptive with '
-             f'poll_sleep_max_us = {args.poll_sleep_max_us}) vs rtpengine 10.5 userspace '
+    pmd = (f'net_af_packet {args.af_packet.lstrip(",")}' if args.wire_pmd == 'af_packet' else
+           wire_vdev(args)[1])
+    lines = [f'Media relay on veth, {args.sessions} sessions, sbc-dataplane ({pmd}, 1 worker; '
+             f'poll = busy, and adaptive with poll_sleep_max_us = {args.poll_sleep_max_us}) vs rtpengine 10.5 userspace '
              '(--table=-1), same stream, each alone',
              f'{"offered":>10s}  {"relay":12s}  {"sent Mpps":>9s}  {"delivered":>9s}  '
              f'{"CPU-s/s":>7s}  {"user":>5s}  {"system":>6s}  {"M/CPU-s":>7s}  {"sender":>6s}  '
@@ -830,9 +846,9 @@ def report(args, res, rates, load0, load1):
                   'delivered '
                   f'with the sender flat out ({args.sessions} sessions); then {args.quota_streams} '
                   f'streams at 50 pps for {args.pre:g} s, the sender flat out for 1 s, 50 pps for '
-                  f'{args.post:g} s on a fresh start under the same quota; sbc-dataplane\'s '
-                  f'receive ring {quota_framecnt(args)} frames (scaled with the quota, and two '
-                  'periods of the streams)',
+                  f'{args.post:g} s on a fresh start under the same quota; sbc-dataplane on '
+                  f'net_af_packet, its receive ring {quota_framecnt(args)} frames (scaled with '
+                  'the quota, and two periods of the streams)',
                   f'{"relay":12s}  {"capacity Mpps":>13s}  {"burst Mpps":>10s}  '
                   f'{"x capacity":>10s}  {"max":>7s}  {"p99":>7s}  {"median":>7s}  '
                   f'{"never back":>10s}  {"<90% after":>10s}  {"throttled":>9s}  '
