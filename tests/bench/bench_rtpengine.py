@@ -348,7 +348,7 @@ class Relay:
 def wire_vdev(args):
     """(port name, --vdev) of sbc-dataplane's wire port on wire0."""
     if args.wire_pmd == 'af_xdp':
-        return 'net_af_xdp0', 'net_af_xdp0,iface=wire0,start_queue=0,queue_count=1'
+        return 'net_af_xdp0', f'net_af_xdp0,iface=wire0,start_queue=0,queue_count=1{args.af_xdp}'
     return 'net_af_packet0', f'net_af_packet0,iface=wire0{args.af_packet}'
 
 
@@ -680,6 +680,7 @@ def main():
                     help='sbc-dataplane\'s PMD on wire0 in A and B: net_af_xdp (an XDP program '
                     'on wire0 redirects to an AF_XDP socket; copy mode on veth) or net_af_packet '
                     '(--af-packet options); C always runs net_af_packet')
+    ap.add_argument('--af-xdp', default='', help='more net_af_xdp devargs (e.g. ,busy_budget=0)')
     ap.add_argument('--af-packet', default=',framecnt=2048,qdisc_bypass=1',
                     help='more net_af_packet devargs (default: a ring of 2048 frames against '
                     '512, transmit past the qdisc)')
