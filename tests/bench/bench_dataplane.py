@@ -520,6 +520,12 @@ PCAPS = [('unlisted4', '10k'), ('listed4', '10k'), ('mixed10k', '10k'), ('mixed1
          ('passed4', '10k')]
 
 
+def keep_best(best, key, res):
+    """best[key]: the best one-second wall-clock rate (Mpps) of res (a measure() result) and
+    of the runs kept under key before: the least disturbed second of all rounds."""
+    best[key] = max([best.get(key, 0.0)] + res['per_s'])
+
+
 def fmt_spread(vals):
     return f'{min(vals):.2f}-{max(vals):.2f}' if len(vals) > 1 else '-'
 
@@ -768,7 +774,7 @@ def main():
                     prefix = f'{tag}-{run}'
                     res = measure(testpmd(args, prefix, pcaps[kind], mode, wd), args, False)
                     ref[kind, mode].append(res['mpps'])
-                    best[kind, mode] = max([best.get((kind, mode), 0.0)] + res['per_s'])
+                    keep_best(best, (kind, mode), res)
                     account(res)
                     print(f'  round {r + 1}: testpmd {mode:6s} {kind:14s} {res["mpps"]:6.2f} Mpps '
                           f'({show(res)})', flush=True)
@@ -795,7 +801,7 @@ def main():
                         notes[c.name] = err
                         rc = 1
                     got[c.name].append(res['mpps'])
-                    best[c.name] = max([best.get(c.name, 0.0)] + res['per_s'])
+                    keep_best(best, c.name, res)
                     for mode in MODES:
                         if ref[kind, mode][-1] > 0:
                             rat[c.name, mode].append(res['mpps'] / ref[kind, mode][-1])

@@ -189,7 +189,7 @@ def main():
             notes.append(f'{label}, {n} sessions, round {r + 1}: relayed {relayed} of '
                          f'{d["rx"]} received (drops {res["d_drops"]})')
         loads.append(os.getloadavg()[0])
-        best[(n, label)] = max([best.get((n, label), 0.0)] + res['per_s'])
+        bd.keep_best(best, (n, label), res)
         print(f'  round {r + 1}: {label:14s} {n:6d} sessions      {res["mpps"]:6.2f} Mpps '
               f'({relayed / max(1, d["rx"]):.4f} of rx relayed; / 5tswap loop '
               f'{res["mpps"] / ref[(n, "loop")][-1]:.2f}; load average {loads[-1]:.1f})',
@@ -212,7 +212,7 @@ def main():
                     res = bd.measure(bd.testpmd(args, f'{tag}-{name}', pcaps[n], mode, args.wd,
                                                 mbufs, topo), args, False)
                     ref[(n, name)].append(res['mpps'])
-                    best[(n, name)] = max([best.get((n, name), 0.0)] + res['per_s'])
+                    bd.keep_best(best, (n, name), res)
                     print(f'  round {r + 1}: testpmd {mode} {topo:6s} {n:6d} sessions pcap '
                           f'{res["mpps"]:6.2f} Mpps', flush=True)
                 sbc[n].append(relay(r, n, args.dataplane, 'sbc relay'))

@@ -44,11 +44,12 @@ C. Overload at 10 x and more (--quota PCT, 0: not run): on two shared vCPUs one 
    sbc-dataplane runs on net_af_packet in C, its receive ring scaled with the quota
    (--quota-framecnt, default A's framecnt x PCT / 100, but at least what the streams send in
    two quota periods, while the relay is throttled; net_af_xdp's ring is the data plane's
-   fixed descriptor count, which the benchmark cannot scale): a ring drains at the relay's capacity, and a ring sized for a whole
-   core would hold 100 / PCT times as many milliseconds of stale burst under the quota as it
-   does without one. sbc-busy is not run in C: a worker that polls without pause spends any
-   quota polling whatever the load (held to 5 % it is throttled in every period and drains
-   its ring in 5 % slices); poll = adaptive is the mode for a share of a cpu.
+   fixed descriptor count, which the benchmark cannot scale): a ring drains at the relay's
+   capacity, and a ring sized for a whole core would hold 100 / PCT times as many milliseconds
+   of stale burst under the quota as it does without one. sbc-busy is not run in C: a worker
+   that polls without pause spends any quota polling whatever the load (held to 5 % it is
+   throttled in every period and drains its ring in 5 % slices); poll = adaptive is the mode
+   for a share of a cpu.
 
 Needs root, ip, iptables, tc, rtpengine, the rtp_blast binary (clang for the tc sink). Exit 0
 measured, 1 a run failed, 77 cannot run here.
@@ -345,17 +346,23 @@ class Relay:
         return None
 
 
-def wire_vdev(args):
-    """(port name, --vdev) of sbc-dataplane's wire port on wire0."""
-    if args.wire_pmd == 'af_xdp':
+def wire_vdev(args, framecnt=None):
+    """(port name, --vdev) of sbc-dataplane's wire port on wire0: --wire-pmd's, or with
+    framecnt net_af_packet with a ring of that many frames (C's)."""
+    if framecnt is None and args.wire_pmd == 'af_xdp':
         return 'net_af_xdp0', f'net_af_xdp0,iface=wire0,start_queue=0,queue_count=1{args.af_xdp}'
-    return 'net_af_packet0', f'net_af_packet0,iface=wire0{args.af_packet}'
+    devargs = args.af_packet
+    if framecnt is not None:
+        devargs = (re.sub(r'framecnt=\d+', f'framecnt={framecnt}', devargs)
+                   if 'framecnt=' in devargs else f'{devargs},framecnt={framecnt}')
+    return 'net_af_packet0', f'net_af_packet0,iface=wire0{devargs}'
 
 
 class Sbc(Relay):
     name = 'sbc-dataplane'
 
-    def __init__(self, args, net, wd, tag, n, poll):
+    def __init__(self, args, net, wd, tag, n, poll, wire):
+        """wire: wire_vdev()'s (port name, --vdev)."""
         self.dst_ip, self.n = SBC4, n
         cmds = os.path.join(wd, 'sessions.bin')
         with open(cmds, 'wb') as f:
@@ -375,14 +382,13 @@ class Sbc(Relay):
             f.write('\n'.join([
                 '[sbc]', f'address = {SBC4}/24', f'media_ports = {SBC_PORT}-{SBC_PORT + 4 * n + 3}',
                 'media_timeout = 3600',
-                '[dataplane]', f'wire = {wire_vdev(args)[0]}', 'exception = net_null0',
+                '[dataplane]', f'wire = {wire[0]}', 'exception = net_null0',
                 'workers = 1',
                 f'channel = {shm}', 'mbufs = 16383', f'media_sessions = {n}', f'poll = {poll}',
                 f'poll_sleep_max_us = {args.poll_sleep_max_us}',
                 '[trunk floor]', f'peers = {A4}/32', '']))
         cmd = ['ip', 'netns', 'exec', net.ns['sbc'], args.dataplane,
-               *eal(f'{tag}-sbc', [wire_vdev(args)[1],
-                                   'net_null0,no-rx=1']),      # null: no frames of its own
+               *eal(f'{tag}-sbc', [wire[1], 'net_null0,no-rx=1']),  # null: no frames of its own
                '--', '-c', conf, '--test-commands', cmds]
         self.prog = Program('sbc-dataplane', cmd, f'{tag}-sbc', wd, shm=shm, watch=True)
         self.prog.start()
@@ -442,10 +448,11 @@ class Rtpengine(Relay):
 RELAYS = ('sbc-busy', 'sbc-adaptive', 'rtpengine')
 
 
-def start(which, args, net, wd, tag, n, quota=None):
-    """A relay with n sessions, held by quota (a CpuQuota) before its first packet."""
+def start(which, args, net, wd, tag, n, quota=None, wire=None):
+    """A relay with n sessions, held by quota (a CpuQuota) before its first packet;
+    sbc-dataplane's wire port: wire (wire_vdev's), else --wire-pmd's."""
     if which.startswith('sbc-'):
-        relay = Sbc(args, net, wd, tag, n, which[4:])
+        relay = Sbc(args, net, wd, tag, n, which[4:], wire or wire_vdev(args))
     else:
         relay = Rtpengine(args, net, wd, n)
     try:
@@ -590,25 +597,14 @@ def quota_framecnt(args):
 
 def quota_runs(args, net, wd, tag, which, counter_pid, res):
     """C: which held to --quota % of a cpu: its capacity flat out, then B with
-    --quota-streams streams, each on a fresh start in a fresh cgroup (and sbc-dataplane's ring
-    scaled to the quota)."""
-    whole, pmd = args.af_packet, args.wire_pmd
-    ring = quota_framecnt(args)
-    args.af_packet = (re.sub(r'framecnt=\d+', f'framecnt={ring}', whole) if 'framecnt=' in whole
-                      else f'{whole},framecnt={ring}')
-    args.wire_pmd = 'af_packet'     # the ring this benchmark can size
-    try:
-        quota_phases(args, net, wd, tag, which, counter_pid, res)
-    finally:
-        args.af_packet, args.wire_pmd = whole, pmd
-
-
-def quota_phases(args, net, wd, tag, which, counter_pid, res):
+    --quota-streams streams, each on a fresh start in a fresh cgroup; sbc-dataplane on
+    net_af_packet, the ring this benchmark can size, scaled to the quota."""
+    wire = wire_vdev(args, quota_framecnt(args))
     for phase in ('capacity', 'overload'):
         quota = CpuQuota(f'{tag}-{which}', args.quota)
         try:
             n = args.sessions if phase == 'capacity' else args.quota_streams
-            relay = start(which, args, net, wd, tag, n, quota)
+            relay = start(which, args, net, wd, tag, n, quota, wire)
             try:
                 t0 = quota.throttled()
                 if phase == 'capacity':
@@ -673,7 +669,7 @@ def main():
                     'of 10 x its capacity and more; 0: C not run')
     ap.add_argument('--quota-framecnt', type=int, default=0,
                     help='C: sbc-dataplane\'s net_af_packet framecnt under the quota (default: '
-                    'A\'s x quota / 100, at least 64)')
+                    'A\'s x quota / 100, at least two quota periods of the streams and 64)')
     ap.add_argument('--quota-streams', type=int, default=100,
                     help='C\'s stream count (at 50 pps each: under the held capacity)')
     ap.add_argument('--wire-pmd', choices=('af_packet', 'af_xdp'), default='af_xdp',
@@ -791,8 +787,8 @@ def report(args, res, rates, load0, load1):
     pmd = (f'net_af_packet {args.af_packet.lstrip(",")}' if args.wire_pmd == 'af_packet' else
            wire_vdev(args)[1])
     lines = [f'Media relay on veth, {args.sessions} sessions, sbc-dataplane ({pmd}, 1 worker; '
-             f'poll = busy, and adaptive with poll_sleep_max_us = {args.poll_sleep_max_us}) vs rtpengine 10.5 userspace '
-             '(--table=-1), same stream, each alone',
+             f'poll = busy, and adaptive with poll_sleep_max_us = {args.poll_sleep_max_us}) vs '
+             'rtpengine 10.5 userspace (--table=-1), same stream, each alone',
              f'{"offered":>10s}  {"relay":12s}  {"sent Mpps":>9s}  {"delivered":>9s}  '
              f'{"CPU-s/s":>7s}  {"user":>5s}  {"system":>6s}  {"M/CPU-s":>7s}  {"sender":>6s}  '
              f'{"ksoftirqd":>9s}  {"sleeps/s":>8s}  {"slept":>5s}  busiest threads (CPU-s/s)']
@@ -843,9 +839,9 @@ def report(args, res, rates, load0, load1):
                          f'{"/".join(map(str, o["got"])):>24s}  {o["ring_drops"]}')
     if args.quota > 0:
         lines += ['', f'Overload under a CPU quota: each relay held to {args.quota:g} % of one '
-                  f'cpu (a CPU cgroup, {CpuQuota.period_us(args.quota) / 1000:g} ms periods); capacity = '
-                  'delivered '
-                  f'with the sender flat out ({args.sessions} sessions); then {args.quota_streams} '
+                  f'cpu (a CPU cgroup, {CpuQuota.period_us(args.quota) / 1000:g} ms periods); '
+                  f'capacity = delivered with the sender flat out ({args.sessions} sessions); '
+                  f'then {args.quota_streams} '
                   f'streams at 50 pps for {args.pre:g} s, the sender flat out for 1 s, 50 pps for '
                   f'{args.post:g} s on a fresh start under the same quota; sbc-dataplane on '
                   f'net_af_packet, its receive ring {quota_framecnt(args)} frames (scaled with '
@@ -854,7 +850,7 @@ def report(args, res, rates, load0, load1):
                   f'{"x capacity":>10s}  {"max":>7s}  {"p99":>7s}  {"median":>7s}  '
                   f'{"never back":>10s}  {"<90% after":>10s}  {"throttled":>9s}  '
                   f'{"sent (pre/burst/after)":>24s}  {"arrived":>24s}']
-        for w in [w for w in relays if w != 'sbc-busy']:
+        for w in [w for w in relays if (w, 'quota', 'overload') in res]:    # (C: no sbc-busy)
             c, o = res[(w, 'quota', 'capacity')], res[(w, 'quota', 'overload')]
             lines.append(f'{w:12s}  {c["pps"] / 1e6:13.4f}  {o["burst_pps"] / 1e6:10.3f}  '
                          f'{o["burst_pps"] / max(1.0, c["pps"]):10.1f}  '
