@@ -89,37 +89,43 @@ extern const uint32_t *dp_acl_slot_trunk;
 
 /*
  * Worker fast path, once per burst and family: the rule slot of the longest prefix holding
- * each address, or DP_TRUNK_NONE. One bulk call lets the table prefetch every entry of the
- * burst before it reads the first (DIR-24-8: one tbl24 line per address, a tbl8 for some).
- * ip: host-order IPv4 addresses; hop: scratch of n entries; slot[at[i]] gets ip[i]'s (at: the
- * frame each address came from, so the worker needs no second pass to put them in place).
- * Returns whether some address is listed (a flood of unlisted ones: false).
+ * each address. One bulk call lets the table prefetch every entry of the burst before it reads
+ * the first (DIR-24-8: one tbl24 line per address, a tbl8 for some). ip: host-order IPv4
+ * addresses; hop: n entries, each a slot or DP_ACL_NO_RULE. Returns whether some address is
+ * listed (a flood of unlisted ones: false, and the caller need not place a slot per frame).
  */
-static inline bool dp_acl_hops_to_slots(const uint64_t *hop, const uint8_t *at, uint32_t *slot,
-				unsigned int n)
+static inline bool dp_acl_any_listed(const uint64_t *hop, unsigned int n)
 {
-	bool listed = false;
+	uint64_t listed = 0;
 
-	for (unsigned int i = 0; i < n; i++) {
-		slot[at[i]] = hop[i] == DP_ACL_NO_RULE ? DP_TRUNK_NONE : (uint32_t)hop[i];
-		listed |= hop[i] != DP_ACL_NO_RULE;
-	}
-	return listed;
+	for (unsigned int i = 0; i < n; i++)	/* no branch a frame: a flood's is one test */
+		listed |= hop[i] ^ DP_ACL_NO_RULE;
+	return listed != 0;
 }
 
 static inline bool dp_acl_lookup4_bulk(const struct dp_acl_bank *b, uint32_t *ip, uint64_t *hop,
-				       const uint8_t *at, uint32_t *slot, unsigned int n)
+				       unsigned int n)
 {
 	rte_fib_lookup_bulk(b->v4, ip, hop, n);
-	return dp_acl_hops_to_slots(hop, at, slot, n);
+	return dp_acl_any_listed(hop, n);
 }
 
 static inline bool dp_acl_lookup6_bulk(const struct dp_acl_bank *b,
 				       uint8_t ip[][RTE_FIB6_IPV6_ADDR_SIZE], uint64_t *hop,
-				       const uint8_t *at, uint32_t *slot, unsigned int n)
+				       unsigned int n)
 {
 	rte_fib6_lookup_bulk(b->v6, ip, hop, n);
-	return dp_acl_hops_to_slots(hop, at, slot, n);
+	return dp_acl_any_listed(hop, n);
+}
+
+/* slot[at[i]] = hop[i]'s slot, or DP_TRUNK_NONE (at: the frame each address came from); hop
+ * NULL: every one unlisted. */
+static inline void dp_acl_hops_to_slots(const uint64_t *hop, const uint8_t *at, uint32_t *slot,
+					unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		slot[at[i]] = hop == NULL || hop[i] == DP_ACL_NO_RULE ? DP_TRUNK_NONE :
+										   (uint32_t)hop[i];
 }
 
 #endif

@@ -126,7 +126,9 @@ static inline bool dp_plain_udp4_shape(const uint8_t *f, uint32_t len)
 		return false;
 	tlen = dp_rd16(f + 16);
 	ulen = dp_rd16(f + 38);
-	return tlen >= 28 && 14 + tlen <= len && ulen >= 8 && ulen <= tlen - 20;
+	/* 28 <= tlen <= len - 14, and 8 <= ulen <= tlen - 20: two unsigned compares (below its
+	 * lower bound, a length wraps round to more than any upper one) */
+	return tlen - 28 <= len - 42 && ulen - 8 <= tlen - 28;
 }
 
 /* *p of a frame of the shape above. */

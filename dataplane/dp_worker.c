@@ -25,6 +25,7 @@
 #define PREFETCH_AHEAD 4	/* frames whose headers are fetched ahead of the one sorted */
 
 _Static_assert(DP_DROP_MAX <= UINT8_MAX, "drop reasons are kept in a byte per frame");
+_Static_assert(DP_BURST == 32, "sort_sip4_run's identity: an entry a frame");
 
 /* What the first pass makes of a frame. */
 enum kind {
@@ -50,6 +51,7 @@ struct burst {
 	uint32_t ip4[DP_BURST];
 	uint8_t ip6[DP_BURST][RTE_FIB6_IPV6_ADDR_SIZE];
 	uint64_t hop[DP_BURST];
+	unsigned int plain;		/* frames [0, plain) sorted by sort_sip4_run */
 	bool listed;			/* some source of the burst is listed */
 	uint64_t mac;			/* wire_mac_word() */
 	/* media frames, in order: the frame each is */
@@ -361,20 +363,84 @@ static inline enum kind sort_frame(struct burst *b, unsigned int i, const struct
 	}
 }
 
+/* What sort_sip4_run reads of the configuration, in registers over a burst (read through the
+ * globals, each frame's stores to the burst could alias them and would make it load them
+ * again). */
+struct sip4_sort {
+	uint64_t mac;			/* wire_mac_word() */
+	uint32_t address;		/* [sbc] address as loaded (dp_ld32) */
+	uint16_t sip_port;
+};
+
+/* Frame i is of sort_plain_sip4's shape, to our address and sip_port, after sort_frame's
+ * checks before that (their order does not matter here: any frame that fails one is sorted
+ * again by sort_frame, which names the first defect). */
+static inline bool sip4_frame(struct burst *b, unsigned int i, const struct sip4_sort *ss)
+{
+	const struct rte_mbuf *m = b->m[i];
+	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t len = rte_pktmbuf_data_len(m);
+
+	if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
+	    !dp_plain_udp4_shape(f, len) || !l2_for_us(f, len, ss->mac) ||
+	    dp_ld32(f + 30) != ss->address || dp_rd16(f + 36) != ss->sip_port)
+		return false;
+	b->ip4[i] = rte_be_to_cpu_32(dp_ld32(f + 26));
+	return true;
+}
+
+/*
+ * The frames from the burst's start that go sort_plain_sip4's way, in a loop of their own (a
+ * flood is whole bursts of them), with the configuration in registers and the denylist asked
+ * once a burst (while it holds an IPv4 source, none: sort_frame asks for each frame). Returns
+ * how many; the first that is not of them, and the rest, take sort_frame. Their at4[] is the
+ * identity and their kind K_SIP4, set for the run at once.
+ */
+static inline unsigned int sort_sip4_run(struct burst *b, unsigned int n)
+{
+	static const uint8_t identity[DP_BURST] = {
+		0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+		16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
+	};
+	const struct dp_deny_bank *deny = __atomic_load_n(&dp_deny_active, __ATOMIC_ACQUIRE);
+	const struct sip4_sort ss = {
+		.mac = b->mac, .address = dp_ld32(dp.cfg.address), .sip_port = dp.cfg.sip_port,
+	};
+	unsigned int i = 0;
+
+	if (deny->n4 != 0)
+		return 0;
+	for (; i + PREFETCH_AHEAD < n; i++) {
+		rte_prefetch0(rte_pktmbuf_mtod(b->m[i + PREFETCH_AHEAD], void *));
+		if (!sip4_frame(b, i, &ss))
+			goto out;
+	}
+	for (; i < n; i++)
+		if (!sip4_frame(b, i, &ss))
+			break;
+out:
+	memcpy(b->at4, identity, i);
+	memset(b->kind, K_SIP4, i);
+	return i;
+}
+
 static void sort_burst(struct burst *b, unsigned int n)
 {
 	struct media4_sort ms;
 	unsigned int i;
 
-	media4_sort_init(&ms);
-	b->n4 = 0;
 	b->n6 = 0;
 	b->nm = 0;
 	b->nm4 = 0;
 	b->mac = wire_mac_word();
 	for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(b->m[i], void *));
-	for (i = 0; i < n; i++) {
+	b->plain = sort_sip4_run(b, n);
+	b->n4 = b->plain;
+	if (b->plain == n)
+		return;
+	media4_sort_init(&ms);
+	for (i = b->plain; i < n; i++) {	/* (the run asked for frames up to plain + 3) */
 		if (i + PREFETCH_AHEAD < n)
 			rte_prefetch0(rte_pktmbuf_mtod(b->m[i + PREFETCH_AHEAD], void *));
 		b->kind[i] = (uint8_t)sort_frame(b, i, &ms);
@@ -401,15 +467,29 @@ static inline void prefetch_slots(const struct dp_worker *w, const struct burst 
 static void look_up_burst(const struct dp_worker *w, const struct dp_acl_bank *acl,
 			  struct burst *b)
 {
-	b->listed = false;
-	if (b->n4 > 0 && dp_acl_lookup4_bulk(acl, b->ip4, b->hop, b->at4, b->slot, b->n4)) {
+	bool l4 = false, l6 = false;
+
+	if (b->n4 > 0 && (l4 = dp_acl_lookup4_bulk(acl, b->ip4, b->hop, b->n4))) {
+		dp_acl_hops_to_slots(b->hop, b->at4, b->slot, b->n4);
 		prefetch_slots(w, b, b->at4, b->n4);
-		b->listed = true;
 	}
-	if (b->n6 > 0 && dp_acl_lookup6_bulk(acl, b->ip6, b->hop, b->at6, b->slot, b->n6)) {
+	if (b->n6 > 0 && (l6 = dp_acl_lookup6_bulk(acl, b->ip6, b->hop, b->n6))) {
+		dp_acl_hops_to_slots(b->hop, b->at6, b->slot, b->n6);
 		prefetch_slots(w, b, b->at6, b->n6);
-		b->listed = true;
 	}
+	/* No frame's slot is read unless some source is listed (slot_of): then the other
+	 * family's frames are placed as unlisted. */
+	b->listed = l4 || l6;
+	if (l4 && !l6)
+		dp_acl_hops_to_slots(NULL, b->at6, b->slot, b->n6);
+	else if (l6 && !l4)
+		dp_acl_hops_to_slots(NULL, b->at4, b->slot, b->n4);
+}
+
+/* The allowlist rule slot of frame i (K_SIP, K_SIP4, K_FRAGMENT), or DP_TRUNK_NONE. */
+static inline uint32_t slot_of(const struct burst *b, unsigned int i)
+{
+	return b->listed ? b->slot[i] : DP_TRUNK_NONE;
 }
 
 /*
@@ -517,6 +597,29 @@ static inline void media_stage(struct burst *b)
 
 /* ---- acting on the verdicts, sending, counting */
 
+/* n received mbufs back to their pool: one inline mempool put for the usual burst (each mbuf
+ * one direct segment, referenced once, all from one pool: what rte_pktmbuf_free_bulk would
+ * find after a check of each, at the cost of a call and a pass that sorts them by pool); any
+ * other burst through rte_pktmbuf_free_bulk. */
+static inline void free_burst(struct rte_mbuf **m, unsigned int n)
+{
+	struct rte_mempool *mp = m[0]->pool;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		const struct rte_mbuf *x = m[i];
+
+		/* (a packet's first segment: one segment means no next) */
+		if (x->pool != mp || x->nb_segs != 1 || !RTE_MBUF_DIRECT(x) ||
+		    rte_mbuf_refcnt_read(x) != 1)
+			break;
+	}
+	if (i == n)
+		rte_mempool_put_bulk(mp, (void **)m, n);
+	else
+		rte_pktmbuf_free_bulk(m, n);
+}
+
 static inline void drop(struct drops *d, struct rte_mbuf *m, enum dp_drop why)
 {
 	d->m[d->n] = m;
@@ -589,7 +692,7 @@ static inline void prefetch_listed_sip(const struct burst *b, unsigned int i)
 	const uint8_t *f;
 	uint32_t len;
 
-	if ((b->kind[i] != K_SIP4 && b->kind[i] != K_SIP) || b->slot[i] == DP_TRUNK_NONE)
+	if ((b->kind[i] != K_SIP4 && b->kind[i] != K_SIP) || slot_of(b, i) == DP_TRUNK_NONE)
 		return;
 	f = rte_pktmbuf_mtod(b->m[i], const uint8_t *);
 	len = RTE_MIN(rte_pktmbuf_data_len(b->m[i]), 1024u);
@@ -642,6 +745,11 @@ static void decide_burst(struct dp_worker *w, struct burst *b, unsigned int n,
 		decide_media4_burst(w, b, n, clk, o, d);
 		return;
 	}
+	if (b->plain == n && !b->listed && drop_unlisted) {	/* a flood's burst, whole */
+		dp_count(&w->stats.drops[DP_DROP_SIP_UNLISTED], n);
+		free_burst(b->m, n);
+		return;
+	}
 	if (b->listed)
 		prefetch_listed_sip(b, 0);
 	for (unsigned int i = 0; i < n; i++) {
@@ -653,7 +761,7 @@ static void decide_burst(struct dp_worker *w, struct burst *b, unsigned int n,
 		if (b->listed && i + 1 < n)	/* (a flood of unlisted sources: none) */
 			prefetch_listed_sip(b, i + 1);
 		if (b->kind[i] == K_SIP4) {
-			if (drop_unlisted && b->slot[i] == DP_TRUNK_NONE) {
+			if (drop_unlisted && slot_of(b, i) == DP_TRUNK_NONE) {
 				drop(d, b->m[i], DP_DROP_SIP_UNLISTED);
 				continue;
 			}
@@ -674,11 +782,11 @@ static void decide_burst(struct dp_worker *w, struct burst *b, unsigned int n,
 			to_exception(o, b->m[i], DP_TRUNK_NONE);
 			continue;
 		case K_SIP:
-			if (drop_unlisted && b->slot[i] == DP_TRUNK_NONE) {
+			if (drop_unlisted && slot_of(b, i) == DP_TRUNK_NONE) {
 				drop(d, b->m[i], DP_DROP_SIP_UNLISTED);
 				continue;
 			}
-			v = dp_path_sip(w, b->m[i], &b->p[i], b->slot[i], clk, &why, &trunk);
+			v = dp_path_sip(w, b->m[i], &b->p[i], slot_of(b, i), clk, &why, &trunk);
 			break;
 		case K_MEDIA:
 			if (!staged)
@@ -687,7 +795,7 @@ static void decide_burst(struct dp_worker *w, struct burst *b, unsigned int n,
 					  o, &why);
 			break;
 		default:
-			v = dp_path_fragment(w, &b->m[i], &b->p[i], b->slot[i], clk, &why, &trunk);
+			v = dp_path_fragment(w, &b->m[i], &b->p[i], slot_of(b, i), clk, &why, &trunk);
 			break;
 		}
 		act(w, o, d, b->m[i], v, trunk, why);
@@ -775,29 +883,6 @@ static void neigh_age(struct dp_worker *w, struct dp_burst_out *o, uint64_t tsc)
 			 o->wire + o->n_wire, DP_BURST * 2 - o->n_wire);
 	for (k = 0; k < n; k++)
 		o->wire_kind[o->n_wire++] = DP_WIRE_ASK;
-}
-
-/* n received mbufs back to their pool: one inline mempool put for the usual burst (each mbuf
- * one direct segment, referenced once, all from one pool: what rte_pktmbuf_free_bulk would
- * find after a check of each, at the cost of a call and a pass that sorts them by pool); any
- * other burst through rte_pktmbuf_free_bulk. */
-static inline void free_burst(struct rte_mbuf **m, unsigned int n)
-{
-	struct rte_mempool *mp = m[0]->pool;
-	unsigned int i;
-
-	for (i = 0; i < n; i++) {
-		const struct rte_mbuf *x = m[i];
-
-		/* (a packet's first segment: one segment means no next) */
-		if (x->pool != mp || x->nb_segs != 1 || !RTE_MBUF_DIRECT(x) ||
-		    rte_mbuf_refcnt_read(x) != 1)
-			break;
-	}
-	if (i == n)
-		rte_mempool_put_bulk(mp, (void **)m, n);
-	else
-		rte_pktmbuf_free_bulk(m, n);
 }
 
 /* Drops counted by runs of one reason (a flood is one run the whole burst long), then freed
