@@ -111,24 +111,32 @@ static inline uint64_t dp_ld64le(const uint8_t *b)
  * as dp_parse_full would (the worker sorts a flood by the shape alone and fills *p only for
  * what goes on).
  */
+/* Its two word tests, as little-endian words of bytes 12-19 and 20-27: (w & MASK) == VALUE
+ * for bytes 12-14 (EtherType 0x0800, version 4 and IHL 5), and bytes 20, 21 and 23 (fragment
+ * offset and MF 0, whatever DF says; protocol UDP). */
+#define DP_PLAIN4_W12_MASK 0xffffffu
+#define DP_PLAIN4_W12_VALUE 0x450008u
+#define DP_PLAIN4_W20_MASK 0xff00ff3fu
+#define DP_PLAIN4_W20_VALUE ((uint64_t)DP_PROTO_UDP << 24)
+
+/* Its lengths, for a frame of len >= 42 bytes: 28 <= IPv4 total length <= len - 14, and 8 <=
+ * UDP length <= total length - 20. Two unsigned compares: below its lower bound, a length
+ * wraps round to more than any upper one. */
+static inline bool dp_plain_udp4_lengths(const uint8_t *f, uint32_t len)
+{
+	uint32_t tlen = dp_rd16(f + 16), ulen = dp_rd16(f + 38);
+
+	return tlen - 28 <= len - 42 && ulen - 8 <= tlen - 28;
+}
+
 static inline bool dp_plain_udp4_shape(const uint8_t *f, uint32_t len)
 {
-	uint64_t a, b;
-	uint32_t tlen, ulen;
-
 	if (len < 42)
 		return false;
-	/* two word compares: bytes 12-14 (EtherType 0x0800, version 4 and IHL 5), and bytes 20,
-	 * 21 and 23 (fragment offset and MF 0, whatever DF says; protocol UDP) */
-	a = dp_ld64le(f + 12);
-	b = dp_ld64le(f + 20);
-	if ((a & 0xffffffu) != 0x450008u || (b & 0xff00ff3fu) != ((uint64_t)DP_PROTO_UDP << 24))
+	if ((dp_ld64le(f + 12) & DP_PLAIN4_W12_MASK) != DP_PLAIN4_W12_VALUE ||
+	    (dp_ld64le(f + 20) & DP_PLAIN4_W20_MASK) != DP_PLAIN4_W20_VALUE)
 		return false;
-	tlen = dp_rd16(f + 16);
-	ulen = dp_rd16(f + 38);
-	/* 28 <= tlen <= len - 14, and 8 <= ulen <= tlen - 20: two unsigned compares (below its
-	 * lower bound, a length wraps round to more than any upper one) */
-	return tlen - 28 <= len - 42 && ulen - 8 <= tlen - 28;
+	return dp_plain_udp4_lengths(f, len);
 }
 
 /* *p of a frame of the shape above. */

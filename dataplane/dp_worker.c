@@ -368,13 +368,26 @@ static inline enum kind sort_frame(struct burst *b, unsigned int i, const struct
  * again). */
 struct sip4_sort {
 	uint64_t mac;			/* wire_mac_word() */
-	uint32_t address;		/* [sbc] address as loaded (dp_ld32) */
-	uint16_t sip_port;
+	uint64_t to_us;			/* bytes 30-37 of a frame to [sbc] address and sip_port */
 };
 
-/* Frame i is of sort_plain_sip4's shape, to our address and sip_port, after sort_frame's
- * checks before that (their order does not matter here: any frame that fails one is sorted
- * again by sort_frame, which names the first defect). */
+#define SIP4_TO_US_MASK 0xffff0000ffffffffull	/* destination address and port */
+
+static inline void sip4_sort_init(struct sip4_sort *ss, uint64_t mac)
+{
+	uint8_t w[8] = { 0 };
+
+	memcpy(w, dp.cfg.address, 4);
+	w[6] = (uint8_t)(dp.cfg.sip_port >> 8);
+	w[7] = (uint8_t)dp.cfg.sip_port;
+	ss->mac = mac;
+	ss->to_us = dp_ld64le(w);
+}
+
+/* Frame i is of sort_plain_sip4's shape, unicast to our MAC, address and sip_port, after
+ * sort_frame's checks before that: its header's words against the burst's, ORed into one
+ * test (a frame that fails any is sorted again by sort_frame, which names the first defect;
+ * broadcast and multicast take it too). */
 static inline bool sip4_frame(struct burst *b, unsigned int i, const struct sip4_sort *ss)
 {
 	const struct rte_mbuf *m = b->m[i];
@@ -382,8 +395,13 @@ static inline bool sip4_frame(struct burst *b, unsigned int i, const struct sip4
 	uint32_t len = rte_pktmbuf_data_len(m);
 
 	if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
-	    !dp_plain_udp4_shape(f, len) || !l2_for_us(f, len, ss->mac) ||
-	    dp_ld32(f + 30) != ss->address || dp_rd16(f + 36) != ss->sip_port)
+	    len < 42)
+		return false;
+	if ((((dp_ld64le(f) ^ ss->mac) << 16) |
+	     ((dp_ld64le(f + 12) & DP_PLAIN4_W12_MASK) ^ DP_PLAIN4_W12_VALUE) |
+	     ((dp_ld64le(f + 20) & DP_PLAIN4_W20_MASK) ^ DP_PLAIN4_W20_VALUE) |
+	     ((dp_ld64le(f + 30) ^ ss->to_us) & SIP4_TO_US_MASK)) != 0 ||
+	    !dp_plain_udp4_lengths(f, len))
 		return false;
 	b->ip4[i] = rte_be_to_cpu_32(dp_ld32(f + 26));
 	return true;
@@ -403,13 +421,12 @@ static inline unsigned int sort_sip4_run(struct burst *b, unsigned int n)
 		16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
 	};
 	const struct dp_deny_bank *deny = __atomic_load_n(&dp_deny_active, __ATOMIC_ACQUIRE);
-	const struct sip4_sort ss = {
-		.mac = b->mac, .address = dp_ld32(dp.cfg.address), .sip_port = dp.cfg.sip_port,
-	};
+	struct sip4_sort ss;
 	unsigned int i = 0;
 
 	if (deny->n4 != 0)
 		return 0;
+	sip4_sort_init(&ss, b->mac);
 	for (; i + PREFETCH_AHEAD < n; i++) {
 		rte_prefetch0(rte_pktmbuf_mtod(b->m[i + PREFETCH_AHEAD], void *));
 		if (!sip4_frame(b, i, &ss))
