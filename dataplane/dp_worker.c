@@ -25,7 +25,7 @@
 #define PREFETCH_AHEAD 4	/* frames whose headers are fetched ahead of the one sorted */
 
 _Static_assert(DP_DROP_MAX <= UINT8_MAX, "drop reasons are kept in a byte per frame");
-_Static_assert(DP_BURST == 32, "sort_sip4_run's identity: an entry a frame");
+_Static_assert(DP_BURST == 32, "sort_burst's identity: an entry a frame");
 
 /* What the first pass makes of a frame. */
 enum kind {
@@ -51,7 +51,7 @@ struct burst {
 	uint32_t ip4[DP_BURST];
 	uint8_t ip6[DP_BURST][RTE_FIB6_IPV6_ADDR_SIZE];
 	uint64_t hop[DP_BURST];
-	unsigned int plain;		/* frames [0, plain) sorted by sort_sip4_run */
+	unsigned int plain;		/* frames [0, plain) sorted by sort_run as SIP */
 	bool listed;			/* some source of the burst is listed */
 	uint64_t mac;			/* wire_mac_word() */
 	/* media frames, in order: the frame each is */
@@ -363,9 +363,9 @@ static inline enum kind sort_frame(struct burst *b, unsigned int i, const struct
 	}
 }
 
-/* What sort_sip4_run reads of the configuration, in registers over a burst (read through the
- * globals, each frame's stores to the burst could alias them and would make it load them
- * again). */
+/* What a run (sort_run) reads of the configuration, in registers over a burst (read through
+ * the globals, each frame's stores to the burst could alias them and would make it load them
+ * again); media4_sort beside it for media frames. */
 struct sip4_sort {
 	uint64_t mac;			/* wire_mac_word() */
 	uint64_t to_us;			/* bytes 30-37 of a frame to [sbc] address and sip_port */
@@ -384,67 +384,85 @@ static inline void sip4_sort_init(struct sip4_sort *ss, uint64_t mac)
 	ss->to_us = dp_ld64le(w);
 }
 
-/* Frame i is of sort_plain_sip4's shape, unicast to our MAC, address and sip_port, after
- * sort_frame's checks before that: its header's words against the burst's, ORed into one
- * test (a frame that fails any is sorted again by sort_frame, which names the first defect;
- * broadcast and multicast take it too). */
-static inline bool sip4_frame(struct burst *b, unsigned int i, const struct sip4_sort *ss)
+/* A frame of the plain UDP shape unicast to our MAC (and, where to_mask has bits, whose bytes
+ * 30-37 are to's there), after sort_frame's checks before that: the header's words against
+ * the burst's, ORed into one test. A frame that fails any is sorted again by sort_frame, which
+ * names the first defect; broadcast and multicast take it too. */
+static inline bool run_header(const struct rte_mbuf *m, const uint8_t *f, uint32_t len,
+			      uint64_t mac, uint64_t to, uint64_t to_mask)
+{
+	if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
+	    len < 42)
+		return false;
+	return (((dp_ld64le(f) ^ mac) << 16) |
+		((dp_ld64le(f + 12) & DP_PLAIN4_W12_MASK) ^ DP_PLAIN4_W12_VALUE) |
+		((dp_ld64le(f + 20) & DP_PLAIN4_W20_MASK) ^ DP_PLAIN4_W20_VALUE) |
+		((dp_ld64le(f + 30) ^ to) & to_mask)) == 0 &&
+	       dp_plain_udp4_lengths(f, len);
+}
+
+/* What a run takes: sort_plain_sip4's frames (to our address and sip_port; the denylist holds
+ * no IPv4 source), or sort_plain_media4's. */
+enum run {
+	RUN_SIP4,
+	RUN_MEDIA4,
+};
+
+/* Frame i is of the run's kind: its source queued for the allowlist, or its port's word asked
+ * for. */
+static inline bool run_frame(struct burst *b, unsigned int i, enum run r,
+			     const struct sip4_sort *ss, const struct media4_sort *ms)
 {
 	const struct rte_mbuf *m = b->m[i];
 	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint32_t len = rte_pktmbuf_data_len(m);
 
-	if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
-	    len < 42)
-		return false;
-	if ((((dp_ld64le(f) ^ ss->mac) << 16) |
-	     ((dp_ld64le(f + 12) & DP_PLAIN4_W12_MASK) ^ DP_PLAIN4_W12_VALUE) |
-	     ((dp_ld64le(f + 20) & DP_PLAIN4_W20_MASK) ^ DP_PLAIN4_W20_VALUE) |
-	     ((dp_ld64le(f + 30) ^ ss->to_us) & SIP4_TO_US_MASK)) != 0 ||
-	    !dp_plain_udp4_lengths(f, len))
+	if (r == RUN_MEDIA4)
+		return run_header(m, f, len, ss->mac, 0, 0) && sort_plain_media4(b, i, f, ms);
+	if (!run_header(m, f, len, ss->mac, ss->to_us, SIP4_TO_US_MASK))
 		return false;
 	b->ip4[i] = rte_be_to_cpu_32(dp_ld32(f + 26));
 	return true;
 }
 
 /*
- * The frames from the burst's start that go sort_plain_sip4's way, in a loop of their own (a
- * flood is whole bursts of them), with the configuration in registers and the denylist asked
- * once a burst (while it holds an IPv4 source, none: sort_frame asks for each frame). Returns
- * how many; the first that is not of them, and the rest, take sort_frame. Their at4[] is the
- * identity and their kind K_SIP4, set for the run at once.
+ * The frames from the burst's start that are of one kind, in a loop of their own (a flood, or
+ * the relay's steady state, is whole bursts of them). Returns how many; the first that is not
+ * of them, and the rest, take sort_frame. Always inlined: each run's loop is its own.
  */
-static inline unsigned int sort_sip4_run(struct burst *b, unsigned int n)
+static inline __attribute__((always_inline)) unsigned int
+sort_run(struct burst *b, unsigned int n, enum run r, const struct sip4_sort *ss,
+	 const struct media4_sort *ms)
+{
+	unsigned int i = 0;
+
+	for (; i + PREFETCH_AHEAD < n; i++) {
+		rte_prefetch0(rte_pktmbuf_mtod(b->m[i + PREFETCH_AHEAD], void *));
+		if (!run_frame(b, i, r, ss, ms))
+			return i;
+	}
+	for (; i < n; i++)
+		if (!run_frame(b, i, r, ss, ms))
+			break;
+	return i;
+}
+
+/*
+ * Pass 1. A burst that starts with a run of sort_plain_sip4's frames, or of sort_plain_media4's,
+ * sorts them in sort_run (a run of SIP has its at4[] the identity and its kind set at once);
+ * whatever is left, frame by frame in sort_frame. The denylist is asked for SIP once a burst:
+ * while it holds an IPv4 source, no SIP run (sort_frame asks for each frame).
+ */
+static void sort_burst(struct burst *b, unsigned int n)
 {
 	static const uint8_t identity[DP_BURST] = {
 		0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
 		16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
 	};
 	const struct dp_deny_bank *deny = __atomic_load_n(&dp_deny_active, __ATOMIC_ACQUIRE);
+	struct media4_sort ms;
 	struct sip4_sort ss;
 	unsigned int i = 0;
-
-	if (deny->n4 != 0)
-		return 0;
-	sip4_sort_init(&ss, b->mac);
-	for (; i + PREFETCH_AHEAD < n; i++) {
-		rte_prefetch0(rte_pktmbuf_mtod(b->m[i + PREFETCH_AHEAD], void *));
-		if (!sip4_frame(b, i, &ss))
-			goto out;
-	}
-	for (; i < n; i++)
-		if (!sip4_frame(b, i, &ss))
-			break;
-out:
-	memcpy(b->at4, identity, i);
-	memset(b->kind, K_SIP4, i);
-	return i;
-}
-
-static void sort_burst(struct burst *b, unsigned int n)
-{
-	struct media4_sort ms;
-	unsigned int i;
 
 	b->n6 = 0;
 	b->nm = 0;
@@ -452,12 +470,18 @@ static void sort_burst(struct burst *b, unsigned int n)
 	b->mac = wire_mac_word();
 	for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(b->m[i], void *));
-	b->plain = sort_sip4_run(b, n);
-	b->n4 = b->plain;
-	if (b->plain == n)
-		return;
+	sip4_sort_init(&ss, b->mac);
 	media4_sort_init(&ms);
-	for (i = b->plain; i < n; i++) {	/* (the run asked for frames up to plain + 3) */
+	i = deny->n4 == 0 ? sort_run(b, n, RUN_SIP4, &ss, &ms) : 0;
+	memcpy(b->at4, identity, i);
+	memset(b->kind, K_SIP4, i);
+	b->plain = i;
+	b->n4 = i;
+	if (i == 0) {
+		i = sort_run(b, n, RUN_MEDIA4, &ss, &ms);
+		memset(b->kind, K_MEDIA4, i);
+	}
+	for (; i < n; i++) {	/* (the run asked for frames up to i + 3) */
 		if (i + PREFETCH_AHEAD < n)
 			rte_prefetch0(rte_pktmbuf_mtod(b->m[i + PREFETCH_AHEAD], void *));
 		b->kind[i] = (uint8_t)sort_frame(b, i, &ms);
