@@ -658,6 +658,7 @@ def run_perf(args, cases, pcaps, confs, wd, tag):
     lines = ['', f'perf (cpu-clock on the forwarding thread, {args.perf_seconds} s each, '
              'runs of their own after the rounds):']
     wanted = [c for c in cases if c.name in args.perf_cases.split(',')]
+    rx_share = {}       # case -> net_pcap's share of sbc's samples
     for c in wanted:
         prefix = f'{tag}-perf-{c.name}'
         cmd = [args.dataplane, *eal_args(prefix, pcaps[c.pcap], args), '--', '-c', confs[c.name]]
@@ -666,12 +667,36 @@ def run_perf(args, cases, pcaps, confs, wd, tag):
         lines += [''] + perf_lines(f'sbc-dataplane {c.name}', rows, mpps, args.perf_top)
         if c.ceiling == 'io':
             lines += split_lines(rows, mpps, hz)
+        rx_share[c.name] = pmd_share(rows)
     if wanted:
         prefix = f'{tag}-perf-testpmd'
         rows, mpps, _ = profile(args, 'dpdk-testpmd',
                                 testpmd_cmd(args, prefix, pcaps[wanted[0].pcap], 'rxonly'),
                                 prefix, wd, False)
         lines += [''] + perf_lines(f'dpdk-testpmd rxonly on {wanted[0].pcap}', rows, mpps, 8)
+        lines += share_lines([c for c in wanted if c.pcap == wanted[0].pcap
+                              and c.ceiling == 'rxonly'], rx_share, pmd_share(rows))
+    return lines
+
+
+def pmd_share(rows):
+    """The receive PMD's (net_pcap's) share of a profile's samples, %."""
+    return sum(pct for pct, dso, _ in rows if dso.startswith('librte_net_pcap'))
+
+
+def share_lines(cases, rx_share, ref):
+    """The drop cases against rxonly by their profiles alone: when net_pcap's receive costs the
+    same cycles a packet in both programs, the rates are in the ratio of its shares of their
+    samples. Each profile's shares come from its own run, so a host that slows the whole run
+    moves them little, unlike the rates of runs made at different moments."""
+    lines = []
+    for c in cases:
+        if ref > 0 and rx_share.get(c.name):
+            lines.append(f'  {c.name} by the profiles\' receive shares (net_pcap: '
+                         f'{rx_share[c.name]:.1f} % of sbc\'s samples, {ref:.1f} % of '
+                         'testpmd rxonly\'s): '
+                         f'{rx_share[c.name] / ref:.2f} x rxonly at equal receive cost per packet '
+                         '(an estimate beside the rates; the target is judged on the rates)')
     return lines
 
 
