@@ -313,11 +313,16 @@ class CpuQuota:
             with open(f'{self.dir}/cgroup.procs') as f:
                 pids = f.read().split()
             for pid in pids:
-                with open(f'{self.root}/cgroup.procs', 'w') as f:
-                    f.write(pid)
+                try:
+                    with open(f'{self.root}/cgroup.procs', 'w') as f:
+                        f.write(pid)
+                except ProcessLookupError:
+                    pass    # exited since the list was read
             os.rmdir(self.dir)
-        except OSError:
-            pass
+        except FileNotFoundError:
+            pass        # already gone (its processes exited and it was removed)
+        except OSError as e:
+            print(f'  (cgroup {self.dir} not removed: {e}; remove it by hand)', flush=True)
 
 
 def rx_packets(pid):
