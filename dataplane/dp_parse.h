@@ -105,15 +105,10 @@ static inline uint64_t dp_ld64le(const uint8_t *b)
 	return w;
 }
 
-/*
- * The shape nearly every frame has: untagged Ethernet, IPv4 without options, not a fragment,
- * UDP, all lengths consistent. A few loads decide it; dp_parse_plain_udp4 then fills *p exactly
- * as dp_parse_full would (the worker sorts a flood by the shape alone and fills *p only for
- * what goes on).
- */
-/* Its two word tests, as little-endian words of bytes 12-19 and 20-27: (w & MASK) == VALUE
- * for bytes 12-14 (EtherType 0x0800, version 4 and IHL 5), and bytes 20, 21 and 23 (fragment
- * offset and MF 0, whatever DF says; protocol UDP). */
+/* The plain shape's (dp_plain_udp4_shape below) two word tests, on the little-endian words of
+ * bytes 12-19 and 20-27: (w & MASK) == VALUE for bytes 12-14 (EtherType 0x0800, version 4 and
+ * IHL 5), and for bytes 20, 21 and 23 (fragment offset and MF 0, whatever DF says; protocol
+ * UDP). */
 #define DP_PLAIN4_W12_MASK 0xffffffu
 #define DP_PLAIN4_W12_VALUE 0x450008u
 #define DP_PLAIN4_W20_MASK 0xff00ff3fu
@@ -129,6 +124,12 @@ static inline bool dp_plain_udp4_lengths(const uint8_t *f, uint32_t len)
 	return tlen - 28 <= len - 42 && ulen - 8 <= tlen - 28;
 }
 
+/*
+ * The shape nearly every frame has: untagged Ethernet, IPv4 without options, not a fragment,
+ * UDP, all lengths consistent. A few loads decide it; dp_parse_plain_udp4 then fills *p exactly
+ * as dp_parse_full would (the worker sorts a flood by the shape alone and fills *p only for
+ * what goes on).
+ */
 static inline bool dp_plain_udp4_shape(const uint8_t *f, uint32_t len)
 {
 	if (len < 42)
