@@ -113,6 +113,38 @@ def _(t):
              trunks={'carrier-a': {'accepted': listed, 'rejected': 0}})
 
 
+@case('burst_one_family_listed', 'one rx burst of unlisted IPv4 SIP with a listed IPv6 frame '
+      'in it, then one of unlisted IPv6 with a listed IPv4 frame: only the listed frames pass '
+      '(a burst whose listed sources are all of one family places the other\'s as unlisted)')
+def _(t):
+    for listed, unlisted in ((LISTED6, UNLISTED4), (LISTED4, UNLISTED6)):
+        for i in range(32):    # net_pcap hands the data plane whole bursts of 32
+            src = listed if i == 15 else unlisted
+            f = t.udp(src, request('OPTIONS', src=src), sport=5100 + i)
+            t.rx(f)
+            if src == listed:
+                t.out_exc(f)
+    t.expect(to_exception=2, drops={'sip_unlisted': 62},
+             trunks={'carrier-a': {'accepted': 2, 'rejected': 0}})
+
+
+@case('flood_runs', 'an unlisted IPv4 flood of plain SIP: whole bursts, a burst whose run ends '
+      'at a listed frame, one with a frame to a closed port: every frame counted once by its '
+      'reason')
+def _(t):
+    for i in range(100):
+        src = LISTED4 if i == 20 else UNLISTED4
+        f = t.udp(src, request(src=src), sport=5100 + i)
+        t.rx(f)
+        if src == LISTED4:
+            t.out_exc(f)
+    t.rx(t.udp(UNLISTED4, request(src=UNLISTED4), dport=9999))
+    for i in range(27):
+        t.rx(t.udp(UNLISTED4, request('OPTIONS', src=UNLISTED4), sport=6000 + i))
+    t.expect(to_exception=1, drops={'sip_unlisted': 126, 'port_closed': 1},
+             trunks={'carrier-a': {'accepted': 1, 'rejected': 0}})
+
+
 @case('tls_port', 'SIP over TLS: TCP to tls_port from a listed source passes like sip_port, '
       'from an unlisted one sip_unlisted; UDP to tls_port port_closed')
 def _(t):
