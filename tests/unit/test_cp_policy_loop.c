@@ -253,12 +253,15 @@ static void test_million_keeps_loop_turning(void **state)
 	       st->acl_slice_max_ns / 1e6, st->acl_slice_max_cpu_ns / 1e6,
 	       (unsigned long long)ticks, max_gap / 1e6);
 	/* The loop turned between slices (the timer fired in between, about once a slice), and
-	 * no slice used more than a small part of what the whole read costs at once (about 0.5 s
-	 * of CPU here). The CPU a slice uses is measured, not its wall time, which a loaded
-	 * 2-core machine stretches by whatever else runs: the gap is a figure, not a bound. */
+	 * no slice used more than a small part of what the whole read costs at once, measured
+	 * here in the same run (about 0.5 s; the longest slice 10-14 ms of CPU, once 52 ms in a
+	 * CI run while another program's benchmark shared the machine): a quarter at most. No
+	 * fixed time: a slower or busier machine stretches both. The CPU a slice uses is
+	 * measured, not its wall time, which a loaded 2-core machine stretches by whatever else
+	 * runs: the gap is a figure, not a bound. */
 	assert_true(st->acl_slices > 50);
 	assert_true(ticks > st->acl_slices / 2);
-	assert_true(st->acl_slice_max_cpu_ns < 50000000ull);
+	assert_true(st->acl_slice_max_cpu_ns < at_once / 4);
 
 	su_timer_destroy(tick);
 	cp_policy_su_stop();
