@@ -9,7 +9,9 @@
 #ifndef UNIT_EAL_H
 #define UNIT_EAL_H
 
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -30,6 +32,18 @@ static inline int unit_eal_init(const char *name)
 
 	snprintf(prefix, sizeof(prefix), "sbc_%s_%d", name, (int)getpid());
 	return rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])) - 1, argv) < 0 ? -1 : 0;
+}
+
+/* EAL released, and its runtime directory (/var/run/dpdk/<prefix>, empty with --no-shconf)
+ * removed: a test leaves nothing behind. */
+static inline void unit_eal_cleanup(const char *name)
+{
+	char dir[256];
+
+	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
+	rte_eal_cleanup();
+	if (dir[0] != '\0' && rmdir(dir) != 0 && errno != ENOENT)
+		fprintf(stderr, "test_%s: %s not removed: %s\n", name, dir, strerror(errno));
 }
 
 /*
@@ -55,7 +69,7 @@ static inline int unit_eal_run(const char *name, const struct CMUnitTest *tests,
 	}
 	rc = _cmocka_run_group_tests(name, tests, n, group_setup, group_teardown);
 	rte_free(*qsv);
-	rte_eal_cleanup();
+	unit_eal_cleanup(name);
 	return rc;
 }
 
