@@ -102,6 +102,6 @@ int main(int argc, char **argv)
 	dp_calls_free();
 	free(ids);
 	rte_free(qsv);
-	rte_eal_cleanup();
+	unit_eal_cleanup("bench_gate");
 	return 0;
 }
