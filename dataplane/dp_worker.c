@@ -287,10 +287,9 @@ struct media4_sort {
 	const struct dp_deny_bank *deny;	/* NULL: no IPv4 source is denied */
 };
 
-static inline void media4_sort_init(struct media4_sort *ms)
+/* deny: the denylist bank in force, read once a burst (sort_burst). */
+static inline void media4_sort_init(struct media4_sort *ms, const struct dp_deny_bank *deny)
 {
-	const struct dp_deny_bank *deny = __atomic_load_n(&dp_deny_active, __ATOMIC_ACQUIRE);
-
 	ms->index = dp_media_index;
 	ms->n_ports = dp_media_n_ports;
 	ms->base = dp.cfg.media_port_min;
@@ -471,7 +470,7 @@ static void sort_burst(struct burst *b, unsigned int n)
 	for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(b->m[i], void *));
 	sip4_sort_init(&ss, b->mac);
-	media4_sort_init(&ms);
+	media4_sort_init(&ms, deny);
 	i = deny->n4 == 0 ? sort_run(b, n, RUN_SIP4, &ss, &ms) : 0;
 	memcpy(b->at4, identity, i);
 	memset(b->kind, K_SIP4, i);
