@@ -5,8 +5,10 @@
 # build-bench (release, -Dbench_cycles=true) if needed, then runs tests/bench/bench_dataplane.py,
 # which measures sbc-dataplane on one worker lcore next to dpdk-testpmd --forward-mode=rxonly
 # (the ceiling of cases that drop) and --forward-mode=io (of cases that send on) on the same
-# vdevs, then, where perf (Debian linux-perf) is installed, samples the worker of the unlisted
-# flood and the listed case with perf for the top symbols; prints the table and writes it to
+# vdevs, then runs each case and its ceiling at the same time on the one forwarding cpu ("same
+# seconds": both meet the same state of the host), then, where perf (Debian linux-perf) is
+# installed, samples the worker of the unlisted flood and the listed case with perf for the top
+# symbols; prints the table and writes it to
 # build-bench/bench.txt (or --out FILE). Then the policy-update benchmark
 # (tests/bench/bench_policy.sh: redis-server, both processes, 10,000 updates and a
 # 1,000,000-prefix replace; SBC_BENCH_SKIP_POLICY=1 skips it), the admission latency of TCP/TLS
@@ -19,8 +21,8 @@
 #
 # usage: scripts/bench.sh [--huge] [--out FILE] [bench_dataplane.py options...]
 #   --huge    use 2 MB hugepages instead of --no-huge (bench_dataplane and the media relay):
-#             reserves 1024 of them on a private hugetlbfs mount for the run and gives them
-#             back afterwards
+#             reserves 2048 of them (the same-seconds step runs two programs of --mem 1800 at
+#             once) on a private hugetlbfs mount for the run and gives them back afterwards
 #   e.g. scripts/bench.sh --rounds 5 --cases unlisted_flood,listed
 # Needs root (DPDK EAL), python3-scapy (Debian's /usr/bin/python3) and dpdk-testpmd; perf
 # (linux-perf, scripts/deps.sh) for the breakdown, which is skipped with a message without it.
@@ -89,7 +91,7 @@ trap 'exit 130' INT TERM
 if [ "$huge" = 1 ]; then
 	old_hp=$(cat "$hp")
 	free=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
-	echo $((old_hp + 1024 - (free < 1024 ? free : 1024))) >"$hp"
+	echo $((old_hp + 2048 - (free < 2048 ? free : 2048))) >"$hp"
 	mnt=$(mktemp -d /tmp/sbc-bench-huge.XXXXXX)
 	mount -t hugetlbfs -o pagesize=2M nodev "$mnt"
 	huge_args=(--huge-dir "$mnt" --mem 1800)

@@ -342,6 +342,92 @@ def measure(prog, args, sbc):
     return measure_once(prog, args, sbc)
 
 
+def same_seconds(args, progs, seconds):
+    """Run progs at the same time, each on its own lcore 1 (the same cpu): the scheduler gives
+    each a slice of a few milliseconds in turn, so every second each of them runs under the
+    same state of the host, whose other tenants slow a program by up to a third for seconds at
+    a time (the rounds above measure one program after the other, seconds apart). Returns, for
+    each program, its Mpps per core-second in each second (its ipackets over its thread's time
+    on the cpu in that second) and the share of the cpu it had. Each pays for the others'
+    use of the caches between its slices, a program with more state in them (the SBC's tables)
+    more than testpmd: a ratio measured so errs against the SBC, if anything."""
+    for p in progs:
+        p.start()
+    try:
+        deadline = time.monotonic() + args.start_timeout
+        tels = []
+        for p in progs:
+            tel = p.connect(deadline)
+            while True:
+                if p.proc.poll() is not None:
+                    raise RunError(f'{p.name} exited {p.proc.returncode}:\n{p.log_tail()}')
+                st = tel.query('/ethdev/stats,0')
+                if isinstance(st, dict) and st.get('ipackets', 0) > 0:
+                    break
+                if time.monotonic() > deadline:
+                    raise RunError(f'{p.name}: no packets received within '
+                                   f'{args.start_timeout} s:\n{p.log_tail()}')
+                time.sleep(0.05)
+            tels.append(tel)
+        time.sleep(args.warmup)
+        tasks = [worker_thread(p.proc.pid) for p in progs]
+        if None in tasks:
+            raise RunError('same_seconds: a forwarding thread not found')
+
+        def sample():
+            return [(tel.query('/ethdev/stats,0')['ipackets'], thread_cpu(t)[0], time.monotonic())
+                    for tel, t in zip(tels, tasks)]
+
+        rates, shares = [[] for _ in progs], [[] for _ in progs]
+        prev = sample()
+        for _ in range(seconds):
+            time.sleep(max(0.0, prev[0][2] + 1.0 - time.monotonic()))
+            cur = sample()
+            for k, (c, q) in enumerate(zip(cur, prev)):
+                if c[1] > q[1]:
+                    rates[k].append((c[0] - q[0]) / (c[1] - q[1]) / 1e6)
+                    shares[k].append((c[1] - q[1]) / (c[2] - q[2]))
+            prev = cur
+        for tel in tels:
+            tel.close()
+        return rates, shares
+    finally:
+        for p in progs:
+            p.stop()
+            p.cleanup()
+
+
+def same_seconds_lines(args, cases, pcaps, confs, wd, tag):
+    """Each case beside its ceiling (testpmd in the case's mode on the same pcap) at the same
+    time: the ratio of each second, then their median, least and greatest."""
+    lines = ['', f'Same seconds ({args.same_seconds} s each, after the rounds): sbc-dataplane and '
+             'testpmd in the case\'s ceiling mode run at once on lcore 1, the scheduler sharing '
+             'the cpu between them; each second, sbc\'s Mpps per core-second over testpmd\'s in '
+             'the same second (both under the same state of the host; the rounds above measure '
+             'them seconds apart):']
+    for c in cases:
+        prefix = f'{tag}-same-{c.name}'
+        ref = testpmd(args, f'{prefix}-tp', pcaps[c.pcap], c.ceiling, wd)
+        sbc = Program('sbc-dataplane', [args.dataplane, *eal_args(f'{prefix}-sbc', pcaps[c.pcap],
+                                                                 args), '--', '-c', confs[c.name]],
+                      f'{prefix}-sbc', wd, False, shm=f'/{tag}-{c.name}')
+        (r_ref, r_sbc), (s_ref, s_sbc) = same_seconds(args, [ref, sbc], args.same_seconds)
+        ratios = [b / a for a, b in zip(r_ref, r_sbc) if a > 0]
+        if not ratios:
+            lines.append(f'  {c.name}: no second measured')
+            continue
+        lines.append(f'  {c.name:14s} / {c.ceiling:6s} {statistics.median(ratios):.3f} '
+                     f'(seconds {min(ratios):.3f}-{max(ratios):.3f}); sbc '
+                     f'{statistics.median(r_sbc):.2f} Mpps, testpmd {statistics.median(r_ref):.2f} '
+                     f'per core-second; cpu shares {statistics.median(s_sbc):.2f} / '
+                     f'{statistics.median(s_ref):.2f}')
+        if c.name == 'unlisted_flood':
+            lines.append(f'    target unlisted_flood >= {args.target} x testpmd rxonly, in the '
+                         f'same seconds: {"met" if statistics.median(ratios) >= args.target else "MISSED"}'
+                         f' ({statistics.median(ratios):.3f})')
+    return lines
+
+
 def query_dict(tel, cmd, tries=5):
     """A telemetry command's dict. Under heavy load sbc-dataplane has answered /sbc/stats with
     null now and then (README, media benchmark): asked again, then given up on."""
@@ -723,6 +809,8 @@ def main():
     ap.add_argument('--perf-cases', default='unlisted_flood,listed_passed')
     ap.add_argument('--perf-seconds', type=int, default=3)
     ap.add_argument('--perf-top', type=int, default=15)
+    ap.add_argument('--same-seconds', type=int, default=10,
+                    help='seconds of each case beside its ceiling at the same time (0: none)')
     args = ap.parse_args()
 
     if os.geteuid() != 0:
@@ -840,6 +928,12 @@ def main():
                           f'({show(res)}) {drops}',
                           flush=True)
 
+        same_text = []
+        if args.same_seconds > 0:
+            try:
+                same_text = same_seconds_lines(args, cases, pcaps, confs, wd, tag)
+            except (RunError, OSError, subprocess.SubprocessError) as e:
+                same_text = ['', f'same seconds: failed: {e}']
         perf_text = []
         if args.perf and os.access(args.perf, os.X_OK):
             try:
@@ -849,7 +943,7 @@ def main():
         else:
             perf_text = ['', 'perf breakdown skipped: no perf (Debian package linux-perf)']
         lines = report(args, cases, got, ref, rat, admit_cost, sizes, lists, load_s, shares,
-                       preempted, notes, t_start, best) + perf_text
+                       preempted, notes, t_start, best) + same_text + perf_text
         text = '\n'.join(lines) + '\n'
         print()
         print(text, end='')

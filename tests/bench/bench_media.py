@@ -146,6 +146,9 @@ def main():
                     'table sizes (e.g. 100000)')
     ap.add_argument('--perf-seconds', type=int, default=3)
     ap.add_argument('--perf-top', type=int, default=20)
+    ap.add_argument('--same-seconds', type=int, default=10,
+                    help='seconds of the relay beside testpmd 5tswap loop at the same time, for '
+                    'each table size (0: none)')
     args = ap.parse_args()
 
     if os.geteuid() != 0:
@@ -221,6 +224,16 @@ def main():
                 if args.baseline:
                     base[n].append(relay(r, n, args.baseline, 'baseline') /
                                    ref[(n, 'loop')][-1])
+        same = {}      # sessions -> per-second ratios, relay / 5tswap loop at the same time
+        if args.same_seconds > 0:
+            for n in sizes:
+                tp = bd.testpmd(args, f'{tag}-same-tp', pcaps[n], '5tswap', args.wd, mbufs, 'loop')
+                relay_prog = Program('sbc-dataplane', sbc_cmd(f'{tag}-same-sbc', n),
+                                     f'{tag}-same-sbc', args.wd, shm=f'/{tag}-{n}')
+                (r_tp, r_sbc), _ = bd.same_seconds(args, [tp, relay_prog], args.same_seconds)
+                same[n] = ([b / a for a, b in zip(r_tp, r_sbc) if a > 0], r_sbc, r_tp)
+                print(f'  same seconds: {n:6d} sessions, relay / 5tswap loop '
+                      f'{statistics.median(same[n][0]):.3f}', flush=True)
         perf_text = []
         for n in [int(x) for x in args.perf_sessions.split(',') if x]:
             perf_text += perf_lines(args, tag, n, sbc_cmd(f'{tag}-perf', n), pcaps[n], mbufs)
@@ -265,6 +278,15 @@ def main():
                  ', '.join(f'{n}: {best[(n, "sbc relay")]:.2f} / {best[(n, "loop")]:.2f} = '
                            f'{best[(n, "sbc relay")] / best[(n, "loop")]:.2f}' for n in sizes) +
                  '; the target is judged on the medians above.')
+    if same:
+        lines.append(f'  Same seconds ({args.same_seconds} s each, after the rounds): the relay and '
+                     'testpmd 5tswap loop run at once on lcore 1, the scheduler sharing the cpu '
+                     'between them, so both meet the same state of the host; each second the '
+                     'relay\'s Mpps per core-second over testpmd\'s: ' +
+                     ', '.join(f'{n}: {med(v[0]):.3f} (seconds {min(v[0]):.3f}-{max(v[0]):.3f}; '
+                               f'{med(v[1]):.2f} / {med(v[2]):.2f} Mpps), target '
+                               f'{"met" if med(v[0]) >= args.target else "NOT met"}'
+                               for n, v in same.items() if v[0]))
     if args.baseline:
         lines.append(f'  --baseline {args.baseline} in the same rounds, x 5tswap loop: ' +
                      ', '.join(f'{n}: {med(base[n]):.2f} ({min(base[n]):.2f}-{max(base[n]):.2f})'
