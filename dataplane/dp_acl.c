@@ -102,7 +102,11 @@ struct dp_acl *dp_acl_create(const struct sbc_config *cfg, struct rte_rcu_qsbr *
 		acl->bank[b].v4 = rte_fib_create(name, socket, &c4);
 		snprintf(name, sizeof(name), "sbc_acl6_%d", b);
 		acl->bank[b].v6 = rte_fib6_create(name, socket, &c6);
-		if (acl->bank[b].v4 == NULL || acl->bank[b].v6 == NULL)
+		acl->bank[b].any4 = rte_zmalloc_socket("sbc_acl_any4",
+						       DP_ACL_ANY4_WORDS * sizeof(uint64_t),
+						       RTE_CACHE_LINE_SIZE, socket);
+		if (acl->bank[b].v4 == NULL || acl->bank[b].v6 == NULL ||
+		    acl->bank[b].any4 == NULL)
 			goto fail;
 	}
 	struct rte_hash_parameters hp = {
@@ -144,6 +148,7 @@ void dp_acl_free(struct dp_acl *acl)
 	for (int b = 0; b < 2; b++) {
 		rte_fib_free(acl->bank[b].v4);
 		rte_fib6_free(acl->bank[b].v6);
+		rte_free(acl->bank[b].any4);
 	}
 	rte_hash_free(acl->owner);
 	rte_free(acl->slot_trunk);
@@ -186,12 +191,51 @@ void dp_acl_counts(const struct dp_acl *acl, uint32_t trunk, uint32_t *v4, uint3
 	*v6 = __atomic_load_n(&acl->trunks[trunk].n6, __ATOMIC_RELAXED);
 }
 
+static uint32_t v4_of(const struct sbc_prefix *p)
+{
+	return ((uint32_t)p->addr[0] << 24) | ((uint32_t)p->addr[1] << 16) |
+	       ((uint32_t)p->addr[2] << 8) | p->addr[3];
+}
+
+/* Set the bits of the /24s an IPv4 prefix covers (its own /24 for /24 and longer). */
+static void any4_set(uint64_t *any4, const struct sbc_prefix *p)
+{
+	uint32_t first = v4_of(p) >> 8, n = p->depth >= 24 ? 1 : 1u << (24 - p->depth);
+
+	first &= ~(n - 1);	/* (the address is the prefix's first already) */
+	if (n < 64) {	/* n bits, aligned to n: inside one word */
+		any4[first >> 6] |= ((1ull << n) - 1) << (first & 63);
+		return;
+	}
+	memset(&any4[first >> 6], 0xff, n / 8);	/* n / 64 whole words */
+}
+
+/* The /24 bitmap of a bank no worker reads made anew from the prefixes of every trunk (the
+ * bank holds them all: called once the trunk lists have the change), when deletions since the
+ * last time reach an eighth of the IPv4 set, plus 256. */
+static void any4_refresh(struct dp_acl *acl, struct dp_acl_bank *b)
+{
+	if (b->stale4 < 256 + acl->used4 / 8)
+		return;
+	memset(b->any4, 0, DP_ACL_ANY4_WORDS * sizeof(uint64_t));
+	for (uint32_t t = 0; t < SBC_MAX_TRUNKS; t++)
+		for (uint32_t i = 0; i < acl->trunks[t].n; i++) {
+			const struct sbc_prefix *p = &acl->slot_prefix[acl->trunks[t].slots[i]];
+
+			if (p->family == SBC_AF_V4)
+				any4_set(b->any4, p);
+		}
+	b->stale4 = 0;
+}
+
 static int bank_add(struct dp_acl_bank *b, const struct sbc_prefix *p, uint32_t slot)
 {
 	if (p->family == SBC_AF_V4) {
-		uint32_t ip = ((uint32_t)p->addr[0] << 24) | ((uint32_t)p->addr[1] << 16) |
-			      ((uint32_t)p->addr[2] << 8) | p->addr[3];
-		return rte_fib_add(b->v4, ip, p->depth, slot);
+		int rc = rte_fib_add(b->v4, v4_of(p), p->depth, slot);
+
+		if (rc == 0)
+			any4_set(b->any4, p);
+		return rc;
 	}
 	return rte_fib6_add(b->v6, p->addr, p->depth, slot);
 }
@@ -199,9 +243,10 @@ static int bank_add(struct dp_acl_bank *b, const struct sbc_prefix *p, uint32_t 
 static int bank_del(struct dp_acl_bank *b, const struct sbc_prefix *p)
 {
 	if (p->family == SBC_AF_V4) {
-		uint32_t ip = ((uint32_t)p->addr[0] << 24) | ((uint32_t)p->addr[1] << 16) |
-			      ((uint32_t)p->addr[2] << 8) | p->addr[3];
-		return rte_fib_delete(b->v4, ip, p->depth);
+		int rc = rte_fib_delete(b->v4, v4_of(p), p->depth);
+
+		b->stale4 += rc == 0;	/* its bits stay until the bitmap is made anew */
+		return rc;
 	}
 	return rte_fib6_delete(b->v6, p->addr, p->depth);
 }
@@ -397,6 +442,7 @@ static int change_commit(struct dp_acl *acl, struct change *c, char *err, size_t
 	}
 	acl->used4 = acl->used4 + c->add4 - c->del4;
 	acl->used6 = acl->used6 + c->add6 - c->del6;
+	any4_refresh(acl, standby);	/* (the bank the workers have left) */
 	__atomic_store_n(&ts->n4, ts->n4 + c->add4 - c->del4, __ATOMIC_RELAXED);
 	__atomic_store_n(&ts->n6, ts->n6 + c->add6 - c->del6, __ATOMIC_RELAXED);
 	return 0;

@@ -9,6 +9,15 @@
  * the old bank, and the change is replayed on it. So a trunk's whole set is replaced
  * atomically (a worker sees the old set or the new one) and nothing a worker may still read is
  * ever modified or freed; a slot is reused only after that wait.
+ *
+ * In front of the IPv4 table, a bitmap of the /24s (2 MB a bank, one bit each): set where some
+ * prefix of the bank covers the /24 or lies in it. An address whose /24 has no bit is in no
+ * prefix, and is not looked up at all: a flood from sources outside every listed /24 costs a bit
+ * test a packet instead of a lookup in the 64 MB DIR-24-8 table (whose lines and pages, one per
+ * source, are what the lookup waits for). The bits are a superset: a deleted prefix's bits stay
+ * (the lookup behind them still says "no rule") until the bank's bitmap is made anew from the
+ * prefixes it holds, once deletions since the last time reach an eighth of the set (plus 256);
+ * that happens on the bank no worker reads, between the swap and the catch-up.
  */
 #ifndef DP_ACL_H
 #define DP_ACL_H
@@ -28,9 +37,13 @@
 /* What a lookup returns for an address in no prefix (fits the 4-byte next-hop format). */
 #define DP_ACL_NO_RULE 0x7fffffffu
 
+#define DP_ACL_ANY4_WORDS ((1u << 24) / 64)	/* the /24 bitmap: 2 MB */
+
 struct dp_acl_bank {
 	struct rte_fib *v4;
 	struct rte_fib6 *v6;
+	uint64_t *any4;		/* bit x: some prefix covers or lies in the /24 x (x = ip >> 8) */
+	uint32_t stale4;	/* IPv4 deletions since any4 was made anew (main lcore only) */
 };
 
 struct dp_acl;
@@ -92,7 +105,8 @@ extern const uint32_t *dp_acl_slot_trunk;
  * each address. One bulk call lets the table prefetch every entry of the burst before it reads
  * the first (DIR-24-8: one tbl24 line per address, a tbl8 for some). ip: host-order IPv4
  * addresses; hop: n entries, each a slot or DP_ACL_NO_RULE. Returns whether some address is
- * listed (a flood of unlisted ones: false, and the caller need not place a slot per frame).
+ * listed (a flood of unlisted ones: false, and the caller need not place a slot per frame:
+ * hop[] is then not read, and the IPv4 lookup may not have written it).
  */
 static inline bool dp_acl_any_listed(const uint64_t *hop, unsigned int n)
 {
@@ -103,11 +117,48 @@ static inline bool dp_acl_any_listed(const uint64_t *hop, unsigned int n)
 	return listed != 0;
 }
 
+/* Whether the /24 of ip (host order) has its bit: some prefix may hold ip. */
+static inline bool dp_acl_any4(const struct dp_acl_bank *b, uint32_t ip)
+{
+	uint32_t x = ip >> 8;
+
+	return (b->any4[x >> 6] >> (x & 63)) & 1;
+}
+
+#define DP_ACL_BULK 64	/* addresses a bulk lookup takes at most */
+
+/* IPv4: only the addresses whose /24 has its bit are looked up (gathered without a branch);
+ * when none has (a flood from outside every listed /24), nothing is, hop[] is not written and
+ * the answer is false. */
 static inline bool dp_acl_lookup4_bulk(const struct dp_acl_bank *b, uint32_t *ip, uint64_t *hop,
 				       unsigned int n)
 {
-	rte_fib_lookup_bulk(b->v4, ip, hop, n);
-	return dp_acl_any_listed(hop, n);
+	uint32_t sub[DP_ACL_BULK];
+	uint64_t subhop[DP_ACL_BULK];
+	uint8_t at[DP_ACL_BULK];
+	unsigned int m = 0;
+
+	if (n > DP_ACL_BULK) {	/* (the workers' bursts are smaller) */
+		rte_fib_lookup_bulk(b->v4, ip, hop, n);
+		return dp_acl_any_listed(hop, n);
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		at[m] = (uint8_t)i;
+		sub[m] = ip[i];
+		m += dp_acl_any4(b, ip[i]);
+	}
+	if (m == 0)
+		return false;
+	if (m == n) {
+		rte_fib_lookup_bulk(b->v4, ip, hop, n);
+		return dp_acl_any_listed(hop, n);
+	}
+	rte_fib_lookup_bulk(b->v4, sub, subhop, m);
+	for (unsigned int i = 0; i < n; i++)
+		hop[i] = DP_ACL_NO_RULE;
+	for (unsigned int k = 0; k < m; k++)
+		hop[at[k]] = subhop[k];
+	return dp_acl_any_listed(subhop, m);
 }
 
 static inline bool dp_acl_lookup6_bulk(const struct dp_acl_bank *b,

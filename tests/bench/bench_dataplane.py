@@ -342,15 +342,29 @@ def measure(prog, args, sbc):
     return measure_once(prog, args, sbc)
 
 
+RR_SLICE_MS = 20
+RR_SLICE = '/proc/sys/kernel/sched_rr_timeslice_ms'
+
+
 def same_seconds(args, progs, seconds):
-    """Run progs at the same time, each on its own lcore 1 (the same cpu): the scheduler gives
-    each a slice of a few milliseconds in turn, so every second each of them runs under the
-    same state of the host, whose other tenants slow a program by up to a third for seconds at
-    a time (the rounds above measure one program after the other, seconds apart). Returns, for
-    each program, its Mpps per core-second in each second (its ipackets over its thread's time
-    on the cpu in that second) and the share of the cpu it had. Each pays for the others'
-    use of the caches between its slices, a program with more state in them (the SBC's tables)
-    more than testpmd: a ratio measured so errs against the SBC, if anything."""
+    """Run progs at the same time, each on its own lcore 1 (the same cpu), their forwarding
+    threads SCHED_RR at one priority with a 20 ms time slice: they take turns, so every second
+    each of them runs under the same state of the host, whose other tenants slow a program by
+    up to a third for seconds at a time (the rounds above measure one program after the other,
+    seconds apart). Returns, for each program, its Mpps per core-second in each second (its
+    ipackets over its thread's time on the cpu in that second) and the share of the cpu it had.
+    Each finds the caches holding the other's data after a turn, a program with more state in
+    them (the SBC's tables) more than testpmd: a ratio measured so errs against the SBC. With
+    the scheduler's own slices (under a millisecond) that refill cost a few % of the SBC's
+    time; with 20 ms turns a fraction of one (the time slice is set for the step and put back)."""
+    old_slice = None
+    try:
+        with open(RR_SLICE) as f:
+            old_slice = f.read().strip()
+        with open(RR_SLICE, 'w') as f:
+            f.write(str(RR_SLICE_MS))
+    except OSError:
+        old_slice = None
     for p in progs:
         p.start()
     try:
@@ -373,6 +387,8 @@ def same_seconds(args, progs, seconds):
         tasks = [worker_thread(p.proc.pid) for p in progs]
         if None in tasks:
             raise RunError('same_seconds: a forwarding thread not found')
+        for t in tasks:
+            os.sched_setscheduler(int(t.rsplit('/', 1)[1]), os.SCHED_RR, os.sched_param(1))
 
         def sample():
             return [(tel.query('/ethdev/stats,0')['ipackets'], thread_cpu(t)[0], time.monotonic())
@@ -395,16 +411,20 @@ def same_seconds(args, progs, seconds):
         for p in progs:
             p.stop()
             p.cleanup()
+        if old_slice is not None:
+            with open(RR_SLICE, 'w') as f:
+                f.write(old_slice)
 
 
 def same_seconds_lines(args, cases, pcaps, confs, wd, tag):
     """Each case beside its ceiling (testpmd in the case's mode on the same pcap) at the same
     time: the ratio of each second, then their median, least and greatest."""
     lines = ['', f'Same seconds ({args.same_seconds} s each, after the rounds): sbc-dataplane and '
-             'testpmd in the case\'s ceiling mode run at once on lcore 1, the scheduler sharing '
-             'the cpu between them; each second, sbc\'s Mpps per core-second over testpmd\'s in '
-             'the same second (both under the same state of the host; the rounds above measure '
-             'them seconds apart):']
+             'testpmd in the case\'s ceiling mode run at once on lcore 1, taking turns of '
+             f'{RR_SLICE_MS} ms (SCHED_RR); each second, sbc\'s Mpps per core-second over '
+             'testpmd\'s in the same second (both under the same state of the host; the rounds '
+             'above measure them seconds apart; the turns cost sbc some cache refills, so this '
+             'errs against it):']
     for c in cases:
         prefix = f'{tag}-same-{c.name}'
         ref = testpmd(args, f'{prefix}-tp', pcaps[c.pcap], c.ceiling, wd)

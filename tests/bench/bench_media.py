@@ -280,9 +280,10 @@ def main():
                  '; the target is judged on the medians above.')
     if same:
         lines.append(f'  Same seconds ({args.same_seconds} s each, after the rounds): the relay and '
-                     'testpmd 5tswap loop run at once on lcore 1, the scheduler sharing the cpu '
-                     'between them, so both meet the same state of the host; each second the '
-                     'relay\'s Mpps per core-second over testpmd\'s: ' +
+                     f'testpmd 5tswap loop run at once on lcore 1, taking turns of {bd.RR_SLICE_MS} '
+                     'ms (SCHED_RR), so both meet the same state of the host; each second the '
+                     'relay\'s Mpps per core-second over testpmd\'s (the turns cost the relay '
+                     'some cache refills: this errs against it): ' +
                      ', '.join(f'{n}: {med(v[0]):.3f} (seconds {min(v[0]):.3f}-{max(v[0]):.3f}; '
                                f'{med(v[1]):.2f} / {med(v[2]):.2f} Mpps), target '
                                f'{"met" if med(v[0]) >= args.target else "NOT met"}'

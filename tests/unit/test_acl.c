@@ -3,8 +3,9 @@
  * Unit tests for the allowlist tables (dataplane/dp_acl.c): longest-prefix match across
  * trunks for IPv4 and IPv6, add / delete / replace, a prefix that belongs to another trunk and
  * a set over capacity each refused whole with the old set kept, the two banks staying
- * identical, hit counters, and the RCU guarantee itself: a worker still inside the old bank
- * keeps its view and the change waits until it leaves.
+ * identical, hit counters, the RCU guarantee itself (a worker still inside the old bank
+ * keeps its view and the change waits until it leaves), and the /24 bitmap in front of the
+ * IPv4 table.
  *
  * Why EAL here, in suite 'unit': the tables are rte_fib / rte_fib6 / rte_hash in DPDK memory
  * under rte_rcu_qsbr, which need an initialised EAL. With --no-huge --no-pci --no-shconf it
@@ -80,18 +81,18 @@ static int update(uint32_t trunk, const char *adds, const char *dels)
 }
 
 /*
- * The rule slot a worker finds for addr (4 or 16 bytes) in bank b: the bank's FIB looked up
- * straight, as the worker's lookup in dp_acl.h does (whether one address or a burst at a time).
+ * The rule slot a worker finds for addr (4 or 16 bytes) in bank b, through the worker's lookup
+ * in dp_acl.h (IPv4: the /24 bitmap, then the FIB for what it lets through).
  */
 static uint32_t lookup(const struct dp_acl_bank *b, int family, const uint8_t *addr)
 {
-	uint64_t hop;
+	uint64_t hop = DP_ACL_NO_RULE;	/* (not written when the bitmap lets none through) */
 
 	if (family == SBC_AF_V4) {
 		uint32_t ip = ((uint32_t)addr[0] << 24) | ((uint32_t)addr[1] << 16) |
 			      ((uint32_t)addr[2] << 8) | addr[3];
 
-		rte_fib_lookup_bulk(b->v4, &ip, &hop, 1);
+		dp_acl_lookup4_bulk(b, &ip, &hop, 1);
 	} else {
 		uint8_t ip[1][RTE_FIB6_IPV6_ADDR_SIZE];
 
@@ -424,9 +425,91 @@ static void rcu_reader_keeps_old_bank(void **state)
 	assert_int_equal(trunk_of("192.0.2.1"), 0);
 }
 
+static uint32_t v4(const char *addr)
+{
+	struct sbc_prefix p;
+
+	assert_int_equal(sbc_prefix_parse(addr, &p, NULL, 0), 0);
+	return ((uint32_t)p.addr[0] << 24) | ((uint32_t)p.addr[1] << 16) |
+	       ((uint32_t)p.addr[2] << 8) | p.addr[3];
+}
+
+/*
+ * The /24 bitmap in front of the IPv4 table: bits where a prefix covers a /24 (a /8: all of
+ * its /24s) or lies in one (a /32, a /25); an address outside every such /24 is answered "no
+ * rule" without a lookup, one inside a /24 with a bit still by the table (192.0.2.6 beside a
+ * listed /32); a burst with none inside leaves hop[] alone and answers false; a mixed burst
+ * gets every address's own answer. Deleted prefixes' bits stay until the bank's bitmap is made
+ * anew (after 256 + an eighth of the set deletions), and the answers are right all along.
+ */
+static void any4_prefilter(void **state)
+{
+	static const char *const probe[6] = { "203.0.113.1", "192.0.2.5", "192.0.2.6",
+					      "10.200.7.1", "198.51.100.200", "198.51.100.1" };
+	static const uint64_t want[6] = { DP_ACL_NO_RULE, 1, DP_ACL_NO_RULE, 0, DP_ACL_NO_RULE, 2 };
+	const struct dp_acl_bank *b;
+	uint32_t ip[6], outside[2];
+	uint64_t hop[6];
+	bool cleared = false;
+
+	(void)state;
+	assert_int_equal(replace(0, "10.0.0.0/8 192.0.2.5/32 198.51.100.0/25"), 0);
+	b = dp_acl_reader(acl);
+	assert_true(dp_acl_any4(b, v4("10.0.0.1")) && dp_acl_any4(b, v4("10.255.255.1")));
+	assert_false(dp_acl_any4(b, v4("11.0.0.1")) || dp_acl_any4(b, v4("9.255.255.1")));
+	assert_true(dp_acl_any4(b, v4("192.0.2.200")) && dp_acl_any4(b, v4("198.51.100.200")));
+	assert_false(dp_acl_any4(b, v4("192.0.3.5")) || dp_acl_any4(b, v4("203.0.113.1")));
+	for (int i = 0; i < 6; i++)
+		ip[i] = v4(probe[i]);
+	assert_true(dp_acl_lookup4_bulk(b, ip, hop, 6));
+	for (int i = 0; i < 6; i++) {
+		uint64_t w = want[i];
+
+		if (w != DP_ACL_NO_RULE) {	/* the slot of the i-th prefix of the set */
+			uint64_t h;
+			uint32_t one = ip[i];
+
+			rte_fib_lookup_bulk(b->v4, &one, &h, 1);
+			w = h;
+		}
+		assert_int_equal(hop[i], w);
+		assert_int_equal(trunk_of(probe[i]), hop[i] == DP_ACL_NO_RULE ? -1 : 0);
+	}
+	outside[0] = v4("203.0.113.1");
+	outside[1] = v4("11.1.1.1");
+	hop[0] = hop[1] = 12345;
+	assert_false(dp_acl_lookup4_bulk(b, outside, hop, 2));
+	assert_int_equal(hop[0], 12345);	/* not written */
+
+	/* deletions: answers right at once, the bits gone once a bank is made anew */
+	for (int i = 0; i < 600 && !cleared; i++) {
+		const struct dp_acl_bank *now, *other;
+
+		assert_int_equal(update(1, "203.0.113.0/24", ""), 0);
+		assert_int_equal(trunk_of("203.0.113.1"), 1);
+		other = dp_acl_reader(acl);
+		assert_int_equal(update(1, "", "203.0.113.0/24"), 0);
+		now = dp_acl_reader(acl);
+		assert_ptr_not_equal(now, other);
+		assert_int_equal(trunk_of("203.0.113.1"), -1);
+		assert_int_equal(trunk_in(other, "203.0.113.1"), -1);	/* caught up */
+		cleared = !dp_acl_any4(other, v4("203.0.113.1"));
+		if (i == 0)	/* the first deletion leaves the bit: a superset */
+			assert_false(cleared);
+		/* the other prefixes' bits survive every remaking */
+		assert_true(dp_acl_any4(other, v4("10.1.1.1")) && dp_acl_any4(now, v4("10.1.1.1")));
+		assert_true(dp_acl_any4(other, v4("192.0.2.5")) && dp_acl_any4(now, v4("192.0.2.5")));
+	}
+	assert_true(cleared);
+	assert_int_equal(trunk_of("10.9.9.9"), 0);
+	assert_int_equal(trunk_of("198.51.100.1"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		/* first: the other tests' deletions leave bits (0.0.0.0/0's: all of them) */
+		cmocka_unit_test_teardown(any4_prefilter, teardown),
 		cmocka_unit_test_teardown(lpm_v4_across_trunks, teardown),
 		cmocka_unit_test_teardown(lpm_v6_across_trunks, teardown),
 		cmocka_unit_test_teardown(update_add_delete, teardown),
