@@ -16,7 +16,7 @@
 # both libsrtp2 builds (tests/bench/bench_srtp.sh; SBC_BENCH_SKIP_SRTP=1), the relay on veth next
 # to rtpengine (bench_rtpengine.py; SBC_BENCH_SKIP_RTPENGINE=1), the end-to-end CPS
 # (bench_cps.sh; SBC_BENCH_SKIP_CPS=1) and the registrar's memory under 1,000,000 REGISTERs
-# (bench_register_memory.sh; SBC_BENCH_SKIP_REGMEM=1). About 6-8 minutes without the last two.
+# (bench_register_memory.sh; SBC_BENCH_SKIP_REGMEM=1). About 8-10 minutes without the last two.
 # One benchmark at a time on the machine: it waits for /tmp/sbc-bench.lock.
 #
 # usage: scripts/bench.sh [--huge] [--out FILE] [bench_dataplane.py options...]
