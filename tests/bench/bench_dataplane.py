@@ -342,6 +342,22 @@ def measure(prog, args, sbc):
     return measure_once(prog, args, sbc)
 
 
+def connect_flowing(prog, args, deadline):
+    """prog's telemetry, once forwarding has started: its wire port counts packets (the stats
+    are null until the port exists). RunError when it exits or nothing comes by deadline."""
+    tel = prog.connect(deadline)
+    while True:
+        if prog.proc.poll() is not None:
+            raise RunError(f'{prog.name} exited {prog.proc.returncode}:\n{prog.log_tail()}')
+        st = tel.query('/ethdev/stats,0')
+        if isinstance(st, dict) and st.get('ipackets', 0) > 0:
+            return tel
+        if time.monotonic() > deadline:
+            raise RunError(f'{prog.name}: no packets received within {args.start_timeout} s:'
+                           f'\n{prog.log_tail()}')
+        time.sleep(0.05)
+
+
 RR_SLICE_MS = 20
 RR_SLICE = '/proc/sys/kernel/sched_rr_timeslice_ms'
 
@@ -354,9 +370,11 @@ def same_seconds(args, progs, seconds):
     seconds apart). Returns, for each program, its Mpps per core-second in each second (its
     ipackets over its thread's time on the cpu in that second) and the share of the cpu it had.
     Each finds the caches holding the other's data after a turn, a program with more state in
-    them (the SBC's tables) more than testpmd: a ratio measured so errs against the SBC. With
-    the scheduler's own slices (under a millisecond) that refill cost a few % of the SBC's
-    time; with 20 ms turns a fraction of one (the time slice is set for the step and put back)."""
+    them (the SBC's tables) more than testpmd: a ratio measured so errs against the SBC. Longer
+    turns refill less often (with four programs at once, a build without the allowlist lookup
+    gained 6 % over one with it under the scheduler's own sub-millisecond slices, 4 % with
+    20 ms turns, 1 % with 100 ms ones, where the seconds are too few turns to agree); the time
+    slice is set for the step and put back."""
     old_slice = None
     try:
         with open(RR_SLICE) as f:
@@ -369,20 +387,7 @@ def same_seconds(args, progs, seconds):
         p.start()
     try:
         deadline = time.monotonic() + args.start_timeout
-        tels = []
-        for p in progs:
-            tel = p.connect(deadline)
-            while True:
-                if p.proc.poll() is not None:
-                    raise RunError(f'{p.name} exited {p.proc.returncode}:\n{p.log_tail()}')
-                st = tel.query('/ethdev/stats,0')
-                if isinstance(st, dict) and st.get('ipackets', 0) > 0:
-                    break
-                if time.monotonic() > deadline:
-                    raise RunError(f'{p.name}: no packets received within '
-                                   f'{args.start_timeout} s:\n{p.log_tail()}')
-                time.sleep(0.05)
-            tels.append(tel)
+        tels = [connect_flowing(p, args, deadline) for p in progs]
         time.sleep(args.warmup)
         tasks = [worker_thread(p.proc.pid) for p in progs]
         if None in tasks:
@@ -466,17 +471,7 @@ def measure_once(prog, args, sbc):
     try:
         deadline = time.monotonic() + args.start_timeout
         t_start = time.monotonic()
-        tel = prog.connect(deadline)
-        while True:     # forwarding has started once the wire port counts packets
-            if prog.proc.poll() is not None:
-                raise RunError(f'{prog.name} exited {prog.proc.returncode}:\n{prog.log_tail()}')
-            st = tel.query('/ethdev/stats,0')    # null until the port exists
-            if isinstance(st, dict) and st.get('ipackets', 0) > 0:
-                break
-            if time.monotonic() > deadline:
-                raise RunError(f'{prog.name}: no packets received within {args.start_timeout} s:'
-                               f'\n{prog.log_tail()}')
-            time.sleep(0.05)
+        tel = connect_flowing(prog, args, deadline)
         res['ready_s'] = time.monotonic() - t_start
         time.sleep(args.warmup)
         task = worker_thread(prog.proc.pid)
