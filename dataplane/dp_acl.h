@@ -127,9 +127,10 @@ static inline bool dp_acl_any4(const struct dp_acl_bank *b, uint32_t ip)
 
 #define DP_ACL_BULK 64	/* addresses a bulk lookup takes at most */
 
-/* IPv4: only the addresses whose /24 has its bit are looked up (gathered without a branch);
- * when none has (a flood from outside every listed /24), nothing is, hop[] is not written and
- * the answer is false. */
+/* IPv4: only the addresses whose /24 has its bit are looked up. Their count first (a test
+ * and an add an address): when none has (a flood from outside every listed /24), nothing is
+ * looked up, hop[] is not written and the answer is false; when all have, all are looked up;
+ * only a burst of both kinds has those with a bit gathered. */
 static inline bool dp_acl_lookup4_bulk(const struct dp_acl_bank *b, uint32_t *ip, uint64_t *hop,
 				       unsigned int n)
 {
@@ -142,16 +143,19 @@ static inline bool dp_acl_lookup4_bulk(const struct dp_acl_bank *b, uint32_t *ip
 		rte_fib_lookup_bulk(b->v4, ip, hop, n);
 		return dp_acl_any_listed(hop, n);
 	}
-	for (unsigned int i = 0; i < n; i++) {
-		at[m] = (uint8_t)i;
-		sub[m] = ip[i];
+	for (unsigned int i = 0; i < n; i++)
 		m += dp_acl_any4(b, ip[i]);
-	}
 	if (m == 0)
 		return false;
 	if (m == n) {
 		rte_fib_lookup_bulk(b->v4, ip, hop, n);
 		return dp_acl_any_listed(hop, n);
+	}
+	m = 0;
+	for (unsigned int i = 0; i < n; i++) {	/* gathered without a branch */
+		at[m] = (uint8_t)i;
+		sub[m] = ip[i];
+		m += dp_acl_any4(b, ip[i]);
 	}
 	rte_fib_lookup_bulk(b->v4, sub, subhop, m);
 	for (unsigned int i = 0; i < n; i++)

@@ -52,7 +52,6 @@ struct burst {
 	uint8_t ip6[DP_BURST][RTE_FIB6_IPV6_ADDR_SIZE];
 	uint64_t hop[DP_BURST];
 	unsigned int plain;		/* frames [0, plain) sorted by sort_run as SIP */
-	bool plain_any4;		/* some of them has its /24's bit (dp_acl_any4) */
 	bool listed;			/* some source of the burst is listed */
 	uint64_t mac;			/* wire_mac_word() */
 	/* media frames, in order: the frame each is */
@@ -369,14 +368,12 @@ static inline enum kind sort_frame(struct burst *b, unsigned int i, const struct
 struct sip4_sort {
 	uint64_t mac;			/* wire_mac_word() */
 	uint64_t to_us;			/* bytes 30-37 of a frame to [sbc] address and sip_port */
-	const uint64_t *any4;		/* the burst's allowlist bank's /24 bitmap */
 };
 
 #define SIP4_TO_US_MASK 0xffff0000ffffffffull	/* destination address and port */
 
-static inline void sip4_sort_init(struct sip4_sort *ss, uint64_t mac, const struct dp_acl_bank *acl)
+static inline void sip4_sort_init(struct sip4_sort *ss, uint64_t mac)
 {
-	ss->any4 = acl->any4;
 	uint8_t w[8] = { 0 };
 
 	memcpy(w, dp.cfg.address, 4);
@@ -413,19 +410,17 @@ enum run {
 /* Frame i is of the run's kind: its source queued for the allowlist, or its port's word asked
  * for. */
 static inline bool run_frame(struct burst *b, unsigned int i, enum run r,
-			     const struct sip4_sort *ss, const struct media4_sort *ms, uint64_t *any4)
+			     const struct sip4_sort *ss, const struct media4_sort *ms)
 {
 	const struct rte_mbuf *m = b->m[i];
 	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
-	uint32_t len = rte_pktmbuf_data_len(m), ip;
+	uint32_t len = rte_pktmbuf_data_len(m);
 
 	if (r == RUN_MEDIA4)
 		return run_header(m, f, len, ss->mac, 0, 0) && sort_plain_media4(b, i, f, ms);
 	if (!run_header(m, f, len, ss->mac, ss->to_us, SIP4_TO_US_MASK))
 		return false;
-	ip = rte_be_to_cpu_32(dp_ld32(f + 26));
-	b->ip4[i] = ip;
-	*any4 |= ss->any4[ip >> 14] >> ((ip >> 8) & 63);	/* bit 0: dp_acl_any4(ip) */
+	b->ip4[i] = rte_be_to_cpu_32(dp_ld32(f + 26));
 	return true;
 }
 
@@ -439,18 +434,15 @@ sort_run(struct burst *b, unsigned int n, enum run r, const struct sip4_sort *ss
 	 const struct media4_sort *ms)
 {
 	unsigned int i = 0;
-	uint64_t any4 = 0;
 
 	for (; i + PREFETCH_AHEAD < n; i++) {
 		rte_prefetch0(rte_pktmbuf_mtod(b->m[i + PREFETCH_AHEAD], void *));
-		if (!run_frame(b, i, r, ss, ms, &any4))
-			goto out;
+		if (!run_frame(b, i, r, ss, ms))
+			return i;
 	}
 	for (; i < n; i++)
-		if (!run_frame(b, i, r, ss, ms, &any4))
+		if (!run_frame(b, i, r, ss, ms))
 			break;
-out:
-	b->plain_any4 = any4 & 1;
 	return i;
 }
 
@@ -460,7 +452,7 @@ out:
  * whatever is left, frame by frame in sort_frame. The denylist is asked for SIP once a burst:
  * while it holds an IPv4 source, no SIP run (sort_frame asks for each frame).
  */
-static void sort_burst(struct burst *b, unsigned int n, const struct dp_acl_bank *acl)
+static void sort_burst(struct burst *b, unsigned int n)
 {
 	static const uint8_t identity[DP_BURST] = {
 		0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
@@ -475,10 +467,9 @@ static void sort_burst(struct burst *b, unsigned int n, const struct dp_acl_bank
 	b->nm = 0;
 	b->nm4 = 0;
 	b->mac = wire_mac_word();
-	b->plain_any4 = false;
 	for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(b->m[i], void *));
-	sip4_sort_init(&ss, b->mac, acl);
+	sip4_sort_init(&ss, b->mac);
 	media4_sort_init(&ms, deny);
 	i = deny->n4 == 0 ? sort_run(b, n, RUN_SIP4, &ss, &ms) : 0;
 	memcpy(b->at4, identity, i);
@@ -518,9 +509,8 @@ static void look_up_burst(const struct dp_worker *w, const struct dp_acl_bank *a
 {
 	bool l4 = false, l6 = false;
 
-	/* a run's sources outside every listed /24 (a flood's, as a rule): nothing to look up */
-	if (b->n4 > 0 && (b->n4 != b->plain || b->plain_any4) &&
-	    (l4 = dp_acl_lookup4_bulk(acl, b->ip4, b->hop, b->n4))) {
+	/* (sources outside every listed /24, a flood's as a rule: no lookup, dp_acl.h) */
+	if (b->n4 > 0 && (l4 = dp_acl_lookup4_bulk(acl, b->ip4, b->hop, b->n4))) {
 		dp_acl_hops_to_slots(b->hop, b->at4, b->slot, b->n4);
 		prefetch_slots(w, b, b->at4, b->n4);
 	}
@@ -1005,7 +995,7 @@ static inline void wire_burst(struct dp_worker *w, const struct dp_acl_bank *acl
 			      struct drops *d)
 {
 	dp_count(&w->stats.rx, n);
-	sort_burst(b, n, acl);
+	sort_burst(b, n);
 	look_up_burst(w, acl, b);
 	media_look_up_burst(b);
 	decide_burst(w, b, n, clk, o, d);
