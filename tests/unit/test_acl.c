@@ -446,7 +446,7 @@ static void any4_prefilter(void **state)
 {
 	static const char *const probe[6] = { "203.0.113.1", "192.0.2.5", "192.0.2.6",
 					      "10.200.7.1", "198.51.100.200", "198.51.100.1" };
-	static const uint64_t want[6] = { DP_ACL_NO_RULE, 1, DP_ACL_NO_RULE, 0, DP_ACL_NO_RULE, 2 };
+	static const bool listed[6] = { false, true, false, true, false, true };
 	const struct dp_acl_bank *b;
 	uint32_t ip[6], outside[2];
 	uint64_t hop[6];
@@ -463,14 +463,13 @@ static void any4_prefilter(void **state)
 		ip[i] = v4(probe[i]);
 	assert_true(dp_acl_lookup4_bulk(b, ip, hop, 6));
 	for (int i = 0; i < 6; i++) {
-		uint64_t w = want[i];
+		uint64_t w = DP_ACL_NO_RULE;
 
-		if (w != DP_ACL_NO_RULE) {	/* the slot of the i-th prefix of the set */
-			uint64_t h;
+		if (listed[i]) {	/* its prefix's slot, as the table alone answers */
 			uint32_t one = ip[i];
 
-			rte_fib_lookup_bulk(b->v4, &one, &h, 1);
-			w = h;
+			rte_fib_lookup_bulk(b->v4, &one, &w, 1);
+			assert_int_not_equal(w, DP_ACL_NO_RULE);
 		}
 		assert_int_equal(hop[i], w);
 		assert_int_equal(trunk_of(probe[i]), hop[i] == DP_ACL_NO_RULE ? -1 : 0);
