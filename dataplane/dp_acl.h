@@ -143,6 +143,7 @@ static inline bool dp_acl_lookup4_bulk(const struct dp_acl_bank *b, uint32_t *ip
 		rte_fib_lookup_bulk(b->v4, ip, hop, n);
 		return dp_acl_any_listed(hop, n);
 	}
+#pragma GCC unroll 4	/* (the loop's own compare and branch were 3 of its 11 instructions) */
 	for (unsigned int i = 0; i < n; i++)
 		m += dp_acl_any4(b, ip[i]);
 	if (m == 0)
