@@ -368,6 +368,7 @@ static inline enum kind sort_frame(struct burst *b, unsigned int i, const struct
 struct sip4_sort {
 	uint64_t mac;			/* wire_mac_word() */
 	uint64_t to_us;			/* bytes 30-37 of a frame to [sbc] address and sip_port */
+	uintptr_t pool;			/* dp.pool: the wire's receive queues' */
 };
 
 #define SIP4_TO_US_MASK 0xffff0000ffffffffull	/* destination address and port */
@@ -381,23 +382,57 @@ static inline void sip4_sort_init(struct sip4_sort *ss, uint64_t mac)
 	w[7] = (uint8_t)dp.cfg.sip_port;
 	ss->mac = mac;
 	ss->to_us = dp_ld64le(w);
+	ss->pool = (uintptr_t)dp.pool;
 }
 
-/* A frame of the plain UDP shape unicast to our MAC (and, where to_mask has bits, whose bytes
- * 30-37 are to's there), after sort_frame's checks before that: the header's words against
- * the burst's, ORed into one test. A frame that fails any is sorted again by sort_frame, which
- * names the first defect; broadcast and multicast take it too. */
-static inline bool run_header(const struct rte_mbuf *m, const uint8_t *f, uint32_t len,
-			      uint64_t mac, uint64_t to, uint64_t to_mask)
+/* refcnt and nb_segs both 1, read as one 32-bit word (the same in either byte order); read
+ * only of mbufs the worker holds */
+_Static_assert(offsetof(struct rte_mbuf, nb_segs) == offsetof(struct rte_mbuf, refcnt) + 2,
+	       "rte_mbuf: nb_segs right after refcnt");
+#define MBUF_REF1_SEG1 0x00010001u
+
+static inline uint32_t mbuf_ref_segs(const struct rte_mbuf *m)
 {
-	if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
-	    len < 42)
+	uint32_t w;
+
+	memcpy(&w, &m->refcnt, sizeof(w));
+	return w;
+}
+
+/* Two bytes as they lie (compared with a constant or a value swapped to their order) */
+static inline uint16_t ld16(const uint8_t *b)
+{
+	uint16_t v;
+
+	memcpy(&v, b, sizeof(v));
+	return v;
+}
+
+/* ol_flags that keep a frame out of a run: the NIC found its IPv4 checksum bad (or says NONE,
+ * BAD and GOOD both set: sort_frame tells them apart), or the mbuf is not direct */
+#define RUN_OL_OUT (RTE_MBUF_F_RX_IP_CKSUM_BAD | RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)
+
+/*
+ * A frame of the plain UDP shape unicast to our MAC (and, where to_mask has bits, whose bytes
+ * 30-37 are to's there), in one direct mbuf segment referenced once from the wire's pool (what
+ * lets a flood's burst go back to the pool in one put, decide_burst), its IPv4 total length
+ * and UDP length exactly the frame's (len - 14, len - 34: a padded frame is not of a run): the
+ * header's and the mbuf's words against the burst's, ORed into one test, then the two lengths.
+ * A frame that fails any is sorted again by sort_frame, which names the first defect;
+ * broadcast and multicast take it too.
+ */
+static inline bool run_header(const struct rte_mbuf *m, const uint8_t *f, uint32_t len,
+			      const struct sip4_sort *ss, uint64_t to, uint64_t to_mask)
+{
+	if (len < 42)
 		return false;
-	return (((dp_ld64le(f) ^ mac) << 16) |
+	return (((dp_ld64le(f) ^ ss->mac) << 16) |
 		((dp_ld64le(f + 12) & DP_PLAIN4_W12_MASK) ^ DP_PLAIN4_W12_VALUE) |
 		((dp_ld64le(f + 20) & DP_PLAIN4_W20_MASK) ^ DP_PLAIN4_W20_VALUE) |
-		((dp_ld64le(f + 30) ^ to) & to_mask)) == 0 &&
-	       dp_plain_udp4_lengths(f, len);
+		((dp_ld64le(f + 30) ^ to) & to_mask) | (m->ol_flags & RUN_OL_OUT) |
+		(mbuf_ref_segs(m) ^ MBUF_REF1_SEG1) | ((uintptr_t)m->pool ^ ss->pool)) == 0 &&
+	       ld16(f + 16) == rte_cpu_to_be_16((uint16_t)(len - 14)) &&
+	       ld16(f + 38) == rte_cpu_to_be_16((uint16_t)(len - 34));
 }
 
 /* What a run takes: sort_plain_sip4's frames (to our address and sip_port; the denylist holds
@@ -417,8 +452,8 @@ static inline bool run_frame(struct burst *b, unsigned int i, enum run r,
 	uint32_t len = rte_pktmbuf_data_len(m);
 
 	if (r == RUN_MEDIA4)
-		return run_header(m, f, len, ss->mac, 0, 0) && sort_plain_media4(b, i, f, ms);
-	if (!run_header(m, f, len, ss->mac, ss->to_us, SIP4_TO_US_MASK))
+		return run_header(m, f, len, ss, 0, 0) && sort_plain_media4(b, i, f, ms);
+	if (!run_header(m, f, len, ss, ss->to_us, SIP4_TO_US_MASK))
 		return false;
 	b->ip4[i] = rte_be_to_cpu_32(dp_ld32(f + 26));
 	return true;
@@ -639,12 +674,6 @@ static inline void media_stage(struct burst *b)
 
 /* ---- acting on the verdicts, sending, counting */
 
-/* refcnt and nb_segs both 1, read as one 32-bit word (in either byte order; the worker owns
- * the mbufs it frees) */
-_Static_assert(offsetof(struct rte_mbuf, nb_segs) == offsetof(struct rte_mbuf, refcnt) + 2,
-	       "rte_mbuf: nb_segs right after refcnt");
-#define MBUF_REF1_SEG1 0x00010001u
-
 /* n received mbufs back to their pool: one inline mempool put for the usual burst (each mbuf
  * one direct segment, referenced once, all from one pool: what rte_pktmbuf_free_bulk would
  * find after a check of each, at the cost of a call and a pass that sorts them by pool); any
@@ -656,12 +685,9 @@ static inline void free_burst(struct rte_mbuf **m, unsigned int n)
 
 	for (i = 0; i < n; i++) {
 		const struct rte_mbuf *x = m[i];
-		uint32_t ref_segs;
 
-		/* (a packet's first segment: one segment means no next) refcnt and nb_segs
-		 * side by side, one compare for both */
-		memcpy(&ref_segs, &x->refcnt, sizeof(ref_segs));
-		if (x->pool != mp || ref_segs != MBUF_REF1_SEG1 || !RTE_MBUF_DIRECT(x))
+		/* (a packet's first segment: one segment means no next) */
+		if (x->pool != mp || mbuf_ref_segs(x) != MBUF_REF1_SEG1 || !RTE_MBUF_DIRECT(x))
 			break;
 	}
 	if (i == n)
@@ -797,7 +823,8 @@ static void decide_burst(struct dp_worker *w, struct burst *b, unsigned int n,
 	}
 	if (b->plain == n && !b->listed && drop_unlisted) {	/* a flood's burst, whole */
 		dp_count(&w->stats.drops[DP_DROP_SIP_UNLISTED], n);
-		free_burst(b->m, n);
+		/* the run found each a direct segment referenced once from dp.pool */
+		rte_mempool_put_bulk(dp.pool, (void **)b->m, n);
 		return;
 	}
 	if (b->listed)
