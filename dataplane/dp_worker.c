@@ -408,23 +408,23 @@ static inline uint16_t ld16(const uint8_t *b)
 	return v;
 }
 
-/* ol_flags that keep a frame out of a run: the NIC found its IPv4 checksum bad (or says NONE,
- * BAD and GOOD both set: sort_frame tells them apart), or the mbuf is not direct */
-#define RUN_OL_OUT (RTE_MBUF_F_RX_IP_CKSUM_BAD | RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)
+/* ol_flags that keep a frame out of a run: the mbuf is not direct */
+#define RUN_OL_OUT (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)
 
 /*
  * A frame of the plain UDP shape unicast to our MAC (and, where to_mask has bits, whose bytes
- * 30-37 are to's there), in one direct mbuf segment referenced once from the wire's pool (what
- * lets a flood's burst go back to the pool in one put, decide_burst), its IPv4 total length
- * and UDP length exactly the frame's (len - 14, len - 34: a padded frame is not of a run): the
- * header's and the mbuf's words against the burst's, ORed into one test, then the two lengths.
- * A frame that fails any is sorted again by sort_frame, which names the first defect;
- * broadcast and multicast take it too.
+ * 30-37 are to's there), whose IPv4 checksum the NIC did not find bad, in one direct mbuf
+ * segment referenced once from the wire's pool (what lets a flood's burst go back to the pool
+ * in one put, decide_burst), its IPv4 total length and UDP length exactly the frame's (len -
+ * 14, len - 34: a padded frame is not of a run): the header's and the mbuf's words against the
+ * burst's, ORed into one test, then the two lengths. A frame that fails any is sorted again by
+ * sort_frame, which names the first defect; broadcast and multicast take it too.
  */
 static inline bool run_header(const struct rte_mbuf *m, const uint8_t *f, uint32_t len,
 			      const struct sip4_sort *ss, uint64_t to, uint64_t to_mask)
 {
-	if (len < 42)
+	if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
+	    len < 42)
 		return false;
 	return (((dp_ld64le(f) ^ ss->mac) << 16) |
 		((dp_ld64le(f + 12) & DP_PLAIN4_W12_MASK) ^ DP_PLAIN4_W12_VALUE) |
