@@ -399,15 +399,6 @@ static inline uint32_t mbuf_ref_segs(const struct rte_mbuf *m)
 	return w;
 }
 
-/* Two bytes as they lie (compared with a constant or a value swapped to their order) */
-static inline uint16_t ld16(const uint8_t *b)
-{
-	uint16_t v;
-
-	memcpy(&v, b, sizeof(v));
-	return v;
-}
-
 /* ol_flags that keep a frame out of a run: the mbuf is not direct */
 #define RUN_OL_OUT (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)
 
@@ -431,8 +422,8 @@ static inline bool run_header(const struct rte_mbuf *m, const uint8_t *f, uint32
 		((dp_ld64le(f + 20) & DP_PLAIN4_W20_MASK) ^ DP_PLAIN4_W20_VALUE) |
 		((dp_ld64le(f + 30) ^ to) & to_mask) | (m->ol_flags & RUN_OL_OUT) |
 		(mbuf_ref_segs(m) ^ MBUF_REF1_SEG1) | ((uintptr_t)m->pool ^ ss->pool)) == 0 &&
-	       ld16(f + 16) == rte_cpu_to_be_16((uint16_t)(len - 14)) &&
-	       ld16(f + 38) == rte_cpu_to_be_16((uint16_t)(len - 34));
+	       dp_ld16(f + 16) == rte_cpu_to_be_16((uint16_t)(len - 14)) &&
+	       dp_ld16(f + 38) == rte_cpu_to_be_16((uint16_t)(len - 34));
 }
 
 /* What a run takes: sort_plain_sip4's frames (to our address and sip_port; the denylist holds
