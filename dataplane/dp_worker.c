@@ -399,8 +399,14 @@ static inline uint32_t mbuf_ref_segs(const struct rte_mbuf *m)
 	return w;
 }
 
-/* ol_flags that keep a frame out of a run: the mbuf is not direct */
-#define RUN_OL_OUT (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)
+/* Zero when m is what a received frame is, and so may go back to pool with a plain put: one
+ * direct segment (a packet's first: one segment means no next), referenced once, from pool.
+ * Its words ORed, for the sort's run to fold into its own test. */
+static inline uint64_t mbuf_not_plain(const struct rte_mbuf *m, uintptr_t pool)
+{
+	return (m->ol_flags & (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)) |
+	       (mbuf_ref_segs(m) ^ MBUF_REF1_SEG1) | ((uintptr_t)m->pool ^ pool);
+}
 
 /*
  * A frame of the plain UDP shape unicast to our MAC (and, where to_mask has bits, whose bytes
@@ -420,8 +426,7 @@ static inline bool run_header(const struct rte_mbuf *m, const uint8_t *f, uint32
 	return (((dp_ld64le(f) ^ ss->mac) << 16) |
 		((dp_ld64le(f + 12) & DP_PLAIN4_W12_MASK) ^ DP_PLAIN4_W12_VALUE) |
 		((dp_ld64le(f + 20) & DP_PLAIN4_W20_MASK) ^ DP_PLAIN4_W20_VALUE) |
-		((dp_ld64le(f + 30) ^ to) & to_mask) | (m->ol_flags & RUN_OL_OUT) |
-		(mbuf_ref_segs(m) ^ MBUF_REF1_SEG1) | ((uintptr_t)m->pool ^ ss->pool)) == 0 &&
+		((dp_ld64le(f + 30) ^ to) & to_mask) | mbuf_not_plain(m, ss->pool)) == 0 &&
 	       dp_ld16(f + 16) == rte_cpu_to_be_16((uint16_t)(len - 14)) &&
 	       dp_ld16(f + 38) == rte_cpu_to_be_16((uint16_t)(len - 34));
 }
@@ -674,13 +679,9 @@ static inline void free_burst(struct rte_mbuf **m, unsigned int n)
 	struct rte_mempool *mp = m[0]->pool;
 	unsigned int i;
 
-	for (i = 0; i < n; i++) {
-		const struct rte_mbuf *x = m[i];
-
-		/* (a packet's first segment: one segment means no next) */
-		if (x->pool != mp || mbuf_ref_segs(x) != MBUF_REF1_SEG1 || !RTE_MBUF_DIRECT(x))
+	for (i = 0; i < n; i++)
+		if (mbuf_not_plain(m[i], (uintptr_t)mp) != 0)
 			break;
-	}
 	if (i == n)
 		rte_mempool_put_bulk(mp, (void **)m, n);
 	else
