@@ -80,6 +80,12 @@ static int update(uint32_t trunk, const char *adds, const char *dels)
 	return dp_acl_update(acl, trunk, a.p, a.n, d.p, d.n, err, sizeof(err));
 }
 
+/* 4 bytes in network order as the host-order address the IPv4 table takes */
+static uint32_t host4(const uint8_t *a)
+{
+	return ((uint32_t)a[0] << 24) | ((uint32_t)a[1] << 16) | ((uint32_t)a[2] << 8) | a[3];
+}
+
 /*
  * The rule slot a worker finds for addr (4 or 16 bytes) in bank b, through the worker's lookup
  * in dp_acl.h (IPv4: the /24 bitmap, then the FIB for what it lets through).
@@ -89,8 +95,7 @@ static uint32_t lookup(const struct dp_acl_bank *b, int family, const uint8_t *a
 	uint64_t hop = DP_ACL_NO_RULE;	/* (not written when the bitmap lets none through) */
 
 	if (family == SBC_AF_V4) {
-		uint32_t ip = ((uint32_t)addr[0] << 24) | ((uint32_t)addr[1] << 16) |
-			      ((uint32_t)addr[2] << 8) | addr[3];
+		uint32_t ip = host4(addr);
 
 		dp_acl_lookup4_bulk(b, &ip, &hop, 1);
 	} else {
@@ -430,8 +435,7 @@ static uint32_t v4(const char *addr)
 	struct sbc_prefix p;
 
 	assert_int_equal(sbc_prefix_parse(addr, &p, NULL, 0), 0);
-	return ((uint32_t)p.addr[0] << 24) | ((uint32_t)p.addr[1] << 16) |
-	       ((uint32_t)p.addr[2] << 8) | p.addr[3];
+	return host4(p.addr);
 }
 
 /*
