@@ -3,18 +3,16 @@
 #
 # Helpers of the media e2e scripts (test_media_e2e.sh, test_media2_e2e.sh, test_srtp_e2e.sh),
 # sourced after lib-redis.sh: sipp floors and carriers playing RTP from pcaps in $SBCNET_DIR,
-# tshark captures and what they got, a call's Call-ID, cues for a waiting sipp, the newest call
+# captures (capture_start) and what they got, a call's Call-ID, cues for a waiting sipp, the newest call
 # record. They read $here, $SBCNET_*, $NS_PA, $NS_PB and $CA (the carrier's address), and add
 # the pids of what they start in the background to the caller's arrays pids and caps (its
 # e2e_cleanup kills those).
 
 # capture NS NAME: UDP other than SIP in NS, into NAME.pcap, until stop_captures
 capture() {
-	ip netns exec "$1" tshark -i eth0 -F pcap -w "$SBCNET_DIR/$2.pcap" -f "udp and not port 5060" \
-		>"$SBCNET_DIR/$2.tshark" 2>&1 &
-	caps+=($!)
+	capture_start "$1" "$SBCNET_DIR/$2.pcap" "udp and not port 5060"
+	caps+=("$capture_pid")
 	capfiles+=("$SBCNET_DIR/$2.pcap")
-	poll_until 20 grep -q "Capture started" "$SBCNET_DIR/$2.tshark" || fatal "tshark did not start in $1"
 }
 # stop_captures: once each file has stopped growing (dumpcap writes what it has read about
 # every 100 ms; on a loaded machine it may still be reading the last packets of a call when

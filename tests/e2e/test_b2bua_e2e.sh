@@ -52,7 +52,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib-check.sh"	# and scripts/lib-netns.sh
 e2e_args "SBC_DATAPLANE SBC_CONTROLPLANE [SBCCTL]" "$@"
 
-e2e_preflight "sipp ethtool ss redis-server redis-cli tshark openssl dnsmasq" "$dataplane" "$controlplane"
+e2e_preflight "sipp ethtool ss redis-server redis-cli tshark dumpcap openssl dnsmasq" "$dataplane" "$controlplane"
 # phases to run (meson runs the flood as a test of its own: b2bua_flood_e2e)
 # (and timer_b, 32 s of waiting on Timer B, inside the flood's own wait after its first burst)
 PHASES=${B2B_PHASES:-basic cancel callee_bye reinvite 100rel late_offer indialog session_422 redirect failover max_calls health route dns redis_freeze}
@@ -269,16 +269,10 @@ fi
 phase_basic() {
 	local from n=10 cap=$SBCNET_DIR/carrier.pcap flo=$SBCNET_DIR/floor.pcap fpid
 	from=$(last_id)
-	ip netns exec "$NS_PB" tshark -i eth0 -w "$cap" -f "udp port 5060 and (host $CA or host $CB)" \
-		>"$SBCNET_DIR/tshark.out" 2>&1 &
-	cap_pid=$!
-	ip netns exec "$NS_PA" tshark -i eth0 -w "$flo" -f "udp port 5060 and host $SBCNET_PA4" \
-		>"$SBCNET_DIR/tshark-floor.out" 2>&1 &
-	fpid=$!
-	# "Capture started." is dumpcap's once the interface is open; tshark's earlier "Capturing on"
-	# let a fresh-clone run make all 10 calls before the capture was live
-	poll_until 20 grep -q "Capture started" "$SBCNET_DIR/tshark.out" || fatal "tshark did not start"
-	poll_until 20 grep -q "Capture started" "$SBCNET_DIR/tshark-floor.out" || fatal "tshark did not start"
+	capture_start "$NS_PB" "$cap" "udp port 5060 and (host $CA or host $CB)"
+	cap_pid=$capture_pid
+	capture_start "$NS_PA" "$flo" "udp port 5060 and host $SBCNET_PA4"
+	fpid=$capture_pid
 	floor b2b_uac.xml $n 5 500 basic
 	floor_ok basic $n
 	check_eq "basic: an INVITE with Max-Forwards 0 is answered 483 Too Many Hops" \
@@ -486,10 +480,8 @@ phase_route() {
 phase_dns() {
 	local from n=3 cap=$SBCNET_DIR/dns.pcap
 	carriers
-	ip netns exec "$NS_PB" tshark -i eth0 -w "$cap" -f "icmp or (udp and (port 5060 or port 5070))" \
-		>"$SBCNET_DIR/tshark-dns.out" 2>&1 &
-	cap_pid=$!
-	poll_until 20 grep -q "Capture started" "$SBCNET_DIR/tshark-dns.out" || fatal "tshark did not start"
+	capture_start "$NS_PB" "$cap" "icmp or (udp and (port 5060 or port 5070))"
+	cap_pid=$capture_pid
 	route_to mark-dns carrier-dns
 	base=$(xlen)
 	from=$(last_id)

@@ -44,7 +44,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib-check.sh"	# and scripts/lib-netns.sh
 e2e_args "SBC_DATAPLANE SBC_CONTROLPLANE SBCCTL" "$@"
 
-e2e_preflight "sipp ethtool ss redis-server redis-cli tshark" "$dataplane" "$controlplane" \
+e2e_preflight "sipp ethtool ss redis-server redis-cli tshark dumpcap" "$dataplane" "$controlplane" \
 	"$sbcctl"
 
 CA=$SBCNET_PB4			# the carrier (and the answering fork's media: sipp's)

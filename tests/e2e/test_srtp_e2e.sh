@@ -62,7 +62,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib-check.sh"	# and scripts/lib-netns.sh
 e2e_args "SBC_DATAPLANE SBC_CONTROLPLANE SRTP_PEER [SBCCTL]" "$@"
 
-e2e_preflight "sipp ethtool ss kamailio openssl tshark redis-server redis-cli" \
+e2e_preflight "sipp ethtool ss kamailio openssl tshark dumpcap redis-server redis-cli" \
 	"$dataplane" "$controlplane" "$srtp_peer"
 e2e_kamailio_tls
 

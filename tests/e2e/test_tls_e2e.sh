@@ -33,7 +33,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib-check.sh"	# and scripts/lib-netns.sh
 e2e_args "SBC_DATAPLANE SBC_CONTROLPLANE [SBCCTL]" "$@"
 
-e2e_preflight "sipp ethtool ss kamailio openssl tshark redis-server redis-cli" "$dataplane" "$controlplane"
+e2e_preflight "sipp ethtool ss kamailio openssl tshark dumpcap redis-server redis-cli" "$dataplane" "$controlplane"
 e2e_kamailio_tls
 
 CALLS=3
@@ -124,14 +124,10 @@ sbcnet_start_dp "$dataplane" "$conf" ||
 		"$(grep -m1 -o 'sbc\.conf:[0-9]*: .*' "$SBCNET_DP_LOG")"
 # the SBC <-> carrier traffic, as the carrier's namespace sees it, from before the control plane
 # starts (its first OPTIONS ping opens the TLS connection the calls then reuse)
-tshark_out=$SBCNET_DIR/carrier-side.tshark
-ip netns exec "$NS_PB" tshark -i eth0 -q -n -w "$SBCNET_DIR/carrier-side.pcap" -F pcap \
-	-f "host $SBCNET_SBC4 and host $SBCNET_PB4" </dev/null >"$tshark_out" 2>&1 &
-cap_pid=$!
-# "Capture started." (dumpcap's, once the interface is open), not tshark's "Capturing on" that
-# comes before it: the control plane's first OPTIONS opens the TLS connection at once, and a
-# fresh-clone run captured from its ServerHello on
-poll_until 10 grep -q "Capture started" "$tshark_out" || fatal "tshark did not start: $(cat "$tshark_out")"
+# (capture_start returns once the capture is live: the control plane's first OPTIONS opens the
+# TLS connection at once, and a capture that started later saw it from its ServerHello on)
+capture_start "$NS_PB" "$SBCNET_DIR/carrier-side.pcap" "host $SBCNET_SBC4 and host $SBCNET_PB4"
+cap_pid=$capture_pid
 e2e_redis_cp
 wait_for "the SBC listens for SIP on $SBCNET_SBC4:5060 (UDP)" 10 \
 	tls_listening "$NS_SBC" u "$SBCNET_SBC4" 5060 || fatal "no SIP listener on the SBC"
