@@ -127,25 +127,17 @@ static inline bool dp_acl_any4(const struct dp_acl_bank *b, uint32_t ip)
 
 #define DP_ACL_BULK 64	/* addresses a bulk lookup takes at most */
 
-/* IPv4: only the addresses whose /24 has its bit are looked up. Their count first (a test
- * and an add an address): when none has (a flood from outside every listed /24), nothing is
- * looked up, hop[] is not written and the answer is false; when all have, all are looked up;
- * only a burst of both kinds has those with a bit gathered. */
-static inline bool dp_acl_lookup4_bulk(const struct dp_acl_bank *b, uint32_t *ip, uint64_t *hop,
-				       unsigned int n)
+/* IPv4, the n addresses of which m have their /24's bit (dp_acl_any4): only those are looked
+ * up. When none has (a flood from outside every listed /24), nothing is looked up, hop[] is not
+ * written and the answer is false; when all have, all are looked up; only a burst of both
+ * kinds has those with a bit gathered. n <= DP_ACL_BULK. */
+static inline bool dp_acl_lookup4_counted(const struct dp_acl_bank *b, uint32_t *ip,
+					  uint64_t *hop, unsigned int n, unsigned int m)
 {
 	uint32_t sub[DP_ACL_BULK];
 	uint64_t subhop[DP_ACL_BULK];
 	uint8_t at[DP_ACL_BULK];
-	unsigned int m = 0;
 
-	if (n > DP_ACL_BULK) {	/* (the workers' bursts are smaller) */
-		rte_fib_lookup_bulk(b->v4, ip, hop, n);
-		return dp_acl_any_listed(hop, n);
-	}
-#pragma GCC unroll 4	/* (the loop's own compare and branch were 3 of its 11 instructions) */
-	for (unsigned int i = 0; i < n; i++)
-		m += dp_acl_any4(b, ip[i]);
 	if (m == 0)
 		return false;
 	if (m == n) {
@@ -164,6 +156,24 @@ static inline bool dp_acl_lookup4_bulk(const struct dp_acl_bank *b, uint32_t *ip
 	for (unsigned int k = 0; k < m; k++)
 		hop[at[k]] = subhop[k];
 	return dp_acl_any_listed(subhop, m);
+}
+
+/* IPv4: the addresses' bits counted first (a test and an add an address), then as
+ * dp_acl_lookup4_counted. (The worker's sort counts the bits of a run's sources as it reads
+ * them, and calls that directly.) */
+static inline bool dp_acl_lookup4_bulk(const struct dp_acl_bank *b, uint32_t *ip, uint64_t *hop,
+				       unsigned int n)
+{
+	unsigned int m = 0;
+
+	if (n > DP_ACL_BULK) {	/* (the workers' bursts are smaller) */
+		rte_fib_lookup_bulk(b->v4, ip, hop, n);
+		return dp_acl_any_listed(hop, n);
+	}
+#pragma GCC unroll 4	/* (the loop's own compare and branch were 3 of its 11 instructions) */
+	for (unsigned int i = 0; i < n; i++)
+		m += dp_acl_any4(b, ip[i]);
+	return dp_acl_lookup4_counted(b, ip, hop, n, m);
 }
 
 static inline bool dp_acl_lookup6_bulk(const struct dp_acl_bank *b,

@@ -8,6 +8,10 @@
  */
 #include <string.h>
 
+#ifdef __SSE4_1__
+#include <smmintrin.h>
+#endif
+
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_prefetch.h>
@@ -52,6 +56,7 @@ struct burst {
 	uint8_t ip6[DP_BURST][RTE_FIB6_IPV6_ADDR_SIZE];
 	uint64_t hop[DP_BURST];
 	unsigned int plain;		/* frames [0, plain) sorted by sort_run as SIP */
+	unsigned int plain_any4;	/* of them, those whose source's /24 has its bit */
 	bool listed;			/* some source of the burst is listed */
 	uint64_t mac;			/* wire_mac_word() */
 	/* media frames, in order: the frame each is */
@@ -362,27 +367,76 @@ static inline enum kind sort_frame(struct burst *b, unsigned int i, const struct
 	}
 }
 
+/*
+ * A run's header test, 16 bytes of the frame at a time in two 64-bit lanes (GCC's vector
+ * extension: an SSE register here, a NEON one on Arm), each lane what dp_ld64le reads of its 8
+ * bytes as the CPU holds it (rte_cpu_to_le_64 of that: the lanes hold the bytes as loaded).
+ * Three loads of the frame (bytes 0-15, 20-35 and 26-41: all within the 42 bytes a run's frame
+ * has), each XORed with what it must hold and ANDed with the bits that count, ORed into one
+ * test: our MAC (bytes 0-5); the plain shape's bytes 12-14 and 20-23 (DP_PLAIN4_W12_* and
+ * _W20_*); for SIP also our address (30-33) and sip_port (36-37).
+ */
+typedef uint64_t run_v2 __attribute__((vector_size(16)));
+
+struct run_shape {
+	run_v2 v0, m0, v20, m20, v26, m26;
+};
+
+static inline run_v2 run_ld(const uint8_t *f)
+{
+	run_v2 v;
+
+	memcpy(&v, f, sizeof(v));
+	return v;
+}
+
+static inline run_v2 run_lanes(uint64_t lo, uint64_t hi)
+{
+	return (run_v2){ rte_cpu_to_le_64(lo), rte_cpu_to_le_64(hi) };
+}
+
+static inline bool run_zero(run_v2 d)
+{
+#ifdef __SSE4_1__
+	return _mm_testz_si128((__m128i)d, (__m128i)d);	/* one ptest */
+#else
+	return (d[0] | d[1]) == 0;
+#endif
+}
+
 /* What a run (sort_run) reads of the configuration, in registers over a burst (read through
  * the globals, each frame's stores to the burst could alias them and would make it load them
  * again); media4_sort beside it for media frames. */
 struct sip4_sort {
-	uint64_t mac;			/* wire_mac_word() */
-	uint64_t to_us;			/* bytes 30-37 of a frame to [sbc] address and sip_port */
+	struct run_shape sip;		/* a run of SIP: to our address and sip_port */
+	struct run_shape media;		/* a run of media: to whatever address and port */
 	uintptr_t pool;			/* dp.pool: the wire's receive queues' */
+	const struct dp_acl_bank *acl;	/* the burst's allowlist: a SIP run's sources' /24 bits */
 };
 
-#define SIP4_TO_US_MASK 0xffff0000ffffffffull	/* destination address and port */
-
-static inline void sip4_sort_init(struct sip4_sort *ss, uint64_t mac)
+static inline void sip4_sort_init(struct sip4_sort *ss, uint64_t mac,
+				  const struct dp_acl_bank *acl)
 {
 	uint8_t w[8] = { 0 };
+	uint64_t to;	/* bytes 30-37 of a frame to [sbc] address and sip_port */
 
 	memcpy(w, dp.cfg.address, 4);
 	w[6] = (uint8_t)(dp.cfg.sip_port >> 8);
 	w[7] = (uint8_t)dp.cfg.sip_port;
-	ss->mac = mac;
-	ss->to_us = dp_ld64le(w);
+	to = dp_ld64le(w);
+	ss->media.v0 = run_lanes(mac, (uint64_t)DP_PLAIN4_W12_VALUE << 32);
+	ss->media.m0 = run_lanes(0xffffffffffffull, (uint64_t)DP_PLAIN4_W12_MASK << 32);
+	ss->media.v20 = run_lanes(DP_PLAIN4_W20_VALUE, 0);
+	ss->media.m20 = run_lanes(DP_PLAIN4_W20_MASK, 0);
+	ss->media.v26 = run_lanes(0, 0);
+	ss->media.m26 = run_lanes(0, 0);
+	ss->sip = ss->media;
+	ss->sip.v20 = run_lanes(DP_PLAIN4_W20_VALUE, (to & 0xffffffffull) << 16);
+	ss->sip.m20 = run_lanes(DP_PLAIN4_W20_MASK, 0xffffffffull << 16);
+	ss->sip.v26 = run_lanes(0, (to >> 48) << 16);
+	ss->sip.m26 = run_lanes(0, 0xffffull << 16);
 	ss->pool = (uintptr_t)dp.pool;
+	ss->acl = acl;
 }
 
 /* refcnt and nb_segs both 1, read as one 32-bit word (the same in either byte order); read
@@ -401,7 +455,7 @@ static inline uint32_t mbuf_ref_segs(const struct rte_mbuf *m)
 
 /* Zero when m is what a received frame is, and so may go back to pool with a plain put: one
  * direct segment (a packet's first: one segment means no next), referenced once, from pool.
- * Its words ORed, for the sort's run to fold into its own test. */
+ * Its words ORed into one test. */
 static inline uint64_t mbuf_not_plain(const struct rte_mbuf *m, uintptr_t pool)
 {
 	return (m->ol_flags & (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)) |
@@ -409,25 +463,25 @@ static inline uint64_t mbuf_not_plain(const struct rte_mbuf *m, uintptr_t pool)
 }
 
 /*
- * A frame of the plain UDP shape unicast to our MAC (and, where to_mask has bits, whose bytes
- * 30-37 are to's there), whose IPv4 checksum the NIC did not find bad, in one direct mbuf
- * segment referenced once from the wire's pool (what lets a flood's burst go back to the pool
- * in one put, decide_burst), its IPv4 total length and UDP length exactly the frame's (len -
- * 14, len - 34: a padded frame is not of a run): the header's and the mbuf's words against the
- * burst's, ORed into one test, then the two lengths. A frame that fails any is sorted again by
- * sort_frame, which names the first defect; broadcast and multicast take it too.
+ * A frame of the run's shape sh (run_shape) whose IPv4 checksum the NIC did not find bad, in
+ * one direct mbuf segment referenced once from the wire's pool (what lets a flood's burst go
+ * back to the pool in one put, decide_burst), its IPv4 total length and UDP length exactly the
+ * frame's (len - 14, len - 34: a padded frame is not of a run). A frame that fails any is
+ * sorted again by sort_frame, which names the first defect; broadcast and multicast take it
+ * too. *b26: bytes 26-41 as loaded (the source address first).
  */
 static inline bool run_header(const struct rte_mbuf *m, const uint8_t *f, uint32_t len,
-			      const struct sip4_sort *ss, uint64_t to, uint64_t to_mask)
+			      const struct sip4_sort *ss, const struct run_shape *sh, run_v2 *b26)
 {
+	run_v2 d;
+
 	if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
-	    len < 42)
+	    len < 42 || mbuf_not_plain(m, ss->pool) != 0)
 		return false;
-	return (((dp_ld64le(f) ^ ss->mac) << 16) |
-		((dp_ld64le(f + 12) & DP_PLAIN4_W12_MASK) ^ DP_PLAIN4_W12_VALUE) |
-		((dp_ld64le(f + 20) & DP_PLAIN4_W20_MASK) ^ DP_PLAIN4_W20_VALUE) |
-		((dp_ld64le(f + 30) ^ to) & to_mask) | mbuf_not_plain(m, ss->pool)) == 0 &&
-	       dp_ld16(f + 16) == rte_cpu_to_be_16((uint16_t)(len - 14)) &&
+	*b26 = run_ld(f + 26);
+	d = ((run_ld(f) ^ sh->v0) & sh->m0) | ((run_ld(f + 20) ^ sh->v20) & sh->m20) |
+	    ((*b26 ^ sh->v26) & sh->m26);
+	return run_zero(d) && dp_ld16(f + 16) == rte_cpu_to_be_16((uint16_t)(len - 14)) &&
 	       dp_ld16(f + 38) == rte_cpu_to_be_16((uint16_t)(len - 34));
 }
 
@@ -438,41 +492,48 @@ enum run {
 	RUN_MEDIA4,
 };
 
-/* Frame i is of the run's kind: its source queued for the allowlist, or its port's word asked
- * for. */
+/* Frame i is of the run's kind: its source queued for the allowlist (and *any counts it when
+ * its /24 has its bit), or its port's word asked for. */
 static inline bool run_frame(struct burst *b, unsigned int i, enum run r,
-			     const struct sip4_sort *ss, const struct media4_sort *ms)
+			     const struct sip4_sort *ss, const struct media4_sort *ms,
+			     unsigned int *any)
 {
 	const struct rte_mbuf *m = b->m[i];
 	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
-	uint32_t len = rte_pktmbuf_data_len(m);
+	uint32_t len = rte_pktmbuf_data_len(m), ip;
+	run_v2 b26;
 
 	if (r == RUN_MEDIA4)
-		return run_header(m, f, len, ss, 0, 0) && sort_plain_media4(b, i, f, ms);
-	if (!run_header(m, f, len, ss, ss->to_us, SIP4_TO_US_MASK))
+		return run_header(m, f, len, ss, &ss->media, &b26) && sort_plain_media4(b, i, f, ms);
+	if (!run_header(m, f, len, ss, &ss->sip, &b26))
 		return false;
-	b->ip4[i] = rte_be_to_cpu_32(dp_ld32(f + 26));
+	ip = rte_bswap32((uint32_t)rte_le_to_cpu_64(b26[0]));	/* bytes 26-29, in host order */
+	b->ip4[i] = ip;
+	*any += dp_acl_any4(ss->acl, ip);
 	return true;
 }
 
 /*
  * The frames from the burst's start that are of one kind, in a loop of their own (a flood, or
  * the relay's steady state, is whole bursts of them). Returns how many; the first that is not
- * of them, and the rest, take sort_frame. Always inlined: each run's loop is its own.
+ * of them, and the rest, take sort_frame. Always inlined: each run's loop is its own. The frame
+ * PREFETCH_AHEAD further is fetched where a received frame starts (the buffer's headroom on,
+ * which is where a PMD puts it: a hint, one load less than its data_off's sum).
  */
 static inline __attribute__((always_inline)) unsigned int
 sort_run(struct burst *b, unsigned int n, enum run r, const struct sip4_sort *ss,
-	 const struct media4_sort *ms)
+	 const struct media4_sort *ms, unsigned int *any)
 {
 	unsigned int i = 0;
 
 	for (; i + PREFETCH_AHEAD < n; i++) {
-		rte_prefetch0(rte_pktmbuf_mtod(b->m[i + PREFETCH_AHEAD], void *));
-		if (!run_frame(b, i, r, ss, ms))
+		rte_prefetch0((const char *)b->m[i + PREFETCH_AHEAD]->buf_addr +
+			      RTE_PKTMBUF_HEADROOM);
+		if (!run_frame(b, i, r, ss, ms, any))
 			return i;
 	}
 	for (; i < n; i++)
-		if (!run_frame(b, i, r, ss, ms))
+		if (!run_frame(b, i, r, ss, ms, any))
 			break;
 	return i;
 }
@@ -483,7 +544,7 @@ sort_run(struct burst *b, unsigned int n, enum run r, const struct sip4_sort *ss
  * whatever is left, frame by frame in sort_frame. The denylist is asked for SIP once a burst:
  * while it holds an IPv4 source, no SIP run (sort_frame asks for each frame).
  */
-static void sort_burst(struct burst *b, unsigned int n)
+static void sort_burst(struct burst *b, unsigned int n, const struct dp_acl_bank *acl)
 {
 	static const uint8_t identity[DP_BURST] = {
 		0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
@@ -492,7 +553,7 @@ static void sort_burst(struct burst *b, unsigned int n)
 	const struct dp_deny_bank *deny = __atomic_load_n(&dp_deny_active, __ATOMIC_ACQUIRE);
 	struct media4_sort ms;
 	struct sip4_sort ss;
-	unsigned int i = 0;
+	unsigned int i = 0, any = 0;
 
 	b->n6 = 0;
 	b->nm = 0;
@@ -500,18 +561,19 @@ static void sort_burst(struct burst *b, unsigned int n)
 	b->mac = wire_mac_word();
 	for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(b->m[i], void *));
-	sip4_sort_init(&ss, b->mac);
+	sip4_sort_init(&ss, b->mac, acl);
 	media4_sort_init(&ms, deny);
-	i = deny->n4 == 0 ? sort_run(b, n, RUN_SIP4, &ss, &ms) : 0;
+	i = deny->n4 == 0 ? sort_run(b, n, RUN_SIP4, &ss, &ms, &any) : 0;
 	/* Whole arrays, of a size the compiler knows: at4[] and kind[] past i are written again
 	 * before they are read (sort_frame), and a copy of i bytes was a rep movsb and a rep stosb,
 	 * each with a start-up of tens of cycles, in every burst. */
 	memcpy(b->at4, identity, sizeof(b->at4));
 	memset(b->kind, i > 0 ? K_SIP4 : K_MEDIA4, sizeof(b->kind));
 	b->plain = i;
+	b->plain_any4 = any;
 	b->n4 = i;
 	if (i == 0)
-		i = sort_run(b, n, RUN_MEDIA4, &ss, &ms);
+		i = sort_run(b, n, RUN_MEDIA4, &ss, &ms, &any);
 	for (; i < n; i++) {	/* (the run asked for frames up to i + 3) */
 		if (i + PREFETCH_AHEAD < n)
 			rte_prefetch0(rte_pktmbuf_mtod(b->m[i + PREFETCH_AHEAD], void *));
@@ -541,8 +603,13 @@ static void look_up_burst(const struct dp_worker *w, const struct dp_acl_bank *a
 {
 	bool l4 = false, l6 = false;
 
-	/* (sources outside every listed /24, a flood's as a rule: no lookup, dp_acl.h) */
-	if (b->n4 > 0 && (l4 = dp_acl_lookup4_bulk(acl, b->ip4, b->hop, b->n4))) {
+	/* (sources outside every listed /24, a flood's as a rule: no lookup, dp_acl.h; a burst's
+	 * run has counted its sources' bits, and when no other frame has an IPv4 source they are
+	 * not counted again) */
+	if (b->n4 > 0 &&
+	    (l4 = b->n4 == b->plain ?
+		  dp_acl_lookup4_counted(acl, b->ip4, b->hop, b->n4, b->plain_any4) :
+		  dp_acl_lookup4_bulk(acl, b->ip4, b->hop, b->n4))) {
 		dp_acl_hops_to_slots(b->hop, b->at4, b->slot, b->n4);
 		prefetch_slots(w, b, b->at4, b->n4);
 	}
@@ -1023,7 +1090,7 @@ static inline void wire_burst(struct dp_worker *w, const struct dp_acl_bank *acl
 			      struct drops *d)
 {
 	dp_count(&w->stats.rx, n);
-	sort_burst(b, n);
+	sort_burst(b, n, acl);
 	look_up_burst(w, acl, b);
 	media_look_up_burst(b);
 	decide_burst(w, b, n, clk, o, d);
