@@ -371,10 +371,11 @@ static inline enum kind sort_frame(struct burst *b, unsigned int i, const struct
  * A run's header test, 16 bytes of the frame at a time in two 64-bit lanes (GCC's vector
  * extension: an SSE register here, a NEON one on Arm), each lane what dp_ld64le reads of its 8
  * bytes as the CPU holds it (rte_cpu_to_le_64 of that: the lanes hold the bytes as loaded).
- * Three loads of the frame (bytes 0-15, 20-35 and 26-41: all within the 42 bytes a run's frame
- * has), each XORed with what it must hold and ANDed with the bits that count, ORed into one
- * test: our MAC (bytes 0-5); the plain shape's bytes 12-14 and 20-23 (DP_PLAIN4_W12_* and
- * _W20_*); for SIP also our address (30-33) and sip_port (36-37).
+ * Loads of the frame's bytes 0-15, 20-35 and, for SIP, 26-41 (all within the 42 bytes a run's
+ * frame has), each XORed with what it must hold and ANDed with the bits that count, ORed into
+ * one test: our MAC (bytes 0-5); the plain shape's bytes 12-14 and 20-23 (DP_PLAIN4_W12_* and
+ * _W20_*); for SIP also our address (30-33) and sip_port (36-37) (a media run's address and
+ * port are its table's: sort_plain_media4).
  */
 typedef uint64_t run_v2 __attribute__((vector_size(16)));
 
@@ -428,7 +429,7 @@ static inline void sip4_sort_init(struct sip4_sort *ss, uint64_t mac,
 	ss->media.m0 = run_lanes(0xffffffffffffull, (uint64_t)DP_PLAIN4_W12_MASK << 32);
 	ss->media.v20 = run_lanes(DP_PLAIN4_W20_VALUE, 0);
 	ss->media.m20 = run_lanes(DP_PLAIN4_W20_MASK, 0);
-	ss->media.v26 = run_lanes(0, 0);
+	ss->media.v26 = run_lanes(0, 0);	/* (not read) */
 	ss->media.m26 = run_lanes(0, 0);
 	ss->sip = ss->media;
 	ss->sip.v20 = run_lanes(DP_PLAIN4_W20_VALUE, (to & 0xffffffffull) << 16);
@@ -462,35 +463,38 @@ static inline uint64_t mbuf_not_plain(const struct rte_mbuf *m, uintptr_t pool)
 	       (mbuf_ref_segs(m) ^ MBUF_REF1_SEG1) | ((uintptr_t)m->pool ^ pool);
 }
 
-/*
- * A frame of the run's shape sh (run_shape) whose IPv4 checksum the NIC did not find bad, in
- * one direct mbuf segment referenced once from the wire's pool (what lets a flood's burst go
- * back to the pool in one put, decide_burst), its IPv4 total length and UDP length exactly the
- * frame's (len - 14, len - 34: a padded frame is not of a run). A frame that fails any is
- * sorted again by sort_frame, which names the first defect; broadcast and multicast take it
- * too. *b26: bytes 26-41 as loaded (the source address first).
- */
-static inline bool run_header(const struct rte_mbuf *m, const uint8_t *f, uint32_t len,
-			      const struct sip4_sort *ss, const struct run_shape *sh, run_v2 *b26)
-{
-	run_v2 d;
-
-	if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
-	    len < 42 || mbuf_not_plain(m, ss->pool) != 0)
-		return false;
-	*b26 = run_ld(f + 26);
-	d = ((run_ld(f) ^ sh->v0) & sh->m0) | ((run_ld(f + 20) ^ sh->v20) & sh->m20) |
-	    ((*b26 ^ sh->v26) & sh->m26);
-	return run_zero(d) && dp_ld16(f + 16) == rte_cpu_to_be_16((uint16_t)(len - 14)) &&
-	       dp_ld16(f + 38) == rte_cpu_to_be_16((uint16_t)(len - 34));
-}
-
 /* What a run takes: sort_plain_sip4's frames (to our address and sip_port; the denylist holds
  * no IPv4 source), or sort_plain_media4's. */
 enum run {
 	RUN_SIP4,
 	RUN_MEDIA4,
 };
+
+/*
+ * A frame of run r's shape (run_shape) whose IPv4 checksum the NIC did not find bad, in
+ * one direct mbuf segment referenced once from the wire's pool (what lets a flood's burst go
+ * back to the pool in one put, decide_burst), its IPv4 total length and UDP length exactly the
+ * frame's (len - 14, len - 34: a padded frame is not of a run). A frame that fails any is
+ * sorted again by sort_frame, which names the first defect; broadcast and multicast take it
+ * too. *b26, for SIP: bytes 26-41 as loaded (the source address first).
+ */
+static inline bool run_header(const struct rte_mbuf *m, const uint8_t *f, uint32_t len,
+			      const struct sip4_sort *ss, enum run r, run_v2 *b26)
+{
+	const struct run_shape *sh = r == RUN_SIP4 ? &ss->sip : &ss->media;
+	run_v2 d;
+
+	if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
+	    len < 42 || mbuf_not_plain(m, ss->pool) != 0)
+		return false;
+	d = ((run_ld(f) ^ sh->v0) & sh->m0) | ((run_ld(f + 20) ^ sh->v20) & sh->m20);
+	if (r == RUN_SIP4) {	/* (a media run's port is its table's, sort_plain_media4) */
+		*b26 = run_ld(f + 26);
+		d |= (*b26 ^ sh->v26) & sh->m26;
+	}
+	return run_zero(d) && dp_ld16(f + 16) == rte_cpu_to_be_16((uint16_t)(len - 14)) &&
+	       dp_ld16(f + 38) == rte_cpu_to_be_16((uint16_t)(len - 34));
+}
 
 /* Frame i is of the run's kind: its source queued for the allowlist (and *any counts it when
  * its /24 has its bit), or its port's word asked for. */
@@ -504,8 +508,8 @@ static inline bool run_frame(struct burst *b, unsigned int i, enum run r,
 	run_v2 b26;
 
 	if (r == RUN_MEDIA4)
-		return run_header(m, f, len, ss, &ss->media, &b26) && sort_plain_media4(b, i, f, ms);
-	if (!run_header(m, f, len, ss, &ss->sip, &b26))
+		return run_header(m, f, len, ss, r, &b26) && sort_plain_media4(b, i, f, ms);
+	if (!run_header(m, f, len, ss, r, &b26))
 		return false;
 	ip = rte_bswap32((uint32_t)rte_le_to_cpu_64(b26[0]));	/* bytes 26-29, in host order */
 	b->ip4[i] = ip;
