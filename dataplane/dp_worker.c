@@ -405,6 +405,17 @@ static inline bool run_zero(run_v2 d)
 #endif
 }
 
+/* x's low 16 bits as dp_ld16 reads them from the wire (big-endian): a plain byte swap here,
+ * where rte_cpu_to_be_16 is an asm statement the compiler may not schedule or combine. */
+static inline uint16_t run_be16(uint32_t x)
+{
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	return __builtin_bswap16((uint16_t)x);
+#else
+	return (uint16_t)x;
+#endif
+}
+
 /* What a run (sort_run) reads of the configuration, in registers over a burst (read through
  * the globals, each frame's stores to the burst could alias them and would make it load them
  * again); media4_sort beside it for media frames. */
@@ -492,8 +503,8 @@ static inline bool run_header(const struct rte_mbuf *m, const uint8_t *f, uint32
 		*b26 = run_ld(f + 26);
 		d |= (*b26 ^ sh->v26) & sh->m26;
 	}
-	return run_zero(d) && dp_ld16(f + 16) == rte_cpu_to_be_16((uint16_t)(len - 14)) &&
-	       dp_ld16(f + 38) == rte_cpu_to_be_16((uint16_t)(len - 34));
+	return run_zero(d) && dp_ld16(f + 16) == run_be16(len - 14) &&
+	       dp_ld16(f + 38) == run_be16(len - 34);
 }
 
 /* Frame i is of the run's kind: its source queued for the allowlist (and *any counts it when
@@ -511,7 +522,7 @@ static inline bool run_frame(struct burst *b, unsigned int i, enum run r,
 		return run_header(m, f, len, ss, r, &b26) && sort_plain_media4(b, i, f, ms);
 	if (!run_header(m, f, len, ss, r, &b26))
 		return false;
-	ip = rte_bswap32((uint32_t)rte_le_to_cpu_64(b26[0]));	/* bytes 26-29, in host order */
+	ip = __builtin_bswap32((uint32_t)rte_le_to_cpu_64(b26[0]));	/* bytes 26-29, host order */
 	b->ip4[i] = ip;
 	*any += dp_acl_any4(ss->acl, ip);
 	return true;
