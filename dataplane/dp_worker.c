@@ -380,7 +380,7 @@ static inline enum kind sort_frame(struct burst *b, unsigned int i, const struct
 typedef uint64_t run_v2 __attribute__((vector_size(16)));
 
 struct run_shape {
-	run_v2 v0, m0, v20, m20, v26, m26;
+	run_v2 v0, m0, v20, m20;	/* bytes 0-15 and 20-35: what they hold, the bits that count */
 };
 
 static inline run_v2 run_ld(const uint8_t *f)
@@ -422,6 +422,7 @@ static inline uint16_t run_be16(uint32_t x)
 struct sip4_sort {
 	struct run_shape sip;		/* a run of SIP: to our address and sip_port */
 	struct run_shape media;		/* a run of media: to whatever address and port */
+	run_v2 v26, m26;		/* bytes 26-41 of a run of SIP: its sip_port */
 	uintptr_t pool;			/* dp.pool: the wire's receive queues' */
 	const struct dp_acl_bank *acl;	/* the burst's allowlist: a SIP run's sources' /24 bits */
 };
@@ -440,13 +441,11 @@ static inline void sip4_sort_init(struct sip4_sort *ss, uint64_t mac,
 	ss->media.m0 = run_lanes(0xffffffffffffull, (uint64_t)DP_PLAIN4_W12_MASK << 32);
 	ss->media.v20 = run_lanes(DP_PLAIN4_W20_VALUE, 0);
 	ss->media.m20 = run_lanes(DP_PLAIN4_W20_MASK, 0);
-	ss->media.v26 = run_lanes(0, 0);	/* (not read) */
-	ss->media.m26 = run_lanes(0, 0);
 	ss->sip = ss->media;
 	ss->sip.v20 = run_lanes(DP_PLAIN4_W20_VALUE, (to & 0xffffffffull) << 16);
 	ss->sip.m20 = run_lanes(DP_PLAIN4_W20_MASK, 0xffffffffull << 16);
-	ss->sip.v26 = run_lanes(0, (to >> 48) << 16);
-	ss->sip.m26 = run_lanes(0, 0xffffull << 16);
+	ss->v26 = run_lanes(0, (to >> 48) << 16);
+	ss->m26 = run_lanes(0, 0xffffull << 16);
 	ss->pool = (uintptr_t)dp.pool;
 	ss->acl = acl;
 }
@@ -501,7 +500,7 @@ static inline bool run_header(const struct rte_mbuf *m, const uint8_t *f, uint32
 	d = ((run_ld(f) ^ sh->v0) & sh->m0) | ((run_ld(f + 20) ^ sh->v20) & sh->m20);
 	if (r == RUN_SIP4) {	/* (a media run's port is its table's, sort_plain_media4) */
 		*b26 = run_ld(f + 26);
-		d |= (*b26 ^ sh->v26) & sh->m26;
+		d |= (*b26 ^ ss->v26) & ss->m26;
 	}
 	return run_zero(d) && dp_ld16(f + 16) == run_be16(len - 14) &&
 	       dp_ld16(f + 38) == run_be16(len - 34);
