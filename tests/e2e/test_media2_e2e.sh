@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # e2e: media anchored in the data plane (issue 12), the cases test_media_e2e.sh leaves out, on
-# the same topology (sipp floor in pa-ID -> SBC -> sipp carrier in pb-ID, RTP from pcaps, tshark
+# the same topology (sipp floor in pa-ID -> SBC -> sipp carrier in pb-ID, RTP from pcaps, dumpcap
 # captures; the sipps wait for the test's cues between steps: tests/e2e/lib-media.sh).
 # [sbc] media_ports = 30000-30007 (two calls), media_timeout = 5 with hold (else 60).
 #   ports    two calls hold all 8 ports: a third INVITE gets 503 No Media Port Available with
@@ -44,7 +44,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib-check.sh"	# and scripts/lib-netns.sh
 e2e_args "SBC_DATAPLANE SBC_CONTROLPLANE SBCCTL" "$@"
 
-e2e_preflight "sipp ethtool ss redis-server redis-cli tshark dumpcap" "$dataplane" "$controlplane" \
+e2e_preflight "sipp ethtool ss redis-server redis-cli dumpcap" "$dataplane" "$controlplane" \
 	"$sbcctl"
 
 CA=$SBCNET_PB4			# the carrier (and the answering fork's media: sipp's)

@@ -26,7 +26,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib-check.sh
 . "$here/lib-check.sh"
 
-e2e_preflight "sipp ethtool ss redis-server redis-cli tshark dumpcap" "$dataplane" "$controlplane"
+e2e_preflight "sipp ethtool ss redis-server redis-cli dumpcap" "$dataplane" "$controlplane"
 
 CA=$SBCNET_PB4			# the carrier
 NAT=$SBCNET_V4.21		# the NAT'd phone's public address (a second one in pa-ID)
