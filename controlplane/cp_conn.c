@@ -12,6 +12,13 @@
  * tport_accept takes as nothing to report (a real errno would be logged once per refusal),
  * and waits for the next connection.
  *
+ * Sofia's listeners ask listen() for its message queue size (TPORT_QUEUESIZE, 64) as their
+ * accept backlog. A burst of connections (PBXs reconnecting after an outage, or one source's
+ * flood refused one by one) can overflow it whenever the loop is busy for a moment, and a
+ * handshake that does not fit waits for the kernel's retransmissions (1, then 3 s): one
+ * source's flood would delay everyone's connections. listen() is defined here too and asks for
+ * the kernel's largest backlog (net.core.somaxconn caps it: 4096 by default).
+ *
  * Sofia's idle timeout (TPTAG_IDLE) runs from a connection's last message, and its timer is
  * first set by traffic: a connection that never sends a byte is never closed by it. Those are
  * closed here: once a second, an accepted connection older than tcp_idle_timeout whose peer has
@@ -41,6 +48,8 @@
 #include "cp_conn.h"
 
 #define SWEEP_MS 1000
+/* the accept backlog asked for: above any net.core.somaxconn, which the kernel takes instead */
+#define CP_CONN_BACKLOG 65535
 
 struct source {
 	uint8_t addr[16];	/* IPv6, or IPv4-mapped */
@@ -212,6 +221,11 @@ int close(int fd)
 			drop_source(i);
 	}
 	return (int)syscall(SYS_close, fd);
+}
+
+int listen(int fd, int backlog)
+{
+	return (int)syscall(SYS_listen, fd, backlog > CP_CONN_BACKLOG ? backlog : CP_CONN_BACKLOG);
 }
 
 int cp_conn_init(struct su_root_s *root, const struct sbc_config *cfg)

@@ -33,7 +33,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib-check.sh"	# and scripts/lib-netns.sh
 e2e_args "SBC_DATAPLANE SBC_CONTROLPLANE [SBCCTL]" "$@"
 
-e2e_preflight "sipp ethtool ss redis-server redis-cli kamailio openssl" "$dataplane" "$controlplane"
+e2e_preflight "sipp ethtool ss nstat redis-server redis-cli kamailio openssl" "$dataplane" "$controlplane"
 e2e_kamailio_tls
 PHASES=${TCPCAPS_PHASES:-cps tls calls conns msg}
 
@@ -61,6 +61,13 @@ sbcnet_conf "$conf" drop "tcp_conns_per_source = $PER_SOURCE" "tcp_idle_timeout 
 floor_extra="cps = $CAP
 burst = $BURST" e2e_trunks carrier-a "$CA:5060"
 e2e_sbc_up t
+# the TCP and TLS listeners' accept backlog (ss: a listener's Send-Q) is the kernel's largest,
+# not Sofia's 64 (cp_conn.c): a burst of connections waits for no SYN-ACK retransmission
+somax=$(ip netns exec "$NS_SBC" cat /proc/sys/net/core/somaxconn)
+for lport in 5060 5061; do	# (not $port: Redis's, lib-redis.sh)
+	check_eq "TCP $lport: accept backlog net.core.somaxconn" \
+		"$(ip netns exec "$NS_SBC" ss -Hltn "sport = :$lport" | awk '{ print $3 }')" "$somax"
+done
 
 (cd "$SBCNET_DIR" && exec ip netns exec "$NS_PB" sipp -sf "$SBCNET_SIPP_DIR/b2b_uas.xml" -i "$CA" \
 	-p 5060 -aa -nostdin -max_socket 1000 </dev/null >"$SBCNET_DIR/carrier.out" 2>&1) &
@@ -237,6 +244,7 @@ phase_conns() {
 	local uj=$!
 	wait_for "the client made its $N connections" 120 grep -q '^connected' "$hold"
 	sed 's/^/# client: /' "$hold"
+	ip netns exec "$NS_SBC" nstat -asz TcpExtListenDrops TcpExtListenOverflows | sed 's/^/# /'
 	wait_eq "refused beyond $PER_SOURCE per source, counted (cp_conn_refused)" 15 \
 		$((refused0 + N - PER_SOURCE)) sbcnet_get /sbc/channel cp_conn_refused
 	rss1=$(awk '/^VmRSS/ { print $2 }' "/proc/$cp_pid/status")
