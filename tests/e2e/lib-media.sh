@@ -4,9 +4,9 @@
 # Helpers of the media e2e scripts (test_media_e2e.sh, test_media2_e2e.sh, test_srtp_e2e.sh),
 # sourced after lib-redis.sh: sipp floors and carriers playing RTP from pcaps in $SBCNET_DIR,
 # captures (capture_start) and what they got, a call's Call-ID, cues for a waiting sipp, the
-# newest call record. They read $here, $SBCNET_*, $NS_PA, $NS_PB and $CA (the carrier's address), and add
-# the pids of what they start in the background to the caller's arrays pids and caps (its
-# e2e_cleanup kills those).
+# newest call record. They read $here, $SBCNET_*, $NS_PA, $NS_PB and $CA (the carrier's
+# address), and add the pids of what they start in the background to the caller's arrays pids
+# and caps (its e2e_cleanup kills those).
 
 # capture NS NAME: UDP other than SIP in NS, into NAME.pcap, until stop_captures
 capture() {

@@ -5,7 +5,9 @@
 # the floor pbx-floor is pa-ID, calling the B2BUA in sbc-ID over TCP (sipp -t t1) and over UDP
 # at once from the same address; carrier-a is sipp's answering scenario in pb-ID (UDP); the data
 # plane admits the UDP INVITEs itself and answers the control plane's admission requests for the
-# TCP ones from the same CPS bucket and call table. Phases (TCPCAPS_PHASES picks):
+# TCP ones from the same CPS bucket and call table. Before the phases: the TCP and TLS
+# listeners' accept backlog is the namespace's net.core.somaxconn (cp_conn.c's listen()), not
+# Sofia's 64. Phases (TCPCAPS_PHASES picks):
 #   cps    cps 10, burst 1: TCP at 100 CPS (10x) beside UDP at 20 CPS. A watcher timestamps (its
 #          own clock) the window of the trunk's admissions over both transports (as caps_e2e):
 #            admitted_udp + admitted_tcp <= cps * outer + burst + 1
@@ -23,6 +25,8 @@
 #          the rest refused and counted (cp_conn_refused), the control plane's RSS grows by less
 #          than 16 MB, UDP calls beside complete with 0 failed; the idle ones are closed after
 #          tcp_idle_timeout (3 s): cp_conn_open back to 0 while the client still holds them.
+#          The namespace's TcpExtListenOverflows and TcpExtListenDrops are printed after the
+#          connections (a handshake the accept queue drops comes seconds late).
 #   msg    a request whose header never ends (200 KB): the connection is closed once it passes
 #          tcp_max_message (64 KB), within 20 s where tcp_message_timeout is 30 s.
 # usage: test_tcpcaps_e2e.sh SBC_DATAPLANE SBC_CONTROLPLANE [SBCCTL]   exit 0 pass, 1 fail, 77 skip
