@@ -514,6 +514,89 @@ static int rewrite_session(su_home_t *home, sdp_session_t *s, struct cp_sdp_xlat
 	return write_session(home, s, x->to);
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* What Sofia-SIP's parser must not be given */
+
+/* RFC 4566 9: token-char, as Sofia's parser defines TOKEN (ALPHA DIGIT "-!#$%&'*+.^_`{|}~") */
+static bool token_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c != 0 && strchr("-!#$%&'*+.^_`{|}~", c) != NULL);
+}
+
+/* A field of an m= line, [f, e): tokens joined by single "/" (port: digits), at most one "/"
+ * for the port, none in a fmt. */
+static bool mfield_ok(const char *f, const char *e, unsigned int field)
+{
+	unsigned int slashes = 0;
+	bool any = false;	/* a character since the last "/" */
+
+	for (const char *c = f; c < e; c++) {
+		if (*c == '/') {
+			if (!any || field == 0 || field > 2 || (field == 1 && slashes > 0))
+				return false;
+			slashes++;
+			any = false;
+		} else if (field == 1 ? (*c < '0' || *c > '9') : !token_char((unsigned char)*c)) {
+			return false;
+		} else {
+			any = true;
+		}
+	}
+	return any;
+}
+
+/*
+ * An m= line (from after "m=" to its end) as RFC 4566 5.14 writes it: media SP port ["/"
+ * integer] SP proto *(SP fmt), media and fmt tokens, proto tokens joined by "/", one or more
+ * SP between fields (no HT). Sofia-SIP 1.12.11 reads the fmt list of a proto other than RTP in
+ * a loop that never moves past a fmt starting with a byte outside token ("m=image 9 udptl :x"),
+ * nor past an HT left after the proto ("m=image 9 udptl<HT><HT>"): it allocates for ever and
+ * the control plane's loop stops. And what it makes of a malformed port or proto it prints
+ * back as an m= line no parser reads. A proto without fmt passes ("m=audio 0 RTP/AVP", as some
+ * decline a stream).
+ */
+static bool mline_ok(const char *s, const char *e)
+{
+	unsigned int field = 0;
+
+	while (s < e) {
+		const char *f = s;
+
+		while (s < e && *s != ' ')
+			s++;
+		if (s > f && !mfield_ok(f, s, field++))
+			return false;
+		while (s < e && *s == ' ')
+			s++;
+	}
+	return field >= 3;
+}
+
+/*
+ * Before Sofia parses a body: no NUL (its parser stops at one) and every m= line well formed.
+ * Lines end at CR or LF and may start with SP or HT, as Sofia's parser splits them.
+ */
+static bool sofia_safe(const char *body, size_t len)
+{
+	const char *s = body, *end = body + len;
+
+	if (memchr(body, '\0', len) != NULL)
+		return false;
+	while (s < end) {
+		const char *e = s;
+
+		while (e < end && *e != '\r' && *e != '\n')
+			e++;
+		while (s < e && (*s == ' ' || *s == '\t'))
+			s++;
+		if (e - s >= 2 && s[0] == 'm' && s[1] == '=' && !mline_ok(s + 2, e))
+			return false;
+		s = e + 1;
+	}
+	return true;
+}
+
 int cp_sdp_rewrite(su_home_t *home, const char *body, size_t len, struct cp_sdp_xlate *x,
 		   char **out, size_t *outlen)
 {
@@ -525,6 +608,11 @@ int cp_sdp_rewrite(su_home_t *home, const char *body, size_t len, struct cp_sdp_
 	x->why = NULL;
 	if (tmp == NULL)
 		return -ENOMEM;
+	if (!sofia_safe(body, len)) {
+		su_home_unref(tmp);
+		x->why = "Malformed SDP";
+		return -EBADMSG;
+	}
 	p = sdp_parse(tmp, body, (issize_t)len, SDP_FLAGS);
 	s = p ? sdp_session(p) : NULL;
 	if (s == NULL) {

@@ -12,7 +12,8 @@
  *   - SDES: a=crypto parsed (lifetime taken, MKI refused) and printed, our offer's three
  *     suites and an answer picking one; keys into key_rx/key_tx; a plain leg refuses
  *     RTP/SAVP, an sdes leg RTP/AVP;
- *   - malformed SDP: -EBADMSG.
+ *   - malformed SDP: -EBADMSG, and the m= lines Sofia-SIP's parser never returns from refused
+ *     before it sees them (a NUL in the body too).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -472,6 +473,67 @@ static void test_malformed(void **state)
 				 "m=audio 7078 RTP/AVP 0\r\n", 0, CP_SDP_OFFER, NULL, &out) < 0, 1);
 }
 
+/*
+ * Bodies Sofia-SIP 1.12.11's parser never returns from (found by tests/fuzz/fuzz_sdp.c): the fmt
+ * list of a proto other than RTP is read in a loop that allocates for ever when a fmt starts
+ * with a byte outside token, or when only an HT is left after the proto. cp_sdp refuses them
+ * before Sofia sees them (-EBADMSG: 488 to the caller); a regression hangs this test until
+ * meson's timeout. Well-formed m= lines of the same kinds still pass.
+ */
+static void test_sofia_loops_refused(void **state)
+{
+	static const char head[] = "v=0\r\no=a 1 1 IN IP4 198.51.100.7\r\ns=-\r\n"
+				   "c=IN IP4 198.51.100.7\r\nt=0 0\r\n";
+	static const char *const bad[] = {
+		"m=audio 22334 RTP/AVPIN 2001:db8::1\r\n",	/* ":1" after "db8:" */
+		"m=image 6004 udptl :t38\r\n",
+		"m=image 6004 udptl t38 /x\r\n",
+		"m=audio 4 udp\t\t\r\n",			/* an HT left after the proto */
+		"m=audio 4\tP\t\t\r\n",
+		"m=audio 7078 RTP/AVP 0\r\nm=image 6004 udptl \x01\r\n",
+		"  m=image 6004 udptl t38 \"x\"\n",		/* the line's leading SP skipped */
+		/* printed back by Sofia as "m=video 0 /2 RTP AVP 31", which nothing parses */
+		"m=audio 7078 RTP/AVP 0\r\nm=video 5/372/2 RTP/AVP 31\r\n",
+		"m=audio 7078 RTP//AVP 0\r\n",
+		"m=audio 7078 RTP/AVP/ 0\r\n",
+		"m=audio x7078 RTP/AVP 0\r\n",
+	};
+	static const char *const good[] = {
+		"m=audio 7078 RTP/AVP 0 8 101\r\n",
+		"m=audio 7078 RTP/AVP 0 \r\n",			/* a trailing SP */
+		"m=audio 7078/2 RTP/AVP 0\r\nm=image 6004 udptl t38\r\n",
+		"m=audio 7078 RTP/AVP 0\r\nm=video 0 RTP/AVP\r\n",	/* declined, no fmt */
+		"m=audio 7078 RTP/AVP 0\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n",
+	};
+	char body[512], *out;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(body, sizeof(body), "%s%s", head, bad[i]);
+		assert_int_equal(rewrite(body, 0, CP_SDP_OFFER, NULL, &out), -EBADMSG);
+	}
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(body, sizeof(body), "%s%s", head, good[i]);
+		assert_int_equal(rewrite(body, 0, CP_SDP_OFFER, NULL, &out), 0);
+		assert_has(out, "m=audio 20002 RTP/AVP 0");
+	}
+}
+
+/* A NUL inside the body (Sofia's parser would stop there): refused. */
+static void test_nul_refused(void **state)
+{
+	static const char sdp[] = "v=0\r\no=a 1 1 IN IP4 198.51.100.7\r\ns=-\r\n"
+				  "c=IN IP4 198.51.100.7\r\nt=0 0\r\nm=audio 7078 RTP/AVP 0\r\n"
+				  "\0a=sendonly\r\n";
+	struct cp_sdp_xlate x = { .kind = CP_SDP_OFFER, .from = &leg[0], .to = &leg[1] };
+	char *out = NULL;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(cp_sdp_rewrite(home, sdp, sizeof(sdp) - 1, &x, &out, &len), -EBADMSG);
+	assert_string_equal(x.why, "Malformed SDP");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -487,6 +549,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sdes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sdes_offer_in, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sofia_loops_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nul_refused, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
