@@ -12,6 +12,8 @@
 #   latch     a NAT'd phone (trunk nat-phones, media_latch = yes) whose SDP names a private
 #             address: its media reaches the carrier, the carrier's reaches it at its real
 #             address and port (latched from its first packet)
+#   hostile   an offer whose m= line Sofia-SIP 1.12.11's SDP parser never returns from: 488,
+#             cp_sdp_rejected, a record (488 by the sbc), the control plane's memory unchanged
 #   timeout   a call without media: after [sbc] media_timeout (5 s) the SBC sends BYE to both
 #             sides; its record says ended_by media_timeout
 # Then every session is gone (cp_media_sessions 0: the ports are back in the pool).
@@ -124,6 +126,22 @@ assert 0 <= j < 100 and 3.5 < m <= 4.5" "$(last_cdr jitter_ms)" "$(last_cdr mos)
 media_call latch "$NAT" "$PRIV" 6100 7100 500
 check "latch: the carrier never saw the private address" \
 	sh -c "! grep -a -q '$PRIV' '$SBCNET_DIR/car-latch.msg'"
+
+# ---- hostile: an offer with an m= line Sofia-SIP's SDP parser never returns from (a fmt that
+# starts with ":"): 488 at once, counted, recorded, the control plane's memory unchanged and its
+# loop still serving (the timeout phase's call below goes through it)
+rej0=$(sbcnet_get /sbc/channel cp_sdp_rejected)
+rss0=$(awk '/^VmRSS/ {print $2}' "/proc/$cp_pid/status")
+floor media_uac_hostile.xml hostile "$SBCNET_PA4" 6300
+wait "$floor_pid"
+check_eq "hostile: an offer with 'm=image 9 udptl :t38' gets 488 (and the floor ACKs it)" "$?" 0
+wait_eq "hostile: counted (cp_sdp_rejected)" 5 $((rej0 + 1)) sbcnet_get /sbc/channel cp_sdp_rejected
+records=$((records + 1))
+wait_eq "hostile: a record for the call" 10 "$records" xlen
+check_eq "hostile: the record's code and ended_by" "$(last_cdr code) $(last_cdr ended_by)" "488 sbc"
+rss1=$(awk '/^VmRSS/ {print $2}' "/proc/$cp_pid/status")
+check "hostile: the control plane's RSS within 8 MB of before ($rss0 -> $rss1 kB)" \
+	test "$rss1" -le $((rss0 + 8192))
 
 # ---- timeout: no media for media_timeout s: BYE to both sides, the record says so
 carrier b2b_uas.xml car-timeout 7200

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # Builds one libFuzzer target with clang (ASan + UBSan) and runs it for a bounded time, seeded
-# from the SIP corpora the repository carries in tests/data/sip (fuzz_srtp: a few RTP shapes).
+# from the SIP corpora the repository carries in tests/data/sip (fuzz_srtp: a few RTP shapes;
+# fuzz_sdp: the SDPs among them).
 # usage: run_fuzz.sh TARGET SECONDS SRCDIR BUILDDIR
 set -euo pipefail
 target=$1 secs=$2 src=$3 out=$4
@@ -14,6 +15,13 @@ if [ "$target" = fuzz_srtp ]; then
 	pkg-config --exists "$srtp_pc" || srtp_pc=libsrtp2
 	units=("$src/dataplane/dp_srtp.c" "$src/common/sbc_channel.c")
 	read -r -a libs <<<"$(pkg-config --cflags --libs "$srtp_pc")"
+elif [ "$target" = fuzz_sdp ]; then
+	# the control plane's SDP rewrite on Sofia-SIP's parser and printer (the library itself is
+	# not instrumented: its loops show as timeouts or out-of-memory, its reads past a buffer
+	# only where they reach ours)
+	units=("$src/controlplane/cp_sdp.c" "$src/common/sbc_channel.c")
+	read -r -a libs <<<"$(pkg-config --cflags --libs sofia-sip-ua libcrypto)"
+	libs=(-I"$src/controlplane" "${libs[@]}")
 else
 	units=("$src/dataplane/dp_parse.c" "$src/dataplane/dp_sip_reply.c" "$src/dataplane/dp_drops.c"
 		"$src/dataplane/dp_sip.c")
@@ -33,6 +41,34 @@ if [ "$target" = fuzz_srtp ]; then
 	printf '\x02\x90\x00\x00\x01\x00\x00\x00\x01\x00\x00\x00\x01\xbe\xde\x00\x01\x10\xff\x00\x00%032d' 0 \
 		>"$corpus/rtp-ext"
 	echo "fuzz: 3 seeds"
+elif [ "$target" = fuzz_sdp ]; then
+	# a mode byte (offer or answer, either leg SDES or IPv6, a codec list) before each SDP: the
+	# Sofia-SIP and pjsip SDP tests and every SDP body of the SIP corpora
+	/usr/bin/python3 - "$seeds" "$corpus" <<'PY'
+import os, sys, zipfile
+src, dst = sys.argv[1], sys.argv[2]
+bodies = []
+for r, _, fs in sorted(os.walk(src)):
+    for f in sorted(fs):
+        path = os.path.join(r, f)
+        if f.endswith('.zip'):
+            if 'sdp' in f:
+                z = zipfile.ZipFile(path)
+                bodies += [z.read(n) for n in z.namelist() if not n.endswith('/')]
+            continue
+        if f.endswith('.tar.gz'):
+            continue
+        b = open(path, 'rb').read()
+        i = b.find(b'v=0')
+        if i >= 0:
+            bodies.append(b[i:i + 4000])
+n = 0
+for i, b in enumerate(bodies):
+    for mode in (0x00, 0x01, 0x06, 0x09, 0x20, 0x14):
+        open(os.path.join(dst, 'sdp-%04d-%02x' % (i, mode)), 'wb').write(bytes([mode]) + b)
+        n += 1
+print('fuzz: %d seeds from %d SDPs' % (n, len(bodies)))
+PY
 elif [ "$target" = fuzz_frame ]; then
 	# wrap each SIP message in Ethernet/IPv4/UDP so the frame target reaches the builder
 	/usr/bin/python3 - "$seeds" "$corpus" <<'PY'
