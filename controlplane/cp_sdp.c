@@ -447,6 +447,8 @@ static int write_session(su_home_t *home, sdp_session_t *s, const struct cp_sdp_
 	s->sdp_phones = NULL;
 	s->sdp_key = NULL;
 	s->sdp_connection = c;
+	if (s->sdp_subject == NULL || s->sdp_subject[0] == '\0')
+		s->sdp_subject = "-";	/* RFC 4566 5.3: s= is required, "-" when there is none */
 	drop_attributes(&s->sdp_attributes);
 	return 0;
 }
@@ -597,6 +599,17 @@ static bool sofia_safe(const char *body, size_t len)
 	return true;
 }
 
+/* Every a=rtpmap of every stream read whole: Sofia keeps one whose encoding name it could not
+ * read ("a=rtpmap:97 <FF>6/8000") without a name, and would print it as "(null)/1". */
+static bool rtpmaps_read(const sdp_session_t *s)
+{
+	for (const sdp_media_t *m = s->sdp_media; m != NULL; m = m->m_next)
+		for (const sdp_rtpmap_t *rm = m->m_rtpmaps; rm != NULL; rm = rm->rm_next)
+			if (rm->rm_encoding == NULL)
+				return false;
+	return true;
+}
+
 int cp_sdp_rewrite(su_home_t *home, const char *body, size_t len, struct cp_sdp_xlate *x,
 		   char **out, size_t *outlen)
 {
@@ -615,7 +628,7 @@ int cp_sdp_rewrite(su_home_t *home, const char *body, size_t len, struct cp_sdp_
 	}
 	p = sdp_parse(tmp, body, (issize_t)len, SDP_FLAGS);
 	s = p ? sdp_session(p) : NULL;
-	if (s == NULL) {
+	if (s == NULL || !rtpmaps_read(s)) {
 		x->why = "Malformed SDP";
 		rc = p ? -EBADMSG : -ENOMEM;
 	} else {

@@ -519,6 +519,26 @@ static void test_sofia_loops_refused(void **state)
 	}
 }
 
+/* An a=rtpmap whose encoding name Sofia could not read (it would print "(null)/1"): refused; an
+ * SDP without s= gets "s=-" (RFC 4566 5.3). Both found by fuzz_sdp on an instrumented Sofia. */
+static void test_unreadable_refused(void **state)
+{
+	static const char head[] = "v=0\r\no=a 1 1 IN IP4 198.51.100.7\r\n"
+				   "c=IN IP4 198.51.100.7\r\nt=0 0\r\n";
+	char body[512], *out;
+
+	(void)state;
+	snprintf(body, sizeof(body), "%ss=-\r\nm=audio 7078 RTP/AVP 0 97\r\n"
+		 "a=rtpmap:97 \f1)6/8000\r\n", head);
+	assert_int_equal(rewrite(body, 0, CP_SDP_OFFER, NULL, &out), -EBADMSG);
+	snprintf(body, sizeof(body), "%sm=audio 7078 RTP/AVP 0\r\nm=video 0 RTP/AVP 97\r\n"
+		 "a=rtpmap:97 \f1)6/8000\r\n", head);
+	assert_int_equal(rewrite(body, 0, CP_SDP_OFFER, NULL, &out), -EBADMSG);
+	snprintf(body, sizeof(body), "%sm=audio 7078 RTP/AVP 0\r\n", head);
+	assert_int_equal(rewrite(body, 0, CP_SDP_OFFER, NULL, &out), 0);
+	assert_has(out, "\r\ns=-\r\n");
+}
+
 /* A NUL inside the body (Sofia's parser would stop there): refused. */
 static void test_nul_refused(void **state)
 {
@@ -551,6 +571,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sofia_loops_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nul_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unreadable_refused, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
