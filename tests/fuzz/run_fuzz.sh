@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Builds one libFuzzer target with clang (ASan + UBSan) and runs it for a bounded time, seeded
 # from the SIP corpora the repository carries in tests/data/sip (fuzz_srtp: a few RTP shapes;
-# fuzz_sdp: the SDPs among them).
+# fuzz_sdp: the SDPs among them; fuzz_register: REGISTERs with credentials, and the corpora).
 # usage: run_fuzz.sh TARGET SECONDS SRCDIR BUILDDIR
 set -euo pipefail
 target=$1 secs=$2 src=$3 out=$4
@@ -15,6 +15,12 @@ if [ "$target" = fuzz_srtp ]; then
 	pkg-config --exists "$srtp_pc" || srtp_pc=libsrtp2
 	units=("$src/dataplane/dp_srtp.c" "$src/common/sbc_channel.c")
 	read -r -a libs <<<"$(pkg-config --cflags --libs "$srtp_pc")"
+elif [ "$target" = fuzz_register ]; then
+	# the registrar's checks before Redis (cp_regauth, cp_regcache; cp_digest for the hashes)
+	units=("$src/controlplane/cp_regauth.c" "$src/controlplane/cp_regcache.c"
+		"$src/controlplane/cp_digest.c")
+	read -r -a libs <<<"$(pkg-config --cflags --libs sofia-sip-ua libcrypto)"
+	libs=(-I"$src/controlplane" "${libs[@]}")
 elif [ "$target" = fuzz_sdp ]; then
 	# the control plane's SDP rewrite on Sofia-SIP's parser and printer (the library itself is
 	# not instrumented: its loops show as timeouts or out-of-memory, its reads past a buffer
@@ -69,6 +75,36 @@ for i, b in enumerate(bodies):
         n += 1
 print('fuzz: %d seeds from %d SDPs' % (n, len(bodies)))
 PY
+elif [ "$target" = fuzz_register ]; then
+	# REGISTERs with Digest credentials for the target's realm (MD5 and SHA-256, qop=auth,
+	# another realm's first, a Proxy-Authorization, none), "@NONCE@" standing for a nonce of
+	# ours (the target fills it in), and every SIP message of the corpora
+	/usr/bin/python3 - "$corpus" <<'PY'
+import os, sys
+head = ('REGISTER sip:digest.example SIP/2.0\r\n'
+        'Via: SIP/2.0/UDP 198.51.100.21:5090;branch=z9hG4bK{n}\r\nMax-Forwards: 70\r\n'
+        'From: <sip:alice@digest.example>;tag=1\r\nTo: <sip:alice@digest.example>\r\n'
+        'Call-ID: c{n}@198.51.100.21\r\nCSeq: 2 REGISTER\r\n'
+        'Contact: <sip:alice@198.51.100.21:5090>;expires=60\r\n{auth}Content-Length: 0\r\n\r\n')
+cred = ('Authorization: Digest username="alice", realm="{realm}", nonce="@NONCE@", '
+        'uri="sip:digest.example", response="{resp}", algorithm={alg}, qop=auth, '
+        'nc=0000000{nc}, cnonce="0a4f113b"\r\n')
+auths = [cred.format(realm='digest.example', resp='0' * 32, alg='MD5', nc=1),
+         cred.format(realm='digest.example', resp='0' * 64, alg='SHA-256', nc=2),
+         cred.format(realm='other.example', resp='0' * 32, alg='MD5', nc=1) +
+         cred.format(realm='digest.example', resp='0' * 32, alg='MD5', nc=3),
+         'Proxy-Authorization: Digest username="bob", realm="digest.example", '
+         'nonce="@NONCE@"\r\n', '']
+for n, a in enumerate(auths):
+    open(os.path.join(sys.argv[1], 'register-%d' % n), 'w').write(head.format(n=n, auth=a))
+print('fuzz: %d REGISTER seeds' % len(auths))
+PY
+	for d in rfc4475 rfc5118 sofia-sip-tests/sip kamailio-test-sip cve-pocs; do
+		[ -d "$seeds/$d" ] || continue
+		find "$seeds/$d" -type f | while read -r f; do
+			cp -f "$f" "$corpus/${d%%/*}-$(basename "$f")"
+		done
+	done
 elif [ "$target" = fuzz_frame ]; then
 	# wrap each SIP message in Ethernet/IPv4/UDP so the frame target reaches the builder
 	/usr/bin/python3 - "$seeds" "$corpus" <<'PY'
