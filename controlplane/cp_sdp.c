@@ -613,19 +613,19 @@ static bool rtpmaps_read(const sdp_session_t *s)
 int cp_sdp_rewrite(su_home_t *home, const char *body, size_t len, struct cp_sdp_xlate *x,
 		   char **out, size_t *outlen)
 {
-	su_home_t *tmp = su_home_new(sizeof(*tmp));
+	su_home_t *tmp;
 	sdp_parser_t *p;
 	sdp_session_t *s;
 	int rc;
 
 	x->why = NULL;
-	if (tmp == NULL)
-		return -ENOMEM;
 	if (!sofia_safe(body, len)) {
-		su_home_unref(tmp);
 		x->why = "Malformed SDP";
 		return -EBADMSG;
 	}
+	tmp = su_home_new(sizeof(*tmp));
+	if (tmp == NULL)
+		return -ENOMEM;
 	p = sdp_parse(tmp, body, (issize_t)len, SDP_FLAGS);
 	s = p ? sdp_session(p) : NULL;
 	if (s == NULL || !rtpmaps_read(s)) {

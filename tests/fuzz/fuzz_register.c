@@ -33,13 +33,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cp_cred c;
 	uint8_t key[CP_REGCACHE_KEY];
 	char tag[CP_REGCACHE_TAG];
-	char *buf = malloc(size ? size : 1);	/* exact size: ASan sees a read past it */
+	static const unsigned char rnd[8] = { 9, 8, 7, 6, 5, 4, 3, 2 };
+	char nonce[CP_NONCE_MAX], *buf;
+	const uint8_t *at;
+	size_t n = size;
 	msg_t *msg;
 	sip_t const *sip;
-
-	char nonce[CP_NONCE_MAX], *at;
-	static const unsigned char rnd[8] = { 9, 8, 7, 6, 5, 4, 3, 2 };
-	size_t n = size;
 
 	if (cp_regauth_init(&a, secret, 7, 3, 60, 300) != 0)
 		abort();
@@ -47,11 +46,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * reached (the seeds carry it; a fuzzer cannot forge the HMAC) */
 	cp_nonce_make(&a, "pbx-digest", NOW_MS - 5000, rnd, nonce, sizeof(nonce));
 	at = size >= 7 ? memmem(data, size, "@NONCE@", 7) : NULL;
+	if (at != NULL)
+		n = size - 7 + strlen(nonce);
+	buf = malloc(n ? n : 1);	/* exact size: ASan sees a read past it */
 	if (at != NULL) {
-		size_t off = (size_t)(at - (const char *)data), nl = strlen(nonce);
+		size_t off = (size_t)(at - data), nl = strlen(nonce);
 
-		n = size - 7 + nl;
-		buf = realloc(buf, n);
 		memcpy(buf, data, off);
 		memcpy(buf + off, nonce, nl);
 		memcpy(buf + off + nl, data + off + 7, size - off - 7);

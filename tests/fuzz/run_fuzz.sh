@@ -15,17 +15,16 @@ if [ "$target" = fuzz_srtp ]; then
 	pkg-config --exists "$srtp_pc" || srtp_pc=libsrtp2
 	units=("$src/dataplane/dp_srtp.c" "$src/common/sbc_channel.c")
 	read -r -a libs <<<"$(pkg-config --cflags --libs "$srtp_pc")"
-elif [ "$target" = fuzz_register ]; then
-	# the registrar's checks before Redis (cp_regauth, cp_regcache; cp_digest for the hashes)
-	units=("$src/controlplane/cp_regauth.c" "$src/controlplane/cp_regcache.c"
-		"$src/controlplane/cp_digest.c")
-	read -r -a libs <<<"$(pkg-config --cflags --libs sofia-sip-ua libcrypto)"
-	libs=(-I"$src/controlplane" "${libs[@]}")
-elif [ "$target" = fuzz_sdp ]; then
-	# the control plane's SDP rewrite on Sofia-SIP's parser and printer (the library itself is
-	# not instrumented: its loops show as timeouts or out-of-memory, its reads past a buffer
-	# only where they reach ours)
-	units=("$src/controlplane/cp_sdp.c" "$src/common/sbc_channel.c")
+elif [ "$target" = fuzz_register ] || [ "$target" = fuzz_sdp ]; then
+	# the control plane's code on Sofia-SIP (the library itself is not instrumented: its loops
+	# show as timeouts or out-of-memory, its reads past a buffer only where they reach ours):
+	# the registrar's checks before Redis (cp_digest for the hashes), or the SDP rewrite
+	if [ "$target" = fuzz_register ]; then
+		units=("$src/controlplane/cp_regauth.c" "$src/controlplane/cp_regcache.c"
+			"$src/controlplane/cp_digest.c")
+	else
+		units=("$src/controlplane/cp_sdp.c" "$src/common/sbc_channel.c")
+	fi
 	read -r -a libs <<<"$(pkg-config --cflags --libs sofia-sip-ua libcrypto)"
 	libs=(-I"$src/controlplane" "${libs[@]}")
 else
@@ -40,6 +39,16 @@ clang -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined -fno-sanitize-recove
 corpus="$out/fuzz-$target/corpus"
 seeds="$src/tests/data/sip"
 [ -d "$seeds" ] || { echo "FAIL: $seeds is absent (part of the repository)"; exit 1; }
+# copy_corpora DIR...: every file of these folders of $seeds into the corpus, named by folder
+copy_corpora() {
+	local d f
+	for d in "$@"; do
+		[ -d "$seeds/$d" ] || continue
+		find "$seeds/$d" -type f | while read -r f; do
+			cp -f "$f" "$corpus/${d%%/*}-$(basename "$f")"
+		done
+	done
+}
 if [ "$target" = fuzz_srtp ]; then
 	# a mode byte (suite, RTCP, round trip) and an RTP / RTCP packet: a few shapes to start from
 	printf '\x20\x80\x00\x12\x34\x00\x00\x00\xa0\xca\xfe\xba\xbe%0160d' 0 >"$corpus/rtp-roundtrip"
@@ -99,12 +108,7 @@ for n, a in enumerate(auths):
     open(os.path.join(sys.argv[1], 'register-%d' % n), 'w').write(head.format(n=n, auth=a))
 print('fuzz: %d REGISTER seeds' % len(auths))
 PY
-	for d in rfc4475 rfc5118 sofia-sip-tests/sip kamailio-test-sip cve-pocs; do
-		[ -d "$seeds/$d" ] || continue
-		find "$seeds/$d" -type f | while read -r f; do
-			cp -f "$f" "$corpus/${d%%/*}-$(basename "$f")"
-		done
-	done
+	copy_corpora rfc4475 rfc5118 sofia-sip-tests/sip kamailio-test-sip cve-pocs
 elif [ "$target" = fuzz_frame ]; then
 	# wrap each SIP message in Ethernet/IPv4/UDP so the frame target reaches the builder
 	/usr/bin/python3 - "$seeds" "$corpus" <<'PY'
@@ -150,12 +154,7 @@ for num, inv in cases:
 print('fuzz: %d PROTOS seeds' % n)
 PY
 	fi
-	for d in rfc4475 rfc5118 sofia-sip-tests kamailio-test-sip cve-pocs; do
-		[ -d "$seeds/$d" ] || continue
-		find "$seeds/$d" -type f | while read -r f; do
-			cp -f "$f" "$corpus/$d-$(basename "$f")"
-		done
-	done
+	copy_corpora rfc4475 rfc5118 sofia-sip-tests kamailio-test-sip cve-pocs
 fi
 # -max_total_time bounds the run; crashes exit non-zero and leave crash-* files in $out
 cd "$out/fuzz-$target"
