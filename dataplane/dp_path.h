@@ -33,6 +33,7 @@ enum dp_wire_kind {
 	DP_WIRE_REJECT,		/* a 403/503 built here (reject_sent) */
 	DP_WIRE_MEDIA,		/* relayed RTP/RTCP (media_relayed) */
 	DP_WIRE_ASK,		/* ARP request / neighbour solicitation built here (neigh_asked) */
+	DP_WIRE_KINDS
 };
 
 struct dp_burst_out {
@@ -42,12 +43,16 @@ struct dp_burst_out {
 	struct rte_mbuf *wire[DP_BURST * 2];
 	uint8_t wire_kind[DP_BURST * 2];	/* enum dp_wire_kind */
 	unsigned int n_wire;
+	/* wire[]'s frames of each kind: the counters' increments once they are sent, with the
+	 * kinds of those the port did not take (a few, if any) taken off, and no pass over all */
+	uint16_t n_kind[DP_WIRE_KINDS];
 };
 
 static inline void dp_out_wire(struct dp_burst_out *o, struct rte_mbuf *m, enum dp_wire_kind k)
 {
 	o->wire_kind[o->n_wire] = (uint8_t)k;
 	o->wire[o->n_wire++] = m;
+	o->n_kind[k]++;
 }
 
 /*

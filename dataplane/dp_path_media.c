@@ -17,6 +17,7 @@
 #include "dp_admit.h"
 #include "dp_media.h"
 #include "dp_neigh.h"
+#include "dp_media4.h"
 #include "dp_path.h"
 #include "dp_rtp.h"
 #include "dp_srtp.h"
@@ -26,21 +27,10 @@ static inline unsigned int alen(uint8_t family)
 	return family == SBC_AF_V6 ? 16 : 4;
 }
 
-static inline uint32_t rd32(const uint8_t *b)
-{
-	return ((uint32_t)b[0] << 24) | ((uint32_t)b[1] << 16) | ((uint32_t)b[2] << 8) | b[3];
-}
-
 static inline void st16(uint8_t *b, uint16_t v)
 {
 	b[0] = (uint8_t)(v >> 8);
 	b[1] = (uint8_t)v;
-}
-
-/* The out leg's local address. */
-static inline const uint8_t *out_local(const struct dp_media_fwd *f)
-{
-	return dp_media_locals[f->out_local];
 }
 
 /* The packet's source is the in leg's remote address (the key's family is the packet's): one
@@ -101,31 +91,10 @@ static inline bool source_ok(struct dp_media_fwd *f, uint32_t idx, const struct 
 	return v == mine;	/* v: the port that won the latch */
 }
 
-/* A time in 8 kHz RTP clock ticks (RFC 3550 A.8's arrival). */
-static inline uint32_t rtp_ticks(uint64_t now_ns)
-{
-	return (uint32_t)(now_ns / (1000000000u / DP_RTP_CLOCK_HZ));
-}
-
-/* The leg's RTP receive figures (RFC 3550 A.1, A.8), on the direction's second line; ticks:
- * now_ns in rtp_ticks. */
-static inline void count_rtp_at(struct dp_media_fwd *f, const uint8_t *pl, uint32_t len,
-				uint64_t now_ns, uint32_t ticks)
-{
-	dp_count(&f->packets, 1);
-	dp_count(&f->bytes, len);
-	__atomic_store_n(&f->last_ns, now_ns, __ATOMIC_RELAXED);
-	if (!dp_rtp_valid(pl, len))
-		return;
-	dp_rtp_seq_update(&f->seq, dp_rd16(pl + 2));
-	if (dp_rtp_pt_8khz(pl[1] & 0x7f))
-		dp_rtp_jitter_update(&f->jitter, ticks, rd32(pl + 4));
-}
-
 static inline void count_rtp(struct dp_media_fwd *f, const uint8_t *pl, uint32_t len,
 			     uint64_t now_ns)
 {
-	count_rtp_at(f, pl, len, now_ns, rtp_ticks(now_ns));
+	dp_media4_count(f, pl, len, now_ns, dp_rtp_ticks(now_ns));
 }
 
 /* What the leg's RTCP report says (on the RTCP port: the session's own line for it). */
@@ -144,12 +113,6 @@ static void count_rtcp(struct dp_media_rtcp_rx *r, const uint8_t *pl, uint32_t l
 }
 
 #define NH_VALID (1ull << 63)
-
-/* dp_media_fwd.nh's top 16 bits when it was cached at neighbour generation gen. */
-static inline uint16_t nh_tag(uint32_t gen)
-{
-	return (uint16_t)(0x8000 | (gen & 0x7fff));
-}
 
 /* dp_media_fwd.nh for a MAC found at neighbour generation gen. */
 static inline uint64_t nh_word(uint32_t gen, const uint8_t *mac)
@@ -172,7 +135,7 @@ static enum dp_drop next_hop_mac(struct dp_worker *w, struct dp_media_fwd *f,
 	uint64_t v = __atomic_load_n(&f->nh, __ATOMIC_RELAXED);
 	struct rte_mbuf *ask;
 
-	if (likely((v >> 48) == nh_tag(gen))) {
+	if (likely((v >> 48) == dp_nh_tag(gen))) {
 		v = rte_cpu_to_le_64(v);
 		memcpy(mac, &v, 6);
 		return DP_DROP_NONE;
@@ -243,7 +206,7 @@ static void put_ip6(uint8_t *ip, const struct kept *k, const struct dp_media_fwd
 	st16(ip + 4, k->ulen);
 	ip[6] = DP_PROTO_UDP;
 	ip[7] = 64;
-	memcpy(ip + 8, out_local(out), 16);
+	memcpy(ip + 8, dp_media_out_local(out), 16);
 	memcpy(ip + 24, out->dst, 16);
 }
 
@@ -259,7 +222,7 @@ static void put_ip4(uint8_t *ip, const struct kept *k, const struct dp_media_fwd
 	ip[9] = DP_PROTO_UDP;
 	ip[10] = 0;
 	ip[11] = 0;
-	memcpy(ip + 12, out_local(out), 4);
+	memcpy(ip + 12, dp_media_out_local(out), 4);
 	memcpy(ip + 16, out->dst, 4);
 	st16(ip + 10, (uint16_t)~dp_fold16(dp_sum16(ip, 20)));
 }
@@ -273,7 +236,7 @@ static void put_udp_csum(uint8_t *u, const struct kept *k, const struct dp_media
 	uint8_t neu[36];
 	uint16_t c;
 
-	memcpy(neu, out_local(out), a);
+	memcpy(neu, dp_media_out_local(out), a);
 	memcpy(neu + a, out->dst, a);
 	memcpy(neu + 2 * a, u, 4);
 	if ((k->csum[0] == 0 && k->csum[1] == 0) || k->payload_changed) {
@@ -293,71 +256,7 @@ static void put_udp_csum(uint8_t *u, const struct kept *k, const struct dp_media
 	memcpy(u + 6, &c, 2);
 }
 
-/* A one's complement sum of 16-bit words accumulated from native-order loads (32-bit ones: a
- * word pair, as 2^16 is 1 modulo 0xffff), folded to 16 bits with the carries: in the byte
- * order of the loads, which is also the order it is stored back in (RFC 1071 2(B)). */
-static inline uint16_t csum_fold64(uint64_t s)
-{
-	uint32_t lo = (uint32_t)s, t = lo + (uint32_t)(s >> 32);
-
-	t += t < lo;	/* the end-around carry */
-	t = (t & 0xffff) + (t >> 16);
-	t = (t & 0xffff) + (t >> 16);
-	return (uint16_t)t;
-}
-
-/* The Ethernet header's first 8 bytes (the next hop's MAC, then our MAC's first two) and the
- * next 4 (the rest of ours), as native words: two stores. mac48: the next hop's MAC in the low
- * 48 bits of a little-endian word (dp_media_fwd.nh's layout). */
-static inline void put_eth(uint8_t *f, uint64_t mac48, uint64_t wire_lo, uint32_t wire_hi)
-{
-	uint64_t a = rte_cpu_to_le_64((mac48 & 0xffffffffffffull) | wire_lo);
-
-	memcpy(f, &a, 8);
-	memcpy(f + 8, &wire_hi, 4);
-}
-
-/*
- * The common shape, IPv4 to IPv4 without VLAN tags or IP options: fixed offsets, the frame
- * keeps its length. All sums in native byte order (csum_fold64), from values read before
- * anything is stored (read back, the header would wait for the narrower stores just made to
- * it). The IPv4 header's checksum is summed anew: what it keeps (version, DSCP, length,
- * identification: two loads) and what the direction gives it (flags and fragment offset 0,
- * TTL 64, UDP, the out leg's addresses: dp_media_fwd.v4_hdr_sum, summed at MEDIA_SET); the
- * caller checked the old one good. The UDP checksum moves by the addresses' delta
- * (v4_addr_delta: the packet's addresses are the in leg's, strict source checked them) and the
- * ports' (RFC 1624 eqn. 3).
- */
-static inline void rewrite_v4(uint8_t *f, const struct dp_media_fwd *out, uint16_t sport,
-			      uint16_t dport, uint64_t mac48, uint64_t wire_lo, uint32_t wire_hi)
-{
-	uint8_t *ip = f + 14, *u = f + 34;
-	uint32_t ports = (uint32_t)htons(sport) | (uint32_t)htons(dport) << 16, old_ports, w01;
-	uint16_t c, w2, hc;
-
-	memcpy(&w01, ip, 4);
-	memcpy(&w2, ip + 4, 2);
-	memcpy(&old_ports, u, 4);
-	memcpy(&c, u + 6, 2);
-	hc = (uint16_t)~csum_fold64((uint64_t)out->v4_hdr_sum + w01 + w2);
-	put_eth(f, mac48, wire_lo, wire_hi);
-	ip[6] = 0;
-	ip[7] = 0;
-	ip[8] = 64;
-	memcpy(ip + 10, &hc, 2);
-	memcpy(ip + 12, out_local(out), 4);
-	memcpy(ip + 16, out->dst, 4);
-	memcpy(u, &ports, 4);
-	if (c == 0)
-		return;		/* sent without a checksum: stays without (IPv4) */
-	c = (uint16_t)~csum_fold64((uint64_t)(uint16_t)~c + out->v4_addr_delta +
-				   (uint32_t)~old_ports + ports);
-	if (c == 0)
-		c = 0xffff;	/* RFC 768: a computed 0 is sent as all ones (either order) */
-	memcpy(u + 6, &c, 2);
-}
-
-/* Our MAC as put_eth takes it. */
+/* Our MAC as dp_media4_put_eth takes it. */
 static inline void wire_words(uint64_t *lo, uint32_t *hi)
 {
 	const uint8_t *w = dp.wire_mac.addr_bytes;
@@ -366,7 +265,7 @@ static inline void wire_words(uint64_t *lo, uint32_t *hi)
 	memcpy(hi, w + 2, 4);
 }
 
-/* A MAC's bytes as put_eth's mac48. */
+/* A MAC's bytes as dp_media4_put_eth's mac48. */
 static inline uint64_t mac_word(const uint8_t *mac)
 {
 	uint64_t v = 0;
@@ -375,7 +274,7 @@ static inline uint64_t mac_word(const uint8_t *mac)
 	return rte_le_to_cpu_64(v);
 }
 
-/* rewrite_v4's shape (dp_path_media: not after SRTP, where the lengths changed and the
+/* dp_media4_rewrite's shape (dp_path_media: not after SRTP, where the lengths changed and the
  * checksum is no longer incremental): one segment, no padding. */
 static inline bool plain_v4(const struct rte_mbuf *m, const struct dp_pkt *p,
 			    const struct dp_media_fwd *out)
@@ -466,22 +365,6 @@ static enum dp_drop srtp_apply(const struct dp_worker *w, struct rte_mbuf *m, st
 	return DP_DROP_NONE;
 }
 
-/* A 20-byte IPv4 header's checksum holds: its five 32-bit words summed as loaded (no byte
- * swaps: a one's complement sum of a good header is all ones in either byte order, RFC 1071
- * 2(B)), in 64 bits, then folded with the carries. */
-static inline bool v4_sum_ok(const uint8_t *ip)
-{
-	return csum_fold64((uint64_t)dp_ld32(ip) + dp_ld32(ip + 4) + dp_ld32(ip + 8) +
-			   dp_ld32(ip + 12) + dp_ld32(ip + 16)) == 0xffff;
-}
-
-/* A 20-byte IPv4 header at ip with a wrong checksum (unless the NIC checked it good). */
-static inline bool v4_plain_header_bad(const struct rte_mbuf *m, const uint8_t *ip)
-{
-	return (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
-	       !v4_sum_ok(ip);
-}
-
 /* The IPv4 header checksum (unless the NIC checked it), options the long way. */
 static inline bool v4_header_bad(const struct rte_mbuf *m, const struct dp_pkt *p)
 {
@@ -489,7 +372,7 @@ static inline bool v4_header_bad(const struct rte_mbuf *m, const struct dp_pkt *
 		return false;
 	if (p->l4_off - p->l3_off != 20)
 		return dp_v4_csum_bad(m, p);
-	return v4_plain_header_bad(m, rte_pktmbuf_mtod(m, const uint8_t *) + p->l3_off);
+	return dp_v4_plain_header_bad(m, rte_pktmbuf_mtod(m, const uint8_t *) + p->l3_off);
 }
 
 /* Not relayed: counted on the leg too (its figures' dropped). */
@@ -562,39 +445,12 @@ static enum dp_path_verdict relay_srtp(struct dp_worker *w, struct rte_mbuf *m,
 void dp_media4_burst_init(struct dp_media4_burst *t, struct dp_burst_clock *clk)
 {
 	t->ns = dp_burst_ns(clk);
-	t->ticks = rtp_ticks(t->ns);
-	t->nh_tag = nh_tag(__atomic_load_n(&dp_neigh_gen, __ATOMIC_ACQUIRE));
+	t->ticks = dp_rtp_ticks(t->ns);
+	t->nh_tag = dp_nh_tag(__atomic_load_n(&dp_neigh_gen, __ATOMIC_ACQUIRE));
 	wire_words(&t->wire_lo, &t->wire_hi);
 }
 
-/* Every test of the general path that this case passes, in the order that the cheapest and
- * most often failing come first; the frame's shape was checked by the sort. DP_FWD_FAST4 says
- * in one bit what the direction must be (IPv4 both ways, no SRTP, no rtcp-mux: the RTP port
- * carries only RTP); the port must be the leg's RTP port. true: counted and rewritten. */
-static inline bool relay4(struct rte_mbuf *m, const void *data, const struct dp_media4_burst *t,
-			  struct dp_media_fwd *fwd)
-{
-	uint8_t *fr = rte_pktmbuf_mtod(m, uint8_t *);
-	struct dp_media_fwd *f = &fwd[DP_MEDIA_FWD(data)];
-	uint16_t dport, ulen = dp_rd16(fr + 38);
-	uint64_t nh;
-
-	if (DP_MEDIA_RTCP(data) || !(f->flags & DP_FWD_FAST4) ||
-	    dp_ld32(fr + 26) != dp_ld32(f->src) ||
-	    __atomic_load_n(&f->src_port[0], __ATOMIC_ACQUIRE) != dp_rd16(fr + 34) + 1u)
-		return false;
-	dport = __atomic_load_n(&f->dst_port[0], __ATOMIC_RELAXED);
-	nh = __atomic_load_n(&f->nh, __ATOMIC_RELAXED);
-	if (dport == 0 || (nh >> 48) != t->nh_tag || m->nb_segs != 1 ||
-	    rte_pktmbuf_pkt_len(m) != 14u + dp_rd16(fr + 16) || v4_plain_header_bad(m, fr + 14))
-		return false;
-	count_rtp_at(f, fr + 42, ulen - 8u, t->ns, t->ticks);
-	rewrite_v4(fr, f, f->out_port, dport, nh, t->wire_lo, t->wire_hi);
-	m->ol_flags = 0;
-	return true;
-}
-
-/* (dp_path.h) The frames from i on, in order, as long as each takes relay4: one call for the
+/* (dp_path.h) The frames from i on, in order, as long as each takes dp_media4_relay: one call for the
  * run instead of one per frame, and the direction of the frame DP_MEDIA4_AHEAD further asked
  * for as each is relayed (the caller asked for the first DP_MEDIA4_AHEAD). The burst's values
  * and the table's address are copied to locals: the frames' byte stores could alias them
@@ -609,7 +465,7 @@ unsigned int dp_path_media4_run(struct rte_mbuf *const *m, void *const *data, co
 	for (; i < n; i++) {
 		if (i + DP_MEDIA4_AHEAD < n && found[i + DP_MEDIA4_AHEAD])
 			(void)dp_media_prefetch_in(fwd, data[i + DP_MEDIA4_AHEAD]);
-		if (!found[i] || !relay4(m[i], data[i], &tt, fwd))
+		if (!found[i] || !dp_media4_relay(m[i], data[i], &tt, fwd, false))
 			return i;
 		dp_out_wire(o, m[i], DP_WIRE_MEDIA);
 	}
@@ -619,7 +475,7 @@ unsigned int dp_path_media4_run(struct rte_mbuf *const *m, void *const *data, co
 /* (dp_path.h) One frame of the per-frame loop. */
 bool dp_path_media4(struct rte_mbuf *m, const void *data, const struct dp_media4_burst *t)
 {
-	return relay4(m, data, t, dp_media_fwd);
+	return dp_media4_relay(m, data, t, dp_media_fwd, false);
 }
 
 enum dp_path_verdict dp_path_media(struct dp_worker *w, struct rte_mbuf *m,
@@ -669,7 +525,7 @@ enum dp_path_verdict dp_path_media(struct dp_worker *w, struct rte_mbuf *m,
 		uint32_t wire_hi;
 
 		wire_words(&wire_lo, &wire_hi);
-		rewrite_v4(rte_pktmbuf_mtod(m, uint8_t *), f, dp_fwd_out_port(f, rtcp), dport,
+		dp_media4_rewrite(rte_pktmbuf_mtod(m, uint8_t *), f, dp_fwd_out_port(f, rtcp), dport,
 			   mac_word(mac), wire_lo, wire_hi);
 		m->ol_flags = 0;
 	} else if (!rte_pktmbuf_is_contiguous(m) ||

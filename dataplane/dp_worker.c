@@ -22,6 +22,7 @@
 #include "dp_frag.h"
 #include "dp_idle.h"
 #include "dp_media.h"
+#include "dp_media4.h"
 #include "dp_parse.h"
 #include "dp_path.h"
 #include "dp_srtp.h"
@@ -307,27 +308,36 @@ static inline void media4_sort_init(struct media4_sort *ms, const struct dp_deny
 /*
  * RTP/RTCP of that shape to our address or a media address and a media port, from a source not
  * denied: to the media table from its bytes, with no second parse (what sort_ipv4 and
- * sort_other would decide for it). Anything else takes the full path. The port's word is
- * asked for as media_look_up does, found from ms's copies of the index's globals.
+ * sort_other would decide for it); its port's word, found from ms's copies of the index's
+ * globals, or NULL: anything else takes the full path. sort_plain_media4 asks for the word as
+ * media_look_up does.
  */
-static inline bool sort_plain_media4(struct burst *b, unsigned int i, const uint8_t *f,
-				     const struct media4_sort *ms)
+static inline const uint32_t *plain_media4_word(const uint8_t *f, const struct media4_sort *ms)
 {
 	uint16_t dport = dp_rd16(f + 36);
 	uint32_t dst = dp_ld32(f + 30), src;
 	int local;
 
 	if ((uint16_t)(dport - ms->base) > ms->span)
-		return false;
+		return NULL;
 	if (dst == ms->address)
 		local = dport != ms->sip_port ? (int)dp_media_local_addr4() : -1;
 	else
 		local = media_v4(f + 30);
 	memcpy(&src, f + 26, 4);
 	if (local < 0 || (ms->deny != NULL && dp_deny_find4(ms->deny, src)))
+		return NULL;
+	return dp_media_word_in(ms->index, ms->n_ports, ms->base, (unsigned int)local, dport);
+}
+
+static inline bool sort_plain_media4(struct burst *b, unsigned int i, const uint8_t *f,
+				     const struct media4_sort *ms)
+{
+	const uint32_t *w = plain_media4_word(f, ms);
+
+	if (w == NULL)
 		return false;
-	media_ask(b, i, dp_media_word_in(ms->index, ms->n_ports, ms->base, (unsigned int)local,
-					 dport));
+	media_ask(b, i, w);
 	b->nm4++;
 	return true;
 }
@@ -427,6 +437,15 @@ struct sip4_sort {
 	const struct dp_acl_bank *acl;	/* the burst's allowlist: a SIP run's sources' /24 bits */
 };
 
+/* A run of media's shape: to our MAC (mac: wire_mac_word()), the plain shape. */
+static inline void media_shape_init(struct run_shape *sh, uint64_t mac)
+{
+	sh->v0 = run_lanes(mac, (uint64_t)DP_PLAIN4_W12_VALUE << 32);
+	sh->m0 = run_lanes(0xffffffffffffull, (uint64_t)DP_PLAIN4_W12_MASK << 32);
+	sh->v20 = run_lanes(DP_PLAIN4_W20_VALUE, 0);
+	sh->m20 = run_lanes(DP_PLAIN4_W20_MASK, 0);
+}
+
 static inline void sip4_sort_init(struct sip4_sort *ss, uint64_t mac,
 				  const struct dp_acl_bank *acl)
 {
@@ -437,10 +456,7 @@ static inline void sip4_sort_init(struct sip4_sort *ss, uint64_t mac,
 	w[6] = (uint8_t)(dp.cfg.sip_port >> 8);
 	w[7] = (uint8_t)dp.cfg.sip_port;
 	to = dp_ld64le(w);
-	ss->media.v0 = run_lanes(mac, (uint64_t)DP_PLAIN4_W12_VALUE << 32);
-	ss->media.m0 = run_lanes(0xffffffffffffull, (uint64_t)DP_PLAIN4_W12_MASK << 32);
-	ss->media.v20 = run_lanes(DP_PLAIN4_W20_VALUE, 0);
-	ss->media.m20 = run_lanes(DP_PLAIN4_W20_MASK, 0);
+	media_shape_init(&ss->media, mac);
 	ss->sip = ss->media;
 	ss->sip.v20 = run_lanes(DP_PLAIN4_W20_VALUE, (to & 0xffffffffull) << 16);
 	ss->sip.m20 = run_lanes(DP_PLAIN4_W20_MASK, 0xffffffffull << 16);
@@ -593,6 +609,108 @@ static void sort_burst(struct burst *b, unsigned int n, const struct dp_acl_bank
 			rte_prefetch0(rte_pktmbuf_mtod(b->m[i + PREFETCH_AHEAD], void *));
 		b->kind[i] = (uint8_t)sort_frame(b, i, &ms);
 	}
+}
+
+/* ---- a burst of plain RTP: passes 1 to 3 at once */
+
+/* Frames ahead of the one relayed whose port words media_burst asks for (the index's lines:
+ * read DP_MEDIA4_AHEAD frames later, when their directions are asked for), and whose headers
+ * it fetches before that. */
+#define MEDIA_WORD_AHEAD (2 * DP_MEDIA4_AHEAD)
+#define MEDIA_HDR_AHEAD (MEDIA_WORD_AHEAD + PREFETCH_AHEAD)
+
+/* run_header's test of a media run but for the mbuf's shape (a relayed frame is sent, never
+ * put back in the pool by media_burst, and dp_media4_relay takes only one segment): our MAC,
+ * the plain shape, the lengths exactly the first segment's; and the NIC did not find its IPv4
+ * checksum bad. */
+static inline bool media_header(const struct rte_mbuf *m, const uint8_t *f, uint32_t len,
+				const struct run_shape *sh)
+{
+	run_v2 d;
+
+	if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD || len < 42)
+		return false;
+	d = ((run_ld(f) ^ sh->v0) & sh->m0) | ((run_ld(f + 20) ^ sh->v20) & sh->m20);
+	return run_zero(d) && dp_ld16(f + 16) == run_be16(len - 14) &&
+	       dp_ld16(f + 38) == run_be16(len - 34);
+}
+
+/* Where frame i's port word is when it is of a media run (media_header, plain_media4_word),
+ * asked for; NULL when it is not. */
+static inline const uint32_t *media_word_at(const struct burst *b, unsigned int i,
+					    const struct run_shape *sh,
+					    const struct media4_sort *ms)
+{
+	const struct rte_mbuf *m = b->m[i];
+	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+	const uint32_t *wp;
+
+	if (!media_header(m, f, rte_pktmbuf_data_len(m), sh))
+		return NULL;
+	wp = plain_media4_word(f, ms);
+	if (wp != NULL)
+		rte_prefetch0(wp);
+	return wp;
+}
+
+/* The word at wp (dp_media.h: 0, no session; and 0 when wp is NULL), its direction asked
+ * for. */
+static inline uint32_t media_word(const uint32_t *wp, struct dp_media_fwd *fwd)
+{
+	uint32_t w = wp != NULL ? __atomic_load_n(wp, __ATOMIC_ACQUIRE) : 0;
+
+	if (w != 0)
+		(void)dp_media_prefetch_in(fwd, (const void *)(uintptr_t)(w - 1));
+	return w;
+}
+
+/*
+ * The relay's steady state, whole bursts of plain RTP (what sort_run's media run, then
+ * dp_path_media4_run, take), in one pass with no arrays between passes but the words': frame i
+ * is relayed (dp_media4_relay) while frame i + DP_MEDIA4_AHEAD's port word is read (its
+ * direction asked for), frame i + MEDIA_WORD_AHEAD is sorted and its word asked for, and frame
+ * i + MEDIA_HDR_AHEAD's header is fetched. Returns how many frames from the first were relayed,
+ * in order (added to o); the first one not taken, and every one after it, go the general way
+ * (sort_burst and on), which names what it is. Not on the test clock (dp_media4_relay takes the
+ * burst's time).
+ */
+static unsigned int media_burst(struct burst *b, unsigned int n, struct dp_burst_clock *clk,
+				struct dp_burst_out *o)
+{
+	struct dp_media_fwd *fwd = dp_media_fwd;
+	const uint32_t *wp[DP_BURST];
+	struct dp_media4_burst t;
+	struct media4_sort ms;
+	struct run_shape sh;
+	uint32_t w[DP_BURST];
+	unsigned int i;
+
+	media_shape_init(&sh, wire_mac_word());
+	media4_sort_init(&ms, __atomic_load_n(&dp_deny_active, __ATOMIC_ACQUIRE));
+	wp[0] = media_word_at(b, 0, &sh, &ms);
+	if (wp[0] == NULL)
+		return 0;
+	for (i = 1; i < RTE_MIN(n, (unsigned int)MEDIA_HDR_AHEAD); i++)
+		rte_prefetch0(rte_pktmbuf_mtod(b->m[i], void *));
+	for (i = 1; i < RTE_MIN(n, (unsigned int)MEDIA_WORD_AHEAD); i++)
+		wp[i] = media_word_at(b, i, &sh, &ms);
+	for (i = 0; i < RTE_MIN(n, (unsigned int)DP_MEDIA4_AHEAD); i++)
+		w[i] = media_word(wp[i], fwd);
+	dp_media4_burst_init(&t, clk);
+	for (i = 0; i < n; i++) {
+		if (i + MEDIA_HDR_AHEAD < n)
+			rte_prefetch0((const char *)b->m[i + MEDIA_HDR_AHEAD]->buf_addr +
+				      RTE_PKTMBUF_HEADROOM);
+		if (i + MEDIA_WORD_AHEAD < n)
+			wp[i + MEDIA_WORD_AHEAD] = media_word_at(b, i + MEDIA_WORD_AHEAD, &sh, &ms);
+		if (i + DP_MEDIA4_AHEAD < n)
+			w[i + DP_MEDIA4_AHEAD] = media_word(wp[i + DP_MEDIA4_AHEAD], fwd);
+		if (w[i] == 0 ||
+		    !dp_media4_relay(b->m[i], (const void *)(uintptr_t)(w[i] - 1), &t, fwd, true))
+			break;
+		dp_out_wire(o, b->m[i], DP_WIRE_MEDIA);
+	}
+	return i;
 }
 
 /* ---- pass 2: the allowlist, one bulk lookup per family */
@@ -952,28 +1070,23 @@ static void decide_burst(struct dp_worker *w, struct burst *b, unsigned int n,
 	}
 }
 
-/* What went out of the wire, counted by what it is: four counts kept apart in registers (one
- * array indexed by the kind made each frame's add wait for the last one's store). */
-static void count_wire(struct dp_worker *w, const struct dp_burst_out *o, unsigned int sent)
+/* What went out of the wire, counted by what it is: o's counts of each kind, less the kinds
+ * of the frames from sent on (not taken by the port); the counts start again from 0. */
+static void count_wire(struct dp_worker *w, struct dp_burst_out *o, unsigned int sent)
 {
-	unsigned int kernel = 0, reject = 0, media = 0, ask = 0;
+	uint16_t *k = o->n_kind;
 
-	for (unsigned int i = 0; i < sent; i++) {
-		unsigned int k = o->wire_kind[i];
-
-		kernel += k == DP_WIRE_KERNEL;
-		reject += k == DP_WIRE_REJECT;
-		media += k == DP_WIRE_MEDIA;
-		ask += k == DP_WIRE_ASK;
-	}
-	if (kernel)
-		dp_count(&w->stats.to_wire, kernel);
-	if (reject)
-		dp_count(&w->stats.reject_sent, reject);
-	if (media)
-		dp_count(&w->stats.media_relayed, media);
-	if (ask)
-		dp_count(&w->stats.neigh_asked, ask);
+	for (unsigned int i = sent; i < o->n_wire; i++)
+		k[o->wire_kind[i]]--;
+	if (k[DP_WIRE_KERNEL])
+		dp_count(&w->stats.to_wire, k[DP_WIRE_KERNEL]);
+	if (k[DP_WIRE_REJECT])
+		dp_count(&w->stats.reject_sent, k[DP_WIRE_REJECT]);
+	if (k[DP_WIRE_MEDIA])
+		dp_count(&w->stats.media_relayed, k[DP_WIRE_MEDIA]);
+	if (k[DP_WIRE_ASK])
+		dp_count(&w->stats.neigh_asked, k[DP_WIRE_ASK]);
+	memset(k, 0, sizeof(o->n_kind));
 }
 
 static void flush(struct dp_worker *w, struct dp_burst_out *o, struct drops *d)
@@ -1022,6 +1135,7 @@ static void neigh_release(struct dp_worker *w, struct dp_burst_out *o)
 			     &w->stats.drops[DP_DROP_MEDIA_NO_NEIGHBOUR]);
 	for (k = 0; k < n; k++)
 		o->wire_kind[o->n_wire++] = DP_WIRE_MEDIA;
+	o->n_kind[DP_WIRE_MEDIA] = (uint16_t)(o->n_kind[DP_WIRE_MEDIA] + n);
 }
 
 /* Worker 0: the neighbour table's ageing and its unicast requests. */
@@ -1033,6 +1147,7 @@ static void neigh_age(struct dp_worker *w, struct dp_burst_out *o, uint64_t tsc)
 			 o->wire + o->n_wire, DP_BURST * 2 - o->n_wire);
 	for (k = 0; k < n; k++)
 		o->wire_kind[o->n_wire++] = DP_WIRE_ASK;
+	o->n_kind[DP_WIRE_ASK] = (uint16_t)(o->n_kind[DP_WIRE_ASK] + n);
 }
 
 /* Drops counted by runs of one reason (a flood is one run the whole burst long), then freed
@@ -1103,7 +1218,16 @@ static inline void wire_burst(struct dp_worker *w, const struct dp_acl_bank *acl
 			      uint16_t n, struct dp_burst_clock *clk, struct dp_burst_out *o,
 			      struct drops *d)
 {
+	unsigned int relayed;
+
 	dp_count(&w->stats.rx, n);
+	relayed = dp.test_clock ? 0 : media_burst(b, n, clk, o);
+	if (relayed == n)
+		return;
+	if (relayed > 0) {	/* the rest, from the first frame not taken, the general way */
+		memmove(b->m, b->m + relayed, (n - relayed) * sizeof(b->m[0]));
+		n = (uint16_t)(n - relayed);
+	}
 	sort_burst(b, n, acl);
 	look_up_burst(w, acl, b);
 	media_look_up_burst(b);

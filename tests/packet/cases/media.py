@@ -11,7 +11,8 @@ asked for, the quality figures (RFC 3550) and the media timeout.
 import struct
 
 from harness import (ARP, BCAST, ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6NDOptDstLLAddr,
-    ICMPv6NDOptSrcLLAddr, IP, IPv6, Raw, SBC4, SBC6, UDP, case, chan_msg, wire_addr)
+    ICMPv6NDOptSrcLLAddr, IP, IPOption_NOP, IPv6, Raw, SBC4, SBC6, UDP, case, chan_msg,
+    wire_addr)
 
 CMD_MEDIA_SET, CMD_MEDIA_DEL = 48, 49
 LATCH, RTCP_MUX, HOLD = 2, 1, 4
@@ -157,6 +158,50 @@ def media_totals(**want):
       'rewritten byte for byte, DSCP and IP id kept, UDP checksum updated incrementally')
 def _(t):
     relay_case(t, SBC4, A4, SBC4, B4)
+
+
+@case('media_relay_v4_bursts', 'whole bursts of plain RTP both ways (the relay\'s steady state, '
+      'sorted, looked up and relayed in one pass), with frames it hands on mid-burst, each in '
+      'its place: RTCP, a foreign source (dropped), an IPv4 header with options; every other '
+      'frame relayed byte for byte and in order, each leg\'s packets counted')
+def _(t):
+    t.media_calls = ['bursts']
+    known_pair(t, fnv1a('bursts'))
+    ins, outs, n = [], [], 128    # bursts of 32 (the first after the two ARP frames)
+    odd = {40: 'rtcp', 45: 'foreign', 70: 'options', 71: 'rtcp'}
+    for k in range(n):
+        a_to_b = k % 2 == 0
+        seq = k // 2 + 1
+        p = rtp(seq, ts=160 * seq, pt=0 if a_to_b else 8)
+        src, sport, dport, mac = (A4, 40000, 20000, MAC_A) if a_to_b else (B4, 50000, 20002, MAC_B)
+        dst, to, mac_to, lport = (B4, 50000, MAC_B, 20002) if a_to_b else (A4, 40000, MAC_A, 20000)
+        kind = odd.get(k)
+        if kind == 'rtcp':
+            p = rtcp_rr()
+            sport, dport, to, lport = sport + 1, dport + 1, to + 1, lport + 1
+        if kind == 'foreign':
+            ins.append(inp(t, src, sport + 2, SBC4, dport, p, mac))
+            continue
+        if kind == 'options':
+            ins.append(bytes(t.eth(src=mac) / IP(src=src, dst=SBC4, tos=EF, id=0x1234, ttl=61,
+                                                   flags='DF', options=[IPOption_NOP()] * 4) /
+                             UDP(sport=sport, dport=dport) / Raw(p)))
+        else:
+            ins.append(inp(t, src, sport, SBC4, dport, p, mac))
+        outs.append(out(t, SBC4, lport, dst, to, p, mac_to))
+    t.rx(*ins)
+    t.out_wire(*outs)
+    t.expect(to_exception=2, media_relayed=n - 1, drops={'media_foreign': 1})
+
+    def check(t, res):
+        s = res.media_calls['bursts']
+        # each leg's packets (RTP and RTCP) from its remote: A's 64; B's 64 but the foreign
+        # frame (k 45, to B's leg from a port not B's), dropped there
+        want = {'leg0': (64, 0), 'leg1': (63, 1)}
+        return [f'{leg} packets/dropped: expected {p}/{d}, got {s[leg]["packets"]}/'
+                f'{s[leg]["dropped"]}'
+                for leg, (p, d) in want.items() if (s[leg]['packets'], s[leg]['dropped']) != (p, d)]
+    t.checks.append(check)
 
 
 @case('media_relay_v6', 'RTP and RTCP both ways between two IPv6 legs (neighbours from NA): '
