@@ -38,10 +38,12 @@ table and writes it to --out. Exit status: 0 measured, 1 a run failed or a check
 """
 
 import argparse
+import contextlib
 import importlib.util
 import os
 import random
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -362,6 +364,38 @@ RR_SLICE_MS = 20
 RR_SLICE = '/proc/sys/kernel/sched_rr_timeslice_ms'
 
 
+@contextlib.contextmanager
+def side_by_side(args, progs):
+    """progs started, each forwarding on its own lcore 1 (the same cpu) once packets flow and
+    the warm-up is over: yields their telemetry connections and forwarding threads (/proc
+    tasks); stopped and cleaned up after."""
+    for p in progs:
+        p.start()
+    try:
+        deadline = time.monotonic() + args.start_timeout
+        tels = [connect_flowing(p, args, deadline) for p in progs]
+        time.sleep(args.warmup)
+        tasks = [worker_thread(p.proc.pid) for p in progs]
+        if None in tasks:
+            raise RunError('side by side: a forwarding thread not found')
+        try:
+            yield tels, tasks
+        finally:
+            for tel in tels:
+                tel.close()
+    finally:
+        for p in progs:
+            if p.proc is not None and p.proc.poll() is None:
+                os.kill(p.proc.pid, signal.SIGCONT)
+            p.stop()
+            p.cleanup()
+
+
+def forwarded(tel, task):
+    """(ipackets, the forwarding thread's cpu seconds, time.monotonic()) now."""
+    return tel.query('/ethdev/stats,0')['ipackets'], thread_cpu(task)[0], time.monotonic()
+
+
 def same_seconds(args, progs, seconds):
     """Run progs at the same time, each on its own lcore 1 (the same cpu), their forwarding
     threads SCHED_RR at one priority with a 20 ms time slice: they take turns, so every second
@@ -374,7 +408,7 @@ def same_seconds(args, progs, seconds):
     turns refill less often (with four programs at once, a build without the allowlist lookup
     gained 6 % over one with it under the scheduler's own sub-millisecond slices, 4 % with
     20 ms turns, 1 % with 100 ms ones, where the seconds are too few turns to agree); the time
-    slice is set for the step and put back."""
+    slice is set for the step and put back. alternate() takes turns of a second."""
     old_slice = None
     try:
         with open(RR_SLICE) as f:
@@ -383,73 +417,104 @@ def same_seconds(args, progs, seconds):
             f.write(str(RR_SLICE_MS))
     except OSError:
         old_slice = None
-    for p in progs:
-        p.start()
     try:
-        deadline = time.monotonic() + args.start_timeout
-        tels = [connect_flowing(p, args, deadline) for p in progs]
-        time.sleep(args.warmup)
-        tasks = [worker_thread(p.proc.pid) for p in progs]
-        if None in tasks:
-            raise RunError('same_seconds: a forwarding thread not found')
-        for t in tasks:
-            os.sched_setscheduler(int(t.rsplit('/', 1)[1]), os.SCHED_RR, os.sched_param(1))
-
-        def sample():
-            return [(tel.query('/ethdev/stats,0')['ipackets'], thread_cpu(t)[0], time.monotonic())
-                    for tel, t in zip(tels, tasks)]
-
-        rates, shares = [[] for _ in progs], [[] for _ in progs]
-        prev = sample()
-        for _ in range(seconds):
-            time.sleep(max(0.0, prev[0][2] + 1.0 - time.monotonic()))
-            cur = sample()
-            for k, (c, q) in enumerate(zip(cur, prev)):
-                if c[1] > q[1]:
-                    rates[k].append((c[0] - q[0]) / (c[1] - q[1]) / 1e6)
-                    shares[k].append((c[1] - q[1]) / (c[2] - q[2]))
-            prev = cur
-        for tel in tels:
-            tel.close()
-        return rates, shares
+        with side_by_side(args, progs) as (tels, tasks):
+            for t in tasks:
+                os.sched_setscheduler(int(t.rsplit('/', 1)[1]), os.SCHED_RR, os.sched_param(1))
+            rates, shares = [[] for _ in progs], [[] for _ in progs]
+            prev = [forwarded(tel, t) for tel, t in zip(tels, tasks)]
+            for _ in range(seconds):
+                time.sleep(max(0.0, prev[0][2] + 1.0 - time.monotonic()))
+                cur = [forwarded(tel, t) for tel, t in zip(tels, tasks)]
+                for k, (c, q) in enumerate(zip(cur, prev)):
+                    if c[1] > q[1]:
+                        rates[k].append((c[0] - q[0]) / (c[1] - q[1]) / 1e6)
+                        shares[k].append((c[1] - q[1]) / (c[2] - q[2]))
+                prev = cur
+            return rates, shares
     finally:
-        for p in progs:
-            p.stop()
-            p.cleanup()
         if old_slice is not None:
             with open(RR_SLICE, 'w') as f:
                 f.write(old_slice)
 
 
-def same_seconds_lines(args, cases, pcaps, confs, wd, tag):
-    """Each case beside its ceiling (testpmd in the case's mode on the same pcap) at the same
-    time: the ratio of each second, then their median, least and greatest."""
-    lines = ['', f'Same seconds ({args.same_seconds} s each, after the rounds): sbc-dataplane and '
-             'testpmd in the case\'s ceiling mode run at once on lcore 1, taking turns of '
-             f'{RR_SLICE_MS} ms (SCHED_RR); each second, sbc\'s Mpps per core-second over '
-             'testpmd\'s in the same second (both under the same state of the host; the rounds '
-             'above measure them seconds apart; the turns cost sbc some cache refills, so this '
-             'errs against it):']
+def alternate(args, progs, turns, turn_s=1.0):
+    """progs on the same cpu (each on its lcore 1), one at a time: the others stopped
+    (SIGSTOP) while one forwards for turn_s seconds, then the next, turns times round. Returns,
+    for each program, its Mpps per core-second in each of its turns (ipackets over its
+    forwarding thread's time on the cpu, from the moment it is woken: what it spends
+    refilling the caches the others left is counted). Programs next to each other in a round
+    run within turn_s seconds of each other, under nearly the same state of the host, and
+    unlike same_seconds' 20 ms turns a turn of a second refills the caches about once (a
+    working set of megabytes: a millisecond or so), as a worker with a core of its own
+    never has to."""
+    with side_by_side(args, progs) as (tels, tasks):
+        pids = [p.proc.pid for p in progs]
+        for pid in pids[1:]:
+            os.kill(pid, signal.SIGSTOP)
+        rates = [[] for _ in progs]
+        on = 0
+        for _ in range(turns):
+            for k, (tel, task) in enumerate(zip(tels, tasks)):
+                if k != on:
+                    os.kill(pids[on], signal.SIGSTOP)
+                    os.kill(pids[k], signal.SIGCONT)
+                    on = k
+                a = forwarded(tel, task)
+                time.sleep(turn_s)
+                b = forwarded(tel, task)
+                if b[1] > a[1]:
+                    rates[k].append((b[0] - a[0]) / (b[1] - a[1]) / 1e6)
+        return rates
+
+
+def side_by_side_lines(args, cases, pcaps, confs, wd, tag, turns):
+    """Each case beside its ceiling (testpmd in the case's mode on the same pcap): at the same
+    time (same_seconds; turns 0) or in turns of a second (alternate): the ratio of each second
+    or turn, then their median, least and greatest."""
+    med = statistics.median
+    if turns:
+        lines = ['', f'Turns of a second ({turns} each, after the rounds): testpmd in the case\'s '
+                 'ceiling mode, then sbc-dataplane, each alone on lcore 1 while the other is '
+                 'stopped (SIGSTOP), turn after turn; each turn sbc\'s Mpps per core-second over '
+                 'testpmd\'s in the turn before it (a second apart; the caches refilled once a '
+                 'turn):']
+    else:
+        lines = ['', f'Same seconds ({args.same_seconds} s each, after the rounds): sbc-dataplane '
+                 'and testpmd in the case\'s ceiling mode run at once on lcore 1, taking turns of '
+                 f'{RR_SLICE_MS} ms (SCHED_RR); each second, sbc\'s Mpps per core-second over '
+                 'testpmd\'s in the same second (both under the same state of the host; the '
+                 'rounds above measure them seconds apart; the turns cost sbc some cache '
+                 'refills, so this errs against it):']
+    how = 'in turns of a second' if turns else 'in the same seconds'
     for c in cases:
-        prefix = f'{tag}-same-{c.name}'
+        prefix = f'{tag}-{"alt" if turns else "same"}-{c.name}'
         ref = testpmd(args, f'{prefix}-tp', pcaps[c.pcap], c.ceiling, wd)
         sbc = Program('sbc-dataplane', [args.dataplane, *eal_args(f'{prefix}-sbc', pcaps[c.pcap],
                                                                  args), '--', '-c', confs[c.name]],
                       f'{prefix}-sbc', wd, False, shm=f'/{tag}-{c.name}')
-        (r_ref, r_sbc), (s_ref, s_sbc) = same_seconds(args, [ref, sbc], args.same_seconds)
+        shares = ''
+        if turns:
+            r_ref, r_sbc = alternate(args, [ref, sbc], turns)
+        else:
+            (r_ref, r_sbc), (s_ref, s_sbc) = same_seconds(args, [ref, sbc], args.same_seconds)
+            shares = f'; cpu shares {med(s_sbc):.2f} / {med(s_ref):.2f}'
         ratios = [b / a for a, b in zip(r_ref, r_sbc) if a > 0]
         if not ratios:
-            lines.append(f'  {c.name}: no second measured')
+            lines.append(f'  {c.name}: nothing measured')
             continue
-        lines.append(f'  {c.name:14s} / {c.ceiling:6s} {statistics.median(ratios):.3f} '
-                     f'(seconds {min(ratios):.3f}-{max(ratios):.3f}); sbc '
-                     f'{statistics.median(r_sbc):.2f} Mpps, testpmd {statistics.median(r_ref):.2f} '
-                     f'per core-second; cpu shares {statistics.median(s_sbc):.2f} / '
-                     f'{statistics.median(s_ref):.2f}')
+        lines.append(f'  {c.name:14s} / {c.ceiling:6s} {med(ratios):.3f} '
+                     f'({"turns" if turns else "seconds"} {min(ratios):.3f}-{max(ratios):.3f}); '
+                     f'sbc {med(r_sbc):.2f} Mpps, testpmd {med(r_ref):.2f} per core-second'
+                     + shares)
         if c.name == 'unlisted_flood':
-            lines.append(f'    target unlisted_flood >= {args.target} x testpmd rxonly, in the '
-                         f'same seconds: {"met" if statistics.median(ratios) >= args.target else "MISSED"}'
-                         f' ({statistics.median(ratios):.3f})')
+            lines.append(f'    target unlisted_flood >= {args.target} x testpmd rxonly, {how}: '
+                         f'{"met" if med(ratios) >= args.target else "MISSED"} '
+                         f'({med(ratios):.3f})')
+        if c.name == 'listed_passed':
+            lines.append(f'    target listed_passed >= {args.passed_target:g} Mpps per core, {how}: '
+                         f'{"met" if med(r_sbc) >= args.passed_target else "MISSED"} '
+                         f'({med(r_sbc):.2f})')
     return lines
 
 
@@ -826,6 +891,9 @@ def main():
     ap.add_argument('--perf-top', type=int, default=15)
     ap.add_argument('--same-seconds', type=int, default=10,
                     help='seconds of each case beside its ceiling at the same time (0: none)')
+    ap.add_argument('--alternate', type=int, default=10,
+                    help='turns of a second of each case and its ceiling, one after the other '
+                    'on the same cpu (0: none)')
     args = ap.parse_args()
 
     if os.geteuid() != 0:
@@ -946,9 +1014,15 @@ def main():
         same_text = []
         if args.same_seconds > 0:
             try:
-                same_text = same_seconds_lines(args, cases, pcaps, confs, wd, tag)
+                same_text = side_by_side_lines(args, cases, pcaps, confs, wd, tag, 0)
             except (RunError, OSError, subprocess.SubprocessError) as e:
                 same_text = ['', f'same seconds: failed: {e}']
+        if args.alternate > 0:
+            try:
+                same_text += side_by_side_lines(args, cases, pcaps, confs, wd, tag,
+                                                args.alternate)
+            except (RunError, OSError, subprocess.SubprocessError) as e:
+                same_text += ['', f'turns of a second: failed: {e}']
         perf_text = []
         if args.perf and os.access(args.perf, os.X_OK):
             try:

@@ -149,6 +149,9 @@ def main():
     ap.add_argument('--same-seconds', type=int, default=10,
                     help='seconds of the relay beside testpmd 5tswap loop at the same time, for '
                     'each table size (0: none)')
+    ap.add_argument('--alternate', type=int, default=10,
+                    help='turns of a second each, the relay and testpmd 5tswap loop one after '
+                    'the other on the same cpu, for each table size (0: none)')
     args = ap.parse_args()
 
     if os.geteuid() != 0:
@@ -176,9 +179,11 @@ def main():
         commands(cmds[n], n)
     mbufs = 4 * frames + 8191       # testpmd's pool holds the replayed pcap too
 
-    def sbc_cmd(prefix, n, binary=args.dataplane):
-        conf = os.path.join(args.wd, f'sbc_{n}.conf')
-        config(conf, f'/{tag}-{n}', n, mbufs)
+    def sbc_cmd(prefix, n, binary=args.dataplane, channel=None):
+        """channel: another than the relay's, for a program beside it (--baseline)."""
+        channel = channel or f'/{tag}-{n}'
+        conf = os.path.join(args.wd, f'sbc_{channel.strip("/")}.conf')
+        config(conf, channel, n, mbufs)
         return [binary, *bd.eal_args(prefix, pcaps[n], args), '--', '-c', conf,
                 '--test-commands', cmds[n]]
 
@@ -234,6 +239,25 @@ def main():
                 same[n] = ([b / a for a, b in zip(r_tp, r_sbc) if a > 0], r_sbc, r_tp)
                 print(f'  same seconds: {n:6d} sessions, relay / 5tswap loop '
                       f'{statistics.median(same[n][0]):.3f}', flush=True)
+        alt = {}       # sessions -> per-turn ratios, relay / 5tswap loop the turn before
+        for n in sizes if args.alternate > 0 else []:
+            tp = bd.testpmd(args, f'{tag}-alt-tp', pcaps[n], '5tswap', args.wd, mbufs, 'loop')
+            relay_prog = Program('sbc-dataplane', sbc_cmd(f'{tag}-alt-sbc', n),
+                                 f'{tag}-alt-sbc', args.wd, shm=f'/{tag}-{n}')
+            progs = [tp, relay_prog]
+            if args.baseline:
+                progs.append(Program('sbc-dataplane', sbc_cmd(f'{tag}-alt-base', n, args.baseline,
+                                                             f'/{tag}-{n}-base'),
+                                     f'{tag}-alt-base', args.wd, shm=f'/{tag}-{n}-base'))
+            rates = bd.alternate(args, progs, args.alternate)
+            r_tp, r_sbc = rates[0], rates[1]
+            alt[n] = ([b / a for a, b in zip(r_tp, r_sbc) if a > 0], r_sbc, r_tp,
+                      [b / a for a, b in zip(r_tp, rates[2]) if a > 0] if args.baseline else [])
+            print(f'  turns of a second: {n:6d} sessions, relay / 5tswap loop '
+                  f'{statistics.median(alt[n][0]):.3f} (turns {min(alt[n][0]):.3f}-'
+                  f'{max(alt[n][0]):.3f})' +
+                  (f'; baseline {statistics.median(alt[n][3]):.3f}' if alt[n][3] else ''),
+                  flush=True)
         perf_text = []
         for n in [int(x) for x in args.perf_sessions.split(',') if x]:
             perf_text += perf_lines(args, tag, n, sbc_cmd(f'{tag}-perf', n), pcaps[n], mbufs)
@@ -288,6 +312,21 @@ def main():
                                f'{med(v[1]):.2f} / {med(v[2]):.2f} Mpps), target '
                                f'{"met" if med(v[0]) >= args.target else "NOT met"}'
                                for n, v in same.items() if v[0]))
+    if alt:
+        lines.append(f'  Turns of a second ({args.alternate} each, after the rounds): testpmd '
+                     '5tswap loop, then the relay, each alone on lcore 1 while the other is '
+                     'stopped (SIGSTOP), turn after turn; each turn the relay\'s Mpps per '
+                     'core-second over testpmd\'s in the turn before it (a second apart, and '
+                     'the caches refilled once a turn, not 50 times a second): ' +
+                     ', '.join(f'{n}: {med(v[0]):.3f} (turns {min(v[0]):.3f}-{max(v[0]):.3f}; '
+                               f'{med(v[1]):.2f} / {med(v[2]):.2f} Mpps), target '
+                               f'{"met" if med(v[0]) >= args.target else "NOT met"}'
+                               for n, v in alt.items() if v[0]))
+        if args.baseline:
+            lines.append('  --baseline in the same turns (its turn after the relay\'s), x 5tswap '
+                         'loop: ' + ', '.join(f'{n}: {med(v[3]):.3f} ({min(v[3]):.3f}-'
+                                              f'{max(v[3]):.3f})'
+                                              for n, v in alt.items() if v[3]))
     if args.baseline:
         lines.append(f'  --baseline {args.baseline} in the same rounds, x 5tswap loop: ' +
                      ', '.join(f'{n}: {med(base[n]):.2f} ({min(base[n]):.2f}-{max(base[n]):.2f})'
