@@ -684,7 +684,12 @@ static unsigned int media_burst(struct burst *b, unsigned int n, struct dp_burst
 	struct run_shape sh;
 	uint32_t w[DP_BURST];
 	unsigned int i;
+	uint16_t dport = dp_rd16(rte_pktmbuf_mtod(b->m[0], const uint8_t *) + 36);
 
+	/* a burst of SIP (a flood's) leaves at once: its first frame's UDP port, if it is one */
+	if (rte_pktmbuf_data_len(b->m[0]) < 42 || dport == dp.cfg.sip_port ||
+	    !dp_media_port(&dp.cfg, dport))
+		return 0;
 	media_shape_init(&sh, wire_mac_word());
 	media4_sort_init(&ms, __atomic_load_n(&dp_deny_active, __ATOMIC_ACQUIRE));
 	wp[0] = media_word_at(b, 0, &sh, &ms);
