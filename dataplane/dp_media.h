@@ -110,7 +110,7 @@ struct dp_media_fwd {
 	 * not known (a latching leg that has sent nothing): set when the out leg latches */
 	uint16_t dst_port[2];
 	uint16_t out_port;	/* the out leg's local port RTP leaves from (RTCP: dp_fwd_out_port) */
-	/* IPv4 to IPv4 (dp_path_media.c's rewrite_v4), one's complement sums (RFC 1071) in the
+	/* IPv4 to IPv4 (dp_media4.h's dp_media4_rewrite), one's complement sums (RFC 1071) in the
 	 * host's byte order of words as they lie in the header, made at MEDIA_SET: what replacing
 	 * the in leg's remote and local addresses (the packet's: strict source) by the out leg's
 	 * local and remote adds to the UDP checksum, per packet only the ports are summed */

@@ -148,7 +148,7 @@ struct dp_media4_burst {
 	uint64_t ns;
 	uint32_t ticks;
 	uint16_t nh_tag;
-	uint32_t wire_hi;	/* our MAC as dp_path_media.c's put_eth takes it */
+	uint32_t wire_hi;	/* our MAC as dp_media4_put_eth takes it */
 	uint64_t wire_lo;
 };
 

@@ -16,8 +16,8 @@
 
 #include "dp_admit.h"
 #include "dp_media.h"
-#include "dp_neigh.h"
 #include "dp_media4.h"
+#include "dp_neigh.h"
 #include "dp_path.h"
 #include "dp_rtp.h"
 #include "dp_srtp.h"

@@ -6,7 +6,8 @@
 # which measures sbc-dataplane on one worker lcore next to dpdk-testpmd --forward-mode=rxonly
 # (the ceiling of cases that drop) and --forward-mode=io (of cases that send on) on the same
 # vdevs, then runs each case and its ceiling at the same time on the one forwarding cpu ("same
-# seconds": both meet the same state of the host), then, where perf (Debian linux-perf) is
+# seconds": both meet the same state of the host), then in turns of a second on that cpu (one
+# forwarding while the other is stopped), then, where perf (Debian linux-perf) is
 # installed, samples the worker of the unlisted flood and the listed case with perf for the top
 # symbols; prints the table and writes it to
 # build-bench/bench.txt (or --out FILE). Then the policy-update benchmark
@@ -16,7 +17,7 @@
 # both libsrtp2 builds (tests/bench/bench_srtp.sh; SBC_BENCH_SKIP_SRTP=1), the relay on veth next
 # to rtpengine (bench_rtpengine.py; SBC_BENCH_SKIP_RTPENGINE=1), the end-to-end CPS
 # (bench_cps.sh; SBC_BENCH_SKIP_CPS=1) and the registrar's memory under 1,000,000 REGISTERs
-# (bench_register_memory.sh; SBC_BENCH_SKIP_REGMEM=1). About 8-10 minutes without the last two.
+# (bench_register_memory.sh; SBC_BENCH_SKIP_REGMEM=1). About 12-14 minutes without the last two.
 # One benchmark at a time on the machine: it waits for /tmp/sbc-bench.lock.
 #
 # usage: scripts/bench.sh [--huge] [--out FILE] [bench_dataplane.py options...]
