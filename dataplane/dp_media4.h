@@ -22,11 +22,6 @@
 #include "dp_path.h"
 #include "dp_rtp.h"
 
-static inline uint32_t dp_rd32(const uint8_t *b)
-{
-	return ((uint32_t)b[0] << 24) | ((uint32_t)b[1] << 16) | ((uint32_t)b[2] << 8) | b[3];
-}
-
 /* The out leg's local address. */
 static inline const uint8_t *dp_media_out_local(const struct dp_media_fwd *f)
 {
@@ -42,7 +37,7 @@ static inline uint32_t dp_rtp_ticks(uint64_t now_ns)
 /* The leg's RTP receive figures (RFC 3550 A.1, A.8), on the direction's second line; ticks:
  * now_ns in dp_rtp_ticks. */
 static inline void dp_media4_count(struct dp_media_fwd *f, const uint8_t *pl, uint32_t len,
-				uint64_t now_ns, uint32_t ticks)
+				   uint64_t now_ns, uint32_t ticks)
 {
 	dp_count(&f->packets, 1);
 	dp_count(&f->bytes, len);
@@ -76,7 +71,8 @@ static inline uint16_t dp_csum_fold64(uint64_t s)
 /* The Ethernet header's first 8 bytes (the next hop's MAC, then our MAC's first two) and the
  * next 4 (the rest of ours), as native words: two stores. mac48: the next hop's MAC in the low
  * 48 bits of a little-endian word (dp_media_fwd.nh's layout). */
-static inline void dp_media4_put_eth(uint8_t *f, uint64_t mac48, uint64_t wire_lo, uint32_t wire_hi)
+static inline void dp_media4_put_eth(uint8_t *f, uint64_t mac48, uint64_t wire_lo,
+				     uint32_t wire_hi)
 {
 	uint64_t a = rte_cpu_to_le_64((mac48 & 0xffffffffffffull) | wire_lo);
 
@@ -95,8 +91,9 @@ static inline void dp_media4_put_eth(uint8_t *f, uint64_t mac48, uint64_t wire_l
  * (v4_addr_delta: the packet's addresses are the in leg's, strict source checked them) and the
  * ports' (RFC 1624 eqn. 3).
  */
-static inline void dp_media4_rewrite(uint8_t *f, const struct dp_media_fwd *out, uint16_t sport,
-			      uint16_t dport, uint64_t mac48, uint64_t wire_lo, uint32_t wire_hi)
+static inline void dp_media4_rewrite(uint8_t *f, const struct dp_media_fwd *out,
+				     uint16_t sport, uint16_t dport, uint64_t mac48,
+				     uint64_t wire_lo, uint32_t wire_hi)
 {
 	uint8_t *ip = f + 14, *u = f + 34;
 	uint32_t ports = (uint32_t)htons(sport) | (uint32_t)htons(dport) << 16, old_ports, w01;
@@ -118,7 +115,7 @@ static inline void dp_media4_rewrite(uint8_t *f, const struct dp_media_fwd *out,
 	if (c == 0)
 		return;		/* sent without a checksum: stays without (IPv4) */
 	c = (uint16_t)~dp_csum_fold64((uint64_t)(uint16_t)~c + out->v4_addr_delta +
-				   (uint32_t)~old_ports + ports);
+				      (uint32_t)~old_ports + ports);
 	if (c == 0)
 		c = 0xffff;	/* RFC 768: a computed 0 is sent as all ones (either order) */
 	memcpy(u + 6, &c, 2);
@@ -130,7 +127,7 @@ static inline void dp_media4_rewrite(uint8_t *f, const struct dp_media_fwd *out,
 static inline bool dp_v4_sum_ok(const uint8_t *ip)
 {
 	return dp_csum_fold64((uint64_t)dp_ld32(ip) + dp_ld32(ip + 4) + dp_ld32(ip + 8) +
-			   dp_ld32(ip + 12) + dp_ld32(ip + 16)) == 0xffff;
+			      dp_ld32(ip + 12) + dp_ld32(ip + 16)) == 0xffff;
 }
 
 /* A 20-byte IPv4 header at ip with a wrong checksum (unless the NIC checked it good). */

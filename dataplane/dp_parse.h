@@ -51,6 +51,11 @@ static inline uint16_t dp_rd16(const uint8_t *b)
 	return (uint16_t)((b[0] << 8) | b[1]);
 }
 
+static inline uint32_t dp_rd32(const uint8_t *b)
+{
+	return ((uint32_t)b[0] << 24) | ((uint32_t)b[1] << 16) | ((uint32_t)b[2] << 8) | b[3];
+}
+
 /*
  * Internet checksum helpers (RFC 1071), shared with the reply builder. The sum of big-endian
  * 16-bit words, 32 bits at a time into a 64-bit accumulator (2(B): the ones' complement sum

@@ -450,11 +450,11 @@ void dp_media4_burst_init(struct dp_media4_burst *t, struct dp_burst_clock *clk)
 	wire_words(&t->wire_lo, &t->wire_hi);
 }
 
-/* (dp_path.h) The frames from i on, in order, as long as each takes dp_media4_relay: one call for the
- * run instead of one per frame, and the direction of the frame DP_MEDIA4_AHEAD further asked
- * for as each is relayed (the caller asked for the first DP_MEDIA4_AHEAD). The burst's values
- * and the table's address are copied to locals: the frames' byte stores could alias them
- * through t or the global, and each frame would load them again. */
+/* (dp_path.h) The frames from i on, in order, as long as each takes dp_media4_relay: one call
+ * for the run instead of one per frame, and the direction of the frame DP_MEDIA4_AHEAD further
+ * asked for as each is relayed (the caller asked for the first DP_MEDIA4_AHEAD). The burst's
+ * values and the table's address are copied to locals: the frames' byte stores could alias
+ * them through t or the global, and each frame would load them again. */
 unsigned int dp_path_media4_run(struct rte_mbuf *const *m, void *const *data, const bool *found,
 				unsigned int i, unsigned int n, const struct dp_media4_burst *t,
 				struct dp_burst_out *o)
@@ -525,8 +525,8 @@ enum dp_path_verdict dp_path_media(struct dp_worker *w, struct rte_mbuf *m,
 		uint32_t wire_hi;
 
 		wire_words(&wire_lo, &wire_hi);
-		dp_media4_rewrite(rte_pktmbuf_mtod(m, uint8_t *), f, dp_fwd_out_port(f, rtcp), dport,
-			   mac_word(mac), wire_lo, wire_hi);
+		dp_media4_rewrite(rte_pktmbuf_mtod(m, uint8_t *), f, dp_fwd_out_port(f, rtcp),
+				  dport, mac_word(mac), wire_lo, wire_hi);
 		m->ol_flags = 0;
 	} else if (!rte_pktmbuf_is_contiguous(m) ||
 		   !rewrite(m, p, f, dp_fwd_out_port(f, rtcp), dport, mac, false)) {

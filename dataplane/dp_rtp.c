@@ -20,11 +20,6 @@ uint32_t dp_rtp_lost(const struct dp_rtp_seq *s)
 	return expected > s->received ? expected - s->received : 0;
 }
 
-static uint32_t rd32(const uint8_t *b)
-{
-	return ((uint32_t)b[0] << 24) | ((uint32_t)b[1] << 16) | ((uint32_t)b[2] << 8) | b[3];
-}
-
 /* RFC 3550 6.1: a compound packet begins with an SR (200) or RR (201); its report blocks
  * (6.4.1) follow the sender info (SR) or the reporter's SSRC (RR). */
 bool dp_rtcp_first_rr(const uint8_t *b, uint32_t len, struct dp_rtcp_rr *out)
@@ -48,7 +43,7 @@ bool dp_rtcp_first_rr(const uint8_t *b, uint32_t len, struct dp_rtcp_rr *out)
 		return false;
 	blk = b + off;
 	out->fraction = blk[4];
-	out->cumulative = (int32_t)(rd32(blk + 4) << 8) >> 8;	/* 24-bit signed */
-	out->jitter = rd32(blk + 12);
+	out->cumulative = (int32_t)(dp_rd32(blk + 4) << 8) >> 8;	/* 24-bit signed */
+	out->jitter = dp_rd32(blk + 12);
 	return true;
 }

@@ -496,6 +496,20 @@ enum run {
 	RUN_MEDIA4,
 };
 
+/* Bytes 0-15 and 20-35 of frame f against shape sh: zero where they are what it asks. */
+static inline run_v2 run_diff(const uint8_t *f, const struct run_shape *sh)
+{
+	return ((run_ld(f) ^ sh->v0) & sh->m0) | ((run_ld(f + 20) ^ sh->v20) & sh->m20);
+}
+
+/* d (run_diff's, and what else the caller tests) all zero, and the frame's IPv4 total length
+ * and UDP length exactly its len's. */
+static inline bool run_fits(const uint8_t *f, uint32_t len, run_v2 d)
+{
+	return run_zero(d) && dp_ld16(f + 16) == run_be16(len - 14) &&
+	       dp_ld16(f + 38) == run_be16(len - 34);
+}
+
 /*
  * A frame of run r's shape (run_shape) whose IPv4 checksum the NIC did not find bad, in
  * one direct mbuf segment referenced once from the wire's pool (what lets a flood's burst go
@@ -507,19 +521,17 @@ enum run {
 static inline bool run_header(const struct rte_mbuf *m, const uint8_t *f, uint32_t len,
 			      const struct sip4_sort *ss, enum run r, run_v2 *b26)
 {
-	const struct run_shape *sh = r == RUN_SIP4 ? &ss->sip : &ss->media;
 	run_v2 d;
 
 	if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
 	    len < 42 || mbuf_not_plain(m, ss->pool) != 0)
 		return false;
-	d = ((run_ld(f) ^ sh->v0) & sh->m0) | ((run_ld(f + 20) ^ sh->v20) & sh->m20);
+	d = run_diff(f, r == RUN_SIP4 ? &ss->sip : &ss->media);
 	if (r == RUN_SIP4) {	/* (a media run's port is its table's, sort_plain_media4) */
 		*b26 = run_ld(f + 26);
 		d |= (*b26 ^ ss->v26) & ss->m26;
 	}
-	return run_zero(d) && dp_ld16(f + 16) == run_be16(len - 14) &&
-	       dp_ld16(f + 38) == run_be16(len - 34);
+	return run_fits(f, len, d);
 }
 
 /* Frame i is of the run's kind: its source queued for the allowlist (and *any counts it when
@@ -626,13 +638,9 @@ static void sort_burst(struct burst *b, unsigned int n, const struct dp_acl_bank
 static inline bool media_header(const struct rte_mbuf *m, const uint8_t *f, uint32_t len,
 				const struct run_shape *sh)
 {
-	run_v2 d;
-
 	if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD || len < 42)
 		return false;
-	d = ((run_ld(f) ^ sh->v0) & sh->m0) | ((run_ld(f + 20) ^ sh->v20) & sh->m20);
-	return run_zero(d) && dp_ld16(f + 16) == run_be16(len - 14) &&
-	       dp_ld16(f + 38) == run_be16(len - 34);
+	return run_fits(f, len, run_diff(f, sh));
 }
 
 /* Where frame i's port word is when it is of a media run (media_header, plain_media4_word),
