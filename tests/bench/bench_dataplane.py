@@ -468,6 +468,12 @@ def alternate(args, progs, turns, turn_s=1.0):
         return rates
 
 
+def ratios(ref, sbc):
+    """sbc's rates over ref's, interval by interval (same_seconds', alternate's), where ref
+    forwarded anything."""
+    return [b / a for a, b in zip(ref, sbc) if a > 0]
+
+
 def side_by_side_lines(args, cases, pcaps, confs, wd, tag, turns):
     """Each case beside its ceiling (testpmd in the case's mode on the same pcap): at the same
     time (same_seconds; turns 0) or in turns of a second (alternate): the ratio of each second
@@ -499,18 +505,18 @@ def side_by_side_lines(args, cases, pcaps, confs, wd, tag, turns):
         else:
             (r_ref, r_sbc), (s_ref, s_sbc) = same_seconds(args, [ref, sbc], args.same_seconds)
             shares = f'; cpu shares {med(s_sbc):.2f} / {med(s_ref):.2f}'
-        ratios = [b / a for a, b in zip(r_ref, r_sbc) if a > 0]
-        if not ratios:
+        rs = ratios(r_ref, r_sbc)
+        if not rs:
             lines.append(f'  {c.name}: nothing measured')
             continue
-        lines.append(f'  {c.name:14s} / {c.ceiling:6s} {med(ratios):.3f} '
-                     f'({"turns" if turns else "seconds"} {min(ratios):.3f}-{max(ratios):.3f}); '
+        lines.append(f'  {c.name:14s} / {c.ceiling:6s} {med(rs):.3f} '
+                     f'({"turns" if turns else "seconds"} {min(rs):.3f}-{max(rs):.3f}); '
                      f'sbc {med(r_sbc):.2f} Mpps, testpmd {med(r_ref):.2f} per core-second'
                      + shares)
         if c.name == 'unlisted_flood':
             lines.append(f'    target unlisted_flood >= {args.target} x testpmd rxonly, {how}: '
-                         f'{"met" if med(ratios) >= args.target else "MISSED"} '
-                         f'({med(ratios):.3f})')
+                         f'{"met" if med(rs) >= args.target else "MISSED"} '
+                         f'({med(rs):.3f})')
         if c.name == 'listed_passed':
             lines.append(f'    target listed_passed >= {args.passed_target:g} Mpps per core, {how}: '
                          f'{"met" if med(r_sbc) >= args.passed_target else "MISSED"} '

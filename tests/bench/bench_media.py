@@ -187,10 +187,14 @@ def main():
         return [binary, *bd.eal_args(prefix, pcaps[n], args), '--', '-c', conf,
                 '--test-commands', cmds[n]]
 
+    def sbc_prog(prefix, n, binary=args.dataplane, channel=None):
+        """sbc-dataplane on n sessions (sbc_cmd), its channel removed at cleanup."""
+        return Program('sbc-dataplane', sbc_cmd(prefix, n, binary, channel), prefix, args.wd,
+                       shm=channel or f'/{tag}-{n}')
+
     def relay(r, n, binary, label):
         """One run of a data plane build: its Mpps; a note when it relayed too little."""
-        res = bd.measure(Program('sbc-dataplane', sbc_cmd(f'{tag}-sbc', n, binary), f'{tag}-sbc',
-                                 args.wd, shm=f'/{tag}-{n}'), args, True)
+        res = bd.measure(sbc_prog(f'{tag}-sbc', n, binary), args, True)
         d = res['d_sbc']
         relayed = d['rx'] - d['to_exception'] - d['to_wire'] - d['reject_sent'] - d['dropped']
         if relayed < 0.99 * d['rx']:
@@ -233,26 +237,21 @@ def main():
         if args.same_seconds > 0:
             for n in sizes:
                 tp = bd.testpmd(args, f'{tag}-same-tp', pcaps[n], '5tswap', args.wd, mbufs, 'loop')
-                relay_prog = Program('sbc-dataplane', sbc_cmd(f'{tag}-same-sbc', n),
-                                     f'{tag}-same-sbc', args.wd, shm=f'/{tag}-{n}')
-                (r_tp, r_sbc), _ = bd.same_seconds(args, [tp, relay_prog], args.same_seconds)
-                same[n] = ([b / a for a, b in zip(r_tp, r_sbc) if a > 0], r_sbc, r_tp)
+                (r_tp, r_sbc), _ = bd.same_seconds(args, [tp, sbc_prog(f'{tag}-same-sbc', n)],
+                                                   args.same_seconds)
+                same[n] = (bd.ratios(r_tp, r_sbc), r_sbc, r_tp)
                 print(f'  same seconds: {n:6d} sessions, relay / 5tswap loop '
                       f'{statistics.median(same[n][0]):.3f}', flush=True)
         alt = {}       # sessions -> per-turn ratios, relay / 5tswap loop the turn before
         for n in sizes if args.alternate > 0 else []:
             tp = bd.testpmd(args, f'{tag}-alt-tp', pcaps[n], '5tswap', args.wd, mbufs, 'loop')
-            relay_prog = Program('sbc-dataplane', sbc_cmd(f'{tag}-alt-sbc', n),
-                                 f'{tag}-alt-sbc', args.wd, shm=f'/{tag}-{n}')
-            progs = [tp, relay_prog]
+            progs = [tp, sbc_prog(f'{tag}-alt-sbc', n)]
             if args.baseline:
-                progs.append(Program('sbc-dataplane', sbc_cmd(f'{tag}-alt-base', n, args.baseline,
-                                                             f'/{tag}-{n}-base'),
-                                     f'{tag}-alt-base', args.wd, shm=f'/{tag}-{n}-base'))
+                progs.append(sbc_prog(f'{tag}-alt-base', n, args.baseline, f'/{tag}-{n}-base'))
             rates = bd.alternate(args, progs, args.alternate)
             r_tp, r_sbc = rates[0], rates[1]
-            alt[n] = ([b / a for a, b in zip(r_tp, r_sbc) if a > 0], r_sbc, r_tp,
-                      [b / a for a, b in zip(r_tp, rates[2]) if a > 0] if args.baseline else [])
+            alt[n] = (bd.ratios(r_tp, r_sbc), r_sbc, r_tp,
+                      bd.ratios(r_tp, rates[2]) if args.baseline else [])
             print(f'  turns of a second: {n:6d} sessions, relay / 5tswap loop '
                   f'{statistics.median(alt[n][0]):.3f} (turns {min(alt[n][0]):.3f}-'
                   f'{max(alt[n][0]):.3f})' +
