@@ -108,26 +108,33 @@ static inline bool dp_rtp_pt_8khz(uint8_t pt)
 	return pt < 19 && ((0x4b3b9u >> pt) & 1);
 }
 
+/* A change of transit time beyond this (60 s of 8 kHz ticks, as A.1's MAX_DROPOUT is a minute
+ * of 20 ms packets) is a new timeline (a sender that restarted its timestamps, a stray
+ * packet), not jitter: it moves the reference without counting. It also bounds J: 16 x this
+ * fits jitter_q4 with room. */
+#define DP_RTP_MAX_TRANSIT_STEP (60u * DP_RTP_CLOCK_HZ)
+
 /*
  * One packet into the jitter estimate: arrival in 8 kHz ticks (any origin, wrapping), ts the
- * packet's RTP timestamp.
+ * packet's RTP timestamp. RFC 3550 A.8: J += (|D| - J) / 16, J kept scaled by 16. |D| is taken
+ * in unsigned arithmetic: any two 32-bit timestamps, however far apart, are a defined step.
  */
-/* RFC 3550 A.8: J += (|D| - J) / 16, J kept scaled by 16. */
 static inline void dp_rtp_jitter_update(struct dp_rtp_jitter *j, uint32_t arrival, uint32_t ts)
 {
-	uint32_t transit = arrival - ts;
-	int32_t d;
+	uint32_t transit = arrival - ts, d;
 
 	if (!j->have) {
 		j->transit = transit;
 		j->have = true;
 		return;
 	}
-	d = (int32_t)(transit - j->transit);
+	d = transit - j->transit;
 	j->transit = transit;
-	if (d < 0)
-		d = -d;
-	j->jitter_q4 += (uint32_t)d - ((j->jitter_q4 + 8) >> 4);
+	if (d & 0x80000000u)
+		d = 0u - d;	/* |D| of a negative step (2^31 stays 2^31) */
+	if (d > DP_RTP_MAX_TRANSIT_STEP)
+		return;
+	j->jitter_q4 += d - ((j->jitter_q4 + 8) >> 4);
 }
 
 /* Jitter in microseconds (ticks of 125 us). */

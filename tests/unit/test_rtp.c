@@ -107,6 +107,39 @@ static void jitter_hand_worked(void **state)
 	assert_int_equal(w.jitter_q4, 0);
 }
 
+/* Timestamps far from the arrival clock (found by fuzz_worker: a step of exactly 2^31 was a
+ * signed negation that overflowed): a step beyond a minute is a new timeline, not jitter, in
+ * either direction, and the next packets count from it. */
+static void jitter_timeline_jumps(void **state)
+{
+	static const uint32_t jumps[] = { 0x80000000u, 0x7fffffffu, 0x80000001u, 0xffffffffu - 600000,
+					  600000, DP_RTP_MAX_TRANSIT_STEP + 1 };
+	(void)state;
+	for (size_t k = 0; k < sizeof(jumps) / sizeof(jumps[0]); k++) {
+		struct dp_rtp_jitter j = { 0 };
+
+		dp_rtp_jitter_update(&j, 1000, 0);
+		dp_rtp_jitter_update(&j, 1160, 160);
+		/* the timestamp jumps: D = -jump, beyond the limit in either direction */
+		dp_rtp_jitter_update(&j, 1320, 320 + jumps[k]);
+		assert_int_equal(j.jitter_q4, 0);
+		/* and on time from there: still none */
+		dp_rtp_jitter_update(&j, 1480, 480 + jumps[k]);
+		assert_int_equal(j.jitter_q4, 0);
+		/* 16 ticks late on the new timeline: J = 1 tick, as on the old one */
+		dp_rtp_jitter_update(&j, 1656, 640 + jumps[k]);
+		assert_int_equal(j.jitter_q4, 16);
+	}
+	/* the largest step counted: J = |D| / 16 on the first, no wrap however often */
+	struct dp_rtp_jitter big = { 0 };
+
+	dp_rtp_jitter_update(&big, 0, 0);
+	for (uint32_t i = 1; i <= 1000; i++)
+		dp_rtp_jitter_update(&big, DP_RTP_MAX_TRANSIT_STEP * (i & 1), 0);
+	assert_true(big.jitter_q4 <= 16 * DP_RTP_MAX_TRANSIT_STEP);
+	assert_true(big.jitter_q4 > 15 * DP_RTP_MAX_TRANSIT_STEP);
+}
+
 static void pt_clock(void **state)
 {
 	static const uint8_t yes[] = { 0, 3, 4, 5, 7, 8, 9, 12, 13, 15, 18 };
@@ -234,6 +267,7 @@ int main(void)
 		cmocka_unit_test(seq_wrap),
 		cmocka_unit_test(seq_restart),
 		cmocka_unit_test(jitter_hand_worked),
+		cmocka_unit_test(jitter_timeline_jumps),
 		cmocka_unit_test(pt_clock),
 		cmocka_unit_test(rtcp_reports),
 		cmocka_unit_test(csum_replace_matches_full),
