@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Builds one libFuzzer target with clang (ASan + UBSan) and runs it for a bounded time, seeded
 # from the SIP corpora the repository carries in tests/data/sip (fuzz_srtp: a few RTP shapes;
-# fuzz_sdp: the SDPs among them; fuzz_register: REGISTERs with credentials, and the corpora).
+# fuzz_sdp: the SDPs among them; fuzz_register: REGISTERs with credentials, and the corpora;
+# fuzz_worker: bursts of frames for each of the worker's paths, worker_seeds.py).
 # usage: run_fuzz.sh TARGET SECONDS SRCDIR BUILDDIR
 set -euo pipefail
 target=$1 secs=$2 src=$3 out=$4
@@ -27,6 +28,15 @@ elif [ "$target" = fuzz_register ] || [ "$target" = fuzz_sdp ]; then
 	fi
 	read -r -a libs <<<"$(pkg-config --cflags --libs sofia-sip-ua libcrypto)"
 	libs=(-I"$src/controlplane" "${libs[@]}")
+elif [ "$target" = fuzz_worker ]; then
+	# the whole data plane but its main() (dp_main.c) on DPDK, libsrtp2 as fuzz_srtp takes it
+	# (its own crypto, not dp_srtp_crypto.c's), EAL without hugepages in the target
+	srtp_pc=libsrtp2-openssl
+	pkg-config --exists "$srtp_pc" || srtp_pc=libsrtp2
+	mapfile -t units < <(ls "$src"/dataplane/*.c "$src"/common/*.c |
+		grep -v -e '/dp_main\.c$' -e '/dp_srtp_crypto\.c$')
+	read -r -a libs <<<"$(pkg-config --cflags --libs libdpdk "$srtp_pc" inih)"
+	libs=(-D_GNU_SOURCE -DALLOW_EXPERIMENTAL_API "${libs[@]}")
 else
 	units=("$src/dataplane/dp_parse.c" "$src/dataplane/dp_sip_reply.c" "$src/dataplane/dp_drops.c"
 		"$src/dataplane/dp_sip.c")
@@ -109,6 +119,8 @@ for n, a in enumerate(auths):
 print('fuzz: %d REGISTER seeds' % len(auths))
 PY
 	copy_corpora rfc4475 rfc5118 sofia-sip-tests/sip kamailio-test-sip cve-pocs
+elif [ "$target" = fuzz_worker ]; then
+	/usr/bin/python3 "$src/tests/fuzz/worker_seeds.py" "$seeds" "$corpus"
 elif [ "$target" = fuzz_frame ]; then
 	# wrap each SIP message in Ethernet/IPv4/UDP so the frame target reaches the builder
 	/usr/bin/python3 - "$seeds" "$corpus" <<'PY'
@@ -160,6 +172,12 @@ fi
 cd "$out/fuzz-$target"
 maxlen=4096
 [ "$target" = fuzz_sip_scan ] && maxlen=65535
+[ "$target" = fuzz_worker ] && maxlen=16384	# a burst of 32 frames
+# fuzz_worker: EAL's and the data plane's memory stay allocated at exit (no leak check there;
+# the target checks the mbufs itself after each input)
+leaks=1
+[ "$target" = fuzz_worker ] && leaks=0
+ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}detect_leaks=$leaks" \
 "$bin" -max_total_time="$secs" -max_len="$maxlen" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-	"$corpus" 2>&1 | grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss|==|SUMMARY|fuzz:|INFO: seed)" || true
+	"$corpus" 2>&1 | grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss|==|SUMMARY|fuzz:|fuzz_worker:|INFO: seed)" || true
 exit "${PIPESTATUS[0]}"
