@@ -14,15 +14,19 @@
  *   6004/6006  leg 0 SRTP (AES_CM_128_HMAC_SHA1_80) from 198.51.100.21:30002, leg 1 plain
  *   6008/6010  leg 0 latched (any port of 198.51.100.22) with rtcp-mux, leg 1 AEAD_AES_128_GCM
  *   6012/6014  leg 0 IPv6 (2001:db8:1::20:30004 to 2001:db8::10), leg 1 IPv4 (on-link 192.0.2.30)
- * Allowlists: floor 198.51.100.0/24 and 2001:db8:1::/48, carrier 203.0.113.0/24; unlisted
- * requests get 403 (unlisted = reject).
+ * Allowlists: floor 198.51.100.0/24 and 2001:db8:1::/48, carrier 203.0.113.0/24, a digest
+ * trunk 100.64.0.0/24 (so unlisted REGISTERs take the register rate's path); unlisted requests
+ * get 403 (unlisted = reject); denied: 198.51.100.66, 192.0.2.66, 2001:db8:1::66.
  *
  * Input: one flags byte, then frames, each a 16-bit big-endian length and its bytes (cut at
  * the input's end). flags bits 0-1: what the NIC says of the IPv4 checksum (none, good, bad);
  * bit 2: each frame fed alone rather than all as one burst (up to 32 a burst); bit 3: frames of
  * the plain IPv4/UDP shape to an SRTP leg's ports (6004-6005, 6010-6011) have their payload
  * protected first with the key that leg's remote holds, RTP under the next sequence number of
- * one SSRC, so that what follows a good tag is reached too (a fuzzer cannot forge one). After each
+ * one SSRC, so that what follows a good tag is reached too (a fuzzer cannot forge one); bit 4:
+ * sessions 1 and 3 removed (MEDIA_DEL, committed) after the first half of the frames, installed
+ * again after the input (frames to a session removed mid-stream). Then the main lcore's turn
+ * (dp_timers_tick: call events, call timers), as sbc-dataplane's main loop runs it. After each
  * input the reassembly table is emptied and the packets held for a neighbour expired: every
  * mbuf must be back in the pool, or the target aborts (a leak on some path). Findings: that,
  * crashes, over-reads, UB (ASan + UBSan), and a hang (libFuzzer's -timeout).
@@ -45,10 +49,12 @@
 
 #include "dp.h"
 #include "dp_channel.h"
+#include "dp_deny.h"
 #include "dp_media.h"
 #include "dp_neigh.h"
 #include "dp_setup.h"
 #include "dp_srtp.h"
+#include "dp_timers.h"
 
 #define FRAG_FLOWS 16
 
@@ -139,14 +145,55 @@ static void leg(struct sbc_media_leg *l, uint8_t family, uint16_t port, uint16_t
 		l->key_tx[k] = (uint8_t)(0x23 * (k + 1) + port);
 }
 
+/* What the main lcore does (MEDIA_SET, MEDIA_DEL, their commits, the timers) waits for RCU
+ * grace periods: this thread, worker 0 too, is offline meanwhile. */
+static void main_lcore_begin(void)
+{
+	rte_rcu_qsbr_thread_offline(dp.qsv, 0);
+}
+
+static void main_lcore_end(void)
+{
+	rte_rcu_qsbr_thread_online(dp.qsv, 0);
+}
+
+static struct sbc_msg_media sessions[4];
+
+/* Sessions 1 and 3 removed (flags bit 4), as MEDIA_DEL and the main loop's commits do. */
+static void remove_two(void)
+{
+	main_lcore_begin();
+	for (unsigned int s = 0; s < 4; s += 2) {
+		struct sbc_msg_media_ref r = { .session = sessions[s].session, .seq = 1 };
+
+		dp_media_del(&r);
+	}
+	dp_media_commit(NULL);
+	dp_media_commit(NULL);
+	main_lcore_end();
+}
+
+static void set_sessions(unsigned int from, unsigned int step)
+{
+	char err[256];
+
+	main_lcore_begin();
+	for (unsigned int s = from; s < 4; s += step)
+		if (dp_media_set(&sessions[s], 0, err, sizeof(err)) != 0)
+			die(err);
+	dp_media_commit(NULL);
+	dp_media_commit(NULL);
+	main_lcore_end();
+}
+
 /* The four sessions of the header comment, committed as the main lcore does. */
 static void install(void)
 {
 	uint8_t key[SBC_SRTP_KEY_MAX];
-	struct sbc_msg_media m[4];
+	struct sbc_msg_media *m = sessions;
 	char err[256];
 
-	memset(m, 0, sizeof(m));
+	memset(sessions, 0, sizeof(sessions));
 	for (unsigned int s = 0; s < 4; s++) {
 		m[s].session = s + 1;
 		m[s].seq = 1;
@@ -174,13 +221,7 @@ static void install(void)
 	leg(&m[3].leg[1], SBC_AF_V4, 6014, 40006);
 	addr4(m[3].leg[1].remote_addr, 192, 0, 2, 30);
 
-	rte_rcu_qsbr_thread_offline(dp.qsv, 0);
-	for (unsigned int s = 0; s < 4; s++)
-		if (dp_media_set(&m[s], 0, err, sizeof(err)) != 0)
-			die(err);
-	dp_media_commit(NULL);
-	dp_media_commit(NULL);
-	rte_rcu_qsbr_thread_online(dp.qsv, 0);
+	set_sessions(0, 1);
 	key_rx(key, 6004);
 	if (dp_srtp_ctx_new(&sender[0], SBC_SRTP_AES_CM_128_HMAC_SHA1_80, key, false, err,
 			    sizeof(err)) != 0)
@@ -229,6 +270,27 @@ static void protect(struct rte_mbuf *m)
 	f[41] = 0;
 }
 
+/* The denylist (sbc:deny:<ip>, as the channel's DENY_ADD brings it): a listed source, an
+ * unlisted one, an IPv6 one; until lifted. */
+static void deny(void)
+{
+	struct sbc_deny_entry e[3];
+	unsigned int refused = 0;
+
+	memset(e, 0, sizeof(e));
+	e[0].family = e[1].family = SBC_AF_V4;
+	addr4(e[0].addr, 198, 51, 100, 66);
+	addr4(e[1].addr, 192, 0, 2, 66);
+	e[2].family = SBC_AF_V6;
+	addr6(e[2].addr, 1, 0x66);
+	for (unsigned int k = 0; k < 3; k++)
+		memcpy(e[k].reason, "fuzz", 5);
+	main_lcore_begin();
+	if (dp_deny_add(e, 3, 0, &refused) != 0)
+		die("the denylist refused its entries");
+	main_lcore_end();
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	char prefix[64], conf[2048], err[512];
@@ -251,9 +313,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		 "[dataplane]\nwire = net_null0\nexception = net_null1\nworkers = 1\n"
 		 "channel = %s\nmbufs = 4095\nmedia_sessions = 16\ncalls = 1024\n"
 		 "frag_flows = %u\n"
-		 "[trunk floor]\npeers = 198.51.100.0/24, 2001:db8:1::/48\ncps = 50\n"
+		 "[trunk floor]\npeers = 198.51.100.0/24, 2001:db8:1::/48\nrole = floor\n"
+		 "route = carrier\ncps = 50\n"
 		 "max_calls = 20\n"
-		 "[trunk carrier]\npeers = 203.0.113.0/24\n",
+		 "[trunk carrier]\npeers = 203.0.113.0/24\nrole = carrier\n"
+		 "uri = sip:203.0.113.5:5060\n"
+		 "[trunk pbx]\npeers = 100.64.0.0/24\nrole = floor\nauth = digest\n"
+		 "route = carrier\n",
 		 channel, FRAG_FLOWS);
 	if (sbc_config_load_string(&dp.cfg, conf, "fuzz_worker", err, sizeof(err)) != 0)
 		die(err);
@@ -264,6 +330,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	rte_rcu_qsbr_thread_register(dp.qsv, 0);	/* this thread is worker 0 */
 	rte_rcu_qsbr_thread_online(dp.qsv, 0);
 	install();
+	deny();
 	pool_full = rte_mempool_avail_count(dp.pool);
 	if (getenv("FUZZ_WORKER_COUNTERS") != NULL)
 		atexit(print_counters);
@@ -296,6 +363,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					   RTE_MBUF_F_RX_IP_CKSUM_NONE };
 	struct dp_worker *w = dp.workers[0];
 	struct rte_mbuf *pkts[DP_BURST];
+	bool removed = false;
 	unsigned int n = 0;
 	size_t at = 1;
 	uint8_t flags;
@@ -324,12 +392,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		m->ol_flags = csum[flags & 3];
 		pkts[n++] = m;
 	}
-	if (flags & 4) {
-		for (unsigned int i = 0; i < n; i++)
-			dp_worker_feed(w, &pkts[i], 1);
-	} else if (n > 0) {
-		dp_worker_feed(w, pkts, (uint16_t)n);
+	for (unsigned int i = 0, half = n / 2; i < n;) {
+		unsigned int end = flags & 4 ? i + 1 : flags & 16 && i < half ? half : n;
+
+		dp_worker_feed(w, &pkts[i], (uint16_t)(end - i));
+		if (flags & 16 && i < half && end >= half) {
+			remove_two();
+			removed = true;
+		}
+		i = end;
 	}
+	if (removed)
+		set_sessions(0, 2);
+	main_lcore_begin();
+	dp_timers_tick();
+	main_lcore_end();
 	settle(w);
 	if (rte_mempool_avail_count(dp.pool) != pool_full) {
 		fprintf(stderr, "fuzz_worker: %u mbufs free after the input, %u before: a leak\n",

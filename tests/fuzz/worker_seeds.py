@@ -83,6 +83,11 @@ def seeds(corpora):
                              udp4('203.0.113.5', 40000, 6002, rtp(7, ssrc=9)),
                              udp4('198.51.100.20', 30001, 6001, rtcp_rr()),
                              udp4('198.51.100.99', 30000, 6000, rtp(2))])
+    # flags bit 16: sessions 1 and 3 removed after the first half
+    s['media-removed'] = seed([gw, udp4('198.51.100.20', 30000, 6000, rtp(4)),
+                               udp4('198.51.100.22', 31234, 6008, rtp(5)),
+                               udp4('198.51.100.20', 30000, 6000, rtp(6)),
+                               udp4('198.51.100.22', 31234, 6008, rtp(7))], flags=16)
     s['media-held'] = seed([udp4('198.51.100.20', 30000, 6000, rtp(3))])
     s['media-burst'] = seed([gw] + [udp4('198.51.100.20', 30000, 6000, rtp(10 + k))
                                     if k != 13 else udp4('198.51.100.20', 30001, 6001, rtcp_rr())
@@ -113,6 +118,13 @@ def seeds(corpora):
                                  b'Call-ID: r@x\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n')])
     s['sip-unlisted'] = seed([udp4('192.0.2.99', 5062, 5060, sip('INVITE', src='192.0.2.99')),
                               udp4('192.0.2.99', 5062, 5060, sip('REGISTER', src='192.0.2.99'))])
+    s['sip-denied'] = seed([udp4('198.51.100.66', 5060, 5060, sip('OPTIONS', src='198.51.100.66')),
+                            udp4('192.0.2.66', 5062, 5060, sip('REGISTER', src='192.0.2.66')),
+                            udp6('2001:db8:1::66', 5060, 5060,
+                                 sip('OPTIONS', src='[2001:db8:1::66]'))])
+    s['sip-register-flood'] = seed([udp4('192.0.2.%d' % (100 + k % 3), 5062, 5060,
+                                         sip('REGISTER', src='192.0.2.%d' % (100 + k % 3)))
+                                    for k in range(12)])
     s['sip-tcp'] = seed([eth() / IP(src=FLOOR, dst=SBC4) / TCP(sport=40000, dport=5060, flags='S'),
                          eth() / IP(src=FLOOR, dst=SBC4) /
                          TCP(sport=40000, dport=5060, flags='PA', seq=1) / Raw(sip('OPTIONS'))])
