@@ -3,7 +3,8 @@
 # Builds one libFuzzer target with clang (ASan + UBSan) and runs it for a bounded time, seeded
 # from the SIP corpora the repository carries in tests/data/sip (fuzz_srtp: a few RTP shapes;
 # fuzz_sdp: the SDPs among them; fuzz_register: REGISTERs with credentials, and the corpora;
-# fuzz_worker: bursts of frames for each of the worker's paths, worker_seeds.py).
+# fuzz_worker: bursts of frames for each of the worker's paths, worker_seeds.py; fuzz_config:
+# config_seeds/ and README's examples).
 # usage: run_fuzz.sh TARGET SECONDS SRCDIR BUILDDIR
 set -euo pipefail
 target=$1 secs=$2 src=$3 out=$4
@@ -28,6 +29,10 @@ elif [ "$target" = fuzz_register ] || [ "$target" = fuzz_sdp ]; then
 	fi
 	read -r -a libs <<<"$(pkg-config --cflags --libs sofia-sip-ua libcrypto)"
 	libs=(-I"$src/controlplane" "${libs[@]}")
+elif [ "$target" = fuzz_config ]; then
+	units=("$src/common/sbc_config.c" "$src/common/sbc_cidr.c" "$src/common/sbc_channel.c")
+	read -r -a libs <<<"$(pkg-config --cflags --libs inih)"
+	libs=(-D_GNU_SOURCE "${libs[@]}")
 elif [ "$target" = fuzz_worker ]; then
 	# the whole data plane but its main() (dp_main.c) on DPDK, libsrtp2 as fuzz_srtp takes it
 	# (its own crypto, not dp_srtp_crypto.c's), EAL without hugepages in the target
@@ -121,6 +126,21 @@ PY
 	copy_corpora rfc4475 rfc5118 sofia-sip-tests/sip kamailio-test-sip cve-pocs
 elif [ "$target" = fuzz_worker ]; then
 	/usr/bin/python3 "$src/tests/fuzz/worker_seeds.py" "$seeds" "$corpus"
+elif [ "$target" = fuzz_config ]; then
+	# a mode byte (even: a configuration file, odd: lines of prefixes) before each: every
+	# key of the reference (config_seeds/full.conf), README's examples, prefixes
+	/usr/bin/python3 - "$src" "$corpus" <<'PY'
+import os, re, sys
+src, out = sys.argv[1], sys.argv[2]
+d = os.path.join(src, 'tests', 'fuzz', 'config_seeds')
+seeds = [b'\0' + open(os.path.join(d, 'full.conf'), 'rb').read(),
+         b'\1' + open(os.path.join(d, 'prefixes.txt'), 'rb').read()]
+readme = open(os.path.join(src, 'README.md')).read()
+seeds += [b'\0' + b.encode() for b in re.findall(r'```ini\n(.*?)```', readme, re.S)]
+for i, b in enumerate(seeds):
+    open(os.path.join(out, 'config-%d' % i), 'wb').write(b)
+print('fuzz: %d configuration seeds' % len(seeds))
+PY
 elif [ "$target" = fuzz_frame ]; then
 	# wrap each SIP message in Ethernet/IPv4/UDP so the frame target reaches the builder
 	/usr/bin/python3 - "$seeds" "$corpus" <<'PY'
