@@ -9,7 +9,7 @@
  * and the reply builder, this target reaches every path a frame from the wire takes.
  *
  * Installed at start (MEDIA_SET, as the control plane sends it), their ports what the seeds
- * (run_fuzz.sh) send to:
+ * (worker_seeds.py) send to:
  *   6000/6002  plain RTP, IPv4 both legs: 198.51.100.20:30000 <-> 203.0.113.5:40000
  *   6004/6006  leg 0 SRTP (AES_CM_128_HMAC_SHA1_80) from 198.51.100.21:30002, leg 1 plain
  *   6008/6010  leg 0 latched (any port of 198.51.100.22) with rtcp-mux, leg 1 AEAD_AES_128_GCM
@@ -19,17 +19,17 @@
  * get 403 (unlisted = reject); denied: 198.51.100.66, 192.0.2.66, 2001:db8:1::66.
  *
  * Input: one flags byte, then frames, each a 16-bit big-endian length and its bytes (cut at
- * the input's end). flags bits 0-1: what the NIC says of the IPv4 checksum (none, good, bad);
- * bit 2: each frame fed alone rather than all as one burst (up to 32 a burst); bit 3: frames of
- * the plain IPv4/UDP shape to an SRTP leg's ports (6004-6005, 6010-6011) have their payload
- * protected first with the key that leg's remote holds, RTP under the next sequence number of
- * one SSRC, so that what follows a good tag is reached too (a fuzzer cannot forge one); bit 4:
- * sessions 1 and 3 removed (MEDIA_DEL, committed) after the first half of the frames, installed
- * again after the input (frames to a session removed mid-stream). Then the main lcore's turn
- * (dp_timers_tick: call events, call timers), as sbc-dataplane's main loop runs it. After each
- * input the reassembly table is emptied and the packets held for a neighbour expired: every
- * mbuf must be back in the pool, or the target aborts (a leak on some path). Findings: that,
- * crashes, over-reads, UB (ASan + UBSan), and a hang (libFuzzer's -timeout).
+ * the input's end). Flags bits 0-1: what the NIC says of the IPv4 checksum (unknown, good,
+ * bad, none); bit 2: each frame fed alone rather than all as one burst (up to 32 a burst);
+ * bit 3: frames of the plain IPv4/UDP shape to an SRTP leg's ports (6004-6005, 6010-6011) have
+ * their payload protected first with the key that leg's remote holds, RTP under the next
+ * sequence number of one SSRC, so that what follows a good tag is reached too (a fuzzer cannot
+ * forge one); bit 4: sessions 1 and 3 removed (MEDIA_DEL, committed) after the first half of
+ * the frames, installed again after the input (frames to a session removed mid-stream). Then
+ * the main lcore's turn (dp_timers_tick: call events, call timers), as sbc-dataplane's main
+ * loop runs it. After each input the reassembly table is emptied and the packets held for a
+ * neighbour expired: every mbuf must be back in the pool, or the target aborts (a leak on some
+ * path). Findings: that, crashes, over-reads, UB (ASan + UBSan), a hang (libFuzzer's -timeout).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -48,7 +48,6 @@
 #include <rte_rcu_qsbr.h>
 
 #include "dp.h"
-#include "dp_channel.h"
 #include "dp_deny.h"
 #include "dp_media.h"
 #include "dp_neigh.h"
