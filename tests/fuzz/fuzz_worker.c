@@ -156,6 +156,14 @@ static void main_lcore_end(void)
 	rte_rcu_qsbr_thread_online(dp.qsv, 0);
 }
 
+/* A batch of MEDIA_SET/DEL done: the main loop's commit, and the one that completes it. */
+static void media_batch_end(void)
+{
+	dp_media_commit(NULL);
+	dp_media_commit(NULL);
+	main_lcore_end();
+}
+
 static struct sbc_msg_media sessions[4];
 
 /* Sessions 1 and 3 removed (flags bit 4), as MEDIA_DEL and the main loop's commits do. */
@@ -167,9 +175,7 @@ static void remove_two(void)
 
 		dp_media_del(&r);
 	}
-	dp_media_commit(NULL);
-	dp_media_commit(NULL);
-	main_lcore_end();
+	media_batch_end();
 }
 
 static void set_sessions(unsigned int from, unsigned int step)
@@ -180,9 +186,7 @@ static void set_sessions(unsigned int from, unsigned int step)
 	for (unsigned int s = from; s < 4; s += step)
 		if (dp_media_set(&sessions[s], 0, err, sizeof(err)) != 0)
 			die(err);
-	dp_media_commit(NULL);
-	dp_media_commit(NULL);
-	main_lcore_end();
+	media_batch_end();
 }
 
 /* The four sessions of the header comment, committed as the main lcore does. */
