@@ -29,9 +29,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sys/mman.h>
-
-#include <arpa/inet.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_ip.h>
@@ -42,6 +39,8 @@
 #include "dp_media.h"
 #include "dp_setup.h"
 #include "dp_srtp.h"
+
+#include "dp_harness.h"
 
 #define BATCH 1024
 #define PAYLOAD 160
@@ -85,36 +84,12 @@ static void die(const char *what)
 	exit(1);
 }
 
-static void v4(uint8_t *a, uint32_t host)
-{
-	uint32_t n = htonl(host);
-
-	memset(a, 0, 16);
-	memcpy(a, &n, 4);
-}
-
-/* Before a batch of MEDIA_SET/DEL: this thread (worker 0) offline, so that every grace period
- * is over at once (more than dp_media.c's queue of deferred actions forces a wait for one,
- * which worker 0 online in this same thread would never end). */
-static void begin_batch(void)
-{
-	rte_rcu_qsbr_thread_offline(dp.qsv, 0);
-}
-
-/* After the batch, the main lcore's part: one commit for the batch, one to complete it. */
-static void settle(void)
-{
-	dp_media_commit(NULL);
-	dp_media_commit(NULL);
-	rte_rcu_qsbr_thread_online(dp.qsv, 0);
-}
-
 /* Session s: leg 0 from 198.18.x.y:30000 to our port PORT_LO + 4s, leg 1 to 203.0.113.z:40000. */
 static void install(enum mode m, unsigned int suite)
 {
 	char err[256];
 
-	begin_batch();
+	dp_harness_batch_begin();
 	for (unsigned int s = 0; s < n_sessions; s++) {
 		struct sbc_msg_media msg;
 
@@ -128,14 +103,14 @@ static void install(enum mode m, unsigned int suite)
 			leg->local_port = (uint16_t)(PORT_LO + 4 * s + 2 * l);
 			leg->remote_port = (uint16_t)(30000 + 10000 * l);
 			leg->remote_rtcp_port = (uint16_t)(leg->remote_port + 1);
-			v4(leg->local_addr, SBC_V4);
+			dp_harness_v4(leg->local_addr, SBC_V4);
 			for (unsigned int k = 0; k < SBC_SRTP_KEY_MAX; k++) {
 				leg->key_rx[k] = (uint8_t)(s * 7 + k + 16 * l);
 				leg->key_tx[k] = (uint8_t)(s * 11 + k + 16 * l + 1);
 			}
 		}
-		v4(msg.leg[0].remote_addr, REMOTE_A + s);
-		v4(msg.leg[1].remote_addr, 0xcb007101u + s % 250);
+		dp_harness_v4(msg.leg[0].remote_addr, REMOTE_A + s);
+		dp_harness_v4(msg.leg[1].remote_addr, 0xcb007101u + s % 250);
 		if (m == M_UNPROTECT)
 			msg.leg[0].srtp = (uint8_t)suite;
 		else if (m == M_PROTECT)
@@ -147,12 +122,12 @@ static void install(enum mode m, unsigned int suite)
 			die(err);
 		seqs[s] = (uint16_t)(s * 97);
 	}
-	settle();
+	dp_harness_media_batch_end();
 }
 
 static void uninstall(void)
 {
-	begin_batch();
+	dp_harness_batch_begin();
 	for (unsigned int s = 0; s < n_sessions; s++) {
 		struct sbc_msg_media_ref r = { .session = s + 1, .seq = 1 };
 
@@ -165,7 +140,7 @@ static void uninstall(void)
 		if (s % 1024 == 1023)
 			dp_media_commit(NULL);
 	}
-	settle();
+	dp_harness_media_batch_end();
 }
 
 static void put16(uint8_t *p, uint16_t v)
@@ -325,39 +300,17 @@ static void print(enum mode m, unsigned int suite)
 	fflush(stdout);
 }
 
-static int eal(const char *prog)
-{
-	char prefix[64];
-	char *argv[] = {
-		(char *)prog, "--no-huge", "--no-pci", "--no-shconf", "--no-telemetry",
-		"-m", "512", "-l", "0,1", "--log-level", "lib.*:error",
-		"--vdev", "net_null0", "--vdev", "net_null1", "--file-prefix", prefix, NULL,
-	};
-
-	snprintf(prefix, sizeof(prefix), "srtp-bench-%d", (int)getpid());
-	return rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])) - 1, argv);
-}
-
-static char channel[64];	/* the channel's shm name: removed at exit (the data plane leaves it) */
-
-static void unlink_channel(void)
-{
-	shm_unlink(channel);
-}
-
 static void configure(void)
 {
 	char conf[1024], err[512];
 
-	snprintf(channel, sizeof(channel), "/srtp-bench-%d", (int)getpid());
-	atexit(unlink_channel);		/* also when a check fails (die) */
 	snprintf(conf, sizeof(conf),
 		 "[sbc]\naddress = 192.0.2.10/24\ngateway = 192.0.2.1\n"
 		 "media_ports = %u-65535\nmedia_timeout = 3600\n"
 		 "[dataplane]\nwire = net_null0\nexception = net_null1\nworkers = 1\n"
 		 "channel = %s\nmbufs = 16383\nmedia_sessions = %u\ncalls = 1024\n"
 		 "[trunk floor]\npeers = 198.51.100.0/24\n",
-		 PORT_LO, channel, n_sessions);
+		 PORT_LO, dp_harness_channel("srtp-bench"), n_sessions);
 	if (sbc_config_load_string(&dp.cfg, conf, "bench_srtp_path", err, sizeof(err)) != 0)
 		die(err);
 	/* the data plane's start-up lines on stderr: stdout is the results' */
@@ -414,7 +367,7 @@ int main(int argc, char **argv)
 	if (seconds <= 0 || n_sessions == 0 || n_sessions > (65535 - PORT_LO) / 4)
 		die("--seconds > 0 and --sessions 1-14883");
 	out = dup(STDOUT_FILENO);
-	if (out < 0 || eal(argv[0]) < 0)
+	if (out < 0 || dp_harness_eal(argv[0], "srtp-bench", "512", "lib.*:error") < 0)
 		die("EAL init failed");
 	configure();
 	senders = calloc(n_sessions, sizeof(*senders));

@@ -35,11 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include <sys/mman.h>
-
-#include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_ip.h>
 #include <rte_ip_frag.h>
@@ -55,6 +51,8 @@
 #include "dp_srtp.h"
 #include "dp_timers.h"
 
+#include "dp_harness.h"
+
 #define FRAG_FLOWS 16
 
 /* The wire port's MAC, set before dp_setup reads it (net_null makes up a random one): what
@@ -67,7 +65,6 @@ struct dp dp;
 static struct dp_srtp_ctx *sender[2];
 static uint16_t sender_seq;
 
-static char channel[64];
 static unsigned int pool_full;	/* mbufs free in the pool when nothing is in flight */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -77,11 +74,6 @@ static void die(const char *what)
 {
 	fprintf(stderr, "fuzz_worker: %s\n", what);
 	abort();
-}
-
-static void unlink_channel(void)
-{
-	shm_unlink(channel);
 }
 
 /* FUZZ_WORKER_COUNTERS=1: what the worker counted, at exit (which paths a corpus reaches). */
@@ -99,15 +91,6 @@ static void print_counters(void)
 		if (st->drops[d] != 0)
 			fprintf(stderr, "fuzz_worker: drop %s %llu\n", dp_drop_names[d],
 				(unsigned long long)st->drops[d]);
-}
-
-static void addr4(uint8_t *a, uint8_t x, uint8_t y, uint8_t z, uint8_t w)
-{
-	memset(a, 0, 16);
-	a[0] = x;
-	a[1] = y;
-	a[2] = z;
-	a[3] = w;
 }
 
 /* 2001:db8:<net>::<host> */
@@ -136,7 +119,7 @@ static void leg(struct sbc_media_leg *l, uint8_t family, uint16_t port, uint16_t
 	l->remote_port = remote_port;
 	l->remote_rtcp_port = (uint16_t)(remote_port + 1);
 	if (family == SBC_AF_V4)
-		addr4(l->local_addr, 192, 0, 2, 10);
+		dp_harness_v4(l->local_addr, DP_HARNESS_IPV4(192, 0, 2, 10));
 	else
 		addr6(l->local_addr, 0, 0x10);
 	key_rx(l->key_rx, port);
@@ -144,49 +127,29 @@ static void leg(struct sbc_media_leg *l, uint8_t family, uint16_t port, uint16_t
 		l->key_tx[k] = (uint8_t)(0x23 * (k + 1) + port);
 }
 
-/* What the main lcore does (MEDIA_SET, MEDIA_DEL, their commits, the timers) waits for RCU
- * grace periods: this thread, worker 0 too, is offline meanwhile. */
-static void main_lcore_begin(void)
-{
-	rte_rcu_qsbr_thread_offline(dp.qsv, 0);
-}
-
-static void main_lcore_end(void)
-{
-	rte_rcu_qsbr_thread_online(dp.qsv, 0);
-}
-
-/* A batch of MEDIA_SET/DEL done: the main loop's commit, and the one that completes it. */
-static void media_batch_end(void)
-{
-	dp_media_commit(NULL);
-	dp_media_commit(NULL);
-	main_lcore_end();
-}
-
 static struct sbc_msg_media sessions[4];
 
 /* Sessions 1 and 3 removed (flags bit 4), as MEDIA_DEL and the main loop's commits do. */
 static void remove_two(void)
 {
-	main_lcore_begin();
+	dp_harness_batch_begin();
 	for (unsigned int s = 0; s < 4; s += 2) {
 		struct sbc_msg_media_ref r = { .session = sessions[s].session, .seq = 1 };
 
 		dp_media_del(&r);
 	}
-	media_batch_end();
+	dp_harness_media_batch_end();
 }
 
 static void set_sessions(unsigned int from, unsigned int step)
 {
 	char err[256];
 
-	main_lcore_begin();
+	dp_harness_batch_begin();
 	for (unsigned int s = from; s < 4; s += step)
 		if (dp_media_set(&sessions[s], 0, err, sizeof(err)) != 0)
 			die(err);
-	media_batch_end();
+	dp_harness_media_batch_end();
 }
 
 /* The four sessions of the header comment, committed as the main lcore does. */
@@ -202,27 +165,27 @@ static void install(void)
 		m[s].seq = 1;
 	}
 	leg(&m[0].leg[0], SBC_AF_V4, 6000, 30000);
-	addr4(m[0].leg[0].remote_addr, 198, 51, 100, 20);
+	dp_harness_v4(m[0].leg[0].remote_addr, DP_HARNESS_IPV4(198, 51, 100, 20));
 	leg(&m[0].leg[1], SBC_AF_V4, 6002, 40000);
-	addr4(m[0].leg[1].remote_addr, 203, 0, 113, 5);
+	dp_harness_v4(m[0].leg[1].remote_addr, DP_HARNESS_IPV4(203, 0, 113, 5));
 
 	leg(&m[1].leg[0], SBC_AF_V4, 6004, 30002);
-	addr4(m[1].leg[0].remote_addr, 198, 51, 100, 21);
+	dp_harness_v4(m[1].leg[0].remote_addr, DP_HARNESS_IPV4(198, 51, 100, 21));
 	m[1].leg[0].srtp = SBC_SRTP_AES_CM_128_HMAC_SHA1_80;
 	leg(&m[1].leg[1], SBC_AF_V4, 6006, 40002);
-	addr4(m[1].leg[1].remote_addr, 203, 0, 113, 6);
+	dp_harness_v4(m[1].leg[1].remote_addr, DP_HARNESS_IPV4(203, 0, 113, 6));
 
 	leg(&m[2].leg[0], SBC_AF_V4, 6008, 0);
-	addr4(m[2].leg[0].remote_addr, 198, 51, 100, 22);
+	dp_harness_v4(m[2].leg[0].remote_addr, DP_HARNESS_IPV4(198, 51, 100, 22));
 	m[2].leg[0].flags = SBC_MEDIA_LATCH | SBC_MEDIA_RTCP_MUX;
 	leg(&m[2].leg[1], SBC_AF_V4, 6010, 40004);
-	addr4(m[2].leg[1].remote_addr, 203, 0, 113, 7);
+	dp_harness_v4(m[2].leg[1].remote_addr, DP_HARNESS_IPV4(203, 0, 113, 7));
 	m[2].leg[1].srtp = SBC_SRTP_AEAD_AES_128_GCM;
 
 	leg(&m[3].leg[0], SBC_AF_V6, 6012, 30004);
 	addr6(m[3].leg[0].remote_addr, 1, 0x20);
 	leg(&m[3].leg[1], SBC_AF_V4, 6014, 40006);
-	addr4(m[3].leg[1].remote_addr, 192, 0, 2, 30);
+	dp_harness_v4(m[3].leg[1].remote_addr, DP_HARNESS_IPV4(192, 0, 2, 30));
 
 	set_sessions(0, 1);
 	key_rx(key, 6004);
@@ -282,33 +245,25 @@ static void deny(void)
 
 	memset(e, 0, sizeof(e));
 	e[0].family = e[1].family = SBC_AF_V4;
-	addr4(e[0].addr, 198, 51, 100, 66);
-	addr4(e[1].addr, 192, 0, 2, 66);
+	dp_harness_v4(e[0].addr, DP_HARNESS_IPV4(198, 51, 100, 66));
+	dp_harness_v4(e[1].addr, DP_HARNESS_IPV4(192, 0, 2, 66));
 	e[2].family = SBC_AF_V6;
 	addr6(e[2].addr, 1, 0x66);
 	for (unsigned int k = 0; k < 3; k++)
 		memcpy(e[k].reason, "fuzz", 5);
-	main_lcore_begin();
+	dp_harness_batch_begin();
 	if (dp_deny_add(e, 3, 0, &refused) != 0)
 		die("the denylist refused its entries");
-	main_lcore_end();
+	dp_harness_online();
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char prefix[64], conf[2048], err[512];
-	char *eal_argv[] = {
-		(*argv)[0], "--no-huge", "--no-pci", "--no-shconf", "--no-telemetry",
-		"-m", "512", "-l", "0,1", "--log-level", "*:error",
-		"--vdev", "net_null0", "--vdev", "net_null1", "--file-prefix", prefix, NULL,
-	};
+	char conf[2048], err[512];
 
 	(void)argc;
-	snprintf(prefix, sizeof(prefix), "fuzz-worker-%d", (int)getpid());
-	if (rte_eal_init((int)(sizeof(eal_argv) / sizeof(eal_argv[0])) - 1, eal_argv) < 0)
+	if (dp_harness_eal((*argv)[0], "fuzz-worker", "512", "*:error") < 0)
 		die("EAL init failed");
-	snprintf(channel, sizeof(channel), "/fuzz-worker-%d", (int)getpid());
-	atexit(unlink_channel);
 	snprintf(conf, sizeof(conf),
 		 "[sbc]\naddress = 192.0.2.10/24\ngateway = 192.0.2.1\n"
 		 "address6 = 2001:db8::10/64\ngateway6 = 2001:db8::1\n"
@@ -323,7 +278,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		 "uri = sip:203.0.113.5:5060\n"
 		 "[trunk pbx]\npeers = 100.64.0.0/24\nrole = floor\nauth = digest\n"
 		 "route = carrier\n",
-		 channel, FRAG_FLOWS);
+		 dp_harness_channel("fuzz-worker"), FRAG_FLOWS);
 	if (sbc_config_load_string(&dp.cfg, conf, "fuzz_worker", err, sizeof(err)) != 0)
 		die(err);
 	if (rte_eth_dev_default_mac_addr_set(0, &wire_mac) != 0)	/* net_null0: port 0 */
@@ -407,9 +362,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (removed)
 		set_sessions(0, 2);
-	main_lcore_begin();
+	dp_harness_batch_begin();
 	dp_timers_tick();
-	main_lcore_end();
+	dp_harness_online();
 	settle(w);
 	if (rte_mempool_avail_count(dp.pool) != pool_full) {
 		fprintf(stderr, "fuzz_worker: %u mbufs free after the input, %u before: a leak\n",

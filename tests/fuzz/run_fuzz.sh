@@ -48,7 +48,8 @@ else
 	libs=()
 fi
 clang -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-I"$src/dataplane" -I"$src/common" "$src/tests/fuzz/$target.c" "${units[@]}" "${libs[@]}" \
+	-I"$src/dataplane" -I"$src/common" -I"$src/tests/lib" "$src/tests/fuzz/$target.c" \
+	"${units[@]}" "${libs[@]}" \
 	-o "$bin"
 
 corpus="$out/fuzz-$target/corpus"
