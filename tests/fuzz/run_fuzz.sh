@@ -201,4 +201,10 @@ leaks=1
 ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}detect_leaks=$leaks" \
 "$bin" -max_total_time="$secs" -max_len="$maxlen" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 	"$corpus" 2>&1 | grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss|==|SUMMARY|fuzz:|fuzz_worker:|INFO: seed)" || true
-exit "${PIPESTATUS[0]}"
+rc=${PIPESTATUS[0]}
+# fuzz_worker removes its channel's shm at exit; a finding ends it without atexit: the shm of a
+# process no longer running goes here
+for f in /dev/shm/fuzz-worker-*; do
+	[ -e "$f" ] && ! kill -0 "${f##*-}" 2>/dev/null && rm -f "$f"
+done
+exit "$rc"
