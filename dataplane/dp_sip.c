@@ -5,9 +5,10 @@
  * just "malformed". It does not validate what it does not read (URIs, display names, SDP):
  * the control plane's full parser sees what passes.
  *
- * Where the bytes are found: the structural characters a decision turns on (LF and ':' for the
- * lines, '"' '\\' '<' '>' and the separator for the parameters) are found as bitmaps of 64
- * bytes at a time, so the scanner jumps from one to the next instead of testing every byte.
+ * Where the bytes are found: the structural characters a decision turns on (LF for the lines,
+ * '"' '\\' '<' '>' and the separator for the parameters) are found as bitmaps of 64 bytes at a
+ * time, so the scanner jumps from one to the next instead of testing every byte; a line's ':'
+ * by one 16-byte compare at its start.
  * SSE2 (the x86-64 baseline) does the compares, AVX-512 or AVX2 the line bitmaps where the cpu
  * has it (checked once at load time); DP_SIP_PORTABLE, or a target without SSE2, takes the plain C
  * path, which the unit tests build and compare too.
@@ -216,11 +217,12 @@ static inline uint32_t skip_to(const uint8_t *s, uint32_t i, uint32_t len, const
 			       unsigned int n);
 
 /*
- * Line ends and colons, found 64 bytes at a time: the cursor holds one bit per LF and per ':'
- * for a window of up to DP_SIP_WINDOW blocks of 64 bytes (the whole of a message of up to
- * 64 x DP_SIP_WINDOW bytes), classified in one tight loop when the scan first reaches the
- * window, so each header byte is compared once however many lines it holds, and finding a
- * line's LF or colon is a shift and a count of trailing zeros in a word already computed.
+ * Line ends, found 64 bytes at a time: the cursor holds one bit per LF for a window of up to
+ * DP_SIP_WINDOW blocks of 64 bytes (the whole of a message of up to 64 x DP_SIP_WINDOW bytes),
+ * classified in one tight loop when the scan first reaches the window, so each header byte is
+ * compared once however many lines it holds, and finding a line's LF is a shift and a count of
+ * trailing zeros in a word already computed. A line's ':' is nearly always in the 16 bytes from
+ * its start (colon_from): one compare of those, no bitmap of its own.
  */
 #ifndef DP_SIP_WINDOW
 #define DP_SIP_WINDOW 16
@@ -232,7 +234,6 @@ struct lines {
 	uint32_t base;		/* first block of the window (offset / 64) */
 	uint32_t n;		/* blocks in the window; 0 before the first is classified */
 	uint64_t lf[DP_SIP_WINDOW + 1];	/* bit i of lf[k]: m[64 * (base + k) + i] == '\n' */
-	uint64_t colon[DP_SIP_WINDOW + 1];	/* the same for ':'; [n] is 0 */
 };
 
 /* Bit i: s[i] == c, for the 64 bytes s[0..64). */
@@ -248,42 +249,35 @@ HOT uint64_t eq64(__m128i x0, __m128i x1, __m128i x2, __m128i x3, char c)
 }
 #endif
 
-/* LF and ':' bits of the 64 bytes s[0..64) */
-HOT void classify64(const uint8_t *s, uint64_t *lf, uint64_t *colon)
+/* LF bits of the 64 bytes s[0..64) */
+HOT uint64_t classify64(const uint8_t *s)
 {
 #ifdef DP_SIP_SSE2
-	__m128i x0 = _mm_loadu_si128((const __m128i *)s);
-	__m128i x1 = _mm_loadu_si128((const __m128i *)(s + 16));
-	__m128i x2 = _mm_loadu_si128((const __m128i *)(s + 32));
-	__m128i x3 = _mm_loadu_si128((const __m128i *)(s + 48));
-
-	*lf = eq64(x0, x1, x2, x3, '\n');
-	*colon = eq64(x0, x1, x2, x3, ':');
+	return eq64(_mm_loadu_si128((const __m128i *)s), _mm_loadu_si128((const __m128i *)(s + 16)),
+		    _mm_loadu_si128((const __m128i *)(s + 32)),
+		    _mm_loadu_si128((const __m128i *)(s + 48)), '\n');
 #else
-	uint64_t l = 0, c = 0;
+	uint64_t l = 0;
 
-	for (unsigned int i = 0; i < 64; i++) {
+	for (unsigned int i = 0; i < 64; i++)
 		l |= (uint64_t)(s[i] == '\n') << i;
-		c |= (uint64_t)(s[i] == ':') << i;
-	}
-	*lf = l;
-	*colon = c;
+	return l;
 #endif
 }
 
-/* n whole blocks from s: lf[k], colon[k] for s[64k..64k+64). */
-static void classify_blocks(const uint8_t *s, uint32_t n, uint64_t *lf, uint64_t *colon)
+/* n whole blocks from s: lf[k] for s[64k..64k+64). */
+static void classify_blocks(const uint8_t *s, uint32_t n, uint64_t *lf)
 {
 	for (uint32_t k = 0; k < n; k++)
-		classify64(s + 64 * k, &lf[k], &colon[k]);
+		lf[k] = classify64(s + 64 * k);
 }
 
 #ifdef DP_SIP_AVX2
-/* The same with AVX2: two 32-byte compares per character and block. */
+/* The same with AVX2: two 32-byte compares per block. */
 __attribute__((target("avx2"))) static void classify_blocks_avx2(const uint8_t *s, uint32_t n,
-								  uint64_t *lf, uint64_t *colon)
+								  uint64_t *lf)
 {
-	const __m256i vlf = _mm256_set1_epi8('\n'), vcolon = _mm256_set1_epi8(':');
+	const __m256i vlf = _mm256_set1_epi8('\n');
 
 	for (uint32_t k = 0; k < n; k++) {
 		__m256i lo = _mm256_loadu_si256((const __m256i *)(s + 64 * k));
@@ -291,25 +285,18 @@ __attribute__((target("avx2"))) static void classify_blocks_avx2(const uint8_t *
 
 		lf[k] = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, vlf)) |
 			(uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, vlf)) << 32;
-		colon[k] = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, vcolon)) |
-			   (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, vcolon))
-				   << 32;
 	}
 }
 
-/* The same with AVX-512 (BW): one 64-byte compare into a mask register per character and
- * block, the mask the bitmap word itself. */
+/* The same with AVX-512 (BW): one 64-byte compare into a mask register per block, the mask
+ * the bitmap word itself. */
 __attribute__((target("avx512f,avx512bw"))) static void
-classify_blocks_avx512(const uint8_t *s, uint32_t n, uint64_t *lf, uint64_t *colon)
+classify_blocks_avx512(const uint8_t *s, uint32_t n, uint64_t *lf)
 {
-	const __m512i vlf = _mm512_set1_epi8('\n'), vcolon = _mm512_set1_epi8(':');
+	const __m512i vlf = _mm512_set1_epi8('\n');
 
-	for (uint32_t k = 0; k < n; k++) {
-		__m512i x = _mm512_loadu_si512((const void *)(s + 64 * k));
-
-		lf[k] = _mm512_cmpeq_epi8_mask(x, vlf);
-		colon[k] = _mm512_cmpeq_epi8_mask(x, vcolon);
-	}
+	for (uint32_t k = 0; k < n; k++)
+		lf[k] = _mm512_cmpeq_epi8_mask(_mm512_loadu_si512((const void *)(s + 64 * k)), vlf);
 }
 
 /* The best the cpu has: chosen once, at load time. */
@@ -362,12 +349,12 @@ static void load_window(struct lines *l, uint32_t b)
 	n = whole < DP_SIP_WINDOW ? whole : DP_SIP_WINDOW;
 #ifdef DP_SIP_AVX2
 	if (simd == DP_SIP_SIMD_AVX512)
-		classify_blocks_avx512(l->m + 64 * b, n, l->lf, l->colon);
+		classify_blocks_avx512(l->m + 64 * b, n, l->lf);
 	else if (simd == DP_SIP_SIMD_AVX2)
-		classify_blocks_avx2(l->m + 64 * b, n, l->lf, l->colon);
+		classify_blocks_avx2(l->m + 64 * b, n, l->lf);
 	else
 #endif
-		classify_blocks(l->m + 64 * b, n, l->lf, l->colon);
+		classify_blocks(l->m + 64 * b, n, l->lf);
 	l->base = b;
 	l->n = n;
 	if (n < DP_SIP_WINDOW && l->len % 64 != 0) {	/* the partial last block */
@@ -376,23 +363,20 @@ static void load_window(struct lines *l, uint32_t b)
 		if (l->len >= 64) {
 			uint32_t s = l->len - 64;	/* < o */
 
-			classify64(l->m + s, &l->lf[n], &l->colon[n]);
-			l->lf[n] >>= o - s;
-			l->colon[n] >>= o - s;
+			l->lf[n] = classify64(l->m + s) >> (o - s);
 		} else {
 			uint8_t t[64] = { 0 };
 
 			memcpy(t, l->m, l->len);
-			classify64(t, &l->lf[n], &l->colon[n]);
+			l->lf[n] = classify64(t);
 		}
 		l->n = n + 1;
 	}
-	l->lf[l->n] = 0;	/* the word after the last block, for reads of two words */
-	l->colon[l->n] = 0;
+	l->lf[l->n] = 0;	/* the word after the last block */
 }
 
-/* First LF (colon false) or ':' (colon true) at or after p, or len. */
-HOT uint32_t next_mark(struct lines *l, uint32_t p, bool colon)
+/* First LF at or after p, or len. */
+HOT uint32_t next_lf(struct lines *l, uint32_t p)
 {
 	for (;;) {
 		uint32_t b = p / 64, k = b - l->base;
@@ -404,7 +388,7 @@ HOT uint32_t next_mark(struct lines *l, uint32_t p, bool colon)
 			load_window(l, b);
 			k = 0;
 		}
-		rest = (colon ? l->colon[k] : l->lf[k]) >> (p % 64);
+		rest = l->lf[k] >> (p % 64);
 		if (rest != 0)
 			return p + (uint32_t)__builtin_ctzll(rest);
 		p = 64 * (b + 1);
@@ -420,7 +404,7 @@ HOT uint32_t end_before(const uint8_t *m, uint32_t p, uint32_t f)
 /* End of the line starting at p (before its CR LF, or LF). */
 HOT uint32_t line_end(struct lines *l, uint32_t p)
 {
-	return end_before(l->m, p, next_mark(l, p, false));
+	return end_before(l->m, p, next_lf(l, p));
 }
 
 static uint32_t skip_eol(const uint8_t *m, uint32_t len, uint32_t p)
@@ -804,8 +788,8 @@ struct hline {
  * The LFs of the header lines in order, when the window holds the whole message (up to
  * 64 x DP_SIP_WINDOW bytes: nearly all SIP over UDP): the LF bits not yet taken of one block,
  * kept in a register (the cursor lives in header_fields only), so the LF that ends a line is
- * the lowest bit left, and a line's ':' is found in the two colon words from its start. Any
- * longer message takes next_mark's searches (whole false).
+ * the lowest bit left (colon_from finds its ':'). Any longer message takes next_lf's searches
+ * (whole false).
  */
 struct lf_cursor {
 	bool whole;
@@ -852,23 +836,16 @@ HOT uint32_t colons16(const struct lines *l, uint32_t p)
 #endif
 }
 
-/* The first ':' at or after p (< len): in the 16 bytes from p (a header name's colon, nearly
- * always; ahead: their colons16 if the previous line computed them, else 0), else in the two
- * bitmap words from p where it is that near. */
-HOT uint32_t colon_from(struct lines *l, uint32_t p, uint32_t ahead)
+/* The first ':' at or after p and before f (the line's LF), or f: in the 16 bytes from p (a
+ * header name's colon, nearly always; ahead: their colons16 if the previous line computed
+ * them, else 0), else searched for up to f. */
+HOT uint32_t colon_from(struct lines *l, uint32_t p, uint32_t f, uint32_t ahead)
 {
-	uint32_t k = p / 64, sh = p % 64;
-	uint64_t w;
-
 	if (ahead == 0 && p + 16 <= l->len)
 		ahead = colons16(l, p);
 	if (ahead != 0)
 		return p + (uint32_t)__builtin_ctz(ahead);
-	w = l->colon[k] >> sh;
-
-	if (sh != 0)
-		w |= l->colon[k + 1] << (64 - sh);
-	return w != 0 ? p + (uint32_t)__builtin_ctzll(w) : next_mark(l, p, true);
+	return skip_to(l->m, p, f, ":", 1);
 }
 
 /* The LF of the last line of a folded header field (7.3.1: continuation lines start with SP or
@@ -877,7 +854,7 @@ static __attribute__((noinline)) uint32_t folded_end(struct lines *l, struct lf_
 						     uint32_t f)
 {
 	while (f + 1 < l->len && is_ws(l->m[f + 1]))	/* the next LF is at f + 2 or on */
-		f = c->whole ? lf_take(c, l) : next_mark(l, f + 2, false);
+		f = c->whole ? lf_take(c, l) : next_lf(l, f + 2);
 	return f;
 }
 
@@ -892,10 +869,10 @@ HOT enum dp_sip_err header_line(struct lines *l, struct lf_cursor *c, uint32_t p
 	/* the line's LF and its first ':' */
 	if (c->whole) {
 		f = lf_take(c, l);
-		colon = colon_from(l, p, *ahead);
-	} else {	/* two searches from p the cpu runs side by side */
-		f = next_mark(l, p, false);
-		colon = next_mark(l, p, true);
+		colon = colon_from(l, p, f, *ahead);
+	} else {
+		f = next_lf(l, p);
+		colon = skip_to(m, p, f, ":", 1);
 	}
 	if (colon >= f)	/* no ':' before the LF (or none at all): no name would be a token */
 		return DP_SIP_ERR_HEADER;
