@@ -54,7 +54,8 @@ struct dp_sip_msg {
 	struct dp_span cseq_method;
 	uint16_t n_via;			/* Via header fields (each may hold several values) */
 	/*
-	 * to_tag is read for INVITE requests only (a new dialog has none); via_top, branch,
+	 * to_tag is read for INVITE requests only (a new dialog has none; a tag parameter
+	 * without a value leaves it empty at a non-zero offset); via_top, branch,
 	 * from_tag (what admission keys a new dialog and its retransmissions on) and ruri_user
 	 * above for INVITE requests without a To tag only. Each is left empty for every other
 	 * message, so that an OPTIONS or an in-dialog request (a re-INVITE too) costs no

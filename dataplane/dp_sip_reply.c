@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Data-plane SIP responses. Runs on worker lcores for the few packets that earn a response
- * (rate-limited by the caller), so clarity wins over speed here; it still never reads past the
- * datagram and never allocates.
+ * Data-plane SIP responses, on worker lcores: the 403s to unlisted sources (rate-limited by the
+ * caller) and a 503 to every INVITE over its trunk's cap (a flood's worth: no printf, no
+ * inet_pton/ntop for IPv4, no second search for what the scanner read). It never reads past
+ * the datagram and never allocates.
  */
 #include "dp_sip_reply.h"
 #include "sbc_config.h"
@@ -50,6 +51,48 @@ static void put_u32(struct out *o, uint32_t v)
 	put(o, d + sizeof(d) - n, n);
 }
 
+/* An IPv4 address in dotted decimal (what inet_ntop writes, without its sprintf: a 503 to each
+ * INVITE over a cap runs this per packet). */
+static void put_v4(struct out *o, const uint8_t *a)
+{
+	for (unsigned int i = 0; i < 4; i++) {
+		if (i > 0)
+			put(o, ".", 1);
+		put_u32(o, a[i]);
+	}
+}
+
+/* host (a C string) is the IPv4 address a in dotted decimal, by inet_pton's rules (four
+ * decimal parts of 0-255, no leading zero, nothing else). */
+static bool v4_is(const char *host, const uint8_t *a)
+{
+	uint32_t part = 0, parts = 0;
+	bool digit = false;
+	uint8_t got[4];
+
+	for (const char *c = host; *c != '\0'; c++) {
+		if (*c >= '0' && *c <= '9') {
+			if (digit && part == 0)
+				return false;	/* a leading zero */
+			part = part * 10 + (uint32_t)(*c - '0');
+			if (part > 255)
+				return false;
+			if (!digit) {
+				if (++parts > 4)
+					return false;
+				digit = true;
+			}
+			got[parts - 1] = (uint8_t)part;
+		} else if (*c == '.' && digit && parts < 4) {
+			part = 0;
+			digit = false;
+		} else {
+			return false;
+		}
+	}
+	return parts == 4 && digit && memcmp(got, a, 4) == 0;
+}
+
 static void put_hex64(struct out *o, uint64_t v)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -70,6 +113,11 @@ static void put_unfolded(struct out *o, const uint8_t *msg, struct dp_span v)
 {
 	const uint8_t *p = msg + v.off;
 	uint32_t i = 0;
+
+	if (memchr(p, '\n', v.len) == NULL && memchr(p, '\r', v.len) == NULL) {
+		put(o, p, v.len);	/* one line, nearly always: copied whole */
+		return;
+	}
 
 	while (i < v.len) {
 		if (p[i] == '\r' || p[i] == '\n') {
@@ -163,8 +211,10 @@ static void put_top_via(struct out *o, const uint8_t *msg, const struct dp_sip_m
 	bool same_host = false;
 	uint16_t port = sent_by(msg, top, host);
 
-	if (inet_pton(src->family == 4 ? AF_INET : AF_INET6, host, hb) == 1)
-		same_host = memcmp(hb, src->addr, src->family == 4 ? 4 : 16) == 0;
+	if (src->family == 4)
+		same_host = v4_is(host, src->addr);
+	else if (inet_pton(AF_INET6, host, hb) == 1)
+		same_host = memcmp(hb, src->addr, 16) == 0;
 	*reply_port = have_rport ? src->port : port;
 
 	if (have_rport && rport.len == 0) {
@@ -179,9 +229,13 @@ static void put_top_via(struct out *o, const uint8_t *msg, const struct dp_sip_m
 		put_unfolded(o, msg, top);
 	}
 	if (!have_received && (!same_host || have_rport)) {
-		inet_ntop(src->family == 4 ? AF_INET : AF_INET6, src->addr, addr, sizeof(addr));
 		puts_(o, ";received=");
-		puts_(o, addr);
+		if (src->family == 4) {
+			put_v4(o, src->addr);
+		} else {
+			inet_ntop(AF_INET6, src->addr, addr, sizeof(addr));
+			puts_(o, addr);
+		}
 	}
 	put_unfolded(o, msg, (struct dp_span){ top.off + top.len, v.off + v.len - top.off - top.len });
 }
@@ -191,9 +245,11 @@ int dp_sip_response_from(const uint8_t *msg, const struct dp_sip_msg *sm, int co
 			 uint64_t tag_secret, char *outbuf, uint32_t outlen, uint16_t *reply_port)
 {
 	struct out o = { outbuf, 0, outlen, false };
+	bool invite;
 
 	if (!sm->is_request || dp_span_eq(msg, sm->method, "ACK"))
 		return -ENOMSG;
+	invite = dp_span_eq(msg, sm->method, "INVITE");
 	if (sm->n_via > DP_SIP_MAX_VIA)
 		return -E2BIG;	/* cannot copy every Via (8.2.6.2), so no response at all */
 	puts_(&o, "SIP/2.0 ");
@@ -213,13 +269,15 @@ int dp_sip_response_from(const uint8_t *msg, const struct dp_sip_msg *sm, int co
 	put_unfolded(&o, msg, sm->from);
 	puts_(&o, "\r\nTo: ");
 	put_unfolded(&o, msg, sm->to);
-	/* RFC 3261 8.2.6.2: add a To tag when the request had none */
-	if (!dp_sip_param(msg, sm->to, "tag", NULL)) {
+	/* RFC 3261 8.2.6.2: add a To tag when the request had none (an INVITE's: the scanner
+	 * looked for it, to_tag.off 0 when absent, and for a new dialog read the From tag) */
+	if (invite ? sm->to_tag.off == 0 : !dp_sip_param(msg, sm->to, "tag", NULL)) {
 		uint64_t t = sbc_fnv1a(SBC_FNV1A_INIT ^ tag_secret, msg + sm->call_id.off,
 				       sm->call_id.len);
-		struct dp_span from_tag = { 0, 0 };	/* the scanner reads it for new INVITEs only */
+		struct dp_span from_tag = sm->from_tag;
 
-		dp_sip_param(msg, sm->from, "tag", &from_tag);
+		if (!invite)
+			dp_sip_param(msg, sm->from, "tag", &from_tag);
 		t = sbc_fnv1a(t, msg + from_tag.off, from_tag.len);
 		puts_(&o, ";tag=sbc");
 		put_hex64(&o, t);

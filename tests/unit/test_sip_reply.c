@@ -123,6 +123,83 @@ static void via_received_rport(void **state)
 	assert_non_null(strstr(out, "Via: SIP/2.0/UDP 10.9.9.9;branch=z9hG4bKa;received=203.0.113.9, SIP/2.0/UDP 10.8.8.8;branch=z9hG4bKb\r\n"));
 }
 
+/* Whether received= is added when sent-by is an IPv4 address: the same verdict as inet_pton's
+ * (dp_sip_reply.c reads dotted decimal itself, and writes the source's address itself). */
+static void via_received_v4_rules(void **state)
+{
+	static const char *const hosts[] = {
+		"10.0.255.1", "10.0.255.01", "10.00.255.1", "010.0.255.1", "10.0.255.1.",
+		"10.0.255", "10.0.255.1.1", "10.0.256.1", "10.0.255.1a", ".10.0.255.1",
+		"10..255.1", "10.0.255.10", "10.0.255.0", "0.0.0.0", "255.255.255.255",
+		"1000.0.255.1", "10.0.255.+1", "10.0.0255.1",
+	};
+	const struct dp_sip_source src = { 4, { 10, 0, 255, 1 }, 5062 };
+	char req[512], out[2048];
+	uint16_t port = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++) {
+		uint8_t b[4];
+		bool same = inet_pton(AF_INET, hosts[i], b) == 1 && memcmp(b, src.addr, 4) == 0;
+		int n;
+
+		snprintf(req, sizeof(req),
+			 "OPTIONS sip:x@198.51.100.10 SIP/2.0\r\n"
+			 "Via: SIP/2.0/UDP %s:5070;branch=z9hG4bKv\r\n"
+			 "From: <sip:a@b>;tag=1\r\nTo: <sip:x@y>\r\nCall-ID: v%zu\r\n"
+			 "CSeq: 1 OPTIONS\r\n\r\n", hosts[i], i);
+		n = build(req, &src, out, &port);
+		assert_true(n > 0);
+		out[n] = '\0';
+		if (same)
+			assert_null(strstr(out, ";received="));
+		else
+			assert_non_null(strstr(out, ";branch=z9hG4bKv;received=10.0.255.1\r\n"));
+	}
+}
+
+/* An INVITE's To tag and From tag as the scanner read them (no search of the reply's own): the
+ * tag the reply adds is the one an OPTIONS of the same Call-ID and From tag gets; a tag parameter
+ * without a value is a tag (none added), as for any other method. */
+static void invite_tags_from_scan(void **state)
+{
+	static const char *const fmt =
+		"%s sip:x@198.51.100.10 SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 203.0.113.9:5062;branch=z9hG4bKt\r\n"
+		"From: <sip:a@b>;tag=f00d\r\nTo: <sip:x@y>%s\r\nCall-ID: tags-1\r\n"
+		"CSeq: 1 %s\r\n\r\n";
+	char req[512], inv[2048], opt[2048];
+	uint16_t port = 0;
+	int n;
+
+	(void)state;
+	snprintf(req, sizeof(req), fmt, "INVITE", "", "INVITE");
+	n = build(req, &src4, inv, &port);
+	assert_true(n > 0);
+	inv[n] = '\0';
+	snprintf(req, sizeof(req), fmt, "OPTIONS", "", "OPTIONS");
+	n = build(req, &src4, opt, &port);
+	assert_true(n > 0);
+	opt[n] = '\0';
+	assert_non_null(strstr(inv, "To: <sip:x@y>;tag=sbc"));
+	assert_memory_equal(strstr(inv, "To: "), strstr(opt, "To: "),
+			    (size_t)(strstr(opt, "\r\nCall-ID") - strstr(opt, "To: ")));
+	for (unsigned int k = 0; k < 2; k++) {
+		const char *m = k == 0 ? "INVITE" : "OPTIONS";
+
+		snprintf(req, sizeof(req), fmt, m, ";tag", m);
+		n = build(req, &src4, inv, &port);
+		assert_true(n > 0);
+		inv[n] = '\0';
+		assert_non_null(strstr(inv, "To: <sip:x@y>;tag\r\n"));
+		snprintf(req, sizeof(req), fmt, m, ";tag=t1", m);
+		n = build(req, &src4, inv, &port);
+		assert_true(n > 0);
+		inv[n] = '\0';
+		assert_non_null(strstr(inv, "To: <sip:x@y>;tag=t1\r\n"));
+	}
+}
+
 static void compact_folding_tag(void **state)
 {
 	char out[2048];
@@ -276,6 +353,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(basic_403),
 		cmocka_unit_test(via_received_rport),
+		cmocka_unit_test(via_received_v4_rules),
+		cmocka_unit_test(invite_tags_from_scan),
 		cmocka_unit_test(compact_folding_tag),
 		cmocka_unit_test(refusals),
 		cmocka_unit_test(reply_frame),
