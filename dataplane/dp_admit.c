@@ -103,6 +103,8 @@ static enum dp_admit new_call(struct dp_worker *w, struct rte_mbuf *m, const uin
 {
 	const uint8_t *msg = frame + p->payload_off;
 	const struct dp_limits *lim = &dp_limits[trunk];
+	const struct dp_key128 call = dp_calls_key(msg + sm->call_id.off, sm->call_id.len, NULL, 0,
+						   0);
 	struct dp_gate g = {
 		.trunk = (uint16_t)trunk,
 		.emergency = dp_gate_is_emergency(&dp.cfg, msg + sm->ruri_user.off,
@@ -111,9 +113,8 @@ static enum dp_admit new_call(struct dp_worker *w, struct rte_mbuf *m, const uin
 		.burst = __atomic_load_n(&lim->burst, __ATOMIC_RELAXED),
 		.max_calls = __atomic_load_n(&lim->max_calls, __ATOMIC_RELAXED),
 		.tat = &dp.cps_tat[trunk],
-		.call = dp_calls_key(msg + sm->call_id.off, sm->call_id.len, NULL, 0, 0),
-		.vkey = dp_calls_key(msg + sm->call_id.off, sm->call_id.len, msg + sm->branch.off,
-				     sm->branch.len, sm->cseq),
+		.call = call,
+		.vkey = dp_calls_vkey(call, msg + sm->branch.off, sm->branch.len, sm->cseq),
 		.call_id = msg + sm->call_id.off,
 		.call_id_len = sm->call_id.len,
 	};

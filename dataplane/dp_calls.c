@@ -115,18 +115,24 @@ static inline void hash128(const uint8_t *s, uint32_t len, uint64_t *a, uint64_t
 	*b = y;
 }
 
+struct dp_key128 dp_calls_vkey(struct dp_key128 call, const uint8_t *s2, uint32_t len2,
+			       uint32_t n)
+{
+	if (len2 > 0 || n != 0) {	/* the verdict key: CSeq number and branch too */
+		call.a ^= n;
+		call.b += n;
+		hash128(s2, len2, &call.a, &call.b);
+	}
+	return call;
+}
+
 struct dp_key128 dp_calls_key(const uint8_t *s, uint32_t len, const uint8_t *s2, uint32_t len2,
 			      uint32_t n)
 {
 	struct dp_key128 k = { 0x2545f4914f6cdd1dull, 0x6a09e667f3bcc908ull };
 
 	hash128(s, len, &k.a, &k.b);
-	if (len2 > 0 || n != 0) {	/* the verdict key: CSeq number and branch too */
-		k.a ^= n;
-		k.b += n;
-		hash128(s2, len2, &k.a, &k.b);
-	}
-	return k;
+	return dp_calls_vkey(k, s2, len2, n);
 }
 
 uint32_t dp_calls_active(uint16_t trunk)

@@ -362,6 +362,8 @@ static void cmd_admit(const struct sbc_msg *m)
 	const struct sbc_msg_admit *a = admit_body(m);
 	const struct dp_limits *lim = &dp_limits[a->trunk];
 	static const char stream[] = "stream";
+	const struct dp_key128 call = dp_calls_key((const uint8_t *)a->call_id, a->call_id_len,
+						   NULL, 0, 0);
 	struct dp_gate g = {
 		.trunk = a->trunk,
 		.emergency = a->ruri_user_len > 0 &&
@@ -370,9 +372,8 @@ static void cmd_admit(const struct sbc_msg *m)
 		.burst = __atomic_load_n(&lim->burst, __ATOMIC_RELAXED),
 		.max_calls = __atomic_load_n(&lim->max_calls, __ATOMIC_RELAXED),
 		.tat = &dp.cps_tat[a->trunk],
-		.call = dp_calls_key((const uint8_t *)a->call_id, a->call_id_len, NULL, 0, 0),
-		.vkey = dp_calls_key((const uint8_t *)a->call_id, a->call_id_len,
-				     (const uint8_t *)stream, sizeof(stream) - 1, a->cseq),
+		.call = call,
+		.vkey = dp_calls_vkey(call, (const uint8_t *)stream, sizeof(stream) - 1, a->cseq),
 		.call_id = a->call_id,
 		.call_id_len = a->call_id_len,
 	};

@@ -103,7 +103,8 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Keys: the same Call-ID the same key, others not; the verdict key adds CSeq and branch. */
+/* Keys: the same Call-ID the same key, others not; the verdict key adds CSeq and branch, and is
+ * the same when made from the call's key. */
 static void keys(void **state)
 {
 	struct dp_key128 a = key("a@example.com"), a2 = key("a@example.com");
@@ -118,6 +119,12 @@ static void keys(void **state)
 	assert_memory_not_equal(&a, &b, sizeof(a));
 	assert_memory_not_equal(&a, &v1, sizeof(a));
 	assert_memory_not_equal(&v1, &v2, sizeof(a));
+	/* the verdict key from the call's key (admission hashes the Call-ID once) is the same */
+	struct dp_key128 w1 = dp_calls_vkey(a, (const uint8_t *)"z9hG4bK1", 8, 1);
+	struct dp_key128 w0 = dp_calls_vkey(a, NULL, 0, 0);
+
+	assert_memory_equal(&w1, &v1, sizeof(a));
+	assert_memory_equal(&w0, &a, sizeof(a));
 }
 
 /* A call starts once, is found, ends once with its record, and is gone. */
