@@ -43,7 +43,8 @@ int dp_sip_build_response(const uint8_t *msg, uint32_t len, int code, const char
 			  const char *extra, const struct dp_sip_source *src, uint64_t tag_secret,
 			  char *out, uint32_t outlen, uint16_t *reply_port);
 
-/* The same for a request already scanned (the worker scans once for admission and reply). */
+/* The same for a request already scanned (the worker scans once for admission and reply): sm
+ * is what dp_sip_scan() gave for msg (an INVITE's To and From tags are taken from it). */
 int dp_sip_response_from(const uint8_t *msg, const struct dp_sip_msg *sm, int code,
 			 const char *reason, const char *extra, const struct dp_sip_source *src,
 			 uint64_t tag_secret, char *out, uint32_t outlen, uint16_t *reply_port);
