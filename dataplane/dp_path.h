@@ -132,6 +132,9 @@ enum dp_path_verdict dp_path_fragment(struct dp_worker *w, struct rte_mbuf **mp,
 				      const struct dp_pkt *p, uint32_t slot,
 				      struct dp_burst_clock *clk, enum dp_drop *why,
 				      uint32_t *trunk);
+/* Reject mode with no 403 left for the burst: the worker's share of reject_rate refilled to the
+ * burst's TSC now and under one token, so dp_path_sip limits every unlisted request of it. */
+bool dp_path_sip_reject_spent(struct dp_worker *w, uint64_t now);
 
 /* dp_path_media.c: a UDP datagram to one of our media ports; data: what its port's word names
  * (dp_media_find; found false: no session). Relayed in place, or dropped; an ARP request / NS

@@ -14,16 +14,27 @@
 
 /* Per-worker share of [sbc] reject_rate: a token bucket in TSC time (the burst's), full at
  * start. */
-static bool reject_token(struct dp_worker *w, uint64_t now)
+static void reject_refill(struct dp_worker *w, uint64_t now)
 {
 	w->reject_tokens += (double)(now - w->reject_last_tsc) * w->reject_rate;
 	if (w->reject_tokens > w->reject_burst)
 		w->reject_tokens = w->reject_burst;
 	w->reject_last_tsc = now;
+}
+
+static bool reject_token(struct dp_worker *w, uint64_t now)
+{
+	reject_refill(w, now);
 	if (w->reject_tokens < 1.0)
 		return false;
 	w->reject_tokens -= 1.0;
 	return true;
+}
+
+bool dp_path_sip_reject_spent(struct dp_worker *w, uint64_t now)
+{
+	reject_refill(w, now);	/* the burst's now: the frames' own refills add nothing */
+	return w->reject_tokens < 1.0;
 }
 
 /* An unlisted UDP SIP request in reject mode: a 403 in place, within reject_rate. */

@@ -25,6 +25,7 @@
 #include "dp_media4.h"
 #include "dp_parse.h"
 #include "dp_path.h"
+#include "dp_sip_reply.h"
 #include "dp_srtp.h"
 
 #define PREFETCH_AHEAD 4	/* frames whose headers are fetched ahead of the one sorted */
@@ -937,6 +938,30 @@ static void act(struct dp_worker *w, struct dp_burst_out *o, struct drops *d,
 	}
 }
 
+/*
+ * A burst of unlisted plain IPv4/UDP SIP in reject mode, no REGISTER path, its 403s spent
+ * (dp_path_sip_reject_spent): each frame dropped for what dp_path_sip would say of it, without
+ * its dp_pkt or the path's dispatch (the plain shape: a 20-byte IPv4 header, the UDP payload at
+ * 42, the lengths exact). Under a flood in reject mode, nearly every burst after the first few.
+ */
+static void reject_spent_burst(struct burst *b, unsigned int n, struct drops *d)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		const struct rte_mbuf *m = b->m[i];
+		const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+		enum dp_drop why;
+
+		if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
+		    dp_csum_fold(dp_csum_sum(f + 14, 20, 0)) != 0)
+			why = DP_DROP_IPV4_BAD_CHECKSUM;
+		else if (dp_sip_answerable(f + 42, rte_pktmbuf_data_len(m) - 42u))
+			why = DP_DROP_REJECT_RATELIMITED;	/* a request: no 403 left */
+		else
+			why = DP_DROP_SIP_UNLISTED;		/* a response or an ACK: none owed */
+		drop(d, b->m[i], why);
+	}
+}
+
 /* Unlisted SIP is only dropped: drop mode and no REGISTER path (once per burst). */
 static inline bool unlisted_only_dropped(const struct dp_worker *w)
 {
@@ -1029,6 +1054,11 @@ static void decide_burst(struct dp_worker *w, struct burst *b, unsigned int n,
 		dp_count(&w->stats.drops[DP_DROP_SIP_UNLISTED], n);
 		/* the run found each a direct segment referenced once from dp.pool */
 		rte_mempool_put_bulk(dp.pool, (void **)b->m, n);
+		return;
+	}
+	if (b->plain == n && !b->listed && w->regrate == NULL &&
+	    dp.cfg.unlisted == SBC_UNLISTED_REJECT && dp_path_sip_reject_spent(w, dp_burst_tsc(clk))) {
+		reject_spent_burst(b, n, d);	/* the same flood in reject mode */
 		return;
 	}
 	if (b->listed)

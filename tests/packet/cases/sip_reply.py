@@ -7,9 +7,9 @@ limit.
 
 import re
 
-from harness import (IP, IPOption_EOL, IPOption_NOP, IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrHopByHop,
-    LISTED4, LISTED6, PadN, Raw, SBC4, SBC6, SIP_PORT, TCP, UDP, UNLISTED4, UNLISTED6, case,
-    reject_case, reply_sip, request, response, sip_msg, to_tag)
+from harness import (Ether, IP, IPOption_EOL, IPOption_NOP, IPv6, IPv6ExtHdrDestOpt,
+    IPv6ExtHdrHopByHop, LISTED4, LISTED6, PadN, Raw, SBC4, SBC6, SIP_PORT, TCP, UDP, UNLISTED4,
+    UNLISTED6, case, reject_case, reply_sip, request, response, sip_msg, to_tag)
 
 
 @case('reject_v4_invite', 'unlisted INVITE, reject mode: 403 to the Via sent-by port')
@@ -274,6 +274,42 @@ def _(t):
 @case('reject_ratelimit_v6', 'the same over IPv6')
 def _(t):
     ratelimit(t, UNLISTED6)
+
+
+def spent_burst(t):
+    """32 plain IPv4 frames from an unlisted source to the SIP port (one whole burst of the
+    plain shape: the worker drops it in one pass when no 403 is left): 28 requests, two
+    responses and an ACK (nothing owed: sip_unlisted), a request whose IPv4 checksum is wrong."""
+    frames = [t.udp(UNLISTED4, request('INVITE' if k % 2 else 'OPTIONS', src=UNLISTED4))
+              for k in range(28)]
+    frames += [t.udp(UNLISTED4, response(src=UNLISTED4, dst=SBC4)) for _ in range(2)]
+    frames.append(t.udp(UNLISTED4, request('ACK', src=UNLISTED4)))
+    bad = t.eth() / IP(src=UNLISTED4, dst=SBC4) / UDP(sport=5062, dport=SIP_PORT) / \
+        Raw(request(src=UNLISTED4))
+    bad[IP].chksum = Ether(bytes(bad))[IP].chksum ^ 0x0101
+    frames.append(bytes(bad))
+    return frames
+
+
+@case('reject_spent_burst', 'reject_rate = 0, a whole burst of unlisted plain SIP: each frame '
+      'dropped for its own reason (28 limited, 3 owed nothing, 1 bad IPv4 checksum)')
+def _(t):
+    reject_case(t, reject_rate=0)
+    t.rx(*spent_burst(t))
+    t.expect(reject_sent=0, drops={'reject_ratelimited': 28, 'sip_unlisted': 3,
+                                   'ipv4_bad_checksum': 1})
+
+
+@case('reject_spent_second_burst', 'reject_rate = 1: the first burst of 32 unlisted requests gets '
+      'one 403, the next burst (its 403s spent) is dropped frame by frame for its reasons')
+def _(t):
+    reject_case(t, reject_rate=1)
+    first = [t.udp(UNLISTED4, request(src=UNLISTED4)) for _ in range(32)]
+    t.rx(*first)
+    t.out_403(first[0], dport=5062)
+    t.rx(*spent_burst(t))
+    t.expect(reject_sent=1, drops={'reject_ratelimited': 31 + 28, 'sip_unlisted': 3,
+                                   'ipv4_bad_checksum': 1})
 
 
 @case('reject_rate_zero', 'reject_rate = 0: never answered (reject_ratelimited)')
