@@ -951,8 +951,7 @@ static void reject_spent_burst(struct burst *b, unsigned int n, struct drops *d)
 		const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
 		enum dp_drop why;
 
-		if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
-		    dp_csum_fold(dp_csum_sum(f + 14, 20, 0)) != 0)
+		if (dp_v4_plain_header_bad(m, f + 14))
 			why = DP_DROP_IPV4_BAD_CHECKSUM;
 		else if (dp_sip_answerable(f + 42, rte_pktmbuf_data_len(m) - 42u))
 			why = DP_DROP_REJECT_RATELIMITED;	/* a request: no 403 left */
