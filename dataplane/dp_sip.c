@@ -836,13 +836,11 @@ HOT uint32_t colons16(const struct lines *l, uint32_t p)
 #endif
 }
 
-/* The first ':' at or after p and before f (the line's LF), or f: in the 16 bytes from p (a
- * header name's colon, nearly always; ahead: their colons16 if the previous line computed
- * them, else 0), else searched for up to f. */
-HOT uint32_t colon_from(struct lines *l, uint32_t p, uint32_t f, uint32_t ahead)
+/* The first ':' at or after p and before f (the line's LF), or f: from ahead, the colons16 of
+ * the 16 bytes from p when the previous line computed them and found one (a header name's
+ * colon, nearly always), else searched for up to f. */
+HOT uint32_t colon_from(const struct lines *l, uint32_t p, uint32_t f, uint32_t ahead)
 {
-	if (ahead == 0 && p + 16 <= l->len)
-		ahead = colons16(l, p);
 	if (ahead != 0)
 		return p + (uint32_t)__builtin_ctz(ahead);
 	return skip_to(l->m, p, f, ":", 1);
