@@ -55,19 +55,6 @@ static inline uint16_t dp_nh_tag(uint32_t gen)
 	return (uint16_t)(0x8000 | (gen & 0x7fff));
 }
 
-/* A one's complement sum of 16-bit words accumulated from native-order loads (32-bit ones: a
- * word pair, as 2^16 is 1 modulo 0xffff), folded to 16 bits with the carries: in the byte
- * order of the loads, which is also the order it is stored back in (RFC 1071 2(B)). */
-static inline uint16_t dp_csum_fold64(uint64_t s)
-{
-	uint32_t lo = (uint32_t)s, t = lo + (uint32_t)(s >> 32);
-
-	t += t < lo;	/* the end-around carry */
-	t = (t & 0xffff) + (t >> 16);
-	t = (t & 0xffff) + (t >> 16);
-	return (uint16_t)t;
-}
-
 /* The Ethernet header's first 8 bytes (the next hop's MAC, then our MAC's first two) and the
  * next 4 (the rest of ours), as native words: two stores. mac48: the next hop's MAC in the low
  * 48 bits of a little-endian word (dp_media_fwd.nh's layout). */
@@ -119,22 +106,6 @@ static inline void dp_media4_rewrite(uint8_t *f, const struct dp_media_fwd *out,
 	if (c == 0)
 		c = 0xffff;	/* RFC 768: a computed 0 is sent as all ones (either order) */
 	memcpy(u + 6, &c, 2);
-}
-
-/* A 20-byte IPv4 header's checksum holds: its five 32-bit words summed as loaded (no byte
- * swaps: a one's complement sum of a good header is all ones in either byte order, RFC 1071
- * 2(B)), in 64 bits, then folded with the carries. */
-static inline bool dp_v4_sum_ok(const uint8_t *ip)
-{
-	return dp_csum_fold64((uint64_t)dp_ld32(ip) + dp_ld32(ip + 4) + dp_ld32(ip + 8) +
-			      dp_ld32(ip + 12) + dp_ld32(ip + 16)) == 0xffff;
-}
-
-/* A 20-byte IPv4 header at ip with a wrong checksum (unless the NIC checked it good). */
-static inline bool dp_v4_plain_header_bad(const struct rte_mbuf *m, const uint8_t *ip)
-{
-	return (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
-	       !dp_v4_sum_ok(ip);
 }
 
 /* Every test of the general path that this case passes, in the order that the cheapest and

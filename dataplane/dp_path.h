@@ -102,6 +102,14 @@ static inline uint16_t dp_ld16(const uint8_t *p)
 	return v;
 }
 
+/* A 20-byte IPv4 header at ip with a wrong checksum (unless the NIC checked it good): what
+ * the fast paths that fill no dp_pkt ask (the relay's, reject mode's spent burst). */
+static inline bool dp_v4_plain_header_bad(const struct rte_mbuf *m, const uint8_t *ip)
+{
+	return (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
+	       !dp_v4_sum_ok(ip);
+}
+
 /*
  * The IPv4 header checksum, when the NIC has not checked it, is verified only for what is
  * passed on or answered: a flood from unlisted sources is dropped without it.
@@ -111,12 +119,13 @@ static inline bool dp_v4_csum_bad(const struct rte_mbuf *m, const struct dp_pkt 
 	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint32_t hlen;
 
-	if (p->l3 != DP_L3_IPV4 ||
-	    (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD)
+	if (p->l3 != DP_L3_IPV4)
 		return false;
 	hlen = (f[p->l3_off] & 0x0fu) * 4u;
 	if (hlen == 20)	/* no options: five adds inline */
-		return dp_csum_fold(dp_csum_sum(f + p->l3_off, 20, 0)) != 0;
+		return dp_v4_plain_header_bad(m, f + p->l3_off);
+	if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD)
+		return false;
 	return dp_csum_fold(dp_csum_partial(f + p->l3_off, hlen, 0)) != 0;
 }
 

@@ -365,16 +365,6 @@ static enum dp_drop srtp_apply(const struct dp_worker *w, struct rte_mbuf *m, st
 	return DP_DROP_NONE;
 }
 
-/* The IPv4 header checksum (unless the NIC checked it), options the long way. */
-static inline bool v4_header_bad(const struct rte_mbuf *m, const struct dp_pkt *p)
-{
-	if (p->l3 != DP_L3_IPV4)
-		return false;
-	if (p->l4_off - p->l3_off != 20)
-		return dp_v4_csum_bad(m, p);
-	return dp_v4_plain_header_bad(m, rte_pktmbuf_mtod(m, const uint8_t *) + p->l3_off);
-}
-
 /* Not relayed: counted on the leg too (its figures' dropped). */
 static inline enum dp_path_verdict leg_drop(uint32_t idx, enum dp_drop r, enum dp_drop *why)
 {
@@ -495,7 +485,7 @@ enum dp_path_verdict dp_path_media(struct dp_worker *w, struct rte_mbuf *m,
 		*why = DP_DROP_MEDIA_NO_SESSION;
 		return DP_PATH_DROP;
 	}
-	if (v4_header_bad(m, p)) {
+	if (dp_v4_csum_bad(m, p)) {
 		*why = DP_DROP_IPV4_BAD_CHECKSUM;
 		return DP_PATH_DROP;
 	}
