@@ -492,27 +492,42 @@ def side_by_side_lines(args, cases, pcaps, confs, wd, tag, turns):
                  'testpmd\'s in the same second (both under the same state of the host; the '
                  'rounds above measure them seconds apart; the turns cost sbc some cache '
                  'refills, so this errs against it):']
+    if args.baseline:
+        lines[-1] += (f' The baseline build ({args.baseline}) takes its turns beside them, '
+                      'and this build\'s rate over its own is given for the same seconds or '
+                      'turns.')
     how = 'in turns of a second' if turns else 'in the same seconds'
+    unit = 'turns' if turns else 'seconds'
     for c in cases:
         prefix = f'{tag}-{"alt" if turns else "same"}-{c.name}'
-        ref = testpmd(args, f'{prefix}-tp', pcaps[c.pcap], c.ceiling, wd)
-        sbc = Program('sbc-dataplane', [args.dataplane, *eal_args(f'{prefix}-sbc', pcaps[c.pcap],
-                                                                 args), '--', '-c', confs[c.name]],
-                      f'{prefix}-sbc', wd, False, shm=f'/{tag}-{c.name}')
+        progs = [testpmd(args, f'{prefix}-tp', pcaps[c.pcap], c.ceiling, wd),
+                 sbc_program(args.dataplane, f'{prefix}-sbc', pcaps[c.pcap], confs[c.name],
+                             f'/{tag}-{c.name}', args, wd)]
+        if args.baseline:
+            progs.append(sbc_program(args.baseline, f'{prefix}-base', pcaps[c.pcap],
+                                     baseline_config(confs[c.name], f'/{tag}-{c.name}-base'),
+                                     f'/{tag}-{c.name}-base', args, wd))
         shares = ''
         if turns:
-            r_ref, r_sbc = alternate(args, [ref, sbc], turns)
+            r = alternate(args, progs, turns)
         else:
-            (r_ref, r_sbc), (s_ref, s_sbc) = same_seconds(args, [ref, sbc], args.same_seconds)
-            shares = f'; cpu shares {med(s_sbc):.2f} / {med(s_ref):.2f}'
+            r, s = same_seconds(args, progs, args.same_seconds)
+            shares = f'; cpu shares {med(s[1]):.2f} / {med(s[0]):.2f}'
+        r_ref, r_sbc = r[0], r[1]
         rs = ratios(r_ref, r_sbc)
         if not rs:
             lines.append(f'  {c.name}: nothing measured')
             continue
         lines.append(f'  {c.name:14s} / {c.ceiling:6s} {med(rs):.3f} '
-                     f'({"turns" if turns else "seconds"} {min(rs):.3f}-{max(rs):.3f}); '
+                     f'({unit} {min(rs):.3f}-{max(rs):.3f}); '
                      f'sbc {med(r_sbc):.2f} Mpps, testpmd {med(r_ref):.2f} per core-second'
                      + shares)
+        if args.baseline and r[2]:
+            rb, rbs = ratios(r_ref, r[2]), ratios(r[2], r_sbc)
+            if rb and rbs:
+                lines.append(f'    baseline / {c.ceiling:6s} {med(rb):.3f}; this build / baseline '
+                             f'{med(rbs):.3f} ({unit} {min(rbs):.3f}-{max(rbs):.3f}; mean '
+                             f'{statistics.mean(rbs):.3f})')
         if c.name == 'unlisted_flood':
             lines.append(f'    target unlisted_flood >= {args.target} x testpmd rxonly, {how}: '
                          f'{"met" if med(rs) >= args.target else "MISSED"} '
@@ -522,6 +537,22 @@ def side_by_side_lines(args, cases, pcaps, confs, wd, tag, turns):
                          f'{"met" if med(r_sbc) >= args.passed_target else "MISSED"} '
                          f'({med(r_sbc):.2f})')
     return lines
+
+
+def sbc_program(binary, prefix, pcap, conf, shm, args, wd):
+    return Program('sbc-dataplane', [binary, *eal_args(prefix, pcap, args), '--', '-c', conf],
+                   prefix, wd, False, shm=shm)
+
+
+def baseline_config(conf, channel):
+    """A copy of conf for the baseline build, on a channel of its own."""
+    path = conf[:-len('.conf')] + '-base.conf'
+    with open(conf) as f:
+        text = f.read()
+    with open(path, 'w') as f:
+        f.write('\n'.join(f'channel = {channel}' if ln.startswith('channel = ') else ln
+                          for ln in text.split('\n')))
+    return path
 
 
 def query_dict(tel, cmd, tries=5):
@@ -900,6 +931,9 @@ def main():
     ap.add_argument('--alternate', type=int, default=10,
                     help='turns of a second of each case and its ceiling, one after the other '
                     'on the same cpu (0: none)')
+    ap.add_argument('--baseline', help='another sbc-dataplane build run beside this one in '
+                    'the same seconds and the turns (an A/B of two builds under the same state '
+                    'of the host)')
     args = ap.parse_args()
 
     if os.geteuid() != 0:
