@@ -44,7 +44,7 @@ static void event(struct dp_worker *w, uint16_t trunk, uint8_t reason,
 static void end_call(struct dp_worker *w, const uint8_t *msg, const struct dp_sip_msg *sm,
 		     uint8_t reason, uint64_t now_ns)
 {
-	struct dp_key128 k = dp_calls_key(msg + sm->call_id.off, sm->call_id.len, NULL, 0, 0);
+	struct dp_key128 k = dp_calls_key(msg + sm->call_id.off, sm->call_id.len);
 	struct dp_call c;
 
 	if (!dp_call_end(&k, &c))
@@ -73,8 +73,7 @@ static void track(struct dp_worker *w, const uint8_t *msg, const struct dp_sip_m
 	if (sm->status >= 300) {
 		end_call(w, msg, sm, SBC_CALL_END_REJECTED, now_ns);
 	} else {
-		struct dp_key128 k = dp_calls_key(msg + sm->call_id.off, sm->call_id.len, NULL, 0,
-						  0);
+		struct dp_key128 k = dp_calls_key(msg + sm->call_id.off, sm->call_id.len);
 
 		dp_call_progress(&k, sm->status, now_ns / DP_NS_PER_MS);	/* Timers B and C */
 	}
@@ -103,8 +102,7 @@ static enum dp_admit new_call(struct dp_worker *w, struct rte_mbuf *m, const uin
 {
 	const uint8_t *msg = frame + p->payload_off;
 	const struct dp_limits *lim = &dp_limits[trunk];
-	const struct dp_key128 call = dp_calls_key(msg + sm->call_id.off, sm->call_id.len, NULL, 0,
-						   0);
+	const struct dp_key128 call = dp_calls_key(msg + sm->call_id.off, sm->call_id.len);
 	struct dp_gate g = {
 		.trunk = (uint16_t)trunk,
 		.emergency = dp_gate_is_emergency(&dp.cfg, msg + sm->ruri_user.off,

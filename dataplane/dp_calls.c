@@ -126,13 +126,12 @@ struct dp_key128 dp_calls_vkey(struct dp_key128 call, const uint8_t *s2, uint32_
 	return call;
 }
 
-struct dp_key128 dp_calls_key(const uint8_t *s, uint32_t len, const uint8_t *s2, uint32_t len2,
-			      uint32_t n)
+struct dp_key128 dp_calls_key(const uint8_t *s, uint32_t len)
 {
 	struct dp_key128 k = { 0x2545f4914f6cdd1dull, 0x6a09e667f3bcc908ull };
 
 	hash128(s, len, &k.a, &k.b);
-	return dp_calls_vkey(k, s2, len2, n);
+	return k;
 }
 
 uint32_t dp_calls_active(uint16_t trunk)

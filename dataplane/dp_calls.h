@@ -49,12 +49,10 @@ struct dp_call {
 int dp_calls_init(const struct sbc_config *cfg, struct rte_rcu_qsbr *qsv, int socket);
 void dp_calls_free(void);
 
-/* A call's key: its Call-ID s (len bytes) hashed to 128 bits; with s2 or n, the verdict key of
- * one transaction of it (CSeq number n, branch s2), which is dp_calls_vkey of the call's key. */
-struct dp_key128 dp_calls_key(const uint8_t *s, uint32_t len, const uint8_t *s2, uint32_t len2,
-			      uint32_t n);
-/* The verdict key from the call's key (dp_calls_key(s, len, NULL, 0, 0)): the Call-ID is not
- * hashed again. */
+/* A call's key: its Call-ID s (len bytes) hashed to 128 bits. */
+struct dp_key128 dp_calls_key(const uint8_t *s, uint32_t len);
+/* The verdict key of one transaction of the call (CSeq number n, branch s2), from the call's key:
+ * the Call-ID is not hashed again. With no s2 and n 0, the call's key itself. */
 struct dp_key128 dp_calls_vkey(struct dp_key128 call, const uint8_t *s2, uint32_t len2,
 			       uint32_t n);
 

@@ -362,8 +362,7 @@ static void cmd_admit(const struct sbc_msg *m)
 	const struct sbc_msg_admit *a = admit_body(m);
 	const struct dp_limits *lim = &dp_limits[a->trunk];
 	static const char stream[] = "stream";
-	const struct dp_key128 call = dp_calls_key((const uint8_t *)a->call_id, a->call_id_len,
-						   NULL, 0, 0);
+	const struct dp_key128 call = dp_calls_key((const uint8_t *)a->call_id, a->call_id_len);
 	struct dp_gate g = {
 		.trunk = a->trunk,
 		.emergency = a->ruri_user_len > 0 &&
@@ -409,7 +408,7 @@ static void stream_ended(const struct dp_call *c, uint8_t reason, void *arg)
 static void cmd_admit_end(const struct sbc_msg *m)
 {
 	const struct sbc_msg_admit *a = admit_body(m);
-	struct dp_key128 k = dp_calls_key((const uint8_t *)a->call_id, a->call_id_len, NULL, 0, 0);
+	struct dp_key128 k = dp_calls_key((const uint8_t *)a->call_id, a->call_id_len);
 	struct dp_call c;
 
 	if (dp_call_end(&k, &c))

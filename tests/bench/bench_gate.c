@@ -72,9 +72,9 @@ int main(int argc, char **argv)
 			struct dp_gate g = {
 				.trunk = 0, .cps = 1000000000u, .burst = 1000000000u,
 				.max_calls = 0, .tat = &tat,
-				.call = dp_calls_key((const uint8_t *)ids[i], len, NULL, 0, 0),
-				.vkey = dp_calls_key((const uint8_t *)ids[i], len,
-						     (const uint8_t *)"z9hG4bK-bench", 13, 1),
+				.call = dp_calls_key((const uint8_t *)ids[i], len),
+				.vkey = dp_calls_vkey(dp_calls_key((const uint8_t *)ids[i], len),
+						      (const uint8_t *)"z9hG4bK-bench", 13, 1),
 				.call_id = ids[i], .call_id_len = len,
 			};
 			bool again;
@@ -90,7 +90,7 @@ int main(int argc, char **argv)
 			best = (double)(t1 - t0) / (double)calls;
 		for (unsigned long i = 0; i < calls; i++) {	/* untimed: back to empty */
 			struct dp_key128 k = dp_calls_key((const uint8_t *)ids[i],
-							  (uint32_t)strlen(ids[i]), NULL, 0, 0);
+							  (uint32_t)strlen(ids[i]));
 			struct dp_call c;
 
 			dp_call_end(&k, &c);

@@ -33,7 +33,7 @@ static struct rte_rcu_qsbr *qsv;
 
 static struct dp_key128 key(const char *call_id)
 {
-	return dp_calls_key((const uint8_t *)call_id, (uint32_t)strlen(call_id), NULL, 0, 0);
+	return dp_calls_key((const uint8_t *)call_id, (uint32_t)strlen(call_id));
 }
 
 static int start(const char *call_id, uint16_t trunk, uint64_t now_ms)
@@ -103,27 +103,27 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Keys: the same Call-ID the same key, others not; the verdict key adds CSeq and branch, and is
- * the same when made from the call's key. */
+/* Keys: the same Call-ID the same key, others not; the verdict key adds CSeq and branch (each
+ * of them makes another key), and with neither is the call's key. */
 static void keys(void **state)
 {
 	struct dp_key128 a = key("a@example.com"), a2 = key("a@example.com");
 	struct dp_key128 b = key("b@example.com");
-	struct dp_key128 v1 = dp_calls_key((const uint8_t *)"a@example.com", 13,
-					   (const uint8_t *)"z9hG4bK1", 8, 1);
-	struct dp_key128 v2 = dp_calls_key((const uint8_t *)"a@example.com", 13,
-					   (const uint8_t *)"z9hG4bK1", 8, 2);
+	struct dp_key128 v1 = dp_calls_vkey(a, (const uint8_t *)"z9hG4bK1", 8, 1);
+	struct dp_key128 v1b = dp_calls_vkey(a2, (const uint8_t *)"z9hG4bK1", 8, 1);
+	struct dp_key128 v2 = dp_calls_vkey(a, (const uint8_t *)"z9hG4bK1", 8, 2);
+	struct dp_key128 v3 = dp_calls_vkey(a, (const uint8_t *)"z9hG4bK2", 8, 1);
+	struct dp_key128 vb = dp_calls_vkey(b, (const uint8_t *)"z9hG4bK1", 8, 1);
+	struct dp_key128 w0 = dp_calls_vkey(a, NULL, 0, 0);
 
 	(void)state;
 	assert_memory_equal(&a, &a2, sizeof(a));
 	assert_memory_not_equal(&a, &b, sizeof(a));
+	assert_memory_equal(&v1, &v1b, sizeof(a));
 	assert_memory_not_equal(&a, &v1, sizeof(a));
 	assert_memory_not_equal(&v1, &v2, sizeof(a));
-	/* the verdict key from the call's key (admission hashes the Call-ID once) is the same */
-	struct dp_key128 w1 = dp_calls_vkey(a, (const uint8_t *)"z9hG4bK1", 8, 1);
-	struct dp_key128 w0 = dp_calls_vkey(a, NULL, 0, 0);
-
-	assert_memory_equal(&w1, &v1, sizeof(a));
+	assert_memory_not_equal(&v1, &v3, sizeof(a));
+	assert_memory_not_equal(&v1, &vb, sizeof(a));
 	assert_memory_equal(&w0, &a, sizeof(a));
 }
 
@@ -355,8 +355,8 @@ static void expire_mixed(void **state)
 /* The answer to an INVITE is remembered 32 s; a nearly full cache takes no more. */
 static void verdicts(void **state)
 {
-	struct dp_key128 a = dp_calls_key((const uint8_t *)"v-a", 3, (const uint8_t *)"br", 2, 1);
-	struct dp_key128 b = dp_calls_key((const uint8_t *)"v-b", 3, (const uint8_t *)"br", 2, 1);
+	struct dp_key128 a = dp_calls_vkey(key("v-a"), (const uint8_t *)"br", 2, 1);
+	struct dp_key128 b = dp_calls_vkey(key("v-b"), (const uint8_t *)"br", 2, 1);
 	struct ended_log log = { .n = 0 };
 	unsigned int taken = 0;
 	char id[32];
@@ -380,8 +380,7 @@ static void verdicts(void **state)
 		struct dp_key128 k;
 
 		snprintf(id, sizeof(id), "flood-%u", i);
-		k = dp_calls_key((const uint8_t *)id, (uint32_t)strlen(id), (const uint8_t *)"br",
-				 2, 1);
+		k = dp_calls_vkey(key(id), (const uint8_t *)"br", 2, 1);
 		taken += dp_verdict_put(&k, DP_V_OVER_CPS, T0_MS);
 	}
 	/* the cache stops at 7/8 of its size (a flood must not pay for a full cuckoo table) */

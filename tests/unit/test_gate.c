@@ -55,9 +55,9 @@ static struct dp_gate gate(const char *call_id, uint32_t cseq, bool stream, uint
 	uint32_t len = (uint32_t)strlen(call_id);
 	struct dp_gate g = {
 		.trunk = 0, .cps = cps, .burst = burst, .max_calls = max_calls, .tat = &tat[0],
-		.call = dp_calls_key((const uint8_t *)call_id, len, NULL, 0, 0),
-		.vkey = dp_calls_key((const uint8_t *)call_id, len, (const uint8_t *)s2,
-				     (uint32_t)strlen(s2), cseq),
+		.call = dp_calls_key((const uint8_t *)call_id, len),
+		.vkey = dp_calls_vkey(dp_calls_key((const uint8_t *)call_id, len),
+				      (const uint8_t *)s2, (uint32_t)strlen(s2), cseq),
 		.call_id = call_id, .call_id_len = len,
 	};
 
