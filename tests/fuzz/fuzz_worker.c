@@ -25,7 +25,12 @@
  * their payload protected first with the key that leg's remote holds, RTP under the next
  * sequence number of one SSRC, so that what follows a good tag is reached too (a fuzzer cannot
  * forge one); bit 4: sessions 1 and 3 removed (MEDIA_DEL, committed) after the first half of
- * the frames, installed again after the input (frames to a session removed mid-stream). Then
+ * the frames, installed again after the input (frames to a session removed mid-stream); bit 5:
+ * for the input, the worker without its REGISTER path (its register rate's buckets unset, as
+ * when no trunk takes digest) and the IPv4 denylist lifted (DENY_DEL, added again after it):
+ * what lets the sort take a run of plain SIP, and reject mode drop such a burst of unlisted SIP
+ * whole once its 403s are spent (reject_rate 100 a second: the fuzzer's inputs spend them at
+ * once, and each second brings a hundred more). Then
  * the main lcore's turn (dp_timers_tick: call events, call timers), as sbc-dataplane's main
  * loop runs it. After each input the reassembly table is emptied and the packets held for a
  * neighbour expired: every mbuf must be back in the pool, or the target aborts (a leak on some
@@ -237,13 +242,33 @@ static void protect(struct rte_mbuf *m)
 }
 
 /* The denylist (sbc:deny:<ip>, as the channel's DENY_ADD brings it): a listed source, an
- * unlisted one, an IPv6 one; until lifted. */
-static void deny(void)
+ * unlisted one, an IPv6 one; until lifted. The IPv4 ones first. */
+static struct sbc_deny_entry denied[3];
+
+static void deny_v4(unsigned int n)
 {
-	struct sbc_deny_entry e[3];
 	unsigned int refused = 0;
 
-	memset(e, 0, sizeof(e));
+	dp_harness_batch_begin();
+	if (dp_deny_add(denied, n, 0, &refused) != 0)
+		die("the denylist refused its entries");
+	dp_harness_online();
+}
+
+/* Flags bit 5: the IPv4 entries lifted for an input (as DENY_DEL does), then added again. */
+static void lift_v4(void)
+{
+	dp_harness_batch_begin();
+	if (dp_deny_del(denied, 2) != 0)
+		die("the denylist did not lift its IPv4 entries");
+	dp_harness_online();
+}
+
+static void deny(void)
+{
+	struct sbc_deny_entry *e = denied;
+
+	memset(denied, 0, sizeof(denied));
 	e[0].family = e[1].family = SBC_AF_V4;
 	dp_harness_v4(e[0].addr, DP_HARNESS_IPV4(198, 51, 100, 66));
 	dp_harness_v4(e[1].addr, DP_HARNESS_IPV4(192, 0, 2, 66));
@@ -251,10 +276,7 @@ static void deny(void)
 	addr6(e[2].addr, 1, 0x66);
 	for (unsigned int k = 0; k < 3; k++)
 		memcpy(e[k].reason, "fuzz", 5);
-	dp_harness_batch_begin();
-	if (dp_deny_add(e, 3, 0, &refused) != 0)
-		die("the denylist refused its entries");
-	dp_harness_online();
+	deny_v4(3);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -320,6 +342,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					   RTE_MBUF_F_RX_IP_CKSUM_BAD,
 					   RTE_MBUF_F_RX_IP_CKSUM_NONE };
 	struct dp_worker *w = dp.workers[0];
+	struct dp_regrate *regrate = w->regrate;
 	struct rte_mbuf *pkts[DP_BURST];
 	bool removed = false;
 	unsigned int n = 0;
@@ -350,6 +373,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		m->ol_flags = csum[flags & 3];
 		pkts[n++] = m;
 	}
+	if (flags & 32) {
+		w->regrate = NULL;
+		lift_v4();
+	}
 	for (unsigned int i = 0, half = n / 2; i < n;) {
 		unsigned int end = flags & 4 ? i + 1 : flags & 16 && i < half ? half : n;
 
@@ -359,6 +386,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			removed = true;
 		}
 		i = end;
+	}
+	if (flags & 32) {
+		w->regrate = regrate;
+		deny_v4(2);
 	}
 	if (removed)
 		set_sessions(0, 2);

@@ -122,6 +122,13 @@ def seeds(corpora):
                             udp4('192.0.2.66', 5062, 5060, sip('REGISTER', src='192.0.2.66')),
                             udp6('2001:db8:1::66', 5060, 5060,
                                  sip('OPTIONS', src='[2001:db8:1::66]'))])
+    # flags bit 32: no REGISTER path, so that a burst of unlisted SIP whose 403s are spent is
+    # dropped whole (the first inputs spend them)
+    flood = [udp4(f'192.0.2.{100 + k}', 5062, 5060, sip('INVITE', src=f'192.0.2.{100 + k}'))
+             for k in range(32)]
+    s['sip-reject-spent'] = seed(flood, flags=32)
+    s['sip-reject-spent-mixed'] = seed(flood[:16] + [udp4(FLOOR, 5060, 5060, sip('OPTIONS'))] +
+                                       flood[16:31], flags=32)
     s['sip-register-flood'] = seed([udp4('192.0.2.%d' % (100 + k % 3), 5062, 5060,
                                          sip('REGISTER', src='192.0.2.%d' % (100 + k % 3)))
                                     for k in range(12)])
