@@ -216,10 +216,20 @@ void dp_call_progress(const struct dp_key128 *k, unsigned int status, uint64_t n
 		;
 }
 
+/*
+ * A Call-ID the table does not hold is told by a lookup, which takes no lock (RW_CONCURRENCY_LF):
+ * the delete takes the table's writer lock, shared by every worker and the main lcore, and a
+ * listed source's BYEs or CANCELs for made-up Call-IDs (in-dialog requests take no token) would
+ * otherwise take it once each, on every worker at once. A call that does end pays one lookup more.
+ */
 bool dp_call_end(const struct dp_key128 *k, struct dp_call *c)
 {
-	int32_t pos = rte_hash_del_key(ct.calls, k);
+	hash_sig_t sig = rte_hash_hash(ct.calls, k);
+	int32_t pos;
 
+	if (rte_hash_lookup_with_hash(ct.calls, k, sig) < 0)
+		return false;
+	pos = rte_hash_del_key_with_hash(ct.calls, k, sig);
 	if (pos < 0)
 		return false;
 	while (__atomic_load_n(&ct.rec[pos].valid, __ATOMIC_ACQUIRE) == 0)
