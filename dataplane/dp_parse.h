@@ -100,15 +100,16 @@ static inline uint16_t dp_csum_fold(uint32_t sum)
 
 /* A one's complement sum of 16-bit words accumulated from native-order loads (32-bit ones: a
  * word pair, as 2^16 is 1 modulo 0xffff), folded to 16 bits with the carries: in the byte
- * order of the loads, which is also the order it is stored back in (RFC 1071 2(B)). */
+ * order of the loads, which is also the order it is stored back in (RFC 1071 2(B)). The last
+ * fold adds t's halves in the upper half of t + t rotated by 16, where the lower half's carry
+ * is the end-around one (as Linux's csum_fold): one rotate, add and shift instead of two
+ * rounds of mask, shift and add, the same value for every t. */
 static inline uint16_t dp_csum_fold64(uint64_t s)
 {
 	uint32_t lo = (uint32_t)s, t = lo + (uint32_t)(s >> 32);
 
 	t += t < lo;	/* the end-around carry */
-	t = (t & 0xffff) + (t >> 16);
-	t = (t & 0xffff) + (t >> 16);
-	return (uint16_t)t;
+	return (uint16_t)((t + (t << 16 | t >> 16)) >> 16);
 }
 
 /* A 20-byte IPv4 header's checksum holds: its five 32-bit words summed as loaded (no byte

@@ -431,6 +431,60 @@ static bool truncation_reason(enum dp_drop d)
 }
 
 /* A parse of buf[0..n) that succeeded: everything it points at lies inside the n bytes. */
+/* The fold by the RFC 1071 text: the halves added twice, with their carries. */
+static uint16_t fold_by_halves(uint64_t s)
+{
+	uint32_t lo = (uint32_t)s, t = lo + (uint32_t)(s >> 32);
+
+	t += t < lo;
+	t = (t & 0xffff) + (t >> 16);
+	t = (t & 0xffff) + (t >> 16);
+	return (uint16_t)t;
+}
+
+/* dp_csum_fold64 (one rotate) gives what adding halves gives: every upper half against the
+ * lower halves where carries turn (0, 1, 0x7fff, 0x8000, 0xfffe, 0xffff, and those that make the
+ * sum of the halves 0xffff, 0x10000 and 0x10001), then sums of 64 bits from a fixed sequence;
+ * and dp_v4_sum_ok accepts a header whose checksum was made for it, and no change of one bit. */
+static void checksum_fold(void **state)
+{
+	static const uint8_t hdr[20] = { 0x45, 0, 0, 0x54, 0x12, 0x34, 0x40, 0, 64, 17, 0, 0,
+					 192, 0, 2, 10, 198, 51, 100, 7 };
+	uint8_t h[20];
+	uint64_t x = 88172645463325252ull;
+	uint16_t c;
+
+	(void)state;
+	for (uint32_t hi = 0; hi <= 0xffff; hi++) {
+		const uint32_t lows[] = { 0, 1, 0x7fff, 0x8000, 0xfffe, 0xffff,
+					  (0xffff - hi) & 0xffff, (0x10000 - hi) & 0xffff,
+					  (0x10001 - hi) & 0xffff };
+
+		for (size_t k = 0; k < sizeof(lows) / sizeof(lows[0]); k++) {
+			uint64_t s = (uint64_t)hi << 16 | lows[k];
+
+			assert_int_equal(dp_csum_fold64(s), fold_by_halves(s));
+			assert_int_equal(dp_csum_fold64(s << 32 | s), fold_by_halves(s << 32 | s));
+		}
+	}
+	for (int i = 0; i < 1000000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		assert_int_equal(dp_csum_fold64(x), fold_by_halves(x));
+	}
+	memcpy(h, hdr, sizeof(h));
+	c = dp_csum_fold(dp_csum_sum(h, 20, 0));
+	h[10] = (uint8_t)(c >> 8);
+	h[11] = (uint8_t)c;
+	assert_true(dp_v4_sum_ok(h));
+	for (unsigned int bit = 0; bit < 160; bit++) {
+		h[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		assert_false(dp_v4_sum_ok(h));
+		h[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+	}
+}
+
 static void assert_within(const struct dp_pkt *p, const uint8_t *buf, uint32_t n)
 {
 	uint32_t alen = p->l3 == DP_L3_IPV6 ? 16 : 4;
@@ -500,6 +554,7 @@ int main(void)
 		cmocka_unit_test(v6_ext_headers),
 		cmocka_unit_test(arp),
 		cmocka_unit_test(every_cut),
+		cmocka_unit_test(checksum_fold),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
