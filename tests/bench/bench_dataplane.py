@@ -539,9 +539,14 @@ def side_by_side_lines(args, cases, pcaps, confs, wd, tag, turns):
     return lines
 
 
+def sbc_cmd(binary, prefix, pcap, conf, args):
+    """sbc-dataplane's command line: binary on pcap's vdevs (eal_args) with config conf."""
+    return [binary, *eal_args(prefix, pcap, args), '--', '-c', conf]
+
+
 def sbc_program(binary, prefix, pcap, conf, shm, args, wd):
-    return Program('sbc-dataplane', [binary, *eal_args(prefix, pcap, args), '--', '-c', conf],
-                   prefix, wd, False, shm=shm)
+    return Program('sbc-dataplane', sbc_cmd(binary, prefix, pcap, conf, args), prefix, wd, False,
+                   shm=shm)
 
 
 def baseline_config(conf, channel):
@@ -864,7 +869,7 @@ def run_perf(args, cases, pcaps, confs, wd, tag):
     rx_share = {}       # case -> net_pcap's share of sbc's samples
     for c in wanted:
         prefix = f'{tag}-perf-{c.name}'
-        cmd = [args.dataplane, *eal_args(prefix, pcaps[c.pcap], args), '--', '-c', confs[c.name]]
+        cmd = sbc_cmd(args.dataplane, prefix, pcaps[c.pcap], confs[c.name], args)
         rows, mpps, hz = profile(args, 'sbc-dataplane', cmd, prefix, wd, True,
                                  shm=f'/{tag}-{c.name}')
         lines += [''] + perf_lines(f'sbc-dataplane {c.name}', rows, mpps, args.perf_top)
@@ -1019,10 +1024,8 @@ def main():
                         continue
                     run += 1
                     prefix = f'{tag}-{run}'
-                    cmd = [args.dataplane, *eal_args(prefix, pcaps[kind], args), '--',
-                           '-c', confs[c.name]]
-                    prog = Program('sbc-dataplane', cmd, prefix, wd, False,
-                                   shm=f'/{tag}-{c.name}')
+                    prog = sbc_program(args.dataplane, prefix, pcaps[kind], confs[c.name],
+                                       f'/{tag}-{c.name}', args, wd)
                     res = measure(prog, args, True)
                     load_s[c.name] = res['ready_s']
                     wmac = res['ports']['wire']['mac'].lower()
