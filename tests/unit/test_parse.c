@@ -430,7 +430,6 @@ static bool truncation_reason(enum dp_drop d)
 	       d == DP_DROP_IPV6_BAD_LENGTH || d == DP_DROP_ARP_MALFORMED;
 }
 
-/* A parse of buf[0..n) that succeeded: everything it points at lies inside the n bytes. */
 /* The fold by the RFC 1071 text: the halves added twice, with their carries. */
 static uint16_t fold_by_halves(uint64_t s)
 {
@@ -485,6 +484,7 @@ static void checksum_fold(void **state)
 	}
 }
 
+/* A parse of buf[0..n) that succeeded: everything it points at lies inside the n bytes. */
 static void assert_within(const struct dp_pkt *p, const uint8_t *buf, uint32_t n)
 {
 	uint32_t alen = p->l3 == DP_L3_IPV6 ? 16 : 4;
