@@ -245,7 +245,8 @@ static void protect(struct rte_mbuf *m)
  * unlisted one, an IPv6 one; until lifted. The IPv4 ones first. */
 static struct sbc_deny_entry denied[3];
 
-static void deny_v4(unsigned int n)
+/* The first n entries of denied[] added (DENY_ADD). */
+static void deny_first(unsigned int n)
 {
 	unsigned int refused = 0;
 
@@ -276,7 +277,7 @@ static void deny(void)
 	addr6(e[2].addr, 1, 0x66);
 	for (unsigned int k = 0; k < 3; k++)
 		memcpy(e[k].reason, "fuzz", 5);
-	deny_v4(3);
+	deny_first(3);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -389,7 +390,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (flags & 32) {
 		w->regrate = regrate;
-		deny_v4(2);
+		deny_first(2);
 	}
 	if (removed)
 		set_sessions(0, 2);
