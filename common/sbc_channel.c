@@ -447,6 +447,8 @@ int sbc_msg_validate(const struct sbc_msg *m)
 		return m->len == sizeof(struct sbc_msg_cp_calls) ? 0 : -EBADMSG;
 	case SBC_CMD_CP_REGISTRAR:
 		return m->len == sizeof(struct sbc_msg_cp_registrar) ? 0 : -EBADMSG;
+	case SBC_CMD_CP_MEDIA:
+		return m->len == sizeof(struct sbc_msg_cp_media) ? 0 : -EBADMSG;
 	case SBC_CMD_TRUNK_STATE:
 		return m->len == sizeof(struct sbc_msg_trunk_state) &&
 		       ((const struct sbc_msg_trunk_state *)m->body)->health < SBC_HEALTH_MAX ?

@@ -16,14 +16,16 @@
 #include "sbc_cidr.h"
 
 #define SBC_CHAN_MAGIC   0x314e414843434253ull	/* "SBCCHAN1" little-endian */
-#define SBC_CHAN_VERSION 9u	/* 2: CP_STATUS, call events; 3: call records in CP_STATUS, call end
+#define SBC_CHAN_VERSION 10u	/* 2: CP_STATUS, call events; 3: call records in CP_STATUS, call end
 				 * timer_c; 4: admission over the channel (TCP/TLS calls); 5: the
 				 * denylist (SBC_CMD_DENY_*); 6: TRUNK_STATE, CP_CALLS (the B2BUA's,
 				 * admission and connection counters); 7: media sessions
 				 * (SBC_CMD_MEDIA_*, SBC_EVT_MEDIA_*); 8: CP_CALLS's
 				 * b2b_failed_admission, sip_transactions, b2b_session_expired and
 				 * the media counters (loop_late_max_ms 32 bits to make room); 9:
-				 * CP_REGISTRAR (the registrar's counters) */
+				 * CP_REGISTRAR (the registrar's counters); 10: CP_MEDIA (the media
+				 * counters out of CP_CALLS, free ports), CP_CALLS's admission
+				 * refusals by verdict and the allowlist reads' slices */
 #define SBC_CHAN_SLOTS   65536u		/* per ring, power of two */
 #define SBC_MSG_SIZE     256u
 #define SBC_MSG_BODY     (SBC_MSG_SIZE - 24u)
@@ -41,6 +43,7 @@ enum sbc_msg_type {
 	SBC_CMD_TRUNK_STATE,		/* body: sbc_msg_trunk_state, shown in /sbc/trunks */
 	SBC_CMD_CP_CALLS,		/* body: sbc_msg_cp_calls, shown on the stats socket */
 	SBC_CMD_CP_REGISTRAR,		/* body: sbc_msg_cp_registrar, shown on the stats socket */
+	SBC_CMD_CP_MEDIA,		/* body: sbc_msg_cp_media, shown on the stats socket */
 	/* admission of calls that reached the control plane over TCP or TLS (channel 4) */
 	SBC_CMD_ADMIT = 32,		/* body: sbc_msg_admit: may this call go on? */
 	SBC_CMD_ADMIT_END,		/* body: sbc_msg_admit: a call it admitted has ended */
@@ -175,15 +178,33 @@ struct sbc_msg_cp_calls {
 	uint64_t b2b_failed_admission;	/* TCP/TLS calls refused by admission: over a cap, or no
 					 * verdict within admit_wait_ms (503 either way) */
 	uint64_t b2b_session_expired;	/* answered calls ended by their session timer */
-	/* anchored media (cp_media.c, cp_b2bua.c) */
-	uint32_t media_sessions;	/* calls holding media ports, until GONE (gauge; at most
+	/* admission's refusals by verdict, in time or late (admit_answered: every verdict in
+	 * time) */
+	uint64_t admit_over_cps, admit_over_calls, admit_table_full;
+	/* Redis allowlist reads too big to apply at once, applied a slice per loop turn
+	 * (cp_policy.c): reads, turns, and the longest turn in wall clock and CPU time */
+	uint32_t acl_sliced_reads, acl_slices;
+	uint32_t acl_slice_max_us, acl_slice_max_cpu_us;
+};
+
+/* Anchored media as the control plane sees it (cp_media.c, cp_b2bua.c), for `sbcctl channel`
+ * (cp_media_*) and `sbcctl media` (free ports): SBC_CMD_CP_MEDIA. */
+struct sbc_msg_cp_media {
+	uint32_t sessions;		/* calls holding media ports, until GONE (gauge; at most
 					 * 32,768 a pool) */
-	uint32_t media_gone_late;	/* GONE not within 2 s (its ports stay taken until it comes) */
-	uint64_t media_no_port;		/* 503: no free port pair in media_ports */
-	uint64_t media_refused;		/* 500/503: a session refused by the data plane, not
+	uint32_t gone_late;		/* GONE not within 2 s (its ports stay taken until it comes) */
+	uint64_t no_port;		/* 503: no free port pair in media_ports */
+	uint64_t refused;		/* 500/503: a session refused by the data plane, not
 					 * confirmed within 1 s, no data plane, or its id taken */
-	uint64_t media_timeouts;	/* calls ended by SBC_EVT_MEDIA_TIMEOUT */
+	uint64_t id_taken;		/* of those, 500: a session still held the call's id */
+	uint64_t timeouts;		/* calls ended by SBC_EVT_MEDIA_TIMEOUT */
 	uint64_t sdp_rejected;		/* 488: no allowed codec, no usable audio or a=crypto */
+	uint64_t srtp_no_tls;		/* our SDES keys kept from a cleartext transport: calls
+					 * from an srtp = sdes trunk not over TLS (403), and
+					 * attempts skipped for such a trunk's registered contact
+					 * not reached over TLS */
+	uint32_t free_pairs[2];		/* port pairs (RTP, RTCP) free: IPv4, IPv6 (gauges) */
+	uint32_t pairs[2];		/* pairs in each pool (0: no IPv6 address) */
 };
 
 /* The registrar's counters, for `sbcctl channel` (SBC_CMD_CP_REGISTRAR; cp_registrar.c). */
@@ -455,6 +476,7 @@ _Static_assert(sizeof(struct sbc_msg_applied) <= SBC_MSG_BODY, "applied body");
 _Static_assert(sizeof(struct sbc_msg_cp_status) <= SBC_MSG_BODY, "cp status body");
 _Static_assert(sizeof(struct sbc_msg_cp_calls) <= SBC_MSG_BODY, "cp calls body");
 _Static_assert(sizeof(struct sbc_msg_cp_calls) == 232, "cp calls body: every 8-byte slot used");
+_Static_assert(sizeof(struct sbc_msg_cp_media) <= SBC_MSG_BODY, "cp media body");
 _Static_assert(sizeof(struct sbc_msg_cp_registrar) <= SBC_MSG_BODY, "cp registrar body");
 _Static_assert(sizeof(struct sbc_msg_trunk_state) <= SBC_MSG_BODY, "trunk state body");
 _Static_assert(sizeof(struct sbc_msg_call) <= SBC_MSG_BODY, "call body");

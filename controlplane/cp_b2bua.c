@@ -1124,7 +1124,18 @@ static int next_max_forwards(sip_t const *sip, char *buf, size_t len)
 	return 0;
 }
 
-/* The callee's leg of one attempt: a new dialog (Call-ID, From tag) towards trunk `to`. */
+/* A target reached over TLS only: sips:, or ;transport=tls. */
+static bool tls_target(const url_t *u)
+{
+	char t[8];
+
+	return u->url_type == url_sips ||
+	       (url_param(u->url_params, "transport", t, sizeof(t)) > 0 && strcasecmp(t, "tls") == 0);
+}
+
+/* The callee's leg of one attempt: a new dialog (Call-ID, From tag) towards trunk `to`.
+ * -EPERM: an srtp = sdes trunk whose registered contact is not reached over TLS (our keys
+ * would go out in clear; a configured uri is checked at start-up). */
 static int send_invite(struct call *c, int to)
 {
 	/* a digest trunk's calls go to its registered contact (cp_registrar), as it is */
@@ -1139,6 +1150,8 @@ static int send_invite(struct call *c, int to)
 
 	if (target == NULL)
 		return -ENOENT;		/* no binding (and no uri) */
+	if (b2b.cfg->trunks[to].srtp == SBC_SRTP_MODE_SDES && !tls_target(target))
+		return -EPERM;
 	rc = offer_for(c, to, &offer);
 	if (rc != 0)
 		return rc;
@@ -1208,6 +1221,12 @@ static void try_next(struct call *c)
 			c->media_fail = true;	/* counted by cp_media (media_no_port) */
 			refuse(c, 503, "No Media Port Available", "sbc");
 			return;
+		}
+		if (rc == -EPERM) {	/* its keys would go in clear: skip it, as a down trunk */
+			b2b.st.srtp_no_tls++;
+			cp_log(CP_DEBUG, "call %s: %s's contact is not over TLS (srtp = sdes)",
+			       c->cdr.call_id_in, b2b.cfg->trunks[to].name);
+			continue;
 		}
 		if (rc == -ENOMSG || rc == -EPROTONOSUPPORT || rc == -EAFNOSUPPORT ||
 		    rc == -EBADMSG) {
@@ -1480,6 +1499,13 @@ int cp_b2bua_invite(nta_incoming_t *irq, sip_t const *sip)
 		b2b.st.media_refused++;
 		c->media_fail = true;
 		refuse(c, 500, "Internal Error", "sbc");
+		return 0;
+	}
+	if (b2b.cfg->trunks[trunk].srtp == SBC_SRTP_MODE_SDES && c->transport != SBC_TP_TLS) {
+		/* RFC 4568 8.3: SDES keys only over a secure transport; our answer would carry ours
+		 * in clear (the caller's own went so already: its problem, not one to repeat) */
+		b2b.st.srtp_no_tls++;
+		refuse(c, 403, "SRTP Keys Need TLS", "sbc");
 		return 0;
 	}
 	if (c->se_delta > 0 && c->se_delta < MIN_SE) {	/* RFC 4028 9 */

@@ -36,6 +36,8 @@ struct cp_b2bua_stats {
 					 * confirm it in time, none in sync, or its id was taken */
 	uint64_t media_timeouts;	/* calls ended by SBC_EVT_MEDIA_TIMEOUT */
 	uint64_t sdp_rejected;		/* 488: no allowed codec, no usable audio or crypto */
+	uint64_t srtp_no_tls;		/* srtp = sdes without TLS: calls refused (403), and
+					 * attempts skipped (a registered contact not over TLS) */
 };
 
 struct su_root_s;

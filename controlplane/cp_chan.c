@@ -155,6 +155,7 @@ static void send_status(void)
 	struct sbc_msg_cp_status s;
 	struct sbc_msg_cp_calls c;
 	struct sbc_msg_cp_registrar r;
+	struct sbc_msg_cp_media md;
 
 	cp_status_fill(&s);
 	s.queued = ch.q_n;
@@ -164,6 +165,8 @@ static void send_status(void)
 	cp_chan_send(SBC_CMD_CP_CALLS, &c, sizeof(c));
 	cp_status_fill_registrar(&r);
 	cp_chan_send(SBC_CMD_CP_REGISTRAR, &r, sizeof(r));
+	cp_status_fill_media(&md);
+	cp_chan_send(SBC_CMD_CP_MEDIA, &md, sizeof(md));
 }
 
 void cp_chan_trunk_changed(unsigned int trunk)

@@ -216,7 +216,6 @@ int close(int fd)
 		cn.fd_source[fd] = -1;
 		cn.fd_since[fd] = 0;
 		cn.st.open--;
-		cn.st.closed++;
 		if (--cn.src[i].open == 0)
 			drop_source(i);
 	}

@@ -16,7 +16,6 @@ struct cp_conn_stats {
 	uint64_t accepted;	/* connections let in */
 	uint64_t refused;	/* closed at once: the source had tcp_conns_per_source open */
 	uint64_t open;		/* accepted and not closed yet (gauge) */
-	uint64_t closed;	/* accepted ones closed since (by either side, or a timeout) */
 	uint64_t idle_closed;	/* shut down: nothing received within tcp_idle_timeout */
 };
 

@@ -79,6 +79,8 @@ const struct cp_media_stats *cp_media_stats(void)
 {
 	md.st.free_pairs[0] = md.pool[0].free;
 	md.st.free_pairs[1] = md.pool[1].free;
+	md.st.pairs[0] = md.pool[0].n;
+	md.st.pairs[1] = md.pool[1].n;
 	return &md.st;
 }
 

@@ -42,6 +42,7 @@ struct cp_media_stats {
 	uint64_t gone_late;		/* GONE not within CP_MEDIA_GONE_WAIT_MS */
 	uint64_t sessions;		/* calls holding ports (gauge, until GONE) */
 	uint64_t free_pairs[2];		/* port pairs free: IPv4, IPv6 (gauges) */
+	uint64_t pairs[2];		/* pairs in each pool (IPv6: 0 without address6) */
 };
 
 int cp_media_init(struct su_root_s *root, const struct sbc_config *cfg);

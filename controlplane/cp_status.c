@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The control plane's status for the stats socket: each role's counters in the
- * SBC_CMD_CP_STATUS, SBC_CMD_CP_CALLS and SBC_CMD_CP_REGISTRAR bodies (the data plane shows them as cp_* in /sbc/channel). A new role adds
- * its fields here and in struct sbc_msg_cp_status. Run on the su_root thread.
+ * SBC_CMD_CP_STATUS, SBC_CMD_CP_CALLS, SBC_CMD_CP_MEDIA and SBC_CMD_CP_REGISTRAR bodies (the
+ * data plane shows them as cp_* in /sbc/channel, and the media pools' free ports in
+ * /sbc/media). A new role adds its fields here and in its message's struct (sbc_channel.h).
+ * Run on the su_root thread.
  */
 #include <string.h>
 #include <unistd.h>
@@ -51,17 +53,41 @@ static uint64_t sip_transactions(void)
 	return (uint64_t)irq + orq;
 }
 
-static void fill_media(struct sbc_msg_cp_calls *s)
+/* A gauge or a counter shown in 32 bits: saturated, never wrapped. */
+static uint32_t u32_sat(uint64_t v)
+{
+	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+void cp_status_fill_media(struct sbc_msg_cp_media *s)
 {
 	const struct cp_b2bua_stats *b = cp_b2bua_stats();
 	const struct cp_media_stats *m = cp_media_stats();
 
-	s->media_sessions = (uint32_t)m->sessions;
-	s->media_no_port = m->no_port;
-	s->media_refused = b->media_refused;
-	s->media_timeouts = b->media_timeouts;
+	memset(s, 0, sizeof(*s));
+	s->sessions = u32_sat(m->sessions);
+	s->gone_late = u32_sat(m->gone_late);
+	s->no_port = m->no_port;
+	s->refused = b->media_refused;
+	s->id_taken = m->id_taken;
+	s->timeouts = b->media_timeouts;
 	s->sdp_rejected = b->sdp_rejected;
-	s->media_gone_late = (uint32_t)m->gone_late;
+	s->srtp_no_tls = b->srtp_no_tls;
+	for (unsigned int i = 0; i < 2; i++) {
+		s->free_pairs[i] = u32_sat(m->free_pairs[i]);
+		s->pairs[i] = u32_sat(m->pairs[i]);
+	}
+}
+
+/* Allowlist reads applied in slices (cp_policy.c): how long they held the loop. */
+static void fill_slices(struct sbc_msg_cp_calls *s)
+{
+	const struct cp_policy_stats *p = cp_policy_stats();
+
+	s->acl_sliced_reads = u32_sat(p->acl_sliced_reads);
+	s->acl_slices = u32_sat(p->acl_slices);
+	s->acl_slice_max_us = u32_sat(p->acl_slice_max_ns / 1000);
+	s->acl_slice_max_cpu_us = u32_sat(p->acl_slice_max_cpu_ns / 1000);
 }
 
 void cp_status_fill(struct sbc_msg_cp_status *s)
@@ -100,6 +126,9 @@ void cp_status_fill_calls(struct sbc_msg_cp_calls *s)
 	s->admit_late = a->late;
 	s->admit_answered = a->in_time;
 	s->admit_wait_ns = a->wait_ns;
+	s->admit_over_cps = a->answered[SBC_ADMIT_OVER_CPS];
+	s->admit_over_calls = a->answered[SBC_ADMIT_OVER_CALLS];
+	s->admit_table_full = a->answered[SBC_ADMIT_TABLE_FULL];
 	s->conn_accepted = n->accepted;
 	s->conn_refused = n->refused;
 	s->conn_open = n->open;
@@ -107,7 +136,7 @@ void cp_status_fill_calls(struct sbc_msg_cp_calls *s)
 	s->sip_transactions = (uint32_t)sip_transactions();
 
 	fill_b2bua(s);
-	fill_media(s);
+	fill_slices(s);
 }
 
 void cp_status_fill_registrar(struct sbc_msg_cp_registrar *s)

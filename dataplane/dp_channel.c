@@ -54,6 +54,8 @@ static struct {
 	uint64_t cp_status_ns;
 	struct sbc_msg_cp_calls cp_calls;	/* likewise */
 	uint64_t cp_calls_ns;
+	struct sbc_msg_cp_media cp_media;	/* likewise */
+	uint64_t cp_media_ns;
 	struct sbc_msg_cp_registrar cp_registrar;	/* likewise */
 	uint64_t cp_registrar_ns;
 	struct sbc_msg_trunk_state trunk_state[SBC_MAX_TRUNKS];	/* the B2BUA's, per trunk */
@@ -258,6 +260,20 @@ static void cmd_cp_status(const struct sbc_msg *m)
 static void cmd_cp_calls(const struct sbc_msg *m)
 {
 	keep_snapshot(&chan.cp_calls, sizeof(chan.cp_calls), &chan.cp_calls_ns, m);
+}
+
+static void cmd_cp_media(const struct sbc_msg *m)
+{
+	keep_snapshot(&chan.cp_media, sizeof(chan.cp_media), &chan.cp_media_ns, m);
+}
+
+bool dp_channel_cp_media(struct sbc_msg_cp_media *out)
+{
+	if (__atomic_load_n(&chan.cp_media_ns, __ATOMIC_ACQUIRE) == 0)
+		return false;
+	memcpy(out, &chan.cp_media, sizeof(*out));
+	/* a control plane that is gone holds no ports: its last figures are not current */
+	return strcmp(dp_channel_cp_state(), "alive") == 0;
 }
 
 static void cmd_cp_registrar(const struct sbc_msg *m)
@@ -481,6 +497,7 @@ static const struct {
 	[SBC_CMD_CP_STATUS] = { cmd_cp_status, false },
 	[SBC_CMD_CP_CALLS] = { cmd_cp_calls, false },
 	[SBC_CMD_CP_REGISTRAR] = { cmd_cp_registrar, false },
+	[SBC_CMD_CP_MEDIA] = { cmd_cp_media, false },
 	[SBC_CMD_TRUNK_STATE] = { cmd_trunk_state, true },
 	[SBC_CMD_DENY_ADD] = { cmd_deny, false },
 	[SBC_CMD_DENY_DEL] = { cmd_deny, false },
@@ -644,7 +661,7 @@ static void tel_cp_status(struct rte_tel_data *d)
 				  (sbc_now_ns() - chan.cp_status_ns) / 1000000);
 }
 
-/* The control plane's last CP_CALLS: admission, connections, the B2BUA, media. */
+/* The control plane's last CP_CALLS: admission, connections, the B2BUA, allowlist slices. */
 static void tel_cp_calls(struct rte_tel_data *d)
 {
 	const struct sbc_msg_cp_calls *c = &chan.cp_calls;
@@ -677,12 +694,30 @@ static void tel_cp_calls(struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "cp_b2b_too_many_hops", c->b2b_too_many_hops);
 	rte_tel_data_add_dict_u64(d, "cp_loop_late_max_ms", c->loop_late_max_ms);
 	rte_tel_data_add_dict_u64(d, "cp_sip_transactions", c->sip_transactions);
-	rte_tel_data_add_dict_u64(d, "cp_media_sessions", c->media_sessions);
-	rte_tel_data_add_dict_u64(d, "cp_media_no_port", c->media_no_port);
-	rte_tel_data_add_dict_u64(d, "cp_media_refused", c->media_refused);
-	rte_tel_data_add_dict_u64(d, "cp_media_timeouts", c->media_timeouts);
+	rte_tel_data_add_dict_u64(d, "cp_admit_over_cps", c->admit_over_cps);
+	rte_tel_data_add_dict_u64(d, "cp_admit_over_calls", c->admit_over_calls);
+	rte_tel_data_add_dict_u64(d, "cp_admit_table_full", c->admit_table_full);
+	rte_tel_data_add_dict_u64(d, "cp_acl_sliced_reads", c->acl_sliced_reads);
+	rte_tel_data_add_dict_u64(d, "cp_acl_slices", c->acl_slices);
+	rte_tel_data_add_dict_u64(d, "cp_acl_slice_max_us", c->acl_slice_max_us);
+	rte_tel_data_add_dict_u64(d, "cp_acl_slice_max_cpu_us", c->acl_slice_max_cpu_us);
+}
+
+/* The control plane's last CP_MEDIA: anchored media's counters (its free ports: /sbc/media). */
+static void tel_cp_media(struct rte_tel_data *d)
+{
+	const struct sbc_msg_cp_media *c = &chan.cp_media;
+
+	if (__atomic_load_n(&chan.cp_media_ns, __ATOMIC_ACQUIRE) == 0)
+		return;
+	rte_tel_data_add_dict_u64(d, "cp_media_sessions", c->sessions);
+	rte_tel_data_add_dict_u64(d, "cp_media_no_port", c->no_port);
+	rte_tel_data_add_dict_u64(d, "cp_media_refused", c->refused);
+	rte_tel_data_add_dict_u64(d, "cp_media_id_taken", c->id_taken);
+	rte_tel_data_add_dict_u64(d, "cp_media_timeouts", c->timeouts);
 	rte_tel_data_add_dict_u64(d, "cp_sdp_rejected", c->sdp_rejected);
-	rte_tel_data_add_dict_u64(d, "cp_media_gone_late", c->media_gone_late);
+	rte_tel_data_add_dict_u64(d, "cp_srtp_no_tls", c->srtp_no_tls);
+	rte_tel_data_add_dict_u64(d, "cp_media_gone_late", c->gone_late);
 }
 
 /* The control plane's last CP_REGISTRAR: the registrar's counters, as cp_reg_*. */
@@ -753,6 +788,7 @@ int dp_channel_telemetry(struct rte_tel_data *d)
 				  __atomic_load_n(&chan.last_latency_ns, __ATOMIC_RELAXED) / 1000);
 	tel_cp_status(d);
 	tel_cp_calls(d);
+	tel_cp_media(d);
 	tel_cp_registrar(d);
 	return 0;
 }

@@ -38,6 +38,9 @@ const char *dp_channel_cp_state(void);
 /* What the B2BUA last said about a trunk it sends calls to (TRUNK_STATE); false when it said
  * nothing or the control plane is not alive. Any thread. */
 bool dp_channel_trunk_state(unsigned int trunk, struct sbc_msg_trunk_state *out);
+/* The control plane's last CP_MEDIA (its media counters and free port pairs): false when none
+ * came, or the control plane is not alive. Any thread. */
+bool dp_channel_cp_media(struct sbc_msg_cp_media *out);
 /* Main lcore only: a call event to the control plane (SBC_EVT_CALL_ADMITTED / _ENDED). */
 struct sbc_msg_call;
 void dp_channel_call_event(uint16_t type, const struct sbc_msg_call *c);

@@ -18,6 +18,7 @@
 #include <rte_malloc.h>
 
 #include "dp.h"
+#include "dp_channel.h"
 #include "dp_media.h"
 #include "dp_neigh.h"
 #include "dp_srtp.h"
@@ -847,6 +848,20 @@ static void put_drops(struct rte_tel_data *d)
 		rte_tel_data_free(dr);
 }
 
+/* The media ports the control plane has free (it owns the pools; its last CP_MEDIA): two a
+ * pair, RTP and RTCP. Left out while no control plane is alive to say. */
+static void put_ports(struct rte_tel_data *d)
+{
+	struct sbc_msg_cp_media c;
+
+	if (!dp_channel_cp_media(&c))
+		return;
+	rte_tel_data_add_dict_u64(d, "free_ports", 2ull * c.free_pairs[0] + 2ull * c.free_pairs[1]);
+	rte_tel_data_add_dict_u64(d, "free_ports_v4", 2ull * c.free_pairs[0]);
+	rte_tel_data_add_dict_u64(d, "free_ports_v6", 2ull * c.free_pairs[1]);
+	rte_tel_data_add_dict_u64(d, "ports", 2ull * c.pairs[0] + 2ull * c.pairs[1]);
+}
+
 static int tel_media(const char *cmd __rte_unused, const char *params __rte_unused,
 		     struct rte_tel_data *d)
 {
@@ -875,6 +890,7 @@ static int tel_media(const char *cmd __rte_unused, const char *params __rte_unus
 	rte_tel_data_add_dict_u64(d, "neigh_full", nc.full);
 	rte_tel_data_add_dict_u64(d, "neigh_asked", dp_stats_sum_workers(
 					  offsetof(struct dp_worker, stats.neigh_asked)));
+	put_ports(d);
 	put_drops(d);
 	return 0;
 }

@@ -5,10 +5,11 @@
 # the same topology (sipp floor in pa-ID -> SBC -> sipp carrier in pb-ID, RTP from pcaps, dumpcap
 # captures; the sipps wait for the test's cues between steps: tests/e2e/lib-media.sh).
 # [sbc] media_ports = 30000-30007 (two calls), media_timeout = 5 with hold (else 60).
-#   ports    two calls hold all 8 ports: a third INVITE gets 503 No Media Port Available with
-#            Retry-After, counted cp_media_no_port, and never reaches the carrier; the first
-#            call ends: once the data plane's MEDIA_GONE came (its record has the quality
-#            figures, /sbc/media gone 1) its ports are back and a fourth call goes through
+#   ports    two calls hold all 8 ports (`sbcctl media`'s free_ports_v4 8, then 0): a third
+#            INVITE gets 503 No Media Port Available with Retry-After, counted
+#            cp_media_no_port, and never reaches the carrier; the first call ends: once the data
+#            plane's MEDIA_GONE came (its record has the quality figures, /sbc/media gone 1) its
+#            ports are back (free_ports_v4 4) and a fourth call goes through
 #   fork     the carrier forks: two 183s with SDP from two To tags (fork 1 and fork 2, other
 #            addresses and ports), then the 200 of one of them; twice, fork 2 answering and then
 #            fork 1: the caller gets both 183s and the 200; the ACK and the later in-dialog
@@ -91,6 +92,13 @@ d = json.load(sys.stdin)
 for k in sys.argv[1].split("."):
     d = d[k]
 print(d)' "$2"
+}
+# totals KEY: a field of `sbcctl media --json` (the relay's totals, the control plane's free
+# ports among them)
+totals() {
+	"$sbcctl" --file-prefix "$SBCNET_PREFIX" --json media | "$SBCNET_PY" -c '
+import json, sys
+print(json.load(sys.stdin)[sys.argv[1]])' "$1"
 }
 ge() {	# N COMMAND...: COMMAND prints a number >= N
 	local n=$1 v
@@ -188,6 +196,10 @@ hang_up() {
 }
 phase_ports() {
 	local a b c d
+	wait_eq "ports: all 8 IPv4 ports free before any call (sbcctl media: free_ports_v4)" 10 8 \
+		totals free_ports_v4
+	check_eq "ports: free_ports is both families' (free_ports_v4 + free_ports_v6)" \
+		"$(totals free_ports)" $((8 + $(totals free_ports_v6)))
 	CARRIER_CALLS=3 carrier media_uas.xml car-ports 7000
 	floor media_uac_cue.xml ports-a "$SBCNET_PA4" 6000
 	a=$floor_pid
@@ -196,6 +208,7 @@ phase_ports() {
 	b=$floor_pid
 	answered ports-b 6010
 	wait_eq "ports: two calls hold the range (cp_media_sessions)" 10 2 chan cp_media_sessions
+	wait_eq "ports: none free (sbcctl media: free_ports_v4)" 10 0 totals free_ports_v4
 	FLOOR_PORT=5072 floor media_uac_refused.xml ports-c "$SBCNET_PA4" 6020
 	c=$floor_pid
 	done_ok "ports: the third call got 503" "$c"
@@ -216,6 +229,8 @@ phase_ports() {
 		"$(last_cdr loss_in)/$(last_cdr loss_out)" 0/0
 	check_eq "ports: the data plane answered its MEDIA_DEL (/sbc/media gone)" "$(dpm gone)" 1
 	wait_eq "ports: its ports are back (cp_media_sessions)" 10 1 chan cp_media_sessions
+	wait_eq "ports: its 4 ports free again (sbcctl media: free_ports_v4)" 10 4 \
+		totals free_ports_v4
 	check_eq "ports: no MEDIA_GONE came late (cp_media_gone_late)" \
 		"$(chan cp_media_gone_late)" 0
 	FLOOR_PORT=5072 floor media_uac.xml ports-d "$SBCNET_PA4" 6020 -d 500 \

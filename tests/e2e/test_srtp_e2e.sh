@@ -49,10 +49,14 @@
 #             end both ways as above, the drops counted as above (3 calls' worth), none
 #             srtp_worker; /sbc/stats's media_relayed of worker 0 and worker 1 add up to the
 #             total, each relayed some, and the total grew by exactly what the peers got
+#   cleartext a call from the srtp = sdes trunk's own address over UDP, offering RTP/SAVP with a
+#             key (its route set live in sbc:route:carrier): 403 SRTP Keys Need TLS, no SDP in
+#             any answer, counted cp_srtp_no_tls, its record 403 by the sbc; its key joins those
+#             looked for below
 # The call is ended by the floor once the test sends its sipp an INFO (srtp_uac.xml waits for it),
 # so the media never races a BYE. Then every session is gone.
-# SRTP_PHASES (default "suites refused": the three suites' calls, then refused) runs some of
-# them; meson runs "workers" as srtp_workers_e2e.
+# SRTP_PHASES (default "suites refused cleartext": the three suites' calls, then refused, then
+# cleartext) runs some of them; meson runs "workers" as srtp_workers_e2e.
 # usage: test_srtp_e2e.sh SBC_DATAPLANE SBC_CONTROLPLANE SRTP_PEER [SBCCTL]
 #   exit 0 pass, 1 fail, 77 skip
 set -u
@@ -68,7 +72,7 @@ e2e_kamailio_tls
 
 PACKETS=100 BAD_TAG=3 REPLAY=2 RTCP=10
 UAS_PORT=5080
-phases=${SRTP_PHASES:-suites refused}
+phases=${SRTP_PHASES:-suites refused cleartext}
 # [dataplane] workers (sbcnet_conf) and the wire's queues (sbcnet_start_dp)
 export SBCNET_WORKERS=1
 [[ " $phases " == *" workers "* ]] && SBCNET_WORKERS=2
@@ -163,7 +167,7 @@ PY
 # Call n's floor: SIP port 5069 + n, RTP 6000 + 10n (srtp_peer); SSRCs f100f10n and ca1e0c0n.
 fssrc() { echo "f100f10$1"; }
 cssrc() { echo "ca1e0c0$1"; }
-calls=0 ncarrier=0
+calls=0 ncarrier=0 refused_only=0	# refused_only: calls the SBC refused before any INVITE out
 new_ckey() {	# KEY_BYTES: the carrier's key for what follows
 	ckey=$(openssl rand -base64 "$1")
 	add_key "$ckey"
@@ -349,6 +353,33 @@ phase_refused() {
 		"488 sbc "
 }
 
+# ---- cleartext: a call from the SDES trunk over UDP gets 403, our key never in clear
+phase_cleartext() {
+	local c0 ans
+	c0=$(sbcnet_get /sbc/channel cp_srtp_no_tls)
+	# a route for the carrier's calls (a trunk with a uri: itself; refused before routing)
+	R rpush sbc:route:carrier carrier >/dev/null
+	new_ckey 30	# the caller's own (it sent it in clear: looked for in our output too)
+	refused_only=$((refused_only + 1))
+	sipp_bg "$NS_PB" cleartext -sf "$SBCNET_SIPP_DIR/srtp_uac_403.xml" -i "$SBCNET_PB4" \
+		-p 5090 -mp 18000 -timeout 20 -set crypto_key "$ckey" "$SBCNET_SBC4:5060"
+	wait "$sipp_pid"
+	check_eq "cleartext: an SDES trunk's INVITE over UDP gets 403 (and ACKs it)" $? 0
+	ans=$SBCNET_DIR/cleartext.answers	# the SBC's answers in the sipp's trace
+	tr -d '\r' <"$SBCNET_DIR/cleartext.msg" |
+		awk '/^SIP\/2\.0 / {f = 1} /^(INVITE|ACK) / {f = 0} f' >"$ans"
+	check "cleartext: ... 403 SRTP Keys Need TLS" grep -q '^SIP/2.0 403 SRTP Keys Need TLS' "$ans"
+	check "cleartext: no SDP (nor key) in any answer" \
+		sh -c "! grep -q -i -e '^a=crypto' -e '^Content-Type: application/sdp' '$ans'"
+	wait_eq "cleartext: counted (cp_srtp_no_tls)" 10 $((c0 + 1)) \
+		sbcnet_get /sbc/channel cp_srtp_no_tls
+	wait_eq "cleartext: its record" 10 $((calls + refused_only)) R xlen sbc:cdr
+	check_eq "cleartext: the record's code, ended_by" \
+		"$(R --raw xrevrange sbc:cdr + - count 1 | awk '$0 == "code" || $0 == "ended_by" {getline v; printf "%s ", v}')" \
+		"403 sbc "
+	R del sbc:route:carrier >/dev/null
+}
+
 # ---- workers: 3 calls at once on 2 workers
 relayed() { sbcnet_get /sbc/stats "${1:+$1.}media_relayed"; }
 phase_workers() {
@@ -402,7 +433,7 @@ phase_workers() {
 
 for ph in $phases; do
 	case $ph in
-	suites | refused | workers) "phase_$ph" ;;
+	suites | refused | cleartext | workers) "phase_$ph" ;;
 	*) fatal "unknown phase '$ph' in SRTP_PHASES" ;;
 	esac
 done
@@ -413,7 +444,7 @@ check_eq "no sipp aborted a call" "$(cat "$SBCNET_DIR"/*.err 2>/dev/null |
 check_eq "Kamailio got each call's INVITE from the SBC over TLS, nothing over UDP" \
 	"$(grep -c "carrier-rx: INVITE from $SBCNET_SBC4:[0-9]* over tls\$" "$SBCNET_DIR/kamailio.log") $(grep -c \
 		"carrier-rx: .* from $SBCNET_SBC4:[0-9]* over udp" "$SBCNET_DIR/kamailio.log")" "$calls 0"
-wait_eq "a call record for each call" 10 "$calls" R xlen sbc:cdr
+wait_eq "a call record for each call" 10 $((calls + refused_only)) R xlen sbc:cdr
 R --raw xrange sbc:cdr - + >"$SBCNET_DIR/records.txt"
 e2e_cp_end
 tls_carrier_stop
@@ -429,7 +460,7 @@ check_eq "the keys looked for: 3 offered in each of the $calls INVITEs, $ncarrie
 check "no key in the stats socket's output, the logs or the records" \
 	sh -c "! cat '$SBCNET_DIR'/stats-*.txt '$SBCNET_DP_LOG' '$cp_log' '$SBCNET_DIR/records.txt' |
 		grep -a -i -F -f '$keyfile'"
-check "the search for keys finds one where there is one (the carrier's trace)" \
-	grep -a -q -F -f "$keyfile" "$SBCNET_DIR/$U.msg"
+check "the search for keys finds one where there is one (the carrier's trace, or the cleartext\
+ caller's)" grep -a -q -F -f "$keyfile" "$SBCNET_DIR/${U:-cleartext}.msg"
 echo "# took $(((${EPOCHREALTIME/./} - t_start) / 1000)) ms"
 e2e_end

@@ -180,6 +180,13 @@ static void validation(void **state)
 	assert_int_equal(sbc_msg_validate(&m), 0);
 	m.len = sizeof(rc) + 8;
 	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
+	/* the control plane's media counters and free ports (version 10): exact size */
+	struct sbc_msg_cp_media cm = { .sessions = 2, .free_pairs = { 3, 0 }, .pairs = { 5, 0 } };
+
+	sbc_msg_init(&m, SBC_CMD_CP_MEDIA, &cm, sizeof(cm), 8);
+	assert_int_equal(sbc_msg_validate(&m), 0);
+	m.len = sizeof(cm) - 4;
+	assert_int_equal(sbc_msg_validate(&m), -EBADMSG);
 	m = limits(1);
 	m.len = 3;
 
