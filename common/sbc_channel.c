@@ -79,20 +79,27 @@ int sbc_chan_check(const struct sbc_chan_header *h, size_t mapped, char *err, si
 			 (unsigned long long)h->magic);
 		return -EPROTO;
 	}
-#define CHECK(field, want) \
-	if (h->field != (want)) { \
-		snprintf(err, errlen, "layout mismatch: %s is %llu here, %llu in the region " \
-			 "(sbc-dataplane and sbc-controlplane come from different builds)", \
-			 #field, (unsigned long long)(want), (unsigned long long)h->field); \
-		return -EPROTO; \
+	const struct {
+		const char *field;
+		uint64_t region, here;
+	} layout[] = {
+		{ "version", h->version, SBC_CHAN_VERSION },
+		{ "header_size", h->header_size, sizeof(struct sbc_chan_header) },
+		{ "msg_size", h->msg_size, SBC_MSG_SIZE },
+		{ "ring_size", h->ring_size, sizeof(struct sbc_chan_ring) },
+		{ "prefix_size", h->prefix_size, sizeof(struct sbc_wire_prefix) },
+		{ "total_size", h->total_size, sbc_chan_region_size(h->slots) },
+	};
+
+	for (size_t i = 0; i < sizeof(layout) / sizeof(layout[0]); i++) {
+		if (layout[i].region == layout[i].here)
+			continue;
+		snprintf(err, errlen, "layout mismatch: %s is %llu here, %llu in the region "
+			 "(sbc-dataplane and sbc-controlplane come from different builds)",
+			 layout[i].field, (unsigned long long)layout[i].here,
+			 (unsigned long long)layout[i].region);
+		return -EPROTO;
 	}
-	CHECK(version, SBC_CHAN_VERSION);
-	CHECK(header_size, sizeof(struct sbc_chan_header));
-	CHECK(msg_size, SBC_MSG_SIZE);
-	CHECK(ring_size, sizeof(struct sbc_chan_ring));
-	CHECK(prefix_size, sizeof(struct sbc_wire_prefix));
-	CHECK(total_size, sbc_chan_region_size(h->slots));
-#undef CHECK
 	if (h->slots == 0 || (h->slots & (h->slots - 1)) != 0 || h->total_size > mapped ||
 	    h->cmd.slots != h->slots || h->evt.slots != h->slots ||
 	    h->cmd.slots_offset != sizeof(*h) ||

@@ -840,15 +840,15 @@ uint16_t sbc_uri_port(const char *uri)
 			return 0;
 		return (uint16_t)port;
 	}
-	return sips || strcasestr(uri, ";transport=tls") != NULL ? 5061 : SBC_SIP_PORT_DEFAULT;
+	return sips || strcasestr(uri, ";transport=tls") != NULL ? SBC_SIPS_PORT_DEFAULT :
+	       SBC_SIP_PORT_DEFAULT;
 }
 
 int sbc_redis_address(const char *a, char *host, size_t hlen, int *port, char *unix_path,
 		      size_t ulen)
 {
 	const char *colon;
-	char *end;
-	long p = SBC_REDIS_PORT_DEFAULT;
+	uint32_t p = SBC_REDIS_PORT_DEFAULT;
 
 	host[0] = unix_path[0] = '\0';
 	if (strncmp(a, "unix:", 5) == 0) {
@@ -867,11 +867,8 @@ int sbc_redis_address(const char *a, char *host, size_t hlen, int *port, char *u
 			colon = NULL;	/* a bare IPv6 address */
 		snprintf(host, hlen, "%.*s", colon ? (int)(colon - a) : (int)strlen(a), a);
 	}
-	if (colon != NULL) {
-		p = strtol(colon + 1, &end, 10);
-		if (*end != '\0' || p < 1 || p > 65535)
-			return -EINVAL;
-	}
+	if (colon != NULL && (!sbc_parse_u32(colon + 1, strlen(colon + 1), 65535, &p) || p == 0))
+		return -EINVAL;
 	*port = (int)p;
 	return host[0] ? 0 : -EINVAL;
 }

@@ -17,6 +17,7 @@
 #define SBC_TRUNK_NAME_MAX 32	/* including the NUL: names are 1-31 characters */
 #define SBC_DEVNAME_MAX 128
 #define SBC_SIP_PORT_DEFAULT 5060	/* RFC 3261 19.1.2: SIP over UDP and TCP */
+#define SBC_SIPS_PORT_DEFAULT 5061	/* RFC 3261 19.1.2: SIP over TLS */
 #define SBC_REDIS_PORT_DEFAULT 6379
 
 enum sbc_unlisted_mode { SBC_UNLISTED_DROP, SBC_UNLISTED_REJECT };

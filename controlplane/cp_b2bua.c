@@ -1208,12 +1208,13 @@ static void try_next(struct call *c)
 	}
 	c->held = NULL;		/* an earlier attempt's responses never reach the caller */
 	while ((to = cp_route_next((unsigned int)c->trunk_in, &c->pos, &skipped)) >= 0) {
-		note_tried(c, to);
 		c->trunk_out = to;
 		int rc = send_invite(c, to);
 
-		if (rc == 0)
+		if (rc == 0) {	/* tried: an INVITE went there (a trunk skipped is not) */
+			note_tried(c, to);
 			break;
+		}
 		if (c->leg[OUT] != NULL)
 			nta_leg_destroy(c->leg[OUT]);
 		c->leg[OUT] = NULL;

@@ -326,6 +326,33 @@ static int cmd_rows(const char *tcmd, const char *const *only, bool totals, cons
 	return cmd_rows_with(tcmd, only, totals, key_col, NULL);
 }
 
+/* How long sbcctl waits for Redis to accept its connection. */
+#define REDIS_CONNECT_TIMEOUT_S 2
+
+/* A connection to Redis at addr (host:port, [v6]:port or unix:/path, as [redis] address), or
+ * NULL with a message naming it (and what is missing without it: why, when given). */
+static redisContext *redis_connect(const char *addr, const char *why)
+{
+	char host[256], path[256];
+	struct timeval tv = { REDIS_CONNECT_TIMEOUT_S, 0 };
+	redisContext *rc;
+	int port = 0;
+
+	if (sbc_redis_address(addr, host, sizeof(host), &port, path, sizeof(path)) != 0) {
+		fprintf(stderr, "sbcctl: Redis address '%s' is not host:port or unix:/path\n", addr);
+		return NULL;
+	}
+	rc = path[0] ? redisConnectUnixWithTimeout(path, tv) :
+	     redisConnectWithTimeout(host, port, tv);
+	if (rc == NULL || rc->err) {
+		fprintf(stderr, "sbcctl: Redis %s: %s%s%s%s\n", addr, rc ? rc->errstr : "out of memory",
+			why ? " (" : "", why ? why : "", why ? ")" : "");
+		redisFree(rc);
+		return NULL;
+	}
+	return rc;
+}
+
 /*
  * The control plane's view of each trunk the data plane lists: health, calls_out and last_code
  * come from the B2BUA over the channel (the data plane shows them in /sbc/trunks); for a trunk
@@ -336,23 +363,11 @@ static int cmd_rows(const char *tcmd, const char *const *only, bool totals, cons
  */
 static void trunk_state(json_t *v)
 {
-	redisContext *rc = NULL;
-	struct timeval tv = { 1, 0 };
-	char host[256];
-	const char *k, *colon = redis_addr ? strrchr(redis_addr, ':') : NULL;
+	redisContext *rc = redis_addr ? redis_connect(redis_addr, "no HEALTH, CALLS_OUT, "
+						    "REGISTRATION") : NULL;
+	const char *k;
 	json_t *t;
 
-	if (colon != NULL && (size_t)(colon - redis_addr) < sizeof(host)) {
-		memcpy(host, redis_addr, (size_t)(colon - redis_addr));
-		host[colon - redis_addr] = '\0';
-		rc = redisConnectWithTimeout(host, atoi(colon + 1), tv);
-		if (rc != NULL && rc->err) {
-			fprintf(stderr, "sbcctl: Redis %s: %s (no HEALTH, CALLS_OUT, REGISTRATION)\n",
-				redis_addr, rc->errstr);
-			redisFree(rc);
-			rc = NULL;
-		}
-	}
 	json_object_foreach(v, k, t) {
 		const char *name = json_string_value(json_object_get(t, "name"));
 		redisReply *r = NULL;
@@ -699,26 +714,11 @@ static int read_password(char *buf, size_t len)
 
 static redisContext *redis_of(const struct sbc_config *cfg)
 {
-	char host[256], path[256];
-	struct timeval tv = { 2, 0 };
-	redisContext *rc;
+	redisContext *rc = redis_connect(cfg->redis_address, NULL);
 	redisReply *r;
-	int port = 0;
 
-	if (sbc_redis_address(cfg->redis_address, host, sizeof(host), &port, path,
-			      sizeof(path)) != 0) {
-		fprintf(stderr, "sbcctl: [redis] address '%s' is not host:port or unix:/path\n",
-			cfg->redis_address);
+	if (rc == NULL)
 		return NULL;
-	}
-	rc = path[0] ? redisConnectUnixWithTimeout(path, tv) :
-	     redisConnectWithTimeout(host, port, tv);
-	if (rc == NULL || rc->err) {
-		fprintf(stderr, "sbcctl: Redis %s: %s\n", cfg->redis_address,
-			rc ? rc->errstr : "out of memory");
-		redisFree(rc);
-		return NULL;
-	}
 	r = cfg->redis_password[0] ? redisCommand(rc, "AUTH %s", cfg->redis_password) : NULL;
 	if (cfg->redis_password[0] && (r == NULL || r->type == REDIS_REPLY_ERROR)) {
 		fprintf(stderr, "sbcctl: Redis %s refused the password\n", cfg->redis_address);

@@ -8,6 +8,7 @@
 #include "dp_sip_reply.h"
 #include "sbc_config.h"
 #include "sbc_hash.h"
+#include "sbc_num.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -153,7 +154,6 @@ static uint16_t sent_by(const uint8_t *msg, struct dp_span top, char host[64])
 {
 	const uint8_t *t = msg + top.off, *sb;
 	uint32_t s = 0, e, len, port = SBC_SIP_PORT_DEFAULT, pv = 0;
-	bool ok;
 
 	/* after "SIP/2.0/UDP" and whitespace, up to ';' or whitespace */
 	while (s < top.len && !is_ws(t[s]) && t[s] != '\r' && t[s] != '\n')
@@ -187,14 +187,7 @@ static uint16_t sent_by(const uint8_t *msg, struct dp_span top, char host[64])
 		}
 		s = c < len ? c + 1 : len;
 	}
-	ok = s < len && len - s <= 5;
-	for (uint32_t i = s; ok && i < len; i++) {
-		if (sb[i] < '0' || sb[i] > '9')
-			ok = false;
-		else
-			pv = pv * 10 + (uint32_t)(sb[i] - '0');
-	}
-	if (ok && pv > 0 && pv <= 65535)
+	if (s < len && sbc_parse_u32((const char *)sb + s, len - s, 65535, &pv) && pv > 0)
 		port = pv;
 	return (uint16_t)port;
 }

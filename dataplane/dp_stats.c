@@ -21,6 +21,7 @@
 #include "dp_channel.h"
 #include "dp_cps.h"
 #include "dp_timers.h"
+#include "sbc_num.h"
 
 static inline uint64_t rd(const uint64_t *c)
 {
@@ -254,83 +255,98 @@ static void add_b2b_state(struct rte_tel_data *row, unsigned int t)
 /* Trunks a page: a row is about 56 counters and a telemetry reply holds 16 KB. */
 #define TRUNK_PAGE 5
 
+/* A trunk's counters summed: UDP's over the workers (by_tp[SBC_TP_UDP]), each stream
+ * transport's (admission over the channel), and the main lcore's call ends. */
+static void trunk_sum(unsigned int t, struct dp_trunk_stats *sum,
+		      struct dp_trunk_stats by_tp[SBC_TP_MAX])
+{
+	uint64_t *sv = (uint64_t *)sum;
+	const size_t n = sizeof(*sum) / sizeof(uint64_t);
+
+	memset(sum, 0, sizeof(*sum));
+	for (unsigned int i = 0; i < dp.n_workers; i++) {
+		const uint64_t *wv = (const uint64_t *)&dp.workers[i]->trunk_stats[t];
+
+		for (size_t k = 0; k < n; k++)
+			sv[k] += rd(&wv[k]);
+	}
+	by_tp[SBC_TP_UDP] = *sum;
+	for (unsigned int tp = SBC_TP_TCP; tp < SBC_TP_MAX; tp++) {
+		const uint64_t *cv = (const uint64_t *)&dp_stream_stats[tp][t];
+
+		for (size_t k = 0; k < n; k++) {
+			((uint64_t *)&by_tp[tp])[k] = rd(&cv[k]);
+			sv[k] += rd(&cv[k]);
+		}
+	}
+	for (unsigned int r = 0; r < SBC_CALL_END_MAX; r++)
+		sum->ended[r] += dp_timers_ended(t, r);
+}
+
+/* Trunk t's row: its allowlist, limits and tokens, counters, ends by reason, transports, and
+ * what the B2BUA says of it. */
+static void trunk_row(struct rte_tel_data *row, unsigned int t)
+{
+	struct dp_trunk_stats sum, by_tp[SBC_TP_MAX];
+	uint32_t n4, n6, cps, burst;
+	char key[32];
+
+	trunk_sum(t, &sum, by_tp);
+	cps = __atomic_load_n(&dp_limits[t].cps, __ATOMIC_RELAXED);
+	burst = __atomic_load_n(&dp_limits[t].burst, __ATOMIC_RELAXED);
+	dp_acl_counts(dp.acl, t, &n4, &n6);
+	rte_tel_data_start_dict(row);
+	rte_tel_data_add_dict_int(row, "id", (int)t);
+	rte_tel_data_add_dict_string(row, "name", dp.cfg.trunks[t].name);
+	rte_tel_data_add_dict_u64(row, "prefixes_v4", n4);
+	rte_tel_data_add_dict_u64(row, "prefixes_v6", n6);
+	rte_tel_data_add_dict_u64(row, "accepted", sum.accepted);
+	rte_tel_data_add_dict_u64(row, "rejected", sum.rejected);
+	rte_tel_data_add_dict_u64(row, "cps", cps);
+	rte_tel_data_add_dict_u64(row, "burst", burst);
+	rte_tel_data_add_dict_u64(row, "max_calls",
+				  __atomic_load_n(&dp_limits[t].max_calls, __ATOMIC_RELAXED));
+	rte_tel_data_add_dict_string(row, "over_limit", dp.cfg.trunks[t].over_limit ==
+				     SBC_OVER_LIMIT_DROP ? "drop" : "reject");
+	rte_tel_data_add_dict_u64(row, "tokens",
+				  dp_cps_tokens(__atomic_load_n(&dp.cps_tat[t], __ATOMIC_RELAXED),
+						dp_clock_ns(), cps, burst));
+	rte_tel_data_add_dict_u64(row, "active_calls", dp_calls_active((uint16_t)t));
+	rte_tel_data_add_dict_u64(row, "admitted", sum.admitted);
+	rte_tel_data_add_dict_u64(row, "emergency", sum.emergency);
+	rte_tel_data_add_dict_u64(row, "retransmissions", sum.retransmissions);
+	rte_tel_data_add_dict_u64(row, "over_cps", sum.over_cps);
+	rte_tel_data_add_dict_u64(row, "over_calls", sum.over_calls);
+	rte_tel_data_add_dict_u64(row, "table_full", sum.table_full);
+	rte_tel_data_add_dict_u64(row, "malformed", sum.malformed);
+	for (unsigned int r = 1; r < SBC_CALL_END_MAX; r++) {
+		snprintf(key, sizeof(key), "ended_%s", sbc_call_end_names[r]);
+		rte_tel_data_add_dict_u64(row, key, sum.ended[r]);
+	}
+	add_by_transport(row, by_tp);
+	add_b2b_state(row, t);
+}
+
 /* /sbc/trunks[,<first>]: rows trunk<first>.., "next" (0 at the end) */
 static int cmd_trunks(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
 {
-	unsigned long first = 0, last;
+	uint32_t first = 0, last;
 	char key[32];
 
-	if (params != NULL && *params != '\0') {
-		char *end;
-
-		first = strtoul(params, &end, 10);
-		if (*end != '\0' || (first >= dp.cfg.n_trunks && first != 0))
-			return -EINVAL;
-	}
+	if (params != NULL && *params != '\0' &&
+	    (!sbc_parse_u32(params, strlen(params), UINT32_MAX, &first) ||
+	     (first >= dp.cfg.n_trunks && first != 0)))
+		return -EINVAL;
 	last = first + TRUNK_PAGE < dp.cfg.n_trunks ? first + TRUNK_PAGE : dp.cfg.n_trunks;
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "trunks", dp.cfg.n_trunks);
 	rte_tel_data_add_dict_u64(d, "next", last < dp.cfg.n_trunks ? last : 0);
-	for (unsigned int t = (unsigned int)first; t < last; t++) {
+	for (unsigned int t = first; t < last; t++) {
 		struct rte_tel_data *row = rte_tel_data_alloc();
-		struct dp_trunk_stats sum, by_tp[SBC_TP_MAX];
-		uint64_t *sv = (uint64_t *)&sum;
-		uint32_t n4, n6, cps, burst;
 
 		if (row == NULL)
 			return -ENOMEM;
-		memset(&sum, 0, sizeof(sum));
-		for (unsigned int i = 0; i < dp.n_workers; i++) {
-			const uint64_t *wv = (const uint64_t *)&dp.workers[i]->trunk_stats[t];
-
-			for (size_t k = 0; k < sizeof(sum) / sizeof(uint64_t); k++)
-				sv[k] += rd(&wv[k]);
-		}
-		by_tp[SBC_TP_UDP] = sum;
-		for (unsigned int tp = SBC_TP_TCP; tp < SBC_TP_MAX; tp++) {
-			const uint64_t *cv = (const uint64_t *)&dp_stream_stats[tp][t];
-
-			for (size_t k = 0; k < sizeof(sum) / sizeof(uint64_t); k++) {
-				((uint64_t *)&by_tp[tp])[k] = rd(&cv[k]);
-				sv[k] += rd(&cv[k]);
-			}
-		}
-		for (unsigned int r = 0; r < SBC_CALL_END_MAX; r++)
-			sum.ended[r] += dp_timers_ended(t, r);
-		cps = __atomic_load_n(&dp_limits[t].cps, __ATOMIC_RELAXED);
-		burst = __atomic_load_n(&dp_limits[t].burst, __ATOMIC_RELAXED);
-		dp_acl_counts(dp.acl, t, &n4, &n6);
-		rte_tel_data_start_dict(row);
-		rte_tel_data_add_dict_int(row, "id", (int)t);
-		rte_tel_data_add_dict_string(row, "name", dp.cfg.trunks[t].name);
-		rte_tel_data_add_dict_u64(row, "prefixes_v4", n4);
-		rte_tel_data_add_dict_u64(row, "prefixes_v6", n6);
-		rte_tel_data_add_dict_u64(row, "accepted", sum.accepted);
-		rte_tel_data_add_dict_u64(row, "rejected", sum.rejected);
-		rte_tel_data_add_dict_u64(row, "cps", cps);
-		rte_tel_data_add_dict_u64(row, "burst", burst);
-		rte_tel_data_add_dict_u64(row, "max_calls",
-					  __atomic_load_n(&dp_limits[t].max_calls, __ATOMIC_RELAXED));
-		rte_tel_data_add_dict_string(row, "over_limit", dp.cfg.trunks[t].over_limit ==
-					     SBC_OVER_LIMIT_DROP ? "drop" : "reject");
-		rte_tel_data_add_dict_u64(row, "tokens",
-					  dp_cps_tokens(__atomic_load_n(&dp.cps_tat[t], __ATOMIC_RELAXED),
-							dp_clock_ns(), cps, burst));
-		rte_tel_data_add_dict_u64(row, "active_calls", dp_calls_active((uint16_t)t));
-		rte_tel_data_add_dict_u64(row, "admitted", sum.admitted);
-		rte_tel_data_add_dict_u64(row, "emergency", sum.emergency);
-		rte_tel_data_add_dict_u64(row, "retransmissions", sum.retransmissions);
-		rte_tel_data_add_dict_u64(row, "over_cps", sum.over_cps);
-		rte_tel_data_add_dict_u64(row, "over_calls", sum.over_calls);
-		rte_tel_data_add_dict_u64(row, "table_full", sum.table_full);
-		rte_tel_data_add_dict_u64(row, "malformed", sum.malformed);
-		for (unsigned int r = 1; r < SBC_CALL_END_MAX; r++) {
-			snprintf(key, sizeof(key), "ended_%s", sbc_call_end_names[r]);
-			rte_tel_data_add_dict_u64(row, key, sum.ended[r]);
-		}
-		add_by_transport(row, by_tp);
-		add_b2b_state(row, t);
-
+		trunk_row(row, t);
 		snprintf(key, sizeof(key), "trunk%u", t);
 		if (rte_tel_data_add_dict_container(d, key, row, 0) != 0)
 			rte_tel_data_free(row);

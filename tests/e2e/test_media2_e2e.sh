@@ -35,8 +35,14 @@
 #            sides got from the SBC's leg ports what the new data plane counted relayed) or
 #            dropped media_no_neighbour (the new data plane learns its neighbours again); the
 #            call's record at its end has that data plane's figures (no loss)
-# MEDIA2_PHASES (default all six, in that order) runs some of them: meson runs "ports fork",
-# "late prack", "hold" and "replay" as four tests.
+#   direct   the floor's route set in Redis to carrier-direct (media = direct): the carrier
+#            gets the floor's SDP address and port, the floor the carrier's, no MEDIA_SET is sent
+#            (/sbc/media sets unchanged); the record's tried is carrier-direct
+#   codecs   the route carrier-g722 (codecs = G722), carrier: a PCMU offer skips carrier-g722
+#            (no INVITE: tried is carrier) and completes on carrier with PCMU; the route
+#            carrier-g722 alone: 488, record 488 by the sbc with nothing tried, cp_sdp_rejected
+# MEDIA2_PHASES (default all eight, in that order) runs some of them: meson runs "ports fork
+# direct codecs", "late prack", "hold" and "replay" as four tests.
 # usage: test_media2_e2e.sh SBC_DATAPLANE SBC_CONTROLPLANE SBCCTL   exit 0 pass, 1 fail, 77 skip
 set -u
 
@@ -51,7 +57,7 @@ e2e_preflight "sipp ethtool ss redis-server redis-cli dumpcap" "$dataplane" "$co
 CA=$SBCNET_PB4			# the carrier (and the answering fork's media: sipp's)
 OTHER=$SBCNET_V4.31		# the other fork's media address (in pb-ID, nothing listening)
 PACKETS=100
-phases=${MEDIA2_PHASES:-ports fork late prack hold replay}
+phases=${MEDIA2_PHASES:-ports fork late prack hold replay direct codecs}
 # hold needs the shortest media_timeout; the calls of ports and fork wait for their cues
 # without media, longer than that
 timeout=60
@@ -74,7 +80,20 @@ ip -n "$NS_PB" addr add "$OTHER/24" dev eth0 || fatal "the other fork's address"
 
 conf=$SBCNET_DIR/sbc.conf
 sbcnet_conf "$conf" drop "media_ports = 30000-30007" "media_timeout = $timeout"
-e2e_trunks carrier "$CA:5060"
+# two more carriers on the same address, used only where a phase routes to them (Redis): one
+# with media = direct, one whose codecs keep nothing of a PCMU offer
+extra_trunks="[trunk carrier-direct]
+role = carrier
+uri = sip:$CA:5060
+media = direct
+options_interval = 0
+
+[trunk carrier-g722]
+role = carrier
+uri = sip:$CA:5060
+codecs = G722
+options_interval = 0
+" e2e_trunks carrier "$CA:5060"
 e2e_sbc_up
 
 # every sipp plays rtp.pcap (sequence numbers 1000-1099) and, cued, rtp2.pcap (1100-1199, the
@@ -413,9 +432,76 @@ relayed_or_no_neigh() {
 	echo $(($(dpm relayed) + $(dpm drops.media_no_neighbour)))
 }
 
+# first_msg NAME START: the first message in sipp NAME's trace whose first line starts with
+# START ("INVITE", "SIP/2.0 200"), CRs taken out
+first_msg() {
+	tr -d '\r' <"$SBCNET_DIR/$1.msg" | awk -v s="$2" '/^[A-Z]+ sip:|^SIP\/2\.0 / {
+		f = index($0, s) == 1 && !n; if (f) n = 1 } f'
+}
+# sdp_of NAME START: the c= and m=audio (its port) lines of the first message in sipp NAME's
+# trace whose first line starts with START ("INVITE", "SIP/2.0 200"), on one line
+sdp_of() {
+	first_msg "$1" "$2" | awk '/^c=IN / {c = $0} /^m=audio / {m = $1 " " $2} END {print c " " m}'
+}
+# route NAME...: the floor's route set live in Redis (sbc:route:pbx-floor); none: the
+# configured one again
+route() {
+	R del sbc:route:pbx-floor >/dev/null
+	[ $# -eq 0 ] || R rpush sbc:route:pbx-floor "$@" >/dev/null
+	sleep 0.2	# a keyspace event takes well under a millisecond here; the B2BUA's loop a turn
+}
+
+# ---- direct: a carrier trunk with media = direct: both SDPs pass untouched, no session
+phase_direct() {
+	local sets0 f
+	sets0=$(dpm sets)
+	route carrier-direct
+	carrier b2b_uas.xml car-direct 7900
+	floor b2b_uac.xml direct "$SBCNET_PA4" 6900 -d 300
+	f=$floor_pid
+	done_ok "direct: the floor's call completed" "$f"
+	done_ok "direct: the carrier's too" "$carrier_pid"
+	record direct
+	check_eq "direct: record (code, ended_by, tried)" \
+		"$(last_cdr code) $(last_cdr ended_by) $(last_cdr tried)" "200 caller carrier-direct"
+	check_eq "direct: the carrier got the floor's SDP address and port" \
+		"$(sdp_of car-direct INVITE)" "c=IN IP4 $SBCNET_PA4 m=audio 6900"
+	check_eq "direct: the floor got the carrier's" "$(sdp_of direct 'SIP/2.0 200')" \
+		"c=IN IP4 $CA m=audio 7900"
+	check_eq "direct: no media session asked for (/sbc/media sets)" "$(dpm sets)" "$sets0"
+	route
+}
+
+# ---- codecs: a trunk whose codecs keep nothing of the offer is skipped; none left: 488
+phase_codecs() {
+	local f rej0
+	rej0=$(chan cp_sdp_rejected)
+	route carrier-g722 carrier
+	carrier b2b_uas.xml car-codecs 7910
+	floor b2b_uac.xml codecs "$SBCNET_PA4" 6910 -d 300
+	f=$floor_pid
+	done_ok "codecs: a PCMU offer completed on the next trunk" "$f"
+	done_ok "codecs: the carrier's call too" "$carrier_pid"
+	record codecs
+	check_eq "codecs: record (code, tried): carrier-g722 (codecs = G722) not tried" \
+		"$(last_cdr code) $(last_cdr tried)" "200 carrier"
+	check_eq "codecs: the carrier's INVITE has the SBC's SDP, PCMU" \
+		"$(sdp_of car-codecs INVITE | cut -d ' ' -f 1-3) $(first_msg car-codecs INVITE |
+			grep -a '^a=rtpmap:')" "c=IN IP4 $SBCNET_SBC4 a=rtpmap:0 PCMU/8000"
+	route carrier-g722
+	FLOOR_PORT=5071 floor srtp_uac_488.xml codecs-488 "$SBCNET_PA4" 6920
+	f=$floor_pid
+	done_ok "codecs: the route's only trunk keeps no codec of the offer: 488 (ACKed)" "$f"
+	record codecs
+	check_eq "codecs: its record (code, ended_by, tried)" \
+		"$(last_cdr code) $(last_cdr ended_by) $(last_cdr tried)" "488 sbc "
+	wait_eq "codecs: counted (cp_sdp_rejected)" 10 $((rej0 + 1)) chan cp_sdp_rejected
+	route
+}
+
 for ph in $phases; do
 	case $ph in
-	ports | fork | late | prack | hold | replay) "phase_$ph" ;;
+	ports | fork | late | prack | hold | replay | direct | codecs) "phase_$ph" ;;
 	*) fatal "unknown phase '$ph' in MEDIA2_PHASES" ;;
 	esac
 done

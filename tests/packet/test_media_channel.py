@@ -10,7 +10,9 @@ leg 0's remote, and the session is removed (MEDIA_DEL) while it streams: every p
 relayed (before the removal) or dropped media_no_session (after it), none twice or lost; the
 figures MEDIA_GONE carries equal what was relayed and captured. Then MEDIA_FLUSH frees every
 port (a new session takes them), a port in use is refused -EADDRINUSE, a leg on an address or
-port not ours -EINVAL, a re-SET is READY with its seq. Exit 0 pass, 1 fail, 77 skip.
+port not ours -EINVAL, a re-SET is READY with its seq; a re-SET that moves both remotes (a
+re-INVITE to a new address, and to a new port) sends media to the new ones only, the old
+address's packets dropped media_foreign. Exit 0 pass, 1 fail, 77 skip.
 usage: test_media_channel.py SBC_DATAPLANE MEDIA_PROBE SBCCTL
 """
 
@@ -190,10 +192,77 @@ def inner(dp, probe_path, sbcctl):
             fail(f'/sbc/media sessions/flushes/updates {m["sessions"]}/{m["flushes"]}/'
                  f'{m["updates"]}, want 1/1/1')
         print('ok   - /sbc/media: 1 session, 1 flush, 1 update')
-        return 0
+        return new_address(probe, tel, tap, mac)
     finally:
         stop(probe, d)
         subprocess.run(['rm', '-rf', wd, f'/var/run/dpdk/{prefix}', f'/dev/shm{chan}'])
+
+
+def new_address(probe, tel, tap, mac):
+    """A re-INVITE moves both remotes (leg 0 to another address, leg 1 to another port): after
+    the re-SET's READY, media goes to the new ones only and the old address is foreign."""
+    from scapy.all import ARP, IP, UDP, AsyncSniffer, Ether, Raw, sendp
+    C, MAC_C = '192.0.2.40', '00:00:5e:00:53:0c'
+    n = 20
+
+    def rtp(k):
+        return Raw(bytes([0x80, 0]) + k.to_bytes(2, 'big') + bytes(168))
+
+    def send(src, m, sport, dport, first):
+        for k in range(first, first + n):
+            sendp(Ether(dst=mac, src=m) / IP(src=src, dst=SBC) / UDP(sport=sport, dport=dport) /
+                  rtp(k), iface=tap, verbose=0)
+
+    def settle(want):
+        end = time.monotonic() + 10
+        while time.monotonic() < end:
+            st, dr = tel('stats'), tel('drops')
+            if st['media_relayed'] + dr['media_foreign'] >= want:
+                break
+            time.sleep(0.1)
+        time.sleep(0.3)
+        return tel('stats')['media_relayed'], tel('drops')['media_foreign']
+
+    sendp(Ether(dst='ff:ff:ff:ff:ff:ff', src=MAC_C) / ARP(op=1, hwsrc=MAC_C, psrc=C, pdst=SBC),
+          iface=tap, verbose=0)
+    sniff = AsyncSniffer(iface=tap, store=True,
+                         lfilter=lambda p: Ether in p and p[Ether].src == mac and UDP in p)
+    sniff.start()
+    time.sleep(0.5)
+    r0, f0 = tel('stats')['media_relayed'], tel('drops')['media_foreign']
+    got = probe.ask(f'set 5 1 {SBC} 20030 {A} 44000 20032 {B} 54000')
+    if got != ['ready', '5', '1', '0']:
+        fail(f'set 5/1: got {got}')
+    send(A, MAC_A, 44000, 20030, 0)                    # before: relayed to B:54000
+    r1, _ = settle(r0 + f0 + n)
+    got = probe.ask(f'set 5 2 {SBC} 20030 {C} 44100 20032 {B} 54100')
+    if got != ['ready', '5', '2', '0']:
+        fail(f're-SET 5/2: got {got}')
+    send(A, MAC_A, 44000, 20030, 100)                  # the old remote: foreign now
+    send(C, MAC_C, 44100, 20030, 200)                  # the new one: relayed to B:54100
+    send(B, MAC_B, 54100, 20032, 300)                  # leg 1's new port: relayed to C:44100
+    r2, f2 = settle(r1 + f0 + 3 * n)
+    sniff.stop()
+    cap = [(p[IP].dst, p[UDP].dport, int.from_bytes(bytes(p[Raw])[2:4], 'big'))
+           for p in sniff.results if IP in p and p[UDP].sport in (20030, 20032)]
+    want = ([(B, 54000, k) for k in range(n)] + [(B, 54100, k) for k in range(200, 200 + n)] +
+            [(C, 44100, k) for k in range(300, 300 + n)])
+    errs = []
+    if sorted(cap) != sorted(want):
+        errs.append(f'relayed after the move: {len(cap)} frames, want {len(want)}; '
+                    f'unexpected {sorted(set(cap) - set(want))[:5]}, missing '
+                    f'{sorted(set(want) - set(cap))[:5]}')
+    if (r1 - r0, r2 - r1, f2 - f0) != (n, 2 * n, n):
+        errs.append(f'relayed {r1 - r0} before and {r2 - r1} after, media_foreign {f2 - f0}; '
+                    f'want {n}, {2 * n}, {n}')
+    for e in errs:
+        print(f'FAIL - {e}')
+    if errs:
+        return 1
+    print(f'ok   - re-SET to new remotes (re-INVITE): {n} relayed to the old ones before; after '
+          f'it {2 * n} relayed to the new ones only, the old address\'s {n} dropped '
+          'media_foreign')
+    return 0
 
 
 def stop(probe, d):
