@@ -41,8 +41,10 @@
 #   codecs   the route carrier-g722 (codecs = G722), carrier: a PCMU offer skips carrier-g722
 #            (no INVITE: tried is carrier) and completes on carrier with PCMU; the route
 #            carrier-g722 alone: 488, record 488 by the sbc with nothing tried, cp_sdp_rejected
-# MEDIA2_PHASES (default all eight, in that order) runs some of them: meson runs "ports fork
-# direct codecs", "late prack", "hold" and "replay" as four tests.
+#   early    the carrier answers 183 with SDP and streams 100 RTP packets, then 200 3 s later:
+#            the floor gets every packet from the SBC's leg port, the first before the 200
+# MEDIA2_PHASES (default all nine, in that order) runs some of them: meson runs "ports fork
+# direct codecs early", "late prack", "hold" and "replay" as four tests.
 # usage: test_media2_e2e.sh SBC_DATAPLANE SBC_CONTROLPLANE SBCCTL   exit 0 pass, 1 fail, 77 skip
 set -u
 
@@ -51,13 +53,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib-check.sh"	# and scripts/lib-netns.sh
 e2e_args "SBC_DATAPLANE SBC_CONTROLPLANE SBCCTL" "$@"
 
-e2e_preflight "sipp ethtool ss redis-server redis-cli dumpcap" "$dataplane" "$controlplane" \
+e2e_preflight "sipp ethtool ss redis-server redis-cli dumpcap tshark" "$dataplane" "$controlplane" \
 	"$sbcctl"
 
 CA=$SBCNET_PB4			# the carrier (and the answering fork's media: sipp's)
 OTHER=$SBCNET_V4.31		# the other fork's media address (in pb-ID, nothing listening)
 PACKETS=100
-phases=${MEDIA2_PHASES:-ports fork late prack hold replay direct codecs}
+phases=${MEDIA2_PHASES:-ports fork late prack hold replay direct codecs early}
 # hold needs the shortest media_timeout; the calls of ports and fork wait for their cues
 # without media, longer than that
 timeout=60
@@ -472,6 +474,39 @@ phase_direct() {
 	route
 }
 
+# ---- early: the carrier's RTP during its 183 with SDP, before it answers
+# received_at NAME START: when sipp NAME received the first message whose first line starts
+# with START (its trace's stamp, seconds since the epoch)
+received_at() {
+	date -d "$(tr -d '\r' <"$SBCNET_DIR/$1.msg" | awk -v s="$2" '/^-+ [0-9-]+ [0-9:.]+$/ {
+		t = $2 " " $3 } /message received/ {r = 1; next} r && index($0, s) == 1 {print t;
+		exit} /^[A-Z]/ {r = 0}')" +%s.%N
+}
+phase_early() {
+	local ph=early f leg0 t200 first n
+	capture "$NS_PA" "floor-$ph"
+	carrier media_uas_early.xml "car-$ph" 7920 -d 300
+	floor media_uac.xml "$ph" "$SBCNET_PA4" 6930 -d 500 -set sdp_ip "$SBCNET_PA4"
+	f=$floor_pid
+	done_ok "$ph: the floor's call completed" "$f"
+	done_ok "$ph: the carrier's too" "$carrier_pid"
+	record "$ph"
+	check_eq "$ph: record (code, ended_by)" "$(last_cdr code) $(last_cdr ended_by)" \
+		"200 caller"
+	stop_captures
+	leg0=$(sdp_port "$ph" 6930)
+	check_eq "$ph: the floor got the carrier's stream from the SBC's leg port" \
+		"$(count "floor-$ph" 6930)" "total $PACKETS from $SBCNET_SBC4:$leg0 $PACKETS foreign 0"
+	t200=$(received_at "$ph" 'SIP/2.0 200')
+	first=$(tshark -r "$SBCNET_DIR/floor-$ph.pcap" -Y "udp.dstport == 6930" -T fields \
+		-e frame.time_epoch 2>/dev/null | head -n 1)
+	n=$(tshark -r "$SBCNET_DIR/floor-$ph.pcap" -Y "udp.dstport == 6930" -T fields \
+		-e frame.time_epoch 2>/dev/null | awk -v t="$t200" '$1 < t' | wc -l)
+	check "$ph: relayed before the answer: the first packet at $first, the 200 at $t200 ($n of \
+$PACKETS before it)" "$SBCNET_PY" -c 'import sys; assert float(sys.argv[1]) < float(sys.argv[2])' \
+		"${first:-inf}" "${t200:-0}"
+}
+
 # ---- codecs: a trunk whose codecs keep nothing of the offer is skipped; none left: 488
 phase_codecs() {
 	local f rej0
@@ -501,7 +536,7 @@ phase_codecs() {
 
 for ph in $phases; do
 	case $ph in
-	ports | fork | late | prack | hold | replay | direct | codecs) "phase_$ph" ;;
+	ports | fork | late | prack | hold | replay | direct | codecs | early) "phase_$ph" ;;
 	*) fatal "unknown phase '$ph' in MEDIA2_PHASES" ;;
 	esac
 done
