@@ -453,17 +453,22 @@ route() {
 	sleep 0.2	# a keyspace event takes well under a millisecond here; the B2BUA's loop a turn
 }
 
+# plain_call NAME FLOOR_MP CARRIER_MP WHAT: a call without RTP (b2b_uac.xml from the floor,
+# b2b_uas.xml at the carrier, SDP ports as given) that both sides complete, and its record
+plain_call() {
+	carrier b2b_uas.xml "car-$1" "$3"
+	floor b2b_uac.xml "$1" "$SBCNET_PA4" "$2" -d 300
+	done_ok "$1: $4" "$floor_pid"
+	done_ok "$1: the carrier's call completed too" "$carrier_pid"
+	record "$1"
+}
+
 # ---- direct: a carrier trunk with media = direct: both SDPs pass untouched, no session
 phase_direct() {
-	local sets0 f
+	local sets0
 	sets0=$(dpm sets)
 	route carrier-direct
-	carrier b2b_uas.xml car-direct 7900
-	floor b2b_uac.xml direct "$SBCNET_PA4" 6900 -d 300
-	f=$floor_pid
-	done_ok "direct: the floor's call completed" "$f"
-	done_ok "direct: the carrier's too" "$carrier_pid"
-	record direct
+	plain_call direct 6900 7900 "the floor's call completed"
 	check_eq "direct: record (code, ended_by, tried)" \
 		"$(last_cdr code) $(last_cdr ended_by) $(last_cdr tried)" "200 caller carrier-direct"
 	check_eq "direct: the carrier got the floor's SDP address and port" \
@@ -512,12 +517,7 @@ phase_codecs() {
 	local f rej0
 	rej0=$(chan cp_sdp_rejected)
 	route carrier-g722 carrier
-	carrier b2b_uas.xml car-codecs 7910
-	floor b2b_uac.xml codecs "$SBCNET_PA4" 6910 -d 300
-	f=$floor_pid
-	done_ok "codecs: a PCMU offer completed on the next trunk" "$f"
-	done_ok "codecs: the carrier's call too" "$carrier_pid"
-	record codecs
+	plain_call codecs 6910 7910 "a PCMU offer completed on the next trunk"
 	check_eq "codecs: record (code, tried): carrier-g722 (codecs = G722) not tried" \
 		"$(last_cdr code) $(last_cdr tried)" "200 carrier"
 	check_eq "codecs: the carrier's INVITE has the SBC's SDP, PCMU" \
