@@ -481,13 +481,7 @@ static void registration_keys(void **state)
 		assert_int_equal(c.trunks[0].auth, i == 0 ? SBC_AUTH_DIGEST : SBC_AUTH_BOTH);
 		sbc_config_free(&c);
 	}
-	/* ip, written or not, is what a trunk runs with by default */
-	assert_int_equal(sbc_config_load_string(&c, BASE "[trunk a]\nauth = ip\n[trunk b]\n",
-						 "r.conf", err, sizeof(err)), 0);
-	assert_int_equal(c.trunks[0].auth, SBC_AUTH_IP);
-	assert_int_equal(c.trunks[1].auth, SBC_AUTH_IP);
-	assert_false(sbc_config_takes_digest(&c));
-	sbc_config_free(&c);
+	/* (auth = ip, written or not: auth_modes_and_register_keys checks it) */
 }
 
 /* What registration refuses, with the line and the fix. */
