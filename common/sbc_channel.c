@@ -342,14 +342,22 @@ static bool media_leg_ok(const struct sbc_media_leg *l)
 	return l->remote_port != 0 || (l->flags & SBC_MEDIA_LATCH);
 }
 
+/* Leg l's dynamic payload type and clock: none (both 0), or a dynamic type with a clock. */
+static bool media_clock_ok(const struct sbc_msg_media *s, unsigned int l)
+{
+	if (s->rtp_pt[l] == 0 && s->rtp_clock_8k[l] == 0)
+		return true;
+	return s->rtp_pt[l] >= 96 && s->rtp_pt[l] <= 127 && s->rtp_clock_8k[l] != 0;
+}
+
 static int media_validate(const struct sbc_msg *m)
 {
 	switch (m->type) {
 	case SBC_CMD_MEDIA_SET: {
 		const struct sbc_msg_media *s = (const void *)m->body;
 
-		return m->len == sizeof(*s) && media_leg_ok(&s->leg[0]) && media_leg_ok(&s->leg[1]) ?
-		       0 : -EBADMSG;
+		return m->len == sizeof(*s) && media_leg_ok(&s->leg[0]) && media_leg_ok(&s->leg[1]) &&
+		       media_clock_ok(s, 0) && media_clock_ok(s, 1) ? 0 : -EBADMSG;
 	}
 	case SBC_CMD_MEDIA_DEL:
 	case SBC_EVT_MEDIA_READY:

@@ -25,7 +25,8 @@
 				 * the media counters (loop_late_max_ms 32 bits to make room); 9:
 				 * CP_REGISTRAR (the registrar's counters); 10: CP_MEDIA (the media
 				 * counters out of CP_CALLS, free ports), CP_CALLS's admission
-				 * refusals by verdict and the allowlist reads' slices */
+				 * refusals by verdict and the allowlist reads' slices, MEDIA_SET's
+				 * dynamic payload type and its clock per leg (where pad was) */
 #define SBC_CHAN_SLOTS   65536u		/* per ring, power of two */
 #define SBC_MSG_SIZE     256u
 #define SBC_MSG_BODY     (SBC_MSG_SIZE - 24u)
@@ -396,7 +397,11 @@ struct sbc_media_leg {
 struct sbc_msg_media {
 	uint64_t session;		/* the control plane's id, never reused within its boot */
 	uint32_t seq;			/* this version of the session, echoed in every event */
-	uint32_t pad;
+	/* per leg: a dynamic payload type (96-127) its remote sends and that type's RTP clock in
+	 * multiples of 8 kHz (Opus: 111 and 6), so that its jitter is figured as the static 8 kHz
+	 * types' is; 0, 0: none */
+	uint8_t rtp_pt[2];
+	uint8_t rtp_clock_8k[2];
 	struct sbc_media_leg leg[2];
 };
 

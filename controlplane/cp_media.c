@@ -324,6 +324,10 @@ int cp_media_set(struct cp_media *m, uint32_t *seq)
 	m->set.seq = ++m->seq;
 	fill_leg(m, 0, mux, &m->set.leg[0]);
 	fill_leg(m, 1, mux, &m->set.leg[1]);
+	for (unsigned int l = 0; l < 2; l++) {
+		m->set.rtp_pt[l] = m->sdp[l].rtp_pt;
+		m->set.rtp_clock_8k[l] = m->sdp[l].rtp_clock_8k;
+	}
 	m->installed = true;
 	m->wait_seq = m->seq;
 	cp_chan_send(SBC_CMD_MEDIA_SET, &m->set, sizeof(m->set));

@@ -272,6 +272,25 @@ static int check_profile(struct cp_sdp_leg *l, const sdp_media_t *m, enum cp_sdp
 	return 0;
 }
 
+/* The first dynamic audio type of m whose clock is a multiple of 8 kHz (up to 255 of them),
+ * and that multiple: what the data plane needs to figure its jitter (the static 8 kHz types it
+ * knows). Events and comfort noise carry no timing of their own. */
+static void dynamic_clock(const sdp_media_t *m, uint8_t *pt, uint8_t *k)
+{
+	*pt = *k = 0;
+	for (const sdp_rtpmap_t *r = m->m_rtpmaps; r != NULL; r = r->rm_next) {
+		if (r->rm_pt < 96 || r->rm_encoding == NULL ||	/* (7 bits: <= 127) */
+		    strcasecmp(r->rm_encoding, "telephone-event") == 0 ||
+		    strcasecmp(r->rm_encoding, "CN") == 0)
+			continue;
+		if (r->rm_rate == 0 || r->rm_rate % 8000 != 0 || r->rm_rate / 8000 > 255)
+			continue;
+		*pt = (uint8_t)r->rm_pt;
+		*k = (uint8_t)(r->rm_rate / 8000);
+		return;
+	}
+}
+
 /* What the remote's audio stream says, into its leg. */
 static int learn_remote(struct cp_sdp_leg *l, sdp_session_t *s, sdp_media_t *m,
 			enum cp_sdp_kind kind, const char **why)
@@ -296,6 +315,7 @@ static int learn_remote(struct cp_sdp_leg *l, sdp_session_t *s, sdp_media_t *m,
 	l->remote_mux = sdp_attribute_find(m->m_attributes, "rtcp-mux") != NULL;
 	snprintf(l->codec, sizeof(l->codec), "%s", m->m_rtpmaps && m->m_rtpmaps->rm_encoding ?
 		 m->m_rtpmaps->rm_encoding : "");
+	dynamic_clock(m, &l->rtp_pt, &l->rtp_clock_8k);
 	if (addr_zero(addr, family))
 		return 0;	/* a hold with c=0.0.0.0: the last address stays */
 	l->remote_known = true;

@@ -58,6 +58,9 @@ struct cp_sdp_leg {
 	uint8_t key_rx[SBC_SRTP_KEY_MAX];	/* the remote's key: what it sends us */
 	uint8_t key_tx[SBC_SRTP_KEY_MAX];	/* ours to it */
 	char codec[SBC_CODEC_NAME_MAX];	/* first codec left in its last SDP (for the MOS) */
+	/* its first dynamic audio type (not telephone-event, CN or comfort noise) with a clock of
+	 * a multiple of 8 kHz, and that multiple (MEDIA_SET's rtp_pt, rtp_clock_8k); 0: none */
+	uint8_t rtp_pt, rtp_clock_8k;
 };
 
 /* Codecs a rewrite keeps: allowed by both lists (a list of 0 names allows all). */

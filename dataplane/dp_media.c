@@ -560,9 +560,12 @@ static void install(struct dp_media_session *s, const struct sbc_msg_media *m,
 		if (same[l])	/* a kept leg keeps its latched ports */
 			latches_of(&old->leg[l], fwd_of(old, l), latch[l]);
 	}
-	for (unsigned int l = 0; l < 2; l++)
+	for (unsigned int l = 0; l < 2; l++) {
 		fwd_build(fwd_of(s, l), &s->leg[l], &s->leg[l ^ 1], latch[l], latch[l ^ 1],
 			  same[l] ? fwd_of(old, l) : NULL);
+		fwd_of(s, l)->rtp_pt = m->rtp_pt[l];
+		fwd_of(s, l)->rtp_k = m->rtp_clock_8k[l];
+	}
 	s->id = m->session;
 	s->seq = m->seq;
 	s->installed_ns = now_ns;

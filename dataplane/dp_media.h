@@ -118,10 +118,13 @@ struct dp_media_fwd {
 	uint8_t out_family;
 	uint8_t out_local;	/* the out leg's local address: index in dp_media_locals */
 	uint8_t flags;		/* DP_FWD_* */
-	uint8_t pad;
+	/* a dynamic payload type the in leg's remote sends and its RTP clock in multiples of
+	 * 8 kHz (MEDIA_SET's rtp_pt, rtp_clock_8k): its jitter is figured too; rtp_k 0: none */
+	uint8_t rtp_pt;
 	/* and the sum of what the IPv4 header leaving has from the direction: flags and fragment
 	 * offset 0, TTL 64, protocol UDP, the out leg's local and remote addresses */
 	uint16_t v4_hdr_sum;
+	uint8_t rtp_k;
 	/* the out leg's next hop's MAC as the relaying worker found it: bit 63 valid, bits 48-62
 	 * the low 15 bits of dp_neigh_gen (dp_neigh.h) it was found at, bits 0-47 the MAC's
 	 * bytes little-endian; one word, so a reader never sees half of two */
@@ -134,6 +137,7 @@ struct dp_media_fwd {
 	struct dp_rtp_jitter jitter;
 } __attribute__((aligned(128)));
 _Static_assert(offsetof(struct dp_media_fwd, packets) == 64, "line 0, then the figures' line");
+_Static_assert(offsetof(struct dp_media_fwd, nh) == 56, "line 0: nh after rtp_k's padding");
 _Static_assert(sizeof(struct dp_media_fwd) == 128, "a direction is two cache lines");
 
 /* The out leg's local port RTP (rtcp false) or RTCP leaves from. */

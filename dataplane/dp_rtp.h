@@ -100,12 +100,31 @@ uint32_t dp_rtp_lost(const struct dp_rtp_seq *s);
 
 /*
  * Payload types with an 8 kHz RTP clock among the static ones (RFC 3551 table 4: PCMU, GSM,
- * G723, DVI4/8000, LPC, PCMA, G722 (8000 by its RTP clock), QCELP, CN, G728, G729). The channel
- * carries no clock rate: dynamic types (telephone-event, Opus...) get no jitter figure.
+ * G723, DVI4/8000, LPC, PCMA, G722 (8000 by its RTP clock), QCELP, CN, G728, G729). A dynamic
+ * type's clock comes from the SDP (dp_rtp_ts_8khz): one a leg.
  */
 static inline bool dp_rtp_pt_8khz(uint8_t pt)
 {
 	return pt < 19 && ((0x4b3b9u >> pt) & 1);
+}
+
+/*
+ * The RTP timestamp of a packet of type pt in 8 kHz ticks, or false: no clock known for it. The
+ * static 8 kHz types as they are; the one dynamic type dyn_pt of a clock k x 8 kHz (k != 0,
+ * from the SDP through MEDIA_SET) divided by k. A divided timestamp wraps at 2^32 / k, where
+ * the transit time jumps once: that packet moves the reference and is not counted.
+ */
+static inline bool dp_rtp_ts_8khz(uint8_t pt, uint32_t ts, uint8_t dyn_pt, uint8_t k,
+				  uint32_t *ts8)
+{
+	if (dp_rtp_pt_8khz(pt)) {
+		*ts8 = ts;
+		return true;
+	}
+	if (k == 0 || pt != dyn_pt)
+		return false;
+	*ts8 = ts / k;
+	return true;
 }
 
 /* A change of transit time beyond this (60 s of 8 kHz ticks, as A.1's MAX_DROPOUT is a minute

@@ -195,6 +195,32 @@ static void test_codecs_filtered(void **state)
 	assert_int_equal(rewrite(phone_offer, 0, CP_SDP_OFFER, &allow, &out), -ENOMSG);
 }
 
+/* The dynamic type whose jitter the data plane figures: the first with a clock of k x 8 kHz,
+ * events, comfort noise and other clocks passed over; none among static types only. */
+static void test_dynamic_clock(void **state)
+{
+	static const char opus[] =
+		"v=0\r\no=- 1 1 IN IP4 198.51.100.7\r\ns=-\r\nc=IN IP4 198.51.100.7\r\nt=0 0\r\n"
+		"m=audio 4000 RTP/AVP 101 111 0\r\n"
+		"a=rtpmap:101 telephone-event/48000\r\na=rtpmap:111 opus/48000/2\r\n";
+	static const char ilbc[] =
+		"v=0\r\no=- 1 1 IN IP4 203.0.113.50\r\ns=-\r\nc=IN IP4 203.0.113.50\r\nt=0 0\r\n"
+		"m=audio 5000 RTP/AVP 13 96 98 97\r\na=rtpmap:13 CN/8000\r\n"
+		"a=rtpmap:96 L16/44100\r\na=rtpmap:98 CN/16000\r\na=rtpmap:97 iLBC/8000\r\n";
+	char *out;
+
+	(void)state;
+	assert_int_equal(rewrite(phone_offer, 0, CP_SDP_OFFER, NULL, &out), 0);
+	assert_int_equal(leg[0].rtp_pt, 0);	/* static types, and telephone-event */
+	assert_int_equal(leg[0].rtp_clock_8k, 0);
+	assert_int_equal(rewrite(opus, 0, CP_SDP_OFFER, NULL, &out), 0);
+	assert_int_equal(leg[0].rtp_pt, 111);
+	assert_int_equal(leg[0].rtp_clock_8k, 6);
+	assert_int_equal(rewrite(ilbc, 1, CP_SDP_ANSWER, NULL, &out), 0);
+	assert_int_equal(leg[1].rtp_pt, 97);	/* not L16/44100, not CN */
+	assert_int_equal(leg[1].rtp_clock_8k, 1);
+}
+
 static void test_rtcp_mux(void **state)
 {
 	static const char offer[] =
@@ -560,6 +586,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_offer_rewritten, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_answer_rewritten, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_codecs_filtered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dynamic_clock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rtcp_mux, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hold, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ipv6, setup, teardown),

@@ -152,6 +152,26 @@ static void pt_clock(void **state)
 		assert_false(dp_rtp_pt_8khz(no[i]));
 }
 
+/* A timestamp in 8 kHz ticks: static 8 kHz types as they are, the one dynamic type the SDP
+ * gave a clock of k x 8 kHz divided by k, anything else none. */
+static void ts_in_8khz(void **state)
+{
+	uint32_t t = 1;
+
+	(void)state;
+	assert_true(dp_rtp_ts_8khz(8, 48000, 111, 6, &t));
+	assert_int_equal(t, 48000);			/* PCMA: as it is */
+	assert_true(dp_rtp_ts_8khz(111, 48000, 111, 6, &t));
+	assert_int_equal(t, 8000);			/* Opus at 48 kHz */
+	assert_true(dp_rtp_ts_8khz(97, 160, 97, 1, &t));
+	assert_int_equal(t, 160);			/* iLBC at 8 kHz */
+	t = 7;
+	assert_false(dp_rtp_ts_8khz(101, 48000, 111, 6, &t));	/* another dynamic type */
+	assert_false(dp_rtp_ts_8khz(111, 48000, 111, 0, &t));	/* no clock given */
+	assert_false(dp_rtp_ts_8khz(111, 48000, 0, 0, &t));
+	assert_int_equal(t, 7);
+}
+
 static size_t put_block(uint8_t *b, uint8_t fraction, int32_t lost, uint32_t jitter)
 {
 	uint32_t v;
@@ -269,6 +289,7 @@ int main(void)
 		cmocka_unit_test(jitter_hand_worked),
 		cmocka_unit_test(jitter_timeline_jumps),
 		cmocka_unit_test(pt_clock),
+		cmocka_unit_test(ts_in_8khz),
 		cmocka_unit_test(rtcp_reports),
 		cmocka_unit_test(csum_replace_matches_full),
 	};

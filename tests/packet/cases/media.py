@@ -42,8 +42,11 @@ def leg(local, lport, remote, rport, rtcp=None, flags=0, trunk=0):
     return LEG.pack(fam, flags, 0, 0, trunk, lport, rport, rtcp, la, ra, b'', b'')
 
 
-def media_set(t, session, leg0, leg1, seq=1):
-    body = struct.pack('<QII', session, seq, 0) + leg0 + leg1
+def media_set(t, session, leg0, leg1, seq=1, rtp=((0, 0), (0, 0))):
+    """rtp: per leg, the dynamic payload type its remote sends and its clock in multiples of
+    8 kHz (struct sbc_msg_media's rtp_pt[2], rtp_clock_8k[2])."""
+    body = struct.pack('<QIBBBB', session, seq, rtp[0][0], rtp[1][0], rtp[0][1],
+                       rtp[1][1]) + leg0 + leg1
     t.commands.append(chan_msg(CMD_MEDIA_SET, body, len(t.commands) + 1))
 
 
@@ -459,11 +462,12 @@ def _(t):
     ageing_case(t, SBC6, A6, B6)
 
 
-def rfc3550_jitter(arrivals_s, stamps):
-    """RFC 3550 A.8 in the data plane's integer form (8 kHz ticks, J scaled by 16)."""
+def rfc3550_jitter(arrivals_s, stamps, k=1):
+    """RFC 3550 A.8 in the data plane's integer form (8 kHz ticks, J scaled by 16); stamps of
+    a clock of k x 8 kHz are divided by k."""
     j, last = 0, None
     for a, ts in zip(arrivals_s, stamps):
-        tr = (round(a * 1e9) // 125000 - ts) & 0xffffffff
+        tr = (round(a * 1e9) // 125000 - ts // k) & 0xffffffff
         if last is not None:
             d = (tr - last) & 0xffffffff
             d = d - (1 << 32) if d >= 1 << 31 else d
@@ -499,6 +503,49 @@ def _(t):
                 'rr_fraction': 25, 'rr_jitter_us': 80 * 125, 'bytes': 6 * 172 + len(r)}
         errs = [f'leg0 {k}: expected {v}, got {g.get(k)}' for k, v in want.items()
                 if g.get(k) != v]
+        if jitter == 0:
+            errs.append('the case\'s arrivals give no jitter: it would test nothing')
+        return errs
+    t.checks.append(check)
+
+
+@case('media_quality_opus', 'jitter of a dynamic payload type whose clock the SDP gave '
+      '(Opus, 111 at 48 kHz: MEDIA_SET\'s rtp_pt and rtp_clock_8k), telephone-event packets '
+      'beside it left out; on leg 1, which names no dynamic type, the same stream counts no '
+      'jitter')
+def _(t):
+    t.media_calls = ['opus-call']
+    known_pair(t)
+    media_set(t, fnv1a('opus-call'), leg(SBC4, 20000, A4, 40000), leg(SBC4, 20002, B4, 50000),
+              rtp=((111, 6), (0, 0)))
+    seqs = [1, 2, 3, 4, 5, 6]
+    arrivals = [1.0, 1.021, 1.038, 1.066, 1.080, 1.103]
+    stamps = [30000 + 960 * (s - 1) for s in seqs]
+    n = 0
+    for s, a, ts in zip(seqs, arrivals, stamps):
+        t.at(a)
+        for src, sp, dp, dst, dmac in ((A4, 40000, 20000, B4, MAC_B), (B4, 50000, 20002, A4,
+                                                                        MAC_A)):
+            p = rtp(s, ts, pt=111)
+            t.rx(inp(t, src, sp, SBC4, dp, p, MAC_A if src == A4 else MAC_B))
+            t.out_wire(out(t, SBC4, dp ^ 2, dst, 50000 if dst == B4 else 40000, p, dmac))
+            n += 1
+        if s == 3:      # an event at its own timing: not in the jitter
+            ev = rtp(100, 0x12345678, pt=101, size=4)
+            t.rx(inp(t, A4, 40000, SBC4, 20000, ev, MAC_A))
+            t.out_wire(out(t, SBC4, 20002, B4, 50000, ev, MAC_B))
+            n += 1
+    t.expect(to_exception=2, media_relayed=n)
+    jitter = rfc3550_jitter(arrivals, stamps, k=6)
+
+    def check(t, res):
+        s = res.media_calls['opus-call']
+        errs = []
+        if s['leg0'].get('jitter_us') != jitter:
+            errs.append(f'leg0 jitter_us: expected {jitter}, got {s["leg0"].get("jitter_us")}')
+        if s['leg1'].get('jitter_us') != 0:
+            errs.append(f'leg1 jitter_us: expected 0 (no clock for 111), got '
+                        f'{s["leg1"].get("jitter_us")}')
         if jitter == 0:
             errs.append('the case\'s arrivals give no jitter: it would test nothing')
         return errs
