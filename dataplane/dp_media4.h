@@ -39,16 +39,13 @@ static inline uint32_t dp_rtp_ticks(uint64_t now_ns)
 static inline void dp_media4_count(struct dp_media_fwd *f, const uint8_t *pl, uint32_t len,
 				   uint64_t now_ns, uint32_t ticks)
 {
-	uint32_t ts8;
-
 	dp_count(&f->packets, 1);
 	dp_count(&f->bytes, len);
 	__atomic_store_n(&f->last_ns, now_ns, __ATOMIC_RELAXED);
 	if (!dp_rtp_valid(pl, len))
 		return;
 	dp_rtp_seq_update(&f->seq, dp_rd16(pl + 2));
-	if (dp_rtp_ts_8khz(pl[1] & 0x7f, dp_rd32(pl + 4), f->rtp_pt, f->rtp_k, &ts8))
-		dp_rtp_jitter_update(&f->jitter, ticks, ts8);
+	dp_rtp_jitter_pt(&f->jitter, ticks, pl[1] & 0x7f, dp_rd32(pl + 4), f->rtp_pt, f->rtp_k);
 }
 
 /* dp_media_fwd.nh's top 16 bits when it was cached at neighbour generation gen. */

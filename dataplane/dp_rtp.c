@@ -9,6 +9,13 @@
 #include "dp_parse.h"
 #include "dp_rtp.h"
 
+__attribute__((noinline, cold)) void dp_rtp_jitter_update_k(struct dp_rtp_jitter *j,
+								 uint32_t arrival, uint32_t ts,
+								 uint8_t k)
+{
+	dp_rtp_jitter_update(j, arrival, ts / k);
+}
+
 uint32_t dp_rtp_lost(const struct dp_rtp_seq *s)
 {
 	uint32_t extended, expected;

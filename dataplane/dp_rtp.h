@@ -108,25 +108,6 @@ static inline bool dp_rtp_pt_8khz(uint8_t pt)
 	return pt < 19 && ((0x4b3b9u >> pt) & 1);
 }
 
-/*
- * The RTP timestamp of a packet of type pt in 8 kHz ticks, or false: no clock known for it. The
- * static 8 kHz types as they are; the one dynamic type dyn_pt of a clock k x 8 kHz (k != 0,
- * from the SDP through MEDIA_SET) divided by k. A divided timestamp wraps at 2^32 / k, where
- * the transit time jumps once: that packet moves the reference and is not counted.
- */
-static inline bool dp_rtp_ts_8khz(uint8_t pt, uint32_t ts, uint8_t dyn_pt, uint8_t k,
-				  uint32_t *ts8)
-{
-	if (dp_rtp_pt_8khz(pt)) {
-		*ts8 = ts;
-		return true;
-	}
-	if (k == 0 || pt != dyn_pt)
-		return false;
-	*ts8 = ts / k;
-	return true;
-}
-
 /* A change of transit time beyond this (60 s of 8 kHz ticks, as A.1's MAX_DROPOUT is a minute
  * of 20 ms packets) is a new timeline (a sender that restarted its timestamps, a stray
  * packet), not jitter: it moves the reference without counting. It also bounds J: 16 x this
@@ -154,6 +135,25 @@ static inline void dp_rtp_jitter_update(struct dp_rtp_jitter *j, uint32_t arriva
 	if (d > DP_RTP_MAX_TRANSIT_STEP)
 		return;
 	j->jitter_q4 += d - ((j->jitter_q4 + 8) >> 4);
+}
+
+/* The same for a timestamp of a clock of k x 8 kHz (k != 0): divided by k (dp_rtp.c). */
+void dp_rtp_jitter_update_k(struct dp_rtp_jitter *j, uint32_t arrival, uint32_t ts, uint8_t k);
+
+/*
+ * One packet of type pt into the jitter estimate: the static 8 kHz types as they are; the one
+ * dynamic type dyn_pt of a clock of k x 8 kHz (k != 0, from the SDP through MEDIA_SET) with its
+ * timestamp divided by k, out of line (the division would take registers from the relay's
+ * loop); any other type not at all. A divided timestamp wraps at 2^32 / k, where the transit
+ * time jumps once: that packet moves the reference and is not counted.
+ */
+static inline void dp_rtp_jitter_pt(struct dp_rtp_jitter *j, uint32_t arrival, uint8_t pt,
+				    uint32_t ts, uint8_t dyn_pt, uint8_t k)
+{
+	if (dp_rtp_pt_8khz(pt))
+		dp_rtp_jitter_update(j, arrival, ts);
+	else if (k != 0 && pt == dyn_pt)
+		dp_rtp_jitter_update_k(j, arrival, ts, k);
 }
 
 /* Jitter in microseconds (ticks of 125 us). */

@@ -152,24 +152,30 @@ static void pt_clock(void **state)
 		assert_false(dp_rtp_pt_8khz(no[i]));
 }
 
-/* A timestamp in 8 kHz ticks: static 8 kHz types as they are, the one dynamic type the SDP
- * gave a clock of k x 8 kHz divided by k, anything else none. */
-static void ts_in_8khz(void **state)
+/* Which packets count for jitter: static 8 kHz types with their timestamps as they are, the
+ * one dynamic type the SDP gave a clock of k x 8 kHz with its timestamps divided by k, no
+ * other type. */
+static void jitter_by_type(void **state)
 {
-	uint32_t t = 1;
+	struct dp_rtp_jitter a = { 0 }, b = { 0 };
 
 	(void)state;
-	assert_true(dp_rtp_ts_8khz(8, 48000, 111, 6, &t));
-	assert_int_equal(t, 48000);			/* PCMA: as it is */
-	assert_true(dp_rtp_ts_8khz(111, 48000, 111, 6, &t));
-	assert_int_equal(t, 8000);			/* Opus at 48 kHz */
-	assert_true(dp_rtp_ts_8khz(97, 160, 97, 1, &t));
-	assert_int_equal(t, 160);			/* iLBC at 8 kHz */
-	t = 7;
-	assert_false(dp_rtp_ts_8khz(101, 48000, 111, 6, &t));	/* another dynamic type */
-	assert_false(dp_rtp_ts_8khz(111, 48000, 111, 0, &t));	/* no clock given */
-	assert_false(dp_rtp_ts_8khz(111, 48000, 0, 0, &t));
-	assert_int_equal(t, 7);
+	/* Opus (111 at 48 kHz): 20 ms steps of 960, one packet 2 ms (16 ticks) late */
+	for (uint32_t i = 0; i < 10; i++)
+		dp_rtp_jitter_pt(&a, 5000 + 160 * i, 111, 42 + 960 * i, 111, 6);
+	dp_rtp_jitter_pt(&a, 5000 + 160 * 10 + 16, 111, 42 + 960 * 10, 111, 6);
+	/* the same through PCMA (8 kHz): the same figure */
+	for (uint32_t i = 0; i < 10; i++)
+		dp_rtp_jitter_pt(&b, 5000 + 160 * i, 8, 7 + 160 * i, 111, 6);
+	dp_rtp_jitter_pt(&b, 5000 + 160 * 10 + 16, 8, 7 + 160 * 10, 111, 6);
+	assert_int_equal(dp_rtp_jitter_us(&a), 125);
+	assert_int_equal(a.jitter_q4, b.jitter_q4);
+	/* another dynamic type, a type with no clock given, or none given: not counted */
+	dp_rtp_jitter_pt(&a, 999999, 101, 1, 111, 6);
+	dp_rtp_jitter_pt(&a, 999999, 111, 1, 111, 0);
+	dp_rtp_jitter_pt(&a, 999999, 97, 1, 0, 0);
+	assert_int_equal(a.jitter_q4, b.jitter_q4);
+	assert_int_equal(a.transit, b.transit);
 }
 
 static size_t put_block(uint8_t *b, uint8_t fraction, int32_t lost, uint32_t jitter)
@@ -289,7 +295,7 @@ int main(void)
 		cmocka_unit_test(jitter_hand_worked),
 		cmocka_unit_test(jitter_timeline_jumps),
 		cmocka_unit_test(pt_clock),
-		cmocka_unit_test(ts_in_8khz),
+		cmocka_unit_test(jitter_by_type),
 		cmocka_unit_test(rtcp_reports),
 		cmocka_unit_test(csum_replace_matches_full),
 	};
