@@ -10,10 +10,12 @@
  *
  * Installed at start (MEDIA_SET, as the control plane sends it), their ports what the seeds
  * (worker_seeds.py) send to:
- *   6000/6002  plain RTP, IPv4 both legs: 198.51.100.20:30000 <-> 203.0.113.5:40000
+ *   6000/6002  plain RTP, IPv4 both legs: 198.51.100.20:30000 <-> 203.0.113.5:40000 (leg 0's
+ *              payload type 111 a 48 kHz clock: its jitter divided)
  *   6004/6006  leg 0 SRTP (AES_CM_128_HMAC_SHA1_80) from 198.51.100.21:30002, leg 1 plain
  *   6008/6010  leg 0 latched (any port of 198.51.100.22) with rtcp-mux, leg 1 AEAD_AES_128_GCM
- *   6012/6014  leg 0 IPv6 (2001:db8:1::20:30004 to 2001:db8::10), leg 1 IPv4 (on-link 192.0.2.30)
+ *   6012/6014  leg 0 IPv6 (2001:db8:1::20:30004 to 2001:db8::10), leg 1 IPv4 (on-link 192.0.2.30);
+ *              leg 0's payload type 96 a 16 kHz clock
  * Allowlists: floor 198.51.100.0/24 and 2001:db8:1::/48, carrier 203.0.113.0/24, a digest
  * trunk 100.64.0.0/24 (so unlisted REGISTERs take the register rate's path); unlisted requests
  * get 403 (unlisted = reject); denied: 198.51.100.66, 192.0.2.66, 2001:db8:1::66.
@@ -191,6 +193,11 @@ static void install(void)
 	addr6(m[3].leg[0].remote_addr, 1, 0x20);
 	leg(&m[3].leg[1], SBC_AF_V4, 6014, 40006);
 	dp_harness_v4(m[3].leg[1].remote_addr, DP_HARNESS_IPV4(192, 0, 2, 30));
+	/* dynamic payload types with a clock (the jitter of Opus, of a 16 kHz codec) */
+	m[0].rtp_pt[0] = 111;
+	m[0].rtp_clock_8k[0] = 6;
+	m[3].rtp_pt[0] = 96;
+	m[3].rtp_clock_8k[0] = 2;
 
 	set_sessions(0, 1);
 	key_rx(key, 6004);
