@@ -10,8 +10,9 @@
 #             media ports meanwhile gets nothing through; the record has loss_in 0, loss_out 0,
 #             jitter_ms and mos
 #   latch     a NAT'd phone (trunk nat-phones, media_latch = yes) whose SDP names a private
-#             address: its media reaches the carrier, the carrier's reaches it at its real
-#             address and port (latched from its first packet)
+#             address, behind a NAT (iptables SNAT in pa-ID) that maps its RTP port 6100 to
+#             16100: its media reaches the carrier, the carrier's reaches it at its public
+#             address and mapped port (latched from its first packet)
 #   hostile   an offer whose m= line Sofia-SIP 1.12.11's SDP parser never returns from: 488,
 #             cp_sdp_rejected, a record (488 by the sbc), the control plane's memory unchanged
 #   timeout   a call without media: after [sbc] media_timeout (5 s) the SBC sends BYE to both
@@ -28,7 +29,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib-check.sh
 . "$here/lib-check.sh"
 
-e2e_preflight "sipp ethtool ss redis-server redis-cli dumpcap" "$dataplane" "$controlplane"
+e2e_preflight "sipp ethtool ss redis-server redis-cli dumpcap iptables" "$dataplane" "$controlplane"
 
 CA=$SBCNET_PB4			# the carrier
 NAT=$SBCNET_V4.21		# the NAT'd phone's public address (a second one in pa-ID)
@@ -75,9 +76,10 @@ e2e_sbc_up	# redis-server and the control plane (lib-redis.sh: its defaults are 
 # RTP both ways, from the floor at ADDR whose SDP names SDP_ADDR (the carrier starts its RTP that
 # long after the SBC's ACK, which comes once the session is in force); with INJECT, the injector
 # sends 50 packets to each live media port meanwhile. Checks that every packet reached each side
-# from the SBC's leg port.
+# from the SBC's leg port (the floor's on the wire to $FLOOR_WIRE_PORT, FLOOR_MP unless a NAT
+# maps it).
 media_call() {
-	local ph=$1 addr=$2 sdp=$3 fmp=$4 cmp=$5 leg0 leg1 rc inj
+	local ph=$1 addr=$2 sdp=$3 fmp=$4 cmp=$5 leg0 leg1 rc inj wire=${FLOOR_WIRE_PORT:-$4}
 	capture "$NS_PA" "floor-$ph"
 	capture "$NS_PB" "carrier-$ph"
 	carrier media_uas.xml "car-$ph" "$cmp" -d "$6"
@@ -101,7 +103,7 @@ media_call() {
 	check_eq "$ph: the carrier got every packet, each from the SBC's leg port, none injected" \
 		"$(count "carrier-$ph" "$cmp")" "total $PACKETS from $SBCNET_SBC4:$leg1 $PACKETS foreign 0"
 	check_eq "$ph: the floor got every packet of the carrier's the same way" \
-		"$(count "floor-$ph" "$fmp")" "total $PACKETS from $SBCNET_SBC4:$leg0 $PACKETS foreign 0"
+		"$(count "floor-$ph" "$wire")" "total $PACKETS from $SBCNET_SBC4:$leg0 $PACKETS foreign 0"
 }
 records=0
 
@@ -123,7 +125,13 @@ assert 0 <= j < 100 and 3.5 < m <= 4.5" "$(last_cdr jitter_ms)" "$(last_cdr mos)
 # ---- latch: the phone's SDP says a private address; its first packet fixes its leg (until then
 # the carrier's media has nowhere to go: the carrier starts 500 ms after its ACK, the phone at
 # once after its 200)
-media_call latch "$NAT" "$PRIV" 6100 7100 500
+# The NAT maps the port too: the phone's RTP leaves from 6100 and reaches the SBC from
+# $NAT:16100 (SNAT in pa-ID; conntrack maps what comes back to 16100 to the phone's 6100), so
+# only the latch knows where to send the carrier's media
+ip netns exec "$NS_PA" iptables -t nat -A POSTROUTING -s "$NAT" -p udp --sport 6100 \
+	-j SNAT --to-source "$NAT:16100" || fatal "iptables: the NAT's port mapping"
+FLOOR_WIRE_PORT=16100 media_call latch "$NAT" "$PRIV" 6100 7100 500
+ip netns exec "$NS_PA" iptables -t nat -F POSTROUTING
 check "latch: the carrier never saw the private address" \
 	sh -c "! grep -a -q '$PRIV' '$SBCNET_DIR/car-latch.msg'"
 
