@@ -703,28 +703,40 @@ static void tel_cp_calls(struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "cp_acl_slice_max_cpu_us", c->acl_slice_max_cpu_us);
 }
 
+/* A snapshot's fields by name, once one has come (its stamp set). */
+struct tel_field {
+	const char *name;
+	uint64_t v;
+};
+
+static void put_snapshot(struct rte_tel_data *d, const uint64_t *stamp_ns,
+			 const struct tel_field *f, size_t n)
+{
+	if (__atomic_load_n(stamp_ns, __ATOMIC_ACQUIRE) == 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		rte_tel_data_add_dict_u64(d, f[i].name, f[i].v);
+}
+
 /* The control plane's last CP_MEDIA: anchored media's counters (its free ports: /sbc/media). */
 static void tel_cp_media(struct rte_tel_data *d)
 {
 	const struct sbc_msg_cp_media *c = &chan.cp_media;
+	const struct tel_field f[] = {
+		{ "cp_media_sessions", c->sessions }, { "cp_media_no_port", c->no_port },
+		{ "cp_media_refused", c->refused }, { "cp_media_id_taken", c->id_taken },
+		{ "cp_media_timeouts", c->timeouts }, { "cp_sdp_rejected", c->sdp_rejected },
+		{ "cp_srtp_no_tls", c->srtp_no_tls }, { "cp_media_gone_late", c->gone_late },
+	};
 
-	if (__atomic_load_n(&chan.cp_media_ns, __ATOMIC_ACQUIRE) == 0)
-		return;
-	rte_tel_data_add_dict_u64(d, "cp_media_sessions", c->sessions);
-	rte_tel_data_add_dict_u64(d, "cp_media_no_port", c->no_port);
-	rte_tel_data_add_dict_u64(d, "cp_media_refused", c->refused);
-	rte_tel_data_add_dict_u64(d, "cp_media_id_taken", c->id_taken);
-	rte_tel_data_add_dict_u64(d, "cp_media_timeouts", c->timeouts);
-	rte_tel_data_add_dict_u64(d, "cp_sdp_rejected", c->sdp_rejected);
-	rte_tel_data_add_dict_u64(d, "cp_srtp_no_tls", c->srtp_no_tls);
-	rte_tel_data_add_dict_u64(d, "cp_media_gone_late", c->gone_late);
+	put_snapshot(d, &chan.cp_media_ns, f, sizeof(f) / sizeof(f[0]));
 }
 
 /* The control plane's last CP_REGISTRAR: the registrar's counters, as cp_reg_*. */
 static void tel_cp_registrar(struct rte_tel_data *d)
 {
 	const struct sbc_msg_cp_registrar *r = &chan.cp_registrar;
-	const struct { const char *name; uint64_t v; } f[] = {
+	const struct tel_field f[] = {
 		{ "cp_reg_registers", r->registers }, { "cp_reg_challenged", r->challenged },
 		{ "cp_reg_accepted", r->accepted }, { "cp_reg_failed", r->failed },
 		{ "cp_reg_refused", r->refused }, { "cp_reg_lockouts", r->lockouts },
@@ -735,10 +747,7 @@ static void tel_cp_registrar(struct rte_tel_data *d)
 		{ "cp_reg_answers_evicted", r->answers_evicted },
 	};
 
-	if (__atomic_load_n(&chan.cp_registrar_ns, __ATOMIC_ACQUIRE) == 0)
-		return;
-	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-		rte_tel_data_add_dict_u64(d, f[i].name, f[i].v);
+	put_snapshot(d, &chan.cp_registrar_ns, f, sizeof(f) / sizeof(f[0]));
 }
 
 int dp_channel_telemetry(struct rte_tel_data *d)
