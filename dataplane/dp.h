@@ -123,6 +123,9 @@ struct dp {
 	uint64_t ts_flag;
 	uint64_t test_now_ns;			/* latest timestamp a worker saw */
 	uint64_t ns_per_tsc_q32;		/* ns per TSC cycle, 32.32 fixed point */
+	/* --test-media-delay-ms: each MEDIA_SET waits this long before it is applied (a slow
+	 * main lcore, for the tests of the B2BUA holding an answer until READY) */
+	uint64_t test_media_delay_ns;
 };
 
 extern struct dp dp;

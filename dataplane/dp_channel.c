@@ -60,6 +60,8 @@ static struct {
 	uint64_t cp_registrar_ns;
 	struct sbc_msg_trunk_state trunk_state[SBC_MAX_TRUNKS];	/* the B2BUA's, per trunk */
 	char media_refusal[128];	/* why the last MEDIA_SET was refused */
+	struct sbc_msg later;		/* --test-media-delay-ms: the MEDIA_SET waiting */
+	uint64_t later_due_ns;		/* 0: none waits */
 } chan;
 
 static inline void bump(uint64_t *c)
@@ -552,6 +554,20 @@ int dp_channel_open(void)
 	return 0;
 }
 
+/* --test-media-delay-ms: the MEDIA_SET read earlier, applied once its time came (the
+ * commands behind it stay in the ring until then). False while it still waits. */
+static bool later_applied(void)
+{
+	if (chan.later_due_ns == 0)
+		return true;
+	if (dp_clock_ns() < chan.later_due_ns)
+		return false;
+	handle(&chan.later);
+	explicit_bzero(&chan.later, sizeof(chan.later));
+	chan.later_due_ns = 0;
+	return true;
+}
+
 unsigned int dp_channel_poll(void)
 {
 	struct sbc_msg m;
@@ -564,15 +580,24 @@ unsigned int dp_channel_poll(void)
 	}
 	sbc_chan_heartbeat(&chan.ch);
 	watch_cp_boot();
+	if (!later_applied())
+		goto commit;
 	while (n < POLL_BUDGET && (rc = sbc_ring_recv(chan.ch.h, &chan.ch.h->cmd, &m)) != 0) {
 		n++;
 		if (rc < 0) {
 			bump(&chan.invalid);
 			continue;
 		}
+		if (m.type == SBC_CMD_MEDIA_SET && dp.test_media_delay_ns != 0) {
+			chan.later = m;
+			chan.later_due_ns = dp_clock_ns() + dp.test_media_delay_ns;
+			explicit_bzero(&m, sizeof(m));
+			break;
+		}
 		handle(&m);
 		explicit_bzero(&m, sizeof(m));	/* a MEDIA_SET's SRTP keys: no copy left behind */
 	}
+commit:
 	dp_media_commit(media_event);
 	dp_media_tick(dp_clock_ns(), media_event);
 	return n;

@@ -30,6 +30,7 @@
 #include "dp_setup.h"
 #include "dp_srtp.h"
 #include "dp_timers.h"
+#include "sbc_num.h"
 
 struct dp dp;
 
@@ -44,14 +45,16 @@ static void usage(const char *prog)
 {
 	fprintf(stderr,
 		"usage: %s [EAL options] -- -c sbc.conf [--test-idle-ms MS] [--test-clock]\n"
-		"       [--test-commands FILE]\n"
+		"       [--test-commands FILE] [--test-media-delay-ms MS]\n"
 		"  -c, --config FILE     configuration file (see README)\n"
 		"  --test-idle-ms MS     print 'sbc-dataplane: idle' after MS ms without packets\n"
 		"                        (for tests that feed pcap files)\n"
 		"  --test-clock          caps and call timers run on the wire port's rx timestamps\n"
 		"                        (net_pcap: the pcap's times) instead of the CPU clock\n"
 		"  --test-commands FILE  apply these channel commands (256-byte records, as the\n"
-		"                        control plane sends them) before the workers start\n",
+		"                        control plane sends them) before the workers start\n"
+		"  --test-media-delay-ms MS  apply each MEDIA_SET MS ms (1-60000) after it came,\n"
+		"                        the commands behind it waiting too (a slow data plane)\n",
 		prog);
 }
 
@@ -133,9 +136,11 @@ static int parse_args(int argc, char **argv, const char **conf, long *idle_ms)
 		{ "test-idle-ms", required_argument, NULL, 'i' },
 		{ "test-clock", no_argument, NULL, 't' },
 		{ "test-commands", required_argument, NULL, 'T' },
+		{ "test-media-delay-ms", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	uint32_t delay_ms;
 	int opt;
 
 	optind = 1;
@@ -152,6 +157,15 @@ static int parse_args(int argc, char **argv, const char **conf, long *idle_ms)
 			break;
 		case 'T':
 			test_commands = optarg;
+			break;
+		case 'D':
+			if (!sbc_parse_u32(optarg, strlen(optarg), 60000, &delay_ms) ||
+			    delay_ms == 0) {
+				fprintf(stderr, "sbc-dataplane: --test-media-delay-ms '%s': not a "
+					"number of milliseconds from 1 to 60000\n", optarg);
+				return -EINVAL;
+			}
+			dp.test_media_delay_ns = (uint64_t)delay_ms * 1000000;
 			break;
 		default:
 			usage(argv[0]);

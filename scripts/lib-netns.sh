@@ -132,19 +132,21 @@ sbcnet_flush_neigh() {
 	return 0
 }
 
-# sbcnet_start_dp BIN CONF: start the data plane in sbc-ID, wait for "ready", address the tap.
+# sbcnet_start_dp BIN CONF [OPTION...]: start the data plane in sbc-ID (its OPTIONs after
+# -c CONF), wait for "ready", address the tap.
 # With SBCNET_WORKERS=N (the [dataplane] workers sbcnet_conf wrote; default 1) it gets N worker
 # lcores (beyond one, all floating over CPUs 0 and 1) and net_af_packet N queue pairs (qpairs=N:
 # the kernel's fanout hash spreads the flows over them).
 sbcnet_start_dp() {
 	local bin=$1 conf=$2 i n=${SBCNET_WORKERS:-1} lcores=(-l 0,1)
+	shift 2
 	sbcnet_flush_neigh
 	: >"$SBCNET_DP_LOG"
 	# more lcores than this machine's 2 CPUs: each floats over both
 	((n > 1)) && lcores=(--lcores "(0-$n)@(0,1)")
 	ip netns exec "$NS_SBC" "$bin" --no-pci --no-huge -m 1024 --file-prefix "$SBCNET_PREFIX" \
 		"${lcores[@]}" --vdev "net_af_packet0,iface=wire0,qpairs=$n" \
-		--vdev net_tap0,iface=sbc0,mac=fixed -- -c "$conf" </dev/null >"$SBCNET_DP_LOG" 2>&1 &
+		--vdev net_tap0,iface=sbc0,mac=fixed -- -c "$conf" "$@" </dev/null >"$SBCNET_DP_LOG" 2>&1 &
 	SBCNET_DP_PID=$!	# ip netns exec execs the command: this is the data plane's pid
 	for ((i = 0; i < 300; i++)); do
 		grep -qs '^sbc-dataplane: ready' "$SBCNET_DP_LOG" && break

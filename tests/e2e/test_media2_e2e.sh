@@ -43,8 +43,15 @@
 #            carrier-g722 alone: 488, record 488 by the sbc with nothing tried, cp_sdp_rejected
 #   early    the carrier answers 183 with SDP and streams 100 RTP packets, then 200 3 s later:
 #            the floor gets every packet from the SBC's leg port, the first before the 200
-# MEDIA2_PHASES (default all nine, in that order) runs some of them: meson runs "ports fork
-# direct codecs early", "late prack", "hold" and "replay" as four tests.
+#   held     the data plane restarted with --test-media-delay-ms 600 (each MEDIA_SET applied
+#            600 ms late): the carrier's 200 reaches the floor, and the B2BUA's ACK the
+#            carrier, 600 ms or more after the carrier sent it; both sides stream at once (the
+#            floor on the 200, the carrier on the ACK) and every packet is relayed. Then 1500
+#            ms late, beyond the control plane's 1 s READY wait: the floor gets 503 Media Not
+#            Confirmed, the carrier's 200 is ACKed and ended with a BYE, the record says 503 by
+#            the sbc, cp_media_refused counts it, and the session goes and its ports come back
+# MEDIA2_PHASES (default all ten, in that order) runs some of them: meson runs "ports fork
+# direct codecs early", "late prack", "hold", "replay" and "held" as five tests.
 # usage: test_media2_e2e.sh SBC_DATAPLANE SBC_CONTROLPLANE SBCCTL   exit 0 pass, 1 fail, 77 skip
 set -u
 
@@ -59,7 +66,7 @@ e2e_preflight "sipp ethtool ss redis-server redis-cli dumpcap tshark" "$dataplan
 CA=$SBCNET_PB4			# the carrier (and the answering fork's media: sipp's)
 OTHER=$SBCNET_V4.31		# the other fork's media address (in pb-ID, nothing listening)
 PACKETS=100
-phases=${MEDIA2_PHASES:-ports fork late prack hold replay direct codecs early}
+phases=${MEDIA2_PHASES:-ports fork late prack hold replay direct codecs early held}
 # hold needs the shortest media_timeout; the calls of ports and fork wait for their cues
 # without media, longer than that
 timeout=60
@@ -180,7 +187,7 @@ floor_hangs_up() {
 		"200 caller"
 	no_loss "$1"
 }
-records=0
+records=0 refused=0
 record() {	# PHASE: one more record in sbc:cdr
 	records=$((records + 1))
 	wait_eq "$1: a record for the call" 10 "$records" xlen
@@ -480,12 +487,12 @@ phase_direct() {
 }
 
 # ---- early: the carrier's RTP during its 183 with SDP, before it answers
-# received_at NAME START: when sipp NAME received the first message whose first line starts
-# with START (its trace's stamp, seconds since the epoch)
-received_at() {
-	date -d "$(tr -d '\r' <"$SBCNET_DIR/$1.msg" | awk -v s="$2" '/^-+ [0-9-]+ [0-9:.]+$/ {
-		t = $2 " " $3 } /message received/ {r = 1; next} r && index($0, s) == 1 {print t;
-		exit} /^[A-Z]/ {r = 0}')" +%s.%N
+# msg_at NAME sent|received START: when sipp NAME sent (received) the first message whose first
+# line starts with START (its trace's stamp, seconds since the epoch)
+msg_at() {
+	date -d "$(tr -d '\r' <"$SBCNET_DIR/$1.msg" | awk -v d="message $2" -v s="$3" '
+		/^-+ [0-9-]+ [0-9:.]+$/ {t = $2 " " $3} index($0, d) {r = 1; next}
+		r && index($0, s) == 1 {print t; exit} /^[A-Z]/ {r = 0}')" +%s.%N
 }
 phase_early() {
 	local ph=early f leg0 t200 first n
@@ -502,7 +509,7 @@ phase_early() {
 	leg0=$(sdp_port "$ph" 6930)
 	check_eq "$ph: the floor got the carrier's stream from the SBC's leg port" \
 		"$(count "floor-$ph" 6930)" "total $PACKETS from $SBCNET_SBC4:$leg0 $PACKETS foreign 0"
-	t200=$(received_at "$ph" 'SIP/2.0 200')
+	t200=$(msg_at "$ph" received 'SIP/2.0 200')
 	first=$(tshark -r "$SBCNET_DIR/floor-$ph.pcap" -Y "udp.dstport == 6930" -T fields \
 		-e frame.time_epoch 2>/dev/null | head -n 1)
 	n=$(tshark -r "$SBCNET_DIR/floor-$ph.pcap" -Y "udp.dstport == 6930" -T fields \
@@ -510,6 +517,68 @@ phase_early() {
 	check "$ph: relayed before the answer: the first packet at $first, the 200 at $t200 ($n of \
 $PACKETS before it)" "$SBCNET_PY" -c 'import sys; assert float(sys.argv[1]) < float(sys.argv[2])' \
 		"${first:-inf}" "${t200:-0}"
+}
+
+# ---- held: a slow data plane; the callee's answer goes on only once its session is in force
+# restart_dp [OPTION...]: the data plane stopped and started again (with OPTIONs), the control
+# plane back in sync with it
+restart_dp() {
+	sbcnet_stop_dp
+	check_eq "the data plane ${*:+before $* }exits 0" $? 0
+	sbcnet_start_dp "$dataplane" "$conf" "$@" || fatal "sbc-dataplane did not restart"
+	wait_for "the control plane is in sync with the data plane${*:+ ($*)}" 10 cp_ready
+}
+# after NAME1 DIR1 START1 NAME2 DIR2 START2 MS: sipp NAME2's message (msg_at) came MS ms or
+# more after sipp NAME1's (a check)
+after() {
+	local a b
+	a=$(msg_at "$1" "$2" "$3") b=$(msg_at "$4" "$5" "$6")
+	check "$4 $5 '$6' ${7} ms or more after $1 $2 '$3' ($a -> $b)" "$SBCNET_PY" -c \
+		'import sys; assert float(sys.argv[2]) - float(sys.argv[1]) >= float(sys.argv[3]) / 1e3' \
+		"${a:-inf}" "${b:-0}" "$7"
+}
+phase_held() {
+	local ph=held f leg0 leg1 ref0
+	# each MEDIA_SET applied 600 ms after it came (within the control plane's 1 s READY wait)
+	restart_dp --test-media-delay-ms 600
+	capture "$NS_PA" "floor-$ph"
+	capture "$NS_PB" "carrier-$ph"
+	# each side streams as soon as it can: the floor on the 200, the carrier on the ACK
+	carrier media_uas.xml "car-$ph" 7940 -d 1
+	floor media_uac.xml "$ph" "$SBCNET_PA4" 6940 -d 3000 -set sdp_ip "$SBCNET_PA4"
+	f=$floor_pid
+	done_ok "$ph: the floor's call completed" "$f"
+	done_ok "$ph: the carrier's too" "$carrier_pid"
+	record "$ph"
+	check_eq "$ph: record (code, ended_by)" "$(last_cdr code) $(last_cdr ended_by)" "200 caller"
+	no_loss "$ph"
+	stop_captures
+	after "car-$ph" sent 'SIP/2.0 200' "$ph" received 'SIP/2.0 200' 600
+	after "car-$ph" sent 'SIP/2.0 200' "car-$ph" received 'ACK' 600
+	leg0=$(sdp_port "$ph" 6940)
+	leg1=$(sdp_port "car-$ph" 7940)
+	# without the hold the first 600 ms of each stream (about 30 packets) would meet no session
+	both_ways "$ph" 6940 "$leg0" 7940 "$leg1" 1000
+
+	# slower than the READY wait: 503 to the caller, the callee's 2xx ACKed and ended (BYE);
+	# the late MEDIA_SET and the MEDIA_DEL behind it applied in order, the ports back
+	ref0=$(chan cp_media_refused)
+	restart_dp --test-media-delay-ms 1500
+	carrier b2b_uas.xml "car-$ph-late" 7950
+	floor media_uac_refused.xml "$ph-late" "$SBCNET_PA4" 6950
+	f=$floor_pid
+	done_ok "$ph: no READY within 1 s: 503 to the caller (ACKed)" "$f"
+	done_ok "$ph: the carrier's 200 ACKed and its call ended by the SBC's BYE" "$carrier_pid"
+	check_eq "$ph: the 503's phrase" "$(first_msg "$ph-late" 'SIP/2.0 503' | head -n 1)" \
+		"SIP/2.0 503 Media Not Confirmed"
+	record "$ph"
+	check_eq "$ph: its record (code, ended_by)" "$(last_cdr code) $(last_cdr ended_by)" \
+		"503 sbc"
+	wait_eq "$ph: counted (cp_media_refused)" 10 $((ref0 + 1)) chan cp_media_refused
+	refused=$((refused + 1))
+	wait_eq "$ph: its session gone (cp_media_sessions)" 10 0 chan cp_media_sessions
+	wait_eq "$ph: its ports back (free_ports_v4)" 10 8 totals free_ports_v4
+	restart_dp
 }
 
 # ---- codecs: a trunk whose codecs keep nothing of the offer is skipped; none left: 488
@@ -536,14 +605,14 @@ phase_codecs() {
 
 for ph in $phases; do
 	case $ph in
-	ports | fork | late | prack | hold | replay | direct | codecs | early) "phase_$ph" ;;
+	ports | fork | late | prack | hold | replay | direct | codecs | early | held) "phase_$ph" ;;
 	*) fatal "unknown phase '$ph' in MEDIA2_PHASES" ;;
 	esac
 done
 
 wait_eq "every session gone (cp_media_sessions)" 10 0 chan cp_media_sessions
-check_eq "no call refused for its media but the ports phase's (cp_media_refused)" \
-	"$(chan cp_media_refused)" 0
+check_eq "no call refused for its media but the ports and held phases' (cp_media_refused)" \
+	"$(chan cp_media_refused)" "$refused"
 check_eq "no sipp aborted a call" "$(cat "$SBCNET_DIR"/*.err 2>/dev/null |
 	grep -a -c -i -e regexp -e 'Aborting call')" 0
 e2e_cp_end
