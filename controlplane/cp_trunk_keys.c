@@ -25,8 +25,8 @@
 
 struct tk {
 	bool dirty, reading, again;
-	char bad[256];		/* the bad names last reported, to say them once */
-	char badnow[256];
+	char bad[512];		/* the bad names (and why) last reported, to say them once */
+	char badnow[512];
 	bool type_logged;
 };
 
@@ -82,8 +82,8 @@ static void on_bad(void *arg, const char *v, size_t len, const char *why)
 	struct tk *t = arg;
 	size_t n = strlen(t->badnow);
 
-	(void)why;
-	snprintf(t->badnow + n, sizeof(t->badnow) - n, "%s'%.*s'", n ? ", " : "", (int)len, v);
+	snprintf(t->badnow + n, sizeof(t->badnow) - n, "%s'%.*s' (%s)", n ? ", " : "", (int)len, v,
+		 why);
 }
 
 static void read_route(unsigned int i);
@@ -111,8 +111,7 @@ static void deliver(unsigned int i, const redisReply *r)
 	/* an empty LIST does not exist in Redis: no elements is the configured route */
 	cp_route_override(i, r->elements > 0, v, l, n, on_bad, t);
 	if (t->badnow[0] != '\0' && strcmp(t->badnow, t->bad) != 0)
-		cp_log(CP_WARN, ROUTE_PREFIX "%s: skipped %s (not a trunk with a uri)",
-		       tk.cfg->trunks[i].name, t->badnow);
+		cp_log(CP_WARN, ROUTE_PREFIX "%s: skipped %s", tk.cfg->trunks[i].name, t->badnow);
 	memcpy(t->bad, t->badnow, sizeof(t->bad));
 }
 

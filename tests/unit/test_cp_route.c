@@ -48,7 +48,8 @@ static const char conf[] =
 	"max_calls_out = 2\noptions_misses = 2\n"
 	"[trunk carrier-b]\nrole = carrier\nuri = sip:203.0.113.6\npeers = 203.0.113.6\n"
 	"failover_codes = 486\n"
-	"[trunk carrier-c]\nrole = carrier\nuri = sip:203.0.113.7\n";
+	"[trunk carrier-c]\nrole = carrier\nuri = sip:203.0.113.7\n"
+	"[trunk site]\nrole = floor\nauth = digest\nrealm = site.example\n";
 
 static struct sbc_config cfg;
 static unsigned int changes[8];
@@ -237,31 +238,35 @@ static void options_health(void **state)
 }
 
 static unsigned int bads;
-static char last_bad[64];
+static char last_bad[64], last_why[64];
 
 static void on_bad(void *arg, const char *v, size_t len, const char *why)
 {
 	(void)arg;
-	(void)why;
 	bads++;
 	snprintf(last_bad, sizeof(last_bad), "%.*s", (int)len, v);
+	snprintf(last_why, sizeof(last_why), "%s", why);
 }
 
 static void redis_override(void **state)
 {
-	const char *names[] = { "carrier-c", "nope", "floor-vip", "carrier-a" };
-	size_t lens[4];
+	const char *names[] = { "carrier-c", "nope", "floor-vip", "carrier-a", "site" };
+	size_t lens[5];
 	unsigned int pos = 0, skipped = 0;
 
 	(void)state;
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		lens[i] = strlen(names[i]);
-	assert_int_equal(cp_route_override(0, true, names, lens, 4, on_bad, NULL), 0);
-	assert_int_equal(bads, 2);	/* unknown, and a trunk without uri */
+	assert_int_equal(cp_route_override(0, true, names, lens, 5, on_bad, NULL), 0);
+	/* unknown, and a trunk without uri nor registered contacts; a digest trunk (its
+	 * registered contacts) is taken, as the configuration's routes take it */
+	assert_int_equal(bads, 2);
 	assert_string_equal(last_bad, "floor-vip");
-	assert_int_equal(cp_route_len(0), 2);
+	assert_string_equal(last_why, "no uri nor registered contacts to send calls to");
+	assert_int_equal(cp_route_len(0), 3);
 	assert_int_equal(cp_route_next(0, &pos, &skipped), 4);
 	assert_int_equal(cp_route_next(0, &pos, &skipped), 2);
+	assert_int_equal(cp_route_next(0, &pos, &skipped), 5);
 	/* an empty list is a route with nothing: the floor's calls get 403 */
 	assert_int_equal(cp_route_override(0, true, NULL, NULL, 0, on_bad, NULL), 0);
 	assert_int_equal(cp_route_len(0), 0);
