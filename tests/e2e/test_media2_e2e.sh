@@ -486,6 +486,18 @@ phase_direct() {
 	route
 }
 
+# streamed_call PHASE CARRIER_SCENARIO CARRIER_MP CARRIER_MS FLOOR_MP FLOOR_MS: the carrier
+# (its pause -d CARRIER_MS) and the floor's media_uac.xml call (RTP on the 200, held FLOOR_MS,
+# then its BYE) both complete, and the record says 200 ended by the caller
+streamed_call() {
+	carrier "$2" "car-$1" "$3" -d "$4"
+	floor media_uac.xml "$1" "$SBCNET_PA4" "$5" -d "$6" -set sdp_ip "$SBCNET_PA4"
+	done_ok "$1: the floor's call completed" "$floor_pid"
+	done_ok "$1: the carrier's too" "$carrier_pid"
+	record "$1"
+	check_eq "$1: record (code, ended_by)" "$(last_cdr code) $(last_cdr ended_by)" "200 caller"
+}
+
 # ---- early: the carrier's RTP during its 183 with SDP, before it answers
 # msg_at NAME sent|received START: when sipp NAME sent (received) the first message whose first
 # line starts with START (its trace's stamp, seconds since the epoch)
@@ -495,16 +507,9 @@ msg_at() {
 		r && index($0, s) == 1 {print t; exit} /^[A-Z]/ {r = 0}')" +%s.%N
 }
 phase_early() {
-	local ph=early f leg0 t200 first n
+	local ph=early leg0 t200 first n
 	capture "$NS_PA" "floor-$ph"
-	carrier media_uas_early.xml "car-$ph" 7920 -d 300
-	floor media_uac.xml "$ph" "$SBCNET_PA4" 6930 -d 500 -set sdp_ip "$SBCNET_PA4"
-	f=$floor_pid
-	done_ok "$ph: the floor's call completed" "$f"
-	done_ok "$ph: the carrier's too" "$carrier_pid"
-	record "$ph"
-	check_eq "$ph: record (code, ended_by)" "$(last_cdr code) $(last_cdr ended_by)" \
-		"200 caller"
+	streamed_call "$ph" media_uas_early.xml 7920 300 6930 500
 	stop_captures
 	leg0=$(sdp_port "$ph" 6930)
 	check_eq "$ph: the floor got the carrier's stream from the SBC's leg port" \
@@ -544,13 +549,7 @@ phase_held() {
 	capture "$NS_PA" "floor-$ph"
 	capture "$NS_PB" "carrier-$ph"
 	# each side streams as soon as it can: the floor on the 200, the carrier on the ACK
-	carrier media_uas.xml "car-$ph" 7940 -d 1
-	floor media_uac.xml "$ph" "$SBCNET_PA4" 6940 -d 3000 -set sdp_ip "$SBCNET_PA4"
-	f=$floor_pid
-	done_ok "$ph: the floor's call completed" "$f"
-	done_ok "$ph: the carrier's too" "$carrier_pid"
-	record "$ph"
-	check_eq "$ph: record (code, ended_by)" "$(last_cdr code) $(last_cdr ended_by)" "200 caller"
+	streamed_call "$ph" media_uas.xml 7940 1 6940 3000
 	no_loss "$ph"
 	stop_captures
 	after "car-$ph" sent 'SIP/2.0 200' "$ph" received 'SIP/2.0 200' 600
