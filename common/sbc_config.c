@@ -1116,8 +1116,7 @@ static void validate_routes(struct parse *ps)
 
 			if (to < 0)
 				perr(ps, t->route_line, "route: no trunk '%s'", t->route[r]);
-			else if (cfg->trunks[to].uri[0] == '\0' &&
-				 cfg->trunks[to].auth == SBC_AUTH_IP)
+			else if (!sbc_trunk_routable(&cfg->trunks[to]))
 				perr(ps, t->route_line, "route: trunk '%s' has no uri to send calls to "
 				     "(nor auth = digest or both: its registered contacts)", t->route[r]);
 		}

@@ -107,6 +107,13 @@ static inline int sbc_trunk_fails_over(const struct sbc_trunk_config *t, unsigne
 	return code < 640 && (t->failover[code / 64] >> (code % 64)) & 1;
 }
 
+/* Can a route send calls to t: it has a uri, or (auth = digest|both) its registered contacts.
+ * The one test of the configuration's routes and of the live ones (sbc:route:<trunk>). */
+static inline bool sbc_trunk_routable(const struct sbc_trunk_config *t)
+{
+	return t->uri[0] != '\0' || t->auth != SBC_AUTH_IP;
+}
+
 struct sbc_config {
 	char path[4096];
 

@@ -308,8 +308,7 @@ int cp_route_override(unsigned int trunk, bool exists, const char *const *names,
 		}
 		if (to < 0)
 			bad(arg, names[i], lens[i], "no such trunk in the configuration");
-		else if (rt.cfg->trunks[to].uri[0] == '\0' &&
-			 rt.cfg->trunks[to].auth == SBC_AUTH_IP)	/* as the configuration's routes */
+		else if (!sbc_trunk_routable(&rt.cfg->trunks[to]))
 			bad(arg, names[i], lens[i], "no uri nor registered contacts to send calls to");
 		else if (t->n_override == SBC_ROUTE_MAX)
 			bad(arg, names[i], lens[i], "a route holds at most 16 trunks");
