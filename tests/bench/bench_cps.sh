@@ -331,6 +331,12 @@ capture_stop() {
 cpu_now() {	# the CPU ms of X's parts, in the order of CPU_PIDS
 	"${MEASURE[@]}" cpu "${CPU_PIDS[@]}" | tr '\n' ' '
 }
+b2b_now() {	# the B2BUA's answered calls, media refused, no free media port (sbc only)
+	local k
+	for k in cp_b2b_answered cp_media_refused cp_media_no_port; do
+		sbcnet_get /sbc/channel "$k" 2>/dev/null || echo 0
+	done | tr '\n' ' '
+}
 harness_now() {	# the CPU ms of the harness: the carrier, and what this shell reaped (callers, tshark)
 	echo $(($("${MEASURE[@]}" cpu "$CARRIER_PID") + $("${MEASURE[@]}" reaped $$)))
 }
@@ -347,6 +353,7 @@ run_rate() {
 	local tolerate=(-default_behaviors 'all,-abortunexp')
 	[ -z "$STRICT" ] || tolerate=()
 	h0=$(harness_now)
+	[ "$x" != sbc ] || read -ra b2b0 <<<"$(b2b_now)"
 	read -ra cpu0 <<<"$(cpu_now)"
 	t0=$EPOCHREALTIME
 	for ((i = 0; i < n; i++)); do
@@ -366,6 +373,14 @@ run_rate() {
 	read -ra cpu1 <<<"$(cpu_now)"
 	sleep 0.5				# the last INVITEs' copies reach the captures
 	capture_stop
+	STEP_B2B=
+	if [ "$x" = sbc ]; then			# the B2BUA's own counts (sent every second)
+		sleep 1.2
+		read -ra b2b1 <<<"$(b2b_now)"
+		STEP_B2B="; the B2BUA: $((b2b1[0] - b2b0[0])) answered (each one's 200 held for the"
+		STEP_B2B+=" data plane's READY of its media session), $((b2b1[1] - b2b0[1])) media"
+		STEP_B2B+=" refused, $((b2b1[2] - b2b0[2])) without a free port"
+	fi
 	STEP_HARNESS=$(($(harness_now) - h0))
 	read -r STEP_CREATED STEP_OK STEP_FAILED STEP_UNEXP <<<"$("${MEASURE[@]}" calls "$STEP_DIR")"
 	STEP_CPU=()
@@ -440,7 +455,7 @@ run_x() {
 			"$cpu_txt (the harness: sipp and tshark $(per_call "$STEP_HARNESS" \
 			"$STEP_OK")); INVITE in->out p50" \
 			"$STEP_P50 ms, p99 $STEP_P99 ms ($STEP_MATCHED of $STEP_NIN matched," \
-			"$STEP_NOUT out); load $(cut -d' ' -f1-3 /proc/loadavg)"
+			"$STEP_NOUT out)$STEP_B2B; load $(cut -d' ' -f1-3 /proc/loadavg)"
 		if [ "$STEP_OK" -eq 0 ]; then
 			RES_NOTE="no call completed at $rate CPS"
 			unmeasured=1
