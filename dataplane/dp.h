@@ -7,6 +7,7 @@
 #ifndef DP_H
 #define DP_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -105,6 +106,9 @@ struct dp {
 	bool rss;
 	uint16_t exc_queues;	/* rx and tx queues on the exception port */
 	bool exc_direct;	/* each worker has its own exception tx queue */
+	/* while the wire's bursts come full, the exception port is read every (mask + 1)th turn:
+	 * 7 for net_tap, where every read is a system call (dp_port.c), else 0 */
+	uint16_t exc_poll_busy;
 	struct rte_ring *exc_ring;	/* otherwise workers enqueue here, worker 0 sends */
 	struct rte_mempool *pool;
 	struct rte_rcu_qsbr *qsv;
@@ -134,6 +138,21 @@ struct rte_mbuf;
 
 /* dp_worker.c */
 int dp_worker_main(void *arg);
+
+/*
+ * The signals a port may raise when it has frames to read (net_tap's real-time signal, which
+ * dp_port.c turns off; SIGIO). A process-wide signal goes to a thread that does not block it,
+ * the main thread first: the main lcore, asleep between polls on the core the control plane
+ * shares, would be woken once per frame. main() blocks them before rte_eal_init (EAL's
+ * threads inherit that); each worker, which polls its ports anyway, unblocks them.
+ */
+static inline void dp_io_signals(sigset_t *s)
+{
+	sigemptyset(s);
+	sigaddset(s, SIGIO);
+	for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+		sigaddset(s, sig);
+}
 /* What a turn of w's loop does with n (<= DP_BURST) frames from the wire, the wire's rx aside:
  * sort, lookups, paths, tx, drops, RCU report. For the SRTP path benchmark, which brings its
  * own frames on the main lcore in place of the worker (never while w's lcore runs). */

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,18 +62,21 @@ static void usage(const char *prog)
 static const char *test_commands;	/* --test-commands FILE */
 
 /*
- * The main lcore's sleep between polls. While commands or call events come it sleeps 20 us
- * (timer slack lowered so that means tens of microseconds): a command is applied within
- * tens of microseconds without spinning a core the control plane may need. After 1 ms with
- * neither, each empty poll doubles the sleep up to 1 ms: an idle data plane's main lcore
- * woke 50,000 times a second and took 0.14 CPU-s/s doing it (measured, poll = adaptive, no
- * traffic), which is more than its worker. The first command after a quiet spell waits at
- * most MAIN_SLEEP_MAX_US; the call events a worker queues meanwhile fit its 4,096-event ring
- * up to 4 million a second; the 100 ms call timers and the heartbeat do not notice.
+ * The main lcore's sleep between polls. While commands or call events come it sleeps 200 us
+ * (timer slack lowered so that means 200 us): a command waits at most that long, and the main
+ * lcore, which shares a core with the control plane on small machines, wakes at most 5,000
+ * times a second. At 20 us it woke 50,000 times a second and took 0.30 CPU-s/s at 1,000
+ * calls a second (0.10 at 200 us; both measured here with bench_cps.sh, after the tap's
+ * signals were gone: dp_port.c), CPU the control plane needed. After MAIN_IDLE_POLLS polls
+ * (1 ms) with neither, each empty poll doubles the sleep up to 1 ms: an idle data plane's
+ * main lcore took 0.14 CPU-s/s at 20 us (measured, poll = adaptive, no traffic) and 0.012
+ * backed off. The first command after a quiet spell waits at most MAIN_SLEEP_MAX_US; the call
+ * events a worker queues meanwhile fit its 4,096-event ring up to 4 million a second; the
+ * 100 ms call timers and the heartbeat do not notice.
  */
-#define MAIN_SLEEP_MIN_US 20
+#define MAIN_SLEEP_MIN_US 200
 #define MAIN_SLEEP_MAX_US 1000
-#define MAIN_IDLE_POLLS 50	/* empty polls at MAIN_SLEEP_MIN_US before backing off */
+#define MAIN_IDLE_POLLS 5	/* empty polls at MAIN_SLEEP_MIN_US before backing off */
 
 struct main_idle {
 	unsigned int empty;	/* empty polls in a row */
@@ -212,7 +216,10 @@ int main(int argc, char **argv)
 	long idle_ms = -1;
 	char err[1024];
 	int eal_args, rc;
+	sigset_t io;
 
+	dp_io_signals(&io);
+	pthread_sigmask(SIG_BLOCK, &io, NULL);	/* the workers take them (dp.h) */
 	eal_args = rte_eal_init(argc, argv);
 	if (eal_args < 0) {
 		fprintf(stderr, "sbc-dataplane: EAL init failed (%s); see the EAL lines above\n",

@@ -5,6 +5,7 @@
  * kernel (a queue per worker, else one queue fed through a ring).
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,8 +39,65 @@ static int find_port(const char *name, const char *role, uint16_t *port)
 	return 0;
 }
 
-static int start_port(uint16_t port, const char *role, uint16_t nq, struct rte_eth_conf *conf,
-		      struct rte_mempool *pool)
+/*
+ * net_tap reads nothing at a burst until a signal came: its queues' descriptors raise a
+ * real-time signal (O_ASYNC, F_SETSIG) for each frame the kernel writes to the tap. At 1,000
+ * calls a second that is some 7,000 signals a second, each paid by the sender (the control
+ * plane's sendmsg to the tap: kill_fasync and an interrupt to the CPU of the thread that takes
+ * it, 18 % of the control plane's CPU in perf) and by the thread it wakes (the main lcore,
+ * asleep on the core the control plane shares: a third of a core); the control plane fell
+ * behind at 1,000 CPS. When a queue's set-up finds no free real-time signal, the PMD (DPDK
+ * 22.11, tap_setup_queue) reads at every burst instead, which the worker polling the port
+ * asks for anyway (dp_worker.c, exc_poll_busy). So while a net_tap port's queues are set up
+ * every real-time signal it may take is shown as taken (SIG_IGN), its two log lines saying so
+ * silenced. Then the free ones are given back; the one the PMD took at probe (for its
+ * keep-alive queue, which carries no frame) stays ignored, so that no stray signal re-arms
+ * the trigger. Nothing else in this process handles real-time signals.
+ */
+struct tap_quiet {
+	bool was_default[64];
+	int logtype;
+	uint32_t loglevel;
+};
+
+static bool is_tap(uint16_t port)
+{
+	struct rte_eth_dev_info i;
+
+	return rte_eth_dev_info_get(port, &i) == 0 && strcmp(i.driver_name, "net_tap") == 0;
+}
+
+static void tap_quiet_begin(struct tap_quiet *q)
+{
+	q->logtype = rte_log_register("pmd.net.tap");
+	if (q->logtype >= 0) {
+		q->loglevel = (uint32_t)rte_log_get_level((uint32_t)q->logtype);
+		rte_log_set_level((uint32_t)q->logtype, RTE_LOG_ERR);
+	}
+	for (int sig = SIGRTMIN + 1; sig < SIGRTMAX && sig - SIGRTMIN < 64; sig++) {
+		struct sigaction sa;
+
+		q->was_default[sig - SIGRTMIN] = sigaction(sig, NULL, &sa) == 0 &&
+						 sa.sa_handler == SIG_DFL;
+		sa = (struct sigaction){ .sa_handler = SIG_IGN };
+		sigaction(sig, &sa, NULL);
+	}
+}
+
+static void tap_quiet_end(const struct tap_quiet *q)
+{
+	for (int sig = SIGRTMIN + 1; sig < SIGRTMAX && sig - SIGRTMIN < 64; sig++) {
+		struct sigaction sa = { .sa_handler = SIG_DFL };
+
+		if (q->was_default[sig - SIGRTMIN])
+			sigaction(sig, &sa, NULL);
+	}
+	if (q->logtype >= 0)
+		rte_log_set_level((uint32_t)q->logtype, q->loglevel);
+}
+
+static int start_queues(uint16_t port, const char *role, uint16_t nq, struct rte_eth_conf *conf,
+			struct rte_mempool *pool)
 {
 	uint16_t nrx = RX_DESC, ntx = TX_DESC;
 	int rc, socket = rte_eth_dev_socket_id(port);
@@ -65,6 +123,21 @@ static int start_port(uint16_t port, const char *role, uint16_t nq, struct rte_e
 		return rc;
 	}
 	return 0;
+}
+
+static int start_port(uint16_t port, const char *role, uint16_t nq, struct rte_eth_conf *conf,
+		      struct rte_mempool *pool)
+{
+	struct tap_quiet quiet;
+	bool tap = is_tap(port);
+	int rc;
+
+	if (tap)
+		tap_quiet_begin(&quiet);
+	rc = start_queues(port, role, nq, conf, pool);
+	if (tap)
+		tap_quiet_end(&quiet);
+	return rc;
 }
 
 /* RSS over the workers' queues where the PMD has it for IPv4/IPv6 UDP/TCP; net_af_packet given
@@ -168,6 +241,7 @@ static int exception_setup(struct dp *d)
 	}
 	if ((rc = start_port(d->exc_port, "exception", d->exc_queues, &c, d->pool)) != 0)
 		return rc;
+	d->exc_poll_busy = is_tap(d->exc_port) ? 7 : 0;
 	/* The kernel answers ARP/ND for the SBC's addresses: it must answer with the wire MAC. */
 	rc = rte_eth_dev_default_mac_addr_set(d->exc_port, &d->wire_mac);
 	if (rc != 0 && rc != -ENOTSUP)

@@ -1298,13 +1298,16 @@ int dp_worker_main(void *arg)
 {
 	struct ring_pending ring_pending = { .n = 0 };
 	uint16_t exc_rxq = 0;
-	unsigned int turns = 0;
+	unsigned int turns = 0, exc_turns = 0;
 	struct dp_worker *w = arg;
 	struct burst b;
 	struct dp_burst_out out = { .n_exc = 0, .n_wire = 0 };
 	struct drops dropped = { .n = 0 };
 	struct dp_idle idle;
+	sigset_t io;
 
+	dp_io_signals(&io);
+	pthread_sigmask(SIG_UNBLOCK, &io, NULL);	/* a port's "frames to read" (dp.h) */
 	rte_rcu_qsbr_thread_register(dp.qsv, w->id);
 	rte_rcu_qsbr_thread_online(dp.qsv, w->id);
 	w->reject_last_tsc = rte_rdtsc();
@@ -1319,7 +1322,7 @@ int dp_worker_main(void *arg)
 			n = rte_eth_rx_burst(dp.wire_port, w->wire_queue, b.m, DP_BURST);
 		if (n > 0)
 			wire_burst(w, acl, &b, n, &clk, &out, &dropped);
-		if (w->polls_exception)
+		if (w->polls_exception && (n < DP_BURST || (++exc_turns & dp.exc_poll_busy) == 0))
 			kn = kernel_burst(w, &exc_rxq, &clk, &out);
 		flush(w, &out, &dropped);
 		/* reassembly timeouts and neighbour ageing: whenever the clock was read or nothing

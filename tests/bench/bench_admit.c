@@ -3,7 +3,7 @@
  * Admission latency over the channel (suite 'bench', run by bench_admit.sh beside a running
  * sbc-dataplane): this program takes the control plane's end of the channel, as the B2BUA does
  * for a TCP/TLS INVITE, sends SBC_CMD_ADMIT with a new Call-ID, spins on the event ring until
- * its SBC_EVT_ADMIT_VERDICT comes (the data plane's main lcore polls commands between 20 us
+ * its SBC_EVT_ADMIT_VERDICT comes (the data plane's main lcore polls commands between 200 us
  * sleeps and decides with dp_gate_admit on the workers' tables), and sends the call's end.
  * Prints p50 / p99 / max of the round trip in microseconds over --requests N (10,000), one
  * request in flight at a time, after --warmup requests.
