@@ -27,9 +27,10 @@
 #include "cp_chan.h"
 #include "cp_log.h"
 #include "cp_media.h"
+#include "cp_tick.h"
 #include "sbc_hash.h"
 
-#define POLL_MS 1
+#define POLL_US 500	/* the event ring read while a READY or GONE is awaited */
 #define NS_PER_MS 1000000ull
 
 enum mstate { OPEN, CLOSING };
@@ -66,7 +67,8 @@ struct pool {
 
 static struct {
 	const struct sbc_config *cfg;
-	su_timer_t *timer;
+	struct cp_tick tick;
+	bool ticking;		/* tick open (a loop given to cp_media_init) */
 	bool armed;
 	struct pool pool[2];		/* IPv4, IPv6 */
 	struct cp_media **table;
@@ -161,13 +163,13 @@ static void wait_unlink(struct cp_media *m)
 	m->wprev = m->wnext = NULL;
 }
 
-static void poll_tick(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg);
+static void poll_tick(void *arg);
 
 static void arm(void)
 {
-	if (md.armed || md.waiting == NULL || md.timer == NULL)
+	if (md.armed || md.waiting == NULL || !md.ticking)
 		return;
-	if (su_timer_set_interval(md.timer, poll_tick, NULL, POLL_MS) == 0)
+	if (cp_tick_after(&md.tick, POLL_US) == 0)
 		md.armed = true;
 }
 
@@ -363,12 +365,12 @@ static void tell_gone(struct cp_media *m, const struct sbc_msg_media_stats *st)
 		m->cbs.gone(m->arg, st);
 }
 
-static void poll_tick(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
+static void poll_tick(void *arg)
 {
 	uint64_t now = sbc_mono_ns();
 	struct cp_media *m, *next;
 
-	(void)magic, (void)t, (void)arg;
+	(void)arg;
 	md.armed = false;
 	cp_chan_poll_events();	/* READY / GONE: cp_media_event() */
 	for (m = md.waiting; m != NULL; m = next) {
@@ -526,9 +528,11 @@ int cp_media_init(struct su_root_s *root, const struct sbc_config *cfg)
 	    (cfg->has_address6 && pool_init(&md.pool[1], cfg) != 0))
 		return -ENOMEM;
 	if (root != NULL) {
-		md.timer = su_timer_create(su_root_task(root), POLL_MS);
-		if (md.timer == NULL)
-			return -ENOMEM;
+		int rc = cp_tick_open(&md.tick, root, poll_tick, NULL);
+
+		if (rc != 0)
+			return rc;
+		md.ticking = true;
 	}
 	return 0;
 }
@@ -538,8 +542,8 @@ void cp_media_fini(void)
 	for (uint64_t b = 0; md.table != NULL && b <= md.mask; b++)
 		while (md.table[b] != NULL)
 			destroy(md.table[b]);
-	if (md.timer != NULL)
-		su_timer_destroy(md.timer);
+	if (md.ticking)
+		cp_tick_close(&md.tick);
 	free(md.table);
 	free(md.pool[0].taken);
 	free(md.pool[1].taken);

@@ -37,6 +37,9 @@
 #   --per-uac N        CPS one sipp UAC is given at most (1000); more UACs above that
 #   --only kamailio|sbc   run one X only
 #   --strict           an unexpected message fails the call (sipp's default)
+#   --media MODE       the SBC's trunks' media: relay (the default: each call's media anchored
+#                      in the data plane, a session installed and removed per call) or direct
+#                      (SDP passed unchanged: the B2BUA's signalling alone)
 #   --quiet-load L     before each X, wait until the 1-minute load average is L or less (3.0;
 #   --quiet-wait S       at most S seconds, 600; then measure anyway): on a busy machine X's
 #                        workers starve, its socket buffers overflow and calls fail for that
@@ -56,6 +59,7 @@ KEEP=
 STRICT=
 QUIET_LOAD=3.0
 QUIET_WAIT=600
+MEDIA=relay
 args=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -66,6 +70,7 @@ while [ $# -gt 0 ]; do
 	--out) OUT=$2; shift ;;
 	--keep) KEEP=1 ;;
 	--strict) STRICT=1 ;;
+	--media) MEDIA=$2; shift ;;
 	--quiet-load) QUIET_LOAD=$2; shift ;;
 	--quiet-wait) QUIET_WAIT=$2; shift ;;
 	-h|--help) awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "$0"; exit 0 ;;
@@ -79,6 +84,7 @@ if [ ${#args[@]} -ne 2 ] && [ "$ONLY" != kamailio ]; then
 	exit 1
 fi
 case $ONLY in '' | kamailio | sbc) ;; *) echo "bench_cps: --only kamailio|sbc" >&2; exit 1 ;; esac
+case $MEDIA in relay | direct) ;; *) echo "bench_cps: --media relay|direct" >&2; exit 1 ;; esac
 [[ $SECONDS_PER_RATE =~ ^[1-9][0-9]*$ && $PER_UAC =~ ^[1-9][0-9]*$ &&
 	$QUIET_LOAD =~ ^[0-9]+(\.[0-9]+)?$ && $QUIET_WAIT =~ ^[0-9]+$ &&
 	$RATES =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ ]] || { echo "bench_cps: bad number" >&2; exit 1; }
@@ -250,12 +256,14 @@ address = 127.0.0.1:$2
 role = floor
 peers = $SBCNET_PA4/32
 route = carrier
+media = $MEDIA
 
 [trunk carrier]
 role = carrier
 peers = $SBCNET_PB4/32
 uri = sip:$SBCNET_PB4:5060
 options_interval = 0
+media = $MEDIA
 EOF
 }
 
@@ -377,9 +385,14 @@ run_rate() {
 	if [ "$x" = sbc ]; then			# the B2BUA's own counts (sent every second)
 		sleep 1.2
 		read -ra b2b1 <<<"$(b2b_now)"
-		STEP_B2B="; the B2BUA: $((b2b1[0] - b2b0[0])) answered (each one's 200 held for the"
-		STEP_B2B+=" data plane's READY of its media session), $((b2b1[1] - b2b0[1])) media"
-		STEP_B2B+=" refused, $((b2b1[2] - b2b0[2])) without a free port"
+		STEP_B2B="; the B2BUA: $((b2b1[0] - b2b0[0])) answered"
+		if [ "$MEDIA" = relay ]; then
+			STEP_B2B+=" (each one's 200 held for the data plane's READY of its media session),"
+			STEP_B2B+=" $((b2b1[1] - b2b0[1])) media refused, $((b2b1[2] - b2b0[2])) without"
+			STEP_B2B+=" a free port"
+		else
+			STEP_B2B+=" (media direct: SDP unchanged)"
+		fi
 	fi
 	STEP_HARNESS=$(($(harness_now) - h0))
 	read -r STEP_CREATED STEP_OK STEP_FAILED STEP_UNEXP <<<"$("${MEASURE[@]}" calls "$STEP_DIR")"
@@ -482,7 +495,7 @@ run_x() {
 }
 
 say "# bench_cps: $SECONDS_PER_RATE s per rate, rates $RATES CPS, at most $PER_UAC CPS per sipp UAC," \
-	"calls of 0 s; $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
+	"calls of 0 s; the SBC's media = $MEDIA; $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
 table=()
 row() { table+=("$(printf '%-10s %-16s %-24s %-18s %s' "$@")"); }
 row X "0-failed CPS" "CPU-ms/call" "p50 / p99 ms" "outcome"
