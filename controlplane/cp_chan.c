@@ -45,7 +45,6 @@ static struct {
 	su_root_t *root;
 	struct cp_tick tick;	/* every TICK_MS (cp_tick.h: a Sofia timer polled in a spin for its
 				 * last millisecond, a tenth of the time) */
-	bool ticking;
 	struct sbc_channel ch;
 	bool attached, ready, hash_bad;
 	uint64_t boot;		/* the data plane's boot id we are (getting) in sync with */
@@ -367,8 +366,7 @@ static void tick(void *arg)
 	uint64_t now = now_ms();
 
 	(void)arg;
-	if (ch.ticking)
-		cp_tick_after(&ch.tick, TICK_MS * 1000);
+	cp_tick_after(&ch.tick, TICK_MS * 1000);
 	note_lateness(now);
 	if (!ch.attached) {
 		try_attach(now);
@@ -407,17 +405,13 @@ int cp_chan_start(su_root_t *root, const struct sbc_config *cfg)
 	ch.trunk_dirty = calloc(cfg->n_trunks ? cfg->n_trunks : 1, sizeof(*ch.trunk_dirty));
 	if (ch.trunk_dirty == NULL || cp_tick_open(&ch.tick, root, tick, NULL) != 0)
 		return -ENOMEM;
-	ch.ticking = true;
 	tick(NULL);
 	return 0;
 }
 
 void cp_chan_stop(void)
 {
-	if (ch.ticking) {
-		cp_tick_close(&ch.tick);
-		ch.ticking = false;
-	}
+	cp_tick_close(&ch.tick);
 	if (ch.attached) {
 		flush();
 		/* say goodbye: the data plane shows the control plane absent at once */

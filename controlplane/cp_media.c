@@ -67,9 +67,7 @@ struct pool {
 
 static struct {
 	const struct sbc_config *cfg;
-	struct cp_tick tick;
-	bool ticking;		/* tick open (a loop given to cp_media_init) */
-	bool armed;
+	struct cp_tick tick;	/* open when cp_media_init was given a loop */
 	struct pool pool[2];		/* IPv4, IPv6 */
 	struct cp_media **table;
 	uint64_t mask;
@@ -167,10 +165,9 @@ static void poll_tick(void *arg);
 
 static void arm(void)
 {
-	if (md.armed || md.waiting == NULL || !md.ticking)
+	if (cp_tick_armed(&md.tick) || md.waiting == NULL || !cp_tick_is_open(&md.tick))
 		return;
-	if (cp_tick_after(&md.tick, POLL_US) == 0)
-		md.armed = true;
+	cp_tick_after(&md.tick, POLL_US);
 }
 
 static void wait_start(struct cp_media *m, uint64_t ms)
@@ -371,7 +368,6 @@ static void poll_tick(void *arg)
 	struct cp_media *m, *next;
 
 	(void)arg;
-	md.armed = false;
 	cp_chan_poll_events();	/* READY / GONE: cp_media_event() */
 	for (m = md.waiting; m != NULL; m = next) {
 		next = m->wnext;
@@ -532,7 +528,6 @@ int cp_media_init(struct su_root_s *root, const struct sbc_config *cfg)
 
 		if (rc != 0)
 			return rc;
-		md.ticking = true;
 	}
 	return 0;
 }
@@ -542,8 +537,7 @@ void cp_media_fini(void)
 	for (uint64_t b = 0; md.table != NULL && b <= md.mask; b++)
 		while (md.table[b] != NULL)
 			destroy(md.table[b]);
-	if (md.ticking)
-		cp_tick_close(&md.tick);
+	cp_tick_close(&md.tick);
 	free(md.table);
 	free(md.pool[0].taken);
 	free(md.pool[1].taken);

@@ -14,7 +14,7 @@ static int on_fire(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *arg)
 
 	(void)magic;
 	if (read(w->fd, &n, sizeof(n)) != (ssize_t)sizeof(n))
-		return 0;	/* re-armed or cancelled since it fired: nothing due */
+		return 0;	/* re-armed since it fired: nothing due */
 	t->armed = false;
 	t->cb(t->arg);
 	return 0;
@@ -24,16 +24,19 @@ int cp_tick_open(struct cp_tick *t, su_root_t *root, void (*cb)(void *arg), void
 {
 	memset(t, 0, sizeof(*t));
 	t->fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (t->fd < 0)
-		return -errno;
+	if (t->fd < 0) {
+		int rc = -errno;
+
+		memset(t, 0, sizeof(*t));
+		return rc;
+	}
 	t->root = root;
 	t->cb = cb;
 	t->arg = arg;
 	if (su_wait_create(t->wait, t->fd, SU_WAIT_IN) != 0 ||
 	    (t->index = su_root_register(root, t->wait, on_fire, (su_wakeup_arg_t *)t, 0)) <= 0) {
 		close(t->fd);
-		t->fd = -1;
-		t->index = 0;
+		memset(t, 0, sizeof(*t));
 		return -ENOMEM;
 	}
 	return 0;
@@ -44,7 +47,7 @@ int cp_tick_after(struct cp_tick *t, uint32_t us)
 	struct itimerspec its = { .it_value = { .tv_sec = us / 1000000,
 						.tv_nsec = (long)(us % 1000000) * 1000 } };
 
-	if (t->fd < 0)
+	if (!cp_tick_is_open(t))
 		return -EBADF;
 	if (us == 0)
 		its.it_value.tv_nsec = 1;	/* 0 would disarm it */
@@ -54,23 +57,11 @@ int cp_tick_after(struct cp_tick *t, uint32_t us)
 	return 0;
 }
 
-void cp_tick_cancel(struct cp_tick *t)
-{
-	struct itimerspec its;
-
-	memset(&its, 0, sizeof(its));
-	if (t->fd >= 0)
-		timerfd_settime(t->fd, 0, &its, NULL);
-	t->armed = false;
-}
-
 void cp_tick_close(struct cp_tick *t)
 {
-	if (t->index > 0)
-		su_root_deregister(t->root, t->index);
-	if (t->fd >= 0)
-		close(t->fd);
-	t->index = 0;
-	t->fd = -1;
-	t->armed = false;
+	if (!cp_tick_is_open(t))
+		return;
+	su_root_deregister(t->root, t->index);
+	close(t->fd);
+	memset(t, 0, sizeof(*t));
 }
