@@ -40,6 +40,7 @@
 #include "cp_registrar.h"
 #include "cp_route.h"
 #include "cp_sip.h"
+#include "cp_sutime.h"
 #include "cp_trunk_keys.h"
 
 #define EXIT_USAGE 64	/* sysexits.h EX_USAGE */
@@ -134,6 +135,18 @@ static int start_sip(su_root_t *root)
 }
 
 /* SIGINT/SIGTERM through a signalfd on the loop, so they stop it between two events. */
+/* Said once at start: a loop that still spins before each timer costs CPU, not correctness. */
+static void check_loop_timing(void)
+{
+	unsigned int turns;
+
+	if (!cp_sutime_check(&turns))
+		cp_log(CP_WARN, "Sofia-SIP's loop took %u turns to wait for a 3 ms timer: this "
+		       "libsofia-sip-ua does not take sbc-controlplane's su_duration (linked with "
+		       "-Bsymbolic?), so it polls without sleeping for the last millisecond before "
+		       "each timer and spends more CPU per call", turns);
+}
+
 static su_root_t *open_loop(int *sfd)
 {
 	static su_wait_t wait;
@@ -159,6 +172,7 @@ static su_root_t *open_loop(int *sfd)
 		su_deinit();
 		return NULL;
 	}
+	check_loop_timing();
 	return root;
 }
 

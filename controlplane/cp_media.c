@@ -30,7 +30,7 @@
 #include "cp_tick.h"
 #include "sbc_hash.h"
 
-#define POLL_US 500	/* the event ring read while a READY or GONE is awaited */
+#define POLL_US 500	/* the fallback read of the event ring while a READY or GONE is awaited */
 #define NS_PER_MS 1000000ull
 
 enum mstate { OPEN, CLOSING };
@@ -68,6 +68,7 @@ struct pool {
 static struct {
 	const struct sbc_config *cfg;
 	struct cp_tick tick;	/* open when cp_media_init was given a loop */
+	su_root_t *prepoll;	/* the loop our prepoll hook is on, or NULL */
 	struct pool pool[2];		/* IPv4, IPv6 */
 	struct cp_media **table;
 	uint64_t mask;
@@ -362,6 +363,19 @@ static void tell_gone(struct cp_media *m, const struct sbc_msg_media_stats *st)
 		m->cbs.gone(m->arg, st);
 }
 
+/*
+ * Before each turn of the loop, while something waits: the event ring is shared memory, read
+ * without a system call. Under load the loop turns for SIP messages every few tens of
+ * microseconds and sees READY there; the tick only wakes a loop that would sleep past it.
+ */
+static void prepoll(su_prepoll_magic_t *magic, su_root_t *root)
+{
+	(void)magic;
+	(void)root;
+	if (md.waiting != NULL)
+		cp_chan_poll_events();
+}
+
 static void poll_tick(void *arg)
 {
 	uint64_t now = sbc_mono_ns();
@@ -528,6 +542,9 @@ int cp_media_init(struct su_root_s *root, const struct sbc_config *cfg)
 
 		if (rc != 0)
 			return rc;
+		/* One hook per loop: if another took it, the tick alone reads the ring. */
+		if (su_root_add_prepoll(root, prepoll, NULL) == 0)
+			md.prepoll = root;
 	}
 	return 0;
 }
@@ -537,6 +554,8 @@ void cp_media_fini(void)
 	for (uint64_t b = 0; md.table != NULL && b <= md.mask; b++)
 		while (md.table[b] != NULL)
 			destroy(md.table[b]);
+	if (md.prepoll != NULL)
+		su_root_remove_prepoll(md.prepoll);
 	cp_tick_close(&md.tick);
 	free(md.table);
 	free(md.pool[0].taken);

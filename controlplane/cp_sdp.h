@@ -44,7 +44,7 @@ struct cp_sdp_leg {
 	bool sdes;			/* the leg's trunk says srtp = sdes */
 	uint64_t o_id, o_version;	/* our o= on this leg (RFC 4566 5.2) */
 	uint64_t last_hash;		/* of the last body sent on it: o_version moves on a change */
-	uint8_t offer_key[CP_SDP_SUITES][SBC_SRTP_KEY_MAX];	/* ours, per suite (getrandom) */
+	uint8_t offer_key[CP_SDP_SUITES][SBC_SRTP_KEY_MAX];	/* ours, per suite (RAND_bytes) */
 	/* the remote's last SDP on this leg */
 	bool remote_known;		/* an address and port were given (not 0.0.0.0) */
 	bool media;			/* its audio stream is on (port != 0) */
@@ -80,7 +80,7 @@ struct cp_sdp_xlate {
 	const char *why;		/* out: what was wrong, for a reason phrase or the log */
 };
 
-/* A new leg: our o= session id and SDES keys (getrandom), before anything else. 0 or -EIO. */
+/* A new leg: our o= session id and SDES keys (RAND_bytes), before anything else. 0 or -EIO. */
 int cp_sdp_leg_init(struct cp_sdp_leg *l);
 /* Our address and port on the leg (before the first SDP we write on it). */
 void cp_sdp_leg_local(struct cp_sdp_leg *l, uint8_t family, const uint8_t *addr, uint16_t port);
