@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * A one-shot wake-up of the su_root loop at microsecond precision, from a timerfd registered
- * as one of the loop's wait objects. Sofia's own timers count whole milliseconds and round
- * what is left down: for the last millisecond before a timer its loop polls with a 0 timeout,
- * so a 1 ms timer re-armed while something waits (a media session's READY, its GONE) kept the
- * control plane polling without a pause: 0.19 of its 0.53 CPU-ms per call at 1,000 calls a
- * second (bench_cps.sh, media = relay against direct). Runs on the su_root thread.
+ * as one of the loop's wait objects. Sofia's own timers count whole milliseconds: the media
+ * wait (a session's READY, its GONE) reads the event ring every 500 us on this tick, and the
+ * channel's 10 ms tick runs on one too. (Sofia's library rounds what is left of a timer down,
+ * so before cp_sutime.c its loop polled with a 0 timeout for the last millisecond before every
+ * timer: a 1 ms timer re-armed while something waited kept it spinning.) Runs on the su_root
+ * thread.
  */
 #ifndef CP_TICK_H
 #define CP_TICK_H
