@@ -368,6 +368,7 @@ static void tick(void *arg)
 	(void)arg;
 	cp_tick_after(&ch.tick, TICK_MS * 1000);
 	note_lateness(now);
+	cp_log_sofia_flush(0, 0);	/* Sofia's lines left out this minute, once it is over */
 	if (!ch.attached) {
 		try_attach(now);
 		if (!ch.attached)

@@ -172,6 +172,7 @@ static su_root_t *open_loop(int *sfd)
 		su_deinit();
 		return NULL;
 	}
+	cp_log_sofia_start();
 	check_loop_timing();
 	return root;
 }
@@ -239,6 +240,7 @@ fail:
 	sbc_config_free(&cfg);
 	if (sfd >= 0)
 		close(sfd);
+	cp_log_sofia_flush(0, 1);
 	cp_log(CP_INFO, "stopped");
 	return rc;
 }
