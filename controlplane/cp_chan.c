@@ -18,7 +18,6 @@
 #include "cp_admit.h"
 #include "cp_cdr.h"
 #include "cp_chan.h"
-#include "cp_tick.h"
 #include "cp_deny.h"
 #include "cp_log.h"
 #include "cp_media.h"
@@ -43,8 +42,7 @@
 static struct {
 	const struct sbc_config *cfg;
 	su_root_t *root;
-	struct cp_tick tick;	/* every TICK_MS (cp_tick.h: a Sofia timer polled in a spin for its
-				 * last millisecond, a tenth of the time) */
+	su_timer_t *timer;
 	struct sbc_channel ch;
 	bool attached, ready, hash_bad;
 	uint64_t boot;		/* the data plane's boot id we are (getting) in sync with */
@@ -361,12 +359,13 @@ static void watch_heartbeat(void)
 	}
 }
 
-static void tick(void *arg)
+static void tick(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
 {
 	uint64_t now = now_ms();
 
+	(void)magic;
+	(void)t;
 	(void)arg;
-	cp_tick_after(&ch.tick, TICK_MS * 1000);
 	note_lateness(now);
 	cp_log_sofia_flush(0, 0);	/* Sofia's lines left out this minute, once it is over */
 	if (!ch.attached) {
@@ -403,16 +402,21 @@ int cp_chan_start(su_root_t *root, const struct sbc_config *cfg)
 	ch.root = root;
 	ch.my_boot = sbc_now_ns() ^ ((uint64_t)getpid() << 40);
 	ch.gen = sbc_now_ns() / 1000;	/* unique across restarts: events name our commands */
+	ch.timer = su_timer_create(su_root_task(root), TICK_MS);
 	ch.trunk_dirty = calloc(cfg->n_trunks ? cfg->n_trunks : 1, sizeof(*ch.trunk_dirty));
-	if (ch.trunk_dirty == NULL || cp_tick_open(&ch.tick, root, tick, NULL) != 0)
+	if (ch.timer == NULL || ch.trunk_dirty == NULL ||
+	    su_timer_set_for_ever(ch.timer, tick, NULL) != 0)
 		return -ENOMEM;
-	tick(NULL);
+	tick(NULL, NULL, NULL);
 	return 0;
 }
 
 void cp_chan_stop(void)
 {
-	cp_tick_close(&ch.tick);
+	if (ch.timer) {
+		su_timer_destroy(ch.timer);
+		ch.timer = NULL;
+	}
 	if (ch.attached) {
 		flush();
 		/* say goodbye: the data plane shows the control plane absent at once */

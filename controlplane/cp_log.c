@@ -11,6 +11,7 @@
 #include <sofia-sip/su_log.h>
 
 #include "cp_log.h"
+#include "sbc_channel.h"
 
 int cp_log_verbosity = CP_INFO;
 
@@ -46,10 +47,7 @@ static struct {
 
 static unsigned long long mono_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000ull + (unsigned long long)ts.tv_nsec / 1000000;
+	return sbc_mono_ns() / 1000000ull;
 }
 
 void cp_log_sofia_flush(unsigned long long now_ms, int force)

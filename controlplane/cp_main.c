@@ -134,7 +134,6 @@ static int start_sip(su_root_t *root)
 	return 0;
 }
 
-/* SIGINT/SIGTERM through a signalfd on the loop, so they stop it between two events. */
 /* Said once at start: a loop that still spins before each timer costs CPU, not correctness. */
 static void check_loop_timing(void)
 {
@@ -147,6 +146,7 @@ static void check_loop_timing(void)
 		       "each timer and spends more CPU per call", turns);
 }
 
+/* SIGINT/SIGTERM through a signalfd on the loop, so they stop it between two events. */
 static su_root_t *open_loop(int *sfd)
 {
 	static su_wait_t wait;

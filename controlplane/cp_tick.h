@@ -1,12 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * A one-shot wake-up of the su_root loop at microsecond precision, from a timerfd registered
- * as one of the loop's wait objects. Sofia's own timers count whole milliseconds: the media
- * wait (a session's READY, its GONE) reads the event ring every 500 us on this tick, and the
- * channel's 10 ms tick runs on one too. (Sofia's library rounds what is left of a timer down,
- * so before cp_sutime.c its loop polled with a 0 timeout for the last millisecond before every
- * timer: a 1 ms timer re-armed while something waited kept it spinning.) Runs on the su_root
- * thread.
+ * as one of the loop's wait objects, for what Sofia's whole-millisecond timers cannot time: the
+ * media wait (a session's READY, its GONE) reads the event ring every 500 us on it. Runs on the
+ * su_root thread.
  */
 #ifndef CP_TICK_H
 #define CP_TICK_H
